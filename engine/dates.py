@@ -1,0 +1,58 @@
+"""Dates written inside files (EXIF ``YYYY:MM:DD HH:MM:SS`` and its common variants), validated."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+EARLIEST_YEAR = 1826  # the first surviving photograph
+
+_EXIF_DATE = re.compile(
+    r"^\s*(\d{4})[:\-/.](\d{1,2})[:\-/.](\d{1,2})"
+    r"(?:[ T]+(\d{1,2})[:.](\d{1,2})(?:[:.](\d{1,2}))?)?"
+)
+
+
+def latest_year() -> int:
+    return dt.date.today().year
+
+
+def make_datetime(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> dt.datetime | None:
+    """A real calendar date and time within the accepted years, or None.
+
+    Hour 24 (written by some cameras for midnight) is read as 00 of the next day.
+    """
+    if not EARLIEST_YEAR <= year <= latest_year():
+        return None
+    next_day = hour == 24 and minute == 0 and second == 0
+    if next_day:
+        hour = 0
+    if second == 60:
+        second = 59
+    try:
+        value = dt.datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+    if next_day:
+        value += dt.timedelta(days=1)
+        if value.year > latest_year():
+            return None
+    return value
+
+
+def parse_exif_datetime(value: object) -> dt.datetime | None:
+    """Parse an EXIF date value (str or bytes); placeholders such as ``0000:00:00`` give None."""
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    if isinstance(value, tuple | list) and value:
+        value = value[0]
+    if not isinstance(value, str):
+        return None
+    text = value.replace("\x00", " ").strip()
+    match = _EXIF_DATE.match(text)
+    if not match:
+        return None
+    parts = [int(p) if p is not None else 0 for p in match.groups()]
+    return make_datetime(*parts)

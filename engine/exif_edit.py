@@ -1,0 +1,94 @@
+"""In-place edits of an EXIF (TIFF) block that keep every other byte, maker notes included:
+reset Orientation, update the pixel dimensions, unlink the thumbnail IFD."""
+
+from __future__ import annotations
+
+import struct
+
+_ORIENTATION = 0x0112
+_EXIF_IFD = 0x8769
+_PIXEL_X = 0xA002
+_PIXEL_Y = 0xA003
+_SHORT = 3
+_LONG = 4
+_HEADER = b"Exif\x00\x00"
+
+
+def _entries(tiff: bytearray, endian: str, offset: int) -> tuple[list[int], int] | None:
+    """Offsets of the 12-byte entries of the IFD at ``offset`` and of its next-IFD link."""
+    if offset < 8 or offset + 2 > len(tiff):
+        return None
+    (count,) = struct.unpack_from(endian + "H", tiff, offset)
+    link = offset + 2 + 12 * count
+    if link + 4 > len(tiff):
+        return None
+    return [offset + 2 + 12 * i for i in range(count)], link
+
+
+def _set_number(tiff: bytearray, endian: str, entry: int, value: int) -> None:
+    kind, count = struct.unpack_from(endian + "HI", tiff, entry + 2)
+    if count != 1:
+        return
+    if kind == _SHORT and 0 <= value <= 0xFFFF:
+        struct.pack_into(endian + "H", tiff, entry + 8, value)
+    elif kind == _LONG and 0 <= value <= 0xFFFFFFFF:
+        struct.pack_into(endian + "I", tiff, entry + 8, value)
+
+
+def patch_exif(
+    blob: bytes,
+    *,
+    orientation: int | None = None,
+    size: tuple[int, int] | None = None,
+    drop_thumbnail: bool = False,
+) -> bytes:
+    """Return ``blob`` (with or without the ``Exif\\0\\0`` header) with the edits applied.
+
+    A block that cannot be parsed is returned unchanged: an edit is never worth a broken file.
+    """
+    prefix = _HEADER if blob.startswith(_HEADER) else b""
+    tiff = bytearray(blob[len(prefix) :])
+    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
+        return blob
+    endian = "<" if tiff[:2] == b"II" else ">"
+    (ifd0,) = struct.unpack_from(endian + "I", tiff, 4)
+    found = _entries(tiff, endian, ifd0)
+    if found is None:
+        return blob
+    entries, link = found
+    exif_ifd = None
+    for entry in entries:
+        (tag,) = struct.unpack_from(endian + "H", tiff, entry)
+        if tag == _ORIENTATION and orientation is not None:
+            _set_number(tiff, endian, entry, orientation)
+        elif tag == _EXIF_IFD:
+            (exif_ifd,) = struct.unpack_from(endian + "I", tiff, entry + 8)
+    if drop_thumbnail:
+        struct.pack_into(endian + "I", tiff, link, 0)
+    if size is not None and exif_ifd is not None:
+        sub = _entries(tiff, endian, exif_ifd)
+        for entry in sub[0] if sub else []:
+            (tag,) = struct.unpack_from(endian + "H", tiff, entry)
+            if tag == _PIXEL_X:
+                _set_number(tiff, endian, entry, size[0])
+            elif tag == _PIXEL_Y:
+                _set_number(tiff, endian, entry, size[1])
+    return prefix + bytes(tiff)
+
+
+def read_orientation(blob: bytes) -> int | None:
+    """The IFD0 Orientation value, or None when absent or unreadable."""
+    tiff = blob[len(_HEADER) :] if blob.startswith(_HEADER) else blob
+    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
+        return None
+    endian = "<" if tiff[:2] == b"II" else ">"
+    buf = bytearray(tiff)
+    (ifd0,) = struct.unpack_from(endian + "I", buf, 4)
+    found = _entries(buf, endian, ifd0)
+    if found is None:
+        return None
+    for entry in found[0]:
+        tag, kind, count = struct.unpack_from(endian + "HHI", buf, entry)
+        if tag == _ORIENTATION and kind == _SHORT and count == 1:
+            return int(struct.unpack_from(endian + "H", buf, entry + 8)[0])
+    return None

@@ -1,0 +1,133 @@
+"""File-system primitives for safe placement: temporary names, no-replace renames, group sync."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import os
+
+import xxhash
+
+TEMP_PREFIX = ".imgorg-tmp-"
+_RENAME_NOREPLACE = 1
+_AT_FDCWD = -100
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+_CHUNK = 8 * 1024 * 1024
+
+
+class DestinationExists(FileExistsError):
+    pass
+
+
+def temp_name(final: str, token: str) -> str:
+    """The temporary sibling a file is written to before it takes its final name."""
+    return os.path.join(os.path.dirname(final), f"{TEMP_PREFIX}{token[:24]}")
+
+
+def rename_noreplace(src: str, dst: str) -> None:
+    """Atomically rename ``src`` to ``dst``; raise DestinationExists if ``dst`` exists."""
+    func = getattr(_libc, "renameat2", None)
+    if func is not None:
+        result = func(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), _RENAME_NOREPLACE)
+        if result == 0:
+            return
+        err = ctypes.get_errno()
+        if err == errno.EEXIST:
+            raise DestinationExists(errno.EEXIST, "destination exists", dst)
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+            raise OSError(err, os.strerror(err), src)
+    # The filesystem has no RENAME_NOREPLACE: a hard link fails on an existing name too.
+    try:
+        os.link(src, dst)
+    except FileExistsError as exc:
+        raise DestinationExists(errno.EEXIST, "destination exists", dst) from exc
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        if os.path.lexists(dst):
+            raise DestinationExists(errno.EEXIST, "destination exists", dst) from exc
+        os.rename(src, dst)
+        return
+    os.unlink(src)
+
+
+def copy_into(src: str, dst: str, hasher: xxhash.xxh3_128 | None = None) -> int:
+    """Copy ``src`` to a new file ``dst`` (which must not exist); return the bytes copied.
+
+    With ``hasher`` the bytes pass through Python so the copy is verified as it is written;
+    without, the kernel copies them (copy_file_range) when it can.
+    """
+    with open(src, "rb") as fin, open(dst, "xb") as fout:
+        if hasher is None and hasattr(os, "copy_file_range"):
+            total = 0
+            try:
+                while True:
+                    copied = os.copy_file_range(fin.fileno(), fout.fileno(), _CHUNK)
+                    if copied == 0:
+                        return total
+                    total += copied
+            except OSError as exc:
+                if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                    raise
+                fin.seek(total)
+                fout.seek(total)
+                fout.truncate()
+        total = 0
+        while chunk := fin.read(_CHUNK):
+            if hasher is not None:
+                hasher.update(chunk)
+            fout.write(chunk)
+            total += len(chunk)
+        return total
+
+
+def hash_file(path: str) -> str:
+    hasher = xxhash.xxh3_128()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def same_bytes(a: str, b: str) -> bool:
+    """Byte-for-byte comparison of two files."""
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        if os.fstat(fa.fileno()).st_size != os.fstat(fb.fileno()).st_size:
+            return False
+        while True:
+            chunk_a = fa.read(_CHUNK)
+            if chunk_a != fb.read(_CHUNK):
+                return False
+            if not chunk_a:
+                return True
+
+
+def fsync_path(path: str, directory: bool = False) -> None:
+    flags = os.O_RDONLY | (os.O_DIRECTORY if directory else 0)
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_filesystem(path: str) -> None:
+    """Flush everything written on the filesystem that holds ``path`` (one call per batch)."""
+    func = getattr(_libc, "syncfs", None)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if func is None or func(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+def remove_quietly(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def same_device(a: str, b: str) -> bool:
+    return os.stat(a).st_dev == os.stat(b).st_dev

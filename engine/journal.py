@@ -1,0 +1,348 @@
+"""The SQLite journal in ``DEST/.imgorg/``: every decision, written as it is made.
+
+A file's row is written ``planned`` before anything touches the disk and ``done`` once its
+placed copy is durable, so a killed run can be resumed and audited, and a finished one undone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from engine.records import DateSource, Decision, Status
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    source BLOB NOT NULL,
+    dest BLOB NOT NULL,
+    mode TEXT NOT NULL,
+    dry_run INTEGER NOT NULL,
+    started REAL NOT NULL,
+    finished REAL,
+    status TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    summary TEXT
+);
+CREATE TABLE IF NOT EXISTS files (
+    source_root BLOB NOT NULL,
+    source_rel BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    note TEXT,
+    dest BLOB,
+    year INTEGER,
+    date TEXT,
+    date_source TEXT NOT NULL,
+    hash TEXT,
+    duplicate_of BLOB,
+    bytes_out INTEGER NOT NULL,
+    compressed INTEGER NOT NULL,
+    quality INTEGER,
+    original_quality INTEGER,
+    encodes INTEGER NOT NULL,
+    out_hash TEXT,
+    action TEXT NOT NULL,
+    state TEXT NOT NULL,
+    source_removed INTEGER NOT NULL DEFAULT 0,
+    run_id INTEGER NOT NULL,
+    seen_run INTEGER NOT NULL,
+    PRIMARY KEY (source_root, source_rel)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS files_hash ON files (hash) WHERE status = 'placed';
+CREATE INDEX IF NOT EXISTS files_dest ON files (dest);
+CREATE INDEX IF NOT EXISTS files_seen ON files (seen_run);
+CREATE TABLE IF NOT EXISTS tidy (
+    run_id INTEGER NOT NULL,
+    old BLOB NOT NULL,
+    new BLOB NOT NULL,
+    state TEXT NOT NULL
+);
+"""
+
+_COLUMNS = (
+    "source_root, source_rel, size, mtime_ns, status, reason, note, dest, year, date, "
+    "date_source, hash, duplicate_of, bytes_out, compressed, quality, original_quality, "
+    "encodes, out_hash, action, state, run_id, seen_run"
+)
+
+
+def _b(text: str | None) -> bytes | None:
+    return None if text is None else os.fsencode(text)
+
+
+def _s(blob: bytes | None) -> str | None:
+    return None if blob is None else os.fsdecode(blob)
+
+
+@dataclass(slots=True)
+class Placed:
+    """A placed file found by its content hash."""
+
+    source_root: str
+    rel: str
+    dest: str
+    date_source: DateSource
+    compressed: bool
+    state: str
+
+
+class Journal:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.db = connection
+        self.db.executescript(SCHEMA)
+
+    @classmethod
+    def open(cls, path: str) -> Journal:
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        return cls(db)
+
+    @classmethod
+    def in_memory(cls, copy_of: str | None = None) -> Journal:
+        """A scratch journal for a dry run, starting from DEST's real one when there is one."""
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        if copy_of and os.path.exists(copy_of):
+            source = sqlite3.connect(f"file:{copy_of}?mode=ro", uri=True)
+            source.backup(db)
+            source.close()
+        return cls(db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # runs -------------------------------------------------------------------
+    def begin_run(self, source: str, dest: str, mode: str, dry_run: bool, settings: dict) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO runs (source, dest, mode, dry_run, started, status, settings) "
+            "VALUES (?, ?, ?, ?, ?, 'running', ?)",
+            (_b(source), _b(dest), mode, int(dry_run), time.time(), json.dumps(settings)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, summary: dict) -> None:
+        self.db.execute(
+            "UPDATE runs SET finished = ?, status = ?, summary = ? WHERE id = ?",
+            (time.time(), status, json.dumps(summary), run_id),
+        )
+
+    def run_info(self, run_id: int) -> dict[str, object]:
+        row = self.db.execute(
+            "SELECT source, dest, mode, dry_run, started, finished, status, settings, summary "
+            "FROM runs WHERE id = ?",
+            (run_id,),
+        ).fetchone()
+        keys = ("source", "dest", "mode", "dry_run", "started", "finished", "status")
+        info: dict[str, object] = dict(zip(keys, row[:7], strict=True))
+        info["source"], info["dest"] = _s(row[0]), _s(row[1])
+        info["settings"] = json.loads(row[7])
+        info["summary"] = json.loads(row[8]) if row[8] else None
+        return info
+
+    def last_run(self, include_dry: bool = False) -> int | None:
+        row = self.db.execute(
+            "SELECT max(id) FROM runs" + ("" if include_dry else " WHERE dry_run = 0")
+        ).fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    # files ------------------------------------------------------------------
+    def done_files(self, source_root: str) -> dict[str, tuple[int, int]]:
+        """Files of this SOURCE whose decision is complete: rel -> (size, mtime_ns)."""
+        rows = self.db.execute(
+            "SELECT source_rel, size, mtime_ns FROM files WHERE source_root = ? AND state = 'done' "
+            "AND status IN ('placed', 'duplicate', 'corrupt')",
+            (_b(source_root),),
+        )
+        return {os.fsdecode(rel): (size, mtime) for rel, size, mtime in rows}
+
+    def mark_seen(self, run_id: int, source_root: str, rels: Iterable[str]) -> None:
+        root = _b(source_root)
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "UPDATE files SET seen_run = ? WHERE source_root = ? AND source_rel = ?",
+                ((run_id, root, os.fsencode(rel)) for rel in rels),
+            )
+
+    def record(
+        self, run_id: int, source_root: str, decisions: Iterable[Decision], state: str
+    ) -> None:
+        root = _b(source_root)
+        rows = (
+            (
+                root,
+                os.fsencode(d.rel),
+                d.size,
+                d.mtime_ns,
+                d.status.value,
+                d.reason,
+                d.note,
+                _b(d.dest),
+                d.year,
+                d.date,
+                d.date_source.value,
+                d.hash,
+                _b(d.duplicate_of),
+                d.bytes_out,
+                int(d.compressed),
+                d.quality,
+                d.original_quality,
+                d.encodes,
+                d.out_hash,
+                d.action,
+                state,
+                run_id,
+                run_id,
+            )
+            for d in decisions
+        )
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({', '.join('?' * 23)})", rows
+            )
+
+    def mark_done(self, source_root: str, rels: Iterable[str]) -> None:
+        root = _b(source_root)
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "UPDATE files SET state = 'done' WHERE source_root = ? AND source_rel = ?",
+                ((root, os.fsencode(rel)) for rel in rels),
+            )
+
+    def mark_source_removed(self, source_root: str, rels: Iterable[str]) -> None:
+        root = _b(source_root)
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "UPDATE files SET source_removed = 1 WHERE source_root = ? AND source_rel = ?",
+                ((root, os.fsencode(rel)) for rel in rels),
+            )
+
+    def forget(self, keys: Iterable[tuple[str, str]]) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "DELETE FROM files WHERE source_root = ? AND source_rel = ?",
+                ((os.fsencode(root), os.fsencode(rel)) for root, rel in keys),
+            )
+
+    def placed_with_hash(self, content_hash: str) -> Placed | None:
+        row = self.db.execute(
+            "SELECT source_root, source_rel, dest, date_source, compressed, state FROM files "
+            "WHERE hash = ? AND status = 'placed' ORDER BY source_root, source_rel LIMIT 1",
+            (content_hash,),
+        ).fetchone()
+        if row is None:
+            return None
+        return Placed(
+            os.fsdecode(row[0]),
+            os.fsdecode(row[1]),
+            os.fsdecode(row[2]),
+            DateSource(row[3]),
+            bool(row[4]),
+            row[5],
+        )
+
+    def dest_taken(self, dest: str) -> bool:
+        return (
+            self.db.execute("SELECT 1 FROM files WHERE dest = ? LIMIT 1", (_b(dest),)).fetchone()
+            is not None
+        )
+
+    def unfinished(self) -> list[tuple[str, Decision, int]]:
+        """Rows left ``planned`` by an interrupted run: (source_root, decision, source_removed)."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS}, source_removed FROM files WHERE state = 'planned'"
+        ).fetchall()
+        return [(os.fsdecode(r[0]), _decision(r), r[-1]) for r in rows]
+
+    def moved_not_removed(self) -> list[tuple[str, Decision]]:
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM files WHERE state = 'done' AND source_removed = 0 "
+            "AND action IN ('move-copy', 'move-staged')"
+        ).fetchall()
+        return [(os.fsdecode(r[0]), _decision(r)) for r in rows]
+
+    def decisions(self, run_id: int, source_root: str) -> Iterator[Decision]:
+        """Every file this run found under ``source_root``, in byte order of the path."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM files WHERE seen_run = ? AND source_root = ? "
+            "ORDER BY source_rel",
+            (run_id, _b(source_root)),
+        )
+        for row in rows:
+            yield _decision(row)
+
+    def dests_under(self, folder: str) -> list[str]:
+        prefix = os.fsencode(folder) + b"/"
+        rows = self.db.execute(
+            "SELECT dest FROM files WHERE dest >= ? AND dest < ?", (prefix, prefix[:-1] + b"0")
+        )
+        return [os.fsdecode(r[0]) for r in rows]
+
+    def dest_years(self) -> set[str]:
+        rows = self.db.execute(
+            "SELECT DISTINCT year FROM files WHERE status = 'placed' AND year IS NOT NULL"
+        )
+        return {str(r[0]) for r in rows}
+
+    # tidy ---------------------------------------------------------------------
+    def record_tidy(self, run_id: int, moves: list[tuple[str, str]]) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "INSERT INTO tidy (run_id, old, new, state) VALUES (?, ?, ?, 'planned')",
+                ((run_id, os.fsencode(a), os.fsencode(b)) for a, b in moves),
+            )
+
+    def pending_tidy(self) -> list[tuple[str, str]]:
+        rows = self.db.execute("SELECT old, new FROM tidy WHERE state = 'planned' ORDER BY rowid")
+        return [(os.fsdecode(a), os.fsdecode(b)) for a, b in rows]
+
+    def apply_tidy(self, old: str, new: str) -> None:
+        """Point every row under folder ``old`` at ``new`` and close the tidy step, atomically."""
+        old_b, new_b = os.fsencode(old) + b"/", os.fsencode(new) + b"/"
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute(
+                "UPDATE files SET dest = CAST(? || substr(dest, ?) AS BLOB) "
+                "WHERE dest >= ? AND dest < ?",
+                (new_b, len(old_b) + 1, old_b, old_b[:-1] + b"0"),
+            )
+            self.db.execute(
+                "UPDATE tidy SET state = 'done' WHERE old = ? AND new = ? AND state = 'planned'",
+                (os.fsencode(old), os.fsencode(new)),
+            )
+
+
+def _decision(row: tuple) -> Decision:
+    return Decision(
+        rel=os.fsdecode(row[1]),
+        size=row[2],
+        mtime_ns=row[3],
+        status=Status(row[4]),
+        reason=row[5],
+        note=row[6],
+        dest=_s(row[7]),
+        year=row[8],
+        date=row[9],
+        date_source=DateSource(row[10]),
+        hash=row[11],
+        duplicate_of=_s(row[12]),
+        bytes_out=row[13],
+        compressed=bool(row[14]),
+        quality=row[15],
+        original_quality=row[16],
+        encodes=row[17],
+        out_hash=row[18],
+        action=row[19],
+    )

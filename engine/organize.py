@@ -1,0 +1,212 @@
+"""One organize run, end to end: plan, analyse in the pool, decide, place, tidy, report."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from engine import imaging, planner, pool
+from engine.compress import CompressOptions
+from engine.coordinator import Coordinator, Folders
+from engine.journal import Journal
+from engine.output import Output
+from engine.placement import DiskFull, Placer
+from engine.records import Decision, Status
+from engine.recovery import recover
+from engine.report import append_error_log, write_report
+from engine.settings import Settings, Verify
+from engine.tidy import tidy
+from engine.worker import WorkerOptions
+
+META = ".imgorg"
+JOURNAL = "journal.sqlite"
+ERROR_LOG = "error_log.log"
+
+
+class RunError(Exception):
+    """The run cannot start or go on (exit code 2); the message says why."""
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    summary: dict[str, Any]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.summary["counts"].get(Status.ERROR.value, 0) else 0
+
+
+def check_paths(settings: Settings) -> None:
+    source, dest = settings.source, settings.dest
+    if not os.path.exists(source):
+        raise RunError(f"SOURCE does not exist: {source}")
+    if not os.path.isdir(source):
+        raise RunError(f"SOURCE is not a folder: {source}")
+    real_source, real_dest = os.path.realpath(source), os.path.realpath(dest)
+    if real_source == real_dest:
+        raise RunError("SOURCE and DEST are the same folder")
+    managed = [
+        META,
+        settings.corrupted_folder,
+        settings.nodate_folder,
+        settings.duplicates_folder,
+    ]
+    if real_source.startswith(real_dest + os.sep):
+        inside = os.path.relpath(real_source, real_dest).split(os.sep)[0]
+        if inside in managed or inside.isdigit():
+            raise RunError(f"SOURCE lies inside DEST's own {inside}/ folder")
+    if os.path.exists(dest) and not os.path.isdir(dest):
+        raise RunError(f"DEST exists and is not a folder: {dest}")
+
+
+@contextlib.contextmanager
+def dest_lock(meta: str) -> Iterator[None]:
+    with open(os.path.join(meta, "lock"), "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError("another imgorg run is using this DEST (its lock is held)") from None
+        yield
+
+
+def _prepare_dest(settings: Settings) -> str:
+    meta = os.path.join(settings.dest, META)
+    try:
+        os.makedirs(meta, exist_ok=True)
+        probe = os.path.join(meta, ".write-test")
+        with open(probe, "w"):
+            pass
+        os.unlink(probe)
+    except OSError as exc:
+        raise RunError(f"DEST is not writable: {exc.strerror} ({settings.dest})") from exc
+    return meta
+
+
+def organize(settings: Settings, output: Output) -> RunResult:
+    check_paths(settings)
+    imaging.configure(settings.max_pixels)
+    if settings.dry_run:
+        journal = Journal.in_memory(os.path.join(settings.dest, META, JOURNAL))
+        try:
+            return _run(settings, output, journal, None)
+        finally:
+            journal.close()
+    meta = _prepare_dest(settings)
+    with dest_lock(meta):
+        journal = Journal.open(os.path.join(meta, JOURNAL))
+        try:
+            stage_dir = os.path.join(meta, "staging")
+            settled = recover(journal, settings.dest, stage_dir)
+            if settled:
+                output.message(f"resumed: {settled} files of an interrupted run were complete")
+            os.makedirs(stage_dir, exist_ok=True)
+            return _run(settings, output, journal, stage_dir)
+        finally:
+            journal.close()
+
+
+def _run(settings: Settings, output: Output, journal: Journal, stage_dir: str | None) -> RunResult:
+    started = time.monotonic()
+    source, dest = settings.source, settings.dest
+    run_id = journal.begin_run(
+        source, dest, settings.mode.value, settings.dry_run, settings.describe()
+    )
+    output.message(f"imgorg: {imaging.imaging_library()}, {settings.backend} x{settings.workers}")
+    plan = planner.plan(source, settings.extensions, settings.min_size, exclude=[dest])
+    done = journal.done_files(source)
+    todo = [c for c in plan.candidates if done.get(c.rel) != (c.size, c.mtime_ns)]
+    earlier = [c.rel for c in plan.candidates if done.get(c.rel) == (c.size, c.mtime_ns)]
+    earlier += [f.rel for f in plan.findings if f.rel in done]
+    journal.mark_seen(run_id, source, earlier)
+    journal.record(
+        run_id,
+        source,
+        (
+            Decision(f.rel, f.status, size=f.size, reason=f.reason)
+            for f in plan.findings
+            if f.rel not in done
+        ),
+        "done",
+    )
+    if earlier:
+        output.message(f"{len(earlier)} files were already done by an earlier run")
+
+    folders = Folders(
+        settings.layout,
+        settings.corrupted_folder,
+        settings.nodate_folder,
+        settings.duplicates_folder,
+    )
+    coordinator = Coordinator(source, dest, journal, todo, folders, settings.mode)
+    placer = Placer(
+        source,
+        dest,
+        journal,
+        run_id,
+        dry_run=settings.dry_run,
+        sync=settings.sync,
+        stage_dir=stage_dir,
+        on_flush=coordinator.forget_claims,
+    )
+    options = WorkerOptions(
+        compress=CompressOptions(
+            settings.target_size, settings.quality_floor, settings.very_large, settings.min_saving
+        )
+        if settings.compress
+        else None,
+        compress_above=settings.compress_above,
+        verify_full=settings.verify is Verify.FULL,
+        stage_dir=stage_dir,
+        max_pixels=settings.max_pixels,
+    )
+    batches = planner.shard(
+        todo, settings.workers, settings.compress_above if settings.compress else None
+    )
+    output.start(len(todo), sum(c.size for c in todo))
+    try:
+        for analyses in pool.analyze(
+            batches, source, options, settings.workers, settings.backend, settings.scheduler
+        ):
+            for analysis in analyses:
+                placer.add(coordinator.accept(analysis))
+                output.advance(1, analysis.size)
+        placer.flush()
+    except DiskFull as exc:
+        journal.finish_run(run_id, "disk full", {})
+        raise RunError(f"{exc}. Free some space and run the same command again to resume.") from exc
+    except pool.BackendUnavailable as exc:
+        raise RunError(str(exc)) from exc
+    if coordinator.waiting:
+        raise AssertionError(f"{coordinator.waiting} results were never settled")
+    if settings.tidy:
+        tidy(dest, journal, run_id, settings.dry_run)
+    seconds = time.monotonic() - started
+    totals = write_report(
+        settings.report, journal.decisions(run_id, source), settings.nodate_folder
+    )
+    summary = totals.as_dict()
+    summary.update(
+        seconds=seconds,
+        files_per_second=totals.files / max(seconds, 1e-9),
+        imaging=imaging.imaging_library(),
+        backend=settings.backend,
+        workers=settings.workers,
+        dry_run=settings.dry_run,
+        report=settings.report,
+        run_id=run_id,
+    )
+    if not settings.dry_run and summary["counts"].get("error"):
+        log = os.path.join(dest, ERROR_LOG)
+        stamp = dt.datetime.now().isoformat(timespec="seconds")
+        append_error_log(log, journal.decisions(run_id, source), stamp)
+        summary["error_log"] = log
+    journal.finish_run(run_id, "finished", summary)
+    output.finish(summary)
+    return RunResult(run_id, summary)

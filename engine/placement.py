@@ -1,0 +1,200 @@
+"""Carrying out decisions on disk, in group commits.
+
+For each batch: the journal records every decision as ``planned``; files are written to
+temporary names in their target folders (each copy hashed as it is written and compared with
+what the worker read); one filesystem sync; no-replace renames to the final names; another sync;
+the journal marks the batch ``done``. In move mode a source is removed only after that, and only
+if its placed copy is verified.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import xxhash
+
+from engine import fsops
+from engine.journal import Journal
+from engine.records import Decision, Status
+
+
+class DiskFull(RuntimeError):
+    pass
+
+
+@dataclass(slots=True)
+class _Write:
+    decision: Decision
+    temp: str
+    final: str
+    is_temp: bool = True  # False when ``temp`` is the source itself (same-device move)
+
+
+@dataclass
+class Placer:
+    source: str
+    dest: str
+    journal: Journal
+    run_id: int
+    dry_run: bool = False
+    sync: bool = True
+    stage_dir: str | None = None
+    on_flush: Callable[[], None] | None = None
+    max_files: int = 256
+    max_bytes: int = 256_000_000
+    pending: list[Decision] = field(default_factory=list)
+    pending_bytes: int = 0
+    placed: int = 0
+    _made: set[str] = field(default_factory=set)
+
+    def add(self, decisions: list[Decision]) -> None:
+        for decision in decisions:
+            self.pending.append(decision)
+            self.pending_bytes += decision.bytes_out if decision.action != "none" else 0
+        if len(self.pending) >= self.max_files or self.pending_bytes >= self.max_bytes:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.pending, self.pending_bytes = self.pending, [], 0
+        if not batch:
+            return
+        self.journal.record(self.run_id, self.source, batch, "planned")
+        if self.on_flush is not None:
+            self.on_flush()
+        if self.dry_run:
+            self.journal.mark_done(self.source, (d.rel for d in batch))
+            return
+        failed: list[Decision] = []
+        writes = self._write_all(batch, failed)
+        if writes and self.sync:
+            fsops.sync_filesystem(self.dest)
+        done = self._rename_all(writes, failed)
+        if done and self.sync:
+            fsops.sync_filesystem(self.dest)
+        failed_rels = {d.rel for d in failed}
+        self.journal.mark_done(self.source, (d.rel for d in batch if d.rel not in failed_rels))
+        if failed:
+            self.journal.record(self.run_id, self.source, failed, "done")
+        self.placed += len(done)
+        self._remove_sources(done)
+
+    # steps --------------------------------------------------------------------
+    def _write_all(self, batch: list[Decision], failed: list[Decision]) -> list[_Write]:
+        writes: list[_Write] = []
+        for decision in batch:
+            if decision.action == "none" or decision.dest is None:
+                continue
+            final = os.path.join(self.dest, decision.dest)
+            try:
+                writes.append(self._write(decision, final))
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    self._abandon(batch, writes)
+                    raise DiskFull(
+                        f"the destination is full ({exc.strerror}) while writing {decision.dest}"
+                    ) from exc
+                _fail(decision, f"cannot write {decision.dest}: {exc.strerror or exc}", failed)
+            except _Changed as exc:
+                _fail(decision, str(exc), failed)
+        return writes
+
+    def _write(self, decision: Decision, final: str) -> _Write:
+        folder = os.path.dirname(final)
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        source = os.path.join(self.source, decision.rel)
+        if decision.action in ("copy", "move-copy"):
+            temp = fsops.temp_name(final, decision.out_hash or "x")
+            fsops.remove_quietly(temp)
+            hasher = xxhash.xxh3_128()
+            try:
+                fsops.copy_into(source, temp, hasher)
+            except BaseException:
+                fsops.remove_quietly(temp)
+                raise
+            if hasher.hexdigest() != decision.hash:
+                fsops.remove_quietly(temp)
+                raise _Changed(f"{decision.rel} changed while it was being copied; re-run")
+            os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
+            return _Write(decision, temp, final)
+        if decision.action in ("staged", "move-staged"):
+            assert self.stage_dir is not None and decision.staged is not None
+            temp = os.path.join(self.stage_dir, decision.staged)
+            os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
+            return _Write(decision, temp, final)
+        if decision.action == "move-rename":
+            st = os.stat(source)
+            if (st.st_size, st.st_mtime_ns) != (decision.size, decision.mtime_ns):
+                raise _Changed(f"{decision.rel} changed since it was analysed; re-run")
+            return _Write(decision, source, final, is_temp=False)
+        raise ValueError(f"unknown action {decision.action!r}")
+
+    def _rename_all(self, writes: list[_Write], failed: list[Decision]) -> list[_Write]:
+        done = []
+        for write in writes:
+            try:
+                fsops.rename_noreplace(write.temp, write.final)
+            except OSError as exc:
+                if write.is_temp and not write.decision.staged:
+                    fsops.remove_quietly(write.temp)
+                reason = (
+                    "its destination appeared during the run"
+                    if isinstance(exc, fsops.DestinationExists)
+                    else f"cannot place: {exc.strerror or exc}"
+                )
+                _fail(write.decision, reason, failed)
+                continue
+            done.append(write)
+        return done
+
+    def _remove_sources(self, done: list[_Write]) -> None:
+        removed = []
+        for write in done:
+            decision = write.decision
+            moved = decision.action == "move-rename"
+            if decision.action in ("move-copy", "move-staged"):
+                moved = remove_verified_source(self.source, decision, write.final)
+            if moved:
+                removed.append(decision.rel)
+        if removed:
+            if self.sync:
+                fsops.sync_filesystem(self.source)
+            self.journal.mark_source_removed(self.source, removed)
+
+    def _abandon(self, batch: list[Decision], writes: list[_Write]) -> None:
+        """Undo a half-written batch so that a later run starts it afresh."""
+        for write in writes:
+            if write.is_temp and not write.decision.staged:
+                fsops.remove_quietly(write.temp)
+        self.journal.forget((self.source, d.rel) for d in batch)
+
+
+class _Changed(Exception):
+    pass
+
+
+def _fail(decision: Decision, reason: str, failed: list[Decision]) -> None:
+    decision.status, decision.reason = Status.ERROR, reason
+    decision.dest, decision.action = None, "none"
+    failed.append(decision)
+
+
+def remove_verified_source(source_root: str, decision: Decision, final: str) -> bool:
+    """Unlink a moved file's source once its placed copy is verified and the source unchanged."""
+    source = os.path.join(source_root, decision.rel)
+    try:
+        st = os.stat(source)
+        if (st.st_size, st.st_mtime_ns) != (decision.size, decision.mtime_ns):
+            return False
+        if decision.action == "move-staged" and fsops.hash_file(final) != decision.out_hash:
+            return False
+        os.unlink(source)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True

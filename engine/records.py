@@ -1,0 +1,116 @@
+"""The records that cross stage boundaries: what a worker found, what the coordinator decided."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Status(enum.StrEnum):
+    PLACED = "placed"
+    DUPLICATE = "duplicate"
+    CORRUPT = "corrupt"
+    SKIPPED = "skipped"
+    IGNORED = "ignored"
+    ERROR = "error"
+
+
+class DateSource(enum.StrEnum):
+    EXIF = "exif"
+    FILENAME = "filename"
+    NONE = "none"
+
+
+DATE_RANK = {DateSource.EXIF: 0, DateSource.FILENAME: 1, DateSource.NONE: 2}
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A file the planner hands to the workers."""
+
+    rel: str  # path relative to SOURCE, as os.fsdecode gives it
+    size: int
+    mtime_ns: int
+
+
+@dataclass(slots=True)
+class Finding:
+    """What the planner decided without a worker (ignored, skipped, unreadable folder)."""
+
+    rel: str
+    status: Status
+    reason: str
+    size: int = 0
+
+
+@dataclass(slots=True)
+class Analysis:
+    """What a worker learnt about one file. Small: it crosses the process boundary."""
+
+    rel: str
+    size: int
+    mtime_ns: int
+    status: Status = Status.PLACED  # PLACED here means "sound image, to be placed"
+    reason: str | None = None
+    note: str | None = None
+    hash: str | None = None
+    format: str | None = None
+    year: int | None = None
+    date: str | None = None
+    date_source: DateSource = DateSource.NONE
+    orientation: int | None = None
+    compressed: bool = False
+    quality: int | None = None
+    original_quality: int | None = None
+    encodes: int = 0
+    bytes_out: int | None = None
+    out_hash: str | None = None
+    staged: str | None = None  # file name of the compressed output in the staging folder
+
+
+@dataclass(slots=True)
+class Decision:
+    """The coordinator's verdict on one file: what the journal stores and the report prints."""
+
+    rel: str
+    status: Status
+    size: int = 0
+    mtime_ns: int = 0
+    reason: str | None = None
+    note: str | None = None
+    dest: str | None = None  # relative to DEST
+    year: int | None = None
+    date: str | None = None
+    date_source: DateSource = DateSource.NONE
+    hash: str | None = None
+    duplicate_of: str | None = None
+    bytes_out: int = 0
+    compressed: bool = False
+    quality: int | None = None
+    original_quality: int | None = None
+    encodes: int = 0
+    out_hash: str | None = None
+    action: str = "none"  # copy, move, staged, none
+    staged: str | None = None
+
+    @classmethod
+    def from_analysis(cls, analysis: Analysis, status: Status) -> Decision:
+        return cls(
+            rel=analysis.rel,
+            status=status,
+            size=analysis.size,
+            mtime_ns=analysis.mtime_ns,
+            reason=analysis.reason,
+            note=analysis.note,
+            year=analysis.year,
+            date=analysis.date,
+            date_source=analysis.date_source,
+            hash=analysis.hash,
+            compressed=analysis.compressed,
+            quality=analysis.quality,
+            original_quality=analysis.original_quality,
+            encodes=analysis.encodes,
+            bytes_out=analysis.bytes_out or 0 if analysis.compressed else analysis.size,
+            out_hash=analysis.out_hash if analysis.compressed else analysis.hash,
+            staged=analysis.staged,
+        )

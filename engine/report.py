@@ -1,0 +1,101 @@
+"""The JSON Lines report (one object per file found under SOURCE) and the run's totals.
+
+The report is a contract other tools rely on: keys are only ever added, never renamed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.records import Decision, Status
+
+
+def report_line(decision: Decision) -> dict[str, Any]:
+    return {
+        "source": decision.rel,
+        "status": decision.status.value,
+        "dest": decision.dest,
+        "year": decision.year,
+        "date": decision.date,
+        "date_source": decision.date_source.value,
+        "hash": decision.hash,
+        "duplicate_of": decision.duplicate_of,
+        "bytes_in": decision.size,
+        "bytes_out": decision.bytes_out if decision.dest else 0,
+        "compressed": decision.compressed,
+        "quality": decision.quality,
+        "original_quality": decision.original_quality,
+        "encodes": decision.encodes,
+        "reason": decision.reason,
+        "note": decision.note,
+    }
+
+
+@dataclass
+class Totals:
+    counts: Counter[str] = field(default_factory=Counter)
+    years: Counter[str] = field(default_factory=Counter)
+    date_sources: Counter[str] = field(default_factory=Counter)
+    bytes_in: int = 0
+    bytes_out: int = 0
+    compressed: int = 0
+    bytes_saved: int = 0
+    files: int = 0
+
+    def add(self, decision: Decision, nodate_folder: str) -> None:
+        self.files += 1
+        self.counts[decision.status.value] += 1
+        self.bytes_in += decision.size
+        if decision.dest:
+            self.bytes_out += decision.bytes_out
+        if decision.status is Status.PLACED:
+            self.years[str(decision.year) if decision.year else nodate_folder] += 1
+            self.date_sources[decision.date_source.value] += 1
+            if decision.compressed:
+                self.compressed += 1
+                self.bytes_saved += decision.size - decision.bytes_out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "counts": {s.value: self.counts.get(s.value, 0) for s in Status},
+            "years": dict(sorted(self.years.items())),
+            "date_sources": dict(self.date_sources),
+            "bytes_in": self.bytes_in,
+            "bytes_out": self.bytes_out,
+            "compressed": self.compressed,
+            "bytes_saved": self.bytes_saved,
+        }
+
+
+def write_report(path: str | None, decisions: Iterable[Decision], nodate_folder: str) -> Totals:
+    """Stream decisions into the report (when a path is given) and total them."""
+    totals = Totals()
+    if not path:
+        for decision in decisions:
+            totals.add(decision, nodate_folder)
+        return totals
+    temp = f"{path}.part"
+    with open(temp, "w", encoding="ascii") as handle:
+        for decision in decisions:
+            totals.add(decision, nodate_folder)
+            handle.write(json.dumps(report_line(decision)) + "\n")
+    os.replace(temp, path)
+    return totals
+
+
+def append_error_log(path: str, decisions: Iterable[Decision], stamp: str) -> int:
+    lines = [
+        f"{stamp}\t{d.status.value}\t{d.rel!r}\t{d.reason}\n"
+        for d in decisions
+        if d.status is Status.ERROR
+    ]
+    if lines:
+        with open(path, "a", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.writelines(lines)
+    return len(lines)
