@@ -114,3 +114,7 @@ class Decision:
             out_hash=analysis.out_hash if analysis.compressed else analysis.hash,
             staged=analysis.staged,
         )
+
+    def __post_init__(self) -> None:
+        if self.status is not Status.PLACED:
+            self.compressed, self.quality, self.staged = False, None, None

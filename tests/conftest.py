@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def corpus_or_skip() -> Path:
+    if not (CORPUS / "MANIFEST.csv").exists():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    return corpus_or_skip()
+
+
+@pytest.fixture(scope="session")
+def manifest(corpus: Path) -> dict[str, dict[str, str]]:
+    with open(corpus / "MANIFEST.csv", newline="") as handle:
+        return {row["file"]: row for row in csv.DictReader(handle)}
+
+
+def tree_digest(root: Path) -> dict[str, tuple[str, int]]:
+    """Every file under ``root``: relative path -> (sha256, mtime_ns)."""
+    out = {}
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = Path(folder) / name
+            rel = os.path.relpath(path, root)
+            out[rel] = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
+    return out
+
+
+def read_report(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture
+def organize(tmp_path: Path) -> Callable[..., tuple[int, list[dict[str, Any]]]]:
+    """Run ``imgorg organize`` in-process; return (exit code, report lines)."""
+    from engine.cli import main
+
+    counter = iter(range(1000))
+
+    def run(source: Path, dest: Path, *flags: str) -> tuple[int, list[dict[str, Any]]]:
+        report = tmp_path / f"report-{next(counter)}.jsonl"
+        code = main(
+            ["organize", str(source), str(dest), "--report", str(report), "--quiet", *flags]
+        )
+        return code, read_report(report) if report.exists() else []
+
+    return run
