@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata as metadata
 import warnings
+from collections.abc import Iterator
 
 from PIL import Image
 
@@ -24,7 +26,16 @@ def is_simd() -> bool:
     return imaging_library().startswith("pillow-simd")
 
 
-def configure(max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
-    """Treat images above ``max_pixels`` as decompression bombs (an error, not a warning)."""
-    Image.MAX_IMAGE_PIXELS = max_pixels
-    warnings.simplefilter("error", Image.DecompressionBombWarning)
+@contextlib.contextmanager
+def bomb_limit(max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[None]:
+    """Within the block, images above ``max_pixels`` raise (a bomb is an error, not a warning)
+    and Pillow's own metadata warnings stay quiet."""
+    saved = Image.MAX_IMAGE_PIXELS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        Image.MAX_IMAGE_PIXELS = max_pixels
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved

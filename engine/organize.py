@@ -91,7 +91,6 @@ def _prepare_dest(settings: Settings) -> str:
 
 def organize(settings: Settings, output: Output) -> RunResult:
     check_paths(settings)
-    imaging.configure(settings.max_pixels)
     if settings.dry_run:
         journal = Journal.in_memory(os.path.join(settings.dest, META, JOURNAL))
         try:

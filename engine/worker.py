@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import warnings
 from dataclasses import dataclass, field
 
 import xxhash
@@ -97,9 +96,7 @@ def _inspect(data: bytes, result: Analysis, options: WorkerOptions) -> None:
     # JPEG and PNG are checked by their structure; other formats are rare enough in an archive
     # that decoding them in full is the simplest sound check.
     full = options.verify_full or (structure is None and not data.startswith(png.SIGNATURE))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Pillow's metadata warnings are not ours to print
-        imaging.configure(options.max_pixels)
+    with imaging.bomb_limit(options.max_pixels):
         im = _open(data, result, full)
         if im is None:
             return

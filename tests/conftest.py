@@ -64,3 +64,20 @@ def organize(tmp_path: Path) -> Callable[..., tuple[int, list[dict[str, Any]]]]:
         return code, read_report(report) if report.exists() else []
 
     return run
+
+
+def write_photo(
+    path: Path,
+    date: Any = None,
+    orientation: int | None = None,
+    size: tuple[int, int] = (64, 48),
+    seed: int = 0,
+    quality: int = 85,
+) -> bytes:
+    """A small real JPEG with EXIF (DateTimeOriginal, Orientation) when asked for."""
+    from benchmarks.make_archive import jpeg_bytes, photo
+
+    data = jpeg_bytes(photo(*size, seed=seed), date, orientation, quality=quality)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return data

@@ -13,7 +13,9 @@ names = st.text(
 
 
 def test_layouts() -> None:
-    assert destination("2019", "Trips/Italy/IMG_1.jpg", Layout.NESTED) == "2019/Trips/Italy/IMG_1.jpg"
+    assert (
+        destination("2019", "Trips/Italy/IMG_1.jpg", Layout.NESTED) == "2019/Trips/Italy/IMG_1.jpg"
+    )
     assert destination("2019", "Trips/Italy/IMG_1.jpg", Layout.FLAT) == "2019/IMG_1.jpg"
 
 
@@ -30,9 +32,10 @@ def test_suffix_keeps_folder_and_extension(name: str, n: int) -> None:
     result = with_suffix(path, n)
     assert os.path.dirname(result) == os.path.join("2019", "folder")
     assert result != path
-    assert os.path.splitext(result)[1] == os.path.splitext(name)[1] or len(
-        os.fsencode(name)
-    ) > NAME_MAX - 8
+    assert (
+        os.path.splitext(result)[1] == os.path.splitext(name)[1]
+        or len(os.fsencode(name)) > NAME_MAX - 8
+    )
 
 
 @given(st.text(alphabet="aé漢😀b", min_size=200, max_size=400), st.integers(1, 99999))

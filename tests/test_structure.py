@@ -81,7 +81,9 @@ def test_jpeg_check_never_raises(blob: bytes) -> None:
 def _png(chunks: list[tuple[bytes, bytes]]) -> bytes:
     out = [png.SIGNATURE]
     for kind, body in chunks:
-        out.append(struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body)))
+        out.append(
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
     return b"".join(out)
 
 
