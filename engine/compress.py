@@ -16,8 +16,21 @@ from PIL import Image, JpegImagePlugin
 from engine import exif_edit, jpeg
 from engine.orientation import make_upright, needs_rotation
 
-# IJG standard luminance table (Annex K); quality 50 is this table as is.
-_STD_LUMINANCE_SUM = 5640  # sum of the 64 entries of the standard luminance table
+# IJG standard luminance quantisation table (JPEG Annex K); libjpeg scales it for quality q.
+_STD_LUMINANCE = (
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
+    14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+    18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+)  # fmt: skip
+
+
+def _ijg_table_sum(quality: int) -> int:
+    scale = 5000 // quality if quality < 50 else 200 - 2 * quality
+    return sum(min(255, max(1, (q * scale + 50) // 100)) for q in _STD_LUMINANCE)
+
+
+_TABLE_SUMS = {q: _ijg_table_sum(q) for q in range(1, 101)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,16 +58,16 @@ class NotCompressed:
 
 
 def estimate_quality(im: Image.Image) -> int | None:
-    """IJG-equivalent quality of a JPEG from the sum of its luminance quantisation table."""
+    """IJG-equivalent quality of a JPEG: the quality whose scaled standard luminance table is
+    closest (by sum) to the file's own. Exact for files written by libjpeg."""
     tables = getattr(im, "quantization", None)
     if not tables:
         return None
     luminance = tables.get(0)
     if not luminance or len(luminance) != 64:
         return None
-    scale = sum(luminance) * 100.0 / _STD_LUMINANCE_SUM
-    quality = (200.0 - scale) / 2.0 if scale <= 100.0 else 5000.0 / scale
-    return max(1, min(100, round(quality)))
+    total = sum(luminance)
+    return min(_TABLE_SUMS, key=lambda q: (abs(_TABLE_SUMS[q] - total), -q))
 
 
 def size_limit(original: int, options: CompressOptions) -> int:
@@ -81,6 +94,65 @@ def highest_fitting_quality(
         else:
             high = mid - 1
     return low, sizes
+
+
+def predicted_search(
+    full: Callable[[int], int],
+    sample: Callable[[int], int],
+    limit: int,
+    low: int,
+    area_ratio: float,
+    overhead: int = 0,
+    high: int = 100,
+) -> tuple[int | None, dict[int, int]]:
+    """The highest quality in [low, high] whose full encode fits ``limit``, in few full encodes.
+
+    ``sample(q)`` is the size of a cheap reduced encode (a fraction of the rows); scaled by a
+    factor that every full encode recalibrates, it predicts the full size, so the search starts
+    at the predicted boundary and usually needs one encode on each side of it. ``overhead`` is
+    the part of every full encode that does not scale (the metadata segments). The answer is a
+    quality that fits with the next one up measured not to (or ``high``): the same boundary
+    that bisection finds. Returns it (None when even ``low`` does not fit) and the full sizes.
+    """
+    sample_sizes: dict[int, int] = {}
+    full_sizes: dict[int, int] = {}
+
+    def predicted(quality: int) -> float:
+        if quality not in sample_sizes:
+            sample_sizes[quality] = sample(quality)
+        return overhead + factor * sample_sizes[quality]
+
+    factor = area_ratio
+    best_fit, first_miss = low - 1, high + 1
+    while best_fit + 1 < first_miss:
+        lo, hi = best_fit + 1, first_miss - 1
+        if predicted(lo) <= limit:
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if predicted(mid) <= limit:
+                    lo = mid
+                else:
+                    hi = mid - 1
+        quality = lo
+        size = full_sizes[quality] = full(quality)
+        factor = max(1, size - overhead) / sample_sizes[quality]
+        if size <= limit:
+            best_fit = quality
+        else:
+            first_miss = quality
+    return (best_fit if best_fit >= low else None), full_sizes
+
+
+def sample_rows(image: Image.Image, band: int = 16, every: int = 10) -> tuple[Image.Image, float]:
+    """Every ``every``-th band of ``band`` rows, stacked: a cheap stand-in for the whole image
+    when predicting encoded sizes. Returns it and the area ratio whole/sample."""
+    bands = list(range(0, image.height - band + 1, band * every))
+    if len(bands) < 4:
+        return image, 1.0
+    stacked = Image.new(image.mode, (image.width, band * len(bands)))
+    for n, top in enumerate(bands):
+        stacked.paste(image.crop((0, top, image.width, top + band)), (0, n * band))
+    return stacked, image.height / stacked.height
 
 
 def _metadata_segments(
@@ -155,7 +227,19 @@ def compress_jpeg(
         scaled = scale < 1.0
         segments = _metadata_segments(data, structure, rotated, current.size, scaled)
         encoder = _Encoder(current, segments, params, limit)
-        quality, sizes = highest_fitting_quality(encoder, limit, options.quality_floor)
+        stand_in, area_ratio = sample_rows(current)
+        sampler = _Encoder(stand_in, [], params, 0)
+        if area_ratio > 1:
+            quality, sizes = predicted_search(
+                encoder,
+                sampler,
+                limit,
+                options.quality_floor,
+                area_ratio,
+                overhead=jpeg.metadata_size(segments),
+            )
+        else:
+            quality, sizes = highest_fitting_quality(encoder, limit, options.quality_floor)
         total_encodes += len(sizes)
         if quality is not None:
             return Compressed(encoder.best, quality, total_encodes, current.size, scale)
