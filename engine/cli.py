@@ -63,6 +63,11 @@ def _organize_parser(sub: Any) -> argparse.ArgumentParser:
         help="structure (default): cheap structural check; full: decode every pixel",
     )
     p.add_argument(
+        "--fix-orientation",
+        choices=["none", "jpeg", "all"],
+        help="turn images upright: jpeg (default) losslessly for JPEGs, all also PNGs, none",
+    )
+    p.add_argument(
         "--max-pixels",
         type=int,
         help="larger images are treated as decompression bombs (default 200000000)",

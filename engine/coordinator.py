@@ -119,7 +119,7 @@ class Coordinator:
     def _paths_of(self, earlier: Placed) -> list[str]:
         """Where the bytes of an earlier placed file can still be read, best first."""
         paths = [os.path.join(earlier.source_root, earlier.rel)]
-        if not earlier.compressed:
+        if not earlier.transformed:
             paths.append(os.path.join(self.dest, earlier.dest))
         return paths
 

@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS files (
     duplicate_of BLOB,
     bytes_out INTEGER NOT NULL,
     compressed INTEGER NOT NULL,
+    rotated INTEGER NOT NULL,
     quality INTEGER,
     original_quality INTEGER,
     encodes INTEGER NOT NULL,
@@ -68,7 +69,7 @@ CREATE TABLE IF NOT EXISTS tidy (
 
 _COLUMNS = (
     "source_root, source_rel, size, mtime_ns, status, reason, note, dest, year, date, "
-    "date_source, hash, duplicate_of, bytes_out, compressed, quality, original_quality, "
+    "date_source, hash, duplicate_of, bytes_out, compressed, rotated, quality, original_quality, "
     "encodes, out_hash, action, state, run_id, seen_run"
 )
 
@@ -89,7 +90,7 @@ class Placed:
     rel: str
     dest: str
     date_source: DateSource
-    compressed: bool
+    transformed: bool  # the placed bytes differ from the source's (re-encoded or rotated)
     state: str
 
 
@@ -192,6 +193,7 @@ class Journal:
                 _b(d.duplicate_of),
                 d.bytes_out,
                 int(d.compressed),
+                int(d.rotated),
                 d.quality,
                 d.original_quality,
                 d.encodes,
@@ -206,7 +208,7 @@ class Journal:
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany(
-                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({', '.join('?' * 23)})", rows
+                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({', '.join('?' * 24)})", rows
             )
 
     def mark_done(self, source_root: str, rels: Iterable[str]) -> None:
@@ -237,7 +239,7 @@ class Journal:
 
     def placed_with_hash(self, content_hash: str) -> Placed | None:
         row = self.db.execute(
-            "SELECT source_root, source_rel, dest, date_source, compressed, state FROM files "
+            "SELECT source_root, source_rel, dest, date_source, out_hash != hash, state FROM files "
             "WHERE hash = ? AND status = 'placed' ORDER BY source_root, source_rel LIMIT 1",
             (content_hash,),
         ).fetchone()
@@ -340,9 +342,10 @@ def _decision(row: tuple) -> Decision:
         duplicate_of=_s(row[12]),
         bytes_out=row[13],
         compressed=bool(row[14]),
-        quality=row[15],
-        original_quality=row[16],
-        encodes=row[17],
-        out_hash=row[18],
-        action=row[19],
+        rotated=bool(row[15]),
+        quality=row[16],
+        original_quality=row[17],
+        encodes=row[18],
+        out_hash=row[19],
+        action=row[20],
     )

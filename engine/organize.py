@@ -164,6 +164,7 @@ def _run(settings: Settings, output: Output, journal: Journal, stage_dir: str | 
         verify_full=settings.verify is Verify.FULL,
         stage_dir=stage_dir,
         max_pixels=settings.max_pixels,
+        fix_orientation=settings.fix_orientation.value,
     )
     batches = planner.shard(
         todo, settings.workers, settings.compress_above if settings.compress else None

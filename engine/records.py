@@ -60,6 +60,7 @@ class Analysis:
     date_source: DateSource = DateSource.NONE
     orientation: int | None = None
     compressed: bool = False
+    rotated: bool = False
     quality: int | None = None
     original_quality: int | None = None
     encodes: int = 0
@@ -86,6 +87,7 @@ class Decision:
     duplicate_of: str | None = None
     bytes_out: int = 0
     compressed: bool = False
+    rotated: bool = False
     quality: int | None = None
     original_quality: int | None = None
     encodes: int = 0
@@ -107,14 +109,15 @@ class Decision:
             date_source=analysis.date_source,
             hash=analysis.hash,
             compressed=analysis.compressed,
+            rotated=analysis.rotated,
             quality=analysis.quality,
             original_quality=analysis.original_quality,
             encodes=analysis.encodes,
-            bytes_out=analysis.bytes_out or 0 if analysis.compressed else analysis.size,
-            out_hash=analysis.out_hash if analysis.compressed else analysis.hash,
+            bytes_out=analysis.bytes_out if analysis.bytes_out is not None else analysis.size,
+            out_hash=analysis.out_hash or analysis.hash,
             staged=analysis.staged,
         )
 
     def __post_init__(self) -> None:
         if self.status is not Status.PLACED:
-            self.compressed, self.quality, self.staged = False, None, None
+            self.compressed, self.rotated, self.quality, self.staged = False, False, None, None

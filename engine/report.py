@@ -28,6 +28,7 @@ def report_line(decision: Decision) -> dict[str, Any]:
         "bytes_in": decision.size,
         "bytes_out": decision.bytes_out if decision.dest else 0,
         "compressed": decision.compressed,
+        "rotated": decision.rotated,
         "quality": decision.quality,
         "original_quality": decision.original_quality,
         "encodes": decision.encodes,

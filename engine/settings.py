@@ -24,6 +24,12 @@ class Verify(StrEnum):
     FULL = "full"
 
 
+class FixOrientation(StrEnum):
+    NONE = "none"
+    JPEG = "jpeg"
+    ALL = "all"
+
+
 class SettingsError(ValueError):
     pass
 
@@ -46,6 +52,7 @@ class Settings:
     quality_floor: int = 70
     min_saving: float = 0.05
     verify: Verify = Verify.STRUCTURE
+    fix_orientation: FixOrientation = FixOrientation.JPEG
     max_pixels: int = 200_000_000
     dry_run: bool = False
     report: str | None = None
@@ -66,7 +73,12 @@ class Settings:
 
 
 _SIZE_KEYS = {"min_size", "compress_above", "target_size", "very_large"}
-_ENUMS: dict[str, type[StrEnum]] = {"mode": Mode, "layout": Layout, "verify": Verify}
+_ENUMS: dict[str, type[StrEnum]] = {
+    "mode": Mode,
+    "layout": Layout,
+    "verify": Verify,
+    "fix_orientation": FixOrientation,
+}
 
 
 def load_config(path: str) -> dict[str, Any]:

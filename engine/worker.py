@@ -16,7 +16,9 @@ from engine import imaging, jpeg, png
 from engine.compress import Compressed, CompressOptions, compress_jpeg, estimate_quality
 from engine.filename_dates import date_from_filename
 from engine.metadata import ExifFacts, image_exif_facts, read_exif_facts
+from engine.orientation import needs_rotation
 from engine.records import Analysis, Candidate, DateSource, Status
+from engine.rotate import NotRotated, Rotated, rotate_jpeg, rotate_png
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,7 @@ class WorkerOptions:
     verify_full: bool = False
     stage_dir: str | None = None  # None: dry run, nothing is written
     max_pixels: int = imaging.DEFAULT_MAX_PIXELS
+    fix_orientation: str = "jpeg"  # none, jpeg, all
 
 
 def content_hash(data: bytes) -> str:
@@ -109,6 +112,8 @@ def _inspect(data: bytes, result: Analysis, options: WorkerOptions) -> None:
             result.original_quality = estimate_quality(im)
             if options.compress is not None and len(data) > options.compress_above:
                 _compress(data, structure, im, result, options)
+        if result.status is Status.PLACED and not result.compressed:
+            _fix_orientation(data, structure, im, result, options)
 
 
 def _facts_of(im: Image.Image, data: bytes) -> ExifFacts:
@@ -145,13 +150,51 @@ def _compress(
             result.note = outcome.reason
         return
     result.compressed = True
+    result.rotated = needs_rotation(result.orientation)
     result.quality = outcome.quality
-    result.bytes_out = len(outcome.data)
-    result.out_hash = content_hash(outcome.data)
     if outcome.scale < 1.0:
         result.note = f"downscaled to {outcome.size[0]}x{outcome.size[1]} to reach the target"
+    _stage_output(result, outcome.data, options)
+
+
+def _fix_orientation(
+    data: bytes,
+    structure: jpeg.JpegStructure | None,
+    im: Image.Image,
+    result: Analysis,
+    options: WorkerOptions,
+) -> None:
+    orientation = result.orientation
+    if options.fix_orientation == "none" or not needs_rotation(orientation):
+        return
+    assert orientation is not None
+    outcome: Rotated | NotRotated
+    if structure is not None:
+        outcome = rotate_jpeg(data, structure, orientation, im.size)
+    elif options.fix_orientation != "all":
+        return
+    elif im.format == "PNG":
+        outcome = rotate_png(im, orientation)
+    else:
+        outcome = NotRotated(
+            f"orientation kept as a tag: {im.format} cannot be turned without re-encoding"
+        )
+    if isinstance(outcome, NotRotated):
+        result.note = _join(result.note, outcome.reason)
+        return
+    result.rotated = True
+    _stage_output(result, outcome.data, options)
+
+
+def _join(*notes: str | None) -> str:
+    return "; ".join(n for n in notes if n)
+
+
+def _stage_output(result: Analysis, data: bytes, options: WorkerOptions) -> None:
+    result.bytes_out = len(data)
+    result.out_hash = content_hash(data)
     if options.stage_dir is not None:
-        result.staged = stage(options.stage_dir, result, outcome.data)
+        result.staged = stage(options.stage_dir, result, data)
 
 
 def stage(stage_dir: str, result: Analysis, data: bytes) -> str:

@@ -12,8 +12,8 @@ from PIL import Image
 from benchmarks.make_archive import jpeg_bytes, photo
 from engine import jpeg
 from engine.compress import (
-    CompressOptions,
     Compressed,
+    CompressOptions,
     NotCompressed,
     compress_jpeg,
     estimate_quality,
@@ -42,7 +42,9 @@ def test_prediction_finds_the_bisection_answer(steps, noise, limit, low, ratio) 
     assert found == expected
 
 
-def _source(orientation: int = 6, size: tuple[int, int] = (1600, 1200)) -> tuple[bytes, Image.Image]:
+def _source(
+    orientation: int = 6, size: tuple[int, int] = (1600, 1200)
+) -> tuple[bytes, Image.Image]:
     data = jpeg_bytes(photo(*size, seed=11), orientation=orientation, quality=97)
     return data, Image.open(io.BytesIO(data))
 
@@ -84,14 +86,26 @@ def test_downscales_very_large_files_when_the_floor_is_not_enough() -> None:
 
 
 def test_never_reencodes_motion_photos_or_cmyk() -> None:
-    data, im = _source(orientation=1, size=(320, 240))
+    data, _im = _source(orientation=1, size=(320, 240))
     motion = data + b"\x00\x00\x00\x18ftypmp42" + b"v" * 2000
-    result = compress_jpeg(motion, jpeg.check_jpeg(motion), Image.open(io.BytesIO(motion)), 1, CompressOptions(target_size=1000))
+    result = compress_jpeg(
+        motion,
+        jpeg.check_jpeg(motion),
+        Image.open(io.BytesIO(motion)),
+        1,
+        CompressOptions(target_size=1000),
+    )
     assert isinstance(result, NotCompressed) and "motion" in result.reason
     buffer = io.BytesIO()
     photo(64, 64, seed=1).convert("CMYK").save(buffer, "JPEG")
     cmyk = buffer.getvalue()
-    result = compress_jpeg(cmyk, jpeg.check_jpeg(cmyk), Image.open(io.BytesIO(cmyk)), 1, CompressOptions(target_size=100))
+    result = compress_jpeg(
+        cmyk,
+        jpeg.check_jpeg(cmyk),
+        Image.open(io.BytesIO(cmyk)),
+        1,
+        CompressOptions(target_size=100),
+    )
     assert isinstance(result, NotCompressed) and "CMYK" in result.reason
 
 
