@@ -62,9 +62,8 @@ def test_corpus_is_sorted_as_its_manifest_says(corpus, manifest, organize, tmp_p
         if line["year"] is None:
             assert line["dest"].startswith("NoDate/")
             assert line["date_source"] == "none"
-        assert (dest / line["dest"]).read_bytes() == (corpus / rel).read_bytes() or line[
-            "compressed"
-        ]
+        if not (line["compressed"] or line["rotated"]):
+            assert (dest / line["dest"]).read_bytes() == (corpus / rel).read_bytes(), rel
 
     for group, kept in kept_of_group.items():
         assert len(kept) == 1, (group, kept)
