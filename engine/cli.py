@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -92,6 +93,13 @@ def _organize_parser(sub: Any) -> argparse.ArgumentParser:
         const=False,
         help="leave single-subfolder folders as they are",
     )
+    p.add_argument(
+        "--no-space-check",
+        dest="space_check",
+        action="store_const",
+        const=False,
+        help="start even if DEST may not hold everything (a full disk still stops cleanly)",
+    )
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     return p
@@ -104,6 +112,18 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"imgorg {__version__}")
     sub = top.add_subparsers(dest="command", required=True)
     _organize_parser(sub)
+    undo = sub.add_parser(
+        "undo",
+        help="reverse the last run recorded in DEST's journal",
+        description="Copy mode: remove the files the last run wrote, if unchanged since. "
+        "Move mode: move every file back to where it came from. Changed files are left alone.",
+    )
+    undo.add_argument("dest", metavar="DEST")
+    undo.add_argument("--dry-run", action="store_true", help="say what would be undone")
+    verify = sub.add_parser(
+        "verify", help="re-hash every file the journal says is in DEST; list missing or changed"
+    )
+    verify.add_argument("dest", metavar="DEST")
     return top
 
 
@@ -118,28 +138,67 @@ def _output(args: argparse.Namespace) -> Output:
     return PlainOutput()
 
 
+def _organize(args: argparse.Namespace) -> int:
+    from engine.organize import organize
+
+    values: dict[str, Any] = load_config(args.config) if args.config else {}
+    values.update({k: v for k, v in vars(args).items() if k not in _NOT_SETTINGS and v is not None})
+    return organize(build(values), _output(args)).exit_code
+
+
+def _undo(args: argparse.Namespace) -> int:
+    from engine.organize import existing_journal
+    from engine.undo import undo
+
+    dest = os.path.abspath(args.dest)
+    with existing_journal(dest) as journal:
+        result = undo(dest, journal, dry_run=args.dry_run)
+    if not result.runs:
+        print("imgorg: nothing to undo", file=sys.stderr)
+        return EXIT_OK
+    verb = "would be" if args.dry_run else "were"
+    print(
+        f"undo of run {', '.join(map(str, result.runs))}: {result.removed} copies {verb} "
+        f"removed, {result.restored} files {verb} moved back, {len(result.left)} left alone"
+    )
+    for dest_path, why in result.left:
+        print(f"  left alone: {dest_path}: {why}")
+    return EXIT_FILE_ERRORS if result.left else EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from engine.organize import existing_journal
+    from engine.verify import verify
+
+    dest = os.path.abspath(args.dest)
+    with existing_journal(dest) as journal:
+        result = verify(dest, journal)
+    print(
+        f"verified {result.checked} files: {len(result.missing)} missing, "
+        f"{len(result.changed)} changed"
+    )
+    for path in result.missing:
+        print(f"  missing: {path}")
+    for path in result.changed:
+        print(f"  changed: {path}")
+    return EXIT_OK if result.ok else EXIT_FILE_ERRORS
+
+
+_COMMANDS = {"organize": _organize, "undo": _undo, "verify": _verify}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from engine.organize import RunError, organize
+    from engine.organize import RunError
 
     try:
-        values: dict[str, Any] = load_config(args.config) if args.config else {}
-        values.update(
-            {k: v for k, v in vars(args).items() if k not in _NOT_SETTINGS and v is not None}
-        )
-        settings = build(values)
-    except SettingsError as exc:
-        print(f"imgorg: {exc}", file=sys.stderr)
-        return EXIT_CANNOT_RUN
-    try:
-        result = organize(settings, _output(args))
-    except RunError as exc:
+        return _COMMANDS[args.command](args)
+    except (RunError, SettingsError) as exc:
         print(f"imgorg: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
         print("imgorg: interrupted; run the same command again to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return result.exit_code
 
 
 if __name__ == "__main__":

@@ -83,6 +83,20 @@ def _s(blob: bytes | None) -> str | None:
 
 
 @dataclass(slots=True)
+class Written:
+    """A file the journal says is in DEST."""
+
+    source_root: str
+    rel: str
+    dest: str
+    hash: str | None
+    out_hash: str | None
+    action: str
+    source_removed: bool
+    run_id: int
+
+
+@dataclass(slots=True)
 class Placed:
     """A placed file found by its content hash."""
 
@@ -296,6 +310,60 @@ class Journal:
             "SELECT DISTINCT year FROM files WHERE status = 'placed' AND year IS NOT NULL"
         )
         return {str(r[0]) for r in rows}
+
+    # verify and undo --------------------------------------------------------------
+    def written(self, run_ids: Iterable[int] | None = None) -> Iterator[Written]:
+        """Files in DEST by the journal's account (all runs, or only ``run_ids``)."""
+        query = (
+            "SELECT source_root, source_rel, dest, hash, out_hash, action, source_removed, run_id "
+            "FROM files WHERE state = 'done' AND dest IS NOT NULL"
+        )
+        params: tuple[int, ...] = ()
+        if run_ids is not None:
+            ids = tuple(run_ids)
+            query += f" AND run_id IN ({', '.join('?' * len(ids))})"
+            params = ids
+        for row in self.db.execute(query + " ORDER BY dest", params):
+            yield Written(
+                os.fsdecode(row[0]),
+                os.fsdecode(row[1]),
+                os.fsdecode(row[2]),
+                row[3],
+                row[4],
+                row[5],
+                bool(row[6]),
+                row[7],
+            )
+
+    def runs_to_undo(self) -> list[int]:
+        """The last real run, with the interrupted runs it resumed (same SOURCE, just before)."""
+        rows = self.db.execute(
+            "SELECT id, source, status FROM runs WHERE dry_run = 0 ORDER BY id DESC"
+        ).fetchall()
+        rows = [r for r in rows if r[2] != "undone"]
+        if not rows:
+            return []
+        ids = [rows[0][0]]
+        for run_id, source, status in rows[1:]:
+            if source != rows[0][1] or status == "finished":
+                break
+            ids.append(run_id)
+        return ids
+
+    def mark_undone(self, keys: Iterable[tuple[str, str]]) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "UPDATE files SET state = 'undone' WHERE source_root = ? AND source_rel = ?",
+                ((os.fsencode(root), os.fsencode(rel)) for root, rel in keys),
+            )
+
+    def set_run_status(self, run_ids: Iterable[int], status: str) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "UPDATE runs SET status = ? WHERE id = ?", ((status, i) for i in run_ids)
+            )
 
     # tidy ---------------------------------------------------------------------
     def record_tidy(self, run_id: int, moves: list[tuple[str, str]]) -> None:

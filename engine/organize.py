@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,13 +15,15 @@ from typing import Any
 from engine import imaging, planner, pool
 from engine.compress import CompressOptions
 from engine.coordinator import Coordinator, Folders
+from engine.fsops import same_device
 from engine.journal import Journal
 from engine.output import Output
-from engine.placement import DiskFull, Placer
-from engine.records import Decision, Status
+from engine.placement import RESERVE, DiskFull, Placer, free_bytes
+from engine.records import Candidate, Decision, Status
 from engine.recovery import recover
 from engine.report import append_error_log, write_report
-from engine.settings import Settings, Verify
+from engine.settings import Mode, Settings, Verify
+from engine.sizes import format_size
 from engine.tidy import tidy
 from engine.worker import WorkerOptions
 
@@ -74,6 +77,35 @@ def dest_lock(meta: str) -> Iterator[None]:
         except BlockingIOError:
             raise RunError("another imgorg run is using this DEST (its lock is held)") from None
         yield
+
+
+def check_space(settings: Settings, todo: list[Candidate]) -> None:
+    """Refuse to start when DEST cannot hold what the plan may write (before compression)."""
+    if settings.mode is Mode.MOVE and same_device(settings.source, settings.dest):
+        return
+    needed = sum(c.size for c in todo) + RESERVE
+    free = free_bytes(settings.dest)
+    if needed > free:
+        raise RunError(
+            f"not enough free space in DEST: the plan may write {format_size(needed)} and "
+            f"{format_size(free)} is free (compression may need less: --no-space-check "
+            "skips this check; a full disk still stops the run cleanly)"
+        )
+
+
+@contextlib.contextmanager
+def existing_journal(dest: str) -> Iterator[Journal]:
+    """DEST's journal, locked against a concurrent run, for undo and verify."""
+    meta = os.path.join(dest, META)
+    path = os.path.join(meta, JOURNAL)
+    if not os.path.isfile(path):
+        raise RunError(f"no imgorg journal in {dest} (nothing was organized there)")
+    with dest_lock(meta):
+        journal = Journal.open(path)
+        try:
+            yield journal
+        finally:
+            journal.close()
 
 
 def _prepare_dest(settings: Settings) -> str:
@@ -166,6 +198,8 @@ def _run(settings: Settings, output: Output, journal: Journal, stage_dir: str | 
         max_pixels=settings.max_pixels,
         fix_orientation=settings.fix_orientation.value,
     )
+    if not settings.dry_run and settings.space_check:
+        check_space(settings, todo)
     batches = planner.shard(
         todo, settings.workers, settings.compress_above if settings.compress else None
     )
@@ -179,8 +213,14 @@ def _run(settings: Settings, output: Output, journal: Journal, stage_dir: str | 
                 output.advance(1, analysis.size)
         placer.flush()
     except DiskFull as exc:
-        journal.finish_run(run_id, "disk full", {})
+        with contextlib.suppress(sqlite3.Error):
+            journal.finish_run(run_id, "disk full", {})
         raise RunError(f"{exc}. Free some space and run the same command again to resume.") from exc
+    except sqlite3.OperationalError as exc:
+        raise RunError(
+            f"the journal cannot be written ({exc}); free space on DEST and run the same "
+            "command again to resume"
+        ) from exc
     except pool.BackendUnavailable as exc:
         raise RunError(str(exc)) from exc
     if coordinator.waiting:

@@ -20,9 +20,16 @@ from engine import fsops
 from engine.journal import Journal
 from engine.records import Decision, Status
 
+RESERVE = 16_000_000  # bytes left free on DEST, for the journal and the filesystem itself
+
 
 class DiskFull(RuntimeError):
     pass
+
+
+def free_bytes(path: str) -> int:
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
 
 
 @dataclass(slots=True)
@@ -68,38 +75,49 @@ class Placer:
             self.journal.mark_done(self.source, (d.rel for d in batch))
             return
         failed: list[Decision] = []
-        writes = self._write_all(batch, failed)
+        writes, full = self._write_all(batch, failed)
         if writes and self.sync:
             fsops.sync_filesystem(self.dest)
         done = self._rename_all(writes, failed)
         if done and self.sync:
             fsops.sync_filesystem(self.dest)
-        failed_rels = {d.rel for d in failed}
-        self.journal.mark_done(self.source, (d.rel for d in batch if d.rel not in failed_rels))
+        left = {d.rel for d in failed}
+        if full is not None:
+            # Everything from the file that did not fit on is forgotten: a re-run redoes it.
+            unplaced = batch[batch.index(full[0]) :]
+            left |= {d.rel for d in unplaced}
+            self.journal.forget((self.source, d.rel) for d in unplaced if d not in failed)
+        self.journal.mark_done(self.source, (d.rel for d in batch if d.rel not in left))
         if failed:
             self.journal.record(self.run_id, self.source, failed, "done")
         self.placed += len(done)
         self._remove_sources(done)
+        if full is not None:
+            raise DiskFull(full[1])
 
     # steps --------------------------------------------------------------------
-    def _write_all(self, batch: list[Decision], failed: list[Decision]) -> list[_Write]:
+    def _write_all(
+        self, batch: list[Decision], failed: list[Decision]
+    ) -> tuple[list[_Write], tuple[Decision, str] | None]:
+        """Write the batch to temporary names, stopping at the first file that does not fit."""
         writes: list[_Write] = []
         for decision in batch:
             if decision.action == "none" or decision.dest is None:
                 continue
             final = os.path.join(self.dest, decision.dest)
+            if decision.action in ("copy", "move-copy"):
+                free = free_bytes(self.dest)
+                if decision.bytes_out + RESERVE > free:
+                    return writes, (decision, f"DEST is full ({free} bytes free)")
             try:
                 writes.append(self._write(decision, final))
             except OSError as exc:
                 if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                    self._abandon(batch, writes)
-                    raise DiskFull(
-                        f"the destination is full ({exc.strerror}) while writing {decision.dest}"
-                    ) from exc
+                    return writes, (decision, f"DEST is full ({exc.strerror})")
                 _fail(decision, f"cannot write {decision.dest}: {exc.strerror or exc}", failed)
             except _Changed as exc:
                 _fail(decision, str(exc), failed)
-        return writes
+        return writes, None
 
     def _write(self, decision: Decision, final: str) -> _Write:
         folder = os.path.dirname(final)
@@ -164,13 +182,6 @@ class Placer:
             if self.sync:
                 fsops.sync_filesystem(self.source)
             self.journal.mark_source_removed(self.source, removed)
-
-    def _abandon(self, batch: list[Decision], writes: list[_Write]) -> None:
-        """Undo a half-written batch so that a later run starts it afresh."""
-        for write in writes:
-            if write.is_temp and not write.decision.staged:
-                fsops.remove_quietly(write.temp)
-        self.journal.forget((self.source, d.rel) for d in batch)
 
 
 class _Changed(Exception):

@@ -61,6 +61,7 @@ class Settings:
     duplicates_folder: str = "Duplicates"
     tidy: bool = True
     sync: bool = True
+    space_check: bool = True
 
     @property
     def workers(self) -> int:

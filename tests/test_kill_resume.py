@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import xxhash
+
 from conftest import ROOT, read_report, tree_digest, write_photo
 
 KILLS = int(os.environ.get("IMGORG_KILLS", "32"))

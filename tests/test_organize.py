@@ -8,8 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import tree_digest, write_photo
 from PIL import Image
+
+from conftest import tree_digest, write_photo
 
 D2015 = dt.datetime(2015, 6, 7, 8, 9, 10)
 D2019 = dt.datetime(2019, 1, 2, 3, 4, 5)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write_photo
 from PIL import Image, ImageOps
+
+from conftest import write_photo
 
 
 def difference(a: Image.Image, b: Image.Image) -> float:
@@ -31,7 +32,6 @@ def upright_like(image: Image.Image, reference: Image.Image) -> bool:
 @pytest.fixture(scope="module")
 def organized(corpus: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     from conftest import read_report
-
     from engine.cli import main
 
     dest = tmp_path_factory.mktemp("orient")

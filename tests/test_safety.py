@@ -1,0 +1,250 @@
+"""No photo is ever lost: undo, verify, locks, a full disk, unreadable and changing files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, read_report, tree_digest, write_photo
+from engine.cli import main
+
+D2015 = dt.datetime(2015, 6, 7, 8, 9, 10)
+
+
+def small_archive(root: Path, n: int = 12) -> None:
+    for i in range(n):
+        write_photo(
+            root / f"f{i % 3}" / f"p{i}.jpg", dt.datetime(2010 + i % 4, 1, 1), seed=i, size=(96, 64)
+        )
+    shutil.copyfile(root / "f0" / "p0.jpg", root / "f1" / "copy.jpg")
+
+
+def test_undo_copy_mode_removes_only_unchanged_copies(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    src, dest = tmp_path / "src", tmp_path / "out"
+    small_archive(src)
+    before = tree_digest(src)
+    _, report = organize(src, dest, "--min-size", "0")
+    placed = [x for x in report if x["dest"]]
+    changed = dest / placed[0]["dest"]
+    changed.write_bytes(b"edited by the user")
+    assert main(["undo", str(dest)]) == 1  # one file left alone
+    remaining = {p for p in tree_digest(dest) if not p.startswith(".imgorg")}
+    assert remaining == {placed[0]["dest"]}
+    assert tree_digest(src) == before
+    assert main(["undo", str(dest)]) == 0  # nothing more to undo
+    # the undone files are organized again by the next run
+    code, again = organize(src, dest, "--min-size", "0")
+    assert code == 0
+    assert {x["dest"] for x in again if x["dest"]} - {placed[0]["dest"]} == {
+        x["dest"] for x in placed
+    } - {placed[0]["dest"]} | {
+        x["dest"] for x in again if x["dest"] and x["dest"] != placed[0]["dest"]
+    }
+
+
+def test_undo_move_mode_puts_every_file_back(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    src, dest = tmp_path / "src", tmp_path / "out"
+    small_archive(src)
+    before = tree_digest(src)
+    code, _report = organize(
+        src, dest, "--min-size", "0", "--mode", "move", "--no-compress", "--fix-orientation", "none"
+    )
+    assert code == 0
+    assert not [p for p in tree_digest(src)], "move mode moves every image"
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
+    assert {p for p in tree_digest(dest) if not p.startswith(".imgorg")} == set()
+
+
+def test_verify_reports_missing_and_changed(tmp_path: Path, organize, capsys) -> None:  # type: ignore[no-untyped-def]
+    src, dest = tmp_path / "src", tmp_path / "out"
+    small_archive(src)
+    _, report = organize(src, dest, "--min-size", "0")
+    assert main(["verify", str(dest)]) == 0
+    placed = [x["dest"] for x in report if x["dest"]]
+    (dest / placed[0]).unlink()
+    (dest / placed[1]).write_bytes(b"bit rot")
+    capsys.readouterr()
+    assert main(["verify", str(dest)]) == 1
+    out = capsys.readouterr().out
+    assert f"missing: {placed[0]}" in out
+    assert f"changed: {placed[1]}" in out
+
+
+def test_a_second_run_on_the_same_dest_is_refused(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    src, dest = tmp_path / "src", tmp_path / "out"
+    small_archive(src, 3)
+    (dest / ".imgorg").mkdir(parents=True)
+    with open(dest / ".imgorg" / "lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert organize(src, dest, "--min-size", "0")[0] == 2
+    assert organize(src, dest, "--min-size", "0")[0] == 0
+
+
+def mount_tmpfs(path: Path, size: str) -> Path:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    path.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    return path
+
+
+@pytest.fixture
+def small_fs(tmp_path: Path):  # type: ignore[no-untyped-def]
+    path = mount_tmpfs(tmp_path / "fs", "24m")
+    yield path
+    subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def test_not_enough_space_is_refused_up_front(
+    tmp_path: Path, small_fs: Path, organize, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "src"
+    for i in range(3):
+        write_photo(src / f"p{i}.jpg", D2015, size=(1600, 1200), seed=i, quality=98)
+    subprocess.run(["mount", "-o", "remount,size=18m", str(small_fs)], check=True)
+    capsys.readouterr()
+    assert organize(src, small_fs / "out", "--min-size", "0")[0] == 2
+    assert "not enough free space" in capsys.readouterr().err
+
+
+def test_disk_fills_mid_run_then_resumes(tmp_path: Path, small_fs: Path, organize, capsys) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "src"
+    for i in range(14):  # ~18 MB of photos for ~8 MB of usable space (16 MB stay in reserve)
+        write_photo(src / f"p{i}.jpg", D2015, size=(1600, 1200), seed=i, quality=98)
+    before = tree_digest(src)
+    dest = small_fs / "out"
+    capsys.readouterr()
+    code, _ = organize(
+        src, dest, "--min-size", "0", "--no-space-check", "--no-compress", "--jobs", "1"
+    )
+    assert code == 2
+    assert "full" in capsys.readouterr().err
+    partial = {p for p in tree_digest(dest) if not p.startswith(".imgorg")}
+    assert 0 < len(partial) < 14
+    assert not [p for p in partial if ".imgorg-tmp" in p]
+    assert tree_digest(src) == before
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_fs)], check=True)
+    code, report = organize(src, dest, "--min-size", "0", "--no-compress", "--jobs", "1")
+    assert code == 0
+    assert {x["status"] for x in report} == {"placed"}
+    placed = tree_digest(dest)
+    for line in report:
+        assert placed[line["dest"]][0] == before[line["source"]][0]
+
+
+def test_file_changed_after_analysis_is_an_error_and_the_rest_continues(tmp_path: Path) -> None:
+    from engine.coordinator import Coordinator, Folders
+    from engine.journal import Journal
+    from engine.naming import Layout
+    from engine.placement import Placer
+    from engine.records import Candidate, Status
+    from engine.settings import Mode
+    from engine.worker import WorkerOptions, analyze
+
+    src, dest = tmp_path / "src", tmp_path / "out"
+    write_photo(src / "a.jpg", D2015, seed=1)
+    write_photo(src / "b.jpg", D2015, seed=2, size=(80, 60))
+    dest.mkdir()
+    candidates = [
+        Candidate(n, (src / n).stat().st_size, (src / n).stat().st_mtime_ns)
+        for n in ("a.jpg", "b.jpg")
+    ]
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
+    coordinator = Coordinator(
+        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), Mode.COPY
+    )
+    placer = Placer(str(src), str(dest), journal, run_id)
+    decisions = [
+        d for c in candidates for d in coordinator.accept(analyze(str(src), c, WorkerOptions()))
+    ]
+    (src / "a.jpg").write_bytes((src / "a.jpg").read_bytes()[:-10] + b"edited....")
+    placer.add(decisions)
+    placer.flush()
+    rows = {d.rel: d for d in journal.decisions(run_id, str(src))}
+    assert rows["a.jpg"].status is Status.ERROR and "changed" in (rows["a.jpg"].reason or "")
+    assert rows["b.jpg"].status is Status.PLACED
+    assert (dest / "2015" / "b.jpg").exists() and not (dest / "2015" / "a.jpg").exists()
+
+
+def without_root_powers(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the engine as root minus the capabilities that bypass file permissions."""
+    command = [
+        "setpriv",
+        "--bounding-set=-dac_override,-dac_read_search,-fowner",
+        sys.executable,
+        "-m",
+        "engine",
+        *args,
+    ]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv"
+)
+def test_permissions_unreadable_file_and_read_only_dest(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    write_photo(src / "ok.jpg", D2015, seed=1)
+    write_photo(src / "secret.jpg", D2015, seed=2)
+    (src / "secret.jpg").chmod(0o000)
+    locked = src / "locked"
+    write_photo(locked / "inside.jpg", D2015, seed=3)
+    locked.chmod(0o000)
+    dest = tmp_path / "out"
+    done = without_root_powers(
+        "organize",
+        str(src),
+        str(dest),
+        "--min-size",
+        "0",
+        "--quiet",
+        "--report",
+        str(tmp_path / "r.jsonl"),
+    )
+    assert done.returncode == 1, done.stderr
+    lines = {x["source"]: x for x in read_report(tmp_path / "r.jsonl")}
+    assert lines["ok.jpg"]["status"] == "placed"
+    assert lines["secret.jpg"]["status"] == "error"
+    assert "cannot read" in lines["secret.jpg"]["reason"]
+    assert lines["locked"]["status"] == "error"
+    assert "cannot list" in lines["locked"]["reason"]
+    assert "secret.jpg" in (dest / "error_log.log").read_text()
+    # a DEST the user cannot write to stops the run before anything happens
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    readonly.chmod(0o555)
+    done = without_root_powers("organize", str(src), str(readonly / "out"), "--quiet")
+    assert done.returncode == 2
+    assert "not writable" in done.stderr
+    # a year folder the user cannot write to: per-file errors, the rest is placed
+    dest2 = tmp_path / "out2"
+    (dest2 / "2015").mkdir(parents=True)
+    (dest2 / "2015").chmod(0o555)
+    write_photo(src / "other/y2010.jpg", dt.datetime(2010, 1, 1), seed=4)
+    done = without_root_powers(
+        "organize",
+        str(src),
+        str(dest2),
+        "--min-size",
+        "0",
+        "--quiet",
+        "--report",
+        str(tmp_path / "r2.jsonl"),
+    )
+    assert done.returncode == 1, done.stderr
+    lines = {x["source"]: x for x in read_report(tmp_path / "r2.jsonl")}
+    assert lines["ok.jpg"]["status"] == "error" and "cannot write" in lines["ok.jpg"]["reason"]
+    assert lines["other/y2010.jpg"]["status"] == "placed"
