@@ -1,0 +1,42 @@
+"""Atheris fuzz target: whatever bytes a file holds and whatever its name, the metadata, date
+and structure parsers answer without raising.
+
+    .venv/bin/python tests/fuzz_metadata.py -max_total_time=600 [CORPUS_DIR ...]
+"""
+
+from __future__ import annotations
+
+import sys
+
+import atheris
+
+with atheris.instrument_imports():
+    from engine import exif_edit, jpeg, png
+    from engine.dates import parse_exif_datetime
+    from engine.filename_dates import date_from_filename
+    from engine.metadata import read_exif_facts
+
+
+def one_input(data: bytes) -> None:
+    provider = atheris.FuzzedDataProvider(data)
+    name = provider.ConsumeUnicodeNoSurrogates(64)
+    date_from_filename(name)
+    parse_exif_datetime(name)
+    body = provider.ConsumeBytes(provider.remaining_bytes())
+    for blob in (body, b"\xff\xd8" + body, png.SIGNATURE + body):
+        structure = jpeg.check_jpeg(blob)
+        if structure.exif:
+            read_exif_facts(structure.exif)
+        png.check_png(blob)
+    read_exif_facts(body)
+    exif_edit.patch_exif(body, orientation=1, size=(10, 20), drop_thumbnail=True)
+    exif_edit.read_orientation(body)
+
+
+def main() -> None:
+    atheris.Setup(sys.argv, one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
