@@ -32,6 +32,12 @@ def _organize_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=["loky", "dask"], help="process pool (default loky)")
     p.add_argument("--scheduler", help="dask scheduler address, e.g. tcp://host:8786")
     p.add_argument(
+        "--path-map",
+        action="append",
+        metavar="HERE=THERE",
+        help="on dask workers, a path under HERE is found under THERE (repeatable)",
+    )
+    p.add_argument(
         "--layout",
         choices=["nested", "flat"],
         help="nested (default): DEST/<year>/<folders>/<name>; flat: DEST/<year>/<name>",

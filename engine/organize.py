@@ -197,6 +197,7 @@ def _run(settings: Settings, output: Output, journal: Journal, stage_dir: str | 
         stage_dir=stage_dir,
         max_pixels=settings.max_pixels,
         fix_orientation=settings.fix_orientation.value,
+        path_map=settings.path_map,
     )
     if not settings.dry_run and settings.space_check:
         check_space(settings, todo)
@@ -205,12 +206,12 @@ def _run(settings: Settings, output: Output, journal: Journal, stage_dir: str | 
     )
     output.start(len(todo), sum(c.size for c in todo))
     try:
-        for analyses in pool.analyze(
-            batches, source, options, settings.workers, settings.backend, settings.scheduler
-        ):
-            for analysis in analyses:
-                placer.add(coordinator.accept(analysis))
-                output.advance(1, analysis.size)
+        with pool.Pool(settings.backend, settings.workers, settings.scheduler) as workers:
+            workers_used = workers.workers
+            for analyses in workers.analyze(batches, source, options):
+                for analysis in analyses:
+                    placer.add(coordinator.accept(analysis))
+                    output.advance(1, analysis.size)
         placer.flush()
     except DiskFull as exc:
         with contextlib.suppress(sqlite3.Error):
@@ -237,7 +238,7 @@ def _run(settings: Settings, output: Output, journal: Journal, stage_dir: str | 
         files_per_second=totals.files / max(seconds, 1e-9),
         imaging=imaging.imaging_library(),
         backend=settings.backend,
-        workers=settings.workers,
+        workers=workers_used,
         dry_run=settings.dry_run,
         report=settings.report,
         run_id=run_id,

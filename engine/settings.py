@@ -62,6 +62,7 @@ class Settings:
     tidy: bool = True
     sync: bool = True
     space_check: bool = True
+    path_map: tuple[tuple[str, str], ...] = ()
 
     @property
     def workers(self) -> int:
@@ -132,6 +133,15 @@ def _convert(key: str, value: Any) -> Any:
         text = str(value).strip()
         number = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
         return number / 100 if number >= 1 else number
+    if key == "path_map":
+        items = [value] if isinstance(value, str) else list(value)
+        pairs = []
+        for item in items:
+            ours, sep, theirs = str(item).partition("=")
+            if not sep or not ours or not theirs:
+                raise ValueError(f"{item!r} is not CLIENT_PATH=WORKER_PATH")
+            pairs.append((os.path.abspath(ours), theirs))
+        return tuple(pairs)
     if key in ("jobs", "quality_floor", "max_pixels"):
         return int(value)
     if key in ("source", "dest"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import xxhash
 from PIL import Image
@@ -29,6 +29,15 @@ class WorkerOptions:
     stage_dir: str | None = None  # None: dry run, nothing is written
     max_pixels: int = imaging.DEFAULT_MAX_PIXELS
     fix_orientation: str = "jpeg"  # none, jpeg, all
+    path_map: tuple[tuple[str, str], ...] = ()  # (as the coordinator sees it, as workers do)
+
+
+def translate(path: str, path_map: tuple[tuple[str, str], ...]) -> str:
+    """A coordinator path as a worker on another host sees it (``--path-map``)."""
+    for ours, theirs in path_map:
+        if path == ours or path.startswith(ours.rstrip("/") + "/"):
+            return theirs.rstrip("/") + path[len(ours.rstrip("/")) :]
+    return path
 
 
 def content_hash(data: bytes) -> str:
@@ -211,4 +220,8 @@ def stage(stage_dir: str, result: Analysis, data: bytes) -> str:
 def process_batch(
     batch_id: int, root: str, candidates: list[Candidate], options: WorkerOptions
 ) -> tuple[int, list[Analysis]]:
+    if options.path_map:
+        root = translate(root, options.path_map)
+        if options.stage_dir is not None:
+            options = replace(options, stage_dir=translate(options.stage_dir, options.path_map))
     return batch_id, [analyze(root, candidate, options) for candidate in candidates]
