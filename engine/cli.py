@@ -106,6 +106,25 @@ def _organize_parser(sub: Any) -> argparse.ArgumentParser:
         const=False,
         help="start even if DEST may not hold everything (a full disk still stops cleanly)",
     )
+    p.add_argument(
+        "--no-videos",
+        dest="videos",
+        action="store_const",
+        const=False,
+        help="leave videos (.mov .mp4 .m4v .3gp .avi .mts) where they are",
+    )
+    p.add_argument(
+        "--date-from-folder",
+        action="store_const",
+        const=True,
+        help="when nothing else dates a file, use a date or year in its folder names",
+    )
+    p.add_argument(
+        "--date-from-mtime",
+        action="store_const",
+        const=True,
+        help="as a last resort, date a file by its modification time",
+    )
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     return p

@@ -17,8 +17,9 @@ from engine import fsops
 from engine.dedupe import identical_groups
 from engine.journal import Journal, Placed
 from engine.naming import Layout, destination, layout_part, path_key, with_suffix
-from engine.records import Analysis, Candidate, Decision, Status
+from engine.records import Analysis, Candidate, CompanionResult, Decision, Status
 from engine.settings import Mode
+from engine.sidecars import companion_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,9 @@ class Folders:
 
 
 def name_key(rel: str, layout: Layout) -> str:
-    return layout_part(rel, layout).casefold()
+    """Files whose destinations could collide share this key: the same stem below the year
+    folder (a family's members differ only after the stem)."""
+    return os.path.splitext(layout_part(rel, layout))[0].casefold()
 
 
 class Coordinator:
@@ -50,6 +53,7 @@ class Coordinator:
         self.name_left = Counter(name_key(c.rel, folders.layout) for c in candidates)
         self.name_wait: dict[str, list[Decision]] = defaultdict(list)
         self.claimed: set[str] = set()
+        self.companions: dict[str, list[CompanionResult]] = {}
         self._same_device = fsops.same_device(source, dest) if os.path.isdir(dest) else False
 
     @property
@@ -65,7 +69,9 @@ class Coordinator:
         if self.size_left[size] > 0:
             return ready
         del self.size_left[size]
-        for verdict in self._deduplicate(self.size_wait.pop(size)):
+        group = self.size_wait.pop(size)
+        self.companions.update((a.rel, a.companions) for a in group if a.companions)
+        for verdict in self._deduplicate(group):
             key = name_key(verdict.rel, self.folders.layout)
             self.name_wait[key].append(verdict)
             self.name_left[key] -= 1
@@ -154,16 +160,81 @@ class Coordinator:
 
     # names ------------------------------------------------------------------
     def _name(self, group: list[Decision]) -> list[Decision]:
+        named: list[Decision] = []
         for decision in sorted(group, key=lambda d: path_key(d.rel)):
+            family = self._family(decision)
             base = self._base(decision)
-            if base is None or decision.dest is not None:
+            if decision.dest is not None:  # already placed by an earlier run
+                self._place(decision, family, decision.dest, main_fixed=True)
+            elif base is not None:
+                for n in itertools.count():
+                    if self._place(decision, family, with_suffix(base, n)):
+                        break
+            named.append(decision)
+            named.extend(family)
+        return named
+
+    def _family(self, main: Decision) -> list[Decision]:
+        """Decisions for the files that travel with ``main``: they share its fate."""
+        family = []
+        for item in self.companions.pop(main.rel, []):
+            member = Decision(
+                rel=item.rel,
+                status=main.status,
+                size=item.size,
+                mtime_ns=item.mtime_ns,
+                year=main.year,
+                date=main.date,
+                date_source=main.date_source,
+                hash=item.hash,
+                out_hash=item.hash,
+                bytes_out=item.size,
+                companion_of=main.rel,
+                duplicate_of=main.duplicate_of,
+            )
+            if item.error:
+                member.status, member.reason = Status.ERROR, item.error
+            elif main.status is not Status.PLACED:
+                member.reason = f"travels with {main.rel}: {main.reason}"
+            family.append(member)
+        return family
+
+    def _place(
+        self, main: Decision, family: list[Decision], target: str, main_fixed: bool = False
+    ) -> bool:
+        """Give ``main`` the name ``target`` and its family the matching names, if all are
+        free (or already hold identical bytes); False when any is taken."""
+        folder, name = os.path.split(target)
+        members = [m for m in family if m.status is not Status.ERROR]
+        wanted = [] if main_fixed else [(main, target)]
+        for member in members:
+            own = companion_name(name, os.path.basename(main.rel), os.path.basename(member.rel))
+            wanted.append((member, os.path.join(folder, own)))
+        slots = [self._slot(path, decision.out_hash) for decision, path in wanted]
+        if "taken" in slots and not main_fixed:
+            return False
+        for (decision, path), slot in zip(wanted, slots, strict=True):
+            if slot == "taken":
+                decision.status, decision.reason = Status.ERROR, f"its name {path} is taken"
                 continue
-            decision.dest, adopted = self._free_name(base, decision.out_hash)
-            if adopted:
+            decision.dest = path
+            if slot == "identical":
                 decision.note = "an identical file was already at its destination"
             else:
                 decision.action = self._action(decision)
-        return group
+                self.claimed.add(path)
+        return True
+
+    def _slot(self, path: str, content: str | None) -> str:
+        """``free``, ``identical`` (already holds these bytes) or ``taken``."""
+        if path in self.claimed or self.journal.dest_taken(path):
+            return "taken"
+        full = os.path.join(self.dest, path)
+        if not os.path.lexists(full):
+            return "free"
+        if content and os.path.isfile(full) and fsops.hash_file(full) == content:
+            return "identical"
+        return "taken"
 
     def _base(self, decision: Decision) -> str | None:
         folders = self.folders
@@ -182,18 +253,3 @@ class Coordinator:
         if decision.staged:
             return "move-staged"
         return "move-rename" if self._same_device else "move-copy"
-
-    def _free_name(self, base: str, content: str | None) -> tuple[str, bool]:
-        """The first free name from ``base`` on; True when an identical file already holds it."""
-        for n in itertools.count():
-            candidate = with_suffix(base, n)
-            if candidate in self.claimed or self.journal.dest_taken(candidate):
-                continue
-            full = os.path.join(self.dest, candidate)
-            if os.path.lexists(full):
-                if content and os.path.isfile(full) and fsops.hash_file(full) == content:
-                    return candidate, True
-                continue
-            self.claimed.add(candidate)
-            return candidate, False
-        raise AssertionError("unreachable")

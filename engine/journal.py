@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS files (
     encodes INTEGER NOT NULL,
     out_hash TEXT,
     action TEXT NOT NULL,
+    companion_of BLOB,
     state TEXT NOT NULL,
     source_removed INTEGER NOT NULL DEFAULT 0,
     run_id INTEGER NOT NULL,
@@ -70,7 +71,7 @@ CREATE TABLE IF NOT EXISTS tidy (
 _COLUMNS = (
     "source_root, source_rel, size, mtime_ns, status, reason, note, dest, year, date, "
     "date_source, hash, duplicate_of, bytes_out, compressed, rotated, quality, original_quality, "
-    "encodes, out_hash, action, state, run_id, seen_run"
+    "encodes, out_hash, action, companion_of, state, run_id, seen_run"
 )
 
 
@@ -213,6 +214,7 @@ class Journal:
                 d.encodes,
                 d.out_hash,
                 d.action,
+                _b(d.companion_of),
                 state,
                 run_id,
                 run_id,
@@ -222,7 +224,7 @@ class Journal:
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany(
-                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({', '.join('?' * 24)})", rows
+                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({', '.join('?' * 25)})", rows
             )
 
     def mark_done(self, source_root: str, rels: Iterable[str]) -> None:
@@ -416,4 +418,5 @@ def _decision(row: tuple) -> Decision:
         encodes=row[18],
         out_hash=row[19],
         action=row[20],
+        companion_of=_s(row[21]),
     )

@@ -18,8 +18,9 @@ _ORIENTATION = 274
 
 @dataclass(slots=True)
 class ExifFacts:
-    date: dt.datetime | None = None
+    date: dt.datetime | None = None  # when it was taken (DateTimeOriginal, DateTimeDigitized)
     date_tag: str | None = None
+    modified: dt.datetime | None = None  # IFD0 DateTime: when the file was last changed
     orientation: int | None = None
     problem: str | None = None
 
@@ -33,7 +34,7 @@ def parse_exif(blob: bytes | None) -> Image.Exif | None:
 
 
 def exif_facts(exif: Image.Exif | None) -> ExifFacts:
-    """Date (DateTimeOriginal, then DateTimeDigitized, then IFD0 DateTime) and Orientation.
+    """Dates (DateTimeOriginal or DateTimeDigitized; IFD0 DateTime apart) and Orientation.
 
     Garbage in one part of the block does not hide what the other parts say.
     """
@@ -54,12 +55,12 @@ def exif_facts(exif: Image.Exif | None) -> ExifFacts:
         (_DATE_TIME_ORIGINAL, "DateTimeOriginal", sub),
         (_DATE_TIME_DIGITIZED, "DateTimeDigitized", sub),
         (_DATE_TIME_ORIGINAL, "DateTimeOriginal", ifd0),
-        (_DATE_TIME, "DateTime", ifd0),
     ):
         value = parse_exif_datetime(source.get(tag))
         if value is not None:
             facts.date, facts.date_tag = value, name
             break
+    facts.modified = parse_exif_datetime(ifd0.get(_DATE_TIME))
     orientation = ifd0.get(_ORIENTATION)
     if isinstance(orientation, int) and 1 <= orientation <= 8:
         facts.orientation = orientation

@@ -150,7 +150,9 @@ def _run(settings: Settings, output: Output, journal: Journal, stage_dir: str | 
         source, dest, settings.mode.value, settings.dry_run, settings.describe()
     )
     output.message(f"imgorg: {imaging.imaging_library()}, {settings.backend} x{settings.workers}")
-    plan = planner.plan(source, settings.extensions, settings.min_size, exclude=[dest])
+    plan = planner.plan(
+        source, settings.extensions, settings.min_size, exclude=[dest], videos=settings.videos
+    )
     done = journal.done_files(source)
     todo = [c for c in plan.candidates if done.get(c.rel) != (c.size, c.mtime_ns)]
     earlier = [c.rel for c in plan.candidates if done.get(c.rel) == (c.size, c.mtime_ns)]
@@ -198,6 +200,8 @@ def _run(settings: Settings, output: Output, journal: Journal, stage_dir: str | 
         max_pixels=settings.max_pixels,
         fix_orientation=settings.fix_orientation.value,
         path_map=settings.path_map,
+        date_from_folder=settings.date_from_folder,
+        date_from_mtime=settings.date_from_mtime,
     )
     if not settings.dry_run and settings.space_check:
         check_space(settings, todo)

@@ -10,9 +10,18 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from engine.records import Candidate, Finding, Status
+from engine.media import (
+    HEIF_EXTENSIONS,
+    IMAGE_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    Kind,
+    extension,
+    kind_of,
+)
+from engine.records import Candidate, Companion, Finding, Status
+from engine.sidecars import group
 
-DEFAULT_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp")
+DEFAULT_EXTENSIONS = IMAGE_EXTENSIONS + HEIF_EXTENSIONS
 JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", ".picasa.ini"})
 JUNK_FOLDERS = frozenset({"@eadir", ".thumbnails", "$recycle.bin", ".trashes", ".spotlight-v100"})
 
@@ -47,8 +56,13 @@ def plan(
     extensions: frozenset[str],
     min_size: int,
     exclude: Iterable[str] = (),
+    videos: bool = True,
 ) -> Plan:
-    """Walk ``source`` depth-first in name order and classify every entry."""
+    """Walk ``source`` depth-first in name order and classify every entry.
+
+    Photos, RAW files and videos become candidates; the sidecars and pairs that travel with a
+    photo ride along with it (``engine.sidecars``) instead of counting as photos of their own.
+    """
     result = Plan()
     excluded = {_identity(path) for path in exclude if os.path.isdir(path)}
     visited: set[tuple[int, int]] = set()
@@ -73,16 +87,29 @@ def plan(
             )
             continue
         subfolders: list[tuple[str, str, str | None]] = []
+        files: dict[str, _File] = {}
         for entry in entries:
             rel = os.path.join(rel_folder, entry.name) if rel_folder else entry.name
             try:
-                _classify(entry, rel, junk, extensions, min_size, result, subfolders)
+                found = _classify(entry, rel, junk, extensions, videos, result, subfolders)
             except OSError as exc:
                 result.findings.append(
                     Finding(rel, Status.ERROR, f"cannot read its details: {exc.strerror}")
                 )
+                continue
+            if found is not None:
+                files[entry.name] = found
+        _families(files, min_size, result)
         stack.extend(reversed(subfolders))
     return result
+
+
+@dataclass(slots=True)
+class _File:
+    rel: str
+    size: int
+    mtime_ns: int
+    kind: Kind
 
 
 def _identity(path: str) -> tuple[int, int]:
@@ -95,50 +122,67 @@ def _classify(
     rel: str,
     junk: str | None,
     extensions: frozenset[str],
-    min_size: int,
+    videos: bool,
     result: Plan,
     subfolders: list[tuple[str, str, str | None]],
-) -> None:
+) -> _File | None:
     if entry.is_symlink():
         target = "folder" if entry.is_dir() else "file" if entry.is_file() else "broken or looping"
         result.findings.append(
             Finding(rel, Status.SKIPPED, f"symbolic link ({target}), not followed")
         )
-        return
+        return None
     if entry.is_dir(follow_symlinks=False):
         inner_junk = junk
         if junk is None and entry.name.lower() in JUNK_FOLDERS:
             inner_junk = f"inside {entry.name}/ (thumbnail or system folder)"
         subfolders.append((entry.path, rel, inner_junk))
-        return
+        return None
     if not entry.is_file(follow_symlinks=False):
         result.findings.append(
             Finding(rel, Status.SKIPPED, "not a regular file (device, pipe or socket)")
         )
-        return
+        return None
     st = entry.stat(follow_symlinks=False)
     reason = junk or junk_reason(entry.name)
     if reason:
         result.findings.append(Finding(rel, Status.IGNORED, reason, st.st_size))
-        return
-    extension = os.path.splitext(entry.name)[1].lower()
-    if extension not in extensions:
-        kind = extension or "no extension"
+        return None
+    kind = kind_of(entry.name, extensions, videos)
+    if kind is Kind.OTHER:
+        shown = extension(entry.name) or "no extension"
+        what = "a video (--no-videos)" if extension(entry.name) in VIDEO_EXTENSIONS else None
         result.findings.append(
-            Finding(rel, Status.IGNORED, f"not an image type ({kind})", st.st_size)
+            Finding(rel, Status.IGNORED, what or f"not an image type ({shown})", st.st_size)
         )
-        return
-    if 0 < st.st_size < min_size:
+        return None
+    return _File(rel, st.st_size, st.st_mtime_ns, kind)
+
+
+def _families(files: dict[str, _File], min_size: int, result: Plan) -> None:
+    """Turn one folder's media files into candidates, each with what travels with it."""
+    families, orphans = group({name: f.kind for name, f in files.items()})
+    for name in orphans:
+        item = files[name]
         result.findings.append(
-            Finding(
-                rel,
-                Status.SKIPPED,
-                f"smaller than --min-size ({st.st_size} < {min_size} bytes)",
-                st.st_size,
-            )
+            Finding(item.rel, Status.IGNORED, "sidecar without its photo", item.size)
         )
-        return
-    result.candidates.append(Candidate(rel, st.st_size, st.st_mtime_ns))
+    for family in families:
+        main = files[family.main]
+        companions = tuple(
+            Companion(files[n].rel, files[n].size, files[n].mtime_ns) for n in family.companions
+        )
+        if main.kind is Kind.IMAGE and 0 < main.size < min_size:
+            reason = f"smaller than --min-size ({main.size} < {min_size} bytes)"
+            result.findings.append(Finding(main.rel, Status.SKIPPED, reason, main.size))
+            for companion in companions:
+                result.findings.append(
+                    Finding(companion.rel, Status.SKIPPED, "its photo is skipped", companion.size)
+                )
+            continue
+        result.candidates.append(
+            Candidate(main.rel, main.size, main.mtime_ns, main.kind.value, companions)
+        )
 
 
 @dataclass(slots=True)
@@ -163,8 +207,9 @@ def shard(
     """
 
     def cost(c: Candidate) -> int:
-        heavy = compress_above is not None and c.size > compress_above
-        return c.size * 40 if heavy else c.size + 20_000
+        heavy = compress_above is not None and c.kind == "image" and c.size > compress_above
+        riders = sum(companion.size for companion in c.companions)
+        return (c.size * 40 if heavy else c.size + 20_000) + riders
 
     ordered = sorted(candidates, key=lambda c: (c.size, os.fsencode(c.rel)))
     total = sum(cost(c) for c in ordered)

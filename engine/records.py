@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Status(enum.StrEnum):
@@ -16,21 +16,50 @@ class Status(enum.StrEnum):
 
 
 class DateSource(enum.StrEnum):
-    EXIF = "exif"
+    """Where a date came from, in order of precedence (see the README)."""
+
+    EXIF = "exif"  # EXIF in the file itself (photos and RAW)
+    QUICKTIME = "quicktime"  # a video's container
+    XMP = "xmp"  # an XMP packet inside the file
+    IPTC = "iptc"
+    TAKEOUT = "takeout"  # a Google Takeout JSON sidecar
+    XMP_SIDECAR = "xmp-sidecar"
     FILENAME = "filename"
+    FOLDER = "folder"  # opt-in: --date-from-folder
+    MTIME = "mtime"  # opt-in: --date-from-mtime
     NONE = "none"
 
 
-DATE_RANK = {DateSource.EXIF: 0, DateSource.FILENAME: 1, DateSource.NONE: 2}
+DATE_RANK = {source: rank for rank, source in enumerate(DateSource)}
+
+
+@dataclass(frozen=True, slots=True)
+class Companion:
+    """A file that travels with a main one: a sidecar, a RAW beside a JPEG, a Live Photo video."""
+
+    rel: str
+    size: int
+    mtime_ns: int
 
 
 @dataclass(slots=True)
 class Candidate:
-    """A file the planner hands to the workers."""
+    """A file the planner hands to the workers, with the files that travel with it."""
 
     rel: str  # path relative to SOURCE, as os.fsdecode gives it
     size: int
     mtime_ns: int
+    kind: str = "image"  # image, raw, video (engine.media.Kind)
+    companions: tuple[Companion, ...] = ()
+
+
+@dataclass(slots=True)
+class CompanionResult:
+    rel: str
+    size: int
+    mtime_ns: int
+    hash: str | None = None
+    error: str | None = None
 
 
 @dataclass(slots=True)
@@ -67,6 +96,7 @@ class Analysis:
     bytes_out: int | None = None
     out_hash: str | None = None
     staged: str | None = None  # file name of the compressed output in the staging folder
+    companions: list[CompanionResult] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -94,6 +124,7 @@ class Decision:
     out_hash: str | None = None
     action: str = "none"  # copy, move, staged, none
     staged: str | None = None
+    companion_of: str | None = None  # the main file this one travels with
 
     @classmethod
     def from_analysis(cls, analysis: Analysis, status: Status) -> Decision:

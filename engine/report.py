@@ -34,6 +34,7 @@ def report_line(decision: Decision) -> dict[str, Any]:
         "encodes": decision.encodes,
         "reason": decision.reason,
         "note": decision.note,
+        "companion_of": decision.companion_of,
     }
 
 
@@ -47,13 +48,18 @@ class Totals:
     compressed: int = 0
     bytes_saved: int = 0
     files: int = 0
+    companions: Counter[str] = field(default_factory=Counter)
 
     def add(self, decision: Decision, nodate_folder: str) -> None:
+        """Count a file; the files that travel with a photo are counted apart, not as photos."""
         self.files += 1
-        self.counts[decision.status.value] += 1
         self.bytes_in += decision.size
         if decision.dest:
             self.bytes_out += decision.bytes_out
+        if decision.companion_of is not None:
+            self.companions[decision.status.value] += 1
+            return
+        self.counts[decision.status.value] += 1
         if decision.status is Status.PLACED:
             self.years[str(decision.year) if decision.year else nodate_folder] += 1
             self.date_sources[decision.date_source.value] += 1
@@ -65,6 +71,7 @@ class Totals:
         return {
             "files": self.files,
             "counts": {s.value: self.counts.get(s.value, 0) for s in Status},
+            "companions": dict(self.companions),
             "years": dict(sorted(self.years.items())),
             "date_sources": dict(self.date_sources),
             "bytes_in": self.bytes_in,

@@ -62,6 +62,9 @@ class Settings:
     tidy: bool = True
     sync: bool = True
     space_check: bool = True
+    videos: bool = True
+    date_from_folder: bool = False
+    date_from_mtime: bool = False
     path_map: tuple[tuple[str, str], ...] = ()
 
     @property

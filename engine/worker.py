@@ -1,24 +1,33 @@
-"""The per-file work done in the pool: read once, hash, check, read EXIF, date, compress.
+"""The per-file work done in the pool: read once, hash, check, date, compress.
 
-A worker returns small ``Analysis`` records and never decides where a file goes.
+Photos are read whole into memory (hash, structure, EXIF and compression all from that one
+buffer); videos are hashed in chunks and dated from their container; RAW files are read whole
+and dated from their embedded EXIF. The files that travel with a main file (sidecars, a RAW
+beside a JPEG, a Live Photo video) are hashed here too, and their dates are used when the main
+file has none. A worker returns small ``Analysis`` records and never decides where a file goes.
 """
 
 from __future__ import annotations
 
-import io
+import datetime as dt
 import os
 from dataclasses import dataclass, field, replace
 
 import xxhash
-from PIL import Image
 
-from engine import imaging, jpeg, png
-from engine.compress import Compressed, CompressOptions, compress_jpeg, estimate_quality
+from engine import imaging
+from engine.compress import CompressOptions
+from engine.dating import date_from_folders, date_from_mtime, first_date
 from engine.filename_dates import date_from_filename
-from engine.metadata import ExifFacts, image_exif_facts, read_exif_facts
-from engine.orientation import needs_rotation
-from engine.records import Analysis, Candidate, DateSource, Status
-from engine.rotate import NotRotated, Rotated, rotate_jpeg, rotate_png
+from engine.media import extension
+from engine.photo import Output, PhotoOptions, inspect_photo, unreadable_heif
+from engine.raw import raw_date
+from engine.records import Analysis, Candidate, CompanionResult, DateSource, Status
+from engine.takeout import takeout_date
+from engine.xmp import xmp_date
+
+_CHUNK = 8 * 1024 * 1024
+_SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +39,17 @@ class WorkerOptions:
     max_pixels: int = imaging.DEFAULT_MAX_PIXELS
     fix_orientation: str = "jpeg"  # none, jpeg, all
     path_map: tuple[tuple[str, str], ...] = ()  # (as the coordinator sees it, as workers do)
+    date_from_folder: bool = False
+    date_from_mtime: bool = False
+
+    def photo(self) -> PhotoOptions:
+        return PhotoOptions(
+            self.compress,
+            self.compress_above,
+            self.verify_full,
+            self.max_pixels,
+            self.fix_orientation,
+        )
 
 
 def translate(path: str, path_map: tuple[tuple[str, str], ...]) -> str:
@@ -49,154 +69,126 @@ def _read(path: str) -> bytes:
         return handle.read()
 
 
-def _structure_problem(data: bytes) -> tuple[str | None, jpeg.JpegStructure | None, bytes | None]:
-    """Structural check by content: JPEG markers to EOI, PNG chunks and CRCs."""
-    if data.startswith(jpeg.SOI):
-        structure = jpeg.check_jpeg(data)
-        return structure.problem, structure, structure.exif
-    if data.startswith(png.SIGNATURE):
-        found = png.check_png(data)
-        return found.problem, None, found.exif
-    return None, None, None
+def _hash_file(path: str, keep: int = 0) -> tuple[str, int, bytes]:
+    """Hash a file in chunks; return the hash, its size and its first ``keep`` bytes."""
+    hasher = xxhash.xxh3_128()
+    size = 0
+    head = b""
+    with open(path, "rb", buffering=0) as handle:
+        while chunk := handle.read(_CHUNK):
+            if len(head) < keep:
+                head += chunk[: keep - len(head)]
+            hasher.update(chunk)
+            size += len(chunk)
+    return hasher.hexdigest(), size, head
 
 
 def analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis:
     result = Analysis(candidate.rel, candidate.size, candidate.mtime_ns)
     try:
-        data = _read(os.path.join(root, candidate.rel))
+        dates, output = _analyze_main(os.path.join(root, candidate.rel), candidate, result, options)
     except FileNotFoundError:
         result.status, result.reason = Status.ERROR, "vanished before it could be read"
         return result
     except OSError as exc:
         result.status, result.reason = Status.ERROR, f"cannot read: {exc.strerror or exc}"
         return result
-    result.size = len(data)
-    result.hash = content_hash(data)
-    if not data:
-        result.status, result.reason = Status.CORRUPT, "empty file (0 bytes)"
-        return result
-    try:
-        _inspect(data, result, options)
     except Exception as exc:  # a last resort: one odd file must never stop the run
         result.status = Status.ERROR
         result.reason = f"unexpected {type(exc).__name__} while analysing: {exc}"[:300]
+        return result
+    if result.status is Status.ERROR:
+        return result
+    dates += _companion_dates(root, candidate, result)
+    dates.append((DateSource.FILENAME, date_from_filename(os.path.basename(candidate.rel))))
+    if options.date_from_folder:
+        dates.append((DateSource.FOLDER, date_from_folders(candidate.rel)))
+    if options.date_from_mtime:
+        dates.append((DateSource.MTIME, date_from_mtime(candidate.mtime_ns)))
+    chosen = first_date(dates)
+    if chosen is not None:
+        source, when = chosen
+        result.year, result.date, result.date_source = when.year, when.isoformat(), source
+    if output is not None and result.status is Status.PLACED:
+        _stage_output(result, output.data, options)
     return result
 
 
-def _open(data: bytes, result: Analysis, full: bool) -> Image.Image | None:
-    try:
-        im = Image.open(io.BytesIO(data))
-        result.format = im.format
-        if full:
-            im.load()
-        return im
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        result.reason = f"decompression bomb: {exc}"
-    except Image.UnidentifiedImageError:
-        result.reason = "not a recognisable image"
-    except Exception as exc:
-        result.reason = f"image data does not decode: {type(exc).__name__}: {exc}"
-    result.status = Status.CORRUPT
-    return None
+def _analyze_main(
+    path: str, candidate: Candidate, result: Analysis, options: WorkerOptions
+) -> tuple[list[tuple[DateSource, dt.datetime | None]], Output | None]:
+    if candidate.kind == "video":
+        result.hash, size, _ = _hash_file(path)
+        if _changed(result, size, candidate.size):
+            return [], None
+        return _video_dates(path, result), None
+    data = _read(path)
+    result.hash = content_hash(data)
+    if _changed(result, len(data), candidate.size):
+        return [], None
+    if not data:
+        result.status, result.reason = Status.CORRUPT, "empty file (0 bytes)"
+        return [], None
+    if candidate.kind == "raw":
+        result.format = extension(candidate.rel).lstrip(".").upper()
+        return [(DateSource.EXIF, raw_date(data))], None
+    dates, output = inspect_photo(data, result, options.photo())
+    if result.status is Status.CORRUPT and unreadable_heif(candidate.rel):
+        result.status, result.reason = Status.PLACED, None
+        result.note = "HEIF not checked: no HEIF decoder is installed (pillow-heif)"
+    return dates, output
 
 
-def _inspect(data: bytes, result: Analysis, options: WorkerOptions) -> None:
-    problem, structure, exif_blob = _structure_problem(data)
-    if problem:
-        result.status, result.reason = Status.CORRUPT, problem
-        return
-    # JPEG and PNG are checked by their structure; other formats are rare enough in an archive
-    # that decoding them in full is the simplest sound check.
-    full = options.verify_full or (structure is None and not data.startswith(png.SIGNATURE))
-    with imaging.bomb_limit(options.max_pixels):
-        im = _open(data, result, full)
-        if im is None:
-            return
-        facts = read_exif_facts(exif_blob) if exif_blob else _facts_of(im, data)
-        _date(result, facts)
-        result.orientation = facts.orientation
-        if facts.problem:
-            result.note = facts.problem
-        if structure is not None:
-            result.original_quality = estimate_quality(im)
-            if options.compress is not None and len(data) > options.compress_above:
-                _compress(data, structure, im, result, options)
-        if result.status is Status.PLACED and not result.compressed:
-            _fix_orientation(data, structure, im, result, options)
+def _changed(result: Analysis, read: int, planned: int) -> bool:
+    if read == planned:
+        return False
+    result.status = Status.ERROR
+    result.reason = f"changed since the scan ({planned} bytes then, {read} now); run again"
+    return True
 
 
-def _facts_of(im: Image.Image, data: bytes) -> ExifFacts:
-    if data.startswith((jpeg.SOI, png.SIGNATURE)):
-        return ExifFacts()
-    return image_exif_facts(im)
+def _video_dates(path: str, result: Analysis) -> list[tuple[DateSource, dt.datetime | None]]:
+    from engine import video
+
+    if not video.available():
+        result.note = "videos are not dated from their container: MediaInfo is not installed"
+        return []
+    when, tag, recognised = video.video_facts(path)
+    if not recognised and result.size:
+        result.status, result.reason = Status.CORRUPT, "not a recognisable video"
+    elif not result.size:
+        result.status, result.reason = Status.CORRUPT, "empty file (0 bytes)"
+    result.format = "video"
+    if tag:
+        result.note = f"dated from {tag}"
+    return [(DateSource.QUICKTIME, when)]
 
 
-def _date(result: Analysis, facts: ExifFacts) -> None:
-    when = facts.date
-    source = DateSource.EXIF
-    if when is None:
-        when = date_from_filename(os.path.basename(result.rel))
-        source = DateSource.FILENAME
-    if when is None:
-        return
-    result.year, result.date, result.date_source = when.year, when.isoformat(), source
-
-
-def _compress(
-    data: bytes,
-    structure: jpeg.JpegStructure,
-    im: Image.Image,
-    result: Analysis,
-    options: WorkerOptions,
-) -> None:
-    assert options.compress is not None
-    outcome = compress_jpeg(data, structure, im, result.orientation, options.compress)
-    result.encodes = outcome.encodes
-    if not isinstance(outcome, Compressed):
-        if outcome.decode_failed:
-            result.status, result.reason = Status.CORRUPT, outcome.reason
-        else:
-            result.note = outcome.reason
-        return
-    result.compressed = True
-    result.rotated = needs_rotation(result.orientation)
-    result.quality = outcome.quality
-    if outcome.scale < 1.0:
-        result.note = f"downscaled to {outcome.size[0]}x{outcome.size[1]} to reach the target"
-    _stage_output(result, outcome.data, options)
-
-
-def _fix_orientation(
-    data: bytes,
-    structure: jpeg.JpegStructure | None,
-    im: Image.Image,
-    result: Analysis,
-    options: WorkerOptions,
-) -> None:
-    orientation = result.orientation
-    if options.fix_orientation == "none" or not needs_rotation(orientation):
-        return
-    assert orientation is not None
-    outcome: Rotated | NotRotated
-    if structure is not None:
-        outcome = rotate_jpeg(data, structure, orientation, im.size)
-    elif options.fix_orientation != "all":
-        return
-    elif im.format == "PNG":
-        outcome = rotate_png(im, orientation)
-    else:
-        outcome = NotRotated(
-            f"orientation kept as a tag: {im.format} cannot be turned without re-encoding"
-        )
-    if isinstance(outcome, NotRotated):
-        result.note = _join(result.note, outcome.reason)
-        return
-    result.rotated = True
-    _stage_output(result, outcome.data, options)
-
-
-def _join(*notes: str | None) -> str:
-    return "; ".join(n for n in notes if n)
+def _companion_dates(
+    root: str, candidate: Candidate, result: Analysis
+) -> list[tuple[DateSource, dt.datetime | None]]:
+    """Hash every companion; collect the dates its sidecars carry (Takeout first, then XMP)."""
+    takeout: dt.datetime | None = None
+    xmp: dt.datetime | None = None
+    for companion in candidate.companions:
+        item = CompanionResult(companion.rel, companion.size, companion.mtime_ns)
+        result.companions.append(item)
+        ext = extension(companion.rel)
+        keep = _SIDECAR_READ_LIMIT if ext in (".json", ".xmp") else 0
+        try:
+            item.hash, size, head = _hash_file(os.path.join(root, companion.rel), keep)
+        except OSError as exc:
+            item.error = f"cannot read: {exc.strerror or exc}"
+            continue
+        if size != companion.size:
+            item.error = f"changed since the scan ({companion.size} bytes then, {size} now)"
+            continue
+        if ext == ".json" and takeout is None:
+            takeout = takeout_date(head)
+        elif ext == ".xmp" and xmp is None:
+            found = xmp_date(head)
+            xmp = found[0] if found else None
+    return [(DateSource.TAKEOUT, takeout), (DateSource.XMP_SIDECAR, xmp)]
 
 
 def _stage_output(result: Analysis, data: bytes, options: WorkerOptions) -> None:
@@ -207,8 +199,8 @@ def _stage_output(result: Analysis, data: bytes, options: WorkerOptions) -> None
 
 
 def stage(stage_dir: str, result: Analysis, data: bytes) -> str:
-    """Write compressed bytes into the staging folder (same filesystem as DEST)."""
-    name = f"{result.out_hash}-{xxhash.xxh3_64_hexdigest(os.fsencode(result.rel))}.jpg"
+    """Write new bytes into the staging folder (on DEST's filesystem) under a unique name."""
+    name = f"{result.out_hash}-{xxhash.xxh3_64_hexdigest(os.fsencode(result.rel))}"
     final = os.path.join(stage_dir, name)
     part = final + ".part"
     with open(part, "wb") as handle:

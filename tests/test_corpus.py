@@ -7,7 +7,19 @@ from pathlib import Path
 
 from conftest import tree_digest
 
-IMAGE_TYPES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
+IMAGE_TYPES = {
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".tif",
+    ".tiff",
+    ".bmp",
+    ".gif",
+    ".webp",
+    ".heic",
+    ".heif",
+    ".avif",
+}
 
 
 def _all_files(root: Path) -> set[str]:
@@ -32,7 +44,8 @@ def test_corpus_is_sorted_as_its_manifest_says(corpus, manifest, organize, tmp_p
         if extension not in IMAGE_TYPES:
             assert line["status"] == "ignored", rel
             continue
-        damaged = row["pillow_load"] != "True" or row["djpeg"].startswith(("warning", "error"))
+        loads = row["pillow_heif_load"] if extension in (".heic", ".heif") else row["pillow_load"]
+        damaged = loads != "True" or row["djpeg"].startswith(("warning", "error"))
         if damaged:
             assert line["status"] == "corrupt", (rel, line)
             assert line["dest"] == f"Corrupted/{rel}"

@@ -1,0 +1,38 @@
+"""Kinds of files an archive holds, by extension (case-insensitive)."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    IMAGE = "image"
+    RAW = "raw"
+    VIDEO = "video"
+    SIDECAR = "sidecar"
+    OTHER = "other"
+
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp")
+HEIF_EXTENSIONS = (".heic", ".heif", ".avif")
+RAW_EXTENSIONS = (".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2")
+VIDEO_EXTENSIONS = (".mov", ".mp4", ".m4v", ".3gp", ".avi", ".mts")
+SIDECAR_EXTENSIONS = (".xmp", ".aae", ".json", ".thm")
+
+
+def extension(name: str) -> str:
+    return os.path.splitext(name)[1].lower()
+
+
+def kind_of(name: str, images: frozenset[str], videos: bool = True) -> Kind:
+    ext = extension(name)
+    if ext in RAW_EXTENSIONS:
+        return Kind.RAW
+    if ext in VIDEO_EXTENSIONS:
+        return Kind.VIDEO if videos else Kind.OTHER
+    if ext in images:
+        return Kind.IMAGE
+    if ext in SIDECAR_EXTENSIONS:
+        return Kind.SIDECAR
+    return Kind.OTHER
