@@ -22,6 +22,22 @@ def _organize_parser(sub: Any) -> argparse.ArgumentParser:
         description="Copy (or move) every photo under SOURCE into DEST/<year>/..., "
         "without duplicates, shrinking oversized JPEGs and setting broken files aside.",
     )
+    return _organize_flags(p)
+
+
+def _plan_parser(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "plan",
+        help="write the plan of an organize run as reports, without touching SOURCE or DEST",
+        description="What --dry-run does, written as the JSON Lines report (plan.jsonl) and the "
+        "HTML report (report.html, with thumbnails) in --out, to review before anything is "
+        "copied or moved.",
+    )
+    p.add_argument("--out", default="imgorg-plan", help="folder for the plan (default imgorg-plan)")
+    return _organize_flags(p)
+
+
+def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("source", metavar="SOURCE")
     p.add_argument("dest", metavar="DEST")
     p.add_argument("--config", help="TOML file with any of these flags (flag names as keys)")
@@ -137,6 +153,12 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"imgorg {__version__}")
     sub = top.add_subparsers(dest="command", required=True)
     _organize_parser(sub)
+    _plan_parser(sub)
+    report = sub.add_parser(
+        "report", help="rebuild the HTML report of the last run recorded in DEST's journal"
+    )
+    report.add_argument("dest", metavar="DEST")
+    report.add_argument("--out", help="where to write it (default DEST/.imgorg/report.html)")
     undo = sub.add_parser(
         "undo",
         help="reverse the last run recorded in DEST's journal",
@@ -152,7 +174,7 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-_NOT_SETTINGS = {"command", "config", "plain", "quiet"}
+_NOT_SETTINGS = {"command", "config", "plain", "quiet", "out"}
 
 
 def _output(args: argparse.Namespace) -> Output:
@@ -169,6 +191,32 @@ def _organize(args: argparse.Namespace) -> int:
     values: dict[str, Any] = load_config(args.config) if args.config else {}
     values.update({k: v for k, v in vars(args).items() if k not in _NOT_SETTINGS and v is not None})
     return organize(build(values), _output(args)).exit_code
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from engine.organize import organize
+
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    values: dict[str, Any] = load_config(args.config) if args.config else {}
+    values.update({k: v for k, v in vars(args).items() if k not in _NOT_SETTINGS and v is not None})
+    values.update(dry_run=True, plan_dir=out, report=os.path.join(out, "plan.jsonl"))
+    return organize(build(values), _output(args)).exit_code
+
+
+def _report(args: argparse.Namespace) -> int:
+    from engine.html_report import write_run_report
+    from engine.organize import META, RunError, existing_journal
+
+    dest = os.path.abspath(args.dest)
+    out = os.path.abspath(args.out or os.path.join(dest, META, "report.html"))
+    with existing_journal(dest) as journal:
+        run_id = journal.last_run()
+        if run_id is None:
+            raise RunError(f"the journal in {dest} records no run")
+        write_run_report(out, journal, run_id, os.path.join(dest, META, "thumbs"))
+    print(f"HTML report of run {run_id}: {out}")
+    return EXIT_OK
 
 
 def _undo(args: argparse.Namespace) -> int:
@@ -209,7 +257,13 @@ def _verify(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FILE_ERRORS
 
 
-_COMMANDS = {"organize": _organize, "undo": _undo, "verify": _verify}
+_COMMANDS = {
+    "organize": _organize,
+    "plan": _plan,
+    "report": _report,
+    "undo": _undo,
+    "verify": _verify,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

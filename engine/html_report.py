@@ -38,7 +38,7 @@ DUP_GROUPS_OPEN = 15  # of which shown without expanding
 DUP_MEMBERS = 8  # duplicates listed per group
 REASONS = 40  # distinct reasons counted per status; the rest count as "other reasons"
 PLACED_MEMORY = 20_000  # recently placed files remembered to link a duplicate to its kept copy
-BUSIEST_YEARS = 4  # years given a per-month chart
+BUSIEST_YEARS = 6  # years given a per-month chart
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 STATUS_LABEL = {
     Status.PLACED: "Placed",
@@ -186,6 +186,7 @@ class Aggregate:
     qualities: Counter[int] = field(default_factory=Counter)
     original_qualities: Counter[int] = field(default_factory=Counter)
     rotated: int = 0
+    companions: int = 0
     duplicate_bytes: int = 0
     groups: dict[str, DuplicateGroup] = field(default_factory=dict)
     placed_memory: OrderedDict[str, str] = field(default_factory=OrderedDict)
@@ -203,10 +204,13 @@ class Aggregate:
     def add(self, d: Decision) -> None:
         status = d.status
         self.files += 1
-        self.counts[status] += 1
         self.bytes_in += d.size
         if d.dest:
             self.bytes_out += d.bytes_out
+        if d.companion_of is not None:  # travels with its photo; not a photo of its own
+            self.companions += 1
+            return
+        self.counts[status] += 1
         if status is Status.PLACED:
             self._placed(d)
         elif status is Status.DUPLICATE:
@@ -351,6 +355,7 @@ class Bar:
     label: str  # axis label
     parts: tuple[tuple[str, int], ...]  # (series, value), stacked from the bottom
     title: str  # tooltip
+    may_clip: bool = False  # may be cut off when it dwarfs the others
 
     @property
     def total(self) -> int:
@@ -368,64 +373,125 @@ def nice_step(peak: float, ticks: int = 4) -> float:
 
 
 def bar_chart(bars: list[Bar], attr: str, label: str, width: int = 960, height: int = 240) -> str:
-    """A (stacked) bar chart as inline SVG; every bar carries ``data-<attr>`` and its count."""
+    """A (stacked) bar chart as inline SVG; every bar carries ``data-<attr>`` and its count.
+
+    A bar marked ``may_clip`` that dwarfs the others (the undated photos, say) is drawn cut off
+    at the top, so that the others stay readable; its label still gives its full count.
+    """
     if not bars:
         return '<p class="muted">Nothing to show.</p>'
-    left, right, top, bottom = 52, 8, 18, 26
-    plot_w, plot_h = width - left - right, height - top - bottom
-    peak = max(b.total for b in bars) or 1
-    step = nice_step(peak)
-    top_value = step * math.ceil(peak / step)
-    slot = plot_w / len(bars)
-    bar_w = min(slot * 0.74, 60)
-    every = max(1, math.ceil(max(len(b.label) for b in bars) * 7.5 / slot))
+    box = Box(width, height, left=52 if width > 400 else 30)
+    top_value, step = _scale(bars)
+    slot = box.plot_w / len(bars)
+    every = max(1, math.ceil(max(len(b.label) for b in bars) * 6.5 / slot))
     out = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{esc(label)}" preserveAspectRatio="xMidYMid meet">'
+        f'aria-label="{esc(label)}" preserveAspectRatio="xMidYMid meet">',
+        _gridlines(box, top_value, step),
     ]
+    for i, bar in enumerate(bars):
+        out.append(_bar(box, bar, attr, i, slot, top_value, _labelled(bars, i, every)))
+    bottom = box.top + box.plot_h
+    out.append(
+        f'<line class="axis" x1="{box.left}" x2="{width - box.right}" y1="{bottom}" '
+        f'y2="{bottom}"/></svg>'
+    )
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A chart's size and the margins around its plot area."""
+
+    width: int
+    height: int
+    left: int = 52
+    right: int = 8
+    top: int = 18
+    bottom: int = 26
+
+    @property
+    def plot_w(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_h(self) -> int:
+        return self.height - self.top - self.bottom
+
+
+def _labelled(bars: list[Bar], i: int, every: int) -> bool:
+    """Whether bar ``i`` gets its axis label: every ``every``-th, and always a clippable one."""
+    if bars[i].may_clip:
+        return True
+    if every > 1 and i + 1 < len(bars) and bars[i + 1].may_clip:
+        return False  # make room for the clippable bar's label
+    return i % every == 0
+
+
+def _scale(bars: list[Bar]) -> tuple[float, float]:
+    """The value at the top of the plot, and the gridline step."""
+    peak: float = max(b.total for b in bars) or 1
+    regular = max((b.total for b in bars if not b.may_clip), default=0)
+    if regular and peak > 2 * regular:
+        peak = regular * 1.25
+    step = nice_step(peak)
+    return step * math.ceil(peak / step), step
+
+
+def _gridlines(box: Box, top_value: float, step: float) -> str:
+    out = []
     tick = 0.0
     while tick <= top_value + 1e-9:
-        y = top + plot_h - plot_h * tick / top_value
+        y = box.top + box.plot_h - box.plot_h * tick / top_value
         out.append(
-            f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>'
-            f'<text class="tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{_short(tick)}</text>"
+            f'<line class="grid" x1="{box.left}" x2="{box.width - box.right}" y1="{y:.1f}" '
+            f'y2="{y:.1f}"/><text class="tick" x="{box.left - 6}" y="{y + 4:.1f}" '
+            f'text-anchor="end">{_short(tick)}</text>'
         )
         tick += step
-    for i, bar in enumerate(bars):
-        x = left + slot * i + (slot - bar_w) / 2
-        total = bar.total
+    return "".join(out)
+
+
+def _bar(
+    box: Box, bar: Bar, attr: str, i: int, slot: float, top_value: float, labelled: bool
+) -> str:
+    bar_w = min(slot * 0.74, 60)
+    x = box.left + slot * i + (slot - bar_w) / 2
+    total = bar.total
+    shrink = min(1.0, top_value / total) if total else 1.0
+    out = [
+        f'<g class="bar{" clipped" if shrink < 1 else ""}" data-{attr}="{esc(bar.key)}" '
+        f'data-count="{total}"><title>{esc(bar.title)}</title>'
+        f'<rect class="hit" x="{box.left + slot * i:.1f}" y="{box.top}" width="{slot:.1f}" '
+        f'height="{box.plot_h}"/>'
+    ]
+    base = float(box.top + box.plot_h)
+    for series, value in bar.parts:
+        if value <= 0:
+            continue
+        h = max(box.plot_h * value / top_value * shrink, 1.0)
+        base -= h
         out.append(
-            f'<g class="bar" data-{attr}="{esc(bar.key)}" data-count="{total}">'
-            f"<title>{esc(bar.title)}</title>"
-            f'<rect class="hit" x="{left + slot * i:.1f}" y="{top}" width="{slot:.1f}" '
-            f'height="{plot_h}"/>'
+            f'<rect class="s-{series}" data-part="{series}" data-count="{value}" '
+            f'x="{x:.1f}" y="{base:.1f}" width="{bar_w:.1f}" height="{h:.1f}" rx="2"/>'
         )
-        base = float(top + plot_h)
-        for series, value in bar.parts:
-            if value <= 0:
-                continue
-            h = max(plot_h * value / top_value, 1.0)
-            base -= h
-            out.append(
-                f'<rect class="s-{series}" data-part="{series}" data-count="{value}" '
-                f'x="{x:.1f}" y="{base:.1f}" width="{bar_w:.1f}" height="{h:.1f}" rx="2"/>'
-            )
-        if total and slot >= 6.5 * len(num(total)) + 4:
-            out.append(
-                f'<text class="value" x="{x + bar_w / 2:.1f}" y="{base - 4:.1f}" '
-                f'text-anchor="middle">{num(total)}</text>'
-            )
-        if i % every == 0:
-            out.append(
-                f'<text class="label" x="{x + bar_w / 2:.1f}" y="{height - 8}" '
-                f'text-anchor="middle">{esc(bar.label)}</text>'
-            )
-        out.append("</g>")
-    out.append(
-        f'<line class="axis" x1="{left}" x2="{width - right}" y1="{top + plot_h}" '
-        f'y2="{top + plot_h}"/></svg>'
-    )
+    if shrink < 1:
+        y = box.top + 10
+        out.append(
+            f'<path class="cut" d="M{x - 2:.1f} {y + 4} l{bar_w + 4:.1f} -6 '
+            f'M{x - 2:.1f} {y + 10} l{bar_w + 4:.1f} -6"/>'
+        )
+    if total and (shrink < 1 or slot >= 6.5 * len(num(total)) + 4):
+        out.append(
+            f'<text class="value" x="{x + bar_w / 2:.1f}" y="{base - 4:.1f}" '
+            f'text-anchor="middle">{num(total)}</text>'
+        )
+    if labelled:
+        out.append(
+            f'<text class="label" x="{x + bar_w / 2:.1f}" y="{box.height - 8}" '
+            f'text-anchor="middle">{esc(bar.label)}</text>'
+        )
+    out.append("</g>")
     return "".join(out)
 
 
@@ -485,7 +551,8 @@ def years_section(agg: Aggregate) -> str:
     ]
     undated = agg.years.get(None, 0)
     if undated:
-        bars.append(Bar("none", "no date", (("nodate", undated),), f"no date: {num(undated)}"))
+        title = f"no date: {num(undated)}"
+        bars.append(Bar("none", "no date", (("nodate", undated),), title, may_clip=True))
     rows = "".join(
         f'<tr data-year="{b.key}"><td>{esc(b.label)}</td><td class="n">{num(b.total)}</td></tr>'
         for b in bars
@@ -527,7 +594,7 @@ def _month_chart(agg: Aggregate, year: int) -> str:
     return (
         f'<figure data-month-year="{year}"><figcaption><b>{year}</b> '
         f'<span class="muted">{num(agg.years[year])} photos</span></figcaption>'
-        f"{bar_chart(bars, 'month', f'photos per month in {year}', 360, 150)}{note}</figure>"
+        f"{bar_chart(bars, 'month', f'photos per month in {year}', 300, 150)}{note}</figure>"
     )
 
 
@@ -543,7 +610,7 @@ def sources_section(agg: Aggregate) -> str:
         title = f"{label}: " + ", ".join(
             f"{SOURCE_LABEL[s]} {num(v)}" for s, (_, v) in zip(order, parts, strict=True) if v
         )
-        bars.append(Bar("none" if year is None else str(year), label, parts, title))
+        bars.append(Bar("none" if year is None else str(year), label, parts, title, year is None))
     totals = [
         (s.value, SOURCE_LABEL[s], sum(v for (_, src), v in agg.sources.items() if src is s))
         for s in order
@@ -557,55 +624,46 @@ def sources_section(agg: Aggregate) -> str:
     )
 
 
-def compression_section(agg: Aggregate, summary: dict[str, Any]) -> str:
+def compression_section(agg: Aggregate) -> str:
     if not agg.compressed:
         return (
             '<section id="compression"><h2>Compression</h2><p class="muted">No JPEG was '
             "re-encoded (none was above the size limit, re-encoding did not save enough, or "
             "compression was off).</p></section>"
         )
-    saved = agg.compressed_in - agg.compressed_out
-    qualities = agg.qualities
-    low, high = min(qualities, default=0), max(qualities, default=0)
-    bars = (
-        [
-            Bar(
-                str(q),
-                str(q),
-                (("quality", qualities.get(q, 0)),),
-                f"quality {q}: {num(qualities.get(q, 0))} files",
-            )
-            for q in range(low, high + 1)
-        ]
-        if qualities
-        else []
+    saved, before, after = (
+        agg.compressed_in - agg.compressed_out,
+        agg.compressed_in,
+        agg.compressed_out,
     )
-    avg_orig = _mean(agg.original_qualities)
-    avg_new = _mean(qualities)
+    share = f"{percent(saved, before)} of their size"
+    averages = ""
+    if agg.original_qualities and agg.qualities:
+        averages = (
+            f" Originals averaged quality {_mean(agg.original_qualities):.0f}; "
+            f"re-encodes {_mean(agg.qualities):.0f}."
+        )
     return (
-        '<section id="compression"><h2>Compression</h2><div class="stats">'
+        '<section id="compression"><h2>Compression</h2><div class="stats wide">'
         + _stat("compressed", "JPEGs re-encoded", num(agg.compressed), agg.compressed)
-        + _stat(
-            "bytes_saved",
-            "saved",
-            format_size(saved),
-            saved,
-            f"{percent(saved, agg.compressed_in)} of their size",
-        )
-        + _stat(
-            "compressed_in", "their size before", format_size(agg.compressed_in), agg.compressed_in
-        )
-        + _stat("compressed_out", "and after", format_size(agg.compressed_out), agg.compressed_out)
-        + "</div>"
-        + '<h3>JPEG quality chosen</h3><p class="muted">The lowest quality that meets the size '
-        "target, never below the floor."
-        + (
-            f" Originals averaged quality {avg_orig:.0f}; re-encodes {avg_new:.0f}."
-            if avg_orig and avg_new
-            else ""
-        )
-        + f"</p>{bar_chart(bars, 'quality', 'chosen JPEG qualities', 960, 200)}</section>"
+        + _stat("bytes_saved", "Saved", format_size(saved), saved, share)
+        + _stat("compressed_in", "Their size before", format_size(before), before)
+        + _stat("compressed_out", "And after", format_size(after), after)
+        + '</div><h3>JPEG quality chosen</h3><p class="muted">The lowest quality that meets the '
+        f"size target, never below the floor.{averages}</p>"
+        + bar_chart(_quality_bars(agg.qualities), "quality", "chosen JPEG qualities", 960, 200)
+        + "</section>"
     )
+
+
+def _quality_bars(qualities: Counter[int]) -> list[Bar]:
+    if not qualities:
+        return []
+    return [
+        Bar(str(q), str(q), (("quality", n),), f"quality {q}: {num(n)} files")
+        for q in range(min(qualities), max(qualities) + 1)
+        for n in (qualities.get(q, 0),)
+    ]
 
 
 def _mean(counter: Counter[int]) -> float:
@@ -621,15 +679,13 @@ def _stat(key: str, label: str, shown: str, value: int | float, sub: str = "") -
     )
 
 
-def _path_cell(rel: str, href: str | None, extra: str = "") -> str:
+def _path_cell(rel: str, href: str | None) -> str:
     folder, name = os.path.split(rel)
     folder_html = f'<span class="dir">{esc(folder)}/</span>' if folder else ""
     link = (
         f' <a href="{esc(href)}" class="open" title="open the placed file">open</a>' if href else ""
     )
-    return (
-        f'<span class="path" title="{esc(rel)}">{folder_html}<b>{esc(name)}</b></span>{link}{extra}'
-    )
+    return f'<span class="path" title="{esc(rel)}">{folder_html}<b>{esc(name)}</b></span>{link}'
 
 
 def duplicates_section(agg: Aggregate, links: Links) -> str:
@@ -815,11 +871,14 @@ def _problems(agg: Aggregate, summary: dict[str, Any]) -> str:
     if summary.get("dry_run"):
         lines.append(("info", "Dry run: nothing was written. This page shows the plan."))
     if errors:
+        log = summary.get("error_log")
+        where = f" They are listed in {os.path.basename(log)}." if isinstance(log, str) else ""
         lines.append(
             (
                 "bad",
                 f"{num(errors)} files could not be processed and exist only in SOURCE — do not "
-                "delete it yet. Fix the cause (see Needs a look) and run the same command again.",
+                "delete it yet. Fix the cause (see Needs a look) and run the same command again."
+                + where,
             )
         )
     else:
@@ -855,7 +914,7 @@ def totals_section(agg: Aggregate, summary: dict[str, Any]) -> str:
         + "</div>"
         + stacked_line(shares, "status")
         + legend(shares, agg.files)
-        + f'<div class="stats">{_size_stats(agg)}{_run_stats(agg, summary)}</div></section>'
+        + f'<div class="stats wide">{_size_stats(agg)}{_run_stats(agg, summary)}</div></section>'
     )
 
 
@@ -893,7 +952,7 @@ def _run_stats(agg: Aggregate, summary: dict[str, Any]) -> str:
         note = f"{num(agg.rotated)} turned upright"
     return (
         _stat("seconds", "Time taken", duration(seconds), round(seconds, 3))
-        + _stat("files_per_second", "Speed", f"{rate:,.0f} files/s", round(rate, 1))
+        + _stat("files_per_second", "Speed", f"{rate:,.0f}", round(rate, 1), "files per second")
         + _stat("workers", "Workers", engine, int(workers or 0), str(summary.get("imaging") or ""))
         + _stat("dry_run" if dry else "mode", "Mode", mode, int(dry), note)
     )
@@ -983,7 +1042,7 @@ def render(agg: Aggregate, summary: dict[str, Any], links: Links) -> Iterator[st
     yield totals_section(agg, summary)
     yield years_section(agg)
     yield sources_section(agg)
-    yield compression_section(agg, summary)
+    yield compression_section(agg)
     yield duplicates_section(agg, links)
     yield attention_section(agg, links)
     yield left_section(agg, links)
@@ -1101,17 +1160,20 @@ color:inherit;text-decoration:none;font-size:13px}nav a span{color:var(--muted)}
 nav a:hover{border-color:var(--accent)}
 .stats{display:grid;grid-template-columns:repeat(auto-fill,minmax(128px,1fr));gap:10px;
 margin:10px 0}
+.stats.wide{grid-template-columns:repeat(auto-fill,minmax(230px,1fr))}
 .stat{border:1px solid var(--line);border-radius:10px;padding:10px 12px}
 .stat .k{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
 .stat .v{font-size:22px;font-weight:650;font-variant-numeric:tabular-nums;white-space:nowrap;
 overflow:hidden;text-overflow:ellipsis}.stat .sub{font-size:12px;color:var(--muted)}
-.stat[data-total=error] .v{color:var(--error)}.stat[data-total=corrupt] .v{color:var(--corrupt)}
+.stat[data-total=error]:not([data-value="0"]) .v{color:var(--error)}
+.stat[data-total=corrupt]:not([data-value="0"]) .v{color:var(--corrupt)}
 .stat[data-total=placed] .v{color:var(--placed)}
 svg.share{width:100%;height:22px;border-radius:6px;display:block;margin:14px 0 6px}
 svg.chart{width:100%;height:auto;display:block}
 svg .grid{stroke:var(--line);stroke-width:1}svg .axis{stroke:var(--muted);stroke-width:1}
 svg text{fill:var(--muted);font-size:11px}svg .value{fill:var(--fg);font-size:10px}
-svg .hit{fill:transparent}svg .bar:hover .hit{fill:rgba(127,127,127,.08)}
+svg .hit{fill:transparent}svg .cut{stroke:var(--card);stroke-width:3;fill:none}
+svg .bar:hover .hit{fill:rgba(127,127,127,.08)}
 .s-placed{fill:var(--placed);background:var(--placed)}.s-duplicate{fill:var(--duplicate);
 background:var(--duplicate)}.s-corrupt{fill:var(--corrupt);background:var(--corrupt)}
 .s-skipped{fill:var(--skipped);background:var(--skipped)}.s-ignored{fill:var(--ignored);
@@ -1123,6 +1185,7 @@ background:var(--filename)}.s-none{fill:var(--none);background:var(--none)}
 font-size:13px}.legend i{display:inline-block;width:10px;height:10px;border-radius:3px;
 margin-right:6px}
 .months{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}
+.months svg text.label{font-size:9.5px}
 .months figure{margin:0;border:1px solid var(--line);border-radius:10px;padding:8px 10px}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0}
 th{text-align:left;font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;

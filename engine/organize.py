@@ -16,6 +16,7 @@ from engine import imaging, planner, pool
 from engine.compress import CompressOptions
 from engine.coordinator import Coordinator, Folders
 from engine.fsops import same_device
+from engine.html_report import write_run_report
 from engine.journal import Journal
 from engine.output import Output
 from engine.placement import RESERVE, DiskFull, Placer, free_bytes
@@ -126,7 +127,14 @@ def organize(settings: Settings, output: Output) -> RunResult:
     if settings.dry_run:
         journal = Journal.in_memory(os.path.join(settings.dest, META, JOURNAL))
         try:
-            return _run(settings, output, journal, None)
+            views = None
+            if settings.plan_dir:
+                os.makedirs(os.path.join(settings.plan_dir, "thumbs"), exist_ok=True)
+                views = Views(
+                    os.path.join(settings.plan_dir, "report.html"),
+                    os.path.join(settings.plan_dir, "thumbs"),
+                )
+            return _run(settings, output, journal, None, views)
         finally:
             journal.close()
     meta = _prepare_dest(settings)
@@ -138,12 +146,28 @@ def organize(settings: Settings, output: Output) -> RunResult:
             if settled:
                 output.message(f"resumed: {settled} files of an interrupted run were complete")
             os.makedirs(stage_dir, exist_ok=True)
-            return _run(settings, output, journal, stage_dir)
+            views = Views(os.path.join(meta, "report.html"), os.path.join(meta, "thumbs"))
+            os.makedirs(views.thumbs, exist_ok=True)
+            return _run(settings, output, journal, stage_dir, views)
         finally:
             journal.close()
 
 
-def _run(settings: Settings, output: Output, journal: Journal, stage_dir: str | None) -> RunResult:
+@dataclass(frozen=True)
+class Views:
+    """Where the HTML report and the thumbnails it shows go."""
+
+    html: str
+    thumbs: str
+
+
+def _run(
+    settings: Settings,
+    output: Output,
+    journal: Journal,
+    stage_dir: str | None,
+    views: Views | None,
+) -> RunResult:
     started = time.monotonic()
     source, dest = settings.source, settings.dest
     run_id = journal.begin_run(
@@ -202,6 +226,7 @@ def _run(settings: Settings, output: Output, journal: Journal, stage_dir: str | 
         path_map=settings.path_map,
         date_from_folder=settings.date_from_folder,
         date_from_mtime=settings.date_from_mtime,
+        thumbs_dir=views.thumbs if views else None,
     )
     if not settings.dry_run and settings.space_check:
         check_space(settings, todo)
@@ -252,6 +277,10 @@ def _run(settings: Settings, output: Output, journal: Journal, stage_dir: str | 
         stamp = dt.datetime.now().isoformat(timespec="seconds")
         append_error_log(log, journal.decisions(run_id, source), stamp)
         summary["error_log"] = log
+    if views is not None:
+        summary["html"] = views.html
     journal.finish_run(run_id, "finished", summary)
+    if views is not None:
+        write_run_report(views.html, journal, run_id, views.thumbs, settings.report)
     output.finish(summary)
     return RunResult(run_id, summary)

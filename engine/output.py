@@ -148,6 +148,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         lines.append("dry run: nothing was written")
     if summary.get("report"):
         lines.append(f"report: {summary['report']}")
+    if summary.get("html"):
+        lines.append(f"HTML report: {summary['html']}")
     if summary.get("error_log"):
         lines.append(f"errors logged to {summary['error_log']}")
     return lines

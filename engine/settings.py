@@ -65,6 +65,7 @@ class Settings:
     videos: bool = True
     date_from_folder: bool = False
     date_from_mtime: bool = False
+    plan_dir: str | None = None  # imgorg plan: where the plan's reports go
     path_map: tuple[tuple[str, str], ...] = ()
 
     @property

@@ -24,6 +24,7 @@ from engine.photo import Output, PhotoOptions, inspect_photo, unreadable_heif
 from engine.raw import raw_date
 from engine.records import Analysis, Candidate, CompanionResult, DateSource, Status
 from engine.takeout import takeout_date
+from engine.thumbs import make_thumbnail, thumbnail_path
 from engine.xmp import xmp_date
 
 _CHUNK = 8 * 1024 * 1024
@@ -41,6 +42,7 @@ class WorkerOptions:
     path_map: tuple[tuple[str, str], ...] = ()  # (as the coordinator sees it, as workers do)
     date_from_folder: bool = False
     date_from_mtime: bool = False
+    thumbs_dir: str | None = None  # where thumbnails of undated and corrupt photos go
 
     def photo(self) -> PhotoOptions:
         return PhotoOptions(
@@ -136,7 +138,23 @@ def _analyze_main(
     if result.status is Status.CORRUPT and unreadable_heif(candidate.rel):
         result.status, result.reason = Status.PLACED, None
         result.note = "HEIF not checked: no HEIF decoder is installed (pillow-heif)"
+    if options.thumbs_dir is not None and result.hash is not None:
+        _thumbnail(data, result, dates, options.thumbs_dir)
     return dates, output
+
+
+def _thumbnail(
+    data: bytes,
+    result: Analysis,
+    dates: list[tuple[DateSource, dt.datetime | None]],
+    thumbs_dir: str,
+) -> None:
+    """Thumbnails for the photos a person will want to look at: corrupt, or with no date inside
+    (the file name may still date them)."""
+    corrupt = result.status is Status.CORRUPT
+    if corrupt or all(when is None for _, when in dates):
+        assert result.hash is not None
+        make_thumbnail(data, thumbnail_path(thumbs_dir, result.hash), damaged=corrupt)
 
 
 def _changed(result: Analysis, read: int, planned: int) -> bool:
@@ -214,6 +232,9 @@ def process_batch(
 ) -> tuple[int, list[Analysis]]:
     if options.path_map:
         root = translate(root, options.path_map)
-        if options.stage_dir is not None:
-            options = replace(options, stage_dir=translate(options.stage_dir, options.path_map))
+        options = replace(
+            options,
+            stage_dir=options.stage_dir and translate(options.stage_dir, options.path_map),
+            thumbs_dir=options.thumbs_dir and translate(options.thumbs_dir, options.path_map),
+        )
     return batch_id, [analyze(root, candidate, options) for candidate in candidates]
