@@ -179,7 +179,12 @@ def _run(
     )
     done = journal.done_files(source)
     todo = [c for c in plan.candidates if done.get(c.rel) != (c.size, c.mtime_ns)]
-    earlier = [c.rel for c in plan.candidates if done.get(c.rel) == (c.size, c.mtime_ns)]
+    earlier = [
+        rel
+        for c in plan.candidates
+        if done.get(c.rel) == (c.size, c.mtime_ns)
+        for rel in (c.rel, *(m.rel for m in c.companions if m.rel in done))
+    ]
     earlier += [f.rel for f in plan.findings if f.rel in done]
     journal.mark_seen(run_id, source, earlier)
     journal.record(

@@ -234,3 +234,12 @@ def test_iptc_date_inside_a_jpeg(tmp_path: Path, organize) -> None:  # type: ign
         "2007-08-09T10:11:12",
     )
     assert Image.open(src / "iptc.jpg").size == (32, 24)
+
+
+def test_a_rerun_reports_the_companions_again(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "src"
+    write_photo(src / "a.jpg", dt.datetime(2010, 1, 1), seed=1)
+    (src / "a.jpg.xmp").write_text("<x:xmpmeta/>")
+    _, first = organize(src, tmp_path / "out", "--min-size", "0")
+    _, second = organize(src, tmp_path / "out", "--min-size", "0")
+    assert first == second and len(second) == 2
