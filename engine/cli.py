@@ -10,7 +10,7 @@ from typing import Any
 
 from engine import __version__
 from engine.output import Output, PlainOutput, RichOutput
-from engine.settings import SettingsError, build, load_config
+from engine.settings import Settings, SettingsError, build, load_config
 
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -185,12 +185,18 @@ def _output(args: argparse.Namespace) -> Output:
     return PlainOutput()
 
 
+def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    """Defaults, then the config file, then the command line, then ``overrides``."""
+    values: dict[str, Any] = load_config(args.config) if args.config else {}
+    values.update({k: v for k, v in vars(args).items() if k not in _NOT_SETTINGS and v is not None})
+    values.update(overrides)
+    return build(values)
+
+
 def _organize(args: argparse.Namespace) -> int:
     from engine.organize import organize
 
-    values: dict[str, Any] = load_config(args.config) if args.config else {}
-    values.update({k: v for k, v in vars(args).items() if k not in _NOT_SETTINGS and v is not None})
-    return organize(build(values), _output(args)).exit_code
+    return organize(_settings(args), _output(args)).exit_code
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -198,10 +204,8 @@ def _plan(args: argparse.Namespace) -> int:
 
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
-    values: dict[str, Any] = load_config(args.config) if args.config else {}
-    values.update({k: v for k, v in vars(args).items() if k not in _NOT_SETTINGS and v is not None})
-    values.update(dry_run=True, plan_dir=out, report=os.path.join(out, "plan.jsonl"))
-    return organize(build(values), _output(args)).exit_code
+    settings = _settings(args, dry_run=True, plan_dir=out, report=os.path.join(out, "plan.jsonl"))
+    return organize(settings, _output(args)).exit_code
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -21,9 +21,11 @@ class DestinationExists(FileExistsError):
     pass
 
 
-def temp_name(final: str, token: str) -> str:
-    """The temporary sibling a file is written to before it takes its final name."""
-    return os.path.join(os.path.dirname(final), f"{TEMP_PREFIX}{token[:24]}")
+def temp_name(final: str) -> str:
+    """The temporary sibling a file is written to before it takes its final name: one per
+    final name, so that recovery finds it from the journal alone."""
+    token = xxhash.xxh3_64_hexdigest(os.fsencode(os.path.basename(final)))
+    return os.path.join(os.path.dirname(final), f"{TEMP_PREFIX}{token}")
 
 
 def rename_noreplace(src: str, dst: str) -> None:

@@ -179,13 +179,9 @@ class Journal:
         return {os.fsdecode(rel): (size, mtime) for rel, size, mtime in rows}
 
     def mark_seen(self, run_id: int, source_root: str, rels: Iterable[str]) -> None:
-        root = _b(source_root)
-        with self.db:
-            self.db.execute("BEGIN")
-            self.db.executemany(
-                "UPDATE files SET seen_run = ? WHERE source_root = ? AND source_rel = ?",
-                ((run_id, root, os.fsencode(rel)) for rel in rels),
-            )
+        self._per_file(
+            f"UPDATE files SET seen_run = {int(run_id)}", ((source_root, r) for r in rels)
+        )
 
     def record(
         self, run_id: int, source_root: str, decisions: Iterable[Decision], state: str
@@ -227,31 +223,24 @@ class Journal:
                 f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({', '.join('?' * 25)})", rows
             )
 
-    def mark_done(self, source_root: str, rels: Iterable[str]) -> None:
-        root = _b(source_root)
+    def _per_file(self, statement: str, keys: Iterable[tuple[str, str]]) -> None:
+        """Run ``statement ... WHERE source_root = ? AND source_rel = ?`` for every key, in one
+        transaction."""
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany(
-                "UPDATE files SET state = 'done' WHERE source_root = ? AND source_rel = ?",
-                ((root, os.fsencode(rel)) for rel in rels),
-            )
-
-    def mark_source_removed(self, source_root: str, rels: Iterable[str]) -> None:
-        root = _b(source_root)
-        with self.db:
-            self.db.execute("BEGIN")
-            self.db.executemany(
-                "UPDATE files SET source_removed = 1 WHERE source_root = ? AND source_rel = ?",
-                ((root, os.fsencode(rel)) for rel in rels),
-            )
-
-    def forget(self, keys: Iterable[tuple[str, str]]) -> None:
-        with self.db:
-            self.db.execute("BEGIN")
-            self.db.executemany(
-                "DELETE FROM files WHERE source_root = ? AND source_rel = ?",
+                f"{statement} WHERE source_root = ? AND source_rel = ?",
                 ((os.fsencode(root), os.fsencode(rel)) for root, rel in keys),
             )
+
+    def mark_done(self, source_root: str, rels: Iterable[str]) -> None:
+        self._per_file("UPDATE files SET state = 'done'", ((source_root, r) for r in rels))
+
+    def mark_source_removed(self, source_root: str, rels: Iterable[str]) -> None:
+        self._per_file("UPDATE files SET source_removed = 1", ((source_root, r) for r in rels))
+
+    def forget(self, keys: Iterable[tuple[str, str]]) -> None:
+        self._per_file("DELETE FROM files", keys)
 
     def placed_with_hash(self, content_hash: str) -> Placed | None:
         row = self.db.execute(
@@ -353,12 +342,7 @@ class Journal:
         return ids
 
     def mark_undone(self, keys: Iterable[tuple[str, str]]) -> None:
-        with self.db:
-            self.db.execute("BEGIN")
-            self.db.executemany(
-                "UPDATE files SET state = 'undone' WHERE source_root = ? AND source_rel = ?",
-                ((os.fsencode(root), os.fsencode(rel)) for root, rel in keys),
-            )
+        self._per_file("UPDATE files SET state = 'undone'", keys)
 
     def set_run_status(self, run_ids: Iterable[int], status: str) -> None:
         with self.db:

@@ -126,7 +126,7 @@ class Placer:
             self._made.add(folder)
         source = os.path.join(self.source, decision.rel)
         if decision.action in ("copy", "move-copy"):
-            temp = fsops.temp_name(final, decision.out_hash or "x")
+            temp = fsops.temp_name(final)
             fsops.remove_quietly(temp)
             hasher = xxhash.xxh3_128()
             try:

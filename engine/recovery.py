@@ -23,7 +23,7 @@ def recover(journal: Journal, dest: str, stage_dir: str) -> int:
             forget.append((root, decision.rel))
             continue
         final = os.path.join(dest, decision.dest)
-        fsops.remove_quietly(fsops.temp_name(final, decision.out_hash or "x"))
+        fsops.remove_quietly(fsops.temp_name(final))
         if os.path.isfile(final) and fsops.hash_file(final) == decision.out_hash:
             finished.setdefault(root, []).append(decision.rel)
             if decision.action == "move-rename" and not os.path.lexists(

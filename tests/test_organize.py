@@ -252,3 +252,16 @@ def test_decompression_bomb_is_corrupt(tmp_path: Path, organize) -> None:  # typ
     _code, report = organize(src, tmp_path / "out", "--min-size", "0", "--max-pixels", "1000")
     assert report[0]["status"] == "corrupt"
     assert "bomb" in report[0]["reason"]
+
+
+def test_identical_corrupt_files_in_one_folder_are_both_set_aside(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "src"
+    data = write_photo(src / "a.jpg", None, seed=1)
+    (src / "a.jpg").write_bytes(data[: len(data) // 2])
+    (src / "b.jpg").write_bytes(data[: len(data) // 2])
+    code, report = organize(src, tmp_path / "out", "--min-size", "0")
+    assert code == 0
+    assert [(x["status"], x["dest"]) for x in report] == [
+        ("corrupt", "Corrupted/a.jpg"),
+        ("corrupt", "Corrupted/b.jpg"),
+    ]
