@@ -104,13 +104,17 @@ def predicted_search(
     area_ratio: float,
     overhead: int = 0,
     high: int = 100,
+    lean: float = 0.015,
 ) -> tuple[int | None, dict[int, int]]:
     """The highest quality in [low, high] whose full encode fits ``limit``, in few full encodes.
 
     ``sample(q)`` is the size of a cheap reduced encode (a fraction of the rows); scaled by a
     factor that every full encode recalibrates, it predicts the full size, so the search starts
     at the predicted boundary and usually needs one encode on each side of it. ``overhead`` is
-    the part of every full encode that does not scale (the metadata segments). The answer is a
+    the part of every full encode that does not scale (the metadata segments).
+
+    Guesses ``lean`` upwards: a guess one step too high costs nothing (the next encode, one
+    step down, both fits and proves the boundary), one step too low costs an extra encode. The answer is a
     quality that fits with the next one up measured not to (or ``high``): the same boundary
     that bisection finds. Returns it (None when even ``low`` does not fit) and the full sizes.
     """
@@ -126,10 +130,11 @@ def predicted_search(
     best_fit, first_miss = low - 1, high + 1
     while best_fit + 1 < first_miss:
         lo, hi = best_fit + 1, first_miss - 1
-        if predicted(lo) <= limit:
+        aim = limit * (1 + lean)
+        if predicted(lo) <= aim:
             while lo < hi:
                 mid = (lo + hi + 1) // 2
-                if predicted(mid) <= limit:
+                if predicted(mid) <= aim:
                     lo = mid
                 else:
                     hi = mid - 1
@@ -143,9 +148,13 @@ def predicted_search(
     return (best_fit if best_fit >= low else None), full_sizes
 
 
-def sample_rows(image: Image.Image, band: int = 16, every: int = 10) -> tuple[Image.Image, float]:
-    """Every ``every``-th band of ``band`` rows, stacked: a cheap stand-in for the whole image
-    when predicting encoded sizes. Returns it and the area ratio whole/sample."""
+def sample_rows(
+    image: Image.Image, band: int = 16, every: int = 10, fewest: int = 12
+) -> tuple[Image.Image, float]:
+    """Every ``every``-th band of ``band`` rows (closer on small images, to keep ``fewest``
+    bands), stacked: a cheap stand-in for the whole image when predicting encoded sizes.
+    Returns it and the area ratio whole/sample."""
+    every = max(2, min(every, image.height // (band * fewest)))
     bands = list(range(0, image.height - band + 1, band * every))
     if len(bands) < 4:
         return image, 1.0
