@@ -111,12 +111,13 @@ def predicted_search(
     ``sample(q)`` is the size of a cheap reduced encode (a fraction of the rows); scaled by a
     factor that every full encode recalibrates, it predicts the full size, so the search starts
     at the predicted boundary and usually needs one encode on each side of it. ``overhead`` is
-    the part of every full encode that does not scale (the metadata segments).
+    the part of every full encode that does not scale (the metadata segments). Guesses lean
+    upwards by ``lean``: a guess one step too high costs nothing (the next encode, one step
+    down, both fits and proves the boundary), one step too low costs an extra encode.
 
-    Guesses ``lean`` upwards: a guess one step too high costs nothing (the next encode, one
-    step down, both fits and proves the boundary), one step too low costs an extra encode. The answer is a
-    quality that fits with the next one up measured not to (or ``high``): the same boundary
-    that bisection finds. Returns it (None when even ``low`` does not fit) and the full sizes.
+    The answer is a quality that fits with the next one up measured not to (or ``high``): the
+    same boundary that bisection finds. Returns it (None when even ``low`` does not fit) and
+    the full sizes.
     """
     sample_sizes: dict[int, int] = {}
     full_sizes: dict[int, int] = {}
