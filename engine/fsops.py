@@ -58,31 +58,44 @@ def rename_noreplace(src: str, dst: str) -> None:
 def copy_into(src: str, dst: str, hasher: xxhash.xxh3_128 | None = None) -> int:
     """Copy ``src`` to a new file ``dst`` (which must not exist); return the bytes copied.
 
-    With ``hasher`` the bytes pass through Python so the copy is verified as it is written;
-    without, the kernel copies them (copy_file_range) when it can.
+    With ``hasher`` the bytes pass through it, so the copy is verified as it is written;
+    without, the kernel copies them (copy_file_range) when it can. Raw descriptors: for the
+    many small files of a photo archive, Python's buffered file objects cost more than the copy.
     """
-    with open(src, "rb") as fin, open(dst, "xb") as fout:
-        if hasher is None and hasattr(os, "copy_file_range"):
+    fin = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        try:
+            if hasher is None and hasattr(os, "copy_file_range"):
+                copied = _kernel_copy(fin, fout)
+                if copied is not None:
+                    return copied
             total = 0
-            try:
-                while True:
-                    copied = os.copy_file_range(fin.fileno(), fout.fileno(), _CHUNK)
-                    if copied == 0:
-                        return total
-                    total += copied
-            except OSError as exc:
-                if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-                    raise
-                fin.seek(total)
-                fout.seek(total)
-                fout.truncate()
-        total = 0
-        while chunk := fin.read(_CHUNK):
-            if hasher is not None:
-                hasher.update(chunk)
-            fout.write(chunk)
-            total += len(chunk)
-        return total
+            while chunk := os.read(fin, _CHUNK):
+                if hasher is not None:
+                    hasher.update(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fout, view) :]
+                total += len(chunk)
+            return total
+        finally:
+            os.close(fout)
+    finally:
+        os.close(fin)
+
+
+def _kernel_copy(fin: int, fout: int) -> int | None:
+    """copy_file_range to the end; None (nothing copied) when the kernel cannot do it here."""
+    total = 0
+    try:
+        while copied := os.copy_file_range(fin, fout, _CHUNK):
+            total += copied
+    except OSError as exc:
+        if total or exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            raise
+        return None
+    return total
 
 
 def hash_file(path: str) -> str:

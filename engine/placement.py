@@ -1,9 +1,9 @@
 """Carrying out decisions on disk, in group commits.
 
-For each batch: the journal records every decision as ``planned``; files are written to
-temporary names in their target folders (each copy hashed as it is written and compared with
-what the worker read); one filesystem sync; no-replace renames to the final names; another sync;
-the journal marks the batch ``done``. In move mode a source is removed only after that, and only
+For each batch: the journal records every decision that touches a file as ``planned`` (the
+others are final at once); files are written to temporary names in their target folders (each
+copy hashed as it is written and compared with what the worker read); one filesystem sync;
+no-replace renames to the final names; another sync; the journal marks the batch ``done``. In move mode a source is removed only after that, and only
 if its placed copy is verified.
 """
 
@@ -65,15 +65,22 @@ class Placer:
             self.flush()
 
     def flush(self) -> None:
-        batch, self.pending, self.pending_bytes = self.pending, [], 0
-        if not batch:
+        everything, self.pending, self.pending_bytes = self.pending, [], 0
+        if not everything:
             return
+        if self.dry_run:
+            self.journal.record(self.run_id, self.source, everything, "done")
+            if self.on_flush is not None:
+                self.on_flush()
+            return
+        # Verdicts that touch no file (duplicates in copy mode, errors, files already in place)
+        # are final at once; the rest are "planned" until their files are durable.
+        final = [d for d in everything if d.action == "none" or d.dest is None]
+        batch = [d for d in everything if not (d.action == "none" or d.dest is None)]
         self.journal.record(self.run_id, self.source, batch, "planned")
+        self.journal.record(self.run_id, self.source, final, "done")
         if self.on_flush is not None:
             self.on_flush()
-        if self.dry_run:
-            self.journal.mark_done(self.source, (d.rel for d in batch))
-            return
         failed: list[Decision] = []
         writes, full = self._write_all(batch, failed)
         if writes and self.sync:
@@ -127,10 +134,14 @@ class Placer:
         source = os.path.join(self.source, decision.rel)
         if decision.action in ("copy", "move-copy"):
             temp = fsops.temp_name(final)
-            fsops.remove_quietly(temp)
             hasher = xxhash.xxh3_128()
             try:
-                fsops.copy_into(source, temp, hasher)
+                try:
+                    fsops.copy_into(source, temp, hasher)
+                except FileExistsError:  # left by a run that died: it is ours to replace
+                    fsops.remove_quietly(temp)
+                    hasher = xxhash.xxh3_128()
+                    fsops.copy_into(source, temp, hasher)
             except BaseException:
                 fsops.remove_quietly(temp)
                 raise

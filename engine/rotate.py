@@ -50,9 +50,8 @@ def rotate_jpeg(
     command = [tool, "-perfect", "-copy", "all", "-optimize"]
     if structure.progressive:
         command.append("-progressive")
-    done = subprocess.run(
-        [*command, *JPEGTRAN_OPS[orientation]], input=data, capture_output=True, timeout=300
-    )
+    # No timeout: with one, subprocess polls the child with sleeps, a millisecond a call.
+    done = subprocess.run([*command, *JPEGTRAN_OPS[orientation]], input=data, capture_output=True)
     if done.returncode != 0 or not done.stdout:
         if b"not perfect" in done.stderr:
             return NotRotated(

@@ -49,6 +49,7 @@ def plan_merges(node: Node, prefix: str = "") -> list[tuple[str, str]]:
     beside the top is left alone.
     """
     moves: list[tuple[str, str]] = []
+    taken = set(node.folders)  # names in this folder, as the moves planned so far leave them
     for name in sorted(node.folders):
         child = node.folders[name]
         if _has_files(child):
@@ -56,11 +57,13 @@ def plan_merges(node: Node, prefix: str = "") -> list[tuple[str, str]]:
             while inner.files == 0 and len(live := _live(inner)) == 1:
                 inner_name, inner = next(iter(live.items()))
                 chain.append(inner_name)
-            target_name = name
-            if len(chain) > 1 and (inner_name == name or inner_name not in node.folders):
-                target_name = inner_name
-                moves.append((_join(prefix, *chain), _join(prefix, inner_name)))
-            moves.extend(plan_merges(inner, _join(prefix, target_name)))
+            where = _join(prefix, *chain)  # where ``inner`` ends up
+            if len(chain) > 1 and (inner_name == name or inner_name not in taken):
+                taken.discard(name)
+                taken.add(inner_name)
+                moves.append((where, _join(prefix, inner_name)))
+                where = _join(prefix, inner_name)
+            moves.extend(plan_merges(inner, where))
     return moves
 
 
