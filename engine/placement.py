@@ -3,8 +3,8 @@
 For each batch: the journal records every decision that touches a file as ``planned`` (the
 others are final at once); files are written to temporary names in their target folders (each
 copy hashed as it is written and compared with what the worker read); one filesystem sync;
-no-replace renames to the final names; another sync; the journal marks the batch ``done``. In move mode a source is removed only after that, and only
-if its placed copy is verified.
+no-replace renames to the final names; another sync; the journal marks the batch ``done``.
+In move mode a source is removed only after that, and only if its placed copy is verified.
 """
 
 from __future__ import annotations
