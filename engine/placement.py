@@ -121,7 +121,10 @@ class Placer:
             except OSError as exc:
                 if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                     return writes, (decision, f"DEST is full ({exc.strerror})")
-                _fail(decision, f"cannot write {decision.dest}: {exc.strerror or exc}", failed)
+                if not os.path.lexists(os.path.join(self.source, decision.rel)):
+                    _fail(decision, "vanished from SOURCE during the run", failed)
+                else:
+                    _fail(decision, f"cannot write {decision.dest}: {exc.strerror or exc}", failed)
             except _Changed as exc:
                 _fail(decision, str(exc), failed)
         return writes, None

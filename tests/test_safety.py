@@ -144,7 +144,9 @@ def test_disk_fills_mid_run_then_resumes(tmp_path: Path, small_fs: Path, organiz
         assert placed[line["dest"]][0] == before[line["source"]][0]
 
 
-def test_file_changed_after_analysis_is_an_error_and_the_rest_continues(tmp_path: Path) -> None:
+def test_file_changed_or_deleted_after_analysis_is_an_error_and_the_rest_continues(
+    tmp_path: Path,
+) -> None:
     from engine.coordinator import Coordinator, Folders
     from engine.journal import Journal
     from engine.naming import Layout
@@ -156,10 +158,11 @@ def test_file_changed_after_analysis_is_an_error_and_the_rest_continues(tmp_path
     src, dest = tmp_path / "src", tmp_path / "out"
     write_photo(src / "a.jpg", D2015, seed=1)
     write_photo(src / "b.jpg", D2015, seed=2, size=(80, 60))
+    write_photo(src / "c.jpg", D2015, seed=3, size=(70, 60))
     dest.mkdir()
     candidates = [
         Candidate(n, (src / n).stat().st_size, (src / n).stat().st_mtime_ns)
-        for n in ("a.jpg", "b.jpg")
+        for n in ("a.jpg", "b.jpg", "c.jpg")
     ]
     journal = Journal.open(str(tmp_path / "j.sqlite"))
     run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
@@ -171,11 +174,16 @@ def test_file_changed_after_analysis_is_an_error_and_the_rest_continues(tmp_path
         d for c in candidates for d in coordinator.accept(analyze(str(src), c, WorkerOptions()))
     ]
     (src / "a.jpg").write_bytes((src / "a.jpg").read_bytes()[:-10] + b"edited....")
+    (src / "c.jpg").unlink()
     placer.add(decisions)
     placer.flush()
     rows = {d.rel: d for d in journal.decisions(run_id, str(src))}
     assert rows["a.jpg"].status is Status.ERROR and "changed" in (rows["a.jpg"].reason or "")
     assert rows["b.jpg"].status is Status.PLACED
+    assert (
+        rows["c.jpg"].status is Status.ERROR
+        and rows["c.jpg"].reason == "vanished from SOURCE during the run"
+    )
     assert (dest / "2015" / "b.jpg").exists() and not (dest / "2015" / "a.jpg").exists()
 
 
