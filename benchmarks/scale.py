@@ -1,0 +1,160 @@
+"""Scale run: imgorg end to end over 10k, 30k and 100k tiny files, to show that the cost per
+file stays flat and the coordinator's memory bounded.
+
+    .venv/bin/python benchmarks/scale.py [--sizes 10000,30000,100000] [--out bench-out] [--profile]
+
+Archives: make_archive --tiny (~1.5-3 KB JPEGs with the usual mix of duplicates, PNG/GIF,
+corrupt and filename-dated files, nested folders), cached under OUT/archives. Each run:
+``imgorg organize SRC DEST --min-size 0 --quiet`` (all cores), DEST removed, filesystem
+synced and SOURCE read once before it (warm page cache). Targets: >= 1,500 files/s at the
+largest size, per-file cost there within 20 % of the smallest size's, coordinator peak RSS
+< 300 MB. --profile adds a py-spy profile (all processes) of the largest run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from benchmarks import common  # noqa: E402
+from benchmarks.make_archive import Spec  # noqa: E402
+
+TARGET_FILES_PER_S = 1500
+TARGET_GROWTH = 0.20
+TARGET_RSS_MB = 300
+
+COLUMNS = [
+    ("files", "files"),
+    ("seconds", "s (median)"),
+    ("spread", "all runs, s"),
+    ("files_per_s", "files/s"),
+    ("us_per_file", "µs/file"),
+    ("vs_smallest", "per-file cost vs smallest"),
+    ("coordinator_mb", "coordinator peak RSS MB"),
+    ("workers_mb", "worker peak RSS MB"),
+    ("exit", "exit"),
+]
+
+
+def run_one(out: str, n: int, jobs: int, extra: list[str], profile: bool) -> dict[str, Any]:
+    spec = Spec(files=n, seed=7, tiny=True, files_per_folder=400)
+    root, manifest = common.ensure_archive(out, f"tiny-{n}", spec)
+    files, _nbytes = common.image_bytes(manifest)
+    dest = os.path.join(out, "work", f"scale-{n}")
+    rss = os.path.join(out, "work", f"scale-{n}.rss.json")
+    os.makedirs(os.path.dirname(rss), exist_ok=True)
+    args = ["organize", root, dest, "--quiet", "--min-size", "0", "--jobs", str(jobs), *extra]
+    cmd, env = common.imgorg_cmd(args, rss)
+    spy = os.path.join(os.path.dirname(common.PYTHON), "py-spy")
+    raw = os.path.join(out, f"profile-scale-{n}.pyspy.txt")
+    if profile and os.access(spy, os.X_OK):
+        cmd = [
+            spy,
+            "record",
+            "--subprocesses",
+            "--format",
+            "raw",
+            "--rate",
+            "100",
+            "-o",
+            raw,
+            "--",
+            *cmd,
+        ]
+    common.prepare(root, dest)
+    common.log(f"scale {n}: {' '.join(cmd)[:200]}")
+    measured = common.run(cmd, env=env)
+    facts = common.read_rss(rss)
+    common.fresh_dest(dest)
+    row: dict[str, Any] = {
+        "files": files,
+        "seconds": measured.seconds,
+        "files_per_s": files / measured.seconds,
+        "us_per_file": 1e6 * measured.seconds / files,
+        "coordinator_mb": facts.get("coordinator_kb", 0) / 1024,
+        "workers_mb": facts.get("workers_kb", 0) / 1024,
+        "exit": measured.returncode,
+        "profiled": profile,
+    }
+    if facts.get("crashed"):
+        row["exit"] = f"{measured.returncode}: CRASHED ({facts['crashed'][:80]})"
+    if measured.returncode not in (0, 1):
+        common.log(f"scale {n}: exit {measured.returncode}: {measured.stderr[-500:]}")
+    if profile and os.path.exists(raw):
+        row["profile"] = common.summarize_pyspy(raw, 14)
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10000,30000,100000")
+    parser.add_argument("--jobs", type=int, default=common.CORES)
+    parser.add_argument("--out", default=os.path.join(ROOT, "bench-out"))
+    parser.add_argument("--profile", action="store_true", help="py-spy the largest run (again)")
+    parser.add_argument("--imgorg-args", default="", help="extra imgorg flags, space separated")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size (median reported)")
+    args = parser.parse_args(argv)
+    out = os.path.abspath(args.out)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    extra = args.imgorg_args.split()
+    rows = []
+    for n in sizes:
+        runs = [run_one(out, n, args.jobs, extra, False) for _ in range(args.repeat)]
+        runs.sort(key=lambda r: r["seconds"])
+        row = dict(runs[len(runs) // 2])
+        row["seconds"] = statistics.median(r["seconds"] for r in runs)
+        row["files_per_s"] = row["files"] / row["seconds"]
+        row["us_per_file"] = 1e6 * row["seconds"] / row["files"]
+        row["coordinator_mb"] = max(r["coordinator_mb"] for r in runs)
+        row["workers_mb"] = max(r["workers_mb"] for r in runs)
+        row["spread"] = " / ".join(f"{r['seconds']:.1f}" for r in runs)
+        row["exit"] = ", ".join(sorted({str(r["exit"]) for r in runs}))
+        rows.append(row)
+    smallest = rows[0]["us_per_file"]
+    for row in rows:
+        row["vs_smallest"] = f"{row['us_per_file'] / smallest - 1:+.0%}"
+    largest = rows[-1]
+    growth = largest["us_per_file"] / smallest - 1
+    goals = {
+        f">= {TARGET_FILES_PER_S:,} files/s at {largest['files']:,}": largest["files_per_s"]
+        >= TARGET_FILES_PER_S,
+        f"per-file cost at {largest['files']:,} within {TARGET_GROWTH:.0%} of {rows[0]['files']:,}": growth
+        <= TARGET_GROWTH,
+        f"coordinator peak RSS < {TARGET_RSS_MB} MB": all(
+            0 < r["coordinator_mb"] < TARGET_RSS_MB for r in rows
+        ),
+        "every run completed (no crash)": all(r["exit"] in ("0", "1", "0, 1") for r in rows),
+    }
+    profile = run_one(out, sizes[-1], args.jobs, extra, True) if args.profile else None
+    text = (
+        f"# Scale run ({common.machine_line()})\n\n"
+        f"imgorg organize --min-size 0 --jobs {args.jobs} {' '.join(extra)} over tiny-JPEG "
+        f"archives (make_archive --tiny); {common.WARM_NOTE}.\n\n"
+        + common.markdown_table(COLUMNS, rows)
+        + "\n\nGoals:\n"
+        + "\n".join(f"- {goal}: {'met' if ok else 'NOT met'}" for goal, ok in goals.items())
+        + "\n"
+    )
+    if profile and profile.get("profile"):
+        text += (
+            f"\nProfile of a second {sizes[-1]:,}-file run under py-spy ({profile['seconds']:.0f} s "
+            "with the profiler):\n\n```\n"
+            + common.profile_text({"py-spy": profile["profile"]})
+            + "\n```\n"
+        )
+    print(text)
+    common.write_results(out, "scale", {"rows": rows, "goals": goals, "profile": profile}, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
