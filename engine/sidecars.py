@@ -62,8 +62,10 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
 
 
 def match_sidecar(sidecar: str, mains: list[str]) -> str | None:
-    """The main file a sidecar belongs to, by the conventions of the tools that write them."""
-    by_name = {m.casefold(): m for m in mains}
+    """The main file a sidecar belongs to, by the conventions of the tools that write them.
+
+    Names match regardless of case; where two mains differ only by case, the one spelled as the
+    sidecar is chosen."""
     base = os.path.splitext(sidecar)[0]
     lowered = base.casefold()
     if sidecar.casefold().endswith(".json"):
@@ -73,18 +75,23 @@ def match_sidecar(sidecar: str, mains: list[str]) -> str | None:
             # Takeout writes "x.jpg(1).json" for "x(1).jpg"
             stem, ext = os.path.splitext(numbered["base"])
             lowered = f"{stem}{numbered['n']}{ext}"
-    if lowered in by_name:
-        return by_name[lowered]
-    by_stem: dict[str, str] = {}
-    for main in sorted(mains, key=lambda m: (_stem_rank(m), m)):
-        by_stem.setdefault(_stem(main), main)
-    if lowered in by_stem:
-        return by_stem[lowered]
-    if sidecar.casefold().endswith(".json") and len(base) >= TAKEOUT_NAME_LIMIT - 2:
+    found = _pick([m for m in mains if m.casefold() == lowered], sidecar)
+    if found is None:
+        ranked = sorted(mains, key=lambda m: (_stem_rank(m), m))
+        found = _pick([m for m in ranked if _stem(m) == lowered], sidecar)
+    truncated = sidecar.casefold().endswith(".json") and len(base) >= TAKEOUT_NAME_LIMIT - 2
+    if found is None and truncated:
         cut = [m for m in mains if m.casefold().startswith(lowered)]
         if len(cut) == 1:
             return cut[0]
-    return None
+    return found
+
+
+def _pick(matches: list[str], sidecar: str) -> str | None:
+    for main in matches:
+        if sidecar.startswith(main) or sidecar.startswith(os.path.splitext(main)[0]):
+            return main
+    return matches[0] if matches else None
 
 
 def _stem_rank(name: str) -> int:
