@@ -71,7 +71,9 @@ def copy_into(src: str, dst: str, hasher: xxhash.xxh3_128 | None = None) -> int:
                 if copied is not None:
                     return copied
             total = 0
-            while chunk := os.read(fin, _CHUNK):
+            # Reading more than the file holds costs a large buffer: size the reads to it.
+            step = max(1, min(_CHUNK, os.fstat(fin).st_size + 1))
+            while chunk := os.read(fin, step):
                 if hasher is not None:
                     hasher.update(chunk)
                 view = memoryview(chunk)

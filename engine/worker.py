@@ -88,7 +88,9 @@ def _hash_file(path: str, keep: int = 0) -> tuple[str, int, bytes]:
 def analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis:
     result = Analysis(candidate.rel, candidate.size, candidate.mtime_ns)
     try:
-        dates, output = _analyze_main(os.path.join(root, candidate.rel), candidate, result, options)
+        dates, output, photo = _analyze_main(
+            os.path.join(root, candidate.rel), candidate, result, options
+        )
     except FileNotFoundError:
         result.status, result.reason = Status.ERROR, "vanished before it could be read"
         return result
@@ -113,48 +115,38 @@ def analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis
         result.year, result.date, result.date_source = when.year, when.isoformat(), source
     if output is not None and result.status is Status.PLACED:
         _stage_output(result, output.data, options)
+    if photo and options.thumbs_dir is not None and result.hash is not None:
+        # A person will want to see the photos set aside and the ones nothing could date.
+        corrupt = result.status is Status.CORRUPT
+        if corrupt or result.year is None:
+            make_thumbnail(photo, thumbnail_path(options.thumbs_dir, result.hash), corrupt)
     return result
 
 
 def _analyze_main(
     path: str, candidate: Candidate, result: Analysis, options: WorkerOptions
-) -> tuple[list[tuple[DateSource, dt.datetime | None]], Output | None]:
+) -> tuple[list[tuple[DateSource, dt.datetime | None]], Output | None, bytes | None]:
+    """Dates found inside the file, new bytes to place if any, and a photo's bytes."""
     if candidate.kind == "video":
         result.hash, size, _ = _hash_file(path)
         if _changed(result, size, candidate.size):
-            return [], None
-        return _video_dates(path, result), None
+            return [], None, None
+        return _video_dates(path, result), None, None
     data = _read(path)
     result.hash = content_hash(data)
     if _changed(result, len(data), candidate.size):
-        return [], None
+        return [], None, None
     if not data:
         result.status, result.reason = Status.CORRUPT, "empty file (0 bytes)"
-        return [], None
+        return [], None, None
     if candidate.kind == "raw":
         result.format = extension(candidate.rel).lstrip(".").upper()
-        return [(DateSource.EXIF, raw_date(data))], None
+        return [(DateSource.EXIF, raw_date(data))], None, None
     dates, output = inspect_photo(data, result, options.photo())
     if result.status is Status.CORRUPT and unreadable_heif(candidate.rel):
         result.status, result.reason = Status.PLACED, None
         result.note = "HEIF not checked: no HEIF decoder is installed (pillow-heif)"
-    if options.thumbs_dir is not None and result.hash is not None:
-        _thumbnail(data, result, dates, options.thumbs_dir)
-    return dates, output
-
-
-def _thumbnail(
-    data: bytes,
-    result: Analysis,
-    dates: list[tuple[DateSource, dt.datetime | None]],
-    thumbs_dir: str,
-) -> None:
-    """Thumbnails for the photos a person will want to look at: corrupt, or with no date inside
-    (the file name may still date them)."""
-    corrupt = result.status is Status.CORRUPT
-    if corrupt or all(when is None for _, when in dates):
-        assert result.hash is not None
-        make_thumbnail(data, thumbnail_path(thumbs_dir, result.hash), damaged=corrupt)
+    return dates, output, data
 
 
 def _changed(result: Analysis, read: int, planned: int) -> bool:
