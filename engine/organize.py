@@ -84,7 +84,7 @@ def check_space(settings: Settings, todo: list[Candidate]) -> None:
     """Refuse to start when DEST cannot hold what the plan may write (before compression)."""
     if settings.mode is Mode.MOVE and same_device(settings.source, settings.dest):
         return
-    needed = sum(c.size for c in todo) + RESERVE
+    needed = sum(c.size + sum(m.size for m in c.companions) for c in todo) + RESERVE
     free = free_bytes(settings.dest)
     if needed > free:
         raise RunError(
