@@ -176,7 +176,8 @@ class Measured:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, grandchildren, ...), from /proc."""
     parents: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -186,7 +187,10 @@ def _descendants(pid: int) -> list[int]:
                 stat = handle.read()
         except OSError:
             continue
-        ppid = int(stat.rsplit(b")", 1)[1].split()[1])
+        try:
+            ppid = int(stat.rsplit(b")", 1)[1].split()[1])
+        except (ValueError, IndexError):
+            continue
         parents.setdefault(ppid, []).append(int(entry))
     found, todo = [], [pid]
     while todo:
@@ -196,7 +200,8 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _hwm_kb(pid: int) -> int:
+def hwm_kb(pid: int | str) -> int:
+    """A process's peak resident memory (VmHWM) in KB; ``pid`` may be ``"self"``."""
     try:
         with open(f"/proc/{pid}/status") as handle:
             for line in handle:
@@ -238,8 +243,8 @@ def run(
 
     def poll() -> None:
         while not stop.wait(0.2):
-            for pid in _descendants(proc.pid):
-                peaks[pid] = max(peaks.get(pid, 0), _hwm_kb(pid))
+            for pid in descendants(proc.pid):
+                peaks[pid] = max(peaks.get(pid, 0), hwm_kb(pid))
 
     poller = threading.Thread(target=poll, daemon=True) if poll_tree else None
     if poller:

@@ -30,34 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-
-def _hwm_kb(pid: int | str) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _descendants(root: int) -> list[int]:
-    parents: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as handle:
-                    ppid = int(handle.read().rsplit(b")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            parents.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+from benchmarks.common import descendants, hwm_kb  # noqa: E402
 
 
 def _shutdown_pools() -> None:
@@ -93,13 +66,13 @@ def main(argv: list[str]) -> int:
         crashed = f"{type(exc).__name__}: {exc}"[:300]
         traceback.print_exc()
     seconds = time.perf_counter() - started
-    workers = [_hwm_kb(pid) for pid in _descendants(os.getpid())]
+    workers = [hwm_kb(pid) for pid in descendants(os.getpid())]
     _shutdown_pools()
     facts = {
         "exit_code": code,
         "crashed": crashed,
         "seconds": seconds,
-        "coordinator_kb": _hwm_kb("self"),
+        "coordinator_kb": hwm_kb("self"),
         "workers_kb": max(workers, default=0)
         or resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
         "live_workers": len(workers),
