@@ -100,12 +100,22 @@ def _kernel_copy(fin: int, fout: int) -> int | None:
     return total
 
 
-def hash_file(path: str) -> str:
+def hash_stream(path: str, keep: int = 0) -> tuple[str, int, bytes]:
+    """Hash a file in chunks; return the hash, its size and its first ``keep`` bytes."""
     hasher = xxhash.xxh3_128()
-    with open(path, "rb") as handle:
+    size = 0
+    head = b""
+    with open(path, "rb", buffering=0) as handle:
         while chunk := handle.read(_CHUNK):
+            if len(head) < keep:
+                head += chunk[: keep - len(head)]
             hasher.update(chunk)
-    return hasher.hexdigest()
+            size += len(chunk)
+    return hasher.hexdigest(), size, head
+
+
+def hash_file(path: str) -> str:
+    return hash_stream(path)[0]
 
 
 def same_bytes(a: str, b: str) -> bool:
@@ -119,15 +129,6 @@ def same_bytes(a: str, b: str) -> bool:
                 return False
             if not chunk_a:
                 return True
-
-
-def fsync_path(path: str, directory: bool = False) -> None:
-    flags = os.O_RDONLY | (os.O_DIRECTORY if directory else 0)
-    fd = os.open(path, flags)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def sync_filesystem(path: str) -> None:

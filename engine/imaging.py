@@ -22,10 +22,6 @@ def imaging_library() -> str:
     return f"PIL {Image.__version__} (unknown distribution)"
 
 
-def is_simd() -> bool:
-    return imaging_library().startswith("pillow-simd")
-
-
 @contextlib.contextmanager
 def bomb_limit(max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[None]:
     """Within the block, images above ``max_pixels`` raise (a bomb is an error, not a warning)

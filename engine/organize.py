@@ -178,13 +178,13 @@ def _run(
         source, settings.extensions, settings.min_size, exclude=[dest], videos=settings.videos
     )
     done = journal.done_files(source)
-    todo = [c for c in plan.candidates if done.get(c.rel) != (c.size, c.mtime_ns)]
-    earlier = [
-        rel
-        for c in plan.candidates
-        if done.get(c.rel) == (c.size, c.mtime_ns)
-        for rel in (c.rel, *(m.rel for m in c.companions if m.rel in done))
-    ]
+    todo: list[Candidate] = []
+    earlier: list[str] = []  # done by an earlier run: reported again, not redone
+    for c in plan.candidates:
+        if done.get(c.rel) == (c.size, c.mtime_ns):
+            earlier += [c.rel, *(m.rel for m in c.companions if m.rel in done)]
+        else:
+            todo.append(c)
     earlier += [f.rel for f in plan.findings if f.rel in done]
     journal.mark_seen(run_id, source, earlier)
     journal.record(

@@ -31,10 +31,6 @@ class Plan:
     candidates: list[Candidate] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
-    @property
-    def total_bytes(self) -> int:
-        return sum(c.size for c in self.candidates)
-
 
 def normalise_extensions(extensions: Iterable[str]) -> frozenset[str]:
     return frozenset(

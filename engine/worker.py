@@ -19,6 +19,7 @@ from engine import imaging
 from engine.compress import CompressOptions
 from engine.dating import date_from_folders, date_from_mtime, first_date
 from engine.filename_dates import date_from_filename
+from engine.fsops import hash_stream
 from engine.media import extension
 from engine.photo import Output, PhotoOptions, inspect_photo, unreadable_heif
 from engine.raw import raw_date
@@ -27,7 +28,6 @@ from engine.takeout import takeout_date
 from engine.thumbs import make_thumbnail, thumbnail_path
 from engine.xmp import xmp_date
 
-_CHUNK = 8 * 1024 * 1024
 _SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
 
 
@@ -69,20 +69,6 @@ def content_hash(data: bytes) -> str:
 def _read(path: str) -> bytes:
     with open(path, "rb", buffering=0) as handle:
         return handle.read()
-
-
-def _hash_file(path: str, keep: int = 0) -> tuple[str, int, bytes]:
-    """Hash a file in chunks; return the hash, its size and its first ``keep`` bytes."""
-    hasher = xxhash.xxh3_128()
-    size = 0
-    head = b""
-    with open(path, "rb", buffering=0) as handle:
-        while chunk := handle.read(_CHUNK):
-            if len(head) < keep:
-                head += chunk[: keep - len(head)]
-            hasher.update(chunk)
-            size += len(chunk)
-    return hasher.hexdigest(), size, head
 
 
 def analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis:
@@ -128,7 +114,7 @@ def _analyze_main(
 ) -> tuple[list[tuple[DateSource, dt.datetime | None]], Output | None, bytes | None]:
     """Dates found inside the file, new bytes to place if any, and a photo's bytes."""
     if candidate.kind == "video":
-        result.hash, size, _ = _hash_file(path)
+        result.hash, size, _ = hash_stream(path)
         if _changed(result, size, candidate.size):
             return [], None, None
         return _video_dates(path, result), None, None
@@ -186,7 +172,7 @@ def _companion_dates(
         ext = extension(companion.rel)
         keep = _SIDECAR_READ_LIMIT if ext in (".json", ".xmp") else 0
         try:
-            item.hash, size, head = _hash_file(os.path.join(root, companion.rel), keep)
+            item.hash, size, head = hash_stream(os.path.join(root, companion.rel), keep)
         except OSError as exc:
             item.error = f"cannot read: {exc.strerror or exc}"
             continue
