@@ -18,8 +18,12 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 
 
 def corpus_or_skip() -> Path:
+    """The shared corpus; in CI its absence is a failure, elsewhere a skip."""
     if not (CORPUS / "MANIFEST.csv").exists():
-        pytest.skip(f"shared corpus not found at {CORPUS}")
+        message = f"shared corpus not found at {CORPUS}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     return CORPUS
 
 
