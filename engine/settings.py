@@ -111,7 +111,7 @@ CONFIG_KEYS = (
     "no-tidy",
 )
 ENGINE_FOLDER = ".imgorg"  # DEST's own folder: journal, staging, thumbnails
-MIN_TARGET_SIZE = 100_000  # a smaller target would shrink photos to thumbnails
+MIN_TARGET_SIZE = 10_000  # a smaller target would shrink photos to thumbnails
 _SIZE_KEYS = {"min_size", "compress_above", "target_size", "very_large"}
 _INT_KEYS = {"jobs", "quality_floor", "max_pixels"}
 _BOOL_KEYS = {
