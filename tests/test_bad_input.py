@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -76,9 +78,8 @@ def test_bad_folder_flags_exit_2_and_touch_nothing(
 
 def test_a_nested_plain_folder_flag_is_fine(tmp_path: Path, archive: Path) -> None:
     dest = tmp_path / "out"
-    code = main(
-        ["organize", str(archive), str(dest), "--min-size", "0", "--nodate-folder", "Sets/NoDate/"]
-    )
+    flags = ["--min-size", "0", "--jobs", "1", "--quiet", "--nodate-folder", "Sets/NoDate/"]
+    code = main(["organize", str(archive), str(dest), *flags])
     assert code == 0
     assert (dest / "Sets" / "NoDate" / "undated.jpg").is_file()
     assert (dest / "2011" / "dated.jpg").is_file()
@@ -192,7 +193,7 @@ def test_good_config_keys_are_read(
 ) -> None:
     config = tmp_path / "imgorg.toml"
     config.write_text(
-        "[organize]\nmin-size = 0\nno-tidy = true\nnodate_folder = 'Undated'\n"
+        "[organize]\nmin-size = 0\njobs = 1\nno-tidy = true\nnodate_folder = 'Undated'\n"
         f"report = '{tmp_path / 'r.jsonl'}'\ndry-run = false\nextensions = ['.jpg']\n"
     )
     code, err = _run(
@@ -264,20 +265,11 @@ def test_sigterm_stops_cleanly_leaves_no_workers_and_the_rerun_completes(tmp_pat
         start_new_session=True,
         text=True,
     )
-    deadline = time.monotonic() + 60
-    while not any(dest.glob("20*/f*/*.jpg")) and run.poll() is None:
-        assert time.monotonic() < deadline, "the run placed nothing in 60 s"
-        time.sleep(0.02)
-    assert run.poll() is None, "the run finished before it could be terminated"
-    run.send_signal(signal.SIGTERM)
-    _out, err = run.communicate(timeout=60)
-    assert run.returncode == 143, err
-    assert "imgorg: terminated; run the same command again to resume" in err
-    assert "Traceback" not in err
-    deadline = time.monotonic() + 10
-    while (left := _session_processes(run.pid)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not left, left
+    try:
+        _terminate_mid_run(run, dest)
+    finally:  # without the fix the workers outlive the run: do not leave them to the next test
+        for line in _session_processes(run.pid):
+            os.kill(int(line.split(":")[0]), signal.SIGKILL)
     with sqlite3.connect(dest / ".imgorg" / "journal.sqlite") as db:
         assert db.execute("SELECT status FROM runs ORDER BY id").fetchall() == [("interrupted",)]
     placed = [p for p in tree_digest(dest) if p.startswith("2")]
@@ -301,6 +293,25 @@ def test_sigterm_stops_cleanly_leaves_no_workers_and_the_rerun_completes(tmp_pat
     assert tree_digest(src) == before
 
 
+def _terminate_mid_run(run: subprocess.Popen[str], dest: Path) -> None:
+    """SIGTERM the run once it has placed a photo; check how it ends and that nothing it
+    started lives on."""
+    deadline = time.monotonic() + 60
+    while not any(dest.glob("20*/f*/*.jpg")) and run.poll() is None:
+        assert time.monotonic() < deadline, "the run placed nothing in 60 s"
+        time.sleep(0.02)
+    assert run.poll() is None, "the run finished before it could be terminated"
+    run.send_signal(signal.SIGTERM)
+    _out, err = run.communicate(timeout=30)
+    assert run.returncode == 143, err
+    assert "imgorg: terminated; run the same command again to resume" in err
+    assert "Traceback" not in err
+    deadline = time.monotonic() + 10
+    while (left := _session_processes(run.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, left
+
+
 # 12.14: messages ---------------------------------------------------------------------------------
 
 
@@ -313,24 +324,54 @@ def test_disk_full_message_explains_the_reserve() -> None:
     )
 
 
+def test_a_full_disk_says_how_much_is_free_and_kept(
+    tmp_path: Path,
+    organize,
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    from test_safety import mount_tmpfs
+
+    small = mount_tmpfs(tmp_path / "fs", "20m")  # 4 MB beyond the 16 MB reserve
+    try:
+        src = tmp_path / "src"
+        for i in range(6):
+            write_photo(src / f"p{i}.jpg", D2011, size=(1600, 1200), seed=i, quality=98)
+        capsys.readouterr()
+        flags = ("--min-size", "0", "--no-space-check", "--no-compress", "--jobs", "1")
+        code, _ = organize(src, small / "out", *flags)
+        err = capsys.readouterr().err
+    finally:
+        subprocess.run(["umount", "-l", str(small)], check=False)
+    assert code == 2
+    assert re.search(
+        r"DEST is full: \d+\.\d MB free, the next file needs \d+\.\d MB, "
+        r"and imgorg keeps 16\.0 MB free for its journal\. Free some space",
+        err,
+    ), err
+
+
+@pytest.fixture(scope="module")
+def huge_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from PIL import Image
+
+    # 20000 x 20000 = 400 MP, more than twice the default limit: Pillow's own message would
+    # name 400,000,000 as the limit.
+    path = tmp_path_factory.mktemp("bomb") / "huge.png"
+    Image.new("1", (20_000, 20_000)).save(path)
+    return path
+
+
 @pytest.mark.parametrize(
     ("flags", "limit"), [([], "200,000,000"), (["--max-pixels", "1000"], "1,000")]
 )
-def test_bomb_message_states_the_limit_in_force(
-    tmp_path: Path,
-    organize,
-    flags: list[str],
-    limit: str,  # type: ignore[no-untyped-def]
+def test_bomb_message_states_the_limit_in_force(  # type: ignore[no-untyped-def]
+    tmp_path: Path, organize, huge_png: Path, flags: list[str], limit: str
 ) -> None:
-    from PIL import Image
-
     src = tmp_path / "src"
     src.mkdir()
-    # 20000 x 20000 = 400 MP, more than twice the default limit: Pillow's own message would
-    # name 400,000,000 as the limit.
-    Image.new("1", (20_000, 20_000)).save(src / "huge.png")
+    shutil.copy(huge_png, src / "huge.png")
     write_photo(src / "ok.jpg", D2011, size=(64, 48))
-    code, lines = organize(src, tmp_path / "out", "--min-size", "0", *flags)
+    code, lines = organize(src, tmp_path / "out", "--min-size", "0", "--jobs", "1", *flags)
     assert code == 0
     by_name = {line["source"]: line for line in lines}
     reason = by_name["huge.png"]["reason"]
