@@ -79,7 +79,7 @@ class Settings:
 
 
 # The keys a config file may set: the flags of ``imgorg organize`` as README.md documents them
-# (section "Config file"; tests/test_settings.py keeps the two lists equal). Each is a field of
+# (section "Config file"; tests/test_bad_input.py keeps the two lists equal). Each is a field of
 # Settings, or ``no-X`` for a switch that turns the field X off.
 CONFIG_KEYS = (
     "mode",
