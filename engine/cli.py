@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 from typing import Any
 
 from engine import __version__
@@ -13,6 +15,15 @@ from engine.output import Output, PlainOutput, RichOutput
 from engine.settings import Settings, SettingsError, build, load_config
 
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: stop as cleanly as after Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
 
 
 def _organize_parser(sub: Any) -> argparse.ArgumentParser:
@@ -40,7 +51,9 @@ def _plan_parser(sub: Any) -> argparse.ArgumentParser:
 def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("source", metavar="SOURCE")
     p.add_argument("dest", metavar="DEST")
-    p.add_argument("--config", help="TOML file with any of these flags (flag names as keys)")
+    p.add_argument(
+        "--config", help="TOML file setting any of these flags (flag names as keys; see README)"
+    )
     p.add_argument(
         "--mode", choices=["copy", "move"], help="copy (default; SOURCE untouched) or move"
     )
@@ -203,7 +216,10 @@ def _plan(args: argparse.Namespace) -> int:
     from engine.organize import organize
 
     out = os.path.abspath(args.out)
-    os.makedirs(out, exist_ok=True)
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(f"out: cannot create {out}: {exc.strerror}") from exc
     settings = _settings(args, dry_run=True, plan_dir=out, report=os.path.join(out, "plan.jsonl"))
     return organize(settings, _output(args)).exit_code
 
@@ -274,14 +290,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from engine.organize import RunError
 
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return _COMMANDS[args.command](args)
     except (RunError, SettingsError) as exc:
         print(f"imgorg: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    except KeyboardInterrupt:
-        print("imgorg: interrupted; run the same command again to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"imgorg: {what}; run the same command again to resume", file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

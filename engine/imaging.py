@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata as metadata
+import re
 import warnings
 from collections.abc import Iterator
 
@@ -35,3 +36,15 @@ def bomb_limit(max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[None]:
             yield
         finally:
             Image.MAX_IMAGE_PIXELS = saved
+
+
+_PIXELS = re.compile(r"\((\d+) pixels\)")
+
+
+def bomb_reason(error: Exception) -> str:
+    """Why an image was refused as a decompression bomb, with the limit in force (Pillow's own
+    message names twice the limit when the image is more than twice too large)."""
+    size = _PIXELS.search(str(error))
+    pixels = f"{int(size.group(1)):,} pixels" if size else "too many pixels"
+    limit = Image.MAX_IMAGE_PIXELS
+    return f"decompression bomb: {pixels}, above the limit of {limit:,} pixels (--max-pixels)"

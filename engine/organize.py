@@ -23,12 +23,12 @@ from engine.placement import RESERVE, DiskFull, Placer, free_bytes
 from engine.records import Candidate, Decision, Status
 from engine.recovery import recover
 from engine.report import append_error_log, write_report
-from engine.settings import Mode, Settings, Verify
+from engine.settings import ENGINE_FOLDER, Mode, Settings, Verify, top_folder
 from engine.sizes import format_size
 from engine.tidy import tidy
 from engine.worker import WorkerOptions
 
-META = ".imgorg"
+META = ENGINE_FOLDER
 JOURNAL = "journal.sqlite"
 ERROR_LOG = "error_log.log"
 
@@ -58,9 +58,14 @@ def check_paths(settings: Settings) -> None:
         raise RunError("SOURCE and DEST are the same folder")
     managed = [
         META,
-        settings.corrupted_folder,
-        settings.nodate_folder,
-        settings.duplicates_folder,
+        *(
+            top_folder(folder)
+            for folder in (
+                settings.corrupted_folder,
+                settings.nodate_folder,
+                settings.duplicates_folder,
+            )
+        ),
     ]
     if real_source.startswith(real_dest + os.sep):
         inside = os.path.relpath(real_source, real_dest).split(os.sep)[0]
@@ -247,6 +252,10 @@ def _run(
                     placer.add(coordinator.accept(analysis))
                     output.advance(1, analysis.size)
         placer.flush()
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what is journaled stands, a re-run resumes
+        with contextlib.suppress(sqlite3.Error):
+            journal.finish_run(run_id, "interrupted", {})
+        raise
     except DiskFull as exc:
         with contextlib.suppress(sqlite3.Error):
             journal.finish_run(run_id, "disk full", {})

@@ -110,7 +110,7 @@ def _open(data: bytes, result: Analysis, full: bool) -> Image.Image | None:
             im.load()
         return im
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        result.reason = f"decompression bomb: {exc}"
+        result.reason = imaging.bomb_reason(exc)
     except Image.UnidentifiedImageError:
         result.reason = "not a recognisable image"
     except Exception as exc:

@@ -19,12 +19,20 @@ import xxhash
 from engine import fsops
 from engine.journal import Journal
 from engine.records import Decision, Status
+from engine.sizes import format_size
 
 RESERVE = 16_000_000  # bytes left free on DEST, for the journal and the filesystem itself
 
 
 class DiskFull(RuntimeError):
     pass
+
+
+def disk_full_message(needed: int, free: int) -> str:
+    return (
+        f"DEST is full: {format_size(free)} free, the next file needs {format_size(needed)}, "
+        f"and imgorg keeps {format_size(RESERVE)} free for its journal"
+    )
 
 
 def free_bytes(path: str) -> int:
@@ -115,7 +123,7 @@ class Placer:
             if decision.action in ("copy", "move-copy"):
                 free = free_bytes(self.dest)
                 if decision.bytes_out + RESERVE > free:
-                    return writes, (decision, f"DEST is full ({free} bytes free)")
+                    return writes, (decision, disk_full_message(decision.bytes_out, free))
             try:
                 writes.append(self._write(decision, final))
             except OSError as exc:

@@ -42,6 +42,8 @@ class Pool:
         trace: TracebackType | None,
     ) -> None:
         self._stack.close()
+        if kind is not None and self.backend == "loky":
+            _stop_loky_workers()
 
     def analyze(
         self, batches: list[Batch], root: str, options: WorkerOptions
@@ -84,6 +86,16 @@ class Pool:
             pre_dispatch="2*n_jobs",
         )
         yield from parallel(tasks)
+
+
+def _stop_loky_workers() -> None:
+    """Kill loky's reusable worker processes, if any were started: after an interrupted run
+    they would otherwise sit idle, and outlive this process when it is asked to terminate."""
+    from joblib.externals.loky import reusable_executor
+
+    executor = reusable_executor._executor
+    if executor is not None:
+        executor.shutdown(wait=True, kill_workers=True)
 
 
 def _failed(rel: str, size: int, mtime_ns: int, reason: str) -> Analysis:

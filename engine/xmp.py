@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Mapping
 
@@ -10,13 +11,19 @@ from engine.dates import make_datetime
 
 # Property names in precedence order; XMP writes them as attributes or as elements.
 XMP_DATE_PROPERTIES = ("exif:DateTimeOriginal", "xmp:CreateDate", "photoshop:DateCreated")
-_VALUE = r"\s*=\s*[\"']([^\"']+)[\"']|>\s*([^<]+)<"
-_PATTERNS = {
-    name: re.compile(re.escape(name) + "(?:" + _VALUE + ")") for name in XMP_DATE_PROPERTIES
-}
 _ISO = re.compile(
     r"^\s*(\d{4})(?:[-:](\d{2})(?:[-:](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?)?)?"
 )
+# The packet is untrusted: every quantifier over it is possessive (``*+``) and the value has a
+# bounded shape, so a scan never backtracks and stays linear in the packet's length. (The old
+# ``>\s*([^<]+)<`` took minutes on a property followed by a long run of spaces.)
+_GAP = r"[ \t\r\n]*+"
+_DATE_SHAPE = r"(\d{4}(?:[-:]\d{2}(?:[-:]\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?)?)?)"
+_PATTERNS = {
+    name: re.compile(re.escape(name) + _GAP + "(?:>|=" + _GAP + "[\"'])" + _GAP + _DATE_SHAPE)
+    for name in XMP_DATE_PROPERTIES
+}
+_MOST_VALUES = 32  # a real packet has one or two of each; a crafted one may have millions
 
 
 def parse_xmp_date(text: str) -> dt.datetime | None:
@@ -33,8 +40,8 @@ def xmp_date(packet: bytes | str) -> tuple[dt.datetime, str] | None:
     """The first valid date of the properties above, and which property gave it."""
     text = packet.decode("utf-8", "replace") if isinstance(packet, bytes) else packet
     for name, pattern in _PATTERNS.items():
-        for match in pattern.finditer(text):
-            value = parse_xmp_date(match.group(1) or match.group(2) or "")
+        for match in itertools.islice(pattern.finditer(text), _MOST_VALUES):
+            value = parse_xmp_date(match.group(1))
             if value is not None:
                 return value, name
     return None

@@ -1,5 +1,5 @@
 """Atheris fuzz target: whatever bytes a file holds and whatever its name, the metadata, date
-and structure parsers answer without raising.
+(EXIF, XMP, IPTC) and structure parsers answer without raising.
 
     .venv/bin/python tests/fuzz_metadata.py -max_total_time=600 [CORPUS_DIR ...]
 """
@@ -15,6 +15,7 @@ with atheris.instrument_imports():
     from engine.dates import parse_exif_datetime
     from engine.filename_dates import date_from_filename
     from engine.metadata import read_exif_facts
+    from engine.xmp import iptc_date, xmp_date
 
 
 def one_input(data: bytes) -> None:
@@ -27,8 +28,12 @@ def one_input(data: bytes) -> None:
         structure = jpeg.check_jpeg(blob)
         if structure.exif:
             read_exif_facts(structure.exif)
+        if structure.xmp:
+            xmp_date(structure.xmp)
         png.check_png(blob)
     read_exif_facts(body)
+    xmp_date(body)
+    iptc_date({(2, 55): body[:8], (2, 60): body[8:19]})
     exif_edit.patch_exif(body, orientation=1, size=(10, 20), drop_thumbnail=True)
     exif_edit.read_orientation(body)
 
