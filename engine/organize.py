@@ -206,7 +206,7 @@ def _run(
         settings.nodate_folder,
         settings.duplicates_folder,
     )
-    coordinator = Coordinator(source, dest, journal, todo, folders, settings.mode)
+    coordinator = Coordinator(source, dest, journal, todo, folders, settings.mode, run_id)
     placer = Placer(
         source,
         dest,
