@@ -243,3 +243,40 @@ def test_a_second_source_adds_the_raw_beside_the_photo_placed_before(
     code, report = organize(tmp_path / "Card", dest, "--min-size", "0", "--no-compress")
     assert code == 0 and kept_contents(dest) == kept_contents_before
     assert {r for r in tree_digest(dest) if not r.startswith(".imgorg")} == set(after)
+
+
+def test_a_crash_between_the_duplicate_and_its_kept_copy_loses_nothing(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """The duplicate photo's verdict can be journaled before the kept copy's batch (which
+    carries the adopted CR2) is written. The state a crash then leaves, once recovery has
+    dropped the unfinished batch: the duplicate done, the kept copy and the CR2 not. A re-run
+    places both."""
+    from engine.journal import Journal
+
+    src = tmp_path / "Pictures"
+    jpeg, raw = dslr_pair(src / "DSLR" / "2005_08_03", seed=7)
+    (src / "Albums" / "Holiday").mkdir(parents=True)
+    (src / "Albums" / "Holiday" / "IMG_1234.JPG").write_bytes(jpeg)
+    (src / "Albums" / "Holiday" / "IMG_1234.JPG.xmp").write_text(xmp(4))
+    dest = tmp_path / "out"
+    _, first = organize(src, dest, "--min-size", "0", "--no-compress")
+    cut = ["Albums/Holiday/IMG_1234.JPG", "Albums/Holiday/IMG_1234.JPG.xmp"]
+    cut.append("DSLR/2005_08_03/IMG_1234.CR2")
+    journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
+    try:
+        for line in by_source(first).values():
+            if line["source"] in cut:
+                (dest / line["dest"]).unlink()
+        journal.forget((str(src), rel) for rel in cut)
+    finally:
+        journal.close()
+    code, second = organize(src, dest, "--min-size", "0", "--no-compress")
+    assert code == 0
+    lines = by_source(second)
+    assert lines["DSLR/2005_08_03/IMG_1234.CR2"]["status"] == "placed"
+    assert (dest / lines["DSLR/2005_08_03/IMG_1234.CR2"]["dest"]).read_bytes() == raw
+    assert sorted((x["source"], x["status"], x["dest"]) for x in first) == sorted(
+        (x["source"], x["status"], x["dest"]) for x in second
+    )
