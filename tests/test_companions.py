@@ -126,6 +126,10 @@ def test_live_photo_video_of_a_copied_photo_is_placed(
                 "Duplicates/DCIM/100APPLE/IMG_0001.HEIC",
             ]
         )
+        from engine.cli import main
+
+        assert main(["undo", str(dest)]) == 0
+        assert tree_digest(iphone) == before
     else:
         assert tree_digest(iphone) == before
 
@@ -183,6 +187,10 @@ def test_raw_and_xmp_of_an_exported_jpeg_are_placed(
         assert [r for r in tree_digest(dest) if r.startswith("Duplicates")] == [
             "Duplicates/DSLR/2005_08_03/IMG_1234.JPG"
         ]
+        from engine.cli import main
+
+        assert main(["undo", str(dest)]) == 0
+        assert tree_digest(src) == before
 
 
 def test_summary_counts_a_unique_companion_as_placed(tmp_path: Path) -> None:
