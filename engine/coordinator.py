@@ -145,9 +145,8 @@ class Coordinator:
                 continue
             verdict = self._compare(member, keeper_paths, keeper_name)
             if keeper is not None and verdict.status is Status.DUPLICATE:
-                verdict.reason = (
-                    f"{verdict.reason}; kept as {why(as_copy(keeper), as_copy(member))}"
-                )
+                rule = why(as_copy(keeper), as_copy(member))
+                verdict.reason = f"{verdict.reason}; that copy is kept because {rule}"
             verdicts.append(verdict)
         self._sort_companions(verdicts, keeper, keeper_name, earlier)
         return verdicts
