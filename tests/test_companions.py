@@ -216,6 +216,9 @@ def test_summary_counts_a_unique_companion_as_placed(tmp_path: Path) -> None:
     assert isinstance(summary, dict)
     # The CR2 is placed; the camera folder's XMP repeats the album's one byte for byte.
     assert summary["companions"] == {"placed": 2, "duplicate": 1}
+    from engine.output import summary_lines
+
+    assert "placed 2" in summary_lines(summary)[0]
     html = (dest / ".imgorg" / "report.html").read_text()
     assert "2 files that travel with a photo" in html
 
