@@ -4,6 +4,9 @@ A worker's result waits here until every file that could share its content (same
 arrived, so the kept copy does not depend on which worker finished first; a verdict then waits
 until every file that could want the same name (same name below the year folder) is settled, so
 suffixes are handed out in source-path order.
+
+A duplicate photo's companions are judged on their own bytes: one identical to a file already
+kept is a duplicate with its photo; any other travels with the kept copy (see ``Adoptee``).
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from engine import fsops
-from engine.dedupe import identical_groups
+from engine.dedupe import as_copy, identical_groups
 from engine.journal import Journal, Placed
-from engine.naming import Layout, destination, layout_part, path_key, with_suffix
+from engine.keeper import why
+from engine.naming import Layout, destination, layout_part, path_key, visible, with_suffix
 from engine.records import Analysis, Candidate, CompanionResult, Decision, Status
 from engine.settings import Mode
 from engine.sidecars import companion_name
@@ -28,6 +32,17 @@ class Folders:
     corrupted: str
     nodate: str
     duplicates: str
+
+
+@dataclass(frozen=True, slots=True)
+class Adoptee:
+    """A companion of a duplicate photo whose own bytes are unique: it is placed with the kept
+    copy (``keeper``), beside it when its name there is free, else on its own."""
+
+    item: CompanionResult
+    photo: str  # the duplicate photo it came with
+    keeper: str  # the kept photo, as the report names it
+    keeper_dest: str | None  # where an earlier run placed the kept photo; None: kept in this run
 
 
 def name_key(rel: str, layout: Layout) -> str:
@@ -45,6 +60,7 @@ class Coordinator:
         candidates: list[Candidate],
         folders: Folders,
         mode: Mode,
+        run_id: int | None = None,
     ) -> None:
         self.source, self.dest, self.journal = source, dest, journal
         self.folders, self.mode = folders, mode
@@ -54,11 +70,18 @@ class Coordinator:
         self.name_wait: dict[str, list[Decision]] = defaultdict(list)
         self.claimed: set[str] = set()
         self.companions: dict[str, list[CompanionResult]] = {}
+        self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
+        self.adopted: dict[str, list[Adoptee]] = defaultdict(list)  # by the photo placing them
+        self.run_id = run_id
         self._same_device = fsops.same_device(source, dest) if os.path.isdir(dest) else False
 
     @property
     def waiting(self) -> int:
-        return sum(map(len, self.size_wait.values())) + sum(map(len, self.name_wait.values()))
+        return (
+            sum(map(len, self.size_wait.values()))
+            + sum(map(len, self.name_wait.values()))
+            + sum(map(len, self.adopted.values()))
+        )
 
     def accept(self, analysis: Analysis) -> list[Decision]:
         """Take one worker result; return every decision it completes, destinations chosen."""
@@ -96,6 +119,7 @@ class Coordinator:
         earlier = self.journal.placed_with_hash(members[0].hash)
         verdicts: list[Decision] = []
         rest = members
+        keeper: Analysis | None = None
         if earlier is None:
             keeper = members[0]
             verdicts.append(Decision.from_analysis(keeper, Status.PLACED))
@@ -119,8 +143,70 @@ class Coordinator:
                 again.dest, again.note = earlier.dest, "already placed by an earlier run"
                 verdicts.append(again)
                 continue
-            verdicts.append(self._compare(member, keeper_paths, keeper_name))
+            verdict = self._compare(member, keeper_paths, keeper_name)
+            if keeper is not None and verdict.status is Status.DUPLICATE:
+                rule = why(as_copy(keeper), as_copy(member))
+                verdict.reason = f"{verdict.reason}; that copy is kept because {rule}"
+            verdicts.append(verdict)
+        self._sort_companions(verdicts, keeper, keeper_name, earlier)
         return verdicts
+
+    def _sort_companions(
+        self,
+        verdicts: list[Decision],
+        keeper: Analysis | None,
+        keeper_name: str,
+        earlier: Placed | None,
+    ) -> None:
+        """Split each duplicate photo's companions: those whose bytes the kept copy's family
+        (or an earlier run) already holds stay duplicates with their photo; the others are
+        adopted by the kept copy, in keeper order, so a second identical one is a duplicate."""
+        kin: list[tuple[str, str]] = [
+            (item.rel, item.hash)
+            for item in (keeper.companions if keeper is not None else [])
+            if item.hash is not None and item.error is None
+        ]
+        for verdict in verdicts:
+            items = self.companions.get(verdict.rel)
+            if verdict.status is not Status.DUPLICATE or not items:
+                continue
+            staying = []
+            for item in items:
+                twin = None if item.error or item.hash is None else self._twin(item, kin)
+                if item.error or item.hash is None or twin is not None:
+                    if twin is not None:
+                        self.twins[item.rel] = twin
+                    staying.append(item)
+                    continue
+                kin.append((item.rel, item.hash))
+                owner = keeper.rel if keeper is not None else verdict.rel
+                dest = None if keeper is not None or earlier is None else earlier.dest
+                self.adopted[owner].append(Adoptee(item, verdict.rel, keeper_name, dest))
+            if staying:
+                self.companions[verdict.rel] = staying
+            else:
+                del self.companions[verdict.rel]
+
+    def _twin(self, item: CompanionResult, kin: list[tuple[str, str]]) -> str | None:
+        """The placed file ``item`` repeats byte for byte, if any: one of ``kin`` (files in this
+        run, by source path) or a file an earlier run placed. Unproven means unique."""
+        mine = os.path.join(self.source, item.rel)
+        for rel, digest in kin:
+            if digest == item.hash and _same(mine, os.path.join(self.source, rel)):
+                return rel
+        assert item.hash is not None
+        earlier = self.journal.placed_with_hash(item.hash, before_run=self.run_id)
+        if earlier is None:
+            return None
+        for path in self._paths_of(earlier):
+            same = _same(mine, path)
+            if same is not None:
+                if not same:
+                    return None
+                if earlier.source_root == self.source:
+                    return earlier.rel
+                return os.path.join(earlier.source_root, earlier.rel)
+        return None
 
     def _paths_of(self, earlier: Placed) -> list[str]:
         """Where the bytes of an earlier placed file can still be read, best first."""
@@ -172,7 +258,52 @@ class Coordinator:
                         break
             named.append(decision)
             named.extend(family)
+            for adoptee in self.adopted.pop(decision.rel, []):
+                named.append(self._adopt(adoptee, decision))
         return named
+
+    def _adopt(self, adoptee: Adoptee, placer: Decision) -> Decision:
+        """Place a unique companion of a duplicate photo: beside the kept copy under its stem,
+        or, where that name is taken, on its own like a photo of the kept copy's year.
+        ``placer`` is the kept copy, or (when an earlier run kept it) the duplicate."""
+        item = adoptee.item
+        decision = Decision(
+            rel=item.rel,
+            status=Status.PLACED,
+            size=item.size,
+            mtime_ns=item.mtime_ns,
+            year=placer.year,
+            date=placer.date,
+            date_source=placer.date_source,
+            hash=item.hash,
+            out_hash=item.hash,
+            bytes_out=item.size,
+            companion_of=adoptee.keeper,
+            note=f"its photo {adoptee.photo} is a copy of {adoptee.keeper}; "
+            "this file is not, so it goes with the kept copy",
+        )
+        kept_dest = adoptee.keeper_dest or placer.dest
+        wanted = []
+        if kept_dest is not None:
+            folder, name = os.path.split(kept_dest)
+            own = os.path.basename(item.rel)
+            wanted.append(
+                os.path.join(folder, companion_name(name, os.path.basename(adoptee.photo), own))
+            )
+        year = str(placer.year) if placer.year else self.folders.nodate
+        base = destination(year, item.rel, self.folders.layout)
+        for target in itertools.chain(wanted, (with_suffix(base, n) for n in itertools.count())):
+            slot = self._slot(target, item.hash)
+            if slot == "taken":
+                continue
+            decision.dest = target
+            if slot == "identical":
+                decision.note = f"{decision.note}; an identical file was already at its destination"
+            else:
+                decision.action = self._action(decision)
+                self.claimed.add(target)
+            break
+        return decision
 
     def _family(self, main: Decision) -> list[Decision]:
         """Decisions for the files that travel with ``main``: they share its fate."""
@@ -190,10 +321,12 @@ class Coordinator:
                 out_hash=item.hash,
                 bytes_out=item.size,
                 companion_of=main.rel,
-                duplicate_of=main.duplicate_of,
+                duplicate_of=self.twins.pop(item.rel, main.duplicate_of),
             )
             if item.error:
                 member.status, member.reason = Status.ERROR, item.error
+            elif main.status is Status.DUPLICATE:
+                member.reason = f"identical to {member.duplicate_of}, like its photo"
             elif main.status is not Status.PLACED:
                 member.reason = f"travels with {main.rel}: {main.reason}"
             family.append(member)
@@ -242,9 +375,9 @@ class Coordinator:
             folder = str(decision.year) if decision.year else folders.nodate
             return destination(folder, decision.rel, folders.layout)
         if decision.status is Status.CORRUPT:
-            return os.path.join(folders.corrupted, decision.rel)
+            return os.path.join(folders.corrupted, visible(decision.rel))
         if decision.status is Status.DUPLICATE and self.mode is Mode.MOVE:
-            return os.path.join(folders.duplicates, decision.rel)
+            return os.path.join(folders.duplicates, visible(decision.rel))
         return None
 
     def _action(self, decision: Decision) -> str:
@@ -253,3 +386,14 @@ class Coordinator:
         if decision.staged:
             return "move-staged"
         return "move-rename" if self._same_device else "move-copy"
+
+
+def _same(mine: str, theirs: str) -> bool | None:
+    """Whether two files hold the same bytes; None when ``theirs`` is gone. A file that cannot
+    be read counts as different: only proven copies are duplicates."""
+    try:
+        return fsops.same_bytes(mine, theirs)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return False

@@ -1,16 +1,20 @@
-"""Which copy of identical content is kept: the best-founded date, then the lowest source path
-in byte order. The choice depends only on the files, never on the order workers finish in."""
+"""Groups of identical content, each in keeper order (see engine/keeper.py). The order depends
+only on the files, never on the order workers finish in."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from engine.naming import path_key
-from engine.records import DATE_RANK, Analysis, Status
+from engine.keeper import Copy, Rank, rank
+from engine.records import Analysis, Status
 
 
-def keeper_order(analysis: Analysis) -> tuple[int, bytes]:
-    return DATE_RANK[analysis.date_source], path_key(analysis.rel)
+def as_copy(analysis: Analysis) -> Copy:
+    return Copy(analysis.rel, bool(analysis.companions), analysis.date_source)
+
+
+def keeper_order(analysis: Analysis) -> Rank:
+    return rank(as_copy(analysis))
 
 
 def identical_groups(members: list[Analysis]) -> list[list[Analysis]]:

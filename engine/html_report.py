@@ -186,7 +186,7 @@ class Aggregate:
     qualities: Counter[int] = field(default_factory=Counter)
     original_qualities: Counter[int] = field(default_factory=Counter)
     rotated: int = 0
-    companions: int = 0
+    companions: Counter[Status] = field(default_factory=Counter)  # by status
     duplicate_bytes: int = 0
     groups: dict[str, DuplicateGroup] = field(default_factory=dict)
     placed_memory: OrderedDict[str, str] = field(default_factory=OrderedDict)
@@ -208,7 +208,7 @@ class Aggregate:
         if d.dest:
             self.bytes_out += d.bytes_out
         if d.companion_of is not None:  # travels with its photo; not a photo of its own
-            self.companions += 1
+            self.companions[status] += 1
             return
         self.counts[status] += 1
         if status is Status.PLACED:
@@ -565,7 +565,8 @@ def years_section(agg: Aggregate) -> str:
     return (
         '<section id="years"><h2>Photos per year</h2>'
         f'<p class="muted">{num(agg.placed)} placed photos'
-        f"{f', {num(undated)} of them without a date' if undated else ''}.</p>"
+        f"{f', {num(undated)} of them without a date' if undated else ''}"
+        f"{_companions_placed(agg)}.</p>"
         f"{bar_chart(bars, 'year', 'photos per year')}"
         f'<details><summary>as a table</summary><table class="compact"><thead><tr><th>year</th>'
         f'<th class="n">photos</th></tr></thead><tbody>{rows}</tbody></table></details>'
@@ -576,6 +577,13 @@ def years_section(agg: Aggregate) -> str:
         )
         + "</section>"
     )
+
+
+def _companions_placed(agg: Aggregate) -> str:
+    placed = agg.companions[Status.PLACED]
+    if not placed:
+        return ""
+    return f"; {num(placed)} files that travel with a photo (RAW, Live Photo videos, sidecars)"
 
 
 def _month_chart(agg: Aggregate, year: int) -> str:

@@ -246,11 +246,13 @@ class Journal:
     def forget(self, keys: Iterable[tuple[str, str]]) -> None:
         self._per_file("DELETE FROM files", keys)
 
-    def placed_with_hash(self, content_hash: str) -> Placed | None:
+    def placed_with_hash(self, content_hash: str, before_run: int | None = None) -> Placed | None:
+        """The first placed file with this content; only those of earlier runs if asked."""
         row = self.db.execute(
             "SELECT source_root, source_rel, dest, date_source, out_hash != hash, state FROM files "
-            "WHERE hash = ? AND status = 'placed' ORDER BY source_root, source_rel LIMIT 1",
-            (content_hash,),
+            "WHERE hash = ? AND status = 'placed' AND run_id < ? "
+            "ORDER BY source_root, source_rel LIMIT 1",
+            (content_hash, before_run if before_run is not None else 2**62),
         ).fetchone()
         if row is None:
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from enum import StrEnum
 
 NAME_MAX = 255  # bytes, on every common Linux filesystem
@@ -13,9 +14,23 @@ class Layout(StrEnum):
     FLAT = "flat"  # DEST/<year>/<name>
 
 
+_TRASHED = re.compile(r"^\.(trashed|pending)-\d+-(?=.)")
+
+
+def visible(rel: str) -> str:
+    """``rel`` with no hidden component: Android's ``.trashed-<seconds>-`` prefix and leading
+    dots dropped (``.Trash-1000/.trashed-1690000000-IMG_1.jpg`` -> ``Trash-1000/IMG_1.jpg``)."""
+    parts = []
+    for part in rel.split(os.sep):
+        if part.startswith("."):
+            part = _TRASHED.sub("", part).lstrip(".") or "_"
+        parts.append(part)
+    return os.sep.join(parts)
+
+
 def layout_part(rel: str, layout: Layout) -> str:
-    """The part of the destination below the year folder."""
-    return os.path.basename(rel) if layout is Layout.FLAT else rel
+    """The part of the destination below the year folder, never hidden."""
+    return visible(os.path.basename(rel) if layout is Layout.FLAT else rel)
 
 
 def destination(folder: str, rel: str, layout: Layout) -> str:

@@ -186,8 +186,10 @@ def _run(
     todo: list[Candidate] = []
     earlier: list[str] = []  # done by an earlier run: reported again, not redone
     for c in plan.candidates:
-        if done.get(c.rel) == (c.size, c.mtime_ns):
-            earlier += [c.rel, *(m.rel for m in c.companions if m.rel in done)]
+        # A photo is done only with all its companions: one placed with the kept copy of a
+        # duplicate photo is journaled apart from it and may have been cut off by a crash.
+        if done.get(c.rel) == (c.size, c.mtime_ns) and all(m.rel in done for m in c.companions):
+            earlier += [c.rel, *(m.rel for m in c.companions)]
         else:
             todo.append(c)
     earlier += [f.rel for f in plan.findings if f.rel in done]
@@ -211,7 +213,7 @@ def _run(
         settings.nodate_folder,
         settings.duplicates_folder,
     )
-    coordinator = Coordinator(source, dest, journal, todo, folders, settings.mode)
+    coordinator = Coordinator(source, dest, journal, todo, folders, settings.mode, run_id)
     placer = Placer(
         source,
         dest,

@@ -135,9 +135,9 @@ class RichOutput(PlainOutput):
 def summary_lines(summary: dict[str, Any]) -> list[str]:
     counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items())
     years = ", ".join(f"{k}: {v}" for k, v in summary["years"].items()) or "none"
-    riders = sum(summary.get("companions", {}).values())
+    riders = ", ".join(f"{k} {v}" for k, v in summary.get("companions", {}).items()) or "none"
     lines = [
-        f"files: {summary['files']} ({counts}; {riders} sidecars and pairs travelled along)",
+        f"files: {summary['files']} ({counts}; files travelling with a photo: {riders})",
         f"bytes in {format_size(summary['bytes_in'])}, out {format_size(summary['bytes_out'])}; "
         f"{summary['compressed']} compressed, saved {format_size(summary['bytes_saved'])}",
         f"per year: {years}",

@@ -1,0 +1,113 @@
+"""Which of several byte-identical copies is kept: the one a person would keep.
+
+Copies are ranked by these rules, each deciding only where all earlier ones tie:
+
+1. a visible copy over one in a hidden path (a component starting with ``.``, such as
+   ``.trashed-1690000000-IMG_1.jpg``) or a trash or recycle folder (``$RECYCLE.BIN``,
+   ``#recycle``, ``@Recycle``, ``RECYCLER``);
+2. a copy with companions beside it (RAW, Live Photo video, sidecars) over one without;
+3. an original over a copy named as one (``Copy of x``, ``x - Copy``, ``x copy 2``, ``x (1)``;
+   folders such as ``copies/``, ``Backup/``, ``Trip (copy)/``);
+4. a named album folder over a generic one (``Photos from 2019``, ``2019-07-04``, ``Camera
+   Uploads``, ``DCIM/100APPLE``, SOURCE itself);
+5. the best-founded date (EXIF first, see ``DateSource``);
+6. the lowest path in byte order, so that the choice is always the same.
+
+Pure: the rank depends only on the copy, never on the order the copies were found in.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from engine.records import DATE_RANK, DateSource
+
+TRASH_FOLDERS = frozenset({"$recycle.bin", "#recycle", "@recycle", "recycler", "recycled"})
+_COPY_STEM = re.compile(
+    r"^copy (\(\d+\) )?of |"  # Copy of x, Copy (2) of x (Windows XP)
+    r"[ _-]+copy( ?\(?\d+\)?)?$|"  # x - Copy, x - Copy (2), x copy, x copy 2, x_copy
+    r" ?\(\d+\)$|"  # x (1), x(1)
+    r" ?\(copy\)$"
+)
+_COPY_FOLDER = re.compile(r"\b(cop(y|ies)|backups?|duplicates?)\b")
+_GENERIC_FOLDER = re.compile(
+    r"^(photos from \d{4}"  # Google Takeout
+    r"|\d{4}([-_. ]?\d{2}){0,2}([ _-]\d{2}[.:-]?\d{2}([.:-]?\d{2})?)?"  # 2019, 2019-07-04 12.30
+    r"|camera uploads|camera roll|camera|dcim|pictures|my pictures|photos|images"
+    r"|\d{3}[a-z0-9_]{5}"  # DCF camera folders: 100APPLE, 101CANON, 100_0801
+    r")$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """What the rules look at in one copy: its path below SOURCE, whether files travel with it,
+    and where its date came from."""
+
+    rel: str
+    has_companions: bool = False
+    date_source: DateSource = DateSource.NONE
+
+
+Rank = tuple[bool, bool, bool, bool, int, bytes]
+
+
+def rank(copy: Copy) -> Rank:
+    """The copy's place in the keeper order: the lowest rank is kept."""
+    return (
+        hidden_or_trash(copy.rel),
+        not copy.has_companions,
+        named_as_copy(copy.rel),
+        in_generic_folder(copy.rel),
+        DATE_RANK[copy.date_source],
+        os.fsencode(copy.rel),
+    )
+
+
+def keeper(copies: list[Copy]) -> Copy:
+    """The copy to keep."""
+    return min(copies, key=rank)
+
+
+RULES = (
+    "it is not hidden or in a trash folder",
+    "files travel with it",
+    "its name is not a copy's",
+    "it is in a named album folder",
+    "its date is better founded",
+    "its path sorts first",
+)
+
+
+def why(kept: Copy, other: Copy) -> str:
+    """The rule that put ``kept`` before ``other``, in words."""
+    for reason, mine, theirs in zip(RULES, rank(kept), rank(other), strict=True):
+        if mine != theirs:
+            return reason
+    return RULES[-1]
+
+
+def hidden_or_trash(rel: str) -> bool:
+    return any(part.startswith(".") or part.casefold() in TRASH_FOLDERS for part in _parts(rel))
+
+
+def named_as_copy(rel: str) -> bool:
+    *folders, name = _parts(rel)
+    if _COPY_STEM.search(os.path.splitext(name)[0].casefold()):
+        return True
+    return any(
+        _COPY_FOLDER.search(f.casefold()) or _COPY_STEM.search(f.casefold()) for f in folders
+    )
+
+
+def in_generic_folder(rel: str) -> bool:
+    """True when the copy's own folder names no album: a dated dump, an export's catch-all, a
+    camera folder, or SOURCE itself."""
+    folder = os.path.basename(os.path.dirname(rel))
+    return not folder or bool(_GENERIC_FOLDER.match(folder.casefold()))
+
+
+def _parts(rel: str) -> list[str]:
+    return [p for p in rel.split(os.sep) if p]
