@@ -10,6 +10,7 @@ from typing import Any
 
 from engine import __version__
 from engine.output import Output, PlainOutput, RichOutput
+from engine.planner import DEFAULT_EXTENSIONS
 from engine.settings import Settings, SettingsError, build, load_config
 
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -60,9 +61,14 @@ def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--extensions",
-        help="comma-separated extensions (default .jpg,.jpeg,.png,.tif,.tiff,.bmp,.gif,.webp)",
+        help="comma-separated image extensions to take (default "
+        + ",".join(DEFAULT_EXTENSIONS)
+        + "); RAW files and videos are always taken (--no-videos leaves videos)",
     )
-    p.add_argument("--min-size", help="skip smaller files (default 0.05MB)")
+    p.add_argument(
+        "--min-size",
+        help="skip smaller images without camera metadata or companions (default 0.05MB)",
+    )
     p.add_argument(
         "--no-compress",
         dest="compress",

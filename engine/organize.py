@@ -174,9 +174,7 @@ def _run(
         source, dest, settings.mode.value, settings.dry_run, settings.describe()
     )
     output.message(f"imgorg: {imaging.imaging_library()}, {settings.backend} x{settings.workers}")
-    plan = planner.plan(
-        source, settings.extensions, settings.min_size, exclude=[dest], videos=settings.videos
-    )
+    plan = planner.plan(source, settings.extensions, exclude=[dest], videos=settings.videos)
     done = journal.done_files(source)
     todo: list[Candidate] = []
     earlier: list[str] = []  # done by an earlier run: reported again, not redone
@@ -232,6 +230,7 @@ def _run(
         date_from_folder=settings.date_from_folder,
         date_from_mtime=settings.date_from_mtime,
         thumbs_dir=views.thumbs if views else None,
+        min_size=settings.min_size,
     )
     if not settings.dry_run and settings.space_check:
         check_space(settings, todo)
