@@ -25,7 +25,7 @@ from engine.recovery import recover
 from engine.report import append_error_log, write_report
 from engine.settings import Mode, Settings, Verify
 from engine.sizes import format_size
-from engine.tidy import tidy
+from engine.tidy import finish_pending, folder_map
 from engine.worker import WorkerOptions
 
 META = ".imgorg"
@@ -143,6 +143,7 @@ def organize(settings: Settings, output: Output) -> RunResult:
         try:
             stage_dir = os.path.join(meta, "staging")
             settled = recover(journal, settings.dest, stage_dir)
+            finish_pending(settings.dest, journal)
             if settled:
                 output.message(f"resumed: {settled} files of an interrupted run were complete")
             os.makedirs(stage_dir, exist_ok=True)
@@ -203,6 +204,9 @@ def _run(
         settings.corrupted_folder,
         settings.nodate_folder,
         settings.duplicates_folder,
+        # Every file of SOURCE, including those an earlier run moved away: a resumed run
+        # gives each folder the same place.
+        folder_map({c.rel for c in plan.candidates} | set(done)) if settings.tidy else {},
     )
     coordinator = Coordinator(source, dest, journal, todo, folders, settings.mode)
     placer = Placer(
@@ -259,8 +263,6 @@ def _run(
         raise RunError(str(exc)) from exc
     if coordinator.waiting:
         raise AssertionError(f"{coordinator.waiting} results were never settled")
-    if settings.tidy:
-        tidy(dest, journal, run_id, settings.dry_run)
     seconds = time.monotonic() - started
     totals = write_report(
         settings.report, journal.decisions(run_id, source), settings.nodate_folder
