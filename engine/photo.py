@@ -13,12 +13,18 @@ from typing import Any
 from PIL import Image, ImageFile, IptcImagePlugin
 
 from engine import imaging, jpeg, png
-from engine.compress import Compressed, CompressOptions, compress_jpeg, estimate_quality
+from engine.compress import (
+    Compressed,
+    CompressOptions,
+    compress_jpeg,
+    estimate_quality,
+    size_limit,
+)
 from engine.media import HEIF_EXTENSIONS, extension
 from engine.metadata import ExifFacts, image_exif_facts, read_exif_facts
 from engine.orientation import needs_rotation
 from engine.records import Analysis, DateSource, Status
-from engine.rotate import NotRotated, Rotated, rotate_jpeg, rotate_png
+from engine.rotate import NotRotated, Rotated, optimize_jpeg, rotate_jpeg, rotate_png
 from engine.xmp import iptc_date, xmp_date
 
 try:  # HEIC/HEIF (and AVIF) decoders register themselves with Pillow when present
@@ -158,6 +164,13 @@ def _compress(
     result: Analysis,
     options: CompressOptions,
 ) -> Output | None:
+    limit = size_limit(len(data), options)
+    lossless = optimize_jpeg(data, structure, result.orientation, im.size)
+    if lossless is not None and len(lossless.data) <= limit:
+        result.compressed, result.rotated, result.quality = True, lossless.rotated, None
+        if lossless.note:
+            result.note = "; ".join(n for n in (result.note, lossless.note) if n)
+        return Output(lossless.data)
     outcome = compress_jpeg(data, structure, im, result.orientation, options)
     result.encodes = outcome.encodes
     if not isinstance(outcome, Compressed):

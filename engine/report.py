@@ -29,7 +29,7 @@ def report_line(decision: Decision) -> dict[str, Any]:
         "duplicate_of": decision.duplicate_of,
         "bytes_in": decision.size,
         "bytes_out": decision.bytes_out if decision.dest else 0,
-        "compressed": decision.compressed,
+        "compressed": compression(decision),
         "rotated": decision.rotated,
         "quality": decision.quality,
         "original_quality": decision.original_quality,
@@ -38,6 +38,14 @@ def report_line(decision: Decision) -> dict[str, Any]:
         "note": decision.note,
         "companion_of": decision.companion_of,
     }
+
+
+def compression(decision: Decision) -> bool | str:
+    """``"lossless"`` (rewritten by jpegtran, pixels untouched), ``True`` (re-encoded at
+    ``quality``) or ``False``. A lossless rewrite is the one compressed file without a quality."""
+    if decision.compressed and decision.quality is None:
+        return "lossless"
+    return decision.compressed
 
 
 @dataclass
