@@ -38,6 +38,11 @@ with contextlib.suppress(ImportError):
     import pillow_avif  # noqa: F401
 
 
+# jpegtran's lossless rewrite saves 5-12 % on camera and phone JPEGs, rarely a quarter: a file
+# that must shrink more than this goes straight to the re-encode.
+LOSSLESS_SAVES_AT_MOST = 0.3
+
+
 @dataclass(frozen=True, slots=True)
 class PhotoOptions:
     compress: CompressOptions | None
@@ -165,7 +170,9 @@ def _compress(
     options: CompressOptions,
 ) -> Output | None:
     limit = size_limit(len(data), options)
-    lossless = optimize_jpeg(data, structure, result.orientation, im.size)
+    lossless = None
+    if limit >= len(data) * (1 - LOSSLESS_SAVES_AT_MOST):
+        lossless = optimize_jpeg(data, structure, result.orientation, im.size)
     if lossless is not None and len(lossless.data) <= limit:
         result.compressed, result.rotated, result.quality = True, lossless.rotated, None
         if lossless.note:
