@@ -68,7 +68,9 @@ def inspect_photo(
     structure, exif_blob, problem = _structure(data)
     if problem:
         result.status, result.reason = Status.CORRUPT, problem
-        return [], None, None
+        # A damaged photo's camera date still tells it from a damaged thumbnail.
+        damaged = read_exif_facts(exif_blob) if exif_blob else None
+        return [(DateSource.EXIF, damaged.date if damaged else None)], None, None
     # JPEG and PNG are checked by their structure; other formats are rare enough in an archive
     # that decoding them in full is the simplest sound check.
     full = options.verify_full or (structure is None and not data.startswith(png.SIGNATURE))

@@ -134,7 +134,8 @@ def _analyze_main(
     if result.status is Status.CORRUPT and unreadable_heif(candidate.rel):
         result.status, result.reason = Status.PLACED, None
         result.note = "HEIF not checked: no HEIF decoder is installed (pillow-heif)"
-    skip = size_skip_reason(candidate, options.min_size, first_date(taken) is not None)
+    dated = first_date(taken) or date_from_filename(os.path.basename(candidate.rel))
+    skip = size_skip_reason(candidate, options.min_size, dated is not None)
     if skip is not None and result.status in (Status.PLACED, Status.CORRUPT):
         result.status, result.reason, result.note = Status.SKIPPED, skip, None
         return [], None, None
@@ -143,13 +144,14 @@ def _analyze_main(
 
 def size_skip_reason(candidate: Candidate, min_size: int, camera_dated: bool) -> str | None:
     """Why a photo is left behind for its size, or None: ``--min-size`` is for thumbnails,
-    caches and web images, so a photo whose own metadata says when it was taken, anything with
-    a file travelling with it, a RAW or a video, and an empty file (corrupt) are never skipped."""
+    caches and web images, so a photo whose own metadata (or camera-style file name) says when
+    it was taken, anything with a file travelling with it, a RAW or a video, and an empty file
+    (corrupt) are never skipped."""
     if candidate.kind != "image" or candidate.companions or camera_dated:
         return None
     if not 0 < candidate.size < min_size:
         return None
-    return f"{SMALL} ({candidate.size} < {min_size} bytes), no camera date inside"
+    return f"{SMALL} ({candidate.size} < {min_size} bytes), no camera date"
 
 
 def _changed(result: Analysis, read: int, planned: int) -> bool:

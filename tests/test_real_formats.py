@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, TiffImagePlugin
 
-from conftest import read_report
+from conftest import read_report, write_photo
 
 
 def by_source(report):  # type: ignore[no-untyped-def]
@@ -52,6 +52,11 @@ def test_small_camera_photos_and_raw_pairs_are_never_skipped_for_size(
     raw = b"II*\x00\x08\x00\x00\x00" + bytes(range(256)) * 6000
     (src / "DSLR/IMG_1234.CR2").write_bytes(raw)
 
+    # WhatsApp strips EXIF but names its files by date; a damaged VGA photo is still a photo.
+    write_photo(src / "web/IMG-20190707-WA0003.jpg", None, seed=7)
+    cut = (corpus / "camera/Nikon_D70.jpg").read_bytes()
+    (src / "camera/Nikon_D70_cut.jpg").write_bytes(cut[: len(cut) - 2000])
+
     report = tmp_path / "report.jsonl"
     assert run(src, tmp_path / "out", report) == 0
     lines = by_source(read_report(report))
@@ -62,6 +67,8 @@ def test_small_camera_photos_and_raw_pairs_are_never_skipped_for_size(
         line = lines[f"web/{Path(name).name}"]
         assert line["status"] == "skipped", line
         assert line["reason"].startswith("smaller than --min-size"), line
+    assert lines["web/IMG-20190707-WA0003.jpg"]["status"] == "placed"
+    assert lines["camera/Nikon_D70_cut.jpg"]["status"] == "corrupt"
     assert lines["DSLR/IMG_1234.JPG"]["status"] == "placed"
     assert lines["DSLR/IMG_1234.CR2"]["status"] == "placed"
     assert (tmp_path / "out" / lines["DSLR/IMG_1234.CR2"]["dest"]).read_bytes() == raw
@@ -70,7 +77,7 @@ def test_small_camera_photos_and_raw_pairs_are_never_skipped_for_size(
 
     report0 = tmp_path / "report0.jsonl"
     assert run(src, tmp_path / "out0", report0, "--min-size", "0") == 0
-    assert all(line["status"] == "placed" for line in read_report(report0))
+    assert all(line["status"] in ("placed", "corrupt") for line in read_report(report0))
 
 
 def dji_tiff() -> bytes:
