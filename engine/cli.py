@@ -119,7 +119,8 @@ def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         dest="tidy",
         action="store_const",
         const=False,
-        help="leave single-subfolder folders as they are",
+        help="keep every folder below SOURCE (by default a chain of folders holding one "
+        "subfolder each becomes its innermost folder)",
     )
     p.add_argument(
         "--no-space-check",

@@ -106,7 +106,7 @@ def test_a_metadata_failure_after_decoding_is_not_corruption(tmp_path: Path, org
     good = lines["DJI/DJI_0001.TIF"]
     assert good["status"] == "placed", good
     assert good["year"] == 2019 and good["date_source"] == "exif"
-    assert "40965" in good["note"]
+    assert good["note"] is None or "KeyError: 40965" in good["note"]  # stock Pillow 13 reads it
     assert (tmp_path / "out" / good["dest"]).read_bytes() == data
     assert lines["DJI/DJI_0002.TIF"]["status"] == "corrupt"
 
