@@ -12,6 +12,7 @@ from typing import Any
 
 from engine import __version__
 from engine.output import Output, PlainOutput, RichOutput
+from engine.planner import DEFAULT_EXTENSIONS
 from engine.settings import Settings, SettingsError, build, load_config
 
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -73,9 +74,14 @@ def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--extensions",
-        help="comma-separated extensions (default .jpg,.jpeg,.png,.tif,.tiff,.bmp,.gif,.webp)",
+        help="comma-separated image extensions to take (default "
+        + ",".join(DEFAULT_EXTENSIONS)
+        + "); RAW files and videos are always taken (--no-videos leaves videos)",
     )
-    p.add_argument("--min-size", help="skip smaller files (default 0.05MB)")
+    p.add_argument(
+        "--min-size",
+        help="skip smaller images without camera metadata or companions (default 0.05MB)",
+    )
     p.add_argument(
         "--no-compress",
         dest="compress",
@@ -126,7 +132,8 @@ def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         dest="tidy",
         action="store_const",
         const=False,
-        help="leave single-subfolder folders as they are",
+        help="keep every folder below SOURCE (by default a chain of folders holding one "
+        "subfolder each becomes its innermost folder)",
     )
     p.add_argument(
         "--no-space-check",

@@ -14,16 +14,18 @@ from __future__ import annotations
 import itertools
 import os
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from engine import fsops
 from engine.dedupe import as_copy, identical_groups
 from engine.journal import Journal, Placed
 from engine.keeper import why
-from engine.naming import Layout, destination, layout_part, path_key, visible, with_suffix
+from engine.naming import Layout, layout_part, path_key, visible, with_suffix
 from engine.records import Analysis, Candidate, CompanionResult, Decision, Status
 from engine.settings import Mode
 from engine.sidecars import companion_name
+from engine.tidy import tidied
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,11 @@ class Folders:
     corrupted: str
     nodate: str
     duplicates: str
+    tidy: Mapping[str, str] = field(default_factory=dict)  # engine.tidy.folder_map
+
+    def below_year(self, rel: str) -> str:
+        """The part of a placed file's destination below the year (or no-date) folder."""
+        return layout_part(tidied(rel, self.tidy), self.layout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +52,10 @@ class Adoptee:
     keeper_dest: str | None  # where an earlier run placed the kept photo; None: kept in this run
 
 
-def name_key(rel: str, layout: Layout) -> str:
+def name_key(rel: str, folders: Folders) -> str:
     """Files whose destinations could collide share this key: the same stem below the year
     folder (a family's members differ only after the stem)."""
-    return os.path.splitext(layout_part(rel, layout))[0].casefold()
+    return os.path.splitext(folders.below_year(rel))[0].casefold()
 
 
 class Coordinator:
@@ -66,7 +73,7 @@ class Coordinator:
         self.folders, self.mode = folders, mode
         self.size_left = Counter(c.size for c in candidates)
         self.size_wait: dict[int, list[Analysis]] = defaultdict(list)
-        self.name_left = Counter(name_key(c.rel, folders.layout) for c in candidates)
+        self.name_left = Counter(name_key(c.rel, folders) for c in candidates)
         self.name_wait: dict[str, list[Decision]] = defaultdict(list)
         self.claimed: set[str] = set()
         self.companions: dict[str, list[CompanionResult]] = {}
@@ -95,7 +102,7 @@ class Coordinator:
         group = self.size_wait.pop(size)
         self.companions.update((a.rel, a.companions) for a in group if a.companions)
         for verdict in self._deduplicate(group):
-            key = name_key(verdict.rel, self.folders.layout)
+            key = name_key(verdict.rel, self.folders)
             self.name_wait[key].append(verdict)
             self.name_left[key] -= 1
             if self.name_left[key] == 0:
@@ -291,7 +298,7 @@ class Coordinator:
                 os.path.join(folder, companion_name(name, os.path.basename(adoptee.photo), own))
             )
         year = str(placer.year) if placer.year else self.folders.nodate
-        base = destination(year, item.rel, self.folders.layout)
+        base = os.path.join(year, self.folders.below_year(item.rel))
         for target in itertools.chain(wanted, (with_suffix(base, n) for n in itertools.count())):
             slot = self._slot(target, item.hash)
             if slot == "taken":
@@ -373,7 +380,7 @@ class Coordinator:
         folders = self.folders
         if decision.status is Status.PLACED:
             folder = str(decision.year) if decision.year else folders.nodate
-            return destination(folder, decision.rel, folders.layout)
+            return os.path.join(folder, folders.below_year(decision.rel))
         if decision.status is Status.CORRUPT:
             return os.path.join(folders.corrupted, visible(decision.rel))
         if decision.status is Status.DUPLICATE and self.mode is Mode.MOVE:

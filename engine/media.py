@@ -14,7 +14,10 @@ class Kind(StrEnum):
     OTHER = "other"
 
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp")
+IMAGE_EXTENSIONS = (
+    *(".jpg", ".jpeg", ".jpe", ".jfif", ".jif"),
+    *(".png", ".tif", ".tiff", ".bmp", ".gif", ".webp"),
+)
 HEIF_EXTENSIONS = (".heic", ".heif", ".avif")
 RAW_EXTENSIONS = (".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2")
 VIDEO_EXTENSIONS = (".mov", ".mp4", ".m4v", ".3gp", ".avi", ".mts")

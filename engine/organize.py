@@ -25,7 +25,7 @@ from engine.recovery import recover
 from engine.report import append_error_log, write_report
 from engine.settings import ENGINE_FOLDER, Mode, Settings, Verify, top_folder
 from engine.sizes import format_size
-from engine.tidy import tidy
+from engine.tidy import finish_pending, folder_map
 from engine.worker import WorkerOptions
 
 META = ENGINE_FOLDER
@@ -148,6 +148,7 @@ def organize(settings: Settings, output: Output) -> RunResult:
         try:
             stage_dir = os.path.join(meta, "staging")
             settled = recover(journal, settings.dest, stage_dir)
+            finish_pending(settings.dest, journal)
             if settled:
                 output.message(f"resumed: {settled} files of an interrupted run were complete")
             os.makedirs(stage_dir, exist_ok=True)
@@ -179,9 +180,7 @@ def _run(
         source, dest, settings.mode.value, settings.dry_run, settings.describe()
     )
     output.message(f"imgorg: {imaging.imaging_library()}, {settings.backend} x{settings.workers}")
-    plan = planner.plan(
-        source, settings.extensions, settings.min_size, exclude=[dest], videos=settings.videos
-    )
+    plan = planner.plan(source, settings.extensions, exclude=[dest], videos=settings.videos)
     done = journal.done_files(source)
     todo: list[Candidate] = []
     earlier: list[str] = []  # done by an earlier run: reported again, not redone
@@ -212,6 +211,9 @@ def _run(
         settings.corrupted_folder,
         settings.nodate_folder,
         settings.duplicates_folder,
+        # Every file of SOURCE, including those an earlier run moved away: a resumed run
+        # gives each folder the same place.
+        folder_map({c.rel for c in plan.candidates} | set(done)) if settings.tidy else {},
     )
     coordinator = Coordinator(source, dest, journal, todo, folders, settings.mode, run_id)
     placer = Placer(
@@ -239,6 +241,7 @@ def _run(
         date_from_folder=settings.date_from_folder,
         date_from_mtime=settings.date_from_mtime,
         thumbs_dir=views.thumbs if views else None,
+        min_size=settings.min_size,
     )
     if not settings.dry_run and settings.space_check:
         check_space(settings, todo)
@@ -271,8 +274,6 @@ def _run(
         raise RunError(str(exc)) from exc
     if coordinator.waiting:
         raise AssertionError(f"{coordinator.waiting} results were never settled")
-    if settings.tidy:
-        tidy(dest, journal, run_id, settings.dry_run)
     seconds = time.monotonic() - started
     totals = write_report(
         settings.report, journal.decisions(run_id, source), settings.nodate_folder

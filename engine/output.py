@@ -128,8 +128,15 @@ class RichOutput(PlainOutput):
             years.add_row(year, str(count), "█" * max(1, round(30 * count / peak)))
         if summary["years"]:
             self.console.print(years)
-        for line in summary_lines(summary)[-3:]:
+        for line in summary_lines(summary)[4:]:  # what the tables above do not show
             self.console.print(line, markup=False, highlight=False)
+
+
+def size_skip_line(summary: dict[str, Any]) -> str:
+    return (
+        f"{summary['skipped_small']} small images without camera metadata were skipped "
+        "(--min-size 0 takes them)"
+    )
 
 
 def summary_lines(summary: dict[str, Any]) -> list[str]:
@@ -144,6 +151,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         f"time {summary['seconds']:.1f} s, {summary['files_per_second']:.0f} files/s; "
         f"imaging {summary['imaging']}; backend {summary['backend']} x{summary['workers']}",
     ]
+    if summary.get("skipped_small"):
+        lines.append(size_skip_line(summary))
     if summary.get("dry_run"):
         lines.append("dry run: nothing was written")
     if summary.get("report"):

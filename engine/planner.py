@@ -50,7 +50,6 @@ def junk_reason(name: str) -> str | None:
 def plan(
     source: str,
     extensions: frozenset[str],
-    min_size: int,
     exclude: Iterable[str] = (),
     videos: bool = True,
 ) -> Plan:
@@ -58,6 +57,8 @@ def plan(
 
     Photos, RAW files and videos become candidates; the sidecars and pairs that travel with a
     photo ride along with it (``engine.sidecars``) instead of counting as photos of their own.
+    Small photos are candidates too: whether one is skipped for its size depends on its
+    metadata, which the worker reads (``engine.worker.size_skip_reason``).
     """
     result = Plan()
     excluded = {_identity(path) for path in exclude if os.path.isdir(path)}
@@ -95,7 +96,7 @@ def plan(
                 continue
             if found is not None:
                 files[entry.name] = found
-        _families(files, min_size, result)
+        _families(files, result)
         stack.extend(reversed(subfolders))
     return result
 
@@ -147,15 +148,20 @@ def _classify(
     kind = kind_of(entry.name, extensions, videos)
     if kind is Kind.OTHER:
         shown = extension(entry.name) or "no extension"
-        what = "a video (--no-videos)" if extension(entry.name) in VIDEO_EXTENSIONS else None
-        result.findings.append(
-            Finding(rel, Status.IGNORED, what or f"not an image type ({shown})", st.st_size)
-        )
+        result.findings.append(Finding(rel, Status.IGNORED, _not_taken(shown), st.st_size))
         return None
     return _File(rel, st.st_size, st.st_mtime_ns, kind)
 
 
-def _families(files: dict[str, _File], min_size: int, result: Plan) -> None:
+def _not_taken(ext: str) -> str:
+    if ext in VIDEO_EXTENSIONS:
+        return "a video (--no-videos)"
+    if ext in DEFAULT_EXTENSIONS:
+        return f"an image type not in --extensions ({ext})"
+    return f"not an image type ({ext})"
+
+
+def _families(files: dict[str, _File], result: Plan) -> None:
     """Turn one folder's media files into candidates, each with what travels with it."""
     families, orphans = group({name: f.kind for name, f in files.items()})
     for name in orphans:
@@ -168,14 +174,6 @@ def _families(files: dict[str, _File], min_size: int, result: Plan) -> None:
         companions = tuple(
             Companion(files[n].rel, files[n].size, files[n].mtime_ns) for n in family.companions
         )
-        if main.kind is Kind.IMAGE and 0 < main.size < min_size:
-            reason = f"smaller than --min-size ({main.size} < {min_size} bytes)"
-            result.findings.append(Finding(main.rel, Status.SKIPPED, reason, main.size))
-            for companion in companions:
-                result.findings.append(
-                    Finding(companion.rel, Status.SKIPPED, "its photo is skipped", companion.size)
-                )
-            continue
         result.candidates.append(
             Candidate(main.rel, main.size, main.mtime_ns, main.kind.value, companions)
         )

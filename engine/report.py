@@ -14,6 +14,8 @@ from typing import Any
 
 from engine.records import Decision, Status
 
+SMALL = "smaller than --min-size"  # how a reason for a size skip begins
+
 
 def report_line(decision: Decision) -> dict[str, Any]:
     return {
@@ -27,7 +29,7 @@ def report_line(decision: Decision) -> dict[str, Any]:
         "duplicate_of": decision.duplicate_of,
         "bytes_in": decision.size,
         "bytes_out": decision.bytes_out if decision.dest else 0,
-        "compressed": decision.compressed,
+        "compressed": compression(decision),
         "rotated": decision.rotated,
         "quality": decision.quality,
         "original_quality": decision.original_quality,
@@ -36,6 +38,14 @@ def report_line(decision: Decision) -> dict[str, Any]:
         "note": decision.note,
         "companion_of": decision.companion_of,
     }
+
+
+def compression(decision: Decision) -> bool | str:
+    """``"lossless"`` (rewritten by jpegtran, pixels untouched), ``True`` (re-encoded at
+    ``quality``) or ``False``. A lossless rewrite is the one compressed file without a quality."""
+    if decision.compressed and decision.quality is None:
+        return "lossless"
+    return decision.compressed
 
 
 @dataclass
@@ -49,6 +59,7 @@ class Totals:
     bytes_saved: int = 0
     files: int = 0
     companions: Counter[str] = field(default_factory=Counter)
+    skipped_small: int = 0
 
     def add(self, decision: Decision, nodate_folder: str) -> None:
         """Count a file; the files that travel with a photo are counted apart, not as photos."""
@@ -60,6 +71,8 @@ class Totals:
             self.companions[decision.status.value] += 1
             return
         self.counts[decision.status.value] += 1
+        if decision.status is Status.SKIPPED and (decision.reason or "").startswith(SMALL):
+            self.skipped_small += 1
         if decision.status is Status.PLACED:
             self.years[str(decision.year) if decision.year else nodate_folder] += 1
             self.date_sources[decision.date_source.value] += 1
@@ -78,6 +91,7 @@ class Totals:
             "bytes_out": self.bytes_out,
             "compressed": self.compressed,
             "bytes_saved": self.bytes_saved,
+            "skipped_small": self.skipped_small,
         }
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from engine import exif_edit, jpeg
-from engine.orientation import make_upright, swaps_axes
+from engine.orientation import make_upright, needs_rotation, swaps_axes
 
 JPEGTRAN_OPS: dict[int, list[str]] = {
     2: ["-flip", "horizontal"],
@@ -36,6 +36,45 @@ class NotRotated:
 
 def jpegtran() -> str | None:
     return shutil.which("jpegtran")
+
+
+@dataclass(slots=True)
+class Optimized:
+    """A JPEG rewritten without loss: same pixels, smaller entropy coding."""
+
+    data: bytes
+    rotated: bool
+    note: str | None = None
+
+
+def optimize_jpeg(
+    data: bytes, structure: jpeg.JpegStructure, orientation: int | None, size: tuple[int, int]
+) -> Optimized | None:
+    """``jpegtran -optimize -progressive -copy all``: Huffman tables optimised for the image and
+    progressive coding, every metadata segment kept; turned upright in the same pass where the
+    orientation asks and the turn is lossless. None when it cannot be done."""
+    if structure.trailing or structure.has_mpf:
+        return None
+    tool = jpegtran()
+    if tool is None:
+        return None
+    command = [tool, "-copy", "all", "-optimize", "-progressive"]
+    note = None
+    if needs_rotation(orientation):
+        assert orientation is not None
+        turned = _run([*command, "-perfect", *JPEGTRAN_OPS[orientation]], data)
+        if turned is not None:
+            upright = (size[1], size[0]) if swaps_axes(orientation) else size
+            return Optimized(_reset_orientation(turned, upright), True)
+        note = "orientation kept as a tag: a lossless turn is impossible for this image"
+    out = _run(command, data)
+    return None if out is None else Optimized(out, False, note)
+
+
+def _run(command: list[str], data: bytes) -> bytes | None:
+    # No timeout: with one, subprocess polls the child with sleeps, a millisecond a call.
+    done = subprocess.run(command, input=data, capture_output=True)
+    return done.stdout if done.returncode == 0 and done.stdout else None
 
 
 def rotate_jpeg(

@@ -1,16 +1,16 @@
-"""After placement: inside each year folder, a folder holding nothing but one subfolder is
-merged into that subfolder, and empty folders are removed. Tidy never deletes a file."""
+"""Pointless folders never reach DEST: before anything is placed, each source folder is given
+the path it takes below the year folder (``folder_map``), the same in every year, so nothing
+in DEST is ever moved or removed afterwards. ``finish_pending`` completes a folder move that a
+run of an earlier release (which merged folders after placement) left half-done."""
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from engine.journal import Journal
 
-YEAR_FOLDER = re.compile(r"^\d{4}$")
 _TMP = ".imgorg-tidy-tmp"
 
 
@@ -25,46 +25,49 @@ class Node:
             node = node.folders.setdefault(part, Node())
         node.files += 1
 
-    def ensure(self, parts: list[str]) -> None:
-        node = self
-        for part in parts:
-            node = node.folders.setdefault(part, Node())
 
-
-def tree_of(files: Iterable[str], folders: Iterable[str] = ()) -> Node:
-    """A tree from file paths and (possibly empty) folder paths, relative to a year folder."""
+def tree_of(files: Iterable[str]) -> Node:
+    """The folder tree of some file paths, with how many files each folder holds."""
     root = Node()
     for path in files:
         root.add(path.split("/"))
-    for path in folders:
-        root.ensure(path.split("/"))
     return root
 
 
-def plan_merges(node: Node, prefix: str = "") -> list[tuple[str, str]]:
-    """(old, new) folder moves, parents before children, relative to the year folder.
+def folder_map(rels: Iterable[str]) -> dict[str, str]:
+    """Where each source folder goes below the year folder, the same in every year: a chain of
+    folders that hold nothing but one subfolder each is replaced by its innermost folder, unless
+    that name is taken beside the chain's top. ``rels`` are the paths (relative to SOURCE) of
+    every file the run takes; only the folders that change are in the result."""
+    out: dict[str, str] = {}
+    _map_folders(tree_of(rels), "", "", out)
+    return {old: new for old, new in out.items() if old != new}
 
-    ``old`` is the innermost folder of a chain of single-subfolder folders; it moves up to take
-    the place of the chain's top, keeping its own name. A chain whose innermost name is taken
-    beside the top is left alone.
-    """
-    moves: list[tuple[str, str]] = []
-    taken = set(node.folders)  # names in this folder, as the moves planned so far leave them
+
+def tidied(rel: str, mapping: Mapping[str, str]) -> str:
+    """``rel`` with its folder replaced as ``mapping`` (from ``folder_map``) says."""
+    folder, name = os.path.split(rel)
+    return os.path.join(mapping.get(folder, folder), name)
+
+
+def _map_folders(node: Node, old_prefix: str, new_prefix: str, out: dict[str, str]) -> None:
+    taken = set(node.folders)  # names in this folder, as the chains mapped so far leave them
     for name in sorted(node.folders):
         child = node.folders[name]
-        if _has_files(child):
-            inner, inner_name, chain = child, name, [name]
-            while inner.files == 0 and len(live := _live(inner)) == 1:
-                inner_name, inner = next(iter(live.items()))
-                chain.append(inner_name)
-            where = _join(prefix, *chain)  # where ``inner`` ends up
-            if len(chain) > 1 and (inner_name == name or inner_name not in taken):
-                taken.discard(name)
-                taken.add(inner_name)
-                moves.append((where, _join(prefix, inner_name)))
-                where = _join(prefix, inner_name)
-            moves.extend(plan_merges(inner, where))
-    return moves
+        if not _has_files(child):
+            continue
+        inner, inner_name, chain = child, name, [name]
+        while inner.files == 0 and len(live := _live(inner)) == 1:
+            inner_name, inner = next(iter(live.items()))
+            chain.append(inner_name)
+        old = _join(old_prefix, *chain)
+        new = _join(new_prefix, *chain)
+        if len(chain) > 1 and (inner_name == name or inner_name not in taken):
+            taken.discard(name)
+            taken.add(inner_name)
+            new = _join(new_prefix, inner_name)
+        out[old] = new
+        _map_folders(inner, old, new, out)
 
 
 def _live(node: Node) -> dict[str, Node]:
@@ -77,53 +80,6 @@ def _has_files(node: Node) -> bool:
 
 def _join(*parts: str) -> str:
     return "/".join(p for p in parts if p)
-
-
-def year_folders(dest: str) -> list[str]:
-    try:
-        return sorted(
-            e.name
-            for e in os.scandir(dest)
-            if e.is_dir(follow_symlinks=False) and YEAR_FOLDER.match(e.name)
-        )
-    except FileNotFoundError:
-        return []
-
-
-def _disk_tree(root: str) -> tuple[list[str], list[str]]:
-    files: list[str] = []
-    folders: list[str] = []
-    for path, dirs, names in os.walk(root):
-        rel = os.path.relpath(path, root)
-        rel = "" if rel == "." else rel
-        folders.extend(_join(rel, d) for d in dirs)
-        files.extend(_join(rel, n) for n in names)
-    return files, folders
-
-
-def tidy(dest: str, journal: Journal, run_id: int, dry_run: bool) -> list[tuple[str, str]]:
-    """Merge and prune inside every year folder; return the moves made (relative to DEST)."""
-    finish_pending(dest, journal)
-    all_moves: list[tuple[str, str]] = []
-    years = set(year_folders(dest))
-    if dry_run:
-        years |= journal.dest_years()
-    for year in sorted(years):
-        root = os.path.join(dest, year)
-        if not dry_run:
-            prune_empty(root)
-        files, folders = _disk_tree(root) if os.path.isdir(root) else ([], [])
-        if dry_run:
-            files = sorted(set(files) | {d.split("/", 1)[1] for d in journal.dests_under(year)})
-        moves = [(_join(year, a), _join(year, b)) for a, b in plan_merges(tree_of(files, folders))]
-        if moves:
-            journal.record_tidy(run_id, moves)
-            for old, new in moves:
-                if not dry_run:
-                    _move_folder(dest, old, new)
-                journal.apply_tidy(old, new)
-        all_moves.extend(moves)
-    return all_moves
 
 
 def _move_folder(dest: str, old: str, new: str) -> None:
@@ -149,13 +105,3 @@ def finish_pending(dest: str, journal: Journal) -> None:
         elif os.path.isdir(temp) and not os.path.lexists(new_path):
             os.rename(temp, new_path)
         journal.apply_tidy(old, new)
-
-
-def prune_empty(root: str) -> int:
-    """Remove empty folders below ``root`` (never ``root`` itself); return how many."""
-    removed = 0
-    for path, _dirs, _files in os.walk(root, topdown=False):
-        if path != root and not os.listdir(path):
-            os.rmdir(path)
-            removed += 1
-    return removed

@@ -24,6 +24,7 @@ from engine.media import extension
 from engine.photo import Output, PhotoOptions, inspect_photo, unreadable_heif
 from engine.raw import raw_date
 from engine.records import Analysis, Candidate, CompanionResult, DateSource, Status
+from engine.report import SMALL
 from engine.takeout import takeout_date
 from engine.thumbs import make_thumbnail, thumbnail_path
 from engine.xmp import xmp_date
@@ -43,6 +44,7 @@ class WorkerOptions:
     date_from_folder: bool = False
     date_from_mtime: bool = False
     thumbs_dir: str | None = None  # where thumbnails of undated and corrupt photos go
+    min_size: int = 0  # smaller photos without camera metadata are skipped
 
     def photo(self) -> PhotoOptions:
         return PhotoOptions(
@@ -87,7 +89,7 @@ def analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis
         result.status = Status.ERROR
         result.reason = f"unexpected {type(exc).__name__} while analysing: {exc}"[:300]
         return result
-    if result.status is Status.ERROR:
+    if result.status in (Status.ERROR, Status.SKIPPED):
         return result
     dates += _companion_dates(root, candidate, result)
     dates.append((DateSource.FILENAME, date_from_filename(os.path.basename(candidate.rel))))
@@ -128,11 +130,28 @@ def _analyze_main(
     if candidate.kind == "raw":
         result.format = extension(candidate.rel).lstrip(".").upper()
         return [(DateSource.EXIF, raw_date(data))], None, None
-    dates, output = inspect_photo(data, result, options.photo())
+    taken, modified, output = inspect_photo(data, result, options.photo())
     if result.status is Status.CORRUPT and unreadable_heif(candidate.rel):
         result.status, result.reason = Status.PLACED, None
         result.note = "HEIF not checked: no HEIF decoder is installed (pillow-heif)"
-    return dates, output, data
+    dated = first_date(taken) or date_from_filename(os.path.basename(candidate.rel))
+    skip = size_skip_reason(candidate, options.min_size, dated is not None)
+    if skip is not None and result.status in (Status.PLACED, Status.CORRUPT):
+        result.status, result.reason, result.note = Status.SKIPPED, skip, None
+        return [], None, None
+    return [*taken, (DateSource.EXIF, modified)], output, data
+
+
+def size_skip_reason(candidate: Candidate, min_size: int, camera_dated: bool) -> str | None:
+    """Why a photo is left behind for its size, or None: ``--min-size`` is for thumbnails,
+    caches and web images, so a photo whose own metadata (or camera-style file name) says when
+    it was taken, anything with a file travelling with it, a RAW or a video, and an empty file
+    (corrupt) are never skipped."""
+    if candidate.kind != "image" or candidate.companions or camera_dated:
+        return None
+    if not 0 < candidate.size < min_size:
+        return None
+    return f"{SMALL} ({candidate.size} < {min_size} bytes), no camera date"
 
 
 def _changed(result: Analysis, read: int, planned: int) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import itertools
+import shutil
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -114,3 +116,34 @@ def test_quality_estimate() -> None:
         data = jpeg_bytes(photo(64, 64, seed=2), quality=quality)
         estimate = estimate_quality(Image.open(io.BytesIO(data)))
         assert estimate is not None and abs(estimate - quality) <= 1
+
+
+def test_lossless_before_lossy(tmp_path: Path, corpus: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """Phone JPEGs under the target size get jpegtran's lossless rewrite (same pixels, every
+    metadata segment kept), not a re-encode; a re-encode only where that is not enough."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("jolla.jpg", "Samsung GT-I9000 (Galaxy S).jpg"):
+        shutil.copyfile(corpus / "phone" / name, src / name)
+    code, report = organize(src, tmp_path / "out", "--compress-above", "50KB")
+    assert code == 0
+    lines = {line["source"]: line for line in report}
+    for line in lines.values():
+        assert (line["compressed"], line["quality"], line["encodes"]) == ("lossless", None, 0)
+        assert line["bytes_out"] <= 0.95 * line["bytes_in"]
+    before = Image.open(src / "jolla.jpg")
+    after = Image.open(tmp_path / "out" / lines["jolla.jpg"]["dest"])
+    assert after.tobytes() == before.tobytes()
+    assert after.info["exif"] == before.info["exif"]
+    assert after.info.get("icc_profile") == before.info.get("icc_profile")
+    turned = Image.open(tmp_path / "out" / lines["Samsung GT-I9000 (Galaxy S).jpg"]["dest"])
+    assert lines["Samsung GT-I9000 (Galaxy S).jpg"]["rotated"]
+    assert (turned.size, turned.getexif()[0x0112]) == ((480, 640), 1)
+
+    lossless = lines["jolla.jpg"]["bytes_out"]
+    code, report = organize(
+        src, tmp_path / "out2", "--compress-above", "500KB", "--target-size", str(lossless - 1)
+    )
+    line = {line["source"]: line for line in report}["jolla.jpg"]
+    assert line["compressed"] is True and isinstance(line["quality"], int), line
+    assert line["bytes_out"] < lossless

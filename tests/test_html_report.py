@@ -259,7 +259,7 @@ def test_report_in_chromium(run: dict[str, Any], browser: Any) -> None:
         sources = Counter((str(line["year"] or "none"), line["date_source"]) for line in placed)
         assert {(y, s): n for y, s, n in parts} == sources
         qualities = values(tab, "#compression [data-quality]", "quality")
-        chosen = Counter(str(line["quality"]) for line in placed if line["compressed"])
+        chosen = Counter(str(line["quality"]) for line in placed if line["quality"] is not None)
         assert {k: v for k, v in qualities.items() if v} == chosen
 
         # galleries: every corrupt and undated file, thumbnails loaded, placeholders otherwise

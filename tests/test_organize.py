@@ -75,7 +75,7 @@ def test_messy_archive(messy: Path, tmp_path: Path, organize) -> None:  # type: 
 
 def test_min_size_and_odd_entries(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
     src = tmp_path / "src"
-    write_photo(src / "small.jpg", D2015, seed=1)
+    write_photo(src / "small.jpg", None, seed=1)  # no camera date: a thumbnail
     write_photo(src / "big.jpg", D2015, size=(400, 300), seed=2, quality=95)
     os.symlink(src / "big.jpg", src / "link.jpg")
     os.symlink(src, src / "loop")
