@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import warnings
 from dataclasses import dataclass, field, replace
 
 import xxhash
@@ -72,6 +73,25 @@ def _read(path: str) -> bytes:
 
 
 def analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis:
+    """What one file is; warnings the libraries raise on the way go into its note, not to the
+    terminal."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _analyze(root, candidate, options)
+    if caught:
+        result.note = note_with_warnings(result.note, [str(w.message) for w in caught])
+    return result
+
+
+def note_with_warnings(note: str | None, messages: list[str]) -> str:
+    """``note`` followed by each distinct warning once, the whole at most 500 characters."""
+    parts = [note] if note else []
+    for message in dict.fromkeys(" ".join(m.split()) for m in messages):
+        parts.append(f"warning: {message}")
+    return "; ".join(parts)[:500]
+
+
+def _analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis:
     result = Analysis(candidate.rel, candidate.size, candidate.mtime_ns)
     try:
         dates, output, photo = _analyze_main(
