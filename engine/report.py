@@ -49,6 +49,7 @@ class Totals:
     bytes_saved: int = 0
     files: int = 0
     companions: Counter[str] = field(default_factory=Counter)
+    too_small: int = 0  # photos skipped as smaller than --min-size
 
     def add(self, decision: Decision, nodate_folder: str) -> None:
         """Count a file; the files that travel with a photo are counted apart, not as photos."""
@@ -60,6 +61,10 @@ class Totals:
             self.companions[decision.status.value] += 1
             return
         self.counts[decision.status.value] += 1
+        if decision.status is Status.SKIPPED and (decision.reason or "").startswith(
+            "smaller than --min-size"
+        ):
+            self.too_small += 1
         if decision.status is Status.PLACED:
             self.years[str(decision.year) if decision.year else nodate_folder] += 1
             self.date_sources[decision.date_source.value] += 1
@@ -78,6 +83,7 @@ class Totals:
             "bytes_out": self.bytes_out,
             "compressed": self.compressed,
             "bytes_saved": self.bytes_saved,
+            "too_small": self.too_small,
         }
 
 
