@@ -33,6 +33,7 @@ from engine.worker import WorkerOptions
 META = ".imgorg"
 JOURNAL = "journal.sqlite"
 ERROR_LOG = "error_log.log"
+YEAR_VIEW_SAMPLE = 1000  # thumbnails for the report's year view a run makes, about
 
 
 class RunError(Exception):
@@ -246,6 +247,7 @@ def _run(
         date_from_folder=settings.date_from_folder,
         date_from_mtime=settings.date_from_mtime,
         thumbs_dir=views.thumbs if views else None,
+        sample_rate=min(1.0, YEAR_VIEW_SAMPLE / max(1, len(todo))) if views else 0.0,
     )
     if not settings.dry_run and settings.space_check:
         check_space(settings, todo)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import xxhash
@@ -26,10 +27,12 @@ from engine.photo import Output, PhotoOptions, inspect_photo, unreadable_heif
 from engine.raw import raw_date
 from engine.records import Analysis, Candidate, CompanionResult, DateSource, Status
 from engine.takeout import takeout_date
-from engine.thumbs import make_thumbnail, thumbnail_path
+from engine.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
 from engine.xmp import xmp_date
 
 _SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
+SAMPLE_PER_YEAR = 12  # year-view thumbnails one worker process makes per year, at most
+_sampled: Counter[int] = Counter()  # per process: year-view thumbnails made, by year
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,7 @@ class WorkerOptions:
     date_from_folder: bool = False
     date_from_mtime: bool = False
     thumbs_dir: str | None = None  # where thumbnails of undated and corrupt photos go
+    sample_rate: float = 0.0  # share of dated photos that get a thumbnail for the year view
 
     def photo(self) -> PhotoOptions:
         return PhotoOptions(
@@ -126,7 +130,21 @@ def _analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysi
         corrupt = result.status is Status.CORRUPT
         if corrupt or result.year is None:
             make_thumbnail(photo, thumbnail_path(options.thumbs_dir, result.hash), corrupt)
+        elif in_sample(result.hash, result.year, options.sample_rate):
+            make_thumbnail(photo, thumbnail_path(options.thumbs_dir, result.hash), size=SAMPLE_SIZE)
     return result
+
+
+def in_sample(content_hash: str, year: int, rate: float) -> bool:
+    """Whether a dated photo gets a year-view thumbnail: a share ``rate`` of photos chosen by
+    their hash (spread over the archive, the same on every run), at most ``SAMPLE_PER_YEAR``
+    per year in this process."""
+    if rate <= 0 or int(content_hash[:8], 16) >= rate * 0x1_0000_0000:
+        return False
+    if _sampled[year] >= SAMPLE_PER_YEAR:
+        return False
+    _sampled[year] += 1
+    return True
 
 
 def _analyze_main(
