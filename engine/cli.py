@@ -29,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
         prefix = "unrecognized arguments: "
         if message.startswith(prefix):
             hints = [
-                f"{word}: did you mean {match}?"
+                f"{word.split('=')[0]}: did you mean {match}?"
                 for word in message[len(prefix) :].split()
                 if word.startswith("-")
                 for match in difflib.get_close_matches(word.split("=")[0], _known_flags(), 1, 0.6)
