@@ -672,7 +672,8 @@ def year_view_section(agg: Aggregate, links: Links) -> str:
             cells = '<p class="muted small">no sample thumbnails for this year</p>'
         sheets.append(
             f'<div class="sheet" data-sheet="{year}" data-count="{agg.years[year]}">'
-            f'<h3>{year} <span class="muted small">{num(agg.years[year])} photos</span></h3>'
+            f'<h3>{year} <span class="muted small">{num(agg.years[year])} '
+            f"photo{'' if agg.years[year] == 1 else 's'}</span></h3>"
             f'<div class="thumbs">{cells}</div></div>'
         )
     return (
@@ -731,8 +732,8 @@ def last_run_section(last: Aggregate | None, summary: dict[str, Any]) -> str:
     shares = [(s.value, STATUS_LABEL[s], last.count(s)) for s in Status]
     counts = ", ".join(f"{label} {num(n)}" for _, label, n in shares if n)
     what = (
-        f"{num(last.files)} files looked at: {num(new)} new, {num(earlier)} already done by an "
-        "earlier run."
+        f"{num(last.files)} files looked at: {num(earlier)} already done by an earlier run, "
+        f"{num(new)} decided by this one."
         if earlier
         else f"{num(last.files)} files looked at."
     )
@@ -1287,8 +1288,8 @@ STYLE = """
 :root{--bg:#f6f7fb;--fg:#1a202c;--muted:#64748b;--card:#fff;--line:#e2e8f0;--accent:#4c51bf;
 --placed:#2f855a;--duplicate:#3182ce;--corrupt:#dd6b20;--skipped:#94a3b8;--ignored:#cbd5e1;
 --error:#c53030;--exif:#4c51bf;--filename:#38b2ac;--none:#a0aec0;--year:#4c51bf;--nodate:#a0aec0;
---quality:#805ad5;--quicktime:#d53f8c;--xmp:#6b46c1;--iptc:#b7791f;--takeout:#e53e3e;
---xmp-sidecar:#9f7aea;--folder:#dd6b20;--mtime:#718096;color-scheme:light dark}
+--quality:#805ad5;--quicktime:#d53f8c;--xmp:#ed8936;--iptc:#975a16;--takeout:#e53e3e;
+--xmp-sidecar:#9f7aea;--folder:#68d391;--mtime:#718096;color-scheme:light dark}
 @media (prefers-color-scheme:dark){:root{--bg:#0f172a;--fg:#e2e8f0;--muted:#94a3b8;
 --card:#1e293b;--line:#334155;--ignored:#475569;--skipped:#64748b}}
 *{box-sizing:border-box}
