@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from engine import __version__
@@ -343,6 +345,32 @@ _COMMANDS = {
 }
 
 
+@contextlib.contextmanager
+def _warnings_kept_off_the_terminal(args: argparse.Namespace) -> Iterator[None]:
+    """Library warnings never reach the terminal. A file's own go into its note (the worker
+    records them); worker processes ignore any others (PYTHONWARNINGS, inherited); the main
+    process's are appended to the run's folder (DEST/.imgorg, or the plan's) as warnings.log."""
+    ours = "PYTHONWARNINGS" not in os.environ
+    if ours:
+        os.environ["PYTHONWARNINGS"] = "ignore"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            if ours:
+                os.environ.pop("PYTHONWARNINGS", None)
+            folder = getattr(args, "out", None) if args.command == "plan" else None
+            if folder is None and getattr(args, "dest", None):
+                folder = os.path.join(args.dest, ".imgorg")
+            if caught and folder and os.path.isdir(folder):
+                with open(os.path.join(folder, "warnings.log"), "a", encoding="utf-8") as log:
+                    log.writelines(
+                        warnings.formatwarning(w.message, w.category, w.filename, w.lineno)
+                        for w in caught
+                    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
@@ -354,7 +382,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CANNOT_RUN
 
     try:
-        return _COMMANDS[args.command](args)
+        with _warnings_kept_off_the_terminal(args):
+            return _COMMANDS[args.command](args)
     except (RunError, SettingsError) as exc:
         print(f"imgorg: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN

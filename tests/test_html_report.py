@@ -565,3 +565,21 @@ def test_minimal_summary_and_no_decisions(tmp_path: Path) -> None:
     assert "All 0 files" in text and "Nothing to show" in text
     write_html_report(str(page), {"dry_run": True, "run_id": 3}, [], None, "x.jsonl")
     assert "Dry run" in page.read_text(encoding="utf-8")
+
+
+def test_year_view_sample_is_spread_by_hash_and_bounded_per_year() -> None:
+    import xxhash
+
+    from engine import worker
+
+    hashes = [xxhash.xxh3_128_hexdigest(str(i).encode()) for i in range(20_000)]
+    worker._sampled.clear()
+    assert sum(worker.in_sample(h, 2010, 1.0) for h in hashes[:100]) == worker.SAMPLE_PER_YEAR
+    worker._sampled.clear()
+    taken = [h for i, h in enumerate(hashes) if worker.in_sample(h, 1900 + i % 2000, 0.05)]
+    assert 800 < len(taken) < 1200  # about 5 % of 20,000
+    worker._sampled.clear()
+    again = [h for i, h in enumerate(hashes) if worker.in_sample(h, 1900 + i % 2000, 0.05)]
+    assert again == taken  # the same photos on every run
+    worker._sampled.clear()
+    assert not any(worker.in_sample(h, 2010, 0.0) for h in hashes[:100])
