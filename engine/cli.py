@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from types import FrameType
 from typing import Any
 
 from engine import __version__
+from engine.media import RAW_EXTENSIONS
 from engine.output import Output, PlainOutput, RichOutput
 from engine.planner import DEFAULT_EXTENSIONS
 from engine.settings import Settings, SettingsError, build, load_config
@@ -25,6 +29,62 @@ class Terminated(KeyboardInterrupt):
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated
+
+
+NO_IMAGING = (
+    "imgorg: no imaging library is installed (the PIL module is missing): install it with "
+    "`pip install Pillow` in imgorg's environment, or run scripts/setup for Pillow-SIMD"
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the nearest real flag suggested for a mistyped one."""
+
+    def error(self, message: str) -> Any:
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            hints = [
+                f"{word.split('=')[0]}: did you mean {match}?"
+                for word in message[len(prefix) :].split()
+                if word.startswith("-")
+                for match in difflib.get_close_matches(word.split("=")[0], _known_flags(), 1, 0.6)
+            ]
+            if hints:
+                message += "\n  " + "\n  ".join(hints)
+        super().error(message)
+
+
+def _known_flags() -> list[str]:
+    flags: set[str] = set()
+    top = parser()
+    for action in top._actions:
+        flags.update(action.option_strings)
+        for sub in (getattr(action, "choices", None) or {}).values():
+            if isinstance(sub, argparse.ArgumentParser):
+                for inner in sub._actions:
+                    flags.update(o for o in inner.option_strings if o.startswith("--"))
+    return sorted(flags)
+
+
+class _Version(argparse.Action):
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(version_text())
+        parser.exit()
+
+
+def version_text() -> str:
+    """``imgorg 0.1.0 (pillow-simd 12.1.1.post0, SIMD in use)``."""
+    try:
+        from engine.imaging import imaging_library, uses_simd
+    except ModuleNotFoundError as exc:
+        if exc.name != "PIL":
+            raise
+        return f"imgorg {__version__} (no imaging library: pip install Pillow)"
+    simd = "SIMD in use" if uses_simd() else "no SIMD (stock Pillow)"
+    return f"imgorg {__version__} ({imaging_library()}, {simd})"
 
 
 def _organize_parser(sub: Any) -> argparse.ArgumentParser:
@@ -74,9 +134,11 @@ def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--extensions",
-        help="comma-separated image extensions to take (default "
+        help="comma-separated photo extensions (default "
         + ",".join(DEFAULT_EXTENSIONS)
-        + "); RAW files and videos are always taken (--no-videos leaves videos)",
+        + "); RAW files ("
+        + " ".join(RAW_EXTENSIONS)
+        + ") and videos (see --no-videos) are always taken",
     )
     p.add_argument(
         "--min-size",
@@ -167,10 +229,10 @@ def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = _Parser(
         prog="imgorg", description="Migrate photo archives into a clean, year-sorted archive."
     )
-    top.add_argument("--version", action="version", version=f"imgorg {__version__}")
+    top.add_argument("--version", action=_Version)
     sub = top.add_subparsers(dest="command", required=True)
     _organize_parser(sub)
     _plan_parser(sub)
@@ -231,11 +293,23 @@ def _plan(args: argparse.Namespace) -> int:
     return organize(settings, _output(args)).exit_code
 
 
+def _existing_dest(path: str) -> str:
+    """DEST of report, undo and verify: a folder that exists, else exit 2 saying so."""
+    from engine.organize import RunError
+
+    dest = os.path.abspath(path)
+    if not os.path.exists(dest):
+        raise RunError(f"DEST does not exist: {dest}")
+    if not os.path.isdir(dest):
+        raise RunError(f"DEST is not a folder: {dest}")
+    return dest
+
+
 def _report(args: argparse.Namespace) -> int:
     from engine.html_report import write_run_report
     from engine.organize import META, RunError, existing_journal
 
-    dest = os.path.abspath(args.dest)
+    dest = _existing_dest(args.dest)
     out = os.path.abspath(args.out or os.path.join(dest, META, "report.html"))
     with existing_journal(dest) as journal:
         run_id = journal.last_run()
@@ -250,7 +324,7 @@ def _undo(args: argparse.Namespace) -> int:
     from engine.organize import existing_journal
     from engine.undo import undo
 
-    dest = os.path.abspath(args.dest)
+    dest = _existing_dest(args.dest)
     with existing_journal(dest) as journal:
         result = undo(dest, journal, dry_run=args.dry_run)
     if not result.runs:
@@ -270,7 +344,7 @@ def _verify(args: argparse.Namespace) -> int:
     from engine.organize import existing_journal
     from engine.verify import verify
 
-    dest = os.path.abspath(args.dest)
+    dest = _existing_dest(args.dest)
     with existing_journal(dest) as journal:
         result = verify(dest, journal)
     print(
@@ -293,13 +367,46 @@ _COMMANDS = {
 }
 
 
+@contextlib.contextmanager
+def _warnings_kept_off_the_terminal(args: argparse.Namespace) -> Iterator[None]:
+    """Library warnings never reach the terminal. A file's own go into its note (the worker
+    records them); worker processes ignore any others (PYTHONWARNINGS, inherited); the main
+    process's are appended to the run's folder (DEST/.imgorg, or the plan's) as warnings.log."""
+    ours = "PYTHONWARNINGS" not in os.environ
+    if ours:
+        os.environ["PYTHONWARNINGS"] = "ignore"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            if ours:
+                os.environ.pop("PYTHONWARNINGS", None)
+            folder = getattr(args, "out", None) if args.command == "plan" else None
+            if folder is None and getattr(args, "dest", None):
+                folder = os.path.join(args.dest, ".imgorg")
+            if caught and folder and os.path.isdir(folder):
+                with open(os.path.join(folder, "warnings.log"), "a", encoding="utf-8") as log:
+                    log.writelines(
+                        warnings.formatwarning(w.message, w.category, w.filename, w.lineno)
+                        for w in caught
+                    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from engine.organize import RunError
+    try:
+        from engine.organize import RunError
+    except ModuleNotFoundError as exc:
+        if exc.name != "PIL":
+            raise
+        print(NO_IMAGING, file=sys.stderr)
+        return EXIT_CANNOT_RUN
 
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        return _COMMANDS[args.command](args)
+        with _warnings_kept_off_the_terminal(args):
+            return _COMMANDS[args.command](args)
     except (RunError, SettingsError) as exc:
         print(f"imgorg: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN

@@ -17,6 +17,7 @@ import html
 import json
 import math
 import os
+import re
 import urllib.parse
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -39,6 +40,8 @@ DUP_MEMBERS = 8  # duplicates listed per group
 REASONS = 40  # distinct reasons counted per status; the rest count as "other reasons"
 PLACED_MEMORY = 20_000  # recently placed files remembered to link a duplicate to its kept copy
 BUSIEST_YEARS = 6  # years given a per-month chart
+SHEET = 12  # photos per year on the year view's contact sheet
+NOTES = 200  # placed files with a note, listed in "For information"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 STATUS_LABEL = {
     Status.PLACED: "Placed",
@@ -48,7 +51,26 @@ STATUS_LABEL = {
     Status.IGNORED: "Ignored",
     Status.ERROR: "Errors",
 }
-SOURCE_LABEL = {DateSource.EXIF: "EXIF", DateSource.FILENAME: "file name", DateSource.NONE: "none"}
+SOURCE_LABEL = {
+    DateSource.EXIF: "EXIF",
+    DateSource.QUICKTIME: "video container",
+    DateSource.XMP: "XMP in the file",
+    DateSource.IPTC: "IPTC",
+    DateSource.TAKEOUT: "Takeout JSON",
+    DateSource.XMP_SIDECAR: "XMP sidecar",
+    DateSource.FILENAME: "file name",
+    DateSource.FOLDER: "folder name",
+    DateSource.MTIME: "modification time",
+    DateSource.NONE: "none",
+}
+_DETAIL = re.compile(r"\s*\([^()]*[\d/\\][^()]*\)")
+
+
+def reason_kind(reason: str | None) -> str:
+    """A reason without its per-file details (sizes, paths, counts), to group files by."""
+    return _DETAIL.sub("", reason or "no reason given").strip() or "no reason given"
+
+
 CSP = (
     "default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'; "
     "script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -150,7 +172,7 @@ class Reasons:
     other: int = 0
 
     def add(self, reason: str | None) -> None:
-        key = (reason or "no reason given")[:200]
+        key = reason_kind(reason)[:200]
         if key in self.counts or len(self.counts) < self.limit:
             self.counts[key] += 1
         else:
@@ -195,6 +217,10 @@ class Aggregate:
     undated: Listing = field(default_factory=lambda: Listing(GALLERY_CARDS + GALLERY_ROWS))
     skipped: Listing = field(default_factory=lambda: Listing(LEFT_ROWS))
     ignored: Listing = field(default_factory=lambda: Listing(LEFT_ROWS))
+    noted: Listing = field(default_factory=lambda: Listing(NOTES))
+    notes: Reasons = field(default_factory=Reasons)
+    thumbs: frozenset[str] = frozenset()  # content hashes that have a thumbnail
+    sheets: dict[int, list[Entry]] = field(default_factory=dict)
     reasons: dict[Status, Reasons] = field(
         default_factory=lambda: {
             s: Reasons() for s in (Status.CORRUPT, Status.SKIPPED, Status.IGNORED, Status.ERROR)
@@ -230,9 +256,16 @@ class Aggregate:
         year = d.year
         self.years[year] += 1
         self.sources[year, d.date_source] += 1
+        if d.note:
+            self.notes.add(d.note)
+            self.noted.add(d, d.note)
         if year is None:
-            self.undated.add(d, d.note)
-        elif d.date and len(d.date) >= 7 and d.date[5:7].isdigit():
+            self.undated.add(d, None)
+        else:
+            sheet = self.sheets.setdefault(year, [])
+            if len(sheet) < SHEET and d.hash in self.thumbs:
+                sheet.append(Entry(d.rel, None, d.dest, d.hash, d.size))
+        if year is not None and d.date and len(d.date) >= 7 and d.date[5:7].isdigit():
             self.months[year, int(d.date[5:7])] += 1
         if d.compressed:
             self.compressed += 1
@@ -288,8 +321,9 @@ class Aggregate:
         return sum(g.count for g in self.groups.values())
 
 
-def aggregate(decisions: Iterable[Decision]) -> Aggregate:
-    agg = Aggregate()
+def aggregate(decisions: Iterable[Decision], thumbs: Iterable[str] = ()) -> Aggregate:
+    """``thumbs``: the content hashes that have a thumbnail (for the year view)."""
+    agg = Aggregate(thumbs=frozenset(thumbs))
     add = agg.add
     for decision in decisions:
         add(decision)
@@ -522,12 +556,12 @@ def stacked_line(parts: list[tuple[str, str, int]], attr: str) -> str:
     return "".join(out)
 
 
-def legend(parts: list[tuple[str, str, int]], total: int) -> str:
+def legend(parts: list[tuple[str, str, int]], total: int, zeros: bool = False) -> str:
     items = "".join(
-        f'<li><i class="s-{series}"></i>{esc(label)} <b>{num(value)}</b> '
-        f'<span class="muted">{percent(value, total)}</span></li>'
+        f'<li data-legend="{series}" data-count="{value}"><i class="s-{series}"></i>'
+        f'{esc(label)} <b>{num(value)}</b> <span class="muted">{percent(value, total)}</span></li>'
         for series, label, value in parts
-        if value
+        if value or zeros
     )
     return f'<ul class="legend">{items}</ul>'
 
@@ -610,7 +644,7 @@ def sources_section(agg: Aggregate) -> str:
     keys: list[int | None] = list(_year_keys(agg.years))
     if agg.years.get(None):
         keys.append(None)
-    order = (DateSource.EXIF, DateSource.FILENAME, DateSource.NONE)
+    order = tuple(DateSource)
     bars = []
     for year in keys:
         parts = tuple((s.value, agg.sources.get((year, s), 0)) for s in order)
@@ -625,10 +659,96 @@ def sources_section(agg: Aggregate) -> str:
     ]
     return (
         '<section id="dates"><h2>Where the dates came from</h2>'
-        '<p class="muted">EXIF date taken, else a date in the file name, else none '
-        "(the photo goes to the no-date folder).</p>"
-        f"{legend(totals, agg.placed)}{bar_chart(bars, 'source-year', 'date sources per year')}"
+        '<p class="muted">Each photo is dated by the first source that has a date, in this '
+        "order; with none it goes to the no-date folder.</p>"
+        f"{legend(totals, agg.placed, zeros=True)}"
+        f"{bar_chart(bars, 'source-year', 'date sources per year')}"
         "</section>"
+    )
+
+
+def year_view_section(agg: Aggregate, links: Links) -> str:
+    """Per year, a contact sheet of a sample of its photos (the thumbnails the workers made)."""
+    years = sorted(y for y in agg.years if y is not None)
+    if not years:
+        return ""
+    sheets = []
+    for year in years:
+        entries = agg.sheets.get(year, [])
+        cells = "".join(_sheet_cell(e, links) for e in entries)
+        if not cells:
+            cells = '<p class="muted small">no sample thumbnails for this year</p>'
+        sheets.append(
+            f'<div class="sheet" data-sheet="{year}" data-count="{agg.years[year]}">'
+            f'<h3>{year} <span class="muted small">{num(agg.years[year])} '
+            f"photo{'' if agg.years[year] == 1 else 's'}</span></h3>"
+            f'<div class="thumbs">{cells}</div></div>'
+        )
+    return (
+        '<section id="year-view"><h2>Year by year</h2><p class="muted">A sample of the photos '
+        f"of each year (at most {SHEET}), to see the archive, not only count it.</p>"
+        + f'<div class="sheets">{"".join(sheets)}</div></section>'
+    )
+
+
+def _sheet_cell(entry: Entry, links: Links) -> str:
+    thumb = links.thumb(entry.hash)
+    if not thumb:
+        return ""
+    href = links.placed(entry.dest)
+    img = f'<img src="{esc(thumb)}" alt="" data-thumb="1" decoding="async">'
+    if href:
+        img = f'<a href="{esc(href)}">{img}</a>'
+    return f'<figure title="{esc(entry.rel)}">{img}</figure>'
+
+
+def notes_section(agg: Aggregate, links: Links) -> str:
+    """Notes on placed photos: information (a tag kept, a warning of the imaging library),
+    not problems."""
+    if not agg.noted.total:
+        return ""
+    rows = "".join(
+        f'<tr data-note="{esc(r)}" data-count="{c}"><td>{esc(r)}</td><td class="n">{num(c)}</td>'
+        "</tr>"
+        for r, c in agg.notes.counts.most_common()
+    )
+    if agg.notes.other:
+        rows += f'<tr><td class="muted">other notes</td><td class="n">{num(agg.notes.other)}</td>'
+        rows += "</tr>"
+    files = "".join(
+        f'<tr data-file="noted"><td>{_path_cell(e.rel, links.placed(e.dest))}</td>'
+        f'<td class="muted">{esc(e.reason or "")}</td></tr>'
+        for e in agg.noted.entries
+    )
+    rest = agg.noted.total - len(agg.noted.entries)
+    more = f'<p class="more">and {num(rest)} more — {_see(links)}</p>' if rest > 0 else ""
+    return (
+        '<section id="notes"><h2>For information</h2><p class="muted">Placed photos with a '
+        "note. Nothing to fix: these say how a photo was handled.</p>"
+        f'<table class="compact"><thead><tr><th>note</th><th class="n">photos</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table><details><summary>the photos</summary>"
+        f"<table class='compact'><tbody>{files}</tbody></table>{more}</details></section>"
+    )
+
+
+def last_run_section(last: Aggregate | None, summary: dict[str, Any]) -> str:
+    """What the last run did, apart from what DEST holds."""
+    if last is None:
+        return ""
+    earlier = int(summary.get("already_done") or 0)
+    new = max(0, last.files - earlier)
+    shares = [(s.value, STATUS_LABEL[s], last.count(s)) for s in Status]
+    counts = ", ".join(f"{label} {num(n)}" for _, label, n in shares if n)
+    what = (
+        f"{num(last.files)} files looked at: {num(earlier)} already done by an earlier run, "
+        f"{num(new)} decided by this one."
+        if earlier
+        else f"{num(last.files)} files looked at."
+    )
+    return (
+        f'<section id="last-run" data-files="{last.files}" data-new="{new}"><h2>Last run</h2>'
+        f'<p>{esc(what)} <span class="muted">{esc(counts)}</span></p>'
+        f'<div class="stats wide">{_run_stats(last, summary)}</div></section>'
     )
 
 
@@ -903,26 +1023,38 @@ def _problems(agg: Aggregate, summary: dict[str, Any]) -> str:
     if corrupt:
         lines.append(("warn", f"{num(corrupt)} damaged files were set aside as they are."))
     if undated:
-        lines.append(("info", f"{num(undated)} photos had no date and went to the no-date folder."))
-    return (
-        '<div class="verdict">'
-        + "".join(
-            f'<p class="{kind}" data-verdict="{kind}">{esc(text)}</p>' for kind, text in lines
+        lines.append(("warn", f"{num(undated)} photos have no date and are in the no-date folder."))
+    if agg.noted.total:
+        lines.append(
+            ("info", f"{num(agg.noted.total)} placed photos carry a note: see For information.")
         )
-        + "</div>"
-    )
+    problems = [(k, t) for k, t in lines if k in ("bad", "warn")]
+    info = [(k, t) for k, t in lines if k not in ("bad", "warn")]
+    blocks = []
+    for name, group in (("problems", problems), ("information", info)):
+        if group:
+            blocks.append(
+                f'<div class="verdict {name}" data-verdicts="{name}">'
+                + "".join(
+                    f'<p class="{kind}" data-verdict="{kind}">{esc(text)}</p>'
+                    for kind, text in group
+                )
+                + "</div>"
+            )
+    return "".join(blocks)
 
 
 def totals_section(agg: Aggregate, summary: dict[str, Any]) -> str:
     shares = [(s.value, STATUS_LABEL[s], agg.count(s)) for s in Status]
     return (
-        '<section id="totals"><h2>Totals</h2><div class="stats">'
+        '<section id="totals"><h2>DEST as it stands</h2><p class="muted">Every file of every '
+        'run into this DEST, as the journal records it.</p><div class="stats">'
         + _stat("files", "Files found", num(agg.files), agg.files)
         + "".join(_stat(key, label, num(n), n, percent(n, agg.files)) for key, label, n in shares)
         + "</div>"
         + stacked_line(shares, "status")
         + legend(shares, agg.files)
-        + f'<div class="stats wide">{_size_stats(agg)}{_run_stats(agg, summary)}</div></section>'
+        + f'<div class="stats wide">{_size_stats(agg)}</div></section>'
     )
 
 
@@ -975,8 +1107,10 @@ def _header(summary: dict[str, Any]) -> str:
             f'<span class="path">{esc(dest or "DEST")}</span></p>'
         )
     bits = []
+    if summary.get("runs"):
+        bits.append(f"{esc(summary['runs'])} runs")
     if summary.get("run_id") is not None:
-        bits.append(f"run {esc(summary['run_id'])}")
+        bits.append(f"last run {esc(summary['run_id'])}")
     if summary.get("mode"):
         bits.append(esc(summary["mode"]))
     if summary.get("dry_run"):
@@ -989,8 +1123,10 @@ def _header(summary: dict[str, Any]) -> str:
 
 def _nav(agg: Aggregate) -> str:
     items = [
-        ("totals", "Totals", None),
+        ("last-run", "Last run", None),
+        ("totals", "DEST", None),
         ("years", "Years", None),
+        ("year-view", "Year by year", None),
         ("dates", "Date sources", None),
         ("compression", "Compression", agg.compressed or None),
         ("duplicates", "Duplicates", agg.count(Status.DUPLICATE) or None),
@@ -1004,6 +1140,8 @@ def _nav(agg: Aggregate) -> str:
         items.append(
             ("left", "Left in SOURCE", agg.count(Status.SKIPPED) + agg.count(Status.IGNORED))
         )
+    if agg.noted.total:
+        items.append(("notes", "For information", agg.noted.total))
     return (
         "<nav>"
         + "".join(
@@ -1033,8 +1171,10 @@ def _data_blob(agg: Aggregate, summary: dict[str, Any]) -> str:
     return f'<script type="application/json" id="imgorg-data">{text}</script>'
 
 
-def render(agg: Aggregate, summary: dict[str, Any], links: Links) -> Iterator[str]:
-    """The page, in pieces."""
+def render(
+    agg: Aggregate, summary: dict[str, Any], links: Links, last: Aggregate | None = None
+) -> Iterator[str]:
+    """The page, in pieces: DEST as it stands (``agg``), and what the last run did (``last``)."""
     title = "imgorg report" + (f" — run {summary['run_id']}" if summary.get("run_id") else "")
     yield (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -1047,13 +1187,16 @@ def render(agg: Aggregate, summary: dict[str, Any], links: Links) -> Iterator[st
     yield _header(summary)
     yield _problems(agg, summary)
     yield _nav(agg)
+    yield last_run_section(last, summary)
     yield totals_section(agg, summary)
     yield years_section(agg)
+    yield year_view_section(agg, links)
     yield sources_section(agg)
     yield compression_section(agg)
     yield duplicates_section(agg, links)
     yield attention_section(agg, links)
     yield left_section(agg, links)
+    yield notes_section(agg, links)
     report = f" Every file, one JSON object a line: {_see(links)}." if links.report else ""
     yield (
         f'<footer class="muted">Written by imgorg {esc(__version__)}.{report} This page works '
@@ -1070,6 +1213,7 @@ def write_html_report(
     report_jsonl: str | None = None,
     *,
     dest_of_hash: Callable[[str], str | None] | None = None,
+    last_run: Iterable[Decision] | None = None,
 ) -> None:
     """Stream ``decisions`` once and write the report page to ``path`` (atomically).
 
@@ -1080,8 +1224,11 @@ def write_html_report(
     duplicate was placed when the stream showed it too long before (see ``write_run_report``).
     """
     summary = dict(summary or {})
-    agg = aggregate(decisions)
+    agg = aggregate(decisions, _thumb_hashes(thumbs_dir))
     agg.resolve(dest_of_hash)
+    last = aggregate(last_run) if last_run is not None else None
+    if last is not None:
+        last.resolve(None)
     report = report_jsonl or (
         summary.get("report") if isinstance(summary.get("report"), str) else None
     )
@@ -1090,9 +1237,15 @@ def write_html_report(
     os.makedirs(folder, exist_ok=True)
     temp = f"{path}.part"
     with open(temp, "w", encoding="utf-8", errors="backslashreplace") as handle:
-        for piece in render(agg, summary, links):
+        for piece in render(agg, summary, links, last):
             handle.write(piece)
     os.replace(temp, path)
+
+
+def _thumb_hashes(thumbs_dir: str | None) -> set[str]:
+    if not thumbs_dir or not os.path.isdir(thumbs_dir):
+        return set()
+    return {n[:-4] for n in os.listdir(thumbs_dir) if n.endswith(".jpg")}
 
 
 def write_run_report(
@@ -1102,13 +1255,15 @@ def write_run_report(
     thumbs_dir: str | None = None,
     report_jsonl: str | None = None,
 ) -> None:
-    """``write_html_report`` for one run of a journal, with the run's paths, mode and times."""
+    """``write_html_report`` of DEST as the journal has it after run ``run_id`` (every run's
+    files), with that run's paths, mode, times and activity."""
     info = journal.run_info(run_id)
     summary: dict[str, Any] = dict(info.get("summary") or {})  # type: ignore[call-overload]
     for key in ("source", "dest", "mode", "started", "finished"):
         summary.setdefault(key, info.get(key))
     summary.setdefault("dry_run", bool(info.get("dry_run")))
     summary.setdefault("run_id", run_id)
+    summary["runs"] = journal.run_count()
 
     def dest_of_hash(content_hash: str) -> str | None:
         placed = journal.placed_with_hash(content_hash)
@@ -1117,10 +1272,11 @@ def write_run_report(
     write_html_report(
         path,
         summary,
-        journal.decisions(run_id, str(info["source"])),
+        journal.standing(),
         thumbs_dir,
         report_jsonl,
         dest_of_hash=dest_of_hash,
+        last_run=journal.decisions(run_id, str(info["source"])),
     )
 
 
@@ -1140,7 +1296,8 @@ STYLE = """
 :root{--bg:#f6f7fb;--fg:#1a202c;--muted:#64748b;--card:#fff;--line:#e2e8f0;--accent:#4c51bf;
 --placed:#2f855a;--duplicate:#3182ce;--corrupt:#dd6b20;--skipped:#94a3b8;--ignored:#cbd5e1;
 --error:#c53030;--exif:#4c51bf;--filename:#38b2ac;--none:#a0aec0;--year:#4c51bf;--nodate:#a0aec0;
---quality:#805ad5;color-scheme:light dark}
+--quality:#805ad5;--quicktime:#d53f8c;--xmp:#ed8936;--iptc:#975a16;--takeout:#e53e3e;
+--xmp-sidecar:#9f7aea;--folder:#68d391;--mtime:#718096;color-scheme:light dark}
 @media (prefers-color-scheme:dark){:root{--bg:#0f172a;--fg:#e2e8f0;--muted:#94a3b8;
 --card:#1e293b;--line:#334155;--ignored:#475569;--skipped:#64748b}}
 *{box-sizing:border-box}
@@ -1188,6 +1345,19 @@ background:var(--duplicate)}.s-corrupt{fill:var(--corrupt);background:var(--corr
 background:var(--ignored)}.s-error{fill:var(--error);background:var(--error)}
 .s-exif{fill:var(--exif);background:var(--exif)}.s-filename{fill:var(--filename);
 background:var(--filename)}.s-none{fill:var(--none);background:var(--none)}
+.s-quicktime{fill:var(--quicktime);background:var(--quicktime)}.s-xmp{fill:var(--xmp);
+background:var(--xmp)}.s-iptc{fill:var(--iptc);background:var(--iptc)}.s-takeout{
+fill:var(--takeout);background:var(--takeout)}.s-xmp-sidecar{fill:var(--xmp-sidecar);
+background:var(--xmp-sidecar)}.s-folder{fill:var(--folder);background:var(--folder)}
+.s-mtime{fill:var(--mtime);background:var(--mtime)}
+.legend li[data-count="0"]{opacity:.55}
+.verdict.problems{margin-top:14px}.verdict.information p{font-weight:400}
+.sheets{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px}
+.sheet{border:1px solid var(--line);border-radius:10px;padding:4px 10px 10px}
+.sheet h3{margin:4px 0 6px}
+.thumbs{display:grid;grid-template-columns:repeat(4,1fr);gap:4px}
+.thumbs figure{margin:0;aspect-ratio:1;overflow:hidden;border-radius:6px;background:var(--bg)}
+.thumbs img{width:100%;height:100%;object-fit:cover;display:block}
 .s-year{fill:var(--year)}.s-nodate{fill:var(--nodate)}.s-quality{fill:var(--quality)}
 .legend{list-style:none;padding:0;margin:4px 0 10px;display:flex;flex-wrap:wrap;gap:4px 18px;
 font-size:13px}.legend i{display:inline-block;width:10px;height:10px;border-radius:3px;

@@ -14,22 +14,29 @@ DEFAULT_MAX_PIXELS = 200_000_000
 
 
 def imaging_library() -> str:
-    """Name and version of the Pillow distribution that provides ``PIL``."""
+    """Name and version of the Pillow distribution that provides ``PIL``. scripts/setup installs
+    Pillow-SIMD under the name "pillow" with the local version "+simd": it says pillow-simd."""
     for name in ("pillow-simd", "pillow"):
         try:
-            return f"{name} {metadata.version(name)}"
+            version = metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
+        if version.endswith("+simd"):
+            return f"pillow-simd {version.removesuffix('+simd')}"
+        return f"{name} {version}"
     return f"PIL {Image.__version__} (unknown distribution)"
+
+
+def uses_simd() -> bool:
+    return imaging_library().startswith("pillow-simd ")
 
 
 @contextlib.contextmanager
 def bomb_limit(max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[None]:
-    """Within the block, images above ``max_pixels`` raise (a bomb is an error, not a warning)
-    and Pillow's own metadata warnings stay quiet."""
+    """Within the block, images above ``max_pixels`` raise (a bomb is an error, not a warning).
+    Other warnings go on to the caller (the worker records them in the file's note)."""
     saved = Image.MAX_IMAGE_PIXELS
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         Image.MAX_IMAGE_PIXELS = max_pixels
         try:

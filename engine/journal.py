@@ -295,6 +295,17 @@ class Journal:
         for row in rows:
             yield _decision(row)
 
+    def standing(self) -> Iterator[Decision]:
+        """Every file of every run that was not undone: what DEST holds and what was left."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM files WHERE state != 'undone' ORDER BY source_root, source_rel"
+        )
+        for row in rows:
+            yield _decision(row)
+
+    def run_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM runs WHERE dry_run = 0").fetchone()[0])
+
     def dests_under(self, folder: str) -> list[str]:
         prefix = os.fsencode(folder) + b"/"
         rows = self.db.execute(

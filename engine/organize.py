@@ -7,6 +7,8 @@ import datetime as dt
 import fcntl
 import os
 import sqlite3
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from engine.coordinator import Coordinator, Folders
 from engine.fsops import same_device
 from engine.html_report import write_run_report
 from engine.journal import Journal
-from engine.output import Output
+from engine.output import PLAN_LINES_ON_TERMINAL, Output, plan_lines, print_plan
 from engine.placement import RESERVE, DiskFull, Placer, free_bytes
 from engine.records import Candidate, Decision, Status
 from engine.recovery import recover
@@ -31,6 +33,7 @@ from engine.worker import WorkerOptions
 META = ENGINE_FOLDER
 JOURNAL = "journal.sqlite"
 ERROR_LOG = "error_log.log"
+YEAR_VIEW_SAMPLE = 1000  # thumbnails for the report's year view a run makes, about
 
 
 class RunError(Exception):
@@ -159,6 +162,17 @@ def organize(settings: Settings, output: Output) -> RunResult:
             journal.close()
 
 
+def _print_plan(settings: Settings, output: Output, journal: Journal, run_id: int) -> None:
+    """A dry run prints its plan; on a terminal only the first lines, and where the rest is."""
+    limit = PLAN_LINES_ON_TERMINAL if sys.stderr.isatty() else None
+    full = settings.report
+    if limit is not None and full is None:
+        handle, full = tempfile.mkstemp(prefix="imgorg-plan-", suffix=".jsonl")
+        os.close(handle)
+        write_report(full, journal.decisions(run_id, settings.source), settings.nodate_folder)
+    print_plan(output, plan_lines(journal.decisions(run_id, settings.source)), limit, full)
+
+
 @dataclass(frozen=True)
 class Views:
     """Where the HTML report and the thumbnails it shows go."""
@@ -180,6 +194,7 @@ def _run(
         source, dest, settings.mode.value, settings.dry_run, settings.describe()
     )
     output.message(f"imgorg: {imaging.imaging_library()}, {settings.backend} x{settings.workers}")
+    output.stage("walk")
     plan = planner.plan(source, settings.extensions, exclude=[dest], videos=settings.videos)
     done = journal.done_files(source)
     todo: list[Candidate] = []
@@ -242,6 +257,7 @@ def _run(
         date_from_mtime=settings.date_from_mtime,
         thumbs_dir=views.thumbs if views else None,
         min_size=settings.min_size,
+        sample_rate=min(1.0, YEAR_VIEW_SAMPLE / max(1, len(todo))) if views else 0.0,
     )
     if not settings.dry_run and settings.space_check:
         check_space(settings, todo)
@@ -274,6 +290,7 @@ def _run(
         raise RunError(str(exc)) from exc
     if coordinator.waiting:
         raise AssertionError(f"{coordinator.waiting} results were never settled")
+    output.stage("reports")
     seconds = time.monotonic() - started
     totals = write_report(
         settings.report, journal.decisions(run_id, source), settings.nodate_folder
@@ -288,6 +305,10 @@ def _run(
         dry_run=settings.dry_run,
         report=settings.report,
         run_id=run_id,
+        min_size=settings.min_size,
+        undated=summary["years"].get(settings.nodate_folder, 0),
+        already_done=len(earlier),
+        settings={k: getattr(settings, k) for k in ("date_from_folder", "date_from_mtime")},
     )
     if not settings.dry_run and summary["counts"].get("error"):
         log = os.path.join(dest, ERROR_LOG)
@@ -299,5 +320,7 @@ def _run(
     journal.finish_run(run_id, "finished", summary)
     if views is not None:
         write_run_report(views.html, journal, run_id, views.thumbs, settings.report)
+    if settings.dry_run:
+        _print_plan(settings, output, journal, run_id)
     output.finish(summary)
     return RunResult(run_id, summary)

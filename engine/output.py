@@ -3,18 +3,51 @@ lines elsewhere. The engine talks to it through the small ``Output`` protocol on
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from collections.abc import Iterable
 from typing import Any, Protocol
 
+from engine.records import Decision, Status
 from engine.sizes import format_size
+
+STAGES = ("walk", "analyse and place", "tidy", "reports")
+PLAN_LINES_ON_TERMINAL = 40  # dry run: plan lines printed on a terminal; the rest in plan.jsonl
 
 
 class Output(Protocol):
     def message(self, text: str) -> None: ...
+    def stage(self, name: str) -> None: ...
     def start(self, files: int, total_bytes: int) -> None: ...
     def advance(self, files: int, nbytes: int) -> None: ...
     def finish(self, summary: dict[str, Any]) -> None: ...
+
+
+def eta(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+
+
+def progress_figures(
+    files: int, total_files: int, nbytes: int, total_bytes: int, elapsed: float
+) -> str:
+    """``1,234/5,678 files  19.8/103.8 MB  16.1 MB/s  ETA 5s``: files and bytes each with
+    their own unit, the byte rate and the time left at that rate."""
+    rate = nbytes / elapsed if elapsed > 0 else 0.0
+    left = f"ETA {eta((total_bytes - nbytes) / rate)}" if rate > 0 else "ETA ?"
+    unit_total = format_size(total_bytes)
+    done = format_size(nbytes)
+    if done.split(" ")[-1] == unit_total.split(" ")[-1]:
+        done = done.split(" ")[0]
+    return (
+        f"{files:,}/{total_files:,} files  {done}/{unit_total}  "
+        f"{format_size(round(rate))}/s  {left}"
+    )
 
 
 class PlainOutput:
@@ -25,15 +58,29 @@ class PlainOutput:
         self.every, self.quiet = every, quiet
         self.files = self.total_files = self.bytes = self.total_bytes = 0
         self.started = self.last = time.monotonic()
+        self.current = ""
 
     def message(self, text: str) -> None:
         if not self.quiet:
             print(text, file=self.stream, flush=True)
 
+    def stage(self, name: str) -> None:
+        self.current = name
+        self.message(f"[{name}]")
+
     def start(self, files: int, total_bytes: int) -> None:
         self.total_files, self.total_bytes = files, total_bytes
         self.started = self.last = time.monotonic()
-        self.message(f"analysing {files} files ({format_size(total_bytes)})")
+        self.message(f"[analyse and place] {files:,} files ({format_size(total_bytes)})")
+
+    def figures(self) -> str:
+        return progress_figures(
+            self.files,
+            self.total_files,
+            self.bytes,
+            self.total_bytes,
+            time.monotonic() - self.started,
+        )
 
     def advance(self, files: int, nbytes: int) -> None:
         self.files += files
@@ -41,67 +88,75 @@ class PlainOutput:
         now = time.monotonic()
         if now - self.last >= self.every:
             self.last = now
-            rate = self.files / max(1e-9, now - self.started)
-            self.message(
-                f"{self.files}/{self.total_files} files, {format_size(self.bytes)}, "
-                f"{rate:.0f} files/s"
-            )
+            self.message(f"[analyse and place] {self.figures()}")
 
     def finish(self, summary: dict[str, Any]) -> None:
         if self.quiet:
             return
-        for line in summary_lines(summary):
+        for line in summary_lines(summary) + next_steps(summary):
             print(line, file=self.stream)
 
 
 class RichOutput(PlainOutput):
-    """A live progress bar (files and bytes, rate, ETA) and a summary table."""
+    """A live line naming the stage, with a bar, files, bytes, rate and ETA while files are
+    analysed and placed; a summary table at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Any = None) -> None:
         super().__init__()
         from rich.console import Console
 
-        self.console = Console(stderr=True)
+        self.console = console or Console(stderr=True)
         self.progress: Any = None
         self.task: Any = None
 
     def message(self, text: str) -> None:
         self.console.print(text, markup=False, highlight=False)
 
-    def start(self, files: int, total_bytes: int) -> None:
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
+    def _ensure_progress(self) -> None:
+        if self.progress is not None:
+            return
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
-        self.total_files = files
         self.progress = Progress(
-            TextColumn("[bold]organizing"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            MofNCompleteColumn(),
-            TextColumn("files"),
-            TimeRemainingColumn(),
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(bar_width=12),
+            TextColumn("{task.fields[figures]}"),
             console=self.console,
             transient=True,
         )
         self.progress.start()
-        self.task = self.progress.add_task("organize", total=max(1, total_bytes))
+        self.task = self.progress.add_task("", total=None, figures="")
+
+    def stage(self, name: str) -> None:
+        self.current = name
+        self._ensure_progress()
+        self.progress.update(self.task, description=name, total=None, completed=0, figures="")
+
+    def start(self, files: int, total_bytes: int) -> None:
+        self.total_files, self.total_bytes = files, total_bytes
+        self.started = self.last = time.monotonic()
+        self._ensure_progress()
+        self.progress.update(
+            self.task,
+            description="analyse and place",
+            total=max(1, total_bytes),
+            completed=0,
+            figures=self.figures(),
+        )
 
     def advance(self, files: int, nbytes: int) -> None:
         self.files += files
-        if self.progress is not None:
-            self.progress.update(self.task, advance=nbytes)
+        self.bytes += nbytes
+        now = time.monotonic()
+        if self.progress is not None and (now - self.last >= 0.1 or self.files == self.total_files):
+            self.last = now
+            self.progress.update(self.task, completed=self.bytes, figures=self.figures())
 
     def finish(self, summary: dict[str, Any]) -> None:
         if self.progress is not None:
             self.progress.stop()
+            self.progress = None
         from rich.table import Table
 
         table = Table(title="imgorg summary", show_header=True)
@@ -109,6 +164,9 @@ class RichOutput(PlainOutput):
         table.add_column("files", justify="right")
         for status, count in summary["counts"].items():
             table.add_row(status, str(count))
+        riders = sum(summary.get("companions", {}).values())
+        if riders:
+            table.add_row("sidecars and pairs (travelled along)", str(riders))
         table.add_section()
         table.add_row("bytes in", format_size(summary["bytes_in"]))
         table.add_row("bytes out", format_size(summary["bytes_out"]))
@@ -118,6 +176,7 @@ class RichOutput(PlainOutput):
         table.add_row(
             "time", f"{summary['seconds']:.1f} s ({summary['files_per_second']:.0f} files/s)"
         )
+        table.add_row("engine", f"{summary['imaging']}; {summary['backend']} x{summary['workers']}")
         self.console.print(table)
         years = Table(title="placed per year", show_header=True)
         years.add_column("year")
@@ -128,37 +187,92 @@ class RichOutput(PlainOutput):
             years.add_row(year, str(count), "█" * max(1, round(30 * count / peak)))
         if summary["years"]:
             self.console.print(years)
-        for line in summary_lines(summary)[4:]:  # what the tables above do not show
+        for line in trailer_lines(summary) + next_steps(summary):
             self.console.print(line, markup=False, highlight=False)
-
-
-def size_skip_line(summary: dict[str, Any]) -> str:
-    return (
-        f"{summary['skipped_small']} small images without camera metadata were skipped "
-        "(--min-size 0 takes them)"
-    )
 
 
 def summary_lines(summary: dict[str, Any]) -> list[str]:
     counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items())
     years = ", ".join(f"{k}: {v}" for k, v in summary["years"].items()) or "none"
     riders = ", ".join(f"{k} {v}" for k, v in summary.get("companions", {}).items()) or "none"
-    lines = [
+    return [
         f"files: {summary['files']} ({counts}; files travelling with a photo: {riders})",
         f"bytes in {format_size(summary['bytes_in'])}, out {format_size(summary['bytes_out'])}; "
         f"{summary['compressed']} compressed, saved {format_size(summary['bytes_saved'])}",
         f"per year: {years}",
         f"time {summary['seconds']:.1f} s, {summary['files_per_second']:.0f} files/s; "
         f"imaging {summary['imaging']}; backend {summary['backend']} x{summary['workers']}",
+        *trailer_lines(summary),
     ]
-    if summary.get("skipped_small"):
-        lines.append(size_skip_line(summary))
+
+
+def trailer_lines(summary: dict[str, Any]) -> list[str]:
+    """Where things were written (said once, after the numbers)."""
+    lines = []
     if summary.get("dry_run"):
         lines.append("dry run: nothing was written")
     if summary.get("report"):
         lines.append(f"report: {summary['report']}")
     if summary.get("html"):
         lines.append(f"HTML report: {summary['html']}")
-    if summary.get("error_log"):
-        lines.append(f"errors logged to {summary['error_log']}")
     return lines
+
+
+def next_steps(summary: dict[str, Any]) -> list[str]:
+    """What to do next, where something is left to do."""
+    steps = []
+    errors = summary["counts"].get(Status.ERROR.value, 0)
+    if errors:
+        where = summary.get("error_log") or "the report"
+        steps.append(f"{errors} files ended in error: see {where}")
+    small = summary.get("skipped_small", 0)
+    if small:
+        limit = format_size(summary.get("min_size", 0))
+        steps.append(
+            f"{small} images without camera metadata were skipped as smaller than {limit}: "
+            "--min-size 0 takes them"
+        )
+    undated = summary.get("undated", 0)
+    settings = summary.get("settings") or {}
+    if undated and not (settings.get("date_from_folder") and settings.get("date_from_mtime")):
+        flags = " or ".join(
+            f for f in ("--date-from-folder", "--date-from-mtime") if not settings.get(f[2:])
+        )
+        steps.append(f"{undated} photos have no date: {flags} may date them")
+    if summary.get("dry_run"):
+        steps.append("run the same command without --dry-run to do it")
+    return [f"next: {step}" for step in steps]
+
+
+def plan_lines(decisions: Iterable[Decision]) -> Iterable[str]:
+    """The plan, source → destination and status, grouped by source folder."""
+    folder: str | None = None
+    for d in decisions:
+        here, name = os.path.split(d.rel)
+        if here != folder:
+            folder = here
+            yield f"{here or '.'}/"
+        target = f" → {d.dest}" if d.dest else ""
+        detail = ""
+        if d.status is Status.DUPLICATE and d.duplicate_of:
+            detail = f" (of {d.duplicate_of})"
+        elif d.reason:
+            detail = f" ({d.reason})"
+        elif d.companion_of:
+            detail = f" (travels with {os.path.basename(d.companion_of)})"
+        yield f"  {name}{target}  {d.status.value}{detail}"
+
+
+def print_plan(output: Output, lines: Iterable[str], limit: int | None, full: str | None) -> None:
+    """Every plan line, or the first ``limit`` and where the full plan is."""
+    shown = 0
+    rest = 0
+    for line in lines:
+        if limit is None or shown < limit:
+            output.message(line)
+            shown += 1
+        elif not line.endswith("/"):
+            rest += 1
+    if rest:
+        where = f": the full plan is in {full}" if full else ""
+        output.message(f"… and {rest} more files{where}")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import warnings
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import xxhash
@@ -26,10 +28,12 @@ from engine.raw import raw_date
 from engine.records import Analysis, Candidate, CompanionResult, DateSource, Status
 from engine.report import SMALL
 from engine.takeout import takeout_date
-from engine.thumbs import make_thumbnail, thumbnail_path
+from engine.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
 from engine.xmp import xmp_date
 
 _SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
+SAMPLE_PER_YEAR = 12  # year-view thumbnails one worker process makes per year, at most
+_sampled: Counter[int] = Counter()  # per process: year-view thumbnails made, by year
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,7 @@ class WorkerOptions:
     date_from_mtime: bool = False
     thumbs_dir: str | None = None  # where thumbnails of undated and corrupt photos go
     min_size: int = 0  # smaller photos without camera metadata are skipped
+    sample_rate: float = 0.0  # share of dated photos that get a thumbnail for the year view
 
     def photo(self) -> PhotoOptions:
         return PhotoOptions(
@@ -74,6 +79,25 @@ def _read(path: str) -> bytes:
 
 
 def analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis:
+    """What one file is; warnings the libraries raise on the way go into its note, not to the
+    terminal."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _analyze(root, candidate, options)
+    if caught:
+        result.note = note_with_warnings(result.note, [str(w.message) for w in caught])
+    return result
+
+
+def note_with_warnings(note: str | None, messages: list[str]) -> str:
+    """``note`` followed by each distinct warning once, the whole at most 500 characters."""
+    parts = [note] if note else []
+    for message in dict.fromkeys(" ".join(m.split()) for m in messages):
+        parts.append(f"warning: {message}")
+    return "; ".join(parts)[:500]
+
+
+def _analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis:
     result = Analysis(candidate.rel, candidate.size, candidate.mtime_ns)
     try:
         dates, output, photo = _analyze_main(
@@ -108,7 +132,21 @@ def analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis
         corrupt = result.status is Status.CORRUPT
         if corrupt or result.year is None:
             make_thumbnail(photo, thumbnail_path(options.thumbs_dir, result.hash), corrupt)
+        elif in_sample(result.hash, result.year, options.sample_rate):
+            make_thumbnail(photo, thumbnail_path(options.thumbs_dir, result.hash), size=SAMPLE_SIZE)
     return result
+
+
+def in_sample(content_hash: str, year: int, rate: float) -> bool:
+    """Whether a dated photo gets a year-view thumbnail: a share ``rate`` of photos chosen by
+    their hash (spread over the archive, the same on every run), at most ``SAMPLE_PER_YEAR``
+    per year in this process."""
+    if rate <= 0 or int(content_hash[:8], 16) >= rate * 0x1_0000_0000:
+        return False
+    if _sampled[year] >= SAMPLE_PER_YEAR:
+        return False
+    _sampled[year] += 1
+    return True
 
 
 def _analyze_main(

@@ -2,7 +2,7 @@
 
 The browser tests need Debian's ``chromium`` and the Python ``playwright`` package (driving the
 system browser; no ``playwright install``). Without them they are skipped, saying why. Set
-``IMGORG_SCREENSHOT=docs/report.png`` to save a screenshot of the generated archive's report.
+``IMGORG_SCREENSHOT=docs/report.png`` to save a screenshot of the shared corpus's report.
 """
 
 from __future__ import annotations
@@ -305,8 +305,6 @@ def test_report_in_chromium(run: dict[str, Any], browser: Any) -> None:
         tab.wait_for_timeout(200)
         assert all(failed.get(u) == "csp" for u in requests[loaded:]), (requests, failed)
 
-        if os.environ.get("IMGORG_SCREENSHOT"):
-            save_screenshot(tab, Path(os.environ["IMGORG_SCREENSHOT"]))
     finally:
         tab.close()
 
@@ -317,6 +315,101 @@ def save_screenshot(tab: Any, path: Path) -> None:
     shot = Image.open(io.BytesIO(tab.screenshot(full_page=True)))
     path.parent.mkdir(parents=True, exist_ok=True)
     shot.convert("RGB").quantize(128, Image.Quantize.MEDIANCUT).save(path, optimize=True)
+
+
+# DEST as it stands: the shared corpus organized, then organized again (nothing to do) ---------
+@pytest.fixture(scope="module")
+def rerun(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> dict[str, Any]:
+    """The corpus (with a TIFF that makes Pillow warn) organized twice into one DEST; the page
+    the engine wrote after the second, no-op run."""
+    from test_terminal import tiff_with_a_bad_tag
+
+    from engine.cli import main
+
+    base = tmp_path_factory.mktemp("rerun")
+    src, dest = base / "src", base / "dest"
+    shutil.copytree(corpus, src)
+    (src / "scans").mkdir()
+    (src / "scans" / "warned.tif").write_bytes(tiff_with_a_bad_tag())
+    reports = []
+    for n in (1, 2):
+        jsonl = base / f"run{n}.jsonl"
+        assert main(["organize", str(src), str(dest), "--report", str(jsonl), "--quiet"]) == 0
+        reports.append(read_report(jsonl))
+    return {"page": dest / ".imgorg" / "report.html", "first": reports[0], "second": reports[1]}
+
+
+def test_the_page_describes_dest_after_a_no_op_rerun(rerun: dict[str, Any], browser: Any) -> None:
+    first, second = rerun["first"], rerun["second"]
+    photos = [line for line in first if line["companion_of"] is None]
+    placed = [line for line in photos if line["status"] == "placed"]
+    tab, _, errors = open_page(browser, rerun["page"])
+    try:
+        assert not errors, errors
+        # the whole of DEST, not the empty second run
+        totals = tab.eval_on_selector_all(
+            "#totals [data-total]",
+            "els => Object.fromEntries(els.map(e => [e.dataset.total, +e.dataset.value]))",
+        )
+        assert totals["files"] == len(first)
+        assert totals["placed"] == len(placed) > 0
+        # and the last run as a section of its own
+        last = tab.eval_on_selector("#last-run", "e => [+e.dataset.files, +e.dataset.new]")
+        redone = sum(1 for line in second if line["status"] in ("skipped", "ignored"))
+        assert last == [len(second), redone]
+
+        # photos per year and date sources: the JSON Lines counts, every source in the legend
+        per_year = Counter(str(line["year"] or "none") for line in placed)
+        chart = values(tab, "#years svg [data-year]", "year")
+        assert {k: v for k, v in chart.items() if v} == per_year
+        shown = values(tab, "#dates li[data-legend]", "legend")
+        assert set(shown) == {s.value for s in DateSource}
+        assert sum(shown.values()) == len(placed)
+        assert {k: v for k, v in shown.items() if v} == Counter(
+            line["date_source"] for line in placed
+        )
+
+        # skipped: one row per reason, not per byte size
+        small = [
+            line for line in photos if (line["reason"] or "").startswith("smaller than --min-size")
+        ]
+        assert len({line["bytes_in"] for line in small}) > 1
+        rows = tab.eval_on_selector_all(
+            "#left tbody tr", "els => els.map(e => [...e.cells].map(c => c.textContent))"
+        )
+        assert ["smaller than --min-size", str(len(small))] in rows
+        assert not any(
+            r[0].startswith("smaller than --min-size (")
+            for r in rows
+            if len(r) == 2 and r[1].isdigit()
+        )
+
+        # notes are information, apart from problems; undated cards carry no note as a reason
+        noted = [line for line in placed if line["note"]]
+        notes = values(tab, "#notes tr[data-note]", "note")
+        assert sum(notes.values()) == len(noted) > 0
+        assert any("tag 33723 had too many entries" in note for note in notes)
+        problems = tab.eval_on_selector_all(
+            "[data-verdicts=problems] p", "els => els.map(e => e.dataset.verdict)"
+        )
+        assert set(problems) <= {"bad", "warn"} and problems
+        info = tab.eval_on_selector("[data-verdicts=information]", "e => e.textContent")
+        assert f"{len(noted)} placed photos carry a note" in info
+        assert tab.eval_on_selector_all("#gallery-undated .card .reason", "els => els.length") == 0
+
+        # the year view: a contact sheet per year, thumbnails made by the workers, loaded
+        sheets = values(tab, "#year-view [data-sheet]", "sheet")
+        assert sheets == {y: n for y, n in per_year.items() if y != "none"}
+        pictures = tab.eval_on_selector_all(
+            "#year-view [data-sheet]",
+            "els => els.map(e => [...e.querySelectorAll('img')].map(i => i.complete && i.naturalWidth > 0))",
+        )
+        assert all(0 < len(p) <= html_report.SHEET and all(p) for p in pictures), pictures
+
+        if os.environ.get("IMGORG_SCREENSHOT"):
+            save_screenshot(tab, Path(os.environ["IMGORG_SCREENSHOT"]))
+    finally:
+        tab.close()
 
 
 # a large run ---------------------------------------------------------------------------------
@@ -472,3 +565,21 @@ def test_minimal_summary_and_no_decisions(tmp_path: Path) -> None:
     assert "All 0 files" in text and "Nothing to show" in text
     write_html_report(str(page), {"dry_run": True, "run_id": 3}, [], None, "x.jsonl")
     assert "Dry run" in page.read_text(encoding="utf-8")
+
+
+def test_year_view_sample_is_spread_by_hash_and_bounded_per_year() -> None:
+    import xxhash
+
+    from engine import worker
+
+    hashes = [xxhash.xxh3_128_hexdigest(str(i).encode()) for i in range(20_000)]
+    worker._sampled.clear()
+    assert sum(worker.in_sample(h, 2010, 1.0) for h in hashes[:100]) == worker.SAMPLE_PER_YEAR
+    worker._sampled.clear()
+    taken = [h for i, h in enumerate(hashes) if worker.in_sample(h, 1900 + i % 2000, 0.05)]
+    assert 800 < len(taken) < 1200  # about 5 % of 20,000
+    worker._sampled.clear()
+    again = [h for i, h in enumerate(hashes) if worker.in_sample(h, 1900 + i % 2000, 0.05)]
+    assert again == taken  # the same photos on every run
+    worker._sampled.clear()
+    assert not any(worker.in_sample(h, 2010, 0.0) for h in hashes[:100])

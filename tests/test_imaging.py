@@ -21,8 +21,25 @@ def installed(name: str) -> bool:
 def test_the_running_pil_is_the_installed_distribution() -> None:
     name, version = imaging_library().split(" ", 1)
     assert Image.__version__ == version.split(" ")[0] or name == "PIL"
-    if installed("pillow-simd"):
+    if installed("pillow-simd"):  # installed under its own name (before scripts/setup renamed it)
         assert not installed("pillow"), "stock Pillow was installed over Pillow-SIMD"
+    if name == "pillow-simd" and installed("pillow"):  # scripts/setup: pillow <version>+simd
+        assert metadata.version("pillow") == f"{version}+simd"
+
+
+def test_pip_finds_every_requirement_satisfied() -> None:
+    """Pillow-SIMD satisfies the "Pillow" requirement, so pip check is clean."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=120
+    )
+    if installed("pillow-simd"):  # the older layout: the plugins' "pillow" is unmet by name
+        problems = [line for line in done.stdout.splitlines() if line.startswith("imgorg ")]
+        assert not problems, done.stdout
+    else:
+        assert done.returncode == 0, done.stdout
 
 
 @pytest.mark.parametrize("plugin", ["pillow_heif", "pillow_avif", "pymediainfo"])
