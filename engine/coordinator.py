@@ -8,6 +8,7 @@ suffixes are handed out in source-path order.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 from collections import Counter, defaultdict
@@ -16,7 +17,14 @@ from dataclasses import dataclass
 from engine import fsops
 from engine.dedupe import identical_groups
 from engine.journal import Journal, Placed
-from engine.naming import Layout, destination, layout_part, path_key, with_suffix
+from engine.naming import (
+    LayoutSpec,
+    dated_destination,
+    destination,
+    layout_part,
+    path_key,
+    with_suffix,
+)
 from engine.records import Analysis, Candidate, CompanionResult, Decision, Status
 from engine.settings import Mode
 from engine.sidecars import companion_name
@@ -24,15 +32,19 @@ from engine.sidecars import companion_name
 
 @dataclass(frozen=True, slots=True)
 class Folders:
-    layout: Layout
+    layout: LayoutSpec
     corrupted: str
     nodate: str
     duplicates: str
+    rename: str | None = None  # a file name template (--rename)
 
 
-def name_key(rel: str, layout: Layout) -> str:
+def name_key(rel: str, layout: LayoutSpec, rename: str | None = None) -> str:
     """Files whose destinations could collide share this key: the same stem below the year
-    folder (a family's members differ only after the stem)."""
+    folder (a family's members differ only after the stem). Names from a rename template
+    without ``{name}`` could collide whatever their source names: they all share one key."""
+    if rename and "{name" not in rename:
+        return ""
     return os.path.splitext(layout_part(rel, layout))[0].casefold()
 
 
@@ -50,7 +62,9 @@ class Coordinator:
         self.folders, self.mode = folders, mode
         self.size_left = Counter(c.size for c in candidates)
         self.size_wait: dict[int, list[Analysis]] = defaultdict(list)
-        self.name_left = Counter(name_key(c.rel, folders.layout) for c in candidates)
+        self.name_left = Counter(
+            name_key(c.rel, folders.layout, folders.rename) for c in candidates
+        )
         self.name_wait: dict[str, list[Decision]] = defaultdict(list)
         self.claimed: set[str] = set()
         self.companions: dict[str, list[CompanionResult]] = {}
@@ -72,7 +86,7 @@ class Coordinator:
         group = self.size_wait.pop(size)
         self.companions.update((a.rel, a.companions) for a in group if a.companions)
         for verdict in self._deduplicate(group):
-            key = name_key(verdict.rel, self.folders.layout)
+            key = name_key(verdict.rel, self.folders.layout, self.folders.rename)
             self.name_wait[key].append(verdict)
             self.name_left[key] -= 1
             if self.name_left[key] == 0:
@@ -239,7 +253,12 @@ class Coordinator:
     def _base(self, decision: Decision) -> str | None:
         folders = self.folders
         if decision.status is Status.PLACED:
-            folder = str(decision.year) if decision.year else folders.nodate
+            if decision.year and decision.date:
+                when = dt.datetime.fromisoformat(decision.date)
+                return dated_destination(
+                    decision.rel, when, decision.camera, folders.layout, folders.rename
+                )
+            folder = folders.nodate
             return destination(folder, decision.rel, folders.layout)
         if decision.status is Status.CORRUPT:
             return os.path.join(folders.corrupted, decision.rel)

@@ -18,6 +18,7 @@ from engine.coordinator import Coordinator, Folders
 from engine.fsops import same_device
 from engine.html_report import write_run_report
 from engine.journal import Journal
+from engine.naming import Layout
 from engine.output import Output
 from engine.placement import RESERVE, DiskFull, Placer, free_bytes
 from engine.records import Candidate, Decision, Status
@@ -205,6 +206,7 @@ def _run(
         settings.corrupted_folder,
         settings.nodate_folder,
         settings.duplicates_folder,
+        settings.rename,
     )
     coordinator = Coordinator(source, dest, journal, todo, folders, settings.mode)
     placer = Placer(
@@ -239,11 +241,13 @@ def _run(
         todo, settings.workers, settings.compress_above if settings.compress else None
     )
     output.start(len(todo), sum(c.size for c in todo))
+    exiftool_missed = 0
     try:
         with pool.Pool(settings.backend, settings.workers, settings.scheduler) as workers:
             workers_used = workers.workers
             for analyses in workers.analyze(batches, source, options):
                 for analysis in analyses:
+                    exiftool_missed += analysis.exiftool_missed
                     placer.add(coordinator.accept(analysis))
                     output.advance(1, analysis.size)
         placer.flush()
@@ -260,7 +264,13 @@ def _run(
         raise RunError(str(exc)) from exc
     if coordinator.waiting:
         raise AssertionError(f"{coordinator.waiting} results were never settled")
-    if settings.tidy:
+    if exiftool_missed:
+        output.message(
+            f"{exiftool_missed} files have no date that imgorg reads; exiftool (not installed: "
+            "apt-get install libimage-exiftool-perl) could have looked for one in them"
+        )
+    if settings.tidy and isinstance(settings.layout, Layout):
+        # A layout template's folders are the user's own: tidy would merge them away.
         tidy(dest, journal, run_id, settings.dry_run)
     seconds = time.monotonic() - started
     totals = write_report(

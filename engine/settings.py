@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from engine.naming import Layout
+from engine.naming import RENAME_TOKENS, Layout, LayoutSpec, check_template, parse_layout
 from engine.planner import DEFAULT_EXTENSIONS, normalise_extensions
 from engine.sizes import parse_size
 
@@ -42,7 +42,8 @@ class Settings:
     jobs: int = 0  # 0: every core
     backend: str = "loky"
     scheduler: str | None = None
-    layout: Layout = Layout.NESTED
+    layout: LayoutSpec = Layout.NESTED  # nested, flat, or a folder template
+    rename: str | None = None  # a file name template, e.g. {date:%Y%m%d_%H%M%S}_{name}
     extensions: frozenset[str] = field(default_factory=lambda: frozenset(DEFAULT_EXTENSIONS))
     min_size: int = 50_000
     compress: bool = True
@@ -81,7 +82,6 @@ class Settings:
 _SIZE_KEYS = {"min_size", "compress_above", "target_size", "very_large"}
 _ENUMS: dict[str, type[StrEnum]] = {
     "mode": Mode,
-    "layout": Layout,
     "verify": Verify,
     "fix_orientation": FixOrientation,
 }
@@ -130,6 +130,10 @@ def _convert(key: str, value: Any) -> Any:
         except ValueError:
             choices = ", ".join(m.value for m in _ENUMS[key])
             raise ValueError(f"{value!r} is not one of {choices}") from None
+    if key == "layout":
+        return parse_layout(str(value))
+    if key == "rename":
+        return check_template(str(value), RENAME_TOKENS, "rename")
     if key == "extensions":
         items = value.split(",") if isinstance(value, str) else list(value)
         return normalise_extensions(items)
