@@ -87,8 +87,8 @@ class _Found:
     dates: list[tuple[DateSource, dt.datetime | None]]
     weak: list[tuple[DateSource, dt.datetime | None]]  # file name, folder, mtime
     positions: list[tuple[float, float]]
-    output: Output | None
-    photo: bytes | None
+    photo: bytes | None  # kept only until the file's date is settled
+    is_photo: bool
     path: str
 
 
@@ -97,20 +97,28 @@ def analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis
 
 
 def analyze_all(root: str, candidates: list[Candidate], options: WorkerOptions) -> list[Analysis]:
-    """Analyse every file; then ask exiftool, in one batch, about those nothing else dated."""
-    found = [_gather(root, candidate, options) for candidate in candidates]
-    undated = [f for f in found if isinstance(f, _Found) and _needs_exiftool(f)]
-    from_exiftool: dict[str, dt.datetime | None] = {}
-    tool = exiftool_dates.shared() if undated and options.exiftool else None
-    if tool is not None:
-        from_exiftool = tool.dates([f.path for f in undated])
-    elif undated and options.exiftool:
-        for f in undated:
-            f.result.exiftool_missed = True
-    return [
-        f if isinstance(f, Analysis) else _finish(f, from_exiftool.get(f.path), options)
-        for f in found
-    ]
+    """Analyse every file; then ask exiftool, in one batch, about those nothing else dated.
+    Only those wait for the batch, and without their bytes (a thumbnail re-reads the file)."""
+    results: list[Analysis] = []
+    undated: list[_Found] = []
+    for candidate in candidates:
+        found = _gather(root, candidate, options)
+        if isinstance(found, Analysis):
+            results.append(found)
+        elif options.exiftool and _needs_exiftool(found):
+            found.photo = None
+            undated.append(found)
+            results.append(found.result)
+        else:
+            results.append(_finish(found, None, options))
+    if not undated:
+        return results
+    tool = exiftool_dates.shared()
+    from_exiftool = tool.dates([f.path for f in undated]) if tool is not None else {}
+    for found in undated:
+        found.result.exiftool_missed = tool is None
+        _finish(found, from_exiftool.get(found.path), options)
+    return results
 
 
 def _needs_exiftool(found: _Found) -> bool:
@@ -144,7 +152,9 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> _Found |
         weak.append((DateSource.FOLDER, date_from_folders(candidate.rel)))
     if options.date_from_mtime:
         weak.append((DateSource.MTIME, date_from_mtime(candidate.mtime_ns)))
-    return _Found(result, dates, weak, positions, output, photo, path)
+    if output is not None and result.status is Status.PLACED:
+        _stage_output(result, output.data, options)
+    return _Found(result, dates, weak, positions, photo, photo is not None, path)
 
 
 def _finish(found: _Found, exiftool_date: dt.datetime | None, options: WorkerOptions) -> Analysis:
@@ -158,14 +168,23 @@ def _finish(found: _Found, exiftool_date: dt.datetime | None, options: WorkerOpt
         result.year, result.date, result.date_source = local.year, local.isoformat(), source
         if note:
             result.note = f"{result.note}; {note}" if result.note else note
-    if found.output is not None and result.status is Status.PLACED:
-        _stage_output(result, found.output.data, options)
-    if found.photo and options.thumbs_dir is not None and result.hash is not None:
+    if found.is_photo and options.thumbs_dir is not None and result.hash is not None:
         # A person will want to see the photos set aside and the ones nothing could date.
         corrupt = result.status is Status.CORRUPT
         if corrupt or result.year is None:
-            make_thumbnail(found.photo, thumbnail_path(options.thumbs_dir, result.hash), corrupt)
+            photo = found.photo if found.photo is not None else _reread(found.path, result)
+            if photo is not None:
+                make_thumbnail(photo, thumbnail_path(options.thumbs_dir, result.hash), corrupt)
     return result
+
+
+def _reread(path: str, result: Analysis) -> bytes | None:
+    """A file's bytes again, if they are still the ones analysed."""
+    try:
+        data = _read(path)
+    except OSError:
+        return None
+    return data if content_hash(data) == result.hash else None
 
 
 def _original_dates(path: str, result: Analysis) -> list[tuple[DateSource, dt.datetime | None]]:
