@@ -123,8 +123,11 @@ def dated_destination(
         folder = _clean_path(layout.format_map(values)) or str(when.year)
         target = os.path.join(folder, os.path.basename(rel))
     if rename:
-        stem = _segment(rename.format_map(values))
-        target = os.path.join(os.path.dirname(target), stem + os.path.splitext(rel)[1])
+        stem, extension = _segment(rename.format_map(values)), os.path.splitext(rel)[1]
+        room = NAME_MAX - len(os.fsencode(extension))
+        if len(os.fsencode(stem)) > room:
+            stem = _cut(os.fsencode(stem), room)
+        target = os.path.join(os.path.dirname(target), stem + extension)
     return target
 
 

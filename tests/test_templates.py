@@ -143,3 +143,16 @@ def test_templates_in_a_config_file(tmp_path: Path, organize) -> None:  # type: 
     code, report = organize(src, tmp_path / "out", "--min-size", "0", "--config", str(config))
     assert code == 0
     assert report[0]["dest"] == os.path.join("2016", "Canon", "a.jpg")
+
+
+def test_a_rendered_name_never_exceeds_the_filesystem_limit() -> None:
+    from engine.naming import dated_destination
+
+    long = "é" * 120 + ".jpg"  # 240 bytes
+    target = dated_destination(
+        long, dt.datetime(2019, 1, 2), None, "{year}", "{date:%Y%m%d}_{name}"
+    )
+    name = os.path.basename(target)
+    assert target.startswith("2019/20190102_é") and name.endswith(".jpg")
+    assert len(os.fsencode(name)) <= 255
+    name.encode("utf-8")  # cut on a whole character
