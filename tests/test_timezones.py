@@ -293,3 +293,20 @@ def test_offsets_and_edited_names() -> None:
     assert edited_stem("IMG_1-editado(1).jpg") == "IMG_1(1)"
     assert edited_stem("IMG_1-modificato.jpg") == "IMG_1"
     assert edited_stem("IMG_1.jpg") is None and edited_stem("-edited.jpg") is None
+
+
+def test_a_journal_from_before_time_zones_still_opens(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    src = tmp_path / "src"
+    write_photo(src / "a.jpg", dt.datetime(2012, 1, 2), seed=1)
+    code, _ = organize(src, tmp_path / "out", "--min-size", "0")
+    assert code == 0
+    [journal] = [p for p in (tmp_path / "out").rglob("*") if p.suffix in (".db", ".sqlite")]
+    with sqlite3.connect(journal) as db:
+        db.execute("ALTER TABLE files DROP COLUMN tz_source")
+    write_photo(src / "b.jpg", dt.datetime(2013, 1, 2), seed=2)
+    code, report = organize(src, tmp_path / "out", "--min-size", "0")
+    assert code == 0
+    lines = by_source(report)
+    assert lines["b.jpg"]["dest"] == "2013/b.jpg" and lines["a.jpg"]["tz_source"] == "none"
