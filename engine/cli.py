@@ -129,8 +129,14 @@ def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--layout",
-        choices=["nested", "flat"],
-        help="nested (default): DEST/<year>/<folders>/<name>; flat: DEST/<year>/<name>",
+        help="nested (default): DEST/<year>/<folders>/<name>; flat: DEST/<year>/<name>; or a "
+        "folder template of {year} {month} {month_name} {day} {camera} {source_folder}, "
+        "e.g. '{year}/{year}-{month:02}'",
+    )
+    p.add_argument(
+        "--rename",
+        help="name files from a template of {date:%%Y%%m%%d_%%H%%M%%S} {name} and the --layout "
+        "tokens (the extension is kept), e.g. '{date:%%Y%%m%%d_%%H%%M%%S}_{name}'",
     )
     p.add_argument(
         "--extensions",

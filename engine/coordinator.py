@@ -11,6 +11,7 @@ kept is a duplicate with its photo; any other travels with the kept copy (see ``
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 from collections import Counter, defaultdict
@@ -21,7 +22,14 @@ from engine import fsops
 from engine.dedupe import as_copy, identical_groups
 from engine.journal import Journal, Placed
 from engine.keeper import why
-from engine.naming import Layout, layout_part, path_key, visible, with_suffix
+from engine.naming import (
+    LayoutSpec,
+    dated_destination,
+    layout_part,
+    path_key,
+    visible,
+    with_suffix,
+)
 from engine.records import Analysis, Candidate, CompanionResult, Decision, Status
 from engine.settings import Mode
 from engine.sidecars import companion_name
@@ -30,11 +38,12 @@ from engine.tidy import tidied
 
 @dataclass(frozen=True, slots=True)
 class Folders:
-    layout: Layout
+    layout: LayoutSpec
     corrupted: str
     nodate: str
     duplicates: str
     tidy: Mapping[str, str] = field(default_factory=dict)  # engine.tidy.folder_map
+    rename: str | None = None  # a file name template (--rename)
 
     def below_year(self, rel: str) -> str:
         """The part of a placed file's destination below the year (or no-date) folder."""
@@ -54,7 +63,10 @@ class Adoptee:
 
 def name_key(rel: str, folders: Folders) -> str:
     """Files whose destinations could collide share this key: the same stem below the year
-    folder (a family's members differ only after the stem)."""
+    folder (a family's members differ only after the stem). Names from a rename template
+    without ``{name}`` could collide whatever their source names: they all share one key."""
+    if folders.rename and "{name" not in folders.rename:
+        return ""
     return os.path.splitext(folders.below_year(rel))[0].casefold()
 
 
@@ -379,8 +391,16 @@ class Coordinator:
     def _base(self, decision: Decision) -> str | None:
         folders = self.folders
         if decision.status is Status.PLACED:
-            folder = str(decision.year) if decision.year else folders.nodate
-            return os.path.join(folder, folders.below_year(decision.rel))
+            if decision.year and decision.date:
+                when = dt.datetime.fromisoformat(decision.date)
+                return dated_destination(
+                    tidied(decision.rel, folders.tidy),
+                    when,
+                    decision.camera,
+                    folders.layout,
+                    folders.rename,
+                )
+            return os.path.join(folders.nodate, folders.below_year(decision.rel))
         if decision.status is Status.CORRUPT:
             return os.path.join(folders.corrupted, visible(decision.rel))
         if decision.status is Status.DUPLICATE and self.mode is Mode.MOVE:

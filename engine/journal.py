@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from engine.records import DateSource, Decision, Status
+from engine.records import DateSource, Decision, Status, TzSource
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS tidy (
 _COLUMNS = (
     "source_root, source_rel, size, mtime_ns, status, reason, note, dest, year, date, "
     "date_source, hash, duplicate_of, bytes_out, compressed, rotated, quality, original_quality, "
-    "encodes, out_hash, action, companion_of, state, run_id, seen_run"
+    "encodes, out_hash, action, companion_of, state, run_id, seen_run, tz_source"
 )
 
 
@@ -113,6 +113,9 @@ class Journal:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.db = connection
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(files)")}
+        if "tz_source" not in columns:  # a journal written before time zones were recorded
+            self.db.execute("ALTER TABLE files ADD COLUMN tz_source TEXT")
 
     @classmethod
     def open(cls, path: str) -> Journal:
@@ -218,13 +221,14 @@ class Journal:
                 state,
                 run_id,
                 run_id,
+                d.tz_source.value,
             )
             for d in decisions
         )
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany(
-                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({', '.join('?' * 25)})", rows
+                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({', '.join('?' * 26)})", rows
             )
 
     def _per_file(self, statement: str, keys: Iterable[tuple[str, str]]) -> None:
@@ -420,4 +424,5 @@ def _decision(row: tuple) -> Decision:
         out_hash=row[19],
         action=row[20],
         companion_of=_s(row[21]),
+        tz_source=TzSource(row[25] or TzSource.NONE),
     )

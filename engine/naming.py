@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
+import string
 from enum import StrEnum
 
 NAME_MAX = 255  # bytes, on every common Linux filesystem
@@ -12,6 +14,28 @@ NAME_MAX = 255  # bytes, on every common Linux filesystem
 class Layout(StrEnum):
     NESTED = "nested"  # DEST/<year>/<folder relative to SOURCE>/<name>
     FLAT = "flat"  # DEST/<year>/<name>
+
+
+# A layout is nested, flat, or a folder template such as "{year}/{year}-{month:02}".
+LayoutSpec = Layout | str
+LAYOUT_TOKENS = ("year", "month", "month_name", "day", "camera", "source_folder")
+RENAME_TOKENS = (*LAYOUT_TOKENS, "date", "name")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+UNKNOWN_CAMERA = "Unknown camera"
+_SAMPLE = dt.datetime(2019, 12, 31, 23, 30, 5, tzinfo=dt.timezone(dt.timedelta(hours=9)))
 
 
 _TRASHED = re.compile(r"^\.(trashed|pending)-\d+-(?=.)")
@@ -28,14 +52,98 @@ def visible(rel: str) -> str:
     return os.sep.join(parts)
 
 
-def layout_part(rel: str, layout: Layout) -> str:
-    """The part of the destination below the year folder, never hidden."""
-    return visible(os.path.basename(rel) if layout is Layout.FLAT else rel)
+class TemplateError(ValueError):
+    pass
 
 
-def destination(folder: str, rel: str, layout: Layout) -> str:
+def parse_layout(text: str) -> LayoutSpec:
+    """``nested``, ``flat`` or a checked folder template."""
+    try:
+        return Layout(text.lower())
+    except ValueError:
+        pass
+    check_template(text, LAYOUT_TOKENS, "layout")
+    return text
+
+
+def check_template(text: str, tokens: tuple[str, ...], what: str) -> str:
+    """``text`` if every ``{token}`` in it is known and renders; TemplateError otherwise."""
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+    except ValueError as exc:
+        raise TemplateError(f"{what} template {text!r}: {exc}") from None
+    unknown = sorted({f for f in fields if f not in tokens})
+    if unknown:
+        named = ", ".join("{" + u + "}" for u in unknown)
+        known = ", ".join("{" + t + "}" for t in tokens)
+        raise TemplateError(f"{what} template {text!r}: unknown token(s) {named}; known: {known}")
+    if not fields:
+        raise TemplateError(f"{what} template {text!r} has no {{token}}")
+    try:
+        rendered = text.format_map(_values(_SAMPLE, "Canon EOS 40D", "Trip/day 1/IMG_1.jpg"))
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise TemplateError(f"{what} template {text!r}: {exc}") from None
+    if os.path.isabs(rendered) or ".." in rendered.split("/"):
+        raise TemplateError(f"{what} template {text!r} must stay inside DEST")
+    return text
+
+
+def _segment(text: str) -> str:
+    """A value as one folder or name part: no slashes, no NULs, never ``.`` or ``..``."""
+    clean = " ".join(text.replace("/", "_").replace("\x00", "").split())
+    return clean if clean.strip(".") else "_"
+
+
+def _values(when: dt.datetime, camera: str | None, rel: str) -> dict[str, object]:
+    return {
+        "year": when.year,
+        "month": when.month,
+        "month_name": MONTH_NAMES[when.month - 1],
+        "day": when.day,
+        "camera": _segment(camera) if camera else UNKNOWN_CAMERA,
+        "source_folder": os.path.dirname(rel),
+        "date": when,
+        "name": _segment(os.path.splitext(os.path.basename(rel))[0]),
+    }
+
+
+def _clean_path(rendered: str) -> str:
+    parts = [p for p in rendered.split("/") if p.strip()]
+    return "/".join(p if p.strip(".") else "_" for p in parts)
+
+
+def layout_part(rel: str, layout: LayoutSpec) -> str:
+    """The part of the destination below the year (or template) folder, never hidden."""
+    return visible(rel if layout is Layout.NESTED else os.path.basename(rel))
+
+
+def destination(folder: str, rel: str, layout: LayoutSpec) -> str:
     """Destination relative to DEST, e.g. ``2019/Trip/IMG_1.jpg``."""
     return os.path.join(folder, layout_part(rel, layout))
+
+
+def dated_destination(
+    rel: str,
+    when: dt.datetime,
+    camera: str | None,
+    layout: LayoutSpec,
+    rename: str | None = None,
+) -> str:
+    """Where a dated file goes: its year folder (or the folders of a layout template) and its
+    name (or the name a rename template gives, with the file's own extension)."""
+    values = _values(when, camera, rel)
+    if isinstance(layout, Layout):
+        target = destination(str(when.year), rel, layout)
+    else:
+        folder = _clean_path(layout.format_map(values)) or str(when.year)
+        target = os.path.join(folder, layout_part(rel, layout))
+    if rename:
+        stem, extension = _segment(rename.format_map(values)), os.path.splitext(rel)[1]
+        room = NAME_MAX - len(os.fsencode(extension))
+        if len(os.fsencode(stem)) > room:
+            stem = _cut(os.fsencode(stem), room)
+        target = os.path.join(os.path.dirname(target), stem + extension)
+    return target
 
 
 def with_suffix(path: str, n: int) -> str:

@@ -20,6 +20,7 @@ from engine.coordinator import Coordinator, Folders
 from engine.fsops import same_device
 from engine.html_report import write_run_report
 from engine.journal import Journal
+from engine.naming import Layout
 from engine.output import PLAN_LINES_ON_TERMINAL, Output, plan_lines, print_plan
 from engine.placement import RESERVE, DiskFull, Placer, free_bytes
 from engine.records import Candidate, Decision, Status
@@ -227,8 +228,11 @@ def _run(
         settings.nodate_folder,
         settings.duplicates_folder,
         # Every file of SOURCE, including those an earlier run moved away: a resumed run
-        # gives each folder the same place.
-        folder_map({c.rel for c in plan.candidates} | set(done)) if settings.tidy else {},
+        # gives each folder the same place. A layout template's folders are left as they are.
+        folder_map({c.rel for c in plan.candidates} | set(done))
+        if settings.tidy and isinstance(settings.layout, Layout)
+        else {},
+        settings.rename,
     )
     coordinator = Coordinator(source, dest, journal, todo, folders, settings.mode, run_id)
     placer = Placer(
@@ -265,11 +269,13 @@ def _run(
         todo, settings.workers, settings.compress_above if settings.compress else None
     )
     output.start(len(todo), sum(c.size for c in todo))
+    exiftool_missed = 0
     try:
         with pool.Pool(settings.backend, settings.workers, settings.scheduler) as workers:
             workers_used = workers.workers
             for analyses in workers.analyze(batches, source, options):
                 for analysis in analyses:
+                    exiftool_missed += analysis.exiftool_missed
                     placer.add(coordinator.accept(analysis))
                     output.advance(1, analysis.size)
         placer.flush()
@@ -290,6 +296,11 @@ def _run(
         raise RunError(str(exc)) from exc
     if coordinator.waiting:
         raise AssertionError(f"{coordinator.waiting} results were never settled")
+    if exiftool_missed:
+        output.message(
+            f"{exiftool_missed} files have no date that imgorg reads; exiftool (not installed: "
+            "apt-get install libimage-exiftool-perl) could have looked for one in them"
+        )
     output.stage("reports")
     seconds = time.monotonic() - started
     totals = write_report(

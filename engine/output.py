@@ -229,8 +229,7 @@ def next_steps(summary: dict[str, Any]) -> list[str]:
     if small:
         limit = format_size(summary.get("min_size", 0))
         steps.append(
-            f"{small} images without camera metadata were skipped as smaller than {limit}: "
-            "--min-size 0 takes them"
+            f"{small} photos were skipped as smaller than {limit}: --min-size 0 takes them"
         )
     undated = summary.get("undated", 0)
     settings = summary.get("settings") or {}

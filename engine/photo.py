@@ -82,6 +82,11 @@ def inspect_photo(
         result.orientation = None if im.format in ("HEIF", "AVIF") else facts.orientation
         if facts.problem:
             result.note = "; ".join(n for n in (result.note, facts.problem) if n)
+        result.camera, result.position, result.gps_time = (
+            facts.camera,
+            facts.position,
+            facts.gps_time,
+        )
         dates: list[tuple[DateSource, dt.datetime | None]] = [(DateSource.EXIF, facts.date)]
         xmp_packet = structure.xmp if structure is not None else im.info.get("xmp")
         if isinstance(xmp_packet, bytes | str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
@@ -22,8 +23,10 @@ class DateSource(enum.StrEnum):
     QUICKTIME = "quicktime"  # a video's container
     XMP = "xmp"  # an XMP packet inside the file
     IPTC = "iptc"
+    EXIFTOOL = "exiftool"  # maker notes and legacy containers only exiftool reads
     TAKEOUT = "takeout"  # a Google Takeout JSON sidecar
     XMP_SIDECAR = "xmp-sidecar"
+    ORIGINAL = "original"  # an edited copy dated by the original it was made from
     FILENAME = "filename"
     FOLDER = "folder"  # opt-in: --date-from-folder
     MTIME = "mtime"  # opt-in: --date-from-mtime
@@ -31,6 +34,16 @@ class DateSource(enum.StrEnum):
 
 
 DATE_RANK = {source: rank for rank, source in enumerate(DateSource)}
+
+
+class TzSource(enum.StrEnum):
+    """Where the UTC offset of a date came from, best first (see the README)."""
+
+    EXIF_OFFSET = "exif-offset"  # EXIF OffsetTimeOriginal / OffsetTime
+    QUICKTIME = "quicktime"  # Apple's com.apple.quicktime.creationdate
+    GPS_POSITION = "gps-position"  # the time zone at the GPS position (or Takeout geoData)
+    GPS_TIME = "gps-time"  # GPS time (UTC) against the local time in the same file
+    NONE = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +100,11 @@ class Analysis:
     year: int | None = None
     date: str | None = None
     date_source: DateSource = DateSource.NONE
+    tz_source: TzSource = TzSource.NONE
+    camera: str | None = None  # make and model, for layout templates
+    position: tuple[float, float] | None = None  # GPS latitude, longitude
+    gps_time: dt.datetime | None = None  # GPS date and time stamp (UTC)
+    exiftool_missed: bool = False  # undated, and exiftool (not installed) was not asked
     orientation: int | None = None
     compressed: bool = False
     rotated: bool = False
@@ -113,6 +131,8 @@ class Decision:
     year: int | None = None
     date: str | None = None
     date_source: DateSource = DateSource.NONE
+    tz_source: TzSource = TzSource.NONE
+    camera: str | None = None
     hash: str | None = None
     duplicate_of: str | None = None
     bytes_out: int = 0
@@ -138,6 +158,8 @@ class Decision:
             year=analysis.year,
             date=analysis.date,
             date_source=analysis.date_source,
+            tz_source=analysis.tz_source,
+            camera=analysis.camera,
             hash=analysis.hash,
             compressed=analysis.compressed,
             rotated=analysis.rotated,

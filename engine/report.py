@@ -25,6 +25,7 @@ def report_line(decision: Decision) -> dict[str, Any]:
         "year": decision.year,
         "date": decision.date,
         "date_source": decision.date_source.value,
+        "tz_source": decision.tz_source.value,
         "hash": decision.hash,
         "duplicate_of": decision.duplicate_of,
         "bytes_in": decision.size,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from engine.naming import Layout
+from engine.naming import RENAME_TOKENS, Layout, LayoutSpec, check_template, parse_layout
 from engine.planner import DEFAULT_EXTENSIONS, normalise_extensions
 from engine.sizes import parse_size
 
@@ -42,7 +42,8 @@ class Settings:
     jobs: int = 0  # 0: every core
     backend: str = "loky"
     scheduler: str | None = None
-    layout: Layout = Layout.NESTED
+    layout: LayoutSpec = Layout.NESTED  # nested, flat, or a folder template
+    rename: str | None = None  # a file name template, e.g. {date:%Y%m%d_%H%M%S}_{name}
     extensions: frozenset[str] = field(default_factory=lambda: frozenset(DEFAULT_EXTENSIONS))
     min_size: int = 50_000
     compress: bool = True
@@ -88,6 +89,7 @@ CONFIG_KEYS = (
     "scheduler",
     "path-map",
     "layout",
+    "rename",
     "extensions",
     "min-size",
     "compress-above",
@@ -136,7 +138,6 @@ _TEXT_KEYS = {
 _FOLDER_KEYS = ("corrupted_folder", "nodate_folder", "duplicates_folder")
 _ENUMS: dict[str, type[StrEnum]] = {
     "mode": Mode,
-    "layout": Layout,
     "verify": Verify,
     "fix_orientation": FixOrientation,
 }
@@ -198,6 +199,12 @@ def build(values: dict[str, Any]) -> Settings:
 
 
 def _convert(key: str, value: Any) -> Any:
+    if key in ("layout", "rename"):
+        if not isinstance(value, str):
+            raise ValueError(f"{value!r} is not a layout or a template")
+        if key == "layout":
+            return parse_layout(value)
+        return check_template(value, RENAME_TOKENS, "rename")
     if key in _SIZE_KEYS:
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             raise ValueError(f"{value!r} is not a size (use e.g. 3MB, 500KB, 6MiB)")

@@ -17,18 +17,25 @@ from dataclasses import dataclass, field, replace
 
 import xxhash
 
-from engine import imaging
+from engine import exiftool_dates, imaging
 from engine.compress import CompressOptions
-from engine.dating import date_from_folders, date_from_mtime, first_date
-from engine.filename_dates import date_from_filename
+from engine.dating import (
+    date_from_folders,
+    date_from_mtime,
+    exif_date_of,
+    filename_date,
+    first_date,
+    original_of,
+)
 from engine.fsops import hash_stream
 from engine.media import extension
 from engine.photo import Output, PhotoOptions, inspect_photo, unreadable_heif
 from engine.raw import raw_date
 from engine.records import Analysis, Candidate, CompanionResult, DateSource, Status
 from engine.report import SMALL
-from engine.takeout import takeout_date
+from engine.takeout import takeout_date, takeout_position
 from engine.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
+from engine.timezone import file_zones, localize
 from engine.xmp import xmp_date
 
 _SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
@@ -50,6 +57,7 @@ class WorkerOptions:
     thumbs_dir: str | None = None  # where thumbnails of undated and corrupt photos go
     min_size: int = 0  # smaller photos without camera metadata are skipped
     sample_rate: float = 0.0  # share of dated photos that get a thumbnail for the year view
+    exiftool: bool = True  # ask exiftool about the files nothing else dated
 
     def photo(self) -> PhotoOptions:
         return PhotoOptions(
@@ -78,15 +86,64 @@ def _read(path: str) -> bytes:
         return handle.read()
 
 
+@dataclass(slots=True)
+class _Found:
+    """What one file gave before its date is chosen (an exiftool batch may still add one)."""
+
+    result: Analysis
+    dates: list[tuple[DateSource, dt.datetime | None]]
+    weak: list[tuple[DateSource, dt.datetime | None]]  # file name, folder, mtime
+    positions: list[tuple[float, float]]
+    photo: bytes | None  # kept only until the file's date is settled
+    is_photo: bool
+    path: str
+
+
 def analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis:
-    """What one file is; warnings the libraries raise on the way go into its note, not to the
-    terminal."""
+    return analyze_all(root, [candidate], options)[0]
+
+
+def analyze_all(root: str, candidates: list[Candidate], options: WorkerOptions) -> list[Analysis]:
+    """Analyse every file; then ask exiftool, in one batch, about those nothing else dated.
+    Only those wait for the batch, and without their bytes (a thumbnail re-reads the file)."""
+    results: list[Analysis] = []
+    undated: list[_Found] = []
+    for candidate in candidates:
+        found = _gather_noting_warnings(root, candidate, options)
+        if isinstance(found, Analysis):
+            results.append(found)
+        elif options.exiftool and _needs_exiftool(found):
+            found.photo = None
+            undated.append(found)
+            results.append(found.result)
+        else:
+            results.append(_finish(found, None, options))
+    if not undated:
+        return results
+    tool = exiftool_dates.shared()
+    from_exiftool = tool.dates([f.path for f in undated]) if tool is not None else {}
+    for found in undated:
+        found.result.exiftool_missed = tool is None
+        _finish(found, from_exiftool.get(found.path), options)
+    return results
+
+
+def _needs_exiftool(found: _Found) -> bool:
+    return found.result.status is Status.PLACED and first_date(found.dates + found.weak[:1]) is None
+
+
+def _gather_noting_warnings(
+    root: str, candidate: Candidate, options: WorkerOptions
+) -> _Found | Analysis:
+    """``_gather``, with the warnings libraries raise on the way put in the file's note, not
+    on the terminal."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = _analyze(root, candidate, options)
+        found = _gather(root, candidate, options)
     if caught:
+        result = found if isinstance(found, Analysis) else found.result
         result.note = note_with_warnings(result.note, [str(w.message) for w in caught])
-    return result
+    return found
 
 
 def note_with_warnings(note: str | None, messages: list[str]) -> str:
@@ -97,12 +154,11 @@ def note_with_warnings(note: str | None, messages: list[str]) -> str:
     return "; ".join(parts)[:500]
 
 
-def _analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis:
+def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> _Found | Analysis:
     result = Analysis(candidate.rel, candidate.size, candidate.mtime_ns)
+    path = os.path.join(root, candidate.rel)
     try:
-        dates, output, photo = _analyze_main(
-            os.path.join(root, candidate.rel), candidate, result, options
-        )
+        dates, output, photo = _analyze_main(path, candidate, result, options)
     except FileNotFoundError:
         result.status, result.reason = Status.ERROR, "vanished before it could be read"
         return result
@@ -115,25 +171,47 @@ def _analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysi
         return result
     if result.status in (Status.ERROR, Status.SKIPPED):
         return result
-    dates += _companion_dates(root, candidate, result)
-    dates.append((DateSource.FILENAME, date_from_filename(os.path.basename(candidate.rel))))
+    positions = [result.position] if result.position else []
+    sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result)
+    dates = _original_dates(path, result) + dates + sidecar_dates
+    positions += sidecar_positions
+    name = os.path.basename(candidate.rel)
+    weak = [(DateSource.FILENAME, filename_date(name))]
     if options.date_from_folder:
-        dates.append((DateSource.FOLDER, date_from_folders(candidate.rel)))
+        weak.append((DateSource.FOLDER, date_from_folders(candidate.rel)))
     if options.date_from_mtime:
-        dates.append((DateSource.MTIME, date_from_mtime(candidate.mtime_ns)))
+        weak.append((DateSource.MTIME, date_from_mtime(candidate.mtime_ns)))
+    if output is not None and result.status is Status.PLACED:
+        _stage_output(result, output.data, options)
+    return _Found(result, dates, weak, positions, photo, photo is not None, path)
+
+
+def _finish(found: _Found, exiftool_date: dt.datetime | None, options: WorkerOptions) -> Analysis:
+    result = found.result
+    dates = [*found.dates, *found.weak[:1], (DateSource.EXIFTOOL, exiftool_date), *found.weak[1:]]
     chosen = first_date(dates)
     if chosen is not None:
         source, when = chosen
-        result.year, result.date, result.date_source = when.year, when.isoformat(), source
-    if output is not None and result.status is Status.PLACED:
-        _stage_output(result, output.data, options)
-    if photo and options.thumbs_dir is not None and result.hash is not None:
+        zones = file_zones(dates, found.positions, result.gps_time)
+        local, result.tz_source, note = localize(source, when, zones)
+        result.year, result.date, result.date_source = local.year, local.isoformat(), source
+        if note:
+            result.note = f"{result.note}; {note}" if result.note else note
+    if found.is_photo and options.thumbs_dir is not None and result.hash is not None:
         # A person will want to see the photos set aside and the ones nothing could date.
+        # A person will also see a sample of each year's photos in the year view.
         corrupt = result.status is Status.CORRUPT
-        if corrupt or result.year is None:
-            make_thumbnail(photo, thumbnail_path(options.thumbs_dir, result.hash), corrupt)
-        elif in_sample(result.hash, result.year, options.sample_rate):
-            make_thumbnail(photo, thumbnail_path(options.thumbs_dir, result.hash), size=SAMPLE_SIZE)
+        year = None if corrupt else result.year
+        if year is not None and not in_sample(result.hash, year, options.sample_rate):
+            return result
+        sample = year is not None
+        photo = found.photo if found.photo is not None else _reread(found.path, result)
+        if photo is not None:
+            target = thumbnail_path(options.thumbs_dir, result.hash)
+            if sample:
+                make_thumbnail(photo, target, size=SAMPLE_SIZE)
+            else:
+                make_thumbnail(photo, target, corrupt)
     return result
 
 
@@ -147,6 +225,40 @@ def in_sample(content_hash: str, year: int, rate: float) -> bool:
         return False
     _sampled[year] += 1
     return True
+
+
+def _reread(path: str, result: Analysis) -> bytes | None:
+    """A file's bytes again, if they are still the ones analysed."""
+    try:
+        data = _read(path)
+    except OSError:
+        return None
+    return data if content_hash(data) == result.hash else None
+
+
+def _original_dates(path: str, result: Analysis) -> list[tuple[DateSource, dt.datetime | None]]:
+    """An edited copy (``x-edited.jpg``, ``x-bearbeitet.jpg``, ...) beside its original takes
+    the original's date: from the original's Takeout JSON, else from the original's EXIF."""
+    found = original_of(path)
+    if found is None:
+        return []
+    original, sidecar = found
+    when: dt.datetime | None = None
+    if sidecar is not None:
+        try:
+            with open(sidecar, "rb") as handle:
+                data = handle.read(_SIDECAR_READ_LIMIT)
+        except OSError:
+            data = b""
+        when = takeout_date(data)
+        position = takeout_position(data)
+        if position is not None and result.position is None:
+            result.position = position
+    if when is None:
+        when = exif_date_of(original)
+    if when is not None:
+        result.note = f"edited copy: dated by its original {os.path.basename(original)}"
+    return [(DateSource.ORIGINAL, when)]
 
 
 def _analyze_main(
@@ -172,7 +284,7 @@ def _analyze_main(
     if result.status is Status.CORRUPT and unreadable_heif(candidate.rel):
         result.status, result.reason = Status.PLACED, None
         result.note = "HEIF not checked: no HEIF decoder is installed (pillow-heif)"
-    dated = first_date(taken) or date_from_filename(os.path.basename(candidate.rel))
+    dated = first_date(taken) or filename_date(os.path.basename(candidate.rel))
     skip = size_skip_reason(candidate, options.min_size, dated is not None)
     if skip is not None and result.status in (Status.PLACED, Status.CORRUPT):
         result.status, result.reason, result.note = Status.SKIPPED, skip, None
@@ -206,7 +318,9 @@ def _video_dates(path: str, result: Analysis) -> list[tuple[DateSource, dt.datet
     if not video.available():
         result.note = "videos are not dated from their container: MediaInfo is not installed"
         return []
-    when, tag, recognised = video.video_facts(path)
+    facts = video.video_facts(path)
+    when, tag, recognised = facts.date, facts.tag, facts.recognised
+    result.position = facts.position
     if not recognised and result.size:
         result.status, result.reason = Status.CORRUPT, "not a recognisable video"
     elif not result.size:
@@ -219,9 +333,11 @@ def _video_dates(path: str, result: Analysis) -> list[tuple[DateSource, dt.datet
 
 def _companion_dates(
     root: str, candidate: Candidate, result: Analysis
-) -> list[tuple[DateSource, dt.datetime | None]]:
-    """Hash every companion; collect the dates its sidecars carry (Takeout first, then XMP)."""
+) -> tuple[list[tuple[DateSource, dt.datetime | None]], list[tuple[float, float]]]:
+    """Hash every companion; collect the dates its sidecars carry (Takeout first, then XMP)
+    and the position a Takeout JSON gives."""
     takeout: dt.datetime | None = None
+    positions: list[tuple[float, float]] = []
     xmp: dt.datetime | None = None
     for companion in candidate.companions:
         item = CompanionResult(companion.rel, companion.size, companion.mtime_ns)
@@ -238,10 +354,12 @@ def _companion_dates(
             continue
         if ext == ".json" and takeout is None:
             takeout = takeout_date(head)
+            position = takeout_position(head)
+            positions += [position] if position else []
         elif ext == ".xmp" and xmp is None:
             found = xmp_date(head)
             xmp = found[0] if found else None
-    return [(DateSource.TAKEOUT, takeout), (DateSource.XMP_SIDECAR, xmp)]
+    return [(DateSource.TAKEOUT, takeout), (DateSource.XMP_SIDECAR, xmp)], positions
 
 
 def _stage_output(result: Analysis, data: bytes, options: WorkerOptions) -> None:
@@ -272,4 +390,4 @@ def process_batch(
             stage_dir=options.stage_dir and translate(options.stage_dir, options.path_map),
             thumbs_dir=options.thumbs_dir and translate(options.thumbs_dir, options.path_map),
         )
-    return batch_id, [analyze(root, candidate, options) for candidate in candidates]
+    return batch_id, analyze_all(root, candidates, options)

@@ -90,7 +90,10 @@ def test_videos_are_dated_from_their_container(tmp_path: Path, organize) -> None
     assert code == 0
     lines = by_source(report)
     assert (lines["clip.mp4"]["year"], lines["clip.mp4"]["date_source"]) == (2017, "quicktime")
-    assert lines["iphone.MOV"]["date"] == "2016-05-06T09:08:09"
+    assert lines["iphone.MOV"]["date"] == "2016-05-06T09:08:09+02:00"
+    assert lines["iphone.MOV"]["tz_source"] == "quicktime"
+    assert lines["clip.mp4"]["date"] == "2017-08-09T10:11:12+00:00"
+    assert "UTC" in lines["clip.mp4"]["note"]
     assert (
         lines["VID_20150102_030405.mp4"]["year"],
         lines["VID_20150102_030405.mp4"]["date_source"],

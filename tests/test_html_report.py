@@ -377,7 +377,7 @@ def test_the_page_describes_dest_after_a_no_op_rerun(rerun: dict[str, Any], brow
         rows = tab.eval_on_selector_all(
             "#left tbody tr", "els => els.map(e => [...e.cells].map(c => c.textContent))"
         )
-        assert ["smaller than --min-size", str(len(small))] in rows
+        assert ["smaller than --min-size, no camera date", str(len(small))] in rows
         assert not any(
             r[0].startswith("smaller than --min-size (")
             for r in rows

@@ -73,7 +73,7 @@ def test_small_camera_photos_and_raw_pairs_are_never_skipped_for_size(
     assert lines["DSLR/IMG_1234.CR2"]["status"] == "placed"
     assert (tmp_path / "out" / lines["DSLR/IMG_1234.CR2"]["dest"]).read_bytes() == raw
     err = capsys.readouterr().err
-    assert "3 images without camera metadata were skipped as smaller than" in err
+    assert "next: 3 photos were skipped as smaller than" in err
 
     report0 = tmp_path / "report0.jsonl"
     assert run(src, tmp_path / "out0", report0, "--min-size", "0") == 0
