@@ -294,3 +294,18 @@ def test_finalize_deletes_kept_originals(tmp_path: Path, organize, corpus, capsy
     assert main(["verify", str(dest)]) == 0
     assert main(["undo", str(dest)]) == 0  # brings back the upright version
     assert [p.name for p in src.iterdir()] == ["turned.jpg"]
+
+
+def test_kill_after_keeping_an_original_then_undo(tmp_path: Path, organize, corpus) -> None:  # type: ignore[no-untyped-def]
+    """Killed after the source went to originals/, before the journal said so: recovery finds
+    it there, and undo restores the original bytes, not the rotated ones."""
+    src, dest = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    shutil.copy2(corpus / "phone/Samsung GT-I9000 (Galaxy S).jpg", src / "turned.jpg")
+    write_photo(src / "plain.jpg", dt.datetime(2011, 2, 3), seed=4)
+    before = tree_digest(src)
+    assert organize(src, dest, "--mode", "move", "--min-size", "0")[0] == 0
+    sql(dest, "UPDATE files SET source_removed = 0, original = NULL")
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
+    assert dest_files(dest) == {}
