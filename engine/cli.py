@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -336,6 +337,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _COMMANDS[args.command](args)
     except (RunError, SettingsError) as exc:
         print(f"imgorg: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except sqlite3.DatabaseError as exc:
+        print(
+            f"imgorg: the journal in DEST cannot be read or written ({exc}); stopped. "
+            "Run `imgorg verify DEST` to see where things stand",
+            file=sys.stderr,
+        )
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
         print("imgorg: interrupted; run the same command again to resume", file=sys.stderr)
