@@ -81,9 +81,11 @@ def test_undo_of_copies_keeps_dest_when_source_differs(tmp_path: Path, organize)
     assert (src / gone).read_bytes() == gone_bytes  # moved back, not deleted
 
 
-def test_sigkill_inside_the_source_sync_then_undo(tmp_path: Path) -> None:
-    """The real thing: SIGKILL at the third syncfs of a move run (the one after the sources
-    are unlinked), then undo."""
+@pytest.mark.parametrize(("when", "resume"), [(2, False), (3, False), (3, True)])
+def test_sigkill_inside_the_source_sync_then_undo(tmp_path: Path, when: int, resume: bool) -> None:
+    """The real thing: SIGKILL at a syncfs of a move run (2: after the renames, before the
+    journal says done; 3: after the sources are unlinked, before the journal says so), then
+    undo, directly or after resuming and verifying."""
     strace = shutil.which("strace")
     if strace is None:
         pytest.skip("strace is not installed")
@@ -95,14 +97,18 @@ def test_sigkill_inside_the_source_sync_then_undo(tmp_path: Path) -> None:
     before = tree_digest(src)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     cmd = [sys.executable, "-m", "engine", "organize", str(src), str(dest), "--quiet", "-j", "1"]
-    inject = ["-e", "trace=syncfs", "-e", "inject=syncfs:signal=KILL:when=3"]
+    inject = ["-e", "trace=syncfs", "-e", f"inject=syncfs:signal=KILL:when={when}"]
     killed = subprocess.run(
         [strace, "-f", "-qq", "-o", "/dev/null", *inject, *cmd, *MOVE], env=env, timeout=120
     )
     assert killed.returncode != 0
-    assert not tree_digest(src), "the kill came after the sources were unlinked"
+    assert not tree_digest(src), "the kill came after the sources were renamed or unlinked"
+    if resume:
+        assert subprocess.run([*cmd, *MOVE], env=env, timeout=120).returncode == 0
+        assert main(["verify", str(dest)]) == 0
     assert main(["undo", str(dest)]) == 0
     assert tree_digest(src) == before
+    assert dest_files(dest) == {}
 
 
 # 12.4 ------------------------------------------------------------------------------------
