@@ -252,6 +252,7 @@ def keep_original(
     a no-replace rename on one filesystem, else a copy verified against the source's hash.
     True when the source is gone from SOURCE and its bytes are at ``keep_at``."""
     source = os.path.join(source_root, decision.rel)
+    temp = fsops.temp_name(keep_at)
     try:
         if fsops.hash_file(final) != decision.out_hash:
             return False
@@ -273,7 +274,6 @@ def keep_original(
         except OSError as exc:
             if exc.errno != errno.EXDEV:
                 return False
-        temp = fsops.temp_name(keep_at)
         fsops.remove_quietly(temp)
         hasher = xxhash.xxh3_128()
         fsops.copy_into(source, temp, hasher)
@@ -286,6 +286,7 @@ def keep_original(
         fsops.rename_noreplace(temp, keep_at)
         os.unlink(source)
     except OSError:
+        fsops.remove_quietly(temp)  # a full DEST, say: the source stays where it is
         return False
     return True
 

@@ -315,3 +315,30 @@ def test_kill_after_keeping_an_original_then_undo(tmp_path: Path, organize, corp
     assert main(["undo", str(dest)]) == 0
     assert tree_digest(src) == before
     assert dest_files(dest) == {}
+
+
+def test_move_across_filesystems_is_reversible_byte_for_byte(
+    tmp_path: Path, organize, corpus
+) -> None:  # type: ignore[no-untyped-def]
+    """SOURCE on its own filesystem: the kept original is a verified copy, undo copies back."""
+    from test_safety import mount_tmpfs
+
+    src = mount_tmpfs(tmp_path / "src", "16m")
+    dest = tmp_path / "out"
+    try:
+        shutil.copy2(corpus / "phone/Samsung GT-I9000 (Galaxy S).jpg", src / "turned.jpg")
+        shutil.copy2(corpus / "camera/canon_hdr_NO.jpg", src / "big.jpg")
+        write_photo(src / "sub" / "plain.jpg", dt.datetime(2011, 2, 3), seed=4)
+        before = tree_digest(src)
+        flags = ("--compress-above", "300KB", "--target-size", "600KB")
+        assert organize(src, dest, "--mode", "move", "--min-size", "0", *flags)[0] == 0
+        assert not tree_digest(src)
+        assert len(tree_digest(dest / ".imgorg" / "originals")) == 2
+        assert main(["verify", str(dest)]) == 0
+        assert main(["undo", str(dest)]) == 0
+        assert tree_digest(src) == before
+        assert dest_files(dest) == {}
+    finally:
+        import subprocess
+
+        subprocess.run(["umount", "-l", str(src)], check=False)
