@@ -369,7 +369,8 @@ class Journal:
     def placed_with_hash(self, content_hash: str) -> Placed | None:
         row = self.db.execute(
             "SELECT source_root, source_rel, dest, date_source, out_hash != hash, state FROM files "
-            "WHERE hash = ? AND status = 'placed' ORDER BY source_root, source_rel LIMIT 1",
+            "WHERE hash = ? AND status = 'placed' AND state != 'undone' "
+            "ORDER BY source_root, source_rel, run_id DESC LIMIT 1",
             (content_hash,),
         ).fetchone()
         if row is None:
@@ -385,7 +386,9 @@ class Journal:
 
     def dest_taken(self, dest: str) -> bool:
         return (
-            self.db.execute("SELECT 1 FROM files WHERE dest = ? LIMIT 1", (_b(dest),)).fetchone()
+            self.db.execute(
+                "SELECT 1 FROM files WHERE dest = ? AND state != 'undone' LIMIT 1", (_b(dest),)
+            ).fetchone()
             is not None
         )
 

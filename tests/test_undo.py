@@ -342,3 +342,17 @@ def test_move_across_filesystems_is_reversible_byte_for_byte(
         import subprocess
 
         subprocess.run(["umount", "-l", str(src)], check=False)
+
+
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_a_run_after_undo_places_everything_again(tmp_path: Path, organize, mode: str) -> None:  # type: ignore[no-untyped-def]
+    src, dest = tmp_path / "src", tmp_path / "out"
+    archive(src, 4)
+    flags = ("--mode", mode, "--min-size", "0")
+    _, first = organize(src, dest, *flags)
+    assert main(["undo", str(dest)]) == 0
+    code, again = organize(src, dest, *flags)
+    assert code == 0
+    assert sorted(x["dest"] for x in again) == sorted(x["dest"] for x in first)
+    assert len(dest_files(dest)) == 4
+    assert main(["verify", str(dest)]) == 0
