@@ -356,3 +356,36 @@ def test_a_run_after_undo_places_everything_again(tmp_path: Path, organize, mode
     assert sorted(x["dest"] for x in again) == sorted(x["dest"] for x in first)
     assert len(dest_files(dest)) == 4
     assert main(["verify", str(dest)]) == 0
+
+
+PREVIOUS_RELEASE = "9532fe0"  # the last commit with the version-0 journal
+
+
+def test_journal_written_by_the_previous_release_is_undone(tmp_path: Path) -> None:
+    """The previous release's own engine (from git) makes a move run; this one verifies and
+    undoes it."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    old = tmp_path / "old"
+    old.mkdir()
+    archived = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", PREVIOUS_RELEASE, "engine", "benchmarks"],
+        capture_output=True,
+    )
+    if archived.returncode != 0:
+        pytest.skip(f"commit {PREVIOUS_RELEASE} is not in this clone")
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archived.stdout, check=True)
+    src, dest = tmp_path / "src", tmp_path / "out"
+    archive(src, 6)
+    before = tree_digest(src)
+    env = {**os.environ, "PYTHONPATH": str(old)}
+    cmd = [sys.executable, "-m", "engine", "organize", str(src), str(dest), "--quiet", *MOVE]
+    assert subprocess.run(cmd, env=env, cwd=old, timeout=120).returncode == 0
+    assert sql(dest, "PRAGMA user_version") == [(0,)]
+    assert main(["verify", str(dest)]) == 0
+    assert sql(dest, "PRAGMA user_version") == [(1,)]
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
