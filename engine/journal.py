@@ -6,6 +6,7 @@ placed copy is durable, so a killed run can be resumed and audited, and a finish
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -217,10 +218,12 @@ class Journal:
     def close(self) -> None:
         """Close, with every commit on disk: checkpoint the WAL into the file and fsync it."""
         try:
+            # A full disk may refuse even this: the next run then settles by the disk.
             if self.path is not None:
-                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                _fsync(self.path)
-                _fsync(os.path.dirname(self.path) or ".")
+                with contextlib.suppress(sqlite3.Error, OSError):
+                    self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    _fsync(self.path)
+                    _fsync(os.path.dirname(self.path) or ".")
         finally:
             self.db.close()
 

@@ -389,3 +389,24 @@ def test_journal_written_by_the_previous_release_is_undone(tmp_path: Path) -> No
     assert sql(dest, "PRAGMA user_version") == [(1,)]
     assert main(["undo", str(dest)]) == 0
     assert tree_digest(src) == before
+
+
+def test_the_journal_is_synced_when_a_run_ends(tmp_path: Path) -> None:
+    """The last commits (the run's end, the removed sources) reach the disk: the journal file
+    is fsynced after its last write."""
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace is not installed")
+    import subprocess
+    import sys
+
+    src, dest = tmp_path / "src", tmp_path / "out"
+    archive(src, 3)
+    log = tmp_path / "strace.log"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    cmd = [sys.executable, "-m", "engine", "organize", str(src), str(dest), "--quiet", *MOVE]
+    trace = ["-f", "--seccomp-bpf", "-y", "-qq", "-o", str(log), "-e", "trace=fsync,pwrite64"]
+    assert subprocess.run([strace, *trace, *cmd], env=env, timeout=120).returncode == 0
+    journal_calls = [line for line in log.read_text().splitlines() if "journal.sqlite>" in line]
+    last_write = max(i for i, line in enumerate(journal_calls) if "write" in line)
+    assert any("fsync(" in line for line in journal_calls[last_write:])
