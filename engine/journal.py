@@ -464,17 +464,23 @@ class Journal:
     def runs_to_undo(self) -> list[int]:
         """The last real run that changed anything in DEST, with the interrupted runs it
         resumed (same SOURCE, just before). A run that found everything done is passed over."""
+        wrote = {
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT run_id FROM files "
+                "WHERE state = 'done' AND action != 'none' AND dest IS NOT NULL"
+            )
+        }
         rows = self.db.execute(
-            "SELECT id, source, status, EXISTS (SELECT 1 FROM files WHERE files.run_id = runs.id "
-            "AND state = 'done' AND action != 'none' AND dest IS NOT NULL) "
-            "FROM runs WHERE dry_run = 0 AND status != 'undone' ORDER BY id DESC"
+            "SELECT id, source, status FROM runs WHERE dry_run = 0 AND status != 'undone' "
+            "ORDER BY id DESC"
         ).fetchall()
-        changed = [r for r in rows if r[3]]
+        changed = [r for r in rows if r[0] in wrote]
         if not changed:
             return []
         last = changed[0]
         ids = [last[0]]
-        for run_id, source, status, _wrote in rows:
+        for run_id, source, status in rows:
             if run_id >= last[0]:
                 continue
             if source != last[1] or status == "finished":
