@@ -62,8 +62,8 @@ CREATE TABLE IF NOT EXISTS files (
     original BLOB,
     PRIMARY KEY (source_root, source_rel, run_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS files_hash ON files (hash) WHERE status = 'placed';
-CREATE INDEX IF NOT EXISTS files_dest ON files (dest);
+CREATE INDEX IF NOT EXISTS files_hash ON files (hash, state) WHERE status = 'placed';
+CREATE INDEX IF NOT EXISTS files_dest ON files (dest, state);
 DROP INDEX IF EXISTS files_seen;
 CREATE TABLE IF NOT EXISTS tidy (
     run_id INTEGER NOT NULL,
