@@ -417,3 +417,31 @@ def test_the_journal_is_synced_when_a_run_ends(tmp_path: Path) -> None:
     journal_calls = [line for line in log.read_text().splitlines() if "journal.sqlite>" in line]
     last_write = max(i for i, line in enumerate(journal_calls) if "write" in line)
     assert any("fsync(" in line for line in journal_calls[last_write:])
+
+
+@pytest.mark.parametrize("when", [1, 2])
+def test_sigkill_inside_tidy_then_verify_and_undo(tmp_path: Path, when: int) -> None:
+    """SIGKILL at tidy's first or second rename (the step journaled, the folder still in place
+    or in `<year>/.imgorg-tidy-tmp/`): verify and undo finish the step first."""
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace is not installed")
+    import subprocess
+    import sys
+
+    src, dest = tmp_path / "src", tmp_path / "out"
+    for i in range(3):
+        write_photo(src / "trip" / "day" / f"p{i}.jpg", dt.datetime(2012, 5, 5), seed=i)
+    before = tree_digest(src)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    cmd = [sys.executable, "-m", "engine", "organize", str(src), str(dest), "--quiet", "-j", "1"]
+    inject = ["-e", "trace=rename", "-e", f"inject=rename:signal=KILL:when={when}"]
+    killed = subprocess.run(
+        [strace, "-f", "-qq", "-o", "/dev/null", *inject, *cmd, *MOVE], env=env, timeout=120
+    )
+    assert killed.returncode != 0
+    assert not tree_digest(src)
+    assert main(["verify", str(dest)]) == 0
+    assert sorted(dest_files(dest)) == [f"2012/day/p{i}.jpg" for i in range(3)]
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
