@@ -7,12 +7,15 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import __version__
 from engine.output import Output, PlainOutput, RichOutput
 from engine.settings import Settings, SettingsError, build, load_config
 from engine.sizes import format_size
+
+if TYPE_CHECKING:
+    from engine.verify import VerifyResult
 
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -270,7 +273,7 @@ def _verify(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FILE_ERRORS
 
 
-def _print_verify(result: Any) -> None:
+def _print_verify(result: VerifyResult) -> None:
     kept = (
         f" and {result.originals} kept originals ({format_size(result.originals_bytes)})"
         if result.originals
