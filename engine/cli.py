@@ -7,17 +7,22 @@ import contextlib
 import difflib
 import os
 import signal
+import sqlite3
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import __version__
 from engine.media import RAW_EXTENSIONS
 from engine.output import Output, PlainOutput, RichOutput
 from engine.planner import DEFAULT_EXTENSIONS
 from engine.settings import Settings, SettingsError, build, load_config
+from engine.sizes import format_size
+
+if TYPE_CHECKING:
+    from engine.verify import VerifyResult
 
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_TERMINATED = 128 + signal.SIGTERM
@@ -259,6 +264,16 @@ def parser() -> argparse.ArgumentParser:
         "verify", help="re-hash every file the journal says is in DEST; list missing or changed"
     )
     verify.add_argument("dest", metavar="DEST")
+    finalize = sub.add_parser(
+        "finalize",
+        help="delete the originals move mode kept of re-encoded or rotated files",
+        description="Move mode keeps the original bytes of every file it re-encoded or turned "
+        "upright in DEST/.imgorg/originals/, so undo can restore SOURCE exactly. finalize lists "
+        "them and the space they take, and with --yes deletes them (refused while verify "
+        "fails). Undo afterwards brings back the re-encoded or rotated versions.",
+    )
+    finalize.add_argument("dest", metavar="DEST")
+    finalize.add_argument("--yes", action="store_true", help="delete them (otherwise only list)")
     return top
 
 
@@ -328,10 +343,12 @@ def _report(args: argparse.Namespace) -> int:
 
 def _undo(args: argparse.Namespace) -> int:
     from engine.organize import existing_journal
+    from engine.recovery import reconcile
     from engine.undo import undo
 
     dest = _existing_dest(args.dest)
     with existing_journal(dest) as journal:
+        reconcile(journal, dest)
         result = undo(dest, journal, dry_run=args.dry_run)
     if not result.runs:
         print("imgorg: nothing to undo", file=sys.stderr)
@@ -348,20 +365,64 @@ def _undo(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from engine.organize import existing_journal
+    from engine.recovery import reconcile
     from engine.verify import verify
 
     dest = _existing_dest(args.dest)
     with existing_journal(dest) as journal:
+        reconcile(journal, dest)
         result = verify(dest, journal)
+    _print_verify(result)
+    return EXIT_OK if result.ok else EXIT_FILE_ERRORS
+
+
+def _print_verify(result: VerifyResult) -> None:
+    kept = (
+        f" and {result.originals} kept originals ({format_size(result.originals_bytes)})"
+        if result.originals
+        else ""
+    )
     print(
-        f"verified {result.checked} files: {len(result.missing)} missing, "
+        f"verified {result.checked} files{kept}: {len(result.missing)} missing, "
         f"{len(result.changed)} changed"
     )
     for path in result.missing:
         print(f"  missing: {path}")
     for path in result.changed:
         print(f"  changed: {path}")
-    return EXIT_OK if result.ok else EXIT_FILE_ERRORS
+
+
+def _finalize(args: argparse.Namespace) -> int:
+    from engine.finalize import delete_originals, finalizable
+    from engine.organize import existing_journal
+    from engine.recovery import reconcile
+    from engine.verify import verify
+
+    dest = os.path.abspath(args.dest)
+    with existing_journal(dest) as journal:
+        reconcile(journal, dest)
+        result = verify(dest, journal)
+        if not result.ok:
+            _print_verify(result)
+            print("imgorg: finalize refused: verify fails, so the originals stay", file=sys.stderr)
+            return EXIT_FILE_ERRORS
+        found = finalizable(journal)
+        if not found.paths:
+            print("imgorg: no kept originals to delete")
+            return EXIT_OK
+        for path in found.paths:
+            print(f"  {path}")
+        print(
+            f"{len(found.paths)} kept originals in {os.path.join(dest, '.imgorg', 'originals')}"
+            f" take {format_size(found.bytes)}; deleting them frees that space, and undo then "
+            "brings back the re-encoded or rotated versions"
+        )
+        if not args.yes:
+            print("nothing deleted: run again with --yes to delete them")
+            return EXIT_OK
+        deleted = delete_originals(dest, journal, found)
+    print(f"deleted {deleted} kept originals, {format_size(found.bytes)} freed")
+    return EXIT_OK
 
 
 _COMMANDS = {
@@ -370,6 +431,7 @@ _COMMANDS = {
     "report": _report,
     "undo": _undo,
     "verify": _verify,
+    "finalize": _finalize,
 }
 
 
@@ -415,6 +477,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _COMMANDS[args.command](args)
     except (RunError, SettingsError) as exc:
         print(f"imgorg: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except sqlite3.DatabaseError as exc:
+        print(
+            f"imgorg: the journal in DEST cannot be read or written ({exc}); stopped. "
+            "Run `imgorg verify DEST` to see where things stand",
+            file=sys.stderr,
+        )
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"

@@ -6,6 +6,7 @@ placed copy is durable, so a killed run can be resumed and audited, and a finish
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -14,6 +15,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from engine.records import DateSource, Decision, Status, TzSource
+
+VERSION = 1  # PRAGMA user_version; 0 is the first release's schema (one row per source path)
+ORIGINALS = ".imgorg/originals"  # below DEST: the source bytes of re-encoded or rotated moves
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -55,10 +59,12 @@ CREATE TABLE IF NOT EXISTS files (
     source_removed INTEGER NOT NULL DEFAULT 0,
     run_id INTEGER NOT NULL,
     seen_run INTEGER NOT NULL,
-    PRIMARY KEY (source_root, source_rel)
+    original BLOB,
+    tz_source TEXT,
+    PRIMARY KEY (source_root, source_rel, run_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS files_hash ON files (hash) WHERE status = 'placed';
-CREATE INDEX IF NOT EXISTS files_dest ON files (dest);
+CREATE INDEX IF NOT EXISTS files_hash ON files (hash, state) WHERE status = 'placed';
+CREATE INDEX IF NOT EXISTS files_dest ON files (dest, state);
 DROP INDEX IF EXISTS files_seen;
 CREATE TABLE IF NOT EXISTS tidy (
     run_id INTEGER NOT NULL,
@@ -73,6 +79,50 @@ _COLUMNS = (
     "date_source, hash, duplicate_of, bytes_out, compressed, rotated, quality, original_quality, "
     "encodes, out_hash, action, companion_of, state, run_id, seen_run, tz_source"
 )
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Bring the schema to ``VERSION``, keeping every row of an older journal."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > VERSION:
+        raise JournalError(f"the journal was written by a newer imgorg (schema {version})")
+    has_files = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'files'"
+    ).fetchone()
+    if has_files:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(files)")}
+        if "tz_source" not in columns:  # written before time zones were recorded
+            db.execute("ALTER TABLE files ADD COLUMN tz_source TEXT")
+    if version == VERSION:
+        db.executescript(SCHEMA)
+        return
+    script = "BEGIN;\n"
+    if has_files:  # version 0: one row per source path, overwritten by every run
+        script += (
+            "DROP INDEX IF EXISTS files_hash; DROP INDEX IF EXISTS files_dest;\n"
+            "ALTER TABLE files RENAME TO files_v0;\n"
+        )
+    script += SCHEMA
+    if has_files:
+        script += (
+            f"INSERT INTO files ({_COLUMNS}, source_removed, original) "
+            f"SELECT {_COLUMNS}, source_removed, NULL FROM files_v0;\nDROP TABLE files_v0;\n"
+        )
+    script += f"PRAGMA user_version = {VERSION};\nCOMMIT;"
+    db.executescript(script)
+
+
+def original_path(run_id: int, rel: str) -> str:
+    """Where a transformed moved file's own bytes are kept, relative to DEST."""
+    return f"{ORIGINALS}/{run_id}/{rel}"
+
+
+def _fsync(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _b(text: str | None) -> bytes | None:
@@ -95,6 +145,9 @@ class Written:
     action: str
     source_removed: bool
     run_id: int
+    size: int
+    mtime_ns: int
+    original: str | None  # where the source's own bytes are kept below DEST, if transformed
 
 
 @dataclass(slots=True)
@@ -109,37 +162,75 @@ class Placed:
     state: str
 
 
+class JournalError(Exception):
+    """The journal cannot be trusted (unreadable, damaged, empty or from a newer release)."""
+
+
+def check_readable(path: str) -> None:
+    """Refuse a journal file that SQLite would misread: empty, damaged or not a database."""
+    try:
+        size = os.path.getsize(path)
+    except FileNotFoundError:
+        return
+    if size == 0 and not os.path.exists(path + "-wal"):
+        raise JournalError(f"the journal {path} is empty (0 bytes): it records nothing")
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = db.execute("PRAGMA quick_check").fetchall()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise JournalError(f"the journal {path} is unreadable ({exc})") from exc
+    if rows != [("ok",)]:
+        problems = "; ".join(str(r[0]) for r in rows[:3])
+        raise JournalError(f"the journal {path} is damaged ({problems})")
+
+
 class Journal:
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: str | None = None) -> None:
         self.db = connection
-        self.db.executescript(SCHEMA)
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(files)")}
-        if "tz_source" not in columns:  # a journal written before time zones were recorded
-            self.db.execute("ALTER TABLE files ADD COLUMN tz_source TEXT")
+        self.path = path
+        try:
+            _upgrade(self.db)
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(f"the journal cannot be read or upgraded ({exc})") from exc
 
     @classmethod
     def open(cls, path: str) -> Journal:
+        """Open (or create) the journal at ``path``, after checking that it is intact."""
+        check_readable(path)
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         # The placer syncs the whole filesystem between "planned" and the renames and again
         # before "done" (engine/placement.py): that makes the journal durable at the points that
-        # matter, so SQLite need not fsync each commit itself.
+        # matter, so SQLite need not fsync each commit itself; close() makes the last ones so.
         db.execute("PRAGMA synchronous=OFF")
         db.execute("PRAGMA wal_autocheckpoint=10000")
-        return cls(db)
+        return cls(db, path)
 
     @classmethod
     def in_memory(cls, copy_of: str | None = None) -> Journal:
         """A scratch journal for a dry run, starting from DEST's real one when there is one."""
         db = sqlite3.connect(":memory:", isolation_level=None)
         if copy_of and os.path.exists(copy_of):
+            check_readable(copy_of)
             source = sqlite3.connect(f"file:{copy_of}?mode=ro", uri=True)
             source.backup(db)
             source.close()
         return cls(db)
 
     def close(self) -> None:
-        self.db.close()
+        """Close, with every commit on disk: checkpoint the WAL into the file and fsync it."""
+        try:
+            # A full disk may refuse even this: the next run then settles by the disk.
+            if self.path is not None:
+                with contextlib.suppress(sqlite3.Error, OSError):
+                    self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    _fsync(self.path)
+                    _fsync(os.path.dirname(self.path) or ".")
+        finally:
+            self.db.close()
 
     # runs -------------------------------------------------------------------
     def begin_run(self, source: str, dest: str, mode: str, dry_run: bool, settings: dict) -> int:
@@ -176,11 +267,19 @@ class Journal:
         return row[0] if row and row[0] is not None else None
 
     # files ------------------------------------------------------------------
+    # A file has one row per run that decided about it (key: SOURCE root, path, run), so a
+    # later file at the same path never erases the record of an earlier one. Updates by
+    # (root, path) apply to the newest row of that path.
+    _LATEST = (
+        "run_id = (SELECT max(run_id) FROM files AS newer "
+        "WHERE newer.source_root = files.source_root AND newer.source_rel = files.source_rel)"
+    )
+
     def done_files(self, source_root: str) -> dict[str, tuple[int, int]]:
         """Files of this SOURCE whose decision is complete: rel -> (size, mtime_ns)."""
         rows = self.db.execute(
             "SELECT source_rel, size, mtime_ns FROM files WHERE source_root = ? AND state = 'done' "
-            "AND status IN ('placed', 'duplicate', 'corrupt')",
+            f"AND status IN ('placed', 'duplicate', 'corrupt') AND {self._LATEST}",
             (_b(source_root),),
         )
         return {os.fsdecode(rel): (size, mtime) for rel, size, mtime in rows}
@@ -231,31 +330,57 @@ class Journal:
                 f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({', '.join('?' * 26)})", rows
             )
 
-    def _per_file(self, statement: str, keys: Iterable[tuple[str, str]]) -> None:
-        """Run ``statement ... WHERE source_root = ? AND source_rel = ?`` for every key, in one
-        transaction."""
+    def _per_file(
+        self, statement: str, keys: Iterable[tuple[str, str]], run_id: int | None = None
+    ) -> None:
+        """Run ``statement`` on the row of every (root, rel) key, in one transaction: the row
+        of run ``run_id``, or the newest row of that path."""
+        which = self._LATEST if run_id is None else f"run_id = {int(run_id)}"
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany(
-                f"{statement} WHERE source_root = ? AND source_rel = ?",
+                f"{statement} WHERE source_root = ? AND source_rel = ? AND {which}",
                 ((os.fsencode(root), os.fsencode(rel)) for root, rel in keys),
             )
 
-    def mark_done(self, source_root: str, rels: Iterable[str]) -> None:
-        self._per_file("UPDATE files SET state = 'done'", ((source_root, r) for r in rels))
+    def mark_done(self, source_root: str, rels: Iterable[str], run_id: int | None = None) -> None:
+        self._per_file("UPDATE files SET state = 'done'", ((source_root, r) for r in rels), run_id)
 
-    def mark_source_removed(self, source_root: str, rels: Iterable[str]) -> None:
-        self._per_file("UPDATE files SET source_removed = 1", ((source_root, r) for r in rels))
+    def mark_source_removed(
+        self,
+        source_root: str,
+        rels: Iterable[str],
+        run_id: int | None = None,
+        originals: dict[str, str] | None = None,
+    ) -> None:
+        """The sources of ``rels`` are gone from SOURCE; ``originals`` (rel -> path below DEST)
+        says where the original bytes of a transformed file are kept."""
+        rels = list(rels)
+        self._per_file(
+            "UPDATE files SET source_removed = 1", ((source_root, r) for r in rels), run_id
+        )
+        if originals:
+            which = self._LATEST if run_id is None else f"run_id = {int(run_id)}"
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany(
+                    "UPDATE files SET original = ? "
+                    f"WHERE source_root = ? AND source_rel = ? AND {which}",
+                    (
+                        (os.fsencode(path), os.fsencode(source_root), os.fsencode(rel))
+                        for rel, path in originals.items()
+                    ),
+                )
 
-    def forget(self, keys: Iterable[tuple[str, str]]) -> None:
-        self._per_file("DELETE FROM files", keys)
+    def forget(self, keys: Iterable[tuple[str, str]], run_id: int | None = None) -> None:
+        self._per_file("DELETE FROM files", keys, run_id)
 
     def placed_with_hash(self, content_hash: str, before_run: int | None = None) -> Placed | None:
         """The first placed file with this content; only those of earlier runs if asked."""
         row = self.db.execute(
             "SELECT source_root, source_rel, dest, date_source, out_hash != hash, state FROM files "
-            "WHERE hash = ? AND status = 'placed' AND run_id < ? "
-            "ORDER BY source_root, source_rel LIMIT 1",
+            "WHERE hash = ? AND status = 'placed' AND state != 'undone' AND run_id < ? "
+            "ORDER BY source_root, source_rel, run_id DESC LIMIT 1",
             (content_hash, before_run if before_run is not None else 2**62),
         ).fetchone()
         if row is None:
@@ -271,23 +396,24 @@ class Journal:
 
     def dest_taken(self, dest: str) -> bool:
         return (
-            self.db.execute("SELECT 1 FROM files WHERE dest = ? LIMIT 1", (_b(dest),)).fetchone()
+            self.db.execute(
+                "SELECT 1 FROM files WHERE dest = ? AND state != 'undone' LIMIT 1", (_b(dest),)
+            ).fetchone()
             is not None
         )
 
     def unfinished(self) -> list[tuple[str, Decision, int]]:
-        """Rows left ``planned`` by an interrupted run: (source_root, decision, source_removed)."""
-        rows = self.db.execute(
-            f"SELECT {_COLUMNS}, source_removed FROM files WHERE state = 'planned'"
-        ).fetchall()
-        return [(os.fsdecode(r[0]), _decision(r), r[-1]) for r in rows]
+        """Rows left ``planned`` by an interrupted run: (source_root, decision, run_id)."""
+        rows = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE state = 'planned'").fetchall()
+        return [(os.fsdecode(r[0]), _decision(r), r[23]) for r in rows]
 
-    def moved_not_removed(self) -> list[tuple[str, Decision]]:
+    def moved_not_removed(self) -> list[tuple[str, Decision, int]]:
+        """Done moves whose source the journal does not yet call removed: (root, decision, run)."""
         rows = self.db.execute(
             f"SELECT {_COLUMNS} FROM files WHERE state = 'done' AND source_removed = 0 "
-            "AND action IN ('move-copy', 'move-staged')"
+            "AND action IN ('move-rename', 'move-copy', 'move-staged')"
         ).fetchall()
-        return [(os.fsdecode(r[0]), _decision(r)) for r in rows]
+        return [(os.fsdecode(r[0]), _decision(r), r[23]) for r in rows]
 
     def decisions(self, run_id: int, source_root: str) -> Iterator[Decision]:
         """Every file this run found under ``source_root``, in byte order of the path."""
@@ -300,9 +426,14 @@ class Journal:
             yield _decision(row)
 
     def standing(self) -> Iterator[Decision]:
-        """Every file of every run that was not undone: what DEST holds and what was left."""
+        """Every file of every run that was not undone: what DEST holds and what was left.
+        A source path found by several runs counts once, by its latest verdict, besides the
+        files earlier runs placed from it (they are still in DEST)."""
         rows = self.db.execute(
-            f"SELECT {_COLUMNS} FROM files WHERE state != 'undone' ORDER BY source_root, source_rel"
+            f"SELECT {_COLUMNS} FROM files AS f WHERE state != 'undone' AND (status = 'placed' "
+            "OR run_id = (SELECT max(run_id) FROM files AS g WHERE g.state != 'undone' "
+            "AND g.source_root = f.source_root AND g.source_rel = f.source_rel)) "
+            "ORDER BY source_root, source_rel, run_id"
         )
         for row in rows:
             yield _decision(row)
@@ -323,20 +454,21 @@ class Journal:
         )
         return {str(r[0]) for r in rows}
 
-    # verify and undo --------------------------------------------------------------
-    def written(self, run_ids: Iterable[int] | None = None) -> Iterator[Written]:
-        """Files in DEST by the journal's account (all runs, or only ``run_ids``)."""
+    # verify, undo, finalize ---------------------------------------------------------
+    def written(self, run_ids: Iterable[int] | None = None) -> list[Written]:
+        """Files in DEST by the journal's account (all runs, or only ``run_ids``), read in full
+        before anyone acts on them."""
         query = (
-            "SELECT source_root, source_rel, dest, hash, out_hash, action, source_removed, run_id "
-            "FROM files WHERE state = 'done' AND dest IS NOT NULL"
+            "SELECT source_root, source_rel, dest, hash, out_hash, action, source_removed, run_id, "
+            "size, mtime_ns, original FROM files WHERE state = 'done' AND dest IS NOT NULL"
         )
         params: tuple[int, ...] = ()
         if run_ids is not None:
             ids = tuple(run_ids)
             query += f" AND run_id IN ({', '.join('?' * len(ids))})"
             params = ids
-        for row in self.db.execute(query + " ORDER BY dest", params):
-            yield Written(
+        return [
+            Written(
                 os.fsdecode(row[0]),
                 os.fsdecode(row[1]),
                 os.fsdecode(row[2]),
@@ -345,25 +477,68 @@ class Journal:
                 row[5],
                 bool(row[6]),
                 row[7],
+                row[8],
+                row[9],
+                _s(row[10]),
             )
+            for row in self.db.execute(query + " ORDER BY dest", params).fetchall()
+        ]
 
     def runs_to_undo(self) -> list[int]:
-        """The last real run, with the interrupted runs it resumed (same SOURCE, just before)."""
+        """The last real run that changed anything in DEST, with the interrupted runs it
+        resumed (same SOURCE, just before). A run that found everything done is passed over."""
+        wrote = {
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT run_id FROM files "
+                "WHERE state = 'done' AND action != 'none' AND dest IS NOT NULL"
+            )
+        }
         rows = self.db.execute(
-            "SELECT id, source, status FROM runs WHERE dry_run = 0 ORDER BY id DESC"
+            "SELECT id, source, status FROM runs WHERE dry_run = 0 AND status != 'undone' "
+            "ORDER BY id DESC"
         ).fetchall()
-        rows = [r for r in rows if r[2] != "undone"]
-        if not rows:
+        changed = [r for r in rows if r[0] in wrote]
+        if not changed:
             return []
-        ids = [rows[0][0]]
-        for run_id, source, status in rows[1:]:
-            if source != rows[0][1] or status == "finished":
+        last = changed[0]
+        ids = [last[0]]
+        for run_id, source, status in rows:
+            if run_id >= last[0]:
+                continue
+            if source != last[1] or status == "finished":
                 break
             ids.append(run_id)
         return ids
 
-    def mark_undone(self, keys: Iterable[tuple[str, str]]) -> None:
-        self._per_file("UPDATE files SET state = 'undone'", keys)
+    def mark_undone(self, keys: Iterable[tuple[str, str, int]]) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "UPDATE files SET state = 'undone' "
+                "WHERE source_root = ? AND source_rel = ? AND run_id = ?",
+                ((os.fsencode(root), os.fsencode(rel), run) for root, rel, run in keys),
+            )
+
+    def kept_originals(self) -> list[tuple[tuple[str, str, int], str, int]]:
+        """Every kept original: ((root, rel, run), path below DEST, size)."""
+        rows = self.db.execute(
+            "SELECT source_root, source_rel, run_id, original, size FROM files "
+            "WHERE original IS NOT NULL AND state = 'done' ORDER BY original"
+        ).fetchall()
+        return [
+            ((os.fsdecode(r[0]), os.fsdecode(r[1]), r[2]), os.fsdecode(r[3]), r[4]) for r in rows
+        ]
+
+    def clear_originals(self, keys: Iterable[tuple[str, str, int]]) -> None:
+        """The kept originals of these rows were deleted (``imgorg finalize``)."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "UPDATE files SET original = NULL "
+                "WHERE source_root = ? AND source_rel = ? AND run_id = ?",
+                ((os.fsencode(root), os.fsencode(rel), run) for root, rel, run in keys),
+            )
 
     def set_run_status(self, run_ids: Iterable[int], status: str) -> None:
         with self.db:

@@ -6,20 +6,22 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import shutil
 import sqlite3
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from engine import imaging, planner, pool
+from engine import fsops, imaging, planner, pool
 from engine.compress import CompressOptions
 from engine.coordinator import Coordinator, Folders
 from engine.fsops import same_device
 from engine.html_report import write_run_report
-from engine.journal import Journal
+from engine.journal import Journal, JournalError
 from engine.naming import Layout
 from engine.output import PLAN_LINES_ON_TERMINAL, Output, plan_lines, print_plan
 from engine.placement import RESERVE, DiskFull, Placer, free_bytes
@@ -111,11 +113,32 @@ def existing_journal(dest: str) -> Iterator[Journal]:
     if not os.path.isfile(path):
         raise RunError(f"no imgorg journal in {dest} (nothing was organized there)")
     with dest_lock(meta):
-        journal = Journal.open(path)
+        journal = _open_journal(path)
         try:
             yield journal
         finally:
             journal.close()
+
+
+def _open_journal(path: str) -> Journal:
+    try:
+        return Journal.open(path)
+    except JournalError as exc:
+        raise RunError(
+            f"{exc}. Nothing was done. Move the journal aside (keep a copy) before running "
+            "organize again: undo and verify need a readable journal"
+        ) from exc
+
+
+def _discard_unborn_journal(dest: str, path: str) -> None:
+    """A 0-byte journal in a DEST holding nothing else is one whose creation was interrupted."""
+    if (
+        os.path.isfile(path)
+        and os.path.getsize(path) == 0
+        and not os.path.exists(path + "-wal")
+        and os.listdir(dest) == [META]
+    ):
+        os.unlink(path)
 
 
 def _prepare_dest(settings: Settings) -> str:
@@ -134,7 +157,10 @@ def _prepare_dest(settings: Settings) -> str:
 def organize(settings: Settings, output: Output) -> RunResult:
     check_paths(settings)
     if settings.dry_run:
-        journal = Journal.in_memory(os.path.join(settings.dest, META, JOURNAL))
+        try:
+            journal = Journal.in_memory(os.path.join(settings.dest, META, JOURNAL))
+        except JournalError as exc:
+            raise RunError(str(exc)) from exc
         try:
             views = None
             if settings.plan_dir:
@@ -148,7 +174,8 @@ def organize(settings: Settings, output: Output) -> RunResult:
             journal.close()
     meta = _prepare_dest(settings)
     with dest_lock(meta):
-        journal = Journal.open(os.path.join(meta, JOURNAL))
+        _discard_unborn_journal(settings.dest, os.path.join(meta, JOURNAL))
+        journal = _open_journal(os.path.join(meta, JOURNAL))
         try:
             stage_dir = os.path.join(meta, "staging")
             settled = recover(journal, settings.dest, stage_dir)
@@ -172,6 +199,17 @@ def _print_plan(settings: Settings, output: Output, journal: Journal, run_id: in
         os.close(handle)
         write_report(full, journal.decisions(run_id, settings.source), settings.nodate_folder)
     print_plan(output, plan_lines(journal.decisions(run_id, settings.source)), limit, full)
+
+
+def _empty(stage_dir: str | None) -> None:
+    """Remove what the run staged but did not use (the re-encodes of duplicates, say)."""
+    if stage_dir is None or not os.path.isdir(stage_dir):
+        return
+    for entry in os.scandir(stage_dir):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            fsops.remove_quietly(entry.path)
 
 
 @dataclass(frozen=True)
@@ -262,6 +300,7 @@ def _run(
         thumbs_dir=views.thumbs if views else None,
         min_size=settings.min_size,
         sample_rate=min(1.0, YEAR_VIEW_SAMPLE / max(1, len(todo))) if views else 0.0,
+        run_token=uuid.uuid4().hex,
     )
     if not settings.dry_run and settings.space_check:
         check_space(settings, todo)
@@ -279,11 +318,13 @@ def _run(
                     placer.add(coordinator.accept(analysis))
                     output.advance(1, analysis.size)
         placer.flush()
+        _empty(stage_dir)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what is journaled stands, a re-run resumes
         with contextlib.suppress(sqlite3.Error):
             journal.finish_run(run_id, "interrupted", {})
         raise
     except DiskFull as exc:
+        _empty(stage_dir)
         with contextlib.suppress(sqlite3.Error):
             journal.finish_run(run_id, "disk full", {})
         raise RunError(f"{exc}. Free some space and run the same command again to resume.") from exc
@@ -328,6 +369,17 @@ def _run(
         summary["error_log"] = log
     if views is not None:
         summary["html"] = views.html
+    if not settings.dry_run:
+        kept = journal.kept_originals()
+        summary["originals"] = len(kept)
+        summary["originals_bytes"] = sum(size for _key, _path, size in kept)
+        if kept:
+            size = format_size(summary["originals_bytes"])
+            output.message(
+                f"{len(kept)} originals of re-encoded or rotated moved files ({size}) are kept "
+                f"in {os.path.join(dest, META, 'originals')} so undo can restore them; "
+                f"`imgorg finalize {dest}` deletes them"
+            )
     journal.finish_run(run_id, "finished", summary)
     if views is not None:
         write_run_report(views.html, journal, run_id, views.thumbs, settings.report)

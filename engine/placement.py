@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import xxhash
 
 from engine import fsops
-from engine.journal import Journal
+from engine.journal import Journal, original_path
 from engine.records import Decision, Status
 from engine.sizes import format_size
 
@@ -101,8 +101,12 @@ class Placer:
             # Everything from the file that did not fit on is forgotten: a re-run redoes it.
             unplaced = batch[batch.index(full[0]) :]
             left |= {d.rel for d in unplaced}
-            self.journal.forget((self.source, d.rel) for d in unplaced if d not in failed)
-        self.journal.mark_done(self.source, (d.rel for d in batch if d.rel not in left))
+            self.journal.forget(
+                ((self.source, d.rel) for d in unplaced if d not in failed), self.run_id
+            )
+        self.journal.mark_done(
+            self.source, (d.rel for d in batch if d.rel not in left), self.run_id
+        )
         if failed:
             self.journal.record(self.run_id, self.source, failed, "done")
         self.placed += len(done)
@@ -192,18 +196,34 @@ class Placer:
         return done
 
     def _remove_sources(self, done: list[_Write]) -> None:
+        """Take the moved files out of SOURCE; a transformed file's own bytes go to
+        DEST/.imgorg/originals/ (kept until ``imgorg finalize``), so undo can restore them."""
         removed = []
+        kept: dict[str, str] = {}
         for write in done:
             decision = write.decision
             moved = decision.action == "move-rename"
-            if decision.action in ("move-copy", "move-staged"):
+            if decision.action == "move-copy":
                 moved = remove_verified_source(self.source, decision, write.final)
+            elif decision.action == "move-staged":
+                original = original_path(self.run_id, decision.rel)
+                moved = keep_original(
+                    self.source,
+                    decision,
+                    write.final,
+                    os.path.join(self.dest, original),
+                    sync=self.sync,
+                )
+                if moved:
+                    kept[decision.rel] = original
             if moved:
                 removed.append(decision.rel)
         if removed:
             if self.sync:
                 fsops.sync_filesystem(self.source)
-            self.journal.mark_source_removed(self.source, removed)
+                if kept:
+                    fsops.sync_filesystem(self.dest)
+            self.journal.mark_source_removed(self.source, removed, self.run_id, kept)
 
 
 class _Changed(Exception):
@@ -231,3 +251,64 @@ def remove_verified_source(source_root: str, decision: Decision, final: str) -> 
     except OSError:
         return False
     return True
+
+
+def keep_original(
+    source_root: str, decision: Decision, final: str, keep_at: str, sync: bool = True
+) -> bool:
+    """Take a transformed moved file's source out of SOURCE into ``keep_at`` (below DEST):
+    a no-replace rename on one filesystem, else a copy verified against the source's hash.
+    True when the source is gone from SOURCE and its bytes are at ``keep_at``."""
+    source = os.path.join(source_root, decision.rel)
+    temp = fsops.temp_name(keep_at)
+    try:
+        if fsops.hash_file(final) != decision.out_hash:
+            return False
+        try:
+            st = os.stat(source)
+        except FileNotFoundError:
+            return _holds(keep_at, decision.hash)
+        if (st.st_size, st.st_mtime_ns) != (decision.size, decision.mtime_ns):
+            return False
+        os.makedirs(os.path.dirname(keep_at), exist_ok=True)
+        if _holds(keep_at, decision.hash):  # copied by a run that died before the unlink
+            os.unlink(source)
+            return True
+        try:
+            fsops.rename_noreplace(source, keep_at)
+            return True
+        except fsops.DestinationExists:
+            return False
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                return False
+        fsops.remove_quietly(temp)
+        hasher = xxhash.xxh3_128()
+        fsops.copy_into(source, temp, hasher)
+        if hasher.hexdigest() != decision.hash:
+            fsops.remove_quietly(temp)
+            return False
+        os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
+        if sync:
+            _fsync_file(temp)
+        fsops.rename_noreplace(temp, keep_at)
+        os.unlink(source)
+    except OSError:
+        fsops.remove_quietly(temp)  # a full DEST, say: the source stays where it is
+        return False
+    return True
+
+
+def _holds(path: str, content_hash: str | None) -> bool:
+    try:
+        return os.path.isfile(path) and fsops.hash_file(path) == content_hash
+    except OSError:
+        return False
+
+
+def _fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -174,3 +174,5 @@ class Decision:
     def __post_init__(self) -> None:
         if self.status is not Status.PLACED:
             self.compressed, self.rotated, self.quality, self.staged = False, False, None, None
+            # Anything not placed travels (if at all) as its own bytes, never as a re-encode.
+            self.out_hash, self.bytes_out = self.hash, self.size

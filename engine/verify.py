@@ -1,5 +1,5 @@
-"""``imgorg verify DEST``: re-hash what the journal says was written; report what is missing
-or changed."""
+"""``imgorg verify DEST``: re-hash what the journal says was written, and the originals it
+keeps; report what is missing or changed."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ class VerifyResult:
     checked: int = 0
     missing: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    originals: int = 0  # kept originals checked
+    originals_bytes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -25,15 +27,22 @@ def verify(dest: str, journal: Journal) -> VerifyResult:
     result = VerifyResult()
     for item in journal.written():
         result.checked += 1
-        path = os.path.join(dest, item.dest)
-        try:
-            actual = fsops.hash_file(path)
-        except FileNotFoundError:
-            result.missing.append(item.dest)
-            continue
-        except OSError:
-            result.changed.append(item.dest)
-            continue
-        if actual != item.out_hash:
-            result.changed.append(item.dest)
+        _check(dest, item.dest, item.out_hash, result)
+        if item.original:
+            result.originals += 1
+            result.originals_bytes += item.size
+            _check(dest, item.original, item.hash, result)
     return result
+
+
+def _check(dest: str, rel: str, content_hash: str | None, result: VerifyResult) -> None:
+    try:
+        actual = fsops.hash_file(os.path.join(dest, rel))
+    except FileNotFoundError:
+        result.missing.append(rel)
+        return
+    except OSError:
+        result.changed.append(rel)
+        return
+    if actual != content_hash:
+        result.changed.append(rel)

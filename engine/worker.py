@@ -40,7 +40,8 @@ from engine.xmp import xmp_date
 
 _SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
 SAMPLE_PER_YEAR = 12  # year-view thumbnails one worker process makes per year, at most
-_sampled: Counter[int] = Counter()  # per process: year-view thumbnails made, by year
+# per process: year-view thumbnails made, by run and year (a pool outlives a run)
+_sampled: Counter[tuple[str, int]] = Counter()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ class WorkerOptions:
     thumbs_dir: str | None = None  # where thumbnails of undated and corrupt photos go
     min_size: int = 0  # smaller photos without camera metadata are skipped
     sample_rate: float = 0.0  # share of dated photos that get a thumbnail for the year view
+    run_token: str = ""  # tells one run's year-view sample from another's
     exiftool: bool = True  # ask exiftool about the files nothing else dated
 
     def photo(self) -> PhotoOptions:
@@ -198,32 +200,33 @@ def _finish(found: _Found, exiftool_date: dt.datetime | None, options: WorkerOpt
         if note:
             result.note = f"{result.note}; {note}" if result.note else note
     if found.is_photo and options.thumbs_dir is not None and result.hash is not None:
-        # A person will want to see the photos set aside and the ones nothing could date.
-        # A person will also see a sample of each year's photos in the year view.
+        # A person will want to see the photos set aside and the ones nothing could date, and
+        # a sample of each year's photos in the year view.
         corrupt = result.status is Status.CORRUPT
         year = None if corrupt else result.year
-        if year is not None and not in_sample(result.hash, year, options.sample_rate):
+        if year is not None and not in_sample(
+            result.hash, year, options.sample_rate, options.run_token
+        ):
             return result
-        sample = year is not None
         photo = found.photo if found.photo is not None else _reread(found.path, result)
         if photo is not None:
             target = thumbnail_path(options.thumbs_dir, result.hash)
-            if sample:
+            if year is not None:
                 make_thumbnail(photo, target, size=SAMPLE_SIZE)
             else:
                 make_thumbnail(photo, target, corrupt)
     return result
 
 
-def in_sample(content_hash: str, year: int, rate: float) -> bool:
+def in_sample(content_hash: str, year: int, rate: float, run: str = "") -> bool:
     """Whether a dated photo gets a year-view thumbnail: a share ``rate`` of photos chosen by
     their hash (spread over the archive, the same on every run), at most ``SAMPLE_PER_YEAR``
     per year in this process."""
     if rate <= 0 or int(content_hash[:8], 16) >= rate * 0x1_0000_0000:
         return False
-    if _sampled[year] >= SAMPLE_PER_YEAR:
+    if _sampled[run, year] >= SAMPLE_PER_YEAR:
         return False
-    _sampled[year] += 1
+    _sampled[run, year] += 1
     return True
 
 

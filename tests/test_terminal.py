@@ -228,10 +228,7 @@ def test_a_real_run_suggests_min_size_zero(tmp_path: Path, capsys: pytest.Captur
     write_photo(src / "tiny.jpg", None, size=(40, 30), seed=2)  # no camera date
     assert main(["organize", str(src), str(tmp_path / "d"), "--plain", "--min-size", "5KB"]) == 0
     err = capsys.readouterr().err
-    assert (
-        "next: 1 photos were skipped as smaller than 5.0 KB: --min-size 0 takes them"
-        in err
-    )
+    assert "next: 1 photos were skipped as smaller than 5.0 KB: --min-size 0 takes them" in err
 
 
 # flags and folders -------------------------------------------------------------------------

@@ -1,0 +1,421 @@
+"""Undo, verify and the journal after interrupted runs, reused paths, damaged journals, and
+move mode's promise: an undo gives SOURCE back byte for byte."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import tree_digest, write_photo
+from engine.cli import main
+
+MOVE = ("--min-size", "0", "--mode", "move", "--no-compress", "--fix-orientation", "none")
+
+
+def archive(root: Path, n: int = 9) -> None:
+    for i in range(n):
+        write_photo(
+            root / f"f{i % 3}" / f"p{i}.jpg", dt.datetime(2010 + i % 3, 1, 1), seed=i, size=(96, 64)
+        )
+
+
+def journal_path(dest: Path) -> Path:
+    return dest / ".imgorg" / "journal.sqlite"
+
+
+def sql(dest: Path, statement: str) -> list[tuple]:
+    db = sqlite3.connect(journal_path(dest), isolation_level=None)
+    try:
+        return db.execute(statement).fetchall()
+    finally:
+        db.close()
+
+
+def dest_files(dest: Path) -> dict[str, tuple[str, int]]:
+    return {p: d for p, d in tree_digest(dest).items() if not p.startswith(".imgorg")}
+
+
+def moved_archive(tmp_path: Path, organize) -> tuple[Path, Path, dict]:  # type: ignore[no-untyped-def]
+    src, dest = tmp_path / "src", tmp_path / "out"
+    archive(src)
+    before = tree_digest(src)
+    code, _ = organize(src, dest, *MOVE)
+    assert code == 0 and not tree_digest(src)
+    return src, dest, before
+
+
+# 12.1 ------------------------------------------------------------------------------------
+def test_undo_after_a_kill_in_the_source_sync_restores_source(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """Killed after unlinking the sources, before journaling it: the journal says done with
+    source_removed = 0 while the sources are gone. Undo must move the files back, not
+    delete them as if they were copies."""
+    src, dest, before = moved_archive(tmp_path, organize)
+    sql(dest, "UPDATE files SET source_removed = 0")
+    assert main(["verify", str(dest)]) == 0
+    # recovery (run before verify) settled the journal by what is on disk
+    assert sql(dest, "SELECT count(*) FROM files WHERE source_removed = 0") == [(0,)]
+    sql(dest, "UPDATE files SET source_removed = 0")
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
+    assert dest_files(dest) == {}
+
+
+def test_undo_of_copies_keeps_dest_when_source_differs(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """Copy mode: a placed copy is deleted only when SOURCE holds the same bytes."""
+    src, dest = tmp_path / "src", tmp_path / "out"
+    archive(src, 3)
+    code, report = organize(src, dest, "--min-size", "0")
+    assert code == 0
+    placed = {x["source"]: x["dest"] for x in report if x["dest"]}
+    edited, gone = sorted(placed)[:2]
+    (src / edited).write_bytes(b"the user's new version")
+    gone_bytes = (dest / placed[gone]).read_bytes()
+    (src / gone).unlink()
+    assert main(["undo", str(dest)]) == 1  # the edited one is left, and said so
+    assert (dest / placed[edited]).exists()
+    assert (src / gone).read_bytes() == gone_bytes  # moved back, not deleted
+
+
+@pytest.mark.parametrize(("when", "resume"), [(2, False), (3, False), (3, True)])
+def test_sigkill_inside_the_source_sync_then_undo(tmp_path: Path, when: int, resume: bool) -> None:
+    """The real thing: SIGKILL at a syncfs of a move run (2: after the renames, before the
+    journal says done; 3: after the sources are unlinked, before the journal says so), then
+    undo, directly or after resuming and verifying."""
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace is not installed")
+    import subprocess
+    import sys
+
+    src, dest = tmp_path / "src", tmp_path / "out"
+    archive(src)
+    before = tree_digest(src)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    cmd = [sys.executable, "-m", "engine", "organize", str(src), str(dest), "--quiet", "-j", "1"]
+    inject = ["-e", "trace=syncfs", "-e", f"inject=syncfs:signal=KILL:when={when}"]
+    killed = subprocess.run(
+        [strace, "-f", "-qq", "-o", "/dev/null", *inject, *cmd, *MOVE], env=env, timeout=120
+    )
+    assert killed.returncode != 0
+    assert not tree_digest(src), "the kill came after the sources were renamed or unlinked"
+    if resume:
+        assert subprocess.run([*cmd, *MOVE], env=env, timeout=120).returncode == 0
+        assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
+    assert dest_files(dest) == {}
+
+
+# 12.4 ------------------------------------------------------------------------------------
+def test_undo_after_a_no_op_rerun_undoes_the_real_run(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    src, dest, before = moved_archive(tmp_path, organize)
+    assert organize(src, dest, *MOVE)[0] == 0  # finds nothing to do
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
+
+
+def test_undo_after_a_kill_between_rename_and_done(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """The renames happened, the journal still says planned: undo settles the rows first."""
+    src, dest, before = moved_archive(tmp_path, organize)
+    sql(dest, "UPDATE files SET state = 'planned', source_removed = 0")
+    sql(dest, "UPDATE runs SET status = 'running', finished = NULL")
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
+
+
+def test_kill_during_tidy_is_finished_before_verify_and_undo(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    src, dest = tmp_path / "src", tmp_path / "out"
+    write_photo(src / "a" / "b" / "p.jpg", dt.datetime(2012, 5, 5), seed=1)
+    before = tree_digest(src)
+    assert organize(src, dest, *MOVE, "--no-tidy")[0] == 0
+    assert (dest / "2012" / "a" / "b" / "p.jpg").exists()
+    # tidy recorded its step and had renamed the folder aside when it was killed
+    run_id = sql(dest, "SELECT max(id) FROM runs")[0][0]
+    sql(
+        dest,
+        f"INSERT INTO tidy VALUES ({run_id}, CAST('2012/a/b' AS BLOB), CAST('2012/b' AS BLOB), 'planned')",
+    )
+    os.rename(dest / "2012" / "a" / "b", dest / "2012" / ".imgorg-tidy-tmp")
+    (dest / "2012" / "a").rmdir()
+    assert main(["verify", str(dest)]) == 0
+    assert (dest / "2012" / "b" / "p.jpg").exists()
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
+
+
+def test_undo_exits_1_and_lists_what_it_cannot_put_back(tmp_path: Path, organize, capsys) -> None:  # type: ignore[no-untyped-def]
+    _src, dest, _before = moved_archive(tmp_path, organize)
+    placed = sorted(dest_files(dest))[0]
+    (dest / placed).write_bytes(b"edited")
+    capsys.readouterr()
+    assert main(["undo", str(dest)]) == 1
+    assert f"left alone: {placed}" in capsys.readouterr().out
+
+
+# 12.5 ------------------------------------------------------------------------------------
+def test_reused_source_path_keeps_both_records(tmp_path: Path, organize, capsys) -> None:  # type: ignore[no-untyped-def]
+    src, dest = tmp_path / "src", tmp_path / "out"
+    first = write_photo(src / "a.jpg", dt.datetime(2015, 1, 1), seed=1)
+    write_photo(src / "b.jpg", dt.datetime(2015, 1, 1), seed=2)
+    assert organize(src, dest, *MOVE)[0] == 0
+    second = write_photo(src / "a.jpg", dt.datetime(2015, 1, 1), seed=3)
+    after_second = tree_digest(src)
+    assert organize(src, dest, *MOVE)[0] == 0
+    capsys.readouterr()
+    assert main(["verify", str(dest)]) == 0
+    assert "verified 3 files: 0 missing, 0 changed" in capsys.readouterr().out
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == after_second and (src / "a.jpg").read_bytes() == second
+    assert first in [(dest / p).read_bytes() for p in dest_files(dest)]
+    assert main(["verify", str(dest)]) == 0
+
+
+_SCHEMA_V0_FILES = """
+CREATE TABLE files (
+    source_root BLOB NOT NULL, source_rel BLOB NOT NULL, size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL, status TEXT NOT NULL, reason TEXT, note TEXT, dest BLOB,
+    year INTEGER, date TEXT, date_source TEXT NOT NULL, hash TEXT, duplicate_of BLOB,
+    bytes_out INTEGER NOT NULL, compressed INTEGER NOT NULL, rotated INTEGER NOT NULL,
+    quality INTEGER, original_quality INTEGER, encodes INTEGER NOT NULL, out_hash TEXT,
+    action TEXT NOT NULL, companion_of BLOB, state TEXT NOT NULL,
+    source_removed INTEGER NOT NULL DEFAULT 0, run_id INTEGER NOT NULL,
+    seen_run INTEGER NOT NULL, PRIMARY KEY (source_root, source_rel)
+) WITHOUT ROWID;
+CREATE INDEX files_hash ON files (hash) WHERE status = 'placed';
+CREATE INDEX files_dest ON files (dest);
+"""
+
+
+def test_journal_of_the_previous_release_is_upgraded(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """A journal in the first release's schema (user_version 0, one row per source path)."""
+    src, dest, before = moved_archive(tmp_path, organize)
+    columns = [
+        r[1] for r in sql(dest, "PRAGMA table_info(files)") if r[1] not in ("original", "tz_source")
+    ]
+    listed = ", ".join(columns)
+    db = sqlite3.connect(journal_path(dest), isolation_level=None)
+    db.executescript(
+        "BEGIN; ALTER TABLE files RENAME TO files_new; DROP INDEX files_hash; "
+        f"DROP INDEX files_dest; {_SCHEMA_V0_FILES} INSERT INTO files ({listed}) "
+        f"SELECT {listed} FROM files_new; DROP TABLE files_new; PRAGMA user_version = 0; COMMIT;"
+    )
+    db.close()
+    assert main(["verify", str(dest)]) == 0
+    assert sql(dest, "PRAGMA user_version") == [(1,)]
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
+
+
+# 12.11 -----------------------------------------------------------------------------------
+def _garbage(path: Path) -> None:
+    path.write_bytes(os.urandom(path.stat().st_size))
+
+
+def _overwrite_middle(path: Path) -> None:
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        handle.seek(size // 2 // 4096 * 4096)
+        handle.write(os.urandom(4096))
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+@pytest.mark.parametrize("damage", [_garbage, _overwrite_middle, _empty])
+def test_damaged_journal_stops_every_command(tmp_path: Path, organize, capsys, damage) -> None:  # type: ignore[no-untyped-def]
+    src, dest = tmp_path / "src", tmp_path / "out"
+    archive(src, 60)
+    assert organize(src, dest, *MOVE)[0] == 0
+    damage(journal_path(dest))
+    files = dest_files(dest)
+    capsys.readouterr()
+    for command in (["undo", str(dest)], ["verify", str(dest)], ["finalize", str(dest), "--yes"]):
+        assert main(command) == 2, command
+        err = capsys.readouterr()
+        assert "journal" in err.err and "Traceback" not in err.err
+        assert "0 missing" not in err.out
+    assert organize(src, dest, *MOVE)[0] == 2
+    assert dest_files(dest) == files and not tree_digest(src)
+
+
+# 11.2 ------------------------------------------------------------------------------------
+def test_move_is_reversible_byte_for_byte_with_kept_originals(
+    tmp_path: Path, organize, corpus, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    src, dest = tmp_path / "src", tmp_path / "out"
+    for name in ("camera/canon_hdr_NO.jpg", "camera/Reconyx_HC500_Hyperfire.jpg",
+                 "camera/Canon_40D.jpg", "phone/Samsung GT-I9000 (Galaxy S).jpg",
+                 "orientation/Portrait_3.jpg", "orientation/Landscape_1.jpg"):  # fmt: skip
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(corpus / name, src / name)
+    # a byte-duplicate of a file that gets re-encoded
+    (src / "copies").mkdir()
+    shutil.copy2(corpus / "camera/canon_hdr_NO.jpg", src / "copies" / "canon_hdr_NO.jpg")
+    before = tree_digest(src)
+    code, report = organize(
+        src, dest, "--mode", "move", "--min-size", "0", "--compress-above", "300KB",
+        "--target-size", "600KB",
+    )  # fmt: skip
+    assert code == 0
+    assert any(x["compressed"] for x in report) and any(x["rotated"] for x in report)
+    assert not os.listdir(dest / ".imgorg" / "staging")
+    assert not tree_digest(src)
+    capsys.readouterr()
+    assert main(["verify", str(dest)]) == 0
+    assert "kept originals" in capsys.readouterr().out
+    kept = tree_digest(dest / ".imgorg" / "originals")
+    assert len(kept) == sum(1 for x in report if x["compressed"] or x["rotated"])
+    # finalize lists, and deletes nothing without --yes
+    assert main(["finalize", str(dest)]) == 0
+    out = capsys.readouterr().out
+    assert "--yes" in out and f"{len(kept)} kept originals" in out
+    assert tree_digest(dest / ".imgorg" / "originals") == kept
+    # and refuses while verify fails
+    some = dest / next(x["dest"] for x in report if x["dest"] and not x["compressed"])
+    saved, mtime = some.read_bytes(), some.stat().st_mtime_ns
+    some.write_bytes(b"rot")
+    assert main(["finalize", str(dest), "--yes"]) == 1
+    assert tree_digest(dest / ".imgorg" / "originals") == kept
+    some.write_bytes(saved)
+    os.utime(some, ns=(mtime, mtime))
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
+    assert dest_files(dest) == {}
+
+
+def test_finalize_deletes_kept_originals(tmp_path: Path, organize, corpus, capsys) -> None:  # type: ignore[no-untyped-def]
+    src, dest = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    shutil.copy2(corpus / "phone/Samsung GT-I9000 (Galaxy S).jpg", src / "turned.jpg")
+    assert organize(src, dest, "--mode", "move", "--min-size", "0")[0] == 0
+    (kept,) = (dest / ".imgorg" / "originals").rglob("*.jpg")
+    saved = kept.read_bytes()
+    kept.write_bytes(saved[:-10])  # verify checks the kept originals too
+    capsys.readouterr()
+    assert main(["verify", str(dest)]) == 1
+    assert f"changed: {kept.relative_to(dest)}" in capsys.readouterr().out
+    assert main(["finalize", str(dest), "--yes"]) == 1 and kept.exists()
+    kept.write_bytes(saved)
+    capsys.readouterr()
+    assert main(["finalize", str(dest), "--yes"]) == 0
+    assert "deleted 1 kept originals" in capsys.readouterr().out
+    assert not (dest / ".imgorg" / "originals").exists()
+    assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0  # brings back the upright version
+    assert [p.name for p in src.iterdir()] == ["turned.jpg"]
+
+
+def test_kill_after_keeping_an_original_then_undo(tmp_path: Path, organize, corpus) -> None:  # type: ignore[no-untyped-def]
+    """Killed after the source went to originals/, before the journal said so: recovery finds
+    it there, and undo restores the original bytes, not the rotated ones."""
+    src, dest = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    shutil.copy2(corpus / "phone/Samsung GT-I9000 (Galaxy S).jpg", src / "turned.jpg")
+    write_photo(src / "plain.jpg", dt.datetime(2011, 2, 3), seed=4)
+    before = tree_digest(src)
+    assert organize(src, dest, "--mode", "move", "--min-size", "0")[0] == 0
+    sql(dest, "UPDATE files SET source_removed = 0, original = NULL")
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
+    assert dest_files(dest) == {}
+
+
+def test_move_across_filesystems_is_reversible_byte_for_byte(
+    tmp_path: Path, organize, corpus
+) -> None:  # type: ignore[no-untyped-def]
+    """SOURCE on its own filesystem: the kept original is a verified copy, undo copies back."""
+    from test_safety import mount_tmpfs
+
+    src = mount_tmpfs(tmp_path / "src", "16m")
+    dest = tmp_path / "out"
+    try:
+        shutil.copy2(corpus / "phone/Samsung GT-I9000 (Galaxy S).jpg", src / "turned.jpg")
+        shutil.copy2(corpus / "camera/canon_hdr_NO.jpg", src / "big.jpg")
+        write_photo(src / "sub" / "plain.jpg", dt.datetime(2011, 2, 3), seed=4)
+        before = tree_digest(src)
+        flags = ("--compress-above", "300KB", "--target-size", "600KB")
+        assert organize(src, dest, "--mode", "move", "--min-size", "0", *flags)[0] == 0
+        assert not tree_digest(src)
+        assert len(tree_digest(dest / ".imgorg" / "originals")) == 2
+        assert main(["verify", str(dest)]) == 0
+        assert main(["undo", str(dest)]) == 0
+        assert tree_digest(src) == before
+        assert dest_files(dest) == {}
+    finally:
+        import subprocess
+
+        subprocess.run(["umount", "-l", str(src)], check=False)
+
+
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_a_run_after_undo_places_everything_again(tmp_path: Path, organize, mode: str) -> None:  # type: ignore[no-untyped-def]
+    src, dest = tmp_path / "src", tmp_path / "out"
+    archive(src, 4)
+    flags = ("--mode", mode, "--min-size", "0")
+    _, first = organize(src, dest, *flags)
+    assert main(["undo", str(dest)]) == 0
+    code, again = organize(src, dest, *flags)
+    assert code == 0
+    assert sorted(x["dest"] for x in again) == sorted(x["dest"] for x in first)
+    assert len(dest_files(dest)) == 4
+    assert main(["verify", str(dest)]) == 0
+
+
+PREVIOUS_RELEASE = "9532fe0"  # the last commit with the version-0 journal
+
+
+def test_journal_written_by_the_previous_release_is_undone(tmp_path: Path) -> None:
+    """The previous release's own engine (from git) makes a move run; this one verifies and
+    undoes it."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    old = tmp_path / "old"
+    old.mkdir()
+    archived = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", PREVIOUS_RELEASE, "engine", "benchmarks"],
+        capture_output=True,
+    )
+    if archived.returncode != 0:
+        pytest.skip(f"commit {PREVIOUS_RELEASE} is not in this clone")
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archived.stdout, check=True)
+    src, dest = tmp_path / "src", tmp_path / "out"
+    archive(src, 6)
+    before = tree_digest(src)
+    env = {**os.environ, "PYTHONPATH": str(old)}
+    cmd = [sys.executable, "-m", "engine", "organize", str(src), str(dest), "--quiet", *MOVE]
+    assert subprocess.run(cmd, env=env, cwd=old, timeout=120).returncode == 0
+    assert sql(dest, "PRAGMA user_version") == [(0,)]
+    assert main(["verify", str(dest)]) == 0
+    assert sql(dest, "PRAGMA user_version") == [(1,)]
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
+
+
+def test_the_journal_is_synced_when_a_run_ends(tmp_path: Path) -> None:
+    """The last commits (the run's end, the removed sources) reach the disk: the journal file
+    is fsynced after its last write."""
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace is not installed")
+    import subprocess
+    import sys
+
+    src, dest = tmp_path / "src", tmp_path / "out"
+    archive(src, 3)
+    log = tmp_path / "strace.log"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    cmd = [sys.executable, "-m", "engine", "organize", str(src), str(dest), "--quiet", *MOVE]
+    trace = ["-f", "--seccomp-bpf", "-y", "-qq", "-o", str(log), "-e", "trace=fsync,pwrite64"]
+    assert subprocess.run([strace, *trace, *cmd], env=env, timeout=120).returncode == 0
+    journal_calls = [line for line in log.read_text().splitlines() if "journal.sqlite>" in line]
+    last_write = max(i for i, line in enumerate(journal_calls) if "write" in line)
+    assert any("fsync(" in line for line in journal_calls[last_write:])
