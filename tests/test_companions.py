@@ -291,3 +291,34 @@ def test_a_crash_between_the_duplicate_and_its_kept_copy_loses_nothing(
     assert sorted((x["source"], x["status"], x["dest"]) for x in first) == sorted(
         (x["source"], x["status"], x["dest"]) for x in second
     )
+
+
+def test_a_crash_after_the_kept_copy_before_its_duplicate_keeps_the_adopted_raw(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """The other order: the kept copy's batch (with the adopted CR2) is journaled, the
+    duplicate photo's is not. The re-run analyses the duplicate again with its CR2, which an
+    earlier run placed: that CR2 is not a copy of itself, and stays placed where it is."""
+    from engine.journal import Journal
+
+    src = tmp_path / "Pictures"
+    jpeg, raw = dslr_pair(src / "DSLR" / "2005_08_03", seed=8)
+    (src / "Albums" / "Holiday").mkdir(parents=True)
+    (src / "Albums" / "Holiday" / "IMG_1234.JPG").write_bytes(jpeg)
+    (src / "Albums" / "Holiday" / "IMG_1234.xmp").write_text(xmp(5))
+    dest = tmp_path / "out"
+    _, first = organize(src, dest, "--min-size", "0", "--no-compress")
+    journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
+    try:
+        journal.forget([(str(src), "DSLR/2005_08_03/IMG_1234.JPG")])
+    finally:
+        journal.close()
+    code, second = organize(src, dest, "--min-size", "0", "--no-compress")
+    assert code == 0
+    cr2 = by_source(second)["DSLR/2005_08_03/IMG_1234.CR2"]
+    assert (cr2["status"], cr2["dest"]) == ("placed", "2005/Holiday/IMG_1234.CR2"), cr2
+    assert (dest / cr2["dest"]).read_bytes() == raw
+    assert sorted((x["source"], x["status"], x["dest"]) for x in first) == sorted(
+        (x["source"], x["status"], x["dest"]) for x in second
+    )
