@@ -79,6 +79,10 @@ class Coordinator:
         self.companions: dict[str, list[CompanionResult]] = {}
         self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
         self.adopted: dict[str, list[Adoptee]] = defaultdict(list)  # by the photo placing them
+        # A duplicate photo waits for the kept copy that adopts its companions, so that both
+        # reach the placer together: moved away first, it would leave an orphan sidecar behind.
+        self.adopter: dict[str, str] = {}  # duplicate photo -> the kept copy adopting
+        self.held: dict[str, list[Decision]] = defaultdict(list)  # by that kept copy
         self.run_id = run_id
         self._same_device = fsops.same_device(source, dest) if os.path.isdir(dest) else False
 
@@ -88,6 +92,7 @@ class Coordinator:
             sum(map(len, self.size_wait.values()))
             + sum(map(len, self.name_wait.values()))
             + sum(map(len, self.adopted.values()))
+            + sum(map(len, self.held.values()))
         )
 
     def accept(self, analysis: Analysis) -> list[Decision]:
@@ -111,8 +116,9 @@ class Coordinator:
         return ready
 
     def forget_claims(self) -> None:
-        """Names already written to the journal need not be remembered here."""
-        self.claimed.clear()
+        """Names already written to the journal need not be remembered here; those of held
+        decisions are not written yet."""
+        self.claimed = {d.dest for held in self.held.values() for d in held if d.dest}
 
     # duplicates -------------------------------------------------------------
     def _deduplicate(self, group: list[Analysis]) -> list[Decision]:
@@ -189,6 +195,8 @@ class Coordinator:
                 owner = keeper.rel if keeper is not None else verdict.rel
                 dest = None if keeper is not None or earlier is None else earlier.dest
                 self.adopted[owner].append(Adoptee(item, verdict.rel, keeper_name, dest))
+                if owner != verdict.rel:
+                    self.adopter[verdict.rel] = owner
             if staying:
                 self.companions[verdict.rel] = staying
             else:
@@ -263,10 +271,15 @@ class Coordinator:
                 for n in itertools.count():
                     if self._place(decision, family, with_suffix(base, n)):
                         break
+            adopter = self.adopter.pop(decision.rel, None)
+            if adopter is not None and adopter in self.adopted:
+                self.held[adopter] += [decision, *family]
+                continue
             named.append(decision)
             named.extend(family)
             for adoptee in self.adopted.pop(decision.rel, []):
                 named.append(self._adopt(adoptee, decision))
+            named.extend(self.held.pop(decision.rel, []))
         return named
 
     def _adopt(self, adoptee: Adoptee, placer: Decision) -> Decision:
