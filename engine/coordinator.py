@@ -287,20 +287,10 @@ class Coordinator:
         or, where that name is taken, on its own like a photo of the kept copy's year.
         ``placer`` is the kept copy, or (when an earlier run kept it) the duplicate."""
         item = adoptee.item
-        decision = Decision(
-            rel=item.rel,
-            status=Status.PLACED,
-            size=item.size,
-            mtime_ns=item.mtime_ns,
-            year=placer.year,
-            date=placer.date,
-            date_source=placer.date_source,
-            hash=item.hash,
-            out_hash=item.hash,
-            bytes_out=item.size,
-            companion_of=adoptee.keeper,
-            note=f"its photo {adoptee.photo} is a copy of {adoptee.keeper}; "
-            "this file is not, so it goes with the kept copy",
+        decision = _rider(item, placer, Status.PLACED, adoptee.keeper)
+        decision.note = (
+            f"its photo {adoptee.photo} is a copy of {adoptee.keeper}; "
+            "this file is not, so it goes with the kept copy"
         )
         kept_dest = adoptee.keeper_dest or placer.dest
         wanted = []
@@ -329,20 +319,8 @@ class Coordinator:
         """Decisions for the files that travel with ``main``: they share its fate."""
         family = []
         for item in self.companions.pop(main.rel, []):
-            member = Decision(
-                rel=item.rel,
-                status=main.status,
-                size=item.size,
-                mtime_ns=item.mtime_ns,
-                year=main.year,
-                date=main.date,
-                date_source=main.date_source,
-                hash=item.hash,
-                out_hash=item.hash,
-                bytes_out=item.size,
-                companion_of=main.rel,
-                duplicate_of=self.twins.pop(item.rel, main.duplicate_of),
-            )
+            member = _rider(item, main, main.status, main.rel)
+            member.duplicate_of = self.twins.pop(item.rel, main.duplicate_of)
             if item.error:
                 member.status, member.reason = Status.ERROR, item.error
             elif main.status is Status.DUPLICATE:
@@ -406,6 +384,23 @@ class Coordinator:
         if decision.staged:
             return "move-staged"
         return "move-rename" if self._same_device else "move-copy"
+
+
+def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) -> Decision:
+    """The decision for a file that travels with ``photo``, dated like ``main``."""
+    return Decision(
+        rel=item.rel,
+        status=status,
+        size=item.size,
+        mtime_ns=item.mtime_ns,
+        year=main.year,
+        date=main.date,
+        date_source=main.date_source,
+        hash=item.hash,
+        out_hash=item.hash,
+        bytes_out=item.size,
+        companion_of=photo,
+    )
 
 
 def _same(mine: str, theirs: str) -> bool | None:
