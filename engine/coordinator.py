@@ -91,6 +91,10 @@ class Coordinator:
         self.companions: dict[str, list[CompanionResult]] = {}
         self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
         self.adopted: dict[str, list[Adoptee]] = defaultdict(list)  # by the photo placing them
+        # A duplicate photo waits for the kept copy that adopts its companions, so that both
+        # reach the placer together: moved away first, it would leave an orphan sidecar behind.
+        self.adopter: dict[str, str] = {}  # duplicate photo -> the kept copy adopting
+        self.held: dict[str, list[Decision]] = defaultdict(list)  # by that kept copy
         self.run_id = run_id
         self._same_device = fsops.same_device(source, dest) if os.path.isdir(dest) else False
 
@@ -100,6 +104,7 @@ class Coordinator:
             sum(map(len, self.size_wait.values()))
             + sum(map(len, self.name_wait.values()))
             + sum(map(len, self.adopted.values()))
+            + sum(map(len, self.held.values()))
         )
 
     def accept(self, analysis: Analysis) -> list[Decision]:
@@ -123,8 +128,9 @@ class Coordinator:
         return ready
 
     def forget_claims(self) -> None:
-        """Names already written to the journal need not be remembered here."""
-        self.claimed.clear()
+        """Names already written to the journal need not be remembered here; those of held
+        decisions are not written yet."""
+        self.claimed = {d.dest for held in self.held.values() for d in held if d.dest}
 
     # duplicates -------------------------------------------------------------
     def _deduplicate(self, group: list[Analysis]) -> list[Decision]:
@@ -201,6 +207,8 @@ class Coordinator:
                 owner = keeper.rel if keeper is not None else verdict.rel
                 dest = None if keeper is not None or earlier is None else earlier.dest
                 self.adopted[owner].append(Adoptee(item, verdict.rel, keeper_name, dest))
+                if owner != verdict.rel:
+                    self.adopter[verdict.rel] = owner
             if staying:
                 self.companions[verdict.rel] = staying
             else:
@@ -275,10 +283,15 @@ class Coordinator:
                 for n in itertools.count():
                     if self._place(decision, family, with_suffix(base, n)):
                         break
+            adopter = self.adopter.pop(decision.rel, None)
+            if adopter is not None and adopter in self.adopted:
+                self.held[adopter] += [decision, *family]
+                continue
             named.append(decision)
             named.extend(family)
             for adoptee in self.adopted.pop(decision.rel, []):
                 named.append(self._adopt(adoptee, decision))
+            named.extend(self.held.pop(decision.rel, []))
         return named
 
     def _adopt(self, adoptee: Adoptee, placer: Decision) -> Decision:
@@ -286,20 +299,10 @@ class Coordinator:
         or, where that name is taken, on its own like a photo of the kept copy's year.
         ``placer`` is the kept copy, or (when an earlier run kept it) the duplicate."""
         item = adoptee.item
-        decision = Decision(
-            rel=item.rel,
-            status=Status.PLACED,
-            size=item.size,
-            mtime_ns=item.mtime_ns,
-            year=placer.year,
-            date=placer.date,
-            date_source=placer.date_source,
-            hash=item.hash,
-            out_hash=item.hash,
-            bytes_out=item.size,
-            companion_of=adoptee.keeper,
-            note=f"its photo {adoptee.photo} is a copy of {adoptee.keeper}; "
-            "this file is not, so it goes with the kept copy",
+        decision = _rider(item, placer, Status.PLACED, adoptee.keeper)
+        decision.note = (
+            f"its photo {adoptee.photo} is a copy of {adoptee.keeper}; "
+            "this file is not, so it goes with the kept copy"
         )
         kept_dest = adoptee.keeper_dest or placer.dest
         wanted = []
@@ -328,20 +331,8 @@ class Coordinator:
         """Decisions for the files that travel with ``main``: they share its fate."""
         family = []
         for item in self.companions.pop(main.rel, []):
-            member = Decision(
-                rel=item.rel,
-                status=main.status,
-                size=item.size,
-                mtime_ns=item.mtime_ns,
-                year=main.year,
-                date=main.date,
-                date_source=main.date_source,
-                hash=item.hash,
-                out_hash=item.hash,
-                bytes_out=item.size,
-                companion_of=main.rel,
-                duplicate_of=self.twins.pop(item.rel, main.duplicate_of),
-            )
+            member = _rider(item, main, main.status, main.rel)
+            member.duplicate_of = self.twins.pop(item.rel, main.duplicate_of)
             if item.error:
                 member.status, member.reason = Status.ERROR, item.error
             elif main.status is Status.DUPLICATE:
@@ -413,6 +404,23 @@ class Coordinator:
         if decision.staged:
             return "move-staged"
         return "move-rename" if self._same_device else "move-copy"
+
+
+def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) -> Decision:
+    """The decision for a file that travels with ``photo``, dated like ``main``."""
+    return Decision(
+        rel=item.rel,
+        status=status,
+        size=item.size,
+        mtime_ns=item.mtime_ns,
+        year=main.year,
+        date=main.date,
+        date_source=main.date_source,
+        hash=item.hash,
+        out_hash=item.hash,
+        bytes_out=item.size,
+        companion_of=photo,
+    )
 
 
 def _same(mine: str, theirs: str) -> bool | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import os
@@ -51,6 +52,20 @@ class RunResult:
     @property
     def exit_code(self) -> int:
         return 1 if self.summary["counts"].get(Status.ERROR.value, 0) else 0
+
+
+def left_to_do(
+    candidate: Candidate, done: dict[str, tuple[int, int]]
+) -> tuple[Candidate | None, list[str]]:
+    """What of ``candidate`` is still to do (None: nothing) and which of its files an earlier
+    run finished. A photo is done only with all its companions: one placed with the kept copy
+    of a duplicate photo is journaled apart from it, so a crash can cut either off. A finished
+    companion stays as it is; the photo is decided again with the others."""
+    finished = [m.rel for m in candidate.companions if m.rel in done]
+    rest = tuple(m for m in candidate.companions if m.rel not in finished)
+    if done.get(candidate.rel) == (candidate.size, candidate.mtime_ns) and not rest:
+        return None, [candidate.rel, *finished]
+    return dataclasses.replace(candidate, companions=rest), finished
 
 
 def check_paths(settings: Settings) -> None:
@@ -239,12 +254,10 @@ def _run(
     todo: list[Candidate] = []
     earlier: list[str] = []  # done by an earlier run: reported again, not redone
     for c in plan.candidates:
-        # A photo is done only with all its companions: one placed with the kept copy of a
-        # duplicate photo is journaled apart from it and may have been cut off by a crash.
-        if done.get(c.rel) == (c.size, c.mtime_ns) and all(m.rel in done for m in c.companions):
-            earlier += [c.rel, *(m.rel for m in c.companions)]
-        else:
-            todo.append(c)
+        left, finished = left_to_do(c, done)
+        earlier += finished
+        if left is not None:
+            todo.append(left)
     earlier += [f.rel for f in plan.findings if f.rel in done]
     journal.mark_seen(run_id, source, earlier)
     journal.record(

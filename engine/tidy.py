@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from engine.journal import Journal
+from engine.naming import visible
 
 _TMP = ".imgorg-tidy-tmp"
 
@@ -38,15 +39,17 @@ def folder_map(rels: Iterable[str]) -> dict[str, str]:
     """Where each source folder goes below the year folder, the same in every year: a chain of
     folders that hold nothing but one subfolder each is replaced by its innermost folder, unless
     that name is taken beside the chain's top. ``rels`` are the paths (relative to SOURCE) of
-    every file the run takes; only the folders that change are in the result."""
+    every file the run takes; only the folders that change are in the result, named as they are
+    placed (never hidden, ``engine.naming.visible``), so a hidden folder is not lifted into the
+    place of a visible one of the same name."""
     out: dict[str, str] = {}
-    _map_folders(tree_of(rels), "", "", out)
+    _map_folders(tree_of(map(visible, rels)), "", "", out)
     return {old: new for old, new in out.items() if old != new}
 
 
 def tidied(rel: str, mapping: Mapping[str, str]) -> str:
-    """``rel`` with its folder replaced as ``mapping`` (from ``folder_map``) says."""
-    folder, name = os.path.split(rel)
+    """``rel``, never hidden, with its folder replaced as ``mapping`` (from ``folder_map``) says."""
+    folder, name = os.path.split(visible(rel))
     return os.path.join(mapping.get(folder, folder), name)
 
 

@@ -291,3 +291,84 @@ def test_a_crash_between_the_duplicate_and_its_kept_copy_loses_nothing(
     assert sorted((x["source"], x["status"], x["dest"]) for x in first) == sorted(
         (x["source"], x["status"], x["dest"]) for x in second
     )
+
+
+def test_a_crash_after_the_kept_copy_before_its_duplicate_keeps_the_adopted_raw(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """The other order: the kept copy's batch (with the adopted CR2) is journaled, the
+    duplicate photo's is not. The re-run analyses the duplicate again with its CR2, which an
+    earlier run placed: that CR2 is not a copy of itself, and stays placed where it is."""
+    from engine.journal import Journal
+
+    src = tmp_path / "Pictures"
+    jpeg, raw = dslr_pair(src / "DSLR" / "2005_08_03", seed=8)
+    (src / "Albums" / "Holiday").mkdir(parents=True)
+    (src / "Albums" / "Holiday" / "IMG_1234.JPG").write_bytes(jpeg)
+    (src / "Albums" / "Holiday" / "IMG_1234.xmp").write_text(xmp(5))
+    dest = tmp_path / "out"
+    _, first = organize(src, dest, "--min-size", "0", "--no-compress")
+    journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
+    try:
+        journal.forget([(str(src), "DSLR/2005_08_03/IMG_1234.JPG")])
+    finally:
+        journal.close()
+    code, second = organize(src, dest, "--min-size", "0", "--no-compress")
+    assert code == 0
+    cr2 = by_source(second)["DSLR/2005_08_03/IMG_1234.CR2"]
+    assert (cr2["status"], cr2["dest"]) == ("placed", "2005/Holiday/IMG_1234.CR2"), cr2
+    assert (dest / cr2["dest"]).read_bytes() == raw
+    assert sorted((x["source"], x["status"], x["dest"]) for x in first) == sorted(
+        (x["source"], x["status"], x["dest"]) for x in second
+    )
+
+
+def test_a_duplicate_photo_is_not_moved_away_before_the_sidecar_its_kept_copy_adopts(
+    tmp_path: Path,
+) -> None:
+    """Move mode: decisions reach the placer in batches, and a crash can fall between two.
+    The duplicate JPEG must not be handed over before its unique XMP (adopted by the kept
+    copy): moved to Duplicates/ alone, it would leave the XMP in SOURCE without its photo,
+    which the next run ignores as an orphan sidecar. Here the kept copy is settled last,
+    because a photo whose destination could take the same name is analysed last."""
+    from engine import planner
+    from engine.coordinator import Coordinator, Folders
+    from engine.journal import Journal
+    from engine.naming import Layout
+    from engine.records import Status
+    from engine.settings import Mode
+    from engine.tidy import folder_map
+    from engine.worker import WorkerOptions, analyze
+
+    src, dest = tmp_path / "Pictures", tmp_path / "out"
+    card = src / "DSLR" / "2005_08_03"
+    jpeg = write_photo(card / "IMG_1234.JPG", dt.datetime(2005, 8, 3, 10, 0), seed=9)
+    (card / "IMG_1234.JPG.xmp").write_text(xmp(3))
+    album = src / "Albums" / "Holiday"
+    album.mkdir(parents=True)
+    (album / "IMG_1234.JPG").write_bytes(jpeg)
+    (album / "IMG_1234.JPG.xmp").write_text(xmp(5))
+    write_photo(src / "Albums" / ".Holiday" / "IMG_1234.JPG", WHEN, seed=10, size=(90, 70))
+    dest.mkdir()
+    candidates = planner.plan(str(src), planner.DEFAULT_EXTENSIONS).candidates
+    by_rel = {c.rel: c for c in candidates}
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    run_id = journal.begin_run(str(src), str(dest), "move", False, {})
+    folders = Folders(Layout.NESTED, "C", "N", "D", folder_map(by_rel))
+    coordinator = Coordinator(str(src), str(dest), journal, candidates, folders, Mode.MOVE, run_id)
+    order = ["DSLR/2005_08_03/IMG_1234.JPG", "Albums/Holiday/IMG_1234.JPG"]
+    order.append("Albums/.Holiday/IMG_1234.JPG")
+    batches = [
+        {d.rel: d for d in coordinator.accept(analyze(str(src), by_rel[rel], WorkerOptions()))}
+        for rel in order
+    ]
+    journal.close()
+    assert coordinator.waiting == 0
+    when = {rel: i for i, batch in enumerate(batches) for rel in batch}
+    duplicate = batches[when["DSLR/2005_08_03/IMG_1234.JPG"]]["DSLR/2005_08_03/IMG_1234.JPG"]
+    assert duplicate.status is Status.DUPLICATE and duplicate.dest is not None
+    adopted = batches[when["DSLR/2005_08_03/IMG_1234.JPG.xmp"]]["DSLR/2005_08_03/IMG_1234.JPG.xmp"]
+    assert adopted.status is Status.PLACED, adopted
+    assert adopted.companion_of == "Albums/Holiday/IMG_1234.JPG"
+    assert when["DSLR/2005_08_03/IMG_1234.JPG"] >= when["DSLR/2005_08_03/IMG_1234.JPG.xmp"]

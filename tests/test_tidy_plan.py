@@ -142,3 +142,20 @@ def test_tidy_never_touches_what_was_already_in_dest(tmp_path: Path, organize) -
 def test_tidied_paths() -> None:
     assert tidied("A/B/x.jpg", {"A/B": "B"}) == "B/x.jpg"
     assert tidied("x.jpg", {"A/B": "B"}) == "x.jpg"
+
+
+def test_a_hidden_folder_and_a_visible_one_of_the_same_name_stay_apart(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """No placed path is hidden, so ``.Holiday`` is placed as ``Holiday``: tidy must see that
+    name, or it lifts ``Phone/.Holiday`` and ``Tablet/Holiday`` into one folder."""
+    src = tmp_path / "src"
+    when = dt.datetime(2019, 7, 8)
+    write_photo(src / "Phone/.Holiday/IMG_1.jpg", when, seed=1)
+    write_photo(src / "Tablet/Holiday/IMG_2.jpg", when, seed=2)
+    code, report = organize(src, tmp_path / "dest", "--min-size", "0")
+    assert code == 0
+    folders = {os.path.dirname(line["source"]): os.path.dirname(line["dest"]) for line in report}
+    assert len(set(folders.values())) == 2, folders
+    assert not any(p.startswith(".") for f in folders.values() for p in f.split("/")), folders
