@@ -367,7 +367,7 @@ def write_results(out: str, stem: str, data: dict[str, Any], markdown: str) -> N
 
 
 def machine_line() -> str:
-    from engine import imaging
+    from engine.formats import imaging
 
     return (
         f"{CORES} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
@@ -397,7 +397,7 @@ def jpeg_quality_stats(root: str) -> tuple[float | None, int]:
     """Mean IJG quality estimate of the JPEGs under ``root`` (DEST/.imgorg excluded), bytes."""
     from PIL import Image
 
-    from engine.compress import estimate_quality
+    from engine.formats.compress import estimate_quality
 
     qualities, total = [], 0
     for folder, dirs, files in os.walk(root):

@@ -1,9 +1,9 @@
 """How many worker records per second the single writer can decide, place and journal.
 
 No pool: synthetic ``engine.records.Analysis`` records (as workers would send them: content
-hash, date, status) for real small files on disk are fed to ``engine.coordinator.Coordinator``,
-whose decisions go to ``engine.placement.Placer`` (copy + verify + group sync + rename) and
-``engine.journal.Journal`` (SQLite), exactly as ``engine.organize`` wires them. Records arrive
+hash, date, status) for real small files on disk are fed to ``engine.stages.decide.Coordinator``,
+whose decisions go to ``engine.stages.place.Placer`` (copy + verify + group sync + rename) and
+``engine.store.journal.Journal`` (SQLite), exactly as ``engine.commands.organize`` wires them. Records arrive
 in batches of 500 in size order, like the planner's shards, batch order shuffled (workers finish
 in any order). ~10 % of the files are byte-identical copies, 2 % corrupt.
 
@@ -30,12 +30,12 @@ if ROOT not in sys.path:
 import xxhash  # noqa: E402
 
 from benchmarks import common  # noqa: E402
-from engine.coordinator import Coordinator, Folders  # noqa: E402
-from engine.journal import Journal  # noqa: E402
-from engine.naming import Layout  # noqa: E402
-from engine.placement import Placer  # noqa: E402
+from engine.policy.naming import Layout  # noqa: E402
 from engine.records import Analysis, Candidate, DateSource, Status  # noqa: E402
 from engine.settings import Mode  # noqa: E402
+from engine.stages.decide import Coordinator, Folders  # noqa: E402
+from engine.stages.place import Placer  # noqa: E402
+from engine.store.journal import Journal  # noqa: E402
 
 TARGET = 20_000
 BATCH = 500
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     text = (
         f"# Coordinator only ({common.machine_line()})\n\n"
         f"{n:,} synthetic worker records (~10 % duplicates, 2 % corrupt) for real 1-3 KB files; "
-        f"Coordinator + Placer + Journal as engine.organize wires them, no pool.\n\n{table}\n"
+        f"Coordinator + Placer + Journal as engine.commands.organize wires them, no pool.\n\n{table}\n"
     )
     if profile_text:
         text += f"\n```\n{profile_text}\n```\n"

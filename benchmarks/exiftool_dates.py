@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.exiftool_dates import ExifTool
+from engine.dates.exiftool import ExifTool
 
 
 def measure(photo: Path, copies: int) -> dict[str, float]:

@@ -3,9 +3,9 @@ re-encode imgorg would otherwise do, and what each costs.
 
     .venv/bin/python benchmarks/lossless.py [FOLDER ...]   # default: shared/corpus/phone
 
-Per file: its size; the lossless rewrite (``engine.rotate.optimize_jpeg``: ``jpegtran -copy all
+Per file: its size; the lossless rewrite (``engine.formats.rotate.optimize_jpeg``: ``jpegtran -copy all
 -optimize -progressive``, turned upright in the same pass where the orientation asks) with its
-bytes saved and seconds; the re-encode (``engine.compress.compress_jpeg`` with the default
+bytes saved and seconds; the re-encode (``engine.formats.compress.compress_jpeg`` with the default
 options: the highest quality that saves at least 5 %) with its quality, bytes saved and seconds
 (decode included). Prints a Markdown table and the totals.
 """
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from engine import jpeg
-from engine.compress import Compressed, CompressOptions, compress_jpeg
-from engine.metadata import read_exif_facts
-from engine.rotate import optimize_jpeg
+from engine.dates.exif import read_exif_facts
+from engine.formats import jpeg
+from engine.formats.compress import Compressed, CompressOptions, compress_jpeg
+from engine.formats.rotate import optimize_jpeg
 
 CORPUS_PHONE = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "corpus", "phone")
 

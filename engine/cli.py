@@ -15,14 +15,14 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from engine import __version__
-from engine.media import RAW_EXTENSIONS
-from engine.output import Output, PlainOutput, RichOutput
-from engine.planner import DEFAULT_EXTENSIONS
+from engine.formats.kinds import RAW_EXTENSIONS
+from engine.report.console import Output, PlainOutput, RichOutput
 from engine.settings import Settings, SettingsError, build, load_config
 from engine.sizes import format_size
+from engine.stages.walk import DEFAULT_EXTENSIONS
 
 if TYPE_CHECKING:
-    from engine.verify import VerifyResult
+    from engine.commands.verify import VerifyResult
 
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_TERMINATED = 128 + signal.SIGTERM
@@ -83,7 +83,7 @@ class _Version(argparse.Action):
 def version_text() -> str:
     """``imgorg 0.1.0 (pillow-simd 12.1.1.post0, SIMD in use)``."""
     try:
-        from engine.imaging import imaging_library, uses_simd
+        from engine.formats.imaging import imaging_library, uses_simd
     except ModuleNotFoundError as exc:
         if exc.name != "PIL":
             raise
@@ -297,13 +297,13 @@ def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
 
 
 def _organize(args: argparse.Namespace) -> int:
-    from engine.organize import organize
+    from engine.commands.organize import organize
 
     return organize(_settings(args), _output(args)).exit_code
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from engine.organize import organize
+    from engine.commands.organize import organize
 
     out = os.path.abspath(args.out)
     try:
@@ -316,7 +316,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _existing_dest(path: str) -> str:
     """DEST of report, undo and verify: a folder that exists, else exit 2 saying so."""
-    from engine.organize import RunError
+    from engine.commands.organize import RunError
 
     dest = os.path.abspath(path)
     if not os.path.exists(dest):
@@ -327,8 +327,8 @@ def _existing_dest(path: str) -> str:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from engine.html_report import write_run_report
-    from engine.organize import META, RunError, existing_journal
+    from engine.commands.organize import META, RunError, existing_journal
+    from engine.report.html import write_run_report
 
     dest = _existing_dest(args.dest)
     out = os.path.abspath(args.out or os.path.join(dest, META, "report.html"))
@@ -342,9 +342,9 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _undo(args: argparse.Namespace) -> int:
-    from engine.organize import existing_journal
-    from engine.recovery import reconcile
-    from engine.undo import undo
+    from engine.commands.organize import existing_journal
+    from engine.commands.undo import undo
+    from engine.stages.recover import reconcile
 
     dest = _existing_dest(args.dest)
     with existing_journal(dest) as journal:
@@ -364,9 +364,9 @@ def _undo(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from engine.organize import existing_journal
-    from engine.recovery import reconcile
-    from engine.verify import verify
+    from engine.commands.organize import existing_journal
+    from engine.commands.verify import verify
+    from engine.stages.recover import reconcile
 
     dest = _existing_dest(args.dest)
     with existing_journal(dest) as journal:
@@ -393,10 +393,10 @@ def _print_verify(result: VerifyResult) -> None:
 
 
 def _finalize(args: argparse.Namespace) -> int:
-    from engine.finalize import delete_originals, finalizable
-    from engine.organize import existing_journal
-    from engine.recovery import reconcile
-    from engine.verify import verify
+    from engine.commands.finalize import delete_originals, finalizable
+    from engine.commands.organize import existing_journal
+    from engine.commands.verify import verify
+    from engine.stages.recover import reconcile
 
     dest = os.path.abspath(args.dest)
     with existing_journal(dest) as journal:
@@ -464,7 +464,7 @@ def _warnings_kept_off_the_terminal(args: argparse.Namespace) -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        from engine.organize import RunError
+        from engine.commands.organize import RunError
     except ModuleNotFoundError as exc:
         if exc.name != "PIL":
             raise

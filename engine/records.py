@@ -62,7 +62,7 @@ class Candidate:
     rel: str  # path relative to SOURCE, as os.fsdecode gives it
     size: int
     mtime_ns: int
-    kind: str = "image"  # image, raw, video (engine.media.Kind)
+    kind: str = "image"  # image, raw, video (engine.formats.kinds.Kind)
     companions: tuple[Companion, ...] = ()
 
 

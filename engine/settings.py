@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from engine.naming import RENAME_TOKENS, Layout, LayoutSpec, check_template, parse_layout
-from engine.planner import DEFAULT_EXTENSIONS, normalise_extensions
+from engine.policy.naming import RENAME_TOKENS, Layout, LayoutSpec, check_template, parse_layout
 from engine.sizes import parse_size
+from engine.stages.walk import DEFAULT_EXTENSIONS, normalise_extensions
 
 
 class Mode(StrEnum):

@@ -11,11 +11,11 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from engine import exif_edit, jpeg, png
-    from engine.dates import parse_exif_datetime
-    from engine.filename_dates import date_from_filename
-    from engine.metadata import read_exif_facts
-    from engine.xmp import iptc_date, xmp_date
+    from engine.dates.exif import read_exif_facts
+    from engine.dates.filename import date_from_filename
+    from engine.dates.parse import parse_exif_datetime
+    from engine.dates.xmp import iptc_date, xmp_date
+    from engine.formats import exif_edit, jpeg, png
 
 
 def one_input(data: bytes) -> None:

@@ -204,7 +204,7 @@ def test_summary_counts_a_unique_companion_as_placed(tmp_path: Path) -> None:
     (src / "Albums" / "Holiday" / "IMG_1234.JPG.xmp").write_text(xmp(1))
     dest = tmp_path / "out"
     assert main(["organize", str(src), str(dest), "--min-size", "0", "--quiet"]) == 0
-    from engine.journal import Journal
+    from engine.store.journal import Journal
 
     journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
     try:
@@ -216,7 +216,7 @@ def test_summary_counts_a_unique_companion_as_placed(tmp_path: Path) -> None:
     assert isinstance(summary, dict)
     # The CR2 is placed; the camera folder's XMP repeats the album's one byte for byte.
     assert summary["companions"] == {"placed": 2, "duplicate": 1}
-    from engine.output import summary_lines
+    from engine.report.console import summary_lines
 
     assert "placed 2" in summary_lines(summary)[0]
     html = (dest / ".imgorg" / "report.html").read_text()
@@ -264,7 +264,7 @@ def test_a_crash_between_the_duplicate_and_its_kept_copy_loses_nothing(
     carries the adopted CR2) is written. The state a crash then leaves, once recovery has
     dropped the unfinished batch: the duplicate done, the kept copy and the CR2 not. A re-run
     places both."""
-    from engine.journal import Journal
+    from engine.store.journal import Journal
 
     src = tmp_path / "Pictures"
     jpeg, raw = dslr_pair(src / "DSLR" / "2005_08_03", seed=7)
@@ -300,7 +300,7 @@ def test_a_crash_after_the_kept_copy_before_its_duplicate_keeps_the_adopted_raw(
     """The other order: the kept copy's batch (with the adopted CR2) is journaled, the
     duplicate photo's is not. The re-run analyses the duplicate again with its CR2, which an
     earlier run placed: that CR2 is not a copy of itself, and stays placed where it is."""
-    from engine.journal import Journal
+    from engine.store.journal import Journal
 
     src = tmp_path / "Pictures"
     jpeg, raw = dslr_pair(src / "DSLR" / "2005_08_03", seed=8)
@@ -332,14 +332,14 @@ def test_a_duplicate_photo_is_not_moved_away_before_the_sidecar_its_kept_copy_ad
     copy): moved to Duplicates/ alone, it would leave the XMP in SOURCE without its photo,
     which the next run ignores as an orphan sidecar. Here the kept copy is settled last,
     because a photo whose destination could take the same name is analysed last."""
-    from engine import planner
-    from engine.coordinator import Coordinator, Folders
-    from engine.journal import Journal
-    from engine.naming import Layout
+    from engine.policy.naming import Layout
     from engine.records import Status
     from engine.settings import Mode
-    from engine.tidy import folder_map
-    from engine.worker import WorkerOptions, analyze
+    from engine.stages import walk as planner
+    from engine.stages.analyse import WorkerOptions, analyze
+    from engine.stages.decide import Coordinator, Folders
+    from engine.stages.tidy import folder_map
+    from engine.store.journal import Journal
 
     src, dest = tmp_path / "Pictures", tmp_path / "out"
     card = src / "DSLR" / "2005_08_03"

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from benchmarks.make_archive import jpeg_bytes, photo
-from engine import jpeg
-from engine.compress import (
+from engine.formats import jpeg
+from engine.formats.compress import (
     Compressed,
     CompressOptions,
     NotCompressed,

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.dates import latest_year, parse_exif_datetime
+from engine.dates.parse import latest_year, parse_exif_datetime
 
 
 @pytest.mark.parametrize(

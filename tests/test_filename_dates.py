@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.dates import latest_year
-from engine.filename_dates import date_from_filename
+from engine.dates.filename import date_from_filename
+from engine.dates.parse import latest_year
 
 
 @pytest.mark.parametrize(

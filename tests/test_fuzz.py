@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, read_report, write_photo
 from engine.cli import main
+from engine.dates.xmp import xmp_date
 from engine.records import Candidate, Status
-from engine.worker import WorkerOptions, analyze
-from engine.xmp import xmp_date
+from engine.stages.analyse import WorkerOptions, analyze
 
 SLOW = settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

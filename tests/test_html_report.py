@@ -27,8 +27,9 @@ from PIL import Image, ImageFile
 
 from benchmarks.make_archive import Spec, make_archive
 from conftest import read_report, write_photo
-from engine import html_report
-from engine.html_report import (
+from engine.records import DateSource, Decision, Status
+from engine.report import html as html_report
+from engine.report.html import (
     DUP_GROUPS,
     GALLERY_CARDS,
     Aggregate,
@@ -40,8 +41,7 @@ from engine.html_report import (
     write_html_report,
     write_run_report,
 )
-from engine.journal import Journal
-from engine.records import DateSource, Decision, Status
+from engine.store.journal import Journal
 
 CHROMIUM = os.environ.get("IMGORG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_ARGS = [
@@ -570,7 +570,7 @@ def test_minimal_summary_and_no_decisions(tmp_path: Path) -> None:
 def test_year_view_sample_is_spread_by_hash_and_bounded_per_year() -> None:
     import xxhash
 
-    from engine import worker
+    from engine.stages import analyse as worker
 
     hashes = [xxhash.xxh3_128_hexdigest(str(i).encode()) for i in range(20_000)]
     worker._sampled.clear()

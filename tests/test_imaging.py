@@ -7,7 +7,7 @@ import importlib.util
 import pytest
 from PIL import Image
 
-from engine.imaging import imaging_library
+from engine.formats.imaging import imaging_library
 
 
 def installed(name: str) -> bool:

@@ -1,4 +1,4 @@
-"""The copy kept is the one a person would keep (#11.3): the ranked rules of engine/keeper.py,
+"""The copy kept is the one a person would keep (#11.3): the ranked rules of engine/policy/keeper.py,
 as properties and on archives as they are found (Android trash, a Takeout export, copies)."""
 
 from __future__ import annotations
@@ -15,8 +15,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import write_photo
-from engine.keeper import Copy, hidden_or_trash, in_generic_folder, keeper, named_as_copy, rank
-from engine.naming import Layout, layout_part, visible
+from engine.policy.keeper import (
+    Copy,
+    hidden_or_trash,
+    in_generic_folder,
+    keeper,
+    named_as_copy,
+    rank,
+)
+from engine.policy.naming import Layout, layout_part, visible
 from engine.records import DateSource
 
 

@@ -3,7 +3,7 @@ import os
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.naming import NAME_MAX, Layout, destination, with_suffix
+from engine.policy.naming import NAME_MAX, Layout, destination, with_suffix
 
 names = st.text(
     alphabet=st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)),

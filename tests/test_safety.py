@@ -147,13 +147,13 @@ def test_disk_fills_mid_run_then_resumes(tmp_path: Path, small_fs: Path, organiz
 def test_file_changed_or_deleted_after_analysis_is_an_error_and_the_rest_continues(
     tmp_path: Path,
 ) -> None:
-    from engine.coordinator import Coordinator, Folders
-    from engine.journal import Journal
-    from engine.naming import Layout
-    from engine.placement import Placer
+    from engine.policy.naming import Layout
     from engine.records import Candidate, Status
     from engine.settings import Mode
-    from engine.worker import WorkerOptions, analyze
+    from engine.stages.analyse import WorkerOptions, analyze
+    from engine.stages.decide import Coordinator, Folders
+    from engine.stages.place import Placer
+    from engine.store.journal import Journal
 
     src, dest = tmp_path / "src", tmp_path / "out"
     write_photo(src / "a.jpg", D2015, seed=1)

@@ -1,9 +1,9 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.media import Kind, kind_of
-from engine.planner import DEFAULT_EXTENSIONS
-from engine.sidecars import companion_name, group, match_sidecar
+from engine.formats.kinds import Kind, kind_of
+from engine.policy.companions import companion_name, group, match_sidecar
+from engine.stages.walk import DEFAULT_EXTENSIONS
 
 IMAGES = frozenset(DEFAULT_EXTENSIONS)
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from benchmarks.make_archive import jpeg_bytes, photo
-from engine import exif_edit, jpeg, png
+from engine.formats import exif_edit, jpeg, png
 
 SAMPLE = jpeg_bytes(photo(160, 120, seed=3), orientation=6, quality=85)
 PROGRESSIVE = io.BytesIO()

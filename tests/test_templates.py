@@ -146,7 +146,7 @@ def test_templates_in_a_config_file(tmp_path: Path, organize) -> None:  # type: 
 
 
 def test_a_rendered_name_never_exceeds_the_filesystem_limit() -> None:
-    from engine.naming import dated_destination
+    from engine.policy.naming import dated_destination
 
     long = "é" * 120 + ".jpg"  # 240 bytes
     target = dated_destination(

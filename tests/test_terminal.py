@@ -19,14 +19,14 @@ from rich.console import Console
 
 from conftest import ROOT, read_report, write_photo
 from engine.cli import main, parser
-from engine.output import (
+from engine.records import Decision, Status
+from engine.report.console import (
     PlainOutput,
     RichOutput,
     plan_lines,
     print_plan,
     progress_figures,
 )
-from engine.records import Decision, Status
 
 
 def tiff_with_a_bad_tag(width: int = 300, height: int = 200) -> bytes:
@@ -111,7 +111,7 @@ def test_a_run_names_each_stage_in_order(tmp_path: Path, capsys: pytest.CaptureF
     err = capsys.readouterr().err
     stages = [line for line in err.splitlines() if line.startswith("[")]
     names = list(dict.fromkeys(line[1:].split("]")[0] for line in stages))
-    # tidy chooses folders before placement (engine/tidy.py): no stage of its own
+    # tidy chooses folders before placement (engine/stages/tidy.py): no stage of its own
     assert names == ["walk", "analyse and place", "reports"]
 
 
@@ -292,7 +292,7 @@ def test_no_imaging_library_is_one_line_not_a_traceback(tmp_path: Path) -> None:
 
 
 def test_extensions_help_and_readme_show_the_real_defaults() -> None:
-    from engine.planner import DEFAULT_EXTENSIONS
+    from engine.stages.walk import DEFAULT_EXTENSIONS
 
     helptext = " ".join(
         parser()._subparsers._group_actions[0].choices["organize"].format_help().split()

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import read_report, tree_digest, write_photo
-from engine.tidy import folder_map, tidied
+from engine.stages.tidy import folder_map, tidied
 
 
 def test_chain_collapses_to_innermost() -> None:

@@ -16,8 +16,8 @@ from PIL import Image
 
 from benchmarks.make_archive import photo
 from conftest import write_photo
-from engine.dating import edited_stem
-from engine.timezone import offset_from_gps_time, parse_offset
+from engine.dates.timezone import offset_from_gps_time, parse_offset
+from engine.policy.date_precedence import edited_stem
 
 FFMPEG = shutil.which("ffmpeg")
 needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
@@ -232,8 +232,8 @@ def test_maker_note_dates_come_from_one_exiftool(
 def test_without_exiftool_the_run_says_how_many_it_could_have_dated(
     corpus, tmp_path: Path, monkeypatch, capsys
 ) -> None:  # type: ignore[no-untyped-def]
-    from engine import exiftool_dates
     from engine.cli import main
+    from engine.dates import exiftool as exiftool_dates
 
     monkeypatch.setattr(exiftool_dates, "_shared", None)
     src = tmp_path / "src"
@@ -252,9 +252,9 @@ def test_without_exiftool_the_run_says_how_many_it_could_have_dated(
 
 @needs_exiftool
 def test_one_exiftool_answers_a_whole_batch(corpus, tmp_path: Path) -> None:
-    from engine import exiftool_dates
+    from engine.dates import exiftool as exiftool_dates
     from engine.records import Candidate
-    from engine.worker import WorkerOptions, analyze_all
+    from engine.stages.analyse import WorkerOptions, analyze_all
 
     trail = (corpus / "camera/Reconyx_HC500_Hyperfire.jpg").read_bytes()
     names = [f"trail {n}.jpg" for n in range(6)]

@@ -1,0 +1,405 @@
+"""One organize run, end to end: plan, analyse in the pool, decide, place, tidy, report."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import fcntl
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from engine.formats import imaging
+from engine.formats.compress import CompressOptions
+from engine.policy.naming import Layout
+from engine.records import Candidate, Decision, Status
+from engine.report.console import PLAN_LINES_ON_TERMINAL, Output, plan_lines, print_plan
+from engine.report.html import write_run_report
+from engine.report.jsonl import append_error_log, write_report
+from engine.settings import ENGINE_FOLDER, Mode, Settings, Verify, top_folder
+from engine.sizes import format_size
+from engine.stages import pool
+from engine.stages import walk as planner
+from engine.stages.analyse import WorkerOptions
+from engine.stages.decide import Coordinator, Folders
+from engine.stages.place import RESERVE, DiskFull, Placer, free_bytes
+from engine.stages.recover import recover
+from engine.stages.tidy import finish_pending, folder_map
+from engine.store import fsops
+from engine.store.fsops import same_device
+from engine.store.journal import Journal, JournalError
+
+META = ENGINE_FOLDER
+JOURNAL = "journal.sqlite"
+ERROR_LOG = "error_log.log"
+YEAR_VIEW_SAMPLE = 1000  # thumbnails for the report's year view a run makes, about
+
+
+class RunError(Exception):
+    """The run cannot start or go on (exit code 2); the message says why."""
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    summary: dict[str, Any]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.summary["counts"].get(Status.ERROR.value, 0) else 0
+
+
+def left_to_do(
+    candidate: Candidate, done: dict[str, tuple[int, int]]
+) -> tuple[Candidate | None, list[str]]:
+    """What of ``candidate`` is still to do (None: nothing) and which of its files an earlier
+    run finished. A photo is done only with all its companions: one placed with the kept copy
+    of a duplicate photo is journaled apart from it, so a crash can cut either off. A finished
+    companion stays as it is; the photo is decided again with the others."""
+    finished = [m.rel for m in candidate.companions if m.rel in done]
+    rest = tuple(m for m in candidate.companions if m.rel not in finished)
+    if done.get(candidate.rel) == (candidate.size, candidate.mtime_ns) and not rest:
+        return None, [candidate.rel, *finished]
+    return dataclasses.replace(candidate, companions=rest), finished
+
+
+def check_paths(settings: Settings) -> None:
+    source, dest = settings.source, settings.dest
+    if not os.path.exists(source):
+        raise RunError(f"SOURCE does not exist: {source}")
+    if not os.path.isdir(source):
+        raise RunError(f"SOURCE is not a folder: {source}")
+    real_source, real_dest = os.path.realpath(source), os.path.realpath(dest)
+    if real_source == real_dest:
+        raise RunError("SOURCE and DEST are the same folder")
+    managed = [
+        META,
+        *(
+            top_folder(folder)
+            for folder in (
+                settings.corrupted_folder,
+                settings.nodate_folder,
+                settings.duplicates_folder,
+            )
+        ),
+    ]
+    if real_source.startswith(real_dest + os.sep):
+        inside = os.path.relpath(real_source, real_dest).split(os.sep)[0]
+        if inside in managed or inside.isdigit():
+            raise RunError(f"SOURCE lies inside DEST's own {inside}/ folder")
+    if os.path.exists(dest) and not os.path.isdir(dest):
+        raise RunError(f"DEST exists and is not a folder: {dest}")
+
+
+@contextlib.contextmanager
+def dest_lock(meta: str) -> Iterator[None]:
+    with open(os.path.join(meta, "lock"), "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError("another imgorg run is using this DEST (its lock is held)") from None
+        yield
+
+
+def check_space(settings: Settings, todo: list[Candidate]) -> None:
+    """Refuse to start when DEST cannot hold what the plan may write (before compression)."""
+    if settings.mode is Mode.MOVE and same_device(settings.source, settings.dest):
+        return
+    needed = sum(c.size + sum(m.size for m in c.companions) for c in todo) + RESERVE
+    free = free_bytes(settings.dest)
+    if needed > free:
+        raise RunError(
+            f"not enough free space in DEST: the plan may write {format_size(needed)} and "
+            f"{format_size(free)} is free (compression may need less: --no-space-check "
+            "skips this check; a full disk still stops the run cleanly)"
+        )
+
+
+@contextlib.contextmanager
+def existing_journal(dest: str) -> Iterator[Journal]:
+    """DEST's journal, locked against a concurrent run, for undo and verify."""
+    meta = os.path.join(dest, META)
+    path = os.path.join(meta, JOURNAL)
+    if not os.path.isfile(path):
+        raise RunError(f"no imgorg journal in {dest} (nothing was organized there)")
+    with dest_lock(meta):
+        journal = _open_journal(path)
+        try:
+            yield journal
+        finally:
+            journal.close()
+
+
+def _open_journal(path: str) -> Journal:
+    try:
+        return Journal.open(path)
+    except JournalError as exc:
+        raise RunError(
+            f"{exc}. Nothing was done. Move the journal aside (keep a copy) before running "
+            "organize again: undo and verify need a readable journal"
+        ) from exc
+
+
+def _discard_unborn_journal(dest: str, path: str) -> None:
+    """A 0-byte journal in a DEST holding nothing else is one whose creation was interrupted."""
+    if (
+        os.path.isfile(path)
+        and os.path.getsize(path) == 0
+        and not os.path.exists(path + "-wal")
+        and os.listdir(dest) == [META]
+    ):
+        os.unlink(path)
+
+
+def _prepare_dest(settings: Settings) -> str:
+    meta = os.path.join(settings.dest, META)
+    try:
+        os.makedirs(meta, exist_ok=True)
+        probe = os.path.join(meta, ".write-test")
+        with open(probe, "w"):
+            pass
+        os.unlink(probe)
+    except OSError as exc:
+        raise RunError(f"DEST is not writable: {exc.strerror} ({settings.dest})") from exc
+    return meta
+
+
+def organize(settings: Settings, output: Output) -> RunResult:
+    check_paths(settings)
+    if settings.dry_run:
+        try:
+            journal = Journal.in_memory(os.path.join(settings.dest, META, JOURNAL))
+        except JournalError as exc:
+            raise RunError(str(exc)) from exc
+        try:
+            views = None
+            if settings.plan_dir:
+                os.makedirs(os.path.join(settings.plan_dir, "thumbs"), exist_ok=True)
+                views = Views(
+                    os.path.join(settings.plan_dir, "report.html"),
+                    os.path.join(settings.plan_dir, "thumbs"),
+                )
+            return _run(settings, output, journal, None, views)
+        finally:
+            journal.close()
+    meta = _prepare_dest(settings)
+    with dest_lock(meta):
+        _discard_unborn_journal(settings.dest, os.path.join(meta, JOURNAL))
+        journal = _open_journal(os.path.join(meta, JOURNAL))
+        try:
+            stage_dir = os.path.join(meta, "staging")
+            settled = recover(journal, settings.dest, stage_dir)
+            finish_pending(settings.dest, journal)
+            if settled:
+                output.message(f"resumed: {settled} files of an interrupted run were complete")
+            os.makedirs(stage_dir, exist_ok=True)
+            views = Views(os.path.join(meta, "report.html"), os.path.join(meta, "thumbs"))
+            os.makedirs(views.thumbs, exist_ok=True)
+            return _run(settings, output, journal, stage_dir, views)
+        finally:
+            journal.close()
+
+
+def _print_plan(settings: Settings, output: Output, journal: Journal, run_id: int) -> None:
+    """A dry run prints its plan; on a terminal only the first lines, and where the rest is."""
+    limit = PLAN_LINES_ON_TERMINAL if sys.stderr.isatty() else None
+    full = settings.report
+    if limit is not None and full is None:
+        handle, full = tempfile.mkstemp(prefix="imgorg-plan-", suffix=".jsonl")
+        os.close(handle)
+        write_report(full, journal.decisions(run_id, settings.source), settings.nodate_folder)
+    print_plan(output, plan_lines(journal.decisions(run_id, settings.source)), limit, full)
+
+
+def _empty(stage_dir: str | None) -> None:
+    """Remove what the run staged but did not use (the re-encodes of duplicates, say)."""
+    if stage_dir is None or not os.path.isdir(stage_dir):
+        return
+    for entry in os.scandir(stage_dir):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            fsops.remove_quietly(entry.path)
+
+
+@dataclass(frozen=True)
+class Views:
+    """Where the HTML report and the thumbnails it shows go."""
+
+    html: str
+    thumbs: str
+
+
+def _run(
+    settings: Settings,
+    output: Output,
+    journal: Journal,
+    stage_dir: str | None,
+    views: Views | None,
+) -> RunResult:
+    started = time.monotonic()
+    source, dest = settings.source, settings.dest
+    run_id = journal.begin_run(
+        source, dest, settings.mode.value, settings.dry_run, settings.describe()
+    )
+    output.message(f"imgorg: {imaging.imaging_library()}, {settings.backend} x{settings.workers}")
+    output.stage("walk")
+    plan = planner.plan(source, settings.extensions, exclude=[dest], videos=settings.videos)
+    done = journal.done_files(source)
+    todo: list[Candidate] = []
+    earlier: list[str] = []  # done by an earlier run: reported again, not redone
+    for c in plan.candidates:
+        left, finished = left_to_do(c, done)
+        earlier += finished
+        if left is not None:
+            todo.append(left)
+    earlier += [f.rel for f in plan.findings if f.rel in done]
+    journal.mark_seen(run_id, source, earlier)
+    journal.record(
+        run_id,
+        source,
+        (
+            Decision(f.rel, f.status, size=f.size, reason=f.reason)
+            for f in plan.findings
+            if f.rel not in done
+        ),
+        "done",
+    )
+    if earlier:
+        output.message(f"{len(earlier)} files were already done by an earlier run")
+
+    folders = Folders(
+        settings.layout,
+        settings.corrupted_folder,
+        settings.nodate_folder,
+        settings.duplicates_folder,
+        # Every file of SOURCE, including those an earlier run moved away: a resumed run
+        # gives each folder the same place. A layout template's folders are left as they are.
+        folder_map({c.rel for c in plan.candidates} | set(done))
+        if settings.tidy and isinstance(settings.layout, Layout)
+        else {},
+        settings.rename,
+    )
+    coordinator = Coordinator(source, dest, journal, todo, folders, settings.mode, run_id)
+    placer = Placer(
+        source,
+        dest,
+        journal,
+        run_id,
+        dry_run=settings.dry_run,
+        sync=settings.sync,
+        stage_dir=stage_dir,
+        on_flush=coordinator.forget_claims,
+    )
+    options = WorkerOptions(
+        compress=CompressOptions(
+            settings.target_size, settings.quality_floor, settings.very_large, settings.min_saving
+        )
+        if settings.compress
+        else None,
+        compress_above=settings.compress_above,
+        verify_full=settings.verify is Verify.FULL,
+        stage_dir=stage_dir,
+        max_pixels=settings.max_pixels,
+        fix_orientation=settings.fix_orientation.value,
+        path_map=settings.path_map,
+        date_from_folder=settings.date_from_folder,
+        date_from_mtime=settings.date_from_mtime,
+        thumbs_dir=views.thumbs if views else None,
+        min_size=settings.min_size,
+        sample_rate=min(1.0, YEAR_VIEW_SAMPLE / max(1, len(todo))) if views else 0.0,
+        run_token=uuid.uuid4().hex,
+    )
+    if not settings.dry_run and settings.space_check:
+        check_space(settings, todo)
+    batches = planner.shard(
+        todo, settings.workers, settings.compress_above if settings.compress else None
+    )
+    output.start(len(todo), sum(c.size for c in todo))
+    exiftool_missed = 0
+    try:
+        with pool.Pool(settings.backend, settings.workers, settings.scheduler) as workers:
+            workers_used = workers.workers
+            for analyses in workers.analyze(batches, source, options):
+                for analysis in analyses:
+                    exiftool_missed += analysis.exiftool_missed
+                    placer.add(coordinator.accept(analysis))
+                    output.advance(1, analysis.size)
+        placer.flush()
+        _empty(stage_dir)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what is journaled stands, a re-run resumes
+        with contextlib.suppress(sqlite3.Error):
+            journal.finish_run(run_id, "interrupted", {})
+        raise
+    except DiskFull as exc:
+        _empty(stage_dir)
+        with contextlib.suppress(sqlite3.Error):
+            journal.finish_run(run_id, "disk full", {})
+        raise RunError(f"{exc}. Free some space and run the same command again to resume.") from exc
+    except sqlite3.OperationalError as exc:
+        raise RunError(
+            f"the journal cannot be written ({exc}); free space on DEST and run the same "
+            "command again to resume"
+        ) from exc
+    except pool.BackendUnavailable as exc:
+        raise RunError(str(exc)) from exc
+    if coordinator.waiting:
+        raise AssertionError(f"{coordinator.waiting} results were never settled")
+    if exiftool_missed:
+        output.message(
+            f"{exiftool_missed} files have no date that imgorg reads; exiftool (not installed: "
+            "apt-get install libimage-exiftool-perl) could have looked for one in them"
+        )
+    output.stage("reports")
+    seconds = time.monotonic() - started
+    totals = write_report(
+        settings.report, journal.decisions(run_id, source), settings.nodate_folder
+    )
+    summary = totals.as_dict()
+    summary.update(
+        seconds=seconds,
+        files_per_second=totals.files / max(seconds, 1e-9),
+        imaging=imaging.imaging_library(),
+        backend=settings.backend,
+        workers=workers_used,
+        dry_run=settings.dry_run,
+        report=settings.report,
+        run_id=run_id,
+        min_size=settings.min_size,
+        undated=summary["years"].get(settings.nodate_folder, 0),
+        already_done=len(earlier),
+        settings={k: getattr(settings, k) for k in ("date_from_folder", "date_from_mtime")},
+    )
+    if not settings.dry_run and summary["counts"].get("error"):
+        log = os.path.join(dest, ERROR_LOG)
+        stamp = dt.datetime.now().isoformat(timespec="seconds")
+        append_error_log(log, journal.decisions(run_id, source), stamp)
+        summary["error_log"] = log
+    if views is not None:
+        summary["html"] = views.html
+    if not settings.dry_run:
+        kept = journal.kept_originals()
+        summary["originals"] = len(kept)
+        summary["originals_bytes"] = sum(size for _key, _path, size in kept)
+        if kept:
+            size = format_size(summary["originals_bytes"])
+            output.message(
+                f"{len(kept)} originals of re-encoded or rotated moved files ({size}) are kept "
+                f"in {os.path.join(dest, META, 'originals')} so undo can restore them; "
+                f"`imgorg finalize {dest}` deletes them"
+            )
+    journal.finish_run(run_id, "finished", summary)
+    if views is not None:
+        write_run_report(views.html, journal, run_id, views.thumbs, settings.report)
+    if settings.dry_run:
+        _print_plan(settings, output, journal, run_id)
+    output.finish(summary)
+    return RunResult(run_id, summary)

@@ -1,0 +1,166 @@
+"""``imgorg undo DEST``: reverse the last run that changed DEST, as the disk now stands.
+
+A placed file is deleted only when its source is in SOURCE with the very bytes the run read;
+otherwise it goes back there (never over an existing file). A re-encoded or rotated file whose
+original bytes were kept (DEST/.imgorg/originals/) gets those back instead. Anything changed
+since is left alone and listed, and so is every moved file that is not back in SOURCE. Each
+step is journaled, so an interrupted undo resumes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import xxhash
+
+from engine.store import fsops
+from engine.store.journal import Journal, Written
+
+_BATCH = 256
+
+
+@dataclass
+class UndoResult:
+    runs: list[int] = field(default_factory=list)
+    removed: int = 0
+    restored: int = 0
+    left: list[tuple[str, str]] = field(default_factory=list)  # (dest, why)
+
+
+def undo(dest: str, journal: Journal, dry_run: bool = False) -> UndoResult:
+    result = UndoResult(runs=journal.runs_to_undo())
+    if not result.runs:
+        return result
+    done: list[tuple[str, str, int]] = []
+    touched: set[str] = set()
+    for item in journal.written(result.runs):
+        if item.action == "none":
+            continue  # an identical file was already there: not ours to remove
+        why = _undo_one(dest, item, result, dry_run)
+        if why is None:
+            done.append((item.source_root, item.rel, item.run_id))
+            touched.add(os.path.dirname(os.path.join(dest, item.dest)))
+            if item.original:
+                touched.add(os.path.dirname(os.path.join(dest, item.original)))
+        else:
+            result.left.append((item.dest, why))
+        if len(done) >= _BATCH and not dry_run:
+            journal.mark_undone(done)
+            done = []
+    if not dry_run:
+        journal.mark_undone(done)
+        _prune(dest, touched)
+        journal.set_run_status(result.runs, "undone")
+    return result
+
+
+def _undo_one(dest: str, item: Written, result: UndoResult, dry_run: bool) -> str | None:
+    """Undo one file; None when done, else why it was left alone."""
+    path = os.path.join(dest, item.dest)
+    origin = os.path.join(item.source_root, item.rel)
+    kept = os.path.join(dest, item.original) if item.original else None
+    if kept is not None and not _same(origin, item.hash):
+        return _restore_original(path, origin, kept, item, result, dry_run)
+    if not os.path.lexists(path):
+        if _same(origin, item.hash) or _same(origin, item.out_hash):
+            return None  # already undone (an interrupted undo) or removed by hand
+        return "missing from DEST and not in SOURCE"
+    if not _same(path, item.out_hash):
+        return "changed since the run wrote it"
+    if _same(origin, item.hash):
+        # SOURCE holds the file as the run read it: the placed copy is redundant.
+        if dry_run:
+            result.removed += 1
+            return None
+        os.unlink(path)
+        result.removed += 1
+        return None
+    if os.path.lexists(origin):
+        return "its source path holds other bytes now"
+    if dry_run:
+        result.restored += 1
+        return None
+    why = _put_back(path, origin, item.out_hash, item.mtime_ns)
+    if why is None:
+        result.restored += 1
+    return why
+
+
+def _restore_original(
+    path: str, origin: str, kept: str, item: Written, result: UndoResult, dry_run: bool
+) -> str | None:
+    """Put a transformed file's kept original back in SOURCE and drop the placed version."""
+    if os.path.lexists(origin):
+        return "its source path holds other bytes now"
+    if not _same(kept, item.hash):
+        return f"its kept original {item.original} is missing or changed"
+    placed_ours = os.path.lexists(path) and _same(path, item.out_hash)
+    if dry_run:
+        result.restored += 1
+        return None
+    why = _put_back(kept, origin, item.hash, item.mtime_ns)
+    if why is not None:
+        return why
+    result.restored += 1
+    if placed_ours:
+        os.unlink(path)
+    elif os.path.lexists(path):
+        return "original restored; the placed version was changed since and is left in DEST"
+    return None
+
+
+def _put_back(path: str, origin: str, content_hash: str | None, mtime_ns: int) -> str | None:
+    """Move ``path`` to ``origin`` (no replace); across filesystems copy, verify, then unlink."""
+    os.makedirs(os.path.dirname(origin), exist_ok=True)
+    try:
+        fsops.rename_noreplace(path, origin)
+        return None
+    except fsops.DestinationExists:
+        return "its source path is taken again"
+    except OSError:
+        pass
+    temp = os.path.join(os.path.dirname(origin), fsops.TEMP_PREFIX + os.path.basename(origin))
+    fsops.remove_quietly(temp)
+    hasher = xxhash.xxh3_128()
+    try:
+        fsops.copy_into(path, temp, hasher)
+        if hasher.hexdigest() != content_hash:
+            fsops.remove_quietly(temp)
+            return "could not be copied back intact"
+        os.utime(temp, ns=(mtime_ns, mtime_ns))
+        fd = os.open(temp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        fsops.rename_noreplace(temp, origin)
+    except OSError as exc:
+        fsops.remove_quietly(temp)
+        return f"could not be copied back: {exc.strerror or exc}"
+    os.unlink(path)
+    return None
+
+
+def _same(path: str, content_hash: str | None) -> bool:
+    """True when ``path`` is a regular file holding exactly the bytes of ``content_hash``."""
+    try:
+        return (
+            content_hash is not None
+            and os.path.isfile(path)
+            and not os.path.islink(path)
+            and fsops.hash_file(path) == content_hash
+        )
+    except OSError:
+        return False
+
+
+def _prune(dest: str, folders: set[str]) -> None:
+    """Remove folders the undo emptied, up to (never including) DEST itself."""
+    for folder in sorted(folders, key=len, reverse=True):
+        while folder.startswith(dest + os.sep) and os.path.isdir(folder):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
+            folder = os.path.dirname(folder)

@@ -1,0 +1,27 @@
+"""Dates of camera RAW files: their EXIF lives in TIFF structures (the whole file for CR2,
+NEF, ARW, DNG, ORF, RW2; boxes inside CR3; an embedded JPEG in RAF)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from PIL import Image
+
+from engine.dates.exif import exif_facts
+
+_TIFF_HEADER = re.compile(rb"II\*\x00|MM\x00\*")
+
+
+def raw_date(data: bytes, search: int = 4_000_000) -> dt.datetime | None:
+    """The first valid EXIF date of any TIFF structure in the first ``search`` bytes."""
+    for match in _TIFF_HEADER.finditer(data, 0, search):
+        exif = Image.Exif()
+        try:
+            exif.load(data[match.start() :])
+        except Exception:
+            continue
+        facts = exif_facts(exif)
+        if facts.date is not None or facts.modified is not None:
+            return facts.date or facts.modified
+    return None

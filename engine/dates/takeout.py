@@ -1,0 +1,59 @@
+"""Google Takeout JSON sidecars: ``photoTakenTime`` (UTC seconds since the epoch) and
+``geoData`` (where the photo was taken, which gives its time zone)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from engine.dates.parse import make_datetime
+from engine.dates.timezone import utc_only
+
+
+def _document(data: bytes) -> dict[str, Any] | None:
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def takeout_date(data: bytes) -> dt.datetime | None:
+    """When the photo was taken, in UTC (marked ``UTC_ONLY``: Takeout gives no zone)."""
+    document = _document(data)
+    if document is None:
+        return None
+    for key in ("photoTakenTime", "creationTime"):
+        entry = document.get(key)
+        if isinstance(entry, dict):
+            try:
+                seconds = int(entry.get("timestamp", ""))
+            except (TypeError, ValueError):
+                continue
+            if seconds <= 0:
+                continue
+            try:
+                when = dt.datetime.fromtimestamp(seconds, dt.UTC)
+            except (OverflowError, OSError, ValueError):
+                continue
+            return utc_only(make_datetime(*when.timetuple()[:6]))
+    return None
+
+
+def takeout_position(data: bytes) -> tuple[float, float] | None:
+    """``geoData`` (or ``geoDataExif``) latitude and longitude; Takeout writes 0, 0 for none."""
+    document = _document(data)
+    if document is None:
+        return None
+    for key in ("geoData", "geoDataExif"):
+        entry = document.get(key)
+        if not isinstance(entry, dict):
+            continue
+        try:
+            latitude, longitude = float(entry["latitude"]), float(entry["longitude"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if (latitude, longitude) != (0.0, 0.0) and abs(latitude) <= 90 and abs(longitude) <= 180:
+            return latitude, longitude
+    return None

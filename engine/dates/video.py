@@ -1,0 +1,101 @@
+"""Dates of videos from their container (QuickTime/MP4 ``creation_time``, Apple's
+``com.apple.quicktime.creationdate``), through MediaInfo (pymediainfo)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from engine.dates.parse import make_datetime
+from engine.dates.timezone import utc_only
+
+_STAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?"
+)
+
+
+_ISO6709 = re.compile(r"^([+-]\d+(?:\.\d+)?)([+-]\d+(?:\.\d+)?)")
+
+
+def available() -> bool:
+    try:
+        from pymediainfo import MediaInfo
+    except ImportError:
+        return False
+    return bool(MediaInfo.can_parse())
+
+
+def parse_stamp(text: str) -> tuple[dt.datetime, dt.timedelta | None] | None:
+    """A container date and its UTC offset (None when the text gives none)."""
+    match = _STAMP.search(text)
+    if not match:
+        return None
+    when = make_datetime(*(int(g) for g in match.groups()[:6]))
+    if when is None:
+        return None
+    zone = match.group(7)
+    if zone is None:
+        return when, None
+    if zone in ("Z", "UTC"):
+        return when, dt.timedelta()
+    sign = 1 if zone[0] == "+" else -1
+    digits = zone[1:].replace(":", "")
+    return when, sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+
+
+@dataclass(frozen=True, slots=True)
+class VideoFacts:
+    date: dt.datetime | None  # aware: local with its offset, or UTC_ONLY
+    tag: str | None  # which tag gave it
+    recognised: bool  # whether MediaInfo recognised the file as a video
+    position: tuple[float, float] | None = None
+
+
+def parse_iso6709(text: str) -> tuple[float, float] | None:
+    """``+35.6895+139.6917+010.000/`` (degrees) -> (latitude, longitude)."""
+    match = _ISO6709.match(text.strip())
+    if not match:
+        return None
+    latitude, longitude = float(match.group(1)), float(match.group(2))
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return latitude, longitude
+
+
+def video_facts(path: str) -> VideoFacts:
+    """The container's date and the GPS position it records.
+
+    Apple's creationdate carries the local time and its offset and wins; ``creation_time``
+    (``encoded_date``) is UTC, marked ``UTC_ONLY`` for the caller to turn into local time.
+    """
+    from pymediainfo import MediaInfo
+
+    info = MediaInfo.parse(path)
+    tracks = info.tracks
+    general = next((t for t in tracks if t.track_type == "General"), None)
+    recognised = any(t.track_type in ("Video", "Audio") for t in tracks)
+    if general is None:
+        return VideoFacts(None, None, recognised)
+    data = general.to_data()
+    position = None
+    for key in ("comapplequicktimelocationiso6709", "xyz"):
+        value = data.get(key)
+        if isinstance(value, str) and (position := parse_iso6709(value)):
+            break
+    apple = data.get("comapplequicktimecreationdate")
+    if isinstance(apple, str) and (parsed := parse_stamp(apple)):
+        when, offset = parsed
+        local = when if offset is None else when.replace(tzinfo=dt.timezone(offset))
+        return VideoFacts(local, "com.apple.quicktime.creationdate", recognised, position)
+    for key in ("encoded_date", "tagged_date", "recorded_date"):
+        value = data.get(key)
+        if isinstance(value, str) and (parsed := parse_stamp(value)):
+            when, offset = parsed
+            if when.year > 1904:  # QuickTime's epoch: an unset date reads as 1904-01-01
+                if offset:  # a rare container that writes local time with its offset
+                    return VideoFacts(
+                        when.replace(tzinfo=dt.timezone(offset)), key, recognised, position
+                    )
+                return VideoFacts(utc_only(when), key, recognised, position)
+    return VideoFacts(None, None, recognised, position)

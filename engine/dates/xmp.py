@@ -1,0 +1,65 @@
+"""Dates in XMP packets (inside a file or in a sidecar) and in IPTC records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections.abc import Mapping
+
+from engine.dates.parse import make_datetime
+
+# Property names in precedence order; XMP writes them as attributes or as elements.
+XMP_DATE_PROPERTIES = ("exif:DateTimeOriginal", "xmp:CreateDate", "photoshop:DateCreated")
+_ISO = re.compile(
+    r"^\s*(\d{4})(?:[-:](\d{2})(?:[-:](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?)?)?"
+)
+# The packet is untrusted: every quantifier over it is possessive (``*+``) and the value has a
+# bounded shape, so a scan never backtracks and stays linear in the packet's length. (The old
+# ``>\s*([^<]+)<`` took minutes on a property followed by a long run of spaces.)
+_GAP = r"[ \t\r\n]*+"
+_DATE_SHAPE = r"(\d{4}(?:[-:]\d{2}(?:[-:]\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?)?)?)"
+_PATTERNS = {
+    name: re.compile(re.escape(name) + _GAP + "(?:>|=" + _GAP + "[\"'])" + _GAP + _DATE_SHAPE)
+    for name in XMP_DATE_PROPERTIES
+}
+_MOST_VALUES = 32  # a real packet has one or two of each; a crafted one may have millions
+
+
+def parse_xmp_date(text: str) -> dt.datetime | None:
+    """An XMP date (ISO 8601, possibly only a year or year-month), validated."""
+    match = _ISO.match(text)
+    if not match:
+        return None
+    year, month, day, hour, minute, second = (int(g) if g else None for g in match.groups())
+    assert year is not None
+    return make_datetime(year, month or 1, day or 1, hour or 0, minute or 0, second or 0)
+
+
+def xmp_date(packet: bytes | str) -> tuple[dt.datetime, str] | None:
+    """The first valid date of the properties above, and which property gave it."""
+    text = packet.decode("utf-8", "replace") if isinstance(packet, bytes) else packet
+    for name, pattern in _PATTERNS.items():
+        for match in itertools.islice(pattern.finditer(text), _MOST_VALUES):
+            value = parse_xmp_date(match.group(1))
+            if value is not None:
+                return value, name
+    return None
+
+
+def iptc_date(info: Mapping[tuple[int, int], object] | None) -> dt.datetime | None:
+    """IPTC 2:55 DateCreated (``YYYYMMDD``) with 2:60 TimeCreated (``HHMMSS±HHMM``)."""
+    if not info:
+        return None
+    day = info.get((2, 55))
+    if isinstance(day, list):
+        day = day[0]
+    if not isinstance(day, bytes) or len(day) < 8 or not day[:8].isdigit():
+        return None
+    time_of_day = info.get((2, 60))
+    if isinstance(time_of_day, list):
+        time_of_day = time_of_day[0]
+    hms = (0, 0, 0)
+    if isinstance(time_of_day, bytes) and len(time_of_day) >= 6 and time_of_day[:6].isdigit():
+        hms = (int(time_of_day[0:2]), int(time_of_day[2:4]), int(time_of_day[4:6]))
+    return make_datetime(int(day[:4]), int(day[4:6]), int(day[6:8]), *hms)

@@ -1,0 +1,135 @@
+"""Making images upright without losing quality: JPEGs by a lossless DCT-domain transform
+(libjpeg-turbo's ``jpegtran -perfect``), PNGs by turning their (losslessly stored) pixels."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from PIL import Image
+
+from engine.formats import exif_edit, jpeg
+from engine.formats.orientation import make_upright, needs_rotation, swaps_axes
+
+JPEGTRAN_OPS: dict[int, list[str]] = {
+    2: ["-flip", "horizontal"],
+    3: ["-rotate", "180"],
+    4: ["-flip", "vertical"],
+    5: ["-transpose"],
+    6: ["-rotate", "90"],
+    7: ["-transverse"],
+    8: ["-rotate", "270"],
+}
+
+
+@dataclass(slots=True)
+class Rotated:
+    data: bytes
+
+
+@dataclass(slots=True)
+class NotRotated:
+    reason: str
+
+
+def jpegtran() -> str | None:
+    return shutil.which("jpegtran")
+
+
+@dataclass(slots=True)
+class Optimized:
+    """A JPEG rewritten without loss: same pixels, smaller entropy coding."""
+
+    data: bytes
+    rotated: bool
+    note: str | None = None
+
+
+def optimize_jpeg(
+    data: bytes, structure: jpeg.JpegStructure, orientation: int | None, size: tuple[int, int]
+) -> Optimized | None:
+    """``jpegtran -optimize -progressive -copy all``: Huffman tables optimised for the image and
+    progressive coding, every metadata segment kept; turned upright in the same pass where the
+    orientation asks and the turn is lossless. None when it cannot be done."""
+    if structure.trailing or structure.has_mpf:
+        return None
+    tool = jpegtran()
+    if tool is None:
+        return None
+    command = [tool, "-copy", "all", "-optimize", "-progressive"]
+    note = None
+    if needs_rotation(orientation):
+        assert orientation is not None
+        turned = _run([*command, "-perfect", *JPEGTRAN_OPS[orientation]], data)
+        if turned is not None:
+            upright = (size[1], size[0]) if swaps_axes(orientation) else size
+            return Optimized(_reset_orientation(turned, upright), True)
+        note = "orientation kept as a tag: a lossless turn is impossible for this image"
+    out = _run(command, data)
+    return None if out is None else Optimized(out, False, note)
+
+
+def _run(command: list[str], data: bytes) -> bytes | None:
+    # No timeout: with one, subprocess polls the child with sleeps, a millisecond a call.
+    done = subprocess.run(command, input=data, capture_output=True)
+    return done.stdout if done.returncode == 0 and done.stdout else None
+
+
+def rotate_jpeg(
+    data: bytes, structure: jpeg.JpegStructure, orientation: int, size: tuple[int, int]
+) -> Rotated | NotRotated:
+    """Turn a JPEG upright losslessly and reset its Orientation tag, or say why not."""
+    if structure.trailing or structure.has_mpf:
+        return NotRotated("orientation kept as a tag: the file carries data after the image")
+    tool = jpegtran()
+    if tool is None:
+        return NotRotated("orientation kept as a tag: jpegtran is not installed")
+    command = [tool, "-perfect", "-copy", "all", "-optimize"]
+    if structure.progressive:
+        command.append("-progressive")
+    # No timeout: with one, subprocess polls the child with sleeps, a millisecond a call.
+    done = subprocess.run([*command, *JPEGTRAN_OPS[orientation]], input=data, capture_output=True)
+    if done.returncode != 0 or not done.stdout:
+        if b"not perfect" in done.stderr:
+            return NotRotated(
+                f"orientation kept as a tag: {size[0]}x{size[1]} is not a whole number of "
+                "JPEG blocks, so a lossless rotation is impossible"
+            )
+        message = done.stderr.decode("utf-8", "replace").strip()[:200]
+        return NotRotated(f"orientation kept as a tag: jpegtran failed ({message})")
+    upright = (size[1], size[0]) if swaps_axes(orientation) else size
+    rotated = _reset_orientation(done.stdout, upright)
+    if len(rotated) > len(data):
+        return NotRotated("orientation kept as a tag: the rotated file would have been larger")
+    return Rotated(rotated)
+
+
+def _reset_orientation(data: bytes, size: tuple[int, int]) -> bytes:
+    """Orientation 1 and the new dimensions in the EXIF block; the unrotated thumbnail unlinked."""
+    structure = jpeg.check_jpeg(data)
+    for segment in structure.segments:
+        payload = data[segment.start + 4 : segment.end]
+        if segment.marker == 0xE1 and payload.startswith(jpeg.EXIF_HEADER):
+            patched = exif_edit.patch_exif(payload, orientation=1, size=size, drop_thumbnail=True)
+            return data[: segment.start + 4] + patched + data[segment.end :]
+    return data
+
+
+def rotate_png(im: Image.Image, orientation: int) -> Rotated | NotRotated:
+    """Turn a PNG's pixels upright and write it again (PNG is lossless), Orientation reset."""
+    try:
+        im.load()
+        upright = make_upright(im, orientation)
+        exif = im.getexif()
+        exif[0x0112] = 1
+        params: dict[str, object] = {"exif": exif.tobytes(), "optimize": False}
+        for key in ("icc_profile", "dpi", "transparency", "gamma"):
+            if key in im.info:
+                params[key] = im.info[key]
+        buffer = io.BytesIO()
+        upright.save(buffer, "PNG", **params)
+    except Exception as exc:
+        return NotRotated(f"orientation kept as a tag: cannot rewrite the PNG ({exc})")
+    return Rotated(buffer.getvalue())

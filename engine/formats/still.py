@@ -1,0 +1,230 @@
+"""What a worker does with a still image's bytes: structural check, decode where needed, EXIF,
+XMP and IPTC dates, and, for JPEGs, compression and lossless orientation fixing."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image, ImageFile, IptcImagePlugin
+
+from engine.dates.exif import ExifFacts, image_exif_facts, read_exif_facts
+from engine.dates.xmp import iptc_date, xmp_date
+from engine.formats import imaging, jpeg, png
+from engine.formats.compress import (
+    Compressed,
+    CompressOptions,
+    compress_jpeg,
+    estimate_quality,
+    size_limit,
+)
+from engine.formats.kinds import HEIF_EXTENSIONS, extension
+from engine.formats.orientation import needs_rotation
+from engine.formats.rotate import NotRotated, Rotated, optimize_jpeg, rotate_jpeg, rotate_png
+from engine.records import Analysis, DateSource, Status
+
+try:  # HEIC/HEIF (and AVIF) decoders register themselves with Pillow when present
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_DECODER = True
+except ImportError:
+    HEIF_DECODER = False
+with contextlib.suppress(ImportError):
+    import pillow_avif  # noqa: F401
+
+
+# jpegtran's lossless rewrite saves 5-12 % on camera and phone JPEGs, rarely a quarter: a file
+# that must shrink more than this goes straight to the re-encode.
+LOSSLESS_SAVES_AT_MOST = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoOptions:
+    compress: CompressOptions | None
+    compress_above: int
+    verify_full: bool
+    max_pixels: int
+    fix_orientation: str
+
+
+@dataclass(slots=True)
+class Output:
+    """Bytes to place instead of the original (re-encoded or turned upright)."""
+
+    data: bytes
+
+
+def inspect_photo(
+    data: bytes, result: Analysis, options: PhotoOptions
+) -> tuple[list[tuple[DateSource, dt.datetime | None]], dt.datetime | None, Output | None]:
+    """Fill ``result`` with what the bytes say; return the dates the file's own metadata gives
+    for when the picture was taken (EXIF, XMP, IPTC, in precedence order), EXIF's IFD0
+    DateTime (when the file was last changed), and any new bytes to place."""
+    structure, exif_blob, problem = _structure(data)
+    if problem:
+        result.status, result.reason = Status.CORRUPT, problem
+        # A damaged photo's camera date still tells it from a damaged thumbnail.
+        damaged = read_exif_facts(exif_blob) if exif_blob else None
+        return [(DateSource.EXIF, damaged.date if damaged else None)], None, None
+    # JPEG and PNG are checked by their structure; other formats are rare enough in an archive
+    # that decoding them in full is the simplest sound check.
+    full = options.verify_full or (structure is None and not data.startswith(png.SIGNATURE))
+    with imaging.bomb_limit(options.max_pixels):
+        im = _open(data, result, full)
+        if im is None:
+            return [], None, None
+        facts = read_exif_facts(exif_blob) if exif_blob else _facts_of(im, data)
+        result.orientation = None if im.format in ("HEIF", "AVIF") else facts.orientation
+        if facts.problem:
+            result.note = "; ".join(n for n in (result.note, facts.problem) if n)
+        result.camera, result.position, result.gps_time = (
+            facts.camera,
+            facts.position,
+            facts.gps_time,
+        )
+        dates: list[tuple[DateSource, dt.datetime | None]] = [(DateSource.EXIF, facts.date)]
+        xmp_packet = structure.xmp if structure is not None else im.info.get("xmp")
+        if isinstance(xmp_packet, bytes | str):
+            found = xmp_date(xmp_packet)
+            dates.append((DateSource.XMP, found[0] if found else None))
+        if structure is not None:
+            dates.append((DateSource.IPTC, _iptc(im)))
+        output = None
+        if structure is not None:
+            result.original_quality = estimate_quality(im)
+            if options.compress is not None and len(data) > options.compress_above:
+                output = _compress(data, structure, im, result, options.compress)
+        if result.status is Status.PLACED and output is None:
+            output = _fix_orientation(data, structure, im, result, options)
+    return dates, facts.modified, output
+
+
+def unreadable_heif(name: str) -> bool:
+    """A HEIF file we cannot judge, because no decoder is installed."""
+    return not HEIF_DECODER and extension(name) in HEIF_EXTENSIONS
+
+
+def _structure(data: bytes) -> tuple[jpeg.JpegStructure | None, bytes | None, str | None]:
+    """Structural check by content: JPEG markers to EOI, PNG chunks and CRCs."""
+    if data.startswith(jpeg.SOI):
+        structure = jpeg.check_jpeg(data)
+        return structure, structure.exif, structure.problem
+    if data.startswith(png.SIGNATURE):
+        found = png.check_png(data)
+        return None, found.exif, found.problem
+    return None, None, None
+
+
+def _open(data: bytes, result: Analysis, full: bool) -> Image.Image | None:
+    try:
+        im = Image.open(io.BytesIO(data))
+        result.format = im.format
+        if full:
+            _load(im, data, result)
+        return im
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        result.reason = imaging.bomb_reason(exc)
+    except Image.UnidentifiedImageError:
+        result.reason = "not a recognisable image"
+    except Exception as exc:
+        result.reason = f"image data does not decode: {type(exc).__name__}: {exc}"
+    result.status = Status.CORRUPT
+    return None
+
+
+def _load(im: Image.Image, data: bytes, result: Analysis) -> None:
+    """Decode the pixels. A failure in what the imaging library does once they have decoded
+    (``load_end``: reading EXIF sub-directories, applying the orientation) is a note, not
+    corruption; the pixels are then decoded again without that step, so that an error in the
+    pixel data still counts."""
+    try:
+        im.load()
+        return
+    except Exception as exc:
+        if not isinstance(im, ImageFile.ImageFile) or im.tile:
+            raise
+        note = f"metadata not fully read after the pixels decoded ({type(exc).__name__}: {exc})"
+    again = Image.open(io.BytesIO(data))
+    again.load_end = lambda: None  # type: ignore[method-assign]
+    again.load()
+    result.note = note[:200]
+
+
+def _facts_of(im: Image.Image, data: bytes) -> ExifFacts:
+    if data.startswith((jpeg.SOI, png.SIGNATURE)):
+        return ExifFacts()
+    return image_exif_facts(im)
+
+
+def _iptc(im: Image.Image) -> dt.datetime | None:
+    try:
+        info: Mapping[tuple[int, int], Any] | None = IptcImagePlugin.getiptcinfo(im)  # type: ignore[arg-type]
+        return iptc_date(info)
+    except Exception:
+        return None
+
+
+def _compress(
+    data: bytes,
+    structure: jpeg.JpegStructure,
+    im: Image.Image,
+    result: Analysis,
+    options: CompressOptions,
+) -> Output | None:
+    limit = size_limit(len(data), options)
+    lossless = None
+    if limit >= len(data) * (1 - LOSSLESS_SAVES_AT_MOST):
+        lossless = optimize_jpeg(data, structure, result.orientation, im.size)
+    if lossless is not None and len(lossless.data) <= limit:
+        result.compressed, result.rotated, result.quality = True, lossless.rotated, None
+        if lossless.note:
+            result.note = "; ".join(n for n in (result.note, lossless.note) if n)
+        return Output(lossless.data)
+    outcome = compress_jpeg(data, structure, im, result.orientation, options)
+    result.encodes = outcome.encodes
+    if not isinstance(outcome, Compressed):
+        if outcome.decode_failed:
+            result.status, result.reason = Status.CORRUPT, outcome.reason
+        else:
+            result.note = outcome.reason
+        return None
+    result.compressed = True
+    result.rotated = needs_rotation(result.orientation)
+    result.quality = outcome.quality
+    if outcome.scale < 1.0:
+        result.note = f"downscaled to {outcome.size[0]}x{outcome.size[1]} to reach the target"
+    return Output(outcome.data)
+
+
+def _fix_orientation(
+    data: bytes,
+    structure: jpeg.JpegStructure | None,
+    im: Image.Image,
+    result: Analysis,
+    options: PhotoOptions,
+) -> Output | None:
+    orientation = result.orientation
+    if options.fix_orientation == "none" or not needs_rotation(orientation):
+        return None
+    assert orientation is not None
+    outcome: Rotated | NotRotated
+    if structure is not None:
+        outcome = rotate_jpeg(data, structure, orientation, im.size)
+    elif options.fix_orientation != "all":
+        return None
+    elif im.format == "PNG":
+        outcome = rotate_png(im, orientation)
+    else:
+        outcome = NotRotated(
+            f"orientation kept as a tag: {im.format} cannot be turned without re-encoding"
+        )
+    if isinstance(outcome, NotRotated):
+        result.note = "; ".join(n for n in (result.note, outcome.reason) if n)
+        return None
+    result.rotated = True
+    return Output(outcome.data)

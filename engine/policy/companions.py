@@ -1,0 +1,128 @@
+"""Which files travel with which photo: RAW+JPEG and HEIC+MOV (Live Photo) pairs, and the
+sidecars editors and exporters leave beside a photo (``.xmp``, ``.aae``, ``.thm``, Google
+Takeout ``.json`` with all its name variants). Pure functions over the names in one folder."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from engine.formats.kinds import Kind
+
+_PRIORITY = {Kind.IMAGE: 0, Kind.RAW: 1, Kind.VIDEO: 2}
+_COPY_NUMBER = re.compile(r"^(?P<base>.*?)(?P<n>\(\d+\))$")
+_SUPPLEMENTAL = ".supplemental-metadata"
+TAKEOUT_NAME_LIMIT = 46  # Takeout cuts "<name>.<ext>" this short before adding ".json"
+
+
+@dataclass
+class Family:
+    main: str
+    companions: list[str] = field(default_factory=list)
+
+
+def _stem(name: str) -> str:
+    return os.path.splitext(name)[0].casefold()
+
+
+def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
+    """Families of one folder's media files and sidecars; and the sidecars that match nothing.
+
+    Within a stem, the first still image is the main file and a RAW or a video of the same stem
+    is its companion; two still images of one stem are two photos. A RAW or video without a
+    still image is a main file of its own.
+    """
+    by_stem: dict[str, list[str]] = {}
+    for name, kind in sorted(names.items()):
+        if kind in _PRIORITY:
+            by_stem.setdefault(_stem(name), []).append(name)
+    families: dict[str, Family] = {}
+    for members in by_stem.values():
+        members.sort(key=lambda n: (_PRIORITY[names[n]], n))
+        images = [n for n in members if names[n] is Kind.IMAGE]
+        others = [n for n in members if names[n] is not Kind.IMAGE]
+        if images:
+            for image in images:
+                families[image] = Family(image)
+            families[images[0]].companions.extend(others)
+        else:
+            families[others[0]] = Family(others[0], others[1:])
+    orphans = []
+    mains = sorted(families)
+    for name, kind in sorted(names.items()):
+        if kind is not Kind.SIDECAR:
+            continue
+        owner = match_sidecar(name, mains)
+        if owner is None:
+            orphans.append(name)
+        else:
+            families[owner].companions.append(name)
+    return sorted(families.values(), key=lambda f: f.main), orphans
+
+
+def match_sidecar(sidecar: str, mains: list[str]) -> str | None:
+    """The main file a sidecar belongs to, by the conventions of the tools that write them.
+
+    Names match regardless of case; where two mains differ only by case, the one spelled as the
+    sidecar is chosen."""
+    base = os.path.splitext(sidecar)[0]
+    lowered = base.casefold()
+    if sidecar.casefold().endswith(".json"):
+        lowered = _strip_supplemental(lowered)
+        numbered = _COPY_NUMBER.match(lowered)
+        if numbered and "." in numbered["base"]:
+            # Takeout writes "x.jpg(1).json" for "x(1).jpg"
+            stem, ext = os.path.splitext(numbered["base"])
+            lowered = f"{stem}{numbered['n']}{ext}"
+    found = _pick([m for m in mains if m.casefold() == lowered], sidecar)
+    if found is None:
+        ranked = sorted(mains, key=lambda m: (_stem_rank(m), m))
+        found = _pick([m for m in ranked if _stem(m) == lowered], sidecar)
+    truncated = sidecar.casefold().endswith(".json") and len(base) >= TAKEOUT_NAME_LIMIT - 2
+    if found is None and truncated:
+        cut = [m for m in mains if m.casefold().startswith(lowered)]
+        if len(cut) == 1:
+            return cut[0]
+    return found
+
+
+def _pick(matches: list[str], sidecar: str) -> str | None:
+    for main in matches:
+        if sidecar.startswith(main) or sidecar.startswith(os.path.splitext(main)[0]):
+            return main
+    return matches[0] if matches else None
+
+
+def _stem_rank(name: str) -> int:
+    return 0 if os.path.splitext(name)[1].lower() in (".jpg", ".jpeg", ".heic", ".heif") else 1
+
+
+def _strip_supplemental(base: str) -> str:
+    """``x.jpg.supplemental-metadata`` and its truncations (``x.jpg.supplemental-me``, ...)."""
+    dot = base.rfind(".")
+    if dot > 0:
+        tail = base[dot:]
+        if len(tail) >= 3 and _SUPPLEMENTAL.startswith(tail):
+            return base[:dot]
+        numbered = _COPY_NUMBER.match(tail)
+        if numbered and _SUPPLEMENTAL.startswith(numbered["base"]) and len(numbered["base"]) >= 3:
+            return base[:dot] + numbered["n"]
+    return base
+
+
+def companion_name(main_dest_name: str, main_source_name: str, companion: str) -> str:
+    """The companion's name beside its main file's chosen name: the main's new stem with the
+    companion's own ending (``IMG_1_1.jpg`` + ``IMG_1.CR2`` -> ``IMG_1_1.CR2``;
+    ``IMG_1.jpg.xmp`` -> ``IMG_1_1.jpg.xmp``). Takeout JSON named any other way (``x.json``,
+    ``x.jpg(1).json``, truncated names) becomes ``<main name>.json``."""
+    new_stem = os.path.splitext(main_dest_name)[0]
+    old_stem = os.path.splitext(main_source_name)[0]
+    folded = companion.casefold()
+    if folded.startswith(main_source_name.casefold()):
+        return main_dest_name + companion[len(main_source_name) :]
+    if folded.endswith(".json"):
+        return main_dest_name + ".json"
+    if folded.startswith(old_stem.casefold()):
+        return new_stem + companion[len(old_stem) :]
+    return new_stem + "_" + companion

@@ -1,0 +1,397 @@
+"""The per-file work done in the pool: read once, hash, check, date, compress.
+
+Photos are read whole into memory (hash, structure, EXIF and compression all from that one
+buffer); videos are hashed in chunks and dated from their container; RAW files are read whole
+and dated from their embedded EXIF. The files that travel with a main file (sidecars, a RAW
+beside a JPEG, a Live Photo video) are hashed here too, and their dates are used when the main
+file has none. A worker returns small ``Analysis`` records and never decides where a file goes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+import xxhash
+
+from engine.dates import exiftool as exiftool_dates
+from engine.dates.raw import raw_date
+from engine.dates.takeout import takeout_date, takeout_position
+from engine.dates.timezone import file_zones, localize
+from engine.dates.xmp import xmp_date
+from engine.formats import imaging
+from engine.formats.compress import CompressOptions
+from engine.formats.kinds import extension
+from engine.formats.still import Output, PhotoOptions, inspect_photo, unreadable_heif
+from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
+from engine.policy.date_precedence import (
+    date_from_folders,
+    date_from_mtime,
+    exif_date_of,
+    filename_date,
+    first_date,
+    original_of,
+)
+from engine.records import Analysis, Candidate, CompanionResult, DateSource, Status
+from engine.report.jsonl import SMALL
+from engine.store.fsops import hash_stream
+
+_SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
+SAMPLE_PER_YEAR = 12  # year-view thumbnails one worker process makes per year, at most
+# per process: year-view thumbnails made, by run and year (a pool outlives a run)
+_sampled: Counter[tuple[str, int]] = Counter()
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerOptions:
+    compress: CompressOptions | None = field(default_factory=CompressOptions)
+    compress_above: int = 3_000_000
+    verify_full: bool = False
+    stage_dir: str | None = None  # None: dry run, nothing is written
+    max_pixels: int = imaging.DEFAULT_MAX_PIXELS
+    fix_orientation: str = "jpeg"  # none, jpeg, all
+    path_map: tuple[tuple[str, str], ...] = ()  # (as the coordinator sees it, as workers do)
+    date_from_folder: bool = False
+    date_from_mtime: bool = False
+    thumbs_dir: str | None = None  # where thumbnails of undated and corrupt photos go
+    min_size: int = 0  # smaller photos without camera metadata are skipped
+    sample_rate: float = 0.0  # share of dated photos that get a thumbnail for the year view
+    run_token: str = ""  # tells one run's year-view sample from another's
+    exiftool: bool = True  # ask exiftool about the files nothing else dated
+
+    def photo(self) -> PhotoOptions:
+        return PhotoOptions(
+            self.compress,
+            self.compress_above,
+            self.verify_full,
+            self.max_pixels,
+            self.fix_orientation,
+        )
+
+
+def translate(path: str, path_map: tuple[tuple[str, str], ...]) -> str:
+    """A coordinator path as a worker on another host sees it (``--path-map``)."""
+    for ours, theirs in path_map:
+        if path == ours or path.startswith(ours.rstrip("/") + "/"):
+            return theirs.rstrip("/") + path[len(ours.rstrip("/")) :]
+    return path
+
+
+def content_hash(data: bytes) -> str:
+    return xxhash.xxh3_128_hexdigest(data)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb", buffering=0) as handle:
+        return handle.read()
+
+
+@dataclass(slots=True)
+class _Found:
+    """What one file gave before its date is chosen (an exiftool batch may still add one)."""
+
+    result: Analysis
+    dates: list[tuple[DateSource, dt.datetime | None]]
+    weak: list[tuple[DateSource, dt.datetime | None]]  # file name, folder, mtime
+    positions: list[tuple[float, float]]
+    photo: bytes | None  # kept only until the file's date is settled
+    is_photo: bool
+    path: str
+
+
+def analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis:
+    return analyze_all(root, [candidate], options)[0]
+
+
+def analyze_all(root: str, candidates: list[Candidate], options: WorkerOptions) -> list[Analysis]:
+    """Analyse every file; then ask exiftool, in one batch, about those nothing else dated.
+    Only those wait for the batch, and without their bytes (a thumbnail re-reads the file)."""
+    results: list[Analysis] = []
+    undated: list[_Found] = []
+    for candidate in candidates:
+        found = _gather_noting_warnings(root, candidate, options)
+        if isinstance(found, Analysis):
+            results.append(found)
+        elif options.exiftool and _needs_exiftool(found):
+            found.photo = None
+            undated.append(found)
+            results.append(found.result)
+        else:
+            results.append(_finish(found, None, options))
+    if not undated:
+        return results
+    tool = exiftool_dates.shared()
+    from_exiftool = tool.dates([f.path for f in undated]) if tool is not None else {}
+    for found in undated:
+        found.result.exiftool_missed = tool is None
+        _finish(found, from_exiftool.get(found.path), options)
+    return results
+
+
+def _needs_exiftool(found: _Found) -> bool:
+    return found.result.status is Status.PLACED and first_date(found.dates + found.weak[:1]) is None
+
+
+def _gather_noting_warnings(
+    root: str, candidate: Candidate, options: WorkerOptions
+) -> _Found | Analysis:
+    """``_gather``, with the warnings libraries raise on the way put in the file's note, not
+    on the terminal."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        found = _gather(root, candidate, options)
+    if caught:
+        result = found if isinstance(found, Analysis) else found.result
+        result.note = note_with_warnings(result.note, [str(w.message) for w in caught])
+    return found
+
+
+def note_with_warnings(note: str | None, messages: list[str]) -> str:
+    """``note`` followed by each distinct warning once, the whole at most 500 characters."""
+    parts = [note] if note else []
+    for message in dict.fromkeys(" ".join(m.split()) for m in messages):
+        parts.append(f"warning: {message}")
+    return "; ".join(parts)[:500]
+
+
+def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> _Found | Analysis:
+    result = Analysis(candidate.rel, candidate.size, candidate.mtime_ns)
+    path = os.path.join(root, candidate.rel)
+    try:
+        dates, output, photo = _analyze_main(path, candidate, result, options)
+    except FileNotFoundError:
+        result.status, result.reason = Status.ERROR, "vanished before it could be read"
+        return result
+    except OSError as exc:
+        result.status, result.reason = Status.ERROR, f"cannot read: {exc.strerror or exc}"
+        return result
+    except Exception as exc:  # a last resort: one odd file must never stop the run
+        result.status = Status.ERROR
+        result.reason = f"unexpected {type(exc).__name__} while analysing: {exc}"[:300]
+        return result
+    if result.status in (Status.ERROR, Status.SKIPPED):
+        return result
+    positions = [result.position] if result.position else []
+    sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result)
+    dates = _original_dates(path, result) + dates + sidecar_dates
+    positions += sidecar_positions
+    name = os.path.basename(candidate.rel)
+    weak = [(DateSource.FILENAME, filename_date(name))]
+    if options.date_from_folder:
+        weak.append((DateSource.FOLDER, date_from_folders(candidate.rel)))
+    if options.date_from_mtime:
+        weak.append((DateSource.MTIME, date_from_mtime(candidate.mtime_ns)))
+    if output is not None and result.status is Status.PLACED:
+        _stage_output(result, output.data, options)
+    return _Found(result, dates, weak, positions, photo, photo is not None, path)
+
+
+def _finish(found: _Found, exiftool_date: dt.datetime | None, options: WorkerOptions) -> Analysis:
+    result = found.result
+    dates = [*found.dates, *found.weak[:1], (DateSource.EXIFTOOL, exiftool_date), *found.weak[1:]]
+    chosen = first_date(dates)
+    if chosen is not None:
+        source, when = chosen
+        zones = file_zones(dates, found.positions, result.gps_time)
+        local, result.tz_source, note = localize(source, when, zones)
+        result.year, result.date, result.date_source = local.year, local.isoformat(), source
+        if note:
+            result.note = f"{result.note}; {note}" if result.note else note
+    if found.is_photo and options.thumbs_dir is not None and result.hash is not None:
+        # A person will want to see the photos set aside and the ones nothing could date, and
+        # a sample of each year's photos in the year view.
+        corrupt = result.status is Status.CORRUPT
+        year = None if corrupt else result.year
+        if year is not None and not in_sample(
+            result.hash, year, options.sample_rate, options.run_token
+        ):
+            return result
+        photo = found.photo if found.photo is not None else _reread(found.path, result)
+        if photo is not None:
+            target = thumbnail_path(options.thumbs_dir, result.hash)
+            if year is not None:
+                make_thumbnail(photo, target, size=SAMPLE_SIZE)
+            else:
+                make_thumbnail(photo, target, corrupt)
+    return result
+
+
+def in_sample(content_hash: str, year: int, rate: float, run: str = "") -> bool:
+    """Whether a dated photo gets a year-view thumbnail: a share ``rate`` of photos chosen by
+    their hash (spread over the archive, the same on every run), at most ``SAMPLE_PER_YEAR``
+    per year in this process."""
+    if rate <= 0 or int(content_hash[:8], 16) >= rate * 0x1_0000_0000:
+        return False
+    if _sampled[run, year] >= SAMPLE_PER_YEAR:
+        return False
+    _sampled[run, year] += 1
+    return True
+
+
+def _reread(path: str, result: Analysis) -> bytes | None:
+    """A file's bytes again, if they are still the ones analysed."""
+    try:
+        data = _read(path)
+    except OSError:
+        return None
+    return data if content_hash(data) == result.hash else None
+
+
+def _original_dates(path: str, result: Analysis) -> list[tuple[DateSource, dt.datetime | None]]:
+    """An edited copy (``x-edited.jpg``, ``x-bearbeitet.jpg``, ...) beside its original takes
+    the original's date: from the original's Takeout JSON, else from the original's EXIF."""
+    found = original_of(path)
+    if found is None:
+        return []
+    original, sidecar = found
+    when: dt.datetime | None = None
+    if sidecar is not None:
+        try:
+            with open(sidecar, "rb") as handle:
+                data = handle.read(_SIDECAR_READ_LIMIT)
+        except OSError:
+            data = b""
+        when = takeout_date(data)
+        position = takeout_position(data)
+        if position is not None and result.position is None:
+            result.position = position
+    if when is None:
+        when = exif_date_of(original)
+    if when is not None:
+        result.note = f"edited copy: dated by its original {os.path.basename(original)}"
+    return [(DateSource.ORIGINAL, when)]
+
+
+def _analyze_main(
+    path: str, candidate: Candidate, result: Analysis, options: WorkerOptions
+) -> tuple[list[tuple[DateSource, dt.datetime | None]], Output | None, bytes | None]:
+    """Dates found inside the file, new bytes to place if any, and a photo's bytes."""
+    if candidate.kind == "video":
+        result.hash, size, _ = hash_stream(path)
+        if _changed(result, size, candidate.size):
+            return [], None, None
+        return _video_dates(path, result), None, None
+    data = _read(path)
+    result.hash = content_hash(data)
+    if _changed(result, len(data), candidate.size):
+        return [], None, None
+    if not data:
+        result.status, result.reason = Status.CORRUPT, "empty file (0 bytes)"
+        return [], None, None
+    if candidate.kind == "raw":
+        result.format = extension(candidate.rel).lstrip(".").upper()
+        return [(DateSource.EXIF, raw_date(data))], None, None
+    taken, modified, output = inspect_photo(data, result, options.photo())
+    if result.status is Status.CORRUPT and unreadable_heif(candidate.rel):
+        result.status, result.reason = Status.PLACED, None
+        result.note = "HEIF not checked: no HEIF decoder is installed (pillow-heif)"
+    dated = first_date(taken) or filename_date(os.path.basename(candidate.rel))
+    skip = size_skip_reason(candidate, options.min_size, dated is not None)
+    if skip is not None and result.status in (Status.PLACED, Status.CORRUPT):
+        result.status, result.reason, result.note = Status.SKIPPED, skip, None
+        return [], None, None
+    return [*taken, (DateSource.EXIF, modified)], output, data
+
+
+def size_skip_reason(candidate: Candidate, min_size: int, camera_dated: bool) -> str | None:
+    """Why a photo is left behind for its size, or None: ``--min-size`` is for thumbnails,
+    caches and web images, so a photo whose own metadata (or camera-style file name) says when
+    it was taken, anything with a file travelling with it, a RAW or a video, and an empty file
+    (corrupt) are never skipped."""
+    if candidate.kind != "image" or candidate.companions or camera_dated:
+        return None
+    if not 0 < candidate.size < min_size:
+        return None
+    return f"{SMALL} ({candidate.size} < {min_size} bytes), no camera date"
+
+
+def _changed(result: Analysis, read: int, planned: int) -> bool:
+    if read == planned:
+        return False
+    result.status = Status.ERROR
+    result.reason = f"changed since the scan ({planned} bytes then, {read} now); run again"
+    return True
+
+
+def _video_dates(path: str, result: Analysis) -> list[tuple[DateSource, dt.datetime | None]]:
+    from engine.dates import video
+
+    if not video.available():
+        result.note = "videos are not dated from their container: MediaInfo is not installed"
+        return []
+    facts = video.video_facts(path)
+    when, tag, recognised = facts.date, facts.tag, facts.recognised
+    result.position = facts.position
+    if not recognised and result.size:
+        result.status, result.reason = Status.CORRUPT, "not a recognisable video"
+    elif not result.size:
+        result.status, result.reason = Status.CORRUPT, "empty file (0 bytes)"
+    result.format = "video"
+    if tag:
+        result.note = f"dated from {tag}"
+    return [(DateSource.QUICKTIME, when)]
+
+
+def _companion_dates(
+    root: str, candidate: Candidate, result: Analysis
+) -> tuple[list[tuple[DateSource, dt.datetime | None]], list[tuple[float, float]]]:
+    """Hash every companion; collect the dates its sidecars carry (Takeout first, then XMP)
+    and the position a Takeout JSON gives."""
+    takeout: dt.datetime | None = None
+    positions: list[tuple[float, float]] = []
+    xmp: dt.datetime | None = None
+    for companion in candidate.companions:
+        item = CompanionResult(companion.rel, companion.size, companion.mtime_ns)
+        result.companions.append(item)
+        ext = extension(companion.rel)
+        keep = _SIDECAR_READ_LIMIT if ext in (".json", ".xmp") else 0
+        try:
+            item.hash, size, head = hash_stream(os.path.join(root, companion.rel), keep)
+        except OSError as exc:
+            item.error = f"cannot read: {exc.strerror or exc}"
+            continue
+        if size != companion.size:
+            item.error = f"changed since the scan ({companion.size} bytes then, {size} now)"
+            continue
+        if ext == ".json" and takeout is None:
+            takeout = takeout_date(head)
+            position = takeout_position(head)
+            positions += [position] if position else []
+        elif ext == ".xmp" and xmp is None:
+            found = xmp_date(head)
+            xmp = found[0] if found else None
+    return [(DateSource.TAKEOUT, takeout), (DateSource.XMP_SIDECAR, xmp)], positions
+
+
+def _stage_output(result: Analysis, data: bytes, options: WorkerOptions) -> None:
+    result.bytes_out = len(data)
+    result.out_hash = content_hash(data)
+    if options.stage_dir is not None:
+        result.staged = stage(options.stage_dir, result, data)
+
+
+def stage(stage_dir: str, result: Analysis, data: bytes) -> str:
+    """Write new bytes into the staging folder (on DEST's filesystem) under a unique name."""
+    name = f"{result.out_hash}-{xxhash.xxh3_64_hexdigest(os.fsencode(result.rel))}"
+    final = os.path.join(stage_dir, name)
+    part = final + ".part"
+    with open(part, "wb") as handle:
+        handle.write(data)
+    os.replace(part, final)
+    return name
+
+
+def process_batch(
+    batch_id: int, root: str, candidates: list[Candidate], options: WorkerOptions
+) -> tuple[int, list[Analysis]]:
+    if options.path_map:
+        root = translate(root, options.path_map)
+        options = replace(
+            options,
+            stage_dir=options.stage_dir and translate(options.stage_dir, options.path_map),
+            thumbs_dir=options.thumbs_dir and translate(options.thumbs_dir, options.path_map),
+        )
+    return batch_id, analyze_all(root, candidates, options)

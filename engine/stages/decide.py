@@ -1,0 +1,434 @@
+"""The single decision-maker: duplicates and destination names, settled deterministically.
+
+A worker's result waits here until every file that could share its content (same size) has
+arrived, so the kept copy does not depend on which worker finished first; a verdict then waits
+until every file that could want the same name (same name below the year folder) is settled, so
+suffixes are handed out in source-path order.
+
+A duplicate photo's companions are judged on their own bytes: one identical to a file already
+kept is a duplicate with its photo; any other travels with the kept copy (see ``Adoptee``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from engine.policy.companions import companion_name
+from engine.policy.identical import as_copy, identical_groups
+from engine.policy.keeper import why
+from engine.policy.naming import (
+    LayoutSpec,
+    dated_destination,
+    layout_part,
+    path_key,
+    visible,
+    with_suffix,
+)
+from engine.records import Analysis, Candidate, CompanionResult, Decision, Status
+from engine.settings import Mode
+from engine.stages.tidy import tidied
+from engine.store import fsops
+from engine.store.journal import Journal, Placed
+
+
+@dataclass(frozen=True, slots=True)
+class Folders:
+    layout: LayoutSpec
+    corrupted: str
+    nodate: str
+    duplicates: str
+    tidy: Mapping[str, str] = field(default_factory=dict)  # engine.stages.tidy.folder_map
+    rename: str | None = None  # a file name template (--rename)
+
+    def below_year(self, rel: str) -> str:
+        """The part of a placed file's destination below the year (or no-date) folder."""
+        return layout_part(tidied(rel, self.tidy), self.layout)
+
+
+@dataclass(frozen=True, slots=True)
+class Adoptee:
+    """A companion of a duplicate photo whose own bytes are unique: it is placed with the kept
+    copy (``keeper``), beside it when its name there is free, else on its own."""
+
+    item: CompanionResult
+    photo: str  # the duplicate photo it came with
+    keeper: str  # the kept photo, as the report names it
+    keeper_dest: str | None  # where an earlier run placed the kept photo; None: kept in this run
+
+
+def name_key(rel: str, folders: Folders) -> str:
+    """Files whose destinations could collide share this key: the same stem below the year
+    folder (a family's members differ only after the stem). Names from a rename template
+    without ``{name}`` could collide whatever their source names: they all share one key."""
+    if folders.rename and "{name" not in folders.rename:
+        return ""
+    return os.path.splitext(folders.below_year(rel))[0].casefold()
+
+
+class Coordinator:
+    def __init__(
+        self,
+        source: str,
+        dest: str,
+        journal: Journal,
+        candidates: list[Candidate],
+        folders: Folders,
+        mode: Mode,
+        run_id: int | None = None,
+    ) -> None:
+        self.source, self.dest, self.journal = source, dest, journal
+        self.folders, self.mode = folders, mode
+        self.size_left = Counter(c.size for c in candidates)
+        self.size_wait: dict[int, list[Analysis]] = defaultdict(list)
+        self.name_left = Counter(name_key(c.rel, folders) for c in candidates)
+        self.name_wait: dict[str, list[Decision]] = defaultdict(list)
+        self.claimed: set[str] = set()
+        self.companions: dict[str, list[CompanionResult]] = {}
+        self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
+        self.adopted: dict[str, list[Adoptee]] = defaultdict(list)  # by the photo placing them
+        # A duplicate photo waits for the kept copy that adopts its companions, so that both
+        # reach the placer together: moved away first, it would leave an orphan sidecar behind.
+        self.adopter: dict[str, str] = {}  # duplicate photo -> the kept copy adopting
+        self.held: dict[str, list[Decision]] = defaultdict(list)  # by that kept copy
+        self.run_id = run_id
+        self._same_device = fsops.same_device(source, dest) if os.path.isdir(dest) else False
+
+    @property
+    def waiting(self) -> int:
+        return (
+            sum(map(len, self.size_wait.values()))
+            + sum(map(len, self.name_wait.values()))
+            + sum(map(len, self.adopted.values()))
+            + sum(map(len, self.held.values()))
+        )
+
+    def accept(self, analysis: Analysis) -> list[Decision]:
+        """Take one worker result; return every decision it completes, destinations chosen."""
+        ready: list[Decision] = []
+        size = analysis.size
+        self.size_wait[size].append(analysis)
+        self.size_left[size] -= 1
+        if self.size_left[size] > 0:
+            return ready
+        del self.size_left[size]
+        group = self.size_wait.pop(size)
+        self.companions.update((a.rel, a.companions) for a in group if a.companions)
+        for verdict in self._deduplicate(group):
+            key = name_key(verdict.rel, self.folders)
+            self.name_wait[key].append(verdict)
+            self.name_left[key] -= 1
+            if self.name_left[key] == 0:
+                del self.name_left[key]
+                ready.extend(self._name(self.name_wait.pop(key)))
+        return ready
+
+    def forget_claims(self) -> None:
+        """Names already written to the journal need not be remembered here; those of held
+        decisions are not written yet."""
+        self.claimed = {d.dest for held in self.held.values() for d in held if d.dest}
+
+    # duplicates -------------------------------------------------------------
+    def _deduplicate(self, group: list[Analysis]) -> list[Decision]:
+        verdicts = [Decision.from_analysis(a, a.status) for a in group if a.status != Status.PLACED]
+        for members in identical_groups(group):
+            verdicts.extend(self._settle_identical(members))
+        return verdicts
+
+    def _settle_identical(self, members: list[Analysis]) -> list[Decision]:
+        assert members[0].hash is not None
+        earlier = self.journal.placed_with_hash(members[0].hash)
+        verdicts: list[Decision] = []
+        rest = members
+        keeper: Analysis | None = None
+        if earlier is None:
+            keeper = members[0]
+            verdicts.append(Decision.from_analysis(keeper, Status.PLACED))
+            rest = members[1:]
+            keeper_paths = [os.path.join(self.source, keeper.rel)]
+            keeper_name = keeper.rel
+        else:
+            keeper_paths = self._paths_of(earlier)
+            keeper_name = (
+                earlier.rel
+                if earlier.source_root == self.source
+                else os.path.join(earlier.source_root, earlier.rel)
+            )
+        for member in rest:
+            if (
+                earlier is not None
+                and earlier.source_root == self.source
+                and earlier.rel == member.rel
+            ):
+                again = Decision.from_analysis(member, Status.PLACED)
+                again.dest, again.note = earlier.dest, "already placed by an earlier run"
+                verdicts.append(again)
+                continue
+            verdict = self._compare(member, keeper_paths, keeper_name)
+            if keeper is not None and verdict.status is Status.DUPLICATE:
+                rule = why(as_copy(keeper), as_copy(member))
+                verdict.reason = f"{verdict.reason}; that copy is kept because {rule}"
+            verdicts.append(verdict)
+        self._sort_companions(verdicts, keeper, keeper_name, earlier)
+        return verdicts
+
+    def _sort_companions(
+        self,
+        verdicts: list[Decision],
+        keeper: Analysis | None,
+        keeper_name: str,
+        earlier: Placed | None,
+    ) -> None:
+        """Split each duplicate photo's companions: those whose bytes the kept copy's family
+        (or an earlier run) already holds stay duplicates with their photo; the others are
+        adopted by the kept copy, in keeper order, so a second identical one is a duplicate."""
+        kin: list[tuple[str, str]] = [
+            (item.rel, item.hash)
+            for item in (keeper.companions if keeper is not None else [])
+            if item.hash is not None and item.error is None
+        ]
+        for verdict in verdicts:
+            items = self.companions.get(verdict.rel)
+            if verdict.status is not Status.DUPLICATE or not items:
+                continue
+            staying = []
+            for item in items:
+                twin = None if item.error or item.hash is None else self._twin(item, kin)
+                if item.error or item.hash is None or twin is not None:
+                    if twin is not None:
+                        self.twins[item.rel] = twin
+                    staying.append(item)
+                    continue
+                kin.append((item.rel, item.hash))
+                owner = keeper.rel if keeper is not None else verdict.rel
+                dest = None if keeper is not None or earlier is None else earlier.dest
+                self.adopted[owner].append(Adoptee(item, verdict.rel, keeper_name, dest))
+                if owner != verdict.rel:
+                    self.adopter[verdict.rel] = owner
+            if staying:
+                self.companions[verdict.rel] = staying
+            else:
+                del self.companions[verdict.rel]
+
+    def _twin(self, item: CompanionResult, kin: list[tuple[str, str]]) -> str | None:
+        """The placed file ``item`` repeats byte for byte, if any: one of ``kin`` (files in this
+        run, by source path) or a file an earlier run placed. Unproven means unique."""
+        mine = os.path.join(self.source, item.rel)
+        for rel, digest in kin:
+            if digest == item.hash and _same(mine, os.path.join(self.source, rel)):
+                return rel
+        assert item.hash is not None
+        earlier = self.journal.placed_with_hash(item.hash, before_run=self.run_id)
+        if earlier is None:
+            return None
+        for path in self._paths_of(earlier):
+            same = _same(mine, path)
+            if same is not None:
+                if not same:
+                    return None
+                if earlier.source_root == self.source:
+                    return earlier.rel
+                return os.path.join(earlier.source_root, earlier.rel)
+        return None
+
+    def _paths_of(self, earlier: Placed) -> list[str]:
+        """Where the bytes of an earlier placed file can still be read, best first."""
+        paths = [os.path.join(earlier.source_root, earlier.rel)]
+        if not earlier.transformed:
+            paths.append(os.path.join(self.dest, earlier.dest))
+        return paths
+
+    def _compare(self, member: Analysis, keeper_paths: list[str], keeper_name: str) -> Decision:
+        mine = os.path.join(self.source, member.rel)
+        for path in keeper_paths:
+            try:
+                same = fsops.same_bytes(mine, path)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                failed = Decision.from_analysis(member, Status.ERROR)
+                failed.reason = f"cannot compare with its identical twin: {exc.strerror}"
+                return failed
+            if not same:
+                distinct = Decision.from_analysis(member, Status.PLACED)
+                distinct.note = f"same hash as {keeper_name} but different bytes"
+                return distinct
+            break
+        else:
+            if keeper_paths:
+                twin = Decision.from_analysis(member, Status.DUPLICATE)
+                twin.duplicate_of = keeper_name
+                twin.reason = (
+                    f"identical to {keeper_name} (128-bit hash; its original is no longer there)"
+                )
+                return twin
+        twin = Decision.from_analysis(member, Status.DUPLICATE)
+        twin.duplicate_of = keeper_name
+        twin.reason = f"identical to {keeper_name}"
+        return twin
+
+    # names ------------------------------------------------------------------
+    def _name(self, group: list[Decision]) -> list[Decision]:
+        named: list[Decision] = []
+        for decision in sorted(group, key=lambda d: path_key(d.rel)):
+            family = self._family(decision)
+            base = self._base(decision)
+            if decision.dest is not None:  # already placed by an earlier run
+                self._place(decision, family, decision.dest, main_fixed=True)
+            elif base is not None:
+                for n in itertools.count():
+                    if self._place(decision, family, with_suffix(base, n)):
+                        break
+            adopter = self.adopter.pop(decision.rel, None)
+            if adopter is not None and adopter in self.adopted:
+                self.held[adopter] += [decision, *family]
+                continue
+            named.append(decision)
+            named.extend(family)
+            for adoptee in self.adopted.pop(decision.rel, []):
+                named.append(self._adopt(adoptee, decision))
+            named.extend(self.held.pop(decision.rel, []))
+        return named
+
+    def _adopt(self, adoptee: Adoptee, placer: Decision) -> Decision:
+        """Place a unique companion of a duplicate photo: beside the kept copy under its stem,
+        or, where that name is taken, on its own like a photo of the kept copy's year.
+        ``placer`` is the kept copy, or (when an earlier run kept it) the duplicate."""
+        item = adoptee.item
+        decision = _rider(item, placer, Status.PLACED, adoptee.keeper)
+        decision.note = (
+            f"its photo {adoptee.photo} is a copy of {adoptee.keeper}; "
+            "this file is not, so it goes with the kept copy"
+        )
+        kept_dest = adoptee.keeper_dest or placer.dest
+        wanted = []
+        if kept_dest is not None:
+            folder, name = os.path.split(kept_dest)
+            own = os.path.basename(item.rel)
+            wanted.append(
+                os.path.join(folder, companion_name(name, os.path.basename(adoptee.photo), own))
+            )
+        year = str(placer.year) if placer.year else self.folders.nodate
+        base = os.path.join(year, self.folders.below_year(item.rel))
+        for target in itertools.chain(wanted, (with_suffix(base, n) for n in itertools.count())):
+            slot = self._slot(target, item.hash)
+            if slot == "taken":
+                continue
+            decision.dest = target
+            if slot == "identical":
+                decision.note = f"{decision.note}; an identical file was already at its destination"
+            else:
+                decision.action = self._action(decision)
+                self.claimed.add(target)
+            break
+        return decision
+
+    def _family(self, main: Decision) -> list[Decision]:
+        """Decisions for the files that travel with ``main``: they share its fate."""
+        family = []
+        for item in self.companions.pop(main.rel, []):
+            member = _rider(item, main, main.status, main.rel)
+            member.duplicate_of = self.twins.pop(item.rel, main.duplicate_of)
+            if item.error:
+                member.status, member.reason = Status.ERROR, item.error
+            elif main.status is Status.DUPLICATE:
+                member.reason = f"identical to {member.duplicate_of}, like its photo"
+            elif main.status is not Status.PLACED:
+                member.reason = f"travels with {main.rel}: {main.reason}"
+            family.append(member)
+        return family
+
+    def _place(
+        self, main: Decision, family: list[Decision], target: str, main_fixed: bool = False
+    ) -> bool:
+        """Give ``main`` the name ``target`` and its family the matching names, if all are
+        free (or already hold identical bytes); False when any is taken."""
+        folder, name = os.path.split(target)
+        members = [m for m in family if m.status is not Status.ERROR]
+        wanted = [] if main_fixed else [(main, target)]
+        for member in members:
+            own = companion_name(name, os.path.basename(main.rel), os.path.basename(member.rel))
+            wanted.append((member, os.path.join(folder, own)))
+        slots = [self._slot(path, decision.out_hash) for decision, path in wanted]
+        if "taken" in slots and not main_fixed:
+            return False
+        for (decision, path), slot in zip(wanted, slots, strict=True):
+            if slot == "taken":
+                decision.status, decision.reason = Status.ERROR, f"its name {path} is taken"
+                continue
+            decision.dest = path
+            if slot == "identical":
+                decision.note = "an identical file was already at its destination"
+            else:
+                decision.action = self._action(decision)
+                self.claimed.add(path)
+        return True
+
+    def _slot(self, path: str, content: str | None) -> str:
+        """``free``, ``identical`` (already holds these bytes) or ``taken``."""
+        if path in self.claimed or self.journal.dest_taken(path):
+            return "taken"
+        full = os.path.join(self.dest, path)
+        if not os.path.lexists(full):
+            return "free"
+        if content and os.path.isfile(full) and fsops.hash_file(full) == content:
+            return "identical"
+        return "taken"
+
+    def _base(self, decision: Decision) -> str | None:
+        folders = self.folders
+        if decision.status is Status.PLACED:
+            if decision.year and decision.date:
+                when = dt.datetime.fromisoformat(decision.date)
+                return dated_destination(
+                    tidied(decision.rel, folders.tidy),
+                    when,
+                    decision.camera,
+                    folders.layout,
+                    folders.rename,
+                )
+            return os.path.join(folders.nodate, folders.below_year(decision.rel))
+        if decision.status is Status.CORRUPT:
+            return os.path.join(folders.corrupted, visible(decision.rel))
+        if decision.status is Status.DUPLICATE and self.mode is Mode.MOVE:
+            return os.path.join(folders.duplicates, visible(decision.rel))
+        return None
+
+    def _action(self, decision: Decision) -> str:
+        if self.mode is Mode.COPY:
+            return "staged" if decision.staged else "copy"
+        if decision.staged:
+            return "move-staged"
+        return "move-rename" if self._same_device else "move-copy"
+
+
+def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) -> Decision:
+    """The decision for a file that travels with ``photo``, dated like ``main``."""
+    return Decision(
+        rel=item.rel,
+        status=status,
+        size=item.size,
+        mtime_ns=item.mtime_ns,
+        year=main.year,
+        date=main.date,
+        date_source=main.date_source,
+        hash=item.hash,
+        out_hash=item.hash,
+        bytes_out=item.size,
+        companion_of=photo,
+    )
+
+
+def _same(mine: str, theirs: str) -> bool | None:
+    """Whether two files hold the same bytes; None when ``theirs`` is gone. A file that cannot
+    be read counts as different: only proven copies are duplicates."""
+    try:
+        return fsops.same_bytes(mine, theirs)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return False

@@ -1,0 +1,314 @@
+"""Carrying out decisions on disk, in group commits.
+
+For each batch: the journal records every decision that touches a file as ``planned`` (the
+others are final at once); files are written to temporary names in their target folders (each
+copy hashed as it is written and compared with what the worker read); one filesystem sync;
+no-replace renames to the final names; another sync; the journal marks the batch ``done``.
+In move mode a source is removed only after that, and only if its placed copy is verified.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import xxhash
+
+from engine.records import Decision, Status
+from engine.sizes import format_size
+from engine.store import fsops
+from engine.store.journal import Journal, original_path
+
+RESERVE = 16_000_000  # bytes left free on DEST, for the journal and the filesystem itself
+
+
+class DiskFull(RuntimeError):
+    pass
+
+
+def disk_full_message(needed: int, free: int) -> str:
+    return (
+        f"DEST is full: {format_size(free)} free, the next file needs {format_size(needed)}, "
+        f"and imgorg keeps {format_size(RESERVE)} free for its journal"
+    )
+
+
+def free_bytes(path: str) -> int:
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+@dataclass(slots=True)
+class _Write:
+    decision: Decision
+    temp: str
+    final: str
+    is_temp: bool = True  # False when ``temp`` is the source itself (same-device move)
+
+
+@dataclass
+class Placer:
+    source: str
+    dest: str
+    journal: Journal
+    run_id: int
+    dry_run: bool = False
+    sync: bool = True
+    stage_dir: str | None = None
+    on_flush: Callable[[], None] | None = None
+    max_files: int = 256
+    max_bytes: int = 256_000_000
+    pending: list[Decision] = field(default_factory=list)
+    pending_bytes: int = 0
+    placed: int = 0
+    _made: set[str] = field(default_factory=set)
+
+    def add(self, decisions: list[Decision]) -> None:
+        for decision in decisions:
+            self.pending.append(decision)
+            self.pending_bytes += decision.bytes_out if decision.action != "none" else 0
+        if len(self.pending) >= self.max_files or self.pending_bytes >= self.max_bytes:
+            self.flush()
+
+    def flush(self) -> None:
+        everything, self.pending, self.pending_bytes = self.pending, [], 0
+        if not everything:
+            return
+        if self.dry_run:
+            self.journal.record(self.run_id, self.source, everything, "done")
+            if self.on_flush is not None:
+                self.on_flush()
+            return
+        # Verdicts that touch no file (duplicates in copy mode, errors, files already in place)
+        # are final at once; the rest are "planned" until their files are durable.
+        final = [d for d in everything if d.action == "none" or d.dest is None]
+        batch = [d for d in everything if not (d.action == "none" or d.dest is None)]
+        self.journal.record(self.run_id, self.source, batch, "planned")
+        self.journal.record(self.run_id, self.source, final, "done")
+        if self.on_flush is not None:
+            self.on_flush()
+        failed: list[Decision] = []
+        writes, full = self._write_all(batch, failed)
+        if writes and self.sync:
+            fsops.sync_filesystem(self.dest)
+        done = self._rename_all(writes, failed)
+        if done and self.sync:
+            fsops.sync_filesystem(self.dest)
+        left = {d.rel for d in failed}
+        if full is not None:
+            # Everything from the file that did not fit on is forgotten: a re-run redoes it.
+            unplaced = batch[batch.index(full[0]) :]
+            left |= {d.rel for d in unplaced}
+            self.journal.forget(
+                ((self.source, d.rel) for d in unplaced if d not in failed), self.run_id
+            )
+        self.journal.mark_done(
+            self.source, (d.rel for d in batch if d.rel not in left), self.run_id
+        )
+        if failed:
+            self.journal.record(self.run_id, self.source, failed, "done")
+        self.placed += len(done)
+        self._remove_sources(done)
+        if full is not None:
+            raise DiskFull(full[1])
+
+    # steps --------------------------------------------------------------------
+    def _write_all(
+        self, batch: list[Decision], failed: list[Decision]
+    ) -> tuple[list[_Write], tuple[Decision, str] | None]:
+        """Write the batch to temporary names, stopping at the first file that does not fit."""
+        writes: list[_Write] = []
+        for decision in batch:
+            if decision.action == "none" or decision.dest is None:
+                continue
+            final = os.path.join(self.dest, decision.dest)
+            if decision.action in ("copy", "move-copy"):
+                free = free_bytes(self.dest)
+                if decision.bytes_out + RESERVE > free:
+                    return writes, (decision, disk_full_message(decision.bytes_out, free))
+            try:
+                writes.append(self._write(decision, final))
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    return writes, (decision, f"DEST is full ({exc.strerror})")
+                if not os.path.lexists(os.path.join(self.source, decision.rel)):
+                    _fail(decision, "vanished from SOURCE during the run", failed)
+                else:
+                    _fail(decision, f"cannot write {decision.dest}: {exc.strerror or exc}", failed)
+            except _Changed as exc:
+                _fail(decision, str(exc), failed)
+        return writes, None
+
+    def _write(self, decision: Decision, final: str) -> _Write:
+        folder = os.path.dirname(final)
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        source = os.path.join(self.source, decision.rel)
+        if decision.action in ("copy", "move-copy"):
+            temp = fsops.temp_name(final)
+            hasher = xxhash.xxh3_128()
+            try:
+                try:
+                    fsops.copy_into(source, temp, hasher)
+                except FileExistsError:  # left by a run that died: it is ours to replace
+                    fsops.remove_quietly(temp)
+                    hasher = xxhash.xxh3_128()
+                    fsops.copy_into(source, temp, hasher)
+            except BaseException:
+                fsops.remove_quietly(temp)
+                raise
+            if hasher.hexdigest() != decision.hash:
+                fsops.remove_quietly(temp)
+                raise _Changed(f"{decision.rel} changed while it was being copied; re-run")
+            os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
+            return _Write(decision, temp, final)
+        if decision.action in ("staged", "move-staged"):
+            assert self.stage_dir is not None and decision.staged is not None
+            temp = os.path.join(self.stage_dir, decision.staged)
+            os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
+            return _Write(decision, temp, final)
+        if decision.action == "move-rename":
+            st = os.stat(source)
+            if (st.st_size, st.st_mtime_ns) != (decision.size, decision.mtime_ns):
+                raise _Changed(f"{decision.rel} changed since it was analysed; re-run")
+            return _Write(decision, source, final, is_temp=False)
+        raise ValueError(f"unknown action {decision.action!r}")
+
+    def _rename_all(self, writes: list[_Write], failed: list[Decision]) -> list[_Write]:
+        done = []
+        for write in writes:
+            try:
+                fsops.rename_noreplace(write.temp, write.final)
+            except OSError as exc:
+                if write.is_temp and not write.decision.staged:
+                    fsops.remove_quietly(write.temp)
+                reason = (
+                    "its destination appeared during the run"
+                    if isinstance(exc, fsops.DestinationExists)
+                    else f"cannot place: {exc.strerror or exc}"
+                )
+                _fail(write.decision, reason, failed)
+                continue
+            done.append(write)
+        return done
+
+    def _remove_sources(self, done: list[_Write]) -> None:
+        """Take the moved files out of SOURCE; a transformed file's own bytes go to
+        DEST/.imgorg/originals/ (kept until ``imgorg finalize``), so undo can restore them."""
+        removed = []
+        kept: dict[str, str] = {}
+        for write in done:
+            decision = write.decision
+            moved = decision.action == "move-rename"
+            if decision.action == "move-copy":
+                moved = remove_verified_source(self.source, decision, write.final)
+            elif decision.action == "move-staged":
+                original = original_path(self.run_id, decision.rel)
+                moved = keep_original(
+                    self.source,
+                    decision,
+                    write.final,
+                    os.path.join(self.dest, original),
+                    sync=self.sync,
+                )
+                if moved:
+                    kept[decision.rel] = original
+            if moved:
+                removed.append(decision.rel)
+        if removed:
+            if self.sync:
+                fsops.sync_filesystem(self.source)
+                if kept:
+                    fsops.sync_filesystem(self.dest)
+            self.journal.mark_source_removed(self.source, removed, self.run_id, kept)
+
+
+class _Changed(Exception):
+    pass
+
+
+def _fail(decision: Decision, reason: str, failed: list[Decision]) -> None:
+    decision.status, decision.reason = Status.ERROR, reason
+    decision.dest, decision.action = None, "none"
+    failed.append(decision)
+
+
+def remove_verified_source(source_root: str, decision: Decision, final: str) -> bool:
+    """Unlink a moved file's source once its placed copy is verified and the source unchanged."""
+    source = os.path.join(source_root, decision.rel)
+    try:
+        st = os.stat(source)
+        if (st.st_size, st.st_mtime_ns) != (decision.size, decision.mtime_ns):
+            return False
+        if decision.action == "move-staged" and fsops.hash_file(final) != decision.out_hash:
+            return False
+        os.unlink(source)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def keep_original(
+    source_root: str, decision: Decision, final: str, keep_at: str, sync: bool = True
+) -> bool:
+    """Take a transformed moved file's source out of SOURCE into ``keep_at`` (below DEST):
+    a no-replace rename on one filesystem, else a copy verified against the source's hash.
+    True when the source is gone from SOURCE and its bytes are at ``keep_at``."""
+    source = os.path.join(source_root, decision.rel)
+    temp = fsops.temp_name(keep_at)
+    try:
+        if fsops.hash_file(final) != decision.out_hash:
+            return False
+        try:
+            st = os.stat(source)
+        except FileNotFoundError:
+            return _holds(keep_at, decision.hash)
+        if (st.st_size, st.st_mtime_ns) != (decision.size, decision.mtime_ns):
+            return False
+        os.makedirs(os.path.dirname(keep_at), exist_ok=True)
+        if _holds(keep_at, decision.hash):  # copied by a run that died before the unlink
+            os.unlink(source)
+            return True
+        try:
+            fsops.rename_noreplace(source, keep_at)
+            return True
+        except fsops.DestinationExists:
+            return False
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                return False
+        fsops.remove_quietly(temp)
+        hasher = xxhash.xxh3_128()
+        fsops.copy_into(source, temp, hasher)
+        if hasher.hexdigest() != decision.hash:
+            fsops.remove_quietly(temp)
+            return False
+        os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
+        if sync:
+            _fsync_file(temp)
+        fsops.rename_noreplace(temp, keep_at)
+        os.unlink(source)
+    except OSError:
+        fsops.remove_quietly(temp)  # a full DEST, say: the source stays where it is
+        return False
+    return True
+
+
+def _holds(path: str, content_hash: str | None) -> bool:
+    try:
+        return os.path.isfile(path) and fsops.hash_file(path) == content_hash
+    except OSError:
+        return False
+
+
+def _fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

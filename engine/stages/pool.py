@@ -1,0 +1,128 @@
+"""The process pool: joblib's ``loky`` backend on one machine, its ``dask`` backend on a
+cluster; results stream back in completion order. A dead worker costs a retry of the batches
+that had not come back; no result is ever used twice."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any
+
+from engine.records import Analysis, Status
+from engine.stages.analyse import WorkerOptions, process_batch
+from engine.stages.walk import Batch
+
+MAX_ATTEMPTS = 3
+
+
+class BackendUnavailable(RuntimeError):
+    pass
+
+
+class Pool:
+    """``with Pool("dask", 4, "tcp://host:8786") as pool: pool.analyze(...)``."""
+
+    def __init__(self, backend: str = "loky", jobs: int = 1, scheduler: str | None = None) -> None:
+        self.backend, self.jobs, self.scheduler = backend, jobs, scheduler
+        self.workers = jobs
+        self._stack = contextlib.ExitStack()
+        self._client: Any = None
+
+    def __enter__(self) -> Pool:
+        if self.backend == "dask":
+            self._client = self._stack.enter_context(_dask_client(self.scheduler, self.jobs))
+            self.workers = len(self._client.scheduler_info().get("workers", {})) or self.jobs
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._stack.close()
+        if kind is not None and self.backend == "loky":
+            _stop_loky_workers()
+
+    def analyze(
+        self, batches: list[Batch], root: str, options: WorkerOptions
+    ) -> Iterator[list[Analysis]]:
+        """Yield each batch's analyses as soon as that batch is done, whatever its order."""
+        if self.backend == "loky" and (self.jobs == 1 or len(batches) <= 1):
+            for batch in batches:
+                yield process_batch(batch.batch_id, root, batch.candidates, options)[1]
+            return
+        remaining = {batch.batch_id: batch for batch in batches}
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                for batch_id, analyses in self._run(list(remaining.values()), root, options):
+                    if remaining.pop(batch_id, None) is not None:
+                        yield analyses
+                return
+            except (KeyboardInterrupt, BackendUnavailable, GeneratorExit):
+                raise
+            except Exception as exc:  # a worker died (killed, out of memory, crashed in C)
+                if attempt == MAX_ATTEMPTS or not remaining:
+                    reason = f"worker process failed {MAX_ATTEMPTS} times on its batch: {exc}"
+                    for batch in remaining.values():
+                        yield [_failed(c.rel, c.size, c.mtime_ns, reason) for c in batch.candidates]
+                    return
+
+    def _run(
+        self, batches: list[Batch], root: str, options: WorkerOptions
+    ) -> Iterator[tuple[int, list[Analysis]]]:
+        from joblib import Parallel, delayed, parallel_config
+
+        tasks = (delayed(process_batch)(b.batch_id, root, b.candidates, options) for b in batches)
+        if self.backend == "dask":
+            with parallel_config(backend="dask"):
+                yield from Parallel(n_jobs=-1, return_as="generator_unordered")(tasks)
+            return
+        parallel = Parallel(
+            n_jobs=self.jobs,
+            backend="loky",
+            return_as="generator_unordered",
+            pre_dispatch="2*n_jobs",
+        )
+        yield from parallel(tasks)
+
+
+def _stop_loky_workers() -> None:
+    """Kill loky's reusable worker processes, if any were started: after an interrupted run
+    they would otherwise sit idle, and outlive this process when it is asked to terminate."""
+    from joblib.externals.loky import reusable_executor
+
+    executor = reusable_executor._executor
+    if executor is not None:
+        executor.shutdown(wait=True, kill_workers=True)
+
+
+def _failed(rel: str, size: int, mtime_ns: int, reason: str) -> Analysis:
+    return Analysis(rel, size, mtime_ns, status=Status.ERROR, reason=reason[:300])
+
+
+@contextlib.contextmanager
+def _dask_client(scheduler: str | None, jobs: int) -> Iterator[Any]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise BackendUnavailable(
+            "the dask backend needs dask[distributed]: pip install 'imgorg[dask]' "
+            "(or scripts/setup --dask)"
+        ) from exc
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=30)
+        except OSError as exc:
+            raise BackendUnavailable(f"cannot reach the dask scheduler {scheduler}: {exc}") from exc
+        with client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client

@@ -1,0 +1,69 @@
+"""Finishing what an interrupted run left: temporary files, half-placed batches, sources whose
+removal the journal missed, unremoved sources of verified moves, a tidy step in progress.
+
+``reconcile`` (journal and disk in step, without touching SOURCE) runs before undo, verify and
+finalize; ``recover`` (that, then completing the moves) before every real run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from engine.stages.place import keep_original, remove_verified_source
+from engine.stages.tidy import finish_pending
+from engine.store import fsops
+from engine.store.journal import Journal, original_path
+
+
+def reconcile(journal: Journal, dest: str) -> int:
+    """Bring the journal in step with DEST and SOURCE; return how many files were settled."""
+    finish_pending(dest, journal)
+    settled = 0
+    for root, decision, run_id in journal.unfinished():
+        if decision.dest is None or decision.action == "none":
+            journal.forget([(root, decision.rel)], run_id)
+            continue
+        final = os.path.join(dest, decision.dest)
+        fsops.remove_quietly(fsops.temp_name(final))
+        if _intact(final, decision.out_hash):
+            journal.mark_done(root, [decision.rel], run_id)
+            settled += 1
+        else:
+            journal.forget([(root, decision.rel)], run_id)
+    # A run killed after removing sources but before journaling it: the disk says what happened.
+    for root, decision, run_id in journal.moved_not_removed():
+        assert decision.dest is not None
+        if os.path.lexists(os.path.join(root, decision.rel)):
+            continue
+        kept = original_path(run_id, decision.rel)
+        if decision.action == "move-staged" and _intact(os.path.join(dest, kept), decision.hash):
+            journal.mark_source_removed(root, [decision.rel], run_id, {decision.rel: kept})
+        elif _intact(os.path.join(dest, decision.dest), decision.out_hash):
+            journal.mark_source_removed(root, [decision.rel], run_id)
+    return settled
+
+
+def recover(journal: Journal, dest: str, stage_dir: str) -> int:
+    """Reconcile, then finish every verified move whose source is still in SOURCE."""
+    shutil.rmtree(stage_dir, ignore_errors=True)
+    settled = reconcile(journal, dest)
+    for root, decision, run_id in journal.moved_not_removed():
+        assert decision.dest is not None
+        final = os.path.join(dest, decision.dest)
+        if decision.action == "move-rename":
+            continue  # the rename took the source: a file there now is another one
+        if decision.action == "move-staged":
+            kept = original_path(run_id, decision.rel)
+            if keep_original(root, decision, final, os.path.join(dest, kept)):
+                journal.mark_source_removed(root, [decision.rel], run_id, {decision.rel: kept})
+        elif remove_verified_source(root, decision, final):
+            journal.mark_source_removed(root, [decision.rel], run_id)
+    return settled
+
+
+def _intact(path: str, content_hash: str | None) -> bool:
+    try:
+        return os.path.isfile(path) and fsops.hash_file(path) == content_hash
+    except OSError:
+        return False

@@ -1,0 +1,110 @@
+"""Pointless folders never reach DEST: before anything is placed, each source folder is given
+the path it takes below the year folder (``folder_map``), the same in every year, so nothing
+in DEST is ever moved or removed afterwards. ``finish_pending`` completes a folder move that a
+run of an earlier release (which merged folders after placement) left half-done."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from engine.policy.naming import visible
+from engine.store.journal import Journal
+
+_TMP = ".imgorg-tidy-tmp"
+
+
+@dataclass
+class Node:
+    files: int = 0
+    folders: dict[str, Node] = field(default_factory=dict)
+
+    def add(self, parts: list[str]) -> None:
+        node = self
+        for part in parts[:-1]:
+            node = node.folders.setdefault(part, Node())
+        node.files += 1
+
+
+def tree_of(files: Iterable[str]) -> Node:
+    """The folder tree of some file paths, with how many files each folder holds."""
+    root = Node()
+    for path in files:
+        root.add(path.split("/"))
+    return root
+
+
+def folder_map(rels: Iterable[str]) -> dict[str, str]:
+    """Where each source folder goes below the year folder, the same in every year: a chain of
+    folders that hold nothing but one subfolder each is replaced by its innermost folder, unless
+    that name is taken beside the chain's top. ``rels`` are the paths (relative to SOURCE) of
+    every file the run takes; only the folders that change are in the result, named as they are
+    placed (never hidden, ``engine.policy.naming.visible``), so a hidden folder is not lifted
+    into the place of a visible one of the same name."""
+    out: dict[str, str] = {}
+    _map_folders(tree_of(map(visible, rels)), "", "", out)
+    return {old: new for old, new in out.items() if old != new}
+
+
+def tidied(rel: str, mapping: Mapping[str, str]) -> str:
+    """``rel``, never hidden, with its folder replaced as ``mapping`` (from ``folder_map``) says."""
+    folder, name = os.path.split(visible(rel))
+    return os.path.join(mapping.get(folder, folder), name)
+
+
+def _map_folders(node: Node, old_prefix: str, new_prefix: str, out: dict[str, str]) -> None:
+    taken = set(node.folders)  # names in this folder, as the chains mapped so far leave them
+    for name in sorted(node.folders):
+        child = node.folders[name]
+        if not _has_files(child):
+            continue
+        inner, inner_name, chain = child, name, [name]
+        while inner.files == 0 and len(live := _live(inner)) == 1:
+            inner_name, inner = next(iter(live.items()))
+            chain.append(inner_name)
+        old = _join(old_prefix, *chain)
+        new = _join(new_prefix, *chain)
+        if len(chain) > 1 and (inner_name == name or inner_name not in taken):
+            taken.discard(name)
+            taken.add(inner_name)
+            new = _join(new_prefix, inner_name)
+        out[old] = new
+        _map_folders(inner, old, new, out)
+
+
+def _live(node: Node) -> dict[str, Node]:
+    return {name: child for name, child in node.folders.items() if _has_files(child)}
+
+
+def _has_files(node: Node) -> bool:
+    return node.files > 0 or any(_has_files(c) for c in node.folders.values())
+
+
+def _join(*parts: str) -> str:
+    return "/".join(p for p in parts if p)
+
+
+def _move_folder(dest: str, old: str, new: str) -> None:
+    old_path, new_path = os.path.join(dest, old), os.path.join(dest, new)
+    top = os.path.join(dest, new.rsplit("/", 1)[0]) if "/" in new else dest
+    temp = os.path.join(top, _TMP)
+    os.rename(old_path, temp)
+    # The chain above ``old`` now holds nothing: remove it, innermost first.
+    chain = os.path.dirname(old_path)
+    while len(chain) > len(top):
+        os.rmdir(chain)
+        chain = os.path.dirname(chain)
+    os.rename(temp, new_path)
+
+
+def finish_pending(dest: str, journal: Journal) -> None:
+    """Complete a tidy step that an interrupted run had begun."""
+    for old, new in journal.pending_tidy():
+        old_path, new_path = os.path.join(dest, old), os.path.join(dest, new)
+        temp = os.path.join(os.path.dirname(new_path), _TMP)
+        if os.path.isdir(old_path) and not os.path.lexists(temp):
+            _move_folder(dest, old, new)
+        elif os.path.isdir(temp) and not os.path.lexists(new_path):
+            os.rename(temp, new_path)
+        journal.apply_tidy(old, new)

@@ -1,0 +1,224 @@
+"""Walk SOURCE once and decide, per entry, whether it goes to the workers.
+
+Symbolic links are never followed (a link loop cannot trap the walk, and a move never touches
+what a link points to); DEST is never entered when it lies inside SOURCE.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from engine.formats.kinds import (
+    HEIF_EXTENSIONS,
+    IMAGE_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    Kind,
+    extension,
+    kind_of,
+)
+from engine.policy.companions import group
+from engine.records import Candidate, Companion, Finding, Status
+
+DEFAULT_EXTENSIONS = IMAGE_EXTENSIONS + HEIF_EXTENSIONS
+JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", ".picasa.ini"})
+JUNK_FOLDERS = frozenset({"@eadir", ".thumbnails", "$recycle.bin", ".trashes", ".spotlight-v100"})
+
+
+@dataclass(slots=True)
+class Plan:
+    candidates: list[Candidate] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def normalise_extensions(extensions: Iterable[str]) -> frozenset[str]:
+    return frozenset(
+        (e if e.startswith(".") else "." + e).lower() for e in (x.strip() for x in extensions) if e
+    )
+
+
+def junk_reason(name: str) -> str | None:
+    lowered = name.lower()
+    if lowered in JUNK_FILES:
+        return f"system junk file ({name})"
+    if name.startswith("._"):
+        return "macOS resource fork (._ file)"
+    return None
+
+
+def plan(
+    source: str,
+    extensions: frozenset[str],
+    exclude: Iterable[str] = (),
+    videos: bool = True,
+) -> Plan:
+    """Walk ``source`` depth-first in name order and classify every entry.
+
+    Photos, RAW files and videos become candidates; the sidecars and pairs that travel with a
+    photo ride along with it (``engine.policy.companions``) instead of counting as photos of
+    their own.
+    Small photos are candidates too: whether one is skipped for its size depends on its
+    metadata, which the worker reads (``engine.stages.analyse.size_skip_reason``).
+    """
+    result = Plan()
+    excluded = {_identity(path) for path in exclude if os.path.isdir(path)}
+    visited: set[tuple[int, int]] = set()
+    stack: list[tuple[str, str, str | None]] = [(source, "", None)]
+    while stack:
+        folder, rel_folder, junk = stack.pop()
+        try:
+            identity = _identity(folder)
+            if identity in excluded:
+                continue
+            if identity in visited:
+                result.findings.append(
+                    Finding(rel_folder, Status.SKIPPED, "folder already visited (mount loop)")
+                )
+                continue
+            visited.add(identity)
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            result.findings.append(
+                Finding(rel_folder or ".", Status.ERROR, f"cannot list folder: {exc.strerror}")
+            )
+            continue
+        subfolders: list[tuple[str, str, str | None]] = []
+        files: dict[str, _File] = {}
+        for entry in entries:
+            rel = os.path.join(rel_folder, entry.name) if rel_folder else entry.name
+            try:
+                found = _classify(entry, rel, junk, extensions, videos, result, subfolders)
+            except OSError as exc:
+                result.findings.append(
+                    Finding(rel, Status.ERROR, f"cannot read its details: {exc.strerror}")
+                )
+                continue
+            if found is not None:
+                files[entry.name] = found
+        _families(files, result)
+        stack.extend(reversed(subfolders))
+    return result
+
+
+@dataclass(slots=True)
+class _File:
+    rel: str
+    size: int
+    mtime_ns: int
+    kind: Kind
+
+
+def _identity(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
+def _classify(
+    entry: os.DirEntry[str],
+    rel: str,
+    junk: str | None,
+    extensions: frozenset[str],
+    videos: bool,
+    result: Plan,
+    subfolders: list[tuple[str, str, str | None]],
+) -> _File | None:
+    if entry.is_symlink():
+        target = "folder" if entry.is_dir() else "file" if entry.is_file() else "broken or looping"
+        result.findings.append(
+            Finding(rel, Status.SKIPPED, f"symbolic link ({target}), not followed")
+        )
+        return None
+    if entry.is_dir(follow_symlinks=False):
+        inner_junk = junk
+        if junk is None and entry.name.lower() in JUNK_FOLDERS:
+            inner_junk = f"inside {entry.name}/ (thumbnail or system folder)"
+        subfolders.append((entry.path, rel, inner_junk))
+        return None
+    if not entry.is_file(follow_symlinks=False):
+        result.findings.append(
+            Finding(rel, Status.SKIPPED, "not a regular file (device, pipe or socket)")
+        )
+        return None
+    st = entry.stat(follow_symlinks=False)
+    reason = junk or junk_reason(entry.name)
+    if reason:
+        result.findings.append(Finding(rel, Status.IGNORED, reason, st.st_size))
+        return None
+    kind = kind_of(entry.name, extensions, videos)
+    if kind is Kind.OTHER:
+        shown = extension(entry.name) or "no extension"
+        result.findings.append(Finding(rel, Status.IGNORED, _not_taken(shown), st.st_size))
+        return None
+    return _File(rel, st.st_size, st.st_mtime_ns, kind)
+
+
+def _not_taken(ext: str) -> str:
+    if ext in VIDEO_EXTENSIONS:
+        return "a video (--no-videos)"
+    if ext in DEFAULT_EXTENSIONS:
+        return f"an image type not in --extensions ({ext})"
+    return f"not an image type ({ext})"
+
+
+def _families(files: dict[str, _File], result: Plan) -> None:
+    """Turn one folder's media files into candidates, each with what travels with it."""
+    families, orphans = group({name: f.kind for name, f in files.items()})
+    for name in orphans:
+        item = files[name]
+        result.findings.append(
+            Finding(item.rel, Status.IGNORED, "sidecar without its photo", item.size)
+        )
+    for family in families:
+        main = files[family.main]
+        companions = tuple(
+            Companion(files[n].rel, files[n].size, files[n].mtime_ns) for n in family.companions
+        )
+        result.candidates.append(
+            Candidate(main.rel, main.size, main.mtime_ns, main.kind.value, companions)
+        )
+
+
+@dataclass(slots=True)
+class Batch:
+    batch_id: int
+    candidates: list[Candidate]
+    cost: int
+
+
+def shard(
+    candidates: list[Candidate],
+    workers: int,
+    compress_above: int | None,
+    max_files: int = 500,
+    max_bytes: int = 512_000_000,
+) -> list[Batch]:
+    """Cut the work into batches of similar cost, costliest first.
+
+    Files are taken in size order, so byte-identical candidates (which share a size) mostly
+    land in one batch and the coordinator can settle them as soon as that batch returns.
+    A file that will be re-encoded costs about as much as reading forty times its bytes.
+    """
+
+    def cost(c: Candidate) -> int:
+        heavy = compress_above is not None and c.kind == "image" and c.size > compress_above
+        riders = sum(companion.size for companion in c.companions)
+        return (c.size * 40 if heavy else c.size + 20_000) + riders
+
+    ordered = sorted(candidates, key=lambda c: (c.size, os.fsencode(c.rel)))
+    total = sum(cost(c) for c in ordered)
+    target = max(1, min(max_bytes, total // max(1, workers * 8)))
+    batches: list[Batch] = []
+    current: list[Candidate] = []
+    current_cost = 0
+    for candidate in ordered:
+        current.append(candidate)
+        current_cost += cost(candidate)
+        if current_cost >= target or len(current) >= max_files:
+            batches.append(Batch(len(batches), current, current_cost))
+            current, current_cost = [], 0
+    if current:
+        batches.append(Batch(len(batches), current, current_cost))
+    batches.sort(key=lambda b: -b.cost)
+    return batches

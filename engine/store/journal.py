@@ -1,0 +1,603 @@
+"""The SQLite journal in ``DEST/.imgorg/``: every decision, written as it is made.
+
+A file's row is written ``planned`` before anything touches the disk and ``done`` once its
+placed copy is durable, so a killed run can be resumed and audited, and a finished one undone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from engine.records import DateSource, Decision, Status, TzSource
+
+VERSION = 1  # PRAGMA user_version; 0 is the first release's schema (one row per source path)
+ORIGINALS = ".imgorg/originals"  # below DEST: the source bytes of re-encoded or rotated moves
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    source BLOB NOT NULL,
+    dest BLOB NOT NULL,
+    mode TEXT NOT NULL,
+    dry_run INTEGER NOT NULL,
+    started REAL NOT NULL,
+    finished REAL,
+    status TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    summary TEXT
+);
+CREATE TABLE IF NOT EXISTS files (
+    source_root BLOB NOT NULL,
+    source_rel BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    note TEXT,
+    dest BLOB,
+    year INTEGER,
+    date TEXT,
+    date_source TEXT NOT NULL,
+    hash TEXT,
+    duplicate_of BLOB,
+    bytes_out INTEGER NOT NULL,
+    compressed INTEGER NOT NULL,
+    rotated INTEGER NOT NULL,
+    quality INTEGER,
+    original_quality INTEGER,
+    encodes INTEGER NOT NULL,
+    out_hash TEXT,
+    action TEXT NOT NULL,
+    companion_of BLOB,
+    state TEXT NOT NULL,
+    source_removed INTEGER NOT NULL DEFAULT 0,
+    run_id INTEGER NOT NULL,
+    seen_run INTEGER NOT NULL,
+    original BLOB,
+    tz_source TEXT,
+    PRIMARY KEY (source_root, source_rel, run_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS files_hash ON files (hash, state) WHERE status = 'placed';
+CREATE INDEX IF NOT EXISTS files_dest ON files (dest, state);
+DROP INDEX IF EXISTS files_seen;
+CREATE TABLE IF NOT EXISTS tidy (
+    run_id INTEGER NOT NULL,
+    old BLOB NOT NULL,
+    new BLOB NOT NULL,
+    state TEXT NOT NULL
+);
+"""
+
+_COLUMNS = (
+    "source_root, source_rel, size, mtime_ns, status, reason, note, dest, year, date, "
+    "date_source, hash, duplicate_of, bytes_out, compressed, rotated, quality, original_quality, "
+    "encodes, out_hash, action, companion_of, state, run_id, seen_run, tz_source"
+)
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Bring the schema to ``VERSION``, keeping every row of an older journal."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > VERSION:
+        raise JournalError(f"the journal was written by a newer imgorg (schema {version})")
+    has_files = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'files'"
+    ).fetchone()
+    if has_files:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(files)")}
+        if "tz_source" not in columns:  # written before time zones were recorded
+            db.execute("ALTER TABLE files ADD COLUMN tz_source TEXT")
+    if version == VERSION:
+        db.executescript(SCHEMA)
+        return
+    script = "BEGIN;\n"
+    if has_files:  # version 0: one row per source path, overwritten by every run
+        script += (
+            "DROP INDEX IF EXISTS files_hash; DROP INDEX IF EXISTS files_dest;\n"
+            "ALTER TABLE files RENAME TO files_v0;\n"
+        )
+    script += SCHEMA
+    if has_files:
+        script += (
+            f"INSERT INTO files ({_COLUMNS}, source_removed, original) "
+            f"SELECT {_COLUMNS}, source_removed, NULL FROM files_v0;\nDROP TABLE files_v0;\n"
+        )
+    script += f"PRAGMA user_version = {VERSION};\nCOMMIT;"
+    db.executescript(script)
+
+
+def original_path(run_id: int, rel: str) -> str:
+    """Where a transformed moved file's own bytes are kept, relative to DEST."""
+    return f"{ORIGINALS}/{run_id}/{rel}"
+
+
+def _fsync(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _b(text: str | None) -> bytes | None:
+    return None if text is None else os.fsencode(text)
+
+
+def _s(blob: bytes | None) -> str | None:
+    return None if blob is None else os.fsdecode(blob)
+
+
+@dataclass(slots=True)
+class Written:
+    """A file the journal says is in DEST."""
+
+    source_root: str
+    rel: str
+    dest: str
+    hash: str | None
+    out_hash: str | None
+    action: str
+    source_removed: bool
+    run_id: int
+    size: int
+    mtime_ns: int
+    original: str | None  # where the source's own bytes are kept below DEST, if transformed
+
+
+@dataclass(slots=True)
+class Placed:
+    """A placed file found by its content hash."""
+
+    source_root: str
+    rel: str
+    dest: str
+    date_source: DateSource
+    transformed: bool  # the placed bytes differ from the source's (re-encoded or rotated)
+    state: str
+
+
+class JournalError(Exception):
+    """The journal cannot be trusted (unreadable, damaged, empty or from a newer release)."""
+
+
+def check_readable(path: str) -> None:
+    """Refuse a journal file that SQLite would misread: empty, damaged or not a database."""
+    try:
+        size = os.path.getsize(path)
+    except FileNotFoundError:
+        return
+    if size == 0 and not os.path.exists(path + "-wal"):
+        raise JournalError(f"the journal {path} is empty (0 bytes): it records nothing")
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = db.execute("PRAGMA quick_check").fetchall()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise JournalError(f"the journal {path} is unreadable ({exc})") from exc
+    if rows != [("ok",)]:
+        problems = "; ".join(str(r[0]) for r in rows[:3])
+        raise JournalError(f"the journal {path} is damaged ({problems})")
+
+
+class Journal:
+    def __init__(self, connection: sqlite3.Connection, path: str | None = None) -> None:
+        self.db = connection
+        self.path = path
+        try:
+            _upgrade(self.db)
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(f"the journal cannot be read or upgraded ({exc})") from exc
+
+    @classmethod
+    def open(cls, path: str) -> Journal:
+        """Open (or create) the journal at ``path``, after checking that it is intact."""
+        check_readable(path)
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        # The placer syncs the whole filesystem between "planned" and the renames and again
+        # before "done" (engine/stages/place.py): that makes the journal durable at the points that
+        # matter, so SQLite need not fsync each commit itself; close() makes the last ones so.
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("PRAGMA wal_autocheckpoint=10000")
+        return cls(db, path)
+
+    @classmethod
+    def in_memory(cls, copy_of: str | None = None) -> Journal:
+        """A scratch journal for a dry run, starting from DEST's real one when there is one."""
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        if copy_of and os.path.exists(copy_of):
+            check_readable(copy_of)
+            source = sqlite3.connect(f"file:{copy_of}?mode=ro", uri=True)
+            source.backup(db)
+            source.close()
+        return cls(db)
+
+    def close(self) -> None:
+        """Close, with every commit on disk: checkpoint the WAL into the file and fsync it."""
+        try:
+            # A full disk may refuse even this: the next run then settles by the disk.
+            if self.path is not None:
+                with contextlib.suppress(sqlite3.Error, OSError):
+                    self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    _fsync(self.path)
+                    _fsync(os.path.dirname(self.path) or ".")
+        finally:
+            self.db.close()
+
+    # runs -------------------------------------------------------------------
+    def begin_run(self, source: str, dest: str, mode: str, dry_run: bool, settings: dict) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO runs (source, dest, mode, dry_run, started, status, settings) "
+            "VALUES (?, ?, ?, ?, ?, 'running', ?)",
+            (_b(source), _b(dest), mode, int(dry_run), time.time(), json.dumps(settings)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, summary: dict) -> None:
+        self.db.execute(
+            "UPDATE runs SET finished = ?, status = ?, summary = ? WHERE id = ?",
+            (time.time(), status, json.dumps(summary), run_id),
+        )
+
+    def run_info(self, run_id: int) -> dict[str, object]:
+        row = self.db.execute(
+            "SELECT source, dest, mode, dry_run, started, finished, status, settings, summary "
+            "FROM runs WHERE id = ?",
+            (run_id,),
+        ).fetchone()
+        keys = ("source", "dest", "mode", "dry_run", "started", "finished", "status")
+        info: dict[str, object] = dict(zip(keys, row[:7], strict=True))
+        info["source"], info["dest"] = _s(row[0]), _s(row[1])
+        info["settings"] = json.loads(row[7])
+        info["summary"] = json.loads(row[8]) if row[8] else None
+        return info
+
+    def last_run(self, include_dry: bool = False) -> int | None:
+        row = self.db.execute(
+            "SELECT max(id) FROM runs" + ("" if include_dry else " WHERE dry_run = 0")
+        ).fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    # files ------------------------------------------------------------------
+    # A file has one row per run that decided about it (key: SOURCE root, path, run), so a
+    # later file at the same path never erases the record of an earlier one. Updates by
+    # (root, path) apply to the newest row of that path.
+    _LATEST = (
+        "run_id = (SELECT max(run_id) FROM files AS newer "
+        "WHERE newer.source_root = files.source_root AND newer.source_rel = files.source_rel)"
+    )
+
+    def done_files(self, source_root: str) -> dict[str, tuple[int, int]]:
+        """Files of this SOURCE whose decision is complete: rel -> (size, mtime_ns)."""
+        rows = self.db.execute(
+            "SELECT source_rel, size, mtime_ns FROM files WHERE source_root = ? AND state = 'done' "
+            f"AND status IN ('placed', 'duplicate', 'corrupt') AND {self._LATEST}",
+            (_b(source_root),),
+        )
+        return {os.fsdecode(rel): (size, mtime) for rel, size, mtime in rows}
+
+    def mark_seen(self, run_id: int, source_root: str, rels: Iterable[str]) -> None:
+        self._per_file(
+            f"UPDATE files SET seen_run = {int(run_id)}", ((source_root, r) for r in rels)
+        )
+
+    def record(
+        self, run_id: int, source_root: str, decisions: Iterable[Decision], state: str
+    ) -> None:
+        root = _b(source_root)
+        rows = (
+            (
+                root,
+                os.fsencode(d.rel),
+                d.size,
+                d.mtime_ns,
+                d.status.value,
+                d.reason,
+                d.note,
+                _b(d.dest),
+                d.year,
+                d.date,
+                d.date_source.value,
+                d.hash,
+                _b(d.duplicate_of),
+                d.bytes_out,
+                int(d.compressed),
+                int(d.rotated),
+                d.quality,
+                d.original_quality,
+                d.encodes,
+                d.out_hash,
+                d.action,
+                _b(d.companion_of),
+                state,
+                run_id,
+                run_id,
+                d.tz_source.value,
+            )
+            for d in decisions
+        )
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({', '.join('?' * 26)})", rows
+            )
+
+    def _per_file(
+        self, statement: str, keys: Iterable[tuple[str, str]], run_id: int | None = None
+    ) -> None:
+        """Run ``statement`` on the row of every (root, rel) key, in one transaction: the row
+        of run ``run_id``, or the newest row of that path."""
+        which = self._LATEST if run_id is None else f"run_id = {int(run_id)}"
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                f"{statement} WHERE source_root = ? AND source_rel = ? AND {which}",
+                ((os.fsencode(root), os.fsencode(rel)) for root, rel in keys),
+            )
+
+    def mark_done(self, source_root: str, rels: Iterable[str], run_id: int | None = None) -> None:
+        self._per_file("UPDATE files SET state = 'done'", ((source_root, r) for r in rels), run_id)
+
+    def mark_source_removed(
+        self,
+        source_root: str,
+        rels: Iterable[str],
+        run_id: int | None = None,
+        originals: dict[str, str] | None = None,
+    ) -> None:
+        """The sources of ``rels`` are gone from SOURCE; ``originals`` (rel -> path below DEST)
+        says where the original bytes of a transformed file are kept."""
+        rels = list(rels)
+        self._per_file(
+            "UPDATE files SET source_removed = 1", ((source_root, r) for r in rels), run_id
+        )
+        if originals:
+            which = self._LATEST if run_id is None else f"run_id = {int(run_id)}"
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany(
+                    "UPDATE files SET original = ? "
+                    f"WHERE source_root = ? AND source_rel = ? AND {which}",
+                    (
+                        (os.fsencode(path), os.fsencode(source_root), os.fsencode(rel))
+                        for rel, path in originals.items()
+                    ),
+                )
+
+    def forget(self, keys: Iterable[tuple[str, str]], run_id: int | None = None) -> None:
+        self._per_file("DELETE FROM files", keys, run_id)
+
+    def placed_with_hash(self, content_hash: str, before_run: int | None = None) -> Placed | None:
+        """The first placed file with this content; only those of earlier runs if asked."""
+        row = self.db.execute(
+            "SELECT source_root, source_rel, dest, date_source, out_hash != hash, state FROM files "
+            "WHERE hash = ? AND status = 'placed' AND state != 'undone' AND run_id < ? "
+            "ORDER BY source_root, source_rel, run_id DESC LIMIT 1",
+            (content_hash, before_run if before_run is not None else 2**62),
+        ).fetchone()
+        if row is None:
+            return None
+        return Placed(
+            os.fsdecode(row[0]),
+            os.fsdecode(row[1]),
+            os.fsdecode(row[2]),
+            DateSource(row[3]),
+            bool(row[4]),
+            row[5],
+        )
+
+    def dest_taken(self, dest: str) -> bool:
+        return (
+            self.db.execute(
+                "SELECT 1 FROM files WHERE dest = ? AND state != 'undone' LIMIT 1", (_b(dest),)
+            ).fetchone()
+            is not None
+        )
+
+    def unfinished(self) -> list[tuple[str, Decision, int]]:
+        """Rows left ``planned`` by an interrupted run: (source_root, decision, run_id)."""
+        rows = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE state = 'planned'").fetchall()
+        return [(os.fsdecode(r[0]), _decision(r), r[23]) for r in rows]
+
+    def moved_not_removed(self) -> list[tuple[str, Decision, int]]:
+        """Done moves whose source the journal does not yet call removed: (root, decision, run)."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM files WHERE state = 'done' AND source_removed = 0 "
+            "AND action IN ('move-rename', 'move-copy', 'move-staged')"
+        ).fetchall()
+        return [(os.fsdecode(r[0]), _decision(r), r[23]) for r in rows]
+
+    def decisions(self, run_id: int, source_root: str) -> Iterator[Decision]:
+        """Every file this run found under ``source_root``, in byte order of the path."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM files WHERE seen_run = ? AND source_root = ? "
+            "ORDER BY source_rel",
+            (run_id, _b(source_root)),
+        )
+        for row in rows:
+            yield _decision(row)
+
+    def standing(self) -> Iterator[Decision]:
+        """Every file of every run that was not undone: what DEST holds and what was left.
+        A source path found by several runs counts once, by its latest verdict, besides the
+        files earlier runs placed from it (they are still in DEST)."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM files AS f WHERE state != 'undone' AND (status = 'placed' "
+            "OR run_id = (SELECT max(run_id) FROM files AS g WHERE g.state != 'undone' "
+            "AND g.source_root = f.source_root AND g.source_rel = f.source_rel)) "
+            "ORDER BY source_root, source_rel, run_id"
+        )
+        for row in rows:
+            yield _decision(row)
+
+    def run_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM runs WHERE dry_run = 0").fetchone()[0])
+
+    def dests_under(self, folder: str) -> list[str]:
+        prefix = os.fsencode(folder) + b"/"
+        rows = self.db.execute(
+            "SELECT dest FROM files WHERE dest >= ? AND dest < ?", (prefix, prefix[:-1] + b"0")
+        )
+        return [os.fsdecode(r[0]) for r in rows]
+
+    def dest_years(self) -> set[str]:
+        rows = self.db.execute(
+            "SELECT DISTINCT year FROM files WHERE status = 'placed' AND year IS NOT NULL"
+        )
+        return {str(r[0]) for r in rows}
+
+    # verify, undo, finalize ---------------------------------------------------------
+    def written(self, run_ids: Iterable[int] | None = None) -> list[Written]:
+        """Files in DEST by the journal's account (all runs, or only ``run_ids``), read in full
+        before anyone acts on them."""
+        query = (
+            "SELECT source_root, source_rel, dest, hash, out_hash, action, source_removed, run_id, "
+            "size, mtime_ns, original FROM files WHERE state = 'done' AND dest IS NOT NULL"
+        )
+        params: tuple[int, ...] = ()
+        if run_ids is not None:
+            ids = tuple(run_ids)
+            query += f" AND run_id IN ({', '.join('?' * len(ids))})"
+            params = ids
+        return [
+            Written(
+                os.fsdecode(row[0]),
+                os.fsdecode(row[1]),
+                os.fsdecode(row[2]),
+                row[3],
+                row[4],
+                row[5],
+                bool(row[6]),
+                row[7],
+                row[8],
+                row[9],
+                _s(row[10]),
+            )
+            for row in self.db.execute(query + " ORDER BY dest", params).fetchall()
+        ]
+
+    def runs_to_undo(self) -> list[int]:
+        """The last real run that changed anything in DEST, with the interrupted runs it
+        resumed (same SOURCE, just before). A run that found everything done is passed over."""
+        wrote = {
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT run_id FROM files "
+                "WHERE state = 'done' AND action != 'none' AND dest IS NOT NULL"
+            )
+        }
+        rows = self.db.execute(
+            "SELECT id, source, status FROM runs WHERE dry_run = 0 AND status != 'undone' "
+            "ORDER BY id DESC"
+        ).fetchall()
+        changed = [r for r in rows if r[0] in wrote]
+        if not changed:
+            return []
+        last = changed[0]
+        ids = [last[0]]
+        for run_id, source, status in rows:
+            if run_id >= last[0]:
+                continue
+            if source != last[1] or status == "finished":
+                break
+            ids.append(run_id)
+        return ids
+
+    def mark_undone(self, keys: Iterable[tuple[str, str, int]]) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "UPDATE files SET state = 'undone' "
+                "WHERE source_root = ? AND source_rel = ? AND run_id = ?",
+                ((os.fsencode(root), os.fsencode(rel), run) for root, rel, run in keys),
+            )
+
+    def kept_originals(self) -> list[tuple[tuple[str, str, int], str, int]]:
+        """Every kept original: ((root, rel, run), path below DEST, size)."""
+        rows = self.db.execute(
+            "SELECT source_root, source_rel, run_id, original, size FROM files "
+            "WHERE original IS NOT NULL AND state = 'done' ORDER BY original"
+        ).fetchall()
+        return [
+            ((os.fsdecode(r[0]), os.fsdecode(r[1]), r[2]), os.fsdecode(r[3]), r[4]) for r in rows
+        ]
+
+    def clear_originals(self, keys: Iterable[tuple[str, str, int]]) -> None:
+        """The kept originals of these rows were deleted (``imgorg finalize``)."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "UPDATE files SET original = NULL "
+                "WHERE source_root = ? AND source_rel = ? AND run_id = ?",
+                ((os.fsencode(root), os.fsencode(rel), run) for root, rel, run in keys),
+            )
+
+    def set_run_status(self, run_ids: Iterable[int], status: str) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "UPDATE runs SET status = ? WHERE id = ?", ((status, i) for i in run_ids)
+            )
+
+    # tidy ---------------------------------------------------------------------
+    def record_tidy(self, run_id: int, moves: list[tuple[str, str]]) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "INSERT INTO tidy (run_id, old, new, state) VALUES (?, ?, ?, 'planned')",
+                ((run_id, os.fsencode(a), os.fsencode(b)) for a, b in moves),
+            )
+
+    def pending_tidy(self) -> list[tuple[str, str]]:
+        rows = self.db.execute("SELECT old, new FROM tidy WHERE state = 'planned' ORDER BY rowid")
+        return [(os.fsdecode(a), os.fsdecode(b)) for a, b in rows]
+
+    def apply_tidy(self, old: str, new: str) -> None:
+        """Point every row under folder ``old`` at ``new`` and close the tidy step, atomically."""
+        old_b, new_b = os.fsencode(old) + b"/", os.fsencode(new) + b"/"
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute(
+                "UPDATE files SET dest = CAST(? || substr(dest, ?) AS BLOB) "
+                "WHERE dest >= ? AND dest < ?",
+                (new_b, len(old_b) + 1, old_b, old_b[:-1] + b"0"),
+            )
+            self.db.execute(
+                "UPDATE tidy SET state = 'done' WHERE old = ? AND new = ? AND state = 'planned'",
+                (os.fsencode(old), os.fsencode(new)),
+            )
+
+
+def _decision(row: tuple) -> Decision:
+    return Decision(
+        rel=os.fsdecode(row[1]),
+        size=row[2],
+        mtime_ns=row[3],
+        status=Status(row[4]),
+        reason=row[5],
+        note=row[6],
+        dest=_s(row[7]),
+        year=row[8],
+        date=row[9],
+        date_source=DateSource(row[10]),
+        hash=row[11],
+        duplicate_of=_s(row[12]),
+        bytes_out=row[13],
+        compressed=bool(row[14]),
+        rotated=bool(row[15]),
+        quality=row[16],
+        original_quality=row[17],
+        encodes=row[18],
+        out_hash=row[19],
+        action=row[20],
+        companion_of=_s(row[21]),
+        tz_source=TzSource(row[25] or TzSource.NONE),
+    )
