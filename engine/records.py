@@ -17,9 +17,11 @@ class Status(enum.StrEnum):
 
 
 class DateSource(enum.StrEnum):
-    """Where a date came from, in order of precedence (see the README)."""
+    """Where a date came from. Their precedence is ``PRECEDENCE`` in
+    engine/policy/date_precedence.py, not the order here."""
 
-    EXIF = "exif"  # EXIF in the file itself (photos and RAW)
+    EXIF = "exif"  # EXIF DateTimeOriginal/DateTimeDigitized in the file (photos and RAW)
+    EXIF_MODIFIED = "exif-modified"  # EXIF IFD0 DateTime: when the file was last changed
     QUICKTIME = "quicktime"  # a video's container
     XMP = "xmp"  # an XMP packet inside the file
     IPTC = "iptc"
@@ -31,9 +33,6 @@ class DateSource(enum.StrEnum):
     FOLDER = "folder"  # opt-in: --date-from-folder
     MTIME = "mtime"  # opt-in: --date-from-mtime
     NONE = "none"
-
-
-DATE_RANK = {source: rank for rank, source in enumerate(DateSource)}
 
 
 class TzSource(enum.StrEnum):

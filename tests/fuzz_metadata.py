@@ -13,8 +13,9 @@ import atheris
 with atheris.instrument_imports():
     from engine.dates.exif import read_exif_facts
     from engine.dates.filename import date_from_filename
+    from engine.dates.iptc import iptc_date
     from engine.dates.parse import parse_exif_datetime
-    from engine.dates.xmp import iptc_date, xmp_date
+    from engine.dates.xmp import xmp_date
     from engine.formats import exif_edit, jpeg, png
 
 

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import write_photo
+from engine.policy.date_precedence import PRECEDENCE
 from engine.policy.keeper import (
     Copy,
     hidden_or_trash,
@@ -117,7 +118,7 @@ def test_no_placed_path_is_hidden() -> None:
 ALBUMS = ["Summer at the lake", "Holiday", "Grandma's 80th"]
 GENERIC = ["Photos from 2019", "2019-07-04", "Camera Uploads", "100APPLE"]
 TRASH = [".Trash-1000", "$RECYCLE.BIN", "#recycle", "@Recycle", ".recycle", ".trashed"]
-SOURCES = list(DateSource)
+SOURCES = [*PRECEDENCE, DateSource.NONE]
 
 
 @st.composite

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 
 from engine.dates.parse import make_datetime
+from engine.dates.timezone import utc_only
 
 _Y = r"(?P<y>(?:18|19|20)\d\d)"
 _M = r"(?P<m>[01]\d)"
@@ -48,3 +49,9 @@ def date_from_filename(name: str) -> dt.datetime | None:
                     return with_time
             return day
     return None
+
+
+def filename_date(name: str) -> dt.datetime | None:
+    """The date in a file name; Google Pixel's ``PXL_`` names give UTC."""
+    when = date_from_filename(name)
+    return utc_only(when) if name.upper().startswith("PXL_") else when

@@ -13,8 +13,13 @@ from engine.dates.exif import exif_facts
 _TIFF_HEADER = re.compile(rb"II\*\x00|MM\x00\*")
 
 
-def raw_date(data: bytes, search: int = 4_000_000) -> dt.datetime | None:
-    """The first valid EXIF date of any TIFF structure in the first ``search`` bytes."""
+def raw_dates(
+    data: bytes, search: int = 4_000_000
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """When the picture was taken (DateTimeOriginal or DateTimeDigitized) and IFD0 DateTime
+    (when the file was last changed), each the first valid one of any TIFF structure in the
+    first ``search`` bytes: a CR3 keeps IFD0 and the EXIF directory in separate boxes."""
+    modified: dt.datetime | None = None
     for match in _TIFF_HEADER.finditer(data, 0, search):
         exif = Image.Exif()
         try:
@@ -22,6 +27,7 @@ def raw_date(data: bytes, search: int = 4_000_000) -> dt.datetime | None:
         except Exception:
             continue
         facts = exif_facts(exif)
-        if facts.date is not None or facts.modified is not None:
-            return facts.date or facts.modified
-    return None
+        if facts.date is not None:
+            return facts.date, modified or facts.modified
+        modified = modified or facts.modified
+    return None, modified

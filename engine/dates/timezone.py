@@ -111,7 +111,7 @@ def file_zones(
             continue
         if when.tzinfo is not None and source in _OWN_ZONE:
             zones.append(Zone(_OWN_ZONE[source], when.tzinfo))
-        if local is None and source is DateSource.EXIF:
+        if local is None and source in (DateSource.EXIF, DateSource.EXIF_MODIFIED):
             local = when
     for latitude, longitude in positions:
         tz = zone_at(latitude, longitude)

@@ -13,7 +13,8 @@ from typing import Any
 from PIL import Image, ImageFile, IptcImagePlugin
 
 from engine.dates.exif import ExifFacts, image_exif_facts, read_exif_facts
-from engine.dates.xmp import iptc_date, xmp_date
+from engine.dates.iptc import iptc_date
+from engine.dates.xmp import xmp_date
 from engine.formats import imaging, jpeg, png
 from engine.formats.compress import (
     Compressed,

@@ -1,142 +1,78 @@
-"""Choosing a file's date from every source it has, in one documented precedence:
+"""Which of a file's dates is its date: one explicit precedence over every source.
 
-for an edited copy beside its original, the original's date; EXIF DateTimeOriginal or
-DateTimeDigitized in the file (photos, RAW), or the container's creation date (videos); XMP, then
-IPTC, inside the file; EXIF's IFD0 DateTime (when the file was last changed); a Google Takeout
-JSON sidecar; an XMP sidecar; the file name; what exiftool reads (maker notes, legacy
-containers) when nothing above dated the file; the folder name (opt-in); the file's modification
-time (opt-in). The first valid date wins, and is then made local time (engine/dates/timezone.py).
+The worker gathers date evidence, one ``(source, date or None)`` per source it looked at
+(``engine/dates/`` has a module per source); ``resolve_date`` picks the date of the source
+that comes first in ``PRECEDENCE``, whatever order the evidence is in. The same order ranks the
+keeper among identical copies (``DATE_RANK``), orders the README's date table and the HTML
+report's legend. A new source is a module in ``engine/dates/``, one entry here and a label in
+``engine/report/html.py``.
+
+Why this order:
+
+- ``ORIGINAL`` first: an edited copy beside its original takes the original's date, so the two
+  land in the same year whatever the editor wrote into the copy.
+- Then the capture time the file itself records (EXIF ``DateTimeOriginal``/``DateTimeDigitized``,
+  a video's container, an XMP packet, IPTC), then the capture time its sidecars record (Takeout
+  JSON, an XMP sidecar).
+- ``FILENAME`` before ``EXIF_MODIFIED``: phones and messengers name a file at the moment it is
+  taken or received, and a person who names a scan ``1985-07 Beach.jpg`` means the picture's
+  date, while IFD0 ``DateTime`` is rewritten by every program that saves the file (a scan's
+  date, a re-save's date).
+- ``EXIF_MODIFIED`` before ``EXIFTOOL``: exiftool is the costly last resort, asked (in batches)
+  only about files no built-in reader dated, and for a file with nothing better it would give
+  that same IFD0 date as ``ModifyDate``.
+- ``FOLDER`` and ``MTIME`` last, and only when asked for (``--date-from-folder``,
+  ``--date-from-mtime``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
-import unicodedata
 from collections.abc import Iterable
 
-from engine.dates.filename import date_from_filename
-from engine.dates.parse import make_datetime
-from engine.dates.timezone import utc_only
-from engine.formats.kinds import HEIF_EXTENSIONS, IMAGE_EXTENSIONS, Kind, kind_of
-from engine.policy.companions import match_sidecar
+from engine.dates.original import edited_stem as edited_stem  # its home before engine/dates/
 from engine.records import DateSource
 
-_YEAR_ONLY = re.compile(r"(?<!\d)((?:18|19|20)\d\d)(?!\d)")
-_MEDIA = frozenset(IMAGE_EXTENSIONS + HEIF_EXTENSIONS)
-# Google Photos' name for an edited copy, in the languages Takeout writes it in.
-EDITED_SUFFIXES = (
-    "edited",
-    "bearbeitet",
-    "modifié",
-    "editado",
-    "modificato",
-    "bewerkt",
-    "redigerad",
-    "redigeret",
-    "redigert",
-    "muokattu",
-    "edytowane",
-    "upraveno",
-    "szerkesztett",
-    "düzenlendi",
-    "изменено",
-    "編集済み",
-    "편집됨",
-    "已编辑",
-    "已編輯",
+Evidence = Iterable[tuple[DateSource, dt.datetime | None]]
+
+PRECEDENCE: tuple[DateSource, ...] = (
+    DateSource.ORIGINAL,
+    DateSource.EXIF,
+    DateSource.QUICKTIME,
+    DateSource.XMP,
+    DateSource.IPTC,
+    DateSource.TAKEOUT,
+    DateSource.XMP_SIDECAR,
+    DateSource.FILENAME,
+    DateSource.EXIF_MODIFIED,
+    DateSource.EXIFTOOL,
+    DateSource.FOLDER,
+    DateSource.MTIME,
 )
-_EDITED = re.compile(
-    r"^(?P<stem>.+)-(?:" + "|".join(EDITED_SUFFIXES) + r")(?P<n>\(\d+\))?$", re.IGNORECASE
-)
+# Sources that record when the picture was taken; every one of them outranks every other.
+CAPTURE = frozenset(PRECEDENCE[: PRECEDENCE.index(DateSource.FILENAME)])
+# The keeper's "best-founded date" rank: the precedence, with no date at all last.
+DATE_RANK: dict[DateSource, int] = {
+    source: rank for rank, source in enumerate((*PRECEDENCE, DateSource.NONE))
+}
 
 
-def first_date(
-    candidates: Iterable[tuple[DateSource, dt.datetime | None]],
-) -> tuple[DateSource, dt.datetime] | None:
-    for source, when in candidates:
+def in_precedence(evidence: Evidence) -> list[tuple[DateSource, dt.datetime | None]]:
+    """The evidence ordered by ``PRECEDENCE`` (one source's entries kept in their order);
+    entries of no source (``NONE``) are left out."""
+    ranked = [(source, when) for source, when in evidence if source in PRECEDENCE]
+    return sorted(ranked, key=lambda item: DATE_RANK[item[0]])
+
+
+def resolve_date(evidence: Evidence) -> tuple[DateSource, dt.datetime] | None:
+    """The date of the first source in ``PRECEDENCE`` that has one, with that source."""
+    for source, when in in_precedence(evidence):
         if when is not None:
             return source, when
     return None
 
 
-def date_from_folders(rel: str) -> dt.datetime | None:
-    """A date in the names of the folders holding ``rel``, nearest folder first: a full date
-    (``2001-06-02 Trip``) or a year alone (``2015/Summer``, read as 1 January)."""
-    folders = os.path.dirname(rel).split(os.sep)
-    for folder in reversed([f for f in folders if f]):
-        found = date_from_filename(folder)
-        if found is not None:
-            return found
-        for match in _YEAR_ONLY.finditer(folder):
-            year = make_datetime(int(match.group(1)), 1, 1)
-            if year is not None:
-                return year
-    return None
-
-
-def date_from_mtime(mtime_ns: int) -> dt.datetime | None:
-    try:
-        when = dt.datetime.fromtimestamp(mtime_ns / 1e9)
-    except (OverflowError, OSError, ValueError):
-        return None
-    return make_datetime(*when.timetuple()[:6])
-
-
-def filename_date(name: str) -> dt.datetime | None:
-    """The date in a file name; Google Pixel's ``PXL_`` names give UTC."""
-    when = date_from_filename(name)
-    return utc_only(when) if name.upper().startswith("PXL_") else when
-
-
-def edited_stem(name: str) -> str | None:
-    """``IMG_1-edited.jpg`` -> ``IMG_1`` (and ``IMG_1-bearbeitet(1).jpg`` -> ``IMG_1(1)``)."""
-    stem = unicodedata.normalize("NFC", os.path.splitext(name)[0])
-    match = _EDITED.match(stem)
-    return None if match is None else match["stem"] + (match["n"] or "")
-
-
-def original_of(path: str) -> tuple[str, str | None] | None:
-    """An edited copy's original beside it, and the original's Takeout JSON if there is one."""
-    folder, name = os.path.split(path)
-    stem = edited_stem(name)
-    if stem is None:
-        return None
-    try:
-        names = os.listdir(folder or ".")
-    except OSError:
-        return None
-    wanted = stem.casefold()
-    extension = os.path.splitext(name)[1].casefold()
-    media = sorted(
-        (
-            n
-            for n in names
-            if n != name and kind_of(n, _MEDIA) in (Kind.IMAGE, Kind.RAW, Kind.VIDEO)
-        ),
-        key=lambda n: (os.path.splitext(n)[1].casefold() != extension, n),
-    )
-    for candidate in media:
-        if unicodedata.normalize("NFC", os.path.splitext(candidate)[0]).casefold() == wanted:
-            original = candidate
-            break
-    else:
-        return None
-    sidecars = sorted(n for n in names if n.casefold().endswith(".json"))
-    owned = [s for s in sidecars if match_sidecar(s, media) == original]
-    sidecar = os.path.join(folder, owned[0]) if owned else None
-    return os.path.join(folder, original), sidecar
-
-
-def exif_date_of(path: str) -> dt.datetime | None:
-    """The EXIF date of a photo on disk, or None (unreadable, no EXIF)."""
-    from PIL import Image
-
-    from engine.dates.exif import image_exif_facts
-
-    try:
-        with Image.open(path) as im:
-            return image_exif_facts(im).date
-    except Exception:  # an unreadable original only means no date from it
-        return None
+def outranks(evidence: Evidence, source: DateSource) -> bool:
+    """Whether a source ranked above ``source`` has a date (then asking ``source`` is moot)."""
+    chosen = resolve_date(evidence)
+    return chosen is not None and DATE_RANK[chosen[0]] < DATE_RANK[source]

@@ -10,7 +10,7 @@ Copies are ranked by these rules, each deciding only where all earlier ones tie:
    folders such as ``copies/``, ``Backup/``, ``Trip (copy)/``);
 4. a named album folder over a generic one (``Photos from 2019``, ``2019-07-04``, ``Camera
    Uploads``, ``DCIM/100APPLE``, SOURCE itself);
-5. the best-founded date (EXIF first, see ``DateSource``);
+5. the best-founded date (in the date precedence, ``PRECEDENCE`` in date_precedence.py);
 6. the lowest path in byte order, so that the choice is always the same.
 
 Pure: the rank depends only on the copy, never on the order the copies were found in.
@@ -22,7 +22,8 @@ import os
 import re
 from dataclasses import dataclass
 
-from engine.records import DATE_RANK, DateSource
+from engine.policy.date_precedence import DATE_RANK
+from engine.records import DateSource
 
 TRASH_FOLDERS = frozenset({"$recycle.bin", "#recycle", "@recycle", "recycler", "recycled"})
 _COPY_STEM = re.compile(

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from engine import __version__
+from engine.policy.date_precedence import PRECEDENCE
 from engine.records import DateSource, Decision, Status
 from engine.sizes import format_size
 
@@ -52,15 +53,16 @@ STATUS_LABEL = {
     Status.ERROR: "Errors",
 }
 SOURCE_LABEL = {
+    DateSource.ORIGINAL: "original of an edited copy",
     DateSource.EXIF: "EXIF",
     DateSource.QUICKTIME: "video container",
     DateSource.XMP: "XMP in the file",
     DateSource.IPTC: "IPTC",
-    DateSource.EXIFTOOL: "exiftool (maker notes)",
     DateSource.TAKEOUT: "Takeout JSON",
     DateSource.XMP_SIDECAR: "XMP sidecar",
-    DateSource.ORIGINAL: "original of an edited copy",
     DateSource.FILENAME: "file name",
+    DateSource.EXIF_MODIFIED: "EXIF last-changed date",
+    DateSource.EXIFTOOL: "exiftool (maker notes)",
     DateSource.FOLDER: "folder name",
     DateSource.MTIME: "modification time",
     DateSource.NONE: "none",
@@ -646,7 +648,7 @@ def sources_section(agg: Aggregate) -> str:
     keys: list[int | None] = list(_year_keys(agg.years))
     if agg.years.get(None):
         keys.append(None)
-    order = tuple(DateSource)
+    order = (*PRECEDENCE, DateSource.NONE)
     bars = []
     for year in keys:
         parts = tuple((s.value, agg.sources.get((year, s), 0)) for s in order)

@@ -18,7 +18,11 @@ from dataclasses import dataclass, field, replace
 import xxhash
 
 from engine.dates import exiftool as exiftool_dates
-from engine.dates.raw import raw_date
+from engine.dates.filename import filename_date
+from engine.dates.folder import date_from_folders
+from engine.dates.mtime import date_from_mtime
+from engine.dates.original import original_date
+from engine.dates.raw import raw_dates
 from engine.dates.takeout import takeout_date, takeout_position
 from engine.dates.timezone import file_zones, localize
 from engine.dates.xmp import xmp_date
@@ -27,14 +31,7 @@ from engine.formats.compress import CompressOptions
 from engine.formats.kinds import extension
 from engine.formats.still import Output, PhotoOptions, inspect_photo, unreadable_heif
 from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
-from engine.policy.date_precedence import (
-    date_from_folders,
-    date_from_mtime,
-    exif_date_of,
-    filename_date,
-    first_date,
-    original_of,
-)
+from engine.policy.date_precedence import in_precedence, outranks, resolve_date
 from engine.records import Analysis, Candidate, CompanionResult, DateSource, Status
 from engine.report.jsonl import SMALL
 from engine.store.fsops import hash_stream
@@ -89,13 +86,16 @@ def _read(path: str) -> bytes:
         return handle.read()
 
 
+Evidence = list[tuple[DateSource, dt.datetime | None]]
+
+
 @dataclass(slots=True)
-class _Found:
-    """What one file gave before its date is chosen (an exiftool batch may still add one)."""
+class Found:
+    """What one file gave before its date is chosen (an exiftool batch may still add one):
+    ``evidence`` holds one entry per date source looked at, dated or not, in no set order."""
 
     result: Analysis
-    dates: list[tuple[DateSource, dt.datetime | None]]
-    weak: list[tuple[DateSource, dt.datetime | None]]  # file name, folder, mtime
+    evidence: Evidence
     positions: list[tuple[float, float]]
     photo: bytes | None  # kept only until the file's date is settled
     is_photo: bool
@@ -110,9 +110,9 @@ def analyze_all(root: str, candidates: list[Candidate], options: WorkerOptions) 
     """Analyse every file; then ask exiftool, in one batch, about those nothing else dated.
     Only those wait for the batch, and without their bytes (a thumbnail re-reads the file)."""
     results: list[Analysis] = []
-    undated: list[_Found] = []
+    undated: list[Found] = []
     for candidate in candidates:
-        found = _gather_noting_warnings(root, candidate, options)
+        found = gather(root, candidate, options)
         if isinstance(found, Analysis):
             results.append(found)
         elif options.exiftool and _needs_exiftool(found):
@@ -131,15 +131,17 @@ def analyze_all(root: str, candidates: list[Candidate], options: WorkerOptions) 
     return results
 
 
-def _needs_exiftool(found: _Found) -> bool:
-    return found.result.status is Status.PLACED and first_date(found.dates + found.weak[:1]) is None
+def _needs_exiftool(found: Found) -> bool:
+    return found.result.status is Status.PLACED and not outranks(
+        found.evidence, DateSource.EXIFTOOL
+    )
 
 
-def _gather_noting_warnings(
-    root: str, candidate: Candidate, options: WorkerOptions
-) -> _Found | Analysis:
-    """``_gather``, with the warnings libraries raise on the way put in the file's note, not
-    on the terminal."""
+def gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | Analysis:
+    """Read one file and the files travelling with it: its ``Analysis`` so far and its date
+    evidence, or a finished ``Analysis`` when it cannot be dated (vanished, unreadable,
+    skipped). The warnings libraries raise on the way go in the file's note, not on the
+    terminal."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         found = _gather(root, candidate, options)
@@ -157,7 +159,7 @@ def note_with_warnings(note: str | None, messages: list[str]) -> str:
     return "; ".join(parts)[:500]
 
 
-def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> _Found | Analysis:
+def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | Analysis:
     result = Analysis(candidate.rel, candidate.size, candidate.mtime_ns)
     path = os.path.join(root, candidate.rel)
     try:
@@ -176,26 +178,25 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> _Found |
         return result
     positions = [result.position] if result.position else []
     sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result)
-    dates = _original_dates(path, result) + dates + sidecar_dates
+    evidence = [*_original_dates(path, result), *dates, *sidecar_dates]
     positions += sidecar_positions
-    name = os.path.basename(candidate.rel)
-    weak = [(DateSource.FILENAME, filename_date(name))]
+    evidence.append((DateSource.FILENAME, filename_date(os.path.basename(candidate.rel))))
     if options.date_from_folder:
-        weak.append((DateSource.FOLDER, date_from_folders(candidate.rel)))
+        evidence.append((DateSource.FOLDER, date_from_folders(candidate.rel)))
     if options.date_from_mtime:
-        weak.append((DateSource.MTIME, date_from_mtime(candidate.mtime_ns)))
+        evidence.append((DateSource.MTIME, date_from_mtime(candidate.mtime_ns)))
     if output is not None and result.status is Status.PLACED:
         _stage_output(result, output.data, options)
-    return _Found(result, dates, weak, positions, photo, photo is not None, path)
+    return Found(result, evidence, positions, photo, photo is not None, path)
 
 
-def _finish(found: _Found, exiftool_date: dt.datetime | None, options: WorkerOptions) -> Analysis:
+def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOptions) -> Analysis:
     result = found.result
-    dates = [*found.dates, *found.weak[:1], (DateSource.EXIFTOOL, exiftool_date), *found.weak[1:]]
-    chosen = first_date(dates)
+    evidence = in_precedence([*found.evidence, (DateSource.EXIFTOOL, exiftool_date)])
+    chosen = resolve_date(evidence)
     if chosen is not None:
         source, when = chosen
-        zones = file_zones(dates, found.positions, result.gps_time)
+        zones = file_zones(evidence, found.positions, result.gps_time)
         local, result.tz_source, note = localize(source, when, zones)
         result.year, result.date, result.date_source = local.year, local.isoformat(), source
         if note:
@@ -240,34 +241,22 @@ def _reread(path: str, result: Analysis) -> bytes | None:
     return data if content_hash(data) == result.hash else None
 
 
-def _original_dates(path: str, result: Analysis) -> list[tuple[DateSource, dt.datetime | None]]:
+def _original_dates(path: str, result: Analysis) -> Evidence:
     """An edited copy (``x-edited.jpg``, ``x-bearbeitet.jpg``, ...) beside its original takes
-    the original's date: from the original's Takeout JSON, else from the original's EXIF."""
-    found = original_of(path)
+    the original's date (engine/dates/original.py)."""
+    found = original_date(path)
     if found is None:
         return []
-    original, sidecar = found
-    when: dt.datetime | None = None
-    if sidecar is not None:
-        try:
-            with open(sidecar, "rb") as handle:
-                data = handle.read(_SIDECAR_READ_LIMIT)
-        except OSError:
-            data = b""
-        when = takeout_date(data)
-        position = takeout_position(data)
-        if position is not None and result.position is None:
-            result.position = position
-    if when is None:
-        when = exif_date_of(original)
-    if when is not None:
-        result.note = f"edited copy: dated by its original {os.path.basename(original)}"
-    return [(DateSource.ORIGINAL, when)]
+    if found.position is not None and result.position is None:
+        result.position = found.position
+    if found.when is not None:
+        result.note = f"edited copy: dated by its original {os.path.basename(found.original)}"
+    return [(DateSource.ORIGINAL, found.when)]
 
 
 def _analyze_main(
     path: str, candidate: Candidate, result: Analysis, options: WorkerOptions
-) -> tuple[list[tuple[DateSource, dt.datetime | None]], Output | None, bytes | None]:
+) -> tuple[Evidence, Output | None, bytes | None]:
     """Dates found inside the file, new bytes to place if any, and a photo's bytes."""
     if candidate.kind == "video":
         result.hash, size, _ = hash_stream(path)
@@ -283,17 +272,18 @@ def _analyze_main(
         return [], None, None
     if candidate.kind == "raw":
         result.format = extension(candidate.rel).lstrip(".").upper()
-        return [(DateSource.EXIF, raw_date(data))], None, None
+        shot, changed = raw_dates(data)
+        return [(DateSource.EXIF, shot), (DateSource.EXIF_MODIFIED, changed)], None, None
     taken, modified, output = inspect_photo(data, result, options.photo())
     if result.status is Status.CORRUPT and unreadable_heif(candidate.rel):
         result.status, result.reason = Status.PLACED, None
         result.note = "HEIF not checked: no HEIF decoder is installed (pillow-heif)"
-    dated = first_date(taken) or filename_date(os.path.basename(candidate.rel))
+    dated = resolve_date(taken) or filename_date(os.path.basename(candidate.rel))
     skip = size_skip_reason(candidate, options.min_size, dated is not None)
     if skip is not None and result.status in (Status.PLACED, Status.CORRUPT):
         result.status, result.reason, result.note = Status.SKIPPED, skip, None
         return [], None, None
-    return [*taken, (DateSource.EXIF, modified)], output, data
+    return [*taken, (DateSource.EXIF_MODIFIED, modified)], output, data
 
 
 def size_skip_reason(candidate: Candidate, min_size: int, camera_dated: bool) -> str | None:
@@ -316,7 +306,7 @@ def _changed(result: Analysis, read: int, planned: int) -> bool:
     return True
 
 
-def _video_dates(path: str, result: Analysis) -> list[tuple[DateSource, dt.datetime | None]]:
+def _video_dates(path: str, result: Analysis) -> Evidence:
     from engine.dates import video
 
     if not video.available():
@@ -337,7 +327,7 @@ def _video_dates(path: str, result: Analysis) -> list[tuple[DateSource, dt.datet
 
 def _companion_dates(
     root: str, candidate: Candidate, result: Analysis
-) -> tuple[list[tuple[DateSource, dt.datetime | None]], list[tuple[float, float]]]:
+) -> tuple[Evidence, list[tuple[float, float]]]:
     """Hash every companion; collect the dates its sidecars carry (Takeout first, then XMP)
     and the position a Takeout JSON gives."""
     takeout: dt.datetime | None = None

@@ -1,0 +1,126 @@
+"""An edited copy's date from its original: Google Photos writes ``x-edited.jpg`` (and its
+localised forms) beside ``x.jpg``; the copy takes the original's Takeout JSON date, else the
+original's EXIF date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from engine.dates.takeout import takeout_date, takeout_position
+from engine.formats.kinds import HEIF_EXTENSIONS, IMAGE_EXTENSIONS, Kind, kind_of
+from engine.policy.companions import match_sidecar
+
+_SIDECAR_READ_LIMIT = 4_000_000
+_MEDIA = frozenset(IMAGE_EXTENSIONS + HEIF_EXTENSIONS)
+# Google Photos' name for an edited copy, in the languages Takeout writes it in.
+EDITED_SUFFIXES = (
+    "edited",
+    "bearbeitet",
+    "modifié",
+    "editado",
+    "modificato",
+    "bewerkt",
+    "redigerad",
+    "redigeret",
+    "redigert",
+    "muokattu",
+    "edytowane",
+    "upraveno",
+    "szerkesztett",
+    "düzenlendi",
+    "изменено",
+    "編集済み",
+    "편집됨",
+    "已编辑",
+    "已編輯",
+)
+_EDITED = re.compile(
+    r"^(?P<stem>.+)-(?:" + "|".join(EDITED_SUFFIXES) + r")(?P<n>\(\d+\))?$", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OriginalDate:
+    """What an edited copy's original says: its path, its date and where it was taken."""
+
+    original: str
+    when: dt.datetime | None
+    position: tuple[float, float] | None
+
+
+def edited_stem(name: str) -> str | None:
+    """``IMG_1-edited.jpg`` -> ``IMG_1`` (and ``IMG_1-bearbeitet(1).jpg`` -> ``IMG_1(1)``)."""
+    stem = unicodedata.normalize("NFC", os.path.splitext(name)[0])
+    match = _EDITED.match(stem)
+    return None if match is None else match["stem"] + (match["n"] or "")
+
+
+def original_of(path: str) -> tuple[str, str | None] | None:
+    """An edited copy's original beside it, and the original's Takeout JSON if there is one."""
+    folder, name = os.path.split(path)
+    stem = edited_stem(name)
+    if stem is None:
+        return None
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return None
+    wanted = stem.casefold()
+    extension = os.path.splitext(name)[1].casefold()
+    media = sorted(
+        (
+            n
+            for n in names
+            if n != name and kind_of(n, _MEDIA) in (Kind.IMAGE, Kind.RAW, Kind.VIDEO)
+        ),
+        key=lambda n: (os.path.splitext(n)[1].casefold() != extension, n),
+    )
+    for candidate in media:
+        if unicodedata.normalize("NFC", os.path.splitext(candidate)[0]).casefold() == wanted:
+            original = candidate
+            break
+    else:
+        return None
+    sidecars = sorted(n for n in names if n.casefold().endswith(".json"))
+    owned = [s for s in sidecars if match_sidecar(s, media) == original]
+    sidecar = os.path.join(folder, owned[0]) if owned else None
+    return os.path.join(folder, original), sidecar
+
+
+def original_date(path: str) -> OriginalDate | None:
+    """For an edited copy beside its original, the original's date (its Takeout JSON's, else
+    its EXIF's) and the position its JSON gives; None for any other file."""
+    found = original_of(path)
+    if found is None:
+        return None
+    original, sidecar = found
+    when: dt.datetime | None = None
+    position: tuple[float, float] | None = None
+    if sidecar is not None:
+        try:
+            with open(sidecar, "rb") as handle:
+                data = handle.read(_SIDECAR_READ_LIMIT)
+        except OSError:
+            data = b""
+        when = takeout_date(data)
+        position = takeout_position(data)
+    if when is None:
+        when = exif_date_of(original)
+    return OriginalDate(original, when, position)
+
+
+def exif_date_of(path: str) -> dt.datetime | None:
+    """The EXIF date of a photo on disk, or None (unreadable, no EXIF)."""
+    from PIL import Image
+
+    from engine.dates.exif import image_exif_facts
+
+    try:
+        with Image.open(path) as im:
+            return image_exif_facts(im).date
+    except Exception:  # an unreadable original only means no date from it
+        return None
