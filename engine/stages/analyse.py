@@ -3,8 +3,10 @@
 Photos are read whole into memory (hash, structure, EXIF and compression all from that one
 buffer); videos are hashed in chunks and dated from their container; RAW files are read whole
 and dated from their embedded EXIF. The files that travel with a main file (sidecars, a RAW
-beside a JPEG, a Live Photo video) are hashed here too, and their dates are used when the main
-file has none. A worker returns small ``Analysis`` records and never decides where a file goes.
+beside a JPEG, a Live Photo video) are hashed here too, and their dates rank below the capture
+dates inside the main file. Every date source looked at gives one entry of date evidence (dated
+or not); ``resolve_date`` (engine/policy/date_precedence.py) picks the file's date from it. A
+worker returns small ``Analysis`` records and never decides where a file goes.
 """
 
 from __future__ import annotations
