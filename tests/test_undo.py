@@ -13,6 +13,7 @@ import pytest
 
 from conftest import tree_digest, write_photo
 from engine.cli import main
+from engine.store.journal import check_readable
 
 MOVE = ("--min-size", "0", "--mode", "move", "--no-compress", "--fix-orientation", "none")
 
@@ -419,3 +420,27 @@ def test_the_journal_is_synced_when_a_run_ends(tmp_path: Path) -> None:
     journal_calls = [line for line in log.read_text().splitlines() if "journal.sqlite>" in line]
     last_write = max(i for i, line in enumerate(journal_calls) if "write" in line)
     assert any("fsync(" in line for line in journal_calls[last_write:])
+
+
+def test_a_journal_killed_with_an_unmerged_log_is_readable(tmp_path: Path) -> None:
+    """A run killed while its write-ahead log holds commits leaves a journal that a read-only
+    open cannot recover: the check must recover it, not call it unreadable."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "journal.sqlite"
+    writer = (
+        "import os, signal, sqlite3, sys\n"
+        "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "db.execute('PRAGMA journal_mode=WAL')\n"
+        "db.execute('PRAGMA wal_autocheckpoint=0')\n"
+        "db.execute('CREATE TABLE t (x)')\n"
+        "db.execute('INSERT INTO t VALUES (1)')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", writer, str(path)])
+    assert killed.returncode == -9 and (tmp_path / "journal.sqlite-wal").exists()
+    check_readable(str(path))
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT x FROM t").fetchall() == [(1,)]
+    db.close()

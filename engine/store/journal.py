@@ -175,16 +175,28 @@ def check_readable(path: str) -> None:
     if size == 0 and not os.path.exists(path + "-wal"):
         raise JournalError(f"the journal {path} is empty (0 bytes): it records nothing")
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        rows = _quick_check(path, "ro")
+    except sqlite3.OperationalError as exc:
+        if "readonly" not in str(exc):
+            raise JournalError(f"the journal {path} is unreadable ({exc})") from exc
+        # A run killed with an unmerged write-ahead log: only a writer may recover it.
         try:
-            rows = db.execute("PRAGMA quick_check").fetchall()
-        finally:
-            db.close()
+            rows = _quick_check(path, "rw")
+        except sqlite3.DatabaseError as again:
+            raise JournalError(f"the journal {path} is unreadable ({again})") from again
     except sqlite3.DatabaseError as exc:
         raise JournalError(f"the journal {path} is unreadable ({exc})") from exc
     if rows != [("ok",)]:
         problems = "; ".join(str(r[0]) for r in rows[:3])
         raise JournalError(f"the journal {path} is damaged ({problems})")
+
+
+def _quick_check(path: str, mode: str) -> list[tuple[str]]:
+    db = sqlite3.connect(f"file:{path}?mode={mode}", uri=True)
+    try:
+        return db.execute("PRAGMA quick_check").fetchall()
+    finally:
+        db.close()
 
 
 class Journal:
