@@ -191,6 +191,8 @@ class Coordinator:
                 bytes_out=item.size,
                 companion_of=main.rel,
                 duplicate_of=main.duplicate_of,
+                ino=item.ino,
+                ctime_ns=item.ctime_ns,
             )
             if item.error:
                 member.status, member.reason = Status.ERROR, item.error

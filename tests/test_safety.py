@@ -256,3 +256,63 @@ def test_permissions_unreadable_file_and_read_only_dest(tmp_path: Path) -> None:
     lines = {x["source"]: x for x in read_report(tmp_path / "r2.jsonl")}
     assert lines["ok.jpg"]["status"] == "error" and "cannot write" in lines["ok.jpg"]["reason"]
     assert lines["other/y2010.jpg"]["status"] == "placed"
+
+
+def test_file_replaced_between_analysis_and_move_is_an_error_never_a_wrong_placement(
+    tmp_path: Path,
+) -> None:
+    """#12.3: same size, same mtime, new bytes; replaced (new inode) or rewritten in place."""
+    from engine.coordinator import Coordinator, Folders
+    from engine.journal import Journal
+    from engine.naming import Layout
+    from engine.placement import Placer
+    from engine.records import Candidate, Status
+    from engine.settings import Mode
+    from engine.worker import WorkerOptions, analyze
+
+    src, dest = tmp_path / "src", tmp_path / "out"
+    original = write_photo(src / "a.jpg", D2015, seed=1)
+    shutil.copyfile(src / "a.jpg", src / "twin.jpg")
+    write_photo(src / "b.jpg", D2015, seed=2, size=(80, 60))
+    write_photo(src / "c.jpg", D2015, seed=3, size=(70, 60))
+    dest.mkdir()
+    names = ("a.jpg", "twin.jpg", "b.jpg", "c.jpg")
+    candidates = [
+        Candidate(n, (src / n).stat().st_size, (src / n).stat().st_mtime_ns) for n in names
+    ]
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    run_id = journal.begin_run(str(src), str(dest), "move", False, {})
+    coordinator = Coordinator(
+        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), Mode.MOVE
+    )
+    decisions = [
+        d for c in candidates for d in coordinator.accept(analyze(str(src), c, WorkerOptions()))
+    ]
+    assert {d.rel: d.status for d in decisions}["twin.jpg"] is Status.DUPLICATE
+
+    def same_size_same_mtime(path: Path, data: bytes, in_place: bool) -> None:
+        st = path.stat()
+        assert len(data) == st.st_size
+        if in_place:
+            path.write_bytes(data)
+        else:
+            (path.parent / "new").write_bytes(data)
+            os.replace(path.parent / "new", path)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+    other = original[:-200] + bytes(200)
+    same_size_same_mtime(src / "twin.jpg", other, in_place=False)
+    b_new = (src / "b.jpg").read_bytes()[:-100] + bytes(100)
+    same_size_same_mtime(src / "b.jpg", b_new, in_place=True)
+    placer = Placer(str(src), str(dest), journal, run_id)
+    placer.add(decisions)
+    placer.flush()
+    rows = {d.rel: d for d in journal.decisions(run_id, str(src))}
+    for name, now in (("twin.jpg", other), ("b.jpg", b_new)):
+        assert rows[name].status is Status.ERROR, rows[name]
+        assert "changed since it was analysed" in (rows[name].reason or "")
+        assert (src / name).read_bytes() == now
+    assert rows["a.jpg"].status is Status.PLACED and rows["c.jpg"].status is Status.PLACED
+    assert (dest / "2015" / "a.jpg").read_bytes() == original
+    assert not list(dest.rglob("twin*")) and not (dest / "2015" / "b.jpg").exists()
+    assert sorted(p.name for p in src.iterdir()) == ["b.jpg", "twin.jpg"]
