@@ -316,3 +316,49 @@ def test_file_replaced_between_analysis_and_move_is_an_error_never_a_wrong_place
     assert (dest / "2015" / "a.jpg").read_bytes() == original
     assert not list(dest.rglob("twin*")) and not (dest / "2015" / "b.jpg").exists()
     assert sorted(p.name for p in src.iterdir()) == ["b.jpg", "twin.jpg"]
+
+
+@pytest.fixture
+def bind_mount(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """bind(real, view): mount ``real`` again at ``view``; unmounted after the test."""
+    mounted: list[Path] = []
+
+    def bind(real: Path, view: Path) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip("needs root to bind-mount a folder")
+        view.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["mount", "--bind", str(real), str(view)], capture_output=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot bind-mount here: {done.stderr.decode().strip()}")
+        mounted.append(view)
+        return view
+
+    yield bind
+    for view in reversed(mounted):
+        subprocess.run(["umount", "-l", str(view)], check=False)
+
+
+def test_move_between_bind_mounts_of_one_filesystem_copies_verifies_then_removes(
+    tmp_path: Path, organize, bind_mount
+) -> None:  # type: ignore[no-untyped-def]
+    """#12.6: a rename between two mounts of one filesystem fails with EXDEV."""
+    real, dest = tmp_path / "real", tmp_path / "out"
+    small_archive(real / "archive", 6)
+    # SOURCE is seen through a bind mount; one of its folders is a bind mount of its own.
+    write_photo(tmp_path / "album" / "inner.jpg", D2015, seed=40)
+    write_photo(tmp_path / "album" / "inner2.jpg", D2015, seed=41)
+    bind_mount(tmp_path / "album", real / "archive" / "album")
+    src = bind_mount(real / "archive", tmp_path / "view")
+    before = tree_digest(src)
+    flags = ("--min-size", "0", "--mode", "move", "--no-compress", "--fix-orientation", "none")
+    code, report = organize(src, dest, *flags)
+    assert code == 0, [x for x in report if x["status"] == "error"]
+    assert not [p for p in tree_digest(src)], "every photo left SOURCE"
+    placed = tree_digest(dest)
+    for line in report:
+        assert line["status"] in ("placed", "duplicate")
+        assert placed[line["dest"]][0] == before[line["source"]][0]
+    assert main(["undo", str(dest)]) == 0
+    assert {p: h for p, (h, _) in tree_digest(src).items()} == {
+        p: h for p, (h, _) in before.items()
+    }
