@@ -44,7 +44,18 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.summary["counts"].get(Status.ERROR.value, 0) else 0
+        return 1 if _needs_attention(self.summary) else 0
+
+
+def _needs_attention(summary: dict[str, Any]) -> bool:
+    """Errors, among the photos or the files travelling with them, or moved files whose
+    source could not be removed."""
+    error = Status.ERROR.value
+    return bool(
+        summary["counts"].get(error)
+        or summary.get("companions", {}).get(error)
+        or summary.get("sources_kept")
+    )
 
 
 def check_paths(settings: Settings) -> None:
@@ -151,6 +162,18 @@ def organize(settings: Settings, output: Output) -> RunResult:
             return _run(settings, output, journal, stage_dir, views)
         finally:
             journal.close()
+
+
+def _sources_kept(journal: Journal, source: str) -> list[Decision]:
+    """Files moved to DEST whose source could not be removed (recovery has just tried again),
+    as error lines for the log; they stay ``placed`` in the journal."""
+    kept = []
+    for root, decision in journal.moved_not_removed():
+        if root == source:
+            decision.status = Status.ERROR
+            decision.reason = f"placed at {decision.dest}, but its source could not be removed"
+            kept.append(decision)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -277,10 +300,13 @@ def _run(
         report=settings.report,
         run_id=run_id,
     )
-    if not settings.dry_run and summary["counts"].get("error"):
+    kept = [] if settings.dry_run else _sources_kept(journal, source)
+    if kept:
+        summary["sources_kept"] = len(kept)
+    if not settings.dry_run and _needs_attention(summary):
         log = os.path.join(dest, ERROR_LOG)
         stamp = dt.datetime.now().isoformat(timespec="seconds")
-        append_error_log(log, journal.decisions(run_id, source), stamp)
+        append_error_log(log, [*journal.decisions(run_id, source), *kept], stamp)
         summary["error_log"] = log
     if views is not None:
         summary["html"] = views.html

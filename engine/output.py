@@ -135,9 +135,12 @@ class RichOutput(PlainOutput):
 def summary_lines(summary: dict[str, Any]) -> list[str]:
     counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items())
     years = ", ".join(f"{k}: {v}" for k, v in summary["years"].items()) or "none"
-    riders = sum(summary.get("companions", {}).values())
+    companions = summary.get("companions", {})
+    riders = sum(companions.values()) - companions.get("error", 0)
+    failed = f", {companions['error']} could not (errors)" if companions.get("error") else ""
     lines = [
-        f"files: {summary['files']} ({counts}; {riders} sidecars and pairs travelled along)",
+        f"files: {summary['files']} ({counts}; {riders} sidecars and pairs travelled along"
+        f"{failed})",
         f"bytes in {format_size(summary['bytes_in'])}, out {format_size(summary['bytes_out'])}; "
         f"{summary['compressed']} compressed, saved {format_size(summary['bytes_saved'])}",
         f"per year: {years}",
@@ -150,6 +153,11 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         lines.append(f"report: {summary['report']}")
     if summary.get("html"):
         lines.append(f"HTML report: {summary['html']}")
+    if summary.get("sources_kept"):
+        lines.append(
+            f"{summary['sources_kept']} moved files are still in SOURCE too: they could not be "
+            "removed (see the error log)"
+        )
     if summary.get("error_log"):
         lines.append(f"errors logged to {summary['error_log']}")
     return lines

@@ -362,3 +362,23 @@ def test_move_between_bind_mounts_of_one_filesystem_copies_verifies_then_removes
     assert {p: h for p, (h, _) in tree_digest(src).items()} == {
         p: h for p, (h, _) in before.items()
     }
+
+
+def test_a_companion_that_cannot_be_placed_is_an_error_logged_with_exit_1(
+    tmp_path: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """#12.7: under --layout flat the second photo of a name gets a suffix; its sidecar's
+    suffixed name is longer than a file name may be (ENAMETOOLONG)."""
+    src, dest = tmp_path / "src", tmp_path / "out"
+    stem = "x" * 247  # the sidecar: 255 bytes, the longest name allowed
+    for folder, seed in (("a", 1), ("b", 2)):
+        write_photo(src / folder / f"{stem}.jpg", D2015, seed=seed)
+        (src / folder / f"{stem}.jpg.xmp").write_text(f'<x:xmpmeta xmlns:x="adobe:ns:meta/">{seed}')
+    flags = ("--min-size", "0", "--layout", "flat", "--mode", "move", "--no-compress")
+    code, report = organize(src, dest, *flags)
+    assert code == 1
+    errors = [x for x in report if x["status"] == "error"]
+    assert [x["source"] for x in errors] == [f"b/{stem}.jpg.xmp"], report
+    assert errors[0]["companion_of"] == f"b/{stem}.jpg"
+    assert (src / "b" / f"{stem}.jpg.xmp").exists(), "an unplaced companion stays in SOURCE"
+    assert f"b/{stem}.jpg.xmp" in (dest / "error_log.log").read_text()
