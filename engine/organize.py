@@ -81,6 +81,20 @@ def check_paths(settings: Settings) -> None:
         raise RunError(f"DEST exists and is not a folder: {dest}")
 
 
+def check_source_removable(settings: Settings) -> None:
+    """Move mode removes each source once it is placed: refuse up front a SOURCE where that
+    cannot happen (files in a locked subfolder are reported one by one instead)."""
+    source = settings.source
+    if settings.mode is not Mode.MOVE or os.access(source, os.W_OK | os.X_OK):
+        return
+    read_only = os.statvfs(source).f_flag & os.ST_RDONLY
+    why = "is on a read-only filesystem" if read_only else "is not writable by this user"
+    raise RunError(
+        f"move mode cannot remove files from SOURCE: it {why} ({source}). "
+        "Use --mode copy, or make SOURCE writable."
+    )
+
+
 @contextlib.contextmanager
 def dest_lock(meta: str) -> Iterator[None]:
     with open(os.path.join(meta, "lock"), "a+") as handle:
@@ -135,6 +149,7 @@ def _prepare_dest(settings: Settings) -> str:
 
 def organize(settings: Settings, output: Output) -> RunResult:
     check_paths(settings)
+    check_source_removable(settings)
     if settings.dry_run:
         journal = Journal.in_memory(os.path.join(settings.dest, META, JOURNAL))
         try:

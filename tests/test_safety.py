@@ -382,3 +382,55 @@ def test_a_companion_that_cannot_be_placed_is_an_error_logged_with_exit_1(
     assert errors[0]["companion_of"] == f"b/{stem}.jpg"
     assert (src / "b" / f"{stem}.jpg.xmp").exists(), "an unplaced companion stays in SOURCE"
     assert f"b/{stem}.jpg.xmp" in (dest / "error_log.log").read_text()
+
+
+def test_move_from_a_read_only_source_is_refused_up_front(
+    tmp_path: Path, organize, bind_mount, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """#12.9: move mode from a read-only SOURCE would silently become a copy."""
+    real = tmp_path / "real"
+    small_archive(real, 3)
+    before = tree_digest(real)
+    src = bind_mount(real, tmp_path / "view")
+    done = subprocess.run(["mount", "-o", "remount,bind,ro", str(src)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot make a bind mount read-only: {done.stderr.decode().strip()}")
+    capsys.readouterr()
+    code, _ = organize(src, tmp_path / "out", "--min-size", "0", "--mode", "move")
+    assert code == 2
+    assert "read-only filesystem" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "2010").exists()
+    assert organize(src, tmp_path / "out", "--min-size", "0")[0] == 0, "copy mode is fine"
+    assert tree_digest(real) == before
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv"
+)
+def test_move_reports_every_source_it_could_not_remove(tmp_path: Path, small_fs: Path) -> None:
+    """#12.9: a subfolder where unlink is not permitted; DEST on another filesystem, so each
+    file is copied, verified, and its source then cannot be removed."""
+    src, dest = tmp_path / "src", small_fs / "out"
+    write_photo(src / "free" / "a.jpg", D2015, seed=1)
+    write_photo(src / "locked" / "b.jpg", D2015, seed=2)
+    write_photo(src / "locked" / "c.jpg", D2015, seed=3)
+    (src / "locked").chmod(0o555)
+    report = tmp_path / "r.jsonl"
+    args = ("organize", str(src), str(dest), "--min-size", "0", "--mode", "move", "--no-compress")
+    done = without_root_powers(*args, "--report", str(report))
+    assert done.returncode == 1, done.stderr
+    assert "2 moved files are still in SOURCE too" in done.stdout + done.stderr
+    lines = {x["source"]: x for x in read_report(report)}
+    assert {x["status"] for x in lines.values()} == {"placed"}
+    for name in ("locked/b.jpg", "locked/c.jpg"):
+        assert "its source was not removed" in lines[name]["note"]
+        assert (src / name).exists() and (dest / lines[name]["dest"]).exists()
+        assert name in (dest / "error_log.log").read_text()
+    assert not (src / "free" / "a.jpg").exists()
+    # the root of SOURCE itself locked: refused before anything happens
+    (src / "locked").chmod(0o755)
+    src.chmod(0o555)
+    done = without_root_powers(*args)
+    src.chmod(0o755)
+    assert done.returncode == 2
+    assert "not writable by this user" in done.stderr
