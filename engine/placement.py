@@ -206,9 +206,11 @@ class Placer:
                     decision.note = f"{decision.note}; {note}" if decision.note else note
                     kept.append(decision)
         if removed:
+            # Journaled before the sync: a crash inside it must not leave a journal that says
+            # "still in SOURCE" about a file that is gone (undo would then delete its only copy).
+            self.journal.mark_source_removed(self.source, removed)
             if self.sync:
                 fsops.sync_filesystem(self.source)
-            self.journal.mark_source_removed(self.source, removed)
         if kept:
             self.journal.record(self.run_id, self.source, kept, "done")
 
