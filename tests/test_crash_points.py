@@ -58,7 +58,7 @@ def build_archive(root: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(photo, folder / photo.name)
     (root / "backup").mkdir()
-    for i, photo in enumerate(photos[:: 4 if LARGE else 4][: 10 if LARGE else 2]):
+    for i, photo in enumerate(photos[::4][: 10 if LARGE else 2]):
         shutil.copyfile(photo, root / "backup" / f"copy{i}_{photo.name}")
     truncated = photos[-1].read_bytes()
     (root / "phone" / "truncated.jpg").write_bytes(truncated[: len(truncated) // 2])
@@ -85,8 +85,15 @@ def command(src: Path, dest: Path, mode: str) -> list[str]:
 def count_calls(src: Path, dest: Path, mode: str, trace: Path) -> Counter[str]:
     """How many times a clean run makes each call (one process: --jobs 1 analyses in place)."""
     done = subprocess.run(
-        ["strace", "-f", "-qq", "-o", str(trace), "-e", f"trace={','.join(SYSCALLS)}"]
-        + command(src, dest, mode),
+        [
+            "strace",
+            "-f",
+            "-qq",
+            "-o",
+            str(trace),
+            f"--trace={','.join(SYSCALLS)}",
+            *command(src, dest, mode),
+        ],
         cwd=ROOT,
         env=ENV,
         capture_output=True,
@@ -107,8 +114,15 @@ def count_calls(src: Path, dest: Path, mode: str, trace: Path) -> Counter[str]:
 def kill_at(src: Path, dest: Path, mode: str, syscall: str, k: int) -> None:
     """Run under strace, SIGKILLed on entry to the k-th ``syscall``; then kill the whole group."""
     proc = subprocess.Popen(
-        ["strace", "-f", "-qq", "-o", "/dev/null", f"--inject={syscall}:signal=KILL:when={k}"]
-        + command(src, dest, mode),
+        [
+            "strace",
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            f"--inject={syscall}:signal=KILL:when={k}",
+            *command(src, dest, mode),
+        ],
         cwd=ROOT,
         env=ENV,
         start_new_session=True,
