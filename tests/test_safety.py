@@ -434,3 +434,52 @@ def test_move_reports_every_source_it_could_not_remove(tmp_path: Path, small_fs:
     src.chmod(0o755)
     assert done.returncode == 2
     assert "not writable by this user" in done.stderr
+
+
+def test_source_replaced_after_its_copy_is_placed_is_not_removed(
+    tmp_path: Path, small_fs: Path
+) -> None:
+    """#12.3, across filesystems: the source is replaced (same size and mtime, new bytes) after
+    its copy is placed and before it is removed; the new bytes must stay in SOURCE."""
+    from engine.coordinator import Coordinator, Folders
+    from engine.journal import Journal
+    from engine.naming import Layout
+    from engine.placement import Placer
+    from engine.records import Candidate, Status
+    from engine.settings import Mode
+    from engine.worker import WorkerOptions, analyze
+
+    src, dest = tmp_path / "src", small_fs / "out"
+    original = write_photo(src / "a.jpg", D2015, seed=1)
+    write_photo(src / "b.jpg", D2015, seed=2, size=(80, 60))
+    dest.mkdir()
+    replaced = original[:-100] + bytes(100)
+
+    class ReplacedBeforeRemoval(Placer):
+        def _remove_sources(self, done):  # type: ignore[no-untyped-def]
+            st = (src / "a.jpg").stat()
+            (src / "new").write_bytes(replaced)
+            os.replace(src / "new", src / "a.jpg")
+            os.utime(src / "a.jpg", ns=(st.st_atime_ns, st.st_mtime_ns))
+            super()._remove_sources(done)
+
+    candidates = [
+        Candidate(n, (src / n).stat().st_size, (src / n).stat().st_mtime_ns)
+        for n in ("a.jpg", "b.jpg")
+    ]
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    run_id = journal.begin_run(str(src), str(dest), "move", False, {})
+    coordinator = Coordinator(
+        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), Mode.MOVE
+    )
+    placer = ReplacedBeforeRemoval(str(src), str(dest), journal, run_id)
+    placer.add(
+        [d for c in candidates for d in coordinator.accept(analyze(str(src), c, WorkerOptions()))]
+    )
+    placer.flush()
+    rows = {d.rel: d for d in journal.decisions(run_id, str(src))}
+    assert rows["a.jpg"].status is Status.PLACED and rows["a.jpg"].action == "move-copy"
+    assert "source was not removed" in (rows["a.jpg"].note or "")
+    assert (src / "a.jpg").read_bytes() == replaced
+    assert (dest / "2015" / "a.jpg").read_bytes() == original
+    assert not (src / "b.jpg").exists() and (dest / "2015" / "b.jpg").exists()
