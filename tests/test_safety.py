@@ -338,18 +338,24 @@ def bind_mount(tmp_path: Path):  # type: ignore[no-untyped-def]
         subprocess.run(["umount", "-l", str(view)], check=False)
 
 
+@pytest.mark.parametrize("mounted", ["whole SOURCE", "one subfolder"])
 def test_move_between_bind_mounts_of_one_filesystem_copies_verifies_then_removes(
-    tmp_path: Path, organize, bind_mount
+    tmp_path: Path, organize, bind_mount, mounted: str
 ) -> None:  # type: ignore[no-untyped-def]
-    """#12.6: a rename between two mounts of one filesystem fails with EXDEV."""
+    """#12.6: a rename between two mounts of one filesystem fails with EXDEV. SOURCE seen
+    through a bind mount is found up front; a bind-mounted subfolder only at its renames."""
     real, dest = tmp_path / "real", tmp_path / "out"
     small_archive(real / "archive", 6)
-    # SOURCE is seen through a bind mount; one of its folders is a bind mount of its own.
     write_photo(tmp_path / "album" / "inner.jpg", D2015, seed=40)
     write_photo(tmp_path / "album" / "inner2.jpg", D2015, seed=41)
     bind_mount(tmp_path / "album", real / "archive" / "album")
-    src = bind_mount(real / "archive", tmp_path / "view")
+    if mounted == "whole SOURCE":
+        src = bind_mount(real / "archive", tmp_path / "view")
+        bind_mount(tmp_path / "album", src / "album")
+    else:
+        src = real / "archive"
     before = tree_digest(src)
+    assert "album/inner.jpg" in before
     flags = ("--min-size", "0", "--mode", "move", "--no-compress", "--fix-orientation", "none")
     code, report = organize(src, dest, *flags)
     assert code == 0, [x for x in report if x["status"] == "error"]
