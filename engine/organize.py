@@ -9,7 +9,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine import imaging, planner, pool
@@ -179,16 +179,12 @@ def organize(settings: Settings, output: Output) -> RunResult:
             journal.close()
 
 
-def _sources_kept(journal: Journal, source: str) -> list[Decision]:
-    """Files moved to DEST whose source could not be removed (recovery has just tried again),
-    as error lines for the log; they stay ``placed`` in the journal."""
-    kept = []
-    for root, decision in journal.moved_not_removed():
-        if root == source:
-            decision.status = Status.ERROR
-            decision.reason = f"placed at {decision.dest}, but its source could not be removed"
-            kept.append(decision)
-    return kept
+def _kept_as_errors(kept: list[Decision]) -> list[Decision]:
+    """Moved files whose source could not be removed, as lines for the error log (they stay
+    ``placed`` in the journal and the report, with a note)."""
+    return [
+        replace(d, status=Status.ERROR, reason=f"placed at {d.dest}, but {d.note}") for d in kept
+    ]
 
 
 @dataclass(frozen=True)
@@ -315,12 +311,12 @@ def _run(
         report=settings.report,
         run_id=run_id,
     )
-    kept = [] if settings.dry_run else _sources_kept(journal, source)
-    if kept:
-        summary["sources_kept"] = len(kept)
+    if placer.sources_kept:
+        summary["sources_kept"] = len(placer.sources_kept)
     if not settings.dry_run and _needs_attention(summary):
         log = os.path.join(dest, ERROR_LOG)
         stamp = dt.datetime.now().isoformat(timespec="seconds")
+        kept = _kept_as_errors(placer.sources_kept)
         append_error_log(log, [*journal.decisions(run_id, source), *kept], stamp)
         summary["error_log"] = log
     if views is not None:

@@ -55,6 +55,7 @@ class Placer:
     pending: list[Decision] = field(default_factory=list)
     pending_bytes: int = 0
     placed: int = 0
+    sources_kept: list[Decision] = field(default_factory=list)  # moved, but not removed
     _made: set[str] = field(default_factory=set)
 
     def add(self, decisions: list[Decision]) -> None:
@@ -213,6 +214,7 @@ class Placer:
                 fsops.sync_filesystem(self.source)
         if kept:
             self.journal.record(self.run_id, self.source, kept, "done")
+            self.sources_kept += kept
 
 
 CHANGED = "changed since it was analysed; run again"
