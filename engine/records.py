@@ -160,3 +160,5 @@ class Decision:
     def __post_init__(self) -> None:
         if self.status is not Status.PLACED:
             self.compressed, self.rotated, self.quality, self.staged = False, False, None, None
+            if self.hash is not None:  # only a placed photo takes new bytes; the rest go as is
+                self.out_hash, self.bytes_out = self.hash, self.size

@@ -489,3 +489,22 @@ def test_source_replaced_after_its_copy_is_placed_is_not_removed(
     assert (src / "a.jpg").read_bytes() == replaced
     assert (dest / "2015" / "a.jpg").read_bytes() == original
     assert not (src / "b.jpg").exists() and (dest / "2015" / "b.jpg").exists()
+
+
+def test_duplicate_of_a_rotated_photo_is_journaled_with_its_own_bytes(
+    tmp_path: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """The keeper is placed rotated (new bytes); its twin goes to Duplicates/ as it is, so the
+    journal must hold the twin's own hash: verify and undo check the file by it."""
+    src, dest = tmp_path / "src", tmp_path / "out"
+    write_photo(src / "a.jpg", D2015, orientation=6, seed=1, size=(96, 64))
+    (src / "b").mkdir()
+    shutil.copyfile(src / "a.jpg", src / "b" / "a.jpg")
+    before = tree_digest(src)
+    code, report = organize(src, dest, "--min-size", "0", "--mode", "move")
+    lines = {x["source"]: x for x in report}
+    assert code == 0 and lines["a.jpg"]["rotated"], lines
+    assert lines["b/a.jpg"]["status"] == "duplicate"
+    assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src)["b/a.jpg"][0] == before["b/a.jpg"][0]
