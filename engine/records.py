@@ -72,6 +72,8 @@ class CompanionResult:
     mtime_ns: int
     hash: str | None = None
     error: str | None = None
+    ino: int = 0  # identity when it was read: a file replaced or rewritten since differs here
+    ctime_ns: int = 0
 
 
 @dataclass(slots=True)
@@ -114,6 +116,8 @@ class Analysis:
     out_hash: str | None = None
     staged: str | None = None  # file name of the compressed output in the staging folder
     companions: list[CompanionResult] = field(default_factory=list)
+    ino: int = 0  # identity when it was read: a file replaced or rewritten since differs here
+    ctime_ns: int = 0
 
 
 @dataclass(slots=True)
@@ -144,6 +148,8 @@ class Decision:
     action: str = "none"  # copy, move, staged, none
     staged: str | None = None
     companion_of: str | None = None  # the main file this one travels with
+    ino: int = 0  # identity when it was analysed (0: unknown, as in a row read back)
+    ctime_ns: int = 0
 
     @classmethod
     def from_analysis(cls, analysis: Analysis, status: Status) -> Decision:
@@ -168,10 +174,13 @@ class Decision:
             bytes_out=analysis.bytes_out if analysis.bytes_out is not None else analysis.size,
             out_hash=analysis.out_hash or analysis.hash,
             staged=analysis.staged,
+            ino=analysis.ino,
+            ctime_ns=analysis.ctime_ns,
         )
 
     def __post_init__(self) -> None:
         if self.status is not Status.PLACED:
             self.compressed, self.rotated, self.quality, self.staged = False, False, None, None
             # Anything not placed travels (if at all) as its own bytes, never as a re-encode.
-            self.out_hash, self.bytes_out = self.hash, self.size
+            if self.hash is not None:  # only a placed photo takes new bytes; the rest go as is
+                self.out_hash, self.bytes_out = self.hash, self.size

@@ -256,3 +256,255 @@ def test_permissions_unreadable_file_and_read_only_dest(tmp_path: Path) -> None:
     lines = {x["source"]: x for x in read_report(tmp_path / "r2.jsonl")}
     assert lines["ok.jpg"]["status"] == "error" and "cannot write" in lines["ok.jpg"]["reason"]
     assert lines["other/y2010.jpg"]["status"] == "placed"
+
+
+def test_file_replaced_between_analysis_and_move_is_an_error_never_a_wrong_placement(
+    tmp_path: Path,
+) -> None:
+    """#12.3: same size, same mtime, new bytes; replaced (new inode) or rewritten in place."""
+    from engine.policy.naming import Layout
+    from engine.records import Candidate, Status
+    from engine.settings import Mode
+    from engine.stages.analyse import WorkerOptions, analyze
+    from engine.stages.decide import Coordinator, Folders
+    from engine.stages.place import Placer
+    from engine.store.journal import Journal
+
+    src, dest = tmp_path / "src", tmp_path / "out"
+    original = write_photo(src / "a.jpg", D2015, seed=1)
+    shutil.copyfile(src / "a.jpg", src / "twin.jpg")
+    write_photo(src / "b.jpg", D2015, seed=2, size=(80, 60))
+    write_photo(src / "c.jpg", D2015, seed=3, size=(70, 60))
+    dest.mkdir()
+    names = ("a.jpg", "twin.jpg", "b.jpg", "c.jpg")
+    candidates = [
+        Candidate(n, (src / n).stat().st_size, (src / n).stat().st_mtime_ns) for n in names
+    ]
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    run_id = journal.begin_run(str(src), str(dest), "move", False, {})
+    coordinator = Coordinator(
+        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), Mode.MOVE
+    )
+    decisions = [
+        d for c in candidates for d in coordinator.accept(analyze(str(src), c, WorkerOptions()))
+    ]
+    assert {d.rel: d.status for d in decisions}["twin.jpg"] is Status.DUPLICATE
+
+    def same_size_same_mtime(path: Path, data: bytes, in_place: bool) -> None:
+        st = path.stat()
+        assert len(data) == st.st_size
+        if in_place:
+            path.write_bytes(data)
+        else:
+            (path.parent / "new").write_bytes(data)
+            os.replace(path.parent / "new", path)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+    other = original[:-200] + bytes(200)
+    same_size_same_mtime(src / "twin.jpg", other, in_place=False)
+    b_new = (src / "b.jpg").read_bytes()[:-100] + bytes(100)
+    same_size_same_mtime(src / "b.jpg", b_new, in_place=True)
+    placer = Placer(str(src), str(dest), journal, run_id)
+    placer.add(decisions)
+    placer.flush()
+    rows = {d.rel: d for d in journal.decisions(run_id, str(src))}
+    for name, now in (("twin.jpg", other), ("b.jpg", b_new)):
+        assert rows[name].status is Status.ERROR, rows[name]
+        assert "changed since it was analysed" in (rows[name].reason or "")
+        assert (src / name).read_bytes() == now
+    assert rows["a.jpg"].status is Status.PLACED and rows["c.jpg"].status is Status.PLACED
+    assert (dest / "2015" / "a.jpg").read_bytes() == original
+    assert not list(dest.rglob("twin*")) and not (dest / "2015" / "b.jpg").exists()
+    assert sorted(p.name for p in src.iterdir()) == ["b.jpg", "twin.jpg"]
+
+
+@pytest.fixture
+def bind_mount(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """bind(real, view): mount ``real`` again at ``view``; unmounted after the test."""
+    mounted: list[Path] = []
+
+    def bind(real: Path, view: Path) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip("needs root to bind-mount a folder")
+        view.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["mount", "--bind", str(real), str(view)], capture_output=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot bind-mount here: {done.stderr.decode().strip()}")
+        mounted.append(view)
+        return view
+
+    yield bind
+    for view in reversed(mounted):
+        subprocess.run(["umount", "-l", str(view)], check=False)
+
+
+@pytest.mark.parametrize("mounted", ["whole SOURCE", "one subfolder"])
+def test_move_between_bind_mounts_of_one_filesystem_copies_verifies_then_removes(
+    tmp_path: Path, organize, bind_mount, mounted: str
+) -> None:  # type: ignore[no-untyped-def]
+    """#12.6: a rename between two mounts of one filesystem fails with EXDEV. SOURCE seen
+    through a bind mount is found up front; a bind-mounted subfolder only at its renames."""
+    real, dest = tmp_path / "real", tmp_path / "out"
+    small_archive(real / "archive", 6)
+    write_photo(tmp_path / "album" / "inner.jpg", D2015, seed=40)
+    write_photo(tmp_path / "album" / "inner2.jpg", D2015, seed=41)
+    bind_mount(tmp_path / "album", real / "archive" / "album")
+    if mounted == "whole SOURCE":
+        src = bind_mount(real / "archive", tmp_path / "view")
+        bind_mount(tmp_path / "album", src / "album")
+    else:
+        src = real / "archive"
+    before = tree_digest(src)
+    assert "album/inner.jpg" in before
+    flags = ("--min-size", "0", "--mode", "move", "--no-compress", "--fix-orientation", "none")
+    code, report = organize(src, dest, *flags)
+    assert code == 0, [x for x in report if x["status"] == "error"]
+    assert not [p for p in tree_digest(src)], "every photo left SOURCE"
+    placed = tree_digest(dest)
+    for line in report:
+        assert line["status"] in ("placed", "duplicate")
+        assert placed[line["dest"]][0] == before[line["source"]][0]
+    assert main(["undo", str(dest)]) == 0
+    assert {p: h for p, (h, _) in tree_digest(src).items()} == {
+        p: h for p, (h, _) in before.items()
+    }
+
+
+def test_a_companion_that_cannot_be_placed_is_an_error_logged_with_exit_1(
+    tmp_path: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """#12.7: under --layout flat the second photo of a name gets a suffix; its sidecar's
+    suffixed name is longer than a file name may be (ENAMETOOLONG)."""
+    src, dest = tmp_path / "src", tmp_path / "out"
+    stem = "x" * 247  # the sidecar: 255 bytes, the longest name allowed
+    for folder, seed in (("a", 1), ("b", 2)):
+        write_photo(src / folder / f"{stem}.jpg", D2015, seed=seed)
+        (src / folder / f"{stem}.jpg.xmp").write_text(f'<x:xmpmeta xmlns:x="adobe:ns:meta/">{seed}')
+    flags = ("--min-size", "0", "--layout", "flat", "--mode", "move", "--no-compress")
+    code, report = organize(src, dest, *flags)
+    assert code == 1
+    errors = [x for x in report if x["status"] == "error"]
+    assert [x["source"] for x in errors] == [f"b/{stem}.jpg.xmp"], report
+    assert errors[0]["companion_of"] == f"b/{stem}.jpg"
+    assert (src / "b" / f"{stem}.jpg.xmp").exists(), "an unplaced companion stays in SOURCE"
+    assert f"b/{stem}.jpg.xmp" in (dest / "error_log.log").read_text()
+
+
+def test_move_from_a_read_only_source_is_refused_up_front(
+    tmp_path: Path, organize, bind_mount, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """#12.9: move mode from a read-only SOURCE would silently become a copy."""
+    real = tmp_path / "real"
+    small_archive(real, 3)
+    before = tree_digest(real)
+    src = bind_mount(real, tmp_path / "view")
+    done = subprocess.run(["mount", "-o", "remount,bind,ro", str(src)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot make a bind mount read-only: {done.stderr.decode().strip()}")
+    capsys.readouterr()
+    code, _ = organize(src, tmp_path / "out", "--min-size", "0", "--mode", "move")
+    assert code == 2
+    assert "read-only filesystem" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "2010").exists()
+    assert organize(src, tmp_path / "out", "--min-size", "0")[0] == 0, "copy mode is fine"
+    assert tree_digest(real) == before
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv"
+)
+def test_move_reports_every_source_it_could_not_remove(tmp_path: Path, small_fs: Path) -> None:
+    """#12.9: a subfolder where unlink is not permitted; DEST on another filesystem, so each
+    file is copied, verified, and its source then cannot be removed."""
+    src, dest = tmp_path / "src", small_fs / "out"
+    write_photo(src / "free" / "a.jpg", D2015, seed=1)
+    write_photo(src / "locked" / "b.jpg", D2015, seed=2)
+    write_photo(src / "locked" / "c.jpg", D2015, seed=3)
+    (src / "locked").chmod(0o555)
+    report = tmp_path / "r.jsonl"
+    args = ("organize", str(src), str(dest), "--min-size", "0", "--mode", "move", "--no-compress")
+    done = without_root_powers(*args, "--report", str(report))
+    assert done.returncode == 1, done.stderr
+    assert "2 moved files are still in SOURCE too" in done.stdout + done.stderr
+    lines = {x["source"]: x for x in read_report(report)}
+    assert {x["status"] for x in lines.values()} == {"placed"}
+    for name in ("locked/b.jpg", "locked/c.jpg"):
+        assert "its source was not removed" in lines[name]["note"]
+        assert (src / name).exists() and (dest / lines[name]["dest"]).exists()
+        assert name in (dest / "error_log.log").read_text()
+    assert not (src / "free" / "a.jpg").exists()
+    # the root of SOURCE itself locked: refused before anything happens
+    (src / "locked").chmod(0o755)
+    src.chmod(0o555)
+    done = without_root_powers(*args)
+    src.chmod(0o755)
+    assert done.returncode == 2
+    assert "not writable by this user" in done.stderr
+
+
+def test_source_replaced_after_its_copy_is_placed_is_not_removed(
+    tmp_path: Path, small_fs: Path
+) -> None:
+    """#12.3, across filesystems: the source is replaced (same size and mtime, new bytes) after
+    its copy is placed and before it is removed; the new bytes must stay in SOURCE."""
+    from engine.policy.naming import Layout
+    from engine.records import Candidate, Status
+    from engine.settings import Mode
+    from engine.stages.analyse import WorkerOptions, analyze
+    from engine.stages.decide import Coordinator, Folders
+    from engine.stages.place import Placer
+    from engine.store.journal import Journal
+
+    src, dest = tmp_path / "src", small_fs / "out"
+    original = write_photo(src / "a.jpg", D2015, seed=1)
+    write_photo(src / "b.jpg", D2015, seed=2, size=(80, 60))
+    dest.mkdir()
+    replaced = original[:-100] + bytes(100)
+
+    class ReplacedBeforeRemoval(Placer):
+        def _remove_sources(self, done):  # type: ignore[no-untyped-def]
+            st = (src / "a.jpg").stat()
+            (src / "new").write_bytes(replaced)
+            os.replace(src / "new", src / "a.jpg")
+            os.utime(src / "a.jpg", ns=(st.st_atime_ns, st.st_mtime_ns))
+            super()._remove_sources(done)
+
+    candidates = [
+        Candidate(n, (src / n).stat().st_size, (src / n).stat().st_mtime_ns)
+        for n in ("a.jpg", "b.jpg")
+    ]
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    run_id = journal.begin_run(str(src), str(dest), "move", False, {})
+    coordinator = Coordinator(
+        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), Mode.MOVE
+    )
+    placer = ReplacedBeforeRemoval(str(src), str(dest), journal, run_id)
+    placer.add(
+        [d for c in candidates for d in coordinator.accept(analyze(str(src), c, WorkerOptions()))]
+    )
+    placer.flush()
+    rows = {d.rel: d for d in journal.decisions(run_id, str(src))}
+    assert rows["a.jpg"].status is Status.PLACED and rows["a.jpg"].action == "move-copy"
+    assert "source was not removed" in (rows["a.jpg"].note or "")
+    assert (src / "a.jpg").read_bytes() == replaced
+    assert (dest / "2015" / "a.jpg").read_bytes() == original
+    assert not (src / "b.jpg").exists() and (dest / "2015" / "b.jpg").exists()
+
+
+def test_duplicate_of_a_rotated_photo_is_journaled_with_its_own_bytes(
+    tmp_path: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """The keeper is placed rotated (new bytes); its twin goes to Duplicates/ as it is, so the
+    journal must hold the twin's own hash: verify and undo check the file by it."""
+    src, dest = tmp_path / "src", tmp_path / "out"
+    write_photo(src / "a.jpg", D2015, orientation=6, seed=1, size=(96, 64))
+    (src / "b").mkdir()
+    shutil.copyfile(src / "a.jpg", src / "b" / "a.jpg")
+    before = tree_digest(src)
+    code, report = organize(src, dest, "--min-size", "0", "--mode", "move")
+    (kept,) = [x for x in report if x["status"] == "placed"]
+    (twin,) = [x for x in report if x["status"] == "duplicate"]
+    assert code == 0 and kept["rotated"], report
+    assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src)[twin["source"]][0] == before[twin["source"]][0]

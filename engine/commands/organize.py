@@ -14,7 +14,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.formats import imaging
@@ -54,7 +54,18 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.summary["counts"].get(Status.ERROR.value, 0) else 0
+        return 1 if _needs_attention(self.summary) else 0
+
+
+def _needs_attention(summary: dict[str, Any]) -> bool:
+    """Errors, among the photos or the files travelling with them, or moved files whose
+    source could not be removed."""
+    error = Status.ERROR.value
+    return bool(
+        summary["counts"].get(error)
+        or summary.get("companions", {}).get(error)
+        or summary.get("sources_kept")
+    )
 
 
 def left_to_do(
@@ -97,6 +108,20 @@ def check_paths(settings: Settings) -> None:
             raise RunError(f"SOURCE lies inside DEST's own {inside}/ folder")
     if os.path.exists(dest) and not os.path.isdir(dest):
         raise RunError(f"DEST exists and is not a folder: {dest}")
+
+
+def check_source_removable(settings: Settings) -> None:
+    """Move mode removes each source once it is placed: refuse up front a SOURCE where that
+    cannot happen (files in a locked subfolder are reported one by one instead)."""
+    source = settings.source
+    if settings.mode is not Mode.MOVE or os.access(source, os.W_OK | os.X_OK):
+        return
+    read_only = os.statvfs(source).f_flag & os.ST_RDONLY
+    why = "is on a read-only filesystem" if read_only else "is not writable by this user"
+    raise RunError(
+        f"move mode cannot remove files from SOURCE: it {why} ({source}). "
+        "Use --mode copy, or make SOURCE writable."
+    )
 
 
 @contextlib.contextmanager
@@ -174,6 +199,7 @@ def _prepare_dest(settings: Settings) -> str:
 
 def organize(settings: Settings, output: Output) -> RunResult:
     check_paths(settings)
+    check_source_removable(settings)
     if settings.dry_run:
         try:
             journal = Journal.in_memory(os.path.join(settings.dest, META, JOURNAL))
@@ -228,6 +254,14 @@ def _empty(stage_dir: str | None) -> None:
             shutil.rmtree(entry.path, ignore_errors=True)
         else:
             fsops.remove_quietly(entry.path)
+
+
+def _kept_as_errors(kept: list[Decision]) -> list[Decision]:
+    """Moved files whose source could not be removed, as lines for the error log (they stay
+    ``placed`` in the journal and the report, with a note)."""
+    return [
+        replace(d, status=Status.ERROR, reason=f"placed at {d.dest}, but {d.note}") for d in kept
+    ]
 
 
 @dataclass(frozen=True)
@@ -378,21 +412,24 @@ def _run(
         already_done=len(earlier),
         settings={k: getattr(settings, k) for k in ("date_from_folder", "date_from_mtime")},
     )
-    if not settings.dry_run and summary["counts"].get("error"):
+    if placer.sources_kept:
+        summary["sources_kept"] = len(placer.sources_kept)
+    if not settings.dry_run and _needs_attention(summary):
         log = os.path.join(dest, ERROR_LOG)
         stamp = dt.datetime.now().isoformat(timespec="seconds")
-        append_error_log(log, journal.decisions(run_id, source), stamp)
+        unremoved = _kept_as_errors(placer.sources_kept)
+        append_error_log(log, [*journal.decisions(run_id, source), *unremoved], stamp)
         summary["error_log"] = log
     if views is not None:
         summary["html"] = views.html
     if not settings.dry_run:
-        kept = journal.kept_originals()
-        summary["originals"] = len(kept)
-        summary["originals_bytes"] = sum(size for _key, _path, size in kept)
-        if kept:
+        originals = journal.kept_originals()
+        summary["originals"] = len(originals)
+        summary["originals_bytes"] = sum(size for _key, _path, size in originals)
+        if originals:
             size = format_size(summary["originals_bytes"])
             output.message(
-                f"{len(kept)} originals of re-encoded or rotated moved files ({size}) are kept "
+                f"{len(originals)} originals of re-encoded or rotated moved files ({size}) are kept "
                 f"in {os.path.join(dest, META, 'originals')} so undo can restore them; "
                 f"`imgorg finalize {dest}` deletes them"
             )

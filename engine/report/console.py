@@ -215,6 +215,11 @@ def trailer_lines(summary: dict[str, Any]) -> list[str]:
         lines.append(f"report: {summary['report']}")
     if summary.get("html"):
         lines.append(f"HTML report: {summary['html']}")
+    if summary.get("sources_kept"):
+        lines.append(
+            f"{summary['sources_kept']} moved files are still in SOURCE too: they could not be "
+            "removed (see the error log)"
+        )
     return lines
 
 

@@ -165,6 +165,8 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
     result = Analysis(candidate.rel, candidate.size, candidate.mtime_ns)
     path = os.path.join(root, candidate.rel)
     try:
+        st = os.stat(path)  # before the read: any later change shows in the inode or ctime
+        result.ino, result.ctime_ns = st.st_ino, st.st_ctime_ns
         dates, output, photo = _analyze_main(path, candidate, result, options)
     except FileNotFoundError:
         result.status, result.reason = Status.ERROR, "vanished before it could be read"
@@ -340,8 +342,11 @@ def _companion_dates(
         result.companions.append(item)
         ext = extension(companion.rel)
         keep = _SIDECAR_READ_LIMIT if ext in (".json", ".xmp") else 0
+        path = os.path.join(root, companion.rel)
         try:
-            item.hash, size, head = hash_stream(os.path.join(root, companion.rel), keep)
+            st = os.stat(path)
+            item.ino, item.ctime_ns = st.st_ino, st.st_ctime_ns
+            item.hash, size, head = hash_stream(path, keep)
         except OSError as exc:
             item.error = f"cannot read: {exc.strerror or exc}"
             continue
@@ -386,4 +391,11 @@ def process_batch(
             stage_dir=options.stage_dir and translate(options.stage_dir, options.path_map),
             thumbs_dir=options.thumbs_dir and translate(options.thumbs_dir, options.path_map),
         )
-    return batch_id, analyze_all(root, candidates, options)
+    results = analyze_all(root, candidates, options)
+    if options.path_map:
+        # Seen through another mount, inode numbers and ctimes need not match the coordinator's.
+        for result in results:
+            result.ino = result.ctime_ns = 0
+            for item in result.companions:
+                item.ino = item.ctime_ns = 0
+    return batch_id, results

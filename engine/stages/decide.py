@@ -420,6 +420,8 @@ def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) ->
         out_hash=item.hash,
         bytes_out=item.size,
         companion_of=photo,
+        ino=item.ino,
+        ctime_ns=item.ctime_ns,
     )
 
 

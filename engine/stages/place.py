@@ -63,6 +63,7 @@ class Placer:
     pending: list[Decision] = field(default_factory=list)
     pending_bytes: int = 0
     placed: int = 0
+    sources_kept: list[Decision] = field(default_factory=list)  # moved, but not removed
     _made: set[str] = field(default_factory=set)
 
     def add(self, decisions: list[Decision]) -> None:
@@ -148,32 +149,15 @@ class Placer:
             self._made.add(folder)
         source = os.path.join(self.source, decision.rel)
         if decision.action in ("copy", "move-copy"):
-            temp = fsops.temp_name(final)
-            hasher = xxhash.xxh3_128()
-            try:
-                try:
-                    fsops.copy_into(source, temp, hasher)
-                except FileExistsError:  # left by a run that died: it is ours to replace
-                    fsops.remove_quietly(temp)
-                    hasher = xxhash.xxh3_128()
-                    fsops.copy_into(source, temp, hasher)
-            except BaseException:
-                fsops.remove_quietly(temp)
-                raise
-            if hasher.hexdigest() != decision.hash:
-                fsops.remove_quietly(temp)
-                raise _Changed(f"{decision.rel} changed while it was being copied; re-run")
-            os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
-            return _Write(decision, temp, final)
+            return _Write(decision, _copy_verified(source, final, decision), final)
         if decision.action in ("staged", "move-staged"):
             assert self.stage_dir is not None and decision.staged is not None
             temp = os.path.join(self.stage_dir, decision.staged)
             os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
             return _Write(decision, temp, final)
         if decision.action == "move-rename":
-            st = os.stat(source)
-            if (st.st_size, st.st_mtime_ns) != (decision.size, decision.mtime_ns):
-                raise _Changed(f"{decision.rel} changed since it was analysed; re-run")
+            if not unchanged(source, decision):
+                raise _Changed(CHANGED)
             return _Write(decision, source, final, is_temp=False)
         raise ValueError(f"unknown action {decision.action!r}")
 
@@ -181,49 +165,129 @@ class Placer:
         done = []
         for write in writes:
             try:
-                fsops.rename_noreplace(write.temp, write.final)
+                if not write.is_temp:
+                    _check_before_move(write.temp, write.decision)
+                try:
+                    fsops.rename_noreplace(write.temp, write.final)
+                except OSError as exc:
+                    if write.is_temp or exc.errno != errno.EXDEV:
+                        raise
+                    write = self._copy_instead(write)
+            except _Changed as exc:
+                _fail(write.decision, str(exc), failed)
+                continue
             except OSError as exc:
                 if write.is_temp and not write.decision.staged:
                     fsops.remove_quietly(write.temp)
-                reason = (
-                    "its destination appeared during the run"
-                    if isinstance(exc, fsops.DestinationExists)
-                    else f"cannot place: {exc.strerror or exc}"
-                )
+                if isinstance(exc, FileNotFoundError) and not write.is_temp:
+                    reason = "vanished from SOURCE during the run"
+                elif isinstance(exc, fsops.DestinationExists):
+                    reason = "its destination appeared during the run"
+                else:
+                    reason = f"cannot place: {exc.strerror or exc}"
                 _fail(write.decision, reason, failed)
                 continue
             done.append(write)
         return done
 
+    def _copy_instead(self, write: _Write) -> _Write:
+        """A rename across mounts of one filesystem (bind mounts) fails with EXDEV: copy,
+        verify, place; the source is removed with the other moved copies, after the sync."""
+        decision = write.decision
+        decision.action = "move-copy"
+        self.journal.record(self.run_id, self.source, [decision], "planned")
+        temp = _copy_verified(write.temp, write.final, decision)
+        try:
+            fsops.rename_noreplace(temp, write.final)
+        except OSError:
+            fsops.remove_quietly(temp)
+            raise
+        return _Write(decision, temp, write.final)
+
     def _remove_sources(self, done: list[_Write]) -> None:
         """Take the moved files out of SOURCE; a transformed file's own bytes go to
-        DEST/.imgorg/originals/ (kept until ``imgorg finalize``), so undo can restore them."""
-        removed = []
-        kept: dict[str, str] = {}
+        DEST/.imgorg/originals/ (kept until ``imgorg finalize``), so undo can restore them. A
+        source that cannot be removed stays where it is, with a note, and is counted."""
+        removed: list[str] = []
+        originals: dict[str, str] = {}
+        kept: list[Decision] = []
         for write in done:
             decision = write.decision
-            moved = decision.action == "move-rename"
+            why: str | None = None
             if decision.action == "move-copy":
-                moved = remove_verified_source(self.source, decision, write.final)
+                why = remove_source(self.source, decision, write.final)
             elif decision.action == "move-staged":
                 original = original_path(self.run_id, decision.rel)
-                moved = keep_original(
+                if keep_original(
                     self.source,
                     decision,
                     write.final,
                     os.path.join(self.dest, original),
                     sync=self.sync,
-                )
-                if moved:
-                    kept[decision.rel] = original
-            if moved:
+                ):
+                    originals[decision.rel] = original
+                else:
+                    why = "it could not be kept below DEST/.imgorg/originals (changed, or refused)"
+            elif decision.action != "move-rename":
+                continue
+            if why is None:
                 removed.append(decision.rel)
+            else:
+                note = f"placed, but its source was not removed: {why}"
+                decision.note = f"{decision.note}; {note}" if decision.note else note
+                kept.append(decision)
         if removed:
+            # Journaled before the sync: a crash inside it must not leave a journal that says
+            # "still in SOURCE" about a file that is gone.
+            self.journal.mark_source_removed(self.source, removed, self.run_id, originals)
             if self.sync:
                 fsops.sync_filesystem(self.source)
-                if kept:
+                if originals:
                     fsops.sync_filesystem(self.dest)
-            self.journal.mark_source_removed(self.source, removed, self.run_id, kept)
+        if kept:
+            self.journal.record(self.run_id, self.source, kept, "done")
+            self.sources_kept += kept
+
+
+CHANGED = "changed since it was analysed; run again"
+
+
+def unchanged(path: str, decision: Decision) -> bool:
+    """Whether ``path`` is still the very file the worker read: same size and mtime and, when
+    known, same inode and ctime (a replaced file has a new inode; any write sets the ctime)."""
+    st = os.lstat(path)
+    if (st.st_size, st.st_mtime_ns) != (decision.size, decision.mtime_ns):
+        return False
+    return not decision.ino or (st.st_ino, st.st_ctime_ns) == (decision.ino, decision.ctime_ns)
+
+
+def _check_before_move(source: str, decision: Decision) -> None:
+    """Right before a source is renamed away: its bytes are the ones analysed, and it is still
+    the same file (checked after the read, so a change during it shows too)."""
+    if fsops.hash_file(source) != decision.hash or not unchanged(source, decision):
+        raise _Changed(CHANGED)
+
+
+def _copy_verified(source: str, final: str, decision: Decision) -> str:
+    """Copy ``source`` to the temporary sibling of ``final``, hashing the bytes as they go;
+    return the temporary name. The copy must hold exactly the bytes the worker analysed."""
+    temp = fsops.temp_name(final)
+    hasher = xxhash.xxh3_128()
+    try:
+        try:
+            fsops.copy_into(source, temp, hasher)
+        except FileExistsError:  # left by a run that died: it is ours to replace
+            fsops.remove_quietly(temp)
+            hasher = xxhash.xxh3_128()
+            fsops.copy_into(source, temp, hasher)
+    except BaseException:
+        fsops.remove_quietly(temp)
+        raise
+    if hasher.hexdigest() != decision.hash:
+        fsops.remove_quietly(temp)
+        raise _Changed(f"{decision.rel} changed while it was being copied; run again")
+    os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
+    return temp
 
 
 class _Changed(Exception):
@@ -238,19 +302,27 @@ def _fail(decision: Decision, reason: str, failed: list[Decision]) -> None:
 
 def remove_verified_source(source_root: str, decision: Decision, final: str) -> bool:
     """Unlink a moved file's source once its placed copy is verified and the source unchanged."""
+    return remove_source(source_root, decision, final) is None
+
+
+def remove_source(source_root: str, decision: Decision, final: str) -> str | None:
+    """Unlink a moved file's source if it is still the file analysed, with the same bytes, and
+    its placed copy verifies; None when it is gone, else why it stays."""
     source = os.path.join(source_root, decision.rel)
     try:
-        st = os.stat(source)
-        if (st.st_size, st.st_mtime_ns) != (decision.size, decision.mtime_ns):
-            return False
-        if decision.action == "move-staged" and fsops.hash_file(final) != decision.out_hash:
-            return False
+        if not unchanged(source, decision):
+            return "it changed since it was analysed"
+        if decision.action == "move-staged":
+            if fsops.hash_file(source) != decision.hash:
+                return "its bytes are not the ones analysed"
+            if fsops.hash_file(final) != decision.out_hash:
+                return "its placed copy does not verify"
         os.unlink(source)
     except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    return True
+        return None
+    except OSError as exc:
+        return f"cannot remove it: {exc.strerror or exc}"
+    return None
 
 
 def keep_original(
@@ -265,11 +337,10 @@ def keep_original(
         if fsops.hash_file(final) != decision.out_hash:
             return False
         try:
-            st = os.stat(source)
+            if not unchanged(source, decision) or fsops.hash_file(source) != decision.hash:
+                return False
         except FileNotFoundError:
             return _holds(keep_at, decision.hash)
-        if (st.st_size, st.st_mtime_ns) != (decision.size, decision.mtime_ns):
-            return False
         os.makedirs(os.path.dirname(keep_at), exist_ok=True)
         if _holds(keep_at, decision.hash):  # copied by a run that died before the unlink
             os.unlink(source)

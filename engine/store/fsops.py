@@ -148,4 +148,16 @@ def remove_quietly(path: str) -> None:
 
 
 def same_device(a: str, b: str) -> bool:
-    return os.stat(a).st_dev == os.stat(b).st_dev
+    """Whether a file in folder ``a`` can be renamed into folder ``b``: one filesystem, and one
+    mount of it (bind mounts of one filesystem share st_dev, yet a rename between them fails)."""
+    if os.stat(a).st_dev != os.stat(b).st_dev:
+        return False
+    # The kernel compares the mounts before it looks the name up: a name that does not exist
+    # gives EXDEV across mounts and ENOENT within one, and nothing changes on disk.
+    probe = f"{TEMP_PREFIX}rename-probe-{os.urandom(8).hex()}"
+    try:
+        os.rename(os.path.join(a, probe), os.path.join(b, probe))
+    except OSError as exc:
+        return exc.errno != errno.EXDEV
+    os.rename(os.path.join(b, probe), os.path.join(a, probe))  # it existed after all: put it back
+    return True
