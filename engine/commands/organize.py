@@ -429,8 +429,8 @@ def _run(
         if originals:
             size = format_size(summary["originals_bytes"])
             output.message(
-                f"{len(originals)} originals of re-encoded or rotated moved files ({size}) are kept "
-                f"in {os.path.join(dest, META, 'originals')} so undo can restore them; "
+                f"{len(originals)} originals of re-encoded or rotated moved files ({size}) are "
+                f"kept in {os.path.join(dest, META, 'originals')} so undo can restore them; "
                 f"`imgorg finalize {dest}` deletes them"
             )
     journal.finish_run(run_id, "finished", summary)
