@@ -137,9 +137,9 @@ def goals(blocks: dict[str, dict], jobs: list[int]) -> dict[str, bool | None]:
     most = f"imgorg --jobs {max(jobs)}"
     if "tiny" in blocks:
         us = blocks["tiny"]["table"][most].get("writer_us_per_file")
-        found[f"writer CPU <= {TARGET_WRITER_US} µs/file on the tiny archive ({common.fmt(us)})"] = (
-            us <= TARGET_WRITER_US if us is not None else None
-        )
+        found[
+            f"writer CPU <= {TARGET_WRITER_US} µs/file on the tiny archive ({common.fmt(us)})"
+        ] = us <= TARGET_WRITER_US if us is not None else None
     if "photos" in blocks:
         ratios = blocks["photos"]["ratios"]
         feeds = [r["feed"] for r in ratios if r["feed"] is not None]
