@@ -187,7 +187,9 @@ class Bench:
             row["workers_rss_mb"] = workers
             row["note"] = f"peak RSS: coordinator; workers {workers:.0f} MB each at most"
             row.update(common.cpu_split(facts, files))
-            if not row.get("pool"):
+            if backend != "loky":  # workers not reaped here; the scheduler's threads are
+                row["workers_cpu_s"] = "not split (dask)"
+            elif not row.get("pool"):
                 row["workers_cpu_s"] = "in the writer"
             if facts.get("crashed"):
                 row["note"] = f"CRASHED: {facts['crashed'][:120]}"
