@@ -27,9 +27,12 @@ WARM_NOTE = (
 
 
 # ---------------------------------------------------------------------------- archives
-def ensure_archive(out: str, name: str, spec: Any, jobs: int = CORES) -> tuple[str, dict]:
-    """The archive for ``spec`` under ``out/archives``, generated once and reused after."""
-    from benchmarks.make_archive import make_archive, summary
+def ensure_archive(
+    out: str, name: str, spec: Any, jobs: int = CORES, stamped: bool = False
+) -> tuple[str, dict]:
+    """The archive for ``spec`` under ``out/archives``, generated once and reused after;
+    ``stamped``: with make_archive.make_stamped_archive (fast, for a million tiny files)."""
+    from benchmarks.make_archive import make_archive, make_stamped_archive, summary
 
     folder = os.path.join(out, "archives", f"{name}-{spec.key()}")
     root, manifest_path = os.path.join(folder, "src"), os.path.join(folder, "manifest.json")
@@ -42,7 +45,7 @@ def ensure_archive(out: str, name: str, spec: Any, jobs: int = CORES) -> tuple[s
         shutil.rmtree(folder)
     log(f"archive {name}: generating {spec.files} files under {root} ...")
     started = time.monotonic()
-    manifest = make_archive(root, spec, jobs=jobs)
+    manifest = make_stamped_archive(root, spec) if stamped else make_archive(root, spec, jobs=jobs)
     with open(manifest_path + ".part", "w") as handle:
         json.dump(manifest, handle, default=str)
     os.replace(manifest_path + ".part", manifest_path)
@@ -313,6 +316,38 @@ def imgorg_cmd(
     if profile:
         env["IMGORG_CPROFILE"] = profile
     return [PYTHON, os.path.join(ROOT, "benchmarks", "imgorg_rss.py"), *args], env
+
+
+def cpu_split(facts: dict[str, Any], files: int) -> dict[str, Any]:
+    """The writer/workers CPU split of one imgorg run, from benchmarks/imgorg_rss.py's facts.
+
+    The writer is the top imgorg process (its own getrusage), the workers are its loky children
+    (RUSAGE_CHILDREN once they are reaped). ``workers_per_writer`` = workers CPU / writer CPU:
+    how many workers, each as busy as these, one writer could keep fed before it becomes the
+    bottleneck (the serial fraction is 1 / (1 + that)). Without a pool (``--jobs 1``, or a
+    single batch) the analysis runs inside the writer process: no split, the writer's figures
+    then include the analysis."""
+    if "writer_user_s" not in facts:
+        return {}
+    user, system = facts["writer_user_s"], facts["writer_system_s"]
+    writer = user + system
+    split: dict[str, Any] = {
+        "writer_user_s": user,
+        "writer_system_s": system,
+        "writer_cpu_s": writer,
+        "writer_cpu": f"{writer:.2f} ({user:.2f} / {system:.2f})",
+        "writer_startup_s": facts.get("writer_startup_s"),
+        "writer_us_per_file": 1e6 * writer / files if files else None,
+        "pool": bool(facts.get("pool")),
+    }
+    workers = facts["workers_user_s"] + facts["workers_system_s"]
+    if facts.get("pool"):
+        split["workers_cpu_s"] = workers
+        split["workers_per_writer"] = workers / writer if writer else None
+    else:
+        split["workers_cpu"] = "in the writer (no pool)"
+        split["subprocess_cpu_s"] = workers
+    return split
 
 
 def read_rss(path: str) -> dict[str, Any]:

@@ -11,6 +11,23 @@ loky's workers (forked from this process) and this process (forked from the benc
 each report at least their parent's size.
 - ``seconds`` (inside ``main``), ``exit_code``, and ``crashed`` (the exception, if imgorg raised
   one: exit code 70).
+- the CPU split between the writer and the workers (seconds):
+
+  - ``writer_user_s``/``writer_system_s``: getrusage(RUSAGE_SELF) of this process (every thread of
+    it: interpreter start, planner, coordinator, journal, reports), read after imgorg returned;
+    ``writer_startup_s`` is the part spent before ``main`` started (interpreter and imports);
+  - ``workers_user_s``/``workers_system_s``: getrusage(RUSAGE_CHILDREN) once the loky pool is
+    shut down. The workers are this process's children and loky's shutdown joins (waitpid) them,
+    so this is every worker's CPU, including workers loky replaced during the run and the
+    processes the workers themselves waited for (jpegtran). It is checked against the workers'
+    own /proc/PID/stat (utime+stime+cutime+cstime) read just before the shutdown, and the larger
+    is kept: a worker that was never reaped would be missing from RUSAGE_CHILDREN.
+  - ``pool``: whether a loky pool ran. With ``--jobs 1`` (or a single batch) imgorg analyzes in
+    this very process, so the split is not observable by process: the analysis is in the
+    writer's figures and ``workers_*`` only hold the writer's own subprocesses.
+  - with ``--backend dask`` the workers are not reaped by this process (a LocalCluster's
+    scheduler threads run here and count as writer CPU): ``workers_*`` are then what
+    RUSAGE_CHILDREN and /proc could see, a lower bound.
 
 With IMGORG_CPROFILE=FILE the main process runs under cProfile and the stats go to FILE.
 
@@ -44,8 +61,32 @@ def _shutdown_pools() -> None:
         executor.shutdown(wait=True)
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> tuple[float, float]:
+    """(user, system) seconds of ``pid`` and of its reaped children, from /proc/PID/stat."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0, 0.0
+    utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
+    return (utime + cutime) / _TICK, (stime + cstime) / _TICK
+
+
+def _pool_ran() -> bool:
+    try:
+        from joblib.externals.loky import reusable_executor
+    except ImportError:
+        return False
+    return getattr(reusable_executor, "_executor", None) is not None
+
+
 def main(argv: list[str]) -> int:
     from engine.cli import main as imgorg
+
+    startup = resource.getrusage(resource.RUSAGE_SELF)
 
     profile = os.environ.get("IMGORG_CPROFILE")
     started = time.perf_counter()
@@ -66,8 +107,15 @@ def main(argv: list[str]) -> int:
         crashed = f"{type(exc).__name__}: {exc}"[:300]
         traceback.print_exc()
     seconds = time.perf_counter() - started
-    workers = [hwm_kb(pid) for pid in descendants(os.getpid())]
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    live = descendants(os.getpid())
+    workers = [hwm_kb(pid) for pid in live]
+    live_cpu = [_proc_cpu(pid) for pid in live]
+    pool = _pool_ran()
     _shutdown_pools()
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    live_user, live_system = sum(c[0] for c in live_cpu), sum(c[1] for c in live_cpu)
+    use_live = live_user + live_system > reaped.ru_utime + reaped.ru_stime
     facts = {
         "exit_code": code,
         "crashed": crashed,
@@ -76,6 +124,15 @@ def main(argv: list[str]) -> int:
         "workers_kb": max(workers, default=0)
         or resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
         "live_workers": len(workers),
+        "pool": pool,
+        "writer_user_s": own.ru_utime,
+        "writer_system_s": own.ru_stime,
+        "writer_startup_s": startup.ru_utime + startup.ru_stime,
+        "workers_user_s": live_user if use_live else reaped.ru_utime,
+        "workers_system_s": live_system if use_live else reaped.ru_stime,
+        "workers_cpu_from": "/proc of live workers" if use_live else "RUSAGE_CHILDREN",
+        "workers_reaped_s": reaped.ru_utime + reaped.ru_stime,
+        "workers_live_s": live_user + live_system,
     }
     target = os.environ.get("IMGORG_RSS_OUT")
     if target:

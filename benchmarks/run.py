@@ -98,6 +98,10 @@ COLUMNS = [
     ("files_per_s", "files/s"),
     ("mb_per_s", "MB/s"),
     ("rss_mb", "peak RSS MB"),
+    ("writer_cpu", "writer CPU s (user / system)"),
+    ("workers_cpu_s", "workers CPU s"),
+    ("workers_per_writer", "workers one writer can feed"),
+    ("writer_us_per_file", "writer µs/file"),
     ("ratio", "time vs imgorg (×)"),
     ("durable_seconds", "s incl. sync"),
     ("durable_ratio", "durable vs imgorg (×)"),
@@ -182,6 +186,11 @@ class Bench:
             workers = max(facts["workers_kb"], measured.tree_peak_kb) / 1024
             row["workers_rss_mb"] = workers
             row["note"] = f"peak RSS: coordinator; workers {workers:.0f} MB each at most"
+            row.update(common.cpu_split(facts, files))
+            if backend != "loky":  # workers not reaped here; the scheduler's threads are
+                row["workers_cpu_s"] = "not split (dask)"
+            elif not row.get("pool"):
+                row["workers_cpu_s"] = "in the writer"
             if facts.get("crashed"):
                 row["note"] = f"CRASHED: {facts['crashed'][:120]}"
         return self.finish(row, measured, sync_s, dest)
@@ -442,7 +451,11 @@ def markdown(results: dict[str, Any]) -> str:
         f"Machine: {results['machine']}. {common.WARM_NOTE}. 'time vs imgorg' is each tool's "
         "wall time divided by imgorg's (all cores) on the same archive: above 1, imgorg is "
         "faster. 's incl. sync' adds the time a `sync` takes right after the tool, i.e. until its "
-        "output is on disk (imgorg and cp + sync are durable already).",
+        "output is on disk (imgorg and cp + sync are durable already). For imgorg, 'writer CPU' is "
+        "the top imgorg process's own CPU (interpreter start included), 'workers CPU' its pool "
+        "processes' (reaped, from RUSAGE_CHILDREN), 'workers one writer can feed' their ratio "
+        "(the serial fraction is 1 / (1 + that)); with `--jobs 1` imgorg analyzes inside the "
+        "writer, so there is no split.",
     ]
     for name, block in results["archives"].items():
         when = f" (measured {block['date']}, {block['engine']})" if block.get("date") else ""

@@ -1,14 +1,23 @@
-"""Scale run: imgorg end to end over 10k, 30k and 100k tiny files, to show that the cost per
-file stays flat and the coordinator's memory bounded.
+"""Scale run: imgorg end to end over 10k, 30k and 100k tiny files (or a million), to show that
+the cost per file stays flat and the coordinator's (the writer's) memory bounded.
 
     .venv/bin/python benchmarks/scale.py [--sizes 10000,30000,100000] [--out bench-out] [--profile]
+    .venv/bin/python benchmarks/scale.py --sizes 10000,1000000 --generator stamped  # scripts/scale-million
 
 Archives: make_archive --tiny (~1.5-3 KB JPEGs with the usual mix of duplicates, PNG/GIF,
 corrupt and filename-dated files, nested folders), cached under OUT/archives. Each run:
 ``imgorg organize SRC DEST --min-size 0 --quiet`` (all cores), DEST removed, filesystem
 synced and SOURCE read once before it (warm page cache). Targets: >= 1,500 files/s at the
 largest size, per-file cost there within 20 % of the smallest size's, coordinator peak RSS
-< 300 MB. --profile adds a py-spy profile (all processes) of the largest run.
+< 300 MB (< 500 MB at a million files). --profile adds a py-spy profile (all processes) of the
+largest run.
+
+``--generator stamped`` makes the archives with make_archive.make_stamped_archive: the same
+names, folders, kinds and duplicates, but every JPEG one of a few rendered ones made unique by a
+COM segment (about 5 s per 20,000 files instead of 35 s): use the same generator for every size
+you compare. Before generating, the free space and inodes of OUT are checked for SOURCE + DEST.
+Each row also has the writer's CPU (the top process's own user + system) per file and the
+workers one writer can feed (see benchmarks/imgorg_rss.py).
 """
 
 from __future__ import annotations
@@ -29,6 +38,8 @@ from benchmarks.make_archive import Spec  # noqa: E402
 TARGET_FILES_PER_S = 1500
 TARGET_GROWTH = 0.20
 TARGET_RSS_MB = 300
+TARGET_RSS_MILLION_MB = 500
+BYTES_PER_TINY_FILE = 4096  # a 1.5-3 KB file takes one 4 KiB block
 
 COLUMNS = [
     ("files", "files"),
@@ -37,15 +48,38 @@ COLUMNS = [
     ("files_per_s", "files/s"),
     ("us_per_file", "µs/file"),
     ("vs_smallest", "per-file cost vs smallest"),
-    ("coordinator_mb", "coordinator peak RSS MB"),
+    ("coordinator_mb", "writer (coordinator) peak RSS MB"),
     ("workers_mb", "worker peak RSS MB"),
+    ("writer_cpu", "writer CPU s (user / system)"),
+    ("writer_us_per_file", "writer µs/file"),
+    ("workers_per_writer", "workers one writer can feed"),
     ("exit", "exit"),
 ]
 
 
-def run_one(out: str, n: int, jobs: int, extra: list[str], profile: bool) -> dict[str, Any]:
+def check_room(out: str, n: int) -> None:
+    """Refuse to start a run that cannot fit: SOURCE and DEST of ``n`` tiny files, plus the
+    journal and reports (counted as a third copy), in OUT's free blocks and inodes."""
+    os.makedirs(out, exist_ok=True)
+    fs = os.statvfs(out)
+    need_bytes, need_inodes = 3 * n * BYTES_PER_TINY_FILE, 2 * n + n // 100
+    free_bytes, free_inodes = fs.f_bavail * fs.f_frsize, fs.f_favail
+    if need_bytes > free_bytes or need_inodes > free_inodes:
+        raise SystemExit(
+            f"scale {n}: needs about {need_bytes / 1e9:.1f} GB and {need_inodes:,} inodes in "
+            f"{out}, which has {free_bytes / 1e9:.1f} GB and {free_inodes:,} free"
+        )
+
+
+def run_one(
+    out: str, n: int, jobs: int, extra: list[str], profile: bool, generator: str = "render"
+) -> dict[str, Any]:
     spec = Spec(files=n, seed=7, tiny=True, files_per_folder=400)
-    root, manifest = common.ensure_archive(out, f"tiny-{n}", spec)
+    stamped = generator == "stamped"
+    name = f"tiny-stamped-{n}" if stamped else f"tiny-{n}"
+    if not os.path.exists(os.path.join(out, "archives", f"{name}-{spec.key()}", "manifest.json")):
+        check_room(out, n)
+    root, manifest = common.ensure_archive(out, name, spec, stamped=stamped)
     files, _nbytes = common.image_bytes(manifest)
     dest = os.path.join(out, "work", f"scale-{n}")
     rss = os.path.join(out, "work", f"scale-{n}.rss.json")
@@ -82,6 +116,8 @@ def run_one(out: str, n: int, jobs: int, extra: list[str], profile: bool) -> dic
         "workers_mb": facts.get("workers_kb", 0) / 1024,
         "exit": measured.returncode,
         "profiled": profile,
+        "generator": generator,
+        **common.cpu_split(facts, files),
     }
     if facts.get("crashed"):
         row["exit"] = f"{measured.returncode}: CRASHED ({facts['crashed'][:80]})"
@@ -102,13 +138,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="py-spy the largest run (again)")
     parser.add_argument("--imgorg-args", default="", help="extra imgorg flags, space separated")
     parser.add_argument("--repeat", type=int, default=1, help="runs per size (median reported)")
+    parser.add_argument(
+        "--generator",
+        choices=("render", "stamped"),
+        default="render",
+        help="how the archives are made (stamped: fast, for a million files)",
+    )
     args = parser.parse_args(argv)
     out = os.path.abspath(args.out)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     extra = args.imgorg_args.split()
     rows = []
     for n in sizes:
-        runs = [run_one(out, n, args.jobs, extra, False) for _ in range(args.repeat)]
+        runs = [
+            run_one(out, n, args.jobs, extra, False, args.generator) for _ in range(args.repeat)
+        ]
         runs.sort(key=lambda r: r["seconds"])
         row = dict(runs[len(runs) // 2])
         row["seconds"] = statistics.median(r["seconds"] for r in runs)
@@ -134,11 +178,18 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "every run completed (no crash)": all(r["exit"] in ("0", "1", "0, 1") for r in rows),
     }
-    profile = run_one(out, sizes[-1], args.jobs, extra, True) if args.profile else None
+    if largest["files"] >= 1_000_000:
+        goals[f"writer peak RSS < {TARGET_RSS_MILLION_MB} MB at {largest['files']:,} files"] = (
+            0 < largest["coordinator_mb"] < TARGET_RSS_MILLION_MB
+        )
+    profile = (
+        run_one(out, sizes[-1], args.jobs, extra, True, args.generator) if args.profile else None
+    )
     text = (
         f"# Scale run ({common.machine_line()})\n\n"
         f"imgorg organize --min-size 0 --jobs {args.jobs} {' '.join(extra)} over tiny-JPEG "
-        f"archives (make_archive --tiny); {common.WARM_NOTE}.\n\n"
+        f"archives (make_archive --tiny, generator: {args.generator}); {common.WARM_NOTE}. "
+        f"Load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}.\n\n"
         + common.markdown_table(COLUMNS, rows)
         + "\n\nGoals:\n"
         + "\n".join(f"- {goal}: {'met' if ok else 'NOT met'}" for goal, ok in goals.items())
