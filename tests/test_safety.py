@@ -149,7 +149,6 @@ def test_file_changed_or_deleted_after_analysis_is_an_error_and_the_rest_continu
 ) -> None:
     from engine.policy.naming import Layout
     from engine.records import Candidate, Status
-    from engine.settings import Mode
     from engine.stages.analyse import WorkerOptions, analyze
     from engine.stages.decide import Coordinator, Folders
     from engine.stages.place import Placer
@@ -167,7 +166,7 @@ def test_file_changed_or_deleted_after_analysis_is_an_error_and_the_rest_continu
     journal = Journal.open(str(tmp_path / "j.sqlite"))
     run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
     coordinator = Coordinator(
-        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), Mode.COPY
+        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), move=False
     )
     placer = Placer(str(src), str(dest), journal, run_id)
     decisions = [
