@@ -191,7 +191,7 @@ def _output(args: argparse.Namespace) -> Output:
     return PlainOutput()
 
 
-def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+def settings_of(args: argparse.Namespace, **overrides: Any) -> Settings:
     """Defaults, then the config file, then the command line, then ``overrides``."""
     values: dict[str, Any] = load_config(args.config) if args.config else {}
     names = ["source", "dest", *(spec.name for _group, _f, spec in options() if spec.public)]
@@ -203,7 +203,7 @@ def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
 def _organize(args: argparse.Namespace) -> int:
     from engine.commands.organize import organize
 
-    return organize(_settings(args), _output(args)).exit_code
+    return organize(settings_of(args), _output(args)).exit_code
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -214,7 +214,7 @@ def _plan(args: argparse.Namespace) -> int:
         os.makedirs(out, exist_ok=True)
     except OSError as exc:
         raise SettingsError(f"out: cannot create {out}: {exc.strerror}") from exc
-    settings = _settings(args, dry_run=True, plan_dir=out, report=os.path.join(out, "plan.jsonl"))
+    settings = settings_of(args, dry_run=True, plan_dir=out, report=os.path.join(out, "plan.jsonl"))
     return organize(settings, _output(args)).exit_code
 
 

@@ -237,7 +237,9 @@ def test_a_config_of_the_previous_release_still_works(
     assert not read[0].folders.tidy and not read[0].compress.enabled
     assert not read[0].walk.videos and not read[0].run.space_check
     for config, out in ((old, "old"), (new, "new")):
-        code, err = _run(capsys, "organize", str(archive), str(tmp_path / out), "--config", str(config))
+        code, err = _run(
+            capsys, "organize", str(archive), str(tmp_path / out), "--config", str(config)
+        )
         assert code == 0, err
     placed = {line["source"]: line for line in read_report(tmp_path / "old.jsonl")}
     assert placed == {line["source"]: line for line in read_report(tmp_path / "new.jsonl")}

@@ -355,7 +355,9 @@ def test_a_duplicate_photo_is_not_moved_away_before_the_sidecar_its_kept_copy_ad
     journal = Journal.open(str(tmp_path / "j.sqlite"))
     run_id = journal.begin_run(str(src), str(dest), "move", False, {})
     folders = Folders(Layout.NESTED, "C", "N", "D", folder_map(by_rel))
-    coordinator = Coordinator(str(src), str(dest), journal, candidates, folders, move=True, run_id=run_id)
+    coordinator = Coordinator(
+        str(src), str(dest), journal, candidates, folders, move=True, run_id=run_id
+    )
     order = ["DSLR/2005_08_03/IMG_1234.JPG", "Albums/Holiday/IMG_1234.JPG"]
     order.append("Albums/.Holiday/IMG_1234.JPG")
     batches = [

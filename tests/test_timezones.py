@@ -271,7 +271,9 @@ def test_one_exiftool_answers_a_whole_batch(corpus, tmp_path: Path) -> None:
     exiftool_dates.ExifTool._start = counting  # type: ignore[method-assign]
     try:
         candidates = [Candidate(n, len(trail), 0) for n in names]
-        results = analyze_all(str(tmp_path), candidates, WorkerOptions(compress=CompressOptions(enabled=False)))
+        results = analyze_all(
+            str(tmp_path), candidates, WorkerOptions(compress=CompressOptions(enabled=False))
+        )
     finally:
         exiftool_dates.ExifTool._start = original  # type: ignore[method-assign]
     assert [r.year for r in results] == [2020] * len(names)
