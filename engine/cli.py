@@ -25,7 +25,7 @@ from engine.errors import (
     Terminated,
 )
 from engine.report.console import Output, PlainOutput, RichOutput
-from engine.settings import Settings, build, help_text, load_config, options
+from engine.settings import GROUPS, Settings, build, help_text, load_config, options
 from engine.sizes import format_size
 
 if TYPE_CHECKING:
@@ -121,18 +121,22 @@ def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument(
         "--config", help="TOML file setting any of these flags (flag names as keys; see README)"
     )
-    for _group, f, spec in options():
+    sections = {
+        group: p.add_argument_group((cls.__doc__ or group).splitlines()[0].rstrip("."))
+        for group, cls in GROUPS
+    }
+    for group, f, spec in options():
         if not spec.public:
             continue
         names = [f"--{spec.key}", *([spec.short] if spec.short else [])]
         help_ = help_text(f, spec).replace("%", "%%")
         if spec.switch is not None:
-            p.add_argument(
+            sections[group].add_argument(
                 *names, dest=spec.name, action="store_const", const=spec.switch, help=help_
             )
             continue
         choices = spec.kind.choices or None
-        p.add_argument(
+        sections[group].add_argument(
             *names,
             dest=spec.name,
             action="append" if spec.repeat else "store",

@@ -27,8 +27,6 @@ from engine.formats.kinds import (
 from engine.policy.naming import RENAME_TOKENS, Layout, LayoutSpec, check_template, parse_layout
 from engine.sizes import parse_size
 
-__all__ = ["SettingsError"]  # raised here; defined with the other run-stopping errors
-
 
 class Mode(StrEnum):
     COPY = "copy"
@@ -247,7 +245,7 @@ def report_problem(path: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
-    """How the run as a whole goes: copy or move, the pool, dry run and report."""
+    """The run as a whole: copy or move, the pool, dry run and report."""
 
     mode: Mode = option(
         Mode.COPY, kind=_enum(Mode), help="copy (default; SOURCE untouched) or move"
@@ -397,7 +395,9 @@ class AnalyseOptions:
 
 @dataclass(frozen=True, slots=True)
 class CompressOptions:
-    """When and how far JPEGs are re-encoded (``engine.formats.compress``)."""
+    """When and how far JPEGs are re-encoded.
+
+    Used by ``engine.formats.compress``."""
 
     enabled: bool = option(
         True, kind=SWITCH, switch=False, name="compress", help="place every file byte for byte"
@@ -454,8 +454,7 @@ class Settings:
     def describe(self) -> dict[str, Any]:
         """Every setting by its name, as the journal records a run's settings."""
         out: dict[str, Any] = {"source": self.source, "dest": self.dest}
-        for group, spec, value in _values(self):
-            del group
+        for _group, spec, value in _values(self):
             if isinstance(value, frozenset):
                 value = sorted(value)
             out[spec.name] = str(value) if isinstance(value, StrEnum) else value

@@ -17,8 +17,6 @@ from engine.formats import exif_edit, jpeg
 from engine.formats.orientation import make_upright, needs_rotation
 from engine.settings import CompressOptions
 
-__all__ = ["CompressOptions"]  # declared with the other settings, used here
-
 # IJG standard luminance quantisation table (JPEG Annex K); libjpeg scales it for quality q.
 _STD_LUMINANCE = (
     16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
