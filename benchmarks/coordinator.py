@@ -32,7 +32,6 @@ import xxhash  # noqa: E402
 from benchmarks import common  # noqa: E402
 from engine.policy.naming import Layout  # noqa: E402
 from engine.records import Analysis, Candidate, DateSource, Status  # noqa: E402
-from engine.settings import Mode  # noqa: E402
 from engine.stages.decide import Coordinator, Folders  # noqa: E402
 from engine.stages.place import Placer  # noqa: E402
 from engine.store.journal import Journal  # noqa: E402
@@ -106,7 +105,7 @@ def place_all(
     started = time.perf_counter()
     run_id = journal.begin_run(source, dest, "copy", dry_run, {})
     folders = Folders(Layout.NESTED, "Corrupted", "NoDate", "Duplicates")
-    coordinator = Coordinator(source, dest, journal, candidates, folders, Mode.COPY)
+    coordinator = Coordinator(source, dest, journal, candidates, folders, move=False)
     placer = Placer(
         source,
         dest,

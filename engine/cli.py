@@ -10,26 +10,26 @@ import signal
 import sqlite3
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from engine import __version__
-from engine.formats.kinds import RAW_EXTENSIONS
+from engine.errors import (
+    EXIT_CANNOT_RUN,
+    EXIT_FILE_ERRORS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    RunError,
+    SettingsError,
+    Terminated,
+)
 from engine.report.console import Output, PlainOutput, RichOutput
-from engine.settings import Settings, SettingsError, build, load_config
+from engine.settings import GROUPS, Settings, build, help_text, load_config, options
 from engine.sizes import format_size
-from engine.stages.walk import DEFAULT_EXTENSIONS
 
 if TYPE_CHECKING:
     from engine.commands.verify import VerifyResult
-
-EXIT_OK, EXIT_FILE_ERRORS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
-EXIT_TERMINATED = 128 + signal.SIGTERM
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM: stop as cleanly as after Ctrl-C."""
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
@@ -115,125 +115,35 @@ def _plan_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """SOURCE, DEST, --config, one flag per setting of engine.settings, then --plain, --quiet."""
     p.add_argument("source", metavar="SOURCE")
     p.add_argument("dest", metavar="DEST")
     p.add_argument(
         "--config", help="TOML file setting any of these flags (flag names as keys; see README)"
     )
-    p.add_argument(
-        "--mode", choices=["copy", "move"], help="copy (default; SOURCE untouched) or move"
-    )
-    p.add_argument("--jobs", "-j", type=int, help="worker processes (default: every core)")
-    p.add_argument("--backend", choices=["loky", "dask"], help="process pool (default loky)")
-    p.add_argument("--scheduler", help="dask scheduler address, e.g. tcp://host:8786")
-    p.add_argument(
-        "--path-map",
-        action="append",
-        metavar="HERE=THERE",
-        help="on dask workers, a path under HERE is found under THERE (repeatable)",
-    )
-    p.add_argument(
-        "--layout",
-        help="nested (default): DEST/<year>/<folders>/<name>; flat: DEST/<year>/<name>; or a "
-        "folder template of {year} {month} {month_name} {day} {camera} {source_folder}, "
-        "e.g. '{year}/{year}-{month:02}'",
-    )
-    p.add_argument(
-        "--rename",
-        help="name files from a template of {date:%%Y%%m%%d_%%H%%M%%S} {name} and the --layout "
-        "tokens (the extension is kept), e.g. '{date:%%Y%%m%%d_%%H%%M%%S}_{name}'",
-    )
-    p.add_argument(
-        "--extensions",
-        help="comma-separated photo extensions (default "
-        + ",".join(DEFAULT_EXTENSIONS)
-        + "); RAW files ("
-        + " ".join(RAW_EXTENSIONS)
-        + ") and videos (see --no-videos) are always taken",
-    )
-    p.add_argument(
-        "--min-size",
-        help="skip smaller images without camera metadata or companions (default 0.05MB)",
-    )
-    p.add_argument(
-        "--no-compress",
-        dest="compress",
-        action="store_const",
-        const=False,
-        help="place every file byte for byte",
-    )
-    p.add_argument("--compress-above", help="re-encode JPEGs larger than this (default 3MB)")
-    p.add_argument("--target-size", help="largest size a re-encoded JPEG may have (default 6MB)")
-    p.add_argument(
-        "--very-large",
-        help="above this, downscale when the quality floor cannot reach the target (default 10MB)",
-    )
-    p.add_argument("--quality-floor", type=int, help="lowest JPEG quality ever used (default 70)")
-    p.add_argument(
-        "--min-saving", help="re-encode only if it saves at least this much (default 5%%)"
-    )
-    p.add_argument(
-        "--verify",
-        choices=["structure", "full"],
-        help="structure (default): cheap structural check; full: decode every pixel",
-    )
-    p.add_argument(
-        "--fix-orientation",
-        choices=["none", "jpeg", "all"],
-        help="turn images upright: jpeg (default) losslessly for JPEGs, all also PNGs, none",
-    )
-    p.add_argument(
-        "--max-pixels",
-        type=int,
-        help="larger images are treated as decompression bombs (default 200000000)",
-    )
-    p.add_argument(
-        "--dry-run",
-        action="store_const",
-        const=True,
-        help="print and report the plan; write nothing",
-    )
-    p.add_argument("--report", help="write a JSON Lines report to this file")
-    p.add_argument("--corrupted-folder", help="folder in DEST for broken files (default Corrupted)")
-    p.add_argument("--nodate-folder", help="folder in DEST for undated photos (default NoDate)")
-    p.add_argument(
-        "--duplicates-folder",
-        help="folder in DEST for duplicates in move mode (default Duplicates)",
-    )
-    p.add_argument(
-        "--no-tidy",
-        dest="tidy",
-        action="store_const",
-        const=False,
-        help="keep every folder below SOURCE (by default a chain of folders holding one "
-        "subfolder each becomes its innermost folder)",
-    )
-    p.add_argument(
-        "--no-space-check",
-        dest="space_check",
-        action="store_const",
-        const=False,
-        help="start even if DEST may not hold everything (a full disk still stops cleanly)",
-    )
-    p.add_argument(
-        "--no-videos",
-        dest="videos",
-        action="store_const",
-        const=False,
-        help="leave videos (.mov .mp4 .m4v .3gp .avi .mts) where they are",
-    )
-    p.add_argument(
-        "--date-from-folder",
-        action="store_const",
-        const=True,
-        help="when nothing else dates a file, use a date or year in its folder names",
-    )
-    p.add_argument(
-        "--date-from-mtime",
-        action="store_const",
-        const=True,
-        help="as a last resort, date a file by its modification time",
-    )
+    sections = {
+        group: p.add_argument_group((cls.__doc__ or group).splitlines()[0].rstrip("."))
+        for group, cls in GROUPS
+    }
+    for group, f, spec in options():
+        if not spec.public:
+            continue
+        names = [f"--{spec.key}", *([spec.short] if spec.short else [])]
+        help_ = help_text(f, spec).replace("%", "%%")
+        if spec.switch is not None:
+            sections[group].add_argument(
+                *names, dest=spec.name, action="store_const", const=spec.switch, help=help_
+            )
+            continue
+        choices = spec.kind.choices or None
+        sections[group].add_argument(
+            *names,
+            dest=spec.name,
+            action="append" if spec.repeat else "store",
+            metavar=None if choices else spec.metavar or spec.kind.metavar,
+            choices=choices,
+            help=help_,
+        )
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     return p
@@ -277,9 +187,6 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-_NOT_SETTINGS = {"command", "config", "plain", "quiet", "out"}
-
-
 def _output(args: argparse.Namespace) -> Output:
     if args.quiet:
         return PlainOutput(quiet=True)
@@ -288,10 +195,11 @@ def _output(args: argparse.Namespace) -> Output:
     return PlainOutput()
 
 
-def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+def settings_of(args: argparse.Namespace, **overrides: Any) -> Settings:
     """Defaults, then the config file, then the command line, then ``overrides``."""
     values: dict[str, Any] = load_config(args.config) if args.config else {}
-    values.update({k: v for k, v in vars(args).items() if k not in _NOT_SETTINGS and v is not None})
+    names = ["source", "dest", *(spec.name for _group, _f, spec in options() if spec.public)]
+    values.update({name: getattr(args, name) for name in names if getattr(args, name) is not None})
     values.update(overrides)
     return build(values)
 
@@ -299,7 +207,7 @@ def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
 def _organize(args: argparse.Namespace) -> int:
     from engine.commands.organize import organize
 
-    return organize(_settings(args), _output(args)).exit_code
+    return organize(settings_of(args), _output(args)).exit_code
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -310,14 +218,12 @@ def _plan(args: argparse.Namespace) -> int:
         os.makedirs(out, exist_ok=True)
     except OSError as exc:
         raise SettingsError(f"out: cannot create {out}: {exc.strerror}") from exc
-    settings = _settings(args, dry_run=True, plan_dir=out, report=os.path.join(out, "plan.jsonl"))
+    settings = settings_of(args, dry_run=True, plan_dir=out, report=os.path.join(out, "plan.jsonl"))
     return organize(settings, _output(args)).exit_code
 
 
 def _existing_dest(path: str) -> str:
     """DEST of report, undo and verify: a folder that exists, else exit 2 saying so."""
-    from engine.commands.organize import RunError
-
     dest = os.path.abspath(path)
     if not os.path.exists(dest):
         raise RunError(f"DEST does not exist: {dest}")
@@ -327,7 +233,7 @@ def _existing_dest(path: str) -> str:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from engine.commands.organize import META, RunError, existing_journal
+    from engine.commands.organize import META, existing_journal
     from engine.report.html import write_run_report
 
     dest = _existing_dest(args.dest)
@@ -461,10 +367,35 @@ def _warnings_kept_off_the_terminal(args: argparse.Namespace) -> Iterator[None]:
                     )
 
 
+# What stops a command, the line it ends with and its exit code; the first match wins.
+# RunError covers SettingsError, DiskFull, BackendUnavailable and JournalError (engine.errors).
+EXITS: tuple[tuple[type[BaseException], Callable[[BaseException], str], int], ...] = (
+    (RunError, str, RunError.exit_code),
+    (
+        sqlite3.DatabaseError,
+        lambda exc: (
+            f"the journal in DEST cannot be read or written ({exc}); stopped. "
+            "Run `imgorg verify DEST` to see where things stand"
+        ),
+        EXIT_CANNOT_RUN,
+    ),
+    (
+        Terminated,
+        lambda _: "terminated; run the same command again to resume",
+        Terminated.exit_code,
+    ),
+    (
+        KeyboardInterrupt,
+        lambda _: "interrupted; run the same command again to resume",
+        EXIT_INTERRUPTED,
+    ),
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        from engine.commands.organize import RunError
+        import engine.commands.organize  # noqa: F401
     except ModuleNotFoundError as exc:
         if exc.name != "PIL":
             raise
@@ -475,20 +406,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _warnings_kept_off_the_terminal(args):
             return _COMMANDS[args.command](args)
-    except (RunError, SettingsError) as exc:
-        print(f"imgorg: {exc}", file=sys.stderr)
-        return EXIT_CANNOT_RUN
-    except sqlite3.DatabaseError as exc:
-        print(
-            f"imgorg: the journal in DEST cannot be read or written ({exc}); stopped. "
-            "Run `imgorg verify DEST` to see where things stand",
-            file=sys.stderr,
-        )
-        return EXIT_CANNOT_RUN
-    except KeyboardInterrupt as exc:
-        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        print(f"imgorg: {what}; run the same command again to resume", file=sys.stderr)
-        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    except BaseException as exc:
+        stop = next(((say, code) for kind, say, code in EXITS if isinstance(exc, kind)), None)
+        if stop is None:
+            raise
+        print(f"imgorg: {stop[0](exc)}", file=sys.stderr)
+        return stop[1]
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -1,17 +1,31 @@
-"""Every knob of a run in one immutable object, from defaults, a TOML file and the command line."""
+"""Every knob of a run in one immutable object: ``Settings``, made of one option group per stage.
+
+A setting is declared once, as a field of its group with ``option(...)`` metadata (what it
+takes, its help, its flag). From those fields come the flags of ``imgorg organize`` and ``imgorg
+plan`` (``engine.cli``), the keys a config file may set (``CONFIG_KEYS``) and the validation of
+both. The stages take their group as it is: the worker ``Settings.analyse`` and
+``Settings.compress``, the planner ``Settings.walk``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 import tomllib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from engine.errors import SettingsError
+from engine.formats.kinds import (
+    DEFAULT_EXTENSIONS,
+    RAW_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    normalise_extensions,
+)
 from engine.policy.naming import RENAME_TOKENS, Layout, LayoutSpec, check_template, parse_layout
 from engine.sizes import parse_size
-from engine.stages.walk import DEFAULT_EXTENSIONS, normalise_extensions
 
 
 class Mode(StrEnum):
@@ -30,232 +44,63 @@ class FixOrientation(StrEnum):
     ALL = "all"
 
 
-class SettingsError(ValueError):
-    pass
+ENGINE_FOLDER = ".imgorg"  # DEST's own folder: journal, staging, thumbnails
+MIN_TARGET_SIZE = 10_000  # a smaller target would shrink photos to thumbnails
+
+
+# What a setting takes ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Settings:
-    source: str
-    dest: str
-    mode: Mode = Mode.COPY
-    jobs: int = 0  # 0: every core
-    backend: str = "loky"
-    scheduler: str | None = None
-    layout: LayoutSpec = Layout.NESTED  # nested, flat, or a folder template
-    rename: str | None = None  # a file name template, e.g. {date:%Y%m%d_%H%M%S}_{name}
-    extensions: frozenset[str] = field(default_factory=lambda: frozenset(DEFAULT_EXTENSIONS))
-    min_size: int = 50_000
-    compress: bool = True
-    compress_above: int = 3_000_000
-    target_size: int = 6_000_000
-    very_large: int = 10_000_000
-    quality_floor: int = 70
-    min_saving: float = 0.05
-    verify: Verify = Verify.STRUCTURE
-    fix_orientation: FixOrientation = FixOrientation.JPEG
-    max_pixels: int = 200_000_000
-    dry_run: bool = False
-    report: str | None = None
-    corrupted_folder: str = "Corrupted"
-    nodate_folder: str = "NoDate"
-    duplicates_folder: str = "Duplicates"
-    tidy: bool = True
-    sync: bool = True
-    space_check: bool = True
-    videos: bool = True
-    date_from_folder: bool = False
-    date_from_mtime: bool = False
-    plan_dir: str | None = None  # imgorg plan: where the plan's reports go
-    path_map: tuple[tuple[str, str], ...] = ()
+class Kind:
+    """How a flag's text or a config value becomes a field's value, and how the value is shown
+    in the help. ``parse`` raises ValueError (or TypeError) saying what is wrong."""
 
-    @property
-    def workers(self) -> int:
-        return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
-
-    def describe(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
-        out["extensions"] = sorted(self.extensions)
-        return {k: (str(v) if isinstance(v, StrEnum) else v) for k, v in out.items()}
+    parse: Callable[[Any], Any]
+    show: Callable[[Any], str] = str
+    metavar: str | None = None
+    choices: tuple[str, ...] = ()  # the only texts a flag may give
 
 
-# The keys a config file may set: the flags of ``imgorg organize`` as README.md documents them
-# (section "Config file"; tests/test_bad_input.py keeps the two lists equal). Each is a field of
-# Settings, or ``no-X`` for a switch that turns the field X off.
-CONFIG_KEYS = (
-    "mode",
-    "jobs",
-    "backend",
-    "scheduler",
-    "path-map",
-    "layout",
-    "rename",
-    "extensions",
-    "min-size",
-    "compress-above",
-    "target-size",
-    "very-large",
-    "quality-floor",
-    "min-saving",
-    "no-compress",
-    "fix-orientation",
-    "no-videos",
-    "date-from-folder",
-    "date-from-mtime",
-    "verify",
-    "max-pixels",
-    "no-space-check",
-    "dry-run",
-    "report",
-    "corrupted-folder",
-    "nodate-folder",
-    "duplicates-folder",
-    "no-tidy",
-)
-ENGINE_FOLDER = ".imgorg"  # DEST's own folder: journal, staging, thumbnails
-MIN_TARGET_SIZE = 10_000  # a smaller target would shrink photos to thumbnails
-_SIZE_KEYS = {"min_size", "compress_above", "target_size", "very_large"}
-_INT_KEYS = {"jobs", "quality_floor", "max_pixels"}
-_BOOL_KEYS = {
-    "compress",
-    "dry_run",
-    "tidy",
-    "sync",
-    "space_check",
-    "videos",
-    "date_from_folder",
-    "date_from_mtime",
-}
-_TEXT_KEYS = {
-    "backend",
-    "scheduler",
-    "report",
-    "plan_dir",
-    "corrupted_folder",
-    "nodate_folder",
-    "duplicates_folder",
-}
-_FOLDER_KEYS = ("corrupted_folder", "nodate_folder", "duplicates_folder")
-_ENUMS: dict[str, type[StrEnum]] = {
-    "mode": Mode,
-    "verify": Verify,
-    "fix_orientation": FixOrientation,
-}
+def _size(value: Any) -> int:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a size (use e.g. 3MB, 500KB, 6MiB)")
+    return parse_size(value)
 
 
-def load_config(path: str) -> dict[str, Any]:
-    """Read a TOML config; keys are the flag names of CONFIG_KEYS (``target-size = "6MB"``,
-    ``no-tidy = true``), also spelt with ``_``. Any other key is an error."""
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{value!r} is not a whole number")
     try:
-        with open(path, "rb") as handle:
-            raw = tomllib.load(handle)
-    except OSError as exc:
-        raise SettingsError(f"cannot read config {path}: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"config {path} is not valid TOML: {exc}") from exc
-    section = raw.get("organize", raw)
-    if not isinstance(section, dict):
-        raise SettingsError(f"config {path}: [organize] must be a table of settings")
-    values: dict[str, Any] = {}
-    unknown = []
-    for key, value in section.items():
-        flag = key.replace("_", "-")
-        if flag not in CONFIG_KEYS:
-            unknown.append(key)
-            continue
-        if flag.startswith("no-"):
-            if not isinstance(value, bool):
-                raise SettingsError(f"config {path}: {key} must be true or false, not {value!r}")
-            values[flag[3:].replace("-", "_")] = not value
-        else:
-            values[flag.replace("-", "_")] = value
-    if unknown:
-        raise SettingsError(
-            f"config {path}: unknown key(s) {', '.join(sorted(unknown))}; "
-            f"a config may set: {', '.join(CONFIG_KEYS)}"
-        )
-    return values
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a whole number") from None
 
 
-def build(values: dict[str, Any]) -> Settings:
-    """Settings from a mapping of field names to raw values (strings allowed), validated."""
-    known = {f.name for f in dataclasses.fields(Settings)}
-    unknown = set(values) - known
-    if unknown:
-        raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-    clean: dict[str, Any] = {}
-    for key, value in values.items():
-        if value is None:
-            continue
-        try:
-            clean[key] = _convert(key, value)
-        except (TypeError, ValueError) as exc:
-            raise SettingsError(f"{key.replace('_', '-')}: {exc}") from exc
-    if "source" not in clean or "dest" not in clean:
-        raise SettingsError("SOURCE and DEST are required")
-    settings = Settings(**clean)
-    _validate(settings)
-    return settings
-
-
-def _convert(key: str, value: Any) -> Any:
-    if key in ("layout", "rename"):
-        if not isinstance(value, str):
-            raise ValueError(f"{value!r} is not a layout or a template")
-        if key == "layout":
-            return parse_layout(value)
-        return check_template(value, RENAME_TOKENS, "rename")
-    if key in _SIZE_KEYS:
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise ValueError(f"{value!r} is not a size (use e.g. 3MB, 500KB, 6MiB)")
-        return parse_size(value)
-    if key in _ENUMS:
-        choices = ", ".join(m.value for m in _ENUMS[key])
-        if not isinstance(value, str):
-            raise ValueError(f"{value!r} is not one of {choices}")
-        try:
-            return _ENUMS[key](value.lower())
-        except ValueError:
-            raise ValueError(f"{value!r} is not one of {choices}") from None
-    if key in _BOOL_KEYS:
-        if not isinstance(value, bool):
-            raise ValueError(f"{value!r} is not true or false")
-        return value
-    if key in _INT_KEYS:
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise ValueError(f"{value!r} is not a whole number")
-        try:
-            return int(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a whole number") from None
-    if key in _TEXT_KEYS:
-        if not isinstance(value, str) or not value or "\0" in value:
-            raise ValueError(f"{value!r} is not a name or path")
-        if key in ("report", "plan_dir"):
-            return os.path.abspath(os.path.expanduser(value))
-        return value
-    if key == "extensions":
-        items = value.split(",") if isinstance(value, str) else _strings(value)
-        return normalise_extensions(items)
-    if key == "min_saving":
-        return _fraction(value)
-    if key == "path_map":
-        pairs = []
-        for item in [value] if isinstance(value, str) else _strings(value):
-            ours, sep, theirs = item.partition("=")
-            if not sep or not ours or not theirs:
-                raise ValueError(f"{item!r} is not CLIENT_PATH=WORKER_PATH")
-            pairs.append((os.path.abspath(ours), theirs))
-        return tuple(pairs)
-    if key in ("source", "dest"):
-        return os.path.abspath(os.path.expanduser(os.fsdecode(value)))
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not true or false")
     return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value or "\0" in value:
+        raise ValueError(f"{value!r} is not a name or path")
+    return value
+
+
+def _path(value: Any) -> str:
+    return os.path.abspath(os.path.expanduser(_text(value)))
 
 
 def _strings(value: Any) -> list[str]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"{value!r} is not a text or a list of texts")
     return list(value)
+
+
+def _extensions(value: Any) -> frozenset[str]:
+    return normalise_extensions(value.split(",") if isinstance(value, str) else _strings(value))
 
 
 def _fraction(value: Any) -> float:
@@ -273,6 +118,94 @@ def _fraction(value: Any) -> float:
     if not 0 <= number < 1:
         raise ValueError(f"{value!r} must be at least 0% and below 100%")
     return number
+
+
+def _layout(value: Any) -> LayoutSpec:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a layout or a template")
+    return parse_layout(value)
+
+
+def _rename(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a layout or a template")
+    return check_template(value, RENAME_TOKENS, "rename")
+
+
+def _path_map(value: Any) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in [value] if isinstance(value, str) else _strings(value):
+        ours, sep, theirs = item.partition("=")
+        if not sep or not ours or not theirs:
+            raise ValueError(f"{item!r} is not CLIENT_PATH=WORKER_PATH")
+        pairs.append((os.path.abspath(ours), theirs))
+    return tuple(pairs)
+
+
+def _choice(*choices: str) -> Kind:
+    def parse(value: Any) -> str:
+        if not isinstance(value, str) or value.lower() not in choices:
+            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+        return value.lower()
+
+    return Kind(parse, choices=choices)
+
+
+def _enum(enum: type[StrEnum]) -> Kind:
+    names = _choice(*(member.value for member in enum))
+    return Kind(lambda value: enum(names.parse(value)), choices=names.choices)
+
+
+SIZE = Kind(_size, show=lambda n: f"{n / 1_000_000:g}MB", metavar="SIZE")
+WHOLE = Kind(_whole, metavar="N")
+SWITCH = Kind(_boolean)
+NAME = Kind(_text)
+PATH = Kind(_path, metavar="FILE")
+FRACTION = Kind(_fraction, show=lambda f: f"{f * 100:g}%", metavar="P")
+EXTENSIONS = Kind(_extensions, show=",".join, metavar="LIST")
+TEMPLATE = Kind(_rename, metavar="TEMPLATE")
+LAYOUT = Kind(_layout, metavar="nested|flat|TEMPLATE")
+PATH_MAP = Kind(_path_map, metavar="HERE=THERE")
+
+
+# A setting declared once ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    """What a field of an option group says about itself. Its name (``name``, else the field's)
+    is unique across the groups; the flag and the config key spell it with ``-``."""
+
+    kind: Kind
+    help: str
+    name: str = ""
+    switch: bool | None = None  # a flag without a value that sets the field to this
+    check: Callable[[Any], str | None] | None = None  # why a given value is out of range
+    short: str = ""
+    metavar: str | None = None
+    repeat: bool = False  # the flag may be given more than once (its values make a list)
+    public: bool = True  # False: the engine's own, neither a flag nor a config key
+
+    @property
+    def dashed(self) -> str:
+        return self.name.replace("_", "-")
+
+    @property
+    def key(self) -> str:
+        """The flag without ``--`` and the config key: ``target-size``, ``no-tidy``."""
+        return f"no-{self.dashed}" if self.switch is False else self.dashed
+
+
+def option(default: Any = None, *, factory: Callable[[], Any] | None = None, **meta: Any) -> Any:
+    """A field of an option group: ``target_size: int = option(6_000_000, kind=SIZE, help=...)``."""
+    metadata = {"option": Option(**meta)}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def _at_least(low: int, problem: str) -> Callable[[Any], str | None]:
+    return lambda value: None if value >= low else problem
 
 
 def folder_problem(name: str) -> str | None:
@@ -295,49 +228,358 @@ def top_folder(name: str) -> str:
     return name.rstrip("/").split("/")[0]
 
 
-def _validate(s: Settings) -> None:
-    if not 1 <= s.quality_floor <= 100:
-        raise SettingsError("quality-floor must be between 1 and 100")
-    if s.jobs < 0:
-        raise SettingsError("jobs must be 0 (all cores) or more")
-    if s.max_pixels < 1:
-        raise SettingsError("max-pixels must be a positive number of pixels (default 200000000)")
-    if s.target_size < MIN_TARGET_SIZE:
+def report_problem(path: str) -> str | None:
+    """The report is written at the end of a run: find out now whether it can be."""
+    folder = os.path.dirname(path)
+    if os.path.isdir(path):
+        return "is a folder; give a file name"
+    if not os.path.isdir(folder):
+        return f"lies in a folder that does not exist ({folder})"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"lies in a folder that is not writable ({folder})"
+    return None
+
+
+# The option groups, one per stage --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """The run as a whole: copy or move, the pool, dry run and report."""
+
+    mode: Mode = option(
+        Mode.COPY, kind=_enum(Mode), help="copy (default; SOURCE untouched) or move"
+    )
+    jobs: int = option(
+        0,
+        kind=WHOLE,
+        short="-j",
+        help="worker processes (default: every core)",
+        check=_at_least(0, "must be 0 (all cores) or more"),
+    )
+    backend: str = option("loky", kind=_choice("loky", "dask"), help="process pool")
+    scheduler: str | None = option(
+        kind=NAME, metavar="ADDR", help="dask scheduler address, e.g. tcp://host:8786"
+    )
+    path_map: tuple[tuple[str, str], ...] = option(
+        (),
+        kind=PATH_MAP,
+        repeat=True,
+        help="on dask workers, a path under HERE is found under THERE (repeatable)",
+    )
+    dry_run: bool = option(
+        False, kind=SWITCH, switch=True, help="print and report the plan; write nothing"
+    )
+    report: str | None = option(
+        kind=PATH, help="write a JSON Lines report to this file", check=report_problem
+    )
+    space_check: bool = option(
+        True,
+        kind=SWITCH,
+        switch=False,
+        help="start even if DEST may not hold everything (a full disk still stops cleanly)",
+    )
+    sync: bool = option(True, kind=SWITCH, public=False, help="sync DEST before journaling")
+    plan_dir: str | None = option(
+        kind=PATH, public=False, help="imgorg plan: where the plan's reports go"
+    )
+
+    @property
+    def workers(self) -> int:
+        return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
+
+
+@dataclass(frozen=True, slots=True)
+class WalkOptions:
+    """What the planner takes from SOURCE."""
+
+    extensions: frozenset[str] = option(
+        kind=EXTENSIONS,
+        factory=lambda: frozenset(DEFAULT_EXTENSIONS),
+        help=f"comma-separated photo extensions (default {','.join(DEFAULT_EXTENSIONS)}); RAW "
+        f"files ({' '.join(RAW_EXTENSIONS)}) and videos (see --no-videos) are always taken",
+        check=lambda found: None if found else "must name at least one file type",
+    )
+    videos: bool = option(
+        True,
+        kind=SWITCH,
+        switch=False,
+        help=f"leave videos ({' '.join(VIDEO_EXTENSIONS)}) where they are",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FolderOptions:
+    """Where placed files go below DEST."""
+
+    layout: LayoutSpec = option(
+        Layout.NESTED,
+        kind=LAYOUT,
+        help="nested (default): DEST/<year>/<folders>/<name>; flat: DEST/<year>/<name>; or a "
+        "folder template of {year} {month} {month_name} {day} {camera} {source_folder}, "
+        "e.g. '{year}/{year}-{month:02}'",
+    )
+    rename: str | None = option(
+        kind=TEMPLATE,
+        help="name files from a template of {date:%Y%m%d_%H%M%S} {name} and the --layout "
+        "tokens (the extension is kept), e.g. '{date:%Y%m%d_%H%M%S}_{name}'",
+    )
+    corrupted_folder: str = option(
+        "Corrupted",
+        kind=NAME,
+        metavar="FOLDER",
+        help="folder in DEST for broken files",
+        check=folder_problem,
+    )
+    nodate_folder: str = option(
+        "NoDate",
+        kind=NAME,
+        metavar="FOLDER",
+        help="folder in DEST for undated photos",
+        check=folder_problem,
+    )
+    duplicates_folder: str = option(
+        "Duplicates",
+        kind=NAME,
+        metavar="FOLDER",
+        help="folder in DEST for duplicates in move mode",
+        check=folder_problem,
+    )
+    tidy: bool = option(
+        True,
+        kind=SWITCH,
+        switch=False,
+        help="keep every folder below SOURCE (by default a chain of folders holding one "
+        "subfolder each becomes its innermost folder)",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyseOptions:
+    """What the worker checks, turns and dates in each file."""
+
+    min_size: int = option(
+        50_000,
+        kind=SIZE,
+        help="skip smaller images without camera metadata or companions",
+    )
+    verify: Verify = option(
+        Verify.STRUCTURE,
+        kind=_enum(Verify),
+        help="structure (default): cheap structural check; full: decode every pixel",
+    )
+    fix_orientation: FixOrientation = option(
+        FixOrientation.JPEG,
+        kind=_enum(FixOrientation),
+        help="turn images upright: jpeg (default) losslessly for JPEGs, all also PNGs, none",
+    )
+    max_pixels: int = option(
+        200_000_000,
+        kind=WHOLE,
+        help="larger images are treated as decompression bombs",
+        check=_at_least(1, "must be a positive number of pixels (default 200000000)"),
+    )
+    date_from_folder: bool = option(
+        False,
+        kind=SWITCH,
+        switch=True,
+        help="when nothing else dates a file, use a date or year in its folder names",
+    )
+    date_from_mtime: bool = option(
+        False,
+        kind=SWITCH,
+        switch=True,
+        help="as a last resort, date a file by its modification time",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CompressOptions:
+    """When and how far JPEGs are re-encoded.
+
+    Used by ``engine.formats.compress``."""
+
+    enabled: bool = option(
+        True, kind=SWITCH, switch=False, name="compress", help="place every file byte for byte"
+    )
+    above: int = option(
+        3_000_000,
+        kind=SIZE,
+        name="compress_above",
+        help="re-encode JPEGs larger than this",
+        check=_at_least(1, "must be a positive size"),
+    )
+    target_size: int = option(
+        6_000_000,
+        kind=SIZE,
+        help="largest size a re-encoded JPEG may have",
+        check=_at_least(
+            MIN_TARGET_SIZE,
+            f"must be at least {MIN_TARGET_SIZE // 1000}KB "
+            "(re-encoded JPEGs would be shrunk to thumbnails)",
+        ),
+    )
+    very_large: int = option(
+        10_000_000,
+        kind=SIZE,
+        help="above this, downscale when the quality floor cannot reach the target",
+        check=_at_least(1, "must be a positive size"),
+    )
+    quality_floor: int = option(
+        70,
+        kind=WHOLE,
+        metavar="Q",
+        help="lowest JPEG quality ever used",
+        check=lambda q: None if 1 <= q <= 100 else "must be between 1 and 100",
+    )
+    min_saving: float = option(
+        0.05, kind=FRACTION, help="re-encode only if it saves at least this much"
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    source: str
+    dest: str
+    run: RunOptions = field(default_factory=RunOptions)
+    walk: WalkOptions = field(default_factory=WalkOptions)
+    folders: FolderOptions = field(default_factory=FolderOptions)
+    analyse: AnalyseOptions = field(default_factory=AnalyseOptions)
+    compress: CompressOptions = field(default_factory=CompressOptions)
+
+    @property
+    def workers(self) -> int:
+        return self.run.workers
+
+    def describe(self) -> dict[str, Any]:
+        """Every setting by its name, as the journal records a run's settings."""
+        out: dict[str, Any] = {"source": self.source, "dest": self.dest}
+        for _group, spec, value in _values(self):
+            if isinstance(value, frozenset):
+                value = sorted(value)
+            out[spec.name] = str(value) if isinstance(value, StrEnum) else value
+        return out
+
+
+GROUPS: tuple[tuple[str, type], ...] = tuple(
+    (f.name, f.default_factory)  # type: ignore[misc]
+    for f in dataclasses.fields(Settings)
+    if f.default_factory is not dataclasses.MISSING
+)
+
+
+def options() -> Iterator[tuple[str, dataclasses.Field[Any], Option]]:
+    """Every setting: its group's name in Settings, its field and its Option (named)."""
+    for group, cls in GROUPS:
+        for f in dataclasses.fields(cls):
+            spec = f.metadata["option"]
+            yield group, f, dataclasses.replace(spec, name=spec.name or f.name)
+
+
+def default_of(f: dataclasses.Field[Any]) -> Any:
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
+
+
+def help_text(f: dataclasses.Field[Any], spec: Option) -> str:
+    """The help of a flag; the default is added unless the help already says it."""
+    default = default_of(f)
+    if "default" in spec.help or spec.switch is not None or default in (None, ()):
+        return spec.help
+    return f"{spec.help} (default {spec.kind.show(default)})"
+
+
+def _values(settings: Settings) -> Iterator[tuple[str, Option, Any]]:
+    for group, f, spec in options():
+        yield group, spec, getattr(getattr(settings, group), f.name)
+
+
+# The keys a config file may set: the flags of ``imgorg organize`` as README.md documents them
+# (section "Config file"; tests/test_bad_input.py keeps the two lists equal).
+CONFIG_KEYS = tuple(spec.key for _group, _f, spec in options() if spec.public)
+# The previous release read a switch by its setting's name (``compress = false``): still read.
+OLD_SWITCH_KEYS = {spec.dashed: spec.name for _g, _f, spec in options() if spec.switch is False}
+
+
+def load_config(path: str) -> dict[str, Any]:
+    """Read a TOML config; keys are the flag names of CONFIG_KEYS (``target-size = "6MB"``,
+    ``no-tidy = true``), also spelt with ``_``. Any other key is an error."""
+    try:
+        with open(path, "rb") as handle:
+            raw = tomllib.load(handle)
+    except OSError as exc:
+        raise SettingsError(f"cannot read config {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config {path} is not valid TOML: {exc}") from exc
+    section = raw.get("organize", raw)
+    if not isinstance(section, dict):
+        raise SettingsError(f"config {path}: [organize] must be a table of settings")
+    names = {spec.key: spec.name for _group, _f, spec in options() if spec.public}
+    values: dict[str, Any] = {}
+    given: dict[str, str] = {}
+    unknown = []
+    for key, value in section.items():
+        flag = key.replace("_", "-")
+        name = names.get(flag) or OLD_SWITCH_KEYS.get(flag)
+        if name is None:
+            unknown.append(key)
+            continue
+        if name in given:
+            raise SettingsError(f"config {path}: {given[name]} and {key} set the same thing")
+        given[name] = key
+        if flag.startswith("no-") or flag in OLD_SWITCH_KEYS:
+            if not isinstance(value, bool):
+                raise SettingsError(f"config {path}: {key} must be true or false, not {value!r}")
+            values[name] = not value if flag.startswith("no-") else value
+        else:
+            values[name] = value
+    if unknown:
         raise SettingsError(
-            f"target-size must be at least {MIN_TARGET_SIZE // 1000}KB "
-            "(re-encoded JPEGs would be shrunk to thumbnails)"
+            f"config {path}: unknown key(s) {', '.join(sorted(unknown))}; "
+            f"a config may set: {', '.join(CONFIG_KEYS)}"
         )
-    if s.compress_above < 1 or s.very_large < 1:
-        raise SettingsError("compress-above and very-large must be positive sizes")
-    if s.backend not in ("loky", "dask"):
-        raise SettingsError("backend must be loky or dask")
-    _validate_folders(s)
-    if not s.extensions:
-        raise SettingsError("extensions must name at least one file type")
-    if s.report is not None:
-        _check_report_path(s.report)
+    return values
 
 
-def _validate_folders(s: Settings) -> None:
-    seen: dict[str, str] = {}
-    for key in _FOLDER_KEYS:
-        flag, folder = key.replace("_", "-"), getattr(s, key)
-        problem = folder_problem(folder)
+def build(values: dict[str, Any]) -> Settings:
+    """Settings from a mapping of setting names to raw values (flag texts or config values),
+    each parsed and checked as its field's metadata says; None stands for the default."""
+    known = {spec.name: (group, f, spec) for group, f, spec in options()}
+    unknown = set(values) - set(known) - {"source", "dest"}
+    if unknown:
+        raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    if values.get("source") is None or values.get("dest") is None:
+        raise SettingsError("SOURCE and DEST are required")
+    groups: dict[str, dict[str, Any]] = {group: {} for group, _cls in GROUPS}
+    for name, raw in values.items():
+        if raw is None or name in ("source", "dest"):
+            continue
+        group, f, spec = known[name]
+        try:
+            value = spec.kind.parse(raw)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"{spec.dashed}: {exc}") from exc
+        problem = spec.check(value) if spec.check else None
         if problem:
-            raise SettingsError(f"{flag} {folder!r} {problem}")
+            raise SettingsError(f"{spec.dashed} {raw!r} {problem}")
+        groups[group][f.name] = value
+    settings = Settings(
+        os.path.abspath(os.path.expanduser(os.fsdecode(values["source"]))),
+        os.path.abspath(os.path.expanduser(os.fsdecode(values["dest"]))),
+        **{group: cls(**groups[group]) for group, cls in GROUPS},
+    )
+    _check_folders(settings.folders)
+    return settings
+
+
+def _check_folders(folders: FolderOptions) -> None:
+    """No folder flag names the same folder as another, or one inside another."""
+    seen: dict[str, str] = {}
+    for name in ("corrupted_folder", "nodate_folder", "duplicates_folder"):
+        flag, folder = name.replace("_", "-"), getattr(folders, name)
         path = folder.rstrip("/").casefold() + "/"
         for other_path, other in seen.items():
             if path.startswith(other_path) or other_path.startswith(path):
                 raise SettingsError(f"{flag} {folder!r} is the same folder as, or inside, {other}")
         seen[path] = f"{flag} {folder!r}"
-
-
-def _check_report_path(path: str) -> None:
-    """The report is written at the end of a run: find out now whether it can be."""
-    folder = os.path.dirname(path)
-    if os.path.isdir(path):
-        raise SettingsError(f"report: {path} is a folder; give a file name")
-    if not os.path.isdir(folder):
-        raise SettingsError(f"report: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise SettingsError(f"report: the folder {folder} is not writable")

@@ -13,11 +13,12 @@ import pytest
 
 from engine.dates.raw import raw_dates
 from engine.records import Analysis, DateSource
+from engine.settings import AnalyseOptions, CompressOptions
 from engine.stages.analyse import Found, WorkerOptions, analyze, gather
 from engine.stages.walk import plan
 
 EXTENSIONS = frozenset({".jpg", ".tif", ".dng"})
-OPTIONS = WorkerOptions(compress=None, exiftool=False)
+OPTIONS = WorkerOptions(compress=CompressOptions(enabled=False), exiftool=False)
 CANON_40D = "camera/Canon_40D.jpg"  # DateTimeOriginal 2008-05-30, IFD0 DateTime 2008-07-31
 # A Photoshop re-save: no DateTimeOriginal, only IFD0 DateTime (2008-07-31 10:05:49).
 RESAVED = "camera/Canon_40D_photoshop_import.jpg"
@@ -108,7 +109,11 @@ def test_folder_and_mtime_are_evidence_only_when_asked_for(corpus: Path, tmp_pat
         {DateSource.FOLDER, DateSource.MTIME}
     )
     assert _analysis(tmp_path, rel).date_source is DateSource.NONE
-    both = WorkerOptions(compress=None, exiftool=False, date_from_folder=True, date_from_mtime=True)
+    both = WorkerOptions(
+        analyse=AnalyseOptions(min_size=0, date_from_folder=True, date_from_mtime=True),
+        compress=CompressOptions(enabled=False),
+        exiftool=False,
+    )
     evidence = dict(_evidence(tmp_path, rel, both).evidence)
     assert evidence[DateSource.FOLDER] == dt.datetime(2015, 1, 1)
     assert evidence[DateSource.MTIME] is not None and evidence[DateSource.MTIME].year in (

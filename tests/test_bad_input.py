@@ -105,8 +105,9 @@ BAD_CONFIGS = [
     'dry-run = "false"',
     "dry-run = 1",
     'no-tidy = "yes"',
-    "compress = false",
-    "tidy = false",
+    'compress = "no"',
+    "tidy = 0",
+    "compress = false\nno-compress = true",
     "no-such-key = 1",
     "mode = 5",
     "mode = 'sideways'",
@@ -179,7 +180,7 @@ def test_min_saving_percentages_mean_what_they_say() -> None:
     from engine.settings import build
 
     def saving(value: object) -> float:
-        return build({"source": "s", "dest": "d", "min_saving": value}).min_saving
+        return build({"source": "s", "dest": "d", "min_saving": value}).compress.min_saving
 
     assert saving("5%") == pytest.approx(0.05)
     assert saving("99%") == pytest.approx(0.99)
@@ -203,6 +204,50 @@ def test_good_config_keys_are_read(
     lines = {line["source"]: line for line in read_report(tmp_path / "r.jsonl")}
     assert lines["undated.jpg"]["dest"] == "Undated/undated.jpg"
     assert lines["dated.jpg"]["dest"] == "2011/dated.jpg"
+
+
+def test_a_config_of_the_previous_release_still_works(
+    tmp_path: Path, archive: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The previous release read a switch by its setting's name (``tidy = false``) and knew no
+    ``no-`` keys: such a config turns the same things off as ``no-tidy = true`` does."""
+    (archive / "Trips" / "Rome").mkdir(parents=True)
+    write_photo(archive / "Trips" / "Rome" / "big.jpg", D2011, seed=3, size=(1600, 1200))
+    old = tmp_path / "old.toml"
+    old.write_text(
+        "[organize]\nmin_size = 0\njobs = 1\ncompress = false\ntidy = false\n"
+        "videos = false\nspace_check = false\ncompress_above = 1000\n"
+        f"report = '{tmp_path / 'old.jsonl'}'\n"
+    )
+    new = tmp_path / "new.toml"
+    new.write_text(
+        "[organize]\nmin-size = 0\njobs = 1\nno-compress = true\nno-tidy = true\n"
+        "no-videos = true\nno-space-check = true\ncompress-above = 1000\n"
+        f"report = '{tmp_path / 'new.jsonl'}'\n"
+    )
+    from engine.settings import build, load_config
+
+    read = [build({"source": "s", "dest": "d", **load_config(str(c))}) for c in (old, new)]
+    assert read[0].run.report != read[1].run.report
+    assert (read[0].folders, read[0].compress, read[0].walk) == (
+        read[1].folders,
+        read[1].compress,
+        read[1].walk,
+    )
+    assert not read[0].folders.tidy and not read[0].compress.enabled
+    assert not read[0].walk.videos and not read[0].run.space_check
+    for config, out in ((old, "old"), (new, "new")):
+        code, err = _run(
+            capsys, "organize", str(archive), str(tmp_path / out), "--config", str(config)
+        )
+        assert code == 0, err
+    placed = {line["source"]: line for line in read_report(tmp_path / "old.jsonl")}
+    assert placed == {line["source"]: line for line in read_report(tmp_path / "new.jsonl")}
+    assert placed["Trips/Rome/big.jpg"]["dest"] == "2011/Trips/Rome/big.jpg"  # not tidied
+    assert placed["Trips/Rome/big.jpg"]["compressed"] is False
+    assert (tmp_path / "old" / "2011" / "Trips" / "Rome" / "big.jpg").read_bytes() == (
+        archive / "Trips" / "Rome" / "big.jpg"
+    ).read_bytes()
 
 
 def test_the_readme_documents_exactly_the_config_keys() -> None:

@@ -334,7 +334,6 @@ def test_a_duplicate_photo_is_not_moved_away_before_the_sidecar_its_kept_copy_ad
     because a photo whose destination could take the same name is analysed last."""
     from engine.policy.naming import Layout
     from engine.records import Status
-    from engine.settings import Mode
     from engine.stages import walk as planner
     from engine.stages.analyse import WorkerOptions, analyze
     from engine.stages.decide import Coordinator, Folders
@@ -356,7 +355,9 @@ def test_a_duplicate_photo_is_not_moved_away_before_the_sidecar_its_kept_copy_ad
     journal = Journal.open(str(tmp_path / "j.sqlite"))
     run_id = journal.begin_run(str(src), str(dest), "move", False, {})
     folders = Folders(Layout.NESTED, "C", "N", "D", folder_map(by_rel))
-    coordinator = Coordinator(str(src), str(dest), journal, candidates, folders, Mode.MOVE, run_id)
+    coordinator = Coordinator(
+        str(src), str(dest), journal, candidates, folders, move=True, run_id=run_id
+    )
     order = ["DSLR/2005_08_03/IMG_1234.JPG", "Albums/Holiday/IMG_1234.JPG"]
     order.append("Albums/.Holiday/IMG_1234.JPG")
     batches = [

@@ -149,7 +149,6 @@ def test_file_changed_or_deleted_after_analysis_is_an_error_and_the_rest_continu
 ) -> None:
     from engine.policy.naming import Layout
     from engine.records import Candidate, Status
-    from engine.settings import Mode
     from engine.stages.analyse import WorkerOptions, analyze
     from engine.stages.decide import Coordinator, Folders
     from engine.stages.place import Placer
@@ -167,7 +166,7 @@ def test_file_changed_or_deleted_after_analysis_is_an_error_and_the_rest_continu
     journal = Journal.open(str(tmp_path / "j.sqlite"))
     run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
     coordinator = Coordinator(
-        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), Mode.COPY
+        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), move=False
     )
     placer = Placer(str(src), str(dest), journal, run_id)
     decisions = [
@@ -264,7 +263,6 @@ def test_file_replaced_between_analysis_and_move_is_an_error_never_a_wrong_place
     """#12.3: same size, same mtime, new bytes; replaced (new inode) or rewritten in place."""
     from engine.policy.naming import Layout
     from engine.records import Candidate, Status
-    from engine.settings import Mode
     from engine.stages.analyse import WorkerOptions, analyze
     from engine.stages.decide import Coordinator, Folders
     from engine.stages.place import Placer
@@ -283,7 +281,7 @@ def test_file_replaced_between_analysis_and_move_is_an_error_never_a_wrong_place
     journal = Journal.open(str(tmp_path / "j.sqlite"))
     run_id = journal.begin_run(str(src), str(dest), "move", False, {})
     coordinator = Coordinator(
-        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), Mode.MOVE
+        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), move=True
     )
     decisions = [
         d for c in candidates for d in coordinator.accept(analyze(str(src), c, WorkerOptions()))
@@ -449,7 +447,6 @@ def test_source_replaced_after_its_copy_is_placed_is_not_removed(
     its copy is placed and before it is removed; the new bytes must stay in SOURCE."""
     from engine.policy.naming import Layout
     from engine.records import Candidate, Status
-    from engine.settings import Mode
     from engine.stages.analyse import WorkerOptions, analyze
     from engine.stages.decide import Coordinator, Folders
     from engine.stages.place import Placer
@@ -476,7 +473,7 @@ def test_source_replaced_after_its_copy_is_placed_is_not_removed(
     journal = Journal.open(str(tmp_path / "j.sqlite"))
     run_id = journal.begin_run(str(src), str(dest), "move", False, {})
     coordinator = Coordinator(
-        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), Mode.MOVE
+        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), move=True
     )
     placer = ReplacedBeforeRemoval(str(src), str(dest), journal, run_id)
     placer.add(

@@ -254,6 +254,7 @@ def test_without_exiftool_the_run_says_how_many_it_could_have_dated(
 def test_one_exiftool_answers_a_whole_batch(corpus, tmp_path: Path) -> None:
     from engine.dates import exiftool as exiftool_dates
     from engine.records import Candidate
+    from engine.settings import CompressOptions
     from engine.stages.analyse import WorkerOptions, analyze_all
 
     trail = (corpus / "camera/Reconyx_HC500_Hyperfire.jpg").read_bytes()
@@ -270,7 +271,9 @@ def test_one_exiftool_answers_a_whole_batch(corpus, tmp_path: Path) -> None:
     exiftool_dates.ExifTool._start = counting  # type: ignore[method-assign]
     try:
         candidates = [Candidate(n, len(trail), 0) for n in names]
-        results = analyze_all(str(tmp_path), candidates, WorkerOptions(compress=None))
+        results = analyze_all(
+            str(tmp_path), candidates, WorkerOptions(compress=CompressOptions(enabled=False))
+        )
     finally:
         exiftool_dates.ExifTool._start = original  # type: ignore[method-assign]
     assert [r.year for r in results] == [2020] * len(names)

@@ -17,34 +17,30 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from engine.errors import DiskFull, JournalError, RunError
 from engine.formats import imaging
-from engine.formats.compress import CompressOptions
 from engine.policy.naming import Layout
 from engine.records import Candidate, Decision, Status
 from engine.report.console import PLAN_LINES_ON_TERMINAL, Output, plan_lines, print_plan
 from engine.report.html import write_run_report
 from engine.report.jsonl import append_error_log, write_report
-from engine.settings import ENGINE_FOLDER, Mode, Settings, Verify, top_folder
+from engine.settings import ENGINE_FOLDER, Mode, Settings, top_folder
 from engine.sizes import format_size
 from engine.stages import pool
 from engine.stages import walk as planner
 from engine.stages.analyse import WorkerOptions
 from engine.stages.decide import Coordinator, Folders
-from engine.stages.place import RESERVE, DiskFull, Placer, free_bytes
+from engine.stages.place import RESERVE, Placer, free_bytes
 from engine.stages.recover import recover
 from engine.stages.tidy import finish_pending, folder_map
 from engine.store import fsops
 from engine.store.fsops import same_device
-from engine.store.journal import Journal, JournalError
+from engine.store.journal import Journal
 
 META = ENGINE_FOLDER
 JOURNAL = "journal.sqlite"
 ERROR_LOG = "error_log.log"
 YEAR_VIEW_SAMPLE = 1000  # thumbnails for the report's year view a run makes, about
-
-
-class RunError(Exception):
-    """The run cannot start or go on (exit code 2); the message says why."""
 
 
 @dataclass
@@ -96,9 +92,9 @@ def check_paths(settings: Settings) -> None:
         *(
             top_folder(folder)
             for folder in (
-                settings.corrupted_folder,
-                settings.nodate_folder,
-                settings.duplicates_folder,
+                settings.folders.corrupted_folder,
+                settings.folders.nodate_folder,
+                settings.folders.duplicates_folder,
             )
         ),
     ]
@@ -114,7 +110,7 @@ def check_source_removable(settings: Settings) -> None:
     """Move mode removes each source once it is placed: refuse up front a SOURCE where that
     cannot happen (files in a locked subfolder are reported one by one instead)."""
     source = settings.source
-    if settings.mode is not Mode.MOVE or os.access(source, os.W_OK | os.X_OK):
+    if settings.run.mode is not Mode.MOVE or os.access(source, os.W_OK | os.X_OK):
         return
     read_only = os.statvfs(source).f_flag & os.ST_RDONLY
     why = "is on a read-only filesystem" if read_only else "is not writable by this user"
@@ -136,7 +132,7 @@ def dest_lock(meta: str) -> Iterator[None]:
 
 def check_space(settings: Settings, todo: list[Candidate]) -> None:
     """Refuse to start when DEST cannot hold what the plan may write (before compression)."""
-    if settings.mode is Mode.MOVE and same_device(settings.source, settings.dest):
+    if settings.run.mode is Mode.MOVE and same_device(settings.source, settings.dest):
         return
     needed = sum(c.size + sum(m.size for m in c.companions) for c in todo) + RESERVE
     free = free_bytes(settings.dest)
@@ -200,18 +196,19 @@ def _prepare_dest(settings: Settings) -> str:
 def organize(settings: Settings, output: Output) -> RunResult:
     check_paths(settings)
     check_source_removable(settings)
-    if settings.dry_run:
+    if settings.run.dry_run:
         try:
             journal = Journal.in_memory(os.path.join(settings.dest, META, JOURNAL))
         except JournalError as exc:
             raise RunError(str(exc)) from exc
         try:
             views = None
-            if settings.plan_dir:
-                os.makedirs(os.path.join(settings.plan_dir, "thumbs"), exist_ok=True)
+            plan_dir = settings.run.plan_dir
+            if plan_dir:
+                os.makedirs(os.path.join(plan_dir, "thumbs"), exist_ok=True)
                 views = Views(
-                    os.path.join(settings.plan_dir, "report.html"),
-                    os.path.join(settings.plan_dir, "thumbs"),
+                    os.path.join(plan_dir, "report.html"),
+                    os.path.join(plan_dir, "thumbs"),
                 )
             return _run(settings, output, journal, None, views)
         finally:
@@ -237,11 +234,12 @@ def organize(settings: Settings, output: Output) -> RunResult:
 def _print_plan(settings: Settings, output: Output, journal: Journal, run_id: int) -> None:
     """A dry run prints its plan; on a terminal only the first lines, and where the rest is."""
     limit = PLAN_LINES_ON_TERMINAL if sys.stderr.isatty() else None
-    full = settings.report
+    full = settings.run.report
     if limit is not None and full is None:
         handle, full = tempfile.mkstemp(prefix="imgorg-plan-", suffix=".jsonl")
         os.close(handle)
-        write_report(full, journal.decisions(run_id, settings.source), settings.nodate_folder)
+        decisions = journal.decisions(run_id, settings.source)
+        write_report(full, decisions, settings.folders.nodate_folder)
     print_plan(output, plan_lines(journal.decisions(run_id, settings.source)), limit, full)
 
 
@@ -281,12 +279,12 @@ def _run(
 ) -> RunResult:
     started = time.monotonic()
     source, dest = settings.source, settings.dest
-    run_id = journal.begin_run(
-        source, dest, settings.mode.value, settings.dry_run, settings.describe()
-    )
-    output.message(f"imgorg: {imaging.imaging_library()}, {settings.backend} x{settings.workers}")
+    run = settings.run
+    run_id = journal.begin_run(source, dest, run.mode.value, run.dry_run, settings.describe())
+    output.message(f"imgorg: {imaging.imaging_library()}, {run.backend} x{settings.workers}")
     output.stage("walk")
-    plan = planner.plan(source, settings.extensions, exclude=[dest], videos=settings.videos)
+    walk = settings.walk
+    plan = planner.plan(source, walk.extensions, exclude=[dest], videos=walk.videos)
     done = journal.done_files(source)
     todo: list[Candidate] = []
     earlier: list[str] = []  # done by an earlier run: reported again, not redone
@@ -310,57 +308,48 @@ def _run(
     if earlier:
         output.message(f"{len(earlier)} files were already done by an earlier run")
 
+    chosen = settings.folders
     folders = Folders(
-        settings.layout,
-        settings.corrupted_folder,
-        settings.nodate_folder,
-        settings.duplicates_folder,
+        chosen.layout,
+        chosen.corrupted_folder,
+        chosen.nodate_folder,
+        chosen.duplicates_folder,
         # Every file of SOURCE, including those an earlier run moved away: a resumed run
         # gives each folder the same place. A layout template's folders are left as they are.
         folder_map({c.rel for c in plan.candidates} | set(done))
-        if settings.tidy and isinstance(settings.layout, Layout)
+        if chosen.tidy and isinstance(chosen.layout, Layout)
         else {},
-        settings.rename,
+        chosen.rename,
     )
-    coordinator = Coordinator(source, dest, journal, todo, folders, settings.mode, run_id)
+    move = run.mode is Mode.MOVE
+    coordinator = Coordinator(source, dest, journal, todo, folders, move=move, run_id=run_id)
     placer = Placer(
         source,
         dest,
         journal,
         run_id,
-        dry_run=settings.dry_run,
-        sync=settings.sync,
+        dry_run=run.dry_run,
+        sync=run.sync,
         stage_dir=stage_dir,
         on_flush=coordinator.forget_claims,
     )
     options = WorkerOptions(
-        compress=CompressOptions(
-            settings.target_size, settings.quality_floor, settings.very_large, settings.min_saving
-        )
-        if settings.compress
-        else None,
-        compress_above=settings.compress_above,
-        verify_full=settings.verify is Verify.FULL,
+        analyse=settings.analyse,
+        compress=settings.compress,
         stage_dir=stage_dir,
-        max_pixels=settings.max_pixels,
-        fix_orientation=settings.fix_orientation.value,
-        path_map=settings.path_map,
-        date_from_folder=settings.date_from_folder,
-        date_from_mtime=settings.date_from_mtime,
+        path_map=run.path_map,
         thumbs_dir=views.thumbs if views else None,
-        min_size=settings.min_size,
         sample_rate=min(1.0, YEAR_VIEW_SAMPLE / max(1, len(todo))) if views else 0.0,
         run_token=uuid.uuid4().hex,
     )
-    if not settings.dry_run and settings.space_check:
+    if not run.dry_run and run.space_check:
         check_space(settings, todo)
-    batches = planner.shard(
-        todo, settings.workers, settings.compress_above if settings.compress else None
-    )
+    compress = settings.compress
+    batches = planner.shard(todo, settings.workers, compress.above if compress.enabled else None)
     output.start(len(todo), sum(c.size for c in todo))
     exiftool_missed = 0
     try:
-        with pool.Pool(settings.backend, settings.workers, settings.scheduler) as workers:
+        with pool.Pool(run.backend, settings.workers, run.scheduler) as workers:
             workers_used = workers.workers
             for analyses in workers.analyze(batches, source, options):
                 for analysis in analyses:
@@ -377,14 +366,12 @@ def _run(
         _empty(stage_dir)
         with contextlib.suppress(sqlite3.Error):
             journal.finish_run(run_id, "disk full", {})
-        raise RunError(f"{exc}. Free some space and run the same command again to resume.") from exc
+        raise DiskFull(f"{exc}. Free some space and run the same command again to resume.") from exc
     except sqlite3.OperationalError as exc:
         raise RunError(
             f"the journal cannot be written ({exc}); free space on DEST and run the same "
             "command again to resume"
         ) from exc
-    except pool.BackendUnavailable as exc:
-        raise RunError(str(exc)) from exc
     if coordinator.waiting:
         raise AssertionError(f"{coordinator.waiting} results were never settled")
     if exiftool_missed:
@@ -394,27 +381,26 @@ def _run(
         )
     output.stage("reports")
     seconds = time.monotonic() - started
-    totals = write_report(
-        settings.report, journal.decisions(run_id, source), settings.nodate_folder
-    )
+    nodate = settings.folders.nodate_folder
+    totals = write_report(run.report, journal.decisions(run_id, source), nodate)
     summary = totals.as_dict()
     summary.update(
         seconds=seconds,
         files_per_second=totals.files / max(seconds, 1e-9),
         imaging=imaging.imaging_library(),
-        backend=settings.backend,
+        backend=run.backend,
         workers=workers_used,
-        dry_run=settings.dry_run,
-        report=settings.report,
+        dry_run=run.dry_run,
+        report=run.report,
         run_id=run_id,
-        min_size=settings.min_size,
-        undated=summary["years"].get(settings.nodate_folder, 0),
+        min_size=settings.analyse.min_size,
+        undated=summary["years"].get(nodate, 0),
         already_done=len(earlier),
-        settings={k: getattr(settings, k) for k in ("date_from_folder", "date_from_mtime")},
+        settings={k: getattr(settings.analyse, k) for k in ("date_from_folder", "date_from_mtime")},
     )
     if placer.sources_kept:
         summary["sources_kept"] = len(placer.sources_kept)
-    if not settings.dry_run and _needs_attention(summary):
+    if not run.dry_run and _needs_attention(summary):
         log = os.path.join(dest, ERROR_LOG)
         stamp = dt.datetime.now().isoformat(timespec="seconds")
         unremoved = _kept_as_errors(placer.sources_kept)
@@ -422,7 +408,7 @@ def _run(
         summary["error_log"] = log
     if views is not None:
         summary["html"] = views.html
-    if not settings.dry_run:
+    if not run.dry_run:
         originals = journal.kept_originals()
         summary["originals"] = len(originals)
         summary["originals_bytes"] = sum(size for _key, _path, size in originals)
@@ -435,8 +421,8 @@ def _run(
             )
     journal.finish_run(run_id, "finished", summary)
     if views is not None:
-        write_run_report(views.html, journal, run_id, views.thumbs, settings.report)
-    if settings.dry_run:
+        write_run_report(views.html, journal, run_id, views.thumbs, run.report)
+    if run.dry_run:
         _print_plan(settings, output, journal, run_id)
     output.finish(summary)
     return RunResult(run_id, summary)

@@ -15,6 +15,7 @@ from PIL import Image, JpegImagePlugin
 
 from engine.formats import exif_edit, jpeg
 from engine.formats.orientation import make_upright, needs_rotation
+from engine.settings import CompressOptions
 
 # IJG standard luminance quantisation table (JPEG Annex K); libjpeg scales it for quality q.
 _STD_LUMINANCE = (
@@ -31,14 +32,6 @@ def _ijg_table_sum(quality: int) -> int:
 
 
 _TABLE_SUMS = {q: _ijg_table_sum(q) for q in range(1, 101)}
-
-
-@dataclass(frozen=True, slots=True)
-class CompressOptions:
-    target_size: int = 6_000_000
-    quality_floor: int = 70
-    very_large: int = 10_000_000
-    min_saving: float = 0.05
 
 
 @dataclass(slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -22,10 +23,19 @@ HEIF_EXTENSIONS = (".heic", ".heif", ".avif")
 RAW_EXTENSIONS = (".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2")
 VIDEO_EXTENSIONS = (".mov", ".mp4", ".m4v", ".3gp", ".avi", ".mts")
 SIDECAR_EXTENSIONS = (".xmp", ".aae", ".json", ".thm")
+# The image types taken unless --extensions says otherwise (RAW files and videos always are).
+DEFAULT_EXTENSIONS = IMAGE_EXTENSIONS + HEIF_EXTENSIONS
 
 
 def extension(name: str) -> str:
     return os.path.splitext(name)[1].lower()
+
+
+def normalise_extensions(extensions: Iterable[str]) -> frozenset[str]:
+    """``jpg, .PNG`` as ``{".jpg", ".png"}``."""
+    return frozenset(
+        (e if e.startswith(".") else "." + e).lower() for e in (x.strip() for x in extensions) if e
+    )
 
 
 def kind_of(name: str, images: frozenset[str], videos: bool = True) -> Kind:

@@ -27,6 +27,7 @@ from engine.formats.kinds import HEIF_EXTENSIONS, extension
 from engine.formats.orientation import needs_rotation
 from engine.formats.rotate import NotRotated, Rotated, optimize_jpeg, rotate_jpeg, rotate_png
 from engine.records import Analysis, DateSource, Status
+from engine.settings import AnalyseOptions, FixOrientation, Verify
 
 try:  # HEIC/HEIF (and AVIF) decoders register themselves with Pillow when present
     import pillow_heif
@@ -44,15 +45,6 @@ with contextlib.suppress(ImportError):
 LOSSLESS_SAVES_AT_MOST = 0.3
 
 
-@dataclass(frozen=True, slots=True)
-class PhotoOptions:
-    compress: CompressOptions | None
-    compress_above: int
-    verify_full: bool
-    max_pixels: int
-    fix_orientation: str
-
-
 @dataclass(slots=True)
 class Output:
     """Bytes to place instead of the original (re-encoded or turned upright)."""
@@ -61,7 +53,7 @@ class Output:
 
 
 def inspect_photo(
-    data: bytes, result: Analysis, options: PhotoOptions
+    data: bytes, result: Analysis, options: AnalyseOptions, compress: CompressOptions
 ) -> tuple[list[tuple[DateSource, dt.datetime | None]], dt.datetime | None, Output | None]:
     """Fill ``result`` with what the bytes say; return the dates the file's own metadata gives
     for when the picture was taken (EXIF, XMP, IPTC, in precedence order), EXIF's IFD0
@@ -74,7 +66,9 @@ def inspect_photo(
         return [(DateSource.EXIF, damaged.date if damaged else None)], None, None
     # JPEG and PNG are checked by their structure; other formats are rare enough in an archive
     # that decoding them in full is the simplest sound check.
-    full = options.verify_full or (structure is None and not data.startswith(png.SIGNATURE))
+    full = options.verify is Verify.FULL or (
+        structure is None and not data.startswith(png.SIGNATURE)
+    )
     with imaging.bomb_limit(options.max_pixels):
         im = _open(data, result, full)
         if im is None:
@@ -98,10 +92,10 @@ def inspect_photo(
         output = None
         if structure is not None:
             result.original_quality = estimate_quality(im)
-            if options.compress is not None and len(data) > options.compress_above:
-                output = _compress(data, structure, im, result, options.compress)
+            if compress.enabled and len(data) > compress.above:
+                output = _compress(data, structure, im, result, compress)
         if result.status is Status.PLACED and output is None:
-            output = _fix_orientation(data, structure, im, result, options)
+            output = _fix_orientation(data, structure, im, result, options.fix_orientation)
     return dates, facts.modified, output
 
 
@@ -207,16 +201,16 @@ def _fix_orientation(
     structure: jpeg.JpegStructure | None,
     im: Image.Image,
     result: Analysis,
-    options: PhotoOptions,
+    fix: FixOrientation,
 ) -> Output | None:
     orientation = result.orientation
-    if options.fix_orientation == "none" or not needs_rotation(orientation):
+    if fix is FixOrientation.NONE or not needs_rotation(orientation):
         return None
     assert orientation is not None
     outcome: Rotated | NotRotated
     if structure is not None:
         outcome = rotate_jpeg(data, structure, orientation, im.size)
-    elif options.fix_orientation != "all":
+    elif fix is not FixOrientation.ALL:
         return None
     elif im.format == "PNG":
         outcome = rotate_png(im, orientation)

@@ -28,14 +28,13 @@ from engine.dates.raw import raw_dates
 from engine.dates.takeout import takeout_date, takeout_position
 from engine.dates.timezone import file_zones, localize
 from engine.dates.xmp import xmp_date
-from engine.formats import imaging
-from engine.formats.compress import CompressOptions
 from engine.formats.kinds import extension
-from engine.formats.still import Output, PhotoOptions, inspect_photo, unreadable_heif
+from engine.formats.still import Output, inspect_photo, unreadable_heif
 from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
 from engine.policy.date_precedence import in_precedence, outranks, resolve_date
 from engine.records import Analysis, Candidate, CompanionResult, DateSource, Status
 from engine.report.jsonl import SMALL
+from engine.settings import AnalyseOptions, CompressOptions
 from engine.store.fsops import hash_stream
 
 _SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
@@ -46,29 +45,17 @@ _sampled: Counter[tuple[str, int]] = Counter()
 
 @dataclass(frozen=True, slots=True)
 class WorkerOptions:
-    compress: CompressOptions | None = field(default_factory=CompressOptions)
-    compress_above: int = 3_000_000
-    verify_full: bool = False
+    """What a worker is told: the settings of its stage as they are, and where this run writes."""
+
+    # Alone, the worker skips no photo for its size; a run passes its own --min-size.
+    analyse: AnalyseOptions = field(default_factory=lambda: AnalyseOptions(min_size=0))
+    compress: CompressOptions = field(default_factory=CompressOptions)
     stage_dir: str | None = None  # None: dry run, nothing is written
-    max_pixels: int = imaging.DEFAULT_MAX_PIXELS
-    fix_orientation: str = "jpeg"  # none, jpeg, all
     path_map: tuple[tuple[str, str], ...] = ()  # (as the coordinator sees it, as workers do)
-    date_from_folder: bool = False
-    date_from_mtime: bool = False
     thumbs_dir: str | None = None  # where thumbnails of undated and corrupt photos go
-    min_size: int = 0  # smaller photos without camera metadata are skipped
     sample_rate: float = 0.0  # share of dated photos that get a thumbnail for the year view
     run_token: str = ""  # tells one run's year-view sample from another's
     exiftool: bool = True  # ask exiftool about the files nothing else dated
-
-    def photo(self) -> PhotoOptions:
-        return PhotoOptions(
-            self.compress,
-            self.compress_above,
-            self.verify_full,
-            self.max_pixels,
-            self.fix_orientation,
-        )
 
 
 def translate(path: str, path_map: tuple[tuple[str, str], ...]) -> str:
@@ -185,9 +172,9 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
     evidence = [*_original_dates(path, result), *dates, *sidecar_dates]
     positions += sidecar_positions
     evidence.append((DateSource.FILENAME, filename_date(os.path.basename(candidate.rel))))
-    if options.date_from_folder:
+    if options.analyse.date_from_folder:
         evidence.append((DateSource.FOLDER, date_from_folders(candidate.rel)))
-    if options.date_from_mtime:
+    if options.analyse.date_from_mtime:
         evidence.append((DateSource.MTIME, date_from_mtime(candidate.mtime_ns)))
     if output is not None and result.status is Status.PLACED:
         _stage_output(result, output.data, options)
@@ -278,12 +265,12 @@ def _analyze_main(
         result.format = extension(candidate.rel).lstrip(".").upper()
         shot, changed = raw_dates(data)
         return [(DateSource.EXIF, shot), (DateSource.EXIF_MODIFIED, changed)], None, None
-    taken, modified, output = inspect_photo(data, result, options.photo())
+    taken, modified, output = inspect_photo(data, result, options.analyse, options.compress)
     if result.status is Status.CORRUPT and unreadable_heif(candidate.rel):
         result.status, result.reason = Status.PLACED, None
         result.note = "HEIF not checked: no HEIF decoder is installed (pillow-heif)"
     dated = resolve_date(taken) or filename_date(os.path.basename(candidate.rel))
-    skip = size_skip_reason(candidate, options.min_size, dated is not None)
+    skip = size_skip_reason(candidate, options.analyse.min_size, dated is not None)
     if skip is not None and result.status in (Status.PLACED, Status.CORRUPT):
         result.status, result.reason, result.note = Status.SKIPPED, skip, None
         return [], None, None

@@ -30,7 +30,6 @@ from engine.policy.naming import (
     with_suffix,
 )
 from engine.records import Analysis, Candidate, CompanionResult, Decision, Status
-from engine.settings import Mode
 from engine.stages.tidy import tidied
 from engine.store import fsops
 from engine.store.journal import Journal, Placed
@@ -78,11 +77,11 @@ class Coordinator:
         journal: Journal,
         candidates: list[Candidate],
         folders: Folders,
-        mode: Mode,
+        move: bool,
         run_id: int | None = None,
     ) -> None:
         self.source, self.dest, self.journal = source, dest, journal
-        self.folders, self.mode = folders, mode
+        self.folders, self.move = folders, move  # move: sources leave SOURCE
         self.size_left = Counter(c.size for c in candidates)
         self.size_wait: dict[int, list[Analysis]] = defaultdict(list)
         self.name_left = Counter(name_key(c.rel, folders) for c in candidates)
@@ -394,12 +393,12 @@ class Coordinator:
             return os.path.join(folders.nodate, folders.below_year(decision.rel))
         if decision.status is Status.CORRUPT:
             return os.path.join(folders.corrupted, visible(decision.rel))
-        if decision.status is Status.DUPLICATE and self.mode is Mode.MOVE:
+        if decision.status is Status.DUPLICATE and self.move:
             return os.path.join(folders.duplicates, visible(decision.rel))
         return None
 
     def _action(self, decision: Decision) -> str:
-        if self.mode is Mode.COPY:
+        if not self.move:
             return "staged" if decision.staged else "copy"
         if decision.staged:
             return "move-staged"

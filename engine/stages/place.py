@@ -16,16 +16,13 @@ from dataclasses import dataclass, field
 
 import xxhash
 
+from engine.errors import DiskFull
 from engine.records import Decision, Status
 from engine.sizes import format_size
 from engine.store import fsops
 from engine.store.journal import Journal, original_path
 
 RESERVE = 16_000_000  # bytes left free on DEST, for the journal and the filesystem itself
-
-
-class DiskFull(RuntimeError):
-    pass
 
 
 def disk_full_message(needed: int, free: int) -> str:

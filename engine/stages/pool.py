@@ -9,15 +9,12 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
 
+from engine.errors import BackendUnavailable
 from engine.records import Analysis, Status
 from engine.stages.analyse import WorkerOptions, process_batch
 from engine.stages.walk import Batch
 
 MAX_ATTEMPTS = 3
-
-
-class BackendUnavailable(RuntimeError):
-    pass
 
 
 class Pool:

@@ -11,8 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from engine.formats.kinds import (
-    HEIF_EXTENSIONS,
-    IMAGE_EXTENSIONS,
+    DEFAULT_EXTENSIONS,
     VIDEO_EXTENSIONS,
     Kind,
     extension,
@@ -21,7 +20,6 @@ from engine.formats.kinds import (
 from engine.policy.companions import group
 from engine.records import Candidate, Companion, Finding, Status
 
-DEFAULT_EXTENSIONS = IMAGE_EXTENSIONS + HEIF_EXTENSIONS
 JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", ".picasa.ini"})
 JUNK_FOLDERS = frozenset({"@eadir", ".thumbnails", "$recycle.bin", ".trashes", ".spotlight-v100"})
 
@@ -30,12 +28,6 @@ JUNK_FOLDERS = frozenset({"@eadir", ".thumbnails", "$recycle.bin", ".trashes", "
 class Plan:
     candidates: list[Candidate] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-
-
-def normalise_extensions(extensions: Iterable[str]) -> frozenset[str]:
-    return frozenset(
-        (e if e.startswith(".") else "." + e).lower() for e in (x.strip() for x in extensions) if e
-    )
 
 
 def junk_reason(name: str) -> str | None:

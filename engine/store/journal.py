@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from engine.errors import JournalError
 from engine.records import DateSource, Decision, Status, TzSource
 
 VERSION = 1  # PRAGMA user_version; 0 is the first release's schema (one row per source path)
@@ -160,10 +161,6 @@ class Placed:
     date_source: DateSource
     transformed: bool  # the placed bytes differ from the source's (re-encoded or rotated)
     state: str
-
-
-class JournalError(Exception):
-    """The journal cannot be trusted (unreadable, damaged, empty or from a newer release)."""
 
 
 def check_readable(path: str) -> None:

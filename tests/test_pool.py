@@ -1,0 +1,102 @@
+"""The pool (engine/stages/pool.py) on real photos: results stream back batch by batch as they
+are done, not in the order they were handed out, and a worker process killed mid-run costs a
+retry of the batches that had not come back, never a file and never a result used twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from conftest import write_photo
+from engine.records import Analysis, Candidate, Status
+from engine.settings import CompressOptions
+from engine.stages import pool
+from engine.stages.analyse import WorkerOptions
+from engine.stages.walk import Batch
+
+WHEN = dt.datetime(2012, 4, 5, 6, 7, 8)
+
+
+def _batch(root: Path, batch_id: int, names: list[str]) -> Batch:
+    found = [Candidate(n, (root / n).stat().st_size, (root / n).stat().st_mtime_ns) for n in names]
+    return Batch(batch_id, found, sum(c.size for c in found))
+
+
+def _worker_pids() -> list[int]:
+    """loky's worker processes (not its resource tracker): children of this process."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read()
+        except OSError:
+            continue
+        if parent == os.getpid() and b"LokyProcess" in command:
+            found.append(int(entry))
+    return found
+
+
+def _key(a: Analysis) -> tuple[object, ...]:
+    return (a.rel, a.status, a.hash, a.year, a.bytes_out, a.compressed, a.quality)
+
+
+@pytest.fixture(autouse=True)
+def _no_workers_left() -> object:
+    yield
+    pool._stop_loky_workers()
+
+
+def test_results_stream_back_as_batches_finish(tmp_path: Path) -> None:
+    """Batch 0, a large JPEG squeezed to a small target, takes far longer than the small
+    photos of the others: with two workers, theirs come back first."""
+    write_photo(tmp_path / "big.jpg", WHEN, size=(2400, 1800), seed=1, quality=98)
+    small = [f"small{i}.jpg" for i in range(6)]
+    for i, name in enumerate(small):
+        write_photo(tmp_path / name, WHEN, size=(64, 48), seed=10 + i)
+    batches = [_batch(tmp_path, 0, ["big.jpg"])]
+    batches += [_batch(tmp_path, 1 + i, [name]) for i, name in enumerate(small)]
+    squeeze = CompressOptions(above=100_000, target_size=120_000, quality_floor=5)
+    options = WorkerOptions(compress=squeeze)
+    with pool.Pool("loky", 2) as workers:
+        list(workers.analyze(batches[1:3], str(tmp_path), options))  # both workers started
+        arrived = [
+            [a.rel for a in found] for found in workers.analyze(batches, str(tmp_path), options)
+        ]
+    assert sorted(rel for found in arrived for rel in found) == sorted(["big.jpg", *small])
+    assert arrived[0] != ["big.jpg"]
+
+
+def test_a_killed_worker_costs_a_retry_not_a_file(tmp_path: Path) -> None:
+    names = [f"roll/IMG_{i:02}.jpg" for i in range(12)]
+    for i, name in enumerate(names):
+        write_photo(
+            tmp_path / name, WHEN + dt.timedelta(days=i), size=(900, 700), seed=i, quality=97
+        )
+    batches = [_batch(tmp_path, i, [name]) for i, name in enumerate(names)]
+    options = WorkerOptions(compress=CompressOptions(above=100_000, target_size=150_000))
+    with pool.Pool("loky", 1) as alone:
+        reference = sorted(
+            _key(a) for found in alone.analyze(batches, str(tmp_path), options) for a in found
+        )
+
+    killed = []
+    results: list[Analysis] = []
+    with pool.Pool("loky", 2) as workers:
+        for found in workers.analyze(batches, str(tmp_path), options):
+            results += found
+            if not killed:
+                victims = _worker_pids()
+                assert victims, "no loky worker found"
+                os.kill(victims[0], signal.SIGKILL)
+                killed.append(victims[0])
+    assert killed
+    assert not [a for a in results if a.status is Status.ERROR]
+    assert sorted(_key(a) for a in results) == reference  # each file once, as a lone worker did
