@@ -23,6 +23,7 @@ from engine.records import Decision, Status
 from engine.report.console import (
     PlainOutput,
     RichOutput,
+    next_steps,
     plan_lines,
     print_plan,
     progress_figures,
@@ -302,3 +303,13 @@ def test_extensions_help_and_readme_show_the_real_defaults() -> None:
     readme = (ROOT / "README.md").read_text()
     row = next(line for line in readme.splitlines() if line.startswith("| `--extensions"))
     assert ",".join(DEFAULT_EXTENSIONS) in row
+
+
+def test_next_steps_suggest_only_the_date_flags_not_in_use() -> None:
+    summary = {
+        "counts": {"placed": 3},
+        "undated": 2,
+        "settings": {"date_from_folder": True, "date_from_mtime": False},
+    }
+    (step,) = next_steps(summary)
+    assert step == "next: 2 photos have no date: --date-from-mtime may date them"

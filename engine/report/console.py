@@ -239,9 +239,8 @@ def next_steps(summary: dict[str, Any]) -> list[str]:
     undated = summary.get("undated", 0)
     settings = summary.get("settings") or {}
     if undated and not (settings.get("date_from_folder") and settings.get("date_from_mtime")):
-        flags = " or ".join(
-            f for f in ("--date-from-folder", "--date-from-mtime") if not settings.get(f[2:])
-        )
+        unused = [key for key in ("date_from_folder", "date_from_mtime") if not settings.get(key)]
+        flags = " or ".join("--" + key.replace("_", "-") for key in unused)
         steps.append(f"{undated} photos have no date: {flags} may date them")
     if summary.get("dry_run"):
         steps.append("run the same command without --dry-run to do it")
