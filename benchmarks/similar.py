@@ -216,9 +216,7 @@ def evaluate(items: list[Item]) -> dict[str, dict[str, float]]:
             if together:
                 predicted += 1
                 wrong += not label
-        negatives = sum(
-            1 for a, b in itertools.combinations(items, 2) if _pair_kind(a, b) == kind
-        )
+        negatives = sum(1 for a, b in itertools.combinations(items, 2) if _pair_kind(a, b) == kind)
         rows[kind] = {
             "positives": positives,
             "recall": found / positives if positives else float("nan"),
@@ -298,19 +296,26 @@ def markdown(rows: dict[str, dict[str, float]]) -> str:
         lines.append(
             f"| {kind} | {row['positives']} | {row['recall']:.3f} | {row['precision']:.3f} |"
         )
-    for kind, label in (("scene", "two shots of one scene (10 % pan, no EXIF)"),
-                        ("burst", "burst frames (sub-seconds apart)")):
+    for kind, label in (
+        ("scene", "two shots of one scene (10 % pan, no EXIF)"),
+        ("burst", "burst frames (sub-seconds apart)"),
+    ):
         row = rows[kind]
         wrong = row["grouped"] - round(row["precision"] * row["grouped"])
-        lines.append(f"| hard negative: {label} | {row['hard_negative_pairs']} | | "
-                     f"{wrong} grouped |")
+        lines.append(
+            f"| hard negative: {label} | {row['hard_negative_pairs']} | | {wrong} grouped |"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default=os.path.join(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))), "..", "shared", "corpus"))
+    parser.add_argument(
+        "--corpus",
+        default=os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "corpus"
+        ),
+    )
     parser.add_argument("--index-size", type=int, default=1_000_000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--skip-index", action="store_true")

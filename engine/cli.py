@@ -171,7 +171,41 @@ def parser() -> argparse.ArgumentParser:
         "verify", help="re-hash every file the journal says is in DEST; list missing or changed"
     )
     verify.add_argument("dest", metavar="DEST")
+    _similar_parser(sub)
     return top
+
+
+def _similar_parser(sub: Any) -> None:
+    similar = sub.add_parser(
+        "similar",
+        help="find resized, re-encoded and converted copies among the photos in DEST",
+        description="Group near-duplicate photos placed in DEST, name the copy to keep and the "
+        "dates the others take from it. Nothing moves. Needs the 'similar' extra (faiss).",
+    )
+    similar.add_argument("dest", metavar="DEST")
+    similar.add_argument("--jobs", "-j", type=int, help="processes hashing (default: every core)")
+    similar.add_argument("--out", help="JSON Lines report (default DEST/.imgorg/similar.jsonl)")
+
+
+def _similar(args: argparse.Namespace) -> int:
+    from engine.organize import META, existing_journal
+    from engine.similar.command import find_similar
+    from engine.similar.index import MissingDependency
+
+    dest = os.path.abspath(args.dest)
+    out = os.path.abspath(args.out or os.path.join(dest, META, "similar.jsonl"))
+    try:
+        with existing_journal(dest) as journal:
+            result = find_similar(dest, journal.db, args.jobs or os.cpu_count() or 1, out)
+    except MissingDependency as exc:
+        print(f"imgorg: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    copies = sum(len(g.members) - 1 for g in result.groups)
+    print(
+        f"{result.images} photos ({result.hashed} newly hashed): {len(result.groups)} groups of "
+        f"near-duplicates, {copies} lesser copies; report: {result.report}"
+    )
+    return EXIT_OK
 
 
 _NOT_SETTINGS = {"command", "config", "plain", "quiet", "out"}
@@ -267,6 +301,7 @@ _COMMANDS = {
     "report": _report,
     "undo": _undo,
     "verify": _verify,
+    "similar": _similar,
 }
 
 

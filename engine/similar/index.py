@@ -64,7 +64,9 @@ def near_pairs(hashes: list[int] | np.ndarray, radius: int, threads: int = 0) ->
     found = []
     for start in range(0, count, _CHUNK):
         limits, _distances, labels = index.range_search(codes[start : start + _CHUNK], radius + 1)
-        rows = np.repeat(np.arange(start, start + len(limits) - 1), np.diff(limits).astype(np.int64))
+        rows = np.repeat(
+            np.arange(start, start + len(limits) - 1), np.diff(limits).astype(np.int64)
+        )
         keep = labels > rows
         found.append(np.stack([rows[keep], labels[keep]], axis=1))
     return np.concatenate(found).astype(np.int64)

@@ -1,0 +1,146 @@
+"""Near-duplicates (issue #15): each transformation of a real photo is grouped with it, the hard
+negatives are not, the keeper is the original, and a messenger copy takes the camera date."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from benchmarks.similar import TRANSFORMS, burst_pair, scene_pair, upright
+from engine.records import DateSource
+from engine.similar.groups import find_groups
+from engine.similar.keeper import Member
+from engine.similar.signature import Signature, signature_of_bytes
+
+PHOTO = "camera/DSCN0010.jpg"  # 640x480, Nikon, 2008, with GPS
+
+
+def _signature(data: bytes) -> Signature:
+    sig = signature_of_bytes(data)
+    assert sig is not None
+    return sig
+
+
+def _groups(named: dict[str, bytes]) -> list[set[str]]:
+    members = [Member(name, _signature(data)) for name, data in named.items()]
+    return [{m.path for m in g.members} for g in find_groups(members)]
+
+
+@pytest.fixture(scope="module")
+def original(corpus: Path) -> bytes:
+    return (corpus / PHOTO).read_bytes()
+
+
+@pytest.mark.parametrize("kind", list(TRANSFORMS))
+def test_each_transformation_is_grouped_with_its_original(original: bytes, kind: str) -> None:
+    im, exif = upright(original)
+    _ext, make = TRANSFORMS[kind]
+    assert _groups({"original": original, "copy": make(im, exif)}) == [{"original", "copy"}]
+
+
+def test_two_shots_of_one_scene_are_not_grouped(original: bytes) -> None:
+    im, _exif = upright(original)
+    left, right = scene_pair(im)
+    assert _groups({"left": left, "right": right}) == []
+
+
+def test_burst_frames_are_never_grouped_however_alike(original: bytes) -> None:
+    im, exif = upright(original)
+    first, second = burst_pair(im, exif)
+    assert _groups({"first": first, "second": second}) == []
+
+
+def test_burst_frames_do_not_join_through_a_copy_without_a_camera_date(original: bytes) -> None:
+    im, exif = upright(original)
+    first, second = burst_pair(im, exif)
+    stripped = TRANSFORMS["PNG"][1](im, exif)  # no EXIF: alike to both frames
+    groups = _groups({"first": first, "second": second, "png": stripped})
+    assert all(not {"first", "second"} <= group for group in groups)
+
+
+def test_different_photos_of_one_camera_are_not_grouped(corpus: Path) -> None:
+    photos = {
+        name: (corpus / name).read_bytes()
+        for name in ("phone/jolla.jpg", "phone/iphone_hdr_NO.jpg", "phone/Apple iPhone 5.jpg")
+    }
+    assert _groups(photos) == []
+
+
+def test_keeper_is_the_largest_then_the_best_quality_then_the_richest(original: bytes) -> None:
+    im, exif = upright(original)
+    copies = {
+        "a-half.jpg": TRANSFORMS["resize 50 %"][1](im, exif),
+        "b-q40.jpg": TRANSFORMS["quality 40"][1](im, exif),
+        "c-converted.png": TRANSFORMS["PNG"][1](im, exif),
+        "d-messenger.jpg": TRANSFORMS["messenger (1600 px, q70, no EXIF)"][1](im, exif),
+        "z-original.jpg": original,
+    }
+    members = [Member(name, _signature(data)) for name, data in copies.items()]
+    (group,) = find_groups(members)
+    order = [m.path for m in group.members]
+    # full size first; among full-size JPEGs the higher quality; the PNG (no quality) after them
+    assert order[0] == "z-original.jpg"
+    assert order.index("b-q40.jpg") < order.index("c-converted.png") < order.index("a-half.jpg")
+
+
+def _messenger_copy(original: bytes) -> bytes:
+    im, exif = upright(original)
+    return TRANSFORMS["messenger (1600 px, q70, no EXIF)"][1](im, exif)
+
+
+def test_messenger_copy_takes_the_camera_date_in_the_report(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    from engine.cli import main
+
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    (source / "camera").mkdir(parents=True)
+    (source / "WhatsApp").mkdir()
+    shutil.copy(corpus / PHOTO, source / "camera" / "DSCN0010.jpg")
+    (source / "WhatsApp" / "IMG-20190707-WA0003.jpg").write_bytes(_messenger_copy(original))
+    (source / "other.jpg").write_bytes((corpus / "phone" / "jolla.jpg").read_bytes())
+    code, report = organize(source, dest, "--min-size", "0")
+    assert code == 0
+    placed = {r["source"]: r for r in report}
+    assert placed["WhatsApp/IMG-20190707-WA0003.jpg"]["year"] == 2019  # the day it was forwarded
+
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    lines = (dest / ".imgorg" / "similar.jsonl").read_text().splitlines()
+    records = {r["source"]: r for r in map(json.loads, lines)}
+    assert set(records) == {"camera/DSCN0010.jpg", "WhatsApp/IMG-20190707-WA0003.jpg"}
+    kept, copy = records["camera/DSCN0010.jpg"], records["WhatsApp/IMG-20190707-WA0003.jpg"]
+    assert kept["kept"] and not copy["kept"]
+    assert copy["similar_to"] == kept["dest"]
+    assert copy["date_source"] == "similar" and copy["date"].startswith("2008-10-22")
+    assert copy["date_from"] == kept["dest"]
+    assert kept["date_source"] == str(DateSource.EXIF)
+
+    db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
+    names = {
+        row[0] for row in db.execute("SELECT hash_name || '/' || hash_version FROM similar_hashes")
+    }
+    count = db.execute("SELECT COUNT(*) FROM similar_hashes").fetchone()[0]
+    db.close()
+    assert names == {"phash-dct64/1"} and count == 3
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0  # a second call hashes nothing new
+
+
+def test_signature_reads_a_decoded_jpeg_at_reduced_scale(corpus: Path) -> None:
+    data = (corpus / "phone" / "Xiaomi_Mi_9T_KeyError.jpg").read_bytes()
+    sig = _signature(data)
+    assert (sig.width, sig.height) == (3000, 4000)  # upright size of the full image
+    assert sig.capture is not None and sig.capture.startswith("2022:07:16 16:27:30.")
+    with Image.open(io.BytesIO(data)) as im:
+        im.draft("L", (64, 64))
+        assert max(im.size) <= 500  # libjpeg's 1/8 DCT scaling, not a full decode
