@@ -141,6 +141,14 @@ def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         const=True,
         help="as a last resort, date a file by its modification time",
     )
+    p.add_argument(
+        "--similar",
+        nargs="?",
+        const="report",
+        choices=["report"],
+        help="also find near-duplicates (resized, re-encoded, messenger copies) and list them "
+        "in DEST/.imgorg/similar.jsonl; nothing else changes (needs the 'similar' extra)",
+    )
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     return p

@@ -10,7 +10,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import imaging, planner, pool
 from engine.compress import CompressOptions
@@ -27,6 +27,9 @@ from engine.settings import Mode, Settings, Verify
 from engine.sizes import format_size
 from engine.tidy import tidy
 from engine.worker import WorkerOptions
+
+if TYPE_CHECKING:
+    from engine.similar.signature import Signature
 
 META = ".imgorg"
 JOURNAL = "journal.sqlite"
@@ -161,6 +164,29 @@ class Views:
     thumbs: str
 
 
+def _similar_check() -> None:
+    from engine.similar.index import available
+
+    if not available():
+        raise RunError(
+            "--similar needs faiss, which is not installed: pip install 'imgorg[similar]'"
+        )
+
+
+def _find_similar(settings: Settings, journal: Journal, signatures: dict[str, Signature]) -> str:
+    """--similar: the signatures the workers computed go to the journal, then DEST is grouped."""
+    from engine.similar import store
+    from engine.similar.command import find_similar
+
+    store.ensure_schema(journal.db)
+    store.save(journal.db, signatures)
+    folder = settings.plan_dir or os.path.join(settings.dest, META)
+    report = os.path.join(folder, "similar.jsonl")
+    found = find_similar(settings.dest, journal.db, settings.workers, report)
+    copies = sum(len(g.members) - 1 for g in found.groups)
+    return f"near-duplicates: {len(found.groups)} groups, {copies} lesser copies ({report})"
+
+
 def _run(
     settings: Settings,
     output: Output,
@@ -232,18 +258,24 @@ def _run(
         date_from_folder=settings.date_from_folder,
         date_from_mtime=settings.date_from_mtime,
         thumbs_dir=views.thumbs if views else None,
+        similar=settings.similar is not None,
     )
+    if settings.similar:
+        _similar_check()
     if not settings.dry_run and settings.space_check:
         check_space(settings, todo)
     batches = planner.shard(
         todo, settings.workers, settings.compress_above if settings.compress else None
     )
     output.start(len(todo), sum(c.size for c in todo))
+    signatures: dict[str, Signature] = {}
     try:
         with pool.Pool(settings.backend, settings.workers, settings.scheduler) as workers:
             workers_used = workers.workers
             for analyses in workers.analyze(batches, source, options):
                 for analysis in analyses:
+                    if analysis.similar is not None:
+                        signatures[analysis.out_hash or analysis.hash or ""] = analysis.similar
                     placer.add(coordinator.accept(analysis))
                     output.advance(1, analysis.size)
         placer.flush()
@@ -262,6 +294,8 @@ def _run(
         raise AssertionError(f"{coordinator.waiting} results were never settled")
     if settings.tidy:
         tidy(dest, journal, run_id, settings.dry_run)
+    if settings.similar:
+        output.message(_find_similar(settings, journal, signatures))
     seconds = time.monotonic() - started
     totals = write_report(
         settings.report, journal.decisions(run_id, source), settings.nodate_folder

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.similar.signature import Signature
 
 
 class Status(enum.StrEnum):
@@ -97,6 +101,7 @@ class Analysis:
     out_hash: str | None = None
     staged: str | None = None  # file name of the compressed output in the staging folder
     companions: list[CompanionResult] = field(default_factory=list)
+    similar: Signature | None = None  # with --similar: the perceptual signature
 
 
 @dataclass(slots=True)

@@ -67,6 +67,7 @@ class Settings:
     date_from_mtime: bool = False
     plan_dir: str | None = None  # imgorg plan: where the plan's reports go
     path_map: tuple[tuple[str, str], ...] = ()
+    similar: str | None = None  # --similar report: near-duplicates hashed in the workers
 
     @property
     def workers(self) -> int:

@@ -43,6 +43,7 @@ class WorkerOptions:
     date_from_folder: bool = False
     date_from_mtime: bool = False
     thumbs_dir: str | None = None  # where thumbnails of undated and corrupt photos go
+    similar: bool = False  # compute the near-duplicate signature (engine.similar)
 
     def photo(self) -> PhotoOptions:
         return PhotoOptions(
@@ -101,6 +102,10 @@ def analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis
         result.year, result.date, result.date_source = when.year, when.isoformat(), source
     if output is not None and result.status is Status.PLACED:
         _stage_output(result, output.data, options)
+    if options.similar and photo and result.status is Status.PLACED:
+        from engine.similar.signature import signature_of_bytes
+
+        result.similar = signature_of_bytes(photo)
     if photo and options.thumbs_dir is not None and result.hash is not None:
         # A person will want to see the photos set aside and the ones nothing could date.
         corrupt = result.status is Status.CORRUPT

@@ -144,3 +144,75 @@ def test_signature_reads_a_decoded_jpeg_at_reduced_scale(corpus: Path) -> None:
     with Image.open(io.BytesIO(data)) as im:
         im.draft("L", (64, 64))
         assert max(im.size) <= 500  # libjpeg's 1/8 DCT scaling, not a full decode
+
+
+def _archive_with_a_messenger_copy(tmp_path: Path, corpus: Path, original: bytes) -> Path:
+    source = tmp_path / "src"
+    (source / "camera").mkdir(parents=True)
+    (source / "WhatsApp").mkdir()
+    shutil.copy(corpus / PHOTO, source / "camera" / "DSCN0010.jpg")
+    (source / "WhatsApp" / "IMG-20190707-WA0003.jpg").write_bytes(_messenger_copy(original))
+    return source
+
+
+def test_organize_with_similar_hashes_in_the_workers_and_reports_the_group(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    dest = tmp_path / "dest"
+    code, report = organize(source, dest, "--min-size", "0", "--similar")
+    assert code == 0
+    assert {r["status"] for r in report} == {"placed"}  # report mode: nothing else changes
+    lines = (dest / ".imgorg" / "similar.jsonl").read_text().splitlines()
+    records = {r["source"]: r for r in map(json.loads, lines)}
+    assert records["camera/DSCN0010.jpg"]["kept"]
+    assert records["WhatsApp/IMG-20190707-WA0003.jpg"]["date_source"] == "similar"
+    db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM similar_hashes").fetchone()[0] == 2
+    db.close()
+
+
+def test_default_organize_computes_no_signature(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    dest = tmp_path / "dest"
+    code, _report = organize(source, dest, "--min-size", "0")
+    assert code == 0
+    assert not (dest / ".imgorg" / "similar.jsonl").exists()
+    db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    db.close()
+    assert "similar_hashes" not in tables
+
+
+def test_plan_with_similar_lists_the_groups_in_the_plan_folder(
+    tmp_path: Path, corpus: Path, original: bytes
+) -> None:
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    out = tmp_path / "plan"
+    code = main(
+        [
+            "plan",
+            str(source),
+            str(tmp_path / "dest"),
+            "--min-size",
+            "0",
+            "--similar",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    lines = (out / "similar.jsonl").read_text().splitlines()
+    assert len(lines) == 2
+    assert not (tmp_path / "dest").exists()
