@@ -145,9 +145,10 @@ def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--similar",
         nargs="?",
         const="report",
-        choices=["report"],
-        help="also find near-duplicates (resized, re-encoded, messenger copies) and list them "
-        "in DEST/.imgorg/similar.jsonl; nothing else changes (needs the 'similar' extra)",
+        choices=["report", "set-aside"],
+        help="also find near-duplicates (resized, re-encoded, messenger copies): list them in "
+        "DEST/.imgorg/similar.jsonl (report, the default), or also move the lesser copies into "
+        "DEST/Similar (set-aside); needs the 'similar' extra",
     )
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
@@ -188,7 +189,16 @@ def _similar_parser(sub: Any) -> None:
         "similar",
         help="find resized, re-encoded and converted copies among the photos in DEST",
         description="Group near-duplicate photos placed in DEST, name the copy to keep and the "
-        "dates the others take from it. Nothing moves. Needs the 'similar' extra (faiss).",
+        "dates the others take from it. Nothing moves unless --set-aside is given. Needs the "
+        "'similar' extra (faiss).",
+    )
+    similar.add_argument(
+        "--set-aside",
+        action="store_true",
+        help="move the lesser copies into DEST/Similar/<path> (journaled; never deleted)",
+    )
+    similar.add_argument(
+        "--restore", action="store_true", help="move every set-aside copy back where it was"
     )
     similar.add_argument("dest", metavar="DEST")
     similar.add_argument("--jobs", "-j", type=int, help="processes hashing (default: every core)")
@@ -199,19 +209,27 @@ def _similar(args: argparse.Namespace) -> int:
     from engine.organize import META, existing_journal
     from engine.similar.command import find_similar
     from engine.similar.index import MissingDependency
+    from engine.similar.setaside import restore
 
     dest = os.path.abspath(args.dest)
+    if args.restore:
+        with existing_journal(dest) as journal:
+            back = restore(dest, journal.db)
+        print(f"{len(back)} set-aside copies moved back")
+        return EXIT_OK
     out = os.path.abspath(args.out or os.path.join(dest, META, "similar.jsonl"))
     try:
         with existing_journal(dest) as journal:
-            result = find_similar(dest, journal.db, args.jobs or os.cpu_count() or 1, out)
+            jobs = args.jobs or os.cpu_count() or 1
+            result = find_similar(dest, journal.db, jobs, out, args.set_aside)
     except MissingDependency as exc:
         print(f"imgorg: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     copies = sum(len(g.members) - 1 for g in result.groups)
     print(
         f"{result.images} photos ({result.hashed} newly hashed): {len(result.groups)} groups of "
-        f"near-duplicates, {copies} lesser copies; report: {result.report}"
+        f"near-duplicates, {copies} lesser copies ({len(result.moved)} files set aside); "
+        f"report: {result.report}"
     )
     return EXIT_OK
 

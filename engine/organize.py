@@ -182,9 +182,13 @@ def _find_similar(settings: Settings, journal: Journal, signatures: dict[str, Si
     store.save(journal.db, signatures)
     folder = settings.plan_dir or os.path.join(settings.dest, META)
     report = os.path.join(folder, "similar.jsonl")
-    found = find_similar(settings.dest, journal.db, settings.workers, report)
+    set_aside = settings.similar == "set-aside" and not settings.dry_run
+    found = find_similar(settings.dest, journal.db, settings.workers, report, set_aside)
     copies = sum(len(g.members) - 1 for g in found.groups)
-    return f"near-duplicates: {len(found.groups)} groups, {copies} lesser copies ({report})"
+    return (
+        f"near-duplicates: {len(found.groups)} groups, {copies} lesser copies, "
+        f"{len(found.moved)} files set aside ({report})"
+    )
 
 
 def _run(

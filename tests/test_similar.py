@@ -216,3 +216,62 @@ def test_plan_with_similar_lists_the_groups_in_the_plan_folder(
     lines = (out / "similar.jsonl").read_text().splitlines()
     assert len(lines) == 2
     assert not (tmp_path / "dest").exists()
+
+
+def _files(root: Path) -> set[str]:
+    return {
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and ".imgorg" not in p.parts
+    }
+
+
+def test_set_aside_moves_the_lesser_copy_and_its_sidecar_and_restore_brings_them_back(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    (source / "WhatsApp" / "IMG-20190707-WA0003.jpg.xmp").write_text("<x:xmpmeta/>")
+    dest = tmp_path / "dest"
+    code, _report = organize(source, dest, "--min-size", "0", "--similar", "set-aside")
+    assert code == 0
+    copy = "2019/WhatsApp/IMG-20190707-WA0003.jpg"
+    assert _files(dest) == {
+        "2008/camera/DSCN0010.jpg",
+        f"Similar/{copy}",
+        f"Similar/{copy}.xmp",
+    }
+    records = [
+        json.loads(line) for line in (dest / ".imgorg/similar.jsonl").read_text().splitlines()
+    ]
+    assert {r["set_aside_to"] for r in records} == {None, f"Similar/{copy}"}
+    assert main(["verify", str(dest)]) == 0  # the journal follows the moved files
+    assert main(["similar", str(dest), "--set-aside"]) == 0  # again: nothing more to move
+    assert len(_files(dest)) == 3
+
+    assert main(["similar", str(dest), "--restore"]) == 0
+    assert _files(dest) == {"2008/camera/DSCN0010.jpg", copy, f"{copy}.xmp"}
+    assert not (dest / "Similar").exists()
+    assert main(["verify", str(dest)]) == 0
+
+
+def test_undo_after_set_aside_removes_every_copy_the_run_made(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    dest = tmp_path / "dest"
+    before = _files(source)
+    code, _report = organize(source, dest, "--min-size", "0", "--similar", "set-aside")
+    assert code == 0 and (dest / "Similar").is_dir()
+    assert main(["undo", str(dest)]) == 0
+    assert _files(dest) == set()
+    assert _files(source) == before

@@ -3,7 +3,8 @@
 Signatures are computed in a process pool (each worker reads and hashes whole files) and kept
 in the journal, so a second call only hashes what is new. The report lists every group with
 its keeper, and for each member without a camera date the better-founded date it takes from
-its group (``date_source: "similar"``, ``similar_to``). Nothing in DEST moves.
+its group (``date_source: "similar"``, ``similar_to``). Nothing in DEST moves unless
+``set_aside`` is asked (see ``engine.similar.setaside``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from engine.similar import index, store
+from engine.similar import index, setaside, store
 from engine.similar.groups import Group, date_flows, find_groups
 from engine.similar.keeper import Member
 from engine.similar.signature import Signature, signature_of_file
@@ -26,6 +27,7 @@ class SimilarResult:
     hashed: int
     groups: list[Group]
     report: str
+    moved: list[tuple[str, str]]
 
 
 def _signatures(paths: list[str], jobs: int) -> list[Signature | None]:
@@ -35,7 +37,9 @@ def _signatures(paths: list[str], jobs: int) -> list[Signature | None]:
         return list(pool.map(signature_of_file, paths, chunksize=32))
 
 
-def group_records(groups: list[Group]) -> list[dict[str, object]]:
+def group_records(
+    groups: list[Group], moved: dict[str, str] | None = None
+) -> list[dict[str, object]]:
     """One JSON object per member of every group, keeper first, groups numbered from 1."""
     records: list[dict[str, object]] = []
     for number, group in enumerate(groups, 1):
@@ -58,13 +62,16 @@ def group_records(groups: list[Group]) -> list[dict[str, object]]:
                     "date": flow.date if flow else member.date,
                     "date_source": "similar" if flow else str(member.date_source),
                     "date_from": flow.similar_to if flow else None,
+                    "set_aside_to": (moved or {}).get(member.path),
                 }
             )
     return records
 
 
-def find_similar(dest: str, db: sqlite3.Connection, jobs: int, report: str) -> SimilarResult:
-    """Hash what is new, group, and write the JSON Lines ``report``."""
+def find_similar(
+    dest: str, db: sqlite3.Connection, jobs: int, report: str, set_aside: bool = False
+) -> SimilarResult:
+    """Hash what is new, group, set the lesser copies aside if asked, write the ``report``."""
     if not index.available():
         raise index.MissingDependency(
             "near-duplicate search needs faiss: pip install 'imgorg[similar]'"
@@ -86,8 +93,9 @@ def find_similar(dest: str, db: sqlite3.Connection, jobs: int, report: str) -> S
         if p.content_hash in known
     ]
     groups = find_groups(members, jobs)
+    moved = setaside.set_aside(dest, db, groups) if set_aside else []
     os.makedirs(os.path.dirname(report) or ".", exist_ok=True)
     with open(report, "w", encoding="utf-8") as handle:
-        for record in group_records(groups):
+        for record in group_records(groups, dict(moved)):
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return SimilarResult(len(members), len(fresh), groups, report)
+    return SimilarResult(len(members), len(fresh), groups, report, moved)
