@@ -222,6 +222,13 @@ def _similar(args: argparse.Namespace) -> int:
         with existing_journal(dest) as journal:
             jobs = args.jobs or os.cpu_count() or 1
             result = find_similar(dest, journal.db, jobs, out, args.set_aside)
+            run_id = journal.last_run()
+            if run_id is not None and args.out is None:  # the page shows the groups too
+                from engine.html_report import write_run_report
+
+                meta = os.path.join(dest, META)
+                html = os.path.join(meta, "report.html")
+                write_run_report(html, journal, run_id, os.path.join(meta, "thumbs"))
     except MissingDependency as exc:
         print(f"imgorg: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN

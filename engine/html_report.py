@@ -738,6 +738,12 @@ def _group_row(group: DuplicateGroup, links: Links) -> str:
     )
 
 
+def _similar_section(links: Links) -> str:
+    from engine.similar.html import similar_section
+
+    return similar_section(links.thumbs_dir, esc, links)
+
+
 def _see(links: Links) -> str:
     if links.report:
         return (
@@ -1044,6 +1050,7 @@ def render(agg: Aggregate, summary: dict[str, Any], links: Links) -> Iterator[st
     yield sources_section(agg)
     yield compression_section(agg)
     yield duplicates_section(agg, links)
+    yield _similar_section(links)
     yield attention_section(agg, links)
     yield left_section(agg, links)
     report = f" Every file, one JSON object a line: {_see(links)}." if links.report else ""

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from test_html_report import browser, open_page  # noqa: F401  (the Chromium fixture)
 
 from benchmarks.similar import TRANSFORMS, burst_pair, scene_pair, upright
 from engine.records import DateSource
@@ -275,3 +276,36 @@ def test_undo_after_set_aside_removes_every_copy_the_run_made(
     assert main(["undo", str(dest)]) == 0
     assert _files(dest) == set()
     assert _files(source) == before
+
+
+def test_similar_photos_section_in_chromium(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+    browser: Any,  # noqa: F811  (the fixture imported above)
+) -> None:
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    im, exif = upright(original)
+    (source / "export").mkdir()
+    (source / "export" / "small.jpg").write_bytes(TRANSFORMS["resize 50 %"][1](im, exif))
+    dest = tmp_path / "dest"
+    code, _report = organize(source, dest, "--min-size", "0", "--similar")
+    assert code == 0
+    page = dest / ".imgorg" / "report.html"
+    tab, requests, errors = open_page(browser, page)
+    try:
+        assert not errors, errors
+        assert all(u.startswith(("file://", "data:")) for u in requests), requests
+        roles = tab.eval_on_selector_all(
+            "#similar .similar-group .similar-card", "els => els.map(e => e.dataset.role)"
+        )
+        assert roles == ["kept", "copy", "copy"]
+        loaded = tab.eval_on_selector_all(
+            "#similar img.mini", "els => els.map(e => e.complete && e.naturalWidth > 0)"
+        )
+        assert loaded == [True, True, True]
+        caption = tab.inner_text("#similar .similar-card[data-role=kept]")
+        assert "640×480" in caption and "2008/camera/DSCN0010.jpg" in caption
+    finally:
+        tab.close()

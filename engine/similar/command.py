@@ -19,6 +19,7 @@ from engine.similar import index, setaside, store
 from engine.similar.groups import Group, date_flows, find_groups
 from engine.similar.keeper import Member
 from engine.similar.signature import Signature, signature_of_file
+from engine.thumbs import make_thumbnail, thumbnail_path
 
 
 @dataclass(slots=True)
@@ -37,6 +38,23 @@ def _signatures(paths: list[str], jobs: int) -> list[Signature | None]:
         return list(pool.map(signature_of_file, paths, chunksize=32))
 
 
+def _thumbnails(dest: str, groups: list[Group], thumbs_dir: str) -> None:
+    """Thumbnails of every member, for the report's "Similar photos" section."""
+    os.makedirs(thumbs_dir, exist_ok=True)
+    for group in groups:
+        for member in group.members:
+            if member.content_hash is None:
+                continue
+            target = thumbnail_path(thumbs_dir, member.content_hash)
+            if os.path.exists(target):
+                continue
+            try:
+                with open(os.path.join(dest, member.path), "rb") as handle:
+                    make_thumbnail(handle.read(), target)
+            except OSError:
+                continue  # a plan: the photo is not in DEST yet
+
+
 def group_records(
     groups: list[Group], moved: dict[str, str] | None = None
 ) -> list[dict[str, object]]:
@@ -52,6 +70,7 @@ def group_records(
                     "group": number,
                     "dest": member.path,
                     "source": member.source,
+                    "content_hash": member.content_hash,
                     "kept": member is group.keeper,
                     "similar_to": None if member is group.keeper else group.keeper.path,
                     "width": sig.width,
@@ -88,11 +107,12 @@ def find_similar(
     store.save(db, fresh)
     known.update(fresh)
     members = [
-        Member(p.dest, known[p.content_hash], p.date, p.date_source, p.source)
+        Member(p.dest, known[p.content_hash], p.date, p.date_source, p.source, p.content_hash)
         for p in placed
         if p.content_hash in known
     ]
     groups = find_groups(members, jobs)
+    _thumbnails(dest, groups, os.path.join(os.path.dirname(report), "thumbs"))
     moved = setaside.set_aside(dest, db, groups) if set_aside else []
     os.makedirs(os.path.dirname(report) or ".", exist_ok=True)
     with open(report, "w", encoding="utf-8") as handle:

@@ -24,6 +24,7 @@ class Member:
     date: str | None = None  # ISO 8601, as the run dated it
     date_source: DateSource = DateSource.NONE
     source: str | None = None  # where it came from, for the report
+    content_hash: str | None = None  # of the file at ``path``: names its thumbnail
 
 
 def keeper_rank(member: Member) -> tuple[int, int, int, int, int, bytes]:
