@@ -29,6 +29,7 @@ from engine.tidy import tidy
 from engine.worker import WorkerOptions
 
 if TYPE_CHECKING:
+    from engine.similar.flow import DateFlow
     from engine.similar.signature import Signature
 
 META = ".imgorg"
@@ -173,6 +174,14 @@ def _similar_check() -> None:
         )
 
 
+def _date_flow(settings: Settings) -> DateFlow | None:
+    if not settings.similar:
+        return None
+    from engine.similar.flow import DateFlow
+
+    return DateFlow(settings.workers)
+
+
 def _find_similar(settings: Settings, journal: Journal, signatures: dict[str, Signature]) -> str:
     """--similar: the signatures the workers computed go to the journal, then DEST is grouped."""
     from engine.similar import store
@@ -273,15 +282,20 @@ def _run(
     )
     output.start(len(todo), sum(c.size for c in todo))
     signatures: dict[str, Signature] = {}
+    flow = _date_flow(settings)
     try:
         with pool.Pool(settings.backend, settings.workers, settings.scheduler) as workers:
             workers_used = workers.workers
             for analyses in workers.analyze(batches, source, options):
                 for analysis in analyses:
+                    output.advance(1, analysis.size)
                     if analysis.similar is not None:
                         signatures[analysis.out_hash or analysis.hash or ""] = analysis.similar
+                    if flow is not None and flow.offer(analysis):
+                        continue  # placed once every photo's date is known
                     placer.add(coordinator.accept(analysis))
-                    output.advance(1, analysis.size)
+            for analysis in flow.release() if flow is not None else []:
+                placer.add(coordinator.accept(analysis))
         placer.flush()
     except DiskFull as exc:
         with contextlib.suppress(sqlite3.Error):

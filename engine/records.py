@@ -28,6 +28,7 @@ class DateSource(enum.StrEnum):
     IPTC = "iptc"
     TAKEOUT = "takeout"  # a Google Takeout JSON sidecar
     XMP_SIDECAR = "xmp-sidecar"
+    SIMILAR = "similar"  # --similar: the camera date of a near-duplicate (engine.similar)
     FILENAME = "filename"
     FOLDER = "folder"  # opt-in: --date-from-folder
     MTIME = "mtime"  # opt-in: --date-from-mtime

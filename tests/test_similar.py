@@ -166,7 +166,12 @@ def test_organize_with_similar_hashes_in_the_workers_and_reports_the_group(
     dest = tmp_path / "dest"
     code, report = organize(source, dest, "--min-size", "0", "--similar")
     assert code == 0
-    assert {r["status"] for r in report} == {"placed"}  # report mode: nothing else changes
+    assert {r["status"] for r in report} == {"placed"}  # report mode: nothing set aside
+    copy = next(r for r in report if r["source"] == "WhatsApp/IMG-20190707-WA0003.jpg")
+    # the messenger copy lands in the camera year, not in the year it was forwarded
+    assert copy["dest"] == "2008/WhatsApp/IMG-20190707-WA0003.jpg"
+    assert copy["date_source"] == "similar" and copy["date"].startswith("2008-10-22")
+    assert "camera/DSCN0010.jpg" in copy["note"]
     lines = (dest / ".imgorg" / "similar.jsonl").read_text().splitlines()
     records = {r["source"]: r for r in map(json.loads, lines)}
     assert records["camera/DSCN0010.jpg"]["kept"]
@@ -240,7 +245,7 @@ def test_set_aside_moves_the_lesser_copy_and_its_sidecar_and_restore_brings_them
     dest = tmp_path / "dest"
     code, _report = organize(source, dest, "--min-size", "0", "--similar", "set-aside")
     assert code == 0
-    copy = "2019/WhatsApp/IMG-20190707-WA0003.jpg"
+    copy = "2008/WhatsApp/IMG-20190707-WA0003.jpg"
     assert _files(dest) == {
         "2008/camera/DSCN0010.jpg",
         f"Similar/{copy}",
