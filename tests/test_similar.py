@@ -314,3 +314,22 @@ def test_similar_photos_section_in_chromium(
         assert "640×480" in caption and "2008/camera/DSCN0010.jpg" in caption
     finally:
         tab.close()
+
+
+def test_without_faiss_similar_exits_2_with_the_install_hint(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    dest = tmp_path / "dest"
+    assert main(["organize", str(source), str(dest), "--min-size", "0", "--quiet"]) == 0
+    monkeypatch.setitem(__import__("sys").modules, "faiss", None)  # as if not installed
+    assert main(["organize", str(source), str(dest), "--similar", "--quiet"]) == 2
+    assert "pip install 'imgorg[similar]'" in capsys.readouterr().err
+    assert main(["similar", str(dest)]) == 2
+    assert "pip install 'imgorg[similar]'" in capsys.readouterr().err
