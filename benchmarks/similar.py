@@ -194,7 +194,6 @@ def evaluate(items: list[Item]) -> dict[str, dict[str, float]]:
         Member(item.name, signatures[item.name], None, DateSource.NONE)  # type: ignore[arg-type]
         for item in items
     ]
-    by_name = {item.name: item for item in items}
     grouped: set[frozenset[str]] = set()
     for group in find_groups(members):
         for a, b in itertools.combinations(group.members, 2):
@@ -224,7 +223,6 @@ def evaluate(items: list[Item]) -> dict[str, dict[str, float]]:
             "precision": (predicted - wrong) / predicted if predicted else 1.0,
             "hard_negative_pairs": negatives,
         }
-    del by_name
     return rows
 
 
