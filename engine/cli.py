@@ -136,6 +136,7 @@ def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
             )
             continue
         choices = spec.kind.choices or None
+        bare: dict[str, Any] = {} if spec.bare is None else {"nargs": "?", "const": spec.bare}
         sections[group].add_argument(
             *names,
             dest=spec.name,
@@ -143,6 +144,7 @@ def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
             metavar=None if choices else spec.metavar or spec.kind.metavar,
             choices=choices,
             help=help_,
+            **bare,
         )
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
@@ -184,7 +186,65 @@ def parser() -> argparse.ArgumentParser:
     )
     finalize.add_argument("dest", metavar="DEST")
     finalize.add_argument("--yes", action="store_true", help="delete them (otherwise only list)")
+    _similar_parser(sub)
     return top
+
+
+def _similar_parser(sub: Any) -> None:
+    similar = sub.add_parser(
+        "similar",
+        help="find resized, re-encoded and converted copies among the photos in DEST",
+        description="Group near-duplicate photos placed in DEST, name the copy to keep and the "
+        "dates the others take from it. Nothing moves unless --set-aside is given. Needs the "
+        "'similar' extra (faiss).",
+    )
+    similar.add_argument(
+        "--set-aside",
+        action="store_true",
+        help="move the lesser copies into DEST/Similar/<path> (journaled; never deleted)",
+    )
+    similar.add_argument(
+        "--restore", action="store_true", help="move every set-aside copy back where it was"
+    )
+    similar.add_argument("dest", metavar="DEST")
+    similar.add_argument("--jobs", "-j", type=int, help="processes hashing (default: every core)")
+    similar.add_argument("--out", help="JSON Lines report (default DEST/.imgorg/similar.jsonl)")
+
+
+def _similar(args: argparse.Namespace) -> int:
+    from engine.commands.organize import META, existing_journal
+    from engine.similar.command import find_similar
+    from engine.similar.index import MissingDependency
+    from engine.similar.setaside import restore
+
+    dest = os.path.abspath(args.dest)
+    if args.restore:
+        with existing_journal(dest) as journal:
+            back = restore(dest, journal.db)
+        print(f"{len(back)} set-aside copies moved back")
+        return EXIT_OK
+    out = os.path.abspath(args.out or os.path.join(dest, META, "similar.jsonl"))
+    try:
+        with existing_journal(dest) as journal:
+            jobs = args.jobs or os.cpu_count() or 1
+            result = find_similar(dest, journal.db, jobs, out, args.set_aside)
+            run_id = journal.last_run()
+            if run_id is not None and args.out is None:  # the page shows the groups too
+                from engine.report.html import write_run_report
+
+                meta = os.path.join(dest, META)
+                html = os.path.join(meta, "report.html")
+                write_run_report(html, journal, run_id, os.path.join(meta, "thumbs"))
+    except MissingDependency as exc:
+        print(f"imgorg: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    copies = sum(len(g.members) - 1 for g in result.groups)
+    print(
+        f"{result.images} photos ({result.hashed} newly hashed): {len(result.groups)} groups of "
+        f"near-duplicates, {copies} lesser copies ({len(result.moved)} files set aside); "
+        f"report: {result.report}"
+    )
+    return EXIT_OK
 
 
 def _output(args: argparse.Namespace) -> Output:
@@ -338,6 +398,7 @@ _COMMANDS = {
     "undo": _undo,
     "verify": _verify,
     "finalize": _finalize,
+    "similar": _similar,
 }
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.similar.signature import Signature
 
 
 class Status(enum.StrEnum):
@@ -29,6 +33,7 @@ class DateSource(enum.StrEnum):
     TAKEOUT = "takeout"  # a Google Takeout JSON sidecar
     XMP_SIDECAR = "xmp-sidecar"
     ORIGINAL = "original"  # an edited copy dated by the original it was made from
+    SIMILAR = "similar"  # --similar: the camera date of a near-duplicate (engine.similar)
     FILENAME = "filename"
     FOLDER = "folder"  # opt-in: --date-from-folder
     MTIME = "mtime"  # opt-in: --date-from-mtime
@@ -118,6 +123,7 @@ class Analysis:
     companions: list[CompanionResult] = field(default_factory=list)
     ino: int = 0  # identity when it was read: a file replaced or rewritten since differs here
     ctime_ns: int = 0
+    similar: Signature | None = None  # with --similar: the perceptual signature
 
 
 @dataclass(slots=True)

@@ -184,6 +184,7 @@ class Option:
     short: str = ""
     metavar: str | None = None
     repeat: bool = False  # the flag may be given more than once (its values make a list)
+    bare: str | None = None  # the value of the flag given without one (``--similar``)
     public: bool = True  # False: the engine's own, neither a flag nor a config key
 
     @property
@@ -390,6 +391,13 @@ class AnalyseOptions:
         kind=SWITCH,
         switch=True,
         help="as a last resort, date a file by its modification time",
+    )
+    similar: str | None = option(
+        kind=_choice("report", "set-aside"),
+        bare="report",
+        help="also find near-duplicates (resized, re-encoded, messenger copies): list them in "
+        "DEST/.imgorg/similar.jsonl (report, the default), or also move the lesser copies into "
+        "DEST/Similar (set-aside); needs the 'similar' extra",
     )
 
 

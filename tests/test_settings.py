@@ -40,6 +40,7 @@ SAMPLES: dict[str, tuple[list[str], Any]] = {
     "max-pixels": (["1000"], 1000),
     "date-from-folder": ([], True),
     "date-from-mtime": ([], True),
+    "similar": (["set-aside"], "set-aside"),
     "no-compress": ([], True),
     "compress-above": (["4MB"], "4MB"),
     "target-size": (["5MiB"], 5 * 2**20),
@@ -196,3 +197,9 @@ def test_the_readme_flags_table_lists_every_flag() -> None:
         if option.startswith("--") and option != "--help"
     }
     assert documented == flags
+
+
+def test_a_flag_with_a_bare_value_takes_it_when_given_alone(tmp_path: Path) -> None:
+    """``--similar`` alone means ``--similar report``."""
+    args = parser().parse_args(["organize", str(tmp_path / "s"), str(tmp_path / "d"), "--similar"])
+    assert settings_of(args).analyse.similar == "report"

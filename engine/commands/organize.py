@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import DiskFull, JournalError, RunError
 from engine.formats import imaging
@@ -36,6 +36,10 @@ from engine.stages.tidy import finish_pending, folder_map
 from engine.store import fsops
 from engine.store.fsops import same_device
 from engine.store.journal import Journal
+
+if TYPE_CHECKING:
+    from engine.similar.flow import DateFlow
+    from engine.similar.signature import Signature
 
 META = ENGINE_FOLDER
 JOURNAL = "journal.sqlite"
@@ -270,6 +274,41 @@ class Views:
     thumbs: str
 
 
+def _similar_check() -> None:
+    from engine.similar.index import available
+
+    if not available():
+        raise RunError(
+            "--similar needs faiss, which is not installed: pip install 'imgorg[similar]'"
+        )
+
+
+def _date_flow(settings: Settings) -> DateFlow | None:
+    if not settings.analyse.similar:
+        return None
+    from engine.similar.flow import DateFlow
+
+    return DateFlow(settings.workers)
+
+
+def _find_similar(settings: Settings, journal: Journal, signatures: dict[str, Signature]) -> str:
+    """--similar: the signatures the workers computed go to the journal, then DEST is grouped."""
+    from engine.similar import store
+    from engine.similar.command import find_similar
+
+    store.ensure_schema(journal.db)
+    store.save(journal.db, signatures)
+    folder = settings.run.plan_dir or os.path.join(settings.dest, META)
+    report = os.path.join(folder, "similar.jsonl")
+    set_aside = settings.analyse.similar == "set-aside" and not settings.run.dry_run
+    found = find_similar(settings.dest, journal.db, settings.workers, report, set_aside)
+    copies = sum(len(g.members) - 1 for g in found.groups)
+    return (
+        f"near-duplicates: {len(found.groups)} groups, {copies} lesser copies, "
+        f"{len(found.moved)} files set aside ({report})"
+    )
+
+
 def _run(
     settings: Settings,
     output: Output,
@@ -342,20 +381,30 @@ def _run(
         sample_rate=min(1.0, YEAR_VIEW_SAMPLE / max(1, len(todo))) if views else 0.0,
         run_token=uuid.uuid4().hex,
     )
+    if settings.analyse.similar:
+        _similar_check()
     if not run.dry_run and run.space_check:
         check_space(settings, todo)
     compress = settings.compress
     batches = planner.shard(todo, settings.workers, compress.above if compress.enabled else None)
     output.start(len(todo), sum(c.size for c in todo))
     exiftool_missed = 0
+    signatures: dict[str, Signature] = {}
+    flow = _date_flow(settings)
     try:
         with pool.Pool(run.backend, settings.workers, run.scheduler) as workers:
             workers_used = workers.workers
             for analyses in workers.analyze(batches, source, options):
                 for analysis in analyses:
                     exiftool_missed += analysis.exiftool_missed
-                    placer.add(coordinator.accept(analysis))
                     output.advance(1, analysis.size)
+                    if analysis.similar is not None:
+                        signatures[analysis.out_hash or analysis.hash or ""] = analysis.similar
+                    if flow is not None and flow.offer(analysis):
+                        continue  # placed once every photo's date is known
+                    placer.add(coordinator.accept(analysis))
+            for analysis in flow.release() if flow is not None else []:
+                placer.add(coordinator.accept(analysis))
         placer.flush()
         _empty(stage_dir)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what is journaled stands, a re-run resumes
@@ -379,6 +428,8 @@ def _run(
             f"{exiftool_missed} files have no date that imgorg reads; exiftool (not installed: "
             "apt-get install libimage-exiftool-perl) could have looked for one in them"
         )
+    if settings.analyse.similar:
+        output.message(_find_similar(settings, journal, signatures))
     output.stage("reports")
     seconds = time.monotonic() - started
     nodate = settings.folders.nodate_folder

@@ -14,6 +14,8 @@ Why this order:
 - Then the capture time the file itself records (EXIF ``DateTimeOriginal``/``DateTimeDigitized``,
   a video's container, an XMP packet, IPTC), then the capture time its sidecars record (Takeout
   JSON, an XMP sidecar).
+- ``SIMILAR`` (with ``--similar``) next: a near-duplicate's camera date, taken by a copy that has
+  none of its own (a messenger copy lands in the year it was shot, not the year it was sent).
 - ``FILENAME`` before ``EXIF_MODIFIED``: phones and messengers name a file at the moment it is
   taken or received, and a person who names a scan ``1985-07 Beach.jpg`` means the picture's
   date, while IFD0 ``DateTime`` is rewritten by every program that saves the file (a scan's
@@ -43,6 +45,7 @@ PRECEDENCE: tuple[DateSource, ...] = (
     DateSource.IPTC,
     DateSource.TAKEOUT,
     DateSource.XMP_SIDECAR,
+    DateSource.SIMILAR,
     DateSource.FILENAME,
     DateSource.EXIF_MODIFIED,
     DateSource.EXIFTOOL,

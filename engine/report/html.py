@@ -60,6 +60,7 @@ SOURCE_LABEL = {
     DateSource.IPTC: "IPTC",
     DateSource.TAKEOUT: "Takeout JSON",
     DateSource.XMP_SIDECAR: "XMP sidecar",
+    DateSource.SIMILAR: "a near-duplicate's camera date",
     DateSource.FILENAME: "file name",
     DateSource.EXIF_MODIFIED: "EXIF last-changed date",
     DateSource.EXIFTOOL: "exiftool (maker notes)",
@@ -870,6 +871,12 @@ def _group_row(group: DuplicateGroup, links: Links) -> str:
     )
 
 
+def _similar_section(links: Links) -> str:
+    from engine.similar.html import similar_section
+
+    return similar_section(links.thumbs_dir, esc, links)
+
+
 def _see(links: Links) -> str:
     if links.report:
         return (
@@ -1198,6 +1205,7 @@ def render(
     yield sources_section(agg)
     yield compression_section(agg)
     yield duplicates_section(agg, links)
+    yield _similar_section(links)
     yield attention_section(agg, links)
     yield left_section(agg, links)
     yield notes_section(agg, links)

@@ -178,6 +178,10 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
         evidence.append((DateSource.MTIME, date_from_mtime(candidate.mtime_ns)))
     if output is not None and result.status is Status.PLACED:
         _stage_output(result, output.data, options)
+    if options.analyse.similar and photo and result.status is Status.PLACED:
+        from engine.similar.signature import signature_of_bytes
+
+        result.similar = signature_of_bytes(photo)
     return Found(result, evidence, positions, photo, photo is not None, path)
 
 

@@ -1,0 +1,98 @@
+"""Groups of near-duplicates from verified pairs, and the dates that flow inside a group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.policy.date_precedence import DATE_RANK
+from engine.records import DateSource
+from engine.similar import index, verify
+from engine.similar.keeper import Member, in_keeper_order
+from engine.similar.signature import Signature
+
+
+@dataclass(slots=True)
+class Group:
+    members: list[Member]  # in keeper order: the keeper first
+
+    @property
+    def keeper(self) -> Member:
+        return self.members[0]
+
+
+@dataclass(frozen=True, slots=True)
+class DateFlow:
+    path: str
+    date: str
+    similar_to: str  # the member whose date it takes
+
+
+class _Components:
+    """Union-find that refuses a union putting two different exposures in one group."""
+
+    def __init__(self, signatures: list[Signature]) -> None:
+        self.parent = list(range(len(signatures)))
+        self.exposures: list[list[Signature]] = [
+            [s] if s.capture is not None else [] for s in signatures
+        ]
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def join(self, i: int, j: int) -> None:
+        a, b = self.find(i), self.find(j)
+        if a == b:
+            return
+        if any(
+            verify.different_exposures(x, y) for x in self.exposures[a] for y in self.exposures[b]
+        ):
+            return
+        self.parent[b] = a
+        self.exposures[a] += [
+            s for s in self.exposures[b] if s.capture not in {t.capture for t in self.exposures[a]}
+        ]
+        self.exposures[b] = []
+
+
+def find_groups(members: list[Member], threads: int = 0) -> list[Group]:
+    """Every group of two or more members that are copies of one photo, keeper first; groups in
+    the byte order of their keeper's path."""
+    signatures = [m.signature for m in members]
+    pairs = index.near_pairs([s.phash for s in signatures], verify.HASH_RADIUS, threads)
+    components = _Components(signatures)
+    for i, j in sorted(map(tuple, pairs.tolist())):
+        if verify.same_photo(signatures[i], signatures[j]):
+            components.join(i, j)
+    by_root: dict[int, list[Member]] = {}
+    for i, member in enumerate(members):
+        by_root.setdefault(components.find(i), []).append(member)
+    groups = [Group(in_keeper_order(g)) for g in by_root.values() if len(g) > 1]
+    groups.sort(key=lambda g: g.keeper.path.encode("utf-8", "surrogateescape"))
+    return groups
+
+
+def best_dated(group: Group) -> Member | None:
+    """The member whose date is best founded (keeper order breaks ties)."""
+    dated = [
+        m for m in group.members if m.date is not None and m.date_source is not DateSource.NONE
+    ]
+    if not dated:
+        return None
+    return min(dated, key=lambda m: DATE_RANK[m.date_source])
+
+
+def date_flows(group: Group) -> list[DateFlow]:
+    """The members without a camera date that take the group's better-founded date."""
+    best = best_dated(group)
+    if best is None or best.date is None:
+        return []
+    flows = []
+    for member in group.members:
+        if member is best or member.date_source is DateSource.EXIF:
+            continue
+        if DATE_RANK[member.date_source] > DATE_RANK[best.date_source]:
+            flows.append(DateFlow(member.path, best.date, best.path))
+    return flows

@@ -1,0 +1,335 @@
+"""Near-duplicates (issue #15): each transformation of a real photo is grouped with it, the hard
+negatives are not, the keeper is the original, and a messenger copy takes the camera date."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from test_html_report import browser, open_page  # noqa: F401  (the Chromium fixture)
+
+from benchmarks.similar import TRANSFORMS, burst_pair, scene_pair, upright
+from engine.records import DateSource
+from engine.similar.groups import find_groups
+from engine.similar.keeper import Member
+from engine.similar.signature import Signature, signature_of_bytes
+
+PHOTO = "camera/DSCN0010.jpg"  # 640x480, Nikon, 2008, with GPS
+
+
+def _signature(data: bytes) -> Signature:
+    sig = signature_of_bytes(data)
+    assert sig is not None
+    return sig
+
+
+def _groups(named: dict[str, bytes]) -> list[set[str]]:
+    members = [Member(name, _signature(data)) for name, data in named.items()]
+    return [{m.path for m in g.members} for g in find_groups(members)]
+
+
+@pytest.fixture(scope="module")
+def original(corpus: Path) -> bytes:
+    return (corpus / PHOTO).read_bytes()
+
+
+@pytest.mark.parametrize("kind", list(TRANSFORMS))
+def test_each_transformation_is_grouped_with_its_original(original: bytes, kind: str) -> None:
+    im, exif = upright(original)
+    _ext, make = TRANSFORMS[kind]
+    assert _groups({"original": original, "copy": make(im, exif)}) == [{"original", "copy"}]
+
+
+def test_two_shots_of_one_scene_are_not_grouped(original: bytes) -> None:
+    im, _exif = upright(original)
+    left, right = scene_pair(im)
+    assert _groups({"left": left, "right": right}) == []
+
+
+def test_burst_frames_are_never_grouped_however_alike(original: bytes) -> None:
+    im, exif = upright(original)
+    first, second = burst_pair(im, exif)
+    assert _groups({"first": first, "second": second}) == []
+
+
+def test_burst_frames_do_not_join_through_a_copy_without_a_camera_date(original: bytes) -> None:
+    im, exif = upright(original)
+    first, second = burst_pair(im, exif)
+    stripped = TRANSFORMS["PNG"][1](im, exif)  # no EXIF: alike to both frames
+    groups = _groups({"first": first, "second": second, "png": stripped})
+    assert all(not {"first", "second"} <= group for group in groups)
+
+
+def test_different_photos_of_one_camera_are_not_grouped(corpus: Path) -> None:
+    photos = {
+        name: (corpus / name).read_bytes()
+        for name in ("phone/jolla.jpg", "phone/iphone_hdr_NO.jpg", "phone/Apple iPhone 5.jpg")
+    }
+    assert _groups(photos) == []
+
+
+def test_keeper_is_the_largest_then_the_best_quality_then_the_richest(original: bytes) -> None:
+    im, exif = upright(original)
+    copies = {
+        "a-half.jpg": TRANSFORMS["resize 50 %"][1](im, exif),
+        "b-q40.jpg": TRANSFORMS["quality 40"][1](im, exif),
+        "c-converted.png": TRANSFORMS["PNG"][1](im, exif),
+        "d-messenger.jpg": TRANSFORMS["messenger (1600 px, q70, no EXIF)"][1](im, exif),
+        "z-original.jpg": original,
+    }
+    members = [Member(name, _signature(data)) for name, data in copies.items()]
+    (group,) = find_groups(members)
+    order = [m.path for m in group.members]
+    # full size first; among full-size JPEGs the higher quality; the PNG (no quality) after them
+    assert order[0] == "z-original.jpg"
+    assert order.index("b-q40.jpg") < order.index("c-converted.png") < order.index("a-half.jpg")
+
+
+def _messenger_copy(original: bytes) -> bytes:
+    im, exif = upright(original)
+    return TRANSFORMS["messenger (1600 px, q70, no EXIF)"][1](im, exif)
+
+
+def test_messenger_copy_takes_the_camera_date_in_the_report(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    from engine.cli import main
+
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    (source / "camera").mkdir(parents=True)
+    (source / "WhatsApp").mkdir()
+    shutil.copy(corpus / PHOTO, source / "camera" / "DSCN0010.jpg")
+    (source / "WhatsApp" / "IMG-20190707-WA0003.jpg").write_bytes(_messenger_copy(original))
+    (source / "other.jpg").write_bytes((corpus / "phone" / "jolla.jpg").read_bytes())
+    code, report = organize(source, dest, "--min-size", "0")
+    assert code == 0
+    placed = {r["source"]: r for r in report}
+    assert placed["WhatsApp/IMG-20190707-WA0003.jpg"]["year"] == 2019  # the day it was forwarded
+
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    lines = (dest / ".imgorg" / "similar.jsonl").read_text().splitlines()
+    records = {r["source"]: r for r in map(json.loads, lines)}
+    assert set(records) == {"camera/DSCN0010.jpg", "WhatsApp/IMG-20190707-WA0003.jpg"}
+    kept, copy = records["camera/DSCN0010.jpg"], records["WhatsApp/IMG-20190707-WA0003.jpg"]
+    assert kept["kept"] and not copy["kept"]
+    assert copy["similar_to"] == kept["dest"]
+    assert copy["date_source"] == "similar" and copy["date"].startswith("2008-10-22")
+    assert copy["date_from"] == kept["dest"]
+    assert kept["date_source"] == str(DateSource.EXIF)
+
+    db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
+    names = {
+        row[0] for row in db.execute("SELECT hash_name || '/' || hash_version FROM similar_hashes")
+    }
+    count = db.execute("SELECT COUNT(*) FROM similar_hashes").fetchone()[0]
+    db.close()
+    assert names == {"phash-dct64/1"} and count == 3
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0  # a second call hashes nothing new
+
+
+def test_signature_reads_a_decoded_jpeg_at_reduced_scale(corpus: Path) -> None:
+    data = (corpus / "phone" / "Xiaomi_Mi_9T_KeyError.jpg").read_bytes()
+    sig = _signature(data)
+    assert (sig.width, sig.height) == (3000, 4000)  # upright size of the full image
+    assert sig.capture is not None and sig.capture.startswith("2022:07:16 16:27:30.")
+    with Image.open(io.BytesIO(data)) as im:
+        im.draft("L", (64, 64))
+        assert max(im.size) <= 500  # libjpeg's 1/8 DCT scaling, not a full decode
+
+
+def _archive_with_a_messenger_copy(tmp_path: Path, corpus: Path, original: bytes) -> Path:
+    source = tmp_path / "src"
+    (source / "camera").mkdir(parents=True)
+    (source / "WhatsApp").mkdir()
+    shutil.copy(corpus / PHOTO, source / "camera" / "DSCN0010.jpg")
+    (source / "WhatsApp" / "IMG-20190707-WA0003.jpg").write_bytes(_messenger_copy(original))
+    return source
+
+
+def test_organize_with_similar_hashes_in_the_workers_and_reports_the_group(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    dest = tmp_path / "dest"
+    code, report = organize(source, dest, "--min-size", "0", "--similar")
+    assert code == 0
+    assert {r["status"] for r in report} == {"placed"}  # report mode: nothing set aside
+    copy = next(r for r in report if r["source"] == "WhatsApp/IMG-20190707-WA0003.jpg")
+    # the messenger copy lands in the camera year, not in the year it was forwarded
+    assert copy["dest"] == "2008/WhatsApp/IMG-20190707-WA0003.jpg"
+    assert copy["date_source"] == "similar" and copy["date"].startswith("2008-10-22")
+    assert "camera/DSCN0010.jpg" in copy["note"]
+    lines = (dest / ".imgorg" / "similar.jsonl").read_text().splitlines()
+    records = {r["source"]: r for r in map(json.loads, lines)}
+    assert records["camera/DSCN0010.jpg"]["kept"]
+    assert records["WhatsApp/IMG-20190707-WA0003.jpg"]["date_source"] == "similar"
+    db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM similar_hashes").fetchone()[0] == 2
+    db.close()
+
+
+def test_default_organize_computes_no_signature(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    dest = tmp_path / "dest"
+    code, _report = organize(source, dest, "--min-size", "0")
+    assert code == 0
+    assert not (dest / ".imgorg" / "similar.jsonl").exists()
+    db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    db.close()
+    assert "similar_hashes" not in tables
+
+
+def test_plan_with_similar_lists_the_groups_in_the_plan_folder(
+    tmp_path: Path, corpus: Path, original: bytes
+) -> None:
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    out = tmp_path / "plan"
+    code = main(
+        [
+            "plan",
+            str(source),
+            str(tmp_path / "dest"),
+            "--min-size",
+            "0",
+            "--similar",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    lines = (out / "similar.jsonl").read_text().splitlines()
+    assert len(lines) == 2
+    assert not (tmp_path / "dest").exists()
+
+
+def _files(root: Path) -> set[str]:
+    return {
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and ".imgorg" not in p.parts
+    }
+
+
+def test_set_aside_moves_the_lesser_copy_and_its_sidecar_and_restore_brings_them_back(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    (source / "WhatsApp" / "IMG-20190707-WA0003.jpg.xmp").write_text("<x:xmpmeta/>")
+    dest = tmp_path / "dest"
+    code, _report = organize(source, dest, "--min-size", "0", "--similar", "set-aside")
+    assert code == 0
+    copy = "2008/WhatsApp/IMG-20190707-WA0003.jpg"
+    assert _files(dest) == {
+        "2008/camera/DSCN0010.jpg",
+        f"Similar/{copy}",
+        f"Similar/{copy}.xmp",
+    }
+    records = [
+        json.loads(line) for line in (dest / ".imgorg/similar.jsonl").read_text().splitlines()
+    ]
+    assert {r["set_aside_to"] for r in records} == {None, f"Similar/{copy}"}
+    assert main(["verify", str(dest)]) == 0  # the journal follows the moved files
+    assert main(["similar", str(dest), "--set-aside"]) == 0  # again: nothing more to move
+    assert len(_files(dest)) == 3
+
+    assert main(["similar", str(dest), "--restore"]) == 0
+    assert _files(dest) == {"2008/camera/DSCN0010.jpg", copy, f"{copy}.xmp"}
+    assert not (dest / "Similar").exists()
+    assert main(["verify", str(dest)]) == 0
+
+
+def test_undo_after_set_aside_removes_every_copy_the_run_made(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    dest = tmp_path / "dest"
+    before = _files(source)
+    code, _report = organize(source, dest, "--min-size", "0", "--similar", "set-aside")
+    assert code == 0 and (dest / "Similar").is_dir()
+    assert main(["undo", str(dest)]) == 0
+    assert _files(dest) == set()
+    assert _files(source) == before
+
+
+def test_similar_photos_section_in_chromium(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+    browser: Any,  # noqa: F811  (the fixture imported above)
+) -> None:
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    im, exif = upright(original)
+    (source / "export").mkdir()
+    (source / "export" / "small.jpg").write_bytes(TRANSFORMS["resize 50 %"][1](im, exif))
+    dest = tmp_path / "dest"
+    code, _report = organize(source, dest, "--min-size", "0", "--similar")
+    assert code == 0
+    page = dest / ".imgorg" / "report.html"
+    tab, requests, errors = open_page(browser, page)
+    try:
+        assert not errors, errors
+        assert all(u.startswith(("file://", "data:")) for u in requests), requests
+        roles = tab.eval_on_selector_all(
+            "#similar .similar-group .similar-card", "els => els.map(e => e.dataset.role)"
+        )
+        assert roles == ["kept", "copy", "copy"]
+        loaded = tab.eval_on_selector_all(
+            "#similar img.mini", "els => els.map(e => e.complete && e.naturalWidth > 0)"
+        )
+        assert loaded == [True, True, True]
+        caption = tab.inner_text("#similar .similar-card[data-role=kept]")
+        assert "640×480" in caption and "2008/camera/DSCN0010.jpg" in caption
+    finally:
+        tab.close()
+
+
+def test_without_faiss_similar_exits_2_with_the_install_hint(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    dest = tmp_path / "dest"
+    assert main(["organize", str(source), str(dest), "--min-size", "0", "--quiet"]) == 0
+    monkeypatch.setitem(__import__("sys").modules, "faiss", None)  # as if not installed
+    assert main(["organize", str(source), str(dest), "--similar", "--quiet"]) == 2
+    assert "pip install 'imgorg[similar]'" in capsys.readouterr().err
+    assert main(["similar", str(dest)]) == 2
+    assert "pip install 'imgorg[similar]'" in capsys.readouterr().err
