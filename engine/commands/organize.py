@@ -15,7 +15,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from engine.formats import imaging
 from engine.formats.compress import CompressOptions
@@ -24,6 +23,7 @@ from engine.records import Candidate, Decision, Status
 from engine.report.console import PLAN_LINES_ON_TERMINAL, Output, plan_lines, print_plan
 from engine.report.html import write_run_report
 from engine.report.jsonl import append_error_log, write_report
+from engine.report.summary import Summary
 from engine.settings import ENGINE_FOLDER, Mode, Settings, Verify, top_folder
 from engine.sizes import format_size
 from engine.stages import pool
@@ -50,11 +50,11 @@ class RunError(Exception):
 @dataclass
 class RunResult:
     run_id: int
-    summary: dict[str, Any]
+    summary: Summary
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.summary["counts"].get(Status.ERROR.value, 0) else 0
+        return 1 if self.summary.counts.get(Status.ERROR.value, 0) else 0
 
 
 def left_to_do(
@@ -363,8 +363,7 @@ def _run(
     totals = write_report(
         settings.report, journal.decisions(run_id, source), settings.nodate_folder
     )
-    summary = totals.as_dict()
-    summary.update(
+    summary = totals.summary(
         seconds=seconds,
         files_per_second=totals.files / max(seconds, 1e-9),
         imaging=imaging.imaging_library(),
@@ -374,29 +373,29 @@ def _run(
         report=settings.report,
         run_id=run_id,
         min_size=settings.min_size,
-        undated=summary["years"].get(settings.nodate_folder, 0),
+        undated=totals.years.get(settings.nodate_folder, 0),
         already_done=len(earlier),
         settings={k: getattr(settings, k) for k in ("date_from_folder", "date_from_mtime")},
     )
-    if not settings.dry_run and summary["counts"].get("error"):
+    if not settings.dry_run and summary.counts.get("error"):
         log = os.path.join(dest, ERROR_LOG)
         stamp = dt.datetime.now().isoformat(timespec="seconds")
         append_error_log(log, journal.decisions(run_id, source), stamp)
-        summary["error_log"] = log
+        summary.error_log = log
     if views is not None:
-        summary["html"] = views.html
+        summary.html = views.html
     if not settings.dry_run:
         kept = journal.kept_originals()
-        summary["originals"] = len(kept)
-        summary["originals_bytes"] = sum(size for _key, _path, size in kept)
+        summary.originals = len(kept)
+        summary.originals_bytes = sum(size for _key, _path, size in kept)
         if kept:
-            size = format_size(summary["originals_bytes"])
+            size = format_size(summary.originals_bytes)
             output.message(
                 f"{len(kept)} originals of re-encoded or rotated moved files ({size}) are kept "
                 f"in {os.path.join(dest, META, 'originals')} so undo can restore them; "
                 f"`imgorg finalize {dest}` deletes them"
             )
-    journal.finish_run(run_id, "finished", summary)
+    journal.finish_run(run_id, "finished", summary.to_json())
     if views is not None:
         write_run_report(views.html, journal, run_id, views.thumbs, settings.report)
     if settings.dry_run:

@@ -20,12 +20,13 @@ import os
 import re
 import urllib.parse
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from engine import __version__
 from engine.records import DateSource, Decision, Status
+from engine.report.summary import Summary, as_summary
 from engine.sizes import format_size
 
 if TYPE_CHECKING:
@@ -345,14 +346,14 @@ class Links:
 
     @classmethod
     def build(
-        cls, path: str, summary: dict[str, Any], thumbs_dir: str | None, report: str | None
+        cls, path: str, summary: Summary, thumbs_dir: str | None, report: str | None
     ) -> Links:
         here = os.path.dirname(os.path.abspath(path))
         dest: str | None = ".."
-        if summary.get("dry_run"):
+        if summary.dry_run:
             dest = None
-        elif isinstance(summary.get("dest"), str):
-            dest = _relative(summary["dest"], here)
+        elif isinstance(summary.dest, str):
+            dest = _relative(summary.dest, here)
         thumbs = _relative(thumbs_dir, here) if thumbs_dir else None
         return cls(
             dest=dest,
@@ -733,11 +734,11 @@ def notes_section(agg: Aggregate, links: Links) -> str:
     )
 
 
-def last_run_section(last: Aggregate | None, summary: dict[str, Any]) -> str:
+def last_run_section(last: Aggregate | None, summary: Summary) -> str:
     """What the last run did, apart from what DEST holds."""
     if last is None:
         return ""
-    earlier = int(summary.get("already_done") or 0)
+    earlier = int(summary.already_done or 0)
     new = max(0, last.files - earlier)
     shares = [(s.value, STATUS_LABEL[s], last.count(s)) for s in Status]
     counts = ", ".join(f"{label} {num(n)}" for _, label, n in shares if n)
@@ -994,14 +995,14 @@ def left_section(agg: Aggregate, links: Links) -> str:
     )
 
 
-def _problems(agg: Aggregate, summary: dict[str, Any]) -> str:
+def _problems(agg: Aggregate, summary: Summary) -> str:
     errors = agg.count(Status.ERROR)
     left = agg.count(Status.SKIPPED) + agg.count(Status.IGNORED)
     lines: list[tuple[str, str]] = []
-    if summary.get("dry_run"):
+    if summary.dry_run:
         lines.append(("info", "Dry run: nothing was written. This page shows the plan."))
     if errors:
-        log = summary.get("error_log")
+        log = summary.error_log
         where = f" They are listed in {os.path.basename(log)}." if isinstance(log, str) else ""
         lines.append(
             (
@@ -1046,7 +1047,7 @@ def _problems(agg: Aggregate, summary: dict[str, Any]) -> str:
     return "".join(blocks)
 
 
-def totals_section(agg: Aggregate, summary: dict[str, Any]) -> str:
+def totals_section(agg: Aggregate, summary: Summary) -> str:
     shares = [(s.value, STATUS_LABEL[s], agg.count(s)) for s in Status]
     return (
         '<section id="totals"><h2>DEST as it stands</h2><p class="muted">Every file of every '
@@ -1082,26 +1083,26 @@ def _size_stats(agg: Aggregate) -> str:
     )
 
 
-def _run_stats(agg: Aggregate, summary: dict[str, Any]) -> str:
-    seconds = float(summary.get("seconds") or 0.0)
-    rate = float(summary.get("files_per_second") or (agg.files / seconds if seconds else 0.0))
-    workers, backend = summary.get("workers"), summary.get("backend") or "?"
+def _run_stats(agg: Aggregate, summary: Summary) -> str:
+    seconds = float(summary.seconds or 0.0)
+    rate = float(summary.files_per_second or (agg.files / seconds if seconds else 0.0))
+    workers, backend = summary.workers, summary.backend or "?"
     engine = f"{backend} × {workers}" if workers else str(backend)
-    dry = bool(summary.get("dry_run"))
-    mode = "dry run" if dry else str(summary.get("mode") or "real run")
+    dry = bool(summary.dry_run)
+    mode = "dry run" if dry else str(summary.mode or "real run")
     note = "nothing was written" if dry else ""
     if agg.rotated:
         note = f"{num(agg.rotated)} turned upright"
     return (
         _stat("seconds", "Time taken", duration(seconds), round(seconds, 3))
         + _stat("files_per_second", "Speed", f"{rate:,.0f}", round(rate, 1), "files per second")
-        + _stat("workers", "Workers", engine, int(workers or 0), str(summary.get("imaging") or ""))
+        + _stat("workers", "Workers", engine, int(workers or 0), str(summary.imaging or ""))
         + _stat("dry_run" if dry else "mode", "Mode", mode, int(dry), note)
     )
 
 
-def _header(summary: dict[str, Any]) -> str:
-    source, dest = summary.get("source"), summary.get("dest")
+def _header(summary: Summary) -> str:
+    source, dest = summary.source, summary.dest
     where = ""
     if source or dest:
         where = (
@@ -1109,15 +1110,15 @@ def _header(summary: dict[str, Any]) -> str:
             f'<span class="path">{esc(dest or "DEST")}</span></p>'
         )
     bits = []
-    if summary.get("runs"):
-        bits.append(f"{esc(summary['runs'])} runs")
-    if summary.get("run_id") is not None:
-        bits.append(f"last run {esc(summary['run_id'])}")
-    if summary.get("mode"):
-        bits.append(esc(summary["mode"]))
-    if summary.get("dry_run"):
+    if summary.runs:
+        bits.append(f"{esc(summary.runs)} runs")
+    if summary.run_id is not None:
+        bits.append(f"last run {esc(summary.run_id)}")
+    if summary.mode:
+        bits.append(esc(summary.mode))
+    if summary.dry_run:
         bits.append("dry run")
-    finished = summary.get("finished")
+    finished = summary.finished
     if isinstance(finished, int | float):
         bits.append(dt.datetime.fromtimestamp(finished).strftime("finished %Y-%m-%d %H:%M"))
     return f'<header><h1>imgorg report</h1>{where}<p class="muted">{" · ".join(bits)}</p></header>'
@@ -1154,7 +1155,7 @@ def _nav(agg: Aggregate) -> str:
     )
 
 
-def _data_blob(agg: Aggregate, summary: dict[str, Any]) -> str:
+def _data_blob(agg: Aggregate, summary: Summary) -> str:
     data = {
         "files": agg.files,
         "counts": {s.value: agg.count(s) for s in Status},
@@ -1166,7 +1167,7 @@ def _data_blob(agg: Aggregate, summary: dict[str, Any]) -> str:
         "bytes_out": agg.bytes_out,
         "compressed": agg.compressed,
         "bytes_saved": agg.compressed_in - agg.compressed_out,
-        "run_id": summary.get("run_id"),
+        "run_id": summary.run_id,
         "imgorg": __version__,
     }
     text = json.dumps(data, sort_keys=True).replace("<", "\\u003c")
@@ -1174,10 +1175,10 @@ def _data_blob(agg: Aggregate, summary: dict[str, Any]) -> str:
 
 
 def render(
-    agg: Aggregate, summary: dict[str, Any], links: Links, last: Aggregate | None = None
+    agg: Aggregate, summary: Summary, links: Links, last: Aggregate | None = None
 ) -> Iterator[str]:
     """The page, in pieces: DEST as it stands (``agg``), and what the last run did (``last``)."""
-    title = "imgorg report" + (f" — run {summary['run_id']}" if summary.get("run_id") else "")
+    title = "imgorg report" + (f" — run {summary.run_id}" if summary.run_id else "")
     yield (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
@@ -1209,7 +1210,7 @@ def render(
 
 def write_html_report(
     path: str,
-    summary: dict[str, Any],
+    summary: Summary | Mapping[str, Any] | None,
     decisions: Iterable[Decision],
     thumbs_dir: str | None,
     report_jsonl: str | None = None,
@@ -1219,21 +1220,20 @@ def write_html_report(
 ) -> None:
     """Stream ``decisions`` once and write the report page to ``path`` (atomically).
 
-    ``summary`` is the run's summary (``runs.summary`` in the journal), optionally with
-    ``source``, ``dest``, ``mode`` and ``finished``; missing keys are tolerated. Placed files are
-    linked relative to the page (``summary["dest"]``, else the page's parent folder: the page is
-    expected at ``DEST/.imgorg/report.html``). ``dest_of_hash`` finds where the kept copy of a
-    duplicate was placed when the stream showed it too long before (see ``write_run_report``).
+    ``summary`` is the run's summary (or its JSON form, ``runs.summary`` in the journal),
+    optionally with ``source``, ``dest``, ``mode`` and ``finished``; missing keys are
+    tolerated. Placed files are linked relative to the page (``summary.dest``, else the page's
+    parent folder: the page is expected at ``DEST/.imgorg/report.html``). ``dest_of_hash``
+    finds where the kept copy of a duplicate was placed when the stream showed it too long
+    before (see ``write_run_report``).
     """
-    summary = dict(summary or {})
+    summary = as_summary(summary)
     agg = aggregate(decisions, _thumb_hashes(thumbs_dir))
     agg.resolve(dest_of_hash)
     last = aggregate(last_run) if last_run is not None else None
     if last is not None:
         last.resolve(None)
-    report = report_jsonl or (
-        summary.get("report") if isinstance(summary.get("report"), str) else None
-    )
+    report = report_jsonl or (summary.report if isinstance(summary.report, str) else None)
     links = Links.build(path, summary, thumbs_dir, report)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -1260,12 +1260,16 @@ def write_run_report(
     """``write_html_report`` of DEST as the journal has it after run ``run_id`` (every run's
     files), with that run's paths, mode, times and activity."""
     info = journal.run_info(run_id)
-    summary: dict[str, Any] = dict(info.get("summary") or {})  # type: ignore[call-overload]
+    stored = info.get("summary")
+    summary = Summary.from_json(stored if isinstance(stored, dict) else None)
     for key in ("source", "dest", "mode", "started", "finished"):
-        summary.setdefault(key, info.get(key))
-    summary.setdefault("dry_run", bool(info.get("dry_run")))
-    summary.setdefault("run_id", run_id)
-    summary["runs"] = journal.run_count()
+        if getattr(summary, key) is None:
+            setattr(summary, key, info.get(key))
+    if not isinstance(stored, dict) or "dry_run" not in stored:
+        summary.dry_run = bool(info.get("dry_run"))
+    if summary.run_id is None:
+        summary.run_id = run_id
+    summary.runs = journal.run_count()
 
     def dest_of_hash(content_hash: str) -> str | None:
         placed = journal.placed_with_hash(content_hash)
