@@ -23,7 +23,6 @@ from engine.report.html.aggregate import (
     GALLERY_ROWS,
     LEFT_ROWS,
     NOTES,
-    PLACED_MEMORY,
     REASONS,
     SHEET,
     Aggregate,
@@ -34,6 +33,8 @@ from engine.report.html.charts import bar_chart, legend, nice_step, stacked_line
 from engine.report.html.page import render, write_html_report, write_run_report
 from engine.report.html.sections import SOURCE_LABEL, STATUS_LABEL
 from engine.report.html.text import Links, clean, duration, esc, num, percent, url_path
+
+PLACED_MEMORY = 20_000  # recently placed files remembered to link a duplicate to its kept copy
 
 __all__ = [
     "BUSIEST_YEARS",

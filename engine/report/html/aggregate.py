@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from engine.records import DateSource, Decision, Status
+from engine.report import html as package  # PLACED_MEMORY, read as an aggregate is made
 
 GALLERY_CARDS = 60  # per gallery (errors, corrupt, undated): cards with a thumbnail
 GALLERY_ROWS = 400  # per gallery: further files as rows of a collapsed table
@@ -17,7 +18,6 @@ DUP_GROUPS = 100  # duplicate groups listed
 DUP_GROUPS_OPEN = 15  # of which shown without expanding
 DUP_MEMBERS = 8  # duplicates listed per group
 REASONS = 40  # distinct reasons counted per status; the rest count as "other reasons"
-PLACED_MEMORY = 20_000  # recently placed files remembered to link a duplicate to its kept copy
 BUSIEST_YEARS = 6  # years given a per-month chart
 SHEET = 12  # photos per year on the year view's contact sheet
 NOTES = 200  # placed files with a note, listed in "For information"
@@ -107,6 +107,7 @@ class Aggregate:
     duplicate_bytes: int = 0
     groups: dict[str, DuplicateGroup] = field(default_factory=dict)
     placed_memory: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    memory_limit: int = field(default_factory=lambda: package.PLACED_MEMORY)
     errors: Listing = field(default_factory=lambda: Listing(GALLERY_CARDS + GALLERY_ROWS))
     corrupt: Listing = field(default_factory=lambda: Listing(GALLERY_CARDS + GALLERY_ROWS))
     undated: Listing = field(default_factory=lambda: Listing(GALLERY_CARDS + GALLERY_ROWS))
@@ -178,7 +179,7 @@ class Aggregate:
                 group.kept_dest = d.dest
             memory = self.placed_memory
             memory[d.rel] = d.dest
-            if len(memory) > PLACED_MEMORY:
+            if len(memory) > self.memory_limit:
                 memory.popitem(last=False)
 
     def _duplicate(self, d: Decision) -> None:
