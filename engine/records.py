@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
@@ -205,3 +206,17 @@ class Decision:
     @classmethod
     def from_analysis(cls, analysis: Analysis, status: Status) -> Decision:
         return cls(analysis, status)
+
+
+def _through(name: str) -> property:
+    def write(decision: Decision, value: object) -> None:
+        setattr(decision.found, name, value)
+
+    return property(attrgetter(f"found.{name}"), write)
+
+
+# The type checker reads the _Found declarations; at run time each is a property whose getter is
+# operator.attrgetter, which reads in C (a decision is read a few dozen times per file).
+for _name, _attribute in list(vars(Decision).items()):
+    if isinstance(_attribute, _Found):
+        setattr(Decision, _name, _through(_name))

@@ -16,7 +16,7 @@ import time
 import typing
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from engine.records import Analysis, DateSource, Decision
@@ -69,6 +69,12 @@ FILES = (
     Column("original", "BLOB"),  # set when a transformed move's own bytes are kept
     _kept("tz_source", "TEXT"),
 )
+# What a decision knows that the journal does not keep (a report made from the journal goes
+# without it); tests/test_journal.py checks every attribute is kept or named here.
+NOT_KEPT = frozenset(
+    {"camera", "staged", "format", "position", "gps_time", "exiftool_missed", "orientation"}
+    | {"companions", "found"}
+)
 # What record() writes; the columns it leaves out are set later, by other calls.
 _WRITTEN = tuple(c.name for c in FILES if c.name not in ("source_removed", "original"))
 _COLUMNS = ", ".join(_WRITTEN)
@@ -93,8 +99,8 @@ def _codec(attr: str, sql: str) -> tuple[Callable[[Any], Any] | None, Callable[[
     if sql.startswith("BLOB"):
         return _b, _s
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        default = _DEFAULTS.get(attr)
-        return attrgetter("value"), lambda value: default if value is None else kind(value)
+        members = {member.value: member for member in kind} | {None: _DEFAULTS.get(attr)}
+        return attrgetter("value"), members.__getitem__
     if kind is bool:
         return int, bool
     return None, None
@@ -107,7 +113,13 @@ def _getter(attr: str, sql: str) -> Callable[[Decision], Any]:
 
 
 _GETTERS = {c.name: _getter(c.keeps, c.sql) for c in FILES if c.keeps}
-_DECODERS = [(c.name, c.keeps, _codec(c.keeps, c.sql)[1]) for c in FILES if c.keeps]
+# A row of SELECT {_COLUMNS}, read by name: the kept columns' places in it are resolved once
+# (sqlite3.Row looks a name up column by column, and a row has 26 of them).
+_PLACE = {name: i for i, name in enumerate(_WRITTEN)}
+_KEPT_ATTRS = [c.keeps for c in FILES if c.keeps]
+_KEPT_VALUES = itemgetter(*(_PLACE[c.name] for c in FILES if c.keeps))
+_DECODE = [(c.keeps, decode) for c in FILES if c.keeps and (decode := _codec(c.keeps, c.sql)[1])]
+
 
 _FILES_TABLE = (
     "CREATE TABLE IF NOT EXISTS files (\n    "
@@ -609,9 +621,8 @@ def _constant(value: object) -> Callable[[Decision], object]:
 
 
 def _decision(row: sqlite3.Row) -> Decision:
-    """A files row back as the decision it recorded."""
-    facts = {
-        attr: row[name] if decode is None else decode(row[name]) for name, attr, decode in _DECODERS
-    }
-    verdict = {attr: facts.pop(attr) for attr in _VERDICT}
-    return Decision(facts.pop("rel"), **verdict, **facts)
+    """A row of ``SELECT {_COLUMNS}`` back as the decision it recorded."""
+    facts: dict[str, Any] = dict(zip(_KEPT_ATTRS, _KEPT_VALUES(row), strict=True))
+    for attr, decode in _DECODE:
+        facts[attr] = decode(facts[attr])
+    return Decision(facts.pop("rel"), **facts)
