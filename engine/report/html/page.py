@@ -14,18 +14,18 @@ from engine import __version__
 from engine.records import Decision, Status
 from engine.report.html.aggregate import Aggregate, aggregate
 from engine.report.html.sections import (
-    _header,
-    _nav,
-    _problems,
-    _see,
     attention_section,
     compression_section,
     duplicates_section,
+    header,
     last_run_section,
     left_section,
+    nav,
     notes_section,
+    see_report,
     sources_section,
     totals_section,
+    verdicts,
     year_view_section,
     years_section,
 )
@@ -78,9 +78,9 @@ def render(
         f'<link rel="icon" href="{ICON}"><title>{esc(title)}</title>'
         f"<style>{STYLE}</style></head><body><main>"
     )
-    yield _header(summary)
-    yield _problems(agg, summary)
-    yield _nav(agg)
+    yield header(summary)
+    yield verdicts(agg, summary)
+    yield nav(agg)
     yield last_run_section(last, summary)
     yield totals_section(agg, summary)
     yield years_section(agg)
@@ -91,7 +91,7 @@ def render(
     yield attention_section(agg, links)
     yield left_section(agg, links)
     yield notes_section(agg, links)
-    report = f" Every file, one JSON object a line: {_see(links)}." if links.report else ""
+    report = f" Every file, one JSON object a line: {see_report(links)}." if links.report else ""
     yield (
         f'<footer class="muted">Written by imgorg {esc(__version__)}.{report} This page works '
         "offline and loads nothing from the network.</footer></main>"

@@ -203,7 +203,7 @@ def notes_section(agg: Aggregate, links: Links) -> str:
         for e in agg.noted.entries
     )
     rest = agg.noted.total - len(agg.noted.entries)
-    more = f'<p class="more">and {num(rest)} more — {_see(links)}</p>' if rest > 0 else ""
+    more = f'<p class="more">and {num(rest)} more — {see_report(links)}</p>' if rest > 0 else ""
     return (
         '<section id="notes"><h2>For information</h2><p class="muted">Placed photos with a '
         "note. Nothing to fix: these say how a photo was handled.</p>"
@@ -321,7 +321,8 @@ def duplicates_section(agg: Aggregate, links: Links) -> str:
     rest = total - agg.listed_duplicates
     if rest:
         body += (
-            f'<p class="more">and {num(rest)} more duplicates in other groups — {_see(links)}</p>'
+            f'<p class="more">and {num(rest)} more duplicates in other groups — '
+            f"{see_report(links)}</p>"
         )
     return (
         f'<section id="duplicates"><h2>Duplicates <span class="count">{num(total)}</span></h2>'
@@ -348,7 +349,7 @@ def _group_row(group: DuplicateGroup, links: Links) -> str:
     )
 
 
-def _see(links: Links) -> str:
+def see_report(links: Links) -> str:
     if links.report:
         return (
             f'see the JSON Lines report <a href="{esc(links.report)}">{esc(links.report_name)}</a>'
@@ -407,7 +408,7 @@ def _gallery(key: str, title: str, blurb: str, listing: Listing, links: Links) -
             + "</tbody></table></details>"
         )
     rest = listing.total - len(listing.entries)
-    more = f'<p class="more">and {num(rest)} more — {_see(links)}</p>' if rest > 0 else ""
+    more = f'<p class="more">and {num(rest)} more — {see_report(links)}</p>' if rest > 0 else ""
     return (
         f'<details class="gallery" id="gallery-{key}" data-gallery="{key}" '
         f'data-total="{listing.total}" open><summary><h3>{esc(title)} '
@@ -459,7 +460,7 @@ def left_section(agg: Aggregate, links: Links) -> str:
             for e in listing.entries
         )
         rest = listing.total - len(listing.entries)
-        more = f'<p class="more">and {num(rest)} more — {_see(links)}</p>' if rest > 0 else ""
+        more = f'<p class="more">and {num(rest)} more — {see_report(links)}</p>' if rest > 0 else ""
         blocks.append(
             f"<h3>{STATUS_LABEL[status]} <span class='count'>{num(listing.total)}</span></h3>"
             f'<table class="compact"><thead><tr><th>reason</th><th class="n">files</th></tr>'
@@ -474,7 +475,7 @@ def left_section(agg: Aggregate, links: Links) -> str:
     )
 
 
-def _problems(agg: Aggregate, summary: Summary) -> str:
+def verdicts(agg: Aggregate, summary: Summary) -> str:
     errors = agg.count(Status.ERROR)
     left = agg.count(Status.SKIPPED) + agg.count(Status.IGNORED)
     lines: list[tuple[str, str]] = []
@@ -580,7 +581,7 @@ def _run_stats(agg: Aggregate, summary: Summary) -> str:
     )
 
 
-def _header(summary: Summary) -> str:
+def header(summary: Summary) -> str:
     source, dest = summary.source, summary.dest
     where = ""
     if source or dest:
@@ -603,7 +604,7 @@ def _header(summary: Summary) -> str:
     return f'<header><h1>imgorg report</h1>{where}<p class="muted">{" · ".join(bits)}</p></header>'
 
 
-def _nav(agg: Aggregate) -> str:
+def nav(agg: Aggregate) -> str:
     items = [
         ("last-run", "Last run", None),
         ("totals", "DEST", None),
