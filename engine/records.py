@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
 
@@ -122,22 +122,24 @@ class Analysis:
 
 
 class _Found(Generic[T]):
-    """An attribute of a decision that lives in its ``found`` Analysis, read and written through."""
+    """Declares an attribute a decision keeps in its ``found`` Analysis, read and written
+    through. It puts a property in its own place whose getter is ``operator.attrgetter``, which
+    reads in C: a decision is read a few dozen times per file."""
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
+        def write(decision: Decision, value: object) -> None:
+            setattr(decision.found, name, value)
 
-    @overload
-    def __get__(self, decision: None, owner: type) -> _Found[T]: ...
-    @overload
-    def __get__(self, decision: Decision, owner: type) -> T: ...
-    def __get__(self, decision: Decision | None, owner: type) -> T | _Found[T]:
-        if decision is None:
-            return self
-        return getattr(decision.found, self.name)
+        setattr(owner, name, property(attrgetter(f"found.{name}"), write))
 
-    def __set__(self, decision: Decision, value: T) -> None:
-        setattr(decision.found, self.name, value)
+    if TYPE_CHECKING:  # what the type checker sees; the property is what runs
+
+        @overload
+        def __get__(self, decision: None, owner: type) -> _Found[T]: ...
+        @overload
+        def __get__(self, decision: Decision, owner: type) -> T: ...
+        def __get__(self, decision: Decision | None, owner: type) -> T | _Found[T]: ...
+        def __set__(self, decision: Decision, value: T) -> None: ...
 
 
 @dataclass(slots=True, init=False)
@@ -206,17 +208,3 @@ class Decision:
     @classmethod
     def from_analysis(cls, analysis: Analysis, status: Status) -> Decision:
         return cls(analysis, status)
-
-
-def _through(name: str) -> property:
-    def write(decision: Decision, value: object) -> None:
-        setattr(decision.found, name, value)
-
-    return property(attrgetter(f"found.{name}"), write)
-
-
-# The type checker reads the _Found declarations; at run time each is a property whose getter is
-# operator.attrgetter, which reads in C (a decision is read a few dozen times per file).
-for _name, _attribute in list(vars(Decision).items()):
-    if isinstance(_attribute, _Found):
-        setattr(Decision, _name, _through(_name))
