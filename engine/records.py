@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 if TYPE_CHECKING:
     from engine.similar.signature import Signature
+
+T = TypeVar("T")
 
 
 class Status(enum.StrEnum):
@@ -126,67 +129,93 @@ class Analysis:
     similar: Signature | None = None  # with --similar: the perceptual signature
 
 
-@dataclass(slots=True)
-class Decision:
-    """The coordinator's verdict on one file: what the journal stores and the report prints."""
+class _Found(Generic[T]):
+    """Declares an attribute a decision keeps in its ``found`` Analysis, read and written
+    through. It puts a property in its own place whose getter is ``operator.attrgetter``, which
+    reads in C: a decision is read a few dozen times per file."""
 
-    rel: str
+    def __set_name__(self, owner: type, name: str) -> None:
+        def write(decision: Decision, value: object) -> None:
+            setattr(decision.found, name, value)
+
+        setattr(owner, name, property(attrgetter(f"found.{name}"), write))
+
+    if TYPE_CHECKING:  # what the type checker sees; the property is what runs
+
+        @overload
+        def __get__(self, decision: None, owner: type) -> _Found[T]: ...
+        @overload
+        def __get__(self, decision: Decision, owner: type) -> T: ...
+        def __get__(self, decision: Decision | None, owner: type) -> T | _Found[T]: ...
+        def __set__(self, decision: Decision, value: T) -> None: ...
+
+
+@dataclass(slots=True, init=False)
+class Decision:
+    """The coordinator's verdict on one file: what the journal stores and the report prints.
+
+    What is known of the file itself is ``found``, the worker's Analysis (or one made from a
+    journal row or a companion's facts); the decision owns it, and its attributes below are
+    read and written through to it. The verdict is the decision's own fields."""
+
+    found: Analysis
     status: Status
-    size: int = 0
-    mtime_ns: int = 0
-    reason: str | None = None
-    note: str | None = None
     dest: str | None = None  # relative to DEST
-    year: int | None = None
-    date: str | None = None
-    date_source: DateSource = DateSource.NONE
-    tz_source: TzSource = TzSource.NONE
-    camera: str | None = None
-    hash: str | None = None
     duplicate_of: str | None = None
-    bytes_out: int = 0
-    compressed: bool = False
-    rotated: bool = False
-    quality: int | None = None
-    original_quality: int | None = None
-    encodes: int = 0
-    out_hash: str | None = None
     action: str = "none"  # copy, move, staged, none
-    staged: str | None = None
     companion_of: str | None = None  # the main file this one travels with
-    ino: int = 0  # identity when it was analysed (0: unknown, as in a row read back)
-    ctime_ns: int = 0
+
+    rel = _Found[str]()
+    size = _Found[int]()
+    mtime_ns = _Found[int]()
+    reason = _Found[str | None]()
+    note = _Found[str | None]()
+    year = _Found[int | None]()
+    date = _Found[str | None]()
+    date_source = _Found[DateSource]()
+    tz_source = _Found[TzSource]()
+    camera = _Found[str | None]()
+    hash = _Found[str | None]()
+    compressed = _Found[bool]()
+    rotated = _Found[bool]()
+    quality = _Found[int | None]()
+    original_quality = _Found[int | None]()
+    encodes = _Found[int]()
+    out_hash = _Found[str | None]()
+    bytes_out = _Found[int]()  # never None in a decision: settled when it is made
+    staged = _Found[str | None]()
+    ino = _Found[int]()  # identity when it was analysed (0: unknown, as in a row read back)
+    ctime_ns = _Found[int]()
+
+    def __init__(
+        self,
+        found: Analysis | str,
+        status: Status,
+        *,
+        dest: str | None = None,
+        duplicate_of: str | None = None,
+        action: str = "none",
+        companion_of: str | None = None,
+        **facts: Any,
+    ) -> None:
+        """``found`` is what a worker found, or the path of a file known only by ``facts``
+        (Analysis fields by name: a journal row, a companion, a made-up file in a test)."""
+        if isinstance(found, str):
+            known = {"size": 0, "mtime_ns": 0, "bytes_out": 0, **facts}
+            found = Analysis(rel=found, status=status, **known)
+        elif facts:
+            raise TypeError(f"a decision on an Analysis takes no facts: {sorted(facts)}")
+        else:
+            found.bytes_out = found.size if found.bytes_out is None else found.bytes_out
+            found.out_hash = found.out_hash or found.hash
+        if status is not Status.PLACED:
+            found.compressed, found.rotated, found.quality, found.staged = False, False, None, None
+            # Anything not placed travels (if at all) as its own bytes, never as a re-encode.
+            if found.hash is not None:
+                found.out_hash, found.bytes_out = found.hash, found.size
+        self.found, self.status, self.dest = found, status, dest
+        self.duplicate_of, self.action, self.companion_of = duplicate_of, action, companion_of
 
     @classmethod
     def from_analysis(cls, analysis: Analysis, status: Status) -> Decision:
-        return cls(
-            rel=analysis.rel,
-            status=status,
-            size=analysis.size,
-            mtime_ns=analysis.mtime_ns,
-            reason=analysis.reason,
-            note=analysis.note,
-            year=analysis.year,
-            date=analysis.date,
-            date_source=analysis.date_source,
-            tz_source=analysis.tz_source,
-            camera=analysis.camera,
-            hash=analysis.hash,
-            compressed=analysis.compressed,
-            rotated=analysis.rotated,
-            quality=analysis.quality,
-            original_quality=analysis.original_quality,
-            encodes=analysis.encodes,
-            bytes_out=analysis.bytes_out if analysis.bytes_out is not None else analysis.size,
-            out_hash=analysis.out_hash or analysis.hash,
-            staged=analysis.staged,
-            ino=analysis.ino,
-            ctime_ns=analysis.ctime_ns,
-        )
-
-    def __post_init__(self) -> None:
-        if self.status is not Status.PLACED:
-            self.compressed, self.rotated, self.quality, self.staged = False, False, None, None
-            # Anything not placed travels (if at all) as its own bytes, never as a re-encode.
-            if self.hash is not None:  # only a placed photo takes new bytes; the rest go as is
-                self.out_hash, self.bytes_out = self.hash, self.size
+        return cls(analysis, status)

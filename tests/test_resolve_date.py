@@ -22,7 +22,8 @@ from engine.policy.date_precedence import (
 )
 from engine.policy.keeper import Copy, keeper
 from engine.records import DateSource
-from engine.report.html import SOURCE_LABEL, Aggregate, sources_section
+from engine.report.html import SOURCE_LABEL, Aggregate
+from engine.report.html.sections import sources_section
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 WEAK = [s for s in PRECEDENCE if s not in CAPTURE]

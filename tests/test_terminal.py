@@ -28,6 +28,7 @@ from engine.report.console import (
     print_plan,
     progress_figures,
 )
+from engine.report.summary import as_summary
 
 
 def tiff_with_a_bad_tag(width: int = 300, height: int = 200) -> bytes:
@@ -311,5 +312,5 @@ def test_next_steps_suggest_only_the_date_flags_not_in_use() -> None:
         "undated": 2,
         "settings": {"date_from_folder": True, "date_from_mtime": False},
     }
-    (step,) = next_steps(summary)
+    (step,) = next_steps(as_summary(summary))
     assert step == "next: 2 photos have no date: --date-from-mtime may date them"

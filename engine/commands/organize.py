@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from engine.errors import DiskFull, JournalError, RunError
 from engine.formats import imaging
@@ -24,6 +24,7 @@ from engine.records import Candidate, Decision, Status
 from engine.report.console import PLAN_LINES_ON_TERMINAL, Output, plan_lines, print_plan
 from engine.report.html import write_run_report
 from engine.report.jsonl import append_error_log, write_report
+from engine.report.summary import Summary
 from engine.settings import ENGINE_FOLDER, Mode, Settings, top_folder
 from engine.sizes import format_size
 from engine.stages import pool
@@ -50,22 +51,18 @@ YEAR_VIEW_SAMPLE = 1000  # thumbnails for the report's year view a run makes, ab
 @dataclass
 class RunResult:
     run_id: int
-    summary: dict[str, Any]
+    summary: Summary
 
     @property
     def exit_code(self) -> int:
         return 1 if _needs_attention(self.summary) else 0
 
 
-def _needs_attention(summary: dict[str, Any]) -> bool:
+def _needs_attention(summary: Summary) -> bool:
     """Errors, among the photos or the files travelling with them, or moved files whose
     source could not be removed."""
     error = Status.ERROR.value
-    return bool(
-        summary["counts"].get(error)
-        or summary.get("companions", {}).get(error)
-        or summary.get("sources_kept")
-    )
+    return bool(summary.counts.get(error) or summary.companions.get(error) or summary.sources_kept)
 
 
 def left_to_do(
@@ -261,9 +258,12 @@ def _empty(stage_dir: str | None) -> None:
 def _kept_as_errors(kept: list[Decision]) -> list[Decision]:
     """Moved files whose source could not be removed, as lines for the error log (they stay
     ``placed`` in the journal and the report, with a note)."""
-    return [
-        replace(d, status=Status.ERROR, reason=f"placed at {d.dest}, but {d.note}") for d in kept
-    ]
+    lines = []
+    for decision in kept:
+        line = Decision(replace(decision.found), Status.ERROR, dest=decision.dest)
+        line.reason = f"placed at {decision.dest}, but {decision.note}"
+        lines.append(line)
+    return lines
 
 
 @dataclass(frozen=True)
@@ -434,8 +434,7 @@ def _run(
     seconds = time.monotonic() - started
     nodate = settings.folders.nodate_folder
     totals = write_report(run.report, journal.decisions(run_id, source), nodate)
-    summary = totals.as_dict()
-    summary.update(
+    summary = totals.summary(
         seconds=seconds,
         files_per_second=totals.files / max(seconds, 1e-9),
         imaging=imaging.imaging_library(),
@@ -445,32 +444,32 @@ def _run(
         report=run.report,
         run_id=run_id,
         min_size=settings.analyse.min_size,
-        undated=summary["years"].get(nodate, 0),
+        undated=totals.years.get(nodate, 0),
         already_done=len(earlier),
         settings={k: getattr(settings.analyse, k) for k in ("date_from_folder", "date_from_mtime")},
     )
     if placer.sources_kept:
-        summary["sources_kept"] = len(placer.sources_kept)
+        summary.sources_kept = len(placer.sources_kept)
     if not run.dry_run and _needs_attention(summary):
         log = os.path.join(dest, ERROR_LOG)
         stamp = dt.datetime.now().isoformat(timespec="seconds")
         unremoved = _kept_as_errors(placer.sources_kept)
         append_error_log(log, [*journal.decisions(run_id, source), *unremoved], stamp)
-        summary["error_log"] = log
+        summary.error_log = log
     if views is not None:
-        summary["html"] = views.html
+        summary.html = views.html
     if not run.dry_run:
         originals = journal.kept_originals()
-        summary["originals"] = len(originals)
-        summary["originals_bytes"] = sum(size for _key, _path, size in originals)
+        summary.originals = len(originals)
+        summary.originals_bytes = sum(size for _key, _path, size in originals)
         if originals:
-            size = format_size(summary["originals_bytes"])
+            size = format_size(summary.originals_bytes)
             output.message(
                 f"{len(originals)} originals of re-encoded or rotated moved files ({size}) are "
                 f"kept in {os.path.join(dest, META, 'originals')} so undo can restore them; "
                 f"`imgorg finalize {dest}` deletes them"
             )
-    journal.finish_run(run_id, "finished", summary)
+    journal.finish_run(run_id, "finished", summary.to_json())
     if views is not None:
         write_run_report(views.html, journal, run_id, views.thumbs, run.report)
     if run.dry_run:

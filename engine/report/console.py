@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from engine.records import Decision, Status
+from engine.report.summary import Summary, as_summary
 from engine.sizes import format_size
 
 STAGES = ("walk", "analyse and place", "tidy", "reports")
@@ -21,7 +22,7 @@ class Output(Protocol):
     def stage(self, name: str) -> None: ...
     def start(self, files: int, total_bytes: int) -> None: ...
     def advance(self, files: int, nbytes: int) -> None: ...
-    def finish(self, summary: dict[str, Any]) -> None: ...
+    def finish(self, summary: Summary) -> None: ...
 
 
 def eta(seconds: float) -> str:
@@ -90,9 +91,10 @@ class PlainOutput:
             self.last = now
             self.message(f"[analyse and place] {self.figures()}")
 
-    def finish(self, summary: dict[str, Any]) -> None:
+    def finish(self, summary: Summary | Mapping[str, Any]) -> None:
         if self.quiet:
             return
+        summary = as_summary(summary)
         for line in summary_lines(summary) + next_steps(summary):
             print(line, file=self.stream)
 
@@ -153,7 +155,8 @@ class RichOutput(PlainOutput):
             self.last = now
             self.progress.update(self.task, completed=self.bytes, figures=self.figures())
 
-    def finish(self, summary: dict[str, Any]) -> None:
+    def finish(self, summary: Summary | Mapping[str, Any]) -> None:
+        summary = as_summary(summary)
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
@@ -162,87 +165,86 @@ class RichOutput(PlainOutput):
         table = Table(title="imgorg summary", show_header=True)
         table.add_column("outcome")
         table.add_column("files", justify="right")
-        for status, count in summary["counts"].items():
+        for status, count in summary.counts.items():
             table.add_row(status, str(count))
-        riders = sum(summary.get("companions", {}).values())
+        riders = sum(summary.companions.values())
         if riders:
             table.add_row("sidecars and pairs (travelled along)", str(riders))
         table.add_section()
-        table.add_row("bytes in", format_size(summary["bytes_in"]))
-        table.add_row("bytes out", format_size(summary["bytes_out"]))
+        table.add_row("bytes in", format_size(summary.bytes_in))
+        table.add_row("bytes out", format_size(summary.bytes_out))
         table.add_row(
-            "compressed", f"{summary['compressed']} (saved {format_size(summary['bytes_saved'])})"
+            "compressed", f"{summary.compressed} (saved {format_size(summary.bytes_saved)})"
         )
-        table.add_row(
-            "time", f"{summary['seconds']:.1f} s ({summary['files_per_second']:.0f} files/s)"
-        )
-        table.add_row("engine", f"{summary['imaging']}; {summary['backend']} x{summary['workers']}")
+        table.add_row("time", f"{summary.seconds:.1f} s ({summary.files_per_second:.0f} files/s)")
+        table.add_row("engine", f"{summary.imaging}; {summary.backend} x{summary.workers}")
         self.console.print(table)
         years = Table(title="placed per year", show_header=True)
         years.add_column("year")
         years.add_column("photos", justify="right")
         years.add_column("")
-        peak = max(summary["years"].values(), default=1)
-        for year, count in summary["years"].items():
+        peak = max(summary.years.values(), default=1)
+        for year, count in summary.years.items():
             years.add_row(year, str(count), "█" * max(1, round(30 * count / peak)))
-        if summary["years"]:
+        if summary.years:
             self.console.print(years)
         for line in trailer_lines(summary) + next_steps(summary):
             self.console.print(line, markup=False, highlight=False)
 
 
-def summary_lines(summary: dict[str, Any]) -> list[str]:
-    counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items())
-    years = ", ".join(f"{k}: {v}" for k, v in summary["years"].items()) or "none"
-    riders = ", ".join(f"{k} {v}" for k, v in summary.get("companions", {}).items()) or "none"
+def summary_lines(summary: Summary | Mapping[str, Any]) -> list[str]:
+    summary = as_summary(summary)
+    counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
+    years = ", ".join(f"{k}: {v}" for k, v in summary.years.items()) or "none"
+    riders = ", ".join(f"{k} {v}" for k, v in summary.companions.items()) or "none"
     return [
-        f"files: {summary['files']} ({counts}; files travelling with a photo: {riders})",
-        f"bytes in {format_size(summary['bytes_in'])}, out {format_size(summary['bytes_out'])}; "
-        f"{summary['compressed']} compressed, saved {format_size(summary['bytes_saved'])}",
+        f"files: {summary.files} ({counts}; files travelling with a photo: {riders})",
+        f"bytes in {format_size(summary.bytes_in)}, out {format_size(summary.bytes_out)}; "
+        f"{summary.compressed} compressed, saved {format_size(summary.bytes_saved)}",
         f"per year: {years}",
-        f"time {summary['seconds']:.1f} s, {summary['files_per_second']:.0f} files/s; "
-        f"imaging {summary['imaging']}; backend {summary['backend']} x{summary['workers']}",
+        f"time {summary.seconds:.1f} s, {summary.files_per_second:.0f} files/s; "
+        f"imaging {summary.imaging}; backend {summary.backend} x{summary.workers}",
         *trailer_lines(summary),
     ]
 
 
-def trailer_lines(summary: dict[str, Any]) -> list[str]:
+def trailer_lines(summary: Summary) -> list[str]:
     """Where things were written (said once, after the numbers)."""
     lines = []
-    if summary.get("dry_run"):
+    if summary.dry_run:
         lines.append("dry run: nothing was written")
-    if summary.get("report"):
-        lines.append(f"report: {summary['report']}")
-    if summary.get("html"):
-        lines.append(f"HTML report: {summary['html']}")
-    if summary.get("sources_kept"):
+    if summary.report:
+        lines.append(f"report: {summary.report}")
+    if summary.html:
+        lines.append(f"HTML report: {summary.html}")
+    if summary.sources_kept:
         lines.append(
-            f"{summary['sources_kept']} moved files are still in SOURCE too: they could not be "
+            f"{summary.sources_kept} moved files are still in SOURCE too: they could not be "
             "removed (see the error log)"
         )
     return lines
 
 
-def next_steps(summary: dict[str, Any]) -> list[str]:
+def next_steps(summary: Summary) -> list[str]:
     """What to do next, where something is left to do."""
     steps = []
-    errors = summary["counts"].get(Status.ERROR.value, 0)
+    errors = summary.counts.get(Status.ERROR.value, 0)
     if errors:
-        where = summary.get("error_log") or "the report"
+        where = summary.error_log or "the report"
         steps.append(f"{errors} files ended in error: see {where}")
-    small = summary.get("skipped_small", 0)
+    small = summary.skipped_small
     if small:
-        limit = format_size(summary.get("min_size", 0))
+        limit = format_size(summary.min_size)
         steps.append(
             f"{small} photos were skipped as smaller than {limit}: --min-size 0 takes them"
         )
-    undated = summary.get("undated", 0)
-    settings = summary.get("settings") or {}
+    undated = summary.undated
+    settings = summary.settings
     if undated and not (settings.get("date_from_folder") and settings.get("date_from_mtime")):
         unused = [key for key in ("date_from_folder", "date_from_mtime") if not settings.get(key)]
         flags = " or ".join("--" + key.replace("_", "-") for key in unused)
         steps.append(f"{undated} photos have no date: {flags} may date them")
-    if summary.get("dry_run"):
+    if summary.dry_run:
         steps.append("run the same command without --dry-run to do it")
     return [f"next: {step}" for step in steps]
 

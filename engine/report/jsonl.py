@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.records import Decision, Status
+from engine.report.summary import Summary
 
 SMALL = "smaller than --min-size"  # how a reason for a size skip begins
 
@@ -81,19 +82,21 @@ class Totals:
                 self.compressed += 1
                 self.bytes_saved += decision.size - decision.bytes_out
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "files": self.files,
-            "counts": {s.value: self.counts.get(s.value, 0) for s in Status},
-            "companions": dict(self.companions),
-            "years": dict(sorted(self.years.items())),
-            "date_sources": dict(self.date_sources),
-            "bytes_in": self.bytes_in,
-            "bytes_out": self.bytes_out,
-            "compressed": self.compressed,
-            "bytes_saved": self.bytes_saved,
-            "skipped_small": self.skipped_small,
-        }
+    def summary(self, **run: Any) -> Summary:
+        """These totals as a run's summary, with the facts of the run (``Summary`` fields)."""
+        return Summary(
+            files=self.files,
+            counts={s.value: self.counts.get(s.value, 0) for s in Status},
+            companions=dict(self.companions),
+            years=dict(sorted(self.years.items())),
+            date_sources=dict(self.date_sources),
+            bytes_in=self.bytes_in,
+            bytes_out=self.bytes_out,
+            compressed=self.compressed,
+            bytes_saved=self.bytes_saved,
+            skipped_small=self.skipped_small,
+            **run,
+        )
 
 
 def write_report(path: str | None, decisions: Iterable[Decision], nodate_folder: str) -> Totals:

@@ -408,8 +408,8 @@ class Coordinator:
 def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) -> Decision:
     """The decision for a file that travels with ``photo``, dated like ``main``."""
     return Decision(
-        rel=item.rel,
-        status=status,
+        item.rel,
+        status,
         size=item.size,
         mtime_ns=item.mtime_ns,
         year=main.year,

@@ -7,20 +7,132 @@ placed copy is durable, so a killed run can be resumed and audited, and a finish
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import enum
 import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+import typing
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
+from typing import Any
 
 from engine.errors import JournalError
-from engine.records import DateSource, Decision, Status, TzSource
+from engine.records import Analysis, DateSource, Decision
 
 VERSION = 1  # PRAGMA user_version; 0 is the first release's schema (one row per source path)
 ORIGINALS = ".imgorg/originals"  # below DEST: the source bytes of re-encoded or rotated moves
 
-SCHEMA = """
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of the files table; ``keeps`` names the Decision attribute it stores."""
+
+    name: str
+    sql: str  # SQLite type and constraint
+    keeps: str | None = None  # None: the journal's own bookkeeping
+
+
+def _kept(attr: str, sql: str) -> Column:
+    return Column(attr, sql, attr)
+
+
+# In the order of the schema: tz_source came later and was added at the end (ALTER TABLE).
+FILES = (
+    Column("source_root", "BLOB NOT NULL"),
+    Column("source_rel", "BLOB NOT NULL", "rel"),
+    _kept("size", "INTEGER NOT NULL"),
+    _kept("mtime_ns", "INTEGER NOT NULL"),
+    _kept("status", "TEXT NOT NULL"),
+    _kept("reason", "TEXT"),
+    _kept("note", "TEXT"),
+    _kept("dest", "BLOB"),
+    _kept("year", "INTEGER"),
+    _kept("date", "TEXT"),
+    _kept("date_source", "TEXT NOT NULL"),
+    _kept("hash", "TEXT"),
+    _kept("duplicate_of", "BLOB"),
+    _kept("bytes_out", "INTEGER NOT NULL"),
+    _kept("compressed", "INTEGER NOT NULL"),
+    _kept("rotated", "INTEGER NOT NULL"),
+    _kept("quality", "INTEGER"),
+    _kept("original_quality", "INTEGER"),
+    _kept("encodes", "INTEGER NOT NULL"),
+    _kept("out_hash", "TEXT"),
+    _kept("action", "TEXT NOT NULL"),
+    _kept("companion_of", "BLOB"),
+    Column("state", "TEXT NOT NULL"),
+    Column("source_removed", "INTEGER NOT NULL DEFAULT 0"),  # set once the source is gone
+    Column("run_id", "INTEGER NOT NULL"),
+    Column("seen_run", "INTEGER NOT NULL"),
+    Column("original", "BLOB"),  # set when a transformed move's own bytes are kept
+    _kept("tz_source", "TEXT"),
+)
+# What a decision knows that the journal does not keep (a report made from the journal goes
+# without it); tests/test_journal.py checks every attribute is kept or named here.
+NOT_KEPT = frozenset(
+    {"camera", "staged", "format", "position", "gps_time", "exiftool_missed", "orientation"}
+    | {"companions", "found"}
+    | {"ino", "ctime_ns"}  # a file's identity matters only within the run that read it
+    | {"similar"}  # near-duplicate signatures have their own table (engine/similar/store.py)
+)
+# What record() writes; the columns it leaves out are set later, by other calls.
+_WRITTEN = tuple(c.name for c in FILES if c.name not in ("source_removed", "original"))
+_COLUMNS = ", ".join(_WRITTEN)
+_PLACES = ", ".join("?" * len(_WRITTEN))
+_VERDICT = {f.name for f in dataclasses.fields(Decision)} - {"found"}  # the rest: Analysis
+# Analysis.similar's type is imported only for type checking: the journal does not store it.
+_TYPES = typing.get_type_hints(Analysis, localns={"Signature": object}) | typing.get_type_hints(
+    Decision
+)
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Analysis)}
+
+
+def _b(text: str | None) -> bytes | None:
+    return None if text is None else os.fsencode(text)
+
+
+def _s(blob: bytes | None) -> str | None:
+    return None if blob is None else os.fsdecode(blob)
+
+
+def _codec(attr: str, sql: str) -> tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]:
+    """How a kept attribute goes into its column and comes back (None: as it is). Paths are
+    bytes, as the file system has them; an enum is its value, a NULL its attribute's default."""
+    kind = _TYPES[attr]
+    if sql.startswith("BLOB"):
+        return _b, _s
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        members = {member.value: member for member in kind} | {None: _DEFAULTS.get(attr)}
+        return attrgetter("value"), members.__getitem__
+    if kind is bool:
+        return int, bool
+    return None, None
+
+
+def _getter(attr: str, sql: str) -> Callable[[Decision], Any]:
+    read = attrgetter(attr if attr in _VERDICT else f"found.{attr}")
+    encode = _codec(attr, sql)[0]
+    return read if encode is None else lambda decision: encode(read(decision))
+
+
+_GETTERS = {c.name: _getter(c.keeps, c.sql) for c in FILES if c.keeps}
+# A row of SELECT {_COLUMNS}, read by name: the kept columns' places in it are resolved once
+# (sqlite3.Row looks a name up column by column, and a row has 26 of them).
+_PLACE = {name: i for i, name in enumerate(_WRITTEN)}
+_KEPT_ATTRS = [c.keeps for c in FILES if c.keeps]
+_KEPT_VALUES = itemgetter(*(_PLACE[c.name] for c in FILES if c.keeps))
+_DECODE = [(c.keeps, decode) for c in FILES if c.keeps and (decode := _codec(c.keeps, c.sql)[1])]
+
+
+_FILES_TABLE = (
+    "CREATE TABLE IF NOT EXISTS files (\n    "
+    + ",\n    ".join(f"{c.name} {c.sql}" for c in FILES)
+    + ",\n    PRIMARY KEY (source_root, source_rel, run_id)\n) WITHOUT ROWID;"
+)
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     source BLOB NOT NULL,
@@ -33,37 +145,7 @@ CREATE TABLE IF NOT EXISTS runs (
     settings TEXT NOT NULL,
     summary TEXT
 );
-CREATE TABLE IF NOT EXISTS files (
-    source_root BLOB NOT NULL,
-    source_rel BLOB NOT NULL,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    reason TEXT,
-    note TEXT,
-    dest BLOB,
-    year INTEGER,
-    date TEXT,
-    date_source TEXT NOT NULL,
-    hash TEXT,
-    duplicate_of BLOB,
-    bytes_out INTEGER NOT NULL,
-    compressed INTEGER NOT NULL,
-    rotated INTEGER NOT NULL,
-    quality INTEGER,
-    original_quality INTEGER,
-    encodes INTEGER NOT NULL,
-    out_hash TEXT,
-    action TEXT NOT NULL,
-    companion_of BLOB,
-    state TEXT NOT NULL,
-    source_removed INTEGER NOT NULL DEFAULT 0,
-    run_id INTEGER NOT NULL,
-    seen_run INTEGER NOT NULL,
-    original BLOB,
-    tz_source TEXT,
-    PRIMARY KEY (source_root, source_rel, run_id)
-) WITHOUT ROWID;
+{_FILES_TABLE}
 CREATE INDEX IF NOT EXISTS files_hash ON files (hash, state) WHERE status = 'placed';
 CREATE INDEX IF NOT EXISTS files_dest ON files (dest, state);
 DROP INDEX IF EXISTS files_seen;
@@ -75,12 +157,6 @@ CREATE TABLE IF NOT EXISTS tidy (
 );
 """
 
-_COLUMNS = (
-    "source_root, source_rel, size, mtime_ns, status, reason, note, dest, year, date, "
-    "date_source, hash, duplicate_of, bytes_out, compressed, rotated, quality, original_quality, "
-    "encodes, out_hash, action, companion_of, state, run_id, seen_run, tz_source"
-)
-
 
 def _upgrade(db: sqlite3.Connection) -> None:
     """Bring the schema to ``VERSION``, keeping every row of an older journal."""
@@ -91,7 +167,7 @@ def _upgrade(db: sqlite3.Connection) -> None:
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'files'"
     ).fetchone()
     if has_files:
-        columns = {row[1] for row in db.execute("PRAGMA table_info(files)")}
+        columns = {row["name"] for row in db.execute("PRAGMA table_info(files)")}
         if "tz_source" not in columns:  # written before time zones were recorded
             db.execute("ALTER TABLE files ADD COLUMN tz_source TEXT")
     if version == VERSION:
@@ -124,14 +200,6 @@ def _fsync(path: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _b(text: str | None) -> bytes | None:
-    return None if text is None else os.fsencode(text)
-
-
-def _s(blob: bytes | None) -> str | None:
-    return None if blob is None else os.fsdecode(blob)
 
 
 @dataclass(slots=True)
@@ -199,6 +267,7 @@ def _quick_check(path: str, mode: str) -> list[tuple[str]]:
 class Journal:
     def __init__(self, connection: sqlite3.Connection, path: str | None = None) -> None:
         self.db = connection
+        self.db.row_factory = sqlite3.Row
         self.path = path
         try:
             _upgrade(self.db)
@@ -262,11 +331,10 @@ class Journal:
             "FROM runs WHERE id = ?",
             (run_id,),
         ).fetchone()
-        keys = ("source", "dest", "mode", "dry_run", "started", "finished", "status")
-        info: dict[str, object] = dict(zip(keys, row[:7], strict=True))
-        info["source"], info["dest"] = _s(row[0]), _s(row[1])
-        info["settings"] = json.loads(row[7])
-        info["summary"] = json.loads(row[8]) if row[8] else None
+        info: dict[str, object] = dict(zip(row.keys(), row, strict=True))
+        info["source"], info["dest"] = _s(row["source"]), _s(row["dest"])
+        info["settings"] = json.loads(row["settings"])
+        info["summary"] = json.loads(row["summary"]) if row["summary"] else None
         return info
 
     def last_run(self, include_dry: bool = False) -> int | None:
@@ -301,42 +369,13 @@ class Journal:
     def record(
         self, run_id: int, source_root: str, decisions: Iterable[Decision], state: str
     ) -> None:
-        root = _b(source_root)
-        rows = (
-            (
-                root,
-                os.fsencode(d.rel),
-                d.size,
-                d.mtime_ns,
-                d.status.value,
-                d.reason,
-                d.note,
-                _b(d.dest),
-                d.year,
-                d.date,
-                d.date_source.value,
-                d.hash,
-                _b(d.duplicate_of),
-                d.bytes_out,
-                int(d.compressed),
-                int(d.rotated),
-                d.quality,
-                d.original_quality,
-                d.encodes,
-                d.out_hash,
-                d.action,
-                _b(d.companion_of),
-                state,
-                run_id,
-                run_id,
-                d.tz_source.value,
-            )
-            for d in decisions
-        )
+        own = {"source_root": _b(source_root), "state": state, "run_id": run_id, "seen_run": run_id}
+        getters = [_GETTERS.get(name) or _constant(own[name]) for name in _WRITTEN]
+        rows = (tuple(get(d) for get in getters) for d in decisions)
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany(
-                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({', '.join('?' * 26)})", rows
+                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({_PLACES})", rows
             )
 
     def _per_file(
@@ -387,7 +426,8 @@ class Journal:
     def placed_with_hash(self, content_hash: str, before_run: int | None = None) -> Placed | None:
         """The first placed file with this content; only those of earlier runs if asked."""
         row = self.db.execute(
-            "SELECT source_root, source_rel, dest, date_source, out_hash != hash, state FROM files "
+            "SELECT source_root, source_rel, dest, date_source, out_hash != hash AS transformed, "
+            "state FROM files "
             "WHERE hash = ? AND status = 'placed' AND state != 'undone' AND run_id < ? "
             "ORDER BY source_root, source_rel, run_id DESC LIMIT 1",
             (content_hash, before_run if before_run is not None else 2**62),
@@ -395,12 +435,12 @@ class Journal:
         if row is None:
             return None
         return Placed(
-            os.fsdecode(row[0]),
-            os.fsdecode(row[1]),
-            os.fsdecode(row[2]),
-            DateSource(row[3]),
-            bool(row[4]),
-            row[5],
+            source_root=os.fsdecode(row["source_root"]),
+            rel=os.fsdecode(row["source_rel"]),
+            dest=os.fsdecode(row["dest"]),
+            date_source=DateSource(row["date_source"]),
+            transformed=bool(row["transformed"]),
+            state=row["state"],
         )
 
     def dest_taken(self, dest: str) -> bool:
@@ -414,7 +454,7 @@ class Journal:
     def unfinished(self) -> list[tuple[str, Decision, int]]:
         """Rows left ``planned`` by an interrupted run: (source_root, decision, run_id)."""
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE state = 'planned'").fetchall()
-        return [(os.fsdecode(r[0]), _decision(r), r[23]) for r in rows]
+        return [(os.fsdecode(r["source_root"]), _decision(r), r["run_id"]) for r in rows]
 
     def moved_not_removed(self) -> list[tuple[str, Decision, int]]:
         """Done moves whose source the journal does not yet call removed: (root, decision, run)."""
@@ -422,7 +462,7 @@ class Journal:
             f"SELECT {_COLUMNS} FROM files WHERE state = 'done' AND source_removed = 0 "
             "AND action IN ('move-rename', 'move-copy', 'move-staged')"
         ).fetchall()
-        return [(os.fsdecode(r[0]), _decision(r), r[23]) for r in rows]
+        return [(os.fsdecode(r["source_root"]), _decision(r), r["run_id"]) for r in rows]
 
     def decisions(self, run_id: int, source_root: str) -> Iterator[Decision]:
         """Every file this run found under ``source_root``, in byte order of the path."""
@@ -478,17 +518,17 @@ class Journal:
             params = ids
         return [
             Written(
-                os.fsdecode(row[0]),
-                os.fsdecode(row[1]),
-                os.fsdecode(row[2]),
-                row[3],
-                row[4],
-                row[5],
-                bool(row[6]),
-                row[7],
-                row[8],
-                row[9],
-                _s(row[10]),
+                source_root=os.fsdecode(row["source_root"]),
+                rel=os.fsdecode(row["source_rel"]),
+                dest=os.fsdecode(row["dest"]),
+                hash=row["hash"],
+                out_hash=row["out_hash"],
+                action=row["action"],
+                source_removed=bool(row["source_removed"]),
+                run_id=row["run_id"],
+                size=row["size"],
+                mtime_ns=row["mtime_ns"],
+                original=_s(row["original"]),
             )
             for row in self.db.execute(query + " ORDER BY dest", params).fetchall()
         ]
@@ -536,7 +576,12 @@ class Journal:
             "WHERE original IS NOT NULL AND state = 'done' ORDER BY original"
         ).fetchall()
         return [
-            ((os.fsdecode(r[0]), os.fsdecode(r[1]), r[2]), os.fsdecode(r[3]), r[4]) for r in rows
+            (
+                (os.fsdecode(r["source_root"]), os.fsdecode(r["source_rel"]), r["run_id"]),
+                os.fsdecode(r["original"]),
+                r["size"],
+            )
+            for r in rows
         ]
 
     def clear_originals(self, keys: Iterable[tuple[str, str, int]]) -> None:
@@ -585,28 +630,13 @@ class Journal:
             )
 
 
-def _decision(row: tuple) -> Decision:
-    return Decision(
-        rel=os.fsdecode(row[1]),
-        size=row[2],
-        mtime_ns=row[3],
-        status=Status(row[4]),
-        reason=row[5],
-        note=row[6],
-        dest=_s(row[7]),
-        year=row[8],
-        date=row[9],
-        date_source=DateSource(row[10]),
-        hash=row[11],
-        duplicate_of=_s(row[12]),
-        bytes_out=row[13],
-        compressed=bool(row[14]),
-        rotated=bool(row[15]),
-        quality=row[16],
-        original_quality=row[17],
-        encodes=row[18],
-        out_hash=row[19],
-        action=row[20],
-        companion_of=_s(row[21]),
-        tz_source=TzSource(row[25] or TzSource.NONE),
-    )
+def _constant(value: object) -> Callable[[Decision], object]:
+    return lambda _decision: value
+
+
+def _decision(row: sqlite3.Row) -> Decision:
+    """A row of ``SELECT {_COLUMNS}`` back as the decision it recorded."""
+    facts: dict[str, Any] = dict(zip(_KEPT_ATTRS, _KEPT_VALUES(row), strict=True))
+    for attr, decode in _DECODE:
+        facts[attr] = decode(facts[attr])
+    return Decision(facts.pop("rel"), **facts)
