@@ -358,7 +358,7 @@ def keep_original(
             return False
         os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
         if sync:
-            _fsync_file(temp)
+            fsops.fsync_path(temp)
         fsops.rename_noreplace(temp, keep_at)
         os.unlink(source)
     except OSError:
@@ -372,11 +372,3 @@ def _holds(path: str, content_hash: str | None) -> bool:
         return os.path.isfile(path) and fsops.hash_file(path) == content_hash
     except OSError:
         return False
-
-
-def _fsync_file(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -142,6 +142,15 @@ def sync_filesystem(path: str) -> None:
         os.close(fd)
 
 
+def fsync_path(path: str) -> None:
+    """Make one file's (or folder's) contents durable now, without syncing the filesystem."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def remove_quietly(path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)

@@ -21,6 +21,7 @@ from typing import Any
 
 from engine.errors import JournalError
 from engine.records import Analysis, DateSource, Decision
+from engine.store import fsops
 
 VERSION = 1  # PRAGMA user_version; 0 is the first release's schema (one row per source path)
 ORIGINALS = ".imgorg/originals"  # below DEST: the source bytes of re-encoded or rotated moves
@@ -194,14 +195,6 @@ def original_path(run_id: int, rel: str) -> str:
     return f"{ORIGINALS}/{run_id}/{rel}"
 
 
-def _fsync(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 @dataclass(slots=True)
 class Written:
     """A file the journal says is in DEST."""
@@ -305,8 +298,8 @@ class Journal:
             if self.path is not None:
                 with contextlib.suppress(sqlite3.Error, OSError):
                     self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                    _fsync(self.path)
-                    _fsync(os.path.dirname(self.path) or ".")
+                    fsops.fsync_path(self.path)
+                    fsops.fsync_path(os.path.dirname(self.path) or ".")
         finally:
             self.db.close()
 
