@@ -6,6 +6,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
+from engine.policy.actions import Action
+
 
 class Status(enum.StrEnum):
     PLACED = "placed"
@@ -145,7 +147,7 @@ class Decision:
     original_quality: int | None = None
     encodes: int = 0
     out_hash: str | None = None
-    action: str = "none"  # copy, move, staged, none
+    action: Action = Action.NONE
     staged: str | None = None
     companion_of: str | None = None  # the main file this one travels with
     ino: int = 0  # identity when it was analysed (0: unknown, as in a row read back)

@@ -34,6 +34,7 @@ from engine.stages.place import RESERVE, DiskFull, Placer, free_bytes
 from engine.stages.recover import recover
 from engine.stages.tidy import finish_pending, folder_map
 from engine.store import fsops
+from engine.store.dest_view import JournalView
 from engine.store.fsops import same_device
 from engine.store.journal import Journal, JournalError
 
@@ -322,7 +323,8 @@ def _run(
         else {},
         settings.rename,
     )
-    coordinator = Coordinator(source, dest, journal, todo, folders, settings.mode, run_id)
+    view = JournalView(journal, source, dest, run_id)
+    coordinator = Coordinator(source, dest, view, todo, folders, settings.mode)
     placer = Placer(
         source,
         dest,
@@ -331,7 +333,6 @@ def _run(
         dry_run=settings.dry_run,
         sync=settings.sync,
         stage_dir=stage_dir,
-        on_flush=coordinator.forget_claims,
     )
     options = WorkerOptions(
         compress=CompressOptions(

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from engine.policy.actions import Action
 from engine.records import DateSource, Decision, Status, TzSource
 
 VERSION = 1  # PRAGMA user_version; 0 is the first release's schema (one row per source path)
@@ -81,6 +82,11 @@ _COLUMNS = (
 )
 
 
+def _among(actions: Iterable[Action]) -> str:
+    """SQL for "the action column is one of these"."""
+    return "action IN (" + ", ".join(f"'{a.value}'" for a in actions) + ")"
+
+
 def _upgrade(db: sqlite3.Connection) -> None:
     """Bring the schema to ``VERSION``, keeping every row of an older journal."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -142,7 +148,7 @@ class Written:
     dest: str
     hash: str | None
     out_hash: str | None
-    action: str
+    action: Action
     source_removed: bool
     run_id: int
     size: int
@@ -327,7 +333,7 @@ class Journal:
                 d.original_quality,
                 d.encodes,
                 d.out_hash,
-                d.action,
+                Action(d.action).value,
                 _b(d.companion_of),
                 state,
                 run_id,
@@ -423,7 +429,7 @@ class Journal:
         """Done moves whose source the journal does not yet call removed: (root, decision, run)."""
         rows = self.db.execute(
             f"SELECT {_COLUMNS} FROM files WHERE state = 'done' AND source_removed = 0 "
-            "AND action IN ('move-rename', 'move-copy', 'move-staged')"
+            f"AND {_among(a for a in Action if a.removes_source)}"
         ).fetchall()
         return [(os.fsdecode(r[0]), _decision(r), r[23]) for r in rows]
 
@@ -486,7 +492,7 @@ class Journal:
                 os.fsdecode(row[2]),
                 row[3],
                 row[4],
-                row[5],
+                Action(row[5]),
                 bool(row[6]),
                 row[7],
                 row[8],
@@ -503,7 +509,8 @@ class Journal:
             r[0]
             for r in self.db.execute(
                 "SELECT DISTINCT run_id FROM files "
-                "WHERE state = 'done' AND action != 'none' AND dest IS NOT NULL"
+                f"WHERE state = 'done' AND {_among(a for a in Action if a.touches_dest)} "
+                "AND dest IS NOT NULL"
             )
         }
         rows = self.db.execute(
@@ -536,7 +543,8 @@ class Journal:
         """Every kept original: ((root, rel, run), path below DEST, size)."""
         rows = self.db.execute(
             "SELECT source_root, source_rel, run_id, original, size FROM files "
-            "WHERE original IS NOT NULL AND state = 'done' ORDER BY original"
+            "WHERE original IS NOT NULL AND state = 'done' "
+            f"AND {_among(a for a in Action if a.keeps_original)} ORDER BY original"
         ).fetchall()
         return [
             ((os.fsdecode(r[0]), os.fsdecode(r[1]), r[2]), os.fsdecode(r[3]), r[4]) for r in rows
@@ -609,7 +617,7 @@ def _decision(row: tuple) -> Decision:
         original_quality=row[17],
         encodes=row[18],
         out_hash=row[19],
-        action=row[20],
+        action=Action(row[20]),
         companion_of=_s(row[21]),
         tz_source=TzSource(row[25] or TzSource.NONE),
     )
