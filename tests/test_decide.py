@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,8 +18,9 @@ from engine.policy.naming import Layout
 from engine.records import Analysis, Candidate, CompanionResult, DateSource, Decision, Status
 from engine.settings import Mode
 from engine.stages.decide import Coordinator, Folders
-from engine.store.dest_view import DestView, Slot
-from engine.store.journal import Placed
+from engine.store import fsops
+from engine.store.dest_view import DestView, JournalView, Slot
+from engine.store.journal import Journal, Placed
 
 SRC, DEST = "/src", "/dest"
 FLAT = Folders(Layout.FLAT, "Corrupted", "NoDate", "Duplicates")
@@ -260,3 +262,30 @@ def test_a_file_that_cannot_be_compared_with_its_twin_is_an_error_not_a_duplicat
     failed = got[".Trash/IMG_0001.jpg"]
     assert failed.status is Status.ERROR
     assert failed.reason == "cannot compare with its identical twin: Permission denied"
+
+
+def test_a_runs_view_drops_a_claim_once_the_journal_records_the_name(tmp_path: Path) -> None:
+    """No call from the placer back into the coordinator: the journal rows it writes make a
+    claim redundant, and the view drops those once it holds many."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    src.mkdir()
+    dest.mkdir()
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
+    view = JournalView(journal, str(src), str(dest), run_id, prune_at=3)
+    view.claim("2015/a.jpg")
+    view.claim("2015/b.jpg")
+    assert view.slot("2015/a.jpg", None) is Slot.TAKEN
+    assert view.slot("2015/c.jpg", None) is Slot.FREE
+    journal.record(
+        run_id, str(src), [Decision("a.jpg", Status.PLACED, dest="2015/a.jpg")], "planned"
+    )
+    view.claim("2015/c.jpg")
+    assert view.claims == {"2015/b.jpg", "2015/c.jpg"}  # a.jpg's name is the journal's now
+    for name in ("2015/a.jpg", "2015/b.jpg", "2015/c.jpg"):
+        assert view.slot(name, None) is Slot.TAKEN
+    (dest / "2015").mkdir()
+    (dest / "2015" / "d.jpg").write_bytes(b"d")
+    assert view.slot("2015/d.jpg", fsops.hash_file(str(dest / "2015" / "d.jpg"))) is Slot.IDENTICAL
+    assert view.slot("2015/d.jpg", "another hash") is Slot.TAKEN
+    journal.close()

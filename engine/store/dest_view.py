@@ -54,11 +54,18 @@ class DestView(Protocol):
 class JournalView:
     """DEST as the journal and the disk show it, with the names this run has handed out."""
 
-    def __init__(self, journal: Journal, source: str, dest: str, run_id: int | None = None):
+    def __init__(
+        self,
+        journal: Journal,
+        source: str,
+        dest: str,
+        run_id: int | None = None,
+        prune_at: int = PRUNE_AT,
+    ) -> None:
         self.journal, self.dest, self.run_id = journal, dest, run_id
         self._same_device = fsops.same_device(source, dest) if os.path.isdir(dest) else False
         self.claims: set[str] = set()
-        self._prune_at = PRUNE_AT
+        self._least, self._prune_at = prune_at, prune_at
 
     @property
     def same_device(self) -> bool:
@@ -82,7 +89,7 @@ class JournalView:
         self.claims.add(name)
         if len(self.claims) >= self._prune_at:
             self.claims = {c for c in self.claims if not self.journal.dest_taken(c)}
-            self._prune_at = max(PRUNE_AT, 2 * len(self.claims))
+            self._prune_at = max(self._least, 2 * len(self.claims))
 
     def same_bytes(self, mine: str, theirs: str) -> bool | None:
         try:
