@@ -7,6 +7,10 @@ suffixes are handed out in source-path order.
 
 A duplicate photo's companions are judged on their own bytes: one identical to a file already
 kept is a duplicate with its photo; any other travels with the kept copy (see ``Adoptee``).
+
+DEST and the files placed before are seen only through a ``DestView``
+(engine/store/dest_view.py): the decisions are pure, given the view's answers. The names
+handed out are claimed there; nothing calls back in here once decisions are handed out.
 """
 
 from __future__ import annotations
