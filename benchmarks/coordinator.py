@@ -34,6 +34,7 @@ from engine.policy.naming import Layout  # noqa: E402
 from engine.records import Analysis, Candidate, DateSource, Status  # noqa: E402
 from engine.stages.decide import Coordinator, Folders  # noqa: E402
 from engine.stages.place import Placer  # noqa: E402
+from engine.store.dest_view import JournalView  # noqa: E402
 from engine.store.journal import Journal  # noqa: E402
 
 TARGET = 20_000
@@ -105,7 +106,8 @@ def place_all(
     started = time.perf_counter()
     run_id = journal.begin_run(source, dest, "copy", dry_run, {})
     folders = Folders(Layout.NESTED, "Corrupted", "NoDate", "Duplicates")
-    coordinator = Coordinator(source, dest, journal, candidates, folders, move=False)
+    view = JournalView(journal, source, dest, run_id)
+    coordinator = Coordinator(source, dest, view, candidates, folders, move=False)
     placer = Placer(
         source,
         dest,
@@ -114,7 +116,6 @@ def place_all(
         dry_run=dry_run,
         sync=sync,
         stage_dir=os.path.join(dest, ".imgorg", "staging"),
-        on_flush=coordinator.forget_claims,
     )
     decided = 0
     for batch in work:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
+from engine.policy.actions import Action
+
 if TYPE_CHECKING:
     from engine.similar.signature import Signature
 
@@ -162,7 +164,7 @@ class Decision:
     status: Status
     dest: str | None = None  # relative to DEST
     duplicate_of: str | None = None
-    action: str = "none"  # copy, move, staged, none
+    action: Action = Action.NONE
     companion_of: str | None = None  # the main file this one travels with
 
     rel = _Found[str]()
@@ -194,7 +196,7 @@ class Decision:
         *,
         dest: str | None = None,
         duplicate_of: str | None = None,
-        action: str = "none",
+        action: Action = Action.NONE,
         companion_of: str | None = None,
         **facts: Any,
     ) -> None:

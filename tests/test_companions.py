@@ -338,6 +338,7 @@ def test_a_duplicate_photo_is_not_moved_away_before_the_sidecar_its_kept_copy_ad
     from engine.stages.analyse import WorkerOptions, analyze
     from engine.stages.decide import Coordinator, Folders
     from engine.stages.tidy import folder_map
+    from engine.store.dest_view import JournalView
     from engine.store.journal import Journal
 
     src, dest = tmp_path / "Pictures", tmp_path / "out"
@@ -355,9 +356,8 @@ def test_a_duplicate_photo_is_not_moved_away_before_the_sidecar_its_kept_copy_ad
     journal = Journal.open(str(tmp_path / "j.sqlite"))
     run_id = journal.begin_run(str(src), str(dest), "move", False, {})
     folders = Folders(Layout.NESTED, "C", "N", "D", folder_map(by_rel))
-    coordinator = Coordinator(
-        str(src), str(dest), journal, candidates, folders, move=True, run_id=run_id
-    )
+    view = JournalView(journal, str(src), str(dest), run_id)
+    coordinator = Coordinator(str(src), str(dest), view, candidates, folders, move=True)
     order = ["DSLR/2005_08_03/IMG_1234.JPG", "Albums/Holiday/IMG_1234.JPG"]
     order.append("Albums/.Holiday/IMG_1234.JPG")
     batches = [

@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from engine.policy.actions import Action
 from engine.records import Analysis, DateSource, Decision, Status, TzSource
 from engine.store.journal import FILES, NOT_KEPT, VERSION, Journal
 
@@ -37,7 +38,7 @@ def kept_values() -> dict[str, Any]:
         "original_quality": 93,
         "encodes": 2,
         "out_hash": "0123456789abcdef0123456789abcdef",
-        "action": "move-copy",
+        "action": Action.MOVE_COPY,
         "companion_of": os.fsdecode(b"Scans/caf\xe9.cr2"),
         "tz_source": TzSource.GPS_TIME,
     }
@@ -53,7 +54,7 @@ def placed_values() -> dict[str, Any]:
         "quality": 82,
         "bytes_out": 1_234_567,
         "out_hash": "fedcba9876543210fedcba9876543210",
-        "action": "staged",
+        "action": Action.STAGED,
     }
 
 
@@ -112,7 +113,7 @@ def test_every_kept_attribute_round_trips_by_name(tmp_path: Path) -> None:
 def test_planned_then_done(tmp_path: Path) -> None:
     store = journal(tmp_path)
     run = store.begin_run("/src", str(tmp_path), "copy", False, {})
-    placed = decision(placed_values() | {"rel": "a.jpg", "action": "copy"})
+    placed = decision(placed_values() | {"rel": "a.jpg", "action": Action.COPY})
     store.record(run, "/src", [placed], "planned")
     [(root, pending, pending_run)] = store.unfinished()
     assert (root, pending.rel, pending_run, pending.dest) == ("/src", "a.jpg", run, placed.dest)
@@ -183,7 +184,7 @@ def test_a_journal_of_the_previous_schema_is_upgraded_and_read_by_name(tmp_path:
         "state": "done",
         "source_removed": 1,
         "companion_of": None,
-        "action": "move-rename",
+        "action": Action.MOVE_RENAME,
         "out_hash": "h1",
         "encodes": 0,
         "original_quality": 90,

@@ -152,6 +152,7 @@ def test_file_changed_or_deleted_after_analysis_is_an_error_and_the_rest_continu
     from engine.stages.analyse import WorkerOptions, analyze
     from engine.stages.decide import Coordinator, Folders
     from engine.stages.place import Placer
+    from engine.store.dest_view import JournalView
     from engine.store.journal import Journal
 
     src, dest = tmp_path / "src", tmp_path / "out"
@@ -165,8 +166,9 @@ def test_file_changed_or_deleted_after_analysis_is_an_error_and_the_rest_continu
     ]
     journal = Journal.open(str(tmp_path / "j.sqlite"))
     run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
+    view = JournalView(journal, str(src), str(dest), run_id)
     coordinator = Coordinator(
-        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), move=False
+        str(src), str(dest), view, candidates, Folders(Layout.NESTED, "C", "N", "D"), move=False
     )
     placer = Placer(str(src), str(dest), journal, run_id)
     decisions = [
@@ -266,6 +268,7 @@ def test_file_replaced_between_analysis_and_move_is_an_error_never_a_wrong_place
     from engine.stages.analyse import WorkerOptions, analyze
     from engine.stages.decide import Coordinator, Folders
     from engine.stages.place import Placer
+    from engine.store.dest_view import JournalView
     from engine.store.journal import Journal
 
     src, dest = tmp_path / "src", tmp_path / "out"
@@ -280,8 +283,9 @@ def test_file_replaced_between_analysis_and_move_is_an_error_never_a_wrong_place
     ]
     journal = Journal.open(str(tmp_path / "j.sqlite"))
     run_id = journal.begin_run(str(src), str(dest), "move", False, {})
+    view = JournalView(journal, str(src), str(dest), run_id)
     coordinator = Coordinator(
-        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), move=True
+        str(src), str(dest), view, candidates, Folders(Layout.NESTED, "C", "N", "D"), move=True
     )
     decisions = [
         d for c in candidates for d in coordinator.accept(analyze(str(src), c, WorkerOptions()))
@@ -450,6 +454,7 @@ def test_source_replaced_after_its_copy_is_placed_is_not_removed(
     from engine.stages.analyse import WorkerOptions, analyze
     from engine.stages.decide import Coordinator, Folders
     from engine.stages.place import Placer
+    from engine.store.dest_view import JournalView
     from engine.store.journal import Journal
 
     src, dest = tmp_path / "src", small_fs / "out"
@@ -472,8 +477,9 @@ def test_source_replaced_after_its_copy_is_placed_is_not_removed(
     ]
     journal = Journal.open(str(tmp_path / "j.sqlite"))
     run_id = journal.begin_run(str(src), str(dest), "move", False, {})
+    view = JournalView(journal, str(src), str(dest), run_id)
     coordinator = Coordinator(
-        str(src), str(dest), journal, candidates, Folders(Layout.NESTED, "C", "N", "D"), move=True
+        str(src), str(dest), view, candidates, Folders(Layout.NESTED, "C", "N", "D"), move=True
     )
     placer = ReplacedBeforeRemoval(str(src), str(dest), journal, run_id)
     placer.add(

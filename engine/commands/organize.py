@@ -35,6 +35,7 @@ from engine.stages.place import RESERVE, Placer, free_bytes
 from engine.stages.recover import recover
 from engine.stages.tidy import finish_pending, folder_map
 from engine.store import fsops
+from engine.store.dest_view import JournalView
 from engine.store.fsops import same_device
 from engine.store.journal import Journal
 
@@ -360,8 +361,8 @@ def _run(
         else {},
         chosen.rename,
     )
-    move = run.mode is Mode.MOVE
-    coordinator = Coordinator(source, dest, journal, todo, folders, move=move, run_id=run_id)
+    view = JournalView(journal, source, dest, run_id)
+    coordinator = Coordinator(source, dest, view, todo, folders, move=run.mode is Mode.MOVE)
     placer = Placer(
         source,
         dest,
@@ -370,7 +371,6 @@ def _run(
         dry_run=run.dry_run,
         sync=run.sync,
         stage_dir=stage_dir,
-        on_flush=coordinator.forget_claims,
     )
     options = WorkerOptions(
         analyse=settings.analyse,

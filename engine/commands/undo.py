@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import xxhash
 
+from engine.policy.actions import Undo
 from engine.store import fsops
 from engine.store.journal import Journal, Written
 
@@ -35,7 +36,7 @@ def undo(dest: str, journal: Journal, dry_run: bool = False) -> UndoResult:
     done: list[tuple[str, str, int]] = []
     touched: set[str] = set()
     for item in journal.written(result.runs):
-        if item.action == "none":
+        if item.action.undo is Undo.NOTHING:
             continue  # an identical file was already there: not ours to remove
         why = _undo_one(dest, item, result, dry_run)
         if why is None:
@@ -59,8 +60,12 @@ def _undo_one(dest: str, item: Written, result: UndoResult, dry_run: bool) -> st
     """Undo one file; None when done, else why it was left alone."""
     path = os.path.join(dest, item.dest)
     origin = os.path.join(item.source_root, item.rel)
-    kept = os.path.join(dest, item.original) if item.original else None
-    if kept is not None and not _same(origin, item.hash):
+    if (
+        item.action.undo is Undo.RETURN_ORIGINAL
+        and item.original  # None once ``imgorg finalize`` deleted it: the placed bytes go back
+        and not _same(origin, item.hash)
+    ):
+        kept = os.path.join(dest, item.original)
         return _restore_original(path, origin, kept, item, result, dry_run)
     if not os.path.lexists(path):
         if _same(origin, item.hash) or _same(origin, item.out_hash):

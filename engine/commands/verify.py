@@ -28,7 +28,7 @@ def verify(dest: str, journal: Journal) -> VerifyResult:
     for item in journal.written():
         result.checked += 1
         _check(dest, item.dest, item.out_hash, result)
-        if item.original:
+        if item.action.keeps_original and item.original:
             result.originals += 1
             result.originals_bytes += item.size
             _check(dest, item.original, item.hash, result)

@@ -7,6 +7,10 @@ suffixes are handed out in source-path order.
 
 A duplicate photo's companions are judged on their own bytes: one identical to a file already
 kept is a duplicate with its photo; any other travels with the kept copy (see ``Adoptee``).
+
+DEST and the files placed before are seen only through a ``DestView``
+(engine/store/dest_view.py): the decisions are pure, given the view's answers. The names
+handed out are claimed there; nothing calls back in here once decisions are handed out.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from engine.policy.actions import Action, choose
 from engine.policy.companions import companion_name
 from engine.policy.identical import as_copy, identical_groups
 from engine.policy.keeper import why
@@ -31,8 +36,8 @@ from engine.policy.naming import (
 )
 from engine.records import Analysis, Candidate, CompanionResult, Decision, Status
 from engine.stages.tidy import tidied
-from engine.store import fsops
-from engine.store.journal import Journal, Placed
+from engine.store.dest_view import DestView, Slot
+from engine.store.journal import Placed
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,19 +79,17 @@ class Coordinator:
         self,
         source: str,
         dest: str,
-        journal: Journal,
+        view: DestView,
         candidates: list[Candidate],
         folders: Folders,
         move: bool,
-        run_id: int | None = None,
     ) -> None:
-        self.source, self.dest, self.journal = source, dest, journal
+        self.source, self.dest, self.view = source, dest, view
         self.folders, self.move = folders, move  # move: sources leave SOURCE
         self.size_left = Counter(c.size for c in candidates)
         self.size_wait: dict[int, list[Analysis]] = defaultdict(list)
         self.name_left = Counter(name_key(c.rel, folders) for c in candidates)
         self.name_wait: dict[str, list[Decision]] = defaultdict(list)
-        self.claimed: set[str] = set()
         self.companions: dict[str, list[CompanionResult]] = {}
         self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
         self.adopted: dict[str, list[Adoptee]] = defaultdict(list)  # by the photo placing them
@@ -94,8 +97,6 @@ class Coordinator:
         # reach the placer together: moved away first, it would leave an orphan sidecar behind.
         self.adopter: dict[str, str] = {}  # duplicate photo -> the kept copy adopting
         self.held: dict[str, list[Decision]] = defaultdict(list)  # by that kept copy
-        self.run_id = run_id
-        self._same_device = fsops.same_device(source, dest) if os.path.isdir(dest) else False
 
     @property
     def waiting(self) -> int:
@@ -126,11 +127,6 @@ class Coordinator:
                 ready.extend(self._name(self.name_wait.pop(key)))
         return ready
 
-    def forget_claims(self) -> None:
-        """Names already written to the journal need not be remembered here; those of held
-        decisions are not written yet."""
-        self.claimed = {d.dest for held in self.held.values() for d in held if d.dest}
-
     # duplicates -------------------------------------------------------------
     def _deduplicate(self, group: list[Analysis]) -> list[Decision]:
         verdicts = [Decision.from_analysis(a, a.status) for a in group if a.status != Status.PLACED]
@@ -140,7 +136,7 @@ class Coordinator:
 
     def _settle_identical(self, members: list[Analysis]) -> list[Decision]:
         assert members[0].hash is not None
-        earlier = self.journal.placed_with_hash(members[0].hash)
+        earlier = self.view.placed_with_hash(members[0].hash)
         verdicts: list[Decision] = []
         rest = members
         keeper: Analysis | None = None
@@ -218,14 +214,14 @@ class Coordinator:
         run, by source path) or a file an earlier run placed. Unproven means unique."""
         mine = os.path.join(self.source, item.rel)
         for rel, digest in kin:
-            if digest == item.hash and _same(mine, os.path.join(self.source, rel)):
+            if digest == item.hash and self._same(mine, os.path.join(self.source, rel)):
                 return rel
         assert item.hash is not None
-        earlier = self.journal.placed_with_hash(item.hash, before_run=self.run_id)
+        earlier = self.view.placed_with_hash(item.hash, earlier_runs_only=True)
         if earlier is None:
             return None
         for path in self._paths_of(earlier):
-            same = _same(mine, path)
+            same = self._same(mine, path)
             if same is not None:
                 if not same:
                     return None
@@ -245,13 +241,13 @@ class Coordinator:
         mine = os.path.join(self.source, member.rel)
         for path in keeper_paths:
             try:
-                same = fsops.same_bytes(mine, path)
-            except FileNotFoundError:
-                continue
+                same = self.view.same_bytes(mine, path)
             except OSError as exc:
                 failed = Decision.from_analysis(member, Status.ERROR)
                 failed.reason = f"cannot compare with its identical twin: {exc.strerror}"
                 return failed
+            if same is None:
+                continue
             if not same:
                 distinct = Decision.from_analysis(member, Status.PLACED)
                 distinct.note = f"same hash as {keeper_name} but different bytes"
@@ -314,15 +310,15 @@ class Coordinator:
         year = str(placer.year) if placer.year else self.folders.nodate
         base = os.path.join(year, self.folders.below_year(item.rel))
         for target in itertools.chain(wanted, (with_suffix(base, n) for n in itertools.count())):
-            slot = self._slot(target, item.hash)
-            if slot == "taken":
+            slot = self.view.slot(target, item.hash)
+            if slot is Slot.TAKEN:
                 continue
             decision.dest = target
-            if slot == "identical":
+            if slot is Slot.IDENTICAL:
                 decision.note = f"{decision.note}; an identical file was already at its destination"
             else:
                 decision.action = self._action(decision)
-                self.claimed.add(target)
+                self.view.claim(target)
             break
         return decision
 
@@ -352,31 +348,20 @@ class Coordinator:
         for member in members:
             own = companion_name(name, os.path.basename(main.rel), os.path.basename(member.rel))
             wanted.append((member, os.path.join(folder, own)))
-        slots = [self._slot(path, decision.out_hash) for decision, path in wanted]
-        if "taken" in slots and not main_fixed:
+        slots = [self.view.slot(path, decision.out_hash) for decision, path in wanted]
+        if Slot.TAKEN in slots and not main_fixed:
             return False
         for (decision, path), slot in zip(wanted, slots, strict=True):
-            if slot == "taken":
+            if slot is Slot.TAKEN:
                 decision.status, decision.reason = Status.ERROR, f"its name {path} is taken"
                 continue
             decision.dest = path
-            if slot == "identical":
+            if slot is Slot.IDENTICAL:
                 decision.note = "an identical file was already at its destination"
             else:
                 decision.action = self._action(decision)
-                self.claimed.add(path)
+                self.view.claim(path)
         return True
-
-    def _slot(self, path: str, content: str | None) -> str:
-        """``free``, ``identical`` (already holds these bytes) or ``taken``."""
-        if path in self.claimed or self.journal.dest_taken(path):
-            return "taken"
-        full = os.path.join(self.dest, path)
-        if not os.path.lexists(full):
-            return "free"
-        if content and os.path.isfile(full) and fsops.hash_file(full) == content:
-            return "identical"
-        return "taken"
 
     def _base(self, decision: Decision) -> str | None:
         folders = self.folders
@@ -397,12 +382,16 @@ class Coordinator:
             return os.path.join(folders.duplicates, visible(decision.rel))
         return None
 
-    def _action(self, decision: Decision) -> str:
-        if not self.move:
-            return "staged" if decision.staged else "copy"
-        if decision.staged:
-            return "move-staged"
-        return "move-rename" if self._same_device else "move-copy"
+    def _action(self, decision: Decision) -> Action:
+        return choose(self.move, bool(decision.staged), self.view.same_device)
+
+    def _same(self, mine: str, theirs: str) -> bool | None:
+        """Whether two files hold the same bytes; None when ``theirs`` is gone. A file that
+        cannot be read counts as different: only proven copies are duplicates."""
+        try:
+            return self.view.same_bytes(mine, theirs)
+        except OSError:
+            return False
 
 
 def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) -> Decision:
@@ -422,14 +411,3 @@ def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) ->
         ino=item.ino,
         ctime_ns=item.ctime_ns,
     )
-
-
-def _same(mine: str, theirs: str) -> bool | None:
-    """Whether two files hold the same bytes; None when ``theirs`` is gone. A file that cannot
-    be read counts as different: only proven copies are duplicates."""
-    try:
-        return fsops.same_bytes(mine, theirs)
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return False

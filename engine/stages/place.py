@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import xxhash
 
 from engine.errors import DiskFull
+from engine.policy.actions import Action, SourceAfter, Writes
 from engine.records import Decision, Status
 from engine.sizes import format_size
 from engine.store import fsops
@@ -54,7 +54,6 @@ class Placer:
     dry_run: bool = False
     sync: bool = True
     stage_dir: str | None = None
-    on_flush: Callable[[], None] | None = None
     max_files: int = 256
     max_bytes: int = 256_000_000
     pending: list[Decision] = field(default_factory=list)
@@ -66,7 +65,7 @@ class Placer:
     def add(self, decisions: list[Decision]) -> None:
         for decision in decisions:
             self.pending.append(decision)
-            self.pending_bytes += decision.bytes_out if decision.action != "none" else 0
+            self.pending_bytes += decision.bytes_out if decision.action.touches_dest else 0
         if len(self.pending) >= self.max_files or self.pending_bytes >= self.max_bytes:
             self.flush()
 
@@ -76,17 +75,13 @@ class Placer:
             return
         if self.dry_run:
             self.journal.record(self.run_id, self.source, everything, "done")
-            if self.on_flush is not None:
-                self.on_flush()
             return
         # Verdicts that touch no file (duplicates in copy mode, errors, files already in place)
         # are final at once; the rest are "planned" until their files are durable.
-        final = [d for d in everything if d.action == "none" or d.dest is None]
-        batch = [d for d in everything if not (d.action == "none" or d.dest is None)]
+        final = [d for d in everything if not _writes(d)]
+        batch = [d for d in everything if _writes(d)]
         self.journal.record(self.run_id, self.source, batch, "planned")
         self.journal.record(self.run_id, self.source, final, "done")
-        if self.on_flush is not None:
-            self.on_flush()
         failed: list[Decision] = []
         writes, full = self._write_all(batch, failed)
         if writes and self.sync:
@@ -119,10 +114,11 @@ class Placer:
         """Write the batch to temporary names, stopping at the first file that does not fit."""
         writes: list[_Write] = []
         for decision in batch:
-            if decision.action == "none" or decision.dest is None:
+            if not _writes(decision):
                 continue
+            assert decision.dest is not None
             final = os.path.join(self.dest, decision.dest)
-            if decision.action in ("copy", "move-copy"):
+            if decision.action.needs_space:
                 free = free_bytes(self.dest)
                 if decision.bytes_out + RESERVE > free:
                     return writes, (decision, disk_full_message(decision.bytes_out, free))
@@ -145,18 +141,19 @@ class Placer:
             os.makedirs(folder, exist_ok=True)
             self._made.add(folder)
         source = os.path.join(self.source, decision.rel)
-        if decision.action in ("copy", "move-copy"):
+        writes = decision.action.writes
+        if writes is Writes.COPY:
             return _Write(decision, _copy_verified(source, final, decision), final)
-        if decision.action in ("staged", "move-staged"):
+        if writes is Writes.STAGED_FILE:
             assert self.stage_dir is not None and decision.staged is not None
             temp = os.path.join(self.stage_dir, decision.staged)
             os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
             return _Write(decision, temp, final)
-        if decision.action == "move-rename":
+        if writes is Writes.RENAME_SOURCE:
             if not unchanged(source, decision):
                 raise _Changed(CHANGED)
             return _Write(decision, source, final, is_temp=False)
-        raise ValueError(f"unknown action {decision.action!r}")
+        raise ValueError(f"{decision.action!r} writes nothing")
 
     def _rename_all(self, writes: list[_Write], failed: list[Decision]) -> list[_Write]:
         done = []
@@ -191,7 +188,7 @@ class Placer:
         """A rename across mounts of one filesystem (bind mounts) fails with EXDEV: copy,
         verify, place; the source is removed with the other moved copies, after the sync."""
         decision = write.decision
-        decision.action = "move-copy"
+        decision.action = Action.MOVE_COPY
         self.journal.record(self.run_id, self.source, [decision], "planned")
         temp = _copy_verified(write.temp, write.final, decision)
         try:
@@ -211,9 +208,10 @@ class Placer:
         for write in done:
             decision = write.decision
             why: str | None = None
-            if decision.action == "move-copy":
+            after = decision.action.source_after
+            if after is SourceAfter.UNLINKED:
                 why = remove_source(self.source, decision, write.final)
-            elif decision.action == "move-staged":
+            elif after is SourceAfter.KEPT_BELOW_DEST:
                 original = original_path(self.run_id, decision.rel)
                 if keep_original(
                     self.source,
@@ -225,7 +223,7 @@ class Placer:
                     originals[decision.rel] = original
                 else:
                     why = "it could not be kept below DEST/.imgorg/originals (changed, or refused)"
-            elif decision.action != "move-rename":
+            elif after is SourceAfter.STAYS:
                 continue
             if why is None:
                 removed.append(decision.rel)
@@ -291,9 +289,14 @@ class _Changed(Exception):
     pass
 
 
+def _writes(decision: Decision) -> bool:
+    """Whether placing ``decision`` writes a file into DEST."""
+    return decision.action.touches_dest and decision.dest is not None
+
+
 def _fail(decision: Decision, reason: str, failed: list[Decision]) -> None:
     decision.status, decision.reason = Status.ERROR, reason
-    decision.dest, decision.action = None, "none"
+    decision.dest, decision.action = None, Action.NONE
     failed.append(decision)
 
 
@@ -309,7 +312,7 @@ def remove_source(source_root: str, decision: Decision, final: str) -> str | Non
     try:
         if not unchanged(source, decision):
             return "it changed since it was analysed"
-        if decision.action == "move-staged":
+        if decision.action.keeps_original:
             if fsops.hash_file(source) != decision.hash:
                 return "its bytes are not the ones analysed"
             if fsops.hash_file(final) != decision.out_hash:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 
+from engine.policy.actions import SourceAfter
 from engine.stages.place import keep_original, remove_verified_source
 from engine.stages.tidy import finish_pending
 from engine.store import fsops
@@ -21,7 +22,7 @@ def reconcile(journal: Journal, dest: str) -> int:
     finish_pending(dest, journal)
     settled = 0
     for root, decision, run_id in journal.unfinished():
-        if decision.dest is None or decision.action == "none":
+        if decision.dest is None or not decision.action.touches_dest:
             journal.forget([(root, decision.rel)], run_id)
             continue
         final = os.path.join(dest, decision.dest)
@@ -37,7 +38,7 @@ def reconcile(journal: Journal, dest: str) -> int:
         if os.path.lexists(os.path.join(root, decision.rel)):
             continue
         kept = original_path(run_id, decision.rel)
-        if decision.action == "move-staged" and _intact(os.path.join(dest, kept), decision.hash):
+        if decision.action.keeps_original and _intact(os.path.join(dest, kept), decision.hash):
             journal.mark_source_removed(root, [decision.rel], run_id, {decision.rel: kept})
         elif _intact(os.path.join(dest, decision.dest), decision.out_hash):
             journal.mark_source_removed(root, [decision.rel], run_id)
@@ -51,14 +52,14 @@ def recover(journal: Journal, dest: str, stage_dir: str) -> int:
     for root, decision, run_id in journal.moved_not_removed():
         assert decision.dest is not None
         final = os.path.join(dest, decision.dest)
-        if decision.action == "move-rename":
-            continue  # the rename took the source: a file there now is another one
-        if decision.action == "move-staged":
+        after = decision.action.source_after
+        if after is SourceAfter.KEPT_BELOW_DEST:
             kept = original_path(run_id, decision.rel)
             if keep_original(root, decision, final, os.path.join(dest, kept)):
                 journal.mark_source_removed(root, [decision.rel], run_id, {decision.rel: kept})
-        elif remove_verified_source(root, decision, final):
+        elif after is SourceAfter.UNLINKED and remove_verified_source(root, decision, final):
             journal.mark_source_removed(root, [decision.rel], run_id)
+        # RENAMED_AWAY: the rename took the source; a file there now is another one
     return settled
 
 

@@ -20,6 +20,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from engine.errors import JournalError
+from engine.policy.actions import Action
 from engine.records import Analysis, DateSource, Decision
 from engine.store import fsops
 
@@ -159,6 +160,11 @@ CREATE TABLE IF NOT EXISTS tidy (
 """
 
 
+def _among(actions: Iterable[Action]) -> str:
+    """SQL for "the action column is one of these"."""
+    return "action IN (" + ", ".join(f"'{a.value}'" for a in actions) + ")"
+
+
 def _upgrade(db: sqlite3.Connection) -> None:
     """Bring the schema to ``VERSION``, keeping every row of an older journal."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -204,7 +210,7 @@ class Written:
     dest: str
     hash: str | None
     out_hash: str | None
-    action: str
+    action: Action
     source_removed: bool
     run_id: int
     size: int
@@ -453,7 +459,7 @@ class Journal:
         """Done moves whose source the journal does not yet call removed: (root, decision, run)."""
         rows = self.db.execute(
             f"SELECT {_COLUMNS} FROM files WHERE state = 'done' AND source_removed = 0 "
-            "AND action IN ('move-rename', 'move-copy', 'move-staged')"
+            f"AND {_among(a for a in Action if a.removes_source)}"
         ).fetchall()
         return [(os.fsdecode(r["source_root"]), _decision(r), r["run_id"]) for r in rows]
 
@@ -516,7 +522,7 @@ class Journal:
                 dest=os.fsdecode(row["dest"]),
                 hash=row["hash"],
                 out_hash=row["out_hash"],
-                action=row["action"],
+                action=Action(row["action"]),
                 source_removed=bool(row["source_removed"]),
                 run_id=row["run_id"],
                 size=row["size"],
@@ -533,7 +539,8 @@ class Journal:
             r[0]
             for r in self.db.execute(
                 "SELECT DISTINCT run_id FROM files "
-                "WHERE state = 'done' AND action != 'none' AND dest IS NOT NULL"
+                f"WHERE state = 'done' AND {_among(a for a in Action if a.touches_dest)} "
+                "AND dest IS NOT NULL"
             )
         }
         rows = self.db.execute(
@@ -566,7 +573,8 @@ class Journal:
         """Every kept original: ((root, rel, run), path below DEST, size)."""
         rows = self.db.execute(
             "SELECT source_root, source_rel, run_id, original, size FROM files "
-            "WHERE original IS NOT NULL AND state = 'done' ORDER BY original"
+            "WHERE original IS NOT NULL AND state = 'done' "
+            f"AND {_among(a for a in Action if a.keeps_original)} ORDER BY original"
         ).fetchall()
         return [
             (

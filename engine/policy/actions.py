@@ -1,0 +1,113 @@
+"""What placing a file does, per action: one row of ``BEHAVIOUR`` each.
+
+The placer, recovery, undo, verify and finalize read a file's row here instead of comparing
+action names. The journal stores an action as its value (``copy``, ``move-rename``...), the
+same strings every earlier release wrote. A new placement mode (a hard link, say) is one
+member and one row here, plus its write step in engine/stages/place.py.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Action(enum.StrEnum):
+    NONE = "none"  # nothing written: not placed, or identical bytes already at the name
+    COPY = "copy"
+    STAGED = "staged"  # copy mode, the re-encoded or rotated output the worker staged
+    MOVE_COPY = "move-copy"  # across filesystems: copy, verify, then unlink the source
+    MOVE_STAGED = "move-staged"  # the staged output placed; the source kept below DEST
+    MOVE_RENAME = "move-rename"  # one filesystem: the source itself is renamed into DEST
+
+    @property
+    def behaviour(self) -> Behaviour:
+        return BEHAVIOUR[self]
+
+    @property
+    def writes(self) -> Writes:
+        return BEHAVIOUR[self].writes
+
+    @property
+    def touches_dest(self) -> bool:
+        return BEHAVIOUR[self].writes is not Writes.NOTHING
+
+    @property
+    def needs_space(self) -> bool:
+        return BEHAVIOUR[self].needs_space
+
+    @property
+    def source_after(self) -> SourceAfter:
+        return BEHAVIOUR[self].source_after
+
+    @property
+    def removes_source(self) -> bool:
+        return BEHAVIOUR[self].source_after is not SourceAfter.STAYS
+
+    @property
+    def undo(self) -> Undo:
+        return BEHAVIOUR[self].undo
+
+    @property
+    def keeps_original(self) -> bool:
+        return BEHAVIOUR[self].source_after is SourceAfter.KEPT_BELOW_DEST
+
+
+class Writes(enum.Enum):
+    """How the placed bytes reach DEST."""
+
+    NOTHING = "nothing"
+    COPY = "copy"  # the source copied to a temporary name, hashed as it goes
+    STAGED_FILE = "staged file"  # the worker's output, renamed from the staging folder
+    RENAME_SOURCE = "rename of the source"  # the source itself, after a last check
+
+
+class SourceAfter(enum.Enum):
+    """What becomes of the source once its placed copy is durable."""
+
+    STAYS = "stays"
+    UNLINKED = "unlinked"  # if still the file analysed (the copy was verified as written)
+    KEPT_BELOW_DEST = "kept below DEST"  # DEST/.imgorg/originals/, until ``imgorg finalize``
+    RENAMED_AWAY = "renamed away"  # the placing rename took it
+
+
+class Undo(enum.Enum):
+    """How ``imgorg undo`` reverses the placement, the disk permitting."""
+
+    NOTHING = "nothing"  # the bytes were there before the run: not ours to remove
+    REMOVE_OR_RETURN = "remove or return"  # drop it when SOURCE holds its bytes, else put back
+    RETURN_ORIGINAL = "return the kept original"  # then drop the placed version
+
+
+@dataclass(frozen=True, slots=True)
+class Behaviour:
+    writes: Writes
+    needs_space: bool  # DEST must have room for the bytes (checked before each write)
+    source_after: SourceAfter
+    undo: Undo
+
+
+BEHAVIOUR: dict[Action, Behaviour] = {
+    Action.NONE: Behaviour(Writes.NOTHING, False, SourceAfter.STAYS, Undo.NOTHING),
+    Action.COPY: Behaviour(Writes.COPY, True, SourceAfter.STAYS, Undo.REMOVE_OR_RETURN),
+    Action.STAGED: Behaviour(Writes.STAGED_FILE, False, SourceAfter.STAYS, Undo.REMOVE_OR_RETURN),
+    Action.MOVE_COPY: Behaviour(Writes.COPY, True, SourceAfter.UNLINKED, Undo.REMOVE_OR_RETURN),
+    Action.MOVE_STAGED: Behaviour(
+        Writes.STAGED_FILE, False, SourceAfter.KEPT_BELOW_DEST, Undo.RETURN_ORIGINAL
+    ),
+    Action.MOVE_RENAME: Behaviour(
+        Writes.RENAME_SOURCE, False, SourceAfter.RENAMED_AWAY, Undo.REMOVE_OR_RETURN
+    ),
+}
+
+REMOVING_SOURCE = tuple(action for action in Action if action.removes_source)
+
+
+def choose(move: bool, staged: bool, same_device: bool) -> Action:
+    """The action placing a file: by mode, whether the worker staged new bytes for it, and
+    whether SOURCE and DEST share a filesystem."""
+    if not move:
+        return Action.STAGED if staged else Action.COPY
+    if staged:
+        return Action.MOVE_STAGED
+    return Action.MOVE_RENAME if same_device else Action.MOVE_COPY

@@ -1,0 +1,291 @@
+"""The coordinator (engine/stages/decide.py) as a pure stage: worker results in, decisions out,
+DEST seen only through a ``DestView``. Here that view is a dict of files in memory, so these
+tests say what the coordinator decides without SQLite or a disk."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.policy.actions import Action
+from engine.policy.keeper import RULES
+from engine.policy.naming import Layout
+from engine.records import Analysis, Candidate, CompanionResult, DateSource, Decision, Status
+from engine.settings import Mode
+from engine.stages.decide import Coordinator, Folders
+from engine.store import fsops
+from engine.store.dest_view import DestView, JournalView, Slot
+from engine.store.journal import Journal, Placed
+
+SRC, DEST = "/src", "/dest"
+FLAT = Folders(Layout.FLAT, "Corrupted", "NoDate", "Duplicates")
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass
+class MemoryDest:
+    """SOURCE and DEST as path -> bytes, and what earlier runs placed, by content hash."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    earlier: dict[str, Placed] = field(default_factory=dict)
+    same_device: bool = False
+    claims: set[str] = field(default_factory=set)
+
+    def placed_with_hash(self, content_hash: str, earlier_runs_only: bool = False) -> Placed | None:
+        return self.earlier.get(content_hash)
+
+    def slot(self, name: str, content_hash: str | None) -> Slot:
+        if name in self.claims or any(p.dest == name for p in self.earlier.values()):
+            return Slot.TAKEN
+        data = self.files.get(f"{DEST}/{name}")
+        if data is None:
+            return Slot.FREE
+        return Slot.IDENTICAL if digest(data) == content_hash else Slot.TAKEN
+
+    def claim(self, name: str) -> None:
+        self.claims.add(name)
+
+    def same_bytes(self, mine: str, theirs: str) -> bool | None:
+        if mine not in self.files or theirs not in self.files:
+            return None
+        return self.files[mine] == self.files[theirs]
+
+
+def photo(
+    view: MemoryDest,
+    rel: str,
+    data: bytes,
+    source: DateSource = DateSource.EXIF,
+    companions: Iterable[tuple[str, bytes]] = (),
+) -> Analysis:
+    """A sound photo of 2015 in SOURCE, with the files travelling with it."""
+    view.files[f"{SRC}/{rel}"] = data
+    riders = []
+    for name, content in companions:
+        view.files[f"{SRC}/{name}"] = content
+        riders.append(CompanionResult(name, len(content), 0, hash=digest(content)))
+    return Analysis(
+        rel,
+        len(data),
+        0,
+        hash=digest(data),
+        year=2015,
+        date="2015-06-01T12:00:00",
+        date_source=source,
+        companions=riders,
+    )
+
+
+def decide(
+    view: DestView,
+    analyses: list[Analysis],
+    mode: Mode = Mode.COPY,
+    folders: Folders = FLAT,
+) -> dict[str, Decision]:
+    candidates = [Candidate(a.rel, a.size, a.mtime_ns) for a in analyses]
+    coordinator = Coordinator(SRC, DEST, view, candidates, folders, move=mode is Mode.MOVE)
+    out: list[Decision] = []
+    for analysis in analyses:
+        out += coordinator.accept(analysis)
+    assert coordinator.waiting == 0
+    by_rel = {d.rel: d for d in out}
+    assert len(by_rel) == len(out), "a file decided twice"
+    return by_rel
+
+
+A, B, C1, C2 = b"A" * 300, b"B" * 300, b"C" * 300, b"c" * 300
+
+
+def archive(view: MemoryDest) -> list[Analysis]:
+    """Copies of A in an album, a camera folder, the trash and as a 'copy'; copies of B dated
+    by EXIF and by file name; two different IMG_0003.jpg, one with its RAW."""
+    return [
+        photo(view, "DCIM/100APPLE/IMG_0001.jpg", A),
+        photo(view, ".Trash/IMG_0001.jpg", A),
+        photo(view, "Albums/Trip/IMG_0001 copy.jpg", A),
+        photo(view, "Albums/Trip/IMG_0001.jpg", A),
+        photo(view, "a/IMG_0002.jpg", B, DateSource.FILENAME),
+        photo(view, "b/IMG_0002.jpg", B),
+        photo(view, "y/IMG_0003.jpg", C2, companions=[("y/IMG_0003.CR2", b"raw")]),
+        photo(view, "x/IMG_0003.jpg", C1),
+    ]
+
+
+def outcome(decisions: dict[str, Decision]) -> dict[str, tuple[object, ...]]:
+    return {
+        rel: (d.status, d.dest, d.duplicate_of, d.action, d.companion_of, d.reason)
+        for rel, d in decisions.items()
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.permutations(range(8)))
+def test_the_same_decisions_whatever_order_the_workers_finish_in(order: list[int]) -> None:
+    reference_view = MemoryDest()
+    reference = decide(reference_view, archive(reference_view))
+    view = MemoryDest()
+    analyses = archive(view)
+    shuffled = decide(view, [analyses[i] for i in order])
+    assert outcome(shuffled) == outcome(reference)
+    assert view.claims == reference_view.claims
+
+
+def test_identical_copies_keep_the_one_the_keeper_rule_names_and_say_why() -> None:
+    view = MemoryDest()
+    got = decide(view, archive(view))
+    kept = got["Albums/Trip/IMG_0001.jpg"]
+    assert (kept.status, kept.dest, kept.action) == (
+        Status.PLACED,
+        "2015/IMG_0001.jpg",
+        Action.COPY,
+    )
+    reasons = {
+        ".Trash/IMG_0001.jpg": RULES[0],
+        "Albums/Trip/IMG_0001 copy.jpg": RULES[2],
+        "DCIM/100APPLE/IMG_0001.jpg": RULES[3],
+    }
+    for rel, rule in reasons.items():
+        twin = got[rel]
+        assert twin.status is Status.DUPLICATE and twin.duplicate_of == "Albums/Trip/IMG_0001.jpg"
+        assert (
+            twin.reason
+            == f"identical to Albums/Trip/IMG_0001.jpg; that copy is kept because {rule}"
+        )
+        assert (twin.dest, twin.action) == (None, Action.NONE)  # copy mode leaves them be
+    # an EXIF date beats a date read from the name, though a/ sorts before b/
+    assert got["b/IMG_0002.jpg"].status is Status.PLACED
+    assert got["a/IMG_0002.jpg"].duplicate_of == "b/IMG_0002.jpg"
+    assert RULES[4] in (got["a/IMG_0002.jpg"].reason or "")
+
+
+def test_colliding_names_get_suffixes_in_path_order_and_companions_follow_their_photo() -> None:
+    view = MemoryDest()
+    got = decide(view, archive(view))
+    assert got["x/IMG_0003.jpg"].dest == "2015/IMG_0003.jpg"
+    assert got["y/IMG_0003.jpg"].dest == "2015/IMG_0003_1.jpg"
+    raw = got["y/IMG_0003.CR2"]
+    assert (raw.status, raw.dest, raw.companion_of) == (
+        Status.PLACED,
+        "2015/IMG_0003_1.CR2",
+        "y/IMG_0003.jpg",
+    )
+    assert view.claims == {
+        "2015/IMG_0001.jpg",
+        "2015/IMG_0002.jpg",
+        "2015/IMG_0003.jpg",
+        "2015/IMG_0003_1.jpg",
+        "2015/IMG_0003_1.CR2",
+    }
+
+
+def test_a_name_taken_in_dest_or_claimed_is_skipped_and_identical_bytes_are_not_written_again():
+    view = MemoryDest()
+    view.files[f"{DEST}/2015/IMG_0001.jpg"] = b"someone else's photo"
+    view.files[f"{DEST}/2015/IMG_0002.jpg"] = B  # already there, byte for byte
+    view.claims.add("2015/IMG_0003.jpg")  # handed out earlier in this run
+    got = decide(view, archive(view))
+    assert got["Albums/Trip/IMG_0001.jpg"].dest == "2015/IMG_0001_1.jpg"
+    already = got["b/IMG_0002.jpg"]
+    assert (already.status, already.dest, already.action) == (
+        Status.PLACED,
+        "2015/IMG_0002.jpg",
+        Action.NONE,
+    )
+    assert already.note == "an identical file was already at its destination"
+    assert "2015/IMG_0002.jpg" not in view.claims
+    assert got["x/IMG_0003.jpg"].dest == "2015/IMG_0003_1.jpg"
+    assert got["y/IMG_0003.jpg"].dest == "2015/IMG_0003_2.jpg"
+
+
+def test_a_copy_of_a_file_an_earlier_run_placed_is_its_duplicate() -> None:
+    view = MemoryDest()
+    analyses = archive(view)
+    view.earlier[digest(A)] = Placed(
+        SRC, "Old/IMG_0001.jpg", "2015/IMG_0001.jpg", DateSource.EXIF, False, "done"
+    )
+    view.files[f"{DEST}/2015/IMG_0001.jpg"] = A  # its original has left SOURCE since
+    got = decide(view, analyses)
+    for rel in ("Albums/Trip/IMG_0001.jpg", ".Trash/IMG_0001.jpg"):
+        assert (got[rel].status, got[rel].duplicate_of) == (Status.DUPLICATE, "Old/IMG_0001.jpg")
+
+
+def test_move_mode_actions_come_from_the_filesystem_and_the_staged_output() -> None:
+    for same_device, plain in ((True, Action.MOVE_RENAME), (False, Action.MOVE_COPY)):
+        view = MemoryDest(same_device=same_device)
+        analyses = archive(view)
+        analyses[3].staged = "rotated-IMG_0001.jpg"  # the keeper of A was rotated by its worker
+        got = decide(view, analyses, Mode.MOVE)
+        assert got["Albums/Trip/IMG_0001.jpg"].action is Action.MOVE_STAGED
+        assert got["x/IMG_0003.jpg"].action is plain
+        assert got["y/IMG_0003.CR2"].action is plain
+        twin = got[".Trash/IMG_0001.jpg"]  # moved aside, as it is
+        assert (twin.dest, twin.action) == ("Duplicates/Trash/IMG_0001.jpg", plain)
+
+
+def test_a_duplicate_photos_own_sidecar_goes_with_the_kept_copy() -> None:
+    view = MemoryDest()
+    got = decide(
+        view,
+        [
+            photo(view, "b/IMG_5.jpg", A, companions=[("b/IMG_5.jpg.xmp", b"<b rating=5/>")]),
+            photo(view, "a/IMG_5.jpg", A, companions=[("a/IMG_5.jpg.xmp", b"<a rating=1/>")]),
+            photo(view, "c/IMG_5.jpg", A, companions=[("c/IMG_5.jpg.xmp", b"<a rating=1/>")]),
+        ],
+    )
+    assert got["a/IMG_5.jpg"].dest == "2015/IMG_5.jpg"
+    assert got["a/IMG_5.jpg.xmp"].dest == "2015/IMG_5.jpg.xmp"
+    adopted = got["b/IMG_5.jpg.xmp"]  # unique: it must not be lost with its duplicate photo
+    assert (adopted.status, adopted.companion_of) == (Status.PLACED, "a/IMG_5.jpg")
+    assert adopted.dest is not None and adopted.dest not in ("2015/IMG_5.jpg.xmp", None)
+    assert adopted.action is Action.COPY
+    same = got["c/IMG_5.jpg.xmp"]  # the kept copy's sidecar, byte for byte
+    assert (same.status, same.duplicate_of) == (Status.DUPLICATE, "a/IMG_5.jpg.xmp")
+    assert got["b/IMG_5.jpg"].status is got["c/IMG_5.jpg"].status is Status.DUPLICATE
+
+
+def test_a_file_that_cannot_be_compared_with_its_twin_is_an_error_not_a_duplicate() -> None:
+    class Unreadable(MemoryDest):
+        def same_bytes(self, mine: str, theirs: str) -> bool | None:
+            raise PermissionError(13, "Permission denied")
+
+    view = Unreadable()
+    got = decide(view, archive(view)[:2])
+    assert got["DCIM/100APPLE/IMG_0001.jpg"].status is Status.PLACED
+    failed = got[".Trash/IMG_0001.jpg"]
+    assert failed.status is Status.ERROR
+    assert failed.reason == "cannot compare with its identical twin: Permission denied"
+
+
+def test_a_runs_view_drops_a_claim_once_the_journal_records_the_name(tmp_path: Path) -> None:
+    """No call from the placer back into the coordinator: the journal rows it writes make a
+    claim redundant, and the view drops those once it holds many."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    src.mkdir()
+    dest.mkdir()
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
+    view = JournalView(journal, str(src), str(dest), run_id, prune_at=3)
+    view.claim("2015/a.jpg")
+    view.claim("2015/b.jpg")
+    assert view.slot("2015/a.jpg", None) is Slot.TAKEN
+    assert view.slot("2015/c.jpg", None) is Slot.FREE
+    journal.record(
+        run_id, str(src), [Decision("a.jpg", Status.PLACED, dest="2015/a.jpg")], "planned"
+    )
+    view.claim("2015/c.jpg")
+    assert view.claims == {"2015/b.jpg", "2015/c.jpg"}  # a.jpg's name is the journal's now
+    for name in ("2015/a.jpg", "2015/b.jpg", "2015/c.jpg"):
+        assert view.slot(name, None) is Slot.TAKEN
+    (dest / "2015").mkdir()
+    (dest / "2015" / "d.jpg").write_bytes(b"d")
+    assert view.slot("2015/d.jpg", fsops.hash_file(str(dest / "2015" / "d.jpg"))) is Slot.IDENTICAL
+    assert view.slot("2015/d.jpg", "another hash") is Slot.TAKEN
+    journal.close()
