@@ -313,3 +313,27 @@ def test_a_journal_from_before_time_zones_still_opens(tmp_path: Path, organize) 
     assert code == 0
     lines = by_source(report)
     assert lines["b.jpg"]["dest"] == "2013/b.jpg" and lines["a.jpg"]["tz_source"] == "none"
+
+
+def test_the_report_shows_where_every_dated_photos_offset_came_from() -> None:
+    """The HTML legend lists every time-zone source, and its counts add up to the dated photos."""
+    import re
+
+    from engine.records import Decision, Status, TzSource
+    from engine.report.html import aggregate
+    from engine.report.html.sections import TZ_LABEL, zones_section
+
+    zones = [TzSource.EXIF_OFFSET, TzSource.GPS_POSITION, TzSource.GPS_POSITION, TzSource.NONE]
+    decisions = [
+        Decision(f"p{i}.jpg", Status.PLACED, year=2019, date="2019-12-31T23:30:00", tz_source=tz)
+        for i, tz in enumerate(zones)
+    ]
+    decisions.append(Decision("undated.jpg", Status.PLACED))
+    page = zones_section(aggregate(decisions))
+    shown = {
+        series: int(count)
+        for series, count in re.findall(r'data-legend="tz-([a-z-]+)" data-count="(\d+)"', page)
+    }
+    assert set(TZ_LABEL) == set(TzSource)
+    assert shown == {tz.value: zones.count(tz) for tz in TzSource}
+    assert sum(shown.values()) == len(zones)

@@ -8,7 +8,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from engine.records import DateSource, Decision, Status
+from engine.records import DateSource, Decision, Status, TzSource
 from engine.report import html as package  # PLACED_MEMORY, read as an aggregate is made
 
 GALLERY_CARDS = 60  # per gallery (errors, corrupt, undated): cards with a thumbnail
@@ -97,6 +97,7 @@ class Aggregate:
     years: Counter[int | None] = field(default_factory=Counter)
     months: Counter[tuple[int, int]] = field(default_factory=Counter)
     sources: Counter[tuple[int | None, DateSource]] = field(default_factory=Counter)
+    zones: Counter[TzSource] = field(default_factory=Counter)  # dated placed photos by tz source
     compressed: int = 0
     compressed_in: int = 0
     compressed_out: int = 0
@@ -152,6 +153,8 @@ class Aggregate:
         year = d.year
         self.years[year] += 1
         self.sources[year, d.date_source] += 1
+        if year is not None:
+            self.zones[d.tz_source] += 1
         if d.note:
             self.notes.add(d.note)
             self.noted.add(d, d.note)

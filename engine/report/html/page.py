@@ -29,6 +29,7 @@ from engine.report.html.sections import (
     verdicts,
     year_view_section,
     years_section,
+    zones_section,
 )
 from engine.report.html.text import Links, esc
 from engine.report.summary import Summary, as_summary
@@ -87,6 +88,7 @@ def render(
     yield years_section(agg)
     yield year_view_section(agg, links)
     yield sources_section(agg)
+    yield zones_section(agg)
     yield compression_section(agg)
     yield duplicates_section(agg, links)
     yield similar_photos_section(links)

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from engine.policy.date_precedence import PRECEDENCE
-from engine.records import DateSource, Status
+from engine.records import DateSource, Status, TzSource
 from engine.report.html.aggregate import (
     BUSIEST_YEARS,
     DUP_GROUPS_OPEN,
@@ -48,6 +48,13 @@ SOURCE_LABEL = {
     DateSource.FOLDER: "folder name",
     DateSource.MTIME: "modification time",
     DateSource.NONE: "none",
+}
+TZ_LABEL = {
+    TzSource.EXIF_OFFSET: "EXIF offset",
+    TzSource.QUICKTIME: "Apple video offset",
+    TzSource.GPS_POSITION: "time zone at the GPS position",
+    TzSource.GPS_TIME: "GPS time against local time",
+    TzSource.NONE: "none known (local time as written, or UTC)",
 }
 
 
@@ -149,6 +156,16 @@ def sources_section(agg: Aggregate) -> str:
         f"{legend(totals, agg.placed, zeros=True)}"
         f"{bar_chart(bars, 'source-year', 'date sources per year')}"
         "</section>"
+    )
+
+
+def zones_section(agg: Aggregate) -> str:
+    """Where the UTC offsets of the dated photos came from (see the README's time-zone rule)."""
+    parts = [(f"tz-{tz.value}", TZ_LABEL[tz], agg.zones.get(tz, 0)) for tz in TzSource]
+    return (
+        '<section id="zones"><h2>Time zones</h2><p class="muted">Dates are local capture times; '
+        "the UTC offset of each dated photo came from the first of these that the file had.</p>"
+        f"{legend(parts, sum(agg.zones.values()), zeros=True)}</section>"
     )
 
 
@@ -620,6 +637,7 @@ def nav(agg: Aggregate) -> str:
         ("years", "Years", None),
         ("year-view", "Year by year", None),
         ("dates", "Date sources", None),
+        ("zones", "Time zones", None),
         ("compression", "Compression", agg.compressed or None),
         ("duplicates", "Duplicates", agg.count(Status.DUPLICATE) or None),
         (
