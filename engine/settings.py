@@ -31,6 +31,12 @@ from engine.sizes import parse_size
 class Mode(StrEnum):
     COPY = "copy"
     MOVE = "move"
+    HARDLINK = "hardlink"  # a year view of SOURCE that takes no space: hard links
+    SYMLINK = "symlink"  # the same with symbolic links (across filesystems too)
+
+    @property
+    def links(self) -> bool:
+        return self in (Mode.HARDLINK, Mode.SYMLINK)
 
 
 class Verify(StrEnum):
@@ -249,7 +255,10 @@ class RunOptions:
     """The run as a whole: copy or move, the pool, dry run and report."""
 
     mode: Mode = option(
-        Mode.COPY, kind=_enum(Mode), help="copy (default; SOURCE untouched) or move"
+        Mode.COPY,
+        kind=_enum(Mode),
+        help="copy (default; SOURCE untouched), move, or hardlink / symlink (a year view of "
+        "SOURCE: links, no copies; nothing re-encoded or turned)",
     )
     jobs: int = option(
         0,

@@ -21,11 +21,12 @@ from engine.store.journal import Journal
 
 # What journals written by earlier releases hold in their action column.
 STORED = {"none", "copy", "staged", "move-copy", "move-staged", "move-rename"}
+LINKS = {"hardlink", "symlink"}  # --mode hardlink / symlink
 
 
 def test_every_action_has_one_row_and_keeps_its_journal_string() -> None:
     assert set(BEHAVIOUR) == set(Action)
-    assert {a.value for a in Action} == STORED
+    assert {a.value for a in Action} == STORED | LINKS
     assert all(Action(text).value == text for text in STORED)
 
 
@@ -48,6 +49,8 @@ def test_the_rows_say_what_each_action_does() -> None:
             SourceAfter.RENAMED_AWAY,
             Undo.REMOVE_OR_RETURN,
         ),
+        "hardlink": (Writes.HARD_LINK, False, SourceAfter.STAYS, Undo.REMOVE_OR_RETURN),
+        "symlink": (Writes.SYMBOLIC_LINK, False, SourceAfter.STAYS, Undo.REMOVE_LINK),
     }
     # only what copies the source's bytes needs room for them; a staged file is there already
     assert {a for a in Action if a.needs_space} == {a for a in Action if a.writes is Writes.COPY}

@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING
 
 from engine.errors import DiskFull, JournalError, RunError
 from engine.formats import imaging
+from engine.policy.actions import Action
 from engine.policy.naming import Layout
 from engine.records import Candidate, Decision, Status
 from engine.report.console import PLAN_LINES_ON_TERMINAL, Output, plan_lines, print_plan
 from engine.report.html import write_run_report
 from engine.report.jsonl import append_error_log, write_report
 from engine.report.summary import Summary
-from engine.settings import ENGINE_FOLDER, Mode, Settings, top_folder
+from engine.settings import ENGINE_FOLDER, FixOrientation, Mode, Settings, top_folder
 from engine.sizes import format_size
 from engine.stages import pool
 from engine.stages import walk as planner
@@ -132,8 +133,19 @@ def dest_lock(meta: str) -> Iterator[None]:
         yield
 
 
+def check_links(settings: Settings) -> None:
+    """Hard links cannot cross filesystems (nor two mounts of one): say so before starting."""
+    if settings.run.mode is Mode.HARDLINK and not same_device(settings.source, settings.dest):
+        raise RunError(
+            "--mode hardlink needs SOURCE and DEST on one filesystem (and one mount of it): "
+            "hard links cannot cross them; --mode symlink can"
+        )
+
+
 def check_space(settings: Settings, todo: list[Candidate]) -> None:
     """Refuse to start when DEST cannot hold what the plan may write (before compression)."""
+    if settings.run.mode.links:
+        return  # links take no room for the bytes
     if settings.run.mode is Mode.MOVE and same_device(settings.source, settings.dest):
         return
     needed = sum(c.size + sum(m.size for m in c.companions) for c in todo) + RESERVE
@@ -216,6 +228,7 @@ def organize(settings: Settings, output: Output) -> RunResult:
         finally:
             journal.close()
     meta = _prepare_dest(settings)
+    check_links(settings)
     with dest_lock(meta):
         _discard_unborn_journal(settings.dest, os.path.join(meta, JOURNAL))
         journal = _open_journal(os.path.join(meta, JOURNAL))
@@ -362,7 +375,10 @@ def _run(
         chosen.rename,
     )
     view = JournalView(journal, source, dest, run_id)
-    coordinator = Coordinator(source, dest, view, todo, folders, move=run.mode is Mode.MOVE)
+    link = Action(run.mode.value) if run.mode.links else None
+    coordinator = Coordinator(
+        source, dest, view, todo, folders, move=run.mode is Mode.MOVE, link=link
+    )
     placer = Placer(
         source,
         dest,
@@ -372,9 +388,13 @@ def _run(
         sync=run.sync,
         stage_dir=stage_dir,
     )
+    analyse, compress = settings.analyse, settings.compress
+    if run.mode.links:  # a link shows the source's own bytes: nothing is re-encoded or turned
+        compress = replace(compress, enabled=False)
+        analyse = replace(analyse, fix_orientation=FixOrientation.NONE)
     options = WorkerOptions(
-        analyse=settings.analyse,
-        compress=settings.compress,
+        analyse=analyse,
+        compress=compress,
         stage_dir=stage_dir,
         path_map=run.path_map,
         thumbs_dir=views.thumbs if views else None,
@@ -385,7 +405,6 @@ def _run(
         _similar_check()
     if not run.dry_run and run.space_check:
         check_space(settings, todo)
-    compress = settings.compress
     batches = planner.shard(todo, settings.workers, compress.above if compress.enabled else None)
     output.start(len(todo), sum(c.size for c in todo))
     exiftool_missed = 0

@@ -60,6 +60,8 @@ def _undo_one(dest: str, item: Written, result: UndoResult, dry_run: bool) -> st
     """Undo one file; None when done, else why it was left alone."""
     path = os.path.join(dest, item.dest)
     origin = os.path.join(item.source_root, item.rel)
+    if item.action.undo is Undo.REMOVE_LINK:
+        return _remove_link(path, origin, result, dry_run)
     if (
         item.action.undo is Undo.RETURN_ORIGINAL
         and item.original  # None once ``imgorg finalize`` deleted it: the placed bytes go back
@@ -90,6 +92,18 @@ def _undo_one(dest: str, item: Written, result: UndoResult, dry_run: bool) -> st
     if why is None:
         result.restored += 1
     return why
+
+
+def _remove_link(path: str, origin: str, result: UndoResult, dry_run: bool) -> str | None:
+    """Drop a symbolic link the run made, whatever became of its target (it holds no bytes)."""
+    if not os.path.lexists(path):
+        return None
+    if not os.path.islink(path) or os.readlink(path) != os.path.abspath(origin):
+        return "changed since the run wrote it"
+    if not dry_run:
+        os.unlink(path)
+    result.removed += 1
+    return None
 
 
 def _restore_original(

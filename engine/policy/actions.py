@@ -19,6 +19,8 @@ class Action(enum.StrEnum):
     MOVE_COPY = "move-copy"  # across filesystems: copy, verify, then unlink the source
     MOVE_STAGED = "move-staged"  # the staged output placed; the source kept below DEST
     MOVE_RENAME = "move-rename"  # one filesystem: the source itself is renamed into DEST
+    HARDLINK = "hardlink"  # --mode hardlink: a second name for the source's own inode
+    SYMLINK = "symlink"  # --mode symlink: a symbolic link to the source's absolute path
 
     @property
     def behaviour(self) -> Behaviour:
@@ -60,6 +62,8 @@ class Writes(enum.Enum):
     COPY = "copy"  # the source copied to a temporary name, hashed as it goes
     STAGED_FILE = "staged file"  # the worker's output, renamed from the staging folder
     RENAME_SOURCE = "rename of the source"  # the source itself, after a last check
+    HARD_LINK = "hard link"  # a link to the source's inode, made at a temporary name
+    SYMBOLIC_LINK = "symbolic link"  # a link to the source's path, made at a temporary name
 
 
 class SourceAfter(enum.Enum):
@@ -77,6 +81,7 @@ class Undo(enum.Enum):
     NOTHING = "nothing"  # the bytes were there before the run: not ours to remove
     REMOVE_OR_RETURN = "remove or return"  # drop it when SOURCE holds its bytes, else put back
     RETURN_ORIGINAL = "return the kept original"  # then drop the placed version
+    REMOVE_LINK = "remove the link"  # a symbolic link holds no bytes: drop it if still ours
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +103,20 @@ BEHAVIOUR: dict[Action, Behaviour] = {
     Action.MOVE_RENAME: Behaviour(
         Writes.RENAME_SOURCE, False, SourceAfter.RENAMED_AWAY, Undo.REMOVE_OR_RETURN
     ),
+    # A hard link is the file itself: if SOURCE lost its name meanwhile, undo puts it back.
+    Action.HARDLINK: Behaviour(Writes.HARD_LINK, False, SourceAfter.STAYS, Undo.REMOVE_OR_RETURN),
+    Action.SYMLINK: Behaviour(Writes.SYMBOLIC_LINK, False, SourceAfter.STAYS, Undo.REMOVE_LINK),
 }
 
 REMOVING_SOURCE = tuple(action for action in Action if action.removes_source)
 
 
-def choose(move: bool, staged: bool, same_device: bool) -> Action:
-    """The action placing a file: by mode, whether the worker staged new bytes for it, and
-    whether SOURCE and DEST share a filesystem."""
+def choose(move: bool, staged: bool, same_device: bool, link: Action | None = None) -> Action:
+    """The action placing a file: by mode (``link``: the link every file of a link mode gets),
+    whether the worker staged new bytes for it, and whether SOURCE and DEST share a
+    filesystem."""
+    if link is not None:
+        return link
     if not move:
         return Action.STAGED if staged else Action.COPY
     if staged:

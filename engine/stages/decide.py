@@ -83,9 +83,11 @@ class Coordinator:
         candidates: list[Candidate],
         folders: Folders,
         move: bool,
+        link: Action | None = None,
     ) -> None:
         self.source, self.dest, self.view = source, dest, view
         self.folders, self.move = folders, move  # move: sources leave SOURCE
+        self.link = link  # a link mode: every placed file is this kind of link to its source
         self.size_left = Counter(c.size for c in candidates)
         self.size_wait: dict[int, list[Analysis]] = defaultdict(list)
         self.name_left = Counter(name_key(c.rel, folders) for c in candidates)
@@ -383,7 +385,7 @@ class Coordinator:
         return None
 
     def _action(self, decision: Decision) -> Action:
-        return choose(self.move, bool(decision.staged), self.view.same_device)
+        return choose(self.move, bool(decision.staged), self.view.same_device, self.link)
 
     def _same(self, mine: str, theirs: str) -> bool | None:
         """Whether two files hold the same bytes; None when ``theirs`` is gone. A file that

@@ -153,6 +153,8 @@ class Placer:
             if not unchanged(source, decision):
                 raise _Changed(CHANGED)
             return _Write(decision, source, final, is_temp=False)
+        if writes in (Writes.HARD_LINK, Writes.SYMBOLIC_LINK):
+            return _Write(decision, _link(source, final, decision, writes), final)
         raise ValueError(f"{decision.action!r} writes nothing")
 
     def _rename_all(self, writes: list[_Write], failed: list[Decision]) -> list[_Write]:
@@ -261,6 +263,20 @@ def _check_before_move(source: str, decision: Decision) -> None:
     the same file (checked after the read, so a change during it shows too)."""
     if fsops.hash_file(source) != decision.hash or not unchanged(source, decision):
         raise _Changed(CHANGED)
+
+
+def _link(source: str, final: str, decision: Decision, writes: Writes) -> str:
+    """A link to ``source`` at the temporary sibling of ``final``; return the temporary name.
+    The source must still be the file analysed: the link shows its bytes, not a copy of them."""
+    if not unchanged(source, decision):
+        raise _Changed(CHANGED)
+    temp = fsops.temp_name(final)
+    fsops.remove_quietly(temp)  # left by a run that died: it is ours to replace
+    if writes is Writes.HARD_LINK:
+        os.link(source, temp, follow_symlinks=False)
+    else:
+        os.symlink(os.path.abspath(source), temp)
+    return temp
 
 
 def _copy_verified(source: str, final: str, decision: Decision) -> str:
