@@ -469,6 +469,8 @@ def _run(
     )
     if placer.sources_kept:
         summary.sources_kept = len(placer.sources_kept)
+    if placer.cloned:
+        summary.cloned = placer.cloned
     if not run.dry_run and _needs_attention(summary):
         log = os.path.join(dest, ERROR_LOG)
         stamp = dt.datetime.now().isoformat(timespec="seconds")

@@ -217,6 +217,11 @@ def trailer_lines(summary: Summary) -> list[str]:
         lines.append(f"report: {summary.report}")
     if summary.html:
         lines.append(f"HTML report: {summary.html}")
+    if summary.cloned:
+        lines.append(
+            f"{summary.cloned} copies are reflink clones: they share their bytes with SOURCE "
+            "until either changes, and took no space"
+        )
     if summary.sources_kept:
         lines.append(
             f"{summary.sources_kept} moved files are still in SOURCE too: they could not be "

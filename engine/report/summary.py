@@ -49,6 +49,7 @@ class Summary:
     originals: int | None = _optional()  # kept originals of re-encoded or rotated moves
     originals_bytes: int | None = _optional()
     sources_kept: int | None = _optional()  # moved files whose source could not be removed
+    cloned: int | None = _optional()  # copies made as reflink clones (no bytes written)
     # The run's row in the journal, added when a report is made from it (not in runs.summary):
     source: str | None = _optional()
     dest: str | None = _optional()

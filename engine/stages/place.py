@@ -59,6 +59,7 @@ class Placer:
     pending: list[Decision] = field(default_factory=list)
     pending_bytes: int = 0
     placed: int = 0
+    cloned: int = 0  # copies made as reflink clones (no bytes written)
     sources_kept: list[Decision] = field(default_factory=list)  # moved, but not removed
     _made: set[str] = field(default_factory=set)
 
@@ -143,7 +144,9 @@ class Placer:
         source = os.path.join(self.source, decision.rel)
         writes = decision.action.writes
         if writes is Writes.COPY:
-            return _Write(decision, _copy_verified(source, final, decision), final)
+            temp, cloned = _copy_verified(source, final, decision)
+            self.cloned += cloned
+            return _Write(decision, temp, final)
         if writes is Writes.STAGED_FILE:
             assert self.stage_dir is not None and decision.staged is not None
             temp = os.path.join(self.stage_dir, decision.staged)
@@ -192,7 +195,8 @@ class Placer:
         decision = write.decision
         decision.action = Action.MOVE_COPY
         self.journal.record(self.run_id, self.source, [decision], "planned")
-        temp = _copy_verified(write.temp, write.final, decision)
+        temp, cloned = _copy_verified(write.temp, write.final, decision)
+        self.cloned += cloned
         try:
             fsops.rename_noreplace(temp, write.final)
         except OSError:
@@ -279,26 +283,28 @@ def _link(source: str, final: str, decision: Decision, writes: Writes) -> str:
     return temp
 
 
-def _copy_verified(source: str, final: str, decision: Decision) -> str:
-    """Copy ``source`` to the temporary sibling of ``final``, hashing the bytes as they go;
-    return the temporary name. The copy must hold exactly the bytes the worker analysed."""
+def _copy_verified(source: str, final: str, decision: Decision) -> tuple[str, bool]:
+    """Copy ``source`` to the temporary sibling of ``final`` (a reflink clone where the
+    filesystem can make one, else a copy hashed as it is written); return the temporary name
+    and whether it is a clone. The copy must hold exactly the bytes the worker analysed."""
     temp = fsops.temp_name(final)
+    fsops.remove_quietly(temp)  # left by a run that died: it is ours to replace
     hasher = xxhash.xxh3_128()
     try:
-        try:
+        cloned = fsops.clone_into(source, temp)
+        if cloned:
+            digest = fsops.hash_file(temp)  # the clone's bytes, read back: no write at all
+        else:
             fsops.copy_into(source, temp, hasher)
-        except FileExistsError:  # left by a run that died: it is ours to replace
-            fsops.remove_quietly(temp)
-            hasher = xxhash.xxh3_128()
-            fsops.copy_into(source, temp, hasher)
+            digest = hasher.hexdigest()
     except BaseException:
         fsops.remove_quietly(temp)
         raise
-    if hasher.hexdigest() != decision.hash:
+    if digest != decision.hash:
         fsops.remove_quietly(temp)
         raise _Changed(f"{decision.rel} changed while it was being copied; run again")
     os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
-    return temp
+    return temp, cloned
 
 
 class _Changed(Exception):
