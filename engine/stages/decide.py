@@ -421,6 +421,7 @@ def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) ->
         companion_of=photo,
         ino=item.ino,
         ctime_ns=item.ctime_ns,
+        copied=item.copied,
     )
 
 

@@ -60,6 +60,7 @@ class Placer:
     pending: list[Decision] = field(default_factory=list)
     pending_bytes: int = 0
     placed: int = 0
+    copies_discarded: int = 0  # workers' copies of files not placed (duplicates, say), removed
     sources_kept: list[Decision] = field(default_factory=list)  # moved, but not removed
     _made: set[str] = field(default_factory=set)
 
@@ -87,6 +88,7 @@ class Placer:
         self.journal.record(self.run_id, self.source, final, "done")
         if self.on_flush is not None:
             self.on_flush()
+        self._discard_copies(final)
         failed: list[Decision] = []
         writes, full = self._write_all(batch, failed)
         if writes and self.sync:
@@ -107,6 +109,7 @@ class Placer:
         )
         if failed:
             self.journal.record(self.run_id, self.source, failed, "done")
+            self._discard_copies(failed)
         self.placed += len(done)
         self._remove_sources(done)
         if full is not None:
@@ -122,7 +125,7 @@ class Placer:
             if decision.action == "none" or decision.dest is None:
                 continue
             final = os.path.join(self.dest, decision.dest)
-            if decision.action in ("copy", "move-copy"):
+            if decision.action in ("copy", "move-copy") and not decision.copied:
                 free = free_bytes(self.dest)
                 if decision.bytes_out + RESERVE > free:
                     return writes, (decision, disk_full_message(decision.bytes_out, free))
@@ -146,17 +149,29 @@ class Placer:
             self._made.add(folder)
         source = os.path.join(self.source, decision.rel)
         if decision.action in ("copy", "move-copy"):
+            if decision.copied and self.stage_dir is not None:
+                return _Write(decision, os.path.join(self.stage_dir, decision.copied), final)
             return _Write(decision, _copy_verified(source, final, decision), final)
         if decision.action in ("staged", "move-staged"):
+            # The worker wrote it there, with the source's mtime.
             assert self.stage_dir is not None and decision.staged is not None
-            temp = os.path.join(self.stage_dir, decision.staged)
-            os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
-            return _Write(decision, temp, final)
+            return _Write(decision, os.path.join(self.stage_dir, decision.staged), final)
         if decision.action == "move-rename":
             if not unchanged(source, decision):
                 raise _Changed(CHANGED)
             return _Write(decision, source, final, is_temp=False)
         raise ValueError(f"unknown action {decision.action!r}")
+
+    def _discard_copies(self, decisions: list[Decision]) -> None:
+        """Remove the workers' copies of files that are not placed from them: duplicates,
+        files already in place, errors. Within the group commit that settled them."""
+        if self.stage_dir is None:
+            return
+        for decision in decisions:
+            if decision.copied:
+                fsops.remove_quietly(os.path.join(self.stage_dir, decision.copied))
+                decision.copied = None
+                self.copies_discarded += 1
 
     def _rename_all(self, writes: list[_Write], failed: list[Decision]) -> list[_Write]:
         done = []
@@ -180,6 +195,8 @@ class Placer:
                     reason = "vanished from SOURCE during the run"
                 elif isinstance(exc, fsops.DestinationExists):
                     reason = "its destination appeared during the run"
+                elif write.is_temp:  # written by a worker: placing it is the write
+                    reason = f"cannot write {write.decision.dest}: {exc.strerror or exc}"
                 else:
                     reason = f"cannot place: {exc.strerror or exc}"
                 _fail(write.decision, reason, failed)
@@ -309,6 +326,11 @@ def remove_source(source_root: str, decision: Decision, final: str) -> str | Non
     try:
         if not unchanged(source, decision):
             return "it changed since it was analysed"
+        # Without the inode and ctime (read through another mount, or from the journal), size
+        # and mtime alone do not prove the source still holds the bytes placed.
+        unknown = decision.action == "move-copy" and not decision.ino
+        if unknown and fsops.hash_file(source) != decision.hash:
+            return "its bytes are not the ones analysed"
         if decision.action == "move-staged":
             if fsops.hash_file(source) != decision.hash:
                 return "its bytes are not the ones analysed"
