@@ -5,13 +5,14 @@ commit that settles it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
 import sqlite3
 from pathlib import Path
 
-from conftest import tree_digest
+from conftest import tree_digest, write_photo
 from engine.cli import main
 from engine.formats.kinds import DEFAULT_EXTENSIONS
 from engine.policy.naming import Layout
@@ -115,3 +116,34 @@ def test_the_run_summary_counts_the_discarded_copies(corpus: Path, tmp_path: Pat
     db.close()
     assert summary["copies_discarded"] == summary["counts"]["duplicate"] == 1
     assert os.listdir(dest / ".imgorg" / "staging") == []
+
+
+def test_a_file_changed_or_deleted_after_a_worker_copied_it_is_an_error(tmp_path: Path) -> None:
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    for n, name in enumerate(("a.jpg", "b.jpg", "c.jpg")):
+        write_photo(src / name, dt.datetime(2015, 5, 1), seed=n, size=(60 + 10 * n, 50))
+    stage_dir = dest / ".imgorg" / "staging"
+    stage_dir.mkdir(parents=True)
+    candidates = plan(str(src), DEFAULT_EXTENSIONS, exclude=[str(dest)]).candidates
+    options = WorkerOptions(stage_dir=str(stage_dir), copy_to_stage=True)
+    analyses = analyze_all(str(src), candidates, options)
+    assert all(a.copied for a in analyses)
+    (src / "a.jpg").write_bytes((src / "a.jpg").read_bytes()[:-10] + b"edited....")
+    (src / "c.jpg").unlink()
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    try:
+        run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
+        folders = Folders(Layout.NESTED, "C", "N", "D")
+        coordinator = Coordinator(str(src), str(dest), journal, candidates, folders, False, run_id)
+        placer = Placer(str(src), str(dest), journal, run_id, stage_dir=str(stage_dir))
+        placer.add([d for a in analyses for d in coordinator.accept(a)])
+        placer.flush()
+        rows = {d.rel: d for d in journal.decisions(run_id, str(src))}
+    finally:
+        journal.close()
+    assert rows["a.jpg"].status is Status.ERROR and "changed" in (rows["a.jpg"].reason or "")
+    assert rows["b.jpg"].status is Status.PLACED
+    assert rows["c.jpg"].status is Status.ERROR
+    assert rows["c.jpg"].reason == "vanished from SOURCE during the run"
+    assert sorted(p.name for p in dest.rglob("*.jpg")) == ["b.jpg"]
+    assert os.listdir(stage_dir) == []

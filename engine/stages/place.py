@@ -150,7 +150,7 @@ class Placer:
         source = os.path.join(self.source, decision.rel)
         if decision.action in ("copy", "move-copy"):
             if decision.copied and self.stage_dir is not None:
-                return _Write(decision, os.path.join(self.stage_dir, decision.copied), final)
+                return self._from_worker_copy(decision, source, final)
             return _Write(decision, _copy_verified(source, final, decision), final)
         if decision.action in ("staged", "move-staged"):
             # The worker wrote it there, with the source's mtime.
@@ -161,6 +161,15 @@ class Placer:
                 raise _Changed(CHANGED)
             return _Write(decision, source, final, is_temp=False)
         raise ValueError(f"unknown action {decision.action!r}")
+
+    def _from_worker_copy(self, decision: Decision, source: str, final: str) -> _Write:
+        """Place the copy a worker wrote from the bytes it hashed: a rename, once the source is
+        seen to be the file analysed still (a file changed since is an error, as when copied
+        here; a stat, no read)."""
+        if not unchanged(source, decision):
+            raise _Changed(f"{decision.rel} changed since it was analysed; run again")
+        assert self.stage_dir is not None and decision.copied is not None
+        return _Write(decision, os.path.join(self.stage_dir, decision.copied), final)
 
     def _discard_copies(self, decisions: list[Decision]) -> None:
         """Remove the workers' copies of files that are not placed from them: duplicates,
