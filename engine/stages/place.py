@@ -9,9 +9,11 @@ In move mode a source is removed only after that, and only if its placed copy is
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import xxhash
@@ -63,6 +65,8 @@ class Placer:
     copies_discarded: int = 0  # workers' copies of files not placed (duplicates, say), removed
     sources_kept: list[Decision] = field(default_factory=list)  # moved, but not removed
     _made: set[str] = field(default_factory=set)
+    _discarding: list[Future[None]] = field(default_factory=list)
+    _discarder: ThreadPoolExecutor | None = None
 
     def add(self, decisions: list[Decision]) -> None:
         for decision in decisions:
@@ -112,6 +116,7 @@ class Placer:
             self._discard_copies(failed)
         self.placed += len(done)
         self._remove_sources(done)
+        self._discarded()
         if full is not None:
             raise DiskFull(full[1])
 
@@ -176,11 +181,25 @@ class Placer:
         files already in place, errors. Within the group commit that settled them."""
         if self.stage_dir is None:
             return
+        paths = []
         for decision in decisions:
             if decision.copied:
-                fsops.remove_quietly(os.path.join(self.stage_dir, decision.copied))
+                paths.append(os.path.join(self.stage_dir, decision.copied))
                 decision.copied = None
-                self.copies_discarded += 1
+        if not paths:
+            return
+        # An unlink can wait for the file's writeback: on a thread, beside the writes, renames
+        # and syncs of the batch (the GIL is free during the call).
+        if self._discarder is None:
+            self._discarder = ThreadPoolExecutor(1, thread_name_prefix="imgorg-discard")
+        self._discarding.append(self._discarder.submit(_remove_all, paths))
+        self.copies_discarded += len(paths)
+
+    def _discarded(self) -> None:
+        """Wait for the copies discarded in this group commit to be gone."""
+        futures, self._discarding = self._discarding, []
+        for future in futures:
+            future.result()
 
     def _rename_all(self, writes: list[_Write], failed: list[Decision]) -> list[_Write]:
         done = []
@@ -273,6 +292,13 @@ class Placer:
 
 
 CHANGED = "changed since it was analysed; run again"
+
+
+def _remove_all(paths: list[str]) -> None:
+    """Remove files; one that cannot be is left to the end of the run (staging is emptied)."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def unchanged(path: str, decision: Decision) -> bool:
