@@ -17,7 +17,7 @@ from engine.cli import main
 from engine.formats.kinds import DEFAULT_EXTENSIONS
 from engine.policy.naming import Layout
 from engine.records import Status
-from engine.stages.analyse import WorkerOptions, analyze_all
+from engine.stages.analyse import WorkerOptions, analyze_all, process_batch
 from engine.stages.decide import Coordinator, Folders
 from engine.stages.place import Placer
 from engine.stages.walk import plan
@@ -147,3 +147,27 @@ def test_a_file_changed_or_deleted_after_a_worker_copied_it_is_an_error(tmp_path
     assert rows["c.jpg"].reason == "vanished from SOURCE during the run"
     assert sorted(p.name for p in dest.rglob("*.jpg")) == ["b.jpg"]
     assert os.listdir(stage_dir) == []
+
+
+def test_with_a_path_map_the_worker_writes_to_staging_as_its_host_sees_it(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """--path-map (dask on other hosts): the worker reads SOURCE and writes its copy through its
+    own mount of DEST; here the coordinator's paths do not even exist on the worker's side."""
+    theirs, ours = tmp_path / "worker-view", tmp_path / "coordinator-view"
+    src, dest = theirs / "src", theirs / "dest"
+    photo = corpus / "camera" / "Canon_40D.jpg"
+    (src / "a").mkdir(parents=True)
+    shutil.copy2(photo, src / "a" / photo.name)
+    (dest / ".imgorg" / "staging").mkdir(parents=True)
+    candidates = plan(str(src), DEFAULT_EXTENSIONS).candidates
+    options = WorkerOptions(
+        stage_dir=str(ours / "dest" / ".imgorg" / "staging"),
+        copy_to_stage=True,
+        path_map=((str(ours), str(theirs)),),
+    )
+    _, [result] = process_batch(0, str(ours / "src"), candidates, options)
+    assert result.copied is not None and result.ino == 0
+    copy = dest / ".imgorg" / "staging" / result.copied
+    assert copy.read_bytes() == photo.read_bytes()
+    assert copy.stat().st_mtime_ns == (src / "a" / photo.name).stat().st_mtime_ns
