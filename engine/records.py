@@ -84,6 +84,7 @@ class CompanionResult:
     error: str | None = None
     ino: int = 0  # identity when it was read: a file replaced or rewritten since differs here
     ctime_ns: int = 0
+    copied: str | None = None  # its own bytes, written by the worker into the staging folder
 
 
 @dataclass(slots=True)
@@ -125,6 +126,8 @@ class Analysis:
     bytes_out: int | None = None
     out_hash: str | None = None
     staged: str | None = None  # file name of the compressed output in the staging folder
+    copied: str | None = None  # file name of its own bytes, written by the worker, in staging
+    cloned: bool = False  # that copy is a reflink clone of the source (no bytes written)
     companions: list[CompanionResult] = field(default_factory=list)
     ino: int = 0  # identity when it was read: a file replaced or rewritten since differs here
     ctime_ns: int = 0
@@ -186,6 +189,8 @@ class Decision:
     out_hash = _Found[str | None]()
     bytes_out = _Found[int]()  # never None in a decision: settled when it is made
     staged = _Found[str | None]()
+    copied = _Found[str | None]()
+    cloned = _Found[bool]()
     ino = _Found[int]()  # identity when it was analysed (0: unknown, as in a row read back)
     ctime_ns = _Found[int]()
 

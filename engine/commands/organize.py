@@ -323,6 +323,15 @@ def _find_similar(settings: Settings, journal: Journal, signatures: dict[str, Si
     )
 
 
+def copies_in_workers(settings: Settings) -> bool:
+    """Whether the workers write each file's bytes into the staging folder, so the writer
+    only renames: every real run except a move within one filesystem (that renames sources)."""
+    if settings.run.dry_run or settings.run.mode.links:
+        return False
+    move = settings.run.mode is Mode.MOVE
+    return not (move and same_device(settings.source, settings.dest))
+
+
 def _run(
     settings: Settings,
     output: Output,
@@ -400,6 +409,7 @@ def _run(
         thumbs_dir=views.thumbs if views else None,
         sample_rate=min(1.0, YEAR_VIEW_SAMPLE / max(1, len(todo))) if views else 0.0,
         run_token=uuid.uuid4().hex,
+        copy_to_stage=copies_in_workers(settings),
     )
     if settings.analyse.similar:
         _similar_check()
@@ -414,9 +424,9 @@ def _run(
         with pool.Pool(run.backend, settings.workers, run.scheduler) as workers:
             workers_used = workers.workers
             for analyses in workers.analyze(batches, source, options):
+                output.advance(len(analyses), sum(a.size for a in analyses))
                 for analysis in analyses:
                     exiftool_missed += analysis.exiftool_missed
-                    output.advance(1, analysis.size)
                     if analysis.similar is not None:
                         signatures[analysis.out_hash or analysis.hash or ""] = analysis.similar
                     if flow is not None and flow.offer(analysis):
@@ -471,6 +481,8 @@ def _run(
         summary.sources_kept = len(placer.sources_kept)
     if placer.cloned:
         summary.cloned = placer.cloned
+    if placer.copies_discarded:
+        summary.copies_discarded = placer.copies_discarded
     if not run.dry_run and _needs_attention(summary):
         log = os.path.join(dest, ERROR_LOG)
         stamp = dt.datetime.now().isoformat(timespec="seconds")

@@ -50,6 +50,8 @@ class Summary:
     originals_bytes: int | None = _optional()
     sources_kept: int | None = _optional()  # moved files whose source could not be removed
     cloned: int | None = _optional()  # copies made as reflink clones (no bytes written)
+    # copies the workers wrote of files then not placed from them (duplicates), removed at once
+    copies_discarded: int | None = _optional()
     # The run's row in the journal, added when a report is made from it (not in runs.summary):
     source: str | None = _optional()
     dest: str | None = _optional()

@@ -35,6 +35,8 @@ from engine.policy.date_precedence import in_precedence, outranks, resolve_date
 from engine.records import Analysis, Candidate, CompanionResult, DateSource, Status
 from engine.report.jsonl import SMALL
 from engine.settings import AnalyseOptions, CompressOptions
+from engine.stages.place import RESERVE, free_bytes
+from engine.store import fsops
 from engine.store.fsops import hash_stream
 
 _SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
@@ -56,6 +58,9 @@ class WorkerOptions:
     sample_rate: float = 0.0  # share of dated photos that get a thumbnail for the year view
     run_token: str = ""  # tells one run's year-view sample from another's
     exiftool: bool = True  # ask exiftool about the files nothing else dated
+    # Write each placeable file's own bytes into stage_dir, so that the placer only renames
+    # them: a real run that copies (not a move within one filesystem, which renames the source).
+    copy_to_stage: bool = False
 
 
 def translate(path: str, path_map: tuple[tuple[str, str], ...]) -> str:
@@ -134,6 +139,7 @@ def gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | A
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         found = _gather(root, candidate, options)
+    _drop_unused_copies(found if isinstance(found, Analysis) else found.result, options)
     if caught:
         result = found if isinstance(found, Analysis) else found.result
         result.note = note_with_warnings(result.note, [str(w.message) for w in caught])
@@ -154,7 +160,7 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
     try:
         st = os.stat(path)  # before the read: any later change shows in the inode or ctime
         result.ino, result.ctime_ns = st.st_ino, st.st_ctime_ns
-        dates, output, photo = _analyze_main(path, candidate, result, options)
+        dates, output, photo, data = _analyze_main(path, candidate, result, options)
     except FileNotFoundError:
         result.status, result.reason = Status.ERROR, "vanished before it could be read"
         return result
@@ -168,7 +174,7 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
     if result.status in (Status.ERROR, Status.SKIPPED):
         return result
     positions = [result.position] if result.position else []
-    sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result)
+    sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result, options)
     evidence = [*_original_dates(path, result), *dates, *sidecar_dates]
     positions += sidecar_positions
     evidence.append((DateSource.FILENAME, filename_date(os.path.basename(candidate.rel))))
@@ -178,6 +184,8 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
         evidence.append((DateSource.MTIME, date_from_mtime(candidate.mtime_ns)))
     if output is not None and result.status is Status.PLACED:
         _stage_output(result, output.data, options)
+    if data is not None and result.staged is None and result.status in _PLACEABLE:
+        stage_copy(result, path, data, options)
     if options.analyse.similar and photo and result.status is Status.PLACED:
         from engine.similar.signature import signature_of_bytes
 
@@ -251,24 +259,27 @@ def _original_dates(path: str, result: Analysis) -> Evidence:
 
 def _analyze_main(
     path: str, candidate: Candidate, result: Analysis, options: WorkerOptions
-) -> tuple[Evidence, Output | None, bytes | None]:
-    """Dates found inside the file, new bytes to place if any, and a photo's bytes."""
+) -> tuple[Evidence, Output | None, bytes | None, bytes | None]:
+    """Dates found inside the file, new bytes to place if any, a photo's bytes, and the
+    bytes of a file read whole (a video is streamed: its copy, if any, is made as it is read)."""
     if candidate.kind == "video":
-        result.hash, size, _ = hash_stream(path)
+        result.hash, size, _, result.copied = hash_and_copy(
+            path, candidate.rel, candidate.mtime_ns, candidate.size, options
+        )
         if _changed(result, size, candidate.size):
-            return [], None, None
-        return _video_dates(path, result), None, None
+            return [], None, None, None
+        return _video_dates(path, result), None, None, None
     data = _read(path)
     result.hash = content_hash(data)
     if _changed(result, len(data), candidate.size):
-        return [], None, None
+        return [], None, None, None
     if not data:
         result.status, result.reason = Status.CORRUPT, "empty file (0 bytes)"
-        return [], None, None
+        return [], None, None, data
     if candidate.kind == "raw":
         result.format = extension(candidate.rel).lstrip(".").upper()
         shot, changed = raw_dates(data)
-        return [(DateSource.EXIF, shot), (DateSource.EXIF_MODIFIED, changed)], None, None
+        return [(DateSource.EXIF, shot), (DateSource.EXIF_MODIFIED, changed)], None, None, data
     taken, modified, output = inspect_photo(data, result, options.analyse, options.compress)
     if result.status is Status.CORRUPT and unreadable_heif(candidate.rel):
         result.status, result.reason = Status.PLACED, None
@@ -277,8 +288,8 @@ def _analyze_main(
     skip = size_skip_reason(candidate, options.analyse.min_size, dated is not None)
     if skip is not None and result.status in (Status.PLACED, Status.CORRUPT):
         result.status, result.reason, result.note = Status.SKIPPED, skip, None
-        return [], None, None
-    return [*taken, (DateSource.EXIF_MODIFIED, modified)], output, data
+        return [], None, None, None
+    return [*taken, (DateSource.EXIF_MODIFIED, modified)], output, data, data
 
 
 def size_skip_reason(candidate: Candidate, min_size: int, camera_dated: bool) -> str | None:
@@ -321,7 +332,7 @@ def _video_dates(path: str, result: Analysis) -> Evidence:
 
 
 def _companion_dates(
-    root: str, candidate: Candidate, result: Analysis
+    root: str, candidate: Candidate, result: Analysis, options: WorkerOptions
 ) -> tuple[Evidence, list[tuple[float, float]]]:
     """Hash every companion; collect the dates its sidecars carry (Takeout first, then XMP)
     and the position a Takeout JSON gives."""
@@ -337,7 +348,9 @@ def _companion_dates(
         try:
             st = os.stat(path)
             item.ino, item.ctime_ns = st.st_ino, st.st_ctime_ns
-            item.hash, size, head = hash_stream(path, keep)
+            item.hash, size, head, item.copied = hash_and_copy(
+                path, companion.rel, companion.mtime_ns, companion.size, options, keep
+            )
         except OSError as exc:
             item.error = f"cannot read: {exc.strerror or exc}"
             continue
@@ -358,18 +371,100 @@ def _stage_output(result: Analysis, data: bytes, options: WorkerOptions) -> None
     result.bytes_out = len(data)
     result.out_hash = content_hash(data)
     if options.stage_dir is not None:
-        result.staged = stage(options.stage_dir, result, data)
+        result.staged = stage(options.stage_dir, result, data, bool(options.path_map))
 
 
-def stage(stage_dir: str, result: Analysis, data: bytes) -> str:
-    """Write new bytes into the staging folder (on DEST's filesystem) under a unique name."""
+def stage(stage_dir: str, result: Analysis, data: bytes, durable: bool = False) -> str:
+    """Write new bytes into the staging folder (on DEST's filesystem) under a unique name,
+    with the source's mtime; fsync-free unless ``durable`` (the placer's group sync covers it)."""
     name = f"{result.out_hash}-{xxhash.xxh3_64_hexdigest(os.fsencode(result.rel))}"
     final = os.path.join(stage_dir, name)
     part = final + ".part"
-    with open(part, "wb") as handle:
-        handle.write(data)
+    fsops.remove_quietly(part)
+    fsops.write_new(part, data, result.mtime_ns, durable)
     os.replace(part, final)
     return name
+
+
+# What the placer writes to DEST: a sound photo, or a corrupt file to the corrupted folder.
+_PLACEABLE = (Status.PLACED, Status.CORRUPT)
+
+
+def _copies_to(options: WorkerOptions, size: int) -> str | None:
+    """The staging folder to write a file's own bytes to, or None: a dry run, a move that
+    renames, or a DEST without room for it (the placer then copies, and says DEST is full)."""
+    if not options.copy_to_stage or options.stage_dir is None:
+        return None
+    try:
+        # Twice the placer's reserve: several workers may pass this check at once.
+        return options.stage_dir if free_bytes(options.stage_dir) >= size + 2 * RESERVE else None
+    except OSError:
+        return None
+
+
+def _copy_name(rel: str) -> str:
+    """A staging name no other copy has, in this run or a batch run twice (dask retries)."""
+    return f"c-{xxhash.xxh3_64_hexdigest(os.fsencode(rel))}-{os.urandom(6).hex()}"
+
+
+def stage_copy(result: Analysis, path: str, data: bytes, options: WorkerOptions) -> None:
+    """Put a file's own bytes into the staging folder, so that placing it is a rename: a
+    reflink clone of ``path`` where the filesystem can make one (no bytes written; a source
+    changed since the read shows in its inode or ctime when it is placed), else written from
+    the very buffer that was hashed. A write that fails leaves the copy to the placer."""
+    stage_dir = _copies_to(options, len(data))
+    if stage_dir is None:
+        return
+    name = _copy_name(result.rel)
+    target = os.path.join(stage_dir, name)
+    durable = bool(options.path_map)
+    try:
+        result.cloned = fsops.clone_into(path, target)
+        if result.cloned:
+            os.utime(target, ns=(result.mtime_ns, result.mtime_ns))
+            if durable:
+                fsops.fsync_path(target)
+        else:
+            fsops.write_new(target, data, result.mtime_ns, durable)
+    except OSError:
+        fsops.remove_quietly(target)
+        result.cloned = False
+        return
+    result.copied = name
+
+
+def hash_and_copy(
+    path: str, rel: str, mtime_ns: int, size: int, options: WorkerOptions, keep: int = 0
+) -> tuple[str, int, bytes, str | None]:
+    """Hash a file in chunks as ``hash_stream`` does, copying it into the staging folder on
+    the way when this run copies; the last item is the copy's staging name, if made."""
+    stage_dir = _copies_to(options, size)
+    if stage_dir is not None:
+        name = _copy_name(rel)
+        target = os.path.join(stage_dir, name)
+        try:
+            digest, read, head = fsops.copy_hashing(
+                path, target, mtime_ns, keep, bool(options.path_map)
+            )
+            return digest, read, head, name
+        except OSError:
+            pass  # read again without copying: a source that cannot be read says so there
+    return (*hash_stream(path, keep), None)
+
+
+def _drop_unused_copies(result: Analysis, options: WorkerOptions) -> None:
+    """Remove the copies of what will not be placed as its own bytes: a file skipped, in
+    error or re-encoded, and the companions in error."""
+    if options.stage_dir is None:
+        return
+    placeable = result.status in _PLACEABLE and result.staged is None
+    if result.copied is not None and not placeable:
+        fsops.remove_quietly(os.path.join(options.stage_dir, result.copied))
+        result.copied = None
+    for item in result.companions:
+        if item.copied is not None and (item.error is not None or result.status not in _PLACEABLE):
+            fsops.remove_quietly(os.path.join(options.stage_dir, item.copied))
+            item.copied = None
 
 
 def process_batch(

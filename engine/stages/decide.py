@@ -412,4 +412,5 @@ def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) ->
         companion_of=photo,
         ino=item.ino,
         ctime_ns=item.ctime_ns,
+        copied=item.copied,
     )

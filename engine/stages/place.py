@@ -9,8 +9,10 @@ In move mode a source is removed only after that, and only if its placed copy is
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import xxhash
@@ -60,8 +62,11 @@ class Placer:
     pending_bytes: int = 0
     placed: int = 0
     cloned: int = 0  # copies made as reflink clones (no bytes written)
+    copies_discarded: int = 0  # workers' copies of files not placed (duplicates, say), removed
     sources_kept: list[Decision] = field(default_factory=list)  # moved, but not removed
     _made: set[str] = field(default_factory=set)
+    _discarding: list[Future[None]] = field(default_factory=list)
+    _discarder: ThreadPoolExecutor | None = None
 
     def add(self, decisions: list[Decision]) -> None:
         for decision in decisions:
@@ -83,6 +88,7 @@ class Placer:
         batch = [d for d in everything if _writes(d)]
         self.journal.record(self.run_id, self.source, batch, "planned")
         self.journal.record(self.run_id, self.source, final, "done")
+        self._discard_copies(final)
         failed: list[Decision] = []
         writes, full = self._write_all(batch, failed)
         if writes and self.sync:
@@ -103,8 +109,10 @@ class Placer:
         )
         if failed:
             self.journal.record(self.run_id, self.source, failed, "done")
+            self._discard_copies(failed)
         self.placed += len(done)
         self._remove_sources(done)
+        self._discarded()
         if full is not None:
             raise DiskFull(full[1])
 
@@ -119,7 +127,7 @@ class Placer:
                 continue
             assert decision.dest is not None
             final = os.path.join(self.dest, decision.dest)
-            if decision.action.needs_space:
+            if decision.action.needs_space and not decision.copied:
                 free = free_bytes(self.dest)
                 if decision.bytes_out + RESERVE > free:
                     return writes, (decision, disk_full_message(decision.bytes_out, free))
@@ -144,14 +152,15 @@ class Placer:
         source = os.path.join(self.source, decision.rel)
         writes = decision.action.writes
         if writes is Writes.COPY:
+            if decision.copied and self.stage_dir is not None:
+                return self._from_worker_copy(decision, source, final)
             temp, cloned = _copy_verified(source, final, decision)
             self.cloned += cloned
             return _Write(decision, temp, final)
         if writes is Writes.STAGED_FILE:
+            # The worker wrote it there, with the source's mtime.
             assert self.stage_dir is not None and decision.staged is not None
-            temp = os.path.join(self.stage_dir, decision.staged)
-            os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
-            return _Write(decision, temp, final)
+            return _Write(decision, os.path.join(self.stage_dir, decision.staged), final)
         if writes is Writes.RENAME_SOURCE:
             if not unchanged(source, decision):
                 raise _Changed(CHANGED)
@@ -159,6 +168,41 @@ class Placer:
         if writes in (Writes.HARD_LINK, Writes.SYMBOLIC_LINK):
             return _Write(decision, _link(source, final, decision, writes), final)
         raise ValueError(f"{decision.action!r} writes nothing")
+
+    def _from_worker_copy(self, decision: Decision, source: str, final: str) -> _Write:
+        """Place the copy a worker wrote from the bytes it hashed: a rename, once the source is
+        seen to be the file analysed still (a file changed since is an error, as when copied
+        here; a stat, no read)."""
+        if not unchanged(source, decision):
+            raise _Changed(f"{decision.rel} changed since it was analysed; run again")
+        assert self.stage_dir is not None and decision.copied is not None
+        self.cloned += decision.cloned
+        return _Write(decision, os.path.join(self.stage_dir, decision.copied), final)
+
+    def _discard_copies(self, decisions: list[Decision]) -> None:
+        """Remove the workers' copies of files that are not placed from them: duplicates,
+        files already in place, errors. Within the group commit that settled them."""
+        if self.stage_dir is None:
+            return
+        paths = []
+        for decision in decisions:
+            if decision.copied:
+                paths.append(os.path.join(self.stage_dir, decision.copied))
+                decision.copied = None
+        if not paths:
+            return
+        # An unlink can wait for the file's writeback: on a thread, beside the writes, renames
+        # and syncs of the batch (the GIL is free during the call).
+        if self._discarder is None:
+            self._discarder = ThreadPoolExecutor(1, thread_name_prefix="imgorg-discard")
+        self._discarding.append(self._discarder.submit(_remove_all, paths))
+        self.copies_discarded += len(paths)
+
+    def _discarded(self) -> None:
+        """Wait for the copies discarded in this group commit to be gone."""
+        futures, self._discarding = self._discarding, []
+        for future in futures:
+            future.result()
 
     def _rename_all(self, writes: list[_Write], failed: list[Decision]) -> list[_Write]:
         done = []
@@ -182,6 +226,8 @@ class Placer:
                     reason = "vanished from SOURCE during the run"
                 elif isinstance(exc, fsops.DestinationExists):
                     reason = "its destination appeared during the run"
+                elif write.is_temp:  # written by a worker: placing it is the write
+                    reason = f"cannot write {write.decision.dest}: {exc.strerror or exc}"
                 else:
                     reason = f"cannot place: {exc.strerror or exc}"
                 _fail(write.decision, reason, failed)
@@ -251,6 +297,13 @@ class Placer:
 
 
 CHANGED = "changed since it was analysed; run again"
+
+
+def _remove_all(paths: list[str]) -> None:
+    """Remove files; one that cannot be is left to the end of the run (staging is emptied)."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def unchanged(path: str, decision: Decision) -> bool:
@@ -334,6 +387,11 @@ def remove_source(source_root: str, decision: Decision, final: str) -> str | Non
     try:
         if not unchanged(source, decision):
             return "it changed since it was analysed"
+        # Without the inode and ctime (read through another mount, or from the journal), size
+        # and mtime alone do not prove the source still holds the bytes placed.
+        unknown = decision.action is Action.MOVE_COPY and not decision.ino
+        if unknown and fsops.hash_file(source) != decision.hash:
+            return "its bytes are not the ones analysed"
         if decision.action.keeps_original:
             if fsops.hash_file(source) != decision.hash:
                 return "its bytes are not the ones analysed"

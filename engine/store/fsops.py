@@ -140,6 +140,62 @@ def hash_stream(path: str, keep: int = 0) -> tuple[str, int, bytes]:
     return hasher.hexdigest(), size, head
 
 
+def write_new(path: str, data: bytes, mtime_ns: int, durable: bool = False) -> None:
+    """Write ``data`` to a new file ``path`` (which must not exist) with the mtime ``mtime_ns``;
+    fsync it only if ``durable`` (else the next group commit's filesystem sync covers it).
+    A file left half-written is removed."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        _finish_new(fd, mtime_ns, durable)
+    except BaseException:
+        os.close(fd)
+        remove_quietly(path)
+        raise
+    os.close(fd)
+
+
+def copy_hashing(
+    src: str, dst: str, mtime_ns: int, keep: int = 0, durable: bool = False
+) -> tuple[str, int, bytes]:
+    """Copy ``src`` to a new file ``dst`` in chunks, hashing each chunk on its way (the copy
+    holds exactly the bytes hashed); return the hash, the size and the first ``keep`` bytes,
+    as ``hash_stream`` does. ``dst`` gets the mtime ``mtime_ns``; see ``write_new``."""
+    hasher = xxhash.xxh3_128()
+    size = 0
+    head = b""
+    fin = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        try:
+            step = max(1, min(_CHUNK, os.fstat(fin).st_size + 1))
+            while chunk := os.read(fin, step):
+                if len(head) < keep:
+                    head += chunk[: keep - len(head)]
+                hasher.update(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fout, view) :]
+                size += len(chunk)
+            _finish_new(fout, mtime_ns, durable)
+        except BaseException:
+            os.close(fout)
+            remove_quietly(dst)
+            raise
+        os.close(fout)
+    finally:
+        os.close(fin)
+    return hasher.hexdigest(), size, head
+
+
+def _finish_new(fd: int, mtime_ns: int, durable: bool) -> None:
+    os.utime(fd, ns=(mtime_ns, mtime_ns))
+    if durable:
+        os.fsync(fd)
+
+
 def hash_file(path: str) -> str:
     return hash_stream(path)[0]
 

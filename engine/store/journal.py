@@ -75,7 +75,17 @@ FILES = (
 # What a decision knows that the journal does not keep (a report made from the journal goes
 # without it); tests/test_journal.py checks every attribute is kept or named here.
 NOT_KEPT = frozenset(
-    {"camera", "staged", "format", "position", "gps_time", "exiftool_missed", "orientation"}
+    {
+        "camera",
+        "staged",
+        "copied",
+        "cloned",
+        "format",
+        "position",
+        "gps_time",
+        "exiftool_missed",
+        "orientation",
+    }
     | {"companions", "found"}
     | {"ino", "ctime_ns"}  # a file's identity matters only within the run that read it
     | {"similar"}  # near-duplicate signatures have their own table (engine/similar/store.py)

@@ -1,0 +1,188 @@
+"""The writer does no content I/O (issue #14): the workers write every file's bytes into
+DEST/.imgorg/staging, the single writer (the top process) only decides, journals and renames;
+the staged copy of a file that is not placed from it (a duplicate) is removed in the group
+commit that settles it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+from conftest import tree_digest, write_photo
+from engine.cli import main
+from engine.formats.kinds import DEFAULT_EXTENSIONS
+from engine.policy.naming import Layout
+from engine.records import Status
+from engine.stages.analyse import WorkerOptions, analyze_all, process_batch
+from engine.stages.decide import Coordinator, Folders
+from engine.stages.place import Placer
+from engine.stages.walk import plan
+from engine.store.dest_view import JournalView
+from engine.store.journal import Journal
+
+
+def _written_by_this_process() -> int:
+    """Bytes this process has passed to write(2) and friends so far (/proc/self/io wchar)."""
+    with open("/proc/self/io") as handle:
+        fields = dict(line.split(": ") for line in handle.read().splitlines())
+    return int(fields["wchar"])
+
+
+def _camera_archive(corpus: Path, root: Path) -> int:
+    """Every camera photo of the corpus in two folders, and one byte-identical copy of one of
+    them elsewhere; return the archive's size in bytes."""
+    photos = sorted(p for p in (corpus / "camera").iterdir() if p.suffix.lower() == ".jpg")
+    for i, photo in enumerate(photos):
+        target = root / ("trip" if i % 2 else "phone") / photo.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(photo, target)
+    (root / "backup").mkdir()
+    shutil.copy2(photos[0], root / "backup" / photos[0].name)
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def test_the_writer_process_writes_none_of_the_photos_bytes(corpus: Path, tmp_path: Path) -> None:
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    archive_bytes = _camera_archive(corpus, src)
+    before = tree_digest(src)
+    written = _written_by_this_process()
+    code = main(["organize", str(src), str(dest), "--jobs", "2", "--min-size", "0", "--quiet"])
+    written = _written_by_this_process() - written
+    assert code in (0, 1)
+    placed = [
+        p
+        for p in dest.rglob("*")
+        if p.is_file() and ".imgorg" not in p.parts and p.suffix != ".log"
+    ]
+    placed_bytes = sum(p.stat().st_size for p in placed)
+    assert placed_bytes > 0.9 * archive_bytes * (len(placed) / (len(before) - 1))
+    # The journal, the reports and the HTML page are all the writer writes: a small fraction
+    # of the photos' bytes (it wrote every byte of them itself before).
+    assert written < 0.25 * placed_bytes, (written, placed_bytes)
+    # Every placed file keeps its source's mtime (re-encoded or rotated ones have new bytes).
+    mtimes = {Path(rel).name: mtime for rel, (_, mtime) in before.items()}
+    for path in placed:
+        assert path.stat().st_mtime_ns == mtimes[path.name]
+    assert tree_digest(src) == before
+    assert os.listdir(dest / ".imgorg" / "staging") == []
+
+
+def test_a_duplicates_staged_copy_is_removed_in_the_group_commit_that_settles_it(
+    corpus: Path, tmp_path: Path
+) -> None:
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    photo = corpus / "camera" / "Canon_40D.jpg"
+    for rel in ("a/Canon_40D.jpg", "b/Canon_40D.jpg"):
+        (src / rel).parent.mkdir(parents=True)
+        shutil.copy2(photo, src / rel)
+    stage_dir = dest / ".imgorg" / "staging"
+    stage_dir.mkdir(parents=True)
+    candidates = plan(str(src), DEFAULT_EXTENSIONS, exclude=[str(dest)]).candidates
+    options = WorkerOptions(stage_dir=str(stage_dir), copy_to_stage=True)
+    analyses = analyze_all(str(src), candidates, options)
+    # Both were read, so both were written: the workers cannot know which one is kept.
+    assert sorted(a.copied is not None for a in analyses) == [True, True]
+    assert len(os.listdir(stage_dir)) == 2
+    journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
+    try:
+        run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
+        folders = Folders(Layout.NESTED, "corrupted", "nodate", "duplicates")
+        coordinator = Coordinator(
+            str(src),
+            str(dest),
+            JournalView(journal, str(src), str(dest), run_id),
+            candidates,
+            folders,
+            move=False,
+        )
+        placer = Placer(str(src), str(dest), journal, run_id, stage_dir=str(stage_dir))
+        decisions = [d for a in analyses for d in coordinator.accept(a)]
+        placer.add(decisions)
+        placer.flush()
+        assert os.listdir(stage_dir) == []  # right after the group commit, not at the run's end
+        assert placer.copies_discarded == 1
+        assert sorted(d.status for d in decisions) == [Status.DUPLICATE, Status.PLACED]
+        kept = next(d for d in decisions if d.status is Status.PLACED)
+        assert kept.action == "copy" and kept.dest is not None
+        placed = dest / kept.dest
+        assert placed.read_bytes() == photo.read_bytes()
+        assert placed.stat().st_mtime_ns == (src / kept.rel).stat().st_mtime_ns
+    finally:
+        journal.close()
+
+
+def test_the_run_summary_counts_the_discarded_copies(corpus: Path, tmp_path: Path) -> None:
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    _camera_archive(corpus, src)
+    assert main(["organize", str(src), str(dest), "--jobs", "2", "--quiet"]) in (0, 1)
+    db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
+    summary = json.loads(db.execute("SELECT summary FROM runs").fetchone()[0])
+    db.close()
+    assert summary["copies_discarded"] == summary["counts"]["duplicate"] == 1
+    assert os.listdir(dest / ".imgorg" / "staging") == []
+
+
+def test_a_file_changed_or_deleted_after_a_worker_copied_it_is_an_error(tmp_path: Path) -> None:
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    for n, name in enumerate(("a.jpg", "b.jpg", "c.jpg")):
+        write_photo(src / name, dt.datetime(2015, 5, 1), seed=n, size=(60 + 10 * n, 50))
+    stage_dir = dest / ".imgorg" / "staging"
+    stage_dir.mkdir(parents=True)
+    candidates = plan(str(src), DEFAULT_EXTENSIONS, exclude=[str(dest)]).candidates
+    options = WorkerOptions(stage_dir=str(stage_dir), copy_to_stage=True)
+    analyses = analyze_all(str(src), candidates, options)
+    assert all(a.copied for a in analyses)
+    (src / "a.jpg").write_bytes((src / "a.jpg").read_bytes()[:-10] + b"edited....")
+    (src / "c.jpg").unlink()
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    try:
+        run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
+        folders = Folders(Layout.NESTED, "C", "N", "D")
+        coordinator = Coordinator(
+            str(src),
+            str(dest),
+            JournalView(journal, str(src), str(dest), run_id),
+            candidates,
+            folders,
+            move=False,
+        )
+        placer = Placer(str(src), str(dest), journal, run_id, stage_dir=str(stage_dir))
+        placer.add([d for a in analyses for d in coordinator.accept(a)])
+        placer.flush()
+        rows = {d.rel: d for d in journal.decisions(run_id, str(src))}
+    finally:
+        journal.close()
+    assert rows["a.jpg"].status is Status.ERROR and "changed" in (rows["a.jpg"].reason or "")
+    assert rows["b.jpg"].status is Status.PLACED
+    assert rows["c.jpg"].status is Status.ERROR
+    assert rows["c.jpg"].reason == "vanished from SOURCE during the run"
+    assert sorted(p.name for p in dest.rglob("*.jpg")) == ["b.jpg"]
+    assert os.listdir(stage_dir) == []
+
+
+def test_with_a_path_map_the_worker_writes_to_staging_as_its_host_sees_it(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """--path-map (dask on other hosts): the worker reads SOURCE and writes its copy through its
+    own mount of DEST; here the coordinator's paths do not even exist on the worker's side."""
+    theirs, ours = tmp_path / "worker-view", tmp_path / "coordinator-view"
+    src, dest = theirs / "src", theirs / "dest"
+    photo = corpus / "camera" / "Canon_40D.jpg"
+    (src / "a").mkdir(parents=True)
+    shutil.copy2(photo, src / "a" / photo.name)
+    (dest / ".imgorg" / "staging").mkdir(parents=True)
+    candidates = plan(str(src), DEFAULT_EXTENSIONS).candidates
+    options = WorkerOptions(
+        stage_dir=str(ours / "dest" / ".imgorg" / "staging"),
+        copy_to_stage=True,
+        path_map=((str(ours), str(theirs)),),
+    )
+    _, [result] = process_batch(0, str(ours / "src"), candidates, options)
+    assert result.copied is not None and result.ino == 0
+    copy = dest / ".imgorg" / "staging" / result.copied
+    assert copy.read_bytes() == photo.read_bytes()
+    assert copy.stat().st_mtime_ns == (src / "a" / photo.name).stat().st_mtime_ns
