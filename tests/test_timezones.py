@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from benchmarks.make_archive import photo
-from conftest import write_photo
+from conftest import ROOT, write_photo
 from engine.dates.timezone import offset_from_gps_time, parse_offset
 from engine.policy.date_precedence import edited_stem
 
@@ -337,3 +337,46 @@ def test_the_report_shows_where_every_dated_photos_offset_came_from() -> None:
     assert set(TZ_LABEL) == set(TzSource)
     assert shown == {tz.value: zones.count(tz) for tz in TzSource}
     assert sum(shown.values()) == len(zones)
+
+
+def test_exiftool_does_not_outlive_a_killed_run(tmp_path: Path) -> None:
+    """A run killed outright (SIGKILL) must not leave its exiftool waiting forever on a pipe
+    (found by the crash test on a larger archive: the orphan kept strace, and the run, alive)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if shutil.which("exiftool") is None:
+        pytest.skip("exiftool is not installed (scripts/setup installs it)")
+    photo = tmp_path / "a.jpg"
+    write_photo(photo, None)
+    script = (
+        "import os, signal, sys\n"
+        "from engine.dates import exiftool\n"
+        "tool = exiftool.shared()\n"
+        "tool.dates([sys.argv[1]])\n"
+        "print(tool.process.pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(photo)], capture_output=True, text=True, env=env
+    )
+    assert run.returncode == -signal.SIGKILL, run.stderr
+    child = int(run.stdout.split()[0])
+
+    def running() -> bool:
+        try:
+            with open(f"/proc/{child}/stat") as handle:
+                return handle.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is gone
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 5
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = running()
+    if alive:
+        os.kill(child, signal.SIGKILL)
+    assert not alive, "exiftool outlived the run that started it"

@@ -5,11 +5,14 @@ started on first use, a whole batch of files at a time."""
 from __future__ import annotations
 
 import atexit
+import ctypes
+import ctypes.util
 import datetime as dt
 import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 
 from engine.dates.parse import parse_exif_datetime
@@ -43,6 +46,16 @@ def pick_date(tags: dict[str, object]) -> dt.datetime | None:
     return None
 
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: a parent killed outright (SIGKILL, a crash) takes exiftool
+    with it, instead of leaving it waiting on a pipe nobody will write to again."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 class ExifTool:
     """One ``exiftool -stay_open`` process; closed at exit."""
 
@@ -57,6 +70,7 @@ class ExifTool:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
             )
         return self.process
 
