@@ -162,16 +162,9 @@ def _put_back(path: str, origin: str, content_hash: str | None, mtime_ns: int) -
 
 
 def _same(path: str, content_hash: str | None) -> bool:
-    """True when ``path`` is a regular file holding exactly the bytes of ``content_hash``."""
-    try:
-        return (
-            content_hash is not None
-            and os.path.isfile(path)
-            and not os.path.islink(path)
-            and fsops.hash_file(path) == content_hash
-        )
-    except OSError:
-        return False
+    """True when ``path`` is a regular file (not a link) holding exactly the bytes of
+    ``content_hash``."""
+    return not os.path.islink(path) and fsops.holds(path, content_hash)
 
 
 def _prune(dest: str, folders: set[str]) -> None:

@@ -420,9 +420,9 @@ def keep_original(
             if not unchanged(source, decision) or fsops.hash_file(source) != decision.hash:
                 return False
         except FileNotFoundError:
-            return _holds(keep_at, decision.hash)
+            return fsops.holds(keep_at, decision.hash)
         os.makedirs(os.path.dirname(keep_at), exist_ok=True)
-        if _holds(keep_at, decision.hash):  # copied by a run that died before the unlink
+        if fsops.holds(keep_at, decision.hash):  # copied by a run that died before the unlink
             os.unlink(source)
             return True
         try:
@@ -448,10 +448,3 @@ def keep_original(
         fsops.remove_quietly(temp)  # a full DEST, say: the source stays where it is
         return False
     return True
-
-
-def _holds(path: str, content_hash: str | None) -> bool:
-    try:
-        return os.path.isfile(path) and fsops.hash_file(path) == content_hash
-    except OSError:
-        return False

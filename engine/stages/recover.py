@@ -27,7 +27,7 @@ def reconcile(journal: Journal, dest: str) -> int:
             continue
         final = os.path.join(dest, decision.dest)
         fsops.remove_quietly(fsops.temp_name(final))
-        if _intact(final, decision.out_hash):
+        if fsops.holds(final, decision.out_hash):
             journal.mark_done(root, [decision.rel], run_id)
             settled += 1
         else:
@@ -38,9 +38,9 @@ def reconcile(journal: Journal, dest: str) -> int:
         if os.path.lexists(os.path.join(root, decision.rel)):
             continue
         kept = original_path(run_id, decision.rel)
-        if decision.action.keeps_original and _intact(os.path.join(dest, kept), decision.hash):
+        if decision.action.keeps_original and fsops.holds(os.path.join(dest, kept), decision.hash):
             journal.mark_source_removed(root, [decision.rel], run_id, {decision.rel: kept})
-        elif _intact(os.path.join(dest, decision.dest), decision.out_hash):
+        elif fsops.holds(os.path.join(dest, decision.dest), decision.out_hash):
             journal.mark_source_removed(root, [decision.rel], run_id)
     return settled
 
@@ -61,10 +61,3 @@ def recover(journal: Journal, dest: str, stage_dir: str) -> int:
             journal.mark_source_removed(root, [decision.rel], run_id)
         # RENAMED_AWAY: the rename took the source; a file there now is another one
     return settled
-
-
-def _intact(path: str, content_hash: str | None) -> bool:
-    try:
-        return os.path.isfile(path) and fsops.hash_file(path) == content_hash
-    except OSError:
-        return False

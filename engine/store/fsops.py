@@ -77,9 +77,7 @@ def copy_into(src: str, dst: str, hasher: xxhash.xxh3_128 | None = None) -> int:
             while chunk := os.read(fin, step):
                 if hasher is not None:
                     hasher.update(chunk)
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fout, view) :]
+                _write_fully(fout, chunk)
                 total += len(chunk)
             return total
         finally:
@@ -146,9 +144,7 @@ def write_new(path: str, data: bytes, mtime_ns: int, durable: bool = False) -> N
     A file left half-written is removed."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_fully(fd, data)
         _finish_new(fd, mtime_ns, durable)
     except BaseException:
         os.close(fd)
@@ -175,9 +171,7 @@ def copy_hashing(
                 if len(head) < keep:
                     head += chunk[: keep - len(head)]
                 hasher.update(chunk)
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fout, view) :]
+                _write_fully(fout, chunk)
                 size += len(chunk)
             _finish_new(fout, mtime_ns, durable)
         except BaseException:
@@ -188,6 +182,13 @@ def copy_hashing(
     finally:
         os.close(fin)
     return hasher.hexdigest(), size, head
+
+
+def _write_fully(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is written (a write may take only part of them)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _finish_new(fd: int, mtime_ns: int, durable: bool) -> None:
@@ -231,6 +232,15 @@ def fsync_path(path: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def holds(path: str, content_hash: str | None) -> bool:
+    """Whether ``path`` is a file (a link to one counts) holding exactly the bytes of
+    ``content_hash``; False for anything unreadable."""
+    try:
+        return content_hash is not None and os.path.isfile(path) and hash_file(path) == content_hash
+    except OSError:
+        return False
 
 
 def remove_quietly(path: str) -> None:
