@@ -90,16 +90,7 @@ def test_a_duplicates_staged_copy_is_removed_in_the_group_commit_that_settles_it
     journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
     try:
         run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
-        folders = Folders(Layout.NESTED, "corrupted", "nodate", "duplicates")
-        coordinator = Coordinator(
-            str(src),
-            str(dest),
-            JournalView(journal, str(src), str(dest), run_id),
-            candidates,
-            folders,
-            move=False,
-        )
-        placer = Placer(str(src), str(dest), journal, run_id, stage_dir=str(stage_dir))
+        coordinator, placer = _copy_run(src, dest, journal, run_id, candidates, stage_dir)
         decisions = [d for a in analyses for d in coordinator.accept(a)]
         placer.add(decisions)
         placer.flush()
@@ -113,6 +104,21 @@ def test_a_duplicates_staged_copy_is_removed_in_the_group_commit_that_settles_it
         assert placed.stat().st_mtime_ns == (src / kept.rel).stat().st_mtime_ns
     finally:
         journal.close()
+
+
+def _copy_run(
+    src: Path, dest: Path, journal: Journal, run_id: int, candidates: list, stage_dir: Path
+) -> tuple[Coordinator, Placer]:
+    """The coordinator and the placer of a copy run, wired as organize wires them."""
+    coordinator = Coordinator(
+        str(src),
+        str(dest),
+        JournalView(journal, str(src), str(dest), run_id),
+        candidates,
+        Folders(Layout.NESTED, "corrupted", "nodate", "duplicates"),
+        move=False,
+    )
+    return coordinator, Placer(str(src), str(dest), journal, run_id, stage_dir=str(stage_dir))
 
 
 def test_the_run_summary_counts_the_discarded_copies(corpus: Path, tmp_path: Path) -> None:
@@ -141,16 +147,7 @@ def test_a_file_changed_or_deleted_after_a_worker_copied_it_is_an_error(tmp_path
     journal = Journal.open(str(tmp_path / "j.sqlite"))
     try:
         run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
-        folders = Folders(Layout.NESTED, "C", "N", "D")
-        coordinator = Coordinator(
-            str(src),
-            str(dest),
-            JournalView(journal, str(src), str(dest), run_id),
-            candidates,
-            folders,
-            move=False,
-        )
-        placer = Placer(str(src), str(dest), journal, run_id, stage_dir=str(stage_dir))
+        coordinator, placer = _copy_run(src, dest, journal, run_id, candidates, stage_dir)
         placer.add([d for a in analyses for d in coordinator.accept(a)])
         placer.flush()
         rows = {d.rel: d for d in journal.decisions(run_id, str(src))}
