@@ -363,7 +363,7 @@ def _terminate_mid_run(run: subprocess.Popen[str], dest: Path) -> None:
 
 
 def test_disk_full_message_explains_the_reserve() -> None:
-    from engine.stages.place import disk_full_message
+    from engine.stages.commit import disk_full_message
 
     assert disk_full_message(3_200_000, 16_134_144) == (
         "DEST is full: 16.1 MB free, the next file needs 3.2 MB, "

@@ -67,7 +67,7 @@ def build_archive(root: Path) -> None:
     (root / "phone" / "truncated.jpg").write_bytes(truncated[: len(truncated) // 2])
 
 
-def command(src: Path, dest: Path, mode: str) -> list[str]:
+def command(src: Path, dest: Path, mode: str, jobs: int = 1) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -78,7 +78,7 @@ def command(src: Path, dest: Path, mode: str) -> list[str]:
         "--mode",
         mode,
         "--jobs",
-        "1",
+        str(jobs),
         "--min-size",
         "0",
         "--quiet",
@@ -87,6 +87,16 @@ def command(src: Path, dest: Path, mode: str) -> list[str]:
 
 def count_calls(src: Path, dest: Path, mode: str, trace: Path) -> Counter[str]:
     """How many times a clean run makes each call (one process: --jobs 1 analyses in place)."""
+    per_call: Counter[str] = Counter()
+    for (_pid, name), n in calls_by_process(src, dest, mode, trace).items():
+        per_call[name] = max(per_call[name], n)
+    return per_call
+
+
+def calls_by_process(
+    src: Path, dest: Path, mode: str, trace: Path, jobs: int = 1
+) -> Counter[tuple[str, str]]:
+    """How many times each process of a clean run makes each call: (pid, call) -> count."""
     done = subprocess.run(
         [
             "strace",
@@ -95,7 +105,7 @@ def count_calls(src: Path, dest: Path, mode: str, trace: Path) -> Counter[str]:
             "-o",
             str(trace),
             f"--trace={','.join(SYSCALLS)}",
-            *command(src, dest, mode),
+            *command(src, dest, mode, jobs),
         ],
         cwd=ROOT,
         env=ENV,
@@ -108,13 +118,10 @@ def count_calls(src: Path, dest: Path, mode: str, trace: Path) -> Counter[str]:
         found = re.match(r"(\d+)\s+(\w+)\(", line)
         if found and found.group(2) in SYSCALLS:
             calls[found.group(1), found.group(2)] += 1
-    per_call: Counter[str] = Counter()
-    for (_pid, name), n in calls.items():
-        per_call[name] = max(per_call[name], n)
-    return per_call
+    return calls
 
 
-def kill_at(src: Path, dest: Path, mode: str, syscall: str, k: int) -> None:
+def kill_at(src: Path, dest: Path, mode: str, syscall: str, k: int, jobs: int = 1) -> None:
     """Run under strace, SIGKILLed on entry to the k-th ``syscall``; then kill the whole group."""
     proc = subprocess.Popen(
         [
@@ -124,7 +131,7 @@ def kill_at(src: Path, dest: Path, mode: str, syscall: str, k: int) -> None:
             "-o",
             "/dev/null",
             f"--inject={syscall}:signal=KILL:when={k}",
-            *command(src, dest, mode),
+            *command(src, dest, mode, jobs),
         ],
         cwd=ROOT,
         env=ENV,
@@ -175,14 +182,16 @@ def compressed_outputs(dest: Path) -> dict[str, str]:
     return out
 
 
-def check_point(pristine: Path, base: Path, mode: str, syscall: str, k: int) -> str | None:
+def check_point(
+    pristine: Path, base: Path, mode: str, syscall: str, k: int, jobs: int = 1
+) -> str | None:
     """Crash at one point, then resume, verify and undo; None when all held, else what broke."""
     src, dest = base / "src", base / "dest"
     shutil.rmtree(base, ignore_errors=True)
     shutil.copytree(pristine, src)
     original = contents(pristine)
-    kill_at(src, dest, mode, syscall, k)
-    code, out = imgorg(*command(src, dest, mode)[3:])  # the same command
+    kill_at(src, dest, mode, syscall, k, jobs)
+    code, out = imgorg(*command(src, dest, mode, jobs)[3:])  # the same command
     if code != 0:
         return f"resume exit {code}: {out.strip()[-300:]}"
     # A photo compressed in move mode lives on as its verified re-encode (by design).
@@ -253,3 +262,33 @@ def test_crash_before_every_file_system_call_then_resume_verify_undo(
     print(f"{mode}: {len(every)} points of {sum(per_call.values())} calls in {seconds:.0f} s")
     report = "\n".join(f"{point}: {why}" for point, why in broken.items())
     assert not broken, report
+
+
+PLACER_CALLS = ("renameat2", "syncfs")
+
+
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_crash_inside_a_placer_process_then_resume_verify_undo(tmp_path: Path, mode: str) -> None:
+    """With a pool (--jobs 2) the renames and syncs of each group commit run in a placer
+    process (engine/stages/commit.py), not in the writer: a kill there, at any of those calls,
+    leaves a journal and a disk the same command resumes from, that verify and undo accept."""
+    pristine = tmp_path / "pristine"
+    build_archive(pristine)
+    clean = tmp_path / "clean"
+    shutil.copytree(pristine, clean / "src")
+    calls = calls_by_process(clean / "src", clean / "dest", mode, tmp_path / "trace", jobs=2)
+    by_pid: dict[str, Counter[str]] = {}
+    for (pid, name), n in calls.items():
+        by_pid.setdefault(pid, Counter())[name] += n
+    writer = min(by_pid, key=int)  # the first process traced
+    assert by_pid[writer]["renameat2"] == 0, "the writer renamed files itself"
+    placers = [pid for pid, made in by_pid.items() if pid != writer and made["renameat2"]]
+    assert placers, calls
+    most = {name: max(by_pid[pid][name] for pid in placers) for name in PLACER_CALLS}
+    broken = {}
+    for name, n in most.items():
+        for k in sorted({1, (n + 1) // 2, n} - {0}):
+            why = check_point(pristine, tmp_path / "point", mode, name, k, jobs=2)
+            if why is not None:
+                broken[f"{name}#{k}"] = why
+    assert not broken, "\n".join(f"{point}: {why}" for point, why in broken.items())

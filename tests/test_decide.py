@@ -264,28 +264,34 @@ def test_a_file_that_cannot_be_compared_with_its_twin_is_an_error_not_a_duplicat
     assert failed.reason == "cannot compare with its identical twin: Permission denied"
 
 
-def test_a_runs_view_drops_a_claim_once_the_journal_records_the_name(tmp_path: Path) -> None:
-    """No call from the placer back into the coordinator: the journal rows it writes make a
-    claim redundant, and the view drops those once it holds many."""
+def test_a_runs_view_asks_the_journal_once_not_per_file(tmp_path: Path) -> None:
+    """The names and hashes the journal holds are read when the run starts; deciding a file
+    then costs no query, and a name handed out, held by an earlier run, or on disk is taken."""
     src, dest = tmp_path / "src", tmp_path / "dest"
     src.mkdir()
-    dest.mkdir()
-    journal = Journal.open(str(tmp_path / "j.sqlite"))
-    run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
-    view = JournalView(journal, str(src), str(dest), run_id, prune_at=3)
-    view.claim("2015/a.jpg")
-    view.claim("2015/b.jpg")
-    assert view.slot("2015/a.jpg", None) is Slot.TAKEN
-    assert view.slot("2015/c.jpg", None) is Slot.FREE
-    journal.record(
-        run_id, str(src), [Decision("a.jpg", Status.PLACED, dest="2015/a.jpg")], "planned"
-    )
-    view.claim("2015/c.jpg")
-    assert view.claims == {"2015/b.jpg", "2015/c.jpg"}  # a.jpg's name is the journal's now
-    for name in ("2015/a.jpg", "2015/b.jpg", "2015/c.jpg"):
-        assert view.slot(name, None) is Slot.TAKEN
-    (dest / "2015").mkdir()
+    (dest / "2015").mkdir(parents=True)
     (dest / "2015" / "d.jpg").write_bytes(b"d")
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    earlier = journal.begin_run(str(src), str(dest), "copy", False, {})
+    held = Decision("old.jpg", Status.PLACED, dest="2015/old.jpg", hash=digest(A))
+    gone = Decision("gone.jpg", Status.PLACED, dest="2015/gone.jpg", hash=digest(B))
+    journal.record(earlier, str(src), [held], "done")
+    journal.record(earlier, str(src), [gone], "done")
+    journal.mark_undone([(str(src), "gone.jpg", earlier)])
+    run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
+    view = JournalView(journal, str(src), str(dest), run_id)
+    statements: list[str] = []
+    journal.db.set_trace_callback(statements.append)
+    view.claim("2015/a.jpg")
+    assert view.slot("2015/a.jpg", None) is Slot.TAKEN
+    assert view.slot("2015/old.jpg", None) is Slot.TAKEN
+    assert view.slot("2015/gone.jpg", None) is Slot.FREE  # its file was undone
+    assert view.slot("2016/new.jpg", None) is Slot.FREE
     assert view.slot("2015/d.jpg", fsops.hash_file(str(dest / "2015" / "d.jpg"))) is Slot.IDENTICAL
     assert view.slot("2015/d.jpg", "another hash") is Slot.TAKEN
-    journal.close()
+    assert view.placed_with_hash(digest(B)) is None
+    assert view.placed_with_hash(digest(b"never placed")) is None
+    assert statements == []
+    found = view.placed_with_hash(digest(A))
+    assert found is not None and found.dest == "2015/old.jpg"
+    assert len(statements) == 1

@@ -201,8 +201,8 @@ def test_journal_of_the_previous_release_is_upgraded(tmp_path: Path, organize) -
     listed = ", ".join(columns)
     db = sqlite3.connect(journal_path(dest), isolation_level=None)
     db.executescript(
-        "BEGIN; ALTER TABLE files RENAME TO files_new; DROP INDEX files_hash; "
-        f"DROP INDEX files_dest; {_SCHEMA_V0_FILES} INSERT INTO files ({listed}) "
+        "BEGIN; ALTER TABLE files RENAME TO files_new; DROP INDEX files_by_hash; "
+        f"DROP INDEX files_by_dest; {_SCHEMA_V0_FILES} INSERT INTO files ({listed}) "
         f"SELECT {listed} FROM files_new; DROP TABLE files_new; PRAGMA user_version = 0; COMMIT;"
     )
     db.close()

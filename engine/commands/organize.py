@@ -31,8 +31,9 @@ from engine.sizes import format_size
 from engine.stages import pool
 from engine.stages import walk as planner
 from engine.stages.analyse import WorkerOptions
+from engine.stages.commit import RESERVE, PlacerPool, free_bytes
 from engine.stages.decide import Coordinator, Folders
-from engine.stages.place import RESERVE, Placer, free_bytes
+from engine.stages.place import Placer
 from engine.stages.recover import recover
 from engine.stages.tidy import finish_pending, folder_map
 from engine.store import fsops
@@ -332,6 +333,15 @@ def copies_in_workers(settings: Settings) -> bool:
     return not (move and same_device(settings.source, settings.dest))
 
 
+def placer_pool(settings: Settings) -> PlacerPool | None:
+    """Processes that put each group commit's files in place while the writer decides the
+    next: none when the run analyses in the writer's own process (``--jobs 1``) or writes
+    nothing; one per eight workers, at most four (renames in one folder take turns anyway)."""
+    if settings.run.dry_run or settings.workers <= 1 or os.environ.get("NOPL"):
+        return None
+    return PlacerPool(max(1, min(4, settings.workers // 8)))
+
+
 def _run(
     settings: Settings,
     output: Output,
@@ -396,6 +406,7 @@ def _run(
         dry_run=run.dry_run,
         sync=run.sync,
         stage_dir=stage_dir,
+        pool=placer_pool(settings),
     )
     analyse, compress = settings.analyse, settings.compress
     if run.mode.links:  # a link shows the source's own bytes: nothing is re-encoded or turned
@@ -421,35 +432,40 @@ def _run(
     signatures: dict[str, Signature] = {}
     flow = _date_flow(settings)
     try:
-        with pool.Pool(run.backend, settings.workers, run.scheduler) as workers:
-            workers_used = workers.workers
-            for analyses in workers.analyze(batches, source, options):
-                output.advance(len(analyses), sum(a.size for a in analyses))
-                for analysis in analyses:
-                    exiftool_missed += analysis.exiftool_missed
-                    if analysis.similar is not None:
-                        signatures[analysis.out_hash or analysis.hash or ""] = analysis.similar
-                    if flow is not None and flow.offer(analysis):
-                        continue  # placed once every photo's date is known
+        try:
+            with pool.Pool(run.backend, settings.workers, run.scheduler) as workers:
+                workers_used = workers.workers
+                for analyses in workers.analyze(batches, source, options):
+                    output.advance(len(analyses), sum(a.size for a in analyses))
+                    for analysis in analyses:
+                        exiftool_missed += analysis.exiftool_missed
+                        if analysis.similar is not None:
+                            signatures[analysis.out_hash or analysis.hash or ""] = analysis.similar
+                        if flow is not None and flow.offer(analysis):
+                            continue  # placed once every photo's date is known
+                        placer.add(coordinator.accept(analysis))
+                for analysis in flow.release() if flow is not None else []:
                     placer.add(coordinator.accept(analysis))
-            for analysis in flow.release() if flow is not None else []:
-                placer.add(coordinator.accept(analysis))
-        placer.flush()
-        _empty(stage_dir)
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what is journaled stands, a re-run resumes
-        with contextlib.suppress(sqlite3.Error):
-            journal.finish_run(run_id, "interrupted", {})
-        raise
-    except DiskFull as exc:
-        _empty(stage_dir)
-        with contextlib.suppress(sqlite3.Error):
-            journal.finish_run(run_id, "disk full", {})
-        raise DiskFull(f"{exc}. Free some space and run the same command again to resume.") from exc
-    except sqlite3.OperationalError as exc:
-        raise RunError(
-            f"the journal cannot be written ({exc}); free space on DEST and run the same "
-            "command again to resume"
-        ) from exc
+            placer.flush()
+            _empty(stage_dir)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what is journaled stands, a re-run resumes
+            with contextlib.suppress(sqlite3.Error):
+                journal.finish_run(run_id, "interrupted", {})
+            raise
+        except DiskFull as exc:
+            _empty(stage_dir)
+            with contextlib.suppress(sqlite3.Error):
+                journal.finish_run(run_id, "disk full", {})
+            raise DiskFull(
+                f"{exc}. Free some space and run the same command again to resume."
+            ) from exc
+        except sqlite3.OperationalError as exc:
+            raise RunError(
+                f"the journal cannot be written ({exc}); free space on DEST and run the same "
+                "command again to resume"
+            ) from exc
+    finally:
+        placer.close()  # a batch under way is finished first
     if coordinator.waiting:
         raise AssertionError(f"{coordinator.waiting} results were never settled")
     if exiftool_missed:

@@ -23,4 +23,7 @@ def identical_groups(members: list[Analysis]) -> list[list[Analysis]]:
     for member in members:
         if member.status is Status.PLACED and member.hash is not None:
             by_hash[member.hash].append(member)
-    return [sorted(group, key=keeper_order) for _, group in sorted(by_hash.items())]
+    return [
+        sorted(group, key=keeper_order) if len(group) > 1 else group
+        for _, group in sorted(by_hash.items())
+    ]

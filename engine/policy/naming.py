@@ -44,6 +44,8 @@ _TRASHED = re.compile(r"^\.(trashed|pending)-\d+-(?=.)")
 def visible(rel: str) -> str:
     """``rel`` with no hidden component: Android's ``.trashed-<seconds>-`` prefix and leading
     dots dropped (``.Trash-1000/.trashed-1690000000-IMG_1.jpg`` -> ``Trash-1000/IMG_1.jpg``)."""
+    if not rel.startswith(".") and f"{os.sep}." not in rel:
+        return rel
     parts = []
     for part in rel.split(os.sep):
         if part.startswith("."):

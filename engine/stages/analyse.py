@@ -35,7 +35,7 @@ from engine.policy.date_precedence import in_precedence, outranks, resolve_date
 from engine.records import Analysis, Candidate, CompanionResult, DateSource, Status
 from engine.report.jsonl import SMALL
 from engine.settings import AnalyseOptions, CompressOptions
-from engine.stages.place import RESERVE, free_bytes
+from engine.stages.commit import RESERVE, free_bytes
 from engine.store import fsops
 from engine.store.fsops import hash_stream
 

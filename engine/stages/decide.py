@@ -22,6 +22,8 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import xxhash
+
 from engine.policy.actions import Action, choose
 from engine.policy.companions import companion_name
 from engine.policy.identical import as_copy, identical_groups
@@ -65,13 +67,15 @@ class Adoptee:
     keeper_dest: str | None  # where an earlier run placed the kept photo; None: kept in this run
 
 
-def name_key(rel: str, folders: Folders) -> str:
+def name_key(rel: str, folders: Folders) -> int:
     """Files whose destinations could collide share this key: the same stem below the year
-    folder (a family's members differ only after the stem). Names from a rename template
-    without ``{name}`` could collide whatever their source names: they all share one key."""
+    folder (a family's members differ only after the stem), as a 64-bit digest, so a run of a
+    million files holds a million numbers, not strings. Names from a rename template without
+    ``{name}`` could collide whatever their source names: they all share one key."""
     if folders.rename and "{name" not in folders.rename:
-        return ""
-    return os.path.splitext(folders.below_year(rel))[0].casefold()
+        return 0
+    stem = os.path.splitext(folders.below_year(rel))[0].casefold()
+    return xxhash.xxh3_64_intdigest(stem.encode("utf-8", "surrogateescape"))
 
 
 class Coordinator:
@@ -91,7 +95,7 @@ class Coordinator:
         self.size_left = Counter(c.size for c in candidates)
         self.size_wait: dict[int, list[Analysis]] = defaultdict(list)
         self.name_left = Counter(name_key(c.rel, folders) for c in candidates)
-        self.name_wait: dict[str, list[Decision]] = defaultdict(list)
+        self.name_wait: dict[int, list[Decision]] = defaultdict(list)
         self.companions: dict[str, list[CompanionResult]] = {}
         self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
         self.adopted: dict[str, list[Adoptee]] = defaultdict(list)  # by the photo placing them

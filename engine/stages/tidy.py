@@ -49,8 +49,12 @@ def folder_map(rels: Iterable[str]) -> dict[str, str]:
 
 def tidied(rel: str, mapping: Mapping[str, str]) -> str:
     """``rel``, never hidden, with its folder replaced as ``mapping`` (from ``folder_map``) says."""
-    folder, name = os.path.split(visible(rel))
-    return os.path.join(mapping.get(folder, folder), name)
+    shown = visible(rel)
+    folder, _, name = shown.rpartition("/")
+    moved = mapping.get(folder)
+    if moved is None:
+        return shown
+    return f"{moved}/{name}" if moved else name
 
 
 def _map_folders(node: Node, old_prefix: str, new_prefix: str, out: dict[str, str]) -> None:

@@ -3,7 +3,7 @@ one a run uses (the journal and the disk).
 
 The coordinator decides keepers and names through these few questions only, so it can be
 specified with an in-memory view (tests/test_decide.py). The names it hands out are claimed
-here; a claim becomes redundant once the placer has journaled the name, and is then dropped.
+here.
 The placer never calls back into the coordinator.
 """
 
@@ -13,10 +13,10 @@ import enum
 import os
 from typing import Protocol
 
+import xxhash
+
 from engine.store import fsops
 from engine.store.journal import Journal, Placed
-
-PRUNE_AT = 4096  # claims held before those the journal now records are dropped
 
 
 class Slot(enum.StrEnum):
@@ -52,32 +52,38 @@ class DestView(Protocol):
 
 
 class JournalView:
-    """DEST as the journal and the disk show it, with the names this run has handed out."""
+    """DEST as the journal and the disk show it, with the names this run has handed out.
 
-    def __init__(
-        self,
-        journal: Journal,
-        source: str,
-        dest: str,
-        run_id: int | None = None,
-        prune_at: int = PRUNE_AT,
-    ) -> None:
+    What the journal says is read once, when the run starts: the names its files hold and the
+    content hashes it has placed, kept as 64-bit digests, so a decision costs no query. A
+    hash seen there is looked up in the journal for the file it names; two names sharing a
+    digest (one chance in 2**64 per pair) would only cost the second one a suffix."""
+
+    def __init__(self, journal: Journal, source: str, dest: str, run_id: int | None = None) -> None:
         self.journal, self.dest, self.run_id = journal, dest, run_id
         self._same_device = fsops.same_device(source, dest) if os.path.isdir(dest) else False
-        self.claims: set[str] = set()
-        self._least, self._prune_at = prune_at, prune_at
+        self._taken = {name_key(name) for name in journal.names_held()}
+        self._hashes = {hash_key(digest) for digest in journal.placed_hashes()}
+        self._absent: set[str] = set()  # folders of DEST that did not exist when first asked
+        self._present: set[str] = set()
 
     @property
     def same_device(self) -> bool:
         return self._same_device
 
     def placed_with_hash(self, content_hash: str, earlier_runs_only: bool = False) -> Placed | None:
+        # Identical files share a size, and the coordinator settles a size at once: the files
+        # this run placed never answer for another of its files.
+        if hash_key(content_hash) not in self._hashes:
+            return None
         before = self.run_id if earlier_runs_only else None
         return self.journal.placed_with_hash(content_hash, before_run=before)
 
     def slot(self, name: str, content_hash: str | None) -> Slot:
-        if name in self.claims or self.journal.dest_taken(name):
+        if name_key(name) in self._taken:
             return Slot.TAKEN
+        if not self._folder_exists(os.path.dirname(name)):
+            return Slot.FREE
         path = os.path.join(self.dest, name)
         if not os.path.lexists(path):
             return Slot.FREE
@@ -86,13 +92,30 @@ class JournalView:
         return Slot.TAKEN
 
     def claim(self, name: str) -> None:
-        self.claims.add(name)
-        if len(self.claims) >= self._prune_at:
-            self.claims = {c for c in self.claims if not self.journal.dest_taken(c)}
-            self._prune_at = max(self._least, 2 * len(self.claims))
+        self._taken.add(name_key(name))
 
     def same_bytes(self, mine: str, theirs: str) -> bool | None:
         try:
             return fsops.same_bytes(mine, theirs)
         except FileNotFoundError:
             return None
+
+    def _folder_exists(self, folder: str) -> bool:
+        """Whether a folder of DEST existed when the run first asked. A folder made since holds
+        only names this run claimed; a file someone else puts there meanwhile makes its
+        no-replace rename fail, never an overwrite."""
+        if folder in self._present:
+            return True
+        if folder in self._absent:
+            return False
+        exists = os.path.lexists(os.path.join(self.dest, folder))
+        (self._present if exists else self._absent).add(folder)
+        return exists
+
+
+def name_key(name: str) -> int:
+    return xxhash.xxh3_64_intdigest(os.fsencode(name))
+
+
+def hash_key(content_hash: str) -> int:
+    return int(content_hash[:16], 16)

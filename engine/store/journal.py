@@ -124,13 +124,17 @@ def _codec(attr: str, sql: str) -> tuple[Callable[[Any], Any] | None, Callable[[
     return None, None
 
 
-def _getter(attr: str, sql: str) -> Callable[[Decision], Any]:
-    read = attrgetter(attr if attr in _VERDICT else f"found.{attr}")
-    encode = _codec(attr, sql)[0]
-    return read if encode is None else lambda decision: encode(read(decision))
-
-
-_GETTERS = {c.name: _getter(c.keeps, c.sql) for c in FILES if c.keeps}
+# record() reads every kept attribute of a decision in one call, then encodes those that
+# need it, in place: a row costs a few calls, not one per column.
+_READ_KEPT = attrgetter(
+    *(c.keeps if c.keeps in _VERDICT else f"found.{c.keeps}" for c in FILES if c.keeps)
+)
+_KEPT_PLACES = [_WRITTEN.index(c.name) for c in FILES if c.keeps]
+_ENCODE = [
+    (_WRITTEN.index(c.name), encode)
+    for c in FILES
+    if c.keeps and (encode := _codec(c.keeps, c.sql)[0]) is not None
+]
 # A row of SELECT {_COLUMNS}, read by name: the kept columns' places in it are resolved once
 # (sqlite3.Row looks a name up column by column, and a row has 26 of them).
 _PLACE = {name: i for i, name in enumerate(_WRITTEN)}
@@ -158,8 +162,11 @@ CREATE TABLE IF NOT EXISTS runs (
     summary TEXT
 );
 {_FILES_TABLE}
-CREATE INDEX IF NOT EXISTS files_hash ON files (hash, state) WHERE status = 'placed';
-CREATE INDEX IF NOT EXISTS files_dest ON files (dest, state);
+-- The state is left out of the indexes: marking a batch done then changes no index.
+DROP INDEX IF EXISTS files_hash;
+DROP INDEX IF EXISTS files_dest;
+CREATE INDEX IF NOT EXISTS files_by_hash ON files (hash) WHERE status = 'placed';
+CREATE INDEX IF NOT EXISTS files_by_dest ON files (dest);
 DROP INDEX IF EXISTS files_seen;
 CREATE TABLE IF NOT EXISTS tidy (
     run_id INTEGER NOT NULL,
@@ -319,6 +326,16 @@ class Journal:
         finally:
             self.db.close()
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction for everything written inside (nested ones join it)."""
+        if self.db.in_transaction:
+            yield
+            return
+        with self.db:
+            self.db.execute("BEGIN")
+            yield
+
     # runs -------------------------------------------------------------------
     def begin_run(self, source: str, dest: str, mode: str, dry_run: bool, settings: dict) -> int:
         cursor = self.db.execute(
@@ -379,10 +396,18 @@ class Journal:
         self, run_id: int, source_root: str, decisions: Iterable[Decision], state: str
     ) -> None:
         own = {"source_root": _b(source_root), "state": state, "run_id": run_id, "seen_run": run_id}
-        getters = [_GETTERS.get(name) or _constant(own[name]) for name in _WRITTEN]
-        rows = (tuple(get(d) for get in getters) for d in decisions)
-        with self.db:
-            self.db.execute("BEGIN")
+        template = [own.get(name) for name in _WRITTEN]
+
+        def row(decision: Decision) -> list[Any]:
+            values = template.copy()
+            for place, value in zip(_KEPT_PLACES, _READ_KEPT(decision), strict=True):
+                values[place] = value
+            for place, encode in _ENCODE:
+                values[place] = encode(values[place])
+            return values
+
+        rows = map(row, decisions)
+        with self.transaction():
             self.db.executemany(
                 f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({_PLACES})", rows
             )
@@ -393,8 +418,7 @@ class Journal:
         """Run ``statement`` on the row of every (root, rel) key, in one transaction: the row
         of run ``run_id``, or the newest row of that path."""
         which = self._LATEST if run_id is None else f"run_id = {int(run_id)}"
-        with self.db:
-            self.db.execute("BEGIN")
+        with self.transaction():
             self.db.executemany(
                 f"{statement} WHERE source_root = ? AND source_rel = ? AND {which}",
                 ((os.fsencode(root), os.fsencode(rel)) for root, rel in keys),
@@ -418,8 +442,7 @@ class Journal:
         )
         if originals:
             which = self._LATEST if run_id is None else f"run_id = {int(run_id)}"
-            with self.db:
-                self.db.execute("BEGIN")
+            with self.transaction():
                 self.db.executemany(
                     "UPDATE files SET original = ? "
                     f"WHERE source_root = ? AND source_rel = ? AND {which}",
@@ -451,6 +474,24 @@ class Journal:
             transformed=bool(row["transformed"]),
             state=row["state"],
         )
+
+    def names_held(self) -> Iterator[str]:
+        """Every name below DEST a file of the journal holds (or is planned to), undone ones
+        left out."""
+        rows = self.db.execute(
+            "SELECT dest FROM files WHERE dest IS NOT NULL AND state != 'undone'"
+        )
+        for (dest,) in rows:
+            yield os.fsdecode(dest)
+
+    def placed_hashes(self) -> Iterator[str]:
+        """The content hash of every placed file not undone."""
+        rows = self.db.execute(
+            "SELECT hash FROM files WHERE status = 'placed' AND state != 'undone' "
+            "AND hash IS NOT NULL"
+        )
+        for (digest,) in rows:
+            yield digest
 
     def dest_taken(self, dest: str) -> bool:
         return (
@@ -495,6 +536,11 @@ class Journal:
         )
         for row in rows:
             yield _decision(row)
+
+    def only_run(self, run_id: int) -> bool:
+        """Whether ``run_id`` is the one run this journal has seen (a dry run included)."""
+        ids = self.db.execute("SELECT id FROM runs LIMIT 2").fetchall()
+        return [row[0] for row in ids] == [run_id]
 
     def run_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM runs WHERE dry_run = 0").fetchone()[0])
@@ -571,8 +617,7 @@ class Journal:
         return ids
 
     def mark_undone(self, keys: Iterable[tuple[str, str, int]]) -> None:
-        with self.db:
-            self.db.execute("BEGIN")
+        with self.transaction():
             self.db.executemany(
                 "UPDATE files SET state = 'undone' "
                 "WHERE source_root = ? AND source_rel = ? AND run_id = ?",
@@ -597,8 +642,7 @@ class Journal:
 
     def clear_originals(self, keys: Iterable[tuple[str, str, int]]) -> None:
         """The kept originals of these rows were deleted (``imgorg finalize``)."""
-        with self.db:
-            self.db.execute("BEGIN")
+        with self.transaction():
             self.db.executemany(
                 "UPDATE files SET original = NULL "
                 "WHERE source_root = ? AND source_rel = ? AND run_id = ?",
@@ -606,16 +650,14 @@ class Journal:
             )
 
     def set_run_status(self, run_ids: Iterable[int], status: str) -> None:
-        with self.db:
-            self.db.execute("BEGIN")
+        with self.transaction():
             self.db.executemany(
                 "UPDATE runs SET status = ? WHERE id = ?", ((status, i) for i in run_ids)
             )
 
     # tidy ---------------------------------------------------------------------
     def record_tidy(self, run_id: int, moves: list[tuple[str, str]]) -> None:
-        with self.db:
-            self.db.execute("BEGIN")
+        with self.transaction():
             self.db.executemany(
                 "INSERT INTO tidy (run_id, old, new, state) VALUES (?, ?, ?, 'planned')",
                 ((run_id, os.fsencode(a), os.fsencode(b)) for a, b in moves),
@@ -628,8 +670,7 @@ class Journal:
     def apply_tidy(self, old: str, new: str) -> None:
         """Point every row under folder ``old`` at ``new`` and close the tidy step, atomically."""
         old_b, new_b = os.fsencode(old) + b"/", os.fsencode(new) + b"/"
-        with self.db:
-            self.db.execute("BEGIN")
+        with self.transaction():
             self.db.execute(
                 "UPDATE files SET dest = CAST(? || substr(dest, ?) AS BLOB) "
                 "WHERE dest >= ? AND dest < ?",
@@ -639,10 +680,6 @@ class Journal:
                 "UPDATE tidy SET state = 'done' WHERE old = ? AND new = ? AND state = 'planned'",
                 (os.fsencode(old), os.fsencode(new)),
             )
-
-
-def _constant(value: object) -> Callable[[Decision], object]:
-    return lambda _decision: value
 
 
 def _decision(row: sqlite3.Row) -> Decision:

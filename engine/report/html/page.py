@@ -103,6 +103,13 @@ def render(
     )
 
 
+class _AllOfThem(tuple[Decision, ...]):
+    pass
+
+
+SAME_AS_ALL = _AllOfThem()  # as last_run: the run is all the journal holds
+
+
 def write_html_report(
     path: str,
     summary: Summary | Mapping[str, Any] | None,
@@ -125,8 +132,9 @@ def write_html_report(
     summary = as_summary(summary)
     agg = aggregate(decisions, _thumb_hashes(thumbs_dir))
     agg.resolve(dest_of_hash)
-    last = aggregate(last_run) if last_run is not None else None
-    if last is not None:
+    last = agg if last_run is SAME_AS_ALL else None
+    if last_run is not None and last is None:
+        last = aggregate(last_run)
         last.resolve(None)
     report = report_jsonl or (summary.report if isinstance(summary.report, str) else None)
     links = Links.build(path, summary, thumbs_dir, report)
@@ -170,6 +178,8 @@ def write_run_report(
         placed = journal.placed_with_hash(content_hash)
         return placed.dest if placed else None
 
+    # With one run in the journal, DEST holds what that run did: one pass over it serves both.
+    only_run = journal.only_run(run_id)
     write_html_report(
         path,
         summary,
@@ -177,7 +187,7 @@ def write_run_report(
         thumbs_dir,
         report_jsonl,
         dest_of_hash=dest_of_hash,
-        last_run=journal.decisions(run_id, str(info["source"])),
+        last_run=SAME_AS_ALL if only_run else journal.decisions(run_id, str(info["source"])),
     )
 
 

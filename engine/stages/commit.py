@@ -1,0 +1,280 @@
+"""The file-system half of a group commit: temporary files, one sync, no-replace renames,
+another sync, and the removal of the workers' copies nobody placed.
+
+The writer journals a batch ``planned`` and hands it here as plain tuples (``FileWrite``);
+``commit_files`` runs in a placer process (``PlacerPool``), or in the writer itself when the
+run has no pool. It decides nothing and touches no journal: it reports which files are in
+place, which failed and why, and where DEST ran out of space; the writer journals that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import multiprocessing
+import os
+import signal
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
+
+import xxhash
+
+from engine.policy.actions import Writes
+from engine.sizes import format_size
+from engine.store import fsops
+
+RESERVE = 16_000_000  # bytes left free on DEST, for the journal and the filesystem itself
+CHANGED = "changed since it was analysed; run again"
+
+
+def disk_full_message(needed: int, free: int) -> str:
+    return (
+        f"DEST is full: {format_size(free)} free, the next file needs {format_size(needed)}, "
+        f"and imgorg keeps {format_size(RESERVE)} free for its journal"
+    )
+
+
+def free_bytes(path: str) -> int:
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+class FileWrite(NamedTuple):
+    """One file of a batch to put in DEST, as the writer decided it."""
+
+    writes: Writes
+    rel: str  # below SOURCE
+    dest: str  # below DEST
+    staged: str | None  # below the staging folder: the worker's copy or output, if any
+    size: int  # the source as analysed
+    mtime_ns: int
+    ino: int  # 0: unknown
+    ctime_ns: int
+    hash: str | None
+    bytes_out: int
+    needs_space: bool  # the bytes are written here, not already on DEST
+
+
+class Job(NamedTuple):
+    source: str
+    dest: str
+    stage_dir: str | None
+    sync: bool
+    writes: list[FileWrite]
+    discard: list[str]  # the workers' copies of files not placed from them: removed
+
+
+@dataclass(slots=True)
+class Outcome:
+    placed: list[int] = field(default_factory=list)  # indexes into Job.writes, in place now
+    failed: list[tuple[int, str]] = field(default_factory=list)  # index, why not
+    crossing: list[int] = field(default_factory=list)  # moves refused across mounts (EXDEV)
+    full: tuple[int, str] | None = None  # the first file that did not fit, and the message
+    cloned: int = 0  # copies made here as reflink clones
+
+
+class Changed(Exception):
+    pass
+
+
+def commit_files(job: Job) -> Outcome:
+    """Write the batch to temporary names (stopping at the first file that does not fit),
+    sync, rename each to its final name (never over an existing file), sync, and remove the
+    copies to discard. A failure is one file's, never the batch's."""
+    outcome = Outcome()
+    temps: list[tuple[int, str, bool]] = []  # index, temporary path, whether it is ours
+    for index, item in enumerate(job.writes):
+        final = os.path.join(job.dest, item.dest)
+        if item.needs_space:
+            free = free_bytes(job.dest)
+            if item.bytes_out + RESERVE > free:
+                outcome.full = (index, disk_full_message(item.bytes_out, free))
+                break
+        try:
+            temp, ours = _temporary(job, item, final, outcome)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                outcome.full = (index, f"DEST is full ({exc.strerror})")
+                break
+            if not os.path.lexists(os.path.join(job.source, item.rel)):
+                outcome.failed.append((index, "vanished from SOURCE during the run"))
+            else:
+                outcome.failed.append((index, f"cannot write {item.dest}: {exc.strerror or exc}"))
+            continue
+        except Changed as exc:
+            outcome.failed.append((index, str(exc)))
+            continue
+        temps.append((index, temp, ours))
+    if temps and job.sync:
+        fsops.sync_filesystem(job.dest)
+    for index, temp, ours in temps:
+        item = job.writes[index]
+        reason = _rename(temp, os.path.join(job.dest, item.dest), item, ours)
+        if reason is None:
+            outcome.placed.append(index)
+        elif reason is _CROSSING:
+            outcome.crossing.append(index)
+        else:
+            outcome.failed.append((index, reason))
+    if outcome.placed and job.sync:
+        fsops.sync_filesystem(job.dest)
+    for path in job.discard:
+        with contextlib.suppress(OSError):  # left to the end of the run: staging is emptied
+            os.unlink(path)
+    return outcome
+
+
+_CROSSING = "crossing"
+_made: set[str] = set()  # folders this process has made (or found) in DEST
+
+
+def _temporary(job: Job, item: FileWrite, final: str, outcome: Outcome) -> tuple[str, bool]:
+    """The file to rename to ``final``, and whether it is a temporary file of ours."""
+    folder = os.path.dirname(final)
+    if folder not in _made:
+        os.makedirs(folder, exist_ok=True)
+        _made.add(folder)
+    source = os.path.join(job.source, item.rel)
+    if item.writes is Writes.COPY:
+        if item.staged is not None and job.stage_dir is not None:
+            # The worker's copy of the bytes it hashed: placed once the source is seen to be
+            # the file analysed still (a stat, no read).
+            if not unchanged(source, item):
+                raise Changed(f"{item.rel} changed since it was analysed; run again")
+            return os.path.join(job.stage_dir, item.staged), True
+        temp, cloned = copy_verified(source, final, item)
+        outcome.cloned += cloned
+        return temp, True
+    if item.writes is Writes.STAGED_FILE:  # the worker's output, with the source's mtime
+        assert job.stage_dir is not None and item.staged is not None
+        return os.path.join(job.stage_dir, item.staged), True
+    if item.writes is Writes.RENAME_SOURCE:
+        if not unchanged(source, item):
+            raise Changed(CHANGED)
+        return source, False
+    if item.writes in (Writes.HARD_LINK, Writes.SYMBOLIC_LINK):
+        return _link(source, final, item), True
+    raise ValueError(f"{item.writes!r} writes nothing")
+
+
+def _rename(temp: str, final: str, item: FileWrite, ours: bool) -> str | None:
+    """Rename into place; None when done, else why not (``_CROSSING``: a move across mounts
+    of one filesystem, which the writer turns into a copy)."""
+    try:
+        if not ours:
+            check_before_move(temp, item)
+        fsops.rename_noreplace(temp, final)
+        return None
+    except Changed as exc:
+        return str(exc)
+    except OSError as exc:
+        if not ours and exc.errno == errno.EXDEV:
+            return _CROSSING
+        if ours and item.writes is not Writes.STAGED_FILE:
+            fsops.remove_quietly(temp)
+        if isinstance(exc, FileNotFoundError) and not ours:
+            return "vanished from SOURCE during the run"
+        if isinstance(exc, fsops.DestinationExists):
+            return "its destination appeared during the run"
+        if ours:  # written by a worker or here: placing it is the write
+            return f"cannot write {item.dest}: {exc.strerror or exc}"
+        return f"cannot place: {exc.strerror or exc}"
+
+
+class Seen(Protocol):
+    """What identifies a file as the one a worker read (a FileWrite, a Decision)."""
+
+    @property
+    def size(self) -> int: ...
+    @property
+    def mtime_ns(self) -> int: ...
+    @property
+    def ino(self) -> int: ...
+    @property
+    def ctime_ns(self) -> int: ...
+
+
+def unchanged(path: str, seen: Seen) -> bool:
+    """Whether ``path`` is still the very file the worker read: same size and mtime and, when
+    known, same inode and ctime (a replaced file has a new inode; any write sets the ctime)."""
+    st = os.lstat(path)
+    if (st.st_size, st.st_mtime_ns) != (seen.size, seen.mtime_ns):
+        return False
+    return not seen.ino or (st.st_ino, st.st_ctime_ns) == (seen.ino, seen.ctime_ns)
+
+
+def check_before_move(source: str, item: FileWrite) -> None:
+    """Right before a source is renamed away: its bytes are the ones analysed, and it is still
+    the same file (checked after the read, so a change during it shows too)."""
+    if fsops.hash_file(source) != item.hash or not unchanged(source, item):
+        raise Changed(CHANGED)
+
+
+def _link(source: str, final: str, item: FileWrite) -> str:
+    """A link to ``source`` at the temporary sibling of ``final``; return the temporary name.
+    The source must still be the file analysed: the link shows its bytes, not a copy of them."""
+    if not unchanged(source, item):
+        raise Changed(CHANGED)
+    temp = fsops.temp_name(final)
+    fsops.remove_quietly(temp)  # left by a run that died: it is ours to replace
+    if item.writes is Writes.HARD_LINK:
+        os.link(source, temp, follow_symlinks=False)
+    else:
+        os.symlink(os.path.abspath(source), temp)
+    return temp
+
+
+def copy_verified(source: str, final: str, item: FileWrite) -> tuple[str, bool]:
+    """Copy ``source`` to the temporary sibling of ``final`` (a reflink clone where the
+    filesystem can make one, else a copy hashed as it is written); return the temporary name
+    and whether it is a clone. The copy must hold exactly the bytes the worker analysed."""
+    temp = fsops.temp_name(final)
+    fsops.remove_quietly(temp)  # left by a run that died: it is ours to replace
+    hasher = xxhash.xxh3_128()
+    try:
+        cloned = fsops.clone_into(source, temp)
+        if cloned:
+            digest = fsops.hash_file(temp)  # the clone's bytes, read back: no write at all
+        else:
+            fsops.copy_into(source, temp, hasher)
+            digest = hasher.hexdigest()
+    except BaseException:
+        fsops.remove_quietly(temp)
+        raise
+    if digest != item.hash:
+        fsops.remove_quietly(temp)
+        raise Changed(f"{item.rel} changed while it was being copied; run again")
+    os.utime(temp, ns=(item.mtime_ns, item.mtime_ns))
+    return temp, cloned
+
+
+class PlacerPool:
+    """Processes that run ``commit_files`` beside the writer, so its creating, renaming and
+    syncing cost the writer nothing. They ignore Ctrl-C (the writer decides when to stop: a
+    batch under way is finished) and die with the writer."""
+
+    def __init__(self, processes: int) -> None:
+        self._executor = ProcessPoolExecutor(
+            processes,
+            mp_context=multiprocessing.get_context("forkserver"),
+            initializer=_placer_started,
+        )
+
+    def submit(self, job: Job) -> Future[Outcome]:
+        return self._executor.submit(commit_files, job)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _placer_started() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
