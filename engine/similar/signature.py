@@ -17,9 +17,10 @@ from PIL import Image
 
 from engine.formats.compress import estimate_quality
 from engine.formats.orientation import make_upright, swaps_axes
+from engine.similar.jpegfast import jpeg_layout, quick_grey
 
 HASH_NAME = "phash-dct64"
-HASH_VERSION = 1
+HASH_VERSION = 2
 
 _HASH_SIDE = 32  # the DCT is taken over a 32x32 grey image; its 8x8 low frequencies are kept
 _THUMB_SIDE = 16
@@ -94,8 +95,34 @@ def _exif_facts(im: Image.Image) -> tuple[int | None, str | None, bool]:
     return valid, text, gps
 
 
-def signature_of_image(im: Image.Image) -> Signature:
-    """The signature of an opened (not yet decoded) image."""
+def _flattened_grey(im: Image.Image) -> Image.Image:
+    if getattr(im, "n_frames", 1) > 1:
+        im.seek(0)
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("L")
+    return im.convert("L")
+
+
+def stored_grey(im: Image.Image, data: bytes | None = None) -> tuple[Image.Image, str]:
+    """The image's grey pixels as stored (not yet upright), reduced where that is cheap, and the
+    route that produced them: ``"exif thumbnail"``, ``"dc scans"``, ``"draft"`` or ``"decode"``."""
+    if im.format == "JPEG" and data is not None:
+        layout = jpeg_layout(data)
+        if layout is not None:
+            fast = quick_grey(im, data, layout)
+            if fast is not None:
+                return fast
+    if im.format == "JPEG":
+        im.draft("L", (_HASH_SIDE * 2, _HASH_SIDE * 2))
+        return im.convert("L"), "draft"
+    return _flattened_grey(im), "decode"
+
+
+def signature_of_image(im: Image.Image, data: bytes | None = None) -> Signature:
+    """The signature of an opened (not yet decoded) image; ``data``, the file's bytes, lets a
+    large JPEG be read from its EXIF thumbnail or its first scans."""
     orientation, capture, gps = _exif_facts(im)
     if im.format == "HEIF":
         orientation = None  # pillow-heif returns upright pixels already
@@ -103,16 +130,7 @@ def signature_of_image(im: Image.Image) -> Signature:
     width, height = im.size
     if swaps_axes(orientation):
         width, height = height, width
-    if im.format == "JPEG":
-        im.draft("L", (_HASH_SIDE * 2, _HASH_SIDE * 2))
-    if getattr(im, "n_frames", 1) > 1:
-        im.seek(0)
-    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
-        rgba = im.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        grey = Image.alpha_composite(background, rgba).convert("L")
-    else:
-        grey = im.convert("L")
+    grey, _route = stored_grey(im, data)
     grey = make_upright(grey, orientation)
     return Signature(phash_of(grey), thumb_of(grey), width, height, capture, gps, quality)
 
@@ -121,7 +139,7 @@ def signature_of_bytes(data: bytes) -> Signature | None:
     """The signature of an image file's bytes, or None when it cannot be decoded."""
     try:
         with Image.open(io.BytesIO(data)) as im:
-            return signature_of_image(im)
+            return signature_of_image(im, data)
     except Exception:  # an undecodable image simply has no signature
         return None
 
