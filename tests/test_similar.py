@@ -15,11 +15,20 @@ import pytest
 from PIL import Image
 from test_html_report import browser, open_page  # noqa: F401  (the Chromium fixture)
 
-from benchmarks.similar import TRANSFORMS, burst_pair, scene_pair, upright
+from benchmarks.similar import (
+    TRANSFORMS,
+    app1_segment,
+    burst_pair,
+    foreign_thumbnail,
+    scene_pair,
+    upright,
+)
 from engine.records import DateSource
 from engine.similar.groups import find_groups
+from engine.similar.jpegfast import jpeg_layout, without_bars
 from engine.similar.keeper import Member
-from engine.similar.signature import Signature, signature_of_bytes
+from engine.similar.signature import Signature, signature_of_bytes, stored_grey
+from engine.similar.verify import hamming, thumb_correlation
 
 PHOTO = "camera/DSCN0010.jpg"  # 640x480, Nikon, 2008, with GPS
 
@@ -92,6 +101,100 @@ def test_keeper_is_the_largest_then_the_best_quality_then_the_richest(original: 
     assert order.index("b-q40.jpg") < order.index("c-converted.png") < order.index("a-half.jpg")
 
 
+def _route(data: bytes) -> str:
+    with Image.open(io.BytesIO(data)) as im:
+        return stored_grey(im, data)[1]
+
+
+def _drafted(data: bytes) -> Signature:
+    """The signature as every JPEG had it before the shortcuts: a 1/8-scale decode."""
+    from engine.similar.signature import signature_of_image
+
+    with Image.open(io.BytesIO(data)) as im:
+        return signature_of_image(im)
+
+
+@pytest.mark.parametrize(
+    "name", ["phone/Xiaomi_Mi_9T_KeyError.jpg", "phone/Apple iPhone 5.jpg"]
+)  # 12 MP with Orientation 6 and a 320x240 thumbnail; 8 MP with Orientation 3, 160x120
+def test_camera_original_read_from_its_exif_thumbnail_still_groups_with_its_messenger_copy(
+    corpus: Path, name: str
+) -> None:
+    data = (corpus / name).read_bytes()
+    assert _route(data) == "exif thumbnail"
+    sig, drafted = _signature(data), _drafted(data)
+    assert hamming(sig.phash, drafted.phash) <= 2
+    assert thumb_correlation(sig.thumb, drafted.thumb) >= 0.98
+    assert (sig.width, sig.height) == (drafted.width, drafted.height)
+    copy = _messenger_copy(data)
+    assert _route(copy) == "draft"
+    assert _groups({"original": data, "copy": copy}) == [{"original", "copy"}]
+
+
+def test_a_foreign_exif_thumbnail_does_not_group_a_photo_with_the_thumbnails_photo(
+    corpus: Path,
+) -> None:
+    """Another photo carrying the Xiaomi's EXIF segment (its capture time and its thumbnail,
+    same shape): its own top rows disagree with the thumbnail, so it is decoded, and it joins
+    neither the Xiaomi photo nor its messenger copy."""
+    original = (corpus / "phone" / "Xiaomi_Mi_9T_KeyError.jpg").read_bytes()
+    other, _exif = upright((corpus / "phone" / "iphone_hdr_NO.jpg").read_bytes())
+    foreign = foreign_thumbnail(original, other)
+    assert foreign is not None
+    assert app1_segment(original) in foreign
+    assert _route(foreign) == "draft"
+    named = {"original": original, "copy": _messenger_copy(original), "foreign": foreign}
+    assert _groups(named) == [{"original", "copy"}]
+
+
+def test_a_thumbnail_of_another_shape_is_not_used(corpus: Path) -> None:
+    """The photo cropped to 16:9 by an editor that kept the 4:3 EXIF thumbnail."""
+    original = (corpus / "phone" / "Xiaomi_Mi_9T_KeyError.jpg").read_bytes()
+    with Image.open(io.BytesIO(original)) as im:
+        stored = im.convert("RGB")
+    out = io.BytesIO()
+    stored.crop((0, 375, 4000, 2625)).save(out, "JPEG", quality=85)
+    cropped = out.getvalue()[:2] + app1_segment(original) + out.getvalue()[2:]
+    assert _route(cropped) == "draft"
+    assert _signature(cropped) == _drafted(cropped)
+
+
+def test_without_a_thumbnail_the_photo_is_decoded(corpus: Path) -> None:
+    data = (corpus / "phone" / "HMD_Nokia_8.3_5G.jpg").read_bytes()  # 9 MP, no IFD1
+    assert _route(data) == "draft"
+    assert _signature(data) == _drafted(data)
+
+
+def test_letterbox_bars_are_trimmed_from_a_thumbnail_only_when_its_shape_needs_it(
+    corpus: Path,
+) -> None:
+    with Image.open(corpus / "phone" / "iphone_hdr_NO.jpg") as im:
+        picture = im.convert("L").resize((160, 107))
+    boxed = Image.new("L", (160, 120), 0)
+    boxed.paste(picture, (0, 6))  # a 3:2 photo in a 4:3 thumbnail, as Canon writes them
+    trimmed = without_bars(boxed, 6000, 4000)
+    assert trimmed is not None and trimmed.size == (160, 107)
+    assert without_bars(boxed, 4000, 3000) is boxed  # a 4:3 photo: nothing to trim
+    assert without_bars(boxed, 4000, 4000) is None  # square: no thumbnail shape fits
+    dark = picture.point(lambda v: v // 12)  # a night shot is not a letterbox
+    assert without_bars(dark, 6000, 4000) is dark
+
+
+def test_large_progressive_jpeg_is_read_from_its_dc_scans(corpus: Path) -> None:
+    with Image.open(corpus / "phone" / "jolla.jpg") as im:  # 3264x2448, no EXIF thumbnail
+        pixels = im.convert("RGB")
+    out = io.BytesIO()
+    pixels.save(out, "JPEG", quality=92, progressive=True)
+    data = out.getvalue()
+    layout = jpeg_layout(data)
+    assert layout is not None and layout.progressive and layout.dc_end is not None
+    assert layout.dc_end < len(data) // 5  # the DC scans are a small part of the file
+    assert _route(data) == "dc scans"
+    sig, drafted = _signature(data), _drafted(data)
+    assert hamming(sig.phash, drafted.phash) <= 2
+    assert thumb_correlation(sig.thumb, drafted.thumb) >= 0.99
+
+
 def _messenger_copy(original: bytes) -> bytes:
     im, exif = upright(original)
     return TRANSFORMS["messenger (1600 px, q70, no EXIF)"][1](im, exif)
@@ -133,7 +236,7 @@ def test_messenger_copy_takes_the_camera_date_in_the_report(
     }
     count = db.execute("SELECT COUNT(*) FROM similar_hashes").fetchone()[0]
     db.close()
-    assert names == {"phash-dct64/1"} and count == 3
+    assert names == {"phash-dct64/2"} and count == 3
     assert main(["similar", str(dest), "--jobs", "1"]) == 0  # a second call hashes nothing new
 
 

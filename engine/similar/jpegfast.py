@@ -132,7 +132,7 @@ def _with_scans(frame: _Frame, data: bytes, sos: int) -> JpegLayout:
 def _dc_end(data: bytes, sos: int, luma: int) -> int | None:
     """Where a progressive file's first AC scan starts, if its DC scans before it include
     the first (luma) component's."""
-    pos, dc_components = sos, set()
+    pos, dc_components = sos, set[int]()
     while pos + 4 <= len(data):
         marker = data[pos + 1]
         if data[pos] != 0xFF or marker == 0xD9:
@@ -214,6 +214,8 @@ def top_rows(data: bytes, layout: JpegLayout, rows: int) -> Image.Image:
     soon the decoder says so (truncated) and a longer one is tried."""
     at = layout.sof_at + 5
     budget = 2 * len(data) * rows // layout.height + _PREFIX_MARGIN
+    if layout.progressive:
+        budget = len(data)  # ``data`` is then the DC scans alone: short, and all needed
     while True:
         shortened = data[:at] + rows.to_bytes(2, "big") + data[at + 2 : budget]
         try:
@@ -257,15 +259,23 @@ def _alike(expected: np.ndarray, found: np.ndarray) -> bool:
     return correlation >= STRIP_MIN_CORRELATION
 
 
-def _dc_only(data: bytes, layout: JpegLayout) -> Image.Image | None:
+def dc_scans(data: bytes, layout: JpegLayout) -> bytes | None:
+    """A progressive JPEG cut before its first AC scan and closed: its DC scans alone, which
+    decode to the same pixels at 1/8 scale."""
     if layout.dc_end is None or min(layout.width, layout.height) < 8 * 64:
         return None  # a smaller scale than 1/8 would need AC coefficients too
-    with Image.open(io.BytesIO(data[: layout.dc_end] + _EOI)) as dc:
-        dc.draft("L", (64, 64))
-        return dc.convert("L")
+    return data[: layout.dc_end] + _EOI
 
 
-def _from_thumbnail(im: Image.Image, data: bytes, layout: JpegLayout) -> Image.Image | None:
+def _decoded(data: bytes) -> Image.Image:
+    with Image.open(io.BytesIO(data)) as im:
+        im.draft("L", (64, 64))
+        return im.convert("L")
+
+
+def _from_thumbnail(im: Image.Image, scans: bytes, layout: JpegLayout) -> Image.Image | None:
+    """The EXIF thumbnail's picture, if it passes every check; ``scans`` are the JPEG's own
+    scans its top rows are read from."""
     if not layout.first_scan_complete:
         return None
     raw = exif_thumbnail(im)
@@ -276,7 +286,7 @@ def _from_thumbnail(im: Image.Image, data: bytes, layout: JpegLayout) -> Image.I
             return None
         grey = thumb.convert("L")
     picture = without_bars(grey, layout.width, layout.height)
-    if picture is None or not strip_agrees(data, layout, picture):
+    if picture is None or not strip_agrees(scans, layout, picture):
         return None
     return picture
 
@@ -287,10 +297,12 @@ def quick_grey(im: Image.Image, data: bytes, layout: JpegLayout) -> tuple[Image.
     if layout.width * layout.height < MIN_PIXELS or im.size != (layout.width, layout.height):
         return None
     try:
-        if layout.progressive:
-            grey = _dc_only(data, layout)
-            return (grey, "dc scans") if grey is not None else None
-        picture = _from_thumbnail(im, data, layout)
+        scans = dc_scans(data, layout) if layout.progressive else data
+        if scans is None:
+            return None
+        picture = _from_thumbnail(im, scans, layout)
+        if picture is not None:
+            return picture, "exif thumbnail"
+        return (_decoded(scans), "dc scans") if layout.progressive else None
     except Exception:  # a damaged thumbnail or scan: the caller decodes the image itself
         return None
-    return (picture, "exif thumbnail") if picture is not None else None
