@@ -147,6 +147,22 @@ def test_a_foreign_exif_thumbnail_does_not_group_a_photo_with_the_thumbnails_pho
     assert _groups(named) == [{"original", "copy"}]
 
 
+def test_a_neighbouring_shot_carrying_the_photos_exif_and_thumbnail_is_decoded(
+    corpus: Path,
+) -> None:
+    """The camera panned by 10 % (the hard negative "two shots of one scene"), saved with the
+    first shot's EXIF segment: the top rows match the thumbnail best when shifted, so the
+    thumbnail is refused and the pixels keep the two photos apart."""
+    original = (corpus / "phone" / "Xiaomi_Mi_9T_KeyError.jpg").read_bytes()
+    with Image.open(io.BytesIO(original)) as im:
+        stored = im.convert("RGB")
+    out = io.BytesIO()
+    stored.crop((400, 0, 4000, 3000)).resize((4000, 3000)).save(out, "JPEG", quality=90)
+    panned = out.getvalue()[:2] + app1_segment(original) + out.getvalue()[2:]
+    assert _route(panned) == "draft"
+    assert _groups({"original": original, "panned": panned}) == []
+
+
 def test_a_thumbnail_of_another_shape_is_not_used(corpus: Path) -> None:
     """The photo cropped to 16:9 by an editor that kept the 4:3 EXIF thumbnail."""
     original = (corpus / "phone" / "Xiaomi_Mi_9T_KeyError.jpg").read_bytes()

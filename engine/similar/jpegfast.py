@@ -34,7 +34,8 @@ from PIL import ExifTags, Image
 MIN_PIXELS = 1_000_000  # below this a draft() decode costs a few ms: not worth a shortcut
 THUMB_ASPECT_TOLERANCE = 0.03
 STRIP_SHARES = (16, 4)  # the top 1/16 of the rows; a quarter when that much is featureless
-STRIP_GRID_WIDTH = 32
+STRIP_GRID_WIDTH = 64
+STRIP_MAX_SHIFT = 8  # grid columns: a pan of up to 1/8 of the width is looked for
 STRIP_MIN_STD = 8.0  # grey levels: below this the strip shows too little to compare
 STRIP_MIN_CORRELATION = 0.93
 STRIP_MAX_MEAN_SHIFT = 12.0
@@ -249,14 +250,28 @@ def strip_agrees(data: bytes, layout: JpegLayout, thumb: Image.Image) -> bool:
 
 
 def _alike(expected: np.ndarray, found: np.ndarray) -> bool:
+    """Alike in brightness and in detail, and best aligned where they are: a strip of the
+    same scene panned by a few per cent correlates well too, but better once shifted."""
     if expected.std() < STRIP_MIN_STD or found.std() < STRIP_MIN_STD:
         return False
     if abs(expected.mean() - found.mean()) > STRIP_MAX_MEAN_SHIFT:
         return False
-    x = expected - expected.mean()
-    y = found - found.mean()
-    correlation = float((x * y).sum()) / math.sqrt(float((x * x).sum() * (y * y).sum()))
-    return correlation >= STRIP_MIN_CORRELATION
+    aligned = _correlation(expected, found)
+    shifted = [
+        _correlation(expected[:, shift:], found[:, :-shift])
+        for shift in range(2, STRIP_MAX_SHIFT + 1)
+    ] + [
+        _correlation(expected[:, :-shift], found[:, shift:])
+        for shift in range(2, STRIP_MAX_SHIFT + 1)
+    ]
+    return aligned >= STRIP_MIN_CORRELATION and aligned >= max(shifted)
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    x = a - a.mean()
+    y = b - b.mean()
+    norm = math.sqrt(float((x * x).sum() * (y * y).sum()))
+    return float((x * y).sum()) / norm if norm else 0.0
 
 
 def dc_scans(data: bytes, layout: JpegLayout) -> bytes | None:
