@@ -208,7 +208,9 @@ def test_large_progressive_jpeg_is_read_from_its_dc_scans(corpus: Path) -> None:
     assert _route(data) == "dc scans"
     sig, drafted = _signature(data), _drafted(data)
     assert hamming(sig.phash, drafted.phash) <= 2
-    assert thumb_correlation(sig.thumb, drafted.thumb) >= 0.99
+    # within a grey level of a 1/8-scale decode of the whole file (only the last bit of the DC
+    # coefficients, sent in a refinement scan after the AC scans, is missing)
+    assert max(abs(a - b) for a, b in zip(sig.thumb, drafted.thumb, strict=True)) <= 1
 
 
 def _messenger_copy(original: bytes) -> bytes:

@@ -44,6 +44,7 @@ _BAR_MAX = 48  # ...and nowhere brighter than this (JPEG ringing at its edge)
 _MIN_THUMB_SIDE = 32
 _PREFIX_MARGIN = 64 * 1024
 _EOI = b"\xff\xd9"
+_SMOOTHING_STEPS = 9  # the zigzag positions libjpeg's block smoothing reads (Q01 ... Q30)
 _ORIENTATION = 274
 _COMPRESSION = 259
 _THUMB_OFFSET = 513
@@ -63,6 +64,7 @@ class JpegLayout:
     mcu_height: int  # pixel rows per MCU row of the first scan
     first_scan_complete: bool  # the first scan carries every component (interleaved)
     dc_end: int | None  # progressive: offset of the first AC scan, where the DC data ends
+    quant_tables_at: tuple[int, ...] = ()  # offsets of the DQT segments before the first scan
 
 
 def jpeg_layout(data: bytes) -> JpegLayout | None:
@@ -70,7 +72,7 @@ def jpeg_layout(data: bytes) -> JpegLayout | None:
     thumbnail, are skipped), or None for anything this module does not shortcut."""
     if not data.startswith(b"\xff\xd8"):
         return None
-    pos, frame = 2, None
+    pos, frame, tables = 2, None, list[int]()
     while pos + 4 <= len(data):
         if data[pos] != 0xFF:
             return None
@@ -88,7 +90,9 @@ def jpeg_layout(data: bytes) -> JpegLayout | None:
         elif marker == 0xDA:
             if frame is None:
                 return None
-            return _with_scans(frame, data, pos)
+            return _with_scans(frame, data, pos, tuple(tables))
+        elif marker == 0xDB:
+            tables.append(pos)
         elif marker == 0xD9:
             return None
         pos += 2 + length
@@ -120,13 +124,20 @@ def _frame(data: bytes, pos: int, progressive: bool) -> _Frame | None:
     return _Frame(width, height, pos, progressive, ids, vertical)
 
 
-def _with_scans(frame: _Frame, data: bytes, sos: int) -> JpegLayout:
+def _with_scans(frame: _Frame, data: bytes, sos: int, tables: tuple[int, ...]) -> JpegLayout:
     first = data[sos + 5 : sos + 5 + 2 * data[sos + 4]][::2]
     complete = set(first) == set(frame.components)
     mcu_height = 8 * frame.max_vertical if len(first) > 1 else 8
     dc_end = _dc_end(data, sos, frame.components[0]) if frame.progressive else None
     return JpegLayout(
-        frame.width, frame.height, frame.sof_at, frame.progressive, mcu_height, complete, dc_end
+        frame.width,
+        frame.height,
+        frame.sof_at,
+        frame.progressive,
+        mcu_height,
+        complete,
+        dc_end,
+        tables,
     )
 
 
@@ -279,7 +290,25 @@ def dc_scans(data: bytes, layout: JpegLayout) -> bytes | None:
     decode to the same pixels at 1/8 scale."""
     if layout.dc_end is None or min(layout.width, layout.height) < 8 * 64:
         return None  # a smaller scale than 1/8 would need AC coefficients too
-    return data[: layout.dc_end] + _EOI
+    scans = bytearray(data[: layout.dc_end] + _EOI)
+    for at in layout.quant_tables_at:
+        _without_smoothing(scans, at)
+    return bytes(scans)
+
+
+def _without_smoothing(scans: bytearray, at: int) -> None:
+    """Zero the first AC steps of the DQT segment at ``at``. libjpeg then skips its "block
+    smoothing" of a progressive image whose AC coefficients have not arrived (it estimates
+    them, for every block, only to be thrown away at 1/8 scale: 60 % of the time); no AC
+    coefficient is present, so nothing else reads them."""
+    end = at + 2 + int.from_bytes(scans[at + 2 : at + 4], "big")
+    pos = at + 4
+    while pos < end:
+        wide = scans[pos] >> 4  # 16-bit steps
+        step = 2 if wide else 1
+        for k in range(1, _SMOOTHING_STEPS + 1):
+            scans[pos + 1 + k * step : pos + 1 + (k + 1) * step] = bytes(step)
+        pos += 1 + 64 * step
 
 
 def _decoded(data: bytes) -> Image.Image:
