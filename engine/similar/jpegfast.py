@@ -1,24 +1,26 @@
 """Cheap grey pixels for a large JPEG's signature, without entropy-decoding the whole file.
 
 Even at 1/8 DCT scale libjpeg must Huffman-decode every coefficient of a baseline JPEG, about
-8 ms per MB of file (a 12 MP photo: 20-60 ms). Two shortcuts avoid that:
+8 ms per MB of file (a 12 MP photo: 12-35 ms). Two shortcuts avoid that:
 
-- **Progressive**: at 1/8 scale only the DC coefficients reach the output, and a progressive
-  file sends them first. The file cut before its first AC scan (and closed with EOI) decodes
-  to the same 1/8-scale pixels for a few per cent of the work.
-- **Baseline with an EXIF thumbnail** (IFD1, ~160x120, written by nearly every camera and
-  phone): its pixels are a reduced copy of the stored pixels, in the same orientation. It is
-  used only when it is evidently of *these* pixels, since editors may leave a stale one:
-  letterbox bars trimmed (a 3:2 photo in a 4:3 thumbnail), its shape must match the image's
-  stored shape within ``THUMB_ASPECT_TOLERANCE``, an IFD1 Orientation must agree with IFD0's,
-  and the top rows of the image itself, decoded by declaring a shorter image in the SOF
-  header (the top 1/16 of the rows, a quarter where that much is featureless), must match the
-  same rows of the thumbnail (brightness within ``STRIP_MAX_MEAN_SHIFT`` grey levels, a
-  correlation of ``STRIP_MIN_CORRELATION``). A thumbnail that fails any of these is ignored
-  and the image is decoded, so a stale or foreign thumbnail costs time, never a wrong look.
+- **EXIF thumbnail** (IFD1, 160x120 or so, written by nearly every camera and phone): a reduced
+  copy of the stored pixels, in their orientation. Editors may leave a stale one, and a tool
+  copying metadata between files may carry another photo's, so it is used only when it is
+  evidently of *these* pixels: letterbox bars trimmed (a 3:2 photo in a 4:3 thumbnail), its
+  shape must be the image's stored shape within ``THUMB_ASPECT_TOLERANCE``, an IFD1
+  Orientation must agree with IFD0's, and the image's own top rows, decoded by declaring a
+  shorter image in the frame header (the top 1/16 of the rows; a quarter when that much is
+  featureless), must match the same rows of the thumbnail: brightness within
+  ``STRIP_MAX_MEAN_SHIFT`` grey levels, a correlation of ``STRIP_MIN_CORRELATION``, and no
+  better match once shifted sideways (a neighbouring shot, panned, matches best shifted).
+  A thumbnail that fails costs a decode, never a wrong look.
+- **Progressive without a usable thumbnail**: at 1/8 scale only the DC coefficients reach the
+  output, and a progressive file sends them first. The file cut before its first AC scan (and
+  closed with EOI) decodes to the same pixels (but for the DC's last bit where a refinement
+  scan sends it later) for a fraction of the work.
 
-Everything else (small images, baseline without a usable thumbnail, arithmetic or lossless
-coding) returns None: the caller decodes through ``draft()``.
+Everything else (small images, baseline without a usable thumbnail, arithmetic, lossless or
+hierarchical coding) returns None: the caller decodes through ``draft()``.
 """
 
 from __future__ import annotations
