@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from PIL import Image
 from test_html_report import browser, open_page  # noqa: F401  (the Chromium fixture)
@@ -25,7 +26,7 @@ from benchmarks.similar import (
 )
 from engine.records import DateSource
 from engine.similar.groups import find_groups
-from engine.similar.jpegfast import jpeg_layout, without_bars
+from engine.similar.jpegfast import jpeg_layout, top_rows, without_bars
 from engine.similar.keeper import Member
 from engine.similar.signature import Signature, signature_of_bytes, stored_grey
 from engine.similar.verify import hamming, thumb_correlation
@@ -194,6 +195,29 @@ def test_letterbox_bars_are_trimmed_from_a_thumbnail_only_when_its_shape_needs_i
     assert without_bars(boxed, 4000, 4000) is None  # square: no thumbnail shape fits
     dark = picture.point(lambda v: v // 12)  # a night shot is not a letterbox
     assert without_bars(dark, 6000, 4000) is dark
+
+
+def test_top_rows_are_read_from_a_prefix_even_when_the_top_holds_most_of_the_file(
+    corpus: Path,
+) -> None:
+    """Grain in the top rows (a photo's noisiest part), a flat wall below: the first prefix
+    handed to libjpeg is too short, the decoder says so and a longer one is read."""
+    with Image.open(corpus / "phone" / "jolla.jpg") as im:  # 3264x2448
+        pixels = im.convert("RGB")
+    grain = np.random.default_rng(0).integers(0, 256, (320, 3264, 3), dtype=np.uint8)
+    pixels.paste(Image.blend(pixels.crop((0, 0, 3264, 320)), Image.fromarray(grain), 0.5))
+    pixels.paste((200, 210, 230), (0, 320, 3264, 2448))
+    out = io.BytesIO()
+    pixels.save(out, "JPEG", quality=95)
+    data = out.getvalue()
+    layout = jpeg_layout(data)
+    assert layout is not None and not layout.progressive
+    strip = top_rows(data, layout, 160)
+    with Image.open(io.BytesIO(data)) as im:
+        im.draft("L", (1, 1))
+        whole = im.convert("L")
+    assert strip.size == (408, 20)
+    assert strip.tobytes() == whole.crop((0, 0, 408, 20)).tobytes()
 
 
 def test_large_progressive_jpeg_is_read_from_its_dc_scans(corpus: Path) -> None:

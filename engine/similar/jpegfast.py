@@ -227,7 +227,7 @@ def top_rows(data: bytes, layout: JpegLayout, rows: int) -> Image.Image:
     over (copying all of it costs more than decoding the strip); when the prefix ends too
     soon the decoder says so (truncated) and a longer one is tried."""
     at = layout.sof_at + 5
-    budget = 2 * len(data) * rows // layout.height + _PREFIX_MARGIN
+    budget = at + 2 * (len(data) - at) * rows // layout.height + _PREFIX_MARGIN
     if layout.progressive:
         budget = len(data)  # ``data`` is then the DC scans alone: short, and all needed
     while True:
