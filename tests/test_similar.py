@@ -220,6 +220,47 @@ def test_top_rows_are_read_from_a_prefix_even_when_the_top_holds_most_of_the_fil
     assert strip.tobytes() == whole.crop((0, 0, 408, 20)).tobytes()
 
 
+def _with_thumbnail(segment: bytes, thumbnail: bytes) -> bytes:
+    """The EXIF segment with its IFD1 thumbnail (stored last, as cameras do) replaced."""
+    tiff = 10  # marker, length, "Exif\0\0"
+    order = "little" if segment[tiff : tiff + 2] == b"II" else "big"
+
+    def number(at: int, size: int) -> int:
+        return int.from_bytes(segment[at : at + size], order)
+
+    ifd0 = tiff + number(tiff + 4, 4)
+    ifd1 = tiff + number(ifd0 + 2 + 12 * number(ifd0, 2), 4)
+    entries = {number(e, 2): e for e in range(ifd1 + 2, ifd1 + 2 + 12 * number(ifd1, 2), 12)}
+    start = tiff + number(entries[513] + 8, 4)
+    assert start + number(entries[514] + 8, 4) == len(segment)  # the thumbnail ends the segment
+    length_field = entries[514] + 8
+    body = bytearray(segment[:start] + thumbnail)
+    body[length_field : length_field + 4] = len(thumbnail).to_bytes(4, order)
+    body[2:4] = (len(body) - 2).to_bytes(2, "big")
+    return bytes(body)
+
+
+def test_a_3_2_photo_with_a_letterboxed_4_3_thumbnail_is_read_from_it(corpus: Path) -> None:
+    """As Canon writes them: the thumbnail is 160x120 with black bars above and below."""
+    original = (corpus / "phone" / "Xiaomi_Mi_9T_KeyError.jpg").read_bytes()
+    with Image.open(io.BytesIO(original)) as im:
+        stored = im.convert("RGB").crop((0, 167, 4000, 2834))  # 4000x2667, Orientation 6 kept
+    boxed = Image.new("RGB", (160, 120))
+    boxed.paste(stored.resize((160, 107), Image.Resampling.LANCZOS), (0, 6))
+    thumbnail, photo = io.BytesIO(), io.BytesIO()
+    boxed.save(thumbnail, "JPEG", quality=90)
+    stored.save(photo, "JPEG", quality=92)
+    segment = _with_thumbnail(app1_segment(original), thumbnail.getvalue())
+    data = photo.getvalue()[:2] + segment + photo.getvalue()[2:]
+    assert _route(data) == "exif thumbnail"
+    sig, drafted = _signature(data), _drafted(data)
+    assert (sig.width, sig.height) == (2667, 4000)
+    assert hamming(sig.phash, drafted.phash) <= 2
+    assert thumb_correlation(sig.thumb, drafted.thumb) >= 0.98
+    copy = _messenger_copy(data)
+    assert _groups({"original": data, "copy": copy}) == [{"original", "copy"}]
+
+
 def test_large_progressive_jpeg_is_read_from_its_dc_scans(corpus: Path) -> None:
     with Image.open(corpus / "phone" / "jolla.jpg") as im:  # 3264x2448, no EXIF thumbnail
         pixels = im.convert("RGB")
