@@ -1,13 +1,15 @@
 """Near-duplicate detection (issue #15): precision and recall on a labelled set built from the
 shared corpus, the cost of the signature per 12 MP JPEG, and the neighbour search at scale.
 
-    python -m benchmarks.similar [--out DIR] [--index-size 1000000] [--threads 2]
+    python -m benchmarks.similar [--index-size 1000000] [--threads 2] [--skip-index]
+    python -m benchmarks.similar --cost-only   # the signature's CPU cost per file and route
 
 The labelled set: each original photo of the corpus is copied by every transformation in
-``TRANSFORMS`` (a positive pair: original and copy must be grouped), and two kinds of hard
-negatives are made from it: two shots of the same scene panned by 10 % (EXIF stripped, so only
-the pixels can tell them apart) and two burst frames (the same pixels nudged, with capture times
-one sub-second apart). Pairs across originals are negatives too.
+``TRANSFORMS`` (a positive pair: original and copy must be grouped), and hard negatives are
+made from it: two shots of the same scene panned by 10 % (EXIF stripped, so only the pixels
+can tell them apart), two burst frames (the same pixels nudged, with capture times one
+sub-second apart) and, where the original has an EXIF thumbnail, another photo carrying the
+original's EXIF segment, thumbnail included. Pairs across originals are negatives too.
 """
 
 from __future__ import annotations
