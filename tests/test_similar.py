@@ -261,6 +261,25 @@ def test_a_3_2_photo_with_a_letterboxed_4_3_thumbnail_is_read_from_it(corpus: Pa
     assert _groups({"original": data, "copy": copy}) == [{"original", "copy"}]
 
 
+def test_a_multi_picture_jpeg_is_read_like_a_jpeg(corpus: Path) -> None:
+    """An MPO (a JPEG followed by more images: Ultra HDR gain maps, previews, 3D pairs), which
+    Pillow opens as its own format: read from its EXIF thumbnail or at 1/8 scale like any JPEG,
+    never fully decoded, its quality known to the keeper."""
+    original = (corpus / "phone" / "Xiaomi_Mi_9T_KeyError.jpg").read_bytes()
+    with Image.open(io.BytesIO(original)) as im:
+        stored = im.convert("RGB")
+    out = io.BytesIO()
+    stored.save(out, "MPO", save_all=True, append_images=[stored.resize((1000, 750))], quality=90)
+    bare = out.getvalue()
+    with_exif = bare[:2] + app1_segment(original) + bare[2:]
+    with Image.open(io.BytesIO(with_exif)) as im:
+        assert im.format == "MPO"
+    assert _route(with_exif) == "exif thumbnail"
+    assert _route(bare) == "draft"
+    assert _signature(with_exif).quality == 90
+    assert _groups({"original": original, "mpo": with_exif}) == [{"original", "mpo"}]
+
+
 def test_large_progressive_jpeg_is_read_from_its_dc_scans(corpus: Path) -> None:
     with Image.open(corpus / "phone" / "jolla.jpg") as im:  # 3264x2448, no EXIF thumbnail
         pixels = im.convert("RGB")

@@ -27,6 +27,8 @@ from engine.similar.jpegfast import jpeg_layout, quick_grey
 HASH_NAME = "phash-dct64"
 HASH_VERSION = 2
 
+_JPEG = ("JPEG", "MPO")  # MPO: a JPEG with more images after it (Ultra HDR, 3D, previews)
+
 _HASH_SIDE = 32  # the DCT is taken over a 32x32 grey image; its 8x8 low frequencies are kept
 _THUMB_SIDE = 16
 _EXIF_IFD = 0x8769
@@ -113,13 +115,13 @@ def _flattened_grey(im: Image.Image) -> Image.Image:
 def stored_grey(im: Image.Image, data: bytes | None = None) -> tuple[Image.Image, str]:
     """The image's grey pixels as stored (not yet upright), reduced where that is cheap, and the
     route that produced them: ``"exif thumbnail"``, ``"dc scans"``, ``"draft"`` or ``"decode"``."""
-    if im.format == "JPEG" and data is not None:
+    if im.format in _JPEG and data is not None:
         layout = jpeg_layout(data)
         if layout is not None:
             fast = quick_grey(im, data, layout)
             if fast is not None:
                 return fast
-    if im.format == "JPEG":
+    if im.format in _JPEG:
         im.draft("L", (_HASH_SIDE * 2, _HASH_SIDE * 2))
         return im.convert("L"), "draft"
     return _flattened_grey(im), "decode"
@@ -131,7 +133,7 @@ def signature_of_image(im: Image.Image, data: bytes | None = None) -> Signature:
     orientation, capture, gps = _exif_facts(im)
     if im.format == "HEIF":
         orientation = None  # pillow-heif returns upright pixels already
-    quality = estimate_quality(im) if im.format == "JPEG" else None
+    quality = estimate_quality(im) if im.format in _JPEG else None
     width, height = im.size
     if swaps_axes(orientation):
         width, height = height, width
