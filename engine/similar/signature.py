@@ -1,10 +1,15 @@
 """A perceptual signature of one image: a 64-bit DCT hash (pHash), a 16x16 grey thumbnail for
 verification, the upright size and the facts the keeper and the burst guard need.
 
-JPEGs are decoded through Pillow's ``draft()``: libjpeg's DCT scaling returns the image at 1/2,
-1/4 or 1/8 of its size without the full inverse transform and colour conversion; the entropy
-decoding remains, so a 12 MP photo costs about 20-35 ms instead of the 90-140 ms of a full
-decode (benchmarks/similar.py measures it).
+The hash needs only a 32x32 grey image, so a JPEG is never fully decoded. A large one (1 MP or
+more) is read from its EXIF thumbnail when that is checked to be of these very pixels, or, if
+progressive, from its DC scans alone (``engine.similar.jpegfast``); any other JPEG through
+Pillow's ``draft()``: libjpeg's DCT scaling returns 1/8 of the size without the inverse
+transform, but still entropy-decodes every coefficient, about 8 ms per MB of file. CPU time per
+signature (``python -m benchmarks.similar --cost-only``): a 12 MP camera JPEG with its EXIF
+thumbnail 2-4 ms at quality 85-98 (its draft decode: 12-33 ms); a large progressive one without
+a thumbnail about 7 ms (draft: about 100 ms); a 12 MP baseline JPEG without a usable thumbnail
+still 20-35 ms.
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ from PIL import Image
 
 from engine.formats.compress import estimate_quality
 from engine.formats.orientation import make_upright, swaps_axes
+from engine.similar.jpegfast import jpeg_layout, quick_grey
 
 HASH_NAME = "phash-dct64"
-HASH_VERSION = 1
+HASH_VERSION = 2
+
+_JPEG = ("JPEG", "MPO")  # MPO: a JPEG with more images after it (Ultra HDR, 3D, previews)
 
 _HASH_SIDE = 32  # the DCT is taken over a 32x32 grey image; its 8x8 low frequencies are kept
 _THUMB_SIDE = 16
@@ -94,25 +102,42 @@ def _exif_facts(im: Image.Image) -> tuple[int | None, str | None, bool]:
     return valid, text, gps
 
 
-def signature_of_image(im: Image.Image) -> Signature:
-    """The signature of an opened (not yet decoded) image."""
-    orientation, capture, gps = _exif_facts(im)
-    if im.format == "HEIF":
-        orientation = None  # pillow-heif returns upright pixels already
-    quality = estimate_quality(im) if im.format == "JPEG" else None
-    width, height = im.size
-    if swaps_axes(orientation):
-        width, height = height, width
-    if im.format == "JPEG":
-        im.draft("L", (_HASH_SIDE * 2, _HASH_SIDE * 2))
+def _flattened_grey(im: Image.Image) -> Image.Image:
     if getattr(im, "n_frames", 1) > 1:
         im.seek(0)
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
         rgba = im.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        grey = Image.alpha_composite(background, rgba).convert("L")
-    else:
-        grey = im.convert("L")
+        return Image.alpha_composite(background, rgba).convert("L")
+    return im.convert("L")
+
+
+def stored_grey(im: Image.Image, data: bytes | None = None) -> tuple[Image.Image, str]:
+    """The image's grey pixels as stored (not yet upright), reduced where that is cheap, and the
+    route that produced them: ``"exif thumbnail"``, ``"dc scans"``, ``"draft"`` or ``"decode"``."""
+    if im.format in _JPEG and data is not None:
+        layout = jpeg_layout(data)
+        if layout is not None:
+            fast = quick_grey(im, data, layout)
+            if fast is not None:
+                return fast
+    if im.format in _JPEG:
+        im.draft("L", (_HASH_SIDE * 2, _HASH_SIDE * 2))
+        return im.convert("L"), "draft"
+    return _flattened_grey(im), "decode"
+
+
+def signature_of_image(im: Image.Image, data: bytes | None = None) -> Signature:
+    """The signature of an opened (not yet decoded) image; ``data``, the file's bytes, lets a
+    large JPEG be read from its EXIF thumbnail or its first scans."""
+    orientation, capture, gps = _exif_facts(im)
+    if im.format == "HEIF":
+        orientation = None  # pillow-heif returns upright pixels already
+    quality = estimate_quality(im) if im.format in _JPEG else None
+    width, height = im.size
+    if swaps_axes(orientation):
+        width, height = height, width
+    grey, _route = stored_grey(im, data)
     grey = make_upright(grey, orientation)
     return Signature(phash_of(grey), thumb_of(grey), width, height, capture, gps, quality)
 
@@ -121,7 +146,7 @@ def signature_of_bytes(data: bytes) -> Signature | None:
     """The signature of an image file's bytes, or None when it cannot be decoded."""
     try:
         with Image.open(io.BytesIO(data)) as im:
-            return signature_of_image(im)
+            return signature_of_image(im, data)
     except Exception:  # an undecodable image simply has no signature
         return None
 
