@@ -341,6 +341,7 @@ def cpu_split(facts: dict[str, Any], files: int) -> dict[str, Any]:
         "pool": bool(facts.get("pool")),
     }
     workers = facts["workers_user_s"] + facts["workers_system_s"]
+    split["placers_cpu_s"] = facts.get("placers_s")
     if facts.get("pool"):
         split["workers_cpu_s"] = workers
         split["workers_per_writer"] = workers / writer if writer else None

@@ -22,6 +22,9 @@ each report at least their parent's size.
     processes the workers themselves waited for (jpegtran). It is checked against the workers'
     own /proc/PID/stat (utime+stime+cutime+cstime) read just before the shutdown, and the larger
     is kept: a worker that was never reaped would be missing from RUSAGE_CHILDREN.
+  - ``placers_s``: the placer processes' CPU (engine/stages/commit.py: each group commit's
+    folders, renames, syncs and discards), read from their fork server's reaped children; it is
+    in neither the writer's nor the workers' figures.
   - ``pool``: whether a loky pool ran. With ``--jobs 1`` (or a single batch) imgorg analyzes in
     this very process, so the split is not observable by process: the analysis is in the
     writer's figures and ``workers_*`` only hold the writer's own subprocesses.
@@ -75,6 +78,16 @@ def _proc_cpu(pid: int) -> tuple[float, float]:
     return (utime + cutime) / _TICK, (stime + cstime) / _TICK
 
 
+def _is_forkserver(pid: int) -> bool:
+    """Whether ``pid`` is multiprocessing's fork server, the parent of imgorg's placer processes
+    (engine/stages/commit.py): once they have ended, its reaped children's CPU is theirs."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return b"multiprocessing.forkserver" in handle.read()
+    except OSError:
+        return False
+
+
 def _pool_ran() -> bool:
     try:
         from joblib.externals.loky import reusable_executor
@@ -108,9 +121,12 @@ def main(argv: list[str]) -> int:
         traceback.print_exc()
     seconds = time.perf_counter() - started
     own = resource.getrusage(resource.RUSAGE_SELF)
-    live = descendants(os.getpid())
+    everyone = descendants(os.getpid())
+    placers = [pid for pid in everyone if _is_forkserver(pid)]
+    live = [pid for pid in everyone if pid not in placers]
     workers = [hwm_kb(pid) for pid in live]
     live_cpu = [_proc_cpu(pid) for pid in live]
+    placer_cpu = [_proc_cpu(pid) for pid in placers]
     pool = _pool_ran()
     _shutdown_pools()
     reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -133,6 +149,7 @@ def main(argv: list[str]) -> int:
         "workers_cpu_from": "/proc of live workers" if use_live else "RUSAGE_CHILDREN",
         "workers_reaped_s": reaped.ru_utime + reaped.ru_stime,
         "workers_live_s": live_user + live_system,
+        "placers_s": sum(u + s for u, s in placer_cpu),
     }
     target = os.environ.get("IMGORG_RSS_OUT")
     if target:

@@ -15,11 +15,12 @@ handed out are claimed there; nothing calls back in here once decisions are hand
 
 from __future__ import annotations
 
+import array
 import datetime as dt
 import itertools
 import os
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import xxhash
@@ -78,6 +79,18 @@ def name_key(rel: str, folders: Folders) -> int:
     return xxhash.xxh3_64_intdigest(stem.encode("utf-8", "surrogateescape"))
 
 
+def shared_keys(keys: Iterable[int]) -> dict[int, int]:
+    """How many of ``keys`` there are of each value that occurs more than once (a million
+    files, most of them with a name of their own, make a few entries, not a million)."""
+    shared: dict[int, int] = {}
+    previous = None
+    for key in sorted(array.array("Q", keys)):
+        if key == previous:
+            shared[key] = shared.get(key, 1) + 1
+        previous = key
+    return shared
+
+
 class Coordinator:
     def __init__(
         self,
@@ -94,7 +107,7 @@ class Coordinator:
         self.link = link  # a link mode: every placed file is this kind of link to its source
         self.size_left = Counter(c.size for c in candidates)
         self.size_wait: dict[int, list[Analysis]] = defaultdict(list)
-        self.name_left = Counter(name_key(c.rel, folders) for c in candidates)
+        self.name_left = shared_keys(name_key(c.rel, folders) for c in candidates)
         self.name_wait: dict[int, list[Decision]] = defaultdict(list)
         self.companions: dict[str, list[CompanionResult]] = {}
         self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
@@ -126,11 +139,13 @@ class Coordinator:
         self.companions.update((a.rel, a.companions) for a in group if a.companions)
         for verdict in self._deduplicate(group):
             key = name_key(verdict.rel, self.folders)
-            self.name_wait[key].append(verdict)
-            self.name_left[key] -= 1
-            if self.name_left[key] == 0:
-                del self.name_left[key]
-                ready.extend(self._name(self.name_wait.pop(key)))
+            left = self.name_left.get(key, 1) - 1
+            if left:
+                self.name_left[key] = left
+                self.name_wait[key].append(verdict)
+                continue
+            self.name_left.pop(key, None)
+            ready.extend(self._name([*self.name_wait.pop(key, []), verdict]))
         return ready
 
     # duplicates -------------------------------------------------------------
