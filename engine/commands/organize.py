@@ -31,9 +31,10 @@ from engine.sizes import format_size
 from engine.stages import pool
 from engine.stages import walk as planner
 from engine.stages.analyse import WorkerOptions
-from engine.stages.commit import RESERVE, PlacerPool, free_bytes
+from engine.stages.commit import RESERVE, free_bytes
 from engine.stages.decide import Coordinator, Folders
 from engine.stages.place import Placer
+from engine.stages.placers import PlacerPool
 from engine.stages.recover import recover
 from engine.stages.tidy import finish_pending, folder_map
 from engine.store import fsops
@@ -428,6 +429,8 @@ def _run(
         check_space(settings, todo)
     batches = planner.shard(todo, settings.workers, compress.above if compress.enabled else None)
     output.start(len(todo), sum(c.size for c in todo))
+    todo.clear()  # the batches hold the candidates now, each until its results are back
+    plan.candidates.clear()
     exiftool_missed = 0
     signatures: dict[str, Signature] = {}
     flow = _date_flow(settings)
@@ -435,7 +438,9 @@ def _run(
         try:
             with pool.Pool(run.backend, settings.workers, run.scheduler) as workers:
                 workers_used = workers.workers
-                for analyses in workers.analyze(batches, source, options):
+                stream = workers.analyze(batches, source, options)
+                batches = []  # the pool holds each batch until its results are back
+                for analyses in stream:
                     output.advance(len(analyses), sum(a.size for a in analyses))
                     for analysis in analyses:
                         exiftool_missed += analysis.exiftool_missed

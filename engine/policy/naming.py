@@ -133,6 +133,8 @@ def dated_destination(
 ) -> str:
     """Where a dated file goes: its year folder (or the folders of a layout template) and its
     name (or the name a rename template gives, with the file's own extension)."""
+    if isinstance(layout, Layout) and not rename:
+        return destination(str(when.year), rel, layout)
     values = _values(when, camera, rel)
     if isinstance(layout, Layout):
         target = destination(str(when.year), rel, layout)

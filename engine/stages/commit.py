@@ -2,20 +2,16 @@
 another sync, and the removal of the workers' copies nobody placed.
 
 The writer journals a batch ``planned`` and hands it here as plain tuples (``FileWrite``);
-``commit_files`` runs in a placer process (``PlacerPool``), or in the writer itself when the
-run has no pool. It decides nothing and touches no journal: it reports which files are in
+``commit_files`` runs in a placer process (engine/stages/placers.py), or in the writer itself
+when the run has no pool. It decides nothing and touches no journal: it reports which files are in
 place, which failed and why, and where DEST ran out of space; the writer journals that.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
-import multiprocessing
 import os
-import signal
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
@@ -85,6 +81,7 @@ def commit_files(job: Job) -> Outcome:
     copies to discard. A failure is one file's, never the batch's."""
     outcome = Outcome()
     temps: list[tuple[int, str, bool]] = []  # index, temporary path, whether it is ours
+    made: set[str] = set()  # folders made (or found) for this batch
     for index, item in enumerate(job.writes):
         final = os.path.join(job.dest, item.dest)
         if item.needs_space:
@@ -93,7 +90,7 @@ def commit_files(job: Job) -> Outcome:
                 outcome.full = (index, disk_full_message(item.bytes_out, free))
                 break
         try:
-            temp, ours = _temporary(job, item, final, outcome)
+            temp, ours = _temporary(job, item, final, outcome, made)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 outcome.full = (index, f"DEST is full ({exc.strerror})")
@@ -127,15 +124,16 @@ def commit_files(job: Job) -> Outcome:
 
 
 _CROSSING = "crossing"
-_made: set[str] = set()  # folders this process has made (or found) in DEST
 
 
-def _temporary(job: Job, item: FileWrite, final: str, outcome: Outcome) -> tuple[str, bool]:
+def _temporary(
+    job: Job, item: FileWrite, final: str, outcome: Outcome, made: set[str]
+) -> tuple[str, bool]:
     """The file to rename to ``final``, and whether it is a temporary file of ours."""
     folder = os.path.dirname(final)
-    if folder not in _made:
+    if folder not in made:
         os.makedirs(folder, exist_ok=True)
-        _made.add(folder)
+        made.add(folder)
     source = os.path.join(job.source, item.rel)
     if item.writes is Writes.COPY:
         if item.staged is not None and job.stage_dir is not None:
@@ -248,33 +246,3 @@ def copy_verified(source: str, final: str, item: FileWrite) -> tuple[str, bool]:
         raise Changed(f"{item.rel} changed while it was being copied; run again")
     os.utime(temp, ns=(item.mtime_ns, item.mtime_ns))
     return temp, cloned
-
-
-class PlacerPool:
-    """Processes that run ``commit_files`` beside the writer, so its creating, renaming and
-    syncing cost the writer nothing. They ignore Ctrl-C (the writer decides when to stop: a
-    batch under way is finished) and die with the writer."""
-
-    def __init__(self, processes: int) -> None:
-        self._executor = ProcessPoolExecutor(
-            processes,
-            mp_context=multiprocessing.get_context("forkserver"),
-            initializer=_placer_started,
-        )
-
-    def submit(self, job: Job) -> Future[Outcome]:
-        return self._executor.submit(commit_files, job)
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _placer_started() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import os
 from collections import deque
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import xxhash
@@ -24,12 +23,11 @@ from engine.stages.commit import (
     Changed,
     FileWrite,
     Job,
-    Outcome,
-    PlacerPool,
     commit_files,
     copy_verified,
     unchanged,
 )
+from engine.stages.placers import Pending, PlacerPool
 from engine.store import fsops
 from engine.store.journal import Journal, original_path
 
@@ -58,7 +56,7 @@ class Placer:
     cloned: int = 0  # copies made as reflink clones (no bytes written)
     copies_discarded: int = 0  # workers' copies of files not placed (duplicates, say), removed
     sources_kept: list[Decision] = field(default_factory=list)  # moved, but not removed
-    _under_way: deque[tuple[list[Decision], Future[Outcome]]] = field(default_factory=deque)
+    _under_way: deque[tuple[list[Decision], Pending]] = field(default_factory=deque)
     _full: str | None = None
 
     def add(self, decisions: list[Decision]) -> None:
@@ -109,13 +107,8 @@ class Placer:
             [self._file_write(d) for d in batch],
             self._discards(final),
         )
-        future: Future[Outcome]
-        if self.pool is None:
-            future = Future()
-            future.set_result(commit_files(job))
-        else:
-            future = self.pool.submit(job)
-        self._under_way.append((batch, future))
+        pending = self.pool.submit(job) if self.pool else Pending(commit_files(job))
+        self._under_way.append((batch, pending))
         if self.pool is None:
             self._settle_oldest()
 
@@ -154,8 +147,8 @@ class Placer:
         return paths
 
     def _settle_oldest(self) -> None:
-        batch, future = self._under_way.popleft()
-        outcome = future.result()
+        batch, pending = self._under_way.popleft()
+        outcome = pending.result()
         self.cloned += outcome.cloned
         failed: list[Decision] = []
         for index, reason in outcome.failed:

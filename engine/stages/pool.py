@@ -5,6 +5,7 @@ that had not come back; no result is ever used twice."""
 from __future__ import annotations
 
 import contextlib
+from collections import deque
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
@@ -45,15 +46,21 @@ class Pool:
     def analyze(
         self, batches: list[Batch], root: str, options: WorkerOptions
     ) -> Iterator[list[Analysis]]:
-        """Yield each batch's analyses as soon as that batch is done, whatever its order."""
+        """Yield each batch's analyses as soon as that batch is done, whatever its order. Here
+        a batch is held only until its results are back: a caller that lets go of ``batches``
+        does not keep the candidates of a million files for the whole run."""
         if self.backend == "loky" and (self.jobs == 1 or len(batches) <= 1):
-            for batch in batches:
+            queue = deque(batches)
+            del batches
+            while queue:
+                batch = queue.popleft()
                 yield process_batch(batch.batch_id, root, batch.candidates, options)[1]
             return
         remaining = {batch.batch_id: batch for batch in batches}
+        del batches
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                for batch_id, analyses in self._run(list(remaining.values()), root, options):
+                for batch_id, analyses in self._run(deque(remaining.values()), root, options):
                     if remaining.pop(batch_id, None) is not None:
                         yield analyses
                 return
@@ -67,11 +74,16 @@ class Pool:
                     return
 
     def _run(
-        self, batches: list[Batch], root: str, options: WorkerOptions
+        self, batches: deque[Batch], root: str, options: WorkerOptions
     ) -> Iterator[tuple[int, list[Analysis]]]:
         from joblib import Parallel, delayed, parallel_config
 
-        tasks = (delayed(process_batch)(b.batch_id, root, b.candidates, options) for b in batches)
+        def each() -> Iterator[Any]:
+            while batches:
+                batch = batches.popleft()
+                yield delayed(process_batch)(batch.batch_id, root, batch.candidates, options)
+
+        tasks = each()
         if self.backend == "dask":
             with parallel_config(backend="dask"):
                 yield from Parallel(n_jobs=-1, return_as="generator_unordered")(tasks)

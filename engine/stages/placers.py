@@ -1,0 +1,154 @@
+"""Placer processes: each runs ``commit_files`` (engine/stages/commit.py) on the batches the
+writer sends it, so the creating, renaming and syncing of a group commit cost the writer
+nothing while it decides the next batch.
+
+A placer is a plain subprocess (``python -m engine.stages.placers``) reading pickled jobs on
+its standard input and writing pickled outcomes on its standard output, in order: it imports
+nothing of the program that started it (a script without a ``__main__`` guard, or one read from
+standard input, is never run again in it). It ignores Ctrl-C (the writer decides when to stop:
+a batch under way is finished), and dies with the writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+from collections import deque
+from typing import IO
+
+from engine.errors import RunError
+from engine.stages.commit import Job, Outcome, commit_files
+
+_PR_SET_PDEATHSIG = 1
+
+
+class Pending:
+    """An outcome to come: ``result()`` waits for it."""
+
+    def __init__(self, outcome: Outcome | None = None) -> None:
+        self._outcome, self._failure = outcome, ""
+        self._ready = threading.Event()
+        if outcome is not None:
+            self._ready.set()
+
+    def result(self) -> Outcome:
+        self._ready.wait()
+        if self._outcome is None:
+            raise RunError(self._failure)
+        return self._outcome
+
+    def settle(self, outcome: Outcome | None, failure: str = "") -> None:
+        self._outcome, self._failure = outcome, failure
+        self._ready.set()
+
+
+class Placer:
+    """One placer process, the jobs sent to it (oldest first), and a thread that reads its
+    outcomes as they come, so that its output pipe never fills while the writer is busy."""
+
+    def __init__(self) -> None:
+        path = os.pathsep.join(p for p in sys.path if p)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "engine.stages.placers", str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": path},
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self._to = self.process.stdin
+        self._waiting: deque[Pending] = deque()
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(
+            target=self._read_all, args=(self.process.stdout,), daemon=True
+        )
+        self._reader.start()
+
+    def send(self, job: Job) -> Pending:
+        pending = Pending()
+        with self._lock:
+            self._waiting.append(pending)
+        try:
+            pickle.dump(job, self._to, protocol=pickle.HIGHEST_PROTOCOL)
+            self._to.flush()
+        except OSError as exc:
+            raise RunError(f"a placer process ended during the run ({exc})") from exc
+        return pending
+
+    def _read_all(self, outcomes: IO[bytes]) -> None:
+        while True:
+            try:
+                kind, value = pickle.load(outcomes)
+            except (EOFError, pickle.UnpicklingError, OSError):
+                break
+            with self._lock:
+                pending = self._waiting.popleft()
+            if kind == "ok":
+                pending.settle(value)
+            else:
+                pending.settle(None, f"a placer process failed: {value}")
+        self.process.wait()
+        with self._lock:
+            left, self._waiting = list(self._waiting), deque()
+        for pending in left:
+            pending.settle(
+                None,
+                f"a placer process ended during the run (exit {self.process.returncode}); "
+                "run the same command again to resume",
+            )
+
+    def stop(self) -> None:
+        """Let it finish what it was sent, then end."""
+        with contextlib.suppress(OSError):
+            self._to.close()
+        self._reader.join()
+
+
+class PlacerPool:
+    def __init__(self, processes: int) -> None:
+        self._placers = [Placer() for _ in range(processes)]
+        self._turn = 0
+
+    def submit(self, job: Job) -> Pending:
+        placer = self._placers[self._turn % len(self._placers)]
+        self._turn += 1
+        return placer.send(job)
+
+    def close(self) -> None:
+        for placer in self._placers:
+            placer.stop()
+
+
+def serve(jobs: IO[bytes], outcomes: IO[bytes]) -> None:
+    """Run every job read from ``jobs``, writing each outcome to ``outcomes``, until EOF."""
+    while True:
+        try:
+            job = pickle.load(jobs)
+        except EOFError:
+            return
+        try:
+            answer: tuple[str, object] = ("ok", commit_files(job))
+        except Exception as exc:  # reported to the writer, which stops the run with it
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        pickle.dump(answer, outcomes, protocol=pickle.HIGHEST_PROTOCOL)
+        outcomes.flush()
+
+
+def _main(writer: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != writer:  # the writer died before the line above
+        return
+    outcomes = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed goes to standard error, not into the outcomes
+    serve(sys.stdin.buffer, outcomes)
+
+
+if __name__ == "__main__":
+    _main(int(sys.argv[1]))
