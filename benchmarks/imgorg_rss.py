@@ -22,9 +22,9 @@ each report at least their parent's size.
     processes the workers themselves waited for (jpegtran). It is checked against the workers'
     own /proc/PID/stat (utime+stime+cutime+cstime) read just before the shutdown, and the larger
     is kept: a worker that was never reaped would be missing from RUSAGE_CHILDREN.
-  - ``placers_s``: the placer processes' CPU (engine/stages/commit.py: each group commit's
-    folders, renames, syncs and discards), read from their fork server's reaped children; it is
-    in neither the writer's nor the workers' figures.
+  - ``placers_s``: the placer processes' CPU (engine/stages/placers.py: each group commit's
+    folders, renames, syncs and discards), what RUSAGE_CHILDREN holds once imgorg returned and
+    before the loky workers are reaped; it is in neither the writer's nor the workers' figures.
   - ``pool``: whether a loky pool ran. With ``--jobs 1`` (or a single batch) imgorg analyzes in
     this very process, so the split is not observable by process: the analysis is in the
     writer's figures and ``workers_*`` only hold the writer's own subprocesses.
@@ -78,14 +78,9 @@ def _proc_cpu(pid: int) -> tuple[float, float]:
     return (utime + cutime) / _TICK, (stime + cstime) / _TICK
 
 
-def _is_forkserver(pid: int) -> bool:
-    """Whether ``pid`` is multiprocessing's fork server, the parent of imgorg's placer processes
-    (engine/stages/commit.py): once they have ended, its reaped children's CPU is theirs."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            return b"multiprocessing.forkserver" in handle.read()
-    except OSError:
-        return False
+class _Usage:
+    def __init__(self, user: float, system: float) -> None:
+        self.ru_utime, self.ru_stime = user, system
 
 
 def _pool_ran() -> bool:
@@ -121,15 +116,18 @@ def main(argv: list[str]) -> int:
         traceback.print_exc()
     seconds = time.perf_counter() - started
     own = resource.getrusage(resource.RUSAGE_SELF)
-    everyone = descendants(os.getpid())
-    placers = [pid for pid in everyone if _is_forkserver(pid)]
-    live = [pid for pid in everyone if pid not in placers]
+    # The placer processes (engine/stages/placers.py) have ended and been reaped by now; the
+    # loky workers have not (joblib keeps them for reuse): what was reaped so far is theirs.
+    early = resource.getrusage(resource.RUSAGE_CHILDREN)
+    live = descendants(os.getpid())
     workers = [hwm_kb(pid) for pid in live]
     live_cpu = [_proc_cpu(pid) for pid in live]
-    placer_cpu = [_proc_cpu(pid) for pid in placers]
     pool = _pool_ran()
     _shutdown_pools()
     reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    placers = early.ru_utime + early.ru_stime if pool else 0.0
+    if pool:  # the workers alone
+        reaped = _Usage(reaped.ru_utime - early.ru_utime, reaped.ru_stime - early.ru_stime)
     live_user, live_system = sum(c[0] for c in live_cpu), sum(c[1] for c in live_cpu)
     use_live = live_user + live_system > reaped.ru_utime + reaped.ru_stime
     facts = {
@@ -149,7 +147,7 @@ def main(argv: list[str]) -> int:
         "workers_cpu_from": "/proc of live workers" if use_live else "RUSAGE_CHILDREN",
         "workers_reaped_s": reaped.ru_utime + reaped.ru_stime,
         "workers_live_s": live_user + live_system,
-        "placers_s": sum(u + s for u, s in placer_cpu),
+        "placers_s": placers,
     }
     target = os.environ.get("IMGORG_RSS_OUT")
     if target:
