@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import fcntl
+import itertools
 import os
 import shutil
 import sqlite3
@@ -80,6 +81,8 @@ def left_to_do(
     rest = tuple(m for m in candidate.companions if m.rel not in finished)
     if done.get(candidate.rel) == (candidate.size, candidate.mtime_ns) and not rest:
         return None, [candidate.rel, *finished]
+    if not finished:
+        return candidate, finished
     return dataclasses.replace(candidate, companions=rest), finished
 
 
@@ -389,7 +392,7 @@ def _run(
         chosen.duplicates_folder,
         # Every file of SOURCE, including those an earlier run moved away: a resumed run
         # gives each folder the same place. A layout template's folders are left as they are.
-        folder_map({c.rel for c in plan.candidates} | set(done))
+        folder_map(itertools.chain((c.rel for c in plan.candidates), done))
         if chosen.tidy and isinstance(chosen.layout, Layout)
         else {},
         chosen.rename,

@@ -39,9 +39,9 @@ def folder_map(rels: Iterable[str]) -> dict[str, str]:
     """Where each source folder goes below the year folder, the same in every year: a chain of
     folders that hold nothing but one subfolder each is replaced by its innermost folder, unless
     that name is taken beside the chain's top. ``rels`` are the paths (relative to SOURCE) of
-    every file the run takes; only the folders that change are in the result, named as they are
-    placed (never hidden, ``engine.policy.naming.visible``), so a hidden folder is not lifted
-    into the place of a visible one of the same name."""
+    every file the run takes (one listed twice counts as one); only the folders that change are
+    in the result, named as they are placed (never hidden, ``engine.policy.naming.visible``),
+    so a hidden folder is not lifted into the place of a visible one of the same name."""
     out: dict[str, str] = {}
     _map_folders(tree_of(map(visible, rels)), "", "", out)
     return {old: new for old, new in out.items() if old != new}

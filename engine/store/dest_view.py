@@ -17,6 +17,7 @@ import xxhash
 
 from engine.store import fsops
 from engine.store.journal import Journal, Placed
+from engine.store.keyset import KeySet
 
 
 class Slot(enum.StrEnum):
@@ -62,8 +63,8 @@ class JournalView:
     def __init__(self, journal: Journal, source: str, dest: str, run_id: int | None = None) -> None:
         self.journal, self.dest, self.run_id = journal, dest, run_id
         self._same_device = fsops.same_device(source, dest) if os.path.isdir(dest) else False
-        self._taken = {name_key(name) for name in journal.names_held()}
-        self._hashes = {hash_key(digest) for digest in journal.placed_hashes()}
+        self._taken = KeySet(map(name_key, journal.names_held()))
+        self._hashes = KeySet(map(hash_key, journal.placed_hashes()))
         self._absent: set[str] = set()  # folders of DEST that did not exist when first asked
         self._present: set[str] = set()
 
