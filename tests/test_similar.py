@@ -376,14 +376,57 @@ def test_organize_with_similar_hashes_in_the_workers_and_reports_the_group(
     # the messenger copy lands in the camera year, not in the year it was forwarded
     assert copy["dest"] == "2008/WhatsApp/IMG-20190707-WA0003.jpg"
     assert copy["date_source"] == "similar" and copy["date"].startswith("2008-10-22")
+    assert copy["similar_to"] == "camera/DSCN0010.jpg"  # the source path it was dated from
     assert "camera/DSCN0010.jpg" in copy["note"]
+    camera = next(r for r in report if r["source"] == "camera/DSCN0010.jpg")
+    assert camera["date_source"] == "exif" and camera["similar_to"] is None
     lines = (dest / ".imgorg" / "similar.jsonl").read_text().splitlines()
     records = {r["source"]: r for r in map(json.loads, lines)}
     assert records["camera/DSCN0010.jpg"]["kept"]
     assert records["WhatsApp/IMG-20190707-WA0003.jpg"]["date_source"] == "similar"
     db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
     assert db.execute("SELECT COUNT(*) FROM similar_hashes").fetchone()[0] == 2
+    journaled = dict(db.execute("SELECT source_rel, similar_to FROM files").fetchall())
     db.close()
+    assert journaled == {
+        b"camera/DSCN0010.jpg": None,
+        copy["source"].encode(): copy["similar_to"].encode(),
+    }
+
+
+def test_a_journal_from_before_similar_to_still_opens(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    """A DEST organized before ``similar_to`` was journaled: the column is added in place, the
+    old rows read back without it, and a later --similar run journals it."""
+    from engine.cli import main
+
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    source.mkdir()
+    shutil.copy(corpus / "phone" / "jolla.jpg", source / "jolla.jpg")
+    assert organize(source, dest, "--min-size", "0")[0] == 0
+    journal = dest / ".imgorg" / "journal.sqlite"
+    with sqlite3.connect(journal) as db:
+        db.execute("ALTER TABLE files DROP COLUMN similar_to")
+    assert main(["verify", str(dest)]) == 0
+    (source / "camera").mkdir()
+    (source / "WhatsApp").mkdir()
+    shutil.copy(corpus / PHOTO, source / "camera" / "DSCN0010.jpg")
+    (source / "WhatsApp" / "IMG-20190707-WA0003.jpg").write_bytes(_messenger_copy(original))
+    code, report = organize(source, dest, "--min-size", "0", "--similar")
+    assert code == 0
+    lines = {r["source"]: r for r in report}
+    assert lines["jolla.jpg"]["similar_to"] is None
+    assert lines["WhatsApp/IMG-20190707-WA0003.jpg"]["similar_to"] == "camera/DSCN0010.jpg"
+    db = sqlite3.connect(journal)
+    assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    rows = db.execute("SELECT source_rel, similar_to FROM files ORDER BY source_rel").fetchall()
+    db.close()
+    assert dict(rows)[b"WhatsApp/IMG-20190707-WA0003.jpg"] == b"camera/DSCN0010.jpg"
+    assert dict(rows)[b"jolla.jpg"] is None
 
 
 def test_default_organize_computes_no_signature(
@@ -517,6 +560,10 @@ def test_similar_photos_section_in_chromium(
         assert loaded == [True, True, True]
         caption = tab.inner_text("#similar .similar-card[data-role=kept]")
         assert "640×480" in caption and "2008/camera/DSCN0010.jpg" in caption
+        dated = tab.eval_on_selector_all(
+            "#similar .similar-card[data-role=copy] .date", "els => els.map(e => e.innerText)"
+        )
+        assert any("(similar from 2008/camera/DSCN0010.jpg)" in text for text in dated), dated
     finally:
         tab.close()
 
