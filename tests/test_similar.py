@@ -3,6 +3,7 @@ negatives are not, the keeper is the original, and a messenger copy takes the ca
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import shutil
@@ -24,6 +25,7 @@ from benchmarks.similar import (
     scene_pair,
     upright,
 )
+from conftest import tree_digest, write_photo
 from engine.records import DateSource
 from engine.similar.groups import find_groups
 from engine.similar.jpegfast import jpeg_layout, top_rows, without_bars
@@ -585,3 +587,117 @@ def test_without_faiss_similar_exits_2_with_the_install_hint(
     assert "pip install 'imgorg[similar]'" in capsys.readouterr().err
     assert main(["similar", str(dest)]) == 2
     assert "pip install 'imgorg[similar]'" in capsys.readouterr().err
+
+
+def _journal_rows(dest: Path) -> dict[str, tuple[Any, ...]]:
+    db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
+    rows = db.execute("SELECT source_rel, dest, year, date_source, similar_to FROM files")
+    found = {row[0].decode(): row[1:] for row in rows}
+    db.close()
+    return found
+
+
+def test_similar_refiles_a_messenger_copy_into_its_groups_year_and_undo_returns_it(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    """A moved archive, flat layout: the WhatsApp copy (and its sidecar) went to 2019, the
+    day it was forwarded. ``imgorg similar`` dates it from its camera original and moves both
+    to 2008, where another photo already holds the name; the journal follows, verify passes,
+    and undo puts every file back in SOURCE."""
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    copy = "WhatsApp/IMG-20190707-WA0003.jpg"
+    (source / f"{copy}.xmp").write_text("<x:xmpmeta/>")
+    write_photo(source / "trip" / "IMG-20190707-WA0003.jpg", dt.datetime(2008, 5, 1), seed=3)
+    before = tree_digest(source)
+    dest = tmp_path / "dest"
+    flags = ("--min-size", "0", "--mode", "move", "--no-compress", "--fix-orientation", "none")
+    flags += ("--layout", "flat")
+    code, report = organize(source, dest, *flags)
+    assert code == 0
+    assert {r["source"]: r["dest"] for r in report}[copy] == "2019/IMG-20190707-WA0003.jpg"
+
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    moved = "2008/IMG-20190707-WA0003_1.jpg"  # 2008/IMG-20190707-WA0003.jpg is trip's photo
+    assert _files(dest) == {
+        "2008/DSCN0010.jpg",
+        "2008/IMG-20190707-WA0003.jpg",
+        moved,
+        f"{moved}.xmp",
+    }
+    rows = _journal_rows(dest)
+    camera = b"camera/DSCN0010.jpg"
+    assert rows[copy] == (moved.encode(), 2008, "similar", camera)
+    assert rows[f"{copy}.xmp"] == (f"{moved}.xmp".encode(), 2008, "similar", camera)
+    assert rows["trip/IMG-20190707-WA0003.jpg"][:3] == (
+        b"2008/IMG-20190707-WA0003.jpg",
+        2008,
+        "exif",
+    )
+    lines = (dest / ".imgorg" / "similar.jsonl").read_text().splitlines()
+    record = next(r for r in map(json.loads, lines) if r["source"] == copy)
+    assert (record["dest"], record["refiled_from"]) == (moved, "2019/IMG-20190707-WA0003.jpg")
+    assert main(["verify", str(dest)]) == 0
+
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0  # again: nothing more to move
+    assert len(_files(dest)) == 4 and _journal_rows(dest) == rows
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(source) == before
+    assert _files(dest) == set()
+
+
+def test_similar_leaves_a_copy_placed_by_a_layout_template_where_it_is(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    """Below a month folder (or a name made from the date) the copy's place depends on more
+    than its year: it is dated in the report, not moved."""
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    dest = tmp_path / "dest"
+    code, _report = organize(source, dest, "--min-size", "0", "--layout", "{year}/{month:02}")
+    assert code == 0
+    placed = _files(dest)
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    assert _files(dest) == placed
+    lines = (dest / ".imgorg" / "similar.jsonl").read_text().splitlines()
+    record = next(r for r in map(json.loads, lines) if r["source"].startswith("WhatsApp/"))
+    assert record["date_source"] == "similar" and record["refiled_from"] is None
+
+
+def test_a_refile_interrupted_after_its_rename_is_settled_by_the_next_call(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    """Killed between the rename and the journal's ``done``: the move is still ``planned``,
+    the file's row still names its old place and date. The next call finds the file at its
+    new place and closes the move with the new date; verify passes."""
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    dest = tmp_path / "dest"
+    assert organize(source, dest, "--min-size", "0")[0] == 0
+    copy, old = "WhatsApp/IMG-20190707-WA0003.jpg", b"2019/WhatsApp/IMG-20190707-WA0003.jpg"
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    refiled = _journal_rows(dest)[copy]
+    assert refiled[1:] == (2008, "similar", b"camera/DSCN0010.jpg")
+    with sqlite3.connect(dest / ".imgorg" / "journal.sqlite") as db:
+        db.execute("UPDATE similar_moves SET state = 'planned'")
+        db.execute(
+            "UPDATE files SET dest = ?, year = 2019, date_source = 'filename', similar_to = NULL "
+            "WHERE dest = ?",
+            (old, refiled[0]),
+        )
+    assert main(["verify", str(dest)]) != 0  # the journal names a place the file has left
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    assert _journal_rows(dest)[copy] == refiled
+    assert main(["verify", str(dest)]) == 0

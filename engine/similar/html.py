@@ -80,8 +80,10 @@ def _card(member: dict[str, Any], esc: Any, links: Any) -> str:
     date = member.get("date") or "no date"
     source = member.get("date_source") or "none"
     where = member.get("set_aside_to") or member["dest"]
-    dated_from = member.get("date_from")
+    dated_from, refiled_from = member.get("date_from"), member.get("refiled_from")
     origin = f" from {esc(dated_from)}" if dated_from else ""
+    if refiled_from:
+        origin += f"; moved here from {esc(refiled_from)}"
     return (
         f'<figure class="similar-card" data-role="{esc(role)}">{img}<figcaption>'
         f"<b>{esc(role)}</b> · {member['width']}×{member['height']} · {esc(quality)}<br>"
