@@ -73,15 +73,18 @@ def aside_path(rel: str, folder: str = FOLDER) -> str:
     return f"{folder}/{rel}"
 
 
-def _travelling_with(db: sqlite3.Connection, dest_rel: str) -> list[str]:
-    """The companions (sidecars, pairs) placed beside the file at ``dest_rel``."""
+def _riders(db: sqlite3.Connection) -> dict[str, list[str]]:
+    """The companions (sidecars, pairs) placed beside each file, by the file's place in DEST:
+    one pass over the journal (a query per file would read the whole table each time)."""
     rows = db.execute(
-        "SELECT c.dest FROM files AS m JOIN files AS c ON c.source_root = m.source_root "
-        "AND c.companion_of = m.source_rel WHERE m.dest = ? AND c.dest IS NOT NULL "
-        "AND c.state = 'done' ORDER BY c.dest",
-        (os.fsencode(dest_rel),),
+        "SELECT m.dest, c.dest FROM files AS c JOIN files AS m ON m.source_root = c.source_root "
+        "AND m.source_rel = c.companion_of WHERE c.companion_of IS NOT NULL "
+        "AND c.dest IS NOT NULL AND c.state = 'done' AND m.dest IS NOT NULL ORDER BY c.dest"
     )
-    return [os.fsdecode(r[0]) for r in rows]
+    riders: dict[str, list[str]] = {}
+    for main, rider in rows:
+        riders.setdefault(os.fsdecode(main), []).append(os.fsdecode(rider))
+    return riders
 
 
 def _finish(
@@ -158,6 +161,7 @@ def _refile_targets(
 ) -> Iterator[tuple[str, str, Redate, str]]:
     """(old, new year path, date, the member dated from) for each group member the group
     dates into another year."""
+    runs: dict[int, tuple[bool, str]] = {}
     for group in groups:
         members = {m.path: m for m in group.members}
         for flow in date_flows(group):
@@ -171,7 +175,9 @@ def _refile_targets(
             ).fetchone()
             if row is None:
                 continue
-            by_year, nodate = _run_folders(db, row[1])
+            if row[1] not in runs:
+                runs[row[1]] = _run_folders(db, row[1])
+            by_year, nodate = runs[row[1]]
             folder, _, below = member.path.partition("/")
             year = str(dt.datetime.fromisoformat(flow.date).year)
             if not by_year or not below or folder == year:
@@ -183,12 +189,17 @@ def _refile_targets(
 
 
 def _family_plan(
-    dest: str, db: sqlite3.Connection, old: str, wanted: str, claimed: set[str]
+    dest: str,
+    db: sqlite3.Connection,
+    old: str,
+    wanted: str,
+    claimed: set[str],
+    travelling: list[str],
 ) -> list[tuple[str, str]]:
     """(old, new) for the file at ``old`` and the files beside it that travel with it: the
     first of ``wanted``, ``wanted_1``, ... where every one of their names is free."""
     folder, name = os.path.split(old)
-    riders = [r for r in _travelling_with(db, old) if os.path.dirname(r) == folder]
+    riders = [r for r in travelling if os.path.dirname(r) == folder]
     for n in itertools.count():  # ends: only so many names are taken
         target = with_suffix(wanted, n)
         new_folder, new_name = os.path.split(target)
@@ -202,15 +213,24 @@ def _family_plan(
     raise AssertionError("itertools.count() ended")
 
 
+def refile_plan(
+    dest: str, db: sqlite3.Connection, groups: list[Group]
+) -> list[tuple[str, str, str, Redate]]:
+    """(old, new, the member dated from, date) for every file ``refile`` would move."""
+    claimed: set[str] = set()
+    plan: list[tuple[str, str, str, Redate]] = []
+    riders = _riders(db)
+    for old, wanted, redate, dated_from in _refile_targets(db, groups):
+        for rel, new in _family_plan(dest, db, old, wanted, claimed, riders.get(old, [])):
+            plan.append((rel, new, dated_from, redate))
+    return plan
+
+
 def refile(dest: str, db: sqlite3.Connection, groups: list[Group]) -> list[tuple[str, str]]:
     """Move every photo its group dates into another year (with the files that travel with it)
     below that year's folder; return (old, new) per file."""
     settle(dest, db)
-    claimed: set[str] = set()
-    plan: list[tuple[str, str, str, Redate]] = []
-    for old, wanted, redate, dated_from in _refile_targets(db, groups):
-        for rel, new in _family_plan(dest, db, old, wanted, claimed):
-            plan.append((rel, new, dated_from, redate))
+    plan = refile_plan(dest, db, groups)
     if not plan:
         return []
     with db:
@@ -263,11 +283,12 @@ def set_aside(dest: str, db: sqlite3.Connection, groups: list[Group]) -> list[tu
     """Move every group's lesser copies under ``DEST/Similar``; return (old, new) per file."""
     settle(dest, db)
     plan: list[tuple[str, str, str]] = []
+    riders = _riders(db)
     for group in groups:
         for member in group.members[1:]:
             if member.path.startswith(FOLDER + "/"):
                 continue  # set aside by an earlier call
-            for rel in (member.path, *_travelling_with(db, member.path)):
+            for rel in (member.path, *riders.get(member.path, [])):
                 new = aside_path(rel)
                 if not os.path.lexists(os.path.join(dest, new)):
                     plan.append((rel, new, group.keeper.path))
