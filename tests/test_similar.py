@@ -701,3 +701,28 @@ def test_a_refile_interrupted_after_its_rename_is_settled_by_the_next_call(
     assert main(["similar", str(dest), "--jobs", "1"]) == 0
     assert _journal_rows(dest)[copy] == refiled
     assert main(["verify", str(dest)]) == 0
+
+
+def test_a_copy_gone_from_dest_is_not_refiled_and_nothing_breaks(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    """Its signature is in the journal from an earlier call, the file was deleted by hand
+    since: the planned move is dropped, the journal row keeps its place for verify to report."""
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    dest = tmp_path / "dest"
+    assert organize(source, dest, "--min-size", "0")[0] == 0
+    assert main(["similar", str(dest), "--jobs", "1", "--no-refile"]) == 0
+    gone = dest / "2019" / "WhatsApp" / "IMG-20190707-WA0003.jpg"
+    assert gone.is_file()
+    rows = _journal_rows(dest)
+    gone.unlink()
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    assert _journal_rows(dest) == rows and _files(dest) == {"2008/camera/DSCN0010.jpg"}
+    db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM similar_moves").fetchone() == (0,)
+    db.close()

@@ -256,7 +256,7 @@ def refile(dest: str, db: sqlite3.Connection, groups: list[Group]) -> list[tuple
 
 def _carry_out(dest: str, db: sqlite3.Connection) -> list[tuple[str, str]]:
     """Make every planned move, each closed with its journal row; a name taken since it was
-    planned leaves that file where it is."""
+    planned, or a file gone from DEST since, is left as it is."""
     moved = []
     rows = db.execute(
         "SELECT id, old, new, kind, date, similar_to FROM similar_moves "
@@ -268,7 +268,7 @@ def _carry_out(dest: str, db: sqlite3.Connection) -> list[tuple[str, str]]:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         try:
             rename_noreplace(os.path.join(dest, old), target)
-        except DestinationExists:
+        except (DestinationExists, FileNotFoundError):
             with db:
                 db.execute("DELETE FROM similar_moves WHERE id = ?", (move_id,))
             continue
