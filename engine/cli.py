@@ -195,8 +195,9 @@ def _similar_parser(sub: Any) -> None:
         "similar",
         help="find resized, re-encoded and converted copies among the photos in DEST",
         description="Group near-duplicate photos placed in DEST, name the copy to keep and the "
-        "dates the others take from it. Nothing moves unless --set-aside is given. Needs the "
-        "'similar' extra (faiss).",
+        "dates the others take from it; a copy that takes a date of another year moves to that "
+        "year's folder (journaled; undo of its run returns it to SOURCE). The lesser copies "
+        "move only with --set-aside. Needs the 'similar' extra (faiss).",
     )
     similar.add_argument(
         "--set-aside",
@@ -205,6 +206,11 @@ def _similar_parser(sub: Any) -> None:
     )
     similar.add_argument(
         "--restore", action="store_true", help="move every set-aside copy back where it was"
+    )
+    similar.add_argument(
+        "--no-refile",
+        action="store_true",
+        help="leave a copy dated from its group in its folder (only list its date)",
     )
     similar.add_argument("dest", metavar="DEST")
     similar.add_argument("--jobs", "-j", type=int, help="processes hashing (default: every core)")
@@ -227,7 +233,8 @@ def _similar(args: argparse.Namespace) -> int:
     try:
         with existing_journal(dest) as journal:
             jobs = args.jobs or os.cpu_count() or 1
-            result = find_similar(dest, journal.db, jobs, out, args.set_aside)
+            refile = not args.no_refile
+            result = find_similar(dest, journal.db, jobs, out, args.set_aside, refile)
             run_id = journal.last_run()
             if run_id is not None and args.out is None:  # the page shows the groups too
                 from engine.report.html import write_run_report
@@ -241,7 +248,8 @@ def _similar(args: argparse.Namespace) -> int:
     copies = sum(len(g.members) - 1 for g in result.groups)
     print(
         f"{result.images} photos ({result.hashed} newly hashed): {len(result.groups)} groups of "
-        f"near-duplicates, {copies} lesser copies ({len(result.moved)} files set aside); "
+        f"near-duplicates, {copies} lesser copies ({len(result.moved)} files set aside, "
+        f"{len(result.refiled)} moved to the year of their group's date); "
         f"report: {result.report}"
     )
     return EXIT_OK

@@ -113,6 +113,7 @@ class Analysis:
     date: str | None = None
     date_source: DateSource = DateSource.NONE
     tz_source: TzSource = TzSource.NONE
+    similar_to: str | None = None  # date_source "similar": the photo dated from (SOURCE path)
     camera: str | None = None  # make and model, for layout templates
     position: tuple[float, float] | None = None  # GPS latitude, longitude
     gps_time: dt.datetime | None = None  # GPS date and time stamp (UTC)
@@ -179,6 +180,7 @@ class Decision:
     date = _Found[str | None]()
     date_source = _Found[DateSource]()
     tz_source = _Found[TzSource]()
+    similar_to = _Found[str | None]()
     camera = _Found[str | None]()
     hash = _Found[str | None]()
     compressed = _Found[bool]()

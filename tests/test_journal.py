@@ -41,6 +41,7 @@ def kept_values() -> dict[str, Any]:
         "action": Action.MOVE_COPY,
         "companion_of": os.fsdecode(b"Scans/caf\xe9.cr2"),
         "tz_source": TzSource.GPS_TIME,
+        "similar_to": os.fsdecode(b"WhatsApp/caf\xe9.jpg"),
     }
 
 

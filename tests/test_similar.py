@@ -3,6 +3,7 @@ negatives are not, the keeper is the original, and a messenger copy takes the ca
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import shutil
@@ -24,6 +25,7 @@ from benchmarks.similar import (
     scene_pair,
     upright,
 )
+from conftest import tree_digest, write_photo
 from engine.records import DateSource
 from engine.similar.groups import find_groups
 from engine.similar.jpegfast import jpeg_layout, top_rows, without_bars
@@ -376,14 +378,57 @@ def test_organize_with_similar_hashes_in_the_workers_and_reports_the_group(
     # the messenger copy lands in the camera year, not in the year it was forwarded
     assert copy["dest"] == "2008/WhatsApp/IMG-20190707-WA0003.jpg"
     assert copy["date_source"] == "similar" and copy["date"].startswith("2008-10-22")
+    assert copy["similar_to"] == "camera/DSCN0010.jpg"  # the source path it was dated from
     assert "camera/DSCN0010.jpg" in copy["note"]
+    camera = next(r for r in report if r["source"] == "camera/DSCN0010.jpg")
+    assert camera["date_source"] == "exif" and camera["similar_to"] is None
     lines = (dest / ".imgorg" / "similar.jsonl").read_text().splitlines()
     records = {r["source"]: r for r in map(json.loads, lines)}
     assert records["camera/DSCN0010.jpg"]["kept"]
     assert records["WhatsApp/IMG-20190707-WA0003.jpg"]["date_source"] == "similar"
     db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
     assert db.execute("SELECT COUNT(*) FROM similar_hashes").fetchone()[0] == 2
+    journaled = dict(db.execute("SELECT source_rel, similar_to FROM files").fetchall())
     db.close()
+    assert journaled == {
+        b"camera/DSCN0010.jpg": None,
+        copy["source"].encode(): copy["similar_to"].encode(),
+    }
+
+
+def test_a_journal_from_before_similar_to_still_opens(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    """A DEST organized before ``similar_to`` was journaled: the column is added in place, the
+    old rows read back without it, and a later --similar run journals it."""
+    from engine.cli import main
+
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    source.mkdir()
+    shutil.copy(corpus / "phone" / "jolla.jpg", source / "jolla.jpg")
+    assert organize(source, dest, "--min-size", "0")[0] == 0
+    journal = dest / ".imgorg" / "journal.sqlite"
+    with sqlite3.connect(journal) as db:
+        db.execute("ALTER TABLE files DROP COLUMN similar_to")
+    assert main(["verify", str(dest)]) == 0
+    (source / "camera").mkdir()
+    (source / "WhatsApp").mkdir()
+    shutil.copy(corpus / PHOTO, source / "camera" / "DSCN0010.jpg")
+    (source / "WhatsApp" / "IMG-20190707-WA0003.jpg").write_bytes(_messenger_copy(original))
+    code, report = organize(source, dest, "--min-size", "0", "--similar")
+    assert code == 0
+    lines = {r["source"]: r for r in report}
+    assert lines["jolla.jpg"]["similar_to"] is None
+    assert lines["WhatsApp/IMG-20190707-WA0003.jpg"]["similar_to"] == "camera/DSCN0010.jpg"
+    db = sqlite3.connect(journal)
+    assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    rows = db.execute("SELECT source_rel, similar_to FROM files ORDER BY source_rel").fetchall()
+    db.close()
+    assert dict(rows)[b"WhatsApp/IMG-20190707-WA0003.jpg"] == b"camera/DSCN0010.jpg"
+    assert dict(rows)[b"jolla.jpg"] is None
 
 
 def test_default_organize_computes_no_signature(
@@ -517,6 +562,10 @@ def test_similar_photos_section_in_chromium(
         assert loaded == [True, True, True]
         caption = tab.inner_text("#similar .similar-card[data-role=kept]")
         assert "640×480" in caption and "2008/camera/DSCN0010.jpg" in caption
+        dated = tab.eval_on_selector_all(
+            "#similar .similar-card[data-role=copy] .date", "els => els.map(e => e.innerText)"
+        )
+        assert any("(similar from 2008/camera/DSCN0010.jpg)" in text for text in dated), dated
     finally:
         tab.close()
 
@@ -538,3 +587,142 @@ def test_without_faiss_similar_exits_2_with_the_install_hint(
     assert "pip install 'imgorg[similar]'" in capsys.readouterr().err
     assert main(["similar", str(dest)]) == 2
     assert "pip install 'imgorg[similar]'" in capsys.readouterr().err
+
+
+def _journal_rows(dest: Path) -> dict[str, tuple[Any, ...]]:
+    db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
+    rows = db.execute("SELECT source_rel, dest, year, date_source, similar_to FROM files")
+    found = {row[0].decode(): row[1:] for row in rows}
+    db.close()
+    return found
+
+
+def test_similar_refiles_a_messenger_copy_into_its_groups_year_and_undo_returns_it(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    """A moved archive, flat layout: the WhatsApp copy (and its sidecar) went to 2019, the
+    day it was forwarded. ``imgorg similar`` dates it from its camera original and moves both
+    to 2008, where another photo already holds the name; the journal follows, verify passes,
+    and undo puts every file back in SOURCE."""
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    copy = "WhatsApp/IMG-20190707-WA0003.jpg"
+    (source / f"{copy}.xmp").write_text("<x:xmpmeta/>")
+    write_photo(source / "trip" / "IMG-20190707-WA0003.jpg", dt.datetime(2008, 5, 1), seed=3)
+    before = tree_digest(source)
+    dest = tmp_path / "dest"
+    flags = ("--min-size", "0", "--mode", "move", "--no-compress", "--fix-orientation", "none")
+    flags += ("--layout", "flat")
+    code, report = organize(source, dest, *flags)
+    assert code == 0
+    assert {r["source"]: r["dest"] for r in report}[copy] == "2019/IMG-20190707-WA0003.jpg"
+
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    moved = "2008/IMG-20190707-WA0003_1.jpg"  # 2008/IMG-20190707-WA0003.jpg is trip's photo
+    assert _files(dest) == {
+        "2008/DSCN0010.jpg",
+        "2008/IMG-20190707-WA0003.jpg",
+        moved,
+        f"{moved}.xmp",
+    }
+    rows = _journal_rows(dest)
+    camera = b"camera/DSCN0010.jpg"
+    assert rows[copy] == (moved.encode(), 2008, "similar", camera)
+    assert rows[f"{copy}.xmp"] == (f"{moved}.xmp".encode(), 2008, "similar", camera)
+    assert rows["trip/IMG-20190707-WA0003.jpg"][:3] == (
+        b"2008/IMG-20190707-WA0003.jpg",
+        2008,
+        "exif",
+    )
+    lines = (dest / ".imgorg" / "similar.jsonl").read_text().splitlines()
+    record = next(r for r in map(json.loads, lines) if r["source"] == copy)
+    assert (record["dest"], record["refiled_from"]) == (moved, "2019/IMG-20190707-WA0003.jpg")
+    assert main(["verify", str(dest)]) == 0
+
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0  # again: nothing more to move
+    assert len(_files(dest)) == 4 and _journal_rows(dest) == rows
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(source) == before
+    assert _files(dest) == set()
+
+
+def test_similar_leaves_a_copy_placed_by_a_layout_template_where_it_is(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    """Below a month folder (or a name made from the date) the copy's place depends on more
+    than its year: it is dated in the report, not moved."""
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    dest = tmp_path / "dest"
+    code, _report = organize(source, dest, "--min-size", "0", "--layout", "{year}/{month:02}")
+    assert code == 0
+    placed = _files(dest)
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    assert _files(dest) == placed
+    lines = (dest / ".imgorg" / "similar.jsonl").read_text().splitlines()
+    record = next(r for r in map(json.loads, lines) if r["source"].startswith("WhatsApp/"))
+    assert record["date_source"] == "similar" and record["refiled_from"] is None
+
+
+def test_a_refile_interrupted_after_its_rename_is_settled_by_the_next_call(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    """Killed between the rename and the journal's ``done``: the move is still ``planned``,
+    the file's row still names its old place and date. The next call finds the file at its
+    new place and closes the move with the new date; verify passes."""
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    dest = tmp_path / "dest"
+    assert organize(source, dest, "--min-size", "0")[0] == 0
+    copy, old = "WhatsApp/IMG-20190707-WA0003.jpg", b"2019/WhatsApp/IMG-20190707-WA0003.jpg"
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    refiled = _journal_rows(dest)[copy]
+    assert refiled[1:] == (2008, "similar", b"camera/DSCN0010.jpg")
+    with sqlite3.connect(dest / ".imgorg" / "journal.sqlite") as db:
+        db.execute("UPDATE similar_moves SET state = 'planned'")
+        db.execute(
+            "UPDATE files SET dest = ?, year = 2019, date_source = 'filename', similar_to = NULL "
+            "WHERE dest = ?",
+            (old, refiled[0]),
+        )
+    assert main(["verify", str(dest)]) != 0  # the journal names a place the file has left
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    assert _journal_rows(dest)[copy] == refiled
+    assert main(["verify", str(dest)]) == 0
+
+
+def test_a_copy_gone_from_dest_is_not_refiled_and_nothing_breaks(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    """Its signature is in the journal from an earlier call, the file was deleted by hand
+    since: the planned move is dropped, the journal row keeps its place for verify to report."""
+    from engine.cli import main
+
+    source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
+    dest = tmp_path / "dest"
+    assert organize(source, dest, "--min-size", "0")[0] == 0
+    assert main(["similar", str(dest), "--jobs", "1", "--no-refile"]) == 0
+    gone = dest / "2019" / "WhatsApp" / "IMG-20190707-WA0003.jpg"
+    assert gone.is_file()
+    rows = _journal_rows(dest)
+    gone.unlink()
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    assert _journal_rows(dest) == rows and _files(dest) == {"2008/camera/DSCN0010.jpg"}
+    db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM similar_moves").fetchone() == (0,)
+    db.close()

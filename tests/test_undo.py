@@ -196,7 +196,9 @@ def test_journal_of_the_previous_release_is_upgraded(tmp_path: Path, organize) -
     """A journal in the first release's schema (user_version 0, one row per source path)."""
     src, dest, before = moved_archive(tmp_path, organize)
     columns = [
-        r[1] for r in sql(dest, "PRAGMA table_info(files)") if r[1] not in ("original", "tz_source")
+        r[1]
+        for r in sql(dest, "PRAGMA table_info(files)")
+        if r[1] not in ("original", "tz_source", "similar_to")
     ]
     listed = ", ".join(columns)
     db = sqlite3.connect(journal_path(dest), isolation_level=None)

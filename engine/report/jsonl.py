@@ -27,6 +27,7 @@ def report_line(decision: Decision) -> dict[str, Any]:
         "date": decision.date,
         "date_source": decision.date_source.value,
         "tz_source": decision.tz_source.value,
+        "similar_to": decision.similar_to,
         "hash": decision.hash,
         "duplicate_of": decision.duplicate_of,
         "bytes_in": decision.size,

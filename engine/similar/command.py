@@ -3,17 +3,19 @@
 Signatures are computed in a process pool (each worker reads and hashes whole files) and kept
 in the journal, so a second call only hashes what is new. The report lists every group with
 its keeper, and for each member without a camera date the better-founded date it takes from
-its group (``date_source: "similar"``, ``similar_to``). Nothing in DEST moves unless
-``set_aside`` is asked (see ``engine.similar.setaside``).
+its group (``date_source: "similar"``, ``similar_to``). With ``refile`` (``imgorg similar``
+without ``--no-refile``) such a member whose year folder changes moves to its new year; the
+lesser copies move only when ``set_aside`` is asked (both in ``engine.similar.setaside``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.formats.thumbs import make_thumbnail, thumbnail_path
 from engine.similar import index, setaside, store
@@ -28,7 +30,8 @@ class SimilarResult:
     hashed: int
     groups: list[Group]
     report: str
-    moved: list[tuple[str, str]]
+    moved: list[tuple[str, str]]  # set aside: (old, new) per file
+    refiled: list[tuple[str, str]] = field(default_factory=list)  # (old, new) per file
 
 
 def _signatures(paths: list[str], jobs: int) -> list[Signature | None]:
@@ -56,7 +59,9 @@ def _thumbnails(dest: str, groups: list[Group], thumbs_dir: str) -> None:
 
 
 def group_records(
-    groups: list[Group], moved: dict[str, str] | None = None
+    groups: list[Group],
+    moved: dict[str, str] | None = None,
+    refiled_from: dict[str, str] | None = None,
 ) -> list[dict[str, object]]:
     """One JSON object per member of every group, keeper first, groups numbered from 1."""
     records: list[dict[str, object]] = []
@@ -82,15 +87,32 @@ def group_records(
                     "date_source": "similar" if flow else str(member.date_source),
                     "date_from": flow.similar_to if flow else None,
                     "set_aside_to": (moved or {}).get(member.path),
+                    "refiled_from": (refiled_from or {}).get(member.path),
                 }
             )
     return records
 
 
+def _moved(groups: list[Group], renamed: dict[str, str]) -> list[Group]:
+    """The groups with their members' paths after ``renamed`` (old -> new)."""
+    if not renamed:
+        return groups
+    return [
+        Group([dataclasses.replace(m, path=renamed.get(m.path, m.path)) for m in g.members])
+        for g in groups
+    ]
+
+
 def find_similar(
-    dest: str, db: sqlite3.Connection, jobs: int, report: str, set_aside: bool = False
+    dest: str,
+    db: sqlite3.Connection,
+    jobs: int,
+    report: str,
+    set_aside: bool = False,
+    refile: bool = False,
 ) -> SimilarResult:
-    """Hash what is new, group, set the lesser copies aside if asked, write the ``report``."""
+    """Hash what is new, group, re-file the members dated into another year and set the lesser
+    copies aside if asked, write the ``report``."""
     if not index.available():
         raise index.MissingDependency(
             "near-duplicate search needs faiss: pip install 'imgorg[similar]'"
@@ -113,9 +135,12 @@ def find_similar(
     ]
     groups = find_groups(members, jobs)
     _thumbnails(dest, groups, os.path.join(os.path.dirname(report), "thumbs"))
+    refiled = setaside.refile(dest, db, groups) if refile else []
+    groups = _moved(groups, dict(refiled))
     moved = setaside.set_aside(dest, db, groups) if set_aside else []
     os.makedirs(os.path.dirname(report) or ".", exist_ok=True)
+    back = {new: old for old, new in refiled}
     with open(report, "w", encoding="utf-8") as handle:
-        for record in group_records(groups, dict(moved)):
+        for record in group_records(groups, dict(moved), back):
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return SimilarResult(len(members), len(fresh), groups, report, moved)
+    return SimilarResult(len(members), len(fresh), groups, report, moved, refiled)

@@ -1,7 +1,8 @@
 """Dates flow inside a group during ``organize --similar``: a photo without a camera date is
 held back until every photo of the run has been analysed; if it is a copy of one that has a
-better-founded date, it takes that date (``date_source: "similar"``, the note names the photo)
-and is placed in that year, so the messenger copy of a 2012 photo lands in 2012."""
+better-founded date, it takes that date (``date_source: "similar"``, ``similar_to`` and the
+note name the photo) and is placed in that year, so the messenger copy of a 2012 photo lands
+in 2012."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ class DateFlow:
                     continue
                 when = dt.datetime.fromisoformat(flow.date)
                 analysis.date, analysis.year = flow.date, when.year
-                analysis.date_source = DateSource.SIMILAR
+                analysis.date_source, analysis.similar_to = DateSource.SIMILAR, flow.similar_to
                 note = f"dated from its near-duplicate {flow.similar_to}"
                 analysis.note = f"{analysis.note}; {note}" if analysis.note else note
         held, self.held = list(self.held.values()), {}

@@ -80,9 +80,14 @@ def _card(member: dict[str, Any], esc: Any, links: Any) -> str:
     date = member.get("date") or "no date"
     source = member.get("date_source") or "none"
     where = member.get("set_aside_to") or member["dest"]
+    dated_from, refiled_from = member.get("date_from"), member.get("refiled_from")
+    origin = f" from {esc(dated_from)}" if dated_from else ""
+    if refiled_from:
+        origin += f"; moved here from {esc(refiled_from)}"
     return (
         f'<figure class="similar-card" data-role="{esc(role)}">{img}<figcaption>'
         f"<b>{esc(role)}</b> · {member['width']}×{member['height']} · {esc(quality)}<br>"
         f'<span class="path" title="{esc(where)}">{esc(where)}</span><br>'
-        f'<span class="muted small">{esc(date)} ({esc(source)})</span></figcaption></figure>'
+        f'<span class="muted small date">{esc(date)} ({esc(source)}{origin})</span>'
+        "</figcaption></figure>"
     )

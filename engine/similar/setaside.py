@@ -1,6 +1,14 @@
-"""``set-aside``: the lesser copies of each group (and the files that travel with them) move to
+"""The moves ``imgorg similar`` makes inside DEST, journaled the same way.
+
+``set-aside``: the lesser copies of each group (and the files that travel with them) move to
 ``DEST/Similar/<their path in DEST>``; nothing is deleted, and ``imgorg similar DEST --restore``
 moves them back.
+
+``re-file``: a copy dated from its group (``date_source: "similar"``) whose year folder was
+another (the year it was forwarded, or the no-date folder) moves, with the files that travel
+with it, to the same path below its new year folder (``_<n>`` added when that name is taken);
+its journal row takes the new date, ``similar_to`` and place, so ``imgorg undo`` of its run
+returns it to SOURCE from there.
 
 Every move is journaled (table ``similar_moves``) as ``planned`` before the rename and ``done``
 after it, in the same transaction that points the file's journal row at its new place, so
@@ -11,13 +19,23 @@ call from what the disk shows.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import itertools
+import json
 import os
 import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-from engine.similar.groups import Group
-from engine.store.fsops import rename_noreplace, sync_filesystem
+from engine.policy.companions import companion_name
+from engine.policy.date_precedence import DATE_RANK
+from engine.policy.naming import Layout, with_suffix
+from engine.records import DateSource
+from engine.similar.groups import Group, date_flows
+from engine.store.fsops import DestinationExists, rename_noreplace, sync_filesystem
 
 FOLDER = "Similar"
+ASIDE, REFILE = "set-aside", "re-file"  # the kinds of move
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS similar_moves (
@@ -25,57 +43,252 @@ CREATE TABLE IF NOT EXISTS similar_moves (
     old BLOB NOT NULL,
     new BLOB NOT NULL,
     keeper BLOB NOT NULL,
-    state TEXT NOT NULL
+    state TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'set-aside',
+    date TEXT,
+    similar_to BLOB
 );
 """
+# Columns added since the table was first written (a move before them is a set-aside).
+_ADDED = (("kind", "TEXT NOT NULL DEFAULT 'set-aside'"), ("date", "TEXT"), ("similar_to", "BLOB"))
+
+
+@dataclass(frozen=True, slots=True)
+class Redate:
+    """The date a re-filed file takes from its group."""
+
+    date: str  # ISO 8601, as the group's best-dated member has it
+    similar_to: str  # that member's source path
+
+
+def ensure_schema(db: sqlite3.Connection) -> None:
+    db.executescript(SCHEMA)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(similar_moves)")}
+    for name, sql in _ADDED:
+        if name not in columns:
+            db.execute(f"ALTER TABLE similar_moves ADD COLUMN {name} {sql}")
 
 
 def aside_path(rel: str, folder: str = FOLDER) -> str:
     return f"{folder}/{rel}"
 
 
-def _travelling_with(db: sqlite3.Connection, dest_rel: str) -> list[str]:
-    """The companions (sidecars, pairs) placed beside the file at ``dest_rel``."""
+def _riders(db: sqlite3.Connection) -> dict[str, list[str]]:
+    """The companions (sidecars, pairs) placed beside each file, by the file's place in DEST:
+    one pass over the journal (a query per file would read the whole table each time)."""
     rows = db.execute(
-        "SELECT c.dest FROM files AS m JOIN files AS c ON c.source_root = m.source_root "
-        "AND c.companion_of = m.source_rel WHERE m.dest = ? AND c.dest IS NOT NULL "
-        "AND c.state = 'done' ORDER BY c.dest",
-        (os.fsencode(dest_rel),),
+        "SELECT m.dest, c.dest FROM files AS c JOIN files AS m ON m.source_root = c.source_root "
+        "AND m.source_rel = c.companion_of WHERE c.companion_of IS NOT NULL "
+        "AND c.dest IS NOT NULL AND c.state = 'done' AND m.dest IS NOT NULL ORDER BY c.dest"
     )
-    return [os.fsdecode(r[0]) for r in rows]
+    riders: dict[str, list[str]] = {}
+    for main, rider in rows:
+        riders.setdefault(os.fsdecode(main), []).append(os.fsdecode(rider))
+    return riders
 
 
-def _finish(db: sqlite3.Connection, move_id: int, old: str, new: str, state: str) -> None:
+def _finish(
+    db: sqlite3.Connection,
+    move_id: int,
+    old: str,
+    new: str,
+    state: str,
+    redate: Redate | None = None,
+) -> None:
     with db:
         db.execute("BEGIN")
         db.execute("UPDATE files SET dest = ? WHERE dest = ?", (os.fsencode(new), os.fsencode(old)))
+        if redate is not None:
+            db.execute(
+                "UPDATE files SET date = ?, year = ?, date_source = ?, similar_to = ? "
+                "WHERE dest = ? AND state = 'done'",
+                (
+                    redate.date,
+                    dt.datetime.fromisoformat(redate.date).year,
+                    DateSource.SIMILAR.value,
+                    os.fsencode(redate.similar_to),
+                    os.fsencode(new),
+                ),
+            )
         db.execute("UPDATE similar_moves SET state = ? WHERE id = ?", (state, move_id))
+
+
+def _redate(kind: str, date: str | None, similar_to: bytes | None) -> Redate | None:
+    if kind != REFILE or date is None or similar_to is None:
+        return None
+    return Redate(date, os.fsdecode(similar_to))
 
 
 def settle(dest: str, db: sqlite3.Connection) -> None:
     """Close the moves an interrupted call left ``planned``."""
-    db.executescript(SCHEMA)
-    rows = db.execute("SELECT id, old, new FROM similar_moves WHERE state = 'planned'").fetchall()
-    for move_id, old_b, new_b in rows:
+    ensure_schema(db)
+    rows = db.execute(
+        "SELECT id, old, new, kind, date, similar_to FROM similar_moves WHERE state = 'planned'"
+    ).fetchall()
+    for move_id, old_b, new_b, kind, date, similar_to in rows:
         old, new = os.fsdecode(old_b), os.fsdecode(new_b)
         if os.path.lexists(os.path.join(dest, new)) and not os.path.lexists(
             os.path.join(dest, old)
         ):
-            _finish(db, move_id, old, new, "done")
+            _finish(db, move_id, old, new, "done", _redate(kind, date, similar_to))
         else:
             with db:
                 db.execute("DELETE FROM similar_moves WHERE id = ?", (move_id,))
+
+
+def _taken(dest: str, db: sqlite3.Connection, rel: str) -> bool:
+    """Whether a file is at ``rel`` in DEST, or the journal holds that name for one."""
+    if os.path.lexists(os.path.join(dest, rel)):
+        return True
+    held = db.execute(
+        "SELECT 1 FROM files WHERE dest = ? AND state != 'undone' LIMIT 1", (os.fsencode(rel),)
+    )
+    return held.fetchone() is not None
+
+
+def _run_folders(db: sqlite3.Connection, run_id: int) -> tuple[bool, str]:
+    """Whether the run placed files as ``<year>/<path>`` (nested or flat, no rename template:
+    a re-filed file then keeps its name below its new year), and its no-date folder."""
+    row = db.execute("SELECT settings FROM runs WHERE id = ?", (run_id,)).fetchone()
+    settings = json.loads(row[0]) if row else {}
+    layouts = {layout.value for layout in Layout}
+    by_year = settings.get("layout", Layout.NESTED.value) in layouts and not settings.get("rename")
+    return by_year, str(settings.get("nodate_folder", "NoDate"))
+
+
+def _refile_targets(
+    db: sqlite3.Connection, groups: list[Group]
+) -> Iterator[tuple[str, str, Redate, str]]:
+    """(old, new year path, date, the member dated from) for each group member the group
+    dates into another year."""
+    runs: dict[int, tuple[bool, str]] = {}
+    for group in groups:
+        members = {m.path: m for m in group.members}
+        for flow in date_flows(group):
+            member, best = members[flow.path], members[flow.similar_to]
+            if DATE_RANK[member.date_source] <= DATE_RANK[DateSource.SIMILAR]:
+                continue  # dated by the file itself (or already by its group)
+            row = db.execute(
+                "SELECT year, run_id FROM files WHERE dest = ? AND state = 'done' "
+                "AND status = 'placed' AND companion_of IS NULL",
+                (os.fsencode(member.path),),
+            ).fetchone()
+            if row is None:
+                continue
+            if row[1] not in runs:
+                runs[row[1]] = _run_folders(db, row[1])
+            by_year, nodate = runs[row[1]]
+            folder, _, below = member.path.partition("/")
+            year = str(dt.datetime.fromisoformat(flow.date).year)
+            if not by_year or not below or folder == year:
+                continue
+            if folder != (str(row[0]) if row[0] is not None else nodate):
+                continue  # not where the run put it (set aside, or a folder of its own)
+            redate = Redate(flow.date, best.source or best.path)
+            yield member.path, f"{year}/{below}", redate, best.path
+
+
+def _family_plan(
+    dest: str,
+    db: sqlite3.Connection,
+    old: str,
+    wanted: str,
+    claimed: set[str],
+    travelling: list[str],
+) -> list[tuple[str, str]]:
+    """(old, new) for the file at ``old`` and the files beside it that travel with it: the
+    first of ``wanted``, ``wanted_1``, ... where every one of their names is free."""
+    folder, name = os.path.split(old)
+    riders = [r for r in travelling if os.path.dirname(r) == folder]
+    for n in itertools.count():  # ends: only so many names are taken
+        target = with_suffix(wanted, n)
+        new_folder, new_name = os.path.split(target)
+        plan = [(old, target)] + [
+            (r, os.path.join(new_folder, companion_name(new_name, name, os.path.basename(r))))
+            for r in riders
+        ]
+        if all(new not in claimed and not _taken(dest, db, new) for _, new in plan):
+            claimed.update(new for _, new in plan)
+            return plan
+    raise AssertionError("itertools.count() ended")
+
+
+def refile_plan(
+    dest: str, db: sqlite3.Connection, groups: list[Group]
+) -> list[tuple[str, str, str, Redate]]:
+    """(old, new, the member dated from, date) for every file ``refile`` would move."""
+    claimed: set[str] = set()
+    plan: list[tuple[str, str, str, Redate]] = []
+    riders = _riders(db)
+    for old, wanted, redate, dated_from in _refile_targets(db, groups):
+        for rel, new in _family_plan(dest, db, old, wanted, claimed, riders.get(old, [])):
+            plan.append((rel, new, dated_from, redate))
+    return plan
+
+
+def refile(dest: str, db: sqlite3.Connection, groups: list[Group]) -> list[tuple[str, str]]:
+    """Move every photo its group dates into another year (with the files that travel with it)
+    below that year's folder; return (old, new) per file."""
+    settle(dest, db)
+    plan = refile_plan(dest, db, groups)
+    if not plan:
+        return []
+    with db:
+        db.execute("BEGIN")
+        db.executemany(
+            "INSERT INTO similar_moves (old, new, keeper, state, kind, date, similar_to) "
+            "VALUES (?, ?, ?, 'planned', ?, ?, ?)",
+            (
+                (
+                    os.fsencode(o),
+                    os.fsencode(n),
+                    os.fsencode(k),
+                    REFILE,
+                    r.date,
+                    os.fsencode(r.similar_to),
+                )
+                for o, n, k, r in plan
+            ),
+        )
+    sync_filesystem(dest)
+    return _carry_out(dest, db)
+
+
+def _carry_out(dest: str, db: sqlite3.Connection) -> list[tuple[str, str]]:
+    """Make every planned move, each closed with its journal row; a name taken since it was
+    planned, or a file gone from DEST since, is left as it is."""
+    moved = []
+    rows = db.execute(
+        "SELECT id, old, new, kind, date, similar_to FROM similar_moves "
+        "WHERE state = 'planned' ORDER BY id"
+    ).fetchall()
+    for move_id, old_b, new_b, kind, date, similar_to in rows:
+        old, new = os.fsdecode(old_b), os.fsdecode(new_b)
+        target = os.path.join(dest, new)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        try:
+            rename_noreplace(os.path.join(dest, old), target)
+        except (DestinationExists, FileNotFoundError):
+            with db:
+                db.execute("DELETE FROM similar_moves WHERE id = ?", (move_id,))
+            continue
+        _finish(db, move_id, old, new, "done", _redate(kind, date, similar_to))
+        if kind == REFILE:
+            _remove_empty_parents(dest, old)
+        moved.append((old, new))
+    return moved
 
 
 def set_aside(dest: str, db: sqlite3.Connection, groups: list[Group]) -> list[tuple[str, str]]:
     """Move every group's lesser copies under ``DEST/Similar``; return (old, new) per file."""
     settle(dest, db)
     plan: list[tuple[str, str, str]] = []
+    riders = _riders(db)
     for group in groups:
         for member in group.members[1:]:
             if member.path.startswith(FOLDER + "/"):
                 continue  # set aside by an earlier call
-            for rel in (member.path, *_travelling_with(db, member.path)):
+            for rel in (member.path, *riders.get(member.path, [])):
                 new = aside_path(rel)
                 if not os.path.lexists(os.path.join(dest, new)):
                     plan.append((rel, new, group.keeper.path))
@@ -88,23 +301,15 @@ def set_aside(dest: str, db: sqlite3.Connection, groups: list[Group]) -> list[tu
             ((os.fsencode(o), os.fsencode(n), os.fsencode(k)) for o, n, k in plan),
         )
     sync_filesystem(dest)
-    moved = []
-    rows = db.execute("SELECT id, old, new FROM similar_moves WHERE state = 'planned' ORDER BY id")
-    for move_id, old_b, new_b in rows.fetchall():
-        old, new = os.fsdecode(old_b), os.fsdecode(new_b)
-        target = os.path.join(dest, new)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        rename_noreplace(os.path.join(dest, old), target)
-        _finish(db, move_id, old, new, "done")
-        moved.append((old, new))
-    return moved
+    return _carry_out(dest, db)
 
 
 def restore(dest: str, db: sqlite3.Connection) -> list[tuple[str, str]]:
     """Move every set-aside file back where it was; return (from, to) per file."""
     settle(dest, db)
     rows = db.execute(
-        "SELECT id, old, new FROM similar_moves WHERE state = 'done' ORDER BY id DESC"
+        "SELECT id, old, new FROM similar_moves WHERE state = 'done' AND kind = ? ORDER BY id DESC",
+        (ASIDE,),
     ).fetchall()
     restored = []
     for move_id, old_b, new_b in rows:

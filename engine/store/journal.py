@@ -41,7 +41,8 @@ def _kept(attr: str, sql: str) -> Column:
     return Column(attr, sql, attr)
 
 
-# In the order of the schema: tz_source came later and was added at the end (ALTER TABLE).
+# In the order of the schema: tz_source and similar_to came later and were added at the end
+# (ALTER TABLE).
 FILES = (
     Column("source_root", "BLOB NOT NULL"),
     Column("source_rel", "BLOB NOT NULL", "rel"),
@@ -71,6 +72,7 @@ FILES = (
     Column("seen_run", "INTEGER NOT NULL"),
     Column("original", "BLOB"),  # set when a transformed move's own bytes are kept
     _kept("tz_source", "TEXT"),
+    _kept("similar_to", "BLOB"),
 )
 # What a decision knows that the journal does not keep (a report made from the journal goes
 # without it); tests/test_journal.py checks every attribute is kept or named here.
@@ -194,6 +196,8 @@ def _upgrade(db: sqlite3.Connection) -> None:
         columns = {row["name"] for row in db.execute("PRAGMA table_info(files)")}
         if "tz_source" not in columns:  # written before time zones were recorded
             db.execute("ALTER TABLE files ADD COLUMN tz_source TEXT")
+        if "similar_to" not in columns:  # written before near-duplicates dated photos
+            db.execute("ALTER TABLE files ADD COLUMN similar_to BLOB")
     if version == VERSION:
         db.executescript(SCHEMA)
         return
