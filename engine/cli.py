@@ -208,9 +208,9 @@ def _similar_parser(sub: Any) -> None:
         "--restore", action="store_true", help="move every set-aside copy back where it was"
     )
     similar.add_argument(
-        "--no-refile",
+        "--refile",
         action="store_true",
-        help="leave a copy dated from its group in its folder (only list its date)",
+        help="move a copy dated from its group into that year's folder (journaled, undoable)",
     )
     similar.add_argument("dest", metavar="DEST")
     similar.add_argument("--jobs", "-j", type=int, help="processes hashing (default: every core)")
@@ -233,7 +233,7 @@ def _similar(args: argparse.Namespace) -> int:
     try:
         with existing_journal(dest) as journal:
             jobs = args.jobs or os.cpu_count() or 1
-            refile = not args.no_refile
+            refile = args.refile
             result = find_similar(dest, journal.db, jobs, out, args.set_aside, refile)
             run_id = journal.last_run()
             if run_id is not None and args.out is None:  # the page shows the groups too

@@ -621,7 +621,7 @@ def test_similar_refiles_a_messenger_copy_into_its_groups_year_and_undo_returns_
     assert code == 0
     assert {r["source"]: r["dest"] for r in report}[copy] == "2019/IMG-20190707-WA0003.jpg"
 
-    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    assert main(["similar", str(dest), "--jobs", "1", "--refile"]) == 0
     moved = "2008/IMG-20190707-WA0003_1.jpg"  # 2008/IMG-20190707-WA0003.jpg is trip's photo
     assert _files(dest) == {
         "2008/DSCN0010.jpg",
@@ -643,7 +643,9 @@ def test_similar_refiles_a_messenger_copy_into_its_groups_year_and_undo_returns_
     assert (record["dest"], record["refiled_from"]) == (moved, "2019/IMG-20190707-WA0003.jpg")
     assert main(["verify", str(dest)]) == 0
 
-    assert main(["similar", str(dest), "--jobs", "1"]) == 0  # again: nothing more to move
+    assert (
+        main(["similar", str(dest), "--jobs", "1", "--refile"]) == 0
+    )  # again: nothing more to move
     assert len(_files(dest)) == 4 and _journal_rows(dest) == rows
     assert main(["undo", str(dest)]) == 0
     assert tree_digest(source) == before
@@ -665,7 +667,7 @@ def test_similar_leaves_a_copy_placed_by_a_layout_template_where_it_is(
     code, _report = organize(source, dest, "--min-size", "0", "--layout", "{year}/{month:02}")
     assert code == 0
     placed = _files(dest)
-    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    assert main(["similar", str(dest), "--jobs", "1", "--refile"]) == 0
     assert _files(dest) == placed
     lines = (dest / ".imgorg" / "similar.jsonl").read_text().splitlines()
     record = next(r for r in map(json.loads, lines) if r["source"].startswith("WhatsApp/"))
@@ -687,7 +689,7 @@ def test_a_refile_interrupted_after_its_rename_is_settled_by_the_next_call(
     dest = tmp_path / "dest"
     assert organize(source, dest, "--min-size", "0")[0] == 0
     copy, old = "WhatsApp/IMG-20190707-WA0003.jpg", b"2019/WhatsApp/IMG-20190707-WA0003.jpg"
-    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    assert main(["similar", str(dest), "--jobs", "1", "--refile"]) == 0
     refiled = _journal_rows(dest)[copy]
     assert refiled[1:] == (2008, "similar", b"camera/DSCN0010.jpg")
     with sqlite3.connect(dest / ".imgorg" / "journal.sqlite") as db:
@@ -698,7 +700,7 @@ def test_a_refile_interrupted_after_its_rename_is_settled_by_the_next_call(
             (old, refiled[0]),
         )
     assert main(["verify", str(dest)]) != 0  # the journal names a place the file has left
-    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    assert main(["similar", str(dest), "--jobs", "1", "--refile"]) == 0
     assert _journal_rows(dest)[copy] == refiled
     assert main(["verify", str(dest)]) == 0
 
@@ -716,12 +718,12 @@ def test_a_copy_gone_from_dest_is_not_refiled_and_nothing_breaks(
     source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
     dest = tmp_path / "dest"
     assert organize(source, dest, "--min-size", "0")[0] == 0
-    assert main(["similar", str(dest), "--jobs", "1", "--no-refile"]) == 0
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0
     gone = dest / "2019" / "WhatsApp" / "IMG-20190707-WA0003.jpg"
     assert gone.is_file()
     rows = _journal_rows(dest)
     gone.unlink()
-    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    assert main(["similar", str(dest), "--jobs", "1", "--refile"]) == 0
     assert _journal_rows(dest) == rows and _files(dest) == {"2008/camera/DSCN0010.jpg"}
     db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
     assert db.execute("SELECT COUNT(*) FROM similar_moves").fetchone() == (0,)

@@ -3,8 +3,8 @@
 Signatures are computed in a process pool (each worker reads and hashes whole files) and kept
 in the journal, so a second call only hashes what is new. The report lists every group with
 its keeper, and for each member without a camera date the better-founded date it takes from
-its group (``date_source: "similar"``, ``similar_to``). With ``refile`` (``imgorg similar``
-without ``--no-refile``) such a member whose year folder changes moves to its new year; the
+its group (``date_source: "similar"``, ``similar_to``). With ``refile`` (``imgorg similar
+--refile``) such a member whose year folder changes moves to its new year; the
 lesser copies move only when ``set_aside`` is asked (both in ``engine.similar.setaside``).
 """
 

@@ -425,6 +425,7 @@ def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) ->
         year=main.year,
         date=main.date,
         date_source=main.date_source,
+        similar_to=main.similar_to,
         hash=item.hash,
         out_hash=item.hash,
         bytes_out=item.size,
