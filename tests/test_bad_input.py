@@ -426,3 +426,31 @@ def test_bomb_message_states_the_limit_in_force(  # type: ignore[no-untyped-def]
         f"decompression bomb: 400,000,000 pixels, above the limit of {limit} pixels (--max-pixels)"
     )
     assert by_name["ok.jpg"]["status"] == ("corrupt" if flags else "placed")
+
+
+def test_ctrl_c_while_the_reports_are_written_marks_the_run_interrupted_and_a_rerun_reports(
+    tmp_path: Path, organize, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Every file is placed when the reports start; an interrupt then must not leave a run the
+    journal calls finished without its reports: it is interrupted, and the same command, run
+    again, finds everything done and writes them."""
+    from engine.commands import organize as organize_command
+
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    for i in range(3):
+        write_photo(source / f"IMG_{i}.jpg", dt.datetime(2015, 5, 1 + i), seed=i)
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(organize_command, "write_report", interrupted)
+        code, _report = organize(source, dest, "--min-size", "0", "--jobs", "1")
+    assert code == 130
+    with sqlite3.connect(dest / ".imgorg" / "journal.sqlite") as db:
+        assert db.execute("SELECT status FROM runs").fetchall() == [("interrupted",)]
+    code, report = organize(source, dest, "--min-size", "0", "--jobs", "1")
+    assert code == 0 and len(report) == 3
+    with sqlite3.connect(dest / ".imgorg" / "journal.sqlite") as db:
+        statuses = db.execute("SELECT status FROM runs ORDER BY id").fetchall()
+    assert statuses == [("interrupted",), ("finished",)]

@@ -3,6 +3,7 @@ a viewer that ignores EXIF, or (where no lossless turn exists) keeps its tag and
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -107,3 +108,35 @@ def test_png_turns_only_with_all(tmp_path: Path, organize) -> None:  # type: ign
     turned = Image.open(tmp_path / "all" / report[0]["dest"])
     assert turned.size == (20, 40)
     assert turned.getexif()[0x0112] == 1
+
+
+def test_a_jpegtran_that_never_finishes_is_stopped_and_the_photo_kept_as_it_is(
+    tmp_path: Path,
+    corpus: Path,
+    organize,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A jpegtran that hangs (a runaway image, a broken build) must not hang the run: it is
+    killed after the time limit, the photo is placed unturned with its tag, and the run ends."""
+    import time
+
+    from engine.formats import rotate
+
+    stuck = tmp_path / "bin"
+    stuck.mkdir()
+    (stuck / "jpegtran").write_text("#!/bin/sh\nexec sleep 600\n")
+    (stuck / "jpegtran").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{stuck}:{os.environ['PATH']}")
+    monkeypatch.setattr(rotate, "JPEGTRAN_SECONDS", 1.0)
+    source = tmp_path / "src"
+    source.mkdir()
+    original = (corpus / "orientation" / "Landscape_6.jpg").read_bytes()
+    (source / "Landscape_6.jpg").write_bytes(original)
+    started = time.monotonic()
+    code, report = organize(source, tmp_path / "dest", "--min-size", "0", "--jobs", "1")
+    assert time.monotonic() - started < 30
+    assert code == 0
+    (line,) = report
+    assert line["status"] == "placed" and not line["rotated"]
+    assert "did not finish within 1 s" in line["note"]
+    assert (tmp_path / "dest" / line["dest"]).read_bytes() == original

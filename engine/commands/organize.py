@@ -474,62 +474,69 @@ def _run(
             ) from exc
     finally:
         placer.close()  # a batch under way is finished first
-    if coordinator.waiting:
-        raise AssertionError(f"{coordinator.waiting} results were never settled")
-    if exiftool_missed:
-        output.message(
-            f"{exiftool_missed} files have no date that imgorg reads; exiftool (not installed: "
-            "apt-get install libimage-exiftool-perl) could have looked for one in them"
-        )
-    if settings.analyse.similar:
-        output.message(_find_similar(settings, journal, signatures))
-    output.stage("reports")
-    seconds = time.monotonic() - started
-    nodate = settings.folders.nodate_folder
-    totals = write_report(run.report, journal.decisions(run_id, source), nodate)
-    summary = totals.summary(
-        seconds=seconds,
-        files_per_second=totals.files / max(seconds, 1e-9),
-        imaging=imaging.imaging_library(),
-        backend=run.backend,
-        workers=workers_used,
-        dry_run=run.dry_run,
-        report=run.report,
-        run_id=run_id,
-        min_size=settings.analyse.min_size,
-        undated=totals.years.get(nodate, 0),
-        already_done=len(earlier),
-        settings={k: getattr(settings.analyse, k) for k in ("date_from_folder", "date_from_mtime")},
-    )
-    if placer.sources_kept:
-        summary.sources_kept = len(placer.sources_kept)
-    if placer.cloned:
-        summary.cloned = placer.cloned
-    if placer.copies_discarded:
-        summary.copies_discarded = placer.copies_discarded
-    if not run.dry_run and _needs_attention(summary):
-        log = os.path.join(dest, ERROR_LOG)
-        stamp = dt.datetime.now().isoformat(timespec="seconds")
-        unremoved = _kept_as_errors(placer.sources_kept)
-        append_error_log(log, [*journal.decisions(run_id, source), *unremoved], stamp)
-        summary.error_log = log
-    if views is not None:
-        summary.html = views.html
-    if not run.dry_run:
-        originals = journal.kept_originals()
-        summary.originals = len(originals)
-        summary.originals_bytes = sum(size for _key, _path, size in originals)
-        if originals:
-            size = format_size(summary.originals_bytes)
+    try:
+        if coordinator.waiting:
+            raise AssertionError(f"{coordinator.waiting} results were never settled")
+        if exiftool_missed:
             output.message(
-                f"{len(originals)} originals of re-encoded or rotated moved files ({size}) are "
-                f"kept in {os.path.join(dest, META, 'originals')} so undo can restore them; "
-                f"`imgorg finalize {dest}` deletes them"
+                f"{exiftool_missed} files have no date that imgorg reads; exiftool (not installed: "
+                "apt-get install libimage-exiftool-perl) could have looked for one in them"
             )
-    journal.finish_run(run_id, "finished", summary.to_json())
-    if views is not None:
-        write_run_report(views.html, journal, run_id, views.thumbs, run.report)
-    if run.dry_run:
-        _print_plan(settings, output, journal, run_id)
-    output.finish(summary)
+        if settings.analyse.similar:
+            output.message(_find_similar(settings, journal, signatures))
+        output.stage("reports")
+        seconds = time.monotonic() - started
+        nodate = settings.folders.nodate_folder
+        totals = write_report(run.report, journal.decisions(run_id, source), nodate)
+        summary = totals.summary(
+            seconds=seconds,
+            files_per_second=totals.files / max(seconds, 1e-9),
+            imaging=imaging.imaging_library(),
+            backend=run.backend,
+            workers=workers_used,
+            dry_run=run.dry_run,
+            report=run.report,
+            run_id=run_id,
+            min_size=settings.analyse.min_size,
+            undated=totals.years.get(nodate, 0),
+            already_done=len(earlier),
+            settings={
+                k: getattr(settings.analyse, k) for k in ("date_from_folder", "date_from_mtime")
+            },
+        )
+        if placer.sources_kept:
+            summary.sources_kept = len(placer.sources_kept)
+        if placer.cloned:
+            summary.cloned = placer.cloned
+        if placer.copies_discarded:
+            summary.copies_discarded = placer.copies_discarded
+        if not run.dry_run and _needs_attention(summary):
+            log = os.path.join(dest, ERROR_LOG)
+            stamp = dt.datetime.now().isoformat(timespec="seconds")
+            unremoved = _kept_as_errors(placer.sources_kept)
+            append_error_log(log, [*journal.decisions(run_id, source), *unremoved], stamp)
+            summary.error_log = log
+        if views is not None:
+            summary.html = views.html
+        if not run.dry_run:
+            originals = journal.kept_originals()
+            summary.originals = len(originals)
+            summary.originals_bytes = sum(size for _key, _path, size in originals)
+            if originals:
+                size = format_size(summary.originals_bytes)
+                output.message(
+                    f"{len(originals)} originals of re-encoded or rotated moved files ({size}) are "
+                    f"kept in {os.path.join(dest, META, 'originals')} so undo can restore them; "
+                    f"`imgorg finalize {dest}` deletes them"
+                )
+        journal.finish_run(run_id, "finished", summary.to_json())
+        if views is not None:
+            write_run_report(views.html, journal, run_id, views.thumbs, run.report)
+        if run.dry_run:
+            _print_plan(settings, output, journal, run_id)
+        output.finish(summary)
+    except KeyboardInterrupt:  # while reporting: every file is placed, the reports are not
+        with contextlib.suppress(sqlite3.Error):
+            journal.finish_run(run_id, "interrupted", {})
+        raise
     return RunResult(run_id, summary)

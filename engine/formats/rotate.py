@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 
 from PIL import Image
@@ -72,9 +73,35 @@ def optimize_jpeg(
 
 
 def _run(command: list[str], data: bytes) -> bytes | None:
-    # No timeout: with one, subprocess polls the child with sleeps, a millisecond a call.
-    done = subprocess.run(command, input=data, capture_output=True)
+    done = run_bounded(command, data)
     return done.stdout if done.returncode == 0 and done.stdout else None
+
+
+JPEGTRAN_SECONDS = 120.0  # a 12 MP photo takes about 0.14 s; a stuck or runaway one is stopped
+
+
+def run_bounded(command: list[str], data: bytes) -> subprocess.CompletedProcess[bytes]:
+    """Run ``command`` on ``data``; killed after ``JPEGTRAN_SECONDS`` (then a message on
+    stderr says so). The limit is a timer thread, not ``subprocess.run(timeout=...)``, which
+    waits for the child with a polling sleep: about a millisecond on every call."""
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        stopped = threading.Event()
+
+        def stop() -> None:
+            stopped.set()
+            process.kill()
+
+        timer = threading.Timer(JPEGTRAN_SECONDS, stop)
+        timer.start()
+        try:
+            out, err = process.communicate(data)
+        finally:
+            timer.cancel()
+        if stopped.is_set():
+            err = f"did not finish within {JPEGTRAN_SECONDS:g} s".encode()
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 def rotate_jpeg(
@@ -89,8 +116,7 @@ def rotate_jpeg(
     command = [tool, "-perfect", "-copy", "all", "-optimize"]
     if structure.progressive:
         command.append("-progressive")
-    # No timeout: with one, subprocess polls the child with sleeps, a millisecond a call.
-    done = subprocess.run([*command, *JPEGTRAN_OPS[orientation]], input=data, capture_output=True)
+    done = run_bounded([*command, *JPEGTRAN_OPS[orientation]], data)
     if done.returncode != 0 or not done.stdout:
         if b"not perfect" in done.stderr:
             return NotRotated(
