@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
 
 from conftest import tree_digest, write_photo
@@ -183,3 +184,60 @@ def test_with_a_path_map_the_worker_writes_to_staging_as_its_host_sees_it(
     copy = dest / ".imgorg" / "staging" / result.copied
     assert copy.read_bytes() == photo.read_bytes()
     assert copy.stat().st_mtime_ns == (src / "a" / photo.name).stat().st_mtime_ns
+
+
+def _placer_of(pid: int) -> int | None:
+    """The placer process (engine/stages/placers.py) started by ``pid``, if any yet."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                parent = int(handle.read().rsplit(b")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == pid and b"engine.stages.placers" in command:
+            return int(entry)
+    return None
+
+
+def test_a_placer_process_killed_mid_run_stops_the_run_cleanly_and_the_rerun_completes(
+    tmp_path: Path,
+) -> None:
+    """The OOM killer takes a placer process: the run stops with exit 2 and says to run again
+    (no traceback, no library warning on the terminal); the same command completes, verify
+    passes and every photo is in DEST with its bytes."""
+    import signal
+    import subprocess
+    import time
+
+    from conftest import ROOT
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    for i in range(1500):
+        write_photo(src / f"roll{i // 100}" / f"IMG_{i:04}.jpg", dt.datetime(2015, 1, 1), seed=i)
+    command = [sys.executable, "-m", "engine", "organize", str(src), str(dest)]
+    command += ["--jobs", "2", "--min-size", "0", "--plain"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    run = subprocess.Popen(command, cwd=ROOT, env=env, text=True, **pipes)
+    victim = None
+    deadline = time.monotonic() + 60
+    while victim is None and run.poll() is None and time.monotonic() < deadline:
+        victim = _placer_of(run.pid)
+        time.sleep(0.005)
+    assert victim is not None, "no placer process seen"
+    os.kill(victim, signal.SIGKILL)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 2, out + err
+    assert "a placer process ended during the run" in err
+    assert "run the same command again" in err
+    assert "Traceback" not in err and "Warning" not in err
+    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert main(["verify", str(dest)]) == 0
+    placed = {p.name: p.read_bytes() for p in dest.rglob("IMG_*.jpg")}
+    assert len(placed) == 1500
+    assert all(placed[p.name] == p.read_bytes() for p in src.rglob("IMG_*.jpg"))

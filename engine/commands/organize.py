@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from engine.errors import DiskFull, JournalError, RunError
 from engine.formats import imaging
 from engine.policy.actions import Action
 from engine.policy.naming import Layout
-from engine.records import Candidate, Decision, Status
+from engine.records import Analysis, Candidate, Decision, Status
 from engine.report.console import PLAN_LINES_ON_TERMINAL, Output, plan_lines, print_plan
 from engine.report.html import write_run_report
 from engine.report.jsonl import append_error_log, write_report
@@ -437,6 +437,7 @@ def _run(
     exiftool_missed = 0
     signatures: dict[str, Signature] = {}
     flow = _date_flow(settings)
+    stream: Generator[list[Analysis], None, None] | None = None
     try:
         try:
             with pool.Pool(run.backend, settings.workers, run.scheduler) as workers:
@@ -473,6 +474,8 @@ def _run(
                 "command again to resume"
             ) from exc
     finally:
+        if stream is not None:
+            stream.close()  # a pool stopped early says so now, into this run's warnings.log
         placer.close()  # a batch under way is finished first
     try:
         if coordinator.waiting:

@@ -77,7 +77,10 @@ class Placer:
             pickle.dump(job, self._to, protocol=pickle.HIGHEST_PROTOCOL)
             self._to.flush()
         except OSError as exc:
-            raise RunError(f"a placer process ended during the run ({exc})") from exc
+            raise RunError(
+                f"a placer process ended during the run ({exc}); "
+                "run the same command again to resume"
+            ) from exc
         return pending
 
     def _read_all(self, outcomes: IO[bytes]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -45,7 +45,7 @@ class Pool:
 
     def analyze(
         self, batches: list[Batch], root: str, options: WorkerOptions
-    ) -> Iterator[list[Analysis]]:
+    ) -> Generator[list[Analysis], None, None]:
         """Yield each batch's analyses as soon as that batch is done, whatever its order. Here
         a batch is held only until its results are back: a caller that lets go of ``batches``
         does not keep the candidates of a million files for the whole run."""
