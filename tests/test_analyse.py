@@ -147,3 +147,18 @@ def test_raw_capture_date_in_a_later_structure_wins(corpus: Path, layout: str) -
     shot, changed = raw_dates(b"".join([changed_only, captured] if first else [captured]))
     assert shot == dt.datetime(2006, 2, 14, 22, 0, 58)
     assert changed == (dt.datetime(2004, 2, 20, 8, 7, 49) if first else shot)
+
+
+@pytest.mark.parametrize("ext", [".PEF", ".nrw", ".SRW", ".rwl", ".3fr", ".iiq", ".kdc"])
+def test_raw_files_of_every_tiff_based_kind_are_taken_and_dated(
+    corpus: Path, tmp_path: Path, ext: str
+) -> None:
+    """A Pentax PEF, a Samsung SRW, a Leica RWL ... is a TIFF like a DNG: taken as RAW (not
+    'not an image type') and dated from its EXIF."""
+    from engine.formats.kinds import DEFAULT_EXTENSIONS, Kind, kind_of
+
+    name = f"IMGP0001{ext}"
+    assert kind_of(name, DEFAULT_EXTENSIONS) is Kind.RAW
+    _arrange(tmp_path, corpus, {name: "formats/tif-with-iptc-icc-xmp.tif"})
+    result = _analysis(tmp_path, name)
+    assert (result.date_source, result.year) == (DateSource.EXIF, 2013)

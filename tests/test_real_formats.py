@@ -140,3 +140,24 @@ def test_a_type_left_out_of_extensions_says_so(tmp_path: Path, corpus: Path, org
     assert lines["b.png"]["status"] == "ignored"
     assert lines["b.png"]["reason"] == "an image type not in --extensions (.png)"
     assert lines["notes.txt"]["reason"] == "not an image type (.txt)"
+
+
+def test_an_old_canon_crw_travels_with_its_jpeg_and_is_never_left_behind(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A 2004 Canon card: CRW (CIFF, not TIFF) + the camera's JPEG of the same shot. The CRW
+    is a RAW file: it goes with its JPEG into the JPEG's year, copied byte for byte."""
+    src = tmp_path / "archive" / "DCIM" / "100CANON"
+    src.mkdir(parents=True)
+    shutil.copyfile(corpus / "camera/Canon_40D.jpg", src / "CRW_0001.JPG")
+    crw = b"II\x1a\x00\x00\x00HEAPCCDR" + bytes(range(256)) * 40
+    (src / "CRW_0001.CRW").write_bytes(crw)
+    report = tmp_path / "report.jsonl"
+    assert run(tmp_path / "archive", tmp_path / "dest", report, "--min-size", "0") == 0
+    lines = by_source(read_report(report))
+    raw = lines["DCIM/100CANON/CRW_0001.CRW"]
+    photo = lines["DCIM/100CANON/CRW_0001.JPG"]
+    assert photo["dest"].startswith("2008/")
+    assert (raw["status"], raw["companion_of"]) == ("placed", "DCIM/100CANON/CRW_0001.JPG")
+    assert raw["dest"] == photo["dest"][: -len(".JPG")] + ".CRW"
+    assert (tmp_path / "dest" / raw["dest"]).read_bytes() == crw

@@ -20,7 +20,14 @@ IMAGE_EXTENSIONS = (
     *(".png", ".tif", ".tiff", ".bmp", ".gif", ".webp"),
 )
 HEIF_EXTENSIONS = (".heic", ".heif", ".avif")
-RAW_EXTENSIONS = (".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2")
+RAW_EXTENSIONS = (
+    *(".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2"),
+    # TIFF inside too (dated like the others): Nikon compacts, Pentax, Samsung, Leica, Sony's
+    # older, Hasselblad, Epson, Phase One, Kodak; and three that are not TIFF (Canon's first
+    # CRW, Minolta MRW, Sigma X3F: dated by exiftool when it is installed, else as undated)
+    *(".nrw", ".pef", ".srw", ".rwl", ".sr2", ".srf", ".3fr", ".erf", ".iiq", ".kdc"),
+    *(".crw", ".mrw", ".x3f"),
+)
 VIDEO_EXTENSIONS = (".mov", ".mp4", ".m4v", ".3gp", ".avi", ".mts")
 SIDECAR_EXTENSIONS = (".xmp", ".aae", ".json", ".thm")
 # The image types taken unless --extensions says otherwise (RAW files and videos always are).
