@@ -47,6 +47,10 @@ def by_source(report: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         "share/.recycle/IMG_1.jpg",
         "Pictures/.hidden/IMG_1.jpg",
         "RECYCLER/IMG_1.jpg",
+        "Desktop/Papierkorb/IMG_1.jpg",
+        "Bureau/Corbeille/IMG_1.jpg",
+        "Escritorio/Papelera/IMG_1.jpg",
+        "Рабочий стол/Корзина/IMG_1.jpg",
     ],
 )
 def test_hidden_and_trash_paths(rel: str) -> None:
@@ -80,6 +84,27 @@ def test_visible_paths(rel: str) -> None:
         ("Pictures/IMG_1.jpg", False),
         ("Photocopy shop/IMG_1.jpg", False),
         ("Pictures/IMG_2019_copyright.jpg", False),
+        # Windows Explorer and Finder in other languages
+        ("Bilder/IMG_1 - Kopie.jpg", True),
+        ("Bilder/IMG_1 - Kopie (2).jpg", True),
+        ("Bilder/IMG_1 Kopie.jpg", True),
+        ("Bilder/Kopie von IMG_1.jpg", True),
+        ("Images/IMG_1 - Copie.jpg", True),
+        ("Images/Copie de IMG_1.jpg", True),
+        ("Imágenes/IMG_1 - copia.jpg", True),
+        ("Imágenes/Copia de IMG_1.jpg", True),
+        ("Immagini/IMG_1 - Copia (3).jpg", True),
+        ("Imagens/IMG_1 - Cópia.jpg", True),
+        ("Obrazy/IMG_1 kopia.jpg", True),  # Finder
+        ("Obrazy/IMG_1 - kopia.jpg", True),
+        ("Bilder/IMG_1 - kopio.jpg", True),
+        ("Изображения/IMG_1 - копия.jpg", True),
+        ("Sicherung/2019/IMG_1.jpg", True),
+        ("Sauvegardes/IMG_1.jpg", True),
+        ("Copia de seguridad/IMG_1.jpg", True),
+        ("Urlaub Kopien/IMG_1.jpg", True),
+        ("Bilder/Kopieren lernen/IMG_1.jpg", False),
+        ("Images/Copieur/IMG_1.jpg", False),
     ],
 )
 def test_names_of_copies(rel: str, copy: bool) -> None:
@@ -99,6 +124,13 @@ def test_names_of_copies(rel: str, copy: bool) -> None:
         ("Takeout/Google Photos/Summer at the lake/IMG_1.jpg", False),
         ("Pictures/2019-07-04 Lake trip/IMG_1.jpg", False),
         ("Albums/Holiday/IMG_1.jpg", False),
+        ("Takeout/Google Fotos/Fotos von 2019/IMG_1.jpg", True),
+        ("Takeout/Google Photos/Photos de 2019/IMG_1.jpg", True),
+        ("Eigene Dateien/Eigene Bilder/IMG_1.jpg", True),
+        ("Mes documents/Mes images/IMG_1.jpg", True),
+        ("Telefon/Kamera/IMG_1.jpg", True),
+        ("Bilder/Hochzeit Anna/IMG_1.jpg", False),
+        ("Takeout/Google Fotos/Sommer am See/IMG_1.jpg", False),
     ],
 )
 def test_generic_folders(rel: str, generic: bool) -> None:

@@ -25,18 +25,37 @@ from dataclasses import dataclass
 from engine.policy.date_precedence import DATE_RANK
 from engine.records import DateSource
 
-TRASH_FOLDERS = frozenset({"$recycle.bin", "#recycle", "@recycle", "recycler", "recycled"})
-_COPY_STEM = re.compile(
-    r"^copy (\(\d+\) )?of |"  # Copy of x, Copy (2) of x (Windows XP)
-    r"[ _-]+copy( ?\(?\d+\)?)?$|"  # x - Copy, x - Copy (2), x copy, x copy 2, x_copy
-    r" ?\(\d+\)$|"  # x (1), x(1)
-    r" ?\(copy\)$"
+# File managers name a copy, a trash and a picture folder in the user's language: the words of
+# Windows Explorer, macOS Finder and the common Linux desktops in the languages most archives
+# are kept in (English, German, French, Spanish, Italian, Portuguese, Dutch, the Nordic
+# languages, Polish, Czech, Slovak, Hungarian, Turkish, Russian, Ukrainian).
+TRASH_FOLDERS = frozenset(
+    {"$recycle.bin", "#recycle", "@recycle", "recycler", "recycled"}
+    | {"papierkorb", "corbeille", "papelera", "cestino", "lixeira", "prullenbak"}
+    | {"papperskorgen", "papirkurv", "papirkurven", "roskakori", "kosz", "koš", "kôš"}
+    | {"lomtár", "çöp kutusu", "корзина", "кошик"}
 )
-_COPY_FOLDER = re.compile(r"\b(cop(y|ies)|backups?|duplicates?)\b")
+_COPY_WORD = r"(copy|kopie|copie|copia|cópia|kopia|kopi|kopio|kopya|másolat|kópia|копия|копія)"
+_N = r"( \(\d+\))?"  # a copy's number: Copy (2) of x, Kopie (2) von x
+_COPY_STEM = re.compile(
+    rf"^(copy{_N} of|kopie{_N} von|copie{_N} de|copia{_N} de|cópia{_N} de|copia{_N} di) |"
+    rf"[ _-]+{_COPY_WORD}( ?\(?\d+\)?)?$|"  # x - Copy, x - Kopie (2), x copie, x_copy
+    r" ?\(\d+\)$|"  # x (1), x(1)
+    rf" ?\({_COPY_WORD}\)$"
+)
+_COPY_FOLDER = re.compile(
+    r"\b(cop(y|ies)|backups?|duplicates?"
+    r"|kopien|sicherung(en)?|duplikate|copies|sauvegardes?|doublons"
+    r"|copias?|respaldos?|duplicados|copie|duplicati|cópias|kopieën|dubbletter|kopie|kopia)\b"
+)
 _GENERIC_FOLDER = re.compile(
-    r"^(photos from \d{4}"  # Google Takeout
+    r"^((photos from|fotos von|photos de|fotos de|foto del|foto's uit|fotos fra|zdjęcia z) \d{4}"
     r"|\d{4}([-_. ]?\d{2}){0,2}([ _-]\d{2}[.:-]?\d{2}([.:-]?\d{2})?)?"  # 2019, 2019-07-04 12.30
     r"|camera uploads|camera roll|camera|dcim|pictures|my pictures|photos|images"
+    r"|bilder|eigene bilder|fotos|kamera|kamera-uploads|mes images|imágenes|mis imágenes"
+    r"|immagini|le mie immagini|afbeeldingen|mijn afbeeldingen|foto|zdjęcia|obrazy|képek"
+    r"|obrázky|fotky"
+    r"|resimler|фото|изображения|фотографии|зображення"
     r"|\d{3}[a-z0-9_]{5}"  # DCF camera folders: 100APPLE, 101CANON, 100_0801
     r")$"
 )
