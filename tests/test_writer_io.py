@@ -232,12 +232,12 @@ def test_a_placer_process_killed_mid_run_stops_the_run_cleanly_and_the_rerun_com
     os.kill(victim, signal.SIGKILL)
     out, err = run.communicate(timeout=120)
     assert run.returncode == 2, out + err
-    assert "a placer process ended during the run" in err
-    assert "run the same command again" in err
-    assert "Traceback" not in err and "Warning" not in err
+    assert "a placer process ended during the run" in err, err
+    assert "run the same command again" in err, err
+    assert "Traceback" not in err and "Warning" not in err, err
     again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert main(["verify", str(dest)]) == 0
+    assert main(["verify", str(dest)]) == 0, (dest / ".imgorg").iterdir()
     placed = {p.name: p.read_bytes() for p in dest.rglob("IMG_*.jpg")}
     assert len(placed) == 1500
     assert all(placed[p.name] == p.read_bytes() for p in src.rglob("IMG_*.jpg"))
