@@ -119,4 +119,7 @@ def name_key(name: str) -> int:
 
 
 def hash_key(content_hash: str) -> int:
-    return int(content_hash[:16], 16)
+    try:
+        return int(content_hash[:16], 16)
+    except ValueError:  # not the hex digest imgorg writes: a journal edited by hand, say
+        return xxhash.xxh3_64_intdigest(content_hash.encode("utf-8", "surrogateescape"))
