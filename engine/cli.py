@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import logging
 import os
 import signal
 import sqlite3
@@ -410,30 +411,47 @@ _COMMANDS = {
 }
 
 
+class _LogKept(logging.Handler):
+    """Log records of the libraries (a callback loky could not run while a stopped pool shut
+    down, say), kept for warnings.log instead of Python's last-resort print to stderr."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.name}: {self.format(record)}\n")
+
+
 @contextlib.contextmanager
 def _warnings_kept_off_the_terminal(args: argparse.Namespace) -> Iterator[None]:
-    """Library warnings never reach the terminal. A file's own go into its note (the worker
-    records them); worker processes ignore any others (PYTHONWARNINGS, inherited); the main
-    process's are appended to the run's folder (DEST/.imgorg, or the plan's) as warnings.log."""
+    """Library warnings and log records never reach the terminal. A file's own go into its
+    note (the worker records them); worker processes ignore any others (PYTHONWARNINGS,
+    inherited); the main process's are appended to the run's folder (DEST/.imgorg, or the
+    plan's) as warnings.log."""
     ours = "PYTHONWARNINGS" not in os.environ
     if ours:
         os.environ["PYTHONWARNINGS"] = "ignore"
+    logged = _LogKept()
+    logging.getLogger().addHandler(logged)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             yield
         finally:
+            logging.getLogger().removeHandler(logged)
             if ours:
                 os.environ.pop("PYTHONWARNINGS", None)
             folder = getattr(args, "out", None) if args.command == "plan" else None
             if folder is None and getattr(args, "dest", None):
                 folder = os.path.join(args.dest, ".imgorg")
-            if caught and folder and os.path.isdir(folder):
+            if (caught or logged.lines) and folder and os.path.isdir(folder):
                 with open(os.path.join(folder, "warnings.log"), "a", encoding="utf-8") as log:
                     log.writelines(
                         warnings.formatwarning(w.message, w.category, w.filename, w.lineno)
                         for w in caught
                     )
+                    log.writelines(logged.lines)
 
 
 # What stops a command, the line it ends with and its exit code; the first match wins.

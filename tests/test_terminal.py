@@ -314,3 +314,26 @@ def test_next_steps_suggest_only_the_date_flags_not_in_use() -> None:
     }
     (step,) = next_steps(as_summary(summary))
     assert step == "next: 2 photos have no date: --date-from-mtime may date them"
+
+
+def test_a_library_log_record_goes_to_warnings_log_not_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """loky logs a traceback when a callback fails while a stopped pool shuts down (a placer
+    or a worker died): Python would print it to stderr; the run's warnings.log keeps it."""
+    import argparse
+    import logging
+
+    from engine import cli
+
+    dest = tmp_path / "dest"
+    (dest / ".imgorg").mkdir(parents=True)
+    args = argparse.Namespace(command="organize", dest=str(dest))
+    with cli._warnings_kept_off_the_terminal(args):
+        try:
+            raise ValueError("the pool is shut down")
+        except ValueError:
+            logging.getLogger("concurrent.futures").exception("exception calling callback")
+    assert capsys.readouterr().err == ""
+    kept = (dest / ".imgorg" / "warnings.log").read_text()
+    assert "exception calling callback" in kept and "the pool is shut down" in kept
