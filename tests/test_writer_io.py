@@ -188,18 +188,15 @@ def test_with_a_path_map_the_worker_writes_to_staging_as_its_host_sees_it(
 
 def _placer_of(pid: int) -> int | None:
     """The placer process (engine/stages/placers.py) started by ``pid``, if any yet."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    from benchmarks.common import descendants
+
+    for child in descendants(pid):
         try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                parent = int(handle.read().rsplit(b")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                command = handle.read()
-        except (OSError, ValueError, IndexError):
+            with open(f"/proc/{child}/cmdline", "rb") as handle:
+                if b"engine.stages.placers" in handle.read():
+                    return child
+        except OSError:
             continue
-        if parent == pid and b"engine.stages.placers" in command:
-            return int(entry)
     return None
 
 

@@ -172,13 +172,19 @@ def _rename(temp: str, final: str, item: FileWrite, ours: bool) -> str | None:
             return _CROSSING
         if ours and item.writes is not Writes.STAGED_FILE:
             fsops.remove_quietly(temp)
-        if isinstance(exc, FileNotFoundError) and not ours:
-            return "vanished from SOURCE during the run"
-        if isinstance(exc, fsops.DestinationExists):
-            return "its destination appeared during the run"
-        if ours:  # written by a worker or here: placing it is the write
-            return f"cannot write {item.dest}: {exc.strerror or exc}"
-        return f"cannot place: {exc.strerror or exc}"
+        return placing_failed(exc, item.dest, written_here=ours)
+
+
+def placing_failed(exc: OSError, dest: str, written_here: bool) -> str:
+    """Why a file could not be placed at ``dest``: a copy written for it (by a worker or a
+    placer), or its source renamed or copied from SOURCE."""
+    if isinstance(exc, FileNotFoundError) and not written_here:
+        return "vanished from SOURCE during the run"
+    if isinstance(exc, fsops.DestinationExists):
+        return "its destination appeared during the run"
+    if written_here:  # placing it is the write
+        return f"cannot write {dest}: {exc.strerror or exc}"
+    return f"cannot place: {exc.strerror or exc}"
 
 
 class Seen(Protocol):

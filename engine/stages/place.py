@@ -25,6 +25,7 @@ from engine.stages.commit import (
     Job,
     commit_files,
     copy_verified,
+    placing_failed,
     unchanged,
 )
 from engine.stages.placers import Pending, PlacerPool
@@ -202,13 +203,7 @@ class Placer:
                 _fail(decision, str(exc), failed)
                 continue
             except OSError as exc:
-                if isinstance(exc, FileNotFoundError):
-                    reason = "vanished from SOURCE during the run"
-                elif isinstance(exc, fsops.DestinationExists):
-                    reason = "its destination appeared during the run"
-                else:
-                    reason = f"cannot place: {exc.strerror or exc}"
-                _fail(decision, reason, failed)
+                _fail(decision, placing_failed(exc, decision.dest, written_here=False), failed)
                 continue
             done.append(decision)
         if done and self.sync:

@@ -65,8 +65,7 @@ class JournalView:
         self._same_device = fsops.same_device(source, dest) if os.path.isdir(dest) else False
         self._taken = KeySet(map(name_key, journal.names_held()))
         self._hashes = KeySet(map(hash_key, journal.placed_hashes()))
-        self._absent: set[str] = set()  # folders of DEST that did not exist when first asked
-        self._present: set[str] = set()
+        self._folders: dict[str, bool] = {}  # whether a folder of DEST existed when first asked
 
     @property
     def same_device(self) -> bool:
@@ -105,12 +104,9 @@ class JournalView:
         """Whether a folder of DEST existed when the run first asked. A folder made since holds
         only names this run claimed; a file someone else puts there meanwhile makes its
         no-replace rename fail, never an overwrite."""
-        if folder in self._present:
-            return True
-        if folder in self._absent:
-            return False
-        exists = os.path.lexists(os.path.join(self.dest, folder))
-        (self._present if exists else self._absent).add(folder)
+        exists = self._folders.get(folder)
+        if exists is None:
+            exists = self._folders[folder] = os.path.lexists(os.path.join(self.dest, folder))
         return exists
 
 

@@ -497,14 +497,6 @@ class Journal:
         for (digest,) in rows:
             yield digest
 
-    def dest_taken(self, dest: str) -> bool:
-        return (
-            self.db.execute(
-                "SELECT 1 FROM files WHERE dest = ? AND state != 'undone' LIMIT 1", (_b(dest),)
-            ).fetchone()
-            is not None
-        )
-
     def unfinished(self) -> list[tuple[str, Decision, int]]:
         """Rows left ``planned`` by an interrupted run: (source_root, decision, run_id)."""
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE state = 'planned'").fetchall()
