@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import xxhash
 
 from conftest import corpus_or_skip, tree_digest
 from engine.cli import main
@@ -64,10 +66,75 @@ def test_copies_are_reflink_clones_where_the_filesystem_can(xfs: Path, capsys) -
     assert copy.read_bytes() != b"changed" and not copy.is_symlink()  # an independent file
 
 
-def test_clone_into_says_no_where_the_filesystem_cannot(tmp_path: Path) -> None:
-    """ext4 or tmpfs (the test machine's own disk): no clone, nothing left behind."""
+def test_where_the_filesystem_cannot_clone_the_one_new_file_is_filled_instead(
+    tmp_path: Path,
+) -> None:
+    """ext4 or tmpfs (the test machine's own disk): no clone; the file created for the clone is
+    the copy (created once: no second creation after a failed clone), with the given bytes, or
+    the source's passed through the hasher; a copy that fails leaves nothing behind."""
+    source = tmp_path / "a.jpg"
+    payload = b"\xff\xd8" + os.urandom(5000)
+    source.write_bytes(payload)
+    if fsops.clone_or_copy(str(source), str(tmp_path / "probe.jpg")):
+        pytest.skip("this filesystem makes reflink clones")
+    assert (tmp_path / "probe.jpg").read_bytes() == payload
+
+    given = b"the very buffer that was hashed"
+    assert not fsops.clone_or_copy(str(source), str(tmp_path / "b.jpg"), given, None, 10**18)
+    assert (tmp_path / "b.jpg").read_bytes() == given
+    assert (tmp_path / "b.jpg").stat().st_mtime_ns == 10**18
+
+    hasher = xxhash.xxh3_128()
+    assert not fsops.clone_or_copy(str(source), str(tmp_path / "c.jpg"), hasher=hasher)
+    assert hasher.hexdigest() == xxhash.xxh3_128_hexdigest(payload)
+
+    with pytest.raises(FileExistsError):
+        fsops.clone_or_copy(str(source), str(tmp_path / "c.jpg"))  # never over a file
+    assert (tmp_path / "c.jpg").read_bytes() == payload
+
+    class Refuses:
+        def update(self, chunk: bytes) -> None:
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        fsops.clone_or_copy(str(source), str(tmp_path / "d.jpg"), hasher=Refuses())  # type: ignore[arg-type]
+    assert not (tmp_path / "d.jpg").exists()
+
+
+def test_a_staged_copy_is_created_once_not_created_removed_and_created_again(
+    tmp_path: Path,
+) -> None:
+    """The worker's staged copy on a disk without reflinks: one file creation, no unlink (file
+    creation is the dearest step on such a disk; a failed clone used to cost a second)."""
     source = tmp_path / "a.jpg"
     source.write_bytes(b"\xff\xd8" + os.urandom(5000))
-    if fsops.clone_into(str(source), str(tmp_path / "b.jpg")):
+    if fsops.clone_or_copy(str(source), str(tmp_path / "probe.jpg")):
         pytest.skip("this filesystem makes reflink clones")
-    assert not (tmp_path / "b.jpg").exists()
+    trace = shutil.which("strace")
+    if trace is None:
+        pytest.skip("strace is not installed")
+    script = (
+        "import sys; from engine.store import fsops; "
+        "fsops.clone_or_copy(sys.argv[1], sys.argv[2], b'x' * 100, None, 1)"
+    )
+    log = tmp_path / "trace"
+    subprocess.run(
+        [
+            trace,
+            "-f",
+            "-e",
+            "trace=openat,unlink,unlinkat",
+            "-o",
+            str(log),
+            sys.executable,
+            "-c",
+            script,
+            str(source),
+            str(tmp_path / "copy.jpg"),
+        ],
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    calls = [line for line in log.read_text().splitlines() if "copy.jpg" in line]
+    assert len([c for c in calls if "O_CREAT" in c]) == 1, calls
+    assert not [c for c in calls if "unlink" in c], calls

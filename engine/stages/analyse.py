@@ -419,13 +419,7 @@ def stage_copy(result: Analysis, path: str, data: bytes, options: WorkerOptions)
     target = os.path.join(stage_dir, name)
     durable = bool(options.path_map)
     try:
-        result.cloned = fsops.clone_into(path, target)
-        if result.cloned:
-            os.utime(target, ns=(result.mtime_ns, result.mtime_ns))
-            if durable:
-                fsops.fsync_path(target)
-        else:
-            fsops.write_new(target, data, result.mtime_ns, durable)
+        result.cloned = fsops.clone_or_copy(path, target, data, None, result.mtime_ns, durable)
     except OSError:
         fsops.remove_quietly(target)
         result.cloned = False

@@ -238,12 +238,9 @@ def copy_verified(source: str, final: str, item: FileWrite) -> tuple[str, bool]:
     fsops.remove_quietly(temp)  # left by a run that died: it is ours to replace
     hasher = xxhash.xxh3_128()
     try:
-        cloned = fsops.clone_into(source, temp)
-        if cloned:
-            digest = fsops.hash_file(temp)  # the clone's bytes, read back: no write at all
-        else:
-            fsops.copy_into(source, temp, hasher)
-            digest = hasher.hexdigest()
+        cloned = fsops.clone_or_copy(source, temp, hasher=hasher)
+        # a clone's bytes are read back (it wrote nothing); a copy's were hashed as written
+        digest = fsops.hash_file(temp) if cloned else hasher.hexdigest()
     except BaseException:
         fsops.remove_quietly(temp)
         raise

@@ -67,46 +67,74 @@ def copy_into(src: str, dst: str, hasher: xxhash.xxh3_128 | None = None) -> int:
     try:
         fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         try:
-            if hasher is None and hasattr(os, "copy_file_range"):
-                copied = _kernel_copy(fin, fout)
-                if copied is not None:
-                    return copied
-            total = 0
-            # Reading more than the file holds costs a large buffer: size the reads to it.
-            step = max(1, min(_CHUNK, os.fstat(fin).st_size + 1))
-            while chunk := os.read(fin, step):
-                if hasher is not None:
-                    hasher.update(chunk)
-                _write_fully(fout, chunk)
-                total += len(chunk)
-            return total
+            return _copy_fd(fin, fout, hasher)
         finally:
             os.close(fout)
     finally:
         os.close(fin)
 
 
+def _copy_fd(fin: int, fout: int, hasher: xxhash.xxh3_128 | None) -> int:
+    if hasher is None and hasattr(os, "copy_file_range"):
+        copied = _kernel_copy(fin, fout)
+        if copied is not None:
+            return copied
+    total = 0
+    # Reading more than the file holds costs a large buffer: size the reads to it.
+    step = max(1, min(_CHUNK, os.fstat(fin).st_size + 1))
+    while chunk := os.read(fin, step):
+        if hasher is not None:
+            hasher.update(chunk)
+        _write_fully(fout, chunk)
+        total += len(chunk)
+    return total
+
+
 FICLONE = 0x40049409  # linux/fs.h: _IOW(0x94, 9, int)
 _NO_CLONE = (errno.EXDEV, errno.EOPNOTSUPP, errno.EINVAL, errno.ENOTTY, errno.ENOSYS, errno.EPERM)
 
 
-def clone_into(src: str, dst: str) -> bool:
-    """Make ``dst`` (which must not exist) a reflink clone of ``src``, as ``cp --reflink=auto``
-    does: instant, no extra space, yet an independent file. False, and no ``dst``, where the
-    filesystem cannot (ext4, tmpfs, across filesystems)."""
+def clone_or_copy(
+    src: str,
+    dst: str,
+    data: bytes | None = None,
+    hasher: xxhash.xxh3_128 | None = None,
+    mtime_ns: int | None = None,
+    durable: bool = False,
+) -> bool:
+    """Create ``dst`` (which must not exist) as a reflink clone of ``src``, as
+    ``cp --reflink=auto`` does: instant, no extra space, yet an independent file (True). Where
+    the filesystem cannot (ext4, tmpfs, across filesystems) the same new file is filled instead
+    (False): with ``data``, or with ``src``'s bytes passed through ``hasher``. One creation
+    either way: on a disk where creating a file is the dearest thing done to it, trying the
+    clone must not cost a second. With ``mtime_ns``, ``dst`` gets that mtime (see
+    ``write_new`` for ``durable``). A ``dst`` left half made is removed."""
     fin = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
     try:
         fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         try:
-            fcntl.ioctl(fout, FICLONE, fin)
-            return True
-        except OSError as exc:
-            if exc.errno not in _NO_CLONE:
-                raise
-        finally:
+            try:
+                fcntl.ioctl(fout, FICLONE, fin)
+                cloned = True
+            except OSError as exc:
+                if exc.errno not in _NO_CLONE:
+                    raise
+                cloned = False
+            if not cloned and data is not None:
+                _write_fully(fout, data)
+            elif not cloned:
+                _copy_fd(fin, fout, hasher)
+            if mtime_ns is not None:
+                _finish_new(fout, mtime_ns, durable)
+            return cloned
+        except BaseException:
             os.close(fout)
-        os.unlink(dst)
-        return False
+            fout = -1
+            remove_quietly(dst)
+            raise
+        finally:
+            if fout >= 0:
+                os.close(fout)
     finally:
         os.close(fin)
 
