@@ -47,7 +47,7 @@ class Placer:
     dry_run: bool = False
     sync: bool = True
     stage_dir: str | None = None
-    max_files: int = 256
+    max_files: int = 1024
     max_bytes: int = 256_000_000
     pool: PlacerPool | None = None
     depth: int = 2

@@ -24,6 +24,7 @@ from engine.policy.actions import Action
 from engine.records import Analysis, DateSource, Decision
 from engine.store import fsops
 
+CACHE_KB = 32 * 1024  # SQLite's page cache: allocated only as the journal grows
 VERSION = 1  # PRAGMA user_version; 0 is the first release's schema (one row per source path)
 ORIGINALS = ".imgorg/originals"  # below DEST: the source bytes of re-encoded or rotated moves
 
@@ -305,6 +306,9 @@ class Journal:
         # matter, so SQLite need not fsync each commit itself; close() makes the last ones so.
         db.execute("PRAGMA synchronous=OFF")
         db.execute("PRAGMA wal_autocheckpoint=10000")
+        # Rows arrive in no key order: with SQLite's default 2 MB cache, every batch read its
+        # pages back from the file (8 reads and 12 writes per file on a 20,000-file run).
+        db.execute(f"PRAGMA cache_size=-{CACHE_KB}")
         return cls(db, path)
 
     @classmethod
