@@ -133,6 +133,7 @@ class Analysis:
     ino: int = 0  # identity when it was read: a file replaced or rewritten since differs here
     ctime_ns: int = 0
     similar: Signature | None = None  # with --similar: the perceptual signature
+    twin_of: str | None = None  # proven identical by its worker to this file of its batch
 
 
 class _Found(Generic[T]):

@@ -238,3 +238,61 @@ def test_a_placer_process_killed_mid_run_stops_the_run_cleanly_and_the_rerun_com
     placed = {p.name: p.read_bytes() for p in dest.rglob("IMG_*.jpg")}
     assert len(placed) == 1500
     assert all(placed[p.name] == p.read_bytes() for p in src.rglob("IMG_*.jpg"))
+
+
+def _read_by_this_process() -> int:
+    with open("/proc/self/io") as handle:
+        fields = dict(line.split(": ") for line in handle.read().splitlines())
+    return int(fields["rchar"])
+
+
+def test_the_writer_reads_none_of_the_duplicates_bytes(corpus: Path, tmp_path: Path) -> None:
+    """Copies of copies: every camera photo twice more under backup folders. Their worker
+    proves them identical byte for byte (they share a size, so a batch); the writer used to
+    read every duplicate and its kept copy again to compare them. What the writer reads is
+    measured against the same run without the copies (imports, the journal, the reports)."""
+    plain, copied = tmp_path / "plain", tmp_path / "copied"
+    _camera_archive(corpus, plain)
+    shutil.copytree(plain, copied)
+    originals = [p for p in copied.rglob("*.jpg") if "backup" not in p.parts]
+    for copy in ("Copy of album", "album - Copy"):
+        for photo in originals:
+            target = copied / "backup" / copy / photo.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(photo, target)
+    duplicate_bytes = 2 * sum(p.stat().st_size for p in originals)
+
+    def organize(src: Path, dest: Path) -> tuple[int, list[dict]]:
+        report = dest.with_suffix(".jsonl")
+        read = _read_by_this_process()
+        flags = ["--jobs", "2", "--min-size", "0", "--quiet", "--report", str(report)]
+        code = main(["organize", str(src), str(dest), *flags])
+        read = _read_by_this_process() - read
+        assert code in (0, 1)
+        return read, [json.loads(line) for line in report.open()]
+
+    organize(plain, tmp_path / "warm-up")  # the modules a run imports are read once
+    baseline, _ = organize(plain, tmp_path / "dest-plain")
+    read, rows = organize(copied, tmp_path / "dest-copied")
+    duplicates = [r for r in rows if r["status"] == "duplicate"]
+    assert len(duplicates) == 2 * len(originals) + 1
+    assert all(r["reason"].startswith("identical to ") for r in duplicates)
+    assert read - baseline < 0.1 * duplicate_bytes, (read, baseline, duplicate_bytes)
+
+
+def test_a_worker_calls_files_twins_only_when_their_bytes_are_the_same(tmp_path: Path) -> None:
+    """Two files given the same hash whose bytes differ (what a hash collision would be) are
+    left for the coordinator to compare; true copies are marked, with the batch's first."""
+    from engine.records import Analysis
+    from engine.stages.twins import BatchTwins
+
+    photo = os.urandom(4000)
+    (tmp_path / "a.jpg").write_bytes(photo)
+    (tmp_path / "b.jpg").write_bytes(photo)
+    (tmp_path / "c.jpg").write_bytes(photo[:-1] + bytes([photo[-1] ^ 1]))
+    results = [Analysis(name, 4000, 0, hash="same") for name in ("a.jpg", "b.jpg", "c.jpg")]
+    results.append(Analysis("broken.jpg", 4000, 0, Status.CORRUPT, hash="same"))
+    twins = BatchTwins(str(tmp_path))
+    for result in results:
+        twins.check(result)
+    assert [r.twin_of for r in results] == ["a.jpg", "a.jpg", None, None]

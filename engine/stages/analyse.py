@@ -36,6 +36,7 @@ from engine.records import Analysis, Candidate, CompanionResult, DateSource, Sta
 from engine.report.jsonl import SMALL
 from engine.settings import AnalyseOptions, CompressOptions
 from engine.stages.commit import RESERVE, free_bytes
+from engine.stages.twins import BatchTwins
 from engine.store import fsops
 from engine.store.fsops import hash_stream
 
@@ -105,8 +106,10 @@ def analyze_all(root: str, candidates: list[Candidate], options: WorkerOptions) 
     Only those wait for the batch, and without their bytes (a thumbnail re-reads the file)."""
     results: list[Analysis] = []
     undated: list[Found] = []
+    twins = BatchTwins(root)
     for candidate in candidates:
         found = gather(root, candidate, options)
+        twins.check(found if isinstance(found, Analysis) else found.result)
         if isinstance(found, Analysis):
             results.append(found)
         elif options.exiftool and _needs_exiftool(found):

@@ -184,7 +184,11 @@ class Coordinator:
                 again.dest, again.note = earlier.dest, "already placed by an earlier run"
                 verdicts.append(again)
                 continue
-            verdict = self._compare(member, keeper_paths, keeper_name)
+            twin_of = keeper.twin_of if keeper is not None else None
+            if twin_of is not None and member.twin_of == twin_of:  # its worker compared them
+                verdict = _duplicate(member, keeper_name)
+            else:
+                verdict = self._compare(member, keeper_paths, keeper_name)
             if keeper is not None and verdict.status is Status.DUPLICATE:
                 rule = why(as_copy(keeper), as_copy(member))
                 verdict.reason = f"{verdict.reason}; that copy is kept because {rule}"
@@ -282,10 +286,7 @@ class Coordinator:
                     f"identical to {keeper_name} (128-bit hash; its original is no longer there)"
                 )
                 return twin
-        twin = Decision.from_analysis(member, Status.DUPLICATE)
-        twin.duplicate_of = keeper_name
-        twin.reason = f"identical to {keeper_name}"
-        return twin
+        return _duplicate(member, keeper_name)
 
     # names ------------------------------------------------------------------
     def _name(self, group: list[Decision]) -> list[Decision]:
@@ -413,6 +414,13 @@ class Coordinator:
             return self.view.same_bytes(mine, theirs)
         except OSError:
             return False
+
+
+def _duplicate(member: Analysis, keeper_name: str) -> Decision:
+    twin = Decision.from_analysis(member, Status.DUPLICATE)
+    twin.duplicate_of = keeper_name
+    twin.reason = f"identical to {keeper_name}"
+    return twin
 
 
 def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) -> Decision:

@@ -180,6 +180,10 @@ class Batch:
     cost: int
 
 
+def _size_changes(ordered: list[Candidate], i: int) -> bool:
+    return i + 1 == len(ordered) or ordered[i + 1].size != ordered[i].size
+
+
 def shard(
     candidates: list[Candidate],
     workers: int,
@@ -189,8 +193,10 @@ def shard(
 ) -> list[Batch]:
     """Cut the work into batches of similar cost, costliest first.
 
-    Files are taken in size order, so byte-identical candidates (which share a size) mostly
-    land in one batch and the coordinator can settle them as soon as that batch returns.
+    Files are taken in size order and a batch is not cut between two files of one size (up to
+    twice ``max_files``), so byte-identical candidates land in one batch: its worker proves
+    them identical (engine/stages/twins.py) and the coordinator settles them as soon as that
+    batch returns.
     A file that will be re-encoded costs about as much as reading forty times its bytes.
     """
 
@@ -207,10 +213,11 @@ def shard(
     batches: list[Batch] = []
     current: list[Candidate] = []
     current_cost = 0
-    for candidate in ordered:
+    for i, candidate in enumerate(ordered):
         current.append(candidate)
         current_cost += cost(candidate)
-        if current_cost >= target or len(current) >= max_files:
+        full = current_cost >= target or len(current) >= max_files
+        if full and (_size_changes(ordered, i) or len(current) >= 2 * max_files):
             batches.append(Batch(len(batches), current, current_cost))
             current, current_cost = [], 0
     if current:
