@@ -224,10 +224,12 @@ class Placer:
         originals: dict[str, str] = {}
         kept: list[Decision] = []
         for decision in done:
+            after = decision.action.source_after
+            if after is SourceAfter.STAYS:
+                continue
             assert decision.dest is not None
             final = os.path.join(self.dest, decision.dest)
             why: str | None = None
-            after = decision.action.source_after
             if after is SourceAfter.UNLINKED:
                 why = remove_source(self.source, decision, final)
             elif after is SourceAfter.KEPT_BELOW_DEST:
@@ -242,8 +244,6 @@ class Placer:
                     originals[decision.rel] = original
                 else:
                     why = "it could not be kept below DEST/.imgorg/originals (changed, or refused)"
-            elif after is SourceAfter.STAYS:
-                continue
             if why is None:
                 removed.append(decision.rel)
             else:
