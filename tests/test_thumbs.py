@@ -97,3 +97,41 @@ def test_an_exif_thumbnail_smaller_than_the_picture_asked_for_is_not_enlarged(
         reference = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
         reference.thumbnail(thumb.size, Image.Resampling.LANCZOS)
         assert _shows(thumb.convert("RGB"), reference)
+
+
+def test_two_workers_make_one_contact_sheet_of_thumbnails_per_year(tmp_path: Path) -> None:
+    """A year of 40 photos analysed by two worker processes (batches are cut by size, so each
+    gets some of every year): 12 year-view thumbnails in all, the most its contact sheet shows,
+    not 12 per process."""
+    import datetime as dt
+    import multiprocessing
+    import os
+    import uuid
+
+    from conftest import write_photo
+    from engine.records import Candidate
+    from engine.stages.analyse import SAMPLE_PER_YEAR, WorkerOptions, analyze_all
+
+    source = tmp_path / "src"
+    candidates = []
+    for i in range(40):
+        path = source / f"IMG_{i:04d}.jpg"
+        write_photo(path, dt.datetime(2015, 6, 1, 12, i), seed=i)
+        candidates.append(Candidate(path.name, path.stat().st_size, path.stat().st_mtime_ns))
+    thumbs = tmp_path / "thumbs"
+    thumbs.mkdir()
+    options = WorkerOptions(
+        thumbs_dir=str(thumbs), sample_rate=1.0, run_token=uuid.uuid4().hex, exiftool=False
+    )
+    fork = multiprocessing.get_context("fork")
+    workers = [
+        fork.Process(target=analyze_all, args=(str(source), half, options))
+        for half in (candidates[::2], candidates[1::2])
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    made = [name for name in os.listdir(thumbs) if name.endswith(".jpg")]
+    assert len(made) == SAMPLE_PER_YEAR
