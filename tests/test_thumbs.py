@@ -135,3 +135,28 @@ def test_two_workers_make_one_contact_sheet_of_thumbnails_per_year(tmp_path: Pat
         assert worker.exitcode == 0
     made = [name for name in os.listdir(thumbs) if name.endswith(".jpg")]
     assert len(made) == SAMPLE_PER_YEAR
+
+
+def test_a_photo_is_decoded_at_the_smallest_scale_that_covers_its_thumbnail(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 1000x750 photo (as a messenger sends them, no EXIF thumbnail) for the year view's
+    160-pixel sheet: libjpeg decodes it at a quarter (250x188), not at half the size."""
+    sizes: list[tuple[int, int]] = []
+    load = ImageFile.ImageFile.load
+
+    def recorded(self: ImageFile.ImageFile):  # type: ignore[no-untyped-def]
+        if self.tile:
+            sizes.append(self.size)
+        return load(self)
+
+    picture, _exif = upright((corpus / XIAOMI).read_bytes())
+    out = io.BytesIO()
+    picture.resize((1000, 750), Image.Resampling.LANCZOS).save(out, "JPEG", quality=90)
+    monkeypatch.setattr(ImageFile.ImageFile, "load", recorded)
+    target = tmp_path / "thumb.jpg"
+    assert make_thumbnail(out.getvalue(), str(target), size=SAMPLE_SIZE)
+    assert sizes[0] == (250, 188)
+    with Image.open(target) as thumb:
+        assert thumb.size == (160, 120)
+        assert _shows(thumb.convert("RGB"), _seen_upright(out.getvalue(), (160, 120)))

@@ -36,7 +36,7 @@ def make_thumbnail(
         with Image.open(io.BytesIO(data)) as im:
             small = None if damaged else _from_exif_thumbnail(im, data, size)
             if small is None:
-                im.draft("RGB", (size[0] * 2, size[1] * 2))
+                im.draft("RGB", size)  # the smallest DCT scale that still covers size
                 im.thumbnail(size, Image.Resampling.BILINEAR)
                 small = ImageOps.exif_transpose(im).convert("RGB")
         part = f"{path}.part"
