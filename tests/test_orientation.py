@@ -208,3 +208,24 @@ def test_the_turns_jpegtran_refuses_are_known_from_the_frame_header(
             )
             perfect = done.returncode == 0 and bool(done.stdout)
             assert turns_losslessly(structure, orientation, size) == perfect, (size, orientation)
+
+
+def test_without_jpegtran_a_photo_no_tool_could_turn_says_why(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where jpegtran is missing, the note tells a photo installing it would turn (tagged 8)
+    from one no lossless turn exists for (1200x1800 tagged 6), without looking for it."""
+    import io
+
+    from engine.formats import jpeg
+    from engine.formats.rotate import NotRotated, rotate_jpeg
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    for name, orientation, reason in (
+        ("Landscape_8.jpg", 8, "jpegtran is not installed"),
+        ("Landscape_6.jpg", 6, "1200x1800 is not a whole number of JPEG blocks"),
+    ):
+        data = (corpus / "orientation" / name).read_bytes()
+        size = Image.open(io.BytesIO(data)).size
+        outcome = rotate_jpeg(data, jpeg.check_jpeg(data), orientation, size)
+        assert isinstance(outcome, NotRotated) and reason in outcome.reason

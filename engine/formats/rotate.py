@@ -145,11 +145,11 @@ def rotate_jpeg(
     """Turn a JPEG upright losslessly and reset its Orientation tag, or say why not."""
     if structure.trailing or structure.has_mpf:
         return NotRotated("orientation kept as a tag: the file carries data after the image")
+    if not turns_losslessly(structure, orientation, size):
+        return _not_whole_blocks(size)
     tool = jpegtran()
     if tool is None:
         return NotRotated("orientation kept as a tag: jpegtran is not installed")
-    if not turns_losslessly(structure, orientation, size):
-        return _not_whole_blocks(size)
     command = [tool, "-perfect", "-copy", "all", "-optimize"]
     if structure.progressive:
         command.append("-progressive")
