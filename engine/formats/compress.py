@@ -6,6 +6,7 @@ original are spliced into the winner byte for byte (Orientation reset when the p
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Callable
@@ -59,7 +60,11 @@ def estimate_quality(im: Image.Image) -> int | None:
     luminance = tables.get(0)
     if not luminance or len(luminance) != 64:
         return None
-    total = sum(luminance)
+    return _quality_of_sum(sum(luminance))
+
+
+@functools.lru_cache(maxsize=4096)  # an archive's cameras and editors use few tables
+def _quality_of_sum(total: int) -> int:
     return min(_TABLE_SUMS, key=lambda q: (abs(_TABLE_SUMS[q] - total), -q))
 
 

@@ -15,6 +15,7 @@ _APP2 = 0xE2
 _APP14 = 0xEE
 _COM = 0xFE
 _SOF_PROGRESSIVE = {0xC2, 0xC6, 0xCA, 0xCE}
+_SOF = {*range(0xC0, 0xD0)} - {0xC4, 0xC8, 0xCC}  # frame headers (not DHT, JPG, DAC)
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 # Markers that may follow a scan: another scan, tables, restart interval, DNL, APPn, COM, EOI.
 _AFTER_SCAN = {0xC4, 0xCC, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xFE, *range(0xE0, 0xF0)}
@@ -47,6 +48,8 @@ class JpegStructure:
     exif: bytes | None = None  # TIFF data with the Exif header
     xmp: bytes | None = None
     has_mpf: bool = False
+    # Pixels per MCU of the main frame (width, height): a lossless turn moves whole MCUs.
+    mcu: tuple[int, int] | None = None
 
 
 def check_jpeg(data: bytes) -> JpegStructure:
@@ -93,6 +96,8 @@ def check_jpeg(data: bytes) -> JpegStructure:
             result.problem = "truncated: a segment runs past the end of the file"
             return result
         result.segments.append(Segment(marker, start, end))
+        if marker in _SOF and result.mcu is None:
+            result.mcu = _mcu_size(data[pos + 2 : end])
         if marker in _SOF_PROGRESSIVE:
             result.progressive = True
         elif marker == _APP1:
@@ -115,6 +120,20 @@ def check_jpeg(data: bytes) -> JpegStructure:
                 )
                 return result
             pos = found.end() - 2
+
+
+def _mcu_size(frame: bytes) -> tuple[int, int] | None:
+    """An MCU's pixel size from a frame header's body: 8x8 for one component, else 8 times
+    the largest sampling factors (as libjpeg's lossless transforms count it)."""
+    count = frame[5] if len(frame) > 5 else 0
+    if count == 0 or len(frame) < 6 + 3 * count:
+        return None
+    if count == 1:
+        return 8, 8
+    factors = frame[7 : 6 + 3 * count : 3]
+    horizontal = max(f >> 4 for f in factors)
+    vertical = max(f & 0x0F for f in factors)
+    return (8 * horizontal, 8 * vertical) if horizontal and vertical else None
 
 
 def carried_segments(data: bytes, structure: JpegStructure) -> list[bytes]:

@@ -24,6 +24,18 @@ JPEGTRAN_OPS: dict[int, list[str]] = {
     8: ["-rotate", "270"],
 }
 
+# Which sides of the stored image a lossless turn needs in whole MCUs (width, height): the
+# edge of partial MCUs that the turn would move (libjpeg's jtransform_perfect_transform).
+_WHOLE_MCUS: dict[int, tuple[bool, bool]] = {
+    2: (True, False),
+    3: (True, True),
+    4: (False, True),
+    5: (False, False),
+    6: (False, True),
+    7: (True, True),
+    8: (True, False),
+}
+
 
 @dataclass(slots=True)
 class Rotated:
@@ -63,13 +75,36 @@ def optimize_jpeg(
     note = None
     if needs_rotation(orientation):
         assert orientation is not None
-        turned = _run([*command, "-perfect", *JPEGTRAN_OPS[orientation]], data)
+        turned = None
+        if turns_losslessly(structure, orientation, size):
+            turned = _run([*command, "-perfect", *JPEGTRAN_OPS[orientation]], data)
         if turned is not None:
             upright = (size[1], size[0]) if swaps_axes(orientation) else size
             return Optimized(_reset_orientation(turned, upright), True)
         note = "orientation kept as a tag: a lossless turn is impossible for this image"
     out = _run(command, data)
     return None if out is None else Optimized(out, False, note)
+
+
+def turns_losslessly(
+    structure: jpeg.JpegStructure, orientation: int, size: tuple[int, int]
+) -> bool:
+    """Whether ``jpegtran -perfect`` can turn the image: False when its frame header shows
+    an edge of partial MCUs the turn would move (jpegtran refuses it only after starting)."""
+    if structure.mcu is None:
+        return True
+    need_width, need_height = _WHOLE_MCUS[orientation]
+    mcu_width, mcu_height = structure.mcu
+    width_ok = not need_width or size[0] % mcu_width == 0
+    height_ok = not need_height or size[1] % mcu_height == 0
+    return width_ok and height_ok
+
+
+def _not_whole_blocks(size: tuple[int, int]) -> NotRotated:
+    return NotRotated(
+        f"orientation kept as a tag: {size[0]}x{size[1]} is not a whole number of "
+        "JPEG blocks, so a lossless rotation is impossible"
+    )
 
 
 def _run(command: list[str], data: bytes) -> bytes | None:
@@ -110,6 +145,8 @@ def rotate_jpeg(
     """Turn a JPEG upright losslessly and reset its Orientation tag, or say why not."""
     if structure.trailing or structure.has_mpf:
         return NotRotated("orientation kept as a tag: the file carries data after the image")
+    if not turns_losslessly(structure, orientation, size):
+        return _not_whole_blocks(size)
     tool = jpegtran()
     if tool is None:
         return NotRotated("orientation kept as a tag: jpegtran is not installed")
@@ -119,10 +156,7 @@ def rotate_jpeg(
     done = run_bounded([*command, *JPEGTRAN_OPS[orientation]], data)
     if done.returncode != 0 or not done.stdout:
         if b"not perfect" in done.stderr:
-            return NotRotated(
-                f"orientation kept as a tag: {size[0]}x{size[1]} is not a whole number of "
-                "JPEG blocks, so a lossless rotation is impossible"
-            )
+            return _not_whole_blocks(size)
         message = done.stderr.decode("utf-8", "replace").strip()[:200]
         return NotRotated(f"orientation kept as a tag: jpegtran failed ({message})")
     upright = (size[1], size[0]) if swaps_axes(orientation) else size

@@ -198,19 +198,27 @@ def aspect_matches(size: tuple[int, int], width: int, height: int) -> bool:
     return abs((w / h) / (width / height) - 1.0) <= THUMB_ASPECT_TOLERANCE
 
 
-def without_bars(thumb: Image.Image, width: int, height: int) -> Image.Image | None:
-    """The thumbnail's picture, black letterbox bars trimmed, when its shape is the stored
-    image's (``width`` x ``height``); None otherwise."""
+def picture_box(thumb: Image.Image, width: int, height: int) -> tuple[int, int, int, int] | None:
+    """Where a grey thumbnail's picture is, black letterbox bars trimmed, when its shape is the
+    stored image's (``width`` x ``height``); None otherwise."""
     if aspect_matches(thumb.size, width, height):
-        return thumb
+        return (0, 0, *thumb.size)
     pixels = np.asarray(thumb)
     rows = _content_span(pixels)
     cols = _content_span(pixels.T)
     if rows is None or cols is None:
         return None
     box = (cols[0], rows[0], cols[1], rows[1])
-    trimmed = thumb.crop(box)
-    return trimmed if aspect_matches(trimmed.size, width, height) else None
+    return box if aspect_matches((box[2] - box[0], box[3] - box[1]), width, height) else None
+
+
+def without_bars(thumb: Image.Image, width: int, height: int) -> Image.Image | None:
+    """The thumbnail's picture, black letterbox bars trimmed, when its shape is the stored
+    image's (``width`` x ``height``); None otherwise."""
+    box = picture_box(thumb, width, height)
+    if box is None:
+        return None
+    return thumb if box == (0, 0, *thumb.size) else thumb.crop(box)
 
 
 def _content_span(pixels: np.ndarray) -> tuple[int, int] | None:
@@ -319,22 +327,44 @@ def _decoded(data: bytes) -> Image.Image:
         return im.convert("L")
 
 
-def _from_thumbnail(im: Image.Image, scans: bytes, layout: JpegLayout) -> Image.Image | None:
-    """The EXIF thumbnail's picture, if it passes every check; ``scans`` are the JPEG's own
-    scans its top rows are read from."""
+def _from_thumbnail(
+    im: Image.Image, scans: bytes, layout: JpegLayout, mode: str = "L", at_least: int = 0
+) -> Image.Image | None:
+    """The EXIF thumbnail's picture in ``mode``, if it passes every check (and its longer side
+    has ``at_least`` pixels); ``scans`` are the JPEG's own scans its top rows are read from."""
     if not layout.first_scan_complete:
         return None
     raw = exif_thumbnail(im)
     if raw is None:
         return None
     with Image.open(io.BytesIO(raw)) as thumb:
-        if thumb.format != "JPEG":
+        if thumb.format != "JPEG" or max(thumb.size) < at_least:
             return None
         grey = thumb.convert("L")
-    picture = without_bars(grey, layout.width, layout.height)
-    if picture is None or not strip_agrees(scans, layout, picture):
+        wanted = grey if mode == "L" else thumb.convert(mode)
+    box = picture_box(grey, layout.width, layout.height)
+    if box is None or max(box[2] - box[0], box[3] - box[1]) < at_least:
         return None
-    return picture
+    whole = box == (0, 0, *grey.size)
+    if not strip_agrees(scans, layout, grey if whole else grey.crop(box)):
+        return None
+    return wanted if whole else wanted.crop(box)
+
+
+def trusted_thumbnail(im: Image.Image, data: bytes, at_least: int = 0) -> Image.Image | None:
+    """A JPEG's EXIF thumbnail in colour, as stored (not yet upright, letterbox bars trimmed),
+    when every check of the module docstring says it shows these very pixels and its longer
+    side has ``at_least`` pixels; None otherwise."""
+    layout = jpeg_layout(data)
+    if layout is None or im.size != (layout.width, layout.height):
+        return None
+    try:
+        scans = dc_scans(data, layout) if layout.progressive else data
+        if scans is None:
+            return None
+        return _from_thumbnail(im, scans, layout, "RGB", at_least)
+    except Exception:  # a damaged thumbnail or scan: the caller decodes the image itself
+        return None
 
 
 def quick_grey(im: Image.Image, data: bytes, layout: JpegLayout) -> tuple[Image.Image, str] | None:

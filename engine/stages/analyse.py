@@ -41,9 +41,11 @@ from engine.store import fsops
 from engine.store.fsops import hash_stream
 
 _SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
-SAMPLE_PER_YEAR = 12  # year-view thumbnails one worker process makes per year, at most
+SAMPLE_PER_YEAR = 12  # year-view thumbnails a run makes per year, at most (a contact sheet)
 # per process: year-view thumbnails made, by run and year (a pool outlives a run)
 _sampled: Counter[tuple[str, int]] = Counter()
+SLOTS = ".sample"  # in the thumbnails folder: the year view's places each run has taken
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,13 +214,20 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
         # a sample of each year's photos in the year view.
         corrupt = result.status is Status.CORRUPT
         year = None if corrupt else result.year
-        if year is not None and not in_sample(
-            result.hash, year, options.sample_rate, options.run_token
+        target = thumbnail_path(options.thumbs_dir, result.hash)
+        if year is not None and (
+            os.path.exists(target)
+            or not in_sample(
+                result.hash,
+                year,
+                options.sample_rate,
+                options.run_token,
+                os.path.join(options.thumbs_dir, SLOTS, options.run_token),
+            )
         ):
             return result
         photo = found.photo if found.photo is not None else _reread(found.path, result)
         if photo is not None:
-            target = thumbnail_path(options.thumbs_dir, result.hash)
             if year is not None:
                 make_thumbnail(photo, target, size=SAMPLE_SIZE)
             else:
@@ -226,16 +235,39 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
     return result
 
 
-def in_sample(content_hash: str, year: int, rate: float, run: str = "") -> bool:
+def in_sample(
+    content_hash: str, year: int, rate: float, run: str = "", slots: str | None = None
+) -> bool:
     """Whether a dated photo gets a year-view thumbnail: a share ``rate`` of photos chosen by
     their hash (spread over the archive, the same on every run), at most ``SAMPLE_PER_YEAR``
-    per year in this process."""
+    per year in this process and, with ``slots`` (a folder every worker of the run sees), in
+    the whole run: the contact sheet shows no more, and the workers get every year's photos."""
     if rate <= 0 or int(content_hash[:8], 16) >= rate * 0x1_0000_0000:
         return False
     if _sampled[run, year] >= SAMPLE_PER_YEAR:
         return False
+    if slots is not None and not _take_slot(slots, year):
+        _sampled[run, year] = SAMPLE_PER_YEAR  # the year is full: not asked again
+        return False
     _sampled[run, year] += 1
     return True
+
+
+def _take_slot(slots: str, year: int) -> bool:
+    """One of the year's ``SAMPLE_PER_YEAR`` places on the contact sheet, taken by creating its
+    file (no-replace, so one worker gets each, on any host); True when the folder cannot be
+    written (each process then keeps to its own bound)."""
+    try:
+        os.makedirs(slots, exist_ok=True)
+        for place in range(SAMPLE_PER_YEAR):
+            try:
+                os.close(os.open(os.path.join(slots, f"{year}-{place}"), _NEW_FILE, 0o644))
+                return True
+            except FileExistsError:
+                continue
+    except OSError:
+        return True
+    return False
 
 
 def _reread(path: str, result: Analysis) -> bytes | None:
