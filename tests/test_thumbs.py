@@ -160,3 +160,25 @@ def test_a_photo_is_decoded_at_the_smallest_scale_that_covers_its_thumbnail(
     with Image.open(target) as thumb:
         assert thumb.size == (160, 120)
         assert _shows(thumb.convert("RGB"), _seen_upright(out.getvalue(), (160, 120)))
+
+
+def test_a_runs_contact_sheet_places_are_gone_when_it_ends(tmp_path: Path) -> None:
+    """The files by which the workers took the year view's places count only within a run:
+    the run removes them, and those an interrupted run left, so that they do not pile up in
+    DEST/.imgorg run after run."""
+    import datetime as dt
+
+    from conftest import write_photo
+    from engine.cli import main
+
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    for i in range(6):
+        write_photo(source / f"IMG_{i:04d}.jpg", dt.datetime(2015, 6, 1, 12, i), seed=i)
+    thumbs = dest / ".imgorg" / "thumbs"
+    left = thumbs / ".sample" / "an-interrupted-run"
+    left.mkdir(parents=True)
+    for place in range(12):
+        (left / f"2015-{place}").touch()
+    assert main(["organize", str(source), str(dest), "--min-size", "0", "--quiet"]) == 0
+    assert not (thumbs / ".sample").exists()
+    assert len(list(thumbs.glob("*.jpg"))) == 6

@@ -31,6 +31,7 @@ from engine.settings import ENGINE_FOLDER, FixOrientation, Mode, Settings, top_f
 from engine.sizes import format_size
 from engine.stages import pool
 from engine.stages import walk as planner
+from engine.stages.analyse import SLOTS as YEAR_SLOTS
 from engine.stages.analyse import WorkerOptions
 from engine.stages.commit import RESERVE, free_bytes
 from engine.stages.decide import Coordinator, Folders
@@ -246,6 +247,7 @@ def organize(settings: Settings, output: Output) -> RunResult:
             os.makedirs(stage_dir, exist_ok=True)
             views = Views(os.path.join(meta, "report.html"), os.path.join(meta, "thumbs"))
             os.makedirs(views.thumbs, exist_ok=True)
+            _drop_year_slots(views)  # an interrupted run's
             return _run(settings, output, journal, stage_dir, views)
         finally:
             journal.close()
@@ -261,6 +263,13 @@ def _print_plan(settings: Settings, output: Output, journal: Journal, run_id: in
         decisions = journal.decisions(run_id, settings.source)
         write_report(full, decisions, settings.folders.nodate_folder)
     print_plan(output, plan_lines(journal.decisions(run_id, settings.source)), limit, full)
+
+
+def _drop_year_slots(views: Views | None) -> None:
+    """The places on the year view's contact sheets the workers took (engine.stages.analyse
+    ``in_sample``): they count only within a run."""
+    if views is not None:
+        shutil.rmtree(os.path.join(views.thumbs, YEAR_SLOTS), ignore_errors=True)
 
 
 def _empty(stage_dir: str | None) -> None:
@@ -457,6 +466,7 @@ def _run(
                     placer.add(coordinator.accept(analysis))
             placer.flush()
             _empty(stage_dir)
+            _drop_year_slots(views)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what is journaled stands, a re-run resumes
             with contextlib.suppress(sqlite3.Error):
                 journal.finish_run(run_id, "interrupted", {})
