@@ -280,10 +280,11 @@ def _session_processes(sid: int) -> list[str]:
 
 
 def test_sigterm_stops_cleanly_leaves_no_workers_and_the_rerun_completes(tmp_path: Path) -> None:
+    photos = 2600
     src, dest = tmp_path / "src", tmp_path / "out"
-    # Enough photos for several group commits (256 files each) after the first is visible, so
-    # that the signal lands while photos are still being placed.
-    for i in range(900):
+    # Enough photos for several group commits (up to 1,024 files each) after the first is
+    # visible, so that the signal lands while photos are still being placed.
+    for i in range(photos):
         write_photo(
             src / f"f{i % 10}" / f"p{i}.jpg", D2011 + dt.timedelta(days=i), seed=i, size=(96, 64)
         )
@@ -320,7 +321,7 @@ def test_sigterm_stops_cleanly_leaves_no_workers_and_the_rerun_completes(tmp_pat
     with sqlite3.connect(dest / ".imgorg" / "journal.sqlite") as db:
         assert db.execute("SELECT status FROM runs ORDER BY id").fetchall() == [("interrupted",)]
     placed = [p for p in tree_digest(dest) if p.startswith("2")]
-    assert 0 < len(placed) < 900
+    assert 0 < len(placed) < photos
 
     report = tmp_path / "r.jsonl"
     again = subprocess.run(
@@ -333,7 +334,7 @@ def test_sigterm_stops_cleanly_leaves_no_workers_and_the_rerun_completes(tmp_pat
     )
     assert again.returncode == 0, again.stderr
     lines = read_report(report)
-    assert len(lines) == 900 and {line["status"] for line in lines} == {"placed"}
+    assert len(lines) == photos and {line["status"] for line in lines} == {"placed"}
     after = tree_digest(dest)
     for line in lines:
         assert after[line["dest"]][0] == before[line["source"]][0]

@@ -31,14 +31,14 @@ from engine.settings import ENGINE_FOLDER, FixOrientation, Mode, Settings, top_f
 from engine.sizes import format_size
 from engine.stages import pool
 from engine.stages import walk as planner
-from engine.stages.analyse import SLOTS as YEAR_SLOTS
-from engine.stages.analyse import WorkerOptions
 from engine.stages.commit import RESERVE, free_bytes
 from engine.stages.decide import Coordinator, Folders
 from engine.stages.place import Placer
 from engine.stages.placers import PlacerPool
 from engine.stages.recover import recover
 from engine.stages.tidy import finish_pending, folder_map
+from engine.stages.work import SLOTS as YEAR_SLOTS
+from engine.stages.work import WorkerOptions
 from engine.store import fsops
 from engine.store.dest_view import JournalView
 from engine.store.fsops import same_device

@@ -8,8 +8,6 @@ import re
 import warnings
 from collections.abc import Iterator
 
-from PIL import Image
-
 DEFAULT_MAX_PIXELS = 200_000_000
 
 
@@ -24,6 +22,8 @@ def imaging_library() -> str:
         if version.endswith("+simd"):
             return f"pillow-simd {version.removesuffix('+simd')}"
         return f"{name} {version}"
+    from PIL import Image  # here: the writer names the library without importing it
+
     return f"PIL {Image.__version__} (unknown distribution)"
 
 
@@ -35,6 +35,8 @@ def uses_simd() -> bool:
 def bomb_limit(max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[None]:
     """Within the block, images above ``max_pixels`` raise (a bomb is an error, not a warning).
     Other warnings go on to the caller (the worker records them in the file's note)."""
+    from PIL import Image
+
     saved = Image.MAX_IMAGE_PIXELS
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -53,5 +55,7 @@ def bomb_reason(error: Exception) -> str:
     message names twice the limit when the image is more than twice too large)."""
     size = _PIXELS.search(str(error))
     pixels = f"{int(size.group(1)):,} pixels" if size else "too many pixels"
+    from PIL import Image
+
     limit = Image.MAX_IMAGE_PIXELS
     return f"decompression bomb: {pixels}, above the limit of {limit:,} pixels (--max-pixels)"

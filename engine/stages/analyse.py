@@ -15,7 +15,7 @@ import datetime as dt
 import os
 import warnings
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import xxhash
 
@@ -34,9 +34,9 @@ from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
 from engine.policy.date_precedence import in_precedence, outranks, resolve_date
 from engine.records import Analysis, Candidate, CompanionResult, DateSource, Status
 from engine.report.jsonl import SMALL
-from engine.settings import AnalyseOptions, CompressOptions
 from engine.stages.commit import RESERVE, free_bytes
 from engine.stages.twins import BatchTwins
+from engine.stages.work import SLOTS, WorkerOptions
 from engine.store import fsops
 from engine.store.fsops import hash_stream
 
@@ -44,26 +44,7 @@ _SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to 
 SAMPLE_PER_YEAR = 12  # year-view thumbnails a run makes per year, at most (a contact sheet)
 # per process: year-view thumbnails made, by run and year (a pool outlives a run)
 _sampled: Counter[tuple[str, int]] = Counter()
-SLOTS = ".sample"  # in the thumbnails folder: the year view's places each run has taken
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-
-
-@dataclass(frozen=True, slots=True)
-class WorkerOptions:
-    """What a worker is told: the settings of its stage as they are, and where this run writes."""
-
-    # Alone, the worker skips no photo for its size; a run passes its own --min-size.
-    analyse: AnalyseOptions = field(default_factory=lambda: AnalyseOptions(min_size=0))
-    compress: CompressOptions = field(default_factory=CompressOptions)
-    stage_dir: str | None = None  # None: dry run, nothing is written
-    path_map: tuple[tuple[str, str], ...] = ()  # (as the coordinator sees it, as workers do)
-    thumbs_dir: str | None = None  # where thumbnails of undated and corrupt photos go
-    sample_rate: float = 0.0  # share of dated photos that get a thumbnail for the year view
-    run_token: str = ""  # tells one run's year-view sample from another's
-    exiftool: bool = True  # ask exiftool about the files nothing else dated
-    # Write each placeable file's own bytes into stage_dir, so that the placer only renames
-    # them: a real run that copies (not a move within one filesystem, which renames the source).
-    copy_to_stage: bool = False
 
 
 def translate(path: str, path_map: tuple[tuple[str, str], ...]) -> str:

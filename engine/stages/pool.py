@@ -12,8 +12,8 @@ from typing import Any
 
 from engine.errors import BackendUnavailable
 from engine.records import Analysis, Status
-from engine.stages.analyse import WorkerOptions, process_batch
 from engine.stages.walk import Batch
+from engine.stages.work import WorkerOptions, process_batch
 
 MAX_ATTEMPTS = 3
 

@@ -1,0 +1,42 @@
+"""What the writer hands a worker: its options and the function it runs on a batch. Kept apart
+from the analysis itself so that the writer, which only sends work, never imports Pillow and
+the image code (a fixed cost of every run's start)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from engine.settings import AnalyseOptions, CompressOptions
+
+if TYPE_CHECKING:
+    from engine.records import Analysis, Candidate
+
+SLOTS = ".sample"  # in the thumbnails folder: the year view's places each run has taken
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerOptions:
+    """What a worker is told: the settings of its stage as they are, and where this run writes."""
+
+    # Alone, the worker skips no photo for its size; a run passes its own --min-size.
+    analyse: AnalyseOptions = field(default_factory=lambda: AnalyseOptions(min_size=0))
+    compress: CompressOptions = field(default_factory=CompressOptions)
+    stage_dir: str | None = None  # None: dry run, nothing is written
+    path_map: tuple[tuple[str, str], ...] = ()  # (as the coordinator sees it, as workers do)
+    thumbs_dir: str | None = None  # where thumbnails of undated and corrupt photos go
+    sample_rate: float = 0.0  # share of dated photos that get a thumbnail for the year view
+    run_token: str = ""  # tells one run's year-view sample from another's
+    exiftool: bool = True  # ask exiftool about the files nothing else dated
+    # Write each placeable file's own bytes into stage_dir, so that the placer only renames
+    # them: a real run that copies (not a move within one filesystem, which renames the source).
+    copy_to_stage: bool = False
+
+
+def process_batch(
+    batch_id: int, root: str, candidates: list[Candidate], options: WorkerOptions
+) -> tuple[int, list[Analysis]]:
+    """Analyse one batch (``engine.stages.analyse.process_batch``, imported where it runs)."""
+    from engine.stages import analyse
+
+    return analyse.process_batch(batch_id, root, candidates, options)
