@@ -296,3 +296,37 @@ def test_a_worker_calls_files_twins_only_when_their_bytes_are_the_same(tmp_path:
     for result in results:
         twins.check(result)
     assert [r.twin_of for r in results] == ["a.jpg", "a.jpg", None, None]
+
+
+def test_each_worker_process_stages_its_copies_in_a_folder_of_its_own(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """Workers creating files side by side in one folder wait on that folder's lock: each
+    worker process writes its copies into its own folder of staging, and the run empties it."""
+    import multiprocessing
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    _camera_archive(corpus, src)
+    stage = dest / ".imgorg" / "staging"
+    stage.mkdir(parents=True)
+    candidates = plan(str(src), DEFAULT_EXTENSIONS).candidates
+    options = WorkerOptions(stage_dir=str(stage), copy_to_stage=True, exiftool=False)
+    fork = multiprocessing.get_context("fork")
+    made = fork.Queue()
+
+    def work(batch: list) -> None:  # type: ignore[type-arg]
+        made.put([r.copied for r in process_batch(0, str(src), batch, options)[1] if r.copied])
+
+    workers = [
+        fork.Process(target=work, args=(half,)) for half in (candidates[::2], candidates[1::2])
+    ]
+    for worker in workers:
+        worker.start()
+    copies = [made.get(timeout=60), made.get(timeout=60)]
+    for worker in workers:
+        worker.join(60)
+    folders = [{name.split("/")[0] for name in names} for names in copies]
+    assert [len(f) for f in folders] == [1, 1] and folders[0] != folders[1]
+    assert all((stage / name).is_file() for names in copies for name in names)
+    assert main(["organize", str(src), str(dest), "--jobs", "2", "--quiet"]) in (0, 1)
+    assert os.listdir(stage) == []

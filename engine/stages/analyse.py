@@ -387,13 +387,15 @@ def _stage_output(result: Analysis, data: bytes, options: WorkerOptions) -> None
     result.bytes_out = len(data)
     result.out_hash = content_hash(data)
     if options.stage_dir is not None:
-        result.staged = stage(options.stage_dir, result, data, bool(options.path_map))
+        own = _own_folder(options.stage_dir, options.run_token)
+        result.staged = stage(options.stage_dir, own, result, data, bool(options.path_map))
 
 
-def stage(stage_dir: str, result: Analysis, data: bytes, durable: bool = False) -> str:
-    """Write new bytes into the staging folder (on DEST's filesystem) under a unique name,
-    with the source's mtime; fsync-free unless ``durable`` (the placer's group sync covers it)."""
-    name = f"{result.out_hash}-{xxhash.xxh3_64_hexdigest(os.fsencode(result.rel))}"
+def stage(stage_dir: str, own: str, result: Analysis, data: bytes, durable: bool = False) -> str:
+    """Write new bytes into the staging folder (on DEST's filesystem), in the process's ``own``
+    folder there, under a unique name, with the source's mtime; fsync-free unless ``durable``
+    (the placer's group sync covers it)."""
+    name = f"{own}/{result.out_hash}-{xxhash.xxh3_64_hexdigest(os.fsencode(result.rel))}"
     final = os.path.join(stage_dir, name)
     part = final + ".part"
     fsops.remove_quietly(part)
@@ -418,9 +420,25 @@ def _copies_to(options: WorkerOptions, size: int) -> str | None:
         return None
 
 
-def _copy_name(rel: str) -> str:
+def _copy_name(rel: str, own: str) -> str:
     """A staging name no other copy has, in this run or a batch run twice (dask retries)."""
-    return f"c-{xxhash.xxh3_64_hexdigest(os.fsencode(rel))}-{os.urandom(6).hex()}"
+    return f"{own}/c-{xxhash.xxh3_64_hexdigest(os.fsencode(rel))}-{os.urandom(6).hex()}"
+
+
+_own_folders: dict[tuple[int, str, str], str] = {}
+
+
+def _own_folder(stage_dir: str, run: str) -> str:
+    """This process's folder in the staging folder, made once: workers creating files side by
+    side in one folder wait on its lock (with two workers on ext4, creating a file there took
+    several times as long as alone, much of it spinning in the kernel)."""
+    key = (os.getpid(), stage_dir, run)  # a pool outlives a run, which empties staging
+    own = _own_folders.get(key)
+    if own is None:
+        own = f"w{os.getpid()}-{os.urandom(3).hex()}"
+        os.makedirs(os.path.join(stage_dir, own), exist_ok=True)
+        _own_folders[key] = own
+    return own
 
 
 def stage_copy(result: Analysis, path: str, data: bytes, options: WorkerOptions) -> None:
@@ -431,9 +449,12 @@ def stage_copy(result: Analysis, path: str, data: bytes, options: WorkerOptions)
     stage_dir = _copies_to(options, len(data))
     if stage_dir is None:
         return
-    name = _copy_name(result.rel)
-    target = os.path.join(stage_dir, name)
     durable = bool(options.path_map)
+    try:
+        name = _copy_name(result.rel, _own_folder(stage_dir, options.run_token))
+    except OSError:
+        return
+    target = os.path.join(stage_dir, name)
     try:
         result.cloned = fsops.clone_or_copy(path, target, data, None, result.mtime_ns, durable)
     except OSError:
@@ -450,9 +471,9 @@ def hash_and_copy(
     the way when this run copies; the last item is the copy's staging name, if made."""
     stage_dir = _copies_to(options, size)
     if stage_dir is not None:
-        name = _copy_name(rel)
-        target = os.path.join(stage_dir, name)
         try:
+            name = _copy_name(rel, _own_folder(stage_dir, options.run_token))
+            target = os.path.join(stage_dir, name)
             digest, read, head = fsops.copy_hashing(
                 path, target, mtime_ns, keep, bool(options.path_map)
             )
