@@ -4,6 +4,7 @@ the image code (a fixed cost of every run's start)."""
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from engine.settings import AnalyseOptions, CompressOptions
 if TYPE_CHECKING:
     from engine.records import Analysis, Candidate
 
+WORKER_GC_THRESHOLD = 70_000
 SLOTS = ".sample"  # in the thumbnails folder: the year view's places each run has taken
 
 
@@ -39,4 +41,7 @@ def process_batch(
     """Analyse one batch (``engine.stages.analyse.process_batch``, imported where it runs)."""
     from engine.stages import analyse
 
+    if gc.get_threshold()[0] < WORKER_GC_THRESHOLD:  # see engine.cli._lean_runtime
+        gc.freeze()
+        gc.set_threshold(WORKER_GC_THRESHOLD, 10, 10)
     return analyse.process_batch(batch_id, root, candidates, options)
