@@ -447,3 +447,21 @@ def test_a_journal_killed_mid_transaction_is_recovered_not_refused(tmp_path: Pat
     db = sqlite3.connect(path)
     assert db.execute("SELECT count(*) FROM t").fetchall() == [(0,)]  # rolled back
     db.close()
+
+
+def test_undo_removes_the_thumbnails_of_the_files_it_took_out_of_dest(tmp_path: Path) -> None:
+    """The report's thumbnails (named by content hash) of an undone run's files go with them;
+    those of files an earlier run placed, and still in DEST, stay."""
+    first, second, dest = tmp_path / "first", tmp_path / "second", tmp_path / "dest"
+    for i in range(3):  # undated: each gets a thumbnail for the report
+        write_photo(first / f"old_{i}.jpg", seed=i)
+        write_photo(second / f"new_{i}.jpg", seed=10 + i)
+    thumbs = dest / ".imgorg" / "thumbs"
+    assert main(["organize", str(first), str(dest), "--min-size", "0", "--quiet"]) == 0
+    kept = set(os.listdir(thumbs))
+    assert main(["organize", str(second), str(dest), "--min-size", "0", "--quiet"]) == 0
+    assert len(set(os.listdir(thumbs)) - kept) == 3
+    assert main(["undo", str(dest)]) == 0
+    assert set(os.listdir(thumbs)) == kept and len(kept) == 3
+    assert main(["undo", str(dest)]) == 0
+    assert os.listdir(thumbs) == []

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import xxhash
 
 from engine.policy.actions import Undo
+from engine.settings import ENGINE_FOLDER
 from engine.store import fsops
 from engine.store.journal import Journal, Written
 
@@ -53,7 +54,23 @@ def undo(dest: str, journal: Journal, dry_run: bool = False) -> UndoResult:
         journal.mark_undone(done)
         _prune(dest, touched)
         journal.set_run_status(result.runs, "undone")
+        _drop_thumbnails(os.path.join(dest, ENGINE_FOLDER, "thumbs"), journal)
     return result
+
+
+def _drop_thumbnails(thumbs: str, journal: Journal) -> None:
+    """Remove the report's thumbnails of files no longer in DEST (named by content hash)."""
+    try:
+        names = os.listdir(thumbs)
+    except OSError:
+        return
+    unused = {name.removesuffix(".jpg") for name in names if name.endswith(".jpg")}
+    for digest in journal.hashes_in_dest():
+        unused.discard(digest)
+        if not unused:
+            return
+    for digest in unused:
+        fsops.remove_quietly(os.path.join(thumbs, f"{digest}.jpg"))
 
 
 def _undo_one(dest: str, item: Written, result: UndoResult, dry_run: bool) -> str | None:

@@ -663,6 +663,15 @@ class Journal:
                 ((run_id, os.fsencode(a), os.fsencode(b)) for a, b in moves),
             )
 
+    def hashes_in_dest(self) -> Iterator[str]:
+        """The content hash of every file a run put in DEST that is not undone (streamed)."""
+        rows = self.db.execute(
+            "SELECT hash FROM files WHERE state != 'undone' AND dest IS NOT NULL "
+            "AND hash IS NOT NULL"
+        )
+        for (digest,) in rows:
+            yield digest
+
     def pending_tidy(self) -> list[tuple[str, str]]:
         rows = self.db.execute("SELECT old, new FROM tidy WHERE state = 'planned' ORDER BY rowid")
         return [(os.fsdecode(a), os.fsdecode(b)) for a, b in rows]
