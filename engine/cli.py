@@ -255,6 +255,13 @@ def _similar(args: argparse.Namespace) -> int:
         f"{len(result.refiled)} moved to the year of their group's date); "
         f"report: {result.report}"
     )
+    if result.could_refile:
+        many = result.could_refile != 1
+        print(
+            f"{result.could_refile} photo{'s are' if many else ' is'} in another year's folder "
+            f"than {'their' if many else 'its'} group's date says: `imgorg similar --refile "
+            f"DEST` moves {'them' if many else 'it'} there (journaled, undoable)"
+        )
     return EXIT_OK
 
 

@@ -602,11 +602,12 @@ def test_similar_refiles_a_messenger_copy_into_its_groups_year_and_undo_returns_
     corpus: Path,
     original: bytes,
     organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A moved archive, flat layout: the WhatsApp copy (and its sidecar) went to 2019, the
-    day it was forwarded. ``imgorg similar`` dates it from its camera original and moves both
-    to 2008, where another photo already holds the name; the journal follows, verify passes,
-    and undo puts every file back in SOURCE."""
+    day it was forwarded. ``imgorg similar`` says it could be re-filed; with ``--refile`` it
+    dates it from its camera original and moves both to 2008, where another photo already
+    holds the name; the journal follows, verify passes, and undo puts every file back."""
     from engine.cli import main
 
     source = _archive_with_a_messenger_copy(tmp_path, corpus, original)
@@ -621,7 +622,15 @@ def test_similar_refiles_a_messenger_copy_into_its_groups_year_and_undo_returns_
     assert code == 0
     assert {r["source"]: r["dest"] for r in report}[copy] == "2019/IMG-20190707-WA0003.jpg"
 
+    placed = _files(dest)
+    capsys.readouterr()
+    assert main(["similar", str(dest), "--jobs", "1"]) == 0
+    said = capsys.readouterr().out
+    assert "1 photo is in another year's folder than its group's date says" in said, said
+    assert "imgorg similar --refile" in said and _files(dest) == placed  # nothing moved
+
     assert main(["similar", str(dest), "--jobs", "1", "--refile"]) == 0
+    assert "--refile DEST` moves" not in capsys.readouterr().out
     moved = "2008/IMG-20190707-WA0003_1.jpg"  # 2008/IMG-20190707-WA0003.jpg is trip's photo
     assert _files(dest) == {
         "2008/DSCN0010.jpg",

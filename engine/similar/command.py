@@ -32,6 +32,7 @@ class SimilarResult:
     report: str
     moved: list[tuple[str, str]]  # set aside: (old, new) per file
     refiled: list[tuple[str, str]] = field(default_factory=list)  # (old, new) per file
+    could_refile: int = 0  # without --refile: the photos it would move to another year
 
 
 def _signatures(paths: list[str], jobs: int) -> list[Signature | None]:
@@ -136,6 +137,7 @@ def find_similar(
     groups = find_groups(members, jobs)
     _thumbnails(dest, groups, os.path.join(os.path.dirname(report), "thumbs"))
     refiled = setaside.refile(dest, db, groups) if refile else []
+    could_refile = 0 if refile else setaside.refile_count(db, groups)
     groups = _moved(groups, dict(refiled))
     moved = setaside.set_aside(dest, db, groups) if set_aside else []
     os.makedirs(os.path.dirname(report) or ".", exist_ok=True)
@@ -143,4 +145,4 @@ def find_similar(
     with open(report, "w", encoding="utf-8") as handle:
         for record in group_records(groups, dict(moved), back):
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return SimilarResult(len(members), len(fresh), groups, report, moved, refiled)
+    return SimilarResult(len(members), len(fresh), groups, report, moved, refiled, could_refile)

@@ -213,6 +213,11 @@ def _family_plan(
     raise AssertionError("itertools.count() ended")
 
 
+def refile_count(db: sqlite3.Connection, groups: list[Group]) -> int:
+    """How many photos ``refile`` would move into another year (their riders not counted)."""
+    return sum(1 for _ in _refile_targets(db, groups))
+
+
 def refile_plan(
     dest: str, db: sqlite3.Connection, groups: list[Group]
 ) -> list[tuple[str, str, str, Redate]]:
