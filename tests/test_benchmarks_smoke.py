@@ -15,6 +15,7 @@ import pytest
 from benchmarks import common
 from benchmarks import compress as compress_bench
 from benchmarks import coordinator as coordinator_bench
+from benchmarks import journal as journal_bench
 from benchmarks import run as run_bench
 from benchmarks import scale as scale_bench
 from benchmarks import writer as writer_bench
@@ -63,6 +64,12 @@ def test_coordinator_quick(tmp_path: Path) -> None:
     rows = json.loads((tmp_path / "coordinator.json").read_text())["rows"]
     assert [r["records"] for r in rows] == [500, 500, 500]
     assert rows[0]["files_in_dest"] > 400  # placed and corrupt copies; duplicates not copied
+
+
+def test_journal_quick(capsys: pytest.CaptureFixture[str]) -> None:
+    assert journal_bench.main(["--files", "600", "--batches", "100,300", "--rounds", "1"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 1")]
+    assert [row.split(" | ")[0] for row in rows] == ["| 100", "| 300"]
 
 
 def test_compress_quick(tmp_path: Path) -> None:
