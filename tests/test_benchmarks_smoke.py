@@ -68,8 +68,8 @@ def test_coordinator_quick(tmp_path: Path) -> None:
 
 def test_journal_quick(capsys: pytest.CaptureFixture[str]) -> None:
     assert journal_bench.main(["--files", "600", "--batches", "100,300", "--rounds", "1"]) == 0
-    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 1")]
-    assert [row.split(" | ")[0] for row in rows] == ["| 100", "| 300"]
+    rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines()]
+    assert [row[0] for row in rows if row[0][2:].isdigit()] == ["| 100", "| 300"]
 
 
 def test_compress_quick(tmp_path: Path) -> None:
