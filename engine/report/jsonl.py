@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from engine.records import Decision, Status
-from engine.report.queries import Rows, report_lines, totals_groups
+from engine.report.queries import Rows, totals_groups, write_report_lines
 from engine.report.summary import Summary
 
 if TYPE_CHECKING:
@@ -113,8 +113,7 @@ def write_report(
     is given), streamed from the journal, and total them."""
     if path:
         temp = f"{path}.part"
-        with open(temp, "w", encoding="ascii") as handle:
-            handle.writelines(report_lines(journal, Rows.of_run(run_id, source_root)))
+        write_report_lines(temp, journal, Rows.of_run(run_id, source_root))
         os.replace(temp, path)
     return Totals.of_run(journal, run_id, source_root, nodate_folder)
 

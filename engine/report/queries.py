@@ -11,6 +11,8 @@ has counted each distinct reason.
 
 from __future__ import annotations
 
+import codecs
+import functools
 import json
 import os
 import sqlite3
@@ -31,14 +33,12 @@ from engine.report.html.aggregate import (
     reason_kind,
 )
 from engine.store.journal import (
-    COLUMNS,
     RUN_ORDER,
     RUN_ROWS,
     STANDING,
     STANDING_ORDER,
     TZ_UNKNOWN,
     Journal,
-    decision_of,
 )
 
 
@@ -75,23 +75,38 @@ class Rows:
 
 
 # JSON Lines ----------------------------------------------------------------------------------
-def _text(column: str) -> str:
-    """A path (stored as bytes) or text column as a JSON string, or null."""
-    return f"json_quote(CAST({column} AS TEXT))"
+def _text(column: str, stored_as_bytes: bool = False) -> str:
+    """A text or path column as a JSON string, or null (calling json_quote only for a value:
+    most columns of most rows are empty)."""
+    value = f"CAST({column} AS TEXT)" if stored_as_bytes else column
+    return f"CASE WHEN {column} IS NULL THEN 'null' ELSE json_quote({value}) END"
+
+
+def _path(column: str) -> str:
+    return _text(column, stored_as_bytes=True)
+
+
+def _number(column: str) -> str:
+    return f"coalesce({column}, 'null')"
+
+
+def _enum(column: str) -> str:
+    """An enum's value (letters and dashes: nothing to escape)."""
+    return f"'\"' || {column} || '\"'"
 
 
 # report_line (engine/report/jsonl.py), key by key, in its order, as json.dumps writes it.
 _LINE_PARTS = (
-    ("source", _text("source_rel")),
-    ("status", "json_quote(status)"),
-    ("dest", _text("dest")),
-    ("year", "json_quote(year)"),
-    ("date", "json_quote(date)"),
-    ("date_source", "json_quote(date_source)"),
-    ("tz_source", f"json_quote(coalesce(tz_source, '{TZ_UNKNOWN}'))"),
-    ("similar_to", _text("similar_to")),
-    ("hash", "json_quote(hash)"),
-    ("duplicate_of", _text("duplicate_of")),
+    ("source", "json_quote(CAST(source_rel AS TEXT))"),
+    ("status", _enum("status")),
+    ("dest", _path("dest")),
+    ("year", _number("year")),
+    ("date", _text("date")),
+    ("date_source", _enum("date_source")),
+    ("tz_source", _enum(f"coalesce(tz_source, '{TZ_UNKNOWN}')")),
+    ("similar_to", _path("similar_to")),
+    ("hash", _text("hash")),
+    ("duplicate_of", _path("duplicate_of")),
     ("bytes_in", "size"),
     ("bytes_out", "CASE WHEN length(dest) > 0 THEN bytes_out ELSE 0 END"),
     (
@@ -100,58 +115,60 @@ _LINE_PARTS = (
         "WHEN compressed THEN 'true' ELSE 'false' END",
     ),
     ("rotated", "CASE WHEN rotated THEN 'true' ELSE 'false' END"),
-    ("quality", "json_quote(quality)"),
-    ("original_quality", "json_quote(original_quality)"),
+    ("quality", _number("quality")),
+    ("original_quality", _number("original_quality")),
     ("encodes", "encodes"),
-    ("reason", "json_quote(reason)"),
-    ("note", "json_quote(note)"),
-    ("companion_of", _text("companion_of")),
+    ("reason", _text("reason")),
+    ("note", _text("note")),
+    ("companion_of", _path("companion_of")),
 )
 LINE_KEYS = tuple(key for key, _ in _LINE_PARTS)
+_FORMAT = "{" + ", ".join(f'"{key}": %s' for key in LINE_KEYS) + "}\n"
+# SQLite's JSON escapes what json.dumps escapes below 0x7f: DEL is escaped here, and every
+# character above it by ``ESCAPE_ABOVE_ASCII`` as the line is written (Python's JSON writes
+# them all as \uXXXX; SQLite leaves them as they are).
 _SQL_LINE = (
-    "'{' || "
-    + " || ', ' || ".join(f"'\"{key}\": ' || {value}" for key, value in _LINE_PARTS)
-    + " || '}' || char(10)"
+    f"replace(printf('{_FORMAT}', {', '.join(value for _, value in _LINE_PARTS)}), "
+    "char(127), '\\u007f')"
 )
-# Every text a line shows, in one string: SQLite's JSON leaves a character outside printable
-# ASCII as it is (and bytes that are not UTF-8 make no text at all), where json.dumps escapes
-# it; such a line is written by Python instead (``PYTHON_LINE``).
-_SHOWN = " || ".join(
-    f"coalesce(CAST({c} AS TEXT), '')"
-    for c in (
-        "source_rel",
-        "status",
-        "dest",
-        "date",
-        "date_source",
-        "tz_source",
-        "similar_to",
-        "hash",
-        "duplicate_of",
-        "reason",
-        "note",
-        "companion_of",
-    )
-)
-NOT_PRINTABLE_ASCII = "*[^\x01-~]*"  # a GLOB pattern: some character outside 0x01-0x7e
-PYTHON_LINE = "imgorg_report_line"
+ESCAPE_ABOVE_ASCII = "imgorg-json-escape"
 
 
-def report_lines(journal: Journal, rows: Rows) -> Iterator[str]:
-    """The JSON Lines report of ``rows``, one line (ending in a newline) per file: the text
-    ``json.dumps(report_line(decision))`` makes, without a Decision for most of them."""
-    from engine.report.jsonl import report_line  # jsonl imports this module
+def _json_escape(error: UnicodeError) -> tuple[str, int]:
+    """The ``\\uXXXX`` escapes json.dumps writes for the characters ``error`` is about (a
+    character beyond the first plane as its two surrogates, as JSON has it)."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    escapes = []
+    for char in error.object[error.start : error.end]:
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            escapes.append(f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}")
+        else:
+            escapes.append(f"\\u{code:04x}")
+    return "".join(escapes), error.end
 
-    def python_line(*values: Any) -> str:
-        return json.dumps(report_line(decision_of(*values))) + "\n"
 
-    journal.db.create_function(PYTHON_LINE, COLUMNS.count(",") + 1, python_line)
-    query = rows.select(
-        f"CASE WHEN ({_SHOWN}) GLOB ? THEN {PYTHON_LINE}({COLUMNS}) ELSE {_SQL_LINE} END"
-    )
-    return _first_column(
-        journal, f"{query} ORDER BY {rows.order}", (NOT_PRINTABLE_ASCII, *rows.params)
-    )
+codecs.register_error(ESCAPE_ABOVE_ASCII, _json_escape)
+# A path that is not UTF-8 comes out of SQLite as the bytes it is: decoded as os.fsdecode
+# decodes it (the bytes that are not UTF-8 as lone surrogates, which json.dumps escapes).
+_FS_TEXT = functools.partial(str, encoding="utf-8", errors="surrogateescape")
+
+
+def write_report_lines(path: str, journal: Journal, rows: Rows) -> None:
+    """Write the JSON Lines report of ``rows`` to ``path``, one line per file: the text
+    ``json.dumps(report_line(decision))`` makes (engine/report/jsonl.py), all made by SQLite
+    and the text codec, not a Python call per file."""
+    query = f"{rows.select(_SQL_LINE)} ORDER BY {rows.order}"
+    db = journal.db
+    text_factory = db.text_factory
+    db.text_factory = _FS_TEXT
+    try:
+        with open(path, "w", encoding="ascii", errors=ESCAPE_ABOVE_ASCII) as handle:
+            handle.writelines(_first_column(journal, query, rows.params))
+    finally:
+        db.text_factory = text_factory
 
 
 def _cursor(journal: Journal, query: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
@@ -308,7 +325,7 @@ def _entries(journal: Journal, rows: Rows, agg: Aggregate) -> None:
         f"WHERE place <= CASE kind {limits} END ORDER BY kind, place"
     )
     for kind, why, rel, dest, content, size in _cursor(journal, query, rows.params * 2):
-        kinds[kind].entries.append(Entry(os.fsdecode(rel), why, _path(dest), content, size))
+        kinds[kind].entries.append(Entry(os.fsdecode(rel), why, _decoded(dest), content, size))
     agg.errors.total = agg.count(Status.ERROR)
     agg.corrupt.total = agg.count(Status.CORRUPT)
     agg.skipped.total = agg.count(Status.SKIPPED)
@@ -316,7 +333,7 @@ def _entries(journal: Journal, rows: Rows, agg: Aggregate) -> None:
     agg.undated.total = agg.years.get(None, 0)
 
 
-def _path(blob: bytes | None) -> str | None:
+def _decoded(blob: bytes | None) -> str | None:
     return None if blob is None else os.fsdecode(blob)
 
 
@@ -368,7 +385,7 @@ def _duplicates(journal: Journal, rows: Rows, agg: Aggregate) -> None:
         group = groups.get(name)
         if group is None:
             group = groups[name] = DuplicateGroup(name, content, count=count, bytes=size_sum)
-        group.members.append(Entry(os.fsdecode(rel), reason, _path(dest), content, size))
+        group.members.append(Entry(os.fsdecode(rel), reason, _decoded(dest), content, size))
     if not groups:
         return
     kept_paths = [os.fsencode(name) for name in groups]
@@ -402,7 +419,7 @@ def _sheets(journal: Journal, rows: Rows, agg: Aggregate) -> None:
         (*rows.params, thumbs),
     )
     for year, rel, dest, content, size, _place in cursor:
-        agg.sheets[year].append(Entry(os.fsdecode(rel), None, _path(dest), content, size))
+        agg.sheets[year].append(Entry(os.fsdecode(rel), None, _decoded(dest), content, size))
 
 
 def aggregate_rows(

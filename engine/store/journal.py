@@ -140,7 +140,6 @@ _ENCODE = [
 # A row of SELECT {_COLUMNS}, read by name: the kept columns' places in it are resolved once
 # (sqlite3.Row looks a name up column by column, and a row has 26 of them).
 _PLACE = {name: i for i, name in enumerate(_WRITTEN)}
-COLUMNS = _COLUMNS  # the columns that make a decision, for the reports' own queries
 TZ_UNKNOWN = typing.cast(enum.Enum, _DEFAULTS["tz_source"]).value  # a NULL tz_source (older rows)
 # The rows one run found under one SOURCE (parameters: run id, SOURCE as bytes), in path order.
 RUN_ROWS = "seen_run = ? AND source_root = ?"
@@ -691,15 +690,9 @@ class Journal:
             )
 
 
-def _decision(row: sqlite3.Row | tuple[Any, ...]) -> Decision:
+def _decision(row: sqlite3.Row) -> Decision:
     """A row of ``SELECT {_COLUMNS}`` back as the decision it recorded."""
     facts: dict[str, Any] = dict(zip(_KEPT_ATTRS, _KEPT_VALUES(row), strict=True))
     for attr, decode in _DECODE:
         facts[attr] = decode(facts[attr])
     return Decision(facts.pop("rel"), **facts)
-
-
-def decision_of(*values: Any) -> Decision:
-    """The decision a row recorded, from the values of ``COLUMNS`` in that order (an SQL
-    function's arguments)."""
-    return _decision(values)
