@@ -228,7 +228,9 @@ def bounded_journal(tmp_path: Path) -> Journal:
         rel = f"f{i % 13}/{(i * 7919) % 3000:05d} {'é' if i % 5 == 0 else ''}.jpg"
         kind = i % 6
         if kind == 0:
-            decisions.append(Decision(rel, Status.ERROR, size=i, reason=f"failure kind {(i // 6) % 60}"))
+            decisions.append(
+                Decision(rel, Status.ERROR, size=i, reason=f"failure kind {(i // 6) % 60}")
+            )
         elif kind == 1:
             note = f"note {i % 45} (tag {i})" if i % 2 else None
             decisions.append(
@@ -314,7 +316,11 @@ def test_a_line_is_json_dumps_text_whatever_the_name(tmp_path: Path, name: bytes
         journal.record(
             run_id,
             "/src",
-            [Decision(rel, Status.PLACED, size=9, dest=f"2020/{rel}", year=2020, note="tag ✓ kept")],
+            [
+                Decision(
+                    rel, Status.PLACED, size=9, dest=f"2020/{rel}", year=2020, note="tag ✓ kept"
+                )
+            ],
             "done",
         )
         out = tmp_path / "r.jsonl"
