@@ -184,7 +184,10 @@ def _first_column(journal: Journal, query: str, params: tuple[Any, ...]) -> Iter
 
 # the run's totals ----------------------------------------------------------------------------
 _MAIN = "companion_of IS NULL"
-_PLACED_MAIN = f"status = 'placed' AND {_MAIN}"
+# "+status": a placed photo is never looked up through the index of placed hashes (a partial
+# index SQLite would otherwise pick for "status = 'placed'": a scan by it visits the rows in
+# hash order, each a lookup of its own, ten times slower than the scan in path order).
+_PLACED_MAIN = f"+status = 'placed' AND {_MAIN}"
 _WRITTEN_OUT = "CASE WHEN length(dest) > 0 THEN bytes_out ELSE 0 END"
 
 
