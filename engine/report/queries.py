@@ -1,12 +1,11 @@
 """The reports' reads of the journal, with SQLite doing the per-row work.
 
 A report of a million files must cost the writer little: each line of the JSON Lines report is
-written by SQLite (``json_quote`` and string concatenation, in C), the totals and the HTML
-page's counters are ``GROUP BY`` queries, and the page's bounded lists are windowed queries
-that return only the rows the page shows. Python touches a row only where SQL cannot do the
-job: a line with a character outside printable ASCII (Python's JSON escapes those, SQLite
-does not), and the reasons, grouped by ``reason_kind`` (a regular expression) after SQLite
-has counted each distinct reason.
+written by SQLite (``printf`` and ``json_quote``, in C; the characters above ASCII are escaped
+by the text codec as the line is written), the totals and the HTML page's counters are
+``GROUP BY`` queries, and the page's bounded lists are windowed queries that return only the
+rows the page shows. Python touches a row only where SQL cannot do the job: the reasons are
+grouped by ``reason_kind`` (a regular expression) once per distinct reason.
 """
 
 from __future__ import annotations
@@ -227,8 +226,9 @@ class TotalsGroup:
 
 
 def totals_groups(journal: Journal, rows: Rows, small_reason: str) -> list[TotalsGroup]:
-    """``rows`` counted by SQLite, the groups in the order their first file comes in ``rows``
-    (a count by first appearance comes out as a stream of the files would make it)."""
+    """``rows`` (one run's, ``Rows.of_run``: in path order) counted by SQLite, the groups in
+    the order of their first file (a count by first appearance comes out as a stream of the
+    files would make it)."""
     query = rows.select(
         f"companion_of IS NOT NULL, status, "
         f"CASE WHEN {_PLACED_MAIN} THEN year END AS y, "
