@@ -260,8 +260,7 @@ def _print_plan(settings: Settings, output: Output, journal: Journal, run_id: in
     if limit is not None and full is None:
         handle, full = tempfile.mkstemp(prefix="imgorg-plan-", suffix=".jsonl")
         os.close(handle)
-        decisions = journal.decisions(run_id, settings.source)
-        write_report(full, decisions, settings.folders.nodate_folder)
+        write_report(full, journal, run_id, settings.source, settings.folders.nodate_folder)
     print_plan(output, plan_lines(journal.decisions(run_id, settings.source)), limit, full)
 
 
@@ -500,7 +499,7 @@ def _run(
         output.stage("reports")
         seconds = time.monotonic() - started
         nodate = settings.folders.nodate_folder
-        totals = write_report(run.report, journal.decisions(run_id, source), nodate)
+        totals = write_report(run.report, journal, run_id, source, nodate)
         summary = totals.summary(
             seconds=seconds,
             files_per_second=totals.files / max(seconds, 1e-9),
@@ -527,7 +526,8 @@ def _run(
             log = os.path.join(dest, ERROR_LOG)
             stamp = dt.datetime.now().isoformat(timespec="seconds")
             unremoved = _kept_as_errors(placer.sources_kept)
-            append_error_log(log, [*journal.decisions(run_id, source), *unremoved], stamp)
+            errors = journal.decisions(run_id, source, Status.ERROR)
+            append_error_log(log, [*errors, *unremoved], stamp)
             summary.error_log = log
         if views is not None:
             summary.html = views.html

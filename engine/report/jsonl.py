@@ -5,15 +5,18 @@ The report is a contract other tools rely on: keys are only ever added, never re
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.records import Decision, Status
+from engine.report.queries import Rows, totals_groups, write_report_lines
 from engine.report.summary import Summary
+
+if TYPE_CHECKING:
+    from engine.store.journal import Journal
 
 SMALL = "smaller than --min-size"  # how a reason for a size skip begins
 
@@ -64,24 +67,27 @@ class Totals:
     companions: Counter[str] = field(default_factory=Counter)
     skipped_small: int = 0
 
-    def add(self, decision: Decision, nodate_folder: str) -> None:
-        """Count a file; the files that travel with a photo are counted apart, not as photos."""
-        self.files += 1
-        self.bytes_in += decision.size
-        if decision.dest:
-            self.bytes_out += decision.bytes_out
-        if decision.companion_of is not None:
-            self.companions[decision.status.value] += 1
-            return
-        self.counts[decision.status.value] += 1
-        if decision.status is Status.SKIPPED and (decision.reason or "").startswith(SMALL):
-            self.skipped_small += 1
-        if decision.status is Status.PLACED:
-            self.years[str(decision.year) if decision.year else nodate_folder] += 1
-            self.date_sources[decision.date_source.value] += 1
-            if decision.compressed:
-                self.compressed += 1
-                self.bytes_saved += decision.size - decision.bytes_out
+    @classmethod
+    def of_run(cls, journal: Journal, run_id: int, source_root: str, nodate_folder: str) -> Totals:
+        """The files run ``run_id`` found under ``source_root``, counted by SQLite; the files
+        that travel with a photo are counted apart, not as photos."""
+        totals = cls()
+        for group in totals_groups(journal, Rows.of_run(run_id, source_root), SMALL):
+            totals.files += group.files
+            totals.bytes_in += group.bytes_in
+            totals.bytes_out += group.bytes_out
+            if group.companion:
+                totals.companions[group.status.value] += group.files
+                continue
+            totals.counts[group.status.value] += group.files
+            totals.skipped_small += group.skipped_small
+            if group.status is Status.PLACED:
+                totals.years[str(group.year) if group.year else nodate_folder] += group.files
+                assert group.date_source is not None
+                totals.date_sources[group.date_source.value] += group.files
+                totals.compressed += group.compressed
+                totals.bytes_saved += group.bytes_saved
+        return totals
 
     def summary(self, **run: Any) -> Summary:
         """These totals as a run's summary, with the facts of the run (``Summary`` fields)."""
@@ -100,20 +106,16 @@ class Totals:
         )
 
 
-def write_report(path: str | None, decisions: Iterable[Decision], nodate_folder: str) -> Totals:
-    """Stream decisions into the report (when a path is given) and total them."""
-    totals = Totals()
-    if not path:
-        for decision in decisions:
-            totals.add(decision, nodate_folder)
-        return totals
-    temp = f"{path}.part"
-    with open(temp, "w", encoding="ascii") as handle:
-        for decision in decisions:
-            totals.add(decision, nodate_folder)
-            handle.write(json.dumps(report_line(decision)) + "\n")
-    os.replace(temp, path)
-    return totals
+def write_report(
+    path: str | None, journal: Journal, run_id: int, source_root: str, nodate_folder: str
+) -> Totals:
+    """Write the report of the files run ``run_id`` found under ``source_root`` (when a path
+    is given), streamed from the journal, and total them."""
+    if path:
+        temp = f"{path}.part"
+        write_report_lines(temp, journal, Rows.of_run(run_id, source_root))
+        os.replace(temp, path)
+    return Totals.of_run(journal, run_id, source_root, nodate_folder)
 
 
 def append_error_log(path: str, decisions: Iterable[Decision], stamp: str) -> int:

@@ -21,7 +21,7 @@ from typing import Any
 
 from engine.errors import JournalError
 from engine.policy.actions import Action
-from engine.records import Analysis, DateSource, Decision
+from engine.records import Analysis, DateSource, Decision, Status
 from engine.store import fsops
 
 CACHE_KB = 32 * 1024  # SQLite's page cache: allocated only as the journal grows
@@ -141,6 +141,17 @@ _ENCODE = [
 # A row of SELECT {_COLUMNS}, read by name: the kept columns' places in it are resolved once
 # (sqlite3.Row looks a name up column by column, and a row has 26 of them).
 _PLACE = {name: i for i, name in enumerate(_WRITTEN)}
+TZ_UNKNOWN = typing.cast(enum.Enum, _DEFAULTS["tz_source"]).value  # a NULL tz_source (older rows)
+# The rows one run found under one SOURCE (parameters: run id, SOURCE as bytes), in path order.
+RUN_ROWS = "seen_run = ? AND source_root = ?"
+RUN_ORDER = "source_rel"
+# What DEST holds after every run (see Journal.standing), on ``files AS f``.
+STANDING = (
+    "state != 'undone' AND (status = 'placed' OR run_id = (SELECT max(run_id) FROM files AS g "
+    "WHERE g.state != 'undone' AND g.source_root = f.source_root "
+    "AND g.source_rel = f.source_rel))"
+)
+STANDING_ORDER = "source_root, source_rel, run_id"
 _KEPT_ATTRS = [c.keeps for c in FILES if c.keeps]
 _KEPT_VALUES = itemgetter(*(_PLACE[c.name] for c in FILES if c.keeps))
 _DECODE = [(c.keeps, decode) for c in FILES if c.keeps and (decode := _codec(c.keeps, c.sql)[1])]
@@ -514,12 +525,16 @@ class Journal:
         ).fetchall()
         return [(os.fsdecode(r["source_root"]), _decision(r), r["run_id"]) for r in rows]
 
-    def decisions(self, run_id: int, source_root: str) -> Iterator[Decision]:
-        """Every file this run found under ``source_root``, in byte order of the path."""
+    def decisions(
+        self, run_id: int, source_root: str, status: Status | None = None
+    ) -> Iterator[Decision]:
+        """Every file this run found under ``source_root`` (only those of ``status`` if
+        given), in byte order of the path."""
         rows = self.db.execute(
-            f"SELECT {_COLUMNS} FROM files WHERE seen_run = ? AND source_root = ? "
-            "ORDER BY source_rel",
-            (run_id, _b(source_root)),
+            f"SELECT {_COLUMNS} FROM files WHERE {RUN_ROWS} "
+            + ("AND status = ? " if status else "")
+            + f"ORDER BY {RUN_ORDER}",
+            (run_id, _b(source_root), *([status.value] if status else [])),
         )
         for row in rows:
             yield _decision(row)
@@ -529,10 +544,7 @@ class Journal:
         A source path found by several runs counts once, by its latest verdict, besides the
         files earlier runs placed from it (they are still in DEST)."""
         rows = self.db.execute(
-            f"SELECT {_COLUMNS} FROM files AS f WHERE state != 'undone' AND (status = 'placed' "
-            "OR run_id = (SELECT max(run_id) FROM files AS g WHERE g.state != 'undone' "
-            "AND g.source_root = f.source_root AND g.source_rel = f.source_rel)) "
-            "ORDER BY source_root, source_rel, run_id"
+            f"SELECT {_COLUMNS} FROM files AS f WHERE {STANDING} ORDER BY {STANDING_ORDER}"
         )
         for row in rows:
             yield _decision(row)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine import __version__
 from engine.records import Decision, Status
+from engine.report import queries
 from engine.report.html.aggregate import Aggregate, aggregate
 from engine.report.html.sections import (
     attention_section,
@@ -129,12 +130,24 @@ def write_html_report(
     finds where the kept copy of a duplicate was placed when the stream showed it too long
     before (see ``write_run_report``).
     """
-    summary = as_summary(summary)
     agg = aggregate(decisions, _thumb_hashes(thumbs_dir))
-    agg.resolve(dest_of_hash)
     last = agg if last_run is SAME_AS_ALL else None
     if last_run is not None and last is None:
         last = aggregate(last_run)
+    _write_page(path, as_summary(summary), agg, last, dest_of_hash, thumbs_dir, report_jsonl)
+
+
+def _write_page(
+    path: str,
+    summary: Summary,
+    agg: Aggregate,
+    last: Aggregate | None,
+    dest_of_hash: Callable[[str], str | None] | None,
+    thumbs_dir: str | None,
+    report_jsonl: str | None,
+) -> None:
+    agg.resolve(dest_of_hash)
+    if last is not None and last is not agg:
         last.resolve(None)
     report = report_jsonl or (summary.report if isinstance(summary.report, str) else None)
     links = Links.build(path, summary, thumbs_dir, report)
@@ -147,10 +160,10 @@ def write_html_report(
     os.replace(temp, path)
 
 
-def _thumb_hashes(thumbs_dir: str | None) -> set[str]:
+def _thumb_hashes(thumbs_dir: str | None) -> frozenset[str]:
     if not thumbs_dir or not os.path.isdir(thumbs_dir):
-        return set()
-    return {n[:-4] for n in os.listdir(thumbs_dir) if n.endswith(".jpg")}
+        return frozenset()
+    return frozenset({n[:-4] for n in os.listdir(thumbs_dir) if n.endswith(".jpg")})
 
 
 def write_run_report(
@@ -178,17 +191,14 @@ def write_run_report(
         placed = journal.placed_with_hash(content_hash)
         return placed.dest if placed else None
 
-    # With one run in the journal, DEST holds what that run did: one pass over it serves both.
-    only_run = journal.only_run(run_id)
-    write_html_report(
-        path,
-        summary,
-        journal.standing(),
-        thumbs_dir,
-        report_jsonl,
-        dest_of_hash=dest_of_hash,
-        last_run=SAME_AS_ALL if only_run else journal.decisions(run_id, str(info["source"])),
-    )
+    # SQLite counts and picks what the page shows; with one run in the journal, DEST holds
+    # what that run did: one aggregate serves both.
+    agg = queries.aggregate_rows(journal, queries.Rows.standing(), _thumb_hashes(thumbs_dir))
+    last = agg
+    if not journal.only_run(run_id):
+        run = queries.Rows.of_run(run_id, str(info["source"]))
+        last = queries.aggregate_rows(journal, run, counts_only=True)
+    _write_page(path, summary, agg, last, dest_of_hash, thumbs_dir, report_jsonl)
 
 
 SCRIPT = files(__package__).joinpath("report.js").read_text(encoding="utf-8")
