@@ -265,3 +265,28 @@ def test_identical_corrupt_files_in_one_folder_are_both_set_aside(tmp_path: Path
         ("corrupt", "Corrupted/a.jpg"),
         ("corrupt", "Corrupted/b.jpg"),
     ]
+
+
+def test_a_name_that_is_not_utf8_in_a_reason_or_note_does_not_stop_the_run(
+    tmp_path: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """A copy of ``caf\\xe9.jpg`` (a Latin-1 name from an old camera card) is a duplicate whose
+    reason names it; a photo whose place is taken by a file of that name gets a reason naming
+    it too. The journal stores both; the reports show the bytes escaped."""
+    src = tmp_path / "src"
+    data = write_photo(src / "x.jpg", D2015, seed=4)
+    os.unlink(src / "x.jpg")
+    latin = os.fsencode(str(src)) + b"/caf\xe9.jpg"
+    os.makedirs(os.fsencode(str(src)) + b"/copies")
+    for path in (latin, os.fsencode(str(src)) + b"/copies/caf\xe9.jpg"):
+        with open(path, "wb") as handle:
+            handle.write(data)
+    for jobs in ("1", "2"):
+        code, report = organize(src, tmp_path / f"out{jobs}", "--min-size", "0", "--jobs", jobs)
+        assert code == 0
+        lines = by_source(report)
+        odd = os.fsdecode(b"caf\xe9.jpg")
+        assert lines[odd]["status"] == "placed"
+        copy = lines[os.fsdecode(b"copies/caf\xe9.jpg")]
+        assert copy["status"] == "duplicate" and copy["duplicate_of"] == odd
+        assert "caf" in copy["reason"]

@@ -113,12 +113,30 @@ def _s(blob: bytes | None) -> str | None:
     return None if blob is None else os.fsdecode(blob)
 
 
+def _text(text: str | None) -> str | None:
+    """A reason or note for a TEXT column: one that names a file whose name is not UTF-8
+    (held as surrogates, as os.fsdecode gives it) shows those bytes escaped (``caf\\xe9``);
+    SQLite would refuse the surrogates."""
+    if text is None or text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
+
+
+_FREE_TEXT = ("reason", "note")
+
+
 def _codec(attr: str, sql: str) -> tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]:
     """How a kept attribute goes into its column and comes back (None: as it is). Paths are
     bytes, as the file system has them; an enum is its value, a NULL its attribute's default."""
     kind = _TYPES[attr]
     if sql.startswith("BLOB"):
         return _b, _s
+    if attr in _FREE_TEXT:
+        return _text, None
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         members = {member.value: member for member in kind} | {None: _DEFAULTS.get(attr)}
         return attrgetter("value"), members.__getitem__
