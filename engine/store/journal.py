@@ -90,7 +90,7 @@ NOT_KEPT = frozenset(
         "orientation",
     }
     | {"companions", "found"}
-    | {"ino", "ctime_ns"}  # a file's identity matters only within the run that read it
+    | {"ino", "ctime_ns", "twin_of"}  # matter only within the run that read the file
     | {"similar"}  # near-duplicate signatures have their own table (engine/similar/store.py)
 )
 # What record() writes; the columns it leaves out are set later, by other calls.
