@@ -87,7 +87,7 @@ def test_a_duplicates_staged_copy_is_removed_in_the_group_commit_that_settles_it
     analyses = analyze_all(str(src), candidates, options)
     # Both were read, so both were written: the workers cannot know which one is kept.
     assert sorted(a.copied is not None for a in analyses) == [True, True]
-    assert len(os.listdir(stage_dir)) == 2
+    assert len(_staged(stage_dir)) == 2
     journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
     try:
         run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
@@ -95,7 +95,7 @@ def test_a_duplicates_staged_copy_is_removed_in_the_group_commit_that_settles_it
         decisions = [d for a in analyses for d in coordinator.accept(a)]
         placer.add(decisions)
         placer.flush()
-        assert os.listdir(stage_dir) == []  # right after the group commit, not at the run's end
+        assert _staged(stage_dir) == []  # right after the group commit, not at the run's end
         assert placer.copies_discarded == 1
         assert sorted(d.status for d in decisions) == [Status.DUPLICATE, Status.PLACED]
         kept = next(d for d in decisions if d.status is Status.PLACED)
@@ -105,6 +105,11 @@ def test_a_duplicates_staged_copy_is_removed_in_the_group_commit_that_settles_it
         assert placed.stat().st_mtime_ns == (src / kept.rel).stat().st_mtime_ns
     finally:
         journal.close()
+
+
+def _staged(stage_dir: Path) -> list[Path]:
+    """The files in staging (each worker process writes into a folder of its own there)."""
+    return [p for p in stage_dir.rglob("*") if not p.is_dir()]
 
 
 def _copy_run(
@@ -159,7 +164,7 @@ def test_a_file_changed_or_deleted_after_a_worker_copied_it_is_an_error(tmp_path
     assert rows["c.jpg"].status is Status.ERROR
     assert rows["c.jpg"].reason == "vanished from SOURCE during the run"
     assert sorted(p.name for p in dest.rglob("*.jpg")) == ["b.jpg"]
-    assert os.listdir(stage_dir) == []
+    assert _staged(stage_dir) == []
 
 
 def test_with_a_path_map_the_worker_writes_to_staging_as_its_host_sees_it(
