@@ -523,9 +523,16 @@ class Journal:
 
     def placed_hashes(self) -> Iterator[str]:
         """The content hash of every placed file not undone."""
+        return self._hashes("status = 'placed'")
+
+    def hashes_in_dest(self) -> Iterator[str]:
+        """The content hash of every file a run put in DEST (a corrupt one set aside too) that
+        is not undone (streamed)."""
+        return self._hashes("dest IS NOT NULL")
+
+    def _hashes(self, which: str) -> Iterator[str]:
         rows = self.db.execute(
-            "SELECT hash FROM files WHERE status = 'placed' AND state != 'undone' "
-            "AND hash IS NOT NULL"
+            f"SELECT hash FROM files WHERE {which} AND state != 'undone' AND hash IS NOT NULL"
         )
         for (digest,) in rows:
             yield digest
@@ -692,15 +699,6 @@ class Journal:
                 "INSERT INTO tidy (run_id, old, new, state) VALUES (?, ?, ?, 'planned')",
                 ((run_id, os.fsencode(a), os.fsencode(b)) for a, b in moves),
             )
-
-    def hashes_in_dest(self) -> Iterator[str]:
-        """The content hash of every file a run put in DEST that is not undone (streamed)."""
-        rows = self.db.execute(
-            "SELECT hash FROM files WHERE state != 'undone' AND dest IS NOT NULL "
-            "AND hash IS NOT NULL"
-        )
-        for (digest,) in rows:
-            yield digest
 
     def pending_tidy(self) -> list[tuple[str, str]]:
         rows = self.db.execute("SELECT old, new FROM tidy WHERE state = 'planned' ORDER BY rowid")
