@@ -191,7 +191,7 @@ def shard(
     max_files: int = 500,
     max_bytes: int = 512_000_000,
 ) -> list[Batch]:
-    """Cut the work into batches of similar cost, costliest first.
+    """Cut the work into batches of similar cost, the largest files first.
 
     Files are taken in size order and a batch is not cut between two files of one size (up to
     twice ``max_files``), so byte-identical candidates land in one batch: its worker proves
@@ -222,5 +222,9 @@ def shard(
             current, current_cost = [], 0
     if current:
         batches.append(Batch(len(batches), current, current_cost))
-    batches.sort(key=lambda b: -b.cost)
+    # Largest files first: the costliest work starts first (batches are cut to a similar cost),
+    # and the sizes come back in order, so the coordinator, which holds each result until every
+    # file of its size is in, holds few (ordered by cost alone, batches of uneven length came
+    # back in no size order: a third of a 100,000-file run waited, 0.4 KB each).
+    batches.reverse()
     return batches
