@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
-import gc
 import importlib.util
 import logging
 import os
@@ -30,6 +29,7 @@ from engine.errors import (
 from engine.report.console import Output, PlainOutput, RichOutput
 from engine.settings import GROUPS, Settings, build, help_text, load_config, options
 from engine.sizes import format_size
+from engine.stages.work import collect_rarely
 
 if TYPE_CHECKING:
     from engine.commands.verify import VerifyResult
@@ -488,18 +488,11 @@ EXITS: tuple[tuple[type[BaseException], Callable[[BaseException], str], int], ..
 )
 
 
-LEAN_GC_THRESHOLD = 70_000
-
-
 def _lean_runtime() -> None:
-    """The writer and the workers make millions of objects that hold no reference cycles (a
-    decision, a worker's result): the cyclic collector, run every 700 allocations, found
-    nothing and took about a tenth of the writer's CPU. What is loaded by now is frozen out
-    of its sweeps and it runs a hundred times less often. OpenBLAS (numpy, in the workers'
-    signature code) would start a spinning thread per core in every worker: one is enough."""
-    if gc.get_threshold()[0] < LEAN_GC_THRESHOLD:
-        gc.freeze()
-        gc.set_threshold(LEAN_GC_THRESHOLD, 10, 10)
+    """The collector as the workers have it (``collect_rarely``); OpenBLAS (numpy, in the
+    workers' signature code) would start a spinning thread per core in every worker: one is
+    enough."""
+    collect_rarely()
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
