@@ -4,6 +4,7 @@ retry of the batches that had not come back, never a file and never a result use
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import signal
@@ -100,3 +101,29 @@ def test_a_killed_worker_costs_a_retry_not_a_file(tmp_path: Path) -> None:
     assert killed
     assert not [a for a in results if a.status is Status.ERROR]
     assert sorted(_key(a) for a in results) == reference  # each file once, as a lone worker did
+
+
+def test_a_worker_result_crosses_the_pipe_as_its_fields_and_comes_back_whole() -> None:
+    """Results are pickled as their class and fields in order (engine.records
+    pickled_by_fields): every field, none at its default, survives the trip, in its place."""
+    import pickle
+
+    from engine.records import Companion, CompanionResult, DateSource, TzSource
+
+    companion = CompanionResult("a.xmp", 3, 4, "h", "e", 5, 6, "staged/c")
+    analysis = Analysis(
+        *("IMG_1.JPG", 10, 11, Status.CORRUPT, "why", "note", "hash", "JPEG", 2012),
+        *("2012-04-05T06:07:08", DateSource.EXIF, TzSource.GPS_TIME, "other.jpg", "Canon"),
+        *((1.5, -2.5), WHEN, True, 6, True, True, 80, 95, 3, 9, "out", "s.jpg", "c.jpg", True),
+        *([companion], 12, 13, None, "twin.jpg"),
+    )
+    assert all(
+        getattr(analysis, f.name) != f.default
+        for f in dataclasses.fields(Analysis)
+        if f.name != "similar"
+    )
+    candidate = Candidate("IMG_1.JPG", 10, 11, "raw", (Companion("IMG_1.CR2", 7, 8),))
+    for record in (analysis, candidate, companion):
+        data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        assert pickle.loads(data) == record
+        assert b"__setstate__" not in data and record.__reduce__()[0] is type(record)
