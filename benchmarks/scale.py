@@ -173,8 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         >= TARGET_FILES_PER_S,
         f"per-file cost at {largest['files']:,} within {TARGET_GROWTH:.0%} of {rows[0]['files']:,}": growth
         <= TARGET_GROWTH,
-        f"coordinator peak RSS < {TARGET_RSS_MB} MB": all(
-            0 < r["coordinator_mb"] < TARGET_RSS_MB for r in rows
+        # The million-file run has its own limit (below).
+        f"coordinator peak RSS < {TARGET_RSS_MB} MB below a million files": all(
+            0 < r["coordinator_mb"] < TARGET_RSS_MB for r in rows if r["files"] < 1_000_000
         ),
         "every run completed (no crash)": all(r["exit"] in ("0", "1", "0, 1") for r in rows),
     }
