@@ -153,6 +153,8 @@ class Analysis:
     ctime_ns: int = 0
     similar: Signature | None = None  # with --similar: the perceptual signature
     twin_of: str | None = None  # proven identical by its worker to this file of its batch
+    # Proven identical by its worker to the file an earlier run placed at this name of DEST.
+    same_as_placed: str | None = None
 
 
 class _Found(Generic[T]):

@@ -115,7 +115,7 @@ def test_a_worker_result_crosses_the_pipe_as_its_fields_and_comes_back_whole() -
         *("IMG_1.JPG", 10, 11, Status.CORRUPT, "why", "note", "hash", "JPEG", 2012),
         *("2012-04-05T06:07:08", DateSource.EXIF, TzSource.GPS_TIME, "other.jpg", "Canon"),
         *((1.5, -2.5), WHEN, True, 6, True, True, 80, 95, 3, 9, "out", "s.jpg", "c.jpg", True),
-        *([companion], 12, 13, None, "twin.jpg"),
+        *([companion], 12, 13, None, "twin.jpg", "2012/IMG_1.JPG"),
     )
     assert all(
         getattr(analysis, f.name) != f.default
@@ -127,3 +127,17 @@ def test_a_worker_result_crosses_the_pipe_as_its_fields_and_comes_back_whole() -
         data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
         assert pickle.loads(data) == record
         assert b"__setstate__" not in data and record.__reduce__()[0] is type(record)
+
+
+def test_a_file_its_worker_returned_nothing_for_is_an_error_not_missing(tmp_path: Path) -> None:
+    """Every file found gets an answer: should a worker return fewer results than its batch
+    had files (a bug), the others are errors that say so, never absent from the journal."""
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        write_photo(tmp_path / name, WHEN)
+    batch = _batch(tmp_path, 0, ["a.jpg", "b.jpg", "c.jpg"])
+    returned = [Analysis("b.jpg", 1, 2)]
+    answers = pool.answered(batch, returned)
+    assert [a.rel for a in answers] == ["b.jpg", "a.jpg", "c.jpg"]
+    assert [a.status for a in answers[1:]] == [Status.ERROR, Status.ERROR]
+    assert all("returned no result" in (a.reason or "") for a in answers[1:])
+    assert pool.answered(batch, answers) is answers

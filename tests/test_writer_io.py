@@ -285,6 +285,75 @@ def test_the_writer_reads_none_of_the_duplicates_bytes(corpus: Path, tmp_path: P
     assert read - baseline < 0.1 * duplicate_bytes, (read, baseline, duplicate_bytes)
 
 
+def test_the_writer_reads_none_of_the_bytes_of_copies_an_earlier_run_placed(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A second backup of the same phone, organized into the DEST that holds the first: each
+    of its photos repeats a file the first run placed. The worker that read it compares it
+    with that file; the writer used to read both again. Measured against the same second
+    backup organized into a fresh DEST (no earlier run: nothing to compare)."""
+    first, second = tmp_path / "first backup", tmp_path / "second backup"
+    _camera_archive(corpus, first)
+    shutil.copytree(first, second / "Phone (2)")
+    copies = [p for p in second.rglob("*") if p.is_file()]
+    copied_bytes = sum(p.stat().st_size for p in copies)
+
+    def organize(src: Path, dest: Path) -> tuple[int, list[dict]]:
+        report = dest.parent / f"{dest.name}-{src.name}.jsonl"
+        read = _read_by_this_process()
+        flags = ["--jobs", "2", "--min-size", "0", "--quiet", "--report", str(report)]
+        code = main(["organize", str(src), str(dest), *flags])
+        read = _read_by_this_process() - read
+        assert code in (0, 1)
+        return read, [json.loads(line) for line in report.open()]
+
+    organize(first, tmp_path / "warm-up")  # the modules a run imports are read once
+    baseline, _ = organize(second, tmp_path / "fresh")
+    organize(first, tmp_path / "dest")
+    read, rows = organize(second, tmp_path / "dest")
+    duplicates = [r for r in rows if r["status"] == "duplicate"]
+    assert len(duplicates) == len(copies)
+    assert all(r["reason"].startswith(f"identical to {first}") for r in duplicates), duplicates
+    assert read - baseline < 0.1 * copied_bytes, (read, baseline, copied_bytes)
+
+
+def test_a_worker_proves_a_copy_of_an_earlier_runs_file_only_when_their_bytes_are_the_same(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """The worker's proof names the placed file it compared with; a file whose bytes differ
+    from it (what a hash collision would be) gets none, nor does one whose earlier copy is
+    gone everywhere."""
+    from engine.records import Analysis
+    from engine.stages.twins import BatchTwins, EarlierCopies
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    _camera_archive(corpus, src)
+    assert main(["organize", str(src), str(dest), "--min-size", "0", "--quiet"]) in (0, 1)
+    journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
+    row = journal.db.execute(
+        "SELECT source_rel, hash, dest FROM files WHERE status = 'placed' ORDER BY source_rel"
+    ).fetchone()
+    rel, digest, placed_at = os.fsdecode(row[0]), row[1], os.fsdecode(row[2])
+    journal.close()
+    again = tmp_path / "again"
+    again.mkdir()
+    same = (src / rel).read_bytes()
+    (again / "same.jpg").write_bytes(same)
+    (again / "other.jpg").write_bytes(same[:-1] + bytes([same[-1] ^ 1]))
+    results = [Analysis(n, len(same), 0, hash=digest) for n in ("same.jpg", "other.jpg")]
+    twins = BatchTwins(str(again))
+    earlier = EarlierCopies(str(dest / ".imgorg" / "journal.sqlite"), 99, str(dest))
+    for result in results:
+        earlier.check(result, twins, str(again))
+    assert [r.same_as_placed for r in results] == [placed_at, None]
+    (src / rel).unlink()  # the copy in DEST is compared now
+    (dest / placed_at).unlink()
+    gone = Analysis("same.jpg", len(same), 0, hash=digest)
+    earlier.check(gone, twins, str(again))
+    earlier.close()
+    assert gone.same_as_placed is None
+
+
 def test_a_worker_calls_files_twins_only_when_their_bytes_are_the_same(tmp_path: Path) -> None:
     """Two files given the same hash whose bytes differ (what a hash collision would be) are
     left for the coordinator to compare; true copies are marked, with the batch's first."""

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import DiskFull, JournalError, RunError
 from engine.formats import imaging
@@ -345,6 +345,19 @@ def copies_in_workers(settings: Settings) -> bool:
     return not (move and same_device(settings.source, settings.dest))
 
 
+def earlier_placed(settings: Settings, view: JournalView, run_id: int) -> dict[str, Any]:
+    """What a worker needs to compare a file with the one an earlier run placed with the same
+    hash (so that the writer reads neither): DEST's journal, when it has such files. Not for
+    workers on other hosts: they would read it over a network filesystem, where SQLite's WAL
+    does not work; the writer compares those files itself."""
+    journal = os.path.join(settings.dest, META, JOURNAL)
+    run = settings.run
+    other_hosts = run.backend == "dask" and bool(run.scheduler or run.path_map)
+    if other_hosts or not view.holds_placed_files or not os.path.isfile(journal):
+        return {}
+    return {"journal": journal, "run_id": run_id, "dest": settings.dest}
+
+
 def placer_pool(settings: Settings) -> PlacerPool | None:
     """Processes that put each group commit's files in place while the writer decides the
     next: none when the run analyses in the writer's own process (``--jobs 1``) or writes
@@ -433,6 +446,7 @@ def _run(
         sample_rate=min(1.0, YEAR_VIEW_SAMPLE / max(1, len(todo))) if views else 0.0,
         run_token=uuid.uuid4().hex,
         copy_to_stage=copies_in_workers(settings),
+        **earlier_placed(settings, view, run_id),
     )
     if settings.analyse.similar:
         _similar_check()

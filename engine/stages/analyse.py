@@ -35,7 +35,7 @@ from engine.policy.date_precedence import in_precedence, outranks, resolve_date
 from engine.records import Analysis, Candidate, CompanionResult, DateSource, Status
 from engine.report.jsonl import SMALL
 from engine.stages.commit import RESERVE, free_bytes
-from engine.stages.twins import BatchTwins
+from engine.stages.twins import BatchTwins, EarlierCopies
 from engine.stages.work import SLOTS, WorkerOptions
 from engine.store import fsops
 from engine.store.fsops import hash_stream
@@ -90,9 +90,12 @@ def analyze_all(root: str, candidates: list[Candidate], options: WorkerOptions) 
     results: list[Analysis] = []
     undated: list[Found] = []
     twins = BatchTwins(root)
+    earlier = _earlier_copies(options)
     for candidate in candidates:
         found = gather(root, candidate, options)
         twins.check(found if isinstance(found, Analysis) else found.result)
+        if earlier is not None:
+            earlier.check(found if isinstance(found, Analysis) else found.result, twins, root)
         if isinstance(found, Analysis):
             results.append(found)
         elif options.exiftool and _needs_exiftool(found):
@@ -101,6 +104,8 @@ def analyze_all(root: str, candidates: list[Candidate], options: WorkerOptions) 
             results.append(found.result)
         else:
             results.append(_finish(found, None, options))
+    if earlier is not None:
+        earlier.close()
     if not undated:
         return results
     tool = exiftool_dates.shared()
@@ -109,6 +114,12 @@ def analyze_all(root: str, candidates: list[Candidate], options: WorkerOptions) 
         found.result.exiftool_missed = tool is None
         _finish(found, from_exiftool.get(found.path), options)
     return results
+
+
+def _earlier_copies(options: WorkerOptions) -> EarlierCopies | None:
+    if options.journal is None:
+        return None
+    return EarlierCopies(options.journal, options.run_id, options.dest)
 
 
 def _needs_exiftool(found: Found) -> bool:

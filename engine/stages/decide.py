@@ -184,8 +184,7 @@ class Coordinator:
                 again.dest, again.note = earlier.dest, "already placed by an earlier run"
                 verdicts.append(again)
                 continue
-            twin_of = keeper.twin_of if keeper is not None else None
-            if twin_of is not None and member.twin_of == twin_of:  # its worker compared them
+            if _worker_proved(member, keeper, earlier):
                 verdict = _duplicate(member, keeper_name)
             else:
                 verdict = self._compare(member, keeper_paths, keeper_name)
@@ -414,6 +413,14 @@ class Coordinator:
             return self.view.same_bytes(mine, theirs)
         except OSError:
             return False
+
+
+def _worker_proved(member: Analysis, keeper: Analysis | None, earlier: Placed | None) -> bool:
+    """Whether the worker that read ``member`` compared it byte for byte with the kept copy: a
+    file of its batch (``twin_of``) or the file an earlier run placed (``same_as_placed``)."""
+    if keeper is not None:
+        return keeper.twin_of is not None and member.twin_of == keeper.twin_of
+    return earlier is not None and member.same_as_placed == earlier.dest
 
 
 def _duplicate(member: Analysis, keeper_name: str) -> Decision:

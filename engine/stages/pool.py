@@ -54,15 +54,17 @@ class Pool:
             del batches
             while queue:
                 batch = queue.popleft()
-                yield process_batch(batch.batch_id, root, batch.candidates, options)[1]
+                _, analyses = process_batch(batch.batch_id, root, batch.candidates, options)
+                yield answered(batch, analyses)
             return
         remaining = {batch.batch_id: batch for batch in batches}
         del batches
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 for batch_id, analyses in self._run(deque(remaining.values()), root, options):
-                    if remaining.pop(batch_id, None) is not None:
-                        yield analyses
+                    returned = remaining.pop(batch_id, None)
+                    if returned is not None:
+                        yield answered(returned, analyses)
                 return
             except (KeyboardInterrupt, BackendUnavailable, GeneratorExit):
                 raise
@@ -105,6 +107,17 @@ def _stop_loky_workers() -> None:
     executor = reusable_executor._executor
     if executor is not None:
         executor.shutdown(wait=True, kill_workers=True)
+
+
+def answered(batch: Batch, analyses: list[Analysis]) -> list[Analysis]:
+    """A batch's results, with an error for each of its files that a worker returned nothing
+    for (a bug, but never a file missing from the journal and the report)."""
+    if len(analyses) == len(batch.candidates):
+        return analyses
+    got = {a.rel for a in analyses}
+    reason = "its worker returned no result for it (a bug in imgorg: please report it)"
+    missing = [c for c in batch.candidates if c.rel not in got]
+    return analyses + [_failed(c.rel, c.size, c.mtime_ns, reason) for c in missing]
 
 
 def _failed(rel: str, size: int, mtime_ns: int, reason: str) -> Analysis:

@@ -33,6 +33,11 @@ class WorkerOptions:
     # Write each placeable file's own bytes into stage_dir, so that the placer only renames
     # them: a real run that copies (not a move within one filesystem, which renames the source).
     copy_to_stage: bool = False
+    # DEST's journal when earlier runs placed files there: a worker compares a file with the
+    # placed file of the same hash itself (engine.stages.twins.EarlierCopies). run_id: this run.
+    journal: str | None = None
+    run_id: int = 0
+    dest: str = ""
 
 
 def process_batch(

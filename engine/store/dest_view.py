@@ -71,6 +71,11 @@ class JournalView:
     def same_device(self) -> bool:
         return self._same_device
 
+    @property
+    def holds_placed_files(self) -> bool:
+        """Whether earlier runs placed files (that undo has not taken back)."""
+        return len(self._hashes) > 0
+
     def placed_with_hash(self, content_hash: str, earlier_runs_only: bool = False) -> Placed | None:
         # Identical files share a size, and the coordinator settles a size at once: the files
         # this run placed never answer for another of its files.

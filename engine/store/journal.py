@@ -11,6 +11,7 @@ import dataclasses
 import enum
 import json
 import os
+import pathlib
 import sqlite3
 import time
 import typing
@@ -90,7 +91,7 @@ NOT_KEPT = frozenset(
         "orientation",
     }
     | {"companions", "found"}
-    | {"ino", "ctime_ns", "twin_of"}  # matter only within the run that read the file
+    | {"ino", "ctime_ns", "twin_of", "same_as_placed"}  # matter only within the run that read it
     | {"similar"}  # near-duplicate signatures have their own table (engine/similar/store.py)
 )
 # What record() writes; the columns it leaves out are set later, by other calls.
@@ -339,6 +340,16 @@ class Journal:
         # pages back from the file (8 reads and 12 writes per file on a 20,000-file run).
         db.execute(f"PRAGMA cache_size=-{CACHE_KB}")
         return cls(db, path)
+
+    @classmethod
+    def reader(cls, path: str) -> Journal:
+        """The journal at ``path``, opened read-only beside the run that writes it (a worker
+        looking up what earlier runs placed): no check, no schema upgrade, nothing written."""
+        db = sqlite3.connect(f"{pathlib.Path(path).absolute().as_uri()}?mode=ro", uri=True)
+        db.row_factory = sqlite3.Row
+        journal = cls.__new__(cls)
+        journal.db, journal.path = db, None
+        return journal
 
     @classmethod
     def in_memory(cls, copy_of: str | None = None) -> Journal:
