@@ -103,6 +103,8 @@ class CompanionResult:
     ino: int = 0  # identity when it was read: a file replaced or rewritten since differs here
     ctime_ns: int = 0
     copied: str | None = None  # its own bytes, written by the worker into the staging folder
+    twin_of: str | None = None  # proven identical by its worker to this companion of its batch
+    same_as_placed: str | None = None  # ... or to the file an earlier run placed at this name
 
 
 @dataclass(slots=True)

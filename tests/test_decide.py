@@ -42,7 +42,7 @@ class MemoryDest:
     def placed_with_hash(self, content_hash: str, earlier_runs_only: bool = False) -> Placed | None:
         return self.earlier.get(content_hash)
 
-    def slot(self, name: str, content_hash: str | None) -> Slot:
+    def slot(self, name: str, content_hash: str | None, size: int | None = None) -> Slot:
         if name in self.claims or any(p.dest == name for p in self.earlier.values()):
             return Slot.TAKEN
         data = self.files.get(f"{DEST}/{name}")

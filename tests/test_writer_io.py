@@ -13,6 +13,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import tree_digest, write_photo
 from engine.cli import main
 from engine.formats.kinds import DEFAULT_EXTENSIONS
@@ -352,6 +354,110 @@ def test_a_worker_proves_a_copy_of_an_earlier_runs_file_only_when_their_bytes_ar
     earlier.check(gone, twins, str(again))
     earlier.close()
     assert gone.same_as_placed is None
+
+
+def test_the_writer_reads_no_file_to_release_the_sources_of_moved_files(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Move mode, photos turned upright (new bytes in DEST): a source leaves SOURCE for
+    DEST/.imgorg/originals once its turned copy and its own bytes verify, reading both. A
+    placer process does that; the writer, which did it itself, now reads neither. (What the
+    placers read counts in the writer's /proc/self/io once they are reaped: the writer's own
+    reads are counted here where it would make them.)"""
+    from engine.store import fsops
+
+    reads: list[str] = []
+    for name in ("hash_file", "same_bytes", "holds", "copy_into"):
+        real = getattr(fsops, name)
+
+        def spy(*args: object, _real=real, _name=name, **kwargs: object) -> object:  # type: ignore[no-untyped-def]
+            reads.append(f"{_name}{args}")
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(fsops, name, spy)
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    _camera_archive(corpus, src)  # enough files for the pool to run (one batch runs here)
+    for photo in (corpus / "orientation").iterdir():
+        if photo.stem[-1] in "2345678":
+            shutil.copy2(photo, src / "phone" / photo.name)
+    flags = ["--jobs", "2", "--min-size", "0", "--quiet", "--mode", "move"]
+    assert main(["organize", str(src), str(dest), *flags]) == 0
+    assert not [p for p in src.rglob("*") if p.is_file()]
+    assert len(list((dest / ".imgorg" / "originals").rglob("*.jpg"))) >= 4
+    assert reads == []
+
+
+def test_names_taken_in_a_hand_sorted_dest_by_files_of_another_size_are_not_read(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Merging into an archive sorted by hand that already uses the names imgorg would give
+    (IMG_0001.JPG from another camera): a name held by a file of another size is taken, and
+    the writer does not read that file to know it; one of the same size is read, and when its
+    bytes are the photo's, the photo is recognised as already there."""
+    from engine.store import fsops
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    _camera_archive(corpus, src)
+    assert main(["organize", str(src), str(dest), "--min-size", "0", "--quiet"]) == 0
+    shutil.rmtree(dest / ".imgorg")  # DEST as a person left it: no journal
+    held = sorted(p for p in dest.rglob("*") if p.is_file())
+    same = held[0]
+    for other in held[1:]:
+        other.write_bytes(other.read_bytes() + b"\0")  # another file: one byte longer
+    hashed: list[str] = []
+    real = fsops.hash_file
+
+    def spy(path: str, *args: object, **kwargs: object) -> str:  # type: ignore[no-untyped-def]
+        hashed.append(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(fsops, "hash_file", spy)
+    report = tmp_path / "again.jsonl"
+    flags = ["--min-size", "0", "--quiet", "--jobs", "2", "--report", str(report)]
+    assert main(["organize", str(src), str(dest), *flags]) == 0
+    assert [Path(p) for p in hashed] == [same]
+    rows = [json.loads(line) for line in report.open()]
+    assert sum("already at its destination" in (r["note"] or "") for r in rows) == 1
+    assert sum(r["dest"] is not None and "_1." in r["dest"] for r in rows) >= len(held) - 2
+
+
+def test_the_writer_reads_none_of_the_bytes_of_raw_files_that_repeat_kept_ones(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RAW+JPEG pairs copied twice in one SOURCE, then once more in a second SOURCE organized
+    into the same DEST. Each duplicate JPEG's CR2 repeats the kept one's: the workers compare
+    those too (with the kept pair's in their batch, or with the CR2 the first run placed), so
+    the writer, which read every repeated RAW and its kept twin, reads none."""
+    from engine.store import fsops
+
+    card = tmp_path / "one" / "card" / "DCIM" / "100CANON"
+    card.mkdir(parents=True)
+    photos = sorted(p for p in (corpus / "camera").iterdir() if p.suffix.lower() == ".jpg")[:12]
+    for i, photo in enumerate(photos):
+        shutil.copy2(photo, card / f"IMG_{i:04d}.JPG")
+        (card / f"IMG_{i:04d}.CR2").write_bytes(b"II*\x00\x08\x00\x00\x00" + os.urandom(50_000))
+    shutil.copytree(tmp_path / "one" / "card", tmp_path / "one" / "backup" / "card copy")
+    shutil.copytree(tmp_path / "one" / "card", tmp_path / "two" / "card again")
+    compared: list[str] = []
+    for name in ("same_bytes", "hash_file"):
+        real = getattr(fsops, name)
+
+        def spy(*args: object, _real=real, _name=name, **kwargs: object) -> object:  # type: ignore[no-untyped-def]
+            compared.append(f"{_name}{args}")
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(fsops, name, spy)
+    dest = tmp_path / "dest"
+    for source in ("one", "two"):
+        report = tmp_path / f"{source}.jsonl"
+        flags = ["--min-size", "0", "--quiet", "--jobs", "2", "--report", str(report)]
+        assert main(["organize", str(tmp_path / source), str(dest), *flags]) == 0
+        rows = [json.loads(line) for line in report.open()]
+        raws = [r for r in rows if r["source"].endswith(".CR2")]
+        assert len(raws) == len(photos) * (2 if source == "one" else 1)
+        assert sum(r["status"] == "duplicate" for r in raws) == len(photos)
+        assert all(r["status"] in ("placed", "duplicate") for r in raws)
+    assert compared == []
 
 
 def test_a_worker_calls_files_twins_only_when_their_bytes_are_the_same(tmp_path: Path) -> None:

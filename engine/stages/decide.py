@@ -169,11 +169,7 @@ class Coordinator:
             keeper_name = keeper.rel
         else:
             keeper_paths = self._paths_of(earlier)
-            keeper_name = (
-                earlier.rel
-                if earlier.source_root == self.source
-                else os.path.join(earlier.source_root, earlier.rel)
-            )
+            keeper_name = _placed_name(earlier, self.source)
         for member in rest:
             if (
                 earlier is not None
@@ -205,8 +201,8 @@ class Coordinator:
         """Split each duplicate photo's companions: those whose bytes the kept copy's family
         (or an earlier run) already holds stay duplicates with their photo; the others are
         adopted by the kept copy, in keeper order, so a second identical one is a duplicate."""
-        kin: list[tuple[str, str]] = [
-            (item.rel, item.hash)
+        kin: list[CompanionResult] = [
+            item
             for item in (keeper.companions if keeper is not None else [])
             if item.hash is not None and item.error is None
         ]
@@ -222,7 +218,7 @@ class Coordinator:
                         self.twins[item.rel] = twin
                     staying.append(item)
                     continue
-                kin.append((item.rel, item.hash))
+                kin.append(item)
                 owner = keeper.rel if keeper is not None else verdict.rel
                 dest = None if keeper is not None or earlier is None else earlier.dest
                 self.adopted[owner].append(Adoptee(item, verdict.rel, keeper_name, dest))
@@ -233,25 +229,27 @@ class Coordinator:
             else:
                 del self.companions[verdict.rel]
 
-    def _twin(self, item: CompanionResult, kin: list[tuple[str, str]]) -> str | None:
+    def _twin(self, item: CompanionResult, kin: list[CompanionResult]) -> str | None:
         """The placed file ``item`` repeats byte for byte, if any: one of ``kin`` (files in this
-        run, by source path) or a file an earlier run placed. Unproven means unique."""
+        run) or a file an earlier run placed. Unproven means unique. What the worker that read
+        ``item`` compared (``twin_of``, ``same_as_placed``) is not read again."""
         mine = os.path.join(self.source, item.rel)
-        for rel, digest in kin:
-            if digest == item.hash and self._same(mine, os.path.join(self.source, rel)):
-                return rel
+        for other in kin:
+            if other.hash != item.hash:
+                continue
+            proven = item.twin_of is not None and item.twin_of == other.twin_of
+            if proven or self._same(mine, os.path.join(self.source, other.rel)):
+                return other.rel
         assert item.hash is not None
         earlier = self.view.placed_with_hash(item.hash, earlier_runs_only=True)
         if earlier is None:
             return None
+        if item.same_as_placed is not None and item.same_as_placed == earlier.dest:
+            return _placed_name(earlier, self.source)
         for path in self._paths_of(earlier):
             same = self._same(mine, path)
             if same is not None:
-                if not same:
-                    return None
-                if earlier.source_root == self.source:
-                    return earlier.rel
-                return os.path.join(earlier.source_root, earlier.rel)
+                return _placed_name(earlier, self.source) if same else None
         return None
 
     def _paths_of(self, earlier: Placed) -> list[str]:
@@ -331,7 +329,7 @@ class Coordinator:
         year = str(placer.year) if placer.year else self.folders.nodate
         base = os.path.join(year, self.folders.below_year(item.rel))
         for target in itertools.chain(wanted, (with_suffix(base, n) for n in itertools.count())):
-            slot = self.view.slot(target, item.hash)
+            slot = self.view.slot(target, item.hash, item.size)
             if slot is Slot.TAKEN:
                 continue
             decision.dest = target
@@ -369,7 +367,7 @@ class Coordinator:
         for member in members:
             own = companion_name(name, os.path.basename(main.rel), os.path.basename(member.rel))
             wanted.append((member, os.path.join(folder, own)))
-        slots = [self.view.slot(path, decision.out_hash) for decision, path in wanted]
+        slots = [self.view.slot(path, d.out_hash, d.bytes_out) for d, path in wanted]
         if Slot.TAKEN in slots and not main_fixed:
             return False
         for (decision, path), slot in zip(wanted, slots, strict=True):
@@ -413,6 +411,14 @@ class Coordinator:
             return self.view.same_bytes(mine, theirs)
         except OSError:
             return False
+
+
+def _placed_name(earlier: Placed, source: str) -> str:
+    """An earlier run's placed file as the report names it: by its path below SOURCE when it
+    came from this SOURCE, else by its whole path."""
+    if earlier.source_root == source:
+        return earlier.rel
+    return os.path.join(earlier.source_root, earlier.rel)
 
 
 def _worker_proved(member: Analysis, keeper: Analysis | None, earlier: Placed | None) -> bool:

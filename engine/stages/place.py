@@ -9,12 +9,9 @@ In move mode a source is removed only after that, and only if its placed copy is
 
 from __future__ import annotations
 
-import errno
 import os
 from collections import deque
 from dataclasses import dataclass, field
-
-import xxhash
 
 from engine.errors import DiskFull
 from engine.policy.actions import Action, SourceAfter, Writes
@@ -23,14 +20,15 @@ from engine.stages.commit import (
     Changed,
     FileWrite,
     Job,
+    Outcome,
     commit_files,
     copy_verified,
     placing_failed,
-    unchanged,
 )
 from engine.stages.placers import Pending, PlacerPool
+from engine.stages.release import MovedFile, Release, Released, release_sources
 from engine.store import fsops
-from engine.store.journal import Journal, original_path
+from engine.store.journal import Journal
 
 
 @dataclass
@@ -57,7 +55,8 @@ class Placer:
     cloned: int = 0  # copies made as reflink clones (no bytes written)
     copies_discarded: int = 0  # workers' copies of files not placed (duplicates, say), removed
     sources_kept: list[Decision] = field(default_factory=list)  # moved, but not removed
-    _under_way: deque[tuple[list[Decision], Pending]] = field(default_factory=deque)
+    _under_way: deque[tuple[list[Decision], Pending[Outcome]]] = field(default_factory=deque)
+    _releasing: deque[tuple[list[Decision], Pending[Released]]] = field(default_factory=deque)
     _full: str | None = None
 
     def add(self, decisions: list[Decision]) -> None:
@@ -68,14 +67,16 @@ class Placer:
             self._send()
             while len(self._under_way) > self.depth:
                 self._settle_oldest()
+            self._settle_releases(wait=False)
             if self._full is not None:
                 self._stop_full()
 
     def flush(self) -> None:
-        """Send what is pending and wait until every batch is settled."""
+        """Send what is pending and wait until every batch (and release) is settled."""
         self._send()
         while self._under_way:
             self._settle_oldest()
+        self._settle_releases(wait=True)
         if self._full is not None:
             self._stop_full()
 
@@ -83,6 +84,7 @@ class Placer:
         """DEST is full: settle the batches under way, send nothing more."""
         while self._under_way:
             self._settle_oldest()
+        self._settle_releases(wait=True)
         full, self._full = self._full, None
         raise DiskFull(full or "DEST is full")
 
@@ -217,50 +219,38 @@ class Placer:
             self.pool.close()
 
     def _remove_sources(self, done: list[Decision]) -> None:
-        """Take the moved files out of SOURCE; a transformed file's own bytes go to
-        DEST/.imgorg/originals/ (kept until ``imgorg finalize``), so undo can restore them. A
-        source that cannot be removed stays where it is, with a note, and is counted."""
-        removed: list[str] = []
-        originals: dict[str, str] = {}
-        kept: list[Decision] = []
-        for decision in done:
-            after = decision.action.source_after
-            if after is SourceAfter.STAYS:
-                continue
-            assert decision.dest is not None
-            final = os.path.join(self.dest, decision.dest)
-            why: str | None = None
-            if after is SourceAfter.UNLINKED:
-                why = remove_source(self.source, decision, final)
-            elif after is SourceAfter.KEPT_BELOW_DEST:
-                original = original_path(self.run_id, decision.rel)
-                if keep_original(
-                    self.source,
-                    decision,
-                    final,
-                    os.path.join(self.dest, original),
-                    sync=self.sync,
-                ):
-                    originals[decision.rel] = original
-                else:
-                    why = "it could not be kept below DEST/.imgorg/originals (changed, or refused)"
-            if why is None:
-                removed.append(decision.rel)
-            else:
+        """Have the moved files of a settled batch taken out of SOURCE (engine/stages/release.py:
+        verifying reads files): in a placer process, settled when it is done, or here and now
+        when the run has no pool."""
+        moved = [d for d in done if d.action.source_after is not SourceAfter.STAYS]
+        if not moved:
+            return
+        files = [_moved_file(d) for d in moved]
+        job = Release(self.source, self.dest, self.run_id, self.sync, files)
+        pending = self.pool.release(job) if self.pool else Pending(release_sources(job))
+        self._releasing.append((moved, pending))
+        if self.pool is None:
+            self._settle_releases(wait=True)
+
+    def _settle_releases(self, wait: bool) -> None:
+        """Journal what came of the releases that are done (every one, if ``wait``): sources
+        removed (a transformed file's original kept below DEST), or kept, with why."""
+        while self._releasing and (wait or self._releasing[0][1].ready()):
+            moved, pending = self._releasing.popleft()
+            released = pending.result()
+            removed = [moved[i].rel for i in released.removed]
+            originals = {moved[i].rel: path for i, path in released.originals.items()}
+            kept = []
+            for index, why in released.kept:
+                decision = moved[index]
                 note = f"placed, but its source was not removed: {why}"
                 decision.note = f"{decision.note}; {note}" if decision.note else note
                 kept.append(decision)
-        if removed:
-            # Journaled before the sync: a crash inside it must not leave a journal that says
-            # "still in SOURCE" about a file that is gone.
-            self.journal.mark_source_removed(self.source, removed, self.run_id, originals)
-            if self.sync:
-                fsops.sync_filesystem(self.source)
-                if originals:
-                    fsops.sync_filesystem(self.dest)
-        if kept:
-            self.journal.record(self.run_id, self.source, kept, "done")
-            self.sources_kept += kept
+            if removed:
+                self.journal.mark_source_removed(self.source, removed, self.run_id, originals)
+            if kept:
+                self.journal.record(self.run_id, self.source, kept, "done")
+                self.sources_kept += kept
 
 
 def _writes(decision: Decision) -> bool:
@@ -274,76 +264,16 @@ def _fail(decision: Decision, reason: str, failed: list[Decision]) -> None:
     failed.append(decision)
 
 
-def remove_verified_source(source_root: str, decision: Decision, final: str) -> bool:
-    """Unlink a moved file's source once its placed copy is verified and the source unchanged."""
-    return remove_source(source_root, decision, final) is None
-
-
-def remove_source(source_root: str, decision: Decision, final: str) -> str | None:
-    """Unlink a moved file's source if it is still the file analysed, with the same bytes, and
-    its placed copy verifies; None when it is gone, else why it stays."""
-    source = os.path.join(source_root, decision.rel)
-    try:
-        if not unchanged(source, decision):
-            return "it changed since it was analysed"
-        # Without the inode and ctime (read through another mount, or from the journal), size
-        # and mtime alone do not prove the source still holds the bytes placed.
-        unknown = decision.action is Action.MOVE_COPY and not decision.ino
-        if unknown and fsops.hash_file(source) != decision.hash:
-            return "its bytes are not the ones analysed"
-        if decision.action.keeps_original:
-            if fsops.hash_file(source) != decision.hash:
-                return "its bytes are not the ones analysed"
-            if fsops.hash_file(final) != decision.out_hash:
-                return "its placed copy does not verify"
-        os.unlink(source)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return f"cannot remove it: {exc.strerror or exc}"
-    return None
-
-
-def keep_original(
-    source_root: str, decision: Decision, final: str, keep_at: str, sync: bool = True
-) -> bool:
-    """Take a transformed moved file's source out of SOURCE into ``keep_at`` (below DEST):
-    a no-replace rename on one filesystem, else a copy verified against the source's hash.
-    True when the source is gone from SOURCE and its bytes are at ``keep_at``."""
-    source = os.path.join(source_root, decision.rel)
-    temp = fsops.temp_name(keep_at)
-    try:
-        if fsops.hash_file(final) != decision.out_hash:
-            return False
-        try:
-            if not unchanged(source, decision) or fsops.hash_file(source) != decision.hash:
-                return False
-        except FileNotFoundError:
-            return fsops.holds(keep_at, decision.hash)
-        os.makedirs(os.path.dirname(keep_at), exist_ok=True)
-        if fsops.holds(keep_at, decision.hash):  # copied by a run that died before the unlink
-            os.unlink(source)
-            return True
-        try:
-            fsops.rename_noreplace(source, keep_at)
-            return True
-        except fsops.DestinationExists:
-            return False
-        except OSError as exc:
-            if exc.errno != errno.EXDEV:
-                return False
-        fsops.remove_quietly(temp)
-        hasher = xxhash.xxh3_128()
-        fsops.copy_into(source, temp, hasher)
-        if hasher.hexdigest() != decision.hash:
-            fsops.remove_quietly(temp)
-            return False
-        os.utime(temp, ns=(decision.mtime_ns, decision.mtime_ns))
-        if sync:
-            fsops.fsync_path(temp)
-        fsops.rename_noreplace(temp, keep_at)
-        os.unlink(source)
-    except OSError:
-        fsops.remove_quietly(temp)  # a full DEST, say: the source stays where it is
-        return False
-    return True
+def _moved_file(decision: Decision) -> MovedFile:
+    assert decision.dest is not None
+    return MovedFile(
+        decision.rel,
+        decision.dest,
+        decision.action,
+        decision.size,
+        decision.mtime_ns,
+        decision.ino,
+        decision.ctime_ns,
+        decision.hash,
+        decision.out_hash,
+    )

@@ -1,5 +1,6 @@
 """Placer processes: each runs ``commit_files`` (engine/stages/commit.py) on the batches the
-writer sends it, so the creating, renaming and syncing of a group commit cost the writer
+writer sends it, and ``release_sources`` (engine/stages/release.py) on the moved files of the
+batches it has journaled, so the creating, renaming, syncing and verifying cost the writer
 nothing while it decides the next batch.
 
 A placer is a plain subprocess (``python -m engine.stages.placers``) reading pickled jobs on
@@ -20,30 +21,37 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from typing import IO
+from typing import IO, Any, Generic, TypeVar
 
 from engine.errors import RunError
 from engine.stages.commit import Job, Outcome, commit_files
+from engine.stages.release import Release, Released, release_sources
+
+T = TypeVar("T", Outcome, Released)
 
 _PR_SET_PDEATHSIG = 1
 
 
-class Pending:
+class Pending(Generic[T]):
     """An outcome to come: ``result()`` waits for it."""
 
-    def __init__(self, outcome: Outcome | None = None) -> None:
-        self._outcome, self._failure = outcome, ""
+    def __init__(self, outcome: T | None = None) -> None:
+        self._outcome: T | None = outcome
+        self._failure = ""
         self._ready = threading.Event()
         if outcome is not None:
             self._ready.set()
 
-    def result(self) -> Outcome:
+    def result(self) -> T:
         self._ready.wait()
         if self._outcome is None:
             raise RunError(self._failure)
         return self._outcome
 
-    def settle(self, outcome: Outcome | None, failure: str = "") -> None:
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def settle(self, outcome: T | None, failure: str = "") -> None:
         self._outcome, self._failure = outcome, failure
         self._ready.set()
 
@@ -62,15 +70,15 @@ class Placer:
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self._to = self.process.stdin
-        self._waiting: deque[Pending] = deque()
+        self._waiting: deque[Pending[Any]] = deque()
         self._lock = threading.Lock()
         self._reader = threading.Thread(
             target=self._read_all, args=(self.process.stdout,), daemon=True
         )
         self._reader.start()
 
-    def send(self, job: Job) -> Pending:
-        pending = Pending()
+    def send(self, job: Job | Release) -> Pending[Any]:
+        pending: Pending[Any] = Pending()
         with self._lock:
             self._waiting.append(pending)
         try:
@@ -117,10 +125,16 @@ class PlacerPool:
         self._placers = [Placer() for _ in range(processes)]
         self._turn = 0
 
-    def submit(self, job: Job) -> Pending:
+    def submit(self, job: Job) -> Pending[Outcome]:
+        return self._next().send(job)
+
+    def release(self, job: Release) -> Pending[Released]:
+        return self._next().send(job)
+
+    def _next(self) -> Placer:
         placer = self._placers[self._turn % len(self._placers)]
         self._turn += 1
-        return placer.send(job)
+        return placer
 
     def close(self) -> None:
         for placer in self._placers:
@@ -135,7 +149,8 @@ def serve(jobs: IO[bytes], outcomes: IO[bytes]) -> None:
         except EOFError:
             return
         try:
-            answer: tuple[str, object] = ("ok", commit_files(job))
+            done = release_sources(job) if isinstance(job, Release) else commit_files(job)
+            answer: tuple[str, object] = ("ok", done)
         except Exception as exc:  # reported to the writer, which stops the run with it
             answer = ("error", f"{type(exc).__name__}: {exc}")
         pickle.dump(answer, outcomes, protocol=pickle.HIGHEST_PROTOCOL)

@@ -11,7 +11,7 @@ import os
 import shutil
 
 from engine.policy.actions import SourceAfter
-from engine.stages.place import keep_original, remove_verified_source
+from engine.stages.release import keep_original, remove_verified_source
 from engine.stages.tidy import finish_pending
 from engine.store import fsops
 from engine.store.journal import Journal, original_path

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import os
+import stat
 from typing import Protocol
 
 import xxhash
@@ -38,8 +39,9 @@ class DestView(Protocol):
         """The first placed file with this content (by source path), if any."""
         ...
 
-    def slot(self, name: str, content_hash: str | None) -> Slot:
-        """Whether ``name`` (relative to DEST) can take a file with ``content_hash``."""
+    def slot(self, name: str, content_hash: str | None, size: int | None = None) -> Slot:
+        """Whether ``name`` (relative to DEST) can take a file with ``content_hash`` (and
+        ``size``, when known)."""
         ...
 
     def claim(self, name: str) -> None:
@@ -84,7 +86,7 @@ class JournalView:
         before = self.run_id if earlier_runs_only else None
         return self.journal.placed_with_hash(content_hash, before_run=before)
 
-    def slot(self, name: str, content_hash: str | None) -> Slot:
+    def slot(self, name: str, content_hash: str | None, size: int | None = None) -> Slot:
         if name_key(name) in self._taken:
             return Slot.TAKEN
         if not self._folder_exists(os.path.dirname(name)):
@@ -92,7 +94,7 @@ class JournalView:
         path = os.path.join(self.dest, name)
         if not os.path.lexists(path):
             return Slot.FREE
-        if content_hash and os.path.isfile(path) and fsops.hash_file(path) == content_hash:
+        if content_hash and _holds(path, content_hash, size):
             return Slot.IDENTICAL
         return Slot.TAKEN
 
@@ -113,6 +115,18 @@ class JournalView:
         if exists is None:
             exists = self._folders[folder] = os.path.lexists(os.path.join(self.dest, folder))
         return exists
+
+
+def _holds(path: str, content_hash: str, size: int | None) -> bool:
+    """Whether the file at ``path`` holds the bytes ``content_hash`` names. One of another size
+    cannot: merging into an archive sorted by hand, most taken names are read not at all."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    if not stat.S_ISREG(st.st_mode) or (size is not None and st.st_size != size):
+        return False
+    return fsops.hash_file(path) == content_hash
 
 
 def name_key(name: str) -> int:

@@ -1,0 +1,174 @@
+"""Taking moved files out of SOURCE, once their placed copies are journaled ``done``.
+
+A moved file's source is unlinked only if it is still the file analysed and its placed copy
+verifies; a transformed file's own bytes (re-encoded or turned in DEST) go to
+DEST/.imgorg/originals/ instead, so undo can restore them. That checking reads files (the
+source, the placed copy; across filesystems the original is copied), so ``release_sources``
+runs in a placer process like the group commit itself (engine/stages/placers.py), or in the
+writer when the run has no pool. It touches no journal: the writer journals what it reports.
+A crash after an unlink and before the journal says so is settled by the disk on the next
+start (engine/stages/recover.py).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
+
+import xxhash
+
+from engine.policy.actions import Action, SourceAfter
+from engine.stages.commit import Seen, unchanged
+from engine.store import fsops
+from engine.store.journal import original_path
+
+
+class Moved(Seen, Protocol):
+    """A moved file and its placed copy (a Decision, a ``MovedFile``)."""
+
+    @property
+    def rel(self) -> str: ...
+    @property
+    def action(self) -> Action: ...
+    @property
+    def hash(self) -> str | None: ...
+    @property
+    def out_hash(self) -> str | None: ...
+
+
+class MovedFile(NamedTuple):
+    """A moved file as a placer process is told of it."""
+
+    rel: str
+    dest: str  # below DEST: its placed copy
+    action: Action
+    size: int
+    mtime_ns: int
+    ino: int
+    ctime_ns: int
+    hash: str | None
+    out_hash: str | None
+
+
+class Release(NamedTuple):
+    """The moved files of one settled group commit, whose sources are to leave SOURCE."""
+
+    source: str
+    dest: str
+    run_id: int
+    sync: bool
+    files: list[MovedFile]
+
+
+@dataclass(slots=True)
+class Released:
+    removed: list[int] = field(default_factory=list)  # indexes into Release.files: gone now
+    originals: dict[int, str] = field(default_factory=dict)  # kept below DEST, at this path
+    kept: list[tuple[int, str]] = field(default_factory=list)  # still in SOURCE, and why
+
+
+def release_sources(job: Release) -> Released:
+    """Unlink each verified source, or keep a transformed one's bytes below DEST; then sync
+    SOURCE (and DEST when originals were kept there)."""
+    done = Released()
+    for index, moved in enumerate(job.files):
+        final = os.path.join(job.dest, moved.dest)
+        why: str | None = None
+        after = moved.action.source_after
+        if after is SourceAfter.UNLINKED:
+            why = remove_source(job.source, moved, final)
+        elif after is SourceAfter.KEPT_BELOW_DEST:
+            original = original_path(job.run_id, moved.rel)
+            target = os.path.join(job.dest, original)
+            if keep_original(job.source, moved, final, target, sync=job.sync):
+                done.originals[index] = original
+            else:
+                why = "it could not be kept below DEST/.imgorg/originals (changed, or refused)"
+        elif after is not SourceAfter.RENAMED_AWAY:  # that one left with the placing rename
+            continue
+        if why is None:
+            done.removed.append(index)
+        else:
+            done.kept.append((index, why))
+    if done.removed and job.sync:
+        fsops.sync_filesystem(job.source)
+        if done.originals:
+            fsops.sync_filesystem(job.dest)
+    return done
+
+
+def remove_verified_source(source_root: str, moved: Moved, final: str) -> bool:
+    """Unlink a moved file's source once its placed copy is verified and the source unchanged."""
+    return remove_source(source_root, moved, final) is None
+
+
+def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
+    """Unlink a moved file's source if it is still the file analysed, with the same bytes, and
+    its placed copy verifies; None when it is gone, else why it stays."""
+    source = os.path.join(source_root, moved.rel)
+    try:
+        if not unchanged(source, moved):
+            return "it changed since it was analysed"
+        # Without the inode and ctime (read through another mount, or from the journal), size
+        # and mtime alone do not prove the source still holds the bytes placed.
+        unknown = moved.action is Action.MOVE_COPY and not moved.ino
+        if unknown and fsops.hash_file(source) != moved.hash:
+            return "its bytes are not the ones analysed"
+        if moved.action.keeps_original:
+            if fsops.hash_file(source) != moved.hash:
+                return "its bytes are not the ones analysed"
+            if fsops.hash_file(final) != moved.out_hash:
+                return "its placed copy does not verify"
+        os.unlink(source)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot remove it: {exc.strerror or exc}"
+    return None
+
+
+def keep_original(
+    source_root: str, moved: Moved, final: str, keep_at: str, sync: bool = True
+) -> bool:
+    """Take a transformed moved file's source out of SOURCE into ``keep_at`` (below DEST):
+    a no-replace rename on one filesystem, else a copy verified against the source's hash.
+    True when the source is gone from SOURCE and its bytes are at ``keep_at``."""
+    source = os.path.join(source_root, moved.rel)
+    temp = fsops.temp_name(keep_at)
+    try:
+        if fsops.hash_file(final) != moved.out_hash:
+            return False
+        try:
+            if not unchanged(source, moved) or fsops.hash_file(source) != moved.hash:
+                return False
+        except FileNotFoundError:
+            return fsops.holds(keep_at, moved.hash)
+        os.makedirs(os.path.dirname(keep_at), exist_ok=True)
+        if fsops.holds(keep_at, moved.hash):  # copied by a run that died before the unlink
+            os.unlink(source)
+            return True
+        try:
+            fsops.rename_noreplace(source, keep_at)
+            return True
+        except fsops.DestinationExists:
+            return False
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                return False
+        fsops.remove_quietly(temp)
+        hasher = xxhash.xxh3_128()
+        fsops.copy_into(source, temp, hasher)
+        if hasher.hexdigest() != moved.hash:
+            fsops.remove_quietly(temp)
+            return False
+        os.utime(temp, ns=(moved.mtime_ns, moved.mtime_ns))
+        if sync:
+            fsops.fsync_path(temp)
+        fsops.rename_noreplace(temp, keep_at)
+        os.unlink(source)
+    except OSError:
+        fsops.remove_quietly(temp)  # a full DEST, say: the source stays where it is
+        return False
+    return True
