@@ -126,3 +126,10 @@ def companion_name(main_dest_name: str, main_source_name: str, companion: str) -
     if folded.startswith(old_stem.casefold()):
         return new_stem + companion[len(old_stem) :]
     return new_stem + "_" + companion
+
+
+def companion_growth(main_source_name: str, companion: str) -> int:
+    """How many bytes longer than its main file's chosen name the companion's name is
+    (``companion_name``), whatever name the main file is given with its own extension."""
+    named = companion_name(main_source_name, main_source_name, companion)
+    return len(os.fsencode(named)) - len(os.fsencode(main_source_name))

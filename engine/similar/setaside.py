@@ -27,7 +27,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from engine.policy.companions import companion_name
+from engine.policy.companions import companion_growth, companion_name
 from engine.policy.date_precedence import DATE_RANK
 from engine.policy.naming import Layout, with_suffix
 from engine.records import DateSource
@@ -200,8 +200,9 @@ def _family_plan(
     first of ``wanted``, ``wanted_1``, ... where every one of their names is free."""
     folder, name = os.path.split(old)
     riders = [r for r in travelling if os.path.dirname(r) == folder]
+    reserve = max((companion_growth(name, os.path.basename(r)) for r in riders), default=0)
     for n in itertools.count():  # ends: only so many names are taken
-        target = with_suffix(wanted, n)
+        target = with_suffix(wanted, n, reserve)
         new_folder, new_name = os.path.split(target)
         plan = [(old, target)] + [
             (r, os.path.join(new_folder, companion_name(new_name, name, os.path.basename(r))))

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 import xxhash
 
 from engine.policy.actions import Action, choose
-from engine.policy.companions import companion_name
+from engine.policy.companions import companion_growth, companion_name
 from engine.policy.identical import as_copy, identical_groups
 from engine.policy.keeper import why
 from engine.policy.naming import (
+    NAME_MAX,
     LayoutSpec,
     dated_destination,
     layout_part,
@@ -297,8 +298,9 @@ class Coordinator:
             if decision.dest is not None:  # already placed by an earlier run
                 self._place(decision, family, decision.dest, main_fixed=True)
             elif base is not None:
+                reserve = _room_for(decision, family)
                 for n in itertools.count():
-                    if self._place(decision, family, with_suffix(base, n)):
+                    if self._place(decision, family, with_suffix(base, n, reserve)):
                         break
             adopter = self.adopter.pop(decision.rel, None)
             if adopter is not None and adopter in self.adopted:
@@ -325,10 +327,9 @@ class Coordinator:
         wanted = []
         if kept_dest is not None:
             folder, name = os.path.split(kept_dest)
-            own = os.path.basename(item.rel)
-            wanted.append(
-                os.path.join(folder, companion_name(name, os.path.basename(adoptee.photo), own))
-            )
+            own = companion_name(name, os.path.basename(adoptee.photo), os.path.basename(item.rel))
+            if len(os.fsencode(own)) <= NAME_MAX:
+                wanted.append(os.path.join(folder, own))
         year = str(placer.year) if placer.year else self.folders.nodate
         base = os.path.join(year, self.folders.below_year(item.rel))
         for target in itertools.chain(wanted, (with_suffix(base, n) for n in itertools.count())):
@@ -414,6 +415,12 @@ class Coordinator:
             return self.view.same_bytes(mine, theirs)
         except OSError:
             return False
+
+
+def _room_for(main: Decision, family: list[Decision]) -> int:
+    """The bytes the main file's name must leave for the longest name of its family."""
+    name = os.path.basename(main.rel)
+    return max((companion_growth(name, os.path.basename(m.rel)) for m in family), default=0)
 
 
 def _duplicate(member: Analysis, keeper_name: str) -> Decision:

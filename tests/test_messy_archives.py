@@ -1,0 +1,49 @@
+"""Archives as people's disks hold them, at the edges the rest of the suite does not reach:
+names at the file system's limits, one file under two paths, sidecars of odd names. Each test
+builds its archive from the shared corpus's camera files and runs the real command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from conftest import tree_digest
+
+NAME_MAX = 255
+
+
+def test_a_long_name_needing_a_suffix_leaves_room_for_its_sidecars_names(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Two different photos of one 251-byte name meet in one year folder (flat layout); the
+    second needs a shorter name, and its ``.jpg.xmp`` and Takeout ``.json`` (which becomes
+    ``<name>.jpg.json``, 256 bytes even without a suffix) must still be nameable beside it."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    long = "X" * 247 + ".jpg"  # 251 bytes: "<long>.xmp" is 255
+    for folder, photo in (("a", "Canon_40D.jpg"), ("b", "Nikon_D70.jpg")):
+        (source / folder).mkdir(parents=True)
+        shutil.copy(corpus / "camera" / photo, source / folder / long)
+    xmp = source / "b" / (long + ".xmp")
+    xmp.write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>\n')
+    (source / "b" / ("X" * 247 + ".json")).write_text('{"title": "takeout"}\n')
+    before = tree_digest(source)
+
+    code, planned = organize(source, dest / "plan", "--layout", "flat", "--dry-run")
+    code, report = organize(source, dest, "--layout", "flat")
+
+    assert code == 0, [line for line in report if line["status"] == "error"]
+    rows = {line["source"]: line for line in report}
+    main = rows[f"b/{long}"]
+    assert main["status"] == "placed"
+    stem = os.path.splitext(main["dest"])[0]
+    for companion in (f"b/{long}.xmp", f"b/{'X' * 247}.json"):
+        line = rows[companion]
+        assert line["status"] == "placed", line
+        assert line["dest"].startswith(stem + ".jpg.")  # beside its photo, under its name
+        assert len(os.fsencode(os.path.basename(line["dest"]))) <= NAME_MAX
+        assert (dest / line["dest"]).read_bytes() == (source / companion).read_bytes()
+    assert sorted((p["source"], p["status"], p["dest"]) for p in planned) == sorted(
+        (r["source"], r["status"], r["dest"]) for r in report
+    )
+    assert tree_digest(source) == before
