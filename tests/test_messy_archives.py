@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
+
 from conftest import tree_digest
+from engine.cli import main
 
 NAME_MAX = 255
 
@@ -47,3 +51,37 @@ def test_a_long_name_needing_a_suffix_leaves_room_for_its_sidecars_names(
         (r["source"], r["status"], r["dest"]) for r in report
     )
     assert tree_digest(source) == before
+
+
+@pytest.mark.parametrize("across", [False, True], ids=["one-filesystem", "across-filesystems"])
+def test_one_photo_under_two_hard_linked_names_moves_and_undoes(
+    corpus: Path, tmp_path: Path, organize, across: bool
+) -> None:
+    """A camera dump and an album made of hard links to it (two paths, one inode): moving the
+    kept name (a rename, or a copy and an unlink) sets the inode's ctime, which must not make
+    the other name "changed since it was analysed"."""
+    from test_safety import mount_tmpfs
+
+    source = mount_tmpfs(tmp_path / "src", "16m") if across else tmp_path / "src"
+    dest = tmp_path / "dest"
+    try:
+        (source / "DCIM").mkdir(parents=True)
+        (source / "Summer 2008").mkdir()
+        shutil.copy2(corpus / "camera" / "Canon_40D.jpg", source / "DCIM" / "IMG_0001.jpg")
+        os.link(source / "DCIM" / "IMG_0001.jpg", source / "Summer 2008" / "IMG_0001.jpg")
+        shutil.copy2(corpus / "camera" / "Nikon_D70.jpg", source / "DCIM" / "IMG_0002.jpg")
+        before = tree_digest(source)
+
+        code, report = organize(source, dest, "--mode", "move")
+
+        assert code == 0, [line for line in report if line["status"] == "error"]
+        rows = {line["source"]: line for line in report}
+        assert rows["Summer 2008/IMG_0001.jpg"]["status"] == "placed"
+        assert rows["DCIM/IMG_0001.jpg"]["status"] == "duplicate"
+        assert tree_digest(source) == {}  # every name moved, none left behind
+        assert main(["verify", str(dest)]) == 0
+        assert main(["undo", str(dest)]) == 0
+        assert tree_digest(source) == before
+    finally:
+        if across:
+            subprocess.run(["umount", "-l", str(source)], check=False)
