@@ -4,6 +4,7 @@ builds its archive from the shared corpus's camera files and runs the real comma
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -85,3 +86,44 @@ def test_one_photo_under_two_hard_linked_names_moves_and_undoes(
     finally:
         if across:
             subprocess.run(["umount", "-l", str(source)], check=False)
+
+
+def test_two_takeout_json_names_of_one_photo_both_travel_with_it(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Two Takeout exports merged into one folder: ``IMG_1.json`` beside ``IMG_1.JPG.json``,
+    and ``IMG_1.JPG(1).json`` (Takeout's name for ``IMG_1(1).JPG``) beside
+    ``IMG_1(1).JPG.json``. Each pair would be named alike beside the photo; both are kept,
+    with the photo kept under its name and with a suffixed one (``--layout flat``)."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    takeout, camera = source / "Takeout", source / "Camera"
+    takeout.mkdir(parents=True)
+    camera.mkdir()
+    shutil.copy(corpus / "camera" / "Canon_40D.jpg", camera / "IMG_1.JPG")
+    shutil.copy(corpus / "camera" / "Nikon_D70.jpg", takeout / "IMG_1.JPG")
+    shutil.copy(corpus / "camera" / "Pentax_K10D.jpg", takeout / "IMG_1(1).JPG")
+    sidecars = ["IMG_1.json", "IMG_1.JPG.json", "IMG_1.JPG(1).json", "IMG_1(1).JPG.json"]
+    for name in sidecars:
+        (takeout / name).write_text(
+            json.dumps({"photoTakenTime": {"timestamp": "1262304000"}, "title": name})
+        )
+    before = tree_digest(source)
+
+    _, planned = organize(source, dest / "plan", "--layout", "flat", "--dry-run")
+    code, report = organize(source, dest, "--layout", "flat")
+
+    assert code == 0, [line for line in report if line["status"] == "error"]
+    rows = {line["source"]: line for line in report}
+    photos = {rows[f"Takeout/{n}"]["companion_of"] for n in sidecars}
+    assert photos == {"Takeout/IMG_1.JPG", "Takeout/IMG_1(1).JPG"}
+    for name in sidecars:
+        line = rows[f"Takeout/{name}"]
+        assert line["status"] == "placed", line
+        photo = rows[line["companion_of"]]
+        assert os.path.dirname(line["dest"]) == os.path.dirname(photo["dest"])
+        assert (dest / line["dest"]).read_bytes() == (takeout / name).read_bytes()
+    assert sorted((p["source"], p["status"], p["dest"]) for p in planned) == sorted(
+        (r["source"], r["status"], r["dest"]) for r in report
+    )
+    assert main(["verify", str(dest)]) == 0
+    assert tree_digest(source) == before

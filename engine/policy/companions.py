@@ -4,11 +4,13 @@ Takeout ``.json`` with all its name variants). Pure functions over the names in 
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
 
 from engine.formats.kinds import Kind
+from engine.policy.naming import with_suffix
 
 _PRIORITY = {Kind.IMAGE: 0, Kind.RAW: 1, Kind.VIDEO: 2}
 _COPY_NUMBER = re.compile(r"^(?P<base>.*?)(?P<n>\(\d+\))$")
@@ -126,6 +128,23 @@ def companion_name(main_dest_name: str, main_source_name: str, companion: str) -
     if folded.startswith(old_stem.casefold()):
         return new_stem + companion[len(old_stem) :]
     return new_stem + "_" + companion
+
+
+def family_names(main_dest_name: str, main_source_name: str, companions: list[str]) -> list[str]:
+    """The names of a main file's companions beside it (``companion_name``), in the order
+    given, all distinct. Where two would share one (``x.json`` and ``x.jpg.json`` both become
+    ``x.jpg.json``), a companion already named so keeps it, and the other keeps its own name
+    when the main file keeps its own, else takes a suffix (``x.jpg_1.json``)."""
+    wanted = [companion_name(main_dest_name, main_source_name, c) for c in companions]
+    names = list(wanted)
+    taken = {main_dest_name}
+    for i in sorted(range(len(companions)), key=lambda i: wanted[i] != companions[i]):
+        if wanted[i] in taken:
+            own = [companions[i]] if main_dest_name == main_source_name else []
+            suffixed = (with_suffix(wanted[i], n) for n in itertools.count(1))
+            names[i] = next(n for n in itertools.chain(own, suffixed) if n not in taken)
+        taken.add(names[i])
+    return names
 
 
 def companion_growth(main_source_name: str, companion: str) -> int:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import xxhash
 
 from engine.policy.actions import Action, choose
-from engine.policy.companions import companion_growth, companion_name
+from engine.policy.companions import companion_growth, companion_name, family_names
 from engine.policy.identical import as_copy, identical_groups
 from engine.policy.keeper import why
 from engine.policy.naming import (
@@ -368,9 +368,8 @@ class Coordinator:
         folder, name = os.path.split(target)
         members = [m for m in family if m.status is not Status.ERROR]
         wanted = [] if main_fixed else [(main, target)]
-        for member in members:
-            own = companion_name(name, os.path.basename(main.rel), os.path.basename(member.rel))
-            wanted.append((member, os.path.join(folder, own)))
+        owns = family_names(name, os.path.basename(main.rel), [_name_of(m) for m in members])
+        wanted += [(m, os.path.join(folder, own)) for m, own in zip(members, owns, strict=True)]
         slots = [self.view.slot(path, decision.out_hash) for decision, path in wanted]
         if Slot.TAKEN in slots and not main_fixed:
             return False
@@ -415,6 +414,10 @@ class Coordinator:
             return self.view.same_bytes(mine, theirs)
         except OSError:
             return False
+
+
+def _name_of(decision: Decision) -> str:
+    return os.path.basename(decision.rel)
 
 
 def _room_for(main: Decision, family: list[Decision]) -> int:
