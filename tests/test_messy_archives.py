@@ -127,3 +127,30 @@ def test_two_takeout_json_names_of_one_photo_both_travel_with_it(
     )
     assert main(["verify", str(dest)]) == 0
     assert tree_digest(source) == before
+
+
+def test_a_copy_of_a_placed_photo_is_its_duplicate_though_its_source_name_was_reused(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """An SD card imported twice: between the imports the first shot was renamed on the card
+    and the camera, its counter reset, wrote a new photo under the old name. The renamed file
+    is the photo DEST already holds; the other bytes now at its old source path prove
+    nothing about that."""
+    source, dest = tmp_path / "card", tmp_path / "dest"
+    (source / "DCIM").mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", source / "DCIM" / "IMG_0001.JPG")
+    shutil.copy2(corpus / "camera" / "Pentax_K10D.jpg", source / "DCIM" / "IMG_0002.JPG")
+    assert organize(source, dest)[0] == 0
+    os.rename(source / "DCIM" / "IMG_0001.JPG", source / "DCIM" / "best shot.JPG")
+    shutil.copy2(corpus / "camera" / "Nikon_D70.jpg", source / "DCIM" / "IMG_0001.JPG")
+
+    code, report = organize(source, dest)
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    renamed = rows["DCIM/best shot.JPG"]
+    assert renamed["status"] == "duplicate", renamed
+    assert renamed["duplicate_of"] == "DCIM/IMG_0001.JPG"
+    assert rows["DCIM/IMG_0001.JPG"]["status"] == "placed"
+    photos = [p for p in tree_digest(dest) if not p.startswith(".imgorg")]
+    assert len(photos) == 3, photos  # the two of the first import and the new shot

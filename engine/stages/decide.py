@@ -189,7 +189,8 @@ class Coordinator:
             if twin_of is not None and member.twin_of == twin_of:  # its worker compared them
                 verdict = _duplicate(member, keeper_name)
             else:
-                verdict = self._compare(member, keeper_paths, keeper_name)
+                reused = keeper_paths[0] if earlier is not None else None
+                verdict = self._compare(member, keeper_paths, keeper_name, reused)
             if keeper is not None and verdict.status is Status.DUPLICATE:
                 rule = why(as_copy(keeper), as_copy(member))
                 verdict.reason = f"{verdict.reason}; that copy is kept because {rule}"
@@ -246,10 +247,13 @@ class Coordinator:
         earlier = self.view.placed_with_hash(item.hash, earlier_runs_only=True)
         if earlier is None:
             return None
-        for path in self._paths_of(earlier):
+        source, *_ = paths = self._paths_of(earlier)
+        for path in paths:
             same = self._same(mine, path)
             if same is not None:
                 if not same:
+                    if path == source:  # its SOURCE path holds another file now
+                        continue
                     return None
                 if earlier.source_root == self.source:
                     return earlier.rel
@@ -257,13 +261,22 @@ class Coordinator:
         return None
 
     def _paths_of(self, earlier: Placed) -> list[str]:
-        """Where the bytes of an earlier placed file can still be read, best first."""
+        """Where the bytes of an earlier placed file can still be read, best first: its source
+        path (which may hold another file since: a name reused), then its copy in DEST."""
         paths = [os.path.join(earlier.source_root, earlier.rel)]
         if not earlier.transformed:
             paths.append(os.path.join(self.dest, earlier.dest))
         return paths
 
-    def _compare(self, member: Analysis, keeper_paths: list[str], keeper_name: str) -> Decision:
+    def _compare(
+        self,
+        member: Analysis,
+        keeper_paths: list[str],
+        keeper_name: str,
+        reused: str | None = None,
+    ) -> Decision:
+        """``member`` against the first of ``keeper_paths`` that still exists; other bytes at
+        ``reused`` (an earlier run's source path, since taken by another file) prove nothing."""
         mine = os.path.join(self.source, member.rel)
         for path in keeper_paths:
             try:
@@ -272,7 +285,7 @@ class Coordinator:
                 failed = Decision.from_analysis(member, Status.ERROR)
                 failed.reason = f"cannot compare with its identical twin: {exc.strerror}"
                 return failed
-            if same is None:
+            if same is None or (not same and path == reused):
                 continue
             if not same:
                 distinct = Decision.from_analysis(member, Status.PLACED)
