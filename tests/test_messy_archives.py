@@ -154,3 +154,39 @@ def test_a_copy_of_a_placed_photo_is_its_duplicate_though_its_source_name_was_re
     assert rows["DCIM/IMG_0001.JPG"]["status"] == "placed"
     photos = [p for p in tree_digest(dest) if not p.startswith(".imgorg")]
     assert len(photos) == 3, photos  # the two of the first import and the new shot
+
+
+def test_a_sidecar_edited_after_its_photo_was_placed_is_not_reported_placed(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A Lightroom folder organized, then worked on: one XMP edited (its new bytes are not in
+    DEST, and nothing may overwrite the old ones there: an error that says so), another only
+    touched (the same bytes: nothing to do)."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    (source / "Shoot").mkdir(parents=True)
+    for name in ("Canon_40D.jpg", "Nikon_D70.jpg"):
+        shutil.copy2(corpus / "camera" / name, source / "Shoot" / name)
+    edited, touched = source / "Shoot" / "Nikon_D70.xmp", source / "Shoot" / "Canon_40D.jpg.xmp"
+    edited.write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/">rating 1</x:xmpmeta>\n')
+    touched.write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/">rating 3</x:xmpmeta>\n')
+    code, first = organize(source, dest)
+    assert code == 0
+    placed = {line["source"]: line["dest"] for line in first}
+    old = (dest / placed["Shoot/Nikon_D70.xmp"]).read_bytes()
+    edited.write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/">rating 5</x:xmpmeta>\n')
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+
+    _, planned = organize(source, dest, "--dry-run")
+    code, report = organize(source, dest)
+
+    rows = {line["source"]: line for line in report}
+    assert rows["Shoot/Nikon_D70.xmp"]["status"] == "error", rows["Shoot/Nikon_D70.xmp"]
+    assert placed["Shoot/Nikon_D70.xmp"] in rows["Shoot/Nikon_D70.xmp"]["reason"]
+    assert code == 1
+    assert (dest / placed["Shoot/Nikon_D70.xmp"]).read_bytes() == old  # never overwritten
+    assert rows["Shoot/Canon_40D.jpg.xmp"]["status"] == "placed"
+    assert rows["Shoot/Canon_40D.jpg.xmp"]["dest"] == placed["Shoot/Canon_40D.jpg.xmp"]
+    assert [(p["source"], p["status"]) for p in planned] == [
+        (r["source"], r["status"]) for r in report
+    ]
+    assert main(["verify", str(dest)]) == 0

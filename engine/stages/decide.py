@@ -387,6 +387,8 @@ class Coordinator:
         if Slot.TAKEN in slots and not main_fixed:
             return False
         for (decision, path), slot in zip(wanted, slots, strict=True):
+            if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
+                slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
             if slot is Slot.TAKEN:
                 decision.status, decision.reason = Status.ERROR, f"its name {path} is taken"
                 continue
@@ -397,6 +399,16 @@ class Coordinator:
                 decision.action = self._action(decision)
                 self.view.claim(path)
         return True
+
+    def _holds_its_bytes(self, decision: Decision, path: str) -> bool:
+        """Whether the file at ``path`` in DEST holds exactly ``decision``'s source bytes."""
+        if decision.out_hash != decision.hash:
+            return False
+        mine = os.path.join(self.source, decision.rel)
+        try:
+            return bool(self.view.same_bytes(mine, os.path.join(self.dest, path)))
+        except OSError:
+            return False
 
     def _base(self, decision: Decision) -> str | None:
         folders = self.folders
