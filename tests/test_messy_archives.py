@@ -190,3 +190,30 @@ def test_a_sidecar_edited_after_its_photo_was_placed_is_not_reported_placed(
         (r["source"], r["status"]) for r in report
     ]
     assert main(["verify", str(dest)]) == 0
+
+
+def test_sidecars_whose_names_are_another_unicode_form_of_the_photos_travel_with_it(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Photos copied from Windows (``é`` as one code point, NFC) beside sidecars written on a
+    Mac (``e`` and a combining accent, NFD): the names read the same, so they are one family."""
+    import unicodedata
+
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    (source / "Été").mkdir(parents=True)
+    photo = unicodedata.normalize("NFC", "Café.jpg")
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", source / "Été" / photo)
+    xmp, takeout = (unicodedata.normalize("NFD", n) for n in ("Café.jpg.xmp", "Café.json"))
+    assert xmp[:4] != photo[:4]
+    (source / "Été" / xmp).write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/">1</x:xmpmeta>\n')
+    (source / "Été" / takeout).write_text('{"photoTakenTime": {"timestamp": "1262304000"}}')
+
+    code, report = organize(source, dest)
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    kept = rows[f"Été/{photo}"]
+    for name in (xmp, takeout):
+        line = rows[f"Été/{name}"]
+        assert (line["status"], line["companion_of"]) == ("placed", f"Été/{photo}"), line
+        assert line["dest"].startswith(kept["dest"] + ".")  # beside it, under its spelling
