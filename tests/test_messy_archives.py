@@ -217,3 +217,34 @@ def test_sidecars_whose_names_are_another_unicode_form_of_the_photos_travel_with
         line = rows[f"Été/{name}"]
         assert (line["status"], line["companion_of"]) == ("placed", f"Été/{photo}"), line
         assert line["dest"].startswith(kept["dest"] + ".")  # beside it, under its spelling
+
+
+def test_a_destination_path_beyond_path_max_is_an_error_the_dry_run_foresees(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A tree nested twenty folders of 200 bytes deep, a photo on every level (so tidy keeps
+    every folder), organized into a DEST whose own path is 300 bytes longer than SOURCE's:
+    the deepest photos' paths in DEST pass PATH_MAX. They are errors with the reason, and the
+    dry run says so too; the rest are placed."""
+    photos = sorted((corpus / "camera").glob("*.jpg"))
+    source = tmp_path / "src"
+    dest = tmp_path / ("D" * 200) / ("E" * 100)
+    folder = source
+    levels = 0
+    while len(os.fsencode(str(folder))) + 201 + 40 < 4095:
+        folder = folder / ("F" * 200)
+        folder.mkdir(parents=True)
+        shutil.copy2(photos[levels], folder / photos[levels].name)
+        levels += 1
+
+    _, planned = organize(source, dest / "plan", "--dry-run", "--min-size", "0")
+    code, report = organize(source, dest, "--min-size", "0")
+
+    assert code == 1
+    errors = [line for line in report if line["status"] == "error"]
+    assert errors and all("more than 4095" in line["reason"] for line in errors), errors
+    assert len(errors) < levels and len(report) == levels
+    assert sorted((p["source"], p["status"], p["dest"]) for p in planned) == sorted(
+        (r["source"], r["status"], r["dest"]) for r in report
+    )
+    assert main(["verify", str(dest)]) == 0

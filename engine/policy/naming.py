@@ -9,6 +9,7 @@ import string
 from enum import StrEnum
 
 NAME_MAX = 255  # bytes, on every common Linux filesystem
+PATH_MAX = 4096  # bytes of a whole path, its final NUL included (Linux)
 
 
 class Layout(StrEnum):

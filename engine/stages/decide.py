@@ -31,6 +31,7 @@ from engine.policy.identical import as_copy, identical_groups
 from engine.policy.keeper import why
 from engine.policy.naming import (
     NAME_MAX,
+    PATH_MAX,
     LayoutSpec,
     dated_destination,
     layout_part,
@@ -40,6 +41,7 @@ from engine.policy.naming import (
 )
 from engine.records import Analysis, Candidate, CompanionResult, Decision, Status
 from engine.stages.tidy import tidied
+from engine.store import fsops
 from engine.store.dest_view import DestView, Slot
 from engine.store.journal import Placed
 
@@ -383,10 +385,19 @@ class Coordinator:
         wanted = [] if main_fixed else [(main, target)]
         owns = family_names(name, os.path.basename(main.rel), [_name_of(m) for m in members])
         wanted += [(m, os.path.join(folder, own)) for m, own in zip(members, owns, strict=True)]
+        too_long = None if main_fixed else self._too_long(target)
+        if too_long:  # so would every suffixed name be
+            for decision, _ in wanted:
+                decision.status, decision.reason = Status.ERROR, too_long
+            return True
         slots = [self.view.slot(path, decision.out_hash) for decision, path in wanted]
         if Slot.TAKEN in slots and not main_fixed:
             return False
         for (decision, path), slot in zip(wanted, slots, strict=True):
+            too_long = self._too_long(path)
+            if too_long:
+                decision.status, decision.reason = Status.ERROR, too_long
+                continue
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
                 slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
             if slot is Slot.TAKEN:
@@ -399,6 +410,18 @@ class Coordinator:
                 decision.action = self._action(decision)
                 self.view.claim(path)
         return True
+
+    def _too_long(self, path: str) -> str | None:
+        """Why ``path`` (below DEST) cannot be written: a whole path, or that of the temporary
+        file beside it, longer than PATH_MAX."""
+        final = os.path.join(self.dest, path)
+        length = len(os.fsencode(final))
+        if length + _TEMP_NAME_MAX < PATH_MAX:
+            return None
+        length = max(length, len(os.fsencode(fsops.temp_name(final))))
+        if length < PATH_MAX:
+            return None
+        return f"its destination {path} would be a path of {length} bytes, more than {PATH_MAX - 1}"
 
     def _holds_its_bytes(self, decision: Decision, path: str) -> bool:
         """Whether the file at ``path`` in DEST holds exactly ``decision``'s source bytes."""
@@ -439,6 +462,9 @@ class Coordinator:
             return self.view.same_bytes(mine, theirs)
         except OSError:
             return False
+
+
+_TEMP_NAME_MAX = 64  # bytes: fsops.temp_name's names are shorter
 
 
 def _name_of(decision: Decision) -> str:
