@@ -375,21 +375,22 @@ def test_move_between_bind_mounts_of_one_filesystem_copies_verifies_then_removes
 def test_a_companion_that_cannot_be_placed_is_an_error_logged_with_exit_1(
     tmp_path: Path, organize
 ) -> None:  # type: ignore[no-untyped-def]
-    """#12.7: under --layout flat the second photo of a name gets a suffix; its sidecar's
-    suffixed name is longer than a file name may be (ENAMETOOLONG)."""
+    """#12.7: a sidecar added to SOURCE after its photo was placed, whose name beside the
+    placed photo holds a different file of the user's, cannot be placed."""
     src, dest = tmp_path / "src", tmp_path / "out"
-    stem = "x" * 247  # the sidecar: 255 bytes, the longest name allowed
-    for folder, seed in (("a", 1), ("b", 2)):
-        write_photo(src / folder / f"{stem}.jpg", D2015, seed=seed)
-        (src / folder / f"{stem}.jpg.xmp").write_text(f'<x:xmpmeta xmlns:x="adobe:ns:meta/">{seed}')
-    flags = ("--min-size", "0", "--layout", "flat", "--mode", "move", "--no-compress")
-    code, report = organize(src, dest, *flags)
+    write_photo(src / "a" / "IMG_1.jpg", D2015, seed=1)
+    write_photo(src / "b" / "IMG_2.jpg", D2015, seed=2)
+    assert organize(src, dest, "--min-size", "0")[0] == 0
+    (dest / "2015" / "a" / "IMG_1.jpg.xmp").write_text("the user's own notes")
+    (src / "a" / "IMG_1.jpg.xmp").write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/">1')
+    code, report = organize(src, dest, "--min-size", "0", "--mode", "move", "--no-compress")
     assert code == 1
     errors = [x for x in report if x["status"] == "error"]
-    assert [x["source"] for x in errors] == [f"b/{stem}.jpg.xmp"], report
-    assert errors[0]["companion_of"] == f"b/{stem}.jpg"
-    assert (src / "b" / f"{stem}.jpg.xmp").exists(), "an unplaced companion stays in SOURCE"
-    assert f"b/{stem}.jpg.xmp" in (dest / "error_log.log").read_text()
+    assert [x["source"] for x in errors] == ["a/IMG_1.jpg.xmp"], report
+    assert errors[0]["companion_of"] == "a/IMG_1.jpg"
+    assert (src / "a" / "IMG_1.jpg.xmp").exists(), "an unplaced companion stays in SOURCE"
+    assert (dest / "2015" / "a" / "IMG_1.jpg.xmp").read_text() == "the user's own notes"
+    assert "a/IMG_1.jpg.xmp" in (dest / "error_log.log").read_text()
 
 
 def test_move_from_a_read_only_source_is_refused_up_front(

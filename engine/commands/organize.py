@@ -77,8 +77,9 @@ def left_to_do(
     """What of ``candidate`` is still to do (None: nothing) and which of its files an earlier
     run finished. A photo is done only with all its companions: one placed with the kept copy
     of a duplicate photo is journaled apart from it, so a crash can cut either off. A finished
-    companion stays as it is; the photo is decided again with the others."""
-    finished = [m.rel for m in candidate.companions if m.rel in done]
+    companion (same size and mtime: an XMP edited since is not) stays as it is; the photo is
+    decided again with the others."""
+    finished = [m.rel for m in candidate.companions if done.get(m.rel) == (m.size, m.mtime_ns)]
     rest = tuple(m for m in candidate.companions if m.rel not in finished)
     if done.get(candidate.rel) == (candidate.size, candidate.mtime_ns) and not rest:
         return None, [candidate.rel, *finished]

@@ -4,11 +4,14 @@ Takeout ``.json`` with all its name variants). Pure functions over the names in 
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from engine.formats.kinds import Kind
+from engine.policy.naming import with_suffix
 
 _PRIORITY = {Kind.IMAGE: 0, Kind.RAW: 1, Kind.VIDEO: 2}
 _COPY_NUMBER = re.compile(r"^(?P<base>.*?)(?P<n>\(\d+\))$")
@@ -22,8 +25,24 @@ class Family:
     companions: list[str] = field(default_factory=list)
 
 
+def _fold(name: str) -> str:
+    """A name as a person reads it: case aside, and ``é`` one character or two (NFC, NFD)."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def _stem(name: str) -> str:
-    return os.path.splitext(name)[0].casefold()
+    return _fold(os.path.splitext(name)[0])
+
+
+def _after(name: str, prefix: str) -> str | None:
+    """What follows ``prefix`` in ``name``, the two compared folded; None when it is not one."""
+    folded = _fold(prefix)
+    if not _fold(name).startswith(folded):
+        return None
+    for end in range(len(name) + 1):
+        if _fold(name[:end]) == folded:
+            return name[end:]
+    return None
 
 
 def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
@@ -64,10 +83,10 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
 def match_sidecar(sidecar: str, mains: list[str]) -> str | None:
     """The main file a sidecar belongs to, by the conventions of the tools that write them.
 
-    Names match regardless of case; where two mains differ only by case, the one spelled as the
-    sidecar is chosen."""
+    Names match regardless of case and Unicode form (NFC or NFD); where two mains differ only so,
+    the one spelled as the sidecar is chosen."""
     base = os.path.splitext(sidecar)[0]
-    lowered = base.casefold()
+    lowered = _fold(base)
     if sidecar.casefold().endswith(".json"):
         lowered = _strip_supplemental(lowered)
         numbered = _COPY_NUMBER.match(lowered)
@@ -75,13 +94,13 @@ def match_sidecar(sidecar: str, mains: list[str]) -> str | None:
             # Takeout writes "x.jpg(1).json" for "x(1).jpg"
             stem, ext = os.path.splitext(numbered["base"])
             lowered = f"{stem}{numbered['n']}{ext}"
-    found = _pick([m for m in mains if m.casefold() == lowered], sidecar)
+    found = _pick([m for m in mains if _fold(m) == lowered], sidecar)
     if found is None:
         ranked = sorted(mains, key=lambda m: (_stem_rank(m), m))
         found = _pick([m for m in ranked if _stem(m) == lowered], sidecar)
     truncated = sidecar.casefold().endswith(".json") and len(base) >= TAKEOUT_NAME_LIMIT - 2
     if found is None and truncated:
-        cut = [m for m in mains if m.casefold().startswith(lowered)]
+        cut = [m for m in mains if _fold(m).startswith(lowered)]
         if len(cut) == 1:
             return cut[0]
     return found
@@ -118,11 +137,36 @@ def companion_name(main_dest_name: str, main_source_name: str, companion: str) -
     ``x.jpg(1).json``, truncated names) becomes ``<main name>.json``."""
     new_stem = os.path.splitext(main_dest_name)[0]
     old_stem = os.path.splitext(main_source_name)[0]
-    folded = companion.casefold()
-    if folded.startswith(main_source_name.casefold()):
-        return main_dest_name + companion[len(main_source_name) :]
-    if folded.endswith(".json"):
+    tail = _after(companion, main_source_name)
+    if tail is not None:
+        return main_dest_name + tail
+    if companion.casefold().endswith(".json"):
         return main_dest_name + ".json"
-    if folded.startswith(old_stem.casefold()):
-        return new_stem + companion[len(old_stem) :]
+    tail = _after(companion, old_stem)
+    if tail is not None:
+        return new_stem + tail
     return new_stem + "_" + companion
+
+
+def family_names(main_dest_name: str, main_source_name: str, companions: list[str]) -> list[str]:
+    """The names of a main file's companions beside it (``companion_name``), in the order
+    given, all distinct. Where two would share one (``x.json`` and ``x.jpg.json`` both become
+    ``x.jpg.json``), a companion already named so keeps it, and the other keeps its own name
+    when the main file keeps its own, else takes a suffix (``x.jpg_1.json``)."""
+    wanted = [companion_name(main_dest_name, main_source_name, c) for c in companions]
+    names = list(wanted)
+    taken = {main_dest_name}
+    for i in sorted(range(len(companions)), key=lambda i: wanted[i] != companions[i]):
+        if wanted[i] in taken:
+            own = [companions[i]] if main_dest_name == main_source_name else []
+            suffixed = (with_suffix(wanted[i], n) for n in itertools.count(1))
+            names[i] = next(n for n in itertools.chain(own, suffixed) if n not in taken)
+        taken.add(names[i])
+    return names
+
+
+def companion_growth(main_source_name: str, companion: str) -> int:
+    """How many bytes longer than its main file's chosen name the companion's name is
+    (``companion_name``), whatever name the main file is given with its own extension."""
+    named = companion_name(main_source_name, main_source_name, companion)
+    return len(os.fsencode(named)) - len(os.fsencode(main_source_name))

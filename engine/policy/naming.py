@@ -9,6 +9,7 @@ import string
 from enum import StrEnum
 
 NAME_MAX = 255  # bytes, on every common Linux filesystem
+PATH_MAX = 4096  # bytes of a whole path, its final NUL included (Linux)
 
 
 class Layout(StrEnum):
@@ -150,14 +151,16 @@ def dated_destination(
     return target
 
 
-def with_suffix(path: str, n: int) -> str:
-    """``a/b/name.jpg`` -> ``a/b/name_<n>.jpg``, shortening the stem to fit NAME_MAX bytes."""
-    if n == 0:
-        return path
+def with_suffix(path: str, n: int, reserve: int = 0) -> str:
+    """``a/b/name.jpg`` -> ``a/b/name_<n>.jpg``, shortening the stem to fit NAME_MAX bytes with
+    ``reserve`` bytes to spare (what the longest companion adds to the name, so that
+    ``name_1.jpg.xmp`` fits too)."""
     folder, name = os.path.split(path)
+    if n == 0 and len(os.fsencode(name)) + reserve <= NAME_MAX:
+        return path
     stem, extension = os.path.splitext(name)
-    suffix = f"_{n}{extension}"
-    room = NAME_MAX - len(os.fsencode(suffix))
+    suffix = f"_{n}{extension}" if n else extension
+    room = NAME_MAX - reserve - len(os.fsencode(suffix))
     encoded = os.fsencode(stem)
     if len(encoded) > room:
         stem = _cut(encoded, room)

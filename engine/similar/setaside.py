@@ -27,7 +27,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from engine.policy.companions import companion_name
+from engine.policy.companions import companion_growth, family_names
 from engine.policy.date_precedence import DATE_RANK
 from engine.policy.naming import Layout, with_suffix
 from engine.records import DateSource
@@ -200,12 +200,13 @@ def _family_plan(
     first of ``wanted``, ``wanted_1``, ... where every one of their names is free."""
     folder, name = os.path.split(old)
     riders = [r for r in travelling if os.path.dirname(r) == folder]
+    reserve = max((companion_growth(name, os.path.basename(r)) for r in riders), default=0)
     for n in itertools.count():  # ends: only so many names are taken
-        target = with_suffix(wanted, n)
+        target = with_suffix(wanted, n, reserve)
         new_folder, new_name = os.path.split(target)
+        owns = family_names(new_name, name, [os.path.basename(r) for r in riders])
         plan = [(old, target)] + [
-            (r, os.path.join(new_folder, companion_name(new_name, name, os.path.basename(r))))
-            for r in riders
+            (r, os.path.join(new_folder, own)) for r, own in zip(riders, owns, strict=True)
         ]
         if all(new not in claimed and not _taken(dest, db, new) for _, new in plan):
             claimed.update(new for _, new in plan)

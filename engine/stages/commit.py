@@ -198,15 +198,32 @@ class Seen(Protocol):
     def ino(self) -> int: ...
     @property
     def ctime_ns(self) -> int: ...
+    @property
+    def hash(self) -> str | None: ...
 
 
 def unchanged(path: str, seen: Seen) -> bool:
     """Whether ``path`` is still the very file the worker read: same size and mtime and, when
-    known, same inode and ctime (a replaced file has a new inode; any write sets the ctime)."""
+    known, same inode and ctime (a replaced file has a new inode; any write sets the ctime).
+    The ctime also moves when a hard link to the file is made, renamed or removed (one photo
+    under two names in SOURCE, the other name already moved) or its mode changes: on the same
+    inode a new ctime is then settled by the bytes, read between two identical stats."""
     st = os.lstat(path)
     if (st.st_size, st.st_mtime_ns) != (seen.size, seen.mtime_ns):
         return False
-    return not seen.ino or (st.st_ino, st.st_ctime_ns) == (seen.ino, seen.ctime_ns)
+    if not seen.ino or (st.st_ino, st.st_ctime_ns) == (seen.ino, seen.ctime_ns):
+        return True
+    if st.st_ino != seen.ino or seen.hash is None:
+        return False
+    if fsops.hash_file(path) != seen.hash:
+        return False
+    again = os.lstat(path)
+    return (again.st_ino, again.st_size, again.st_mtime_ns, again.st_ctime_ns) == (
+        st.st_ino,
+        st.st_size,
+        st.st_mtime_ns,
+        st.st_ctime_ns,
+    )
 
 
 def check_before_move(source: str, item: FileWrite) -> None:

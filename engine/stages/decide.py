@@ -26,10 +26,12 @@ from dataclasses import dataclass, field
 import xxhash
 
 from engine.policy.actions import Action, choose
-from engine.policy.companions import companion_name
+from engine.policy.companions import companion_growth, companion_name, family_names
 from engine.policy.identical import as_copy, identical_groups
 from engine.policy.keeper import why
 from engine.policy.naming import (
+    NAME_MAX,
+    PATH_MAX,
     LayoutSpec,
     dated_destination,
     layout_part,
@@ -39,6 +41,7 @@ from engine.policy.naming import (
 )
 from engine.records import Analysis, Candidate, CompanionResult, Decision, Status
 from engine.stages.tidy import tidied
+from engine.store import fsops
 from engine.store.dest_view import DestView, Slot
 from engine.store.journal import Placed
 
@@ -183,7 +186,8 @@ class Coordinator:
             if _worker_proved(member, keeper, earlier):
                 verdict = _duplicate(member, keeper_name)
             else:
-                verdict = self._compare(member, keeper_paths, keeper_name)
+                reused = keeper_paths[0] if earlier is not None else None
+                verdict = self._compare(member, keeper_paths, keeper_name, reused)
             if keeper is not None and verdict.status is Status.DUPLICATE:
                 rule = why(as_copy(keeper), as_copy(member))
                 verdict.reason = f"{verdict.reason}; that copy is kept because {rule}"
@@ -246,20 +250,31 @@ class Coordinator:
             return None
         if item.same_as_placed is not None and item.same_as_placed == earlier.dest:
             return _placed_name(earlier, self.source)
-        for path in self._paths_of(earlier):
+        source, *_ = paths = self._paths_of(earlier)
+        for path in paths:
             same = self._same(mine, path)
-            if same is not None:
-                return _placed_name(earlier, self.source) if same else None
+            if same is None or (not same and path == source):  # gone, or its name reused
+                continue
+            return _placed_name(earlier, self.source) if same else None
         return None
 
     def _paths_of(self, earlier: Placed) -> list[str]:
-        """Where the bytes of an earlier placed file can still be read, best first."""
+        """Where the bytes of an earlier placed file can still be read, best first: its source
+        path (which may hold another file since: a name reused), then its copy in DEST."""
         paths = [os.path.join(earlier.source_root, earlier.rel)]
         if not earlier.transformed:
             paths.append(os.path.join(self.dest, earlier.dest))
         return paths
 
-    def _compare(self, member: Analysis, keeper_paths: list[str], keeper_name: str) -> Decision:
+    def _compare(
+        self,
+        member: Analysis,
+        keeper_paths: list[str],
+        keeper_name: str,
+        reused: str | None = None,
+    ) -> Decision:
+        """``member`` against the first of ``keeper_paths`` that still exists; other bytes at
+        ``reused`` (an earlier run's source path, since taken by another file) prove nothing."""
         mine = os.path.join(self.source, member.rel)
         for path in keeper_paths:
             try:
@@ -268,7 +283,7 @@ class Coordinator:
                 failed = Decision.from_analysis(member, Status.ERROR)
                 failed.reason = f"cannot compare with its identical twin: {exc.strerror}"
                 return failed
-            if same is None:
+            if same is None or (not same and path == reused):
                 continue
             if not same:
                 distinct = Decision.from_analysis(member, Status.PLACED)
@@ -294,8 +309,9 @@ class Coordinator:
             if decision.dest is not None:  # already placed by an earlier run
                 self._place(decision, family, decision.dest, main_fixed=True)
             elif base is not None:
+                reserve = _room_for(decision, family)
                 for n in itertools.count():
-                    if self._place(decision, family, with_suffix(base, n)):
+                    if self._place(decision, family, with_suffix(base, n, reserve)):
                         break
             adopter = self.adopter.pop(decision.rel, None)
             if adopter is not None and adopter in self.adopted:
@@ -322,10 +338,9 @@ class Coordinator:
         wanted = []
         if kept_dest is not None:
             folder, name = os.path.split(kept_dest)
-            own = os.path.basename(item.rel)
-            wanted.append(
-                os.path.join(folder, companion_name(name, os.path.basename(adoptee.photo), own))
-            )
+            own = companion_name(name, os.path.basename(adoptee.photo), os.path.basename(item.rel))
+            if len(os.fsencode(own)) <= NAME_MAX:
+                wanted.append(os.path.join(folder, own))
         year = str(placer.year) if placer.year else self.folders.nodate
         base = os.path.join(year, self.folders.below_year(item.rel))
         for target in itertools.chain(wanted, (with_suffix(base, n) for n in itertools.count())):
@@ -364,13 +379,23 @@ class Coordinator:
         folder, name = os.path.split(target)
         members = [m for m in family if m.status is not Status.ERROR]
         wanted = [] if main_fixed else [(main, target)]
-        for member in members:
-            own = companion_name(name, os.path.basename(main.rel), os.path.basename(member.rel))
-            wanted.append((member, os.path.join(folder, own)))
+        owns = family_names(name, os.path.basename(main.rel), [_name_of(m) for m in members])
+        wanted += [(m, os.path.join(folder, own)) for m, own in zip(members, owns, strict=True)]
+        too_long = None if main_fixed else self._too_long(target)
+        if too_long:  # so would every suffixed name be
+            for decision, _ in wanted:
+                decision.status, decision.reason = Status.ERROR, too_long
+            return True
         slots = [self.view.slot(path, d.out_hash, d.bytes_out) for d, path in wanted]
         if Slot.TAKEN in slots and not main_fixed:
             return False
         for (decision, path), slot in zip(wanted, slots, strict=True):
+            too_long = self._too_long(path)
+            if too_long:
+                decision.status, decision.reason = Status.ERROR, too_long
+                continue
+            if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
+                slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
             if slot is Slot.TAKEN:
                 decision.status, decision.reason = Status.ERROR, f"its name {path} is taken"
                 continue
@@ -381,6 +406,28 @@ class Coordinator:
                 decision.action = self._action(decision)
                 self.view.claim(path)
         return True
+
+    def _too_long(self, path: str) -> str | None:
+        """Why ``path`` (below DEST) cannot be written: a whole path, or that of the temporary
+        file beside it, longer than PATH_MAX."""
+        final = os.path.join(self.dest, path)
+        length = len(os.fsencode(final))
+        if length + _TEMP_NAME_MAX < PATH_MAX:
+            return None
+        length = max(length, len(os.fsencode(fsops.temp_name(final))))
+        if length < PATH_MAX:
+            return None
+        return f"its destination {path} would be a path of {length} bytes, more than {PATH_MAX - 1}"
+
+    def _holds_its_bytes(self, decision: Decision, path: str) -> bool:
+        """Whether the file at ``path`` in DEST holds exactly ``decision``'s source bytes."""
+        if decision.out_hash != decision.hash:
+            return False
+        mine = os.path.join(self.source, decision.rel)
+        try:
+            return bool(self.view.same_bytes(mine, os.path.join(self.dest, path)))
+        except OSError:
+            return False
 
     def _base(self, decision: Decision) -> str | None:
         folders = self.folders
@@ -411,6 +458,19 @@ class Coordinator:
             return self.view.same_bytes(mine, theirs)
         except OSError:
             return False
+
+
+_TEMP_NAME_MAX = 64  # bytes: fsops.temp_name's names are shorter
+
+
+def _name_of(decision: Decision) -> str:
+    return os.path.basename(decision.rel)
+
+
+def _room_for(main: Decision, family: list[Decision]) -> int:
+    """The bytes the main file's name must leave for the longest name of its family."""
+    name = os.path.basename(main.rel)
+    return max((companion_growth(name, os.path.basename(m.rel)) for m in family), default=0)
 
 
 def _placed_name(earlier: Placed, source: str) -> str:

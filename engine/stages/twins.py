@@ -57,8 +57,9 @@ class BatchTwins:
 class EarlierCopies:
     """Within one batch: each sound file whose hash an earlier run placed is compared with
     that placed file where the coordinator would look (its source, then its copy in DEST when
-    the bytes placed are the source's own); when the first of them still there holds the same
-    bytes the file gets ``same_as_placed`` = that file's name in DEST; so does each file
+    the bytes placed are the source's own, also when the source's name holds another file
+    now); when one of them holds the same bytes the file gets ``same_as_placed`` = that file's
+    name in DEST; so does each file
     travelling with it, on its own bytes. A twin of the batch inherits its first file's proof.
     Anything else (different bytes, both gone, a journal that cannot be read) gets nothing,
     and the coordinator compares as before.
@@ -105,7 +106,8 @@ class EarlierCopies:
                 return
             if same:
                 found.same_as_placed = placed.dest
-            return
+            if same or path != where[0]:  # other bytes at its source path: a name reused
+                return
 
     def close(self) -> None:
         if self._journal is not None:

@@ -1,0 +1,250 @@
+"""Archives as people's disks hold them, at the edges the rest of the suite does not reach:
+names at the file system's limits, one file under two paths, sidecars of odd names. Each test
+builds its archive from the shared corpus's camera files and runs the real command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import tree_digest
+from engine.cli import main
+
+NAME_MAX = 255
+
+
+def test_a_long_name_needing_a_suffix_leaves_room_for_its_sidecars_names(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Two different photos of one 251-byte name meet in one year folder (flat layout); the
+    second needs a shorter name, and its ``.jpg.xmp`` and Takeout ``.json`` (which becomes
+    ``<name>.jpg.json``, 256 bytes even without a suffix) must still be nameable beside it."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    long = "X" * 247 + ".jpg"  # 251 bytes: "<long>.xmp" is 255
+    for folder, photo in (("a", "Canon_40D.jpg"), ("b", "Nikon_D70.jpg")):
+        (source / folder).mkdir(parents=True)
+        shutil.copy(corpus / "camera" / photo, source / folder / long)
+    xmp = source / "b" / (long + ".xmp")
+    xmp.write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>\n')
+    (source / "b" / ("X" * 247 + ".json")).write_text('{"title": "takeout"}\n')
+    before = tree_digest(source)
+
+    code, planned = organize(source, dest / "plan", "--layout", "flat", "--dry-run")
+    code, report = organize(source, dest, "--layout", "flat")
+
+    assert code == 0, [line for line in report if line["status"] == "error"]
+    rows = {line["source"]: line for line in report}
+    main = rows[f"b/{long}"]
+    assert main["status"] == "placed"
+    stem = os.path.splitext(main["dest"])[0]
+    for companion in (f"b/{long}.xmp", f"b/{'X' * 247}.json"):
+        line = rows[companion]
+        assert line["status"] == "placed", line
+        assert line["dest"].startswith(stem + ".jpg.")  # beside its photo, under its name
+        assert len(os.fsencode(os.path.basename(line["dest"]))) <= NAME_MAX
+        assert (dest / line["dest"]).read_bytes() == (source / companion).read_bytes()
+    assert sorted((p["source"], p["status"], p["dest"]) for p in planned) == sorted(
+        (r["source"], r["status"], r["dest"]) for r in report
+    )
+    assert tree_digest(source) == before
+
+
+@pytest.mark.parametrize("across", [False, True], ids=["one-filesystem", "across-filesystems"])
+def test_one_photo_under_two_hard_linked_names_moves_and_undoes(
+    corpus: Path, tmp_path: Path, organize, across: bool
+) -> None:
+    """A camera dump and an album made of hard links to it (two paths, one inode): moving the
+    kept name (a rename, or a copy and an unlink) sets the inode's ctime, which must not make
+    the other name "changed since it was analysed"."""
+    from test_safety import mount_tmpfs
+
+    source = mount_tmpfs(tmp_path / "src", "16m") if across else tmp_path / "src"
+    dest = tmp_path / "dest"
+    try:
+        (source / "DCIM").mkdir(parents=True)
+        (source / "Summer 2008").mkdir()
+        shutil.copy2(corpus / "camera" / "Canon_40D.jpg", source / "DCIM" / "IMG_0001.jpg")
+        os.link(source / "DCIM" / "IMG_0001.jpg", source / "Summer 2008" / "IMG_0001.jpg")
+        shutil.copy2(corpus / "camera" / "Nikon_D70.jpg", source / "DCIM" / "IMG_0002.jpg")
+        before = tree_digest(source)
+
+        code, report = organize(source, dest, "--mode", "move")
+
+        assert code == 0, [line for line in report if line["status"] == "error"]
+        rows = {line["source"]: line for line in report}
+        assert rows["Summer 2008/IMG_0001.jpg"]["status"] == "placed"
+        assert rows["DCIM/IMG_0001.jpg"]["status"] == "duplicate"
+        assert tree_digest(source) == {}  # every name moved, none left behind
+        assert main(["verify", str(dest)]) == 0
+        assert main(["undo", str(dest)]) == 0
+        assert tree_digest(source) == before
+    finally:
+        if across:
+            subprocess.run(["umount", "-l", str(source)], check=False)
+
+
+def test_two_takeout_json_names_of_one_photo_both_travel_with_it(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Two Takeout exports merged into one folder: ``IMG_1.json`` beside ``IMG_1.JPG.json``,
+    and ``IMG_1.JPG(1).json`` (Takeout's name for ``IMG_1(1).JPG``) beside
+    ``IMG_1(1).JPG.json``. Each pair would be named alike beside the photo; both are kept,
+    with the photo kept under its name and with a suffixed one (``--layout flat``)."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    takeout, camera = source / "Takeout", source / "Camera"
+    takeout.mkdir(parents=True)
+    camera.mkdir()
+    shutil.copy(corpus / "camera" / "Canon_40D.jpg", camera / "IMG_1.JPG")
+    shutil.copy(corpus / "camera" / "Nikon_D70.jpg", takeout / "IMG_1.JPG")
+    shutil.copy(corpus / "camera" / "Pentax_K10D.jpg", takeout / "IMG_1(1).JPG")
+    sidecars = ["IMG_1.json", "IMG_1.JPG.json", "IMG_1.JPG(1).json", "IMG_1(1).JPG.json"]
+    for name in sidecars:
+        (takeout / name).write_text(
+            json.dumps({"photoTakenTime": {"timestamp": "1262304000"}, "title": name})
+        )
+    before = tree_digest(source)
+
+    _, planned = organize(source, dest / "plan", "--layout", "flat", "--dry-run")
+    code, report = organize(source, dest, "--layout", "flat")
+
+    assert code == 0, [line for line in report if line["status"] == "error"]
+    rows = {line["source"]: line for line in report}
+    photos = {rows[f"Takeout/{n}"]["companion_of"] for n in sidecars}
+    assert photos == {"Takeout/IMG_1.JPG", "Takeout/IMG_1(1).JPG"}
+    for name in sidecars:
+        line = rows[f"Takeout/{name}"]
+        assert line["status"] == "placed", line
+        photo = rows[line["companion_of"]]
+        assert os.path.dirname(line["dest"]) == os.path.dirname(photo["dest"])
+        assert (dest / line["dest"]).read_bytes() == (takeout / name).read_bytes()
+    assert sorted((p["source"], p["status"], p["dest"]) for p in planned) == sorted(
+        (r["source"], r["status"], r["dest"]) for r in report
+    )
+    assert main(["verify", str(dest)]) == 0
+    assert tree_digest(source) == before
+
+
+def test_a_copy_of_a_placed_photo_is_its_duplicate_though_its_source_name_was_reused(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """An SD card imported twice: between the imports the first shot was renamed on the card
+    and the camera, its counter reset, wrote a new photo under the old name. The renamed file
+    is the photo DEST already holds; the other bytes now at its old source path prove
+    nothing about that."""
+    source, dest = tmp_path / "card", tmp_path / "dest"
+    (source / "DCIM").mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", source / "DCIM" / "IMG_0001.JPG")
+    shutil.copy2(corpus / "camera" / "Pentax_K10D.jpg", source / "DCIM" / "IMG_0002.JPG")
+    assert organize(source, dest)[0] == 0
+    os.rename(source / "DCIM" / "IMG_0001.JPG", source / "DCIM" / "best shot.JPG")
+    shutil.copy2(corpus / "camera" / "Nikon_D70.jpg", source / "DCIM" / "IMG_0001.JPG")
+
+    code, report = organize(source, dest)
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    renamed = rows["DCIM/best shot.JPG"]
+    assert renamed["status"] == "duplicate", renamed
+    assert renamed["duplicate_of"] == "DCIM/IMG_0001.JPG"
+    assert rows["DCIM/IMG_0001.JPG"]["status"] == "placed"
+    photos = [p for p in tree_digest(dest) if not p.startswith(".imgorg")]
+    assert len(photos) == 3, photos  # the two of the first import and the new shot
+
+
+def test_a_sidecar_edited_after_its_photo_was_placed_is_not_reported_placed(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A Lightroom folder organized, then worked on: one XMP edited (its new bytes are not in
+    DEST, and nothing may overwrite the old ones there: an error that says so), another only
+    touched (the same bytes: nothing to do)."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    (source / "Shoot").mkdir(parents=True)
+    for name in ("Canon_40D.jpg", "Nikon_D70.jpg"):
+        shutil.copy2(corpus / "camera" / name, source / "Shoot" / name)
+    edited, touched = source / "Shoot" / "Nikon_D70.xmp", source / "Shoot" / "Canon_40D.jpg.xmp"
+    edited.write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/">rating 1</x:xmpmeta>\n')
+    touched.write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/">rating 3</x:xmpmeta>\n')
+    code, first = organize(source, dest)
+    assert code == 0
+    placed = {line["source"]: line["dest"] for line in first}
+    old = (dest / placed["Shoot/Nikon_D70.xmp"]).read_bytes()
+    edited.write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/">rating 5</x:xmpmeta>\n')
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+
+    _, planned = organize(source, dest, "--dry-run")
+    code, report = organize(source, dest)
+
+    rows = {line["source"]: line for line in report}
+    assert rows["Shoot/Nikon_D70.xmp"]["status"] == "error", rows["Shoot/Nikon_D70.xmp"]
+    assert placed["Shoot/Nikon_D70.xmp"] in rows["Shoot/Nikon_D70.xmp"]["reason"]
+    assert code == 1
+    assert (dest / placed["Shoot/Nikon_D70.xmp"]).read_bytes() == old  # never overwritten
+    assert rows["Shoot/Canon_40D.jpg.xmp"]["status"] == "placed"
+    assert rows["Shoot/Canon_40D.jpg.xmp"]["dest"] == placed["Shoot/Canon_40D.jpg.xmp"]
+    assert [(p["source"], p["status"]) for p in planned] == [
+        (r["source"], r["status"]) for r in report
+    ]
+    assert main(["verify", str(dest)]) == 0
+
+
+def test_sidecars_whose_names_are_another_unicode_form_of_the_photos_travel_with_it(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Photos copied from Windows (``é`` as one code point, NFC) beside sidecars written on a
+    Mac (``e`` and a combining accent, NFD): the names read the same, so they are one family."""
+    import unicodedata
+
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    (source / "Été").mkdir(parents=True)
+    photo = unicodedata.normalize("NFC", "Café.jpg")
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", source / "Été" / photo)
+    xmp, takeout = (unicodedata.normalize("NFD", n) for n in ("Café.jpg.xmp", "Café.json"))
+    assert xmp[:4] != photo[:4]
+    (source / "Été" / xmp).write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/">1</x:xmpmeta>\n')
+    (source / "Été" / takeout).write_text('{"photoTakenTime": {"timestamp": "1262304000"}}')
+
+    code, report = organize(source, dest)
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    kept = rows[f"Été/{photo}"]
+    for name in (xmp, takeout):
+        line = rows[f"Été/{name}"]
+        assert (line["status"], line["companion_of"]) == ("placed", f"Été/{photo}"), line
+        assert line["dest"].startswith(kept["dest"] + ".")  # beside it, under its spelling
+
+
+def test_a_destination_path_beyond_path_max_is_an_error_the_dry_run_foresees(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A tree nested twenty folders of 200 bytes deep, a photo on every level (so tidy keeps
+    every folder), organized into a DEST whose own path is 300 bytes longer than SOURCE's:
+    the deepest photos' paths in DEST pass PATH_MAX. They are errors with the reason, and the
+    dry run says so too; the rest are placed."""
+    photos = sorted((corpus / "camera").glob("*.jpg"))
+    source = tmp_path / "src"
+    dest = tmp_path / ("D" * 200) / ("E" * 100)
+    folder = source
+    levels = 0
+    while len(os.fsencode(str(folder))) + 201 + 40 < 4095:
+        folder = folder / ("F" * 200)
+        folder.mkdir(parents=True)
+        shutil.copy2(photos[levels], folder / photos[levels].name)
+        levels += 1
+
+    _, planned = organize(source, dest / "plan", "--dry-run", "--min-size", "0")
+    code, report = organize(source, dest, "--min-size", "0")
+
+    assert code == 1
+    errors = [line for line in report if line["status"] == "error"]
+    assert errors and all("more than 4095" in line["reason"] for line in errors), errors
+    assert len(errors) < levels and len(report) == levels
+    assert sorted((p["source"], p["status"], p["dest"]) for p in planned) == sorted(
+        (r["source"], r["status"], r["dest"]) for r in report
+    )
+    assert main(["verify", str(dest)]) == 0
