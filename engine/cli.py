@@ -504,6 +504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _lean_runtime()
 
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with _warnings_kept_off_the_terminal(args):
             return _COMMANDS[args.command](args)
@@ -515,6 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stop[1]
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 if __name__ == "__main__":

@@ -360,6 +360,141 @@ def _terminate_mid_run(run: subprocess.Popen[str], dest: Path) -> None:
     assert not left, left
 
 
+def _small_archive(src: Path, photos: int = 40) -> list[str]:
+    for i in range(photos):
+        write_photo(src / f"f{i % 4}" / f"p{i}.jpg", D2011 + dt.timedelta(days=i), seed=i)
+    return [
+        sys.executable,
+        "-m",
+        "engine",
+        "organize",
+        str(src),
+        str(src.parent / "out"),
+        "--min-size",
+        "0",
+        "--jobs",
+        "2",
+        "--plain",
+        "--no-space-check",
+    ]
+
+
+def _stopped_cleanly(run: subprocess.Popen[str], dest: Path, code: int, word: str) -> None:
+    """The run ended with its one line and exit code, the journal says it was interrupted, and
+    nothing it started lives on."""
+    _out, err = run.communicate(timeout=60)
+    assert run.returncode == code, err
+    assert f"imgorg: {word}; run the same command again to resume" in err
+    assert "Traceback" not in err, err
+    with sqlite3.connect(dest / ".imgorg" / "journal.sqlite") as db:
+        assert db.execute("SELECT status FROM runs").fetchall() == [("interrupted",)]
+    deadline = time.monotonic() + 10
+    while (left := _session_processes(run.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, left
+
+
+def _source_and_cache(module: str) -> list[str]:
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None
+    return [spec.origin, importlib.util.cache_from_source(spec.origin)]
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+@pytest.mark.parametrize("moment", ["walk", "pool start"])
+def test_sigterm_at_an_exact_moment_stops_cleanly(tmp_path: Path, moment: str) -> None:
+    """strace sends SIGTERM as the run opens a folder of SOURCE (the walk), or joblib's loky
+    (the pool starting: a half-done import of joblib, which its clean-up imported again, ended
+    in an ImportError traceback)."""
+    src = tmp_path / "src"
+    command = _small_archive(src)
+    paths = (
+        [str(src / "f2")]
+        if moment == "walk"
+        else _source_and_cache("joblib.externals.loky.backend.context")
+    )
+    strace = ["strace", "-f", "-qq", "-o", os.devnull, "-e", "inject=openat:signal=TERM:when=1"]
+    for path in paths:
+        strace += ["-P", path]
+    run = subprocess.Popen(
+        [*strace, *command],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+        text=True,
+    )
+    _stopped_cleanly(run, tmp_path / "out", 143, "terminated")
+
+
+@pytest.mark.parametrize("child", ["engine.stages.placers", "loky.backend.popen_loky_posix"])
+def test_ctrl_c_as_a_child_starts_reaches_the_writer_alone(tmp_path: Path, child: str) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) the moment a placer
+    or a loky worker appears, while it is still importing: it used to print a
+    KeyboardInterrupt traceback of its own."""
+    src = tmp_path / "src"
+    run = subprocess.Popen(
+        _small_archive(src),
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not any(child in line for line in _session_processes(run.pid)):
+        assert run.poll() is None, "the run ended before it started the child"
+        assert time.monotonic() < deadline, "no child in 60 s"
+        time.sleep(0.002)
+    os.killpg(run.pid, signal.SIGINT)
+    _stopped_cleanly(run, tmp_path / "out", 130, "interrupted")
+
+
+def test_a_job_cut_short_by_a_signal_is_never_run(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """SIGTERM while the writer is sending a group commit to a busy placer (its pipe full)
+    cuts the job short: the placer drops it, silently (it printed an UnpicklingError)."""
+    import threading
+
+    from engine.cli import _raise_terminated
+    from engine.errors import Terminated
+    from engine.policy.actions import Writes
+    from engine.stages.commit import FileWrite, Job
+    from engine.stages.placers import Placer
+
+    src, dest = tmp_path / "src", tmp_path / "out"
+    size = len(write_photo(src / "camera.jpg", D2011))
+    writes = []
+    for i in range(1200):  # some 100 KB pickled: more than a pipe holds
+        rel = f"IMG_{i:04d}.jpg"
+        shutil.copyfile(src / "camera.jpg", src / rel)
+        mtime_ns = (src / rel).stat().st_mtime_ns
+        target = f"2011/05/IMG_{i:04d}.jpg"
+        writes.append(
+            FileWrite(Writes.COPY, rel, target, None, size, mtime_ns, 0, 0, None, size, True)
+        )
+    job = Job(str(src), str(dest), None, False, writes, [])
+    placer = Placer()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        os.kill(placer.process.pid, signal.SIGSTOP)  # busy: it reads nothing for now
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        with pytest.raises(Terminated):
+            placer.send(job)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        os.kill(placer.process.pid, signal.SIGCONT)
+    placer.stop()
+    assert placer.process.returncode == 0
+    assert "Traceback" not in capfd.readouterr().err
+    assert not dest.exists()
+
+
 # 12.14: messages ---------------------------------------------------------------------------------
 
 

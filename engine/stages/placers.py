@@ -24,6 +24,7 @@ from collections import deque
 from typing import IO, Any, Generic, TypeVar
 
 from engine.errors import RunError
+from engine.signals import deaf_to_ctrl_c
 from engine.stages.commit import Job, Outcome, commit_files
 from engine.stages.release import Release, Released, release_sources
 
@@ -62,12 +63,13 @@ class Placer:
 
     def __init__(self) -> None:
         path = os.pathsep.join(p for p in sys.path if p)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "engine.stages.placers", str(os.getpid())],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": path},
-        )
+        with deaf_to_ctrl_c():
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "engine.stages.placers", str(os.getpid())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env={**os.environ, "PYTHONPATH": path},
+            )
         assert self.process.stdin is not None and self.process.stdout is not None
         self._to = self.process.stdin
         self._waiting: deque[Pending[Any]] = deque()
@@ -78,17 +80,25 @@ class Placer:
         self._reader.start()
 
     def send(self, job: Job | Release) -> Pending[Any]:
+        # Pickled whole before any of it is sent: a Ctrl-C or SIGTERM landing in the pickling
+        # sends nothing. One landing in the write (the pipe full, the placer busy) cuts the job
+        # short: the input then ends there, and the placer drops the cut job.
+        data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         pending: Pending[Any] = Pending()
         with self._lock:
             self._waiting.append(pending)
         try:
-            pickle.dump(job, self._to, protocol=pickle.HIGHEST_PROTOCOL)
+            self._to.write(data)
             self._to.flush()
         except OSError as exc:
             raise RunError(
                 f"a placer process ended during the run ({exc}); "
                 "run the same command again to resume"
             ) from exc
+        except BaseException:
+            with contextlib.suppress(OSError):
+                self._to.close()
+            raise
         return pending
 
     def _read_all(self, outcomes: IO[bytes]) -> None:
@@ -146,8 +156,8 @@ def serve(jobs: IO[bytes], outcomes: IO[bytes]) -> None:
     while True:
         try:
             job = pickle.load(jobs)
-        except EOFError:
-            return
+        except (EOFError, pickle.UnpicklingError):
+            return  # the end, or a job cut short by the writer's interruption: never run
         try:
             done = release_sources(job) if isinstance(job, Release) else commit_files(job)
             answer: tuple[str, object] = ("ok", done)

@@ -5,6 +5,7 @@ that had not come back; no result is ever used twice."""
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections import deque
 from collections.abc import Generator, Iterator
 from types import TracebackType
@@ -12,6 +13,7 @@ from typing import Any
 
 from engine.errors import BackendUnavailable
 from engine.records import Analysis, Status
+from engine.signals import deaf_to_ctrl_c
 from engine.stages.walk import Batch
 from engine.stages.work import WorkerOptions, process_batch
 
@@ -78,6 +80,8 @@ class Pool:
     def _run(
         self, batches: deque[Batch], root: str, options: WorkerOptions
     ) -> Iterator[tuple[int, list[Analysis]]]:
+        from multiprocessing import resource_tracker
+
         from joblib import Parallel, delayed, parallel_config
 
         def each() -> Iterator[Any]:
@@ -96,15 +100,21 @@ class Pool:
             return_as="generator_unordered",
             pre_dispatch="2*n_jobs",
         )
-        yield from parallel(tasks)
+        # The standard library's resource tracker, which loky's first semaphore starts, unblocks
+        # SIGINT in the thread that starts it (Python 3.11): started first, it leaves ours alone.
+        resource_tracker.ensure_running()
+        with deaf_to_ctrl_c():  # loky starts its workers and threads in the first dispatch
+            outputs = parallel(tasks)
+        yield from outputs
 
 
 def _stop_loky_workers() -> None:
     """Kill loky's reusable worker processes, if any were started: after an interrupted run
     they would otherwise sit idle, and outlive this process when it is asked to terminate."""
-    from joblib.externals.loky import reusable_executor
-
-    executor = reusable_executor._executor
+    # Looked up, not imported: a run stopped while it imported joblib has a half-imported
+    # joblib (importing it again fails), and no workers.
+    reusable_executor = sys.modules.get("joblib.externals.loky.reusable_executor")
+    executor = getattr(reusable_executor, "_executor", None)
     if executor is not None:
         executor.shutdown(wait=True, kill_workers=True)
 
