@@ -22,8 +22,9 @@ PYTHON = sys.executable
 CORES = os.cpu_count() or 1
 
 WARM_NOTE = (
-    "page cache: before every run DEST is removed, the filesystem synced, and every source file "
-    "read once, so every tool starts with SOURCE warm in the page cache and nothing dirty"
+    "page cache: before every run the last run's DEST is renamed aside (deleted when the "
+    "benchmark ends, not between runs), the filesystem synced, and every source file read once, "
+    "so every tool starts with SOURCE warm in the page cache, nothing dirty and no recent deletion"
 )
 
 
