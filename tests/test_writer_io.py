@@ -253,6 +253,17 @@ def _read_by_this_process() -> int:
     return int(fields["rchar"])
 
 
+def _organize_counting_reads(src: Path, dest: Path, report: Path) -> tuple[int, list[dict]]:
+    """Organize ``src`` into ``dest`` (--jobs 2): the bytes this process (the writer) read
+    meanwhile, and the report's rows."""
+    read = _read_by_this_process()
+    flags = ["--jobs", "2", "--min-size", "0", "--quiet", "--report", str(report)]
+    code = main(["organize", str(src), str(dest), *flags])
+    read = _read_by_this_process() - read
+    assert code in (0, 1)
+    return read, [json.loads(line) for line in report.open()]
+
+
 def test_the_writer_reads_none_of_the_duplicates_bytes(corpus: Path, tmp_path: Path) -> None:
     """Copies of copies: every camera photo twice more under backup folders. Their worker
     proves them identical byte for byte (they share a size, so a batch); the writer used to
@@ -270,13 +281,7 @@ def test_the_writer_reads_none_of_the_duplicates_bytes(corpus: Path, tmp_path: P
     duplicate_bytes = 2 * sum(p.stat().st_size for p in originals)
 
     def organize(src: Path, dest: Path) -> tuple[int, list[dict]]:
-        report = dest.with_suffix(".jsonl")
-        read = _read_by_this_process()
-        flags = ["--jobs", "2", "--min-size", "0", "--quiet", "--report", str(report)]
-        code = main(["organize", str(src), str(dest), *flags])
-        read = _read_by_this_process() - read
-        assert code in (0, 1)
-        return read, [json.loads(line) for line in report.open()]
+        return _organize_counting_reads(src, dest, dest.with_suffix(".jsonl"))
 
     organize(plain, tmp_path / "warm-up")  # the modules a run imports are read once
     baseline, _ = organize(plain, tmp_path / "dest-plain")
@@ -301,13 +306,7 @@ def test_the_writer_reads_none_of_the_bytes_of_copies_an_earlier_run_placed(
     copied_bytes = sum(p.stat().st_size for p in copies)
 
     def organize(src: Path, dest: Path) -> tuple[int, list[dict]]:
-        report = dest.parent / f"{dest.name}-{src.name}.jsonl"
-        read = _read_by_this_process()
-        flags = ["--jobs", "2", "--min-size", "0", "--quiet", "--report", str(report)]
-        code = main(["organize", str(src), str(dest), *flags])
-        read = _read_by_this_process() - read
-        assert code in (0, 1)
-        return read, [json.loads(line) for line in report.open()]
+        return _organize_counting_reads(src, dest, dest.parent / f"{dest.name}-{src.name}.jsonl")
 
     organize(first, tmp_path / "warm-up")  # the modules a run imports are read once
     baseline, _ = organize(second, tmp_path / "fresh")
