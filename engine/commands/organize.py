@@ -251,20 +251,11 @@ def organize(settings: Settings, output: Output) -> RunResult:
             _drop_year_slots(views)  # an interrupted run's
             return _run(settings, output, journal, stage_dir, views)
         except KeyboardInterrupt:  # also before _run's own handler (during the walk, say)
-            _mark_interrupted(journal)
+            with contextlib.suppress(sqlite3.Error):
+                journal.interrupt_last_run()
             raise
         finally:
             journal.close()
-
-
-def _mark_interrupted(journal: Journal) -> None:
-    """The run this process began, if it has not ended, is marked interrupted."""
-    with contextlib.suppress(sqlite3.Error):
-        journal.db.execute(
-            "UPDATE runs SET finished = ?, status = 'interrupted' "
-            "WHERE id = (SELECT MAX(id) FROM runs) AND status = 'running'",
-            (time.time(),),
-        )
 
 
 def _print_plan(settings: Settings, output: Output, journal: Journal, run_id: int) -> None:

@@ -170,3 +170,9 @@ def companion_growth(main_source_name: str, companion: str) -> int:
     (``companion_name``), whatever name the main file is given with its own extension."""
     named = companion_name(main_source_name, main_source_name, companion)
     return len(os.fsencode(named)) - len(os.fsencode(main_source_name))
+
+
+def family_growth(main_source_name: str, companions: list[str]) -> int:
+    """The bytes a main file's name must leave for the longest name of its companions (the
+    ``reserve`` of ``naming.with_suffix``)."""
+    return max((companion_growth(main_source_name, c) for c in companions), default=0)

@@ -27,7 +27,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from engine.policy.companions import companion_growth, family_names
+from engine.policy.companions import family_growth, family_names
 from engine.policy.date_precedence import DATE_RANK
 from engine.policy.naming import Layout, with_suffix
 from engine.records import DateSource
@@ -200,7 +200,7 @@ def _family_plan(
     first of ``wanted``, ``wanted_1``, ... where every one of their names is free."""
     folder, name = os.path.split(old)
     riders = [r for r in travelling if os.path.dirname(r) == folder]
-    reserve = max((companion_growth(name, os.path.basename(r)) for r in riders), default=0)
+    reserve = family_growth(name, [os.path.basename(r) for r in riders])
     for n in itertools.count():  # ends: only so many names are taken
         target = with_suffix(wanted, n, reserve)
         new_folder, new_name = os.path.split(target)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import xxhash
 
 from engine.policy.actions import Action, choose
-from engine.policy.companions import companion_growth, companion_name, family_names
+from engine.policy.companions import companion_name, family_growth, family_names
 from engine.policy.identical import as_copy, identical_groups
 from engine.policy.keeper import why
 from engine.policy.naming import (
@@ -171,7 +171,7 @@ class Coordinator:
             keeper_paths = [os.path.join(self.source, keeper.rel)]
             keeper_name = keeper.rel
         else:
-            keeper_paths = self._paths_of(earlier)
+            keeper_paths = earlier.readable_at(self.dest)
             keeper_name = _placed_name(earlier, self.source)
         for member in rest:
             if (
@@ -250,21 +250,13 @@ class Coordinator:
             return None
         if item.same_as_placed is not None and item.same_as_placed == earlier.dest:
             return _placed_name(earlier, self.source)
-        source, *_ = paths = self._paths_of(earlier)
+        source, *_ = paths = earlier.readable_at(self.dest)
         for path in paths:
             same = self._same(mine, path)
             if same is None or (not same and path == source):  # gone, or its name reused
                 continue
             return _placed_name(earlier, self.source) if same else None
         return None
-
-    def _paths_of(self, earlier: Placed) -> list[str]:
-        """Where the bytes of an earlier placed file can still be read, best first: its source
-        path (which may hold another file since: a name reused), then its copy in DEST."""
-        paths = [os.path.join(earlier.source_root, earlier.rel)]
-        if not earlier.transformed:
-            paths.append(os.path.join(self.dest, earlier.dest))
-        return paths
 
     def _compare(
         self,
@@ -309,7 +301,7 @@ class Coordinator:
             if decision.dest is not None:  # already placed by an earlier run
                 self._place(decision, family, decision.dest, main_fixed=True)
             elif base is not None:
-                reserve = _room_for(decision, family)
+                reserve = family_growth(_name_of(decision), [_name_of(m) for m in family])
                 for n in itertools.count():
                     if self._place(decision, family, with_suffix(base, n, reserve)):
                         break
@@ -465,12 +457,6 @@ _TEMP_NAME_MAX = 64  # bytes: fsops.temp_name's names are shorter
 
 def _name_of(decision: Decision) -> str:
     return os.path.basename(decision.rel)
-
-
-def _room_for(main: Decision, family: list[Decision]) -> int:
-    """The bytes the main file's name must leave for the longest name of its family."""
-    name = os.path.basename(main.rel)
-    return max((companion_growth(name, os.path.basename(m.rel)) for m in family), default=0)
 
 
 def _placed_name(earlier: Placed, source: str) -> str:

@@ -56,13 +56,12 @@ class BatchTwins:
 
 class EarlierCopies:
     """Within one batch: each sound file whose hash an earlier run placed is compared with
-    that placed file where the coordinator would look (its source, then its copy in DEST when
-    the bytes placed are the source's own, also when the source's name holds another file
-    now); when one of them holds the same bytes the file gets ``same_as_placed`` = that file's
-    name in DEST; so does each file
-    travelling with it, on its own bytes. A twin of the batch inherits its first file's proof.
-    Anything else (different bytes, both gone, a journal that cannot be read) gets nothing,
-    and the coordinator compares as before.
+    that placed file where the coordinator would look (``Placed.readable_at``: its source,
+    then its copy in DEST, also when the source's name holds another file now); when one of
+    them holds the same bytes the file gets ``same_as_placed`` = that file's name in DEST; so
+    does each file travelling with it, on its own bytes. A twin of the batch inherits its
+    first file's proof. Anything else (different bytes, both gone, a journal that cannot be
+    read) gets nothing, and the coordinator compares as before.
 
     ``journal`` is DEST's journal, read-only; ``run_id`` the run under way (its own rows are
     never asked about). Only for workers on the writer's host (see organize.earlier_placed)."""
@@ -93,9 +92,7 @@ class EarlierCopies:
             return
         if placed is None:
             return
-        where = [os.path.join(placed.source_root, placed.rel)]
-        if not placed.transformed:
-            where.append(os.path.join(self.dest, placed.dest))
+        where = placed.readable_at(self.dest)
         mine = os.path.join(root, found.rel)
         for path in where:
             try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import enum
 import os
-import stat
 from typing import Protocol
 
 import xxhash
@@ -94,7 +93,7 @@ class JournalView:
         path = os.path.join(self.dest, name)
         if not os.path.lexists(path):
             return Slot.FREE
-        if content_hash and _holds(path, content_hash, size):
+        if content_hash and fsops.holds(path, content_hash, size):
             return Slot.IDENTICAL
         return Slot.TAKEN
 
@@ -115,18 +114,6 @@ class JournalView:
         if exists is None:
             exists = self._folders[folder] = os.path.lexists(os.path.join(self.dest, folder))
         return exists
-
-
-def _holds(path: str, content_hash: str, size: int | None) -> bool:
-    """Whether the file at ``path`` holds the bytes ``content_hash`` names. One of another size
-    cannot: merging into an archive sorted by hand, most taken names are read not at all."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return False
-    if not stat.S_ISREG(st.st_mode) or (size is not None and st.st_size != size):
-        return False
-    return fsops.hash_file(path) == content_hash
 
 
 def name_key(name: str) -> int:

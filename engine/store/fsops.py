@@ -8,6 +8,7 @@ import ctypes.util
 import errno
 import fcntl
 import os
+import stat
 
 import xxhash
 
@@ -262,11 +263,17 @@ def fsync_path(path: str) -> None:
         os.close(fd)
 
 
-def holds(path: str, content_hash: str | None) -> bool:
+def holds(path: str, content_hash: str | None, size: int | None = None) -> bool:
     """Whether ``path`` is a file (a link to one counts) holding exactly the bytes of
-    ``content_hash``; False for anything unreadable."""
+    ``content_hash`` (of ``size`` bytes, when given: a file of another size is not read);
+    False for anything unreadable."""
     try:
-        return content_hash is not None and os.path.isfile(path) and hash_file(path) == content_hash
+        if content_hash is None:
+            return False
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or (size is not None and st.st_size != size):
+            return False
+        return hash_file(path) == content_hash
     except OSError:
         return False
 

@@ -281,6 +281,15 @@ class Placed:
     transformed: bool  # the placed bytes differ from the source's (re-encoded or rotated)
     state: str
 
+    def readable_at(self, dest: str) -> list[str]:
+        """Where its bytes can still be read, best first: its source path (which may hold
+        another file since: a name reused), then its copy in DEST when that holds the source's
+        own bytes."""
+        paths = [os.path.join(self.source_root, self.rel)]
+        if not self.transformed:
+            paths.append(os.path.join(dest, self.dest))
+        return paths
+
 
 def check_readable(path: str) -> None:
     """Refuse a journal file that SQLite would misread: empty, damaged or not a database."""
@@ -316,10 +325,14 @@ def _quick_check(path: str, mode: str) -> list[tuple[str]]:
 
 
 class Journal:
-    def __init__(self, connection: sqlite3.Connection, path: str | None = None) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, path: str | None = None, upgrade: bool = True
+    ) -> None:
         self.db = connection
         self.db.row_factory = sqlite3.Row
         self.path = path
+        if not upgrade:
+            return
         try:
             _upgrade(self.db)
         except sqlite3.DatabaseError as exc:
@@ -346,10 +359,7 @@ class Journal:
         """The journal at ``path``, opened read-only beside the run that writes it (a worker
         looking up what earlier runs placed): no check, no schema upgrade, nothing written."""
         db = sqlite3.connect(f"{pathlib.Path(path).absolute().as_uri()}?mode=ro", uri=True)
-        db.row_factory = sqlite3.Row
-        journal = cls.__new__(cls)
-        journal.db, journal.path = db, None
-        return journal
+        return cls(db, upgrade=False)
 
     @classmethod
     def in_memory(cls, copy_of: str | None = None) -> Journal:
@@ -397,6 +407,15 @@ class Journal:
         self.db.execute(
             "UPDATE runs SET finished = ?, status = ?, summary = ? WHERE id = ?",
             (time.time(), status, json.dumps(summary), run_id),
+        )
+
+    def interrupt_last_run(self) -> None:
+        """Mark the newest run interrupted if it has not ended (stopped before its run id was
+        known to the caller: during the walk, say)."""
+        self.db.execute(
+            "UPDATE runs SET finished = ?, status = 'interrupted' "
+            "WHERE id = (SELECT MAX(id) FROM runs) AND status = 'running'",
+            (time.time(),),
         )
 
     def run_info(self, run_id: int) -> dict[str, object]:
