@@ -289,20 +289,7 @@ def test_sigterm_stops_cleanly_leaves_no_workers_and_the_rerun_completes(tmp_pat
             src / f"f{i % 10}" / f"p{i}.jpg", D2011 + dt.timedelta(days=i), seed=i, size=(96, 64)
         )
     before = tree_digest(src)
-    command = [
-        sys.executable,
-        "-m",
-        "engine",
-        "organize",
-        str(src),
-        str(dest),
-        "--min-size",
-        "0",
-        "--jobs",
-        "2",
-        "--plain",
-        "--no-space-check",
-    ]
+    command = _organize_command(src, dest)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = subprocess.Popen(
         command,
@@ -363,13 +350,18 @@ def _terminate_mid_run(run: subprocess.Popen[str], dest: Path) -> None:
 def _small_archive(src: Path, photos: int = 40) -> list[str]:
     for i in range(photos):
         write_photo(src / f"f{i % 4}" / f"p{i}.jpg", D2011 + dt.timedelta(days=i), seed=i)
+    return _organize_command(src, src.parent / "out")
+
+
+def _organize_command(src: Path, dest: Path) -> list[str]:
+    """``imgorg organize`` with two workers and the plain output, every file of SOURCE taken."""
     return [
         sys.executable,
         "-m",
         "engine",
         "organize",
         str(src),
-        str(src.parent / "out"),
+        str(dest),
         "--min-size",
         "0",
         "--jobs",
