@@ -373,3 +373,79 @@ def test_a_duplicate_photo_is_not_moved_away_before_the_sidecar_its_kept_copy_ad
     assert adopted.status is Status.PLACED, adopted
     assert adopted.companion_of == "Albums/Holiday/IMG_1234.JPG"
     assert when["DSLR/2005_08_03/IMG_1234.JPG"] >= when["DSLR/2005_08_03/IMG_1234.JPG.xmp"]
+
+
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_a_raw_backup_folder_repeating_a_pairs_raw_keeps_the_pair_whole(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+    mode: str,
+) -> None:
+    """A DSLR card of RAW+JPEG pairs, and a 'RAW backup' folder (with an older nested one)
+    holding copies of the RAW files alone, and one RAW of its own of the very same size: each
+    RAW's bytes are placed once, beside its JPEG; the RAW of its own is placed too."""
+    src = tmp_path / "Pictures"
+    card = src / "DSLR" / "2005_08_03"
+    _jpeg, raw = dslr_pair(card, seed=6)
+    backup = src / "RAW backup"
+    (backup / "2005").mkdir(parents=True)
+    (backup / "IMG_1234.CR2").write_bytes(raw)
+    (backup / "2005" / "IMG_1234.CR2").write_bytes(raw)
+    (backup / "IMG_1235.CR2").write_bytes(raw[:8] + os.urandom(len(raw) - 8))
+    before = tree_digest(src)
+    dest = tmp_path / "out"
+
+    code, report = organize(src, dest, "--min-size", "0", "--mode", mode, "--jobs", "2")
+
+    assert code == 0, [line for line in report if line["status"] == "error"]
+    lines = by_source(report)
+    assert set(lines) == set(before)
+    pair_raw = lines["DSLR/2005_08_03/IMG_1234.CR2"]
+    assert pair_raw["status"] == "placed"
+    assert beside(pair_raw, lines["DSLR/2005_08_03/IMG_1234.JPG"])
+    for rel in ("RAW backup/IMG_1234.CR2", "RAW backup/2005/IMG_1234.CR2"):
+        assert lines[rel]["status"] == "duplicate", lines[rel]
+        assert lines[rel]["duplicate_of"] == "DSLR/2005_08_03/IMG_1234.CR2"
+    assert lines["RAW backup/IMG_1235.CR2"]["status"] == "placed"
+    assert_every_unique_file_kept(before, dest, report)
+    kept = [
+        rel
+        for rel, (sha, _) in tree_digest(dest).items()
+        if sha == before["DSLR/2005_08_03/IMG_1234.CR2"][0]
+        and not rel.startswith(("Duplicates/", ".imgorg/"))
+    ]
+    assert kept == [pair_raw["dest"]]
+    if mode == "move":
+        assert sorted(tree_digest(src)) == []
+        from engine.cli import main
+
+        assert main(["verify", str(dest)]) == 0
+        assert main(["undo", str(dest)]) == 0
+        assert tree_digest(src) == before
+    else:
+        assert tree_digest(src) == before
+
+
+@needs_ffmpeg
+def test_a_live_photo_video_also_exported_alone_is_a_duplicate_of_the_pairs(
+    iphone: Path,
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """The iPhone's Live Photo video was also exported alone (a Takeout folder of its own):
+    the video is placed once, beside the kept copy of its photo."""
+    export = iphone / "Takeout" / "Google Photos" / "Photos from 2021"
+    export.mkdir(parents=True)
+    shutil.copy2(iphone / "DCIM" / "100APPLE" / "IMG_0001.MOV", export / "IMG_0001.MOV")
+    before = tree_digest(iphone)
+    dest = tmp_path / "out"
+
+    code, report = organize(iphone, dest, "--min-size", "0")
+
+    assert code == 0
+    lines = by_source(report)
+    movie = lines["DCIM/100APPLE/IMG_0001.MOV"]
+    assert movie["status"] == "placed" and beside(movie, lines["Summer at the lake/IMG_0001.HEIC"])
+    loose = lines["Takeout/Google Photos/Photos from 2021/IMG_0001.MOV"]
+    assert (loose["status"], loose["duplicate_of"]) == ("duplicate", "DCIM/100APPLE/IMG_0001.MOV")
+    assert_every_unique_file_kept(before, dest, report)

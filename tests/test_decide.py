@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 from engine.policy.actions import Action
 from engine.policy.keeper import RULES
 from engine.policy.naming import Layout
-from engine.records import Analysis, Candidate, CompanionResult, DateSource, Decision, Status
+from engine.records import (
+    Analysis,
+    Candidate,
+    Companion,
+    CompanionResult,
+    DateSource,
+    Decision,
+    Status,
+)
 from engine.settings import Mode
 from engine.stages.decide import Coordinator, Folders
 from engine.store import fsops
@@ -90,7 +98,15 @@ def decide(
     mode: Mode = Mode.COPY,
     folders: Folders = FLAT,
 ) -> dict[str, Decision]:
-    candidates = [Candidate(a.rel, a.size, a.mtime_ns) for a in analyses]
+    candidates = [
+        Candidate(
+            a.rel,
+            a.size,
+            a.mtime_ns,
+            companions=tuple(Companion(c.rel, c.size, c.mtime_ns) for c in a.companions),
+        )
+        for a in analyses
+    ]
     coordinator = Coordinator(SRC, DEST, view, candidates, folders, move=mode is Mode.MOVE)
     out: list[Decision] = []
     for analysis in analyses:
@@ -135,6 +151,48 @@ def test_the_same_decisions_whatever_order_the_workers_finish_in(order: list[int
     analyses = archive(view)
     shuffled = decide(view, [analyses[i] for i in order])
     assert outcome(shuffled) == outcome(reference)
+    assert view.claims == reference_view.claims
+
+
+RAW, OTHER_RAW = b"R" * 300, b"S" * 300  # the size of the photos: they all wait on one another
+
+
+def raw_backups(view: MemoryDest) -> list[Analysis]:
+    """A DSLR's RAW+JPEG pair whose JPEG was exported to an album with an XMP (the album copy is
+    kept; it adopts the RAW), and a backup folder of RAW files: copies of that RAW (one in a
+    nested older backup) and another RAW of the same size."""
+    return [
+        photo(view, "DSLR/IMG_0005.jpg", A, companions=[("DSLR/IMG_0005.CR2", RAW)]),
+        photo(view, "Albums/Trip/IMG_0005.jpg", A, companions=[("Albums/Trip/IMG_0005.xmp", B)]),
+        photo(view, "RAW backup/IMG_0005.CR2", RAW),
+        photo(view, "RAW backup/old/IMG_0005.CR2", RAW),
+        photo(view, "RAW backup/IMG_0006.CR2", OTHER_RAW),
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.permutations(range(5)))
+def test_a_raw_standing_alone_repeating_a_pairs_raw_is_its_duplicate_in_any_order(
+    order: list[int],
+) -> None:
+    reference_view = MemoryDest()
+    reference = decide(reference_view, raw_backups(reference_view))
+    for rel in ("RAW backup/IMG_0005.CR2", "RAW backup/old/IMG_0005.CR2"):
+        copy = reference[rel]
+        assert (copy.status, copy.duplicate_of, copy.dest) == (
+            Status.DUPLICATE,
+            "DSLR/IMG_0005.CR2",
+            None,
+        )
+        assert copy.reason == (
+            "identical to DSLR/IMG_0005.CR2, which travels with DSLR/IMG_0005.jpg"
+        )
+    raw = reference["DSLR/IMG_0005.CR2"]
+    assert (raw.status, raw.dest) == (Status.PLACED, "2015/IMG_0005.CR2")  # by the album's copy
+    assert reference["RAW backup/IMG_0006.CR2"].status is Status.PLACED
+    view = MemoryDest()
+    analyses = raw_backups(view)
+    assert outcome(decide(view, [analyses[i] for i in order])) == outcome(reference)
     assert view.claims == reference_view.claims
 
 

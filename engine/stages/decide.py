@@ -7,6 +7,9 @@ suffixes are handed out in source-path order.
 
 A duplicate photo's companions are judged on their own bytes: one identical to a file already
 kept is a duplicate with its photo; any other travels with the kept copy (see ``Adoptee``).
+A file standing alone (a RAW or a video with no photo and no sidecar) that repeats a sound
+photo's RAW or video is a duplicate of it: a family is kept whole. Such a file also waits for
+every RAW or video of its size to arrive, so this too is settled whatever the order of results.
 
 DEST and the files placed before are seen only through a ``DestView``
 (engine/store/dest_view.py): the decisions are pure, given the view's answers. The names
@@ -25,6 +28,7 @@ from dataclasses import dataclass, field
 
 import xxhash
 
+from engine.formats.kinds import RAW_EXTENSIONS, VIDEO_EXTENSIONS, extension
 from engine.policy.actions import Action, choose
 from engine.policy.companions import companion_name, family_growth, family_names
 from engine.policy.identical import as_copy, identical_groups
@@ -39,7 +43,7 @@ from engine.policy.naming import (
     visible,
     with_suffix,
 )
-from engine.records import Analysis, Candidate, CompanionResult, Decision, Status
+from engine.records import Analysis, Candidate, Companion, CompanionResult, Decision, Status
 from engine.stages.tidy import tidied
 from engine.store import fsops
 from engine.store.dest_view import DestView, Slot
@@ -111,6 +115,7 @@ class Coordinator:
         self.size_left = Counter(c.size for c in candidates)
         self.size_wait: dict[int, list[Analysis]] = defaultdict(list)
         self.name_left = shared_keys(name_key(c.rel, folders) for c in candidates)
+        self.loose = LooseCopies(candidates)
         self.name_wait: dict[int, list[Decision]] = defaultdict(list)
         self.companions: dict[str, list[CompanionResult]] = {}
         self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
@@ -127,11 +132,14 @@ class Coordinator:
             + sum(map(len, self.name_wait.values()))
             + sum(map(len, self.adopted.values()))
             + sum(map(len, self.held.values()))
+            + self.loose.waiting
         )
 
     def accept(self, analysis: Analysis) -> list[Decision]:
         """Take one worker result; return every decision it completes, destinations chosen."""
         ready: list[Decision] = []
+        for members in self.loose.arrived(analysis):
+            ready.extend(self._forward(self._settle_identical(members)))
         size = analysis.size
         self.size_wait[size].append(analysis)
         self.size_left[size] -= 1
@@ -140,7 +148,13 @@ class Coordinator:
         del self.size_left[size]
         group = self.size_wait.pop(size)
         self.companions.update((a.rel, a.companions) for a in group if a.companions)
-        for verdict in self._deduplicate(group):
+        ready.extend(self._forward(self._deduplicate(group)))
+        return ready
+
+    def _forward(self, verdicts: list[Decision]) -> list[Decision]:
+        """Name the verdicts no other file can want the name of any more; keep the rest."""
+        ready: list[Decision] = []
+        for verdict in verdicts:
             key = name_key(verdict.rel, self.folders)
             left = self.name_left.get(key, 1) - 1
             if left:
@@ -155,7 +169,8 @@ class Coordinator:
     def _deduplicate(self, group: list[Analysis]) -> list[Decision]:
         verdicts = [Decision.from_analysis(a, a.status) for a in group if a.status != Status.PLACED]
         for members in identical_groups(group):
-            verdicts.extend(self._settle_identical(members))
+            if not self.loose.wait(members):
+                verdicts.extend(self._settle_identical(members))
         return verdicts
 
     def _settle_identical(self, members: list[Analysis]) -> list[Decision]:
@@ -164,6 +179,9 @@ class Coordinator:
         verdicts: list[Decision] = []
         rest = members
         keeper: Analysis | None = None
+        carried = self._carried(members) if earlier is None else None
+        if carried is not None:
+            return self._carried_copies(members, carried)
         if earlier is None:
             keeper = members[0]
             verdicts.append(Decision.from_analysis(keeper, Status.PLACED))
@@ -193,6 +211,23 @@ class Coordinator:
                 verdict.reason = f"{verdict.reason}; that copy is kept because {rule}"
             verdicts.append(verdict)
         self._sort_companions(verdicts, keeper, keeper_name, earlier)
+        return verdicts
+
+    def _carried(self, members: list[Analysis]) -> CarriedCopy | None:
+        """The RAW or video of a sound photo that ``members`` repeat byte for byte, if any."""
+        mine = os.path.join(self.source, members[0].rel)
+        for carried in self.loose.carriers(members):
+            if self._same(mine, os.path.join(self.source, carried.rel)):
+                return carried
+        return None
+
+    def _carried_copies(self, members: list[Analysis], carried: CarriedCopy) -> list[Decision]:
+        """Files standing alone, each the same bytes as a sound photo's RAW or video."""
+        path = os.path.join(self.source, carried.rel)
+        verdicts = [self._compare(member, [path], carried.rel) for member in members]
+        for verdict in verdicts:
+            if verdict.status is Status.DUPLICATE:
+                verdict.reason = f"{verdict.reason}, which travels with {carried.photo}"
         return verdicts
 
     def _sort_companions(
@@ -501,3 +536,76 @@ def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) ->
         ctime_ns=item.ctime_ns,
         copied=item.copied,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CarriedCopy:
+    rel: str  # a RAW or video travelling with a sound photo
+    photo: str
+
+
+class LooseCopies:
+    """Files without companions whose size some photo's RAW or video has: they may repeat it.
+
+    Such a file's identical group waits (``wait``) until every RAW and video of its size has
+    arrived with its photo; it is then settled against them (``carriers``). Sizes no such
+    companion has cost nothing: most archives hold a few of these, if any."""
+
+    def __init__(self, candidates: list[Candidate]) -> None:
+        carried = {m.size for c in candidates for m in c.companions if _movable(m.rel)}
+        alone = {c.size for c in candidates if not c.companions and c.size in carried}
+        self.left = Counter(
+            m.size for c in candidates for m in c.companions if _loose(m, alone)
+        )  # still to arrive, by size
+        self.owners = {
+            c.rel: sizes
+            for c in candidates
+            if (sizes := [m.size for m in c.companions if _loose(m, alone)])
+        }
+        self.seen: dict[str, list[CarriedCopy]] = defaultdict(list)  # by content hash
+        self.waiting_groups: dict[int, list[list[Analysis]]] = defaultdict(list)
+
+    @property
+    def waiting(self) -> int:
+        return sum(len(members) for groups in self.waiting_groups.values() for members in groups)
+
+    def wait(self, members: list[Analysis]) -> bool:
+        """Whether this identical group must wait for RAW files or videos still to arrive."""
+        size = members[0].size
+        if size not in self.left or any(m.companions for m in members):
+            return False
+        self.waiting_groups[size].append(members)
+        return True
+
+    def arrived(self, analysis: Analysis) -> list[list[Analysis]]:
+        """Note ``analysis``'s RAW and video files; return the groups now free to settle."""
+        sizes = self.owners.pop(analysis.rel, None)
+        if sizes is None:
+            return []
+        if analysis.status is Status.PLACED:  # a sound photo: its family will be kept
+            for item in analysis.companions:
+                if item.size in self.left and item.hash and not item.error and _movable(item.rel):
+                    self.seen[item.hash].append(CarriedCopy(item.rel, analysis.rel))
+        free = []
+        for size in sizes:
+            self.left[size] -= 1
+            if not self.left[size]:
+                del self.left[size]
+                free.extend(self.waiting_groups.pop(size, []))
+        return free
+
+    def carriers(self, members: list[Analysis]) -> list[CarriedCopy]:
+        """The RAW files and videos with the hash of ``members`` (files standing alone), in
+        source-path order."""
+        if members[0].hash is None or any(m.companions for m in members):
+            return []
+        return sorted(self.seen.get(members[0].hash, []), key=lambda c: path_key(c.rel))
+
+
+def _movable(rel: str) -> bool:
+    """A RAW or a video: a file that could stand alone as well as travel with a photo."""
+    return extension(rel) in RAW_EXTENSIONS or extension(rel) in VIDEO_EXTENSIONS
+
+
+def _loose(companion: Companion, alone: set[int]) -> bool:
+    return companion.size in alone and _movable(companion.rel)
