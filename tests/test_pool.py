@@ -141,3 +141,46 @@ def test_a_file_its_worker_returned_nothing_for_is_an_error_not_missing(tmp_path
     assert [a.status for a in answers[1:]] == [Status.ERROR, Status.ERROR]
     assert all("returned no result" in (a.reason or "") for a in answers[1:])
     assert pool.answered(batch, answers) is answers
+
+
+def _organize_in_a_fresh_process(source: Path, dest: Path, *flags: str) -> dict[str, object]:
+    """``imgorg organize`` with two workers in a process of its own (as a user runs it):
+    its exit code and whether numpy was imported by the end."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys\n"
+        "from engine.cli import main\n"
+        f"code = main(['organize', {str(source)!r}, {str(dest)!r}, '--quiet', *{list(flags)!r}])\n"
+        "print(json.dumps({'code': code, 'numpy': 'numpy' in sys.modules}))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_the_writer_does_not_import_numpy_for_joblib(corpus: Path, tmp_path: Path) -> None:
+    """joblib imports numpy to share arrays with workers, which imgorg never sends: 70-90 ms
+    of the writer's CPU at every run. The near-duplicate stage, which uses it, still can."""
+    out = _organize_in_a_fresh_process(corpus / "camera", tmp_path / "dest", "--jobs", "2")
+    assert out == {"code": 0, "numpy": False}
+    pytest.importorskip("faiss")
+    out = _organize_in_a_fresh_process(
+        corpus / "camera", tmp_path / "dest2", "--jobs", "2", "--similar"
+    )
+    assert out == {"code": 0, "numpy": True}
+    assert (tmp_path / "dest2" / ".imgorg" / "similar.jsonl").exists()
+
+
+def test_a_run_leaves_no_warning_of_its_own(corpus: Path, tmp_path: Path) -> None:
+    """Each placer process's output pipe is closed once read to its end: left to the garbage
+    collector, it was a ResourceWarning in DEST/.imgorg/warnings.log after every run."""
+    out = _organize_in_a_fresh_process(corpus / "camera", tmp_path / "dest", "--jobs", "2")
+    assert out["code"] == 0
+    assert not (tmp_path / "dest" / ".imgorg" / "warnings.log").exists()

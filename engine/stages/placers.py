@@ -113,6 +113,7 @@ class Placer:
                 pending.settle(value)
             else:
                 pending.settle(None, f"a placer process failed: {value}")
+        outcomes.close()
         self.process.wait()
         with self._lock:
             left, self._waiting = list(self._waiting), deque()

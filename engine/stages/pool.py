@@ -82,7 +82,7 @@ class Pool:
     ) -> Iterator[tuple[int, list[Analysis]]]:
         from multiprocessing import resource_tracker
 
-        from joblib import Parallel, delayed, parallel_config
+        Parallel, delayed, parallel_config = _joblib()
 
         def each() -> Iterator[Any]:
             while batches:
@@ -106,6 +106,23 @@ class Pool:
         with deaf_to_ctrl_c():  # loky starts its workers and threads in the first dispatch
             outputs = parallel(tasks)
         yield from outputs
+
+
+def _joblib() -> tuple[Any, Any, Any]:
+    """joblib's entry points, imported without numpy unless numpy is loaded already: joblib
+    imports it only to hand numpy arrays to workers as memory maps, which imgorg never sends,
+    and numpy's import is 70-90 ms of the writer's CPU at every run. numpy stays importable
+    (the near-duplicate stage uses it); joblib then pickles any array it is given."""
+    if "numpy" in sys.modules:
+        from joblib import Parallel, delayed, parallel_config
+    else:
+        sys.modules["numpy"] = None  # type: ignore[assignment]  # import numpy: ImportError
+        try:
+            from joblib import Parallel, delayed, parallel_config
+        finally:
+            if sys.modules.get("numpy", False) is None:
+                del sys.modules["numpy"]
+    return Parallel, delayed, parallel_config
 
 
 def _stop_loky_workers() -> None:
