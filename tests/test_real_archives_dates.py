@@ -38,3 +38,38 @@ def test_an_imagemagick_png_is_turned_by_the_exif_in_its_raw_profile(
     assert placed.getexif().get(0x0112) == 1
     upright = Image.open(original).transpose(Image.Transpose.ROTATE_180)
     assert (_pixels(placed) == _pixels(upright)).all()
+
+
+def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    chunks, pos = [], 8
+    while pos < len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        chunks.append((data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]))
+        pos += 12 + length
+    return chunks
+
+
+def test_a_png_turned_upright_keeps_its_text_colour_and_time_chunks(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """Turning a PNG rewrites its pixels only: its text (dates, descriptions, XMP), colour
+    space and modification time chunks stay as they were, and its EXIF says Orientation 1
+    in one place only."""
+    source = tmp_path / "src"
+    original = _copy(corpus, "formats/exif_imagemagick_orientation.png", source)
+    _, (line,) = organize(source, tmp_path / "out", "--min-size", "0", "--fix-orientation", "all")
+    assert line["rotated"] is True, line
+    placed = (tmp_path / "out" / line["dest"]).read_bytes()
+    pixel_chunks = {b"IHDR", b"IDAT", b"IEND", b"eXIf"}
+
+    def metadata(data: bytes) -> list[tuple[bytes, bytes]]:
+        return sorted(
+            (kind, body)
+            for kind, body in _png_chunks(data)
+            if kind not in pixel_chunks and not body.startswith(b"Raw profile type exif\0")
+        )
+
+    assert metadata(placed) == metadata(original.read_bytes())
+    assert b"Raw profile type exif" not in placed
+    exif = Image.open(tmp_path / "out" / line["dest"]).getexif()
+    assert exif.get(0x0112) == 1

@@ -10,8 +10,9 @@ import threading
 from dataclasses import dataclass
 
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
-from engine.formats import exif_edit, jpeg
+from engine.formats import exif_edit, jpeg, png
 from engine.formats.orientation import make_upright, needs_rotation, swaps_axes
 
 JPEGTRAN_OPS: dict[int, list[str]] = {
@@ -177,15 +178,17 @@ def _reset_orientation(data: bytes, size: tuple[int, int]) -> bytes:
     return data
 
 
-def rotate_png(im: Image.Image, orientation: int) -> Rotated | NotRotated:
-    """Turn a PNG's pixels upright and write it again (PNG is lossless), Orientation reset."""
+def rotate_png(data: bytes, im: Image.Image, orientation: int) -> Rotated | NotRotated:
+    """Turn a PNG's pixels upright and write it again (PNG is lossless): its EXIF block keeps
+    every byte but Orientation (1) and the dimensions, and its other metadata chunks (text and
+    XMP, colour space, modification time) are carried over."""
     try:
         im.load()
         upright = make_upright(im, orientation)
-        exif = im.getexif()
-        exif[0x0112] = 1
-        params: dict[str, object] = {"exif": exif.tobytes(), "optimize": False}
-        for key in ("icc_profile", "dpi", "transparency", "gamma"):
+        params: dict[str, object] = {"exif": _upright_exif(data, im, upright.size)}
+        params["optimize"] = False
+        params["pnginfo"] = _carried_chunks(data)
+        for key in ("icc_profile", "dpi", "transparency"):
             if key in im.info:
                 params[key] = im.info[key]
         buffer = io.BytesIO()
@@ -193,3 +196,32 @@ def rotate_png(im: Image.Image, orientation: int) -> Rotated | NotRotated:
     except Exception as exc:
         return NotRotated(f"orientation kept as a tag: cannot rewrite the PNG ({exc})")
     return Rotated(buffer.getvalue())
+
+
+def _upright_exif(data: bytes, im: Image.Image, size: tuple[int, int]) -> bytes:
+    """The PNG's own EXIF block with Orientation 1 and the upright dimensions (every other
+    byte kept), or, where that edit cannot be made, the block as the imaging library rewrites it."""
+    blob = png.check_png(data).exif
+    if blob:
+        patched = exif_edit.patch_exif(blob, orientation=1, size=size)
+        if exif_edit.read_orientation(patched) == 1:
+            return patched
+    exif = im.getexif()
+    exif[0x0112] = 1
+    return exif.tobytes()
+
+
+# What the encoder writes itself: the pixels, palette, transparency, ICC profile, resolution
+# and EXIF. Of the rest, the chunks that do not depend on how the pixels are stored are carried.
+_CARRIED_CHUNKS = {b"cHRM", b"cICP", b"gAMA", b"sRGB", b"sBIT", b"tIME", b"bKGD", b"hIST"}
+
+
+def _carried_chunks(data: bytes) -> PngInfo:
+    info = PngInfo()
+    for kind, body in png.chunks(data):
+        if kind in png.TEXT_CHUNKS:
+            if png.raw_profile_exif(kind, body) is None:  # that one becomes the eXIf chunk
+                info.add(kind, body)
+        elif kind in _CARRIED_CHUNKS or (kind[1:2].islower() and kind[3:4].islower()):
+            info.add(kind, body)  # the second: a private chunk marked safe to copy
+    return info

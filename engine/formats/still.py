@@ -213,7 +213,7 @@ def _fix_orientation(
     elif fix is not FixOrientation.ALL:
         return None
     elif im.format == "PNG":
-        outcome = rotate_png(im, orientation)
+        outcome = rotate_png(data, im, orientation)
     else:
         outcome = NotRotated(
             f"orientation kept as a tag: {im.format} cannot be turned without re-encoding"
