@@ -73,3 +73,47 @@ def test_a_png_turned_upright_keeps_its_text_colour_and_time_chunks(
     assert b"Raw profile type exif" not in placed
     exif = Image.open(tmp_path / "out" / line["dest"]).getexif()
     assert exif.get(0x0112) == 1
+
+
+def _chroma_reduction(im: Image.Image, turned: bool = False) -> tuple[int, int]:
+    """How many luma samples share one chroma sample, across and down (upright if ``turned``)."""
+    (_, luma_h, luma_v, _), (_, chroma_h, chroma_v, _) = im.layer[:2]  # type: ignore[attr-defined]
+    across, down = luma_h // chroma_h, luma_v // chroma_v
+    return (down, across) if turned else (across, down)
+
+
+def test_a_reencoded_jpeg_keeps_the_chroma_detail_its_camera_stored(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """A Canon's 4:2:2 photo stored sideways (Orientation 6), re-encoded and turned: its
+    upright picture had full chroma resolution across (4:2:2 turned a quarter is 4:4:0), and
+    keeps it."""
+    source = tmp_path / "src"
+    original = _copy(corpus, "camera/canon_hdr_NO.jpg", source)
+    # a third smaller: more than the lossless rewrite can do, so the photo is re-encoded
+    flags = ("--min-size", "0", "--compress-above", "1", "--min-saving", "0.34")
+    code, (line,) = organize(source, tmp_path / "out", *flags)
+    assert code == 0
+    assert line["compressed"] is True and line["rotated"] is True, line
+    had = _chroma_reduction(Image.open(original), turned=True)
+    has = _chroma_reduction(Image.open(tmp_path / "out" / line["dest"]))
+    assert (had, has[0] <= had[0] and has[1] <= had[1]) == ((1, 2), True), has
+
+
+def test_the_subsampling_of_a_reencode_never_drops_chroma_the_camera_kept(corpus: Path) -> None:
+    """4:4:0 (Panasonic, Galaxy S7), which the encoder cannot write, becomes 4:4:4, not its
+    default 4:2:0; 4:2:2 stays 4:2:2 upright and becomes 4:4:4 turned a quarter."""
+    from engine.formats.compress import upright_subsampling
+
+    four_four_four, four_two_two, four_two_zero = 0, 1, 2
+    expected = {
+        ("camera/Panasonic_DMC-FZ30.jpg", 1): four_four_four,
+        ("odd_dates/67-0_length_string.jpg", 1): four_four_four,
+        ("camera/canon_hdr_NO.jpg", 1): four_two_two,
+        ("camera/canon_hdr_NO.jpg", 3): four_two_two,
+        ("camera/canon_hdr_NO.jpg", 6): four_four_four,
+        ("phone/Apple iPhone 5.jpg", 8): four_two_zero,
+        ("camera/Nikon_D70.jpg", 6): four_four_four,
+    }
+    for (rel, orientation), subsampling in expected.items():
+        assert upright_subsampling(Image.open(corpus / rel), orientation) == subsampling, rel
