@@ -117,3 +117,24 @@ def test_the_subsampling_of_a_reencode_never_drops_chroma_the_camera_kept(corpus
     }
     for (rel, orientation), subsampling in expected.items():
         assert upright_subsampling(Image.open(corpus / rel), orientation) == subsampling, rel
+
+
+def test_fix_orientation_none_turns_no_photo_even_one_it_compresses(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """An iPhone 5 photo stored upside down (Orientation 3), compressed losslessly or
+    re-encoded under --fix-orientation none: its pixels stay as stored and its tag stays 3."""
+    source = tmp_path / "src"
+    original = _copy(corpus, "phone/Apple iPhone 5.jpg", source)
+    stored = Image.open(original)
+    for n, extra in enumerate([(), ("--min-saving", "0.34", "--quality-floor", "30")]):
+        dest = tmp_path / f"out{n}"
+        flags = ("--compress-above", "2MB", "--fix-orientation", "none", *extra)
+        code, (line,) = organize(source, dest, *flags)
+        assert code == 0
+        assert line["compressed"] in ("lossless", True) and line["rotated"] is False, line
+        placed = Image.open(dest / line["dest"])
+        assert placed.getexif().get(0x0112) == 3
+        assert placed.size == stored.size
+        if line["compressed"] == "lossless":
+            assert (_pixels(placed) == _pixels(stored)).all()

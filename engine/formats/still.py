@@ -93,7 +93,8 @@ def inspect_photo(
         if structure is not None:
             result.original_quality = estimate_quality(im)
             if compress.enabled and len(data) > compress.above:
-                output = _compress(data, structure, im, result, compress)
+                turn = options.fix_orientation is not FixOrientation.NONE
+                output = _compress(data, structure, im, result, compress, turn)
         if result.status is Status.PLACED and output is None:
             output = _fix_orientation(data, structure, im, result, options.fix_orientation)
     return dates, facts.modified, output
@@ -170,17 +171,20 @@ def _compress(
     im: Image.Image,
     result: Analysis,
     options: CompressOptions,
+    turn: bool,
 ) -> Output | None:
+    """Rewrite a large JPEG losslessly, else re-encode it, turned upright if ``turn``."""
+    orientation = result.orientation if turn else None
     limit = size_limit(len(data), options)
     lossless = None
     if limit >= len(data) * (1 - LOSSLESS_SAVES_AT_MOST):
-        lossless = optimize_jpeg(data, structure, result.orientation, im.size)
+        lossless = optimize_jpeg(data, structure, orientation, im.size)
     if lossless is not None and len(lossless.data) <= limit:
         result.compressed, result.rotated, result.quality = True, lossless.rotated, None
         if lossless.note:
             result.note = "; ".join(n for n in (result.note, lossless.note) if n)
         return Output(lossless.data)
-    outcome = compress_jpeg(data, structure, im, result.orientation, options)
+    outcome = compress_jpeg(data, structure, im, orientation, options)
     result.encodes = outcome.encodes
     if not isinstance(outcome, Compressed):
         if outcome.decode_failed:
@@ -189,7 +193,7 @@ def _compress(
             result.note = outcome.reason
         return None
     result.compressed = True
-    result.rotated = needs_rotation(result.orientation)
+    result.rotated = needs_rotation(orientation)
     result.quality = outcome.quality
     if outcome.scale < 1.0:
         result.note = f"downscaled to {outcome.size[0]}x{outcome.size[1]} to reach the target"
