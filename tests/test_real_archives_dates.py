@@ -138,3 +138,24 @@ def test_fix_orientation_none_turns_no_photo_even_one_it_compresses(
         assert placed.size == stored.size
         if line["compressed"] == "lossless":
             assert (_pixels(placed) == _pixels(stored)).all()
+
+
+def test_a_png_is_never_turned_into_a_larger_file(tmp_path: Path, corpus: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """A tightly compressed PNG (the corpus's hopper.png written at zlib's best, with an
+    Orientation 3 eXIf) is not made larger by turning it: where even the encoder's best
+    cannot match it, it keeps its tag, as a JPEG does."""
+    source = tmp_path / "src"
+    source.mkdir()
+    exif = Image.Exif()
+    exif[0x0112] = 3
+    Image.open(corpus / "formats/hopper.png").save(
+        source / "hopper.png", optimize=True, exif=exif.tobytes()
+    )
+    size = (source / "hopper.png").stat().st_size
+    code, (line,) = organize(
+        source, tmp_path / "out", "--min-size", "0", "--fix-orientation", "all"
+    )
+    assert code == 0
+    assert line["bytes_out"] <= size, line
+    placed = Image.open(tmp_path / "out" / line["dest"])
+    assert placed.getexif().get(0x0112) == (1 if line["rotated"] else 3)

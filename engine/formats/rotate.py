@@ -186,16 +186,18 @@ def rotate_png(data: bytes, im: Image.Image, orientation: int) -> Rotated | NotR
         im.load()
         upright = make_upright(im, orientation)
         params: dict[str, object] = {"exif": _upright_exif(data, im, upright.size)}
-        params["optimize"] = False
         params["pnginfo"] = _carried_chunks(data)
         for key in ("icc_profile", "dpi", "transparency"):
             if key in im.info:
                 params[key] = im.info[key]
-        buffer = io.BytesIO()
-        upright.save(buffer, "PNG", **params)
+        for optimize in (False, True):  # zlib's best only when the quick one is not enough
+            buffer = io.BytesIO()
+            upright.save(buffer, "PNG", optimize=optimize, **params)
+            if buffer.tell() <= len(data):
+                return Rotated(buffer.getvalue())
     except Exception as exc:
         return NotRotated(f"orientation kept as a tag: cannot rewrite the PNG ({exc})")
-    return Rotated(buffer.getvalue())
+    return NotRotated("orientation kept as a tag: the rotated file would have been larger")
 
 
 def _upright_exif(data: bytes, im: Image.Image, size: tuple[int, int]) -> bytes:
