@@ -159,3 +159,18 @@ def test_a_png_is_never_turned_into_a_larger_file(tmp_path: Path, corpus: Path, 
     assert line["bytes_out"] <= size, line
     placed = Image.open(tmp_path / "out" / line["dest"])
     assert placed.getexif().get(0x0112) == (1 if line["rotated"] else 3)
+
+
+def test_a_damaged_heic_with_a_camera_date_is_set_aside_not_skipped(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """An iPhone HEIC whose image data does not decode but whose EXIF says 2019-05-26 is a
+    damaged photo with a camera date: never skipped for its size (9 KB), set aside as corrupt
+    with its date, as a damaged JPEG is."""
+    source = tmp_path / "src"
+    _copy(corpus, "corrupt/elodie_photo.heic", source)
+    code, (line,) = organize(source, tmp_path / "out")
+    assert code == 0
+    assert line["status"] == "corrupt", line
+    assert line["dest"] == "Corrupted/elodie_photo.heic"
+    assert (line["date"], line["date_source"]) == ("2019-05-26T10:33:20", "exif")
