@@ -174,3 +174,27 @@ def test_a_damaged_heic_with_a_camera_date_is_set_aside_not_skipped(
     assert line["status"] == "corrupt", line
     assert line["dest"] == "Corrupted/elodie_photo.heic"
     assert (line["date"], line["date_source"]) == ("2019-05-26T10:33:20", "exif")
+
+
+def test_an_xmp_date_keeps_the_zone_it_states(tmp_path: Path, corpus: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """XMP dates carry their zone: ``-07:00`` is local time with its offset; ``Z`` is UTC,
+    turned into local time where the file's position gives a zone (a Takeout JSON's geoData
+    here), else left in UTC and said so, as for every UTC-only source."""
+    source = tmp_path / "src"
+    _copy(corpus, "corrupt/invalid-exif.jpg", source)  # xmp:CreateDate 2017-03-13T23:03:09-07:00
+    _copy(corpus, "corrupt/image01551.jpg", source)  # xmp:CreateDate 2011-09-23T12:43:03Z
+    _copy(corpus, "corrupt/image01551.jpg", source / "tokyo", "shot.jpg")
+    (source / "tokyo" / "shot.jpg.json").write_text(
+        '{"title": "shot.jpg", "geoData": {"latitude": 35.68, "longitude": 139.69}}'
+    )
+    code, report = organize(source, tmp_path / "out", "--min-size", "0")
+    assert code == 0
+    lines = {line["source"]: line for line in report}
+    assert [lines[name]["date_source"] for name in sorted(lines)[:3]] == ["xmp"] * 3
+    offset = lines["invalid-exif.jpg"]
+    assert (offset["date"], offset["tz_source"]) == ("2017-03-13T23:03:09-07:00", "exif-offset")
+    utc = lines["image01551.jpg"]
+    assert (utc["date"], utc["tz_source"]) == ("2011-09-23T12:43:03+00:00", "none")
+    assert "date in UTC" in utc["note"]
+    tokyo = lines["tokyo/shot.jpg"]
+    assert (tokyo["date"], tokyo["tz_source"]) == ("2011-09-23T21:43:03+09:00", "gps-position")

@@ -26,6 +26,8 @@ _OWN_ZONE = {
     DateSource.EXIF: TzSource.EXIF_OFFSET,
     DateSource.EXIFTOOL: TzSource.EXIF_OFFSET,
     DateSource.ORIGINAL: TzSource.EXIF_OFFSET,
+    DateSource.XMP: TzSource.EXIF_OFFSET,
+    DateSource.XMP_SIDECAR: TzSource.EXIF_OFFSET,
     DateSource.QUICKTIME: TzSource.QUICKTIME,
 }
 _RANK = {source: rank for rank, source in enumerate(TzSource)}
