@@ -198,3 +198,25 @@ def test_an_xmp_date_keeps_the_zone_it_states(tmp_path: Path, corpus: Path, orga
     assert "date in UTC" in utc["note"]
     tokyo = lines["tokyo/shot.jpg"]
     assert (tokyo["date"], tokyo["tz_source"]) == ("2011-09-23T21:43:03+09:00", "gps-position")
+
+
+def test_an_xmp_offset_dates_the_camera_time_only_when_it_is_the_same_moment(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """The Nikon D70's XMP repeats its EXIF DateTimeOriginal with -04:00: that is its offset.
+    An XMP date of another moment (a sidecar written when the file was edited elsewhere, in
+    +09:00) says nothing about the zone the camera was in."""
+    source = tmp_path / "src"
+    _copy(corpus, "camera/Nikon_D70.jpg", source)
+    _copy(corpus, "camera/Canon_40D.jpg", source)  # EXIF 2008-05-30 15:56:01, no offset
+    (source / "Canon_40D.xmp").write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description '
+        'xmp:CreateDate="2008-07-31T10:38:11+09:00"/></rdf:RDF></x:xmpmeta>'
+    )
+    code, report = organize(source, tmp_path / "out", "--min-size", "0")
+    assert code == 0
+    lines = {line["source"]: line for line in report}
+    nikon = lines["Nikon_D70.jpg"]
+    assert (nikon["date"], nikon["tz_source"]) == ("2008-03-15T09:52:01-04:00", "exif-offset")
+    canon = lines["Canon_40D.jpg"]
+    assert (canon["date"], canon["tz_source"]) == ("2008-05-30T15:56:01", "none")
