@@ -220,3 +220,52 @@ def test_an_xmp_offset_dates_the_camera_time_only_when_it_is_the_same_moment(
     assert (nikon["date"], nikon["tz_source"]) == ("2008-03-15T09:52:01-04:00", "exif-offset")
     canon = lines["Canon_40D.jpg"]
     assert (canon["date"], canon["tz_source"]) == ("2008-05-30T15:56:01", "none")
+
+
+def _with_orientation_type(data: bytes, kind: int) -> bytes:
+    """``data`` with its IFD0 Orientation entry's type changed to ``kind`` (value kept)."""
+    import struct
+
+    start = data.index(b"Exif\0\0") + 6
+    endian = "<" if data[start : start + 2] == b"II" else ">"
+    (ifd0,) = struct.unpack_from(endian + "I", data, start + 4)
+    (count,) = struct.unpack_from(endian + "H", data, start + ifd0)
+    out = bytearray(data)
+    for n in range(count):
+        entry = start + ifd0 + 2 + 12 * n
+        tag, _, _, value = struct.unpack_from(endian + "HHIH", data, entry)
+        if tag == 0x0112:
+            struct.pack_into(endian + "HHI", out, entry, tag, kind, 1)
+            fmt = {8: "h", 9: "i"}[kind]
+            out[entry + 8 : entry + 12] = bytes(4)
+            struct.pack_into(endian + fmt, out, entry + 8, value)
+            return bytes(out)
+    raise AssertionError("no Orientation")
+
+
+def test_a_photo_whose_orientation_has_an_odd_type_is_never_turned_twice(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """The Galaxy S photo (Orientation 6) with its Orientation written as a signed
+    SHORT or a signed LONG, as some editors do: viewers read it as 6, so once the pixels are
+    turned the tag must say 1, whatever its type."""
+    data = (corpus / "phone/Samsung GT-I9000 (Galaxy S).jpg").read_bytes()
+    upright = Image.open(corpus / "phone/Samsung GT-I9000 (Galaxy S).jpg").transpose(
+        Image.Transpose.ROTATE_270
+    )
+    for kind in (8, 9):
+        source = tmp_path / f"src{kind}"
+        source.mkdir()
+        (source / "galaxy.jpg").write_bytes(_with_orientation_type(data, kind))
+        assert Image.open(source / "galaxy.jpg").getexif()[0x0112] == 6
+        for n, flags in enumerate([(), ("--compress-above", "1", "--min-saving", "0.34")]):
+            dest = tmp_path / f"out{kind}-{n}"
+            code, (line,) = organize(source, dest, *flags)
+            assert code == 0
+            placed = Image.open(dest / line["dest"])
+            tag = placed.getexif().get(0x0112)
+            if line["rotated"]:
+                assert tag == 1, (kind, flags, line)
+                assert placed.size == upright.size
+            else:
+                assert tag == 6, (kind, flags, line)
