@@ -5,9 +5,11 @@ re-encode keeps."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 
@@ -269,3 +271,20 @@ def test_a_photo_whose_orientation_has_an_odd_type_is_never_turned_twice(
                 assert placed.size == upright.size
             else:
                 assert tag == 6, (kind, flags, line)
+
+
+def test_a_utc_offset_of_zero_is_an_offset(tmp_path: Path, corpus: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """A Pixel photo taken in London in winter (OffsetTimeOriginal +00:00) and edited there in
+    summer (OffsetTime +01:00, the offset of its last change): its capture offset is +00:00."""
+    source = tmp_path / "src"
+    photo = _copy(corpus, "camera/exiftool_Google.jpg", source, "london.jpg")
+    if shutil.which("exiftool") is None:
+        pytest.skip("exiftool writes the offsets")
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-OffsetTimeOriginal=+00:00",
+         "-OffsetTimeDigitized=+00:00", "-OffsetTime=+01:00", str(photo)],
+        check=True,
+    )  # fmt: skip
+    code, (line,) = organize(source, tmp_path / "out", "--min-size", "0")
+    assert code == 0
+    assert (line["date"], line["tz_source"]) == ("2023-10-06T22:53:51+00:00", "exif-offset")
