@@ -288,3 +288,26 @@ def test_a_utc_offset_of_zero_is_an_offset(tmp_path: Path, corpus: Path, organiz
     code, (line,) = organize(source, tmp_path / "out", "--min-size", "0")
     assert code == 0
     assert (line["date"], line["tz_source"]) == ("2023-10-06T22:53:51+00:00", "exif-offset")
+
+
+def test_an_edited_copy_lands_in_the_year_its_original_does(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """A Takeout folder: a Sony photo taken at midnight on New Year's Day (EXIF 2007-01-01
+    00:00:00, local time), its JSON (photoTakenTime 2006-12-31 23:00 UTC: the camera was in
+    +01:00; no position) and Google Photos' edited copy. The original is dated by its EXIF,
+    so the copy, dated by its original, lands in 2007 too, not in 2006."""
+    album = tmp_path / "src" / "Takeout" / "Google Photos" / "Photos from 2007"
+    _copy(corpus, "odd_dates/Sony_DSLR-A200.jpg", album, "DSC00001.JPG")
+    _copy(corpus, "no_exif/hopper.jpg", album, "DSC00001-edited.JPG")
+    (album / "DSC00001.JPG.json").write_text(
+        '{"title": "DSC00001.JPG", "photoTakenTime": {"timestamp": "1167606000"},'
+        ' "geoData": {"latitude": 0.0, "longitude": 0.0}}'
+    )
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    assert code == 0
+    lines = {Path(line["source"]).name: line for line in report}
+    assert lines["DSC00001.JPG"]["year"] == 2007, lines["DSC00001.JPG"]
+    assert lines["DSC00001.JPG"]["date_source"] == "exif"
+    copy = lines["DSC00001-edited.JPG"]
+    assert (copy["year"], copy["date_source"]) == (2007, "original"), copy
