@@ -311,3 +311,19 @@ def test_an_edited_copy_lands_in_the_year_its_original_does(
     assert lines["DSC00001.JPG"]["date_source"] == "exif"
     copy = lines["DSC00001-edited.JPG"]
     assert (copy["year"], copy["date_source"]) == (2007, "original"), copy
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool is not installed")
+def test_exiftool_dates_a_file_whose_name_is_not_utf8(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """A trail camera photo (its date only in the Reconyx maker note) named in Latin-1 on an
+    old Windows disk: exiftool names it with a '?' for the byte that is not UTF-8, and its
+    answer still dates that file."""
+    source = tmp_path / "src"
+    source.mkdir()
+    name = b"Wildkamera M\xe4rz.jpg".decode("utf-8", "surrogateescape")
+    shutil.copyfile(corpus / "camera/Reconyx_HC500_Hyperfire.jpg", source / name)
+    code, (line,) = organize(source, tmp_path / "out")
+    assert code == 0
+    assert (line["date"], line["date_source"]) == ("2020-03-16T10:00:00", "exiftool"), line

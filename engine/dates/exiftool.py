@@ -94,10 +94,13 @@ class ExifTool:
             objects = json.loads(answer) if answer.strip() else []
         except ValueError:
             return {}
+        shown = _shown_names(usable)
         found: dict[str, dt.datetime | None] = {}
         for entry in objects if isinstance(objects, list) else []:
             if isinstance(entry, dict) and isinstance(entry.get("SourceFile"), str):
-                found[entry["SourceFile"]] = pick_date(entry)
+                path = shown.get(entry["SourceFile"])
+                if path is not None:
+                    found[path] = pick_date(entry)
         return found
 
     def _read_until_ready(self, process: subprocess.Popen[bytes]) -> bytes:
@@ -132,6 +135,16 @@ class ExifTool:
         except (OSError, subprocess.TimeoutExpired):
             process.kill()
             process.wait()
+
+
+def _shown_names(paths: list[str]) -> dict[str, str]:
+    """Each path by the name exiftool's JSON gives it (a byte that is not UTF-8 there reads
+    '?'), where that name is no other path's."""
+    shown: dict[str, str | None] = {}
+    for path in paths:
+        name = os.fsencode(path).decode("utf-8", "replace").replace("\ufffd", "?")
+        shown[name] = None if name in shown else path
+    return {name: path for name, path in shown.items() if path is not None}
 
 
 def _now() -> float:
