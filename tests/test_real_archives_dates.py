@@ -327,3 +327,30 @@ def test_exiftool_dates_a_file_whose_name_is_not_utf8(
     code, (line,) = organize(source, tmp_path / "out")
     assert code == 0
     assert (line["date"], line["date_source"]) == ("2020-03-16T10:00:00", "exiftool"), line
+
+
+def test_an_animated_png_is_never_flattened_to_turn_it(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """An animated PNG (two frames of the corpus's hopper.png) with EXIF Orientation 6, under
+    --fix-orientation all: turning would keep only its first frame, so it keeps its bytes and
+    its tag, and the note says why."""
+    source = tmp_path / "src"
+    source.mkdir()
+    first = Image.open(corpus / "formats/hopper.png").convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    first.save(
+        source / "wave.png",
+        save_all=True,
+        append_images=[first.transpose(Image.Transpose.FLIP_LEFT_RIGHT)],
+        duration=200,
+        exif=exif.tobytes(),
+    )
+    code, (line,) = organize(
+        source, tmp_path / "out", "--min-size", "0", "--fix-orientation", "all"
+    )
+    assert code == 0
+    assert line["status"] == "placed" and line["rotated"] is False, line
+    assert (tmp_path / "out" / line["dest"]).read_bytes() == (source / "wave.png").read_bytes()
+    assert "orientation kept as a tag" in line["note"]

@@ -225,6 +225,8 @@ def _fix_orientation(
         outcome = rotate_jpeg(data, structure, orientation, im.size)
     elif fix is not FixOrientation.ALL:
         return None
+    elif getattr(im, "n_frames", 1) > 1:
+        outcome = NotRotated("orientation kept as a tag: an animation is never re-encoded")
     elif im.format == "PNG":
         outcome = rotate_png(data, im, orientation)
     else:
