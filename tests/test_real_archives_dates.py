@@ -354,3 +354,45 @@ def test_an_animated_png_is_never_flattened_to_turn_it(
     assert line["status"] == "placed" and line["rotated"] is False, line
     assert (tmp_path / "out" / line["dest"]).read_bytes() == (source / "wave.png").read_bytes()
     assert "orientation kept as a tag" in line["note"]
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    import zlib
+
+    return len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+
+
+def test_a_16_bit_colour_png_is_not_reduced_to_8_bits_to_turn_it(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """A 48-bit PNG as scanners and raw converters write it (hopper.png's pixels at 16 bits a
+    channel), with EXIF Orientation 6: the imaging library reads such a file at 8 bits, so
+    turning it would throw half of each sample away; it keeps its bytes and its tag."""
+    import zlib
+
+    pixels = _pixels(Image.open(corpus / "formats/hopper.png")).astype(">u2") * 257
+    height, width, _ = pixels.shape
+    rows = b"".join(b"\x00" + pixels[y].tobytes() for y in range(height))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(
+                b"IHDR", width.to_bytes(4, "big") + height.to_bytes(4, "big") + b"\x10\x02\0\0\0"
+            ),
+            _png_chunk(b"eXIf", exif.tobytes()[6:]),
+            _png_chunk(b"IDAT", zlib.compress(rows)),
+            _png_chunk(b"IEND", b""),
+        ]
+    )
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "scan.png").write_bytes(data)
+    code, (line,) = organize(
+        source, tmp_path / "out", "--min-size", "0", "--fix-orientation", "all"
+    )
+    assert code == 0
+    assert line["status"] == "placed" and line["rotated"] is False, line
+    assert (tmp_path / "out" / line["dest"]).read_bytes() == data
+    assert "orientation kept as a tag" in line["note"]

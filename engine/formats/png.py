@@ -99,3 +99,9 @@ def chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
         if kind == b"IEND":
             return
         pos += 12 + length
+
+
+def wide_colour(data: bytes) -> bool:
+    """Whether the PNG holds colour (or grey with alpha) at 16 bits a sample, which the imaging
+    library reads at 8 (its 16-bit grey it keeps)."""
+    return len(data) > 25 and data[12:16] == b"IHDR" and data[24] == 16 and data[25] != 0

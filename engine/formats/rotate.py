@@ -182,6 +182,10 @@ def rotate_png(data: bytes, im: Image.Image, orientation: int) -> Rotated | NotR
     """Turn a PNG's pixels upright and write it again (PNG is lossless): its EXIF block keeps
     every byte but Orientation (1) and the dimensions, and its other metadata chunks (text and
     XMP, colour space, modification time) are carried over."""
+    if png.wide_colour(data):
+        return NotRotated(
+            "orientation kept as a tag: a 16-bit colour PNG would be written at 8 bits"
+        )
     try:
         im.load()
         upright = make_upright(im, orientation)
