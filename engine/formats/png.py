@@ -105,3 +105,9 @@ def wide_colour(data: bytes) -> bool:
     """Whether the PNG holds colour (or grey with alpha) at 16 bits a sample, which the imaging
     library reads at 8 (its 16-bit grey it keeps)."""
     return len(data) > 25 and data[12:16] == b"IHDR" and data[24] == 16 and data[25] != 0
+
+
+def storage(data: bytes) -> tuple[bytes, int]:
+    """How a PNG stores its samples: IHDR's bit depth and colour type, and the palette's length."""
+    palette = next((len(body) for kind, body in chunks(data) if kind == b"PLTE"), 0)
+    return data[24:26], palette

@@ -190,15 +190,15 @@ def rotate_png(data: bytes, im: Image.Image, orientation: int) -> Rotated | NotR
         im.load()
         upright = make_upright(im, orientation)
         params: dict[str, object] = {"exif": _upright_exif(data, im, upright.size)}
-        params["pnginfo"] = _carried_chunks(data)
         for key in ("icc_profile", "dpi", "transparency"):
             if key in im.info:
                 params[key] = im.info[key]
         for optimize in (False, True):  # zlib's best only when the quick one is not enough
-            buffer = io.BytesIO()
-            upright.save(buffer, "PNG", optimize=optimize, **params)
-            if buffer.tell() <= len(data):
-                return Rotated(buffer.getvalue())
+            out = _png_bytes(upright, optimize, params, _carried_chunks(data, True))
+            if png.storage(out) != png.storage(data):
+                out = _png_bytes(upright, optimize, params, _carried_chunks(data, False))
+            if len(out) <= len(data):
+                return Rotated(out)
     except Exception as exc:
         return NotRotated(f"orientation kept as a tag: cannot rewrite the PNG ({exc})")
     return NotRotated("orientation kept as a tag: the rotated file would have been larger")
@@ -217,17 +217,34 @@ def _upright_exif(data: bytes, im: Image.Image, size: tuple[int, int]) -> bytes:
     return exif.tobytes()
 
 
+def _png_bytes(im: Image.Image, optimize: bool, params: dict[str, object], info: PngInfo) -> bytes:
+    buffer = io.BytesIO()
+    im.save(buffer, "PNG", optimize=optimize, pnginfo=info, **params)
+    return buffer.getvalue()
+
+
 # What the encoder writes itself: the pixels, palette, transparency, ICC profile, resolution
-# and EXIF. Of the rest, the chunks that do not depend on how the pixels are stored are carried.
-_CARRIED_CHUNKS = {b"cHRM", b"cICP", b"gAMA", b"sRGB", b"sBIT", b"tIME", b"bKGD", b"hIST"}
+# and EXIF. Of the rest, the chunks that do not depend on how the pixels are stored are carried,
+# and those that do (background, significant bits, palette histogram) where it stores them alike.
+_CARRIED_CHUNKS = {b"cHRM", b"cICP", b"gAMA", b"sRGB", b"tIME"}
+_STORAGE_CHUNKS = {b"bKGD", b"sBIT", b"hIST"}
 
 
-def _carried_chunks(data: bytes) -> PngInfo:
+def _carried_chunks(data: bytes, same_storage: bool) -> PngInfo:
     info = PngInfo()
     for kind, body in png.chunks(data):
         if kind in png.TEXT_CHUNKS:
             if png.raw_profile_exif(kind, body) is None:  # that one becomes the eXIf chunk
                 info.add(kind, body)
-        elif kind in _CARRIED_CHUNKS or (kind[1:2].islower() and kind[3:4].islower()):
-            info.add(kind, body)  # the second: a private chunk marked safe to copy
+        elif _carried(kind, same_storage):
+            info.add(kind, body)
     return info
+
+
+def _carried(kind: bytes, same_storage: bool) -> bool:
+    private_safe_to_copy = kind[1:2].islower() and kind[3:4].islower()
+    return (
+        kind in _CARRIED_CHUNKS
+        or (same_storage and kind in _STORAGE_CHUNKS)
+        or private_safe_to_copy
+    )
