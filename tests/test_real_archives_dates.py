@@ -396,3 +396,27 @@ def test_a_16_bit_colour_png_is_not_reduced_to_8_bits_to_turn_it(
     assert line["status"] == "placed" and line["rotated"] is False, line
     assert (tmp_path / "out" / line["dest"]).read_bytes() == data
     assert "orientation kept as a tag" in line["note"]
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool writes the XMP")
+def test_a_turned_photo_says_orientation_1_in_its_xmp_too(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """The Galaxy S photo (Orientation 6) after an editor wrote its XMP (tiff:Orientation 6, as
+    Lightroom and exiftool do): once the pixels are turned, a viewer reading the XMP must not
+    turn them again, losslessly turned or re-encoded."""
+    source = tmp_path / "src"
+    photo = _copy(corpus, "phone/Samsung GT-I9000 (Galaxy S).jpg", source, "galaxy.jpg")
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-XMP-tiff:Orientation#=6", str(photo)],
+        check=True,
+    )
+    for n, flags in enumerate([(), ("--compress-above", "1", "--min-saving", "0.34")]):
+        dest = tmp_path / f"out{n}"
+        code, (line,) = organize(source, dest, *flags)
+        assert code == 0 and line["rotated"] is True, line
+        said = subprocess.run(
+            ["exiftool", "-s3", "-n", "-XMP-tiff:Orientation", "-IFD0:Orientation", str(dest / line["dest"])],
+            capture_output=True, text=True, check=True,
+        ).stdout.split()  # fmt: skip
+        assert said == ["1", "1"], (flags, said)

@@ -200,6 +200,8 @@ def _metadata_segments(
             if len(payload) + 2 > 0xFFFF:
                 continue
             segment = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+        elif rotated and segment[1] == 0xE1 and payload.startswith(jpeg.XMP_HEADER):
+            segment = exif_edit.reset_xmp_orientation(segment)
         segments.append(segment)
     return segments
 

@@ -1,8 +1,10 @@
 """In-place edits of an EXIF (TIFF) block that keep every other byte, maker notes included:
-reset Orientation, update the pixel dimensions, unlink the thumbnail IFD."""
+reset Orientation, update the pixel dimensions, unlink the thumbnail IFD; and the same reset of
+an XMP packet's tiff:Orientation."""
 
 from __future__ import annotations
 
+import re
 import struct
 
 _ORIENTATION = 0x0112
@@ -15,6 +17,10 @@ _LONG = 4
 # which readers take for the same number (an Orientation left unpatched would turn twice).
 _INTEGER_FORMATS = {1: "B", _SHORT: "H", _LONG: "I", 6: "b", 8: "h", 9: "i"}
 _HEADER = b"Exif\x00\x00"
+# tiff:Orientation as an attribute (="6") or an element (>6<); possessive: the packet is untrusted
+_XMP_ORIENTATION = re.compile(
+    rb"(tiff:Orientation(?:[ \t\r\n]*+=[ \t\r\n]*+[\"']|>)[ \t\r\n]*+)[2-8]"
+)
 
 
 def _entries(tiff: bytearray, endian: str, offset: int) -> tuple[list[int], int] | None:
@@ -97,3 +103,9 @@ def read_orientation(blob: bytes) -> int | None:
         if tag == _ORIENTATION and fmt is not None and count == 1:
             return int(struct.unpack_from(endian + fmt, buf, entry + 8)[0])
     return None
+
+
+def reset_xmp_orientation(packet: bytes) -> bytes:
+    """``packet`` (XMP, or a segment or chunk holding it) with every tiff:Orientation set to 1:
+    the same length, so it can replace the original in place."""
+    return _XMP_ORIENTATION.sub(rb"\g<1>1", packet)

@@ -168,14 +168,25 @@ def rotate_jpeg(
 
 
 def _reset_orientation(data: bytes, size: tuple[int, int]) -> bytes:
-    """Orientation 1 and the new dimensions in the EXIF block; the unrotated thumbnail unlinked."""
+    """Orientation 1 and the new dimensions in the EXIF block, the unrotated thumbnail unlinked;
+    Orientation 1 in the XMP packet too (every edit in place: no length changes)."""
     structure = jpeg.check_jpeg(data)
+    out = bytearray(data)
+    exif_done = False
     for segment in structure.segments:
-        payload = data[segment.start + 4 : segment.end]
-        if segment.marker == 0xE1 and payload.startswith(jpeg.EXIF_HEADER):
+        start = segment.start + 4
+        payload = data[start : segment.end]
+        if segment.marker != 0xE1:
+            continue
+        if payload.startswith(jpeg.EXIF_HEADER) and not exif_done:
+            exif_done = True
             patched = exif_edit.patch_exif(payload, orientation=1, size=size, drop_thumbnail=True)
-            return data[: segment.start + 4] + patched + data[segment.end :]
-    return data
+        elif payload.startswith(jpeg.XMP_HEADER):
+            patched = exif_edit.reset_xmp_orientation(payload)
+        else:
+            continue
+        out[start : segment.end] = patched
+    return bytes(out)
 
 
 def rotate_png(data: bytes, im: Image.Image, orientation: int) -> Rotated | NotRotated:
@@ -235,7 +246,7 @@ def _carried_chunks(data: bytes, same_storage: bool) -> PngInfo:
     for kind, body in png.chunks(data):
         if kind in png.TEXT_CHUNKS:
             if png.raw_profile_exif(kind, body) is None:  # that one becomes the eXIf chunk
-                info.add(kind, body)
+                info.add(kind, exif_edit.reset_xmp_orientation(body))
         elif _carried(kind, same_storage):
             info.add(kind, body)
     return info
