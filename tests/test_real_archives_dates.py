@@ -420,3 +420,26 @@ def test_a_turned_photo_says_orientation_1_in_its_xmp_too(
             capture_output=True, text=True, check=True,
         ).stdout.split()  # fmt: skip
         assert said == ["1", "1"], (flags, said)
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool is not installed")
+def test_a_maker_note_date_with_subseconds_keeps_its_offset(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """A FLIR thermal photo whose EXIF dates were stripped by an editor: only its FLIR record
+    dates it, as ``2012:02:11 14:17:08.253+01:00``; the offset after the fraction of a
+    second is its offset."""
+    source = tmp_path / "src"
+    photo = _copy(corpus, "camera/exiftool_FLIR.jpg", source, "flir.jpg")
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-EXIF:DateTimeOriginal=", "-EXIF:CreateDate=",
+         "-EXIF:ModifyDate=", str(photo)],
+        check=True,
+    )  # fmt: skip
+    code, (line,) = organize(source, tmp_path / "out", "--min-size", "0")
+    assert code == 0
+    assert (line["date"], line["date_source"], line["tz_source"]) == (
+        "2012-02-11T14:17:08+01:00",
+        "exiftool",
+        "exif-offset",
+    ), line

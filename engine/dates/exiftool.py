@@ -10,6 +10,7 @@ import ctypes.util
 import datetime as dt
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -41,9 +42,15 @@ def pick_date(tags: dict[str, object]) -> dt.datetime | None:
                 continue
             if group == "QuickTime":
                 return utc_only(when)
-            text = str(value)
-            return with_offset(when, parse_offset(text[19:]) if len(text) > 19 else None)
+            zone = _ZONE.match(str(value)[19:])
+            if zone is not None and zone.group(1) == "Z":
+                return utc_only(when)
+            return with_offset(when, parse_offset(zone.group(1)) if zone else None)
     return None
+
+
+# What may follow a date's seconds: a fraction, then the zone (``.253+01:00``, ``Z``).
+_ZONE = re.compile(r"(?:\.\d+)?\s*(Z|[+-]\d{1,2}:?\d{2})")
 
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
