@@ -443,3 +443,24 @@ def test_a_maker_note_date_with_subseconds_keeps_its_offset(
         "exiftool",
         "exif-offset",
     ), line
+
+
+def test_a_jpeg_the_imaging_library_cannot_open_keeps_its_camera_date(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """The Canon 40D photo with its frame header damaged (precision 12 where 8 was written):
+    every marker is in place but no decoder opens it. Its EXIF still says 2008-05-30, so it is
+    a damaged camera photo: set aside with its date, not skipped as a small undated image."""
+    from engine.formats import jpeg
+
+    data = bytearray((corpus / "camera/Canon_40D.jpg").read_bytes())
+    sof = next(s.start for s in jpeg.check_jpeg(bytes(data)).segments if s.marker == 0xC0)
+    assert data[sof + 4] == 8
+    data[sof + 4] = 12
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "IMG_0001.JPG").write_bytes(bytes(data))
+    code, (line,) = organize(source, tmp_path / "out")
+    assert code == 0
+    assert line["status"] == "corrupt", line
+    assert (line["date"], line["date_source"]) == ("2008-05-30T15:56:01", "exif"), line

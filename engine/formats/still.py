@@ -72,7 +72,7 @@ def inspect_photo(
     with imaging.bomb_limit(options.max_pixels):
         im = _open(data, result, full)
         if im is None:
-            return [(DateSource.EXIF, _damaged_date(data))], None, None
+            return [(DateSource.EXIF, _damaged_date(data, exif_blob))], None, None
         facts = read_exif_facts(exif_blob) if exif_blob else _facts_of(im, data)
         result.orientation = None if im.format in ("HEIF", "AVIF") else facts.orientation
         if facts.problem:
@@ -151,9 +151,12 @@ def _load(im: Image.Image, data: bytes, result: Analysis) -> None:
     result.note = note[:200]
 
 
-def _damaged_date(data: bytes) -> dt.datetime | None:
-    """The camera date of an image whose pixels do not decode, where its header still opens
-    (a HEIC's EXIF item, a TIFF's directory)."""
+def _damaged_date(data: bytes, exif_blob: bytes | None) -> dt.datetime | None:
+    """The camera date of an image whose pixels do not decode: from its EXIF block where the
+    structural check found one (JPEG, PNG), else where its header still opens (a HEIC's EXIF
+    item, a TIFF's directory)."""
+    if exif_blob:
+        return read_exif_facts(exif_blob).date
     try:
         return _facts_of(Image.open(io.BytesIO(data)), data).date
     except Exception:
