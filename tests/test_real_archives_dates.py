@@ -464,3 +464,20 @@ def test_a_jpeg_the_imaging_library_cannot_open_keeps_its_camera_date(
     assert code == 0
     assert line["status"] == "corrupt", line
     assert (line["date"], line["date_source"]) == ("2008-05-30T15:56:01", "exif"), line
+
+
+def test_a_takeout_photo_taken_before_1970_keeps_its_year(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """A scanned family photo whose date was set in Google Photos to 1965: Takeout writes its
+    photoTakenTime as a negative timestamp. That is its date, not the upload's creationTime."""
+    album = tmp_path / "src" / "Takeout" / "Google Photos" / "Scans"
+    _copy(corpus, "no_exif/noexif.jpg", album, "scan0001.jpg")
+    (album / "scan0001.jpg.json").write_text(
+        '{"title": "scan0001.jpg", "photoTakenTime": {"timestamp": "-157766400"},'
+        ' "creationTime": {"timestamp": "1571650290"}}'
+    )
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    assert code == 0
+    line = next(line for line in report if line["source"].endswith("scan0001.jpg"))
+    assert (line["date"], line["date_source"]) == ("1965-01-01T00:00:00+00:00", "takeout"), line
