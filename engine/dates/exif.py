@@ -68,7 +68,9 @@ def exif_facts(exif: Image.Exif | None) -> ExifFacts:
     ):
         value = parse_exif_datetime(source.get(tag))
         if value is not None:
-            offset = parse_offset(sub.get(offset_tag)) or parse_offset(sub.get(_OFFSET_TIME))
+            offset = parse_offset(sub.get(offset_tag))
+            if offset is None:  # +00:00 is an offset too
+                offset = parse_offset(sub.get(_OFFSET_TIME))
             facts.date, facts.date_tag = with_offset(value, offset), name
             break
     facts.camera = camera_name(ifd0.get(_MAKE), ifd0.get(_MODEL))

@@ -10,6 +10,7 @@ import ctypes.util
 import datetime as dt
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -41,9 +42,15 @@ def pick_date(tags: dict[str, object]) -> dt.datetime | None:
                 continue
             if group == "QuickTime":
                 return utc_only(when)
-            text = str(value)
-            return with_offset(when, parse_offset(text[19:]) if len(text) > 19 else None)
+            zone = _ZONE.match(str(value)[19:])
+            if zone is not None and zone.group(1) == "Z":
+                return utc_only(when)
+            return with_offset(when, parse_offset(zone.group(1)) if zone else None)
     return None
+
+
+# What may follow a date's seconds: a fraction, then the zone (``.253+01:00``, ``Z``).
+_ZONE = re.compile(r"(?:\.\d+)?\s*(Z|[+-]\d{1,2}:?\d{2})")
 
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -94,10 +101,13 @@ class ExifTool:
             objects = json.loads(answer) if answer.strip() else []
         except ValueError:
             return {}
+        shown = _shown_names(usable)
         found: dict[str, dt.datetime | None] = {}
         for entry in objects if isinstance(objects, list) else []:
             if isinstance(entry, dict) and isinstance(entry.get("SourceFile"), str):
-                found[entry["SourceFile"]] = pick_date(entry)
+                path = shown.get(entry["SourceFile"])
+                if path is not None:
+                    found[path] = pick_date(entry)
         return found
 
     def _read_until_ready(self, process: subprocess.Popen[bytes]) -> bytes:
@@ -132,6 +142,16 @@ class ExifTool:
         except (OSError, subprocess.TimeoutExpired):
             process.kill()
             process.wait()
+
+
+def _shown_names(paths: list[str]) -> dict[str, str]:
+    """Each path by the name exiftool's JSON gives it (a byte that is not UTF-8 there reads
+    '?'), where that name is no other path's."""
+    shown: dict[str, str | None] = {}
+    for path in paths:
+        name = os.fsencode(path).decode("utf-8", "replace").replace("\ufffd", "?")
+        shown[name] = None if name in shown else path
+    return {name: path for name, path in shown.items() if path is not None}
 
 
 def _now() -> float:

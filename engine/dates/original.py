@@ -1,6 +1,6 @@
 """An edited copy's date from its original: Google Photos writes ``x-edited.jpg`` (and its
-localised forms) beside ``x.jpg``; the copy takes the original's Takeout JSON date, else the
-original's EXIF date."""
+localised forms) beside ``x.jpg``; the copy takes the original's EXIF date, else the original's
+Takeout JSON date: the one the original itself is dated by (EXIF outranks Takeout)."""
 
 from __future__ import annotations
 
@@ -92,13 +92,13 @@ def original_of(path: str) -> tuple[str, str | None] | None:
 
 
 def original_date(path: str) -> OriginalDate | None:
-    """For an edited copy beside its original, the original's date (its Takeout JSON's, else
-    its EXIF's) and the position its JSON gives; None for any other file."""
+    """For an edited copy beside its original, the original's date (its EXIF's, else its
+    Takeout JSON's) and the position its JSON gives; None for any other file."""
     found = original_of(path)
     if found is None:
         return None
     original, sidecar = found
-    when: dt.datetime | None = None
+    when = exif_date_of(original)
     position: tuple[float, float] | None = None
     if sidecar is not None:
         try:
@@ -106,10 +106,8 @@ def original_date(path: str) -> OriginalDate | None:
                 data = handle.read(_SIDECAR_READ_LIMIT)
         except OSError:
             data = b""
-        when = takeout_date(data)
+        when = when or takeout_date(data)
         position = takeout_position(data)
-    if when is None:
-        when = exif_date_of(original)
     return OriginalDate(original, when, position)
 
 

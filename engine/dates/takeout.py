@@ -31,11 +31,11 @@ def takeout_date(data: bytes) -> dt.datetime | None:
                 seconds = int(entry.get("timestamp", ""))
             except (TypeError, ValueError):
                 continue
-            if seconds <= 0:
+            if seconds == 0:  # unset; a photo dated before 1970 has a negative timestamp
                 continue
             try:
-                when = dt.datetime.fromtimestamp(seconds, dt.UTC)
-            except (OverflowError, OSError, ValueError):
+                when = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=seconds)
+            except OverflowError:
                 continue
             return utc_only(make_datetime(*when.timetuple()[:6]))
     return None

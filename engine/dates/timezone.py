@@ -26,9 +26,14 @@ _OWN_ZONE = {
     DateSource.EXIF: TzSource.EXIF_OFFSET,
     DateSource.EXIFTOOL: TzSource.EXIF_OFFSET,
     DateSource.ORIGINAL: TzSource.EXIF_OFFSET,
+    DateSource.XMP: TzSource.EXIF_OFFSET,
+    DateSource.XMP_SIDECAR: TzSource.EXIF_OFFSET,
     DateSource.QUICKTIME: TzSource.QUICKTIME,
 }
 _RANK = {source: rank for rank, source in enumerate(TzSource)}
+# An XMP date's offset is the file's zone only if the XMP date is the camera's own moment (an
+# editor's xmp:CreateDate may carry the zone of where the file was edited or scanned).
+_XMP = (DateSource.XMP, DateSource.XMP_SIDECAR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +111,22 @@ def file_zones(
     """Every zone a file and its sidecars give, best first."""
     zones: list[Zone] = []
     local: dt.datetime | None = None
+    camera: dt.datetime | None = None
+    stated: list[tuple[dt.datetime, Zone]] = []
     for source, when in dates:
         if when is None or is_utc_only(when):
             continue
         if when.tzinfo is not None and source in _OWN_ZONE:
-            zones.append(Zone(_OWN_ZONE[source], when.tzinfo))
+            zone = Zone(_OWN_ZONE[source], when.tzinfo)
+            if source in _XMP:
+                stated.append((when, zone))
+            else:
+                zones.append(zone)
         if local is None and source in (DateSource.EXIF, DateSource.EXIF_MODIFIED):
             local = when
+        if camera is None and source is DateSource.EXIF:
+            camera = when.replace(tzinfo=None)
+    zones += [zone for when, zone in stated if camera in (None, when.replace(tzinfo=None))]
     for latitude, longitude in positions:
         tz = zone_at(latitude, longitude)
         if tz is not None:

@@ -1,4 +1,5 @@
-"""Dates in XMP packets (inside a file or in a sidecar)."""
+"""Dates in XMP packets (inside a file or in a sidecar), with the zone they state: an offset
+(``+02:00``) makes local time with its offset, ``Z`` a UTC time (``UTC_ONLY``)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,22 @@ import itertools
 import re
 
 from engine.dates.parse import make_datetime
+from engine.dates.timezone import parse_offset, utc_only, with_offset
 
 # Property names in precedence order; XMP writes them as attributes or as elements.
 XMP_DATE_PROPERTIES = ("exif:DateTimeOriginal", "xmp:CreateDate", "photoshop:DateCreated")
 _ISO = re.compile(
-    r"^\s*(\d{4})(?:[-:](\d{2})(?:[-:](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?)?)?"
+    r"^\s*(\d{4})(?:[-:](\d{2})(?:[-:](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d++)?)?"
+    r"(Z|[+-]\d{2}:?\d{2})?)?)?)?"
 )
 # The packet is untrusted: every quantifier over it is possessive (``*+``) and the value has a
 # bounded shape, so a scan never backtracks and stays linear in the packet's length. (The old
 # ``>\s*([^<]+)<`` took minutes on a property followed by a long run of spaces.)
 _GAP = r"[ \t\r\n]*+"
-_DATE_SHAPE = r"(\d{4}(?:[-:]\d{2}(?:[-:]\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?)?)?)"
+_DATE_SHAPE = (
+    r"(\d{4}(?:[-:]\d{2}(?:[-:]\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"
+    r"(?:Z|[+-]\d{2}:?\d{2})?)?)?)?)"
+)
 _PATTERNS = {
     name: re.compile(re.escape(name) + _GAP + "(?:>|=" + _GAP + "[\"'])" + _GAP + _DATE_SHAPE)
     for name in XMP_DATE_PROPERTIES
@@ -30,9 +36,13 @@ def parse_xmp_date(text: str) -> dt.datetime | None:
     match = _ISO.match(text)
     if not match:
         return None
-    year, month, day, hour, minute, second = (int(g) if g else None for g in match.groups())
+    *parts, zone = match.groups()
+    year, month, day, hour, minute, second = (int(g) if g else None for g in parts)
     assert year is not None
-    return make_datetime(year, month or 1, day or 1, hour or 0, minute or 0, second or 0)
+    when = make_datetime(year, month or 1, day or 1, hour or 0, minute or 0, second or 0)
+    if zone == "Z":
+        return utc_only(when)
+    return with_offset(when, parse_offset(zone))
 
 
 def xmp_date(packet: bytes | str) -> tuple[dt.datetime, str] | None:

@@ -12,10 +12,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PIL import Image, JpegImagePlugin
+from PIL import Image
 
 from engine.formats import exif_edit, jpeg
-from engine.formats.orientation import make_upright, needs_rotation
+from engine.formats.orientation import make_upright, needs_rotation, swaps_axes
 from engine.settings import CompressOptions
 
 # IJG standard luminance quantisation table (JPEG Annex K); libjpeg scales it for quality q.
@@ -163,6 +163,27 @@ def sample_rows(
     return stacked, image.height / stacked.height
 
 
+# The chroma subsamplings Pillow's encoder offers: luma samples per chroma sample (across, down).
+_SUBSAMPLINGS = {(1, 1): 0, (2, 1): 1, (2, 2): 2}
+
+
+def upright_subsampling(im: Image.Image, orientation: int | None) -> int:
+    """The encoder's subsampling that keeps the chroma resolution the original has along each
+    axis of the upright picture: the original's own where the encoder offers it (4:4:4, 4:2:2,
+    4:2:0; but 4:2:2 turned a quarter is 4:4:0), else the most reduced one that loses none
+    (4:1:1 -> 4:2:2, 4:4:0 -> 4:4:4). -1 (the encoder's default) when not three components."""
+    layers = getattr(im, "layer", None)
+    if not layers or len(layers) != 3:
+        return -1
+    (_, luma_h, luma_v, _), *chroma = layers
+    across = max(1, luma_h // max(c[1] for c in chroma))
+    down = max(1, luma_v // max(c[2] for c in chroma))
+    if swaps_axes(orientation):
+        across, down = down, across
+    fitting = [(h, v) for h, v in _SUBSAMPLINGS if h <= across and v <= down]
+    return _SUBSAMPLINGS[max(fitting, key=lambda hv: hv[0] * hv[1])]
+
+
 def _metadata_segments(
     data: bytes, structure: jpeg.JpegStructure, rotated: bool, size: tuple[int, int], scaled: bool
 ) -> list[bytes]:
@@ -179,6 +200,8 @@ def _metadata_segments(
             if len(payload) + 2 > 0xFFFF:
                 continue
             segment = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+        elif rotated and segment[1] == 0xE1 and payload.startswith(jpeg.XMP_HEADER):
+            segment = exif_edit.reset_xmp_orientation(segment)
         segments.append(segment)
     return segments
 
@@ -215,7 +238,7 @@ def compress_jpeg(
     if im.mode not in ("RGB", "L"):
         return NotCompressed(f"{im.mode} JPEG: kept as is (re-encoding would shift its colours)")
     limit = size_limit(len(data), options)
-    subsampling = JpegImagePlugin.get_sampling(im)
+    subsampling = upright_subsampling(im, orientation)
     try:
         im.load()
     except Exception as exc:

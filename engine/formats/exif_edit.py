@@ -1,8 +1,10 @@
 """In-place edits of an EXIF (TIFF) block that keep every other byte, maker notes included:
-reset Orientation, update the pixel dimensions, unlink the thumbnail IFD."""
+reset Orientation, update the pixel dimensions, unlink the thumbnail IFD; and the same reset of
+an XMP packet's tiff:Orientation."""
 
 from __future__ import annotations
 
+import re
 import struct
 
 _ORIENTATION = 0x0112
@@ -11,7 +13,14 @@ _PIXEL_X = 0xA002
 _PIXEL_Y = 0xA003
 _SHORT = 3
 _LONG = 4
+# How a one-value integer entry is stored, by its type: writers use signed and byte types too,
+# which readers take for the same number (an Orientation left unpatched would turn twice).
+_INTEGER_FORMATS = {1: "B", _SHORT: "H", _LONG: "I", 6: "b", 8: "h", 9: "i"}
 _HEADER = b"Exif\x00\x00"
+# tiff:Orientation as an attribute (="6") or an element (>6<); possessive: the packet is untrusted
+_XMP_ORIENTATION = re.compile(
+    rb"(tiff:Orientation(?:[ \t\r\n]*+=[ \t\r\n]*+[\"']|>)[ \t\r\n]*+)[2-8]"
+)
 
 
 def _entries(tiff: bytearray, endian: str, offset: int) -> tuple[list[int], int] | None:
@@ -27,12 +36,13 @@ def _entries(tiff: bytearray, endian: str, offset: int) -> tuple[list[int], int]
 
 def _set_number(tiff: bytearray, endian: str, entry: int, value: int) -> None:
     kind, count = struct.unpack_from(endian + "HI", tiff, entry + 2)
-    if count != 1:
+    fmt = _INTEGER_FORMATS.get(kind)
+    if count != 1 or fmt is None:
         return
-    if kind == _SHORT and 0 <= value <= 0xFFFF:
-        struct.pack_into(endian + "H", tiff, entry + 8, value)
-    elif kind == _LONG and 0 <= value <= 0xFFFFFFFF:
-        struct.pack_into(endian + "I", tiff, entry + 8, value)
+    try:
+        struct.pack_into(endian + fmt, tiff, entry + 8, value)
+    except struct.error:  # out of the type's range
+        return
 
 
 def patch_exif(
@@ -89,6 +99,13 @@ def read_orientation(blob: bytes) -> int | None:
         return None
     for entry in found[0]:
         tag, kind, count = struct.unpack_from(endian + "HHI", buf, entry)
-        if tag == _ORIENTATION and kind == _SHORT and count == 1:
-            return int(struct.unpack_from(endian + "H", buf, entry + 8)[0])
+        fmt = _INTEGER_FORMATS.get(kind)
+        if tag == _ORIENTATION and fmt is not None and count == 1:
+            return int(struct.unpack_from(endian + fmt, buf, entry + 8)[0])
     return None
+
+
+def reset_xmp_orientation(packet: bytes) -> bytes:
+    """``packet`` (XMP, or a segment or chunk holding it) with every tiff:Orientation set to 1:
+    the same length, so it can replace the original in place."""
+    return _XMP_ORIENTATION.sub(rb"\g<1>1", packet)

@@ -1,12 +1,17 @@
-"""PNG at the byte level: every chunk whole with a matching CRC up to IEND, and the eXIf chunk."""
+"""PNG at the byte level: every chunk whole with a matching CRC up to IEND, and the EXIF block
+(the eXIf chunk, else the hex "Raw profile" text chunk in which ImageMagick writes it)."""
 
 from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
+TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+RAW_EXIF_KEYWORDS = (b"Raw profile type exif", b"Raw profile type APP1")
+_RAW_PROFILE_LIMIT = 1 << 20  # the hex text of an EXIF block (at most 64 KB) is far below this
 
 
 @dataclass(slots=True)
@@ -24,6 +29,7 @@ def check_png(data: bytes) -> PngStructure:
     pos = len(SIGNATURE)
     size = len(data)
     first = True
+    raw_exif: bytes | None = None
     while True:
         if pos + 8 > size:
             result.problem = "truncated: the file ends before the IEND chunk"
@@ -47,8 +53,61 @@ def check_png(data: bytes) -> PngStructure:
             return result
         if kind == b"eXIf" and result.exif is None:
             result.exif = body
+        elif kind in TEXT_CHUNKS and raw_exif is None:
+            raw_exif = raw_profile_exif(kind, body)
         elif kind == b"acTL":
             result.animated = True
         elif kind == b"IEND":
+            result.exif = result.exif or raw_exif
             return result
         pos = end
+
+
+def raw_profile_exif(kind: bytes, body: bytes) -> bytes | None:
+    """The EXIF block of an ImageMagick "Raw profile type exif" (or "APP1") text chunk, whose
+    text is a line break, the type, the length, then hex digits over several lines; else None."""
+    keyword, _, rest = body.partition(b"\x00")
+    if keyword not in RAW_EXIF_KEYWORDS:
+        return None
+    compressed = False
+    if kind == b"zTXt":
+        compressed, rest = True, rest[1:]
+    elif kind == b"iTXt":
+        compressed = rest[:1] == b"\x01"
+        rest = rest[2:].split(b"\x00", 2)[-1]  # after the language tag and translated keyword
+    if compressed:
+        try:
+            rest = zlib.decompressobj().decompress(rest, _RAW_PROFILE_LIMIT)
+        except zlib.error:
+            return None
+    lines = rest.split(b"\n")
+    if len(lines) < 4:
+        return None
+    try:
+        blob = bytes.fromhex(b"".join(lines[3:]).decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return blob if blob.startswith((b"Exif\x00\x00", b"II", b"MM")) else None
+
+
+def chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """Each chunk's type and body, in file order, of a PNG ``check_png`` found sound."""
+    pos = len(SIGNATURE)
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack_from(">I4s", data, pos)
+        yield kind, data[pos + 8 : pos + 8 + length]
+        if kind == b"IEND":
+            return
+        pos += 12 + length
+
+
+def wide_colour(data: bytes) -> bool:
+    """Whether the PNG holds colour (or grey with alpha) at 16 bits a sample, which the imaging
+    library reads at 8 (its 16-bit grey it keeps)."""
+    return len(data) > 25 and data[12:16] == b"IHDR" and data[24] == 16 and data[25] != 0
+
+
+def storage(data: bytes) -> tuple[bytes, int]:
+    """How a PNG stores its samples: IHDR's bit depth and colour type, and the palette's length."""
+    palette = next((len(body) for kind, body in chunks(data) if kind == b"PLTE"), 0)
+    return data[24:26], palette

@@ -10,8 +10,9 @@ import threading
 from dataclasses import dataclass
 
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
-from engine.formats import exif_edit, jpeg
+from engine.formats import exif_edit, jpeg, png
 from engine.formats.orientation import make_upright, needs_rotation, swaps_axes
 
 JPEGTRAN_OPS: dict[int, list[str]] = {
@@ -167,29 +168,94 @@ def rotate_jpeg(
 
 
 def _reset_orientation(data: bytes, size: tuple[int, int]) -> bytes:
-    """Orientation 1 and the new dimensions in the EXIF block; the unrotated thumbnail unlinked."""
+    """Orientation 1 and the new dimensions in the EXIF block, the unrotated thumbnail unlinked;
+    Orientation 1 in the XMP packet too (every edit in place: no length changes)."""
     structure = jpeg.check_jpeg(data)
+    out = bytearray(data)
+    exif_done = False
     for segment in structure.segments:
-        payload = data[segment.start + 4 : segment.end]
-        if segment.marker == 0xE1 and payload.startswith(jpeg.EXIF_HEADER):
+        start = segment.start + 4
+        payload = data[start : segment.end]
+        if segment.marker != 0xE1:
+            continue
+        if payload.startswith(jpeg.EXIF_HEADER) and not exif_done:
+            exif_done = True
             patched = exif_edit.patch_exif(payload, orientation=1, size=size, drop_thumbnail=True)
-            return data[: segment.start + 4] + patched + data[segment.end :]
-    return data
+        elif payload.startswith(jpeg.XMP_HEADER):
+            patched = exif_edit.reset_xmp_orientation(payload)
+        else:
+            continue
+        out[start : segment.end] = patched
+    return bytes(out)
 
 
-def rotate_png(im: Image.Image, orientation: int) -> Rotated | NotRotated:
-    """Turn a PNG's pixels upright and write it again (PNG is lossless), Orientation reset."""
+def rotate_png(data: bytes, im: Image.Image, orientation: int) -> Rotated | NotRotated:
+    """Turn a PNG's pixels upright and write it again (PNG is lossless): its EXIF block keeps
+    every byte but Orientation (1) and the dimensions, and its other metadata chunks (text and
+    XMP, colour space, modification time) are carried over."""
+    if png.wide_colour(data):
+        return NotRotated(
+            "orientation kept as a tag: a 16-bit colour PNG would be written at 8 bits"
+        )
     try:
         im.load()
         upright = make_upright(im, orientation)
-        exif = im.getexif()
-        exif[0x0112] = 1
-        params: dict[str, object] = {"exif": exif.tobytes(), "optimize": False}
-        for key in ("icc_profile", "dpi", "transparency", "gamma"):
+        params: dict[str, object] = {"exif": _upright_exif(data, im, upright.size)}
+        for key in ("icc_profile", "dpi", "transparency"):
             if key in im.info:
                 params[key] = im.info[key]
-        buffer = io.BytesIO()
-        upright.save(buffer, "PNG", **params)
+        for optimize in (False, True):  # zlib's best only when the quick one is not enough
+            out = _png_bytes(upright, optimize, params, _carried_chunks(data, True))
+            if png.storage(out) != png.storage(data):
+                out = _png_bytes(upright, optimize, params, _carried_chunks(data, False))
+            if len(out) <= len(data):
+                return Rotated(out)
     except Exception as exc:
         return NotRotated(f"orientation kept as a tag: cannot rewrite the PNG ({exc})")
-    return Rotated(buffer.getvalue())
+    return NotRotated("orientation kept as a tag: the rotated file would have been larger")
+
+
+def _upright_exif(data: bytes, im: Image.Image, size: tuple[int, int]) -> bytes:
+    """The PNG's own EXIF block with Orientation 1 and the upright dimensions (every other
+    byte kept), or, where that edit cannot be made, the block as the imaging library rewrites it."""
+    blob = png.check_png(data).exif
+    if blob:
+        patched = exif_edit.patch_exif(blob, orientation=1, size=size)
+        if exif_edit.read_orientation(patched) == 1:
+            return patched
+    exif = im.getexif()
+    exif[0x0112] = 1
+    return exif.tobytes()
+
+
+def _png_bytes(im: Image.Image, optimize: bool, params: dict[str, object], info: PngInfo) -> bytes:
+    buffer = io.BytesIO()
+    im.save(buffer, "PNG", optimize=optimize, pnginfo=info, **params)
+    return buffer.getvalue()
+
+
+# What the encoder writes itself: the pixels, palette, transparency, ICC profile, resolution
+# and EXIF. Of the rest, the chunks that do not depend on how the pixels are stored are carried,
+# and those that do (background, significant bits, palette histogram) where it stores them alike.
+_CARRIED_CHUNKS = {b"cHRM", b"cICP", b"gAMA", b"sRGB", b"tIME"}
+_STORAGE_CHUNKS = {b"bKGD", b"sBIT", b"hIST"}
+
+
+def _carried_chunks(data: bytes, same_storage: bool) -> PngInfo:
+    info = PngInfo()
+    for kind, body in png.chunks(data):
+        if kind in png.TEXT_CHUNKS:
+            if png.raw_profile_exif(kind, body) is None:  # that one becomes the eXIf chunk
+                info.add(kind, exif_edit.reset_xmp_orientation(body))
+        elif _carried(kind, same_storage):
+            info.add(kind, body)
+    return info
+
+
+def _carried(kind: bytes, same_storage: bool) -> bool:
+    private_safe_to_copy = kind[1:2].islower() and kind[3:4].islower()
+    return (
+        kind in _CARRIED_CHUNKS
+        or (same_storage and kind in _STORAGE_CHUNKS)
+        or private_safe_to_copy
+    )

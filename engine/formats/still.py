@@ -72,7 +72,7 @@ def inspect_photo(
     with imaging.bomb_limit(options.max_pixels):
         im = _open(data, result, full)
         if im is None:
-            return [], None, None
+            return [(DateSource.EXIF, _damaged_date(data, exif_blob))], None, None
         facts = read_exif_facts(exif_blob) if exif_blob else _facts_of(im, data)
         result.orientation = None if im.format in ("HEIF", "AVIF") else facts.orientation
         if facts.problem:
@@ -93,7 +93,8 @@ def inspect_photo(
         if structure is not None:
             result.original_quality = estimate_quality(im)
             if compress.enabled and len(data) > compress.above:
-                output = _compress(data, structure, im, result, compress)
+                turn = options.fix_orientation is not FixOrientation.NONE
+                output = _compress(data, structure, im, result, compress, turn)
         if result.status is Status.PLACED and output is None:
             output = _fix_orientation(data, structure, im, result, options.fix_orientation)
     return dates, facts.modified, output
@@ -150,6 +151,18 @@ def _load(im: Image.Image, data: bytes, result: Analysis) -> None:
     result.note = note[:200]
 
 
+def _damaged_date(data: bytes, exif_blob: bytes | None) -> dt.datetime | None:
+    """The camera date of an image whose pixels do not decode: from its EXIF block where the
+    structural check found one (JPEG, PNG), else where its header still opens (a HEIC's EXIF
+    item, a TIFF's directory)."""
+    if exif_blob:
+        return read_exif_facts(exif_blob).date
+    try:
+        return _facts_of(Image.open(io.BytesIO(data)), data).date
+    except Exception:
+        return None
+
+
 def _facts_of(im: Image.Image, data: bytes) -> ExifFacts:
     if data.startswith((jpeg.SOI, png.SIGNATURE)):
         return ExifFacts()
@@ -170,17 +183,20 @@ def _compress(
     im: Image.Image,
     result: Analysis,
     options: CompressOptions,
+    turn: bool,
 ) -> Output | None:
+    """Rewrite a large JPEG losslessly, else re-encode it, turned upright if ``turn``."""
+    orientation = result.orientation if turn else None
     limit = size_limit(len(data), options)
     lossless = None
     if limit >= len(data) * (1 - LOSSLESS_SAVES_AT_MOST):
-        lossless = optimize_jpeg(data, structure, result.orientation, im.size)
+        lossless = optimize_jpeg(data, structure, orientation, im.size)
     if lossless is not None and len(lossless.data) <= limit:
         result.compressed, result.rotated, result.quality = True, lossless.rotated, None
         if lossless.note:
             result.note = "; ".join(n for n in (result.note, lossless.note) if n)
         return Output(lossless.data)
-    outcome = compress_jpeg(data, structure, im, result.orientation, options)
+    outcome = compress_jpeg(data, structure, im, orientation, options)
     result.encodes = outcome.encodes
     if not isinstance(outcome, Compressed):
         if outcome.decode_failed:
@@ -189,7 +205,7 @@ def _compress(
             result.note = outcome.reason
         return None
     result.compressed = True
-    result.rotated = needs_rotation(result.orientation)
+    result.rotated = needs_rotation(orientation)
     result.quality = outcome.quality
     if outcome.scale < 1.0:
         result.note = f"downscaled to {outcome.size[0]}x{outcome.size[1]} to reach the target"
@@ -212,8 +228,10 @@ def _fix_orientation(
         outcome = rotate_jpeg(data, structure, orientation, im.size)
     elif fix is not FixOrientation.ALL:
         return None
+    elif getattr(im, "n_frames", 1) > 1:
+        outcome = NotRotated("orientation kept as a tag: an animation is never re-encoded")
     elif im.format == "PNG":
-        outcome = rotate_png(im, orientation)
+        outcome = rotate_png(data, im, orientation)
     else:
         outcome = NotRotated(
             f"orientation kept as a tag: {im.format} cannot be turned without re-encoding"
