@@ -481,3 +481,24 @@ def test_a_takeout_photo_taken_before_1970_keeps_its_year(
     assert code == 0
     line = next(line for line in report if line["source"].endswith("scan0001.jpg"))
     assert (line["date"], line["date_source"]) == ("1965-01-01T00:00:00+00:00", "takeout"), line
+
+
+def test_a_takeout_upload_time_never_dates_a_photo(tmp_path: Path, corpus: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """A Takeout JSON without photoTakenTime (an item Google Photos holds no capture time for)
+    still has creationTime: when it was uploaded, years after the photo. The photo's dated file
+    name is its date, and without one it is undated, never filed under its upload's year."""
+    album = tmp_path / "src" / "Takeout" / "Google Photos" / "Photos from 2019"
+    upload = ' "creationTime": {"timestamp": "1571650290"}}'  # 2019-10-21
+    _copy(corpus, "no_exif/noexif.jpg", album, "IMG_20120704_101500.jpg")
+    (album / "IMG_20120704_101500.jpg.json").write_text(
+        '{"title": "IMG_20120704_101500.jpg",' + upload
+    )
+    _copy(corpus, "no_exif/noexif.jpg", album, "scan.jpg")
+    (album / "scan.jpg").write_bytes((album / "scan.jpg").read_bytes() + b"\0")  # other bytes
+    (album / "scan.jpg.json").write_text('{"title": "scan.jpg",' + upload)
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    assert code == 0
+    lines = {Path(line["source"]).name: line for line in report}
+    named = lines["IMG_20120704_101500.jpg"]
+    assert (named["year"], named["date_source"]) == (2012, "filename"), named
+    assert (lines["scan.jpg"]["year"], lines["scan.jpg"]["date_source"]) == (None, "none")

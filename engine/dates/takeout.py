@@ -20,25 +20,24 @@ def _document(data: bytes) -> dict[str, Any] | None:
 
 
 def takeout_date(data: bytes) -> dt.datetime | None:
-    """When the photo was taken, in UTC (marked ``UTC_ONLY``: Takeout gives no zone)."""
+    """When the photo was taken, in UTC (marked ``UTC_ONLY``: Takeout gives no zone). Only
+    ``photoTakenTime``: ``creationTime`` is when the photo was uploaded, which would file a scan
+    of 1965 or a camera's photo sent years later under the year of its upload."""
     document = _document(data)
-    if document is None:
+    entry = document.get("photoTakenTime") if document is not None else None
+    if not isinstance(entry, dict):
         return None
-    for key in ("photoTakenTime", "creationTime"):
-        entry = document.get(key)
-        if isinstance(entry, dict):
-            try:
-                seconds = int(entry.get("timestamp", ""))
-            except (TypeError, ValueError):
-                continue
-            if seconds == 0:  # unset; a photo dated before 1970 has a negative timestamp
-                continue
-            try:
-                when = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=seconds)
-            except OverflowError:
-                continue
-            return utc_only(make_datetime(*when.timetuple()[:6]))
-    return None
+    try:
+        seconds = int(entry.get("timestamp", ""))
+    except (TypeError, ValueError):
+        return None
+    if seconds == 0:  # unset; a photo dated before 1970 has a negative timestamp
+        return None
+    try:
+        when = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=seconds)
+    except OverflowError:
+        return None
+    return utc_only(make_datetime(*when.timetuple()[:6]))
 
 
 def takeout_position(data: bytes) -> tuple[float, float] | None:
