@@ -353,3 +353,50 @@ def test_a_runs_view_asks_the_journal_once_not_per_file(tmp_path: Path) -> None:
     found = view.placed_with_hash(digest(A))
     assert found is not None and found.dest == "2015/old.jpg"
     assert len(statements) == 1
+
+
+def copied_pairs(view: MemoryDest) -> list[Analysis]:
+    """The same RAW+JPEG pair twice, once in the trash (a copy: its RAW stays a duplicate of the
+    album's), and that RAW alone in a backup folder."""
+    return [
+        photo(view, ".Trash/IMG_0007.jpg", A, companions=[(".Trash/IMG_0007.CR2", RAW)]),
+        photo(view, "Trip/IMG_0007.jpg", A, companions=[("Trip/IMG_0007.CR2", RAW)]),
+        photo(view, "RAW backup/IMG_0007.CR2", RAW),
+    ]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.permutations(range(3)))
+def test_a_raw_standing_alone_names_the_placed_copy_of_a_raw_when_its_pair_is_a_duplicate(
+    order: list[int],
+) -> None:
+    view = MemoryDest()
+    analyses = copied_pairs(view)
+    got = decide(view, [analyses[i] for i in order])
+    assert got["Trip/IMG_0007.CR2"].status is Status.PLACED
+    twin = got[".Trash/IMG_0007.CR2"]
+    assert (twin.status, twin.duplicate_of) == (Status.DUPLICATE, "Trip/IMG_0007.CR2")
+    loose = got["RAW backup/IMG_0007.CR2"]
+    assert (loose.status, loose.duplicate_of) == (Status.DUPLICATE, "Trip/IMG_0007.CR2")
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.permutations(range(3)))
+def test_a_raw_standing_alone_is_placed_when_the_pair_it_repeats_cannot_be(
+    order: list[int],
+) -> None:
+    """The pair's JPEG lies so deep that its destination would be too long a path: the pair
+    is an error and stays in SOURCE, so the RAW standing alone is the one copy DEST gets."""
+    nested = Folders(Layout.NESTED, "Corrupted", "NoDate", "Duplicates")
+    deep = "/".join(["d" * 200] * 21)
+    view = MemoryDest()
+    analyses = [
+        photo(view, f"{deep}/IMG_0008.jpg", A, companions=[(f"{deep}/IMG_0008.CR2", RAW)]),
+        photo(view, "RAW backup/IMG_0008.CR2", RAW),
+        photo(view, "other/IMG_0009.jpg", B),
+    ]
+    got = decide(view, [analyses[i] for i in order], folders=nested)
+    assert got[f"{deep}/IMG_0008.jpg"].status is Status.ERROR
+    assert got[f"{deep}/IMG_0008.CR2"].status is Status.ERROR
+    loose = got["RAW backup/IMG_0008.CR2"]
+    assert (loose.status, loose.dest) == (Status.PLACED, "2015/RAW backup/IMG_0008.CR2")

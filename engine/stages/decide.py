@@ -124,6 +124,11 @@ class Coordinator:
         # reach the placer together: moved away first, it would leave an orphan sidecar behind.
         self.adopter: dict[str, str] = {}  # duplicate photo -> the kept copy adopting
         self.held: dict[str, list[Decision]] = defaultdict(list)  # by that kept copy
+        # A file standing alone called a duplicate of a RAW or video (see ``LooseCopies``) is
+        # handed out once that file's own decision is: only then is it known to be placed.
+        self.carried_by: dict[str, CarriedCopy] = {}  # file standing alone -> what it repeats
+        self.carrier_outcomes: dict[str, Decision] = {}  # by the RAW or video's path
+        self.on_carrier: dict[str, list[Decision]] = defaultdict(list)  # by that path
 
     @property
     def waiting(self) -> int:
@@ -133,6 +138,7 @@ class Coordinator:
             + sum(map(len, self.adopted.values()))
             + sum(map(len, self.held.values()))
             + self.loose.waiting
+            + sum(map(len, self.on_carrier.values()))
         )
 
     def accept(self, analysis: Analysis) -> list[Decision]:
@@ -144,12 +150,50 @@ class Coordinator:
         self.size_wait[size].append(analysis)
         self.size_left[size] -= 1
         if self.size_left[size] > 0:
-            return ready
+            return self._through_carriers(ready)
         del self.size_left[size]
         group = self.size_wait.pop(size)
         self.companions.update((a.rel, a.companions) for a in group if a.companions)
         ready.extend(self._forward(self._deduplicate(group)))
+        return self._through_carriers(ready)
+
+    def _through_carriers(self, named: list[Decision]) -> list[Decision]:
+        """``named`` less the copies of a RAW or video whose own decision is still to come, plus
+        those whose RAW or video is decided now, each confirmed against that decision."""
+        ready: list[Decision] = []
+        for decision in named:
+            carried = self.carried_by.get(decision.rel)
+            if carried is not None:
+                outcome = self.carrier_outcomes.get(carried.rel)
+                if outcome is None:
+                    self.on_carrier[carried.rel].append(decision)
+                else:
+                    ready.extend(self._confirmed(decision, carried, outcome))
+                continue
+            ready.append(decision)
+            if decision.rel in self.loose.carrying:
+                self.carrier_outcomes[decision.rel] = decision
+                for copy in self.on_carrier.pop(decision.rel, []):
+                    ready.extend(self._confirmed(copy, self.carried_by[copy.rel], decision))
         return ready
+
+    def _confirmed(self, copy: Decision, carried: CarriedCopy, outcome: Decision) -> list[Decision]:
+        """``copy``, a duplicate of the RAW or video ``carried``, now that its decision
+        (``outcome``) is made: still a duplicate where those bytes are placed, else placed."""
+        del self.carried_by[copy.rel]
+        if outcome.status is Status.PLACED:
+            return [copy]
+        if outcome.status is Status.DUPLICATE and outcome.duplicate_of is not None:
+            copy.duplicate_of = outcome.duplicate_of
+            copy.reason = (
+                f"identical to {outcome.duplicate_of}, as is {carried.rel}, "
+                f"which travels with {carried.photo}"
+            )
+            return [copy]
+        alone = Decision.from_analysis(copy.found, Status.PLACED)
+        alone.reason = None
+        alone.note = f"identical to {carried.rel}, which is not placed ({outcome.reason})"
+        return self._name([alone])
 
     def _forward(self, verdicts: list[Decision]) -> list[Decision]:
         """Name the verdicts no other file can want the name of any more; keep the rest."""
@@ -228,6 +272,7 @@ class Coordinator:
         for verdict in verdicts:
             if verdict.status is Status.DUPLICATE:
                 verdict.reason = f"{verdict.reason}, which travels with {carried.photo}"
+                self.carried_by[verdict.rel] = carried
         return verdicts
 
     def _sort_companions(
@@ -563,6 +608,7 @@ class LooseCopies:
             if (sizes := [m.size for m in c.companions if _loose(m, alone)])
         }
         self.seen: dict[str, list[CarriedCopy]] = defaultdict(list)  # by content hash
+        self.carrying: set[str] = set()  # the paths of those RAW files and videos
         self.waiting_groups: dict[int, list[list[Analysis]]] = defaultdict(list)
 
     @property
@@ -586,6 +632,7 @@ class LooseCopies:
             for item in analysis.companions:
                 if item.size in self.left and item.hash and not item.error and _movable(item.rel):
                     self.seen[item.hash].append(CarriedCopy(item.rel, analysis.rel))
+                    self.carrying.add(item.rel)
         free = []
         for size in sizes:
             self.left[size] -= 1
