@@ -400,3 +400,37 @@ def test_a_raw_standing_alone_is_placed_when_the_pair_it_repeats_cannot_be(
     assert got[f"{deep}/IMG_0008.CR2"].status is Status.ERROR
     loose = got["RAW backup/IMG_0008.CR2"]
     assert (loose.status, loose.dest) == (Status.PLACED, "2015/RAW backup/IMG_0008.CR2")
+
+
+def test_a_raw_standing_alone_is_a_duplicate_of_a_pairs_raw_already_moved_into_dest() -> None:
+    """Move mode: the first pair is decided and moved into DEST while the RAW standing alone
+    still waits for the second pair (its RAW has the same size); it is then compared with the
+    first pair's RAW where that now is."""
+    view = MemoryDest()
+    first = photo(view, "DSLR/IMG_0010.jpg", b"1" * 100, companions=[("DSLR/IMG_0010.CR2", RAW)])
+    second = photo(
+        view, "DSLR/IMG_0011.jpg", b"2" * 101, companions=[("DSLR/IMG_0011.CR2", OTHER_RAW)]
+    )
+    loose = photo(view, "RAW backup/2005-08-03 0010.CR2", RAW)
+    analyses = [loose, first, second]
+    candidates = [
+        Candidate(
+            a.rel,
+            a.size,
+            a.mtime_ns,
+            companions=tuple(Companion(c.rel, c.size, c.mtime_ns) for c in a.companions),
+        )
+        for a in analyses
+    ]
+    coordinator = Coordinator(SRC, DEST, view, candidates, FLAT, move=True)
+    got: dict[str, Decision] = {}
+    for analysis in analyses:
+        for decision in coordinator.accept(analysis):
+            got[decision.rel] = decision
+            if decision.dest is not None:  # the placer moves it: SOURCE no longer holds it
+                view.files[f"{DEST}/{decision.dest}"] = view.files.pop(f"{SRC}/{decision.rel}")
+    assert coordinator.waiting == 0
+    assert got["DSLR/IMG_0010.CR2"].dest == "2015/IMG_0010.CR2"
+    copy = got["RAW backup/2005-08-03 0010.CR2"]
+    assert (copy.status, copy.duplicate_of) == (Status.DUPLICATE, "DSLR/IMG_0010.CR2")
+    assert copy.dest == "Duplicates/RAW backup/2005-08-03 0010.CR2"

@@ -261,14 +261,26 @@ class Coordinator:
         """The RAW or video of a sound photo that ``members`` repeat byte for byte, if any."""
         mine = os.path.join(self.source, members[0].rel)
         for carried in self.loose.carriers(members):
-            if self._same(mine, os.path.join(self.source, carried.rel)):
-                return carried
+            for path in self._carrier_paths(carried):
+                same = self._same(mine, path)
+                if same is not None:
+                    if same:
+                        return carried
+                    break
         return None
+
+    def _carrier_paths(self, carried: CarriedCopy) -> list[str]:
+        """Where a RAW or video's bytes are: in SOURCE, then (moved since) where it was placed."""
+        paths = [os.path.join(self.source, carried.rel)]
+        outcome = self.carrier_outcomes.get(carried.rel)
+        if outcome is not None and outcome.dest is not None:
+            paths.append(os.path.join(self.dest, outcome.dest))
+        return paths
 
     def _carried_copies(self, members: list[Analysis], carried: CarriedCopy) -> list[Decision]:
         """Files standing alone, each the same bytes as a sound photo's RAW or video."""
-        path = os.path.join(self.source, carried.rel)
-        verdicts = [self._compare(member, [path], carried.rel) for member in members]
+        paths = self._carrier_paths(carried)
+        verdicts = [self._compare(member, paths, carried.rel) for member in members]
         for verdict in verdicts:
             if verdict.status is Status.DUPLICATE:
                 verdict.reason = f"{verdict.reason}, which travels with {carried.photo}"
