@@ -434,3 +434,56 @@ def test_a_raw_standing_alone_is_a_duplicate_of_a_pairs_raw_already_moved_into_d
     copy = got["RAW backup/2005-08-03 0010.CR2"]
     assert (copy.status, copy.duplicate_of) == (Status.DUPLICATE, "DSLR/IMG_0010.CR2")
     assert copy.dest == "Duplicates/RAW backup/2005-08-03 0010.CR2"
+
+
+def decide_moving(view: MemoryDest, analyses: list[Analysis]) -> dict[str, Decision]:
+    """Move mode, each file leaving SOURCE for DEST as soon as its decision is handed out."""
+    candidates = [
+        Candidate(
+            a.rel,
+            a.size,
+            a.mtime_ns,
+            companions=tuple(Companion(c.rel, c.size, c.mtime_ns) for c in a.companions),
+        )
+        for a in analyses
+    ]
+    coordinator = Coordinator(SRC, DEST, view, candidates, FLAT, move=True)
+    got: dict[str, Decision] = {}
+    for analysis in analyses:
+        for decision in coordinator.accept(analysis):
+            assert decision.rel not in got, "a file decided twice"
+            got[decision.rel] = decision
+            if decision.dest is not None:
+                view.files[f"{DEST}/{decision.dest}"] = view.files.pop(f"{SRC}/{decision.rel}")
+    assert coordinator.waiting == 0
+    return got
+
+
+def raw_archive(view: MemoryDest) -> list[Analysis]:
+    """Pairs of photos of several sizes whose RAW files share one size; one pair twice (in the
+    trash too); backups of those RAW files under other names."""
+    return [
+        photo(view, "DSLR/IMG_0020.jpg", b"1" * 100, companions=[("DSLR/IMG_0020.CR2", RAW)]),
+        photo(view, "DSLR/IMG_0021.jpg", b"2" * 101, companions=[("DSLR/IMG_0021.CR2", OTHER_RAW)]),
+        photo(
+            view, "Trash/IMG_0021.jpg", b"2" * 101, companions=[("Trash/IMG_0021.CR2", OTHER_RAW)]
+        ),
+        photo(view, "Backup/a.CR2", RAW),
+        photo(view, "Backup/b.CR2", OTHER_RAW),
+        photo(view, "Backup/c.CR2", b"T" * 300),
+    ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.permutations(range(6)))
+def test_move_mode_settles_raw_backups_the_same_whatever_order_the_workers_finish_in(
+    order: list[int],
+) -> None:
+    reference_view = MemoryDest()
+    reference = decide_moving(reference_view, raw_archive(reference_view))
+    assert reference["Backup/a.CR2"].duplicate_of == "DSLR/IMG_0020.CR2"
+    assert reference["Backup/b.CR2"].duplicate_of == "DSLR/IMG_0021.CR2"
+    assert reference["Backup/c.CR2"].status is Status.PLACED
+    view = MemoryDest()
+    analyses = raw_archive(view)
+    assert outcome(decide_moving(view, [analyses[i] for i in order])) == outcome(reference)
