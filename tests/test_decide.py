@@ -487,3 +487,28 @@ def test_move_mode_settles_raw_backups_the_same_whatever_order_the_workers_finis
     view = MemoryDest()
     analyses = raw_archive(view)
     assert outcome(decide_moving(view, [analyses[i] for i in order])) == outcome(reference)
+
+
+def test_copies_of_a_pairs_raw_are_read_once_against_it_when_their_worker_proved_them_twins() -> (
+    None
+):
+    """Three backups of a RAW, proven identical to one another by the worker that read them:
+    the writer compares one of them with the pair's RAW, not each (a RAW is tens of MB, a
+    video GBs: the writer's reads are the run's one serial part)."""
+
+    class Counting(MemoryDest):
+        compared: int = 0
+
+        def same_bytes(self, mine: str, theirs: str) -> bool | None:
+            self.compared += 1
+            return super().same_bytes(mine, theirs)
+
+    view = Counting()
+    backups = [photo(view, f"RAW backup/{n}/IMG_0030.CR2", RAW) for n in (1, 2, 3)]
+    for backup in backups:
+        backup.twin_of = backups[0].rel
+    pair = photo(view, "DSLR/IMG_0030.jpg", A, companions=[("DSLR/IMG_0030.CR2", RAW)])
+    got = decide(view, [*backups, pair])
+    for backup in backups:
+        assert got[backup.rel].duplicate_of == "DSLR/IMG_0030.CR2"
+    assert view.compared == 1

@@ -280,7 +280,13 @@ class Coordinator:
     def _carried_copies(self, members: list[Analysis], carried: CarriedCopy) -> list[Decision]:
         """Files standing alone, each the same bytes as a sound photo's RAW or video."""
         paths = self._carrier_paths(carried)
-        verdicts = [self._compare(member, paths, carried.rel) for member in members]
+        first = members[0]  # compared already (``_carried``)
+        verdicts = [
+            _duplicate(member, carried.rel)
+            if member is first or _worker_proved(member, first, None)
+            else self._compare(member, paths, carried.rel)
+            for member in members
+        ]
         for verdict in verdicts:
             if verdict.status is Status.DUPLICATE:
                 verdict.reason = f"{verdict.reason}, which travels with {carried.photo}"
