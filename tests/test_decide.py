@@ -489,9 +489,7 @@ def test_move_mode_settles_raw_backups_the_same_whatever_order_the_workers_finis
     assert outcome(decide_moving(view, [analyses[i] for i in order])) == outcome(reference)
 
 
-def test_copies_of_a_pairs_raw_are_read_once_against_it_when_their_worker_proved_them_twins() -> (
-    None
-):
+def test_worker_proven_twins_are_compared_once_with_the_pairs_raw() -> None:
     """Three backups of a RAW, proven identical to one another by the worker that read them:
     the writer compares one of them with the pair's RAW, not each (a RAW is tens of MB, a
     video GBs: the writer's reads are the run's one serial part)."""
