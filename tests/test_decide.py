@@ -5,6 +5,7 @@ tests say what the coordinator decides without SQLite or a disk."""
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -510,3 +511,113 @@ def test_worker_proven_twins_are_compared_once_with_the_pairs_raw() -> None:
     for backup in backups:
         assert got[backup.rel].duplicate_of == "DSLR/IMG_0030.CR2"
     assert view.compared == 1
+
+
+SOUND = {"A": b"A" * 100, "B": b"B" * 100, "R": b"R" * 300, "S": b"S" * 301, "T": b"T" * 300}
+SIDECARS = {"X": b"x" * 20, "Y": b"y" * 20}
+_FOLDERS = st.sampled_from(["a", "b", ".Trash", "Downloads", "backup"])
+# (kind, folder, stem, photo's bytes, RAW or video's bytes, sidecar's bytes)
+_FILES = st.one_of(
+    st.tuples(
+        st.just("pair"),
+        _FOLDERS,
+        st.sampled_from(["IMG_1", "IMG_2"]),
+        st.sampled_from("AB"),
+        st.sampled_from("RST"),
+        st.sampled_from(["", "X", "Y"]),
+    ),
+    st.tuples(
+        st.just("live"),
+        _FOLDERS,
+        st.sampled_from(["IMG_1", "IMG_3"]),
+        st.sampled_from("AB"),
+        st.sampled_from("RST"),
+        st.just(""),
+    ),
+    st.tuples(
+        st.just("photo"),
+        _FOLDERS,
+        st.sampled_from(["IMG_1", "p"]),
+        st.sampled_from("AB"),
+        st.just(""),
+        st.just(""),
+    ),
+    st.tuples(
+        st.just("raw"),
+        _FOLDERS,
+        st.sampled_from(["IMG_1", "r"]),
+        st.just(""),
+        st.sampled_from("RST"),
+        st.just(""),
+    ),
+    st.tuples(
+        st.just("video"),
+        _FOLDERS,
+        st.sampled_from(["IMG_3", "v"]),
+        st.just(""),
+        st.sampled_from("RST"),
+        st.sampled_from(["", "X"]),
+    ),
+)
+
+
+def mixed_archive(
+    view: MemoryDest, files: list[tuple[str, ...]], earlier: set[str]
+) -> list[Analysis]:
+    analyses = []
+    for kind, folder, stem, still, raw, sidecar in files:
+        base = f"{folder}/{stem}"
+        riders = [(f"{base}.xmp", SIDECARS[sidecar])] if sidecar else []
+        if kind == "pair":
+            riders.append((f"{base}.CR2", SOUND[raw]))
+            analyses.append(photo(view, f"{base}.jpg", SOUND[still], companions=riders))
+        elif kind == "live":
+            analyses.append(
+                photo(view, f"{base}.HEIC", SOUND[still], companions=[(f"{base}.MOV", SOUND[raw])])
+            )
+        elif kind == "photo":
+            analyses.append(photo(view, f"{base}.jpg", SOUND[still]))
+        else:
+            name = f"{base}.MOV" if kind == "video" else f"{base}.CR2"
+            analyses.append(photo(view, name, SOUND[raw], companions=riders))
+    for key in sorted(earlier):
+        view.earlier[digest(SOUND[key])] = Placed(
+            "/old", f"old/{key}", f"2014/{key}.old", DateSource.EXIF, False, "done"
+        )
+        view.files[f"{DEST}/2014/{key}.old"] = SOUND[key]
+    return analyses
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_FILES, min_size=1, max_size=8, unique_by=lambda f: (f[1], f[2])),
+    st.randoms(use_true_random=False),
+    st.booleans(),
+    st.sets(st.sampled_from("ABRS"), max_size=2),
+)
+def test_random_archives_keep_every_content_and_name_placed_files_as_kept_in_any_order(
+    files: list[tuple[str, ...]], rng: random.Random, moving: bool, earlier: set[str]
+) -> None:
+    """Pairs, Live Photos, photos, RAW files and videos standing alone, copies of each other and
+    of files earlier runs placed, in copy and move mode, results in a random order: the same
+    verdicts as in walk order; every content is placed (or was before); every duplicate names
+    a file placed."""
+    run = decide_moving if moving else decide
+    reference_view = MemoryDest()
+    reference = run(reference_view, mixed_archive(reference_view, files, earlier))
+    view = MemoryDest()
+    analyses = mixed_archive(view, files, earlier)
+    rng.shuffle(analyses)
+    got = run(view, analyses)
+
+    def verdicts(decisions: dict[str, Decision]) -> dict[str, tuple[object, ...]]:
+        return {r: (d.status, d.duplicate_of, d.companion_of) for r, d in decisions.items()}
+
+    assert verdicts(got) == verdicts(reference)
+    before = {f"/old/old/{key}" for key in earlier}
+    for decision in got.values():
+        if decision.status is Status.DUPLICATE and decision.duplicate_of not in before:
+            kept = got[decision.duplicate_of or ""]
+            assert kept.status is Status.PLACED, (decision.rel, kept.rel, kept.status)
+    kept_contents = {d.hash for d in got.values() if d.status is Status.PLACED}
+    assert {d.hash for d in got.values()} <= kept_contents | {digest(SOUND[k]) for k in earlier}
