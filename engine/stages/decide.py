@@ -9,7 +9,8 @@ A duplicate photo's companions are judged on their own bytes: one identical to a
 kept is a duplicate with its photo; any other travels with the kept copy (see ``Adoptee``).
 A file standing alone (a RAW or a video with no photo and no sidecar) that repeats a sound
 photo's RAW or video is a duplicate of it: a family is kept whole. Such a file also waits for
-every RAW or video of its size to arrive, so this too is settled whatever the order of results.
+every RAW or video of its size to arrive, so this too is settled whatever the order of results,
+and is handed out after the RAW or video's own decision: a duplicate only of bytes placed.
 
 DEST and the files placed before are seen only through a ``DestView``
 (engine/store/dest_view.py): the decisions are pure, given the view's answers. The names
@@ -25,6 +26,7 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import xxhash
 
@@ -127,7 +129,7 @@ class Coordinator:
         # A file standing alone called a duplicate of a RAW or video (see ``LooseCopies``) is
         # handed out once that file's own decision is: only then is it known to be placed.
         self.carried_by: dict[str, CarriedCopy] = {}  # file standing alone -> what it repeats
-        self.carrier_outcomes: dict[str, Decision] = {}  # by the RAW or video's path
+        self.carrier_outcomes: dict[str, Outcome] = {}  # by the RAW or video's path
         self.on_carrier: dict[str, list[Decision]] = defaultdict(list)  # by that path
 
     @property
@@ -172,12 +174,15 @@ class Coordinator:
                 continue
             ready.append(decision)
             if decision.rel in self.loose.carrying:
-                self.carrier_outcomes[decision.rel] = decision
+                outcome = Outcome(
+                    decision.status, decision.dest, decision.duplicate_of, decision.reason
+                )
+                self.carrier_outcomes[decision.rel] = outcome
                 for copy in self.on_carrier.pop(decision.rel, []):
-                    ready.extend(self._confirmed(copy, self.carried_by[copy.rel], decision))
+                    ready.extend(self._confirmed(copy, self.carried_by[copy.rel], outcome))
         return ready
 
-    def _confirmed(self, copy: Decision, carried: CarriedCopy, outcome: Decision) -> list[Decision]:
+    def _confirmed(self, copy: Decision, carried: CarriedCopy, outcome: Outcome) -> list[Decision]:
         """``copy``, a duplicate of the RAW or video ``carried``, now that its decision
         (``outcome``) is made: still a duplicate where those bytes are placed, else placed."""
         del self.carried_by[copy.rel]
@@ -599,6 +604,15 @@ def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) ->
         ctime_ns=item.ctime_ns,
         copied=item.copied,
     )
+
+
+class Outcome(NamedTuple):
+    """What became of a RAW or video that files standing alone may repeat."""
+
+    status: Status
+    dest: str | None
+    duplicate_of: str | None
+    reason: str | None
 
 
 @dataclass(frozen=True, slots=True)
