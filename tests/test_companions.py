@@ -478,3 +478,9 @@ def test_a_raw_backup_is_placed_when_the_pair_it_repeats_cannot_be(
     assert backup["status"] == "placed", backup
     assert (dest / backup["dest"]).read_bytes() == raw
     assert (card / "IMG_1234.CR2").read_bytes() == raw  # the pair stays in SOURCE
+    if mode == "move":
+        from engine.cli import main
+
+        assert main(["verify", str(dest)]) == 0
+        assert main(["undo", str(dest)]) == 0
+        assert (src / "RAW backup" / "IMG_1234.CR2").read_bytes() == raw
