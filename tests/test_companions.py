@@ -449,3 +449,38 @@ def test_a_live_photo_video_also_exported_alone_is_a_duplicate_of_the_pairs(
     loose = lines["Takeout/Google Photos/Photos from 2021/IMG_0001.MOV"]
     assert (loose["status"], loose["duplicate_of"]) == ("duplicate", "DCIM/100APPLE/IMG_0001.MOV")
     assert_every_unique_file_kept(before, dest, report)
+
+
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_a_raw_backup_is_placed_when_the_pair_it_repeats_cannot_be(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+    mode: str,
+) -> None:
+    """The pair lies so deep in SOURCE that below DEST (a longer path) its names would be too
+    long: the pair is an error and stays where it is, so the RAW's copy in a backup folder is
+    the one DEST gets, placed, not called a duplicate of a file DEST never received."""
+    src = tmp_path / "Pictures"
+    dest = tmp_path / ("Archive of the family's pictures, " + "o" * 160)
+    room = 3950 - len(os.fsencode(src))
+    card = src.joinpath(*["d" * 200] * (room // 201))
+    _jpeg, raw = dslr_pair(card, seed=7)
+    (src / "RAW backup").mkdir()
+    (src / "RAW backup" / "IMG_1234.CR2").write_bytes(raw)
+    pair = os.path.relpath(card / "IMG_1234.CR2", src)
+
+    _code, report = organize(src, dest, "--min-size", "0", "--mode", mode, "--no-tidy")
+
+    lines = by_source(report)
+    assert lines[pair]["status"] == "error", lines[pair]
+    assert "would be a path of" in lines[pair]["reason"]
+    backup = lines["RAW backup/IMG_1234.CR2"]
+    assert backup["status"] == "placed", backup
+    assert (dest / backup["dest"]).read_bytes() == raw
+    assert (card / "IMG_1234.CR2").read_bytes() == raw  # the pair stays in SOURCE
+    if mode == "move":
+        from engine.cli import main
+
+        assert main(["verify", str(dest)]) == 0
+        assert main(["undo", str(dest)]) == 0
+        assert (src / "RAW backup" / "IMG_1234.CR2").read_bytes() == raw

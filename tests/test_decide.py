@@ -5,6 +5,7 @@ tests say what the coordinator decides without SQLite or a disk."""
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -353,3 +354,270 @@ def test_a_runs_view_asks_the_journal_once_not_per_file(tmp_path: Path) -> None:
     found = view.placed_with_hash(digest(A))
     assert found is not None and found.dest == "2015/old.jpg"
     assert len(statements) == 1
+
+
+def copied_pairs(view: MemoryDest) -> list[Analysis]:
+    """The same RAW+JPEG pair twice, once in the trash (a copy: its RAW stays a duplicate of the
+    album's), and that RAW alone in a backup folder."""
+    return [
+        photo(view, ".Trash/IMG_0007.jpg", A, companions=[(".Trash/IMG_0007.CR2", RAW)]),
+        photo(view, "Trip/IMG_0007.jpg", A, companions=[("Trip/IMG_0007.CR2", RAW)]),
+        photo(view, "RAW backup/IMG_0007.CR2", RAW),
+    ]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.permutations(range(3)))
+def test_a_raw_standing_alone_names_the_placed_copy_of_a_raw_when_its_pair_is_a_duplicate(
+    order: list[int],
+) -> None:
+    view = MemoryDest()
+    analyses = copied_pairs(view)
+    got = decide(view, [analyses[i] for i in order])
+    assert got["Trip/IMG_0007.CR2"].status is Status.PLACED
+    twin = got[".Trash/IMG_0007.CR2"]
+    assert (twin.status, twin.duplicate_of) == (Status.DUPLICATE, "Trip/IMG_0007.CR2")
+    loose = got["RAW backup/IMG_0007.CR2"]
+    assert (loose.status, loose.duplicate_of) == (Status.DUPLICATE, "Trip/IMG_0007.CR2")
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.permutations(range(3)))
+def test_a_raw_standing_alone_is_placed_when_the_pair_it_repeats_cannot_be(
+    order: list[int],
+) -> None:
+    """The pair's JPEG lies so deep that its destination would be too long a path: the pair
+    is an error and stays in SOURCE, so the RAW standing alone is the one copy DEST gets."""
+    nested = Folders(Layout.NESTED, "Corrupted", "NoDate", "Duplicates")
+    deep = "/".join(["d" * 200] * 21)
+    view = MemoryDest()
+    analyses = [
+        photo(view, f"{deep}/IMG_0008.jpg", A, companions=[(f"{deep}/IMG_0008.CR2", RAW)]),
+        photo(view, "RAW backup/IMG_0008.CR2", RAW),
+        photo(view, "other/IMG_0009.jpg", B),
+    ]
+    got = decide(view, [analyses[i] for i in order], folders=nested)
+    assert got[f"{deep}/IMG_0008.jpg"].status is Status.ERROR
+    assert got[f"{deep}/IMG_0008.CR2"].status is Status.ERROR
+    loose = got["RAW backup/IMG_0008.CR2"]
+    assert (loose.status, loose.dest) == (Status.PLACED, "2015/RAW backup/IMG_0008.CR2")
+
+
+def test_a_raw_standing_alone_is_a_duplicate_of_a_pairs_raw_already_moved_into_dest() -> None:
+    """Move mode: the first pair is decided and moved into DEST while the RAW standing alone
+    still waits for the second pair (its RAW has the same size); it is then compared with the
+    first pair's RAW where that now is."""
+    view = MemoryDest()
+    first = photo(view, "DSLR/IMG_0010.jpg", b"1" * 100, companions=[("DSLR/IMG_0010.CR2", RAW)])
+    second = photo(
+        view, "DSLR/IMG_0011.jpg", b"2" * 101, companions=[("DSLR/IMG_0011.CR2", OTHER_RAW)]
+    )
+    loose = photo(view, "RAW backup/2005-08-03 0010.CR2", RAW)
+    analyses = [loose, first, second]
+    candidates = [
+        Candidate(
+            a.rel,
+            a.size,
+            a.mtime_ns,
+            companions=tuple(Companion(c.rel, c.size, c.mtime_ns) for c in a.companions),
+        )
+        for a in analyses
+    ]
+    coordinator = Coordinator(SRC, DEST, view, candidates, FLAT, move=True)
+    got: dict[str, Decision] = {}
+    for analysis in analyses:
+        for decision in coordinator.accept(analysis):
+            got[decision.rel] = decision
+            if decision.dest is not None:  # the placer moves it: SOURCE no longer holds it
+                view.files[f"{DEST}/{decision.dest}"] = view.files.pop(f"{SRC}/{decision.rel}")
+    assert coordinator.waiting == 0
+    assert got["DSLR/IMG_0010.CR2"].dest == "2015/IMG_0010.CR2"
+    copy = got["RAW backup/2005-08-03 0010.CR2"]
+    assert (copy.status, copy.duplicate_of) == (Status.DUPLICATE, "DSLR/IMG_0010.CR2")
+    assert copy.dest == "Duplicates/RAW backup/2005-08-03 0010.CR2"
+
+
+def decide_moving(view: MemoryDest, analyses: list[Analysis]) -> dict[str, Decision]:
+    """Move mode, each file leaving SOURCE for DEST as soon as its decision is handed out."""
+    candidates = [
+        Candidate(
+            a.rel,
+            a.size,
+            a.mtime_ns,
+            companions=tuple(Companion(c.rel, c.size, c.mtime_ns) for c in a.companions),
+        )
+        for a in analyses
+    ]
+    coordinator = Coordinator(SRC, DEST, view, candidates, FLAT, move=True)
+    got: dict[str, Decision] = {}
+    for analysis in analyses:
+        for decision in coordinator.accept(analysis):
+            assert decision.rel not in got, "a file decided twice"
+            got[decision.rel] = decision
+            if decision.dest is not None:
+                view.files[f"{DEST}/{decision.dest}"] = view.files.pop(f"{SRC}/{decision.rel}")
+    assert coordinator.waiting == 0
+    return got
+
+
+def raw_archive(view: MemoryDest) -> list[Analysis]:
+    """Pairs of photos of several sizes whose RAW files share one size; one pair twice (in the
+    trash too); backups of those RAW files under other names."""
+    return [
+        photo(view, "DSLR/IMG_0020.jpg", b"1" * 100, companions=[("DSLR/IMG_0020.CR2", RAW)]),
+        photo(view, "DSLR/IMG_0021.jpg", b"2" * 101, companions=[("DSLR/IMG_0021.CR2", OTHER_RAW)]),
+        photo(
+            view, "Trash/IMG_0021.jpg", b"2" * 101, companions=[("Trash/IMG_0021.CR2", OTHER_RAW)]
+        ),
+        photo(view, "Backup/a.CR2", RAW),
+        photo(view, "Backup/b.CR2", OTHER_RAW),
+        photo(view, "Backup/c.CR2", b"T" * 300),
+    ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.permutations(range(6)))
+def test_move_mode_settles_raw_backups_the_same_whatever_order_the_workers_finish_in(
+    order: list[int],
+) -> None:
+    reference_view = MemoryDest()
+    reference = decide_moving(reference_view, raw_archive(reference_view))
+    assert reference["Backup/a.CR2"].duplicate_of == "DSLR/IMG_0020.CR2"
+    assert reference["Backup/b.CR2"].duplicate_of == "DSLR/IMG_0021.CR2"
+    assert reference["Backup/c.CR2"].status is Status.PLACED
+    view = MemoryDest()
+    analyses = raw_archive(view)
+    assert outcome(decide_moving(view, [analyses[i] for i in order])) == outcome(reference)
+
+
+def test_worker_proven_twins_are_compared_once_with_the_pairs_raw() -> None:
+    """Three backups of a RAW, proven identical to one another by the worker that read them:
+    the writer compares one of them with the pair's RAW, not each (a RAW is tens of MB, a
+    video GBs: the writer's reads are the run's one serial part)."""
+
+    class Counting(MemoryDest):
+        compared: int = 0
+
+        def same_bytes(self, mine: str, theirs: str) -> bool | None:
+            self.compared += 1
+            return super().same_bytes(mine, theirs)
+
+    view = Counting()
+    backups = [photo(view, f"RAW backup/{n}/IMG_0030.CR2", RAW) for n in (1, 2, 3)]
+    for backup in backups:
+        backup.twin_of = backups[0].rel
+    pair = photo(view, "DSLR/IMG_0030.jpg", A, companions=[("DSLR/IMG_0030.CR2", RAW)])
+    got = decide(view, [*backups, pair])
+    for backup in backups:
+        assert got[backup.rel].duplicate_of == "DSLR/IMG_0030.CR2"
+    assert view.compared == 1
+
+
+SOUND = {"A": b"A" * 100, "B": b"B" * 100, "R": b"R" * 300, "S": b"S" * 301, "T": b"T" * 300}
+SIDECARS = {"X": b"x" * 20, "Y": b"y" * 20}
+_FOLDERS = st.sampled_from(["a", "b", ".Trash", "Downloads", "backup"])
+# (kind, folder, stem, photo's bytes, RAW or video's bytes, sidecar's bytes)
+_FILES = st.one_of(
+    st.tuples(
+        st.just("pair"),
+        _FOLDERS,
+        st.sampled_from(["IMG_1", "IMG_2"]),
+        st.sampled_from("AB"),
+        st.sampled_from("RST"),
+        st.sampled_from(["", "X", "Y"]),
+    ),
+    st.tuples(
+        st.just("live"),
+        _FOLDERS,
+        st.sampled_from(["IMG_1", "IMG_3"]),
+        st.sampled_from("AB"),
+        st.sampled_from("RST"),
+        st.just(""),
+    ),
+    st.tuples(
+        st.just("photo"),
+        _FOLDERS,
+        st.sampled_from(["IMG_1", "p"]),
+        st.sampled_from("AB"),
+        st.just(""),
+        st.just(""),
+    ),
+    st.tuples(
+        st.just("raw"),
+        _FOLDERS,
+        st.sampled_from(["IMG_1", "r"]),
+        st.just(""),
+        st.sampled_from("RST"),
+        st.just(""),
+    ),
+    st.tuples(
+        st.just("video"),
+        _FOLDERS,
+        st.sampled_from(["IMG_3", "v"]),
+        st.just(""),
+        st.sampled_from("RST"),
+        st.sampled_from(["", "X"]),
+    ),
+)
+
+
+def mixed_archive(
+    view: MemoryDest, files: list[tuple[str, ...]], earlier: set[str]
+) -> list[Analysis]:
+    analyses = []
+    for kind, folder, stem, still, raw, sidecar in files:
+        base = f"{folder}/{stem}"
+        riders = [(f"{base}.xmp", SIDECARS[sidecar])] if sidecar else []
+        if kind == "pair":
+            riders.append((f"{base}.CR2", SOUND[raw]))
+            analyses.append(photo(view, f"{base}.jpg", SOUND[still], companions=riders))
+        elif kind == "live":
+            analyses.append(
+                photo(view, f"{base}.HEIC", SOUND[still], companions=[(f"{base}.MOV", SOUND[raw])])
+            )
+        elif kind == "photo":
+            analyses.append(photo(view, f"{base}.jpg", SOUND[still]))
+        else:
+            name = f"{base}.MOV" if kind == "video" else f"{base}.CR2"
+            analyses.append(photo(view, name, SOUND[raw], companions=riders))
+    for key in sorted(earlier):
+        view.earlier[digest(SOUND[key])] = Placed(
+            "/old", f"old/{key}", f"2014/{key}.old", DateSource.EXIF, False, "done"
+        )
+        view.files[f"{DEST}/2014/{key}.old"] = SOUND[key]
+    return analyses
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_FILES, min_size=1, max_size=8, unique_by=lambda f: (f[1], f[2])),
+    st.randoms(use_true_random=False),
+    st.booleans(),
+    st.sets(st.sampled_from("ABRS"), max_size=2),
+)
+def test_random_archives_keep_every_content_and_name_placed_files_as_kept_in_any_order(
+    files: list[tuple[str, ...]], rng: random.Random, moving: bool, earlier: set[str]
+) -> None:
+    """Pairs, Live Photos, photos, RAW files and videos standing alone, copies of each other and
+    of files earlier runs placed, in copy and move mode, results in a random order: the same
+    verdicts as in walk order; every content is placed (or was before); every duplicate names
+    a file placed."""
+    run = decide_moving if moving else decide
+    reference_view = MemoryDest()
+    reference = run(reference_view, mixed_archive(reference_view, files, earlier))
+    view = MemoryDest()
+    analyses = mixed_archive(view, files, earlier)
+    rng.shuffle(analyses)
+    got = run(view, analyses)
+
+    def verdicts(decisions: dict[str, Decision]) -> dict[str, tuple[object, ...]]:
+        return {r: (d.status, d.duplicate_of, d.companion_of) for r, d in decisions.items()}
+
+    assert verdicts(got) == verdicts(reference)
+    before = {f"/old/old/{key}" for key in earlier}
+    for decision in got.values():
+        if decision.status is Status.DUPLICATE and decision.duplicate_of not in before:
+            kept = got[decision.duplicate_of or ""]
+            assert kept.status is Status.PLACED, (decision.rel, kept.rel, kept.status)
+    kept_contents = {d.hash for d in got.values() if d.status is Status.PLACED}
+    assert {d.hash for d in got.values()} <= kept_contents | {digest(SOUND[k]) for k in earlier}

@@ -9,7 +9,8 @@ A duplicate photo's companions are judged on their own bytes: one identical to a
 kept is a duplicate with its photo; any other travels with the kept copy (see ``Adoptee``).
 A file standing alone (a RAW or a video with no photo and no sidecar) that repeats a sound
 photo's RAW or video is a duplicate of it: a family is kept whole. Such a file also waits for
-every RAW or video of its size to arrive, so this too is settled whatever the order of results.
+every RAW or video of its size to arrive, so this too is settled whatever the order of results,
+and is handed out after the RAW or video's own decision: a duplicate only of bytes placed.
 
 DEST and the files placed before are seen only through a ``DestView``
 (engine/store/dest_view.py): the decisions are pure, given the view's answers. The names
@@ -25,6 +26,7 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import xxhash
 
@@ -124,6 +126,11 @@ class Coordinator:
         # reach the placer together: moved away first, it would leave an orphan sidecar behind.
         self.adopter: dict[str, str] = {}  # duplicate photo -> the kept copy adopting
         self.held: dict[str, list[Decision]] = defaultdict(list)  # by that kept copy
+        # A file standing alone called a duplicate of a RAW or video (see ``LooseCopies``) is
+        # handed out once that file's own decision is: only then is it known to be placed.
+        self.carried_by: dict[str, CarriedCopy] = {}  # file standing alone -> what it repeats
+        self.carrier_outcomes: dict[str, Outcome] = {}  # by the RAW or video's path
+        self.on_carrier: dict[str, list[Decision]] = defaultdict(list)  # by that path
 
     @property
     def waiting(self) -> int:
@@ -133,6 +140,7 @@ class Coordinator:
             + sum(map(len, self.adopted.values()))
             + sum(map(len, self.held.values()))
             + self.loose.waiting
+            + sum(map(len, self.on_carrier.values()))
         )
 
     def accept(self, analysis: Analysis) -> list[Decision]:
@@ -144,12 +152,53 @@ class Coordinator:
         self.size_wait[size].append(analysis)
         self.size_left[size] -= 1
         if self.size_left[size] > 0:
-            return ready
+            return self._through_carriers(ready)
         del self.size_left[size]
         group = self.size_wait.pop(size)
         self.companions.update((a.rel, a.companions) for a in group if a.companions)
         ready.extend(self._forward(self._deduplicate(group)))
+        return self._through_carriers(ready)
+
+    def _through_carriers(self, named: list[Decision]) -> list[Decision]:
+        """``named`` less the copies of a RAW or video whose own decision is still to come, plus
+        those whose RAW or video is decided now, each confirmed against that decision."""
+        ready: list[Decision] = []
+        for decision in named:
+            carried = self.carried_by.get(decision.rel)
+            if carried is not None:
+                outcome = self.carrier_outcomes.get(carried.rel)
+                if outcome is None:
+                    self.on_carrier[carried.rel].append(decision)
+                else:
+                    ready.extend(self._confirmed(decision, carried, outcome))
+                continue
+            ready.append(decision)
+            if decision.rel in self.loose.carrying:
+                outcome = Outcome(
+                    decision.status, decision.dest, decision.duplicate_of, decision.reason
+                )
+                self.carrier_outcomes[decision.rel] = outcome
+                for copy in self.on_carrier.pop(decision.rel, []):
+                    ready.extend(self._confirmed(copy, self.carried_by[copy.rel], outcome))
         return ready
+
+    def _confirmed(self, copy: Decision, carried: CarriedCopy, outcome: Outcome) -> list[Decision]:
+        """``copy``, a duplicate of the RAW or video ``carried``, now that its decision
+        (``outcome``) is made: still a duplicate where those bytes are placed, else placed."""
+        del self.carried_by[copy.rel]
+        if outcome.status is Status.PLACED:
+            return [copy]
+        if outcome.status is Status.DUPLICATE and outcome.duplicate_of is not None:
+            copy.duplicate_of = outcome.duplicate_of
+            copy.reason = (
+                f"identical to {outcome.duplicate_of}, as is {carried.rel}, "
+                f"which travels with {carried.photo}"
+            )
+            return [copy]
+        alone = Decision.from_analysis(copy.found, Status.PLACED)
+        alone.reason = None
+        alone.note = f"identical to {carried.rel}, which is not placed ({outcome.reason})"
+        return self._name([alone])
 
     def _forward(self, verdicts: list[Decision]) -> list[Decision]:
         """Name the verdicts no other file can want the name of any more; keep the rest."""
@@ -217,17 +266,36 @@ class Coordinator:
         """The RAW or video of a sound photo that ``members`` repeat byte for byte, if any."""
         mine = os.path.join(self.source, members[0].rel)
         for carried in self.loose.carriers(members):
-            if self._same(mine, os.path.join(self.source, carried.rel)):
-                return carried
+            for path in self._carrier_paths(carried):
+                same = self._same(mine, path)
+                if same is not None:
+                    if same:
+                        return carried
+                    break
         return None
+
+    def _carrier_paths(self, carried: CarriedCopy) -> list[str]:
+        """Where a RAW or video's bytes are: in SOURCE, then (moved since) where it was placed."""
+        paths = [os.path.join(self.source, carried.rel)]
+        outcome = self.carrier_outcomes.get(carried.rel)
+        if outcome is not None and outcome.dest is not None:
+            paths.append(os.path.join(self.dest, outcome.dest))
+        return paths
 
     def _carried_copies(self, members: list[Analysis], carried: CarriedCopy) -> list[Decision]:
         """Files standing alone, each the same bytes as a sound photo's RAW or video."""
-        path = os.path.join(self.source, carried.rel)
-        verdicts = [self._compare(member, [path], carried.rel) for member in members]
+        paths = self._carrier_paths(carried)
+        first = members[0]  # compared already (``_carried``)
+        verdicts = [
+            _duplicate(member, carried.rel)
+            if member is first or _worker_proved(member, first, None)
+            else self._compare(member, paths, carried.rel)
+            for member in members
+        ]
         for verdict in verdicts:
             if verdict.status is Status.DUPLICATE:
                 verdict.reason = f"{verdict.reason}, which travels with {carried.photo}"
+                self.carried_by[verdict.rel] = carried
         return verdicts
 
     def _sort_companions(
@@ -538,6 +606,15 @@ def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) ->
     )
 
 
+class Outcome(NamedTuple):
+    """What became of a RAW or video that files standing alone may repeat."""
+
+    status: Status
+    dest: str | None
+    duplicate_of: str | None
+    reason: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class CarriedCopy:
     rel: str  # a RAW or video travelling with a sound photo
@@ -563,6 +640,7 @@ class LooseCopies:
             if (sizes := [m.size for m in c.companions if _loose(m, alone)])
         }
         self.seen: dict[str, list[CarriedCopy]] = defaultdict(list)  # by content hash
+        self.carrying: set[str] = set()  # the paths of those RAW files and videos
         self.waiting_groups: dict[int, list[list[Analysis]]] = defaultdict(list)
 
     @property
@@ -586,6 +664,7 @@ class LooseCopies:
             for item in analysis.companions:
                 if item.size in self.left and item.hash and not item.error and _movable(item.rel):
                     self.seen[item.hash].append(CarriedCopy(item.rel, analysis.rel))
+                    self.carrying.add(item.rel)
         free = []
         for size in sizes:
             self.left[size] -= 1
