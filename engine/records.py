@@ -117,6 +117,11 @@ class Finding:
     size: int = 0
 
 
+def unread_companions(candidate: Candidate) -> list[CompanionResult]:
+    """The files travelling with ``candidate``, not read: they share its fate (an error)."""
+    return [CompanionResult(c.rel, c.size, c.mtime_ns) for c in candidate.companions]
+
+
 @pickled_by_fields
 @dataclass(slots=True)
 class Analysis:

@@ -184,3 +184,39 @@ def test_a_run_leaves_no_warning_of_its_own(corpus: Path, tmp_path: Path) -> Non
     out = _organize_in_a_fresh_process(corpus / "camera", tmp_path / "dest", "--jobs", "2")
     assert out["code"] == 0
     assert not (tmp_path / "dest" / ".imgorg" / "warnings.log").exists()
+
+
+def test_the_files_travelling_with_a_photo_no_worker_could_read_share_its_error(
+    tmp_path: Path,
+) -> None:
+    """A photo that vanished before its worker read it, or whose batch no worker could finish,
+    keeps its RAW and sidecar in its answer: each gets the photo's error (they were left out of
+    the report and the journal altogether)."""
+    from test_decide import MemoryDest
+
+    from engine.policy.naming import Layout
+    from engine.records import Companion
+    from engine.settings import AnalyseOptions
+    from engine.stages.analyse import analyze
+    from engine.stages.decide import Coordinator, Folders
+
+    write_photo(tmp_path / "IMG_1.CR2", WHEN)
+    (tmp_path / "IMG_1.jpg.xmp").write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+    riders = tuple(
+        Companion(name, (tmp_path / name).stat().st_size, 0)
+        for name in ("IMG_1.CR2", "IMG_1.jpg.xmp")
+    )
+    gone = Candidate("IMG_1.jpg", 5000, 0, companions=riders)  # vanished since the walk
+    options = WorkerOptions(analyse=AnalyseOptions(), compress=CompressOptions(enabled=False))
+    vanished = analyze(str(tmp_path), gone, options)
+    (unfinished,) = pool.answered(Batch(0, [gone], 5000), [])
+    for analysis in (vanished, unfinished):
+        assert analysis.status is Status.ERROR
+        assert [c.rel for c in analysis.companions] == ["IMG_1.CR2", "IMG_1.jpg.xmp"]
+        folders = Folders(Layout.FLAT, "Corrupted", "NoDate", "Duplicates")
+        coordinator = Coordinator("/src", "/dest", MemoryDest(), [gone], folders, move=False)
+        decided = {d.rel: d for d in coordinator.accept(analysis)}
+        assert set(decided) == {"IMG_1.jpg", "IMG_1.CR2", "IMG_1.jpg.xmp"}
+        for rel in ("IMG_1.CR2", "IMG_1.jpg.xmp"):
+            assert decided[rel].status is Status.ERROR
+            assert decided[rel].reason == f"travels with IMG_1.jpg: {analysis.reason}"

@@ -32,7 +32,14 @@ from engine.formats.kinds import extension
 from engine.formats.still import Output, inspect_photo, unreadable_heif
 from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
 from engine.policy.date_precedence import in_precedence, outranks, resolve_date
-from engine.records import Analysis, Candidate, CompanionResult, DateSource, Status
+from engine.records import (
+    Analysis,
+    Candidate,
+    CompanionResult,
+    DateSource,
+    Status,
+    unread_companions,
+)
 from engine.report.jsonl import SMALL
 from engine.stages.commit import RESERVE, free_bytes
 from engine.stages.twins import BatchTwins, EarlierCopies
@@ -160,15 +167,13 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
         dates, output, photo, data = _analyze_main(path, candidate, result, options)
     except FileNotFoundError:
         result.status, result.reason = Status.ERROR, "vanished before it could be read"
-        return result
     except OSError as exc:
         result.status, result.reason = Status.ERROR, f"cannot read: {exc.strerror or exc}"
-        return result
     except Exception as exc:  # a last resort: one odd file must never stop the run
         result.status = Status.ERROR
         result.reason = f"unexpected {type(exc).__name__} while analysing: {exc}"[:300]
-        return result
     if result.status in (Status.ERROR, Status.SKIPPED):
+        result.companions = unread_companions(candidate)  # they share its fate
         return result
     positions = [result.position] if result.position else []
     sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result, options)

@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any
 
 from engine.errors import BackendUnavailable
-from engine.records import Analysis, Status
+from engine.records import Analysis, Candidate, Status, unread_companions
 from engine.signals import deaf_to_ctrl_c
 from engine.stages.walk import Batch
 from engine.stages.work import WorkerOptions, process_batch
@@ -74,7 +74,7 @@ class Pool:
                 if attempt == MAX_ATTEMPTS or not remaining:
                     reason = f"worker process failed {MAX_ATTEMPTS} times on its batch: {exc}"
                     for batch in remaining.values():
-                        yield [_failed(c.rel, c.size, c.mtime_ns, reason) for c in batch.candidates]
+                        yield [_failed(c, reason) for c in batch.candidates]
                     return
 
     def _run(
@@ -144,11 +144,14 @@ def answered(batch: Batch, analyses: list[Analysis]) -> list[Analysis]:
     got = {a.rel for a in analyses}
     reason = "its worker returned no result for it (a bug in imgorg: please report it)"
     missing = [c for c in batch.candidates if c.rel not in got]
-    return analyses + [_failed(c.rel, c.size, c.mtime_ns, reason) for c in missing]
+    return analyses + [_failed(c, reason) for c in missing]
 
 
-def _failed(rel: str, size: int, mtime_ns: int, reason: str) -> Analysis:
-    return Analysis(rel, size, mtime_ns, status=Status.ERROR, reason=reason[:300])
+def _failed(candidate: Candidate, reason: str) -> Analysis:
+    """An error for ``candidate``, shared by the files travelling with it."""
+    failed = Analysis(candidate.rel, candidate.size, candidate.mtime_ns, Status.ERROR, reason[:300])
+    failed.companions = unread_companions(candidate)
+    return failed
 
 
 @contextlib.contextmanager
