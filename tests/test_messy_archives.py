@@ -248,3 +248,28 @@ def test_a_destination_path_beyond_path_max_is_an_error_the_dry_run_foresees(
         (r["source"], r["status"], r["dest"]) for r in report
     )
     assert main(["verify", str(dest)]) == 0
+
+
+def test_an_android_trashed_photo_with_an_empty_name_keeps_its_extension(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Android trashes ``x.jpg`` as ``.trashed-<seconds>-x.jpg``; a photo whose name part is
+    empty (``.trashed-1700000000-.jpg``) is still a photo: placed under a visible name that
+    keeps ``.jpg``, never as a bare ``jpg``."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    camera = source / "DCIM" / "Camera"
+    camera.mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", camera / ".trashed-1700000000-.jpg")
+    before = tree_digest(source)
+
+    code, report = organize(source, dest)
+
+    assert code == 0
+    [line] = report
+    assert line["status"] == "placed", line
+    name = os.path.basename(line["dest"])
+    assert not name.startswith(".") and os.path.splitext(name)[1] == ".jpg", line["dest"]
+    assert (dest / line["dest"]).read_bytes() == (camera / ".trashed-1700000000-.jpg").read_bytes()
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(source) == before
+
