@@ -273,3 +273,28 @@ def test_an_android_trashed_photo_with_an_empty_name_keeps_its_extension(
     assert main(["undo", str(dest)]) == 0
     assert tree_digest(source) == before
 
+
+@pytest.mark.parametrize("flags", [(), ("--rename", "{date:%Y%m%d}")], ids=["name", "rename"])
+def test_a_photo_named_only_by_its_extension_is_taken_as_that_type(
+    corpus: Path, tmp_path: Path, organize, flags: tuple[str, ...]
+) -> None:
+    """A file named just ``.jpg`` (or ``.JPG``: a photo saved without a name, or a name lost
+    by a tool) is a JPEG like any other hidden file (README: placed under its visible name),
+    never ignored as "no extension"; its placed name keeps the extension as it was spelt."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    (source / "lower").mkdir(parents=True)
+    (source / "upper").mkdir()
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", source / "lower" / ".jpg")
+    shutil.copy2(corpus / "camera" / "Nikon_D70.jpg", source / "upper" / ".JPG")
+
+    code, report = organize(source, dest, *flags)
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    for rel, ext in (("lower/.jpg", ".jpg"), ("upper/.JPG", ".JPG")):
+        line = rows[rel]
+        assert line["status"] == "placed", line
+        name = os.path.basename(line["dest"])
+        assert not name.startswith(".") and os.path.splitext(name)[1] == ext, line["dest"]
+        assert (dest / line["dest"]).read_bytes() == (source / rel).read_bytes()
+    assert main(["verify", str(dest)]) == 0
