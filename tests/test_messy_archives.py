@@ -298,3 +298,41 @@ def test_a_photo_named_only_by_its_extension_is_taken_as_that_type(
         assert not name.startswith(".") and os.path.splitext(name)[1] == ext, line["dest"]
         assert (dest / line["dest"]).read_bytes() == (source / rel).read_bytes()
     assert main(["verify", str(dest)]) == 0
+
+
+def test_takeout_supplemental_json_cut_to_one_or_no_letter_of_its_suffix_travels_with_its_photo(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Takeout cuts ``<photo name>.supplemental-metadata`` to 46 characters before adding
+    ``.json``: a 44-character photo name leaves ``<name>.s.json``, a 45-character one
+    ``<name>..json`` (and a numbered copy ``<name>.s(1).json``). Each is its photo's sidecar,
+    never "a sidecar without its photo" left behind."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    album = source / "Takeout" / "Google Photos" / "Summer"
+    album.mkdir(parents=True)
+    photos = {
+        "Screenshot_20190704-123456_Messenger_ab.jpg": "Canon_40D.jpg",  # 43 characters
+        "Screenshot_20190704-123456_Messenger_abc.jpg": "Nikon_D70.jpg",  # 44
+        "Screenshot_20190704-123456_Messenger_abcd.jpg": "Pentax_K10D.jpg",  # 45
+        "Screenshot_20190704-123456_Messenger_abc(1).jpg": "Sony_HDR-HC3.jpg",
+    }
+    sidecars = {}
+    for name, camera in photos.items():
+        shutil.copy2(corpus / "camera" / camera, album / name)
+        plain = name.replace("(1)", "")
+        number = "(1)" if "(1)" in name else ""
+        sidecar = (plain + ".supplemental-metadata")[:46] + number + ".json"
+        (album / sidecar).write_text(json.dumps({"title": plain, "photoTakenTime": {}}))
+        sidecars[sidecar] = name
+    assert {"Screenshot_20190704-123456_Messenger_abc.jpg.s.json"} <= set(sidecars)
+    assert {"Screenshot_20190704-123456_Messenger_abcd.jpg..json"} <= set(sidecars)
+
+    code, report = organize(source, dest)
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    prefix = "Takeout/Google Photos/Summer/"
+    for sidecar, photo in sidecars.items():
+        line = rows[prefix + sidecar]
+        assert (line["status"], line["companion_of"]) == ("placed", prefix + photo), line
+        assert os.path.dirname(line["dest"]) == os.path.dirname(rows[prefix + photo]["dest"])
