@@ -336,3 +336,72 @@ def test_takeout_supplemental_json_cut_to_one_or_no_letter_of_its_suffix_travels
         line = rows[prefix + sidecar]
         assert (line["status"], line["companion_of"]) == ("placed", prefix + photo), line
         assert os.path.dirname(line["dest"]) == os.path.dirname(rows[prefix + photo]["dest"])
+
+
+def _recycle_bin_record(original: str, size: int) -> bytes:
+    """A Windows 10 ``$I`` file: what the Recycle Bin keeps about the ``$R`` file it names."""
+    name = (original + "\0").encode("utf-16-le")
+    header = (2).to_bytes(8, "little") + size.to_bytes(8, "little") + bytes(8)
+    return header + (len(name) // 2).to_bytes(4, "little") + name
+
+
+def test_photos_in_a_windows_recycle_bin_or_a_mac_volume_trash_are_kept_like_any_trash(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """An old Windows disk and a Mac's USB stick: ``$RECYCLE.BIN/<SID>/$R<id>.jpg`` and
+    ``.Trashes/501/`` hold deleted photos, as ``.Trash-1000/`` does on Linux. The README's
+    keeper rule ranks such copies below a visible one; the only copy of a photo is placed
+    (never left behind as "system folder"), and the ``$I`` record beside it, which has the
+    photo's extension but is no photo, is ignored with its reason (never "corrupt")."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    bin_ = source / "$RECYCLE.BIN" / "S-1-5-21-3623811015-3361044348-30300820-1013"
+    bin_.mkdir(parents=True)
+    (source / "Pictures").mkdir()
+    (source / ".Trashes" / "501").mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", bin_ / "$RABC123.jpg")
+    (bin_ / "$IABC123.jpg").write_bytes(_recycle_bin_record(r"C:\Users\me\beach.jpg", 7958))
+    shutil.copy2(corpus / "camera" / "Nikon_D70.jpg", bin_ / "$RDEF456.jpg")
+    shutil.copy2(corpus / "camera" / "Nikon_D70.jpg", source / "Pictures" / "IMG_7.jpg")
+    (bin_ / "desktop.ini").write_text("[.ShellClassInfo]\n")
+    shutil.copy2(corpus / "camera" / "Pentax_K10D.jpg", source / ".Trashes" / "501" / "x.jpg")
+    before = tree_digest(source)
+
+    code, report = organize(source, dest)
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    prefix = os.path.relpath(bin_, source) + "/"
+    assert rows[prefix + "$RABC123.jpg"]["status"] == "placed", rows[prefix + "$RABC123.jpg"]
+    assert rows[".Trashes/501/x.jpg"]["status"] == "placed", rows[".Trashes/501/x.jpg"]
+    twin = rows[prefix + "$RDEF456.jpg"]
+    assert (twin["status"], twin["duplicate_of"]) == ("duplicate", "Pictures/IMG_7.jpg"), twin
+    assert "not hidden or in a trash folder" in twin["reason"]
+    record = rows[prefix + "$IABC123.jpg"]
+    assert record["status"] == "ignored" and "Recycle Bin" in record["reason"], record
+    assert not [line for line in report if line["status"] in ("corrupt", "error")]
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(source) == before
+
+
+def test_resource_forks_in_an_appledouble_folder_are_ignored_not_corrupt(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A share served by Netatalk keeps each file's Mac resource fork in ``.AppleDouble/``
+    under the file's own name: ``.AppleDouble/IMG_6.jpg`` is no photo but what ``._IMG_6.jpg``
+    is elsewhere (README: ignored), never a corrupt photo set aside in DEST."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    forks = source / "Pictures" / ".AppleDouble"
+    forks.mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", source / "Pictures" / "IMG_6.jpg")
+    fork = bytes.fromhex("00051607 00020000") + bytes(16) + (2).to_bytes(2, "big") + bytes(600)
+    (forks / "IMG_6.jpg").write_bytes(fork)
+    (forks / ".Parent").write_bytes(fork)
+
+    code, report = organize(source, dest, "--min-size", "0")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    assert rows["Pictures/IMG_6.jpg"]["status"] == "placed"
+    for rel in ("Pictures/.AppleDouble/IMG_6.jpg", "Pictures/.AppleDouble/.Parent"):
+        assert rows[rel]["status"] == "ignored", rows[rel]
+    assert not (dest / "Corrupted").exists()

@@ -22,7 +22,10 @@ from engine.policy.companions import group
 from engine.records import Candidate, Companion, Finding, Status
 
 JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", ".picasa.ini"})
-JUNK_FOLDERS = frozenset({"@eadir", ".thumbnails", "$recycle.bin", ".trashes", ".spotlight-v100"})
+# Folders of thumbnails, resource forks and indexes. Trash folders are not among them: the photos
+# deleted into them are kept (below any visible copy, engine/policy/keeper.py).
+JUNK_FOLDERS = frozenset({"@eadir", ".thumbnails", ".appledouble", ".spotlight-v100"})
+RECYCLE_BIN = "$recycle.bin"
 
 
 @dataclass(slots=True)
@@ -31,12 +34,14 @@ class Plan:
     findings: list[Finding] = field(default_factory=list)
 
 
-def junk_reason(name: str) -> str | None:
+def junk_reason(name: str, rel: str = "") -> str | None:
     lowered = name.lower()
     if lowered in JUNK_FILES:
         return f"system junk file ({name})"
     if name.startswith("._"):
         return "macOS resource fork (._ file)"
+    if name.startswith("$I") and RECYCLE_BIN in rel.lower().split(os.sep)[-3:-1]:
+        return "Recycle Bin's record of a deleted file ($I file; the file is its $R twin)"
     return None
 
 
@@ -135,7 +140,7 @@ def _classify(
         )
         return None
     st = entry.stat(follow_symlinks=False)
-    reason = junk or junk_reason(entry.name)
+    reason = junk or junk_reason(entry.name, rel)
     if reason:
         result.findings.append(Finding(rel, Status.IGNORED, reason, st.st_size))
         return None
