@@ -405,3 +405,43 @@ def test_resource_forks_in_an_appledouble_folder_are_ignored_not_corrupt(
     for rel in ("Pictures/.AppleDouble/IMG_6.jpg", "Pictures/.AppleDouble/.Parent"):
         assert rows[rel]["status"] == "ignored", rows[rel]
     assert not (dest / "Corrupted").exists()
+
+
+def test_names_that_differ_only_in_case_or_unicode_form_never_share_a_dest_folder(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Two camera dumps flattened into one folder (``--layout flat``): ``IMG_0001.JPG`` and
+    ``img_0001.jpg``, ``Café.jpg`` written on Windows (NFC) and on a Mac (NFD) are different
+    photos. Side by side under names a person reads as one (and that one name on a Mac, on
+    exFAT or on a Windows share, where copying the archive would then lose one), they are
+    not: the second takes a suffix, as a taken name does."""
+    import unicodedata
+
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    pairs = [
+        ("canon/IMG_0001.JPG", "nikon/img_0001.jpg"),
+        (
+            "win/" + unicodedata.normalize("NFC", "Café.jpg"),
+            "mac/" + unicodedata.normalize("NFD", "Café.jpg"),
+        ),
+    ]
+    photos = ["noexif.jpg", "hopper.jpg", "elodie_no-exif.jpg", "noexif.jpg"]
+    for rel, photo in zip([r for pair in pairs for r in pair], photos, strict=True):
+        (source / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(corpus / "no_exif" / photo, source / rel)
+        if rel.startswith("mac/"):
+            with open(source / rel, "ab") as handle:
+                handle.write(b"\0")  # the same picture re-saved: other bytes
+
+    code, report = organize(source, dest, "--layout", "flat", "--min-size", "0")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    for pair in pairs:
+        named = [rows[rel]["dest"] for rel in pair]
+        assert all(rows[rel]["status"] == "placed" for rel in pair), [rows[r] for r in pair]
+        folded = {unicodedata.normalize("NFC", name).casefold() for name in named}
+        assert len(folded) == 2, named
+    assert rows["canon/IMG_0001.JPG"]["dest"] == "NoDate/IMG_0001.JPG"  # in path order
+    assert rows["nikon/img_0001.jpg"]["dest"] == "NoDate/img_0001_1.jpg"
+    assert main(["verify", str(dest)]) == 0
