@@ -445,3 +445,48 @@ def test_names_that_differ_only_in_case_or_unicode_form_never_share_a_dest_folde
     assert rows["canon/IMG_0001.JPG"]["dest"] == "NoDate/IMG_0001.JPG"  # in path order
     assert rows["nikon/img_0001.jpg"]["dest"] == "NoDate/img_0001_1.jpg"
     assert main(["verify", str(dest)]) == 0
+
+
+def test_photos_added_to_an_album_after_a_run_join_its_earlier_photos(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A first run takes ``Trip/Day1/a.jpg`` (``Trip/`` holds nothing else, so tidy places it
+    at ``2008/Day1/``). The user then adds ``Trip/Day1/c.jpg`` and ``Trip/b.jpg`` and runs
+    again. ``c.jpg`` belongs beside ``a.jpg``, as README's tidy promises for the files of one
+    source folder, not in a second ``2008/Trip/Day1/`` of the same year."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    (source / "Trip" / "Day1").mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", source / "Trip" / "Day1" / "a.jpg")
+    code, first = organize(source, dest)
+    assert code == 0 and first[0]["dest"] == "2008/Day1/a.jpg"
+    shutil.copy2(corpus / "camera" / "Pentax_K10D.jpg", source / "Trip" / "Day1" / "c.jpg")
+    shutil.copy2(corpus / "camera" / "Nikon_D70.jpg", source / "Trip" / "b.jpg")
+
+    _, planned = organize(source, dest, "--dry-run")
+    code, report = organize(source, dest)
+
+    assert code == 0
+    rows = {line["source"]: line["dest"] for line in report}
+    assert rows == {
+        "Trip/Day1/a.jpg": "2008/Day1/a.jpg",
+        "Trip/Day1/c.jpg": "2008/Day1/c.jpg",
+        "Trip/b.jpg": "2008/Trip/b.jpg",
+    }
+    assert {line["source"]: line["dest"] for line in planned} == rows
+    assert main(["undo", str(dest)]) == 0
+    assert not (dest / "2008" / "Day1" / "c.jpg").exists()
+    assert (dest / "2008" / "Day1" / "a.jpg").exists()
+
+
+def test_a_folder_keeps_its_earlier_place_only_where_no_other_folder_takes_it() -> None:
+    """The rule behind the test above, on paths: the place an earlier run gave ``Trip/Day1``
+    holds on, with the folders below it, unless a folder of its own name now stands there."""
+    from engine.stages.tidy import folder_map
+
+    rels = ["Trip/Day1/a.jpg", "Trip/b.jpg", "Trip/Day1/Sub/c.jpg"]
+    assert folder_map(rels, {"Trip/Day1": "Day1"}) == {
+        "Trip/Day1": "Day1",
+        "Trip/Day1/Sub": "Day1/Sub",
+    }
+    assert folder_map([*rels, "Day1/z.jpg"], {"Trip/Day1": "Day1"}) == {}
+    assert folder_map(rels, {"Trip/Day1": "Trip/Day1"}) == {}

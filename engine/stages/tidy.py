@@ -35,16 +35,58 @@ def tree_of(files: Iterable[str]) -> Node:
     return root
 
 
-def folder_map(rels: Iterable[str]) -> dict[str, str]:
+def folder_map(rels: Iterable[str], placed: Mapping[str, str] | None = None) -> dict[str, str]:
     """Where each source folder goes below the year folder, the same in every year: a chain of
     folders that hold nothing but one subfolder each is replaced by its innermost folder, unless
     that name is taken beside the chain's top. ``rels`` are the paths (relative to SOURCE) of
     every file the run takes (one listed twice counts as one); only the folders that change are
     in the result, named as they are placed (never hidden, ``engine.policy.naming.visible``),
-    so a hidden folder is not lifted into the place of a visible one of the same name."""
+    so a hidden folder is not lifted into the place of a visible one of the same name.
+
+    ``placed`` (from ``placed_folders``) is where earlier runs put each source folder's files:
+    a folder keeps that place, though files added to SOURCE since would now give it another,
+    unless another folder takes that place now."""
     out: dict[str, str] = {}
     _map_folders(tree_of(map(visible, rels)), "", "", out)
+    pins = placed or {}
+    for old in sorted(pins, key=lambda folder: folder.count("/")):
+        _pin(out, old, pins[old])
     return {old: new for old, new in out.items() if old != new}
+
+
+def placed_folders(placed: Iterable[tuple[str, str, int]]) -> dict[str, str]:
+    """Source folder -> the folder below the year folder that earlier runs placed its photos in
+    (``Journal.placed_in_years``: source path, destination, year), where that is a place tidy
+    gives (the folder's own name at the end) and all its photos went there."""
+    found: dict[str, set[str]] = {}
+    for rel, dest, year in placed:
+        top, _, below = dest.partition("/")
+        folder = os.path.dirname(visible(rel))
+        below_folder = os.path.dirname(below)
+        tidy_place = os.path.basename(below_folder) == os.path.basename(folder)
+        if top == str(year) and folder and tidy_place:
+            found.setdefault(folder, set()).add(below_folder)
+        elif folder:
+            found.setdefault(folder, set()).add("")  # placed otherwise: no place to keep
+    return {folder: next(iter(places)) for folder, places in found.items() if len(places) == 1}
+
+
+def _pin(out: dict[str, str], old: str, place: str) -> None:
+    """Give ``old`` (and the folders below it) ``place``, unless another folder's files go
+    there or below it."""
+    new = out.get(old)
+    if new is None or new == place or not place:
+        return
+    below = old + "/"
+    for other, path in out.items():
+        elsewhere = other != old and not other.startswith(below)
+        if elsewhere and (path == place or path.startswith(place + "/")):
+            return
+    for other, path in out.items():
+        if other == old:
+            out[other] = place
+        elif other.startswith(below):
+            out[other] = place + path[len(new) :]
 
 
 def tidied(rel: str, mapping: Mapping[str, str]) -> str:
