@@ -490,3 +490,28 @@ def test_a_folder_keeps_its_earlier_place_only_where_no_other_folder_takes_it() 
     }
     assert folder_map([*rels, "Day1/z.jpg"], {"Trip/Day1": "Day1"}) == {}
     assert folder_map(rels, {"Trip/Day1": "Trip/Day1"}) == {}
+
+
+@pytest.mark.parametrize("trash", ["Trash", "Bin", "Recently Deleted"])
+def test_a_takeout_photo_also_in_its_trash_album_is_kept_from_the_year_folder(
+    corpus: Path, tmp_path: Path, organize, trash: str
+) -> None:
+    """Google Photos exports the photos in its trash as an album (``Trash``, in British English
+    ``Bin``; an iPhone's ``Recently Deleted``). A photo both there and in ``Photos from 2019``
+    is kept from the year folder: a trash folder ranks below any visible copy (README keeper
+    rule 1, as ``Papierkorb`` and ``Corbeille`` do), never above it as "a named album"."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    google = source / "Takeout" / "Google Photos"
+    for album in ("Photos from 2019", trash):
+        (google / album).mkdir(parents=True)
+        shutil.copy2(corpus / "camera" / "Canon_40D.jpg", google / album / "IMG_1.jpg")
+        (google / album / "IMG_1.jpg.json").write_text('{"title": "IMG_1.jpg"}')
+
+    code, report = organize(source, dest)
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    kept, twin = (rows[f"Takeout/Google Photos/{a}/IMG_1.jpg"] for a in ("Photos from 2019", trash))
+    assert kept["status"] == "placed", kept
+    assert twin["status"] == "duplicate", twin
+    assert "not hidden or in a trash folder" in twin["reason"], twin

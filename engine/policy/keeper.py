@@ -4,7 +4,7 @@ Copies are ranked by these rules, each deciding only where all earlier ones tie:
 
 1. a visible copy over one in a hidden path (a component starting with ``.``, such as
    ``.trashed-1690000000-IMG_1.jpg``) or a trash or recycle folder (``$RECYCLE.BIN``,
-   ``#recycle``, ``@Recycle``, ``RECYCLER``);
+   ``#recycle``, ``@Recycle``, ``RECYCLER``, Google Photos' ``Trash`` or ``Bin``);
 2. a copy with companions beside it (RAW, Live Photo video, sidecars) over one without;
 3. an original over a copy named as one (``Copy of x``, ``x - Copy``, ``x copy 2``, ``x (1)``;
    folders such as ``copies/``, ``Backup/``, ``Trip (copy)/``);
@@ -31,6 +31,8 @@ from engine.records import DateSource
 # languages, Polish, Czech, Slovak, Hungarian, Turkish, Russian, Ukrainian).
 TRASH_FOLDERS = frozenset(
     {"$recycle.bin", "#recycle", "@recycle", "recycler", "recycled"}
+    # Google Photos' trash as Takeout exports it (en-US, en-GB), an iPhone's album, Windows'.
+    | {"trash", "bin", "recently deleted", "recycle bin", "deleted items"}
     | {"papierkorb", "corbeille", "papelera", "cestino", "lixeira", "prullenbak"}
     | {"papperskorgen", "papirkurv", "papirkurven", "roskakori", "kosz", "koš", "kôš"}
     | {"lomtár", "çöp kutusu", "корзина", "кошик"}
