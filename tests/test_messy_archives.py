@@ -515,3 +515,53 @@ def test_a_takeout_photo_also_in_its_trash_album_is_kept_from_the_year_folder(
     assert kept["status"] == "placed", kept
     assert twin["status"] == "duplicate", twin
     assert "not hidden or in a trash folder" in twin["reason"], twin
+
+
+def _deep_tree(top: Path, depth: int) -> str:
+    """``top/a/a/.../a``, ``depth`` folders made one by one (``os.makedirs`` recurses)."""
+    deep = str(top)
+    for _ in range(depth):
+        deep = os.path.join(deep, "a")
+        os.makedirs(deep)
+    return deep
+
+
+def _remove_deep(root: Path) -> None:
+    """Remove a tree deeper than ``shutil.rmtree`` (and pytest's clean-up) can recurse."""
+    stack = [str(root)]
+    while stack:
+        folder = stack[-1]
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+        subfolders = [e.path for e in entries if e.is_dir(follow_symlinks=False)]
+        for entry in entries:
+            if not entry.is_dir(follow_symlinks=False):
+                os.unlink(entry.path)
+        if subfolders:
+            stack.extend(subfolders)
+        else:
+            os.rmdir(stack.pop())
+
+
+def test_a_tree_fifteen_hundred_folders_deep_is_organized(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A backup script gone wrong nests ``a/a/a/...`` 1,500 deep (a 3,000-byte path, within
+    PATH_MAX): the run places the photo at the bottom and stops with no traceback (tidy used
+    to recurse once per folder and passed Python's recursion limit)."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    try:
+        deep = _deep_tree(source, 1500)
+        shutil.copy2(corpus / "camera" / "Canon_40D.jpg", os.path.join(deep, "x.jpg"))
+        shutil.copy2(corpus / "camera" / "Nikon_D70.jpg", source / "a" / "y.jpg")
+
+        code, report = organize(source, dest)
+
+        assert code == 0
+        rows = {line["source"]: line for line in report}
+        placed = rows[os.path.relpath(os.path.join(deep, "x.jpg"), source)]
+        assert placed["status"] == "placed", placed
+        assert placed["dest"] == "2008/a/a/x.jpg", placed["dest"]
+        assert main(["verify", str(dest)]) == 0
+    finally:
+        _remove_deep(tmp_path)

@@ -47,7 +47,7 @@ def folder_map(rels: Iterable[str], placed: Mapping[str, str] | None = None) -> 
     a folder keeps that place, though files added to SOURCE since would now give it another,
     unless another folder takes that place now."""
     out: dict[str, str] = {}
-    _map_folders(tree_of(map(visible, rels)), "", "", out)
+    _map_folders(tree_of(map(visible, rels)), out)
     pins = placed or {}
     for old in sorted(pins, key=lambda folder: folder.count("/")):
         _pin(out, old, pins[old])
@@ -99,32 +99,27 @@ def tidied(rel: str, mapping: Mapping[str, str]) -> str:
     return f"{moved}/{name}" if moved else name
 
 
-def _map_folders(node: Node, old_prefix: str, new_prefix: str, out: dict[str, str]) -> None:
-    taken = set(node.folders)  # names in this folder, as the chains mapped so far leave them
-    for name in sorted(node.folders):
-        child = node.folders[name]
-        if not _has_files(child):
-            continue
-        inner, inner_name, chain = child, name, [name]
-        while inner.files == 0 and len(live := _live(inner)) == 1:
-            inner_name, inner = next(iter(live.items()))
-            chain.append(inner_name)
-        old = _join(old_prefix, *chain)
-        new = _join(new_prefix, *chain)
-        if len(chain) > 1 and (inner_name == name or inner_name not in taken):
-            taken.discard(name)
-            taken.add(inner_name)
-            new = _join(new_prefix, inner_name)
-        out[old] = new
-        _map_folders(inner, old, new, out)
-
-
-def _live(node: Node) -> dict[str, Node]:
-    return {name: child for name, child in node.folders.items() if _has_files(child)}
-
-
-def _has_files(node: Node) -> bool:
-    return node.files > 0 or any(_has_files(c) for c in node.folders.values())
+def _map_folders(root: Node, out: dict[str, str]) -> None:
+    """Fill ``out`` with every folder's place, a folder at a time (a tree thousands of folders
+    deep is no deeper a recursion). Every folder of a ``tree_of`` holds a file or a folder that
+    does."""
+    stack: list[tuple[Node, str, str]] = [(root, "", "")]
+    while stack:
+        node, old_prefix, new_prefix = stack.pop()
+        taken = set(node.folders)  # names in this folder, as the chains mapped so far leave them
+        for name in sorted(node.folders):
+            inner, inner_name, chain = node.folders[name], name, [name]
+            while inner.files == 0 and len(inner.folders) == 1:
+                inner_name, inner = next(iter(inner.folders.items()))
+                chain.append(inner_name)
+            old = _join(old_prefix, *chain)
+            new = _join(new_prefix, *chain)
+            if len(chain) > 1 and (inner_name == name or inner_name not in taken):
+                taken.discard(name)
+                taken.add(inner_name)
+                new = _join(new_prefix, inner_name)
+            out[old] = new
+            stack.append((inner, old, new))
 
 
 def _join(*parts: str) -> str:
