@@ -565,3 +565,47 @@ def test_a_tree_fifteen_hundred_folders_deep_is_organized(
         assert main(["verify", str(dest)]) == 0
     finally:
         _remove_deep(tmp_path)
+
+
+def _deep_digest(root: Path) -> dict[str, tuple[bytes, int]]:
+    """``tree_digest`` for trees deeper than ``os.walk`` recurses (Python 3.11)."""
+    out, stack = {}, [str(root)]
+    while stack:
+        with os.scandir(stack.pop()) as listing:
+            for entry in listing:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                else:
+                    with open(entry.path, "rb") as handle:
+                        data = handle.read()
+                    rel = os.path.relpath(entry.path, root)
+                    out[rel] = (data, entry.stat(follow_symlinks=False).st_mtime_ns)
+    return out
+
+
+def test_a_copy_and_a_damaged_photo_1500_folders_deep_are_moved_aside_and_back(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Move mode sets a duplicate and a damaged file aside under their own paths
+    (``Duplicates/a/a/.../x.jpg``, ``Corrupted/...``): 1,500 folders to make, which
+    ``os.makedirs`` does by recursion and the placer died of it (exit 2). ``undo`` puts them
+    back."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    try:
+        deep = _deep_tree(source, 1500)
+        shutil.copy2(corpus / "camera" / "Canon_40D.jpg", os.path.join(deep, "x.jpg"))
+        shutil.copy2(corpus / "camera" / "Canon_40D.jpg", source / "x.jpg")
+        with open(os.path.join(deep, "broken.jpg"), "wb") as handle:
+            handle.write((corpus / "camera" / "Nikon_D70.jpg").read_bytes()[:5000])
+        before = _deep_digest(source)
+
+        code, report = organize(source, dest, "--mode", "move", "--min-size", "0")
+
+        assert code == 0, [line for line in report if line["status"] == "error"]
+        statuses = sorted(line["status"] for line in report)
+        assert statuses == ["corrupt", "duplicate", "placed"], statuses
+        assert main(["verify", str(dest)]) == 0
+        assert main(["undo", str(dest)]) == 0
+        assert _deep_digest(source) == before
+    finally:
+        _remove_deep(tmp_path)
