@@ -609,3 +609,29 @@ def test_a_copy_and_a_damaged_photo_1500_folders_deep_are_moved_aside_and_back(
         assert _deep_digest(source) == before
     finally:
         _remove_deep(tmp_path)
+
+
+def test_an_archive_imgorg_made_organized_again_leaves_its_engine_folder_alone(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """An archive imgorg made in move mode, organized again into a new one (another layout,
+    a bigger disk): its ``.imgorg/`` holds the journal, the report's thumbnails and the
+    originals of the photos the move turned upright, which are not photos of the collection
+    (each is there once already, turned). They are ignored with the reason, not placed as a
+    second, unturned copy of every such photo in ``NoDate/imgorg/``."""
+    source, old, new = tmp_path / "src", tmp_path / "old", tmp_path / "new"
+    source.mkdir()
+    for name in ("Landscape_5.jpg", "Portrait_6.jpg"):
+        shutil.copy2(corpus / "orientation" / name, source / name)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", source / "Canon_40D.jpg")
+    code, _ = organize(source, old, "--mode", "move")
+    assert code == 0 and (old / ".imgorg" / "originals").is_dir()
+
+    code, report = organize(old, new, "--min-size", "0")
+
+    assert code == 0
+    placed = [line for line in report if line["status"] == "placed"]
+    assert len(placed) == 3, [line["source"] for line in placed]
+    engine = [line for line in report if line["source"].startswith(".imgorg/")]
+    assert engine and all(line["status"] == "ignored" for line in engine), engine
+    assert all(".imgorg" in line["reason"] for line in engine)

@@ -20,6 +20,7 @@ from engine.formats.kinds import (
 )
 from engine.policy.companions import group
 from engine.records import Candidate, Companion, Finding, Status
+from engine.settings import ENGINE_FOLDER
 
 JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", ".picasa.ini"})
 # Folders of thumbnails, resource forks and indexes. Trash folders are not among them: the photos
@@ -132,6 +133,11 @@ def _classify(
         inner_junk = junk
         if junk is None and entry.name.lower() in JUNK_FOLDERS:
             inner_junk = f"inside {entry.name}/ (thumbnail or system folder)"
+        elif junk is None and entry.name == ENGINE_FOLDER:
+            inner_junk = (
+                f"inside {ENGINE_FOLDER}/, the engine folder of an archive imgorg made "
+                "(its journal, thumbnails and the originals its undo puts back)"
+            )
         subfolders.append((entry.path, rel, inner_junk))
         return None
     if not entry.is_file(follow_symlinks=False):
