@@ -58,17 +58,20 @@ def placed_folders(placed: Iterable[tuple[str, str, int]]) -> dict[str, str]:
     """Source folder -> the folder below the year folder that earlier runs placed its photos in
     (``Journal.placed_in_years``: source path, destination, year), where that is a place tidy
     gives (the folder's own name at the end) and all its photos went there."""
-    found: dict[str, set[str]] = {}
+    places: dict[str, set[str | None]] = {}
     for rel, dest, year in placed:
         top, _, below = dest.partition("/")
-        folder = os.path.dirname(visible(rel))
-        below_folder = os.path.dirname(below)
-        tidy_place = os.path.basename(below_folder) == os.path.basename(folder)
-        if top == str(year) and folder and tidy_place:
-            found.setdefault(folder, set()).add(below_folder)
-        elif folder:
-            found.setdefault(folder, set()).add("")  # placed otherwise: no place to keep
-    return {folder: next(iter(places)) for folder, places in found.items() if len(places) == 1}
+        place = below.rpartition("/")[0] if top == str(year) else None
+        places.setdefault(rel.rpartition("/")[0], set()).add(place)
+    out = {}
+    for folder, found in places.items():
+        place = next(iter(found))
+        if not folder or len(found) > 1 or not place:
+            continue
+        shown = os.path.dirname(visible(folder + "/_"))  # as folder_map names it
+        if place.rpartition("/")[2] == shown.rpartition("/")[2]:
+            out[shown] = place
+    return out
 
 
 def _pin(out: dict[str, str], old: str, place: str) -> None:
