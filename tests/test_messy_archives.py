@@ -635,3 +635,34 @@ def test_an_archive_imgorg_made_organized_again_leaves_its_engine_folder_alone(
     engine = [line for line in report if line["source"].startswith(".imgorg/")]
     assert engine and all(line["status"] == "ignored" for line in engine), engine
     assert all(".imgorg" in line["reason"] for line in engine)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine/stages/decide.py name_key groups names by casefold() without NFC: NFC and "
+    "NFD spellings are named in arrival order, not source-path order (the lead's file)",
+)
+def test_unicode_forms_of_one_name_take_their_suffix_in_source_path_order(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """README: a taken name's suffix is handed out in source-path order, whatever order the
+    workers finish in. ``mac/Café.jpg`` (NFD) sorts before ``win/Café.jpg`` (NFC), so it keeps
+    the name; the larger ``win/`` photo, analysed first, must still wait for it."""
+    import unicodedata
+
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    mac = source / "mac" / unicodedata.normalize("NFD", "Café.jpg")
+    win = source / "win" / unicodedata.normalize("NFC", "Café.jpg")
+    for path, photo in ((mac, "hopper.jpg"), (win, "noexif.jpg")):
+        path.parent.mkdir(parents=True)
+        shutil.copy2(corpus / "no_exif" / photo, path)
+    assert mac.stat().st_size < win.stat().st_size
+
+    code, report = organize(source, dest, "--layout", "flat", "--min-size", "0", "--jobs", "1")
+
+    assert code == 0
+    rows = {line["source"]: line["dest"] for line in report}
+    assert rows[os.path.relpath(mac, source)] == "NoDate/" + mac.name
+    assert rows[os.path.relpath(win, source)] == "NoDate/" + unicodedata.normalize(
+        "NFC", "Café_1.jpg"
+    )
