@@ -666,3 +666,27 @@ def test_unicode_forms_of_one_name_take_their_suffix_in_source_path_order(
     assert rows[os.path.relpath(win, source)] == "NoDate/" + unicodedata.normalize(
         "NFC", "Café_1.jpg"
     )
+
+
+def test_a_finder_or_dropbox_copy_does_not_win_over_its_original_by_path_order(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Finder's "Keep Both" and iCloud name a copy ``IMG_0001 2.jpg``; Dropbox names one
+    ``IMG_0001 (Anna's conflicted copy 2019-07-01).jpg``. Both sort before ``IMG_0001.jpg``
+    (a space before the dot), so without reading them as copies' names the copy was kept
+    "because its path sorts first"."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    (source / "Holiday").mkdir(parents=True)
+    copies = ["IMG_0001 2.jpg", "IMG_0001 (Anna's conflicted copy 2019-07-01).jpg"]
+    for name in ["IMG_0001.jpg", *copies]:
+        shutil.copy2(corpus / "camera" / "Canon_40D.jpg", source / "Holiday" / name)
+
+    code, report = organize(source, dest)
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    assert rows["Holiday/IMG_0001.jpg"]["status"] == "placed"
+    for name in copies:
+        line = rows[f"Holiday/{name}"]
+        assert line["status"] == "duplicate", line
+        assert line["reason"].endswith("its name is not a copy's"), line["reason"]
