@@ -690,3 +690,34 @@ def test_a_finder_or_dropbox_copy_does_not_win_over_its_original_by_path_order(
         line = rows[f"Holiday/{name}"]
         assert line["status"] == "duplicate", line
         assert line["reason"].endswith("its name is not a copy's"), line["reason"]
+
+
+def test_a_photos_library_gives_its_originals_and_edits_not_its_previews(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A Mac's Pictures folder holds ``Photos Library.photoslibrary``: each photo once in
+    ``originals/``, an edit in ``resources/renders/``, and the previews Photos makes of every
+    photo in ``resources/derivatives/`` (JPEGs of other bytes, with the photo's date): not a
+    second copy of the collection. They are ignored with the reason, the rest placed."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    library = source / "Pictures" / "Photos Library.photoslibrary"
+    uuid = "5F0C3B7E-2A41-4C8E-9D0B-1B7C2E3A4F56"
+    files = {
+        f"originals/5/{uuid}.jpeg": "Canon_40D.jpg",
+        f"resources/renders/5/{uuid}_1_201_a.jpeg": "Nikon_D70.jpg",
+        f"resources/derivatives/5/{uuid}_1_105_c.jpeg": "Pentax_K10D.jpg",
+        f"resources/derivatives/masters/5/{uuid}_4_5005_c.jpeg": "Panasonic_DMC-FZ30.jpg",
+    }
+    for rel, photo in files.items():
+        (library / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(corpus / "camera" / photo, library / rel)
+
+    for top in (source, library):  # the Pictures folder, or the library itself
+        code, report = organize(top, dest / top.name)
+
+        assert code == 0
+        rows = {os.path.relpath(top / line["source"], library): line for line in report}
+        for rel in files:
+            status = "ignored" if "/derivatives/" in rel else "placed"
+            assert rows[rel]["status"] == status, rows[rel]
+        assert "derivatives" in rows[f"resources/derivatives/5/{uuid}_1_105_c.jpeg"]["reason"]

@@ -27,6 +27,9 @@ JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", 
 # deleted into them are kept (below any visible copy, engine/policy/keeper.py).
 JUNK_FOLDERS = frozenset({"@eadir", ".thumbnails", ".appledouble", ".spotlight-v100"})
 RECYCLE_BIN = "$recycle.bin"
+# The previews macOS Photos makes of every photo of its library (the photos are in originals/,
+# their edits in resources/renders/).
+PHOTOS_LIBRARY_PREVIEWS = frozenset({"resources/derivatives", "resources/proxies"})
 
 
 @dataclass(slots=True)
@@ -133,6 +136,8 @@ def _classify(
         inner_junk = junk
         if junk is None and entry.name.lower() in JUNK_FOLDERS:
             inner_junk = f"inside {entry.name}/ (thumbnail or system folder)"
+        elif junk is None and _photos_library_previews(entry.path):
+            inner_junk = f"inside {entry.name}/ of a Photos library (previews of its originals)"
         elif junk is None and entry.name == ENGINE_FOLDER:
             inner_junk = (
                 f"inside {ENGINE_FOLDER}/, the engine folder of an archive imgorg made "
@@ -156,6 +161,13 @@ def _classify(
         result.findings.append(Finding(rel, Status.IGNORED, _not_taken(shown), st.st_size))
         return None
     return _File(rel, st.st_size, st.st_mtime_ns, kind)
+
+
+def _photos_library_previews(path: str) -> bool:
+    """Whether the folder at ``path`` is where a macOS Photos library keeps its previews (the
+    whole path: SOURCE may be the library itself)."""
+    library, _, inside = path.lower().rpartition(".photoslibrary/")
+    return bool(library) and inside in PHOTOS_LIBRARY_PREVIEWS
 
 
 def _not_taken(ext: str) -> str:
