@@ -721,3 +721,27 @@ def test_a_photos_library_gives_its_originals_and_edits_not_its_previews(
             status = "ignored" if "/derivatives/" in rel else "placed"
             assert rows[rel]["status"] == status, rows[rel]
         assert "derivatives" in rows[f"resources/derivatives/5/{uuid}_1_105_c.jpeg"]["reason"]
+
+
+def test_lightroom_smart_previews_are_not_taken_for_a_second_copy_of_every_raw(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A Lightroom user's Pictures folder: the catalog keeps a smaller DNG of every photo in
+    ``<catalog> Smart Previews.lrdata/`` (and JPEG previews in ``<catalog> Previews.lrdata``).
+    They are the catalog's working copies, ignored with the reason; the photos are placed."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    lightroom = source / "Lightroom"
+    smart = lightroom / "Lightroom Catalog Smart Previews.lrdata" / "4" / "4A1B"
+    smart.mkdir(parents=True)
+    (lightroom / "Shoot").mkdir()
+    shutil.copy2(corpus / "formats" / "exiftool_ExifTool.tif", lightroom / "Shoot" / "IMG_1.dng")
+    preview = smart / "4A1B2C3D-1111-2222-3333-444455556666.dng"
+    shutil.copy2(corpus / "formats" / "piexif_01.tif", preview)
+
+    code, report = organize(source, dest, "--min-size", "0")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    assert rows["Lightroom/Shoot/IMG_1.dng"]["status"] == "placed"
+    line = rows[os.path.relpath(preview, source)]
+    assert line["status"] == "ignored" and "Lightroom" in line["reason"], line

@@ -136,6 +136,8 @@ def _classify(
         inner_junk = junk
         if junk is None and entry.name.lower() in JUNK_FOLDERS:
             inner_junk = f"inside {entry.name}/ (thumbnail or system folder)"
+        elif junk is None and entry.name.lower().endswith(".lrdata"):
+            inner_junk = f"inside {entry.name}/ of a Lightroom catalog (previews of its photos)"
         elif junk is None and _photos_library_previews(entry.path):
             inner_junk = f"inside {entry.name}/ of a Photos library (previews of its originals)"
         elif junk is None and entry.name == ENGINE_FOLDER:
