@@ -745,3 +745,23 @@ def test_lightroom_smart_previews_are_not_taken_for_a_second_copy_of_every_raw(
     assert rows["Lightroom/Shoot/IMG_1.dng"]["status"] == "placed"
     line = rows[os.path.relpath(preview, source)]
     assert line["status"] == "ignored" and "Lightroom" in line["reason"], line
+
+
+def test_a_qnap_thumbnail_folder_is_ignored_like_synologys(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A QNAP share keeps the thumbnails of each folder's photos in ``.@__thumb/`` (Synology
+    in ``@eaDir/``, README: ignored): with a dated EXIF copied in, they are no photos either."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    (source / "Photos" / ".@__thumb").mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", source / "Photos" / "IMG_1.jpg")
+    shutil.copy2(
+        corpus / "camera" / "Nikon_D70.jpg", source / "Photos" / ".@__thumb" / "s100IMG_1.jpg"
+    )
+
+    code, report = organize(source, dest, "--min-size", "0")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    assert rows["Photos/IMG_1.jpg"]["status"] == "placed"
+    assert rows["Photos/.@__thumb/s100IMG_1.jpg"]["status"] == "ignored"

@@ -25,7 +25,7 @@ from engine.settings import ENGINE_FOLDER
 JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", ".picasa.ini"})
 # Folders of thumbnails, resource forks and indexes. Trash folders are not among them: the photos
 # deleted into them are kept (below any visible copy, engine/policy/keeper.py).
-JUNK_FOLDERS = frozenset({"@eadir", ".thumbnails", ".appledouble", ".spotlight-v100"})
+JUNK_FOLDERS = frozenset({"@eadir", ".@__thumb", ".thumbnails", ".appledouble", ".spotlight-v100"})
 RECYCLE_BIN = "$recycle.bin"
 # The previews macOS Photos makes of every photo of its library (the photos are in originals/,
 # their edits in resources/renders/).
