@@ -36,7 +36,7 @@ from engine.stages.decide import Coordinator, Folders
 from engine.stages.place import Placer
 from engine.stages.placers import PlacerPool
 from engine.stages.recover import recover
-from engine.stages.tidy import finish_pending, folder_map
+from engine.stages.tidy import finish_pending, folder_map, placed_folders
 from engine.stages.work import SLOTS as YEAR_SLOTS
 from engine.stages.work import WorkerOptions
 from engine.store import fsops
@@ -418,7 +418,10 @@ def _run(
         chosen.duplicates_folder,
         # Every file of SOURCE, including those an earlier run moved away: a resumed run
         # gives each folder the same place. A layout template's folders are left as they are.
-        folder_map(itertools.chain((c.rel for c in plan.candidates), done))
+        folder_map(
+            itertools.chain((c.rel for c in plan.candidates), done),
+            placed_folders(journal.placed_in_years(source)),
+        )
         if chosen.tidy and isinstance(chosen.layout, Layout)
         else {},
         chosen.rename,

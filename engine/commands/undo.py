@@ -148,7 +148,7 @@ def _restore_original(
 
 def _put_back(path: str, origin: str, content_hash: str | None, mtime_ns: int) -> str | None:
     """Move ``path`` to ``origin`` (no replace); across filesystems copy, verify, then unlink."""
-    os.makedirs(os.path.dirname(origin), exist_ok=True)
+    fsops.make_folders(os.path.dirname(origin))
     try:
         fsops.rename_noreplace(path, origin)
         return None

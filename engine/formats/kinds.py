@@ -35,7 +35,9 @@ DEFAULT_EXTENSIONS = IMAGE_EXTENSIONS + HEIF_EXTENSIONS
 
 
 def extension(name: str) -> str:
-    return os.path.splitext(name)[1].lower()
+    """``.jpg`` for ``a/IMG_1.JPG``, and for a file named ``.jpg`` too (which os.path.splitext
+    reads as a hidden name with no extension)."""
+    return os.path.splitext("_" + os.path.basename(name))[1].lower()
 
 
 def normalise_extensions(extensions: Iterable[str]) -> frozenset[str]:

@@ -118,15 +118,17 @@ def _stem_rank(name: str) -> int:
 
 
 def _strip_supplemental(base: str) -> str:
-    """``x.jpg.supplemental-metadata`` and its truncations (``x.jpg.supplemental-me``, ...)."""
+    """``x.jpg.supplemental-metadata`` and its truncations (``x.jpg.supplemental-me``, ...;
+    in a name Takeout cut at 46 characters, down to ``x.jpg.s`` and ``x.jpg.``)."""
     dot = base.rfind(".")
     if dot > 0:
         tail = base[dot:]
-        if len(tail) >= 3 and _SUPPLEMENTAL.startswith(tail):
-            return base[:dot]
         numbered = _COPY_NUMBER.match(tail)
-        if numbered and _SUPPLEMENTAL.startswith(numbered["base"]) and len(numbered["base"]) >= 3:
-            return base[:dot] + numbered["n"]
+        number = numbered["n"] if numbered else ""
+        tail = numbered["base"] if numbered else tail
+        cut = len(base) - len(number) >= TAKEOUT_NAME_LIMIT
+        if (len(tail) >= 3 or cut) and _SUPPLEMENTAL.startswith(tail):
+            return base[:dot] + number
     return base
 
 

@@ -4,9 +4,10 @@ Copies are ranked by these rules, each deciding only where all earlier ones tie:
 
 1. a visible copy over one in a hidden path (a component starting with ``.``, such as
    ``.trashed-1690000000-IMG_1.jpg``) or a trash or recycle folder (``$RECYCLE.BIN``,
-   ``#recycle``, ``@Recycle``, ``RECYCLER``);
+   ``#recycle``, ``@Recycle``, ``RECYCLER``, Google Photos' ``Trash`` or ``Bin``);
 2. a copy with companions beside it (RAW, Live Photo video, sidecars) over one without;
-3. an original over a copy named as one (``Copy of x``, ``x - Copy``, ``x copy 2``, ``x (1)``;
+3. an original over a copy named as one (``Copy of x``, ``x - Copy``, ``x copy 2``, ``x (1)``,
+   ``x 2``, ``x (conflicted copy)``;
    folders such as ``copies/``, ``Backup/``, ``Trip (copy)/``);
 4. a named album folder over a generic one (``Photos from 2019``, ``2019-07-04``, ``Camera
    Uploads``, ``DCIM/100APPLE``, SOURCE itself);
@@ -31,6 +32,8 @@ from engine.records import DateSource
 # languages, Polish, Czech, Slovak, Hungarian, Turkish, Russian, Ukrainian).
 TRASH_FOLDERS = frozenset(
     {"$recycle.bin", "#recycle", "@recycle", "recycler", "recycled"}
+    # Google Photos' trash as Takeout exports it (en-US, en-GB), an iPhone's album, Windows'.
+    | {"trash", "bin", "recently deleted", "recycle bin", "deleted items"}
     | {"papierkorb", "corbeille", "papelera", "cestino", "lixeira", "prullenbak"}
     | {"papperskorgen", "papirkurv", "papirkurven", "roskakori", "kosz", "koš", "kôš"}
     | {"lomtár", "çöp kutusu", "корзина", "кошик"}
@@ -41,8 +44,10 @@ _COPY_STEM = re.compile(
     rf"^(copy{_N} of|kopie{_N} von|copie{_N} de|copia{_N} de|cópia{_N} de|copia{_N} di) |"
     rf"[ _-]+{_COPY_WORD}( ?\(?\d+\)?)?$|"  # x - Copy, x - Kopie (2), x copie, x_copy
     r" ?\(\d+\)$|"  # x (1), x(1)
-    rf" ?\({_COPY_WORD}\)$"
+    rf" ?\([^()]*\b{_COPY_WORD}\b[^()]*\)$"  # x (copy), x (Anna's conflicted copy 2019-07-01)
 )
+# Finder's "Keep Both" and iCloud: x 2 (a file's name only: a folder "Day 2" is an album)
+_NUMBERED_COPY = re.compile(r" \d{1,3}$")
 _COPY_FOLDER = re.compile(
     r"\b(cop(y|ies)|backups?|duplicates?"
     r"|kopien|sicherung(en)?|duplikate|copies|sauvegardes?|doublons"
@@ -115,7 +120,8 @@ def hidden_or_trash(rel: str) -> bool:
 
 def named_as_copy(rel: str) -> bool:
     *folders, name = _parts(rel)
-    if _COPY_STEM.search(os.path.splitext(name)[0].casefold()):
+    stem = os.path.splitext(name)[0].casefold()
+    if _COPY_STEM.search(stem) or _NUMBERED_COPY.search(stem):
         return True
     return any(
         _COPY_FOLDER.search(f.casefold()) or _COPY_STEM.search(f.casefold()) for f in folders

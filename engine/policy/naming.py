@@ -44,15 +44,23 @@ _TRASHED = re.compile(r"^\.(trashed|pending)-\d+-(?=.)")
 
 def visible(rel: str) -> str:
     """``rel`` with no hidden component: Android's ``.trashed-<seconds>-`` prefix and leading
-    dots dropped (``.Trash-1000/.trashed-1690000000-IMG_1.jpg`` -> ``Trash-1000/IMG_1.jpg``)."""
+    dots dropped (``.Trash-1000/.trashed-1690000000-IMG_1.jpg`` -> ``Trash-1000/IMG_1.jpg``).
+    A file name that is nothing but its extension keeps it (``.trashed-1-.jpg`` -> ``_.jpg``)."""
     if not rel.startswith(".") and f"{os.sep}." not in rel:
         return rel
-    parts = []
-    for part in rel.split(os.sep):
-        if part.startswith("."):
-            part = _TRASHED.sub("", part).lstrip(".") or "_"
-        parts.append(part)
-    return os.sep.join(parts)
+    *folders, name = rel.split(os.sep)
+    parts = [_shown(part) if part.startswith(".") else part for part in folders]
+    if name.startswith("."):
+        shown = _shown(name)
+        dot = name.rfind(".")
+        if not os.path.splitext(shown)[1] and dot + 1 < len(name):
+            shown = "_" + name[dot:]
+        name = shown
+    return os.sep.join([*parts, name])
+
+
+def _shown(part: str) -> str:
+    return _TRASHED.sub("", part).lstrip(".") or "_"
 
 
 class TemplateError(ValueError):

@@ -132,7 +132,7 @@ def _temporary(
     """The file to rename to ``final``, and whether it is a temporary file of ours."""
     folder = os.path.dirname(final)
     if folder not in made:
-        os.makedirs(folder, exist_ok=True)
+        fsops.make_folders(folder)
         made.add(folder)
     source = os.path.join(job.source, item.rel)
     if item.writes is Writes.COPY:

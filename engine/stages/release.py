@@ -143,7 +143,7 @@ def keep_original(
                 return False
         except FileNotFoundError:
             return fsops.holds(keep_at, moved.hash)
-        os.makedirs(os.path.dirname(keep_at), exist_ok=True)
+        fsops.make_folders(os.path.dirname(keep_at))
         if fsops.holds(keep_at, moved.hash):  # copied by a run that died before the unlink
             os.unlink(source)
             return True

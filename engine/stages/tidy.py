@@ -35,16 +35,61 @@ def tree_of(files: Iterable[str]) -> Node:
     return root
 
 
-def folder_map(rels: Iterable[str]) -> dict[str, str]:
+def folder_map(rels: Iterable[str], placed: Mapping[str, str] | None = None) -> dict[str, str]:
     """Where each source folder goes below the year folder, the same in every year: a chain of
     folders that hold nothing but one subfolder each is replaced by its innermost folder, unless
     that name is taken beside the chain's top. ``rels`` are the paths (relative to SOURCE) of
     every file the run takes (one listed twice counts as one); only the folders that change are
     in the result, named as they are placed (never hidden, ``engine.policy.naming.visible``),
-    so a hidden folder is not lifted into the place of a visible one of the same name."""
+    so a hidden folder is not lifted into the place of a visible one of the same name.
+
+    ``placed`` (from ``placed_folders``) is where earlier runs put each source folder's files:
+    a folder keeps that place, though files added to SOURCE since would now give it another,
+    unless another folder takes that place now."""
     out: dict[str, str] = {}
-    _map_folders(tree_of(map(visible, rels)), "", "", out)
+    _map_folders(tree_of(map(visible, rels)), out)
+    pins = placed or {}
+    for old in sorted(pins, key=lambda folder: folder.count("/")):
+        _pin(out, old, pins[old])
     return {old: new for old, new in out.items() if old != new}
+
+
+def placed_folders(placed: Iterable[tuple[str, str, int]]) -> dict[str, str]:
+    """Source folder -> the folder below the year folder that earlier runs placed its photos in
+    (``Journal.placed_in_years``: source path, destination, year), where that is a place tidy
+    gives (the folder's own name at the end) and all its photos went there."""
+    places: dict[str, set[str | None]] = {}
+    for rel, dest, year in placed:
+        top, _, below = dest.partition("/")
+        place = below.rpartition("/")[0] if top == str(year) else None
+        places.setdefault(rel.rpartition("/")[0], set()).add(place)
+    out = {}
+    for folder, found in places.items():
+        place = next(iter(found))
+        if not folder or len(found) > 1 or not place:
+            continue
+        shown = os.path.dirname(visible(folder + "/_"))  # as folder_map names it
+        if place.rpartition("/")[2] == shown.rpartition("/")[2]:
+            out[shown] = place
+    return out
+
+
+def _pin(out: dict[str, str], old: str, place: str) -> None:
+    """Give ``old`` (and the folders below it) ``place``, unless another folder's files go
+    there or below it."""
+    new = out.get(old)
+    if new is None or new == place or not place:
+        return
+    below = old + "/"
+    for other, path in out.items():
+        elsewhere = other != old and not other.startswith(below)
+        if elsewhere and (path == place or path.startswith(place + "/")):
+            return
+    for other, path in out.items():
+        if other == old:
+            out[other] = place
+        elif other.startswith(below):
+            out[other] = place + path[len(new) :]
 
 
 def tidied(rel: str, mapping: Mapping[str, str]) -> str:
@@ -57,32 +102,27 @@ def tidied(rel: str, mapping: Mapping[str, str]) -> str:
     return f"{moved}/{name}" if moved else name
 
 
-def _map_folders(node: Node, old_prefix: str, new_prefix: str, out: dict[str, str]) -> None:
-    taken = set(node.folders)  # names in this folder, as the chains mapped so far leave them
-    for name in sorted(node.folders):
-        child = node.folders[name]
-        if not _has_files(child):
-            continue
-        inner, inner_name, chain = child, name, [name]
-        while inner.files == 0 and len(live := _live(inner)) == 1:
-            inner_name, inner = next(iter(live.items()))
-            chain.append(inner_name)
-        old = _join(old_prefix, *chain)
-        new = _join(new_prefix, *chain)
-        if len(chain) > 1 and (inner_name == name or inner_name not in taken):
-            taken.discard(name)
-            taken.add(inner_name)
-            new = _join(new_prefix, inner_name)
-        out[old] = new
-        _map_folders(inner, old, new, out)
-
-
-def _live(node: Node) -> dict[str, Node]:
-    return {name: child for name, child in node.folders.items() if _has_files(child)}
-
-
-def _has_files(node: Node) -> bool:
-    return node.files > 0 or any(_has_files(c) for c in node.folders.values())
+def _map_folders(root: Node, out: dict[str, str]) -> None:
+    """Fill ``out`` with every folder's place, a folder at a time (a tree thousands of folders
+    deep is no deeper a recursion). Every folder of a ``tree_of`` holds a file or a folder that
+    does."""
+    stack: list[tuple[Node, str, str]] = [(root, "", "")]
+    while stack:
+        node, old_prefix, new_prefix = stack.pop()
+        taken = set(node.folders)  # names in this folder, as the chains mapped so far leave them
+        for name in sorted(node.folders):
+            inner, inner_name, chain = node.folders[name], name, [name]
+            while inner.files == 0 and len(inner.folders) == 1:
+                inner_name, inner = next(iter(inner.folders.items()))
+                chain.append(inner_name)
+            old = _join(old_prefix, *chain)
+            new = _join(new_prefix, *chain)
+            if len(chain) > 1 and (inner_name == name or inner_name not in taken):
+                taken.discard(name)
+                taken.add(inner_name)
+                new = _join(new_prefix, inner_name)
+            out[old] = new
+            stack.append((inner, old, new))
 
 
 def _join(*parts: str) -> str:

@@ -20,9 +20,16 @@ from engine.formats.kinds import (
 )
 from engine.policy.companions import group
 from engine.records import Candidate, Companion, Finding, Status
+from engine.settings import ENGINE_FOLDER
 
 JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", ".picasa.ini"})
-JUNK_FOLDERS = frozenset({"@eadir", ".thumbnails", "$recycle.bin", ".trashes", ".spotlight-v100"})
+# Folders of thumbnails, resource forks and indexes. Trash folders are not among them: the photos
+# deleted into them are kept (below any visible copy, engine/policy/keeper.py).
+JUNK_FOLDERS = frozenset({"@eadir", ".@__thumb", ".thumbnails", ".appledouble", ".spotlight-v100"})
+RECYCLE_BIN = "$recycle.bin"
+# The previews macOS Photos makes of every photo of its library (the photos are in originals/,
+# their edits in resources/renders/).
+PHOTOS_LIBRARY_PREVIEWS = frozenset({"resources/derivatives", "resources/proxies"})
 
 
 @dataclass(slots=True)
@@ -31,12 +38,14 @@ class Plan:
     findings: list[Finding] = field(default_factory=list)
 
 
-def junk_reason(name: str) -> str | None:
+def junk_reason(name: str, rel: str = "") -> str | None:
     lowered = name.lower()
     if lowered in JUNK_FILES:
         return f"system junk file ({name})"
     if name.startswith("._"):
         return "macOS resource fork (._ file)"
+    if name.startswith("$I") and RECYCLE_BIN in rel.lower().split(os.sep)[-3:-1]:
+        return "Recycle Bin's record of a deleted file ($I file; the file is its $R twin)"
     return None
 
 
@@ -127,6 +136,15 @@ def _classify(
         inner_junk = junk
         if junk is None and entry.name.lower() in JUNK_FOLDERS:
             inner_junk = f"inside {entry.name}/ (thumbnail or system folder)"
+        elif junk is None and entry.name.lower().endswith(".lrdata"):
+            inner_junk = f"inside {entry.name}/ of a Lightroom catalog (previews of its photos)"
+        elif junk is None and _photos_library_previews(entry.path):
+            inner_junk = f"inside {entry.name}/ of a Photos library (previews of its originals)"
+        elif junk is None and entry.name == ENGINE_FOLDER:
+            inner_junk = (
+                f"inside {ENGINE_FOLDER}/, the engine folder of an archive imgorg made "
+                "(its journal, thumbnails and the originals its undo puts back)"
+            )
         subfolders.append((entry.path, rel, inner_junk))
         return None
     if not entry.is_file(follow_symlinks=False):
@@ -135,7 +153,7 @@ def _classify(
         )
         return None
     st = entry.stat(follow_symlinks=False)
-    reason = junk or junk_reason(entry.name)
+    reason = junk or junk_reason(entry.name, rel)
     if reason:
         result.findings.append(Finding(rel, Status.IGNORED, reason, st.st_size))
         return None
@@ -145,6 +163,13 @@ def _classify(
         result.findings.append(Finding(rel, Status.IGNORED, _not_taken(shown), st.st_size))
         return None
     return _File(rel, st.st_size, st.st_mtime_ns, kind)
+
+
+def _photos_library_previews(path: str) -> bool:
+    """Whether the folder at ``path`` is where a macOS Photos library keeps its previews (the
+    whole path: SOURCE may be the library itself)."""
+    library, _, inside = path.lower().rpartition(".photoslibrary/")
+    return bool(library) and inside in PHOTOS_LIBRARY_PREVIEWS
 
 
 def _not_taken(ext: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import os
+import unicodedata
 from typing import Protocol
 
 import xxhash
@@ -117,7 +118,9 @@ class JournalView:
 
 
 def name_key(name: str) -> int:
-    return xxhash.xxh3_64_intdigest(os.fsencode(name))
+    """One key for the names a person reads as one, ``IMG_1.JPG`` and ``img_1.jpg``, ``é`` in
+    NFC and in NFD (one name on macOS, exFAT and Windows shares): never two files in DEST."""
+    return xxhash.xxh3_64_intdigest(os.fsencode(unicodedata.normalize("NFC", name).casefold()))
 
 
 def hash_key(content_hash: str) -> int:

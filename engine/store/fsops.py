@@ -278,6 +278,23 @@ def holds(path: str, content_hash: str | None, size: int | None = None) -> bool:
         return False
 
 
+def make_folders(path: str) -> None:
+    """``os.makedirs(path, exist_ok=True)`` without its recursion, which a tree a thousand
+    folders deep exhausts: the missing folders are found going up, then made going down."""
+    missing = []
+    while path and not os.path.isdir(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(folder)
+    if missing and not os.path.isdir(missing[0]):
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), missing[0])
+
+
 def remove_quietly(path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)

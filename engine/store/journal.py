@@ -454,6 +454,18 @@ class Journal:
         )
         return {os.fsdecode(rel): (size, mtime) for rel, size, mtime in rows}
 
+    def placed_in_years(self, source_root: str) -> Iterator[tuple[str, str, int]]:
+        """The photos (not their companions) of this SOURCE that runs placed in a year folder
+        and that are still there: (source path, destination, year)."""
+        rows = self.db.execute(
+            "SELECT source_rel, dest, year FROM files WHERE source_root = ? "
+            "AND status = 'placed' AND state = 'done' AND dest IS NOT NULL "
+            "AND year IS NOT NULL AND companion_of IS NULL",
+            (_b(source_root),),
+        )
+        for rel, dest, year in rows:
+            yield os.fsdecode(rel), os.fsdecode(dest), int(year)
+
     def mark_seen(self, run_id: int, source_root: str, rels: Iterable[str]) -> None:
         self._per_file(
             f"UPDATE files SET seen_run = {int(run_id)}", ((source_root, r) for r in rels)
