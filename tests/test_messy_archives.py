@@ -637,11 +637,6 @@ def test_an_archive_imgorg_made_organized_again_leaves_its_engine_folder_alone(
     assert all(".imgorg" in line["reason"] for line in engine)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/stages/decide.py name_key groups names by casefold() without NFC: NFC and "
-    "NFD spellings are named in arrival order, not source-path order (the lead's file)",
-)
 def test_unicode_forms_of_one_name_take_their_suffix_in_source_path_order(
     corpus: Path, tmp_path: Path, organize
 ) -> None:

@@ -23,6 +23,7 @@ import array
 import datetime as dt
 import itertools
 import os
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ def name_key(rel: str, folders: Folders) -> int:
     ``{name}`` could collide whatever their source names: they all share one key."""
     if folders.rename and "{name" not in folders.rename:
         return 0
-    stem = os.path.splitext(folders.below_year(rel))[0].casefold()
+    stem = unicodedata.normalize("NFC", os.path.splitext(folders.below_year(rel))[0]).casefold()
     return xxhash.xxh3_64_intdigest(stem.encode("utf-8", "surrogateescape"))
 
 
