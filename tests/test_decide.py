@@ -197,6 +197,45 @@ def test_a_raw_standing_alone_repeating_a_pairs_raw_is_its_duplicate_in_any_orde
     assert view.claims == reference_view.claims
 
 
+def suffix_lookalikes(view: MemoryDest) -> list[Analysis]:
+    """Two different IMG_1.jpg, and files whose own names a suffix would give: IMG_1_1.jpg
+    (an earlier export's second IMG_1) and IMG_1_1_1.jpg; each of another size."""
+    return [
+        photo(view, "x/IMG_1.jpg", b"1" * 100),
+        photo(view, "y/IMG_1.jpg", b"2" * 101),
+        photo(view, "z/IMG_1_1.jpg", b"3" * 102),
+        photo(view, "w/IMG_1_1_1.jpg", b"4" * 103),
+    ]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.permutations(range(4)))
+def test_a_name_a_suffix_would_give_is_settled_with_that_name_in_any_order(
+    order: list[int],
+) -> None:
+    """``IMG_1_1`` is another name than ``IMG_1`` but the one its second copy's suffix makes:
+    they are named together, each file's own name first, then the suffixes in path order."""
+    view = MemoryDest()
+    analyses = suffix_lookalikes(view)
+    got = decide(view, [analyses[i] for i in order])
+    assert {rel: d.dest for rel, d in got.items()} == {
+        "x/IMG_1.jpg": "2015/IMG_1.jpg",
+        "z/IMG_1_1.jpg": "2015/IMG_1_1.jpg",
+        "w/IMG_1_1_1.jpg": "2015/IMG_1_1_1.jpg",
+        "y/IMG_1.jpg": "2015/IMG_1_2.jpg",
+    }
+
+
+def test_camera_numbers_are_not_taken_for_suffixes() -> None:
+    """``IMG_0001`` ends like a suffix, but no file is named ``IMG``: each camera name keeps a
+    key of its own, so no file waits for the others of its camera."""
+    from engine.stages.decide import name_groups
+
+    rels = [f"DCIM/IMG_{i:04d}.JPG" for i in range(1, 200)] + ["DCIM/IMG_0005_1.JPG"]
+    shared, aliases = name_groups(rels, FLAT)
+    assert len(aliases) == 1 and shared == {next(iter(aliases.values())): 2}
+
+
 def test_identical_copies_keep_the_one_the_keeper_rule_names_and_say_why() -> None:
     view = MemoryDest()
     got = decide(view, archive(view))

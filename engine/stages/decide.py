@@ -23,6 +23,7 @@ import array
 import datetime as dt
 import itertools
 import os
+import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -51,6 +52,7 @@ from engine.stages.tidy import tidied
 from engine.store import fsops
 from engine.store.dest_view import DestView, Slot
 from engine.store.journal import Placed
+from engine.store.keyset import KeySet
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +85,51 @@ def name_key(rel: str, folders: Folders) -> int:
     folder (a family's members differ only after the stem), as a 64-bit digest, so a run of a
     million files holds a million numbers, not strings. Names from a rename template without
     ``{name}`` could collide whatever their source names: they all share one key."""
+    stem = _name_stem(rel, folders)
+    return 0 if stem is None else _stem_key(stem)
+
+
+def _name_stem(rel: str, folders: Folders) -> str | None:
     if folders.rename and "{name" not in folders.rename:
-        return 0
-    stem = unicodedata.normalize("NFC", os.path.splitext(folders.below_year(rel))[0]).casefold()
+        return None
+    return unicodedata.normalize("NFC", os.path.splitext(folders.below_year(rel))[0]).casefold()
+
+
+def _stem_key(stem: str) -> int:
     return xxhash.xxh3_64_intdigest(stem.encode("utf-8", "surrogateescape"))
+
+
+_SUFFIXED = re.compile(r"(.+)_\d+")  # a stem as naming.with_suffix makes them, in full
+
+
+def name_groups(rels: Iterable[str], folders: Folders) -> tuple[dict[int, int], dict[int, int]]:
+    """How many files share each name key used more than once (``shared_keys``); and the keys
+    that join another's group: a name a suffix given to another could equal (``IMG_1_1`` when
+    there is an ``IMG_1``, whose second file would be named ``IMG_1_1``). Settled together, such
+    names are handed out in source-path order like any others."""
+    keys = array.array("Q")
+    suffixed, prefixes = array.array("Q"), array.array("Q")
+    for rel in rels:
+        stem = _name_stem(rel, folders)
+        keys.append(0 if stem is None else _stem_key(stem))
+        matched = _SUFFIXED.fullmatch(stem) if stem is not None else None
+        if matched is not None:
+            suffixed.append(keys[-1])
+            prefixes.append(_stem_key(matched[1]))
+    present = KeySet(keys)
+    parent = {
+        key: prefix for key, prefix in zip(suffixed, prefixes, strict=True) if prefix in present
+    }
+    del present, suffixed, prefixes
+    aliases = {}
+    for key in parent:
+        root = key
+        while root in parent:  # each step a shorter stem: no loop, bar a 64-bit collision
+            root = parent[root]
+            if root == key:
+                break
+        aliases[key] = root
+    return shared_keys(aliases.get(k, k) for k in keys), aliases
 
 
 def shared_keys(keys: Iterable[int]) -> dict[int, int]:
@@ -117,7 +160,7 @@ class Coordinator:
         self.link = link  # a link mode: every placed file is this kind of link to its source
         self.size_left = Counter(c.size for c in candidates)
         self.size_wait: dict[int, list[Analysis]] = defaultdict(list)
-        self.name_left = shared_keys(name_key(c.rel, folders) for c in candidates)
+        self.name_left, self.name_alias = name_groups((c.rel for c in candidates), folders)
         self.loose = LooseCopies(candidates)
         self.name_wait: dict[int, list[Decision]] = defaultdict(list)
         self.companions: dict[str, list[CompanionResult]] = {}
@@ -206,6 +249,7 @@ class Coordinator:
         ready: list[Decision] = []
         for verdict in verdicts:
             key = name_key(verdict.rel, self.folders)
+            key = self.name_alias.get(key, key)
             left = self.name_left.get(key, 1) - 1
             if left:
                 self.name_left[key] = left
@@ -398,7 +442,11 @@ class Coordinator:
 
     # names ------------------------------------------------------------------
     def _name(self, group: list[Decision]) -> list[Decision]:
+        """Names for a group of files that could want the same ones, in source-path order:
+        first each file's own name, then suffixes for those whose own name was taken (so that
+        ``z/IMG_1_1.jpg`` keeps its name rather than lose it to ``y/IMG_1.jpg``'s suffix)."""
         named: list[Decision] = []
+        suffixed = []
         for decision in sorted(group, key=lambda d: path_key(d.rel)):
             family = self._family(decision)
             base = self._base(decision)
@@ -406,19 +454,29 @@ class Coordinator:
                 self._place(decision, family, decision.dest, main_fixed=True)
             elif base is not None:
                 reserve = family_growth(_name_of(decision), [_name_of(m) for m in family])
-                for n in itertools.count():
-                    if self._place(decision, family, with_suffix(base, n, reserve)):
-                        break
-            adopter = self.adopter.pop(decision.rel, None)
-            if adopter is not None and adopter in self.adopted:
-                self.held[adopter] += [decision, *family]
-                continue
-            named.append(decision)
-            named.extend(family)
-            for adoptee in self.adopted.pop(decision.rel, []):
-                named.append(self._adopt(adoptee, decision))
-            named.extend(self.held.pop(decision.rel, []))
+                if not self._place(decision, family, with_suffix(base, 0, reserve)):
+                    suffixed.append((decision, family, base, reserve))
+                    continue
+            named += self._handed_out(decision, family)
+        for decision, family, base, reserve in suffixed:
+            for n in itertools.count(1):
+                if self._place(decision, family, with_suffix(base, n, reserve)):
+                    break
+            named += self._handed_out(decision, family)
         return named
+
+    def _handed_out(self, decision: Decision, family: list[Decision]) -> list[Decision]:
+        """A named file with its family, the companions it adopts and the duplicates that
+        waited for it; none while the kept copy adopting its companions is still unnamed."""
+        adopter = self.adopter.pop(decision.rel, None)
+        if adopter is not None and adopter in self.adopted:
+            self.held[adopter] += [decision, *family]
+            return []
+        out = [decision, *family]
+        for adoptee in self.adopted.pop(decision.rel, []):
+            out.append(self._adopt(adoptee, decision))
+        out.extend(self.held.pop(decision.rel, []))
+        return out
 
     def _adopt(self, adoptee: Adoptee, placer: Decision) -> Decision:
         """Place a unique companion of a duplicate photo: beside the kept copy under its stem,
