@@ -28,7 +28,11 @@ RAW_EXTENSIONS = (
     *(".nrw", ".pef", ".srw", ".rwl", ".sr2", ".srf", ".3fr", ".erf", ".iiq", ".kdc"),
     *(".crw", ".mrw", ".x3f"),
 )
-VIDEO_EXTENSIONS = (".mov", ".mp4", ".m4v", ".3gp", ".avi", ".mts")
+# The video of a Google Pixel motion photo as Google Takeout exports it beside the photo
+# (``PXL_1.MP.jpg`` and ``PXL_1.MP``): an MP4 under another name, taken only when its first
+# bytes say it is one (``is_iso_bmff``).
+MOTION_VIDEO_EXTENSIONS = (".mp", ".mv")
+VIDEO_EXTENSIONS = (".mov", ".mp4", ".m4v", ".3gp", ".avi", ".mts", *MOTION_VIDEO_EXTENSIONS)
 SIDECAR_EXTENSIONS = (".xmp", ".aae", ".json", ".thm")
 # The image types taken unless --extensions says otherwise (RAW files and videos always are).
 DEFAULT_EXTENSIONS = IMAGE_EXTENSIONS + HEIF_EXTENSIONS
@@ -38,6 +42,12 @@ def extension(name: str) -> str:
     """``.jpg`` for ``a/IMG_1.JPG``, and for a file named ``.jpg`` too (which os.path.splitext
     reads as a hidden name with no extension)."""
     return os.path.splitext("_" + os.path.basename(name))[1].lower()
+
+
+def is_iso_bmff(head: bytes) -> bool:
+    """Whether a file's first 12 bytes open an ISO base media file (MP4, QuickTime, 3GP): a
+    ``ftyp`` box first."""
+    return len(head) >= 12 and head[4:8] == b"ftyp" and int.from_bytes(head[:4], "big") >= 12
 
 
 def normalise_extensions(extensions: Iterable[str]) -> frozenset[str]:

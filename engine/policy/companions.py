@@ -1,6 +1,7 @@
-"""Which files travel with which photo: RAW+JPEG and HEIC+MOV (Live Photo) pairs, and the
-sidecars editors and exporters leave beside a photo (``.xmp``, ``.aae``, ``.thm``, Google
-Takeout ``.json`` with all its name variants). Pure functions over the names in one folder."""
+"""Which files travel with which photo: RAW+JPEG, HEIC+MOV (Live Photo) and Pixel motion photo
+(``x.MP.jpg`` + ``x.MP``) pairs, and the sidecars editors and exporters leave beside a photo
+(``.xmp``, ``.aae``, ``.thm``, Google Takeout ``.json`` with all its name variants). Pure
+functions over the names in one folder."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from engine.formats.kinds import Kind
+from engine.formats.kinds import MOTION_VIDEO_EXTENSIONS, Kind, extension
 from engine.policy.naming import with_suffix
 
 _PRIORITY = {Kind.IMAGE: 0, Kind.RAW: 1, Kind.VIDEO: 2}
@@ -34,6 +35,18 @@ def _stem(name: str) -> str:
     return _fold(os.path.splitext(name)[0])
 
 
+def _pair_stem(name: str, kind: Kind, image_stems: set[str]) -> str:
+    """The stem a file pairs by. A Pixel motion photo's video pairs by its whole name: Takeout
+    exports ``x.MP`` beside ``x.MP.jpg`` (whose stem is ``x.MP``); with no such photo beside
+    it, by its stem like any video (``x.MP`` beside ``x.jpg``)."""
+    stem = _stem(name)
+    if kind is Kind.VIDEO and extension(name) in MOTION_VIDEO_EXTENSIONS:
+        whole = _fold(name)
+        if whole in image_stems or stem not in image_stems:
+            return whole
+    return stem
+
+
 def _after(name: str, prefix: str) -> str | None:
     """What follows ``prefix`` in ``name``, the two compared folded; None when it is not one."""
     folded = _fold(prefix)
@@ -53,9 +66,10 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
     still image is a main file of its own.
     """
     by_stem: dict[str, list[str]] = {}
+    image_stems = {_stem(name) for name, kind in names.items() if kind is Kind.IMAGE}
     for name, kind in sorted(names.items()):
         if kind in _PRIORITY:
-            by_stem.setdefault(_stem(name), []).append(name)
+            by_stem.setdefault(_pair_stem(name, kind, image_stems), []).append(name)
     families: dict[str, Family] = {}
     for members in by_stem.values():
         members.sort(key=lambda n: (_PRIORITY[names[n]], n))
@@ -135,8 +149,9 @@ def _strip_supplemental(base: str) -> str:
 def companion_name(main_dest_name: str, main_source_name: str, companion: str) -> str:
     """The companion's name beside its main file's chosen name: the main's new stem with the
     companion's own ending (``IMG_1_1.jpg`` + ``IMG_1.CR2`` -> ``IMG_1_1.CR2``;
-    ``IMG_1.jpg.xmp`` -> ``IMG_1_1.jpg.xmp``). Takeout JSON named any other way (``x.json``,
-    ``x.jpg(1).json``, truncated names) becomes ``<main name>.json``."""
+    ``IMG_1.jpg.xmp`` -> ``IMG_1_1.jpg.xmp``; ``x.MP_1.jpg`` + ``x.MP`` -> ``x.MP_1.MP``).
+    Takeout JSON named any other way (``x.json``, ``x.jpg(1).json``, truncated names) becomes
+    ``<main name>.json``."""
     new_stem = os.path.splitext(main_dest_name)[0]
     old_stem = os.path.splitext(main_source_name)[0]
     tail = _after(companion, main_source_name)
@@ -145,6 +160,9 @@ def companion_name(main_dest_name: str, main_source_name: str, companion: str) -
     if companion.casefold().endswith(".json"):
         return main_dest_name + ".json"
     tail = _after(companion, old_stem)
+    if tail == "":  # x.MP beside x.MP.jpg: the video's whole name is the photo's stem
+        ext = os.path.splitext(companion)[1]
+        return new_stem if _fold(new_stem).endswith(_fold(ext)) else new_stem + ext
     if tail is not None:
         return new_stem + tail
     return new_stem + "_" + companion

@@ -13,9 +13,11 @@ from operator import attrgetter
 
 from engine.formats.kinds import (
     DEFAULT_EXTENSIONS,
+    MOTION_VIDEO_EXTENSIONS,
     VIDEO_EXTENSIONS,
     Kind,
     extension,
+    is_iso_bmff,
     kind_of,
 )
 from engine.policy.companions import group
@@ -157,12 +159,22 @@ def _classify(
     if reason:
         result.findings.append(Finding(rel, Status.IGNORED, reason, st.st_size))
         return None
+    ext = extension(entry.name)
+    problem = _not_an_mp4(entry.path, ext) if ext in MOTION_VIDEO_EXTENSIONS else None
     kind = kind_of(entry.name, extensions, videos)
-    if kind is Kind.OTHER:
-        shown = extension(entry.name) or "no extension"
-        result.findings.append(Finding(rel, Status.IGNORED, _not_taken(shown), st.st_size))
+    if kind is Kind.OTHER or problem:
+        reason = problem or _not_taken(ext or "no extension")
+        result.findings.append(Finding(rel, Status.IGNORED, reason, st.st_size))
         return None
     return _File(rel, st.st_size, st.st_mtime_ns, kind)
+
+
+def _not_an_mp4(path: str, ext: str) -> str | None:
+    """Why a file named like a Pixel motion photo's video (``.MP``) is not one, or None."""
+    with open(path, "rb") as handle:
+        if is_iso_bmff(handle.read(12)):
+            return None
+    return f"not a video: a {ext} file that is not an MP4 (no 'ftyp' box)"
 
 
 def _photos_library_previews(path: str) -> bool:
