@@ -23,6 +23,9 @@ PIXEL = "camera/exiftool_Google.jpg"  # a Pixel 8 Pro photo (taken 2023-10-06 22
 SAMSUNG = "phone/Samsung GT-I9000 (Galaxy S).jpg"  # Orientation 6, 640x480: turns losslessly
 STEM = "PXL_20231006_205351000"
 XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
+WHEN = dt.datetime(2023, 10, 6, 20, 53, 51)  # the Pixel photo's time in UTC, as Takeout has it
+YEAR = "Google Photos/Photos from 2023/"
+ALBUM = "Google Photos/Trip/"
 
 
 def by_source(report: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -132,12 +135,7 @@ def takeout(tmp_path: Path, corpus: Path, clip: bytes) -> Path:
     return src
 
 
-WHEN = dt.datetime(2023, 10, 6, 20, 53, 51)
-YEAR = "Google Photos/Photos from 2023/"
-ALBUM = "Google Photos/Trip/"
-
-
-def assert_placed_as_a_pair(lines: dict[str, dict[str, Any]], dest: Path, src: Path) -> None:
+def assert_placed_as_a_pair(lines: dict[str, dict[str, Any]]) -> None:
     """The kept copy of the motion photo, its video beside it under its name, and its JSON."""
     kept = lines[ALBUM + f"{STEM}.MP.jpg"]
     assert kept["status"] == "placed" and kept["date_source"] == "exif", kept
@@ -169,7 +167,7 @@ def test_a_pixel_motion_photo_travels_with_the_video_takeout_exports_beside_it(
     assert code == 0
     lines = by_source(report)
     assert set(lines) == set(before) and len(report) == len(before)
-    assert_placed_as_a_pair(lines, dest, takeout)
+    assert_placed_as_a_pair(lines)
     placed = {line["dest"]: line["source"] for line in report if line["status"] == "placed"}
     for rel, source in placed.items():
         assert tree_digest(dest)[rel][0] == before[source][0], rel  # byte for byte
