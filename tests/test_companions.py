@@ -462,8 +462,8 @@ def test_a_raw_backup_is_placed_when_the_pair_it_repeats_cannot_be(
     the one DEST gets, placed, not called a duplicate of a file DEST never received."""
     src = tmp_path / "Pictures"
     dest = tmp_path / ("Archive of the family's pictures, " + "o" * 160)
-    room = 3950 - len(os.fsencode(src))
-    card = src.joinpath(*["d" * 200] * (room // 201))
+    room = 4060 - len(os.fsencode(src))  # SOURCE's paths fit PATH_MAX; DEST's (longer) do not
+    card = src.joinpath(*["d" * 200] * (room // 201), "d" * (room % 201 - 1))
     _jpeg, raw = dslr_pair(card, seed=7)
     (src / "RAW backup").mkdir()
     (src / "RAW backup" / "IMG_1234.CR2").write_bytes(raw)
