@@ -226,6 +226,28 @@ def test_a_name_a_suffix_would_give_is_settled_with_that_name_in_any_order(
     }
 
 
+@settings(max_examples=20, deadline=None)
+@given(st.permutations(range(3)))
+def test_a_lone_pixel_video_and_a_motion_photos_video_are_named_in_any_order(
+    order: list[int],
+) -> None:
+    """``PXL_1.MP`` standing alone, and another ``PXL_1.MP`` travelling with its photo
+    ``PXL_1.MP.jpg``, want one name in a flat DEST: they are named together, in path order."""
+    view = MemoryDest()
+    analyses = [
+        photo(view, "a/PXL_1.MP.jpg", A, companions=[("a/PXL_1.MP", b"V" * 500)]),
+        photo(view, "b/PXL_1.MP", b"W" * 501),
+        photo(view, "c/PXL_1.MP.jpg", B),
+    ]
+    got = decide(view, [analyses[i] for i in order])
+    assert {rel: d.dest for rel, d in got.items()} == {
+        "a/PXL_1.MP.jpg": "2015/PXL_1.MP.jpg",
+        "a/PXL_1.MP": "2015/PXL_1.MP",
+        "b/PXL_1.MP": "2015/PXL_1_1.MP",
+        "c/PXL_1.MP.jpg": "2015/PXL_1.MP_1.jpg",
+    }
+
+
 def test_camera_numbers_are_not_taken_for_suffixes() -> None:
     """``IMG_0001`` ends like a suffix, but no file is named ``IMG``: each camera name keeps a
     key of its own, so no file waits for the others of its camera."""

@@ -32,7 +32,12 @@ from typing import NamedTuple
 
 import xxhash
 
-from engine.formats.kinds import RAW_EXTENSIONS, VIDEO_EXTENSIONS, extension
+from engine.formats.kinds import (
+    MOTION_VIDEO_EXTENSIONS,
+    RAW_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    extension,
+)
 from engine.policy.actions import Action, choose
 from engine.policy.companions import companion_name, family_growth, family_names
 from engine.policy.identical import as_copy, identical_groups
@@ -92,7 +97,11 @@ def name_key(rel: str, folders: Folders) -> int:
 def _name_stem(rel: str, folders: Folders) -> str | None:
     if folders.rename and "{name" not in folders.rename:
         return None
-    return unicodedata.normalize("NFC", os.path.splitext(folders.below_year(rel))[0]).casefold()
+    below = folders.below_year(rel)
+    stem, ext = os.path.splitext(below)
+    if ext.lower() in MOTION_VIDEO_EXTENSIONS:  # x.MP: named like the video of x.MP.jpg
+        stem = below
+    return unicodedata.normalize("NFC", stem).casefold()
 
 
 def _stem_key(stem: str) -> int:
