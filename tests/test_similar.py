@@ -530,6 +530,9 @@ def test_undo_after_set_aside_removes_every_copy_the_run_made(
     assert code == 0 and (dest / "Similar").is_dir()
     assert main(["undo", str(dest)]) == 0
     assert _files(dest) == set()
+    assert [p.name for p in dest.iterdir()] == [
+        ".imgorg"
+    ]  # the run's folders, Similar/ too, are gone
     assert _files(source) == before
 
 

@@ -465,3 +465,150 @@ def test_undo_removes_the_thumbnails_of_the_files_it_took_out_of_dest(tmp_path: 
     assert set(os.listdir(thumbs)) == kept and len(kept) == 3
     assert main(["undo", str(dest)]) == 0
     assert os.listdir(thumbs) == []
+
+
+# Folders: undo gives DEST back with the folders it had ----------------------------------
+def folders_of(dest: Path) -> set[str]:
+    """Every folder below DEST but the engine's own."""
+    return {
+        os.path.relpath(os.path.join(top, name), dest)
+        for top, names, _files in os.walk(dest)
+        for name in names
+        if not os.path.relpath(os.path.join(top, name), dest).startswith(".imgorg")
+    }
+
+
+def corpus_archive(src: Path, corpus: Path) -> None:
+    """A trip of 2008 and 2003, a 2011 phone photo, an undated one, a duplicate, two broken."""
+    files = {
+        "Trip": ["camera/Canon_40D.jpg", "duplicates/flower.jpg"],
+        "phone": ["phone/Samsung GT-I9000 (Galaxy S).jpg"],
+        "misc": ["camera/Canon_PowerShot_S40.jpg", "duplicates/img_1771_no_exif.jpg"],
+        "bad": ["corrupt/truncated_jpeg.jpg", "corrupt/corrupted.jpg"],
+    }
+    for folder, names in files.items():
+        (src / folder).mkdir(parents=True)
+        for name in names:
+            shutil.copy2(corpus / name, src / folder)
+
+
+# The user's own empty folders, two of which the run places photos in.
+USERS_FOLDERS = {"2008", "2008/Trip", "2011", "Corrupted", "Albums"}
+
+
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_undo_keeps_the_folders_dest_had_before_the_run(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+    corpus: Path,
+    mode: str,
+) -> None:
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    corpus_archive(src, corpus)
+    before = tree_digest(src)
+    for folder in USERS_FOLDERS:
+        (dest / folder).mkdir(parents=True, exist_ok=True)
+    code, report = organize(src, dest, "--mode", mode, "--min-size", "0")
+    assert code == 0
+    placed = {line["dest"] for line in report if line.get("dest")}
+    assert "2008/Trip/Canon_40D.jpg" in placed and "2011/phone" in folders_of(dest)
+    if mode == "move":
+        assert {"Duplicates/misc", "Corrupted/bad", "NoDate/misc"} <= folders_of(dest)
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
+    assert folders_of(dest) == USERS_FOLDERS  # the run's own folders are gone, the user's stay
+    assert dest_files(dest) == {}
+
+
+def test_undo_of_the_second_run_keeps_the_folders_the_first_made(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+    corpus: Path,
+) -> None:
+    """Run 1 makes 2008/Trip; its photo is taken out by hand; run 2 (a photo added to the
+    trip since) places one there and makes 2011/phone. Undoing run 2 leaves 2008/Trip, now
+    empty, as run 2 found it; undoing run 1 then removes it."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    (src / "Trip").mkdir(parents=True)
+    shutil.copy2(corpus / "camera/Canon_40D.jpg", src / "Trip")
+    assert organize(src, dest, "--min-size", "0")[0] == 0
+    (dest / "2008/Trip/Canon_40D.jpg").unlink()
+    shutil.copy2(corpus / "camera/Pentax_K10D.jpg", src / "Trip")
+    (src / "phone").mkdir()
+    shutil.copy2(corpus / "phone/Samsung GT-I9000 (Galaxy S).jpg", src / "phone")
+    assert organize(src, dest, "--min-size", "0")[0] == 0
+    assert (dest / "2008/Trip/Pentax_K10D.jpg").exists() and (dest / "2011/phone").is_dir()
+    assert main(["undo", str(dest)]) == 0
+    assert folders_of(dest) == {"2008", "2008/Trip"}
+    assert main(["undo", str(dest)]) == 0
+    assert folders_of(dest) == set()
+
+
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_undo_after_a_kill_and_a_resume_removes_the_folders_the_killed_run_made(
+    tmp_path: Path, corpus: Path, mode: str
+) -> None:
+    """SIGKILL at the first filesystem sync of the group commit (its folders made, nothing
+    renamed into them yet), then the same command again, then undo: the folders the killed
+    attempt made count as the undone run's (the re-run found them there), the user's stay."""
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace is not installed")
+    import subprocess
+    import sys
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    corpus_archive(src, corpus)
+    before = tree_digest(src)
+    for folder in USERS_FOLDERS:
+        (dest / folder).mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    cmd = [sys.executable, "-m", "engine", "organize", str(src), str(dest), "--quiet", "-j", "1"]
+    cmd += ["--mode", mode, "--min-size", "0"]
+    inject = ["-e", "trace=syncfs", "-e", "inject=syncfs:signal=KILL:when=1"]
+    killed = subprocess.run([strace, "-f", "-qq", "-o", "/dev/null", *inject, *cmd], env=env)
+    assert killed.returncode != 0
+    assert "2003/Trip" in folders_of(dest) and dest_files(dest) == {}  # made, still empty
+    assert subprocess.run(cmd, env=env, timeout=120).returncode == 0
+    assert "2003/Trip/flower.jpg" in dest_files(dest)
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
+    assert folders_of(dest) == USERS_FOLDERS
+    assert dest_files(dest) == {}
+
+
+THIS_RELEASE_BEFORE_FOLDERS = "af97199"  # the last commit whose runs did not journal folders
+
+
+def test_undo_of_a_run_that_did_not_journal_its_folders_removes_those_it_emptied(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A journal whose run was made by the release before folders were journaled: undo keeps
+    that release's behaviour and removes every folder it empties (it cannot tell the run's
+    own from the user's), so no empty folder of the run is left behind."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    old = tmp_path / "old"
+    old.mkdir()
+    archived = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", THIS_RELEASE_BEFORE_FOLDERS, "engine", "benchmarks"],
+        capture_output=True,
+    )
+    if archived.returncode != 0:
+        pytest.skip(f"commit {THIS_RELEASE_BEFORE_FOLDERS} is not in this clone")
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archived.stdout, check=True)
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    corpus_archive(src, corpus)
+    before = tree_digest(src)
+    env = {**os.environ, "PYTHONPATH": str(old)}
+    cmd = [sys.executable, "-m", "engine", "organize", str(src), str(dest), "--quiet", *MOVE]
+    assert subprocess.run(cmd, env=env, cwd=old, timeout=120).returncode == 0
+    assert "made_folders" not in str(sql(dest, "SELECT name FROM sqlite_master"))
+    assert {"2008/Trip", "Duplicates/misc"} <= folders_of(dest)
+    assert main(["undo", str(dest)]) == 0
+    assert [r[0] for r in sql(dest, "SELECT records_folders FROM runs")] == [0]
+    assert tree_digest(src) == before
+    assert folders_of(dest) == set()

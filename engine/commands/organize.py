@@ -440,6 +440,7 @@ def _run(
         sync=run.sync,
         stage_dir=stage_dir,
         pool=placer_pool(settings),
+        new_folders=view.new_folders,
     )
     analyse, compress = settings.analyse, settings.compress
     if run.mode.links:  # a link shows the source's own bytes: nothing is re-encoded or turned

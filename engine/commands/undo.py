@@ -9,6 +9,7 @@ step is journaled, so an interrupted undo resumes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 
@@ -52,7 +53,13 @@ def undo(dest: str, journal: Journal, dry_run: bool = False) -> UndoResult:
             done = []
     if not dry_run:
         journal.mark_undone(done)
-        _prune(dest, touched)
+        made = journal.made_folders(result.runs)
+        if made is None:  # an earlier release's run, which did not journal the folders it made
+            _prune(dest, touched)
+        else:  # a kept original's folders are the runs' own, below DEST/.imgorg/originals
+            own = os.path.join(dest, ENGINE_FOLDER, "")
+            _prune(dest, {folder for folder in touched if folder.startswith(own)})
+            _remove_empty(dest, made)
         journal.set_run_status(result.runs, "undone")
         _drop_thumbnails(os.path.join(dest, ENGINE_FOLDER, "thumbs"), journal)
     return result
@@ -182,6 +189,16 @@ def _same(path: str, content_hash: str | None) -> bool:
     """True when ``path`` is a regular file (not a link) holding exactly the bytes of
     ``content_hash``."""
     return not os.path.islink(path) and fsops.holds(path, content_hash)
+
+
+def _remove_empty(dest: str, made: list[str]) -> None:
+    """Remove the folders (relative to DEST) the undone runs made that are empty, innermost
+    first: one that existed before them, or holds anything now, stays."""
+    for folder in sorted(made, key=lambda f: f.count("/"), reverse=True):
+        path = os.path.join(dest, folder)
+        if os.path.isdir(path) and not os.path.islink(path):
+            with contextlib.suppress(OSError):
+                os.rmdir(path)
 
 
 def _prune(dest: str, folders: set[str]) -> None:

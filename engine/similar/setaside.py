@@ -271,7 +271,7 @@ def _carry_out(dest: str, db: sqlite3.Connection) -> list[tuple[str, str]]:
     for move_id, old_b, new_b, kind, date, similar_to in rows:
         old, new = os.fsdecode(old_b), os.fsdecode(new_b)
         target = os.path.join(dest, new)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        _make_folders(dest, db, os.path.dirname(new))
         try:
             rename_noreplace(os.path.join(dest, old), target)
         except (DestinationExists, FileNotFoundError):
@@ -325,6 +325,25 @@ def restore(dest: str, db: sqlite3.Connection) -> list[tuple[str, str]]:
         restored.append((new, old))
         _remove_empty_parents(dest, new)
     return restored
+
+
+def _make_folders(dest: str, db: sqlite3.Connection, folder: str) -> None:
+    """Make ``folder`` (below DEST) with its missing parents, journaled first as folders the
+    newest run made: undoing that run removes them once they are empty again."""
+    missing = []
+    while folder and not os.path.isdir(os.path.join(dest, folder)):
+        missing.append(folder)
+        folder = os.path.dirname(folder)
+    if not missing:
+        return
+    with db:
+        db.execute("BEGIN")
+        db.executemany(
+            "INSERT OR IGNORE INTO made_folders (run_id, folder) SELECT max(id), ? FROM runs "
+            "WHERE dry_run = 0 HAVING max(id) IS NOT NULL",
+            ((os.fsencode(f),) for f in missing),
+        )
+    os.makedirs(os.path.join(dest, missing[0]), exist_ok=True)
 
 
 def _remove_empty_parents(dest: str, rel: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from engine.errors import DiskFull
@@ -49,6 +50,9 @@ class Placer:
     max_bytes: int = 256_000_000
     pool: PlacerPool | None = None
     depth: int = 2
+    # The folders of DEST that names need and that did not exist before the run
+    # (JournalView.new_folders): journaled with the batch that makes them, for undo.
+    new_folders: Callable[[Iterable[str]], list[str]] | None = None
     pending: list[Decision] = field(default_factory=list)
     pending_bytes: int = 0
     placed: int = 0
@@ -100,6 +104,9 @@ class Placer:
         final = [d for d in everything if not _writes(d)]
         batch = [d for d in everything if _writes(d)]
         with self.journal.transaction():
+            if self.new_folders is not None:
+                made = self.new_folders([d.dest for d in batch if d.dest is not None])
+                self.journal.record_made_folders(self.run_id, made)
             self.journal.record(self.run_id, self.source, batch, "planned")
             self.journal.record(self.run_id, self.source, final, "done")
         job = Job(

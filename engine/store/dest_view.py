@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import os
 import unicodedata
+from collections.abc import Iterable
 from typing import Protocol
 
 import xxhash
@@ -68,6 +69,7 @@ class JournalView:
         self._taken = KeySet(map(name_key, journal.names_held()))
         self._hashes = KeySet(map(hash_key, journal.placed_hashes()))
         self._folders: dict[str, bool] = {}  # whether a folder of DEST existed when first asked
+        self._made: set[str] = set()  # the folders new_folders has named
 
     @property
     def same_device(self) -> bool:
@@ -115,6 +117,22 @@ class JournalView:
         if exists is None:
             exists = self._folders[folder] = os.path.lexists(os.path.join(self.dest, folder))
         return exists
+
+    def new_folders(self, names: Iterable[str]) -> list[str]:
+        """The folders (parents included) that ``names`` (relative to DEST) need and that did not
+        exist when the run first looked, each named once, outermost first. Asked before the
+        files that need them are sent to be placed: until then nothing of this run has made a
+        folder of DEST that is first looked at here."""
+        found: list[str] = []
+        for name in names:
+            folder = os.path.dirname(name)
+            missing = []
+            while folder and folder not in self._made and not self._folder_exists(folder):
+                self._made.add(folder)
+                missing.append(folder)
+                folder = os.path.dirname(folder)
+            found += reversed(missing)
+        return found
 
 
 def name_key(name: str) -> int:

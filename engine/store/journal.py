@@ -192,7 +192,8 @@ CREATE TABLE IF NOT EXISTS runs (
     finished REAL,
     status TEXT NOT NULL,
     settings TEXT NOT NULL,
-    summary TEXT
+    summary TEXT,
+    records_folders INTEGER NOT NULL DEFAULT 0
 );
 {_FILES_TABLE}
 -- The state is left out of the indexes: marking a batch done then changes no index.
@@ -207,6 +208,13 @@ CREATE TABLE IF NOT EXISTS tidy (
     new BLOB NOT NULL,
     state TEXT NOT NULL
 );
+-- The folders of DEST a run made (and undo may remove once empty), journaled before it made
+-- them; a run whose records_folders is 0 (an earlier release's) did not say.
+CREATE TABLE IF NOT EXISTS made_folders (
+    run_id INTEGER NOT NULL,
+    folder BLOB NOT NULL,
+    PRIMARY KEY (run_id, folder)
+) WITHOUT ROWID;
 """
 
 
@@ -229,6 +237,9 @@ def _upgrade(db: sqlite3.Connection) -> None:
             db.execute("ALTER TABLE files ADD COLUMN tz_source TEXT")
         if "similar_to" not in columns:  # written before near-duplicates dated photos
             db.execute("ALTER TABLE files ADD COLUMN similar_to BLOB")
+    runs = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
+    if runs and "records_folders" not in runs:  # written before runs journaled their folders
+        db.execute("ALTER TABLE runs ADD COLUMN records_folders INTEGER NOT NULL DEFAULT 0")
     if version == VERSION:
         db.executescript(SCHEMA)
         return
@@ -397,8 +408,8 @@ class Journal:
     # runs -------------------------------------------------------------------
     def begin_run(self, source: str, dest: str, mode: str, dry_run: bool, settings: dict) -> int:
         cursor = self.db.execute(
-            "INSERT INTO runs (source, dest, mode, dry_run, started, status, settings) "
-            "VALUES (?, ?, ?, ?, ?, 'running', ?)",
+            "INSERT INTO runs (source, dest, mode, dry_run, started, status, settings, "
+            "records_folders) VALUES (?, ?, ?, ?, ?, 'running', ?, 1)",
             (_b(source), _b(dest), mode, int(dry_run), time.time(), json.dumps(settings)),
         )
         return int(cursor.lastrowid or 0)
@@ -728,6 +739,30 @@ class Journal:
                 ((os.fsencode(root), os.fsencode(rel), run) for root, rel, run in keys),
             )
 
+    def record_made_folders(self, run_id: int, folders: Iterable[str]) -> None:
+        """These folders of DEST (relative to it) did not exist before run ``run_id``, which is
+        about to make them."""
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR IGNORE INTO made_folders (run_id, folder) VALUES (?, ?)",
+                ((run_id, os.fsencode(folder)) for folder in folders),
+            )
+
+    def made_folders(self, run_ids: Iterable[int]) -> list[str] | None:
+        """The folders of DEST these runs made; None when one of them is an earlier release's,
+        which did not journal its folders."""
+        ids = tuple(run_ids)
+        places = ", ".join("?" * len(ids))
+        silent = self.db.execute(
+            f"SELECT 1 FROM runs WHERE id IN ({places}) AND records_folders = 0 LIMIT 1", ids
+        ).fetchone()
+        if silent is not None:
+            return None
+        rows = self.db.execute(
+            f"SELECT DISTINCT folder FROM made_folders WHERE run_id IN ({places})", ids
+        )
+        return [os.fsdecode(folder) for (folder,) in rows]
+
     def set_run_status(self, run_ids: Iterable[int], status: str) -> None:
         with self.transaction():
             self.db.executemany(
@@ -747,9 +782,15 @@ class Journal:
         return [(os.fsdecode(a), os.fsdecode(b)) for a, b in rows]
 
     def apply_tidy(self, old: str, new: str) -> None:
-        """Point every row under folder ``old`` at ``new`` and close the tidy step, atomically."""
+        """Point every row under folder ``old`` at ``new`` and close the tidy step, atomically;
+        ``new`` (made by the move) counts among the folders its run made."""
         old_b, new_b = os.fsencode(old) + b"/", os.fsencode(new) + b"/"
         with self.transaction():
+            self.db.execute(
+                "INSERT OR IGNORE INTO made_folders (run_id, folder) SELECT run_id, new FROM tidy "
+                "WHERE old = ? AND new = ? AND state = 'planned'",
+                (os.fsencode(old), os.fsencode(new)),
+            )
             self.db.execute(
                 "UPDATE files SET dest = CAST(? || substr(dest, ?) AS BLOB) "
                 "WHERE dest >= ? AND dest < ?",
