@@ -127,8 +127,9 @@ class JournalView:
         or Unicode form (``2008/trip/IMG_1.JPG`` for ``2008/Trip/img_1.jpg``), which a folder
         that is not case-sensitive would not tell apart."""
         folder, base = os.path.split(name)
-        key = name_key(base)
-        for spelling in self._spelled_as(folder):
+        spellings = self._spelled_as(folder)
+        key = name_key(base) if spellings else 0
+        for spelling in spellings:
             if key in self._listing(spelling).files and (
                 spelling != folder or not os.path.lexists(os.path.join(self.dest, name))
             ):
