@@ -32,7 +32,12 @@ from engine.policy.date_precedence import DATE_RANK
 from engine.policy.naming import Layout, with_suffix
 from engine.records import DateSource
 from engine.similar.groups import Group, date_flows
-from engine.store.fsops import DestinationExists, rename_noreplace, sync_filesystem
+from engine.store.fsops import (
+    DestinationExists,
+    make_folders,
+    rename_noreplace,
+    sync_filesystem,
+)
 
 FOLDER = "Similar"
 ASIDE, REFILE = "set-aside", "re-file"  # the kinds of move
@@ -271,7 +276,7 @@ def _carry_out(dest: str, db: sqlite3.Connection) -> list[tuple[str, str]]:
     for move_id, old_b, new_b, kind, date, similar_to in rows:
         old, new = os.fsdecode(old_b), os.fsdecode(new_b)
         target = os.path.join(dest, new)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        make_folders(os.path.dirname(target))
         try:
             rename_noreplace(os.path.join(dest, old), target)
         except (DestinationExists, FileNotFoundError):
