@@ -462,8 +462,10 @@ def test_a_raw_backup_is_placed_when_the_pair_it_repeats_cannot_be(
     the one DEST gets, placed, not called a duplicate of a file DEST never received."""
     src = tmp_path / "Pictures"
     dest = tmp_path / ("Archive of the family's pictures, " + "o" * 160)
-    room = 3950 - len(os.fsencode(src))
-    card = src.joinpath(*["d" * 200] * (room // 201))
+    # The pair's path is 4,000 bytes in SOURCE, whatever the length of tmp_path: below DEST,
+    # 186 bytes longer, it passes PATH_MAX (4,096)
+    room = 4000 - len(os.fsencode(src / "IMG_1234.CR2"))
+    card = src.joinpath(*["d" * 200] * (room // 201), "e" * (room % 201 - 1))
     _jpeg, raw = dslr_pair(card, seed=7)
     (src / "RAW backup").mkdir()
     (src / "RAW backup" / "IMG_1234.CR2").write_bytes(raw)
