@@ -258,6 +258,19 @@ def test_camera_numbers_are_not_taken_for_suffixes() -> None:
     assert len(aliases) == 1 and shared == {next(iter(aliases.values())): 2}
 
 
+def test_one_file_named_img_does_not_make_every_camera_name_wait_for_the_last_result() -> None:
+    """A suffix is never written with a leading zero (``IMG_1``, never ``IMG_0001``). With one
+    ``IMG.JPG`` anywhere in an archive laid out ``--layout flat``, every ``IMG_0001``-style
+    name joined its group: a million camera files one group, each decision held until the last
+    result arrived (nothing placed before the end, every decision in memory)."""
+    from engine.stages.decide import name_groups
+
+    rels = [f"Card {card}/IMG_{i:04d}.JPG" for card in range(3) for i in range(1, 200)]
+    shared, aliases = name_groups([*rels, "Misc/IMG.JPG", "Misc/IMG_1.JPG"], FLAT)
+    assert sorted(shared.values()) == [2] + [3] * 199
+    assert len(aliases) == 1
+
+
 def test_identical_copies_keep_the_one_the_keeper_rule_names_and_say_why() -> None:
     view = MemoryDest()
     got = decide(view, archive(view))

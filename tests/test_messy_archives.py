@@ -760,3 +760,39 @@ def test_a_qnap_thumbnail_folder_is_ignored_like_synologys(
     rows = {line["source"]: line for line in report}
     assert rows["Photos/IMG_1.jpg"]["status"] == "placed"
     assert rows["Photos/.@__thumb/s100IMG_1.jpg"]["status"] == "ignored"
+
+
+def test_a_name_dest_already_holds_in_another_case_or_unicode_form_takes_a_suffix(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """DEST already holds photos no run of imgorg put there (copied in by hand from a Mac):
+    ``2008/Trip/IMG_0001.JPG``, and ``Café.jpg`` in NFD in ``2008/trip/``. SOURCE's
+    ``Trip/img_0001.jpg`` and ``Trip/Café.jpg`` (NFC), other photos, are one name with them on
+    a Mac, exFAT or a Windows share: they take a suffix, as beside a photo an earlier run
+    placed (they were placed beside them under the other spelling)."""
+    import unicodedata
+
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    nfc, nfd = (unicodedata.normalize(form, "Café.jpg") for form in ("NFC", "NFD"))
+    theirs = [dest / "2008" / "Trip" / "IMG_0001.JPG", dest / "2008" / "trip" / nfd]
+    for path in theirs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(corpus / "camera" / "Canon_40D.jpg", path)
+        with open(path, "ab") as handle:
+            handle.write(b"\0")  # the same picture re-saved: other bytes
+    (source / "Trip").mkdir(parents=True)
+    for name in ("img_0001.jpg", nfc):
+        shutil.copy2(corpus / "camera" / "Canon_40D.jpg", source / "Trip" / name)
+        with open(source / "Trip" / name, "ab") as handle:
+            handle.write(name.encode())
+
+    code, report = organize(source, dest)
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    assert rows["Trip/img_0001.jpg"]["dest"] == "2008/Trip/img_0001_1.jpg"
+    assert rows[f"Trip/{nfc}"]["dest"] == f"2008/Trip/{nfc[:-4]}_1.jpg"
+    held = [p for p in dest.rglob("*") if p.is_file() and ".imgorg" not in p.parts]
+    folded = {unicodedata.normalize("NFC", str(p.relative_to(dest))).casefold() for p in held}
+    assert len(folded) == len(held) == 4, held
+    assert main(["verify", str(dest)]) == 0

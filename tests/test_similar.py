@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -740,3 +741,39 @@ def test_a_copy_gone_from_dest_is_not_refiled_and_nothing_breaks(
     db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite")
     assert db.execute("SELECT COUNT(*) FROM similar_moves").fetchone() == (0,)
     db.close()
+
+
+def test_a_messenger_copy_1400_folders_deep_is_set_aside_and_restored(
+    tmp_path: Path,
+    corpus: Path,
+    original: bytes,
+    organize: Callable[..., tuple[int, list[dict[str, Any]]]],
+) -> None:
+    """``--no-tidy`` keeps a backup gone wrong (``WhatsApp/a/a/.../a``, 1,400 deep) as it is:
+    setting its messenger copy aside makes 1,400 folders below ``Similar/``, which
+    ``os.makedirs`` does by recursion (the run stopped with a RecursionError once every file
+    was placed, its set-aside planned and never made)."""
+    from test_messy_archives import _deep_tree, _remove_deep
+
+    from engine.cli import main
+
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    try:
+        (source / "camera").mkdir(parents=True)
+        shutil.copy(corpus / PHOTO, source / "camera" / "DSCN0010.jpg")
+        deep = _deep_tree(source / "WhatsApp", 1400)
+        copy = os.path.join(deep, "IMG-20190707-WA0003.jpg")
+        Path(copy).write_bytes(_messenger_copy(original))
+        placed = "2008/" + os.path.relpath(copy, source)
+
+        code, _report = organize(
+            source, dest, "--min-size", "0", "--no-tidy", "--similar", "set-aside"
+        )
+
+        assert code == 0
+        assert os.path.exists(os.path.join(dest, "Similar", placed))
+        assert main(["verify", str(dest)]) == 0
+        assert main(["similar", str(dest), "--restore"]) == 0
+        assert os.path.exists(os.path.join(dest, placed))
+    finally:
+        _remove_deep(tmp_path)

@@ -612,3 +612,31 @@ def test_undo_of_a_run_that_did_not_journal_its_folders_removes_those_it_emptied
     assert [r[0] for r in sql(dest, "SELECT records_folders FROM runs")] == [0]
     assert tree_digest(src) == before
     assert folders_of(dest) == set()
+
+
+def test_undo_leaves_alone_a_file_whose_source_folder_is_now_a_file_and_undoes_the_rest(
+    tmp_path: Path, organize, corpus, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """After a move run, SOURCE's emptied ``Trip/`` was deleted and a file named ``Trip``
+    written in its place: the photo that came from ``Trip/`` cannot go back and is left in DEST
+    with that reason; undo goes on with every other file (it stopped with a traceback at the
+    first such photo, the files after it not undone)."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    photos = {"Trip/a.jpg": "Canon_40D.jpg", "Zoo/b.jpg": "Canon_DIGITAL_IXUS_400.jpg"}
+    for rel, name in photos.items():
+        (source / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(corpus / "camera" / name, source / rel)
+    code, report = organize(source, dest, *MOVE)
+    assert code == 0 and not (source / "Trip" / "a.jpg").exists()
+    placed = {line["source"]: line["dest"] for line in report}
+    (source / "Trip").rmdir()
+    (source / "Trip").write_text("notes")
+
+    assert main(["undo", str(dest)]) == 1
+
+    assert f"left alone: {placed['Trip/a.jpg']}" in capsys.readouterr().out
+    assert (dest / placed["Trip/a.jpg"]).exists()
+    assert (source / "Zoo" / "b.jpg").read_bytes() == (
+        corpus / "camera" / "Canon_DIGITAL_IXUS_400.jpg"
+    ).read_bytes()
+    assert not (dest / placed["Zoo/b.jpg"]).exists()

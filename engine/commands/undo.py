@@ -155,7 +155,10 @@ def _restore_original(
 
 def _put_back(path: str, origin: str, content_hash: str | None, mtime_ns: int) -> str | None:
     """Move ``path`` to ``origin`` (no replace); across filesystems copy, verify, then unlink."""
-    fsops.make_folders(os.path.dirname(origin))
+    try:
+        fsops.make_folders(os.path.dirname(origin))
+    except OSError as exc:  # a file where its folder was, a folder locked since
+        return f"its source folder cannot be made again ({exc.strerror})"
     try:
         fsops.rename_noreplace(path, origin)
         return None

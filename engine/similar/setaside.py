@@ -32,7 +32,12 @@ from engine.policy.date_precedence import DATE_RANK
 from engine.policy.naming import Layout, with_suffix
 from engine.records import DateSource
 from engine.similar.groups import Group, date_flows
-from engine.store.fsops import DestinationExists, rename_noreplace, sync_filesystem
+from engine.store.fsops import (
+    DestinationExists,
+    make_folders,
+    rename_noreplace,
+    sync_filesystem,
+)
 
 FOLDER = "Similar"
 ASIDE, REFILE = "set-aside", "re-file"  # the kinds of move
@@ -343,7 +348,7 @@ def _make_folders(dest: str, db: sqlite3.Connection, folder: str) -> None:
             "WHERE dry_run = 0 HAVING max(id) IS NOT NULL",
             ((os.fsencode(f),) for f in missing),
         )
-    os.makedirs(os.path.join(dest, missing[0]), exist_ok=True)
+    make_folders(os.path.join(dest, missing[0]))
 
 
 def _remove_empty_parents(dest: str, rel: str) -> None:

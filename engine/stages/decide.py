@@ -108,7 +108,7 @@ def _stem_key(stem: str) -> int:
     return xxhash.xxh3_64_intdigest(stem.encode("utf-8", "surrogateescape"))
 
 
-_SUFFIXED = re.compile(r"(.+)_\d+")  # a stem as naming.with_suffix makes them, in full
+_SUFFIXED = re.compile(r"(.+)_[1-9]\d*")  # a stem as naming.with_suffix makes them: no 0 first
 
 
 def name_groups(rels: Iterable[str], folders: Folders) -> tuple[dict[int, int], dict[int, int]]:

@@ -5,7 +5,9 @@ run of an earlier release (which merged folders after placement) left half-done.
 
 from __future__ import annotations
 
+import bisect
 import os
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -48,9 +50,9 @@ def folder_map(rels: Iterable[str], placed: Mapping[str, str] | None = None) -> 
     unless another folder takes that place now."""
     out: dict[str, str] = {}
     _map_folders(tree_of(map(visible, rels)), out)
-    pins = placed or {}
-    for old in sorted(pins, key=lambda folder: folder.count("/")):
-        _pin(out, old, pins[old])
+    pins = {old: place for old, place in (placed or {}).items() if place and old in out}
+    if any(out[old] != place for old, place in pins.items()):
+        _pin_all(out, pins)
     return {old: new for old, new in out.items() if old != new}
 
 
@@ -74,22 +76,42 @@ def placed_folders(placed: Iterable[tuple[str, str, int]]) -> dict[str, str]:
     return out
 
 
-def _pin(out: dict[str, str], old: str, place: str) -> None:
-    """Give ``old`` (and the folders below it) ``place``, unless another folder's files go
-    there or below it."""
-    new = out.get(old)
-    if new is None or new == place or not place:
-        return
-    below = old + "/"
-    for other, path in out.items():
-        elsewhere = other != old and not other.startswith(below)
-        if elsewhere and (path == place or path.startswith(place + "/")):
-            return
-    for other, path in out.items():
-        if other == old:
-            out[other] = place
-        elif other.startswith(below):
-            out[other] = place + path[len(new) :]
+def _pin_all(out: dict[str, str], pins: Mapping[str, str]) -> None:
+    """Give each folder of ``pins`` (shallowest first) its place, with the folders below it,
+    unless another folder's files go there or below it. How many folders are at or below each
+    place is counted once and kept up to date: each pin costs the folders it moves, not a look
+    at every folder of the map."""
+    folders = sorted(out)
+    places = set(pins.values())
+    depths = sorted({place.count("/") + 1 for place in places})
+    held = Counter(p for path in out.values() for p in _places_above(path, places, depths))
+    for old in sorted(pins, key=lambda folder: folder.count("/")):
+        place, new = pins[old], out[old]
+        if new == place:
+            continue
+        lo, hi = bisect.bisect_left(folders, old + "/"), bisect.bisect_left(folders, old + "0")
+        mine = [old, *folders[lo:hi]]  # ``old`` and the folders below it ("0" follows "/")
+        own = sum(1 for f in mine if out[f] == place or out[f].startswith(place + "/"))
+        if held[place] > own:
+            continue
+        for folder in mine:
+            path = out[folder]
+            out[folder] = place + path[len(new) :]
+            held.subtract(_places_above(path, places, depths))
+            held.update(_places_above(out[folder], places, depths))
+
+
+def _places_above(path: str, places: set[str], depths: list[int]) -> list[str]:
+    """The folders of ``places`` that ``path`` is, or lies below."""
+    parts = path.split("/")
+    found = []
+    for depth in depths:
+        if depth > len(parts):
+            break
+        prefix = "/".join(parts[:depth])
+        if prefix in places:
+            found.append(prefix)
+    return found
 
 
 def tidied(rel: str, mapping: Mapping[str, str]) -> str:

@@ -9,6 +9,7 @@ The placer never calls back into the coordinator.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import os
 import unicodedata
@@ -70,6 +71,9 @@ class JournalView:
         self._hashes = KeySet(map(hash_key, journal.placed_hashes()))
         self._folders: dict[str, bool] = {}  # whether a folder of DEST existed when first asked
         self._made: set[str] = set()  # the folders new_folders has named
+        # DEST's folders spelled like a folder asked about, and what each held when first read
+        self._spellings: dict[str, list[str]] = {"": [""]}
+        self._listings: dict[str, _Listing] = {}
 
     @property
     def same_device(self) -> bool:
@@ -90,6 +94,8 @@ class JournalView:
 
     def slot(self, name: str, content_hash: str | None, size: int | None = None) -> Slot:
         if name_key(name) in self._taken:
+            return Slot.TAKEN
+        if self._spelled_otherwise(name):
             return Slot.TAKEN
         if not self._folder_exists(os.path.dirname(name)):
             return Slot.FREE
@@ -133,6 +139,60 @@ class JournalView:
                 folder = os.path.dirname(folder)
             found += reversed(missing)
         return found
+
+    def _spelled_otherwise(self, name: str) -> bool:
+        """Whether DEST holds a file that no run placed whose path is ``name`` in another case
+        or Unicode form (``2008/trip/IMG_1.JPG`` for ``2008/Trip/img_1.jpg``), which a folder
+        that is not case-sensitive would not tell apart."""
+        folder, base = os.path.split(name)
+        spellings = self._spelled_as(folder)
+        key = name_key(base) if spellings else 0
+        for spelling in spellings:
+            if key in self._listing(spelling).files and (
+                spelling != folder or not os.path.lexists(os.path.join(self.dest, name))
+            ):
+                return True
+        return False
+
+    def _spelled_as(self, folder: str) -> list[str]:
+        """The folders of DEST whose path is ``folder`` in some case or Unicode form."""
+        known, missing = folder, []
+        while known not in self._spellings:
+            known, _, part = known.rpartition("/")
+            missing.append(part)
+        spellings = self._spellings[known]
+        for part in reversed(missing):
+            known = f"{known}/{part}" if known else part
+            spellings = self._spellings[known] = [
+                f"{s}/{sub}" if s else sub
+                for s in spellings
+                for sub in self._listing(s).folders.get(name_key(part), ())
+            ]
+        return spellings
+
+    def _listing(self, folder: str) -> _Listing:
+        listing = self._listings.get(folder)
+        if listing is None:
+            listing = self._listings[folder] = _Listing()
+            path = os.path.join(self.dest, folder)
+            with contextlib.suppress(OSError), os.scandir(path) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        listing.folders.setdefault(name_key(entry.name), []).append(entry.name)
+                    else:
+                        listing.files.add(name_key(entry.name))
+        return listing
+
+
+class _Listing:
+    """The entries of a DEST folder when first read: files by name key (numbers, not strings),
+    subfolders by name key with their spellings."""
+
+    __slots__ = ("files", "folders")
+
+    def __init__(self) -> None:
+        self.files: set[int] = set()
+        self.folders: dict[int, list[str]] = {}
 
 
 def name_key(name: str) -> int:
