@@ -19,7 +19,7 @@ IMAGE_EXTENSIONS = (
     *(".jpg", ".jpeg", ".jpe", ".jfif", ".jif"),
     *(".png", ".tif", ".tiff", ".bmp", ".gif", ".webp"),
 )
-HEIF_EXTENSIONS = (".heic", ".heif", ".avif")
+HEIF_EXTENSIONS = (".heic", ".heif", ".hif", ".avif")  # .hif: Fujifilm's HEIF
 RAW_EXTENSIONS = (
     *(".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2"),
     # TIFF inside too (dated like the others): Nikon compacts, Pentax, Samsung, Leica, Sony's
