@@ -7,7 +7,7 @@ import struct
 import subprocess
 from pathlib import Path
 
-from test_formats import FFMPEG, by_source
+from test_formats import FFMPEG, by_source, needs_ffmpeg, video
 
 
 def _mux(path: Path, *args: str, seconds: str = "1") -> None:
@@ -45,3 +45,22 @@ def test_a_fujifilm_hif_is_taken_as_a_heif_photo(tmp_path: Path, corpus: Path, o
     assert (line["year"], line["date_source"]) == (2020, "exif")
     assert not line["rotated"] and not line["compressed"]
     assert (tmp_path / "out" / line["dest"]).read_bytes() == data
+
+
+@needs_ffmpeg
+def test_two_videos_of_one_stem_are_two_videos(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "src"
+    video(src / "clip.mp4", creation="2017-08-09T10:11:12Z")
+    (src / "clip.avi").write_text("an AVI a copy tool never finished: text, no video\n")
+    video(src / "holiday.3gp", creation="2009-07-01T10:00:00Z", codec="libx264")
+    video(src / "holiday.m4v", creation="2016-05-06T07:08:09Z", codec="libx264")  # an export
+    _, report = organize(src, tmp_path / "out")
+    lines = by_source(report)
+    assert lines["clip.avi"]["status"] == "corrupt"
+    clip = lines["clip.mp4"]
+    assert (clip["status"], clip["year"], clip["companion_of"]) == ("placed", 2017, None), clip
+    assert clip["dest"] == "2017/clip.mp4"
+    assert (tmp_path / "out" / clip["dest"]).read_bytes() == (src / "clip.mp4").read_bytes()
+    assert lines["holiday.3gp"]["year"] == 2009
+    export = lines["holiday.m4v"]
+    assert (export["year"], export["companion_of"]) == (2016, None), export

@@ -62,8 +62,9 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
     """Families of one folder's media files and sidecars; and the sidecars that match nothing.
 
     Within a stem, the first still image is the main file and a RAW or a video of the same stem
-    is its companion; two still images of one stem are two photos. A RAW or video without a
-    still image is a main file of its own.
+    is its companion; two still images of one stem are two photos. Without a still image, the
+    first RAW is the main file and the rest its companions; videos alone are each a main file
+    of their own (``clip.avi`` and its export ``clip.mp4``).
     """
     by_stem: dict[str, list[str]] = {}
     image_stems = {_stem(name) for name, kind in names.items() if kind is Kind.IMAGE}
@@ -75,12 +76,16 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
         members.sort(key=lambda n: (_PRIORITY[names[n]], n))
         images = [n for n in members if names[n] is Kind.IMAGE]
         others = [n for n in members if names[n] is not Kind.IMAGE]
+        raws = [n for n in others if names[n] is Kind.RAW]
         if images:
             for image in images:
                 families[image] = Family(image)
             families[images[0]].companions.extend(others)
+        elif raws:  # an iPhone ProRAW Live Photo: the DNG and its video
+            families[raws[0]] = Family(raws[0], [n for n in others if n != raws[0]])
         else:
-            families[others[0]] = Family(others[0], others[1:])
+            for alone in others:
+                families[alone] = Family(alone)
     orphans = []
     mains = sorted(families)
     for name, kind in sorted(names.items()):
