@@ -7,6 +7,7 @@ import struct
 import subprocess
 from pathlib import Path
 
+import pytest
 from test_formats import FFMPEG, by_source, needs_ffmpeg, video
 
 
@@ -64,3 +65,26 @@ def test_two_videos_of_one_stem_are_two_videos(tmp_path: Path, organize) -> None
     assert lines["holiday.3gp"]["year"] == 2009
     export = lines["holiday.m4v"]
     assert (export["year"], export["companion_of"]) == (2016, None), export
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("layout", ["faststart", "moov-last"])
+def test_a_truncated_video_is_corrupt_not_placed_as_sound(
+    tmp_path: Path,
+    layout: str,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    whole = tmp_path / "whole.mp4"
+    flags = ["-movflags", "+faststart"] if layout == "faststart" else []
+    creation = ["-metadata", "creation_time=2017-08-09T10:11:12Z"]
+    _mux(whole, *creation, "-c:v", "mjpeg", *flags, seconds="2")
+    data = whole.read_bytes()
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "VID_0001.mp4").write_bytes(data[: len(data) // 2])  # a copy cut short
+    _, report = organize(src, tmp_path / "out")
+    line = report[0]
+    assert line["status"] == "corrupt", line
+    assert line["reason"] == "truncated video (a copy cut short)"
+    assert line["dest"] == "Corrupted/VID_0001.mp4"
+    assert (tmp_path / "out" / line["dest"]).read_bytes() == data[: len(data) // 2]

@@ -50,6 +50,7 @@ class VideoFacts:
     tag: str | None  # which tag gave it
     recognised: bool  # whether MediaInfo recognised the file as a video
     position: tuple[float, float] | None = None
+    truncated: bool = False  # the container says there is more than the file holds
 
 
 def parse_iso6709(text: str) -> tuple[float, float] | None:
@@ -78,6 +79,8 @@ def video_facts(path: str) -> VideoFacts:
     if general is None:
         return VideoFacts(None, None, recognised)
     data = general.to_data()
+    if data.get("istruncated") == "Yes":
+        return VideoFacts(None, None, recognised, truncated=True)
     position = None
     for key in ("comapplequicktimelocationiso6709", "xyz"):
         value = data.get(key)

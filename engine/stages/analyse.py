@@ -353,7 +353,9 @@ def _video_dates(path: str, result: Analysis) -> Evidence:
     facts = video.video_facts(path)
     when, tag, recognised = facts.date, facts.tag, facts.recognised
     result.position = facts.position
-    if not recognised and result.size:
+    if facts.truncated:
+        result.status, result.reason = Status.CORRUPT, "truncated video (a copy cut short)"
+    elif not recognised and result.size:
         result.status, result.reason = Status.CORRUPT, "not a recognisable video"
     elif not result.size:
         result.status, result.reason = Status.CORRUPT, "empty file (0 bytes)"
