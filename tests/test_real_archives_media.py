@@ -3,6 +3,7 @@ file gets its own date, status and reason, and is placed byte for byte."""
 
 from __future__ import annotations
 
+import shutil
 import struct
 import subprocess
 from pathlib import Path
@@ -88,3 +89,24 @@ def test_a_truncated_video_is_corrupt_not_placed_as_sound(
     assert line["reason"] == "truncated video (a copy cut short)"
     assert line["dest"] == "Corrupted/VID_0001.mp4"
     assert (tmp_path / "out" / line["dest"]).read_bytes() == data[: len(data) // 2]
+
+
+@needs_ffmpeg
+def test_an_old_camera_avi_is_dated_from_its_idit_or_icrd_chunk(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "src"
+    plain = tmp_path / "plain.avi"
+    _mux(plain, "-c:v", "mjpeg")
+    src.mkdir()
+    (src / "MVI_0001.AVI").write_bytes(_with_idit(plain.read_bytes(), b"MON MAR 03 10:11:12 2008"))
+    _mux(src / "CIMG0002.AVI", "-metadata", "date=2006-11-26", "-c:v", "mjpeg")  # INFO ICRD
+    shutil.copy(plain, src / "undated.avi")
+    code, report = organize(src, tmp_path / "out")
+    lines = by_source(report)
+    assert code == 0
+    canon = lines["MVI_0001.AVI"]
+    assert (canon["status"], canon["date_source"]) == ("placed", "quicktime"), canon
+    assert canon["date"] == "2008-03-03T10:11:12"  # the camera's clock: local time, no zone
+    assert canon["dest"] == "2008/MVI_0001.AVI"
+    casio = lines["CIMG0002.AVI"]
+    assert (casio["year"], casio["date_source"]) == (2006, "quicktime"), casio
+    assert lines["undated.avi"]["dest"] == "NoDate/undated.avi"

@@ -15,6 +15,7 @@ _STAMP = re.compile(
 )
 
 
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _ISO6709 = re.compile(r"^([+-]\d+(?:\.\d+)?)([+-]\d+(?:\.\d+)?)")
 
 
@@ -91,7 +92,10 @@ def video_facts(path: str) -> VideoFacts:
         when, offset = parsed
         local = when if offset is None else when.replace(tzinfo=dt.timezone(offset))
         return VideoFacts(local, "com.apple.quicktime.creationdate", recognised, position)
-    for key in ("encoded_date", "tagged_date", "recorded_date"):
+    # An AVI's dates (INFO ICRD, the IDIT chunk of old compacts, which MediaInfo calls
+    # mastered_date) are the camera's clock: local time, sometimes the day alone.
+    camera_clock = data.get("format") == "AVI"
+    for key in ("encoded_date", "tagged_date", "recorded_date", "mastered_date"):
         value = data.get(key)
         if isinstance(value, str) and (parsed := parse_stamp(value)):
             when, offset = parsed
@@ -100,5 +104,11 @@ def video_facts(path: str) -> VideoFacts:
                     return VideoFacts(
                         when.replace(tzinfo=dt.timezone(offset)), key, recognised, position
                     )
-                return VideoFacts(utc_only(when), key, recognised, position)
+                return VideoFacts(
+                    when if camera_clock else utc_only(when), key, recognised, position
+                )
+        elif camera_clock and isinstance(value, str) and (day := _DAY.fullmatch(value.strip())):
+            midnight = make_datetime(*(int(g) for g in day.groups()))
+            if midnight is not None:
+                return VideoFacts(midnight, key, recognised, position)
     return VideoFacts(None, None, recognised, position)
