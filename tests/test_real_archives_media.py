@@ -110,3 +110,26 @@ def test_an_old_camera_avi_is_dated_from_its_idit_or_icrd_chunk(tmp_path: Path, 
     casio = lines["CIMG0002.AVI"]
     assert (casio["year"], casio["date_source"]) == (2006, "quicktime"), casio
     assert lines["undated.avi"]["dest"] == "NoDate/undated.avi"
+
+
+@pytest.mark.parametrize("name", ["IMG_2927.HEIC", "iphone_13_pro_max.heic", "mountains.avif"])
+def test_a_heif_copied_half_way_is_corrupt(
+    tmp_path: Path,
+    corpus: Path,
+    name: str,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    data = (corpus / "formats" / name).read_bytes()
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / name).write_bytes(data[: len(data) * 6 // 10])  # libheif fills the missing tiles
+    (src / f"whole-{name}").write_bytes(data)
+    _, report = organize(src, tmp_path / "out")
+    lines = by_source(report)
+    cut = lines[name]
+    assert cut["status"] == "corrupt", cut
+    assert cut["reason"].startswith("truncated: box 'mdat' needs"), cut
+    assert (tmp_path / "out" / cut["dest"]).read_bytes() == data[: len(data) * 6 // 10]
+    whole = lines[f"whole-{name}"]
+    assert whole["status"] == "placed" and not whole["dest"].startswith("Corrupted/"), whole
+    assert (tmp_path / "out" / whole["dest"]).read_bytes() == data

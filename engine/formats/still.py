@@ -15,7 +15,7 @@ from PIL import Image, ImageFile, IptcImagePlugin
 from engine.dates.exif import ExifFacts, image_exif_facts, read_exif_facts
 from engine.dates.iptc import iptc_date
 from engine.dates.xmp import xmp_date
-from engine.formats import imaging, jpeg, png
+from engine.formats import bmff, imaging, jpeg, png
 from engine.formats.compress import (
     Compressed,
     CompressOptions,
@@ -62,8 +62,7 @@ def inspect_photo(
     if problem:
         result.status, result.reason = Status.CORRUPT, problem
         # A damaged photo's camera date still tells it from a damaged thumbnail.
-        damaged = read_exif_facts(exif_blob) if exif_blob else None
-        return [(DateSource.EXIF, damaged.date if damaged else None)], None, None
+        return [(DateSource.EXIF, _damaged_date(data, exif_blob))], None, None
     # JPEG and PNG are checked by their structure; other formats are rare enough in an archive
     # that decoding them in full is the simplest sound check.
     full = options.verify is Verify.FULL or (
@@ -106,13 +105,15 @@ def unreadable_heif(name: str) -> bool:
 
 
 def _structure(data: bytes) -> tuple[jpeg.JpegStructure | None, bytes | None, str | None]:
-    """Structural check by content: JPEG markers to EOI, PNG chunks and CRCs."""
+    """Structural check by content: JPEG markers to EOI, PNG chunks and CRCs, HEIF boxes."""
     if data.startswith(jpeg.SOI):
         structure = jpeg.check_jpeg(data)
         return structure, structure.exif, structure.problem
     if data.startswith(png.SIGNATURE):
         found = png.check_png(data)
         return None, found.exif, found.problem
+    if bmff.is_bmff(data):
+        return None, None, bmff.bmff_problem(data)
     return None, None, None
 
 
