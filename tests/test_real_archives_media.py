@@ -124,6 +124,8 @@ def test_a_heif_copied_half_way_is_corrupt(
     src.mkdir()
     (src / name).write_bytes(data[: len(data) * 6 // 10])  # libheif fills the missing tiles
     (src / f"whole-{name}").write_bytes(data)
+    trailer = data + struct.pack(">I4s", 4096, b"SEFH") + bytes(8)  # a maker's data appended
+    (src / f"trailer-{name}").write_bytes(trailer)
     _, report = organize(src, tmp_path / "out")
     lines = by_source(report)
     cut = lines[name]
@@ -133,3 +135,5 @@ def test_a_heif_copied_half_way_is_corrupt(
     whole = lines[f"whole-{name}"]
     assert whole["status"] == "placed" and not whole["dest"].startswith("Corrupted/"), whole
     assert (tmp_path / "out" / whole["dest"]).read_bytes() == data
+    kept = lines[f"trailer-{name}"]
+    assert kept["status"] == "placed" and not kept["dest"].startswith("Corrupted/"), kept

@@ -8,18 +8,22 @@ import struct
 
 from engine.formats.kinds import is_iso_bmff
 
+# The top-level boxes a HEIF or AVIF file is made of; anything else after them (a maker's
+# trailer appended to the file) ends the walk rather than reading as a box cut short.
+_KNOWN = frozenset((b"ftyp", b"meta", b"mdat", b"moov", b"free", b"skip", b"uuid", b"idat"))
+
 
 def is_bmff(data: bytes) -> bool:
     return is_iso_bmff(data[:12])
 
 
 def bmff_problem(data: bytes) -> str | None:
-    """Why the file's boxes do not fill it exactly up to its end (a box cut short), or None."""
+    """Why a known top-level box runs past the end of the file (a copy cut short), or None."""
     pos, size = 0, len(data)
-    while pos < size:
-        if pos + 8 > size:
-            return "truncated: the file ends inside a box header"
+    while pos + 8 <= size:
         length, kind = struct.unpack_from(">I4s", data, pos)
+        if kind not in _KNOWN:
+            return None
         header = 8
         if length == 1:  # a 64-bit size follows the type
             if pos + 16 > size:
@@ -29,7 +33,7 @@ def bmff_problem(data: bytes) -> str | None:
         elif length == 0:  # the last box, to the end of the file
             return None
         if length < header:
-            return f"damaged: box {kind!r} declares {length} bytes"
+            return f"damaged: box {kind.decode('latin-1')!r} declares {length} bytes"
         if pos + length > size:
             missing = pos + length - size
             return f"truncated: box {kind.decode('latin-1')!r} needs {missing:,} bytes more"
