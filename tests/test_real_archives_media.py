@@ -92,6 +92,23 @@ def test_a_truncated_video_is_corrupt_not_placed_as_sound(
 
 
 @needs_ffmpeg
+def test_a_video_with_a_makers_trailer_is_placed_as_sound(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "src"
+    _mux(src / "whole.mp4", "-metadata", "creation_time=2019-05-06T07:08:09Z", "-c:v", "mjpeg")
+    # Samsung Galaxy phones append their SEF trailer after the MP4's boxes: data blocks
+    # (marker, type, name length, name, data), then its directory
+    block = b"\x00\x00\x01\x0a" + struct.pack("<I", 17) + b"Auto_Enhance_Info" + b"\x01"
+    sef = block + b"SEFH" + bytes(20) + struct.pack("<I", 48) + b"SEFT"
+    trailer = (src / "whole.mp4").read_bytes() + sef
+    (src / "20190506_070809.mp4").write_bytes(trailer)
+    code, report = organize(src, tmp_path / "out")
+    line = by_source(report)["20190506_070809.mp4"]
+    assert code == 0 and line["status"] == "placed", line
+    assert (line["year"], line["date_source"]) == (2019, "quicktime")
+    assert (tmp_path / "out" / line["dest"]).read_bytes() == trailer
+
+
+@needs_ffmpeg
 def test_an_old_camera_avi_is_dated_from_its_idit_or_icrd_chunk(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
     src = tmp_path / "src"
     plain = tmp_path / "plain.avi"

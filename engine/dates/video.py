@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from engine.dates.parse import make_datetime
 from engine.dates.timezone import utc_only
+from engine.formats.bmff import file_problem, is_iso_bmff_file
 
 _STAMP = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?"
@@ -80,7 +81,8 @@ def video_facts(path: str) -> VideoFacts:
     if general is None:
         return VideoFacts(None, None, recognised)
     data = general.to_data()
-    if data.get("istruncated") == "Yes":
+    # MediaInfo also calls a video with a maker's trailer after its boxes truncated
+    if data.get("istruncated") == "Yes" and (not is_iso_bmff_file(path) or file_problem(path)):
         return VideoFacts(None, None, recognised, truncated=True)
     position = None
     for key in ("comapplequicktimelocationiso6709", "xyz"):
