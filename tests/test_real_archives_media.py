@@ -69,14 +69,17 @@ def test_two_videos_of_one_stem_are_two_videos(tmp_path: Path, organize) -> None
 
 
 @needs_ffmpeg
-@pytest.mark.parametrize("layout", ["faststart", "moov-last"])
+@pytest.mark.parametrize("layout", ["faststart", "moov-last", "fragmented"])
 def test_a_truncated_video_is_corrupt_not_placed_as_sound(
     tmp_path: Path,
     layout: str,
     organize,  # type: ignore[no-untyped-def]
 ) -> None:
     whole = tmp_path / "whole.mp4"
-    flags = ["-movflags", "+faststart"] if layout == "faststart" else []
+    flags = {
+        "faststart": ["-movflags", "+faststart"],
+        "fragmented": ["-movflags", "frag_keyframe+empty_moov"],  # action cameras, streams
+    }.get(layout, [])
     creation = ["-metadata", "creation_time=2017-08-09T10:11:12Z"]
     _mux(whole, *creation, "-c:v", "mjpeg", *flags, seconds="2")
     data = whole.read_bytes()

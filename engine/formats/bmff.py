@@ -15,7 +15,7 @@ from engine.formats.kinds import is_iso_bmff
 # appended to the file) ends the walk rather than reading as a box cut short.
 _KNOWN = frozenset(
     (b"ftyp", b"meta", b"mdat", b"moov", b"free", b"skip", b"wide", b"uuid", b"idat", b"pdin")
-)
+) | {b"moof", b"mfra", b"sidx", b"styp"}  # and a fragmented MP4's
 
 
 def is_bmff(data: bytes) -> bool:
