@@ -232,7 +232,7 @@ def _similar(args: argparse.Namespace) -> int:
             back = restore(dest, journal.db)
         print(f"{len(back)} set-aside copies moved back")
         return EXIT_OK
-    out = os.path.abspath(args.out or os.path.join(dest, META, "similar.jsonl"))
+    out = _out_file(args.out) if args.out else os.path.join(dest, META, "similar.jsonl")
     try:
         with existing_journal(dest) as journal:
             jobs = args.jobs or os.cpu_count() or 1
@@ -310,12 +310,28 @@ def _existing_dest(path: str) -> str:
     return dest
 
 
+def _out_file(path: str) -> str:
+    """``--out FILE`` of report and similar: a file in a folder that can be made and written,
+    else exit 2 saying so (before any work)."""
+    out = os.path.abspath(path)
+    folder = os.path.dirname(out)
+    if os.path.isdir(out):
+        raise RunError(f"--out {out} is a folder; give a file name")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise RunError(f"--out {out}: cannot create its folder {folder}: {exc.strerror}") from exc
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise RunError(f"--out {out} lies in a folder that is not writable ({folder})")
+    return out
+
+
 def _report(args: argparse.Namespace) -> int:
     from engine.commands.organize import META, existing_journal
     from engine.report.html import write_run_report
 
     dest = _existing_dest(args.dest)
-    out = os.path.abspath(args.out or os.path.join(dest, META, "report.html"))
+    out = _out_file(args.out) if args.out else os.path.join(dest, META, "report.html")
     with existing_journal(dest) as journal:
         run_id = journal.last_run()
         if run_id is None:

@@ -1,0 +1,89 @@
+"""The commands and their reports as a user meets them after a migration: clear messages and
+the documented exit codes where a path given to them cannot be used."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.cli import main
+
+Organize = Callable[..., tuple[int, list[dict[str, Any]]]]
+
+
+@pytest.fixture
+def archive(tmp_path: Path, corpus: Path, organize: Organize) -> Path:
+    """DEST after organizing two phone photos; returns DEST."""
+    source = tmp_path / "src"
+    (source / "album").mkdir(parents=True)
+    for name in ("jolla.jpg", "HMD_Nokia_8.3_5G.jpg"):
+        shutil.copy2(corpus / "phone" / name, source / "album" / name)
+    dest = tmp_path / "dest"
+    code, _lines = organize(source, dest)
+    assert code == 0
+    return dest
+
+
+def test_report_out_that_is_a_folder_or_cannot_be_written_exits_2_with_a_message(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for out in (folder, afile / "report.html"):
+        assert main(["report", str(archive), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("imgorg: ") and str(out) in err and "Traceback" not in err
+    assert os.listdir(folder) == [] and not (tmp_path / "reports.part").exists()
+
+
+def test_similar_out_that_is_a_folder_exits_2_with_a_message(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("faiss")
+    folder = tmp_path / "similar"
+    folder.mkdir()
+    assert main(["similar", str(archive), "--out", str(folder), "--jobs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("imgorg: ") and str(folder) in err
+
+
+@pytest.fixture
+def read_only_view(tmp_path: Path) -> Iterator[Callable[[Path], Path]]:
+    """view(real): ``real`` mounted again, read-only; unmounted after the test."""
+    mounted: list[Path] = []
+
+    def view(real: Path) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip("needs root to bind-mount a folder")
+        there = tmp_path / f"{real.name}-read-only"
+        there.mkdir()
+        for args in (["--bind"], ["-o", "remount,bind,ro"]):
+            done = subprocess.run(["mount", *args, str(real), str(there)], capture_output=True)
+            if done.returncode:
+                pytest.skip(f"cannot bind-mount here: {done.stderr.decode().strip()}")
+            if not mounted:
+                mounted.append(there)
+            real = there
+        return there
+
+    yield view
+    for there in mounted:
+        subprocess.run(["umount", "-l", str(there)], check=False)
+
+
+@pytest.mark.parametrize("command", ["verify", "report", "undo", "finalize"])
+def test_a_command_on_a_read_only_dest_exits_2_saying_so(
+    archive: Path, read_only_view: Callable[[Path], Path], command: str, capsys: Any
+) -> None:
+    dest = read_only_view(archive)
+    assert main([command, str(dest)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("imgorg: ") and "read-only" in err.lower() and str(dest) in err
