@@ -132,7 +132,15 @@ def check_source_removable(settings: Settings) -> None:
 
 @contextlib.contextmanager
 def dest_lock(meta: str) -> Iterator[None]:
-    with open(os.path.join(meta, "lock"), "a+") as handle:
+    path = os.path.join(meta, "lock")
+    try:
+        handle = open(path, "a+")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:
+        raise RunError(
+            f"cannot take DEST's lock {path}: {exc.strerror}. Every command writes DEST's "
+            "journal: make DEST writable (a read-only mount: remount it read-write)"
+        ) from exc
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
