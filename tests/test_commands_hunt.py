@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -87,3 +88,33 @@ def test_a_command_on_a_read_only_dest_exits_2_saying_so(
     assert main([command, str(dest)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("imgorg: ") and "read-only" in err.lower() and str(dest) in err
+
+
+def without_root_powers(*args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI as root minus the capabilities that bypass file permissions."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv")
+    bounding = "--bounding-set=-dac_override,-dac_read_search,-fowner"
+    command = ["setpriv", bounding, sys.executable, "-m", "engine", *args]
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(command, cwd=root, capture_output=True, text=True)
+
+
+def test_a_sidecar_that_ended_in_error_is_named_in_the_next_steps_even_when_quiet(
+    tmp_path: Path, corpus: Path
+) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    shutil.copy2(corpus / "phone" / "jolla.jpg", source / "jolla.jpg")
+    sidecar = source / "jolla.jpg.xmp"
+    sidecar.write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+    sidecar.chmod(0o000)
+    dest = tmp_path / "dest"
+    log = dest / "error_log.log"
+    for extra in ("--plain", "--quiet"):
+        done = without_root_powers("organize", str(source), str(dest), extra)
+        assert done.returncode == 1, done.stderr
+        assert "jolla.jpg.xmp" in log.read_text()
+        assert f"1 files ended in error: see {log}" in done.stderr, done.stderr
+        if extra == "--quiet":
+            assert done.stdout == "" and len(done.stderr.splitlines()) == 1, done.stderr

@@ -92,10 +92,9 @@ class PlainOutput:
             self.message(f"[analyse and place] {self.figures()}")
 
     def finish(self, summary: Summary | Mapping[str, Any]) -> None:
-        if self.quiet:
-            return
         summary = as_summary(summary)
-        for line in summary_lines(summary) + next_steps(summary):
+        lines = error_steps(summary) if self.quiet else summary_lines(summary) + next_steps(summary)
+        for line in lines:
             print(line, file=self.stream)
 
 
@@ -230,13 +229,19 @@ def trailer_lines(summary: Summary) -> list[str]:
     return lines
 
 
+def error_steps(summary: Summary) -> list[str]:
+    """The next step where files ended in error, photos or files travelling with them (all
+    that ``--quiet`` prints)."""
+    error = Status.ERROR.value
+    errors = summary.counts.get(error, 0) + summary.companions.get(error, 0)
+    if not errors:
+        return []
+    return [f"next: {errors} files ended in error: see {summary.error_log or 'the report'}"]
+
+
 def next_steps(summary: Summary) -> list[str]:
     """What to do next, where something is left to do."""
     steps = []
-    errors = summary.counts.get(Status.ERROR.value, 0)
-    if errors:
-        where = summary.error_log or "the report"
-        steps.append(f"{errors} files ended in error: see {where}")
     small = summary.skipped_small
     if small:
         limit = format_size(summary.min_size)
@@ -251,7 +256,7 @@ def next_steps(summary: Summary) -> list[str]:
         steps.append(f"{undated} photos have no date: {flags} may date them")
     if summary.dry_run:
         steps.append("run the same command without --dry-run to do it")
-    return [f"next: {step}" for step in steps]
+    return error_steps(summary) + [f"next: {step}" for step in steps]
 
 
 def plan_lines(decisions: Iterable[Decision]) -> Iterable[str]:
