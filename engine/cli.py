@@ -226,7 +226,7 @@ def _similar(args: argparse.Namespace) -> int:
     from engine.similar.index import MissingDependency
     from engine.similar.setaside import restore
 
-    dest = os.path.abspath(args.dest)
+    dest = _existing_dest(args.dest)
     if args.restore:
         with existing_journal(dest) as journal:
             back = restore(dest, journal.db)
@@ -301,7 +301,8 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _existing_dest(path: str) -> str:
-    """DEST of report, undo and verify: a folder that exists, else exit 2 saying so."""
+    """DEST of report, undo, verify, finalize and similar: a folder that exists, else exit 2
+    saying so."""
     dest = os.path.abspath(path)
     if not os.path.exists(dest):
         raise RunError(f"DEST does not exist: {dest}")
@@ -398,7 +399,7 @@ def _finalize(args: argparse.Namespace) -> int:
     from engine.commands.verify import verify
     from engine.stages.recover import reconcile
 
-    dest = os.path.abspath(args.dest)
+    dest = _existing_dest(args.dest)
     with existing_journal(dest) as journal:
         reconcile(journal, dest)
         result = verify(dest, journal)

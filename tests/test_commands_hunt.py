@@ -118,3 +118,16 @@ def test_a_sidecar_that_ended_in_error_is_named_in_the_next_steps_even_when_quie
         assert f"1 files ended in error: see {log}" in done.stderr, done.stderr
         if extra == "--quiet":
             assert done.stdout == "" and len(done.stderr.splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize("command", ["report", "verify", "undo", "finalize", "similar"])
+def test_every_command_says_when_dest_is_missing_or_a_file(
+    tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing, afile = tmp_path / "missing", tmp_path / "afile"
+    afile.write_text("not a folder")
+    assert main([command, str(missing)]) == 2
+    assert f"imgorg: DEST does not exist: {missing}" in capsys.readouterr().err
+    assert main([command, str(afile)]) == 2
+    assert f"imgorg: DEST is not a folder: {afile}" in capsys.readouterr().err
+    assert not missing.exists()
