@@ -131,3 +131,26 @@ def test_every_command_says_when_dest_is_missing_or_a_file(
     assert main([command, str(afile)]) == 2
     assert f"imgorg: DEST is not a folder: {afile}" in capsys.readouterr().err
     assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    ("config", "says"),
+    [
+        (b'mode = "move"\n[organize]\njobs = 1\n', "outside [organize]: mode"),
+        (b"\xff\xfejobs = 1\n", "is not valid TOML"),
+    ],
+    ids=["a key beside the organize table", "not utf-8"],
+)
+def test_a_config_that_would_be_misread_exits_2_before_the_run(
+    tmp_path: Path, corpus: Path, config: bytes, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    shutil.copy2(corpus / "phone" / "jolla.jpg", source / "jolla.jpg")
+    path = tmp_path / "imgorg.toml"
+    path.write_bytes(config)
+    dest = tmp_path / "dest"
+    assert main(["organize", str(source), str(dest), "--quiet", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"imgorg: config {path}") and says in err, err
+    assert not dest.exists() and (source / "jolla.jpg").exists()
