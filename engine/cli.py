@@ -208,7 +208,9 @@ def _similar_parser(sub: Any) -> None:
         help="move the lesser copies into DEST/Similar/<path> (journaled; never deleted)",
     )
     similar.add_argument(
-        "--restore", action="store_true", help="move every set-aside copy back where it was"
+        "--restore",
+        action="store_true",
+        help="move every set-aside copy back where it was (alone: not with --set-aside, --refile)",
     )
     similar.add_argument(
         "--refile",
@@ -216,8 +218,21 @@ def _similar_parser(sub: Any) -> None:
         help="move a copy dated from its group into that year's folder (journaled, undoable)",
     )
     similar.add_argument("dest", metavar="DEST")
-    similar.add_argument("--jobs", "-j", type=int, help="processes hashing (default: every core)")
+    similar.add_argument(
+        "--jobs", "-j", type=_jobs, help="processes hashing (0 or default: every core)"
+    )
     similar.add_argument("--out", help="JSON Lines report (default DEST/.imgorg/similar.jsonl)")
+
+
+def _jobs(text: str) -> int:
+    """``similar --jobs``: 0 (every core) or more, as organize takes it."""
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if jobs < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 (all cores) or more")
+    return jobs
 
 
 def _similar(args: argparse.Namespace) -> int:
@@ -227,6 +242,11 @@ def _similar(args: argparse.Namespace) -> int:
     from engine.similar.setaside import restore
 
     dest = _existing_dest(args.dest)
+    if args.restore and (args.set_aside or args.refile):
+        raise RunError(
+            "similar --restore moves set-aside copies back: "
+            "it cannot be given with --set-aside or --refile"
+        )
     if args.restore:
         with existing_journal(dest) as journal:
             back = restore(dest, journal.db)

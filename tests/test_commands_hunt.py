@@ -154,3 +154,20 @@ def test_a_config_that_would_be_misread_exits_2_before_the_run(
     err = capsys.readouterr().err
     assert err.startswith(f"imgorg: config {path}") and says in err, err
     assert not dest.exists() and (source / "jolla.jpg").exists()
+
+
+@pytest.mark.parametrize(
+    "flags", [["--jobs", "-3"], ["--restore", "--set-aside"], ["--restore", "--refile"]]
+)
+def test_similar_refuses_flags_it_cannot_honour(
+    archive: Path, flags: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = sorted(p.name for p in archive.rglob("*"))
+    try:
+        code = main(["similar", str(archive), *flags])
+    except SystemExit as stopped:  # argparse refuses a value of the wrong kind
+        code = stopped.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "imgorg similar: error: argument --jobs" in err or "imgorg: similar --restore" in err
+    assert sorted(p.name for p in archive.rglob("*")) == before
