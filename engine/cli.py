@@ -500,6 +500,23 @@ def _warnings_kept_off_the_terminal(args: argparse.Namespace) -> Iterator[None]:
                     log.writelines(logged.lines)
 
 
+@contextlib.contextmanager
+def _names_escaped_on_stdout() -> Iterator[None]:
+    """A name that is not UTF-8 (os.fsdecode's lone surrogates) is printed on stdout as Python
+    prints it on stderr (``caf\\udce9.jpg``), not a UnicodeEncodeError halfway through a
+    listing, where the locale makes stdout strict UTF-8."""
+    stream = sys.stdout
+    errors = getattr(stream, "errors", None)
+    if errors != "strict" or not hasattr(stream, "reconfigure"):
+        yield
+        return
+    stream.reconfigure(errors="backslashreplace")
+    try:
+        yield
+    finally:
+        stream.reconfigure(errors=errors)
+
+
 # What stops a command, the line it ends with and its exit code; the first match wins.
 # RunError covers SettingsError, DiskFull, BackendUnavailable and JournalError (engine.errors).
 EXITS: tuple[tuple[type[BaseException], Callable[[BaseException], str], int], ...] = (
@@ -543,7 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        with _warnings_kept_off_the_terminal(args):
+        with _warnings_kept_off_the_terminal(args), _names_escaped_on_stdout():
             return _COMMANDS[args.command](args)
     except BaseException as exc:
         stop = next(((say, code) for kind, say, code in EXITS if isinstance(exc, kind)), None)

@@ -171,3 +171,26 @@ def test_similar_refuses_flags_it_cannot_honour(
     err = capsys.readouterr().err
     assert "imgorg similar: error: argument --jobs" in err or "imgorg: similar --restore" in err
     assert sorted(p.name for p in archive.rglob("*")) == before
+
+
+def test_names_that_are_not_utf8_are_printed_escaped_by_verify_undo_and_finalize(
+    tmp_path: Path, corpus: Path, organize: Organize, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A terminal in a UTF-8 locale (stdout strict, as pytest's capture is) got a
+    UnicodeEncodeError traceback where verify listed a file named in Latin-1."""
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in (b"caf\xe9.jpg", b"na\xefve.jpg"):
+        shutil.copy2(corpus / "phone" / "jolla.jpg", os.path.join(bytes(source), name))
+    (source / "other.jpg").write_bytes((corpus / "phone" / "HMD_Nokia_8.3_5G.jpg").read_bytes())
+    dest = tmp_path / "dest"
+    assert organize(source, dest, "--mode", "move")[0] == 0
+    placed = [p for p in dest.rglob("*.jpg") if not p.name.isascii()]
+    assert placed, sorted(dest.rglob("*"))
+    placed[0].unlink()
+    capsys.readouterr()
+    for command in (["verify"], ["finalize"], ["undo"]):
+        code = main([*command, str(dest)])
+        out = capsys.readouterr().out
+        assert "\\udce9" in out or "\\udcef" in out, out
+        assert code == 1
