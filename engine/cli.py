@@ -309,9 +309,16 @@ def _organize(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from engine.commands.organize import organize
+    from engine.commands.organize import organize, report_place_problem
 
     out = os.path.abspath(args.out)
+    real_out, real_dest = os.path.realpath(out), os.path.realpath(args.dest)
+    if real_out == real_dest or real_out.startswith(real_dest + os.sep):
+        problem: str | None = "DEST, which a plan never touches: write it outside DEST"
+    else:
+        problem = report_place_problem(os.path.join(out, "plan.jsonl"), args.source, args.dest)
+    if problem:
+        raise SettingsError(f"out: the plan {out} lies inside {problem}")
     try:
         os.makedirs(out, exist_ok=True)
     except OSError as exc:

@@ -194,3 +194,37 @@ def test_names_that_are_not_utf8_are_printed_escaped_by_verify_undo_and_finalize
         out = capsys.readouterr().out
         assert "\\udce9" in out or "\\udcef" in out, out
         assert code == 1
+
+
+def test_a_report_that_would_overwrite_a_photo_in_source_or_dest_or_the_journal_is_refused(
+    tmp_path: Path, corpus: Path, organize: Organize, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--report SOURCE/album/jolla.jpg truncated the photo in copy mode; --report
+    DEST/.imgorg/journal.sqlite destroyed the journal (undo and verify then impossible)."""
+    source = tmp_path / "src"
+    (source / "album").mkdir(parents=True)
+    shutil.copy2(corpus / "phone" / "jolla.jpg", source / "album" / "jolla.jpg")
+    dest = tmp_path / "dest"
+    assert organize(source, dest)[0] == 0
+    (placed,) = dest.rglob("jolla.jpg")
+    photo = (source / "album" / "jolla.jpg").read_bytes()
+    journal = (dest / ".imgorg" / "journal.sqlite").read_bytes()
+    capsys.readouterr()
+    for report in (
+        source / "album" / "jolla.jpg",
+        source / "report.jsonl",
+        placed,
+        dest / ".imgorg" / "journal.sqlite",
+    ):
+        assert main(["organize", str(source), str(dest), "-q", "--report", str(report)]) == 2
+        assert f"imgorg: the report {report} lies inside " in capsys.readouterr().err
+    assert main(["plan", str(source), str(dest), "-q", "--out", str(source / "plan")]) == 2
+    assert "lies inside SOURCE" in capsys.readouterr().err
+    assert main(["plan", str(source), str(dest), "-q", "--out", str(dest)]) == 2
+    assert "lies inside DEST, which a plan never touches" in capsys.readouterr().err
+    assert (source / "album" / "jolla.jpg").read_bytes() == photo == placed.read_bytes()
+    assert (dest / ".imgorg" / "journal.sqlite").read_bytes() == journal
+    assert sorted(p.name for p in source.rglob("*")) == ["album", "jolla.jpg"]
+    # beside DEST's folders, in DEST itself, a report harms nothing
+    assert main(["organize", str(source), str(dest), "-q", "--report", str(dest / "r.jsonl")]) == 0
+    assert main(["verify", str(dest)]) == 0

@@ -88,6 +88,21 @@ def left_to_do(
     return dataclasses.replace(candidate, companions=rest), finished
 
 
+def report_place_problem(report: str, source: str, dest: str) -> str | None:
+    """Why the JSON Lines report cannot be written at ``report``: inside SOURCE (a photo
+    there, or a file SOURCE never had), or in a folder of DEST (the archive's photos, the
+    journal). DEST itself, where nothing is ever placed, will do."""
+    real = os.path.realpath(report)
+    real_source, real_dest = os.path.realpath(source), os.path.realpath(dest)
+    if real.startswith(real_dest + os.sep):
+        if os.path.dirname(real) == real_dest:
+            return None
+        return "a folder of DEST, which holds the archive and its journal: write it in DEST itself"
+    if real.startswith(real_source + os.sep):
+        return "SOURCE, which imgorg never writes to: write it outside SOURCE"
+    return None
+
+
 def check_paths(settings: Settings) -> None:
     source, dest = settings.source, settings.dest
     if not os.path.exists(source):
@@ -114,6 +129,10 @@ def check_paths(settings: Settings) -> None:
             raise RunError(f"SOURCE lies inside DEST's own {inside}/ folder")
     if os.path.exists(dest) and not os.path.isdir(dest):
         raise RunError(f"DEST exists and is not a folder: {dest}")
+    report = settings.run.report
+    problem = report and report_place_problem(report, source, dest)
+    if problem:
+        raise RunError(f"the report {report} lies inside {problem}")
 
 
 def check_source_removable(settings: Settings) -> None:
