@@ -252,7 +252,7 @@ def _similar(args: argparse.Namespace) -> int:
             back = restore(dest, journal.db)
         print(f"{len(back)} set-aside copies moved back")
         return EXIT_OK
-    out = _out_file(args.out) if args.out else os.path.join(dest, META, "similar.jsonl")
+    out = _out_file(args.out, dest) if args.out else os.path.join(dest, META, "similar.jsonl")
     try:
         with existing_journal(dest) as journal:
             jobs = args.jobs or os.cpu_count() or 1
@@ -338,11 +338,18 @@ def _existing_dest(path: str) -> str:
     return dest
 
 
-def _out_file(path: str) -> str:
+def _out_file(path: str, dest: str) -> str:
     """``--out FILE`` of report and similar: a file in a folder that can be made and written,
-    else exit 2 saying so (before any work)."""
+    not in a folder of DEST (its photos, its journal), else exit 2 saying so (before any
+    work)."""
     out = os.path.abspath(path)
     folder = os.path.dirname(out)
+    real_folder, real_dest = os.path.realpath(folder), os.path.realpath(dest)
+    if real_folder.startswith(real_dest + os.sep):
+        raise RunError(
+            f"--out {out} lies inside a folder of DEST, which holds the archive and its "
+            "journal: write it in DEST itself or outside DEST"
+        )
     if os.path.isdir(out):
         raise RunError(f"--out {out} is a folder; give a file name")
     try:
@@ -359,7 +366,7 @@ def _report(args: argparse.Namespace) -> int:
     from engine.report.html import write_run_report
 
     dest = _existing_dest(args.dest)
-    out = _out_file(args.out) if args.out else os.path.join(dest, META, "report.html")
+    out = _out_file(args.out, dest) if args.out else os.path.join(dest, META, "report.html")
     with existing_journal(dest) as journal:
         run_id = journal.last_run()
         if run_id is None:

@@ -228,3 +228,18 @@ def test_a_report_that_would_overwrite_a_photo_in_source_or_dest_or_the_journal_
     # beside DEST's folders, in DEST itself, a report harms nothing
     assert main(["organize", str(source), str(dest), "-q", "--report", str(dest / "r.jsonl")]) == 0
     assert main(["verify", str(dest)]) == 0
+
+
+def test_report_or_similar_out_over_the_journal_or_a_photo_is_refused(
+    archive: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = archive / ".imgorg" / "journal.sqlite"
+    placed = next(archive.rglob("jolla.jpg"))
+    kept = {path: path.read_bytes() for path in (journal, placed)}
+    for command in ("report", "similar"):
+        for out in kept:
+            assert main([command, str(archive), "--out", str(out)]) == 2
+            assert "lies inside a folder of DEST" in capsys.readouterr().err
+    assert {path: path.read_bytes() for path in kept} == kept
+    assert main(["verify", str(archive)]) == 0
+    assert main(["report", str(archive), "--out", str(archive / "report.html")]) == 0
