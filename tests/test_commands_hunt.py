@@ -243,3 +243,19 @@ def test_report_or_similar_out_over_the_journal_or_a_photo_is_refused(
     assert {path: path.read_bytes() for path in kept} == kept
     assert main(["verify", str(archive)]) == 0
     assert main(["report", str(archive), "--out", str(archive / "report.html")]) == 0
+
+
+@pytest.mark.parametrize(
+    "flags", [["--scheduler", "tcp://cluster:8786"], ["--path-map", "/data=/mnt/data"]]
+)
+def test_a_dask_only_flag_without_the_dask_backend_is_refused(
+    tmp_path: Path, corpus: Path, flags: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--scheduler without --backend dask ran on the local loky pool, saying nothing."""
+    source = tmp_path / "src"
+    source.mkdir()
+    shutil.copy2(corpus / "phone" / "jolla.jpg", source / "jolla.jpg")
+    dest = tmp_path / "dest"
+    assert main(["organize", str(source), str(dest), "--quiet", *flags]) == 2
+    assert f"imgorg: {flags[0]} is for --backend dask" in capsys.readouterr().err
+    assert not dest.exists()

@@ -167,6 +167,17 @@ def dest_lock(meta: str) -> Iterator[None]:
         yield
 
 
+def check_backend(settings: Settings) -> None:
+    """--scheduler and --path-map steer dask workers: without --backend dask the run would
+    go on the local pool, the flag silently ignored."""
+    run = settings.run
+    if run.backend == "dask":
+        return
+    for flag, value in (("--scheduler", run.scheduler), ("--path-map", run.path_map)):
+        if value:
+            raise RunError(f"{flag} is for --backend dask (add it, or drop {flag})")
+
+
 def check_links(settings: Settings) -> None:
     """Hard links cannot cross filesystems (nor two mounts of one): say so before starting."""
     if settings.run.mode is Mode.HARDLINK and not same_device(settings.source, settings.dest):
@@ -244,6 +255,7 @@ def _prepare_dest(settings: Settings) -> str:
 def organize(settings: Settings, output: Output) -> RunResult:
     check_paths(settings)
     check_source_removable(settings)
+    check_backend(settings)
     if settings.run.dry_run:
         try:
             journal = Journal.in_memory(os.path.join(settings.dest, META, JOURNAL))
