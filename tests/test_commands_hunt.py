@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -259,3 +260,23 @@ def test_a_dask_only_flag_without_the_dask_backend_is_refused(
     assert main(["organize", str(source), str(dest), "--quiet", *flags]) == 2
     assert f"imgorg: {flags[0]} is for --backend dask" in capsys.readouterr().err
     assert not dest.exists()
+
+
+def test_a_journal_of_a_newer_imgorg_is_left_alone_with_advice_to_use_that_imgorg(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Said before: 'Move the journal aside before running organize again' (the record undo
+    needs, of runs a newer imgorg made, given up), and plan gave no advice at all."""
+    path = archive / ".imgorg" / "journal.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    db.close()
+    before = path.read_bytes()
+    source = tmp_path / "src"
+    plan = ["plan", str(source), str(archive), "--out", str(tmp_path / "plan"), "-q"]
+    for argv in (["organize", str(source), str(archive), "-q"], plan, ["verify", str(archive)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "written by a newer imgorg (schema 99" in err and "run that imgorg" in err, err
+        assert "aside" not in err
+    assert path.read_bytes() == before

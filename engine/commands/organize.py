@@ -18,7 +18,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import DiskFull, JournalError, RunError
+from engine.errors import DiskFull, JournalError, NewerJournal, RunError
 from engine.formats import imaging
 from engine.policy.actions import Action
 from engine.policy.naming import Layout
@@ -221,6 +221,8 @@ def existing_journal(dest: str) -> Iterator[Journal]:
 def _open_journal(path: str) -> Journal:
     try:
         return Journal.open(path)
+    except NewerJournal:
+        raise
     except JournalError as exc:
         raise RunError(
             f"{exc}. Nothing was done. Move the journal aside (keep a copy) before running "

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from engine.errors import JournalError
+from engine.errors import JournalError, NewerJournal
 from engine.policy.actions import Action
 from engine.records import Analysis, DateSource, Decision, Status
 from engine.store import fsops
@@ -227,7 +227,11 @@ def _upgrade(db: sqlite3.Connection) -> None:
     """Bring the schema to ``VERSION``, keeping every row of an older journal."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > VERSION:
-        raise JournalError(f"the journal was written by a newer imgorg (schema {version})")
+        raise NewerJournal(
+            f"the journal was written by a newer imgorg (schema {version}; this one reads "
+            f"schema {VERSION} and older). Nothing was done: run that imgorg, or a later one, "
+            "on this DEST"
+        )
     has_files = db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'files'"
     ).fetchone()
