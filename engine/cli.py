@@ -330,6 +330,8 @@ def _plan(args: argparse.Namespace) -> int:
 def _existing_dest(path: str) -> str:
     """DEST of report, undo, verify, finalize and similar: a folder that exists, else exit 2
     saying so."""
+    if not path:
+        raise RunError("DEST is an empty path")
     dest = os.path.abspath(path)
     if not os.path.exists(dest):
         raise RunError(f"DEST does not exist: {dest}")

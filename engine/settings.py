@@ -574,6 +574,9 @@ def build(values: dict[str, Any]) -> Settings:
         raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     if values.get("source") is None or values.get("dest") is None:
         raise SettingsError("SOURCE and DEST are required")
+    for name in ("source", "dest"):
+        if not os.fsdecode(values[name]):  # never the current folder by accident ("$UNSET")
+            raise SettingsError(f"{name.upper()} is an empty path")
     groups: dict[str, dict[str, Any]] = {group: {} for group, _cls in GROUPS}
     for name, raw in values.items():
         if raw is None or name in ("source", "dest"):

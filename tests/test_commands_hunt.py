@@ -280,3 +280,27 @@ def test_a_journal_of_a_newer_imgorg_is_left_alone_with_advice_to_use_that_imgor
         assert "written by a newer imgorg (schema 99" in err and "run that imgorg" in err, err
         assert "aside" not in err
     assert path.read_bytes() == before
+
+
+def test_an_empty_source_or_dest_is_refused_not_taken_as_the_current_folder(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """`imgorg organize "$SRC" "$DEST"` with one variable unset organized the current folder,
+    or into it (in move mode, moving its photos away)."""
+    here = tmp_path / "cwd"
+    here.mkdir()
+    shutil.copy2(corpus / "phone" / "jolla.jpg", here / "jolla.jpg")
+    monkeypatch.chdir(here)
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    source.mkdir()
+    shutil.copy2(corpus / "phone" / "HMD_Nokia_8.3_5G.jpg", source / "a.jpg")
+    for argv in (
+        ["organize", "", str(dest), "--mode", "move", "-q"],
+        ["organize", str(source), "", "-q"],
+        ["plan", "", str(dest), "--out", str(tmp_path / "plan"), "-q"],
+        ["verify", ""],
+        ["undo", ""],
+    ):
+        assert main(argv) == 2, argv
+        assert "is an empty path" in capsys.readouterr().err
+    assert sorted(os.listdir(here)) == ["jolla.jpg"] and not dest.exists()
