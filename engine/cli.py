@@ -252,7 +252,8 @@ def _similar(args: argparse.Namespace) -> int:
             back = restore(dest, journal.db)
         print(f"{len(back)} set-aside copies moved back")
         return EXIT_OK
-    out = _out_file(args.out, dest) if args.out else os.path.join(dest, META, "similar.jsonl")
+    default = os.path.join(dest, META, "similar.jsonl")
+    out = default if args.out is None else _out_file(args.out, dest)
     try:
         with existing_journal(dest) as journal:
             jobs = args.jobs or os.cpu_count() or 1
@@ -311,6 +312,8 @@ def _organize(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     from engine.commands.organize import organize, report_place_problem
 
+    if not args.out:
+        raise SettingsError("out is an empty path")
     out = os.path.abspath(args.out)
     real_out, real_dest = os.path.realpath(out), os.path.realpath(args.dest)
     if real_out == real_dest or real_out.startswith(real_dest + os.sep):
@@ -344,6 +347,8 @@ def _out_file(path: str, dest: str) -> str:
     """``--out FILE`` of report and similar: a file in a folder that can be made and written,
     not in a folder of DEST (its photos, its journal), else exit 2 saying so (before any
     work)."""
+    if not path:
+        raise RunError("--out is an empty path")
     out = os.path.abspath(path)
     folder = os.path.dirname(out)
     real_folder, real_dest = os.path.realpath(folder), os.path.realpath(dest)
@@ -368,7 +373,8 @@ def _report(args: argparse.Namespace) -> int:
     from engine.report.html import write_run_report
 
     dest = _existing_dest(args.dest)
-    out = _out_file(args.out, dest) if args.out else os.path.join(dest, META, "report.html")
+    default = os.path.join(dest, META, "report.html")
+    out = default if args.out is None else _out_file(args.out, dest)
     with existing_journal(dest) as journal:
         run_id = journal.last_run()
         if run_id is None:

@@ -298,6 +298,8 @@ def test_an_empty_source_or_dest_is_refused_not_taken_as_the_current_folder(
         ["organize", "", str(dest), "--mode", "move", "-q"],
         ["organize", str(source), "", "-q"],
         ["plan", "", str(dest), "--out", str(tmp_path / "plan"), "-q"],
+        ["plan", str(source), str(dest), "--out", "", "-q"],
+        ["report", str(tmp_path), "--out", ""],
         ["verify", ""],
         ["undo", ""],
     ):
