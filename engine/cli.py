@@ -445,11 +445,14 @@ def _finalize(args: argparse.Namespace) -> int:
     with existing_journal(dest) as journal:
         reconcile(journal, dest)
         result = verify(dest, journal)
+        found = finalizable(journal)
+        # a kept original already gone (a finalize stopped midway) is what finalize deletes
+        kept = set(found.paths)
+        result.missing = [path for path in result.missing if path not in kept]
         if not result.ok:
             _print_verify(result)
             print("imgorg: finalize refused: verify fails, so the originals stay", file=sys.stderr)
             return EXIT_FILE_ERRORS
-        found = finalizable(journal)
         if not found.paths:
             print("imgorg: no kept originals to delete")
             return EXIT_OK

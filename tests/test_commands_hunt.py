@@ -306,3 +306,30 @@ def test_an_empty_source_or_dest_is_refused_not_taken_as_the_current_folder(
         assert main(argv) == 2, argv
         assert "is an empty path" in capsys.readouterr().err
     assert sorted(os.listdir(here)) == ["jolla.jpg"] and not dest.exists()
+
+
+def test_finalize_stopped_after_deleting_an_original_is_finished_by_the_next_finalize(
+    tmp_path: Path, corpus: Path, organize: Organize, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A finalize killed between unlinking a kept original and journaling it left verify
+    failing on that original, so every later finalize was refused: the others stayed forever."""
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("Landscape_8.jpg", "Portrait_6.jpg"):
+        shutil.copy2(corpus / "orientation" / name, source / name)
+    dest = tmp_path / "dest"
+    assert organize(source, dest, "--mode", "move")[0] == 0
+    originals = sorted((dest / ".imgorg" / "originals").rglob("*.jpg"))
+    assert len(originals) == 2
+    placed = next(p for p in dest.rglob("Landscape_8.jpg") if ".imgorg" not in p.parts)
+    kept = placed.read_bytes()
+    placed.unlink()  # a placed photo missing still stops it
+    assert main(["finalize", str(dest), "--yes"]) == 1
+    assert originals[0].exists() and originals[1].exists()
+    placed.write_bytes(kept)
+    originals[0].unlink()  # what the killed finalize had done
+    capsys.readouterr()
+    assert main(["finalize", str(dest), "--yes"]) == 0, capsys.readouterr()
+    assert "deleted 1 kept originals" in capsys.readouterr().out
+    assert not originals[1].exists()
+    assert main(["verify", str(dest)]) == 0
