@@ -333,3 +333,33 @@ def test_finalize_stopped_after_deleting_an_original_is_finished_by_the_next_fin
     assert "deleted 1 kept originals" in capsys.readouterr().out
     assert not originals[1].exists()
     assert main(["verify", str(dest)]) == 0
+
+
+@pytest.fixture
+def other_fs(tmp_path: Path) -> Iterator[Path]:
+    """A small tmpfs: a DEST on another filesystem than SOURCE."""
+    path = tmp_path / "fs"
+    path.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a tmpfs")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(path)])
+    if done.returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    yield path
+    subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def test_quiet_move_says_which_sources_it_could_not_remove(
+    tmp_path: Path, corpus: Path, other_fs: Path
+) -> None:
+    """Exit 1 with nothing on the terminal: --quiet left out the one line saying why."""
+    source = tmp_path / "src"
+    (source / "locked").mkdir(parents=True)
+    shutil.copy2(corpus / "phone" / "jolla.jpg", source / "locked" / "jolla.jpg")
+    (source / "locked").chmod(0o555)
+    dest = other_fs / "out"
+    done = without_root_powers("organize", str(source), str(dest), "--mode", "move", "--quiet")
+    (source / "locked").chmod(0o755)
+    assert done.returncode == 1, done.stderr
+    assert "1 moved files are still in SOURCE too" in done.stderr, done.stderr
+    assert (source / "locked" / "jolla.jpg").exists()

@@ -93,7 +93,10 @@ class PlainOutput:
 
     def finish(self, summary: Summary | Mapping[str, Any]) -> None:
         summary = as_summary(summary)
-        lines = error_steps(summary) if self.quiet else summary_lines(summary) + next_steps(summary)
+        if self.quiet:
+            lines = error_steps(summary) + sources_kept_lines(summary)
+        else:
+            lines = summary_lines(summary) + next_steps(summary)
         for line in lines:
             print(line, file=self.stream)
 
@@ -221,12 +224,17 @@ def trailer_lines(summary: Summary) -> list[str]:
             f"{summary.cloned} copies are reflink clones: they share their bytes with SOURCE "
             "until either changes, and took no space"
         )
-    if summary.sources_kept:
-        lines.append(
-            f"{summary.sources_kept} moved files are still in SOURCE too: they could not be "
-            "removed (see the error log)"
-        )
-    return lines
+    return lines + sources_kept_lines(summary)
+
+
+def sources_kept_lines(summary: Summary) -> list[str]:
+    """Moved files whose source could not be removed (exit 1; ``--quiet`` prints it too)."""
+    if not summary.sources_kept:
+        return []
+    return [
+        f"{summary.sources_kept} moved files are still in SOURCE too: they could not be "
+        "removed (see the error log)"
+    ]
 
 
 def error_steps(summary: Summary) -> list[str]:
