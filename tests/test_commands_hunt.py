@@ -4,6 +4,7 @@ the documented exit codes where a path given to them cannot be used."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -363,3 +364,43 @@ def test_quiet_move_says_which_sources_it_could_not_remove(
     assert done.returncode == 1, done.stderr
     assert "1 moved files are still in SOURCE too" in done.stderr, done.stderr
     assert (source / "locked" / "jolla.jpg").exists()
+
+
+def _totals(page: Path) -> dict[str, str]:
+    """The numbers of the page's 'DEST as it stands' section."""
+    section = page.read_text().split('<section id="totals">', 1)[1].split("</section>", 1)[0]
+    return dict(re.findall(r'data-total="([a-z_]+)" data-value="([0-9.]+)"', section))
+
+
+def test_the_report_rebuilt_after_undo_counts_nothing_of_the_undone_runs(
+    tmp_path: Path, corpus: Path, organize: Organize
+) -> None:
+    """The duplicates (and skipped, ignored files) of an undone run stayed on the page as
+    'DEST as it stands': 2 duplicates of photos no longer in DEST, their bytes 'saved'."""
+    source = tmp_path / "src"
+    (source / "a").mkdir(parents=True)
+    (source / "b").mkdir()
+    for folder in ("a", "b"):
+        shutil.copy2(corpus / "phone" / "jolla.jpg", source / folder / "jolla.jpg")
+    shutil.copy2(corpus / "phone" / "HMD_Nokia_8.3_5G.jpg", source / "a" / "nokia.jpg")
+    (source / "a" / "notes.txt").write_text("not a photo")
+    dest = tmp_path / "dest"
+    code, lines = organize(source, dest)
+    assert code == 0
+    assert sorted(x["status"] for x in lines) == ["duplicate", "ignored", "placed", "placed"]
+    page = dest / ".imgorg" / "report.html"
+    assert _totals(page)["duplicate"] == "1" and _totals(page)["files"] == "4"
+    assert organize(source, dest)[0] == 0  # a re-run with nothing to do
+    assert main(["undo", str(dest)]) == 0
+    assert main(["report", str(dest)]) == 0
+    totals = _totals(page)
+    # the re-run's verdict on notes.txt stands: it is still left in SOURCE
+    assert {key: totals[key] for key in ("files", "placed", "duplicate", "ignored")} == {
+        "files": "1",
+        "placed": "0",
+        "duplicate": "0",
+        "ignored": "1",
+    }
+    # a run after the undo counts again
+    assert organize(source, dest)[0] == 0
+    assert _totals(page)["duplicate"] == "1" and _totals(page)["files"] == "4"

@@ -710,6 +710,17 @@ class Journal:
             ids.append(run_id)
         return ids
 
+    def mark_unwritten_undone(self, run_ids: Iterable[int]) -> None:
+        """The verdicts of ``run_ids`` that put nothing in DEST (a duplicate, a skip) are
+        undone with their runs: no report counts them, a later run decides those files anew."""
+        ids = tuple(run_ids)
+        with self.transaction():
+            self.db.execute(
+                "UPDATE files SET state = 'undone' WHERE state = 'done' AND dest IS NULL "
+                f"AND run_id IN ({', '.join('?' * len(ids))})",
+                ids,
+            )
+
     def mark_undone(self, keys: Iterable[tuple[str, str, int]]) -> None:
         with self.transaction():
             self.db.executemany(
