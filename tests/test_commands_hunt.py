@@ -404,3 +404,23 @@ def test_the_report_rebuilt_after_undo_counts_nothing_of_the_undone_runs(
     # a run after the undo counts again
     assert organize(source, dest)[0] == 0
     assert _totals(page)["duplicate"] == "1" and _totals(page)["files"] == "4"
+
+
+def test_the_report_rebuilt_after_undo_says_which_runs_were_undone(
+    archive: Path, tmp_path: Path
+) -> None:
+    """The header read '1 runs · last run 1 · copy · finished ...' and the last run's section
+    its placed photos, as if nothing had been undone."""
+    assert main(["organize", str(tmp_path / "src"), str(archive), "-q"]) == 0  # nothing to do
+    assert main(["undo", str(archive)]) == 0
+    assert main(["report", str(archive)]) == 0
+    page = (archive / ".imgorg" / "report.html").read_text()
+    header = page.split("<header>", 1)[1].split("</header>", 1)[0]
+    assert "2 runs (1 undone) · last run 2 · copy" in header, header
+    assert main(["undo", str(archive)]) == 0  # nothing left to undo: run 2 placed nothing
+    assert main(["organize", str(tmp_path / "src"), str(archive), "-q"]) == 0
+    assert main(["undo", str(archive)]) == 0
+    assert main(["report", str(archive)]) == 0
+    page = (archive / ".imgorg" / "report.html").read_text()
+    header = page.split("<header>", 1)[1].split("</header>", 1)[0]
+    assert "3 runs (2 undone) · last run 3 (undone) · copy" in header, header

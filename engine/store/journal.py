@@ -636,8 +636,12 @@ class Journal:
         ids = self.db.execute("SELECT id FROM runs LIMIT 2").fetchall()
         return [row[0] for row in ids] == [run_id]
 
-    def run_count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM runs WHERE dry_run = 0").fetchone()[0])
+    def run_count(self, status: str | None = None) -> int:
+        """Real runs (not dry runs), or those of one ``status`` ("undone")."""
+        query = "SELECT count(*) FROM runs WHERE dry_run = 0"
+        if status is None:
+            return int(self.db.execute(query).fetchone()[0])
+        return int(self.db.execute(query + " AND status = ?", (status,)).fetchone()[0])
 
     def dests_under(self, folder: str) -> list[str]:
         prefix = os.fsencode(folder) + b"/"
