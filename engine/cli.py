@@ -208,7 +208,9 @@ def _similar_parser(sub: Any) -> None:
         help="move the lesser copies into DEST/Similar/<path> (journaled; never deleted)",
     )
     similar.add_argument(
-        "--restore", action="store_true", help="move every set-aside copy back where it was"
+        "--restore",
+        action="store_true",
+        help="move every set-aside copy back where it was (alone: not with --set-aside, --refile)",
     )
     similar.add_argument(
         "--refile",
@@ -216,8 +218,21 @@ def _similar_parser(sub: Any) -> None:
         help="move a copy dated from its group into that year's folder (journaled, undoable)",
     )
     similar.add_argument("dest", metavar="DEST")
-    similar.add_argument("--jobs", "-j", type=int, help="processes hashing (default: every core)")
+    similar.add_argument(
+        "--jobs", "-j", type=_jobs, help="processes hashing (0 or default: every core)"
+    )
     similar.add_argument("--out", help="JSON Lines report (default DEST/.imgorg/similar.jsonl)")
+
+
+def _jobs(text: str) -> int:
+    """``similar --jobs``: 0 (every core) or more, as organize takes it."""
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if jobs < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 (all cores) or more")
+    return jobs
 
 
 def _similar(args: argparse.Namespace) -> int:
@@ -226,13 +241,19 @@ def _similar(args: argparse.Namespace) -> int:
     from engine.similar.index import MissingDependency
     from engine.similar.setaside import restore
 
-    dest = os.path.abspath(args.dest)
+    dest = _existing_dest(args.dest)
+    if args.restore and (args.set_aside or args.refile):
+        raise RunError(
+            "similar --restore moves set-aside copies back: "
+            "it cannot be given with --set-aside or --refile"
+        )
     if args.restore:
         with existing_journal(dest) as journal:
             back = restore(dest, journal.db)
         print(f"{len(back)} set-aside copies moved back")
         return EXIT_OK
-    out = os.path.abspath(args.out or os.path.join(dest, META, "similar.jsonl"))
+    default = os.path.join(dest, META, "similar.jsonl")
+    out = default if args.out is None else _out_file(args.out, dest)
     try:
         with existing_journal(dest) as journal:
             jobs = args.jobs or os.cpu_count() or 1
@@ -289,9 +310,18 @@ def _organize(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from engine.commands.organize import organize
+    from engine.commands.organize import organize, report_place_problem
 
+    if not args.out:
+        raise SettingsError("out is an empty path")
     out = os.path.abspath(args.out)
+    real_out, real_dest = os.path.realpath(out), os.path.realpath(args.dest)
+    if real_out == real_dest or real_out.startswith(real_dest + os.sep):
+        problem: str | None = "DEST, which a plan never touches: write it outside DEST"
+    else:
+        problem = report_place_problem(os.path.join(out, "plan.jsonl"), args.source, args.dest)
+    if problem:
+        raise SettingsError(f"out: the plan {out} lies inside {problem}")
     try:
         os.makedirs(out, exist_ok=True)
     except OSError as exc:
@@ -301,7 +331,10 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _existing_dest(path: str) -> str:
-    """DEST of report, undo and verify: a folder that exists, else exit 2 saying so."""
+    """DEST of report, undo, verify, finalize and similar: a folder that exists, else exit 2
+    saying so."""
+    if not path:
+        raise RunError("DEST is an empty path")
     dest = os.path.abspath(path)
     if not os.path.exists(dest):
         raise RunError(f"DEST does not exist: {dest}")
@@ -310,12 +343,38 @@ def _existing_dest(path: str) -> str:
     return dest
 
 
+def _out_file(path: str, dest: str) -> str:
+    """``--out FILE`` of report and similar: a file in a folder that can be made and written,
+    not in a folder of DEST (its photos, its journal), else exit 2 saying so (before any
+    work)."""
+    if not path:
+        raise RunError("--out is an empty path")
+    out = os.path.abspath(path)
+    folder = os.path.dirname(out)
+    real_folder, real_dest = os.path.realpath(folder), os.path.realpath(dest)
+    if real_folder.startswith(real_dest + os.sep):
+        raise RunError(
+            f"--out {out} lies inside a folder of DEST, which holds the archive and its "
+            "journal: write it in DEST itself or outside DEST"
+        )
+    if os.path.isdir(out):
+        raise RunError(f"--out {out} is a folder; give a file name")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise RunError(f"--out {out}: cannot create its folder {folder}: {exc.strerror}") from exc
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise RunError(f"--out {out} lies in a folder that is not writable ({folder})")
+    return out
+
+
 def _report(args: argparse.Namespace) -> int:
     from engine.commands.organize import META, existing_journal
     from engine.report.html import write_run_report
 
     dest = _existing_dest(args.dest)
-    out = os.path.abspath(args.out or os.path.join(dest, META, "report.html"))
+    default = os.path.join(dest, META, "report.html")
+    out = default if args.out is None else _out_file(args.out, dest)
     with existing_journal(dest) as journal:
         run_id = journal.last_run()
         if run_id is None:
@@ -382,15 +441,18 @@ def _finalize(args: argparse.Namespace) -> int:
     from engine.commands.verify import verify
     from engine.stages.recover import reconcile
 
-    dest = os.path.abspath(args.dest)
+    dest = _existing_dest(args.dest)
     with existing_journal(dest) as journal:
         reconcile(journal, dest)
         result = verify(dest, journal)
+        found = finalizable(journal)
+        # a kept original already gone (a finalize stopped midway) is what finalize deletes
+        kept = set(found.paths)
+        result.missing = [path for path in result.missing if path not in kept]
         if not result.ok:
             _print_verify(result)
             print("imgorg: finalize refused: verify fails, so the originals stay", file=sys.stderr)
             return EXIT_FILE_ERRORS
-        found = finalizable(journal)
         if not found.paths:
             print("imgorg: no kept originals to delete")
             return EXIT_OK
@@ -463,6 +525,23 @@ def _warnings_kept_off_the_terminal(args: argparse.Namespace) -> Iterator[None]:
                     log.writelines(logged.lines)
 
 
+@contextlib.contextmanager
+def _names_escaped_on_stdout() -> Iterator[None]:
+    """A name that is not UTF-8 (os.fsdecode's lone surrogates) is printed on stdout as Python
+    prints it on stderr (``caf\\udce9.jpg``), not a UnicodeEncodeError halfway through a
+    listing, where the locale makes stdout strict UTF-8."""
+    stream = sys.stdout
+    errors = getattr(stream, "errors", None)
+    if errors != "strict" or not hasattr(stream, "reconfigure"):
+        yield
+        return
+    stream.reconfigure(errors="backslashreplace")
+    try:
+        yield
+    finally:
+        stream.reconfigure(errors=errors)
+
+
 # What stops a command, the line it ends with and its exit code; the first match wins.
 # RunError covers SettingsError, DiskFull, BackendUnavailable and JournalError (engine.errors).
 EXITS: tuple[tuple[type[BaseException], Callable[[BaseException], str], int], ...] = (
@@ -506,7 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        with _warnings_kept_off_the_terminal(args):
+        with _warnings_kept_off_the_terminal(args), _names_escaped_on_stdout():
             return _COMMANDS[args.command](args)
     except BaseException as exc:
         stop = next(((say, code) for kind, say, code in EXITS if isinstance(exc, kind)), None)

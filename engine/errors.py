@@ -37,6 +37,10 @@ class JournalError(RunError):
     """DEST's journal is empty, damaged, unreadable or from a newer imgorg."""
 
 
+class NewerJournal(JournalError):
+    """DEST's journal was written by a newer imgorg: only that one, or a later, can use it."""
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM: stop as cleanly as after Ctrl-C (every ``except KeyboardInterrupt`` sees it)."""
 

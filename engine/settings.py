@@ -527,11 +527,17 @@ def load_config(path: str) -> dict[str, Any]:
             raw = tomllib.load(handle)
     except OSError as exc:
         raise SettingsError(f"cannot read config {path}: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"config {path} is not valid TOML: {exc}") from exc
     section = raw.get("organize", raw)
     if not isinstance(section, dict):
         raise SettingsError(f"config {path}: [organize] must be a table of settings")
+    beside = sorted(key for key in raw if key != "organize") if section is not raw else []
+    if beside:
+        raise SettingsError(
+            f"config {path}: key(s) outside [organize]: {', '.join(beside)}; put every "
+            "setting under [organize], or write the file without the table"
+        )
     names = {spec.key: spec.name for _group, _f, spec in options() if spec.public}
     values: dict[str, Any] = {}
     given: dict[str, str] = {}
@@ -568,6 +574,9 @@ def build(values: dict[str, Any]) -> Settings:
         raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     if values.get("source") is None or values.get("dest") is None:
         raise SettingsError("SOURCE and DEST are required")
+    for name in ("source", "dest"):
+        if not os.fsdecode(values[name]):  # never the current folder by accident ("$UNSET")
+            raise SettingsError(f"{name.upper()} is an empty path")
     groups: dict[str, dict[str, Any]] = {group: {} for group, _cls in GROUPS}
     for name, raw in values.items():
         if raw is None or name in ("source", "dest"):

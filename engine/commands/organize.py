@@ -18,7 +18,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import DiskFull, JournalError, RunError
+from engine.errors import DiskFull, JournalError, NewerJournal, RunError
 from engine.formats import imaging
 from engine.policy.actions import Action
 from engine.policy.naming import Layout
@@ -88,6 +88,21 @@ def left_to_do(
     return dataclasses.replace(candidate, companions=rest), finished
 
 
+def report_place_problem(report: str, source: str, dest: str) -> str | None:
+    """Why the JSON Lines report cannot be written at ``report``: inside SOURCE (a photo
+    there, or a file SOURCE never had), or in a folder of DEST (the archive's photos, the
+    journal). DEST itself, where nothing is ever placed, will do."""
+    real = os.path.realpath(report)
+    real_source, real_dest = os.path.realpath(source), os.path.realpath(dest)
+    if real.startswith(real_dest + os.sep):
+        if os.path.dirname(real) == real_dest:
+            return None
+        return "a folder of DEST, which holds the archive and its journal: write it in DEST itself"
+    if real.startswith(real_source + os.sep):
+        return "SOURCE, which imgorg never writes to: write it outside SOURCE"
+    return None
+
+
 def check_paths(settings: Settings) -> None:
     source, dest = settings.source, settings.dest
     if not os.path.exists(source):
@@ -114,6 +129,10 @@ def check_paths(settings: Settings) -> None:
             raise RunError(f"SOURCE lies inside DEST's own {inside}/ folder")
     if os.path.exists(dest) and not os.path.isdir(dest):
         raise RunError(f"DEST exists and is not a folder: {dest}")
+    report = settings.run.report
+    problem = report and report_place_problem(report, source, dest)
+    if problem:
+        raise RunError(f"the report {report} lies inside {problem}")
 
 
 def check_source_removable(settings: Settings) -> None:
@@ -132,12 +151,31 @@ def check_source_removable(settings: Settings) -> None:
 
 @contextlib.contextmanager
 def dest_lock(meta: str) -> Iterator[None]:
-    with open(os.path.join(meta, "lock"), "a+") as handle:
+    path = os.path.join(meta, "lock")
+    try:
+        handle = open(path, "a+")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:
+        raise RunError(
+            f"cannot take DEST's lock {path}: {exc.strerror}. Every command writes DEST's "
+            "journal: make DEST writable (a read-only mount: remount it read-write)"
+        ) from exc
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise RunError("another imgorg run is using this DEST (its lock is held)") from None
         yield
+
+
+def check_backend(settings: Settings) -> None:
+    """--scheduler and --path-map steer dask workers: without --backend dask the run would
+    go on the local pool, the flag silently ignored."""
+    run = settings.run
+    if run.backend == "dask":
+        return
+    for flag, value in (("--scheduler", run.scheduler), ("--path-map", run.path_map)):
+        if value:
+            raise RunError(f"{flag} is for --backend dask (add it, or drop {flag})")
 
 
 def check_links(settings: Settings) -> None:
@@ -183,6 +221,8 @@ def existing_journal(dest: str) -> Iterator[Journal]:
 def _open_journal(path: str) -> Journal:
     try:
         return Journal.open(path)
+    except NewerJournal:
+        raise
     except JournalError as exc:
         raise RunError(
             f"{exc}. Nothing was done. Move the journal aside (keep a copy) before running "
@@ -217,6 +257,7 @@ def _prepare_dest(settings: Settings) -> str:
 def organize(settings: Settings, output: Output) -> RunResult:
     check_paths(settings)
     check_source_removable(settings)
+    check_backend(settings)
     if settings.run.dry_run:
         try:
             journal = Journal.in_memory(os.path.join(settings.dest, META, JOURNAL))

@@ -53,6 +53,7 @@ def undo(dest: str, journal: Journal, dry_run: bool = False) -> UndoResult:
             done = []
     if not dry_run:
         journal.mark_undone(done)
+        journal.mark_unwritten_undone(result.runs)
         made = journal.made_folders(result.runs)
         if made is None:  # an earlier release's run, which did not journal the folders it made
             _prune(dest, touched)

@@ -92,10 +92,12 @@ class PlainOutput:
             self.message(f"[analyse and place] {self.figures()}")
 
     def finish(self, summary: Summary | Mapping[str, Any]) -> None:
-        if self.quiet:
-            return
         summary = as_summary(summary)
-        for line in summary_lines(summary) + next_steps(summary):
+        if self.quiet:
+            lines = error_steps(summary) + sources_kept_lines(summary)
+        else:
+            lines = summary_lines(summary) + next_steps(summary)
+        for line in lines:
             print(line, file=self.stream)
 
 
@@ -222,21 +224,32 @@ def trailer_lines(summary: Summary) -> list[str]:
             f"{summary.cloned} copies are reflink clones: they share their bytes with SOURCE "
             "until either changes, and took no space"
         )
-    if summary.sources_kept:
-        lines.append(
-            f"{summary.sources_kept} moved files are still in SOURCE too: they could not be "
-            "removed (see the error log)"
-        )
-    return lines
+    return lines + sources_kept_lines(summary)
+
+
+def sources_kept_lines(summary: Summary) -> list[str]:
+    """Moved files whose source could not be removed (exit 1; ``--quiet`` prints it too)."""
+    if not summary.sources_kept:
+        return []
+    return [
+        f"{summary.sources_kept} moved files are still in SOURCE too: they could not be "
+        "removed (see the error log)"
+    ]
+
+
+def error_steps(summary: Summary) -> list[str]:
+    """The next step where files ended in error, photos or files travelling with them (all
+    that ``--quiet`` prints)."""
+    error = Status.ERROR.value
+    errors = summary.counts.get(error, 0) + summary.companions.get(error, 0)
+    if not errors:
+        return []
+    return [f"next: {errors} files ended in error: see {summary.error_log or 'the report'}"]
 
 
 def next_steps(summary: Summary) -> list[str]:
     """What to do next, where something is left to do."""
     steps = []
-    errors = summary.counts.get(Status.ERROR.value, 0)
-    if errors:
-        where = summary.error_log or "the report"
-        steps.append(f"{errors} files ended in error: see {where}")
     small = summary.skipped_small
     if small:
         limit = format_size(summary.min_size)
@@ -251,7 +264,7 @@ def next_steps(summary: Summary) -> list[str]:
         steps.append(f"{undated} photos have no date: {flags} may date them")
     if summary.dry_run:
         steps.append("run the same command without --dry-run to do it")
-    return [f"next: {step}" for step in steps]
+    return error_steps(summary) + [f"next: {step}" for step in steps]
 
 
 def plan_lines(decisions: Iterable[Decision]) -> Iterable[str]:

@@ -59,6 +59,8 @@ class Summary:
     started: float | None = _optional()
     finished: float | None = _optional()
     runs: int | None = _optional()  # real runs the journal records
+    runs_undone: int | None = _optional()  # of those, the runs undone since
+    status: str | None = _optional()  # the run's: finished, interrupted, undone...
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object the journal stores."""

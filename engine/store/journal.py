@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from engine.errors import JournalError
+from engine.errors import JournalError, NewerJournal
 from engine.policy.actions import Action
 from engine.records import Analysis, DateSource, Decision, Status
 from engine.store import fsops
@@ -227,7 +227,11 @@ def _upgrade(db: sqlite3.Connection) -> None:
     """Bring the schema to ``VERSION``, keeping every row of an older journal."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > VERSION:
-        raise JournalError(f"the journal was written by a newer imgorg (schema {version})")
+        raise NewerJournal(
+            f"the journal was written by a newer imgorg (schema {version}; this one reads "
+            f"schema {VERSION} and older). Nothing was done: run that imgorg, or a later one, "
+            "on this DEST"
+        )
     has_files = db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'files'"
     ).fetchone()
@@ -632,8 +636,12 @@ class Journal:
         ids = self.db.execute("SELECT id FROM runs LIMIT 2").fetchall()
         return [row[0] for row in ids] == [run_id]
 
-    def run_count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM runs WHERE dry_run = 0").fetchone()[0])
+    def run_count(self, status: str | None = None) -> int:
+        """Real runs (not dry runs), or those of one ``status`` ("undone")."""
+        query = "SELECT count(*) FROM runs WHERE dry_run = 0"
+        if status is None:
+            return int(self.db.execute(query).fetchone()[0])
+        return int(self.db.execute(query + " AND status = ?", (status,)).fetchone()[0])
 
     def dests_under(self, folder: str) -> list[str]:
         prefix = os.fsencode(folder) + b"/"
@@ -705,6 +713,17 @@ class Journal:
                 break
             ids.append(run_id)
         return ids
+
+    def mark_unwritten_undone(self, run_ids: Iterable[int]) -> None:
+        """The verdicts of ``run_ids`` that put nothing in DEST (a duplicate, a skip) are
+        undone with their runs: no report counts them, a later run decides those files anew."""
+        ids = tuple(run_ids)
+        with self.transaction():
+            self.db.execute(
+                "UPDATE files SET state = 'undone' WHERE state = 'done' AND dest IS NULL "
+                f"AND run_id IN ({', '.join('?' * len(ids))})",
+                ids,
+            )
 
     def mark_undone(self, keys: Iterable[tuple[str, str, int]]) -> None:
         with self.transaction():

@@ -178,7 +178,7 @@ def write_run_report(
     info = journal.run_info(run_id)
     stored = info.get("summary")
     summary = Summary.from_json(stored if isinstance(stored, dict) else None)
-    for key in ("source", "dest", "mode", "started", "finished"):
+    for key in ("source", "dest", "mode", "started", "finished", "status"):
         if getattr(summary, key) is None:
             setattr(summary, key, info.get(key))
     if not isinstance(stored, dict) or "dry_run" not in stored:
@@ -186,6 +186,7 @@ def write_run_report(
     if summary.run_id is None:
         summary.run_id = run_id
     summary.runs = journal.run_count()
+    summary.runs_undone = journal.run_count("undone")
 
     def dest_of_hash(content_hash: str) -> str | None:
         placed = journal.placed_with_hash(content_hash)

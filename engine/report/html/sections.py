@@ -617,9 +617,11 @@ def header(summary: Summary) -> str:
         )
     bits = []
     if summary.runs:
-        bits.append(f"{esc(summary.runs)} runs")
+        undone = f" ({esc(summary.runs_undone)} undone)" if summary.runs_undone else ""
+        bits.append(f"{esc(summary.runs)} runs{undone}")
     if summary.run_id is not None:
-        bits.append(f"last run {esc(summary.run_id)}")
+        undone = " (undone)" if summary.status == "undone" else ""
+        bits.append(f"last run {esc(summary.run_id)}{undone}")
     if summary.mode:
         bits.append(esc(summary.mode))
     if summary.dry_run:
