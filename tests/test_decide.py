@@ -93,13 +93,9 @@ def photo(
     )
 
 
-def decide(
-    view: DestView,
-    analyses: list[Analysis],
-    mode: Mode = Mode.COPY,
-    folders: Folders = FLAT,
-) -> dict[str, Decision]:
-    candidates = [
+def candidates_of(analyses: list[Analysis]) -> list[Candidate]:
+    """The planner's candidates the workers' ``analyses`` came from."""
+    return [
         Candidate(
             a.rel,
             a.size,
@@ -108,6 +104,15 @@ def decide(
         )
         for a in analyses
     ]
+
+
+def decide(
+    view: DestView,
+    analyses: list[Analysis],
+    mode: Mode = Mode.COPY,
+    folders: Folders = FLAT,
+) -> dict[str, Decision]:
+    candidates = candidates_of(analyses)
     coordinator = Coordinator(SRC, DEST, view, candidates, folders, move=mode is Mode.MOVE)
     out: list[Decision] = []
     for analysis in analyses:
@@ -487,24 +492,7 @@ def test_a_raw_standing_alone_is_a_duplicate_of_a_pairs_raw_already_moved_into_d
         view, "DSLR/IMG_0011.jpg", b"2" * 101, companions=[("DSLR/IMG_0011.CR2", OTHER_RAW)]
     )
     loose = photo(view, "RAW backup/2005-08-03 0010.CR2", RAW)
-    analyses = [loose, first, second]
-    candidates = [
-        Candidate(
-            a.rel,
-            a.size,
-            a.mtime_ns,
-            companions=tuple(Companion(c.rel, c.size, c.mtime_ns) for c in a.companions),
-        )
-        for a in analyses
-    ]
-    coordinator = Coordinator(SRC, DEST, view, candidates, FLAT, move=True)
-    got: dict[str, Decision] = {}
-    for analysis in analyses:
-        for decision in coordinator.accept(analysis):
-            got[decision.rel] = decision
-            if decision.dest is not None:  # the placer moves it: SOURCE no longer holds it
-                view.files[f"{DEST}/{decision.dest}"] = view.files.pop(f"{SRC}/{decision.rel}")
-    assert coordinator.waiting == 0
+    got = decide_moving(view, [loose, first, second])
     assert got["DSLR/IMG_0010.CR2"].dest == "2015/IMG_0010.CR2"
     copy = got["RAW backup/2005-08-03 0010.CR2"]
     assert (copy.status, copy.duplicate_of) == (Status.DUPLICATE, "DSLR/IMG_0010.CR2")
@@ -513,15 +501,7 @@ def test_a_raw_standing_alone_is_a_duplicate_of_a_pairs_raw_already_moved_into_d
 
 def decide_moving(view: MemoryDest, analyses: list[Analysis]) -> dict[str, Decision]:
     """Move mode, each file leaving SOURCE for DEST as soon as its decision is handed out."""
-    candidates = [
-        Candidate(
-            a.rel,
-            a.size,
-            a.mtime_ns,
-            companions=tuple(Companion(c.rel, c.size, c.mtime_ns) for c in a.companions),
-        )
-        for a in analyses
-    ]
+    candidates = candidates_of(analyses)
     coordinator = Coordinator(SRC, DEST, view, candidates, FLAT, move=True)
     got: dict[str, Decision] = {}
     for analysis in analyses:
