@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.policy.date_precedence import DATE_RANK
+from engine.policy.naming import path_key
 from engine.records import DateSource
 from engine.similar import index, verify
 from engine.similar.keeper import Member, in_keeper_order
@@ -57,15 +58,36 @@ class _Components:
         self.exposures[b] = []
 
 
+def _verified(
+    members: list[Member], pairs: list[list[int]]
+) -> list[tuple[tuple[int, float, bytes, bytes], int, int]]:
+    """The pairs that pass every guard, each with its sort key: closest first (hash distance,
+    then thumbnail correlation), paths breaking ties. A copy sits between two burst frames
+    that both look like it; joining the closest pair first puts it with the frame it was made
+    from, whatever order the members came in."""
+    found = []
+    for i, j in pairs:
+        a, b = members[i].signature, members[j].signature
+        if verify.same_photo(a, b):
+            first, second = sorted((path_key(members[i].path), path_key(members[j].path)))
+            closeness = (
+                verify.hamming(a.phash, b.phash),
+                -verify.thumb_correlation(a.thumb, b.thumb),
+                first,
+                second,
+            )
+            found.append((closeness, i, j))
+    return found
+
+
 def find_groups(members: list[Member], threads: int = 0) -> list[Group]:
     """Every group of two or more members that are copies of one photo, keeper first; groups in
     the byte order of their keeper's path."""
     signatures = [m.signature for m in members]
     pairs = index.near_pairs([s.phash for s in signatures], verify.HASH_RADIUS, threads)
     components = _Components(signatures)
-    for i, j in sorted(map(tuple, pairs.tolist())):
-        if verify.same_photo(signatures[i], signatures[j]):
-            components.join(i, j)
+    for _closeness, i, j in sorted(_verified(members, pairs.tolist())):
+        components.join(i, j)
     by_root: dict[int, list[Member]] = {}
     for i, member in enumerate(members):
         by_root.setdefault(components.find(i), []).append(member)

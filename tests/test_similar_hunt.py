@@ -1,0 +1,72 @@
+"""Near-duplicates and templates as a user with a real archive meets them: each test is a bug
+found by hunting (a messenger copy of a burst frame, a copy dated from a file name, a layout
+template writing into imgorg's own folder)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageChops
+
+PHOTO = "camera/DSCN0010.jpg"  # 640x480, Nikon, 2008-10-22 16:28:39
+
+Organize = Callable[..., tuple[int, list[dict[str, Any]]]]
+
+
+def _upright(corpus: Path) -> tuple[Image.Image, Image.Exif]:
+    with Image.open(corpus / PHOTO) as im:
+        return im.convert("RGB"), im.getexif()
+
+
+def _jpeg(im: Image.Image, quality: int = 90, exif: Image.Exif | None = None) -> bytes:
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=quality, **({"exif": exif} if exif is not None else {}))
+    return out.getvalue()
+
+
+def _taken_at(exif: Image.Exif, when: str) -> Image.Exif:
+    copy = Image.Exif()
+    copy.load(exif.tobytes())
+    copy.get_ifd(0x8769)[36867] = when
+    return copy
+
+
+def _similar(dest: Path) -> list[dict[str, Any]]:
+    lines = (dest / ".imgorg" / "similar.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def _groups(dest: Path) -> list[set[str]]:
+    groups: dict[int, set[str]] = {}
+    for record in _similar(dest):
+        groups.setdefault(record["group"], set()).add(record["source"])
+    return sorted(groups.values(), key=sorted)
+
+
+def test_messenger_copy_of_a_burst_frame_is_grouped_with_that_frame(
+    corpus: Path, tmp_path: Path, organize: Organize
+) -> None:
+    """Two burst frames (one second apart, the camera moved a few pixels) and the messenger copy
+    of the second: the copy looks like both, and must join the frame it was made from, not the
+    one whose name sorts first."""
+    im, exif = _upright(corpus)
+    second = ImageChops.offset(im, 6, 0)
+    source = tmp_path / "src"
+    (source / "Burst").mkdir(parents=True)
+    (source / "WhatsApp").mkdir()
+    (source / "Burst/DSC_0001.jpg").write_bytes(
+        _jpeg(im, 90, _taken_at(exif, "2008:10:22 16:28:39"))
+    )
+    (source / "Burst/DSC_0002.jpg").write_bytes(
+        _jpeg(second, 90, _taken_at(exif, "2008:10:22 16:28:40"))
+    )
+    (source / "WhatsApp/IMG-20190707-WA0003.jpg").write_bytes(_jpeg(second.resize((320, 240)), 70))
+    code, _ = organize(source, tmp_path / "dest", "--similar")
+    assert code == 0
+    assert _groups(tmp_path / "dest") == [
+        {"Burst/DSC_0002.jpg", "WhatsApp/IMG-20190707-WA0003.jpg"}
+    ]
