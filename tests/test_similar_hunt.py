@@ -12,6 +12,8 @@ from typing import Any
 
 from PIL import Image, ImageChops
 
+from engine.cli import main
+
 PHOTO = "camera/DSCN0010.jpg"  # 640x480, Nikon, 2008-10-22 16:28:39
 
 Organize = Callable[..., tuple[int, list[dict[str, Any]]]]
@@ -70,3 +72,29 @@ def test_messenger_copy_of_a_burst_frame_is_grouped_with_that_frame(
     assert _groups(tmp_path / "dest") == [
         {"Burst/DSC_0002.jpg", "WhatsApp/IMG-20190707-WA0003.jpg"}
     ]
+
+
+def test_a_copy_is_never_dated_similar_from_a_file_name_and_refile_finds_its_year(
+    corpus: Path, tmp_path: Path, organize: Organize
+) -> None:
+    """The camera original is already in DEST; a later run brings its WhatsApp copy (dated 2019
+    by its name, the day it was forwarded) and a PNG export with no date. The PNG must not take
+    the file name's date as a near-duplicate's camera date ("similar" outranks a file name, so
+    nothing would ever correct it): both copies end in 2008 once ``similar --refile`` runs."""
+    im, _exif = _upright(corpus)
+    first, later, dest = tmp_path / "camera", tmp_path / "phone", tmp_path / "dest"
+    first.mkdir()
+    (first / "DSCN0010.jpg").write_bytes((corpus / PHOTO).read_bytes())
+    assert organize(first, dest, "--similar")[0] == 0
+    (later / "WhatsApp").mkdir(parents=True)
+    (later / "WhatsApp/IMG-20190707-WA0003.jpg").write_bytes(_jpeg(im.resize((400, 300)), 70))
+    im.resize((320, 240)).save(later / "WhatsApp/export.png")
+    code, report = organize(later, dest, "--similar")
+    assert code == 0
+    png = next(r for r in report if r["source"].endswith("export.png"))
+    assert not (png["date_source"] == "similar" and png["date"].startswith("2019")), png
+    assert main(["similar", str(dest), "--refile"]) == 0
+    placed = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
+    assert "2008/WhatsApp/export.png" in placed, placed
+    assert "2008/WhatsApp/IMG-20190707-WA0003.jpg" in placed, placed
+    assert main(["verify", str(dest)]) == 0

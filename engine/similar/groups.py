@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.policy.date_precedence import DATE_RANK
+from engine.policy.date_precedence import CAPTURE, DATE_RANK
 from engine.policy.naming import path_key
 from engine.records import DateSource
 from engine.similar import index, verify
@@ -107,9 +107,11 @@ def best_dated(group: Group) -> Member | None:
 
 
 def date_flows(group: Group) -> list[DateFlow]:
-    """The members without a camera date that take the group's better-founded date."""
+    """The members without a camera date that take the group's better-founded date. Only a
+    capture time flows: a file name's date passed on as ``similar`` would outrank the file
+    names it came from and never be re-filed when the camera original turns up."""
     best = best_dated(group)
-    if best is None or best.date is None:
+    if best is None or best.date is None or best.date_source not in CAPTURE:
         return []
     flows = []
     for member in group.members:
