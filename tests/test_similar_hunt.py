@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image, ImageChops
 
 from engine.cli import main
@@ -98,3 +99,58 @@ def test_a_copy_is_never_dated_similar_from_a_file_name_and_refile_finds_its_yea
     assert "2008/WhatsApp/export.png" in placed, placed
     assert "2008/WhatsApp/IMG-20190707-WA0003.jpg" in placed, placed
     assert main(["verify", str(dest)]) == 0
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ("--layout", ".imgorg/{year}"),
+        ("--layout", "{year}/.{month:02}"),
+        ("--rename", ".{name}"),
+    ],
+)
+def test_a_template_making_hidden_folders_or_names_is_refused(
+    corpus: Path, tmp_path: Path, organize: Organize, flags: tuple[str, str]
+) -> None:
+    """``.imgorg/{year}`` would put photos among the journal, staging and thumbnails, and any
+    hidden folder or name is one the next walk of DEST skips: refused before the run."""
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "DSCN0010.jpg").write_bytes((corpus / PHOTO).read_bytes())
+    code, _ = organize(source, tmp_path / "dest", *flags)
+    assert code == 2
+    assert not (tmp_path / "dest").exists() or not any(
+        p.is_file() and p.suffix == ".jpg" for p in (tmp_path / "dest").rglob("*")
+    )
+
+
+def _with_camera(corpus: Path, path: Path, make: str, model: str) -> None:
+    with Image.open(corpus / PHOTO) as im:
+        exif = Image.Exif()
+        exif.load(im.getexif().tobytes())
+        exif[0x010F], exif[0x0110] = make, model
+        im.save(path, quality=90, exif=exif)
+
+
+def test_camera_names_in_a_layout_stay_visible_fit_a_folder_and_undo(
+    corpus: Path, tmp_path: Path, organize: Organize
+) -> None:
+    """``--layout '{camera}/{year}'`` with the Make/Model strings real files carry: one that
+    starts with a dot must not make a hidden folder (``.imgorg`` is the journal's), a 300-byte
+    model must still be placed (a folder name holds 255 bytes), a slash is no folder."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    source.mkdir()
+    _with_camera(corpus, source / "dot.jpg", ".imgorg", "")
+    _with_camera(corpus, source / "long.jpg", "Acme", "Z" * 300)
+    _with_camera(corpus, source / "slash.jpg", "HP", "PhotoSmart 1/2")
+    code, report = organize(source, dest, "--layout", "{camera}/{year}")
+    assert code == 0, [r.get("reason") for r in report]
+    where = {r["source"]: r["dest"] for r in report}
+    assert all(r["status"] == "placed" for r in report), report
+    assert not where["dot.jpg"].startswith("."), where
+    assert where["slash.jpg"] == "HP PhotoSmart 1_2/2008/slash.jpg"
+    folder = where["long.jpg"].split("/")[0]
+    assert folder.startswith("Acme ZZZ") and len(folder.encode()) <= 255
+    assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+    assert not [p for p in dest.rglob("*.jpg")]

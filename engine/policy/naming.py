@@ -96,13 +96,19 @@ def check_template(text: str, tokens: tuple[str, ...], what: str) -> str:
         raise TemplateError(f"{what} template {text!r}: {exc}") from None
     if os.path.isabs(rendered) or ".." in rendered.split("/"):
         raise TemplateError(f"{what} template {text!r} must stay inside DEST")
+    if any(part.startswith(".") for part in rendered.split("/")):
+        raise TemplateError(
+            f"{what} template {text!r} makes a hidden folder or name (DEST's .imgorg is "
+            "imgorg's own; a hidden one is skipped when DEST is read again)"
+        )
     return text
 
 
 def _segment(text: str) -> str:
-    """A value as one folder or name part: no slashes, no NULs, never ``.`` or ``..``."""
+    """A value as one folder or name part: no slashes, no NULs, never hidden (a camera named
+    ``.imgorg`` must not write into the journal's folder)."""
     clean = " ".join(text.replace("/", "_").replace("\x00", "").split())
-    return clean if clean.strip(".") else "_"
+    return clean.lstrip(".") or "_"
 
 
 def _values(when: dt.datetime, camera: str | None, rel: str) -> dict[str, object]:
@@ -119,8 +125,14 @@ def _values(when: dt.datetime, camera: str | None, rel: str) -> dict[str, object
 
 
 def _clean_path(rendered: str) -> str:
+    """Folders a layout rendered: none empty, hidden or longer than a folder name may be."""
     parts = [p for p in rendered.split("/") if p.strip()]
-    return "/".join(p if p.strip(".") else "_" for p in parts)
+    return "/".join(_fitted(p.lstrip(".") or "_") for p in parts)
+
+
+def _fitted(part: str) -> str:
+    encoded = os.fsencode(part)
+    return _cut(encoded, NAME_MAX) if len(encoded) > NAME_MAX else part
 
 
 def layout_part(rel: str, layout: LayoutSpec) -> str:
