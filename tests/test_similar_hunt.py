@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops
 
+from conftest import tree_digest
 from engine.cli import main
 
 PHOTO = "camera/DSCN0010.jpg"  # 640x480, Nikon, 2008-10-22 16:28:39
@@ -154,3 +155,32 @@ def test_camera_names_in_a_layout_stay_visible_fit_a_folder_and_undo(
     assert main(["verify", str(dest)]) == 0
     assert main(["undo", str(dest)]) == 0
     assert not [p for p in dest.rglob("*.jpg")]
+
+
+def test_set_aside_leaves_a_sidecar_the_kept_photo_shares_by_name(
+    corpus: Path, tmp_path: Path, organize: Organize
+) -> None:
+    """``Trip/DSCN0010.jpg`` (the camera original), its PNG and HEIC exports saved beside it and
+    one ``DSCN0010.xmp``: the sidecar is the original's as much as the exports'. Setting the
+    exports aside must not take it from the photo that stays; restore and undo still bring
+    everything back byte for byte."""
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    im, exif = _upright(corpus)
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    (source / "Trip").mkdir(parents=True)
+    (source / "Trip/DSCN0010.jpg").write_bytes((corpus / PHOTO).read_bytes())
+    (source / "Trip/DSCN0010.xmp").write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+    im.save(source / "Trip/DSCN0010.png")
+    im.save(source / "Trip/DSCN0010.heic", quality=80, exif=exif.tobytes())
+    before = tree_digest(source)
+    code, _ = organize(source, dest, "--similar", "set-aside", "--mode", "move")
+    assert code == 0
+    assert (dest / "2008/Trip/DSCN0010.jpg").exists()
+    assert (dest / "2008/Trip/DSCN0010.xmp").exists()
+    assert (dest / "Similar/2008/Trip/DSCN0010.png").exists()
+    assert main(["verify", str(dest)]) == 0
+    assert main(["similar", str(dest), "--restore"]) == 0
+    assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(source) == before

@@ -295,11 +295,14 @@ def set_aside(dest: str, db: sqlite3.Connection, groups: list[Group]) -> list[tu
     settle(dest, db)
     plan: list[tuple[str, str, str]] = []
     riders = _riders(db)
+    leaving = {m.path for g in groups for m in g.members[1:] if not m.path.startswith(FOLDER + "/")}
+    leaving.update(r for path in list(leaving) for r in riders.get(path, []))
     for group in groups:
         for member in group.members[1:]:
             if member.path.startswith(FOLDER + "/"):
                 continue  # set aside by an earlier call
-            for rel in (member.path, *riders.get(member.path, [])):
+            own = [r for r in riders.get(member.path, []) if not _shared(dest, r, leaving)]
+            for rel in (member.path, *own):
                 new = aside_path(rel)
                 if not os.path.lexists(os.path.join(dest, new)):
                     plan.append((rel, new, group.keeper.path))
@@ -313,6 +316,23 @@ def set_aside(dest: str, db: sqlite3.Connection, groups: list[Group]) -> list[tu
         )
     sync_filesystem(dest)
     return _carry_out(dest, db)
+
+
+def _shared(dest: str, rider: str, leaving: set[str]) -> bool:
+    """A sidecar named for a stem (``DSCN0010.xmp``) that a file staying beside it bears too
+    (``DSCN0010.jpg``, the kept original, beside its set-aside ``DSCN0010.png``): it stays."""
+    folder, name = os.path.split(rider)
+    stem = os.path.splitext(name)[0]
+    try:
+        names = os.listdir(os.path.join(dest, folder))
+    except OSError:
+        return False
+    return any(
+        other != name
+        and os.path.splitext(other)[0] == stem
+        and os.path.join(folder, other) not in leaving
+        for other in names
+    )
 
 
 def restore(dest: str, db: sqlite3.Connection) -> list[tuple[str, str]]:
