@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from engine.policy.date_precedence import CAPTURE, DATE_RANK
 from engine.policy.naming import path_key
 from engine.records import DateSource
@@ -58,26 +60,22 @@ class _Components:
         self.exposures[b] = []
 
 
-def _verified(
-    members: list[Member], pairs: list[list[int]]
-) -> list[tuple[tuple[int, float, bytes, bytes], int, int]]:
-    """The pairs that pass every guard, each with its sort key: closest first (hash distance,
-    then thumbnail correlation), paths breaking ties. A copy sits between two burst frames
-    that both look like it; joining the closest pair first puts it with the frame it was made
-    from, whatever order the members came in."""
-    found = []
-    for i, j in pairs:
-        a, b = members[i].signature, members[j].signature
-        if verify.same_photo(a, b):
-            first, second = sorted((path_key(members[i].path), path_key(members[j].path)))
-            closeness = (
-                verify.hamming(a.phash, b.phash),
-                -verify.thumb_correlation(a.thumb, b.thumb),
-                first,
-                second,
-            )
-            found.append((closeness, i, j))
-    return found
+def _verified(members: list[Member], pairs: np.ndarray) -> list[tuple[int, ...]]:
+    """The pairs that pass every guard, closest first (hash distance, then thumbnail
+    correlation), paths breaking ties. A copy sits between two burst frames that both look
+    like it; joining the closest pair first puts it with the frame it was made from, whatever
+    order the members came in."""
+    if not len(pairs):
+        return []
+    ok, distances, correlations = verify.check_pairs([m.signature for m in members], pairs)
+    pairs, distances, correlations = pairs[ok], distances[ok], correlations[ok]
+    order = sorted(range(len(members)), key=lambda k: path_key(members[k].path))
+    rank = np.empty(len(members), dtype=np.int64)
+    rank[order] = np.arange(len(members))
+    first = np.minimum(rank[pairs[:, 0]], rank[pairs[:, 1]])
+    second = np.maximum(rank[pairs[:, 0]], rank[pairs[:, 1]])
+    closest = np.lexsort((second, first, -correlations, distances))
+    return list(map(tuple, pairs[closest].tolist()))
 
 
 def find_groups(members: list[Member], threads: int = 0) -> list[Group]:
@@ -86,7 +84,7 @@ def find_groups(members: list[Member], threads: int = 0) -> list[Group]:
     signatures = [m.signature for m in members]
     pairs = index.near_pairs([s.phash for s in signatures], verify.HASH_RADIUS, threads)
     components = _Components(signatures)
-    for _closeness, i, j in sorted(_verified(members, pairs.tolist())):
+    for i, j in _verified(members, pairs):
         components.join(i, j)
     by_root: dict[int, list[Member]] = {}
     for i, member in enumerate(members):

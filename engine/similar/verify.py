@@ -61,3 +61,61 @@ def same_photo(a: Signature, b: Signature) -> bool:
         and hamming(a.phash, b.phash) <= HASH_RADIUS
         and thumb_correlation(a.thumb, b.thumb) >= MIN_CORRELATION
     )
+
+
+_POPCOUNT = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint8)
+_CHUNK = 1 << 16  # pairs whose thumbnails are correlated at once (16 MB of float64 each side)
+
+
+def _distances(hashes: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    xor = (hashes[i] ^ hashes[j]).view(np.uint8).reshape(-1, 8)
+    return _POPCOUNT[xor].sum(axis=1, dtype=np.int64)
+
+
+def _correlations(thumbs: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """``thumb_correlation`` of every pair, with the thumbnails centred once."""
+    centred = thumbs - thumbs.mean(axis=1, keepdims=True)
+    energy = (centred * centred).sum(axis=1)
+    flat = ~centred.any(axis=1)
+    out = np.empty(len(i), dtype=np.float64)
+    for start in range(0, len(i), _CHUNK):
+        a, b = i[start : start + _CHUNK], j[start : start + _CHUNK]
+        norm = np.sqrt(energy[a] * energy[b])
+        dot = np.einsum("ij,ij->i", centred[a], centred[b])
+        safe = np.where(norm == 0.0, 1.0, norm)
+        out[start : start + len(a)] = np.where(
+            norm == 0.0, np.where(flat[a] & flat[b], 1.0, 0.0), dot / safe
+        )
+    return out
+
+
+def _exposures_differ(signatures: list[Signature], i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """``different_exposures`` of every pair, from capture times numbered once."""
+    ids: dict[str | None, int] = {None: -1}
+    seconds = np.array([ids.setdefault(s.capture and s.capture[:19], len(ids)) for s in signatures])
+    full = np.array([ids.setdefault(s.capture, len(ids)) for s in signatures])
+    fine = np.array([s.capture is not None and "." in s.capture for s in signatures])
+    both = (seconds[i] >= 0) & (seconds[j] >= 0)
+    return both & np.where(fine[i] & fine[j], full[i] != full[j], seconds[i] != seconds[j])
+
+
+def check_pairs(
+    signatures: list[Signature], pairs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``same_photo`` of every pair (rows of ``pairs``) at once, with each pair's hash distance
+    and thumbnail correlation: a group of thousands of look-alikes (a time-lapse, a folder of
+    scans) makes millions of pairs, too many to check one by one."""
+    i, j = pairs[:, 0], pairs[:, 1]
+    hashes = np.array([s.phash for s in signatures], dtype=np.uint64)
+    distances = _distances(hashes, i, j)
+    aspects = np.array([s.aspect for s in signatures], dtype=np.float64)
+    shaped = (aspects[i] > 0) & (aspects[j] > 0)
+    ratio = aspects[i] / np.where(aspects[j] > 0, aspects[j], 1.0)
+    shaped &= np.abs(ratio - 1.0) <= ASPECT_TOLERANCE
+    thumbs = np.frombuffer(b"".join(s.thumb for s in signatures), dtype=np.uint8)
+    thumbs = thumbs.reshape(len(signatures), -1).astype(np.float64)
+    ok = shaped & (distances <= HASH_RADIUS) & ~_exposures_differ(signatures, i, j)
+    correlations = np.zeros(len(i), dtype=np.float64)
+    correlations[ok] = _correlations(thumbs, i[ok], j[ok])
+    ok &= correlations >= MIN_CORRELATION
+    return ok, distances, correlations
