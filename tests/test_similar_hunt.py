@@ -210,3 +210,20 @@ def test_a_time_lapse_of_look_alikes_is_grouped_in_seconds(corpus: Path) -> None
     assert [len(g.members) for g in groups] == [301]
     assert groups[0].keeper.path == "lapse/0000.jpg"
     assert spent < 6.0, f"{spent:.1f} s of CPU"
+
+
+def test_a_layout_with_a_nul_from_a_config_file_is_refused_before_the_run(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """TOML can spell a NUL (``\\u0000``) that no path may hold: the template is refused when
+    the flags are read, not by a placer process failing once the run has begun."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    source.mkdir()
+    (source / "DSCN0010.jpg").write_bytes((corpus / PHOTO).read_bytes())
+    config = tmp_path / "imgorg.toml"
+    config.write_text('layout = "Fotos\\u0000x/{year}"\n', encoding="utf-8")
+    code = main(["organize", str(source), str(dest), "--config", str(config), "--quiet"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "template" in err and "placer" not in err, err
+    assert not dest.exists()

@@ -83,6 +83,8 @@ def check_template(text: str, tokens: tuple[str, ...], what: str) -> str:
         fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
     except ValueError as exc:
         raise TemplateError(f"{what} template {text!r}: {exc}") from None
+    if "\x00" in text:
+        raise TemplateError(f"{what} template {text!r} holds a NUL, which no path may hold")
     unknown = sorted({f for f in fields if f not in tokens})
     if unknown:
         named = ", ".join("{" + u + "}" for u in unknown)
