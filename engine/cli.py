@@ -239,7 +239,7 @@ def _similar(args: argparse.Namespace) -> int:
     from engine.commands.organize import META, existing_journal
     from engine.similar.command import find_similar
     from engine.similar.index import MissingDependency
-    from engine.similar.setaside import restore
+    from engine.similar.setaside import FOLDER, restore
 
     dest = _existing_dest(args.dest)
     if args.restore and (args.set_aside or args.refile):
@@ -249,8 +249,14 @@ def _similar(args: argparse.Namespace) -> int:
         )
     if args.restore:
         with existing_journal(dest) as journal:
-            back = restore(dest, journal.db)
+            back, left = restore(dest, journal.db)
         print(f"{len(back)} set-aside copies moved back")
+        if left:
+            print(
+                f"{len(left)} left in {os.path.join(dest, FOLDER)}: their old place has been "
+                f"taken since ({left[0]}, ...)"
+            )
+            return EXIT_FILE_ERRORS
         return EXIT_OK
     default = os.path.join(dest, META, "similar.jsonl")
     out = default if args.out is None else _out_file(args.out, dest)

@@ -227,3 +227,34 @@ def test_a_layout_with_a_nul_from_a_config_file_is_refused_before_the_run(
     err = capsys.readouterr().err
     assert "template" in err and "placer" not in err, err
     assert not dest.exists()
+
+
+def test_restore_when_a_later_run_took_the_old_place_keeps_the_copy_aside(
+    corpus: Path, tmp_path: Path, organize: Organize, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A lesser copy (with its sidecar) is set aside; a later run places another photo under
+    its old name. ``similar --restore`` brings back what it can, leaves that copy and its
+    sidecar together in Similar/, says so and exits 1: no traceback, nothing overwritten."""
+    im, exif = _upright(corpus)
+    source, later, dest = tmp_path / "src", tmp_path / "later", tmp_path / "dest"
+    (source / "Export").mkdir(parents=True)
+    (source / "DSCN0010.jpg").write_bytes((corpus / PHOTO).read_bytes())
+    (source / "Export/small.jpg").write_bytes(_jpeg(im.resize((320, 240)), 80, exif))
+    (source / "Export/small.xmp").write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+    (source / "Export/q50.jpg").write_bytes(_jpeg(im, 50, exif))
+    assert organize(source, dest, "--similar", "set-aside")[0] == 0
+    assert (dest / "Similar/2008/Export/small.xmp").exists()
+    (later / "Export").mkdir(parents=True)
+    other = _jpeg(im.rotate(180), 60, exif)
+    (later / "Export/small.jpg").write_bytes(other)
+    assert organize(later, dest)[0] == 0
+    assert (dest / "2008/Export/small.jpg").read_bytes() == other
+    capsys.readouterr()
+    assert main(["similar", str(dest), "--restore"]) == 1
+    out = capsys.readouterr().out
+    assert "1 set-aside copies moved back" in out and "left in" in out, out
+    assert (dest / "2008/Export/small.jpg").read_bytes() == other
+    assert (dest / "2008/Export/q50.jpg").exists()
+    assert (dest / "Similar/2008/Export/small.jpg").exists()
+    assert (dest / "Similar/2008/Export/small.xmp").exists()
+    assert main(["verify", str(dest)]) == 0

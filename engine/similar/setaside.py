@@ -335,21 +335,33 @@ def _shared(dest: str, rider: str, leaving: set[str]) -> bool:
     )
 
 
-def restore(dest: str, db: sqlite3.Connection) -> list[tuple[str, str]]:
-    """Move every set-aside file back where it was; return (from, to) per file."""
+def restore(dest: str, db: sqlite3.Connection) -> tuple[list[tuple[str, str]], list[str]]:
+    """Move every set-aside file back where it was, each with the files that travel with it;
+    return (from, to) per file moved, and the files left in ``Similar/`` because a name of
+    theirs has been taken since (a later run placed another file there)."""
     settle(dest, db)
     rows = db.execute(
         "SELECT id, old, new FROM similar_moves WHERE state = 'done' AND kind = ? ORDER BY id DESC",
         (ASIDE,),
     ).fetchall()
-    restored = []
-    for move_id, old_b, new_b in rows:
-        old, new = os.fsdecode(old_b), os.fsdecode(new_b)
-        rename_noreplace(os.path.join(dest, new), os.path.join(dest, old))
-        _finish(db, move_id, new, old, "restored")
-        restored.append((new, old))
-        _remove_empty_parents(dest, new)
-    return restored
+    moves = {os.fsdecode(new): (move_id, os.fsdecode(old)) for move_id, old, new in rows}
+    riders = _riders(db)
+    carried = {r for new in moves for r in riders.get(new, []) if r in moves}
+    restored, left = [], []
+    for new in moves:
+        if new in carried:
+            continue  # goes back with the photo it travels with
+        family = [new, *(r for r in riders.get(new, []) if r in moves)]
+        if any(_taken(dest, db, moves[f][1]) for f in family):
+            left.extend(family)
+            continue
+        for rel in family:
+            move_id, old = moves[rel]
+            rename_noreplace(os.path.join(dest, rel), os.path.join(dest, old))
+            _finish(db, move_id, rel, old, "restored")
+            restored.append((rel, old))
+            _remove_empty_parents(dest, rel)
+    return restored, left
 
 
 def _make_folders(dest: str, db: sqlite3.Connection, folder: str) -> None:
