@@ -258,3 +258,29 @@ def test_restore_when_a_later_run_took_the_old_place_keeps_the_copy_aside(
     assert (dest / "Similar/2008/Export/small.jpg").exists()
     assert (dest / "Similar/2008/Export/small.xmp").exists()
     assert main(["verify", str(dest)]) == 0
+
+
+def test_undo_of_a_run_puts_back_what_its_set_aside_moved_from_earlier_runs(
+    corpus: Path, tmp_path: Path, organize: Organize
+) -> None:
+    """Run 1 places an original and its exports; run 2 (``--similar set-aside``) brings one new
+    photo and sets run 1's exports aside. ``undo`` reverses run 2: DEST is as run 1 left it,
+    the exports (and their sidecar) back in their places, not left in Similar/."""
+    im, exif = _upright(corpus)
+    source, later, dest = tmp_path / "src", tmp_path / "later", tmp_path / "dest"
+    (source / "Export").mkdir(parents=True)
+    (source / "DSCN0010.jpg").write_bytes((corpus / PHOTO).read_bytes())
+    (source / "Export/small.jpg").write_bytes(_jpeg(im.resize((320, 240)), 80, exif))
+    (source / "Export/small.xmp").write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+    im.save(source / "Export/export.png")
+    assert organize(source, dest)[0] == 0
+    before = {p: d for p, d in tree_digest(dest).items() if not p.startswith(".imgorg")}
+    later.mkdir()
+    (later / "Canon_40D.jpg").write_bytes((corpus / "camera/Canon_40D.jpg").read_bytes())
+    assert organize(later, dest, "--similar", "set-aside")[0] == 0
+    assert (dest / "Similar/2008/Export/small.jpg").exists()
+    assert main(["undo", str(dest)]) == 0
+    after = {p: d for p, d in tree_digest(dest).items() if not p.startswith(".imgorg")}
+    assert after == before
+    assert not (dest / "Similar").exists()
+    assert main(["verify", str(dest)]) == 0

@@ -35,6 +35,8 @@ def undo(dest: str, journal: Journal, dry_run: bool = False) -> UndoResult:
     result = UndoResult(runs=journal.runs_to_undo())
     if not result.runs:
         return result
+    if not dry_run:
+        _put_back_set_aside(dest, journal, result)
     done: list[tuple[str, str, int]] = []
     touched: set[str] = set()
     for item in journal.written(result.runs):
@@ -64,6 +66,20 @@ def undo(dest: str, journal: Journal, dry_run: bool = False) -> UndoResult:
         journal.set_run_status(result.runs, "undone")
         _drop_thumbnails(os.path.join(dest, ENGINE_FOLDER, "thumbs"), journal)
     return result
+
+
+def _put_back_set_aside(dest: str, journal: Journal, result: UndoResult) -> None:
+    """Copies the undone runs set aside (``--similar set-aside``, earlier runs' too) go back to
+    their places first; the runs' own are then undone from there."""
+    if not journal.db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'similar_moves'"
+    ).fetchone():
+        return
+    from engine.similar.setaside import FOLDER, ensure_schema, restore
+
+    ensure_schema(journal.db)
+    _back, left = restore(dest, journal.db, result.runs)
+    result.left.extend((rel, f"left in {FOLDER}/: its old place is taken") for rel in left)
 
 
 def _drop_thumbnails(thumbs: str, journal: Journal) -> None:

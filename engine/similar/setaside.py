@@ -55,7 +55,12 @@ CREATE TABLE IF NOT EXISTS similar_moves (
 );
 """
 # Columns added since the table was first written (a move before them is a set-aside).
-_ADDED = (("kind", "TEXT NOT NULL DEFAULT 'set-aside'"), ("date", "TEXT"), ("similar_to", "BLOB"))
+_ADDED = (
+    ("kind", "TEXT NOT NULL DEFAULT 'set-aside'"),
+    ("date", "TEXT"),
+    ("similar_to", "BLOB"),
+    ("run_id", "INTEGER"),  # the newest run when the move was made: undoing it moves it back
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +316,8 @@ def set_aside(dest: str, db: sqlite3.Connection, groups: list[Group]) -> list[tu
     with db:
         db.execute("BEGIN")
         db.executemany(
-            "INSERT INTO similar_moves (old, new, keeper, state) VALUES (?, ?, ?, 'planned')",
+            "INSERT INTO similar_moves (old, new, keeper, state, run_id) VALUES (?, ?, ?, "
+            "'planned', (SELECT max(id) FROM runs WHERE dry_run = 0))",
             ((os.fsencode(o), os.fsencode(n), os.fsencode(k)) for o, n, k in plan),
         )
     sync_filesystem(dest)
@@ -335,16 +341,23 @@ def _shared(dest: str, rider: str, leaving: set[str]) -> bool:
     )
 
 
-def restore(dest: str, db: sqlite3.Connection) -> tuple[list[tuple[str, str]], list[str]]:
-    """Move every set-aside file back where it was, each with the files that travel with it;
+def restore(
+    dest: str, db: sqlite3.Connection, runs: list[int] | None = None
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Move every set-aside file back where it was (or those set aside while one of ``runs``
+    was the newest: what undoing them reverses), each with the files that travel with it;
     return (from, to) per file moved, and the files left in ``Similar/`` because a name of
     theirs has been taken since (a later run placed another file there)."""
     settle(dest, db)
     rows = db.execute(
-        "SELECT id, old, new FROM similar_moves WHERE state = 'done' AND kind = ? ORDER BY id DESC",
+        "SELECT id, old, new, run_id FROM similar_moves WHERE state = 'done' AND kind = ? "
+        "ORDER BY id DESC",
         (ASIDE,),
     ).fetchall()
+    rows = [row[:3] for row in rows if runs is None or row[3] in runs]
     moves = {os.fsdecode(new): (move_id, os.fsdecode(old)) for move_id, old, new in rows}
+    if not moves:
+        return [], []
     riders = _riders(db)
     carried = {r for new in moves for r in riders.get(new, []) if r in moves}
     restored, left = [], []
