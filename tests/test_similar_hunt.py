@@ -284,3 +284,26 @@ def test_undo_of_a_run_puts_back_what_its_set_aside_moved_from_earlier_runs(
     assert after == before
     assert not (dest / "Similar").exists()
     assert main(["verify", str(dest)]) == 0
+
+
+def test_a_later_run_dates_a_copy_from_the_original_already_in_dest(
+    corpus: Path, tmp_path: Path, organize: Organize
+) -> None:
+    """The camera original went into DEST last month; today's run brings its WhatsApp copy and
+    a PNG export (no camera date). Both belong with the original's 2008: the run's own photos
+    are not the whole group, DEST's are in it too."""
+    im, _exif = _upright(corpus)
+    first, later, dest = tmp_path / "camera", tmp_path / "phone", tmp_path / "dest"
+    first.mkdir()
+    (first / "DSCN0010.jpg").write_bytes((corpus / PHOTO).read_bytes())
+    assert organize(first, dest, "--similar")[0] == 0
+    (later / "WhatsApp").mkdir(parents=True)
+    (later / "WhatsApp/IMG-20190707-WA0003.jpg").write_bytes(_jpeg(im.resize((400, 300)), 70))
+    im.resize((320, 240)).save(later / "WhatsApp/export.png")
+    code, report = organize(later, dest, "--similar")
+    assert code == 0
+    placed = {r["source"]: r for r in report}
+    for name in ("WhatsApp/IMG-20190707-WA0003.jpg", "WhatsApp/export.png"):
+        assert placed[name]["dest"] == f"2008/{name}", placed[name]
+        assert placed[name]["date_source"] == "similar"
+        assert placed[name]["similar_to"] == "DSCN0010.jpg"

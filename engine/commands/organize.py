@@ -356,12 +356,12 @@ def _similar_check() -> None:
         )
 
 
-def _date_flow(settings: Settings) -> DateFlow | None:
+def _date_flow(settings: Settings, journal: Journal) -> DateFlow | None:
     if not settings.analyse.similar:
         return None
     from engine.similar.flow import DateFlow
 
-    return DateFlow(settings.workers)
+    return DateFlow(settings.workers, journal.db)
 
 
 def _find_similar(settings: Settings, journal: Journal, signatures: dict[str, Signature]) -> str:
@@ -508,7 +508,7 @@ def _run(
     plan.candidates.clear()
     exiftool_missed = 0
     signatures: dict[str, Signature] = {}
-    flow = _date_flow(settings)
+    flow = _date_flow(settings, journal)
     stream: Generator[list[Analysis], None, None] | None = None
     try:
         try:

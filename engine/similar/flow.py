@@ -7,18 +7,25 @@ in 2012."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 from engine.policy.date_precedence import DATE_RANK
 from engine.records import Analysis, DateSource, Status
+from engine.similar import store
 from engine.similar.groups import date_flows, find_groups
 from engine.similar.keeper import Member
 
+_IN_DEST = "\x00"  # marks a member already in DEST: no path of this run starts with a NUL
+
 
 class DateFlow:
-    def __init__(self, threads: int = 0) -> None:
+    def __init__(self, threads: int = 0, db: sqlite3.Connection | None = None) -> None:
         self.threads = threads
         self.members: list[Member] = []
         self.held: dict[str, Analysis] = {}
+        self.sources: dict[str, str] = {}
+        if db is not None:
+            self.members += in_dest(db)
 
     def offer(self, analysis: Analysis) -> bool:
         """Remember the photo's signature; True when it is held back (no camera date yet)."""
@@ -48,8 +55,30 @@ class DateFlow:
                     continue
                 when = dt.datetime.fromisoformat(flow.date)
                 analysis.date, analysis.year = flow.date, when.year
-                analysis.date_source, analysis.similar_to = DateSource.SIMILAR, flow.similar_to
-                note = f"dated from its near-duplicate {flow.similar_to}"
+                similar_to = self.source_of(flow.similar_to)
+                analysis.date_source, analysis.similar_to = DateSource.SIMILAR, similar_to
+                note = f"dated from its near-duplicate {similar_to}"
                 analysis.note = f"{analysis.note}; {note}" if analysis.note else note
         held, self.held = list(self.held.values()), {}
         return held
+
+    def source_of(self, path: str) -> str:
+        """The source path of a member: a photo of this run, or one an earlier run placed."""
+        if not path.startswith(_IN_DEST):
+            return path
+        if not self.sources:
+            self.sources = {m.path: m.source or m.path[1:] for m in self.members}
+        return self.sources[path]
+
+
+def in_dest(db: sqlite3.Connection) -> list[Member]:
+    """The photos earlier runs placed whose signatures the journal holds: a copy this run brings
+    takes its date from an original already in DEST too."""
+    store.ensure_schema(db)
+    placed = store.placed_images(db)
+    known = store.load(db, (p.content_hash for p in placed))
+    return [
+        Member(_IN_DEST + p.dest, known[p.content_hash], p.date, p.date_source, p.source)
+        for p in placed
+        if p.content_hash in known
+    ]
