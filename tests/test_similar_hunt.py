@@ -209,7 +209,7 @@ def test_a_time_lapse_of_look_alikes_is_grouped_in_seconds(corpus: Path) -> None
     spent = time.process_time() - started
     assert [len(g.members) for g in groups] == [301]
     assert groups[0].keeper.path == "lapse/0000.jpg"
-    assert spent < 6.0, f"{spent:.1f} s of CPU"
+    assert spent < 8.0, f"{spent:.1f} s of CPU"  # 12 s when every pair was checked in Python
 
 
 def test_a_layout_with_a_nul_from_a_config_file_is_refused_before_the_run(
