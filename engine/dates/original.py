@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from engine.dates.takeout import takeout_date, takeout_position
 from engine.formats.kinds import HEIF_EXTENSIONS, IMAGE_EXTENSIONS, Kind, kind_of
-from engine.policy.companions import match_sidecar
+from engine.policy.companions import Mains
 
 _SIDECAR_READ_LIMIT = 4_000_000
 _MEDIA = frozenset(IMAGE_EXTENSIONS + HEIF_EXTENSIONS)
@@ -86,7 +86,8 @@ def original_of(path: str) -> tuple[str, str | None] | None:
     else:
         return None
     sidecars = sorted(n for n in names if n.casefold().endswith(".json"))
-    owned = [s for s in sidecars if match_sidecar(s, media) == original]
+    mains = Mains(media)
+    owned = [s for s in sidecars if mains.owner(s) == original]
     sidecar = os.path.join(folder, owned[0]) if owned else None
     return os.path.join(folder, original), sidecar
 
