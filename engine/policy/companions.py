@@ -122,30 +122,41 @@ class Mains:
         self.folded = sorted((_fold(m), i) for i, m in enumerate(mains))
         self.mains = mains
 
-    def owner(self, sidecar: str) -> str | None:
-        """The main file a sidecar belongs to, by the conventions of the tools that write them.
+    def owner(self, sidecar: str, without: str | None = None) -> str | None:
+        """The main file a sidecar belongs to, by the conventions of the tools that write them;
+        ``without``: a main file to leave out.
 
         Names match regardless of case and Unicode form (NFC or NFD); where two mains differ
         only so, the one spelled as the sidecar is chosen."""
-        base = os.path.splitext(sidecar)[0]
-        lowered = _fold(base)
-        if sidecar.casefold().endswith(".json"):
-            lowered = _strip_supplemental(lowered)
-            numbered = _COPY_NUMBER.match(lowered)
-            if numbered and "." in numbered["base"]:
-                # Takeout writes "x.jpg(1).json" for "x(1).jpg"
-                stem, ext = os.path.splitext(numbered["base"])
-                lowered = f"{stem}{numbered['n']}{ext}"
-        found = _pick(self.by_name.get(lowered, []), sidecar)
+        lowered = sidecar_key(sidecar)
+        found = _pick([m for m in self.by_name.get(lowered, []) if m != without], sidecar)
         if found is None:
-            found = _pick(self.by_stem.get(lowered, []), sidecar)
+            found = _pick([m for m in self.by_stem.get(lowered, []) if m != without], sidecar)
+        base = os.path.splitext(sidecar)[0]
         truncated = sidecar.casefold().endswith(".json") and len(base) >= TAKEOUT_NAME_LIMIT - 2
         if found is None and truncated:
             start = bisect.bisect_left(self.folded, (lowered,))
             end = bisect.bisect_left(self.folded, (lowered + _LAST_CHARACTER,), start)
-            if end - start == 1:
-                return self.mains[self.folded[start][1]]
+            if end - start <= 2:
+                cut = [self.mains[i] for _, i in self.folded[start:end]]
+                cut = [m for m in cut if m != without]
+                if len(cut) == 1:
+                    return cut[0]
         return found
+
+
+def sidecar_key(sidecar: str) -> str:
+    """What a sidecar's name says of its main file's, folded: the main file's whole name, its
+    stem, or (a Takeout JSON's name cut short) the start of its name."""
+    lowered = _fold(os.path.splitext(sidecar)[0])
+    if sidecar.casefold().endswith(".json"):
+        lowered = _strip_supplemental(lowered)
+        numbered = _COPY_NUMBER.match(lowered)
+        if numbered and "." in numbered["base"]:
+            # Takeout writes "x.jpg(1).json" for "x(1).jpg"
+            stem, ext = os.path.splitext(numbered["base"])
+            lowered = f"{stem}{numbered['n']}{ext}"
+    return lowered
 
 
 _LAST_CHARACTER = chr(0x10FFFF)  # after every character a name can hold: ends a prefix range
