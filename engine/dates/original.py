@@ -5,6 +5,7 @@ Takeout JSON date: the one the original itself is dated by (EXIF outranks Takeou
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import unicodedata
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from engine.dates.takeout import takeout_date, takeout_position
 from engine.formats.kinds import HEIF_EXTENSIONS, IMAGE_EXTENSIONS, Kind, kind_of
-from engine.policy.companions import match_sidecar
+from engine.policy.companions import Mains, sidecar_key
 
 _SIDECAR_READ_LIMIT = 4_000_000
 _MEDIA = frozenset(IMAGE_EXTENSIONS + HEIF_EXTENSIONS)
@@ -66,29 +67,54 @@ def original_of(path: str) -> tuple[str, str | None] | None:
     if stem is None:
         return None
     try:
-        names = os.listdir(folder or ".")
+        listing = _listing(folder or ".", os.stat(folder or ".").st_mtime_ns, _extension(name))
     except OSError:
         return None
-    wanted = stem.casefold()
-    extension = os.path.splitext(name)[1].casefold()
-    media = sorted(
-        (
-            n
-            for n in names
-            if n != name and kind_of(n, _MEDIA) in (Kind.IMAGE, Kind.RAW, Kind.VIDEO)
-        ),
-        key=lambda n: (os.path.splitext(n)[1].casefold() != extension, n),
-    )
-    for candidate in media:
-        if unicodedata.normalize("NFC", os.path.splitext(candidate)[0]).casefold() == wanted:
-            original = candidate
-            break
-    else:
+    originals = [n for n in listing.by_stem.get(stem.casefold(), []) if n != name]
+    if not originals:
         return None
-    sidecars = sorted(n for n in names if n.casefold().endswith(".json"))
-    owned = [s for s in sidecars if match_sidecar(s, media) == original]
+    original = originals[0]
+    folded = unicodedata.normalize("NFC", original).casefold()
+    candidates = sorted(
+        {s for end in range(len(folded) + 1) for s in listing.sidecars.get(folded[:end], [])}
+    )
+    owned = [s for s in candidates if listing.mains.owner(s, without=name) == original]
     sidecar = os.path.join(folder, owned[0]) if owned else None
     return os.path.join(folder, original), sidecar
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    """One folder's names as ``original_of`` looks them up: media files by their folded stem
+    (those with the edited copy's extension first), and Takeout JSON by ``sidecar_key``."""
+
+    by_stem: dict[str, list[str]]
+    mains: Mains
+    sidecars: dict[str, list[str]]
+
+
+def _extension(name: str) -> str:
+    return os.path.splitext(name)[1].casefold()
+
+
+@functools.lru_cache(maxsize=4)
+def _listing(folder: str, mtime_ns: int, extension: str) -> _Listing:
+    """A folder's ``_Listing``, made once for all its edited copies (``mtime_ns``: the folder's,
+    so that a folder that changed is listed again); a few kept, however big the folder."""
+    names = os.listdir(folder)
+    media = sorted(
+        (n for n in names if kind_of(n, _MEDIA) in (Kind.IMAGE, Kind.RAW, Kind.VIDEO)),
+        key=lambda n: (_extension(n) != extension, n),
+    )
+    by_stem: dict[str, list[str]] = {}
+    for n in media:
+        key = unicodedata.normalize("NFC", os.path.splitext(n)[0]).casefold()
+        by_stem.setdefault(key, []).append(n)
+    sidecars: dict[str, list[str]] = {}
+    for n in names:
+        if n.casefold().endswith(".json"):
+            sidecars.setdefault(sidecar_key(n), []).append(n)
+    return _Listing(by_stem, Mains(media), sidecars)
 
 
 def original_date(path: str) -> OriginalDate | None:

@@ -5,6 +5,7 @@ functions over the names in one folder."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import os
 import re
@@ -87,11 +88,11 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
             for alone in others:
                 families[alone] = Family(alone)
     orphans = []
-    mains = sorted(families)
+    mains = Mains(sorted(families))
     for name, kind in sorted(names.items()):
         if kind is not Kind.SIDECAR:
             continue
-        owner = match_sidecar(name, mains)
+        owner = mains.owner(name)
         if owner is None:
             orphans.append(name)
         else:
@@ -100,12 +101,54 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
 
 
 def match_sidecar(sidecar: str, mains: list[str]) -> str | None:
-    """The main file a sidecar belongs to, by the conventions of the tools that write them.
+    """The main file a sidecar belongs to (``Mains.owner``); for many sidecars of one folder,
+    make the ``Mains`` once."""
+    return Mains(mains).owner(sidecar)
 
-    Names match regardless of case and Unicode form (NFC or NFD); where two mains differ only so,
-    the one spelled as the sidecar is chosen."""
-    base = os.path.splitext(sidecar)[0]
-    lowered = _fold(base)
+
+class Mains:
+    """One folder's main files, looked up by the names their sidecars give them: each look-up
+    costs the matches, not a pass over the folder (a Takeout folder holds tens of thousands of
+    photos, each with its JSON)."""
+
+    def __init__(self, mains: list[str]) -> None:
+        self.by_name: dict[str, list[str]] = {}
+        self.by_stem: dict[str, list[str]] = {}
+        for main in mains:
+            self.by_name.setdefault(_fold(main), []).append(main)
+            self.by_stem.setdefault(_stem(main), []).append(main)
+        for same_stem in self.by_stem.values():
+            same_stem.sort(key=lambda m: (_stem_rank(m), m))
+        self.folded = sorted((_fold(m), i) for i, m in enumerate(mains))
+        self.mains = mains
+
+    def owner(self, sidecar: str, without: str | None = None) -> str | None:
+        """The main file a sidecar belongs to, by the conventions of the tools that write them;
+        ``without``: a main file to leave out.
+
+        Names match regardless of case and Unicode form (NFC or NFD); where two mains differ
+        only so, the one spelled as the sidecar is chosen."""
+        lowered = sidecar_key(sidecar)
+        found = _pick([m for m in self.by_name.get(lowered, []) if m != without], sidecar)
+        if found is None:
+            found = _pick([m for m in self.by_stem.get(lowered, []) if m != without], sidecar)
+        base = os.path.splitext(sidecar)[0]
+        truncated = sidecar.casefold().endswith(".json") and len(base) >= TAKEOUT_NAME_LIMIT - 2
+        if found is None and truncated:
+            start = bisect.bisect_left(self.folded, (lowered,))
+            end = bisect.bisect_left(self.folded, (lowered + _LAST_CHARACTER,), start)
+            if end - start <= 2:
+                cut = [self.mains[i] for _, i in self.folded[start:end]]
+                cut = [m for m in cut if m != without]
+                if len(cut) == 1:
+                    return cut[0]
+        return found
+
+
+def sidecar_key(sidecar: str) -> str:
+    """What a sidecar's name says of its main file's, folded: the main file's whole name, its
+    stem, or (a Takeout JSON's name cut short) the start of its name."""
+    lowered = _fold(os.path.splitext(sidecar)[0])
     if sidecar.casefold().endswith(".json"):
         lowered = _strip_supplemental(lowered)
         numbered = _COPY_NUMBER.match(lowered)
@@ -113,16 +156,10 @@ def match_sidecar(sidecar: str, mains: list[str]) -> str | None:
             # Takeout writes "x.jpg(1).json" for "x(1).jpg"
             stem, ext = os.path.splitext(numbered["base"])
             lowered = f"{stem}{numbered['n']}{ext}"
-    found = _pick([m for m in mains if _fold(m) == lowered], sidecar)
-    if found is None:
-        ranked = sorted(mains, key=lambda m: (_stem_rank(m), m))
-        found = _pick([m for m in ranked if _stem(m) == lowered], sidecar)
-    truncated = sidecar.casefold().endswith(".json") and len(base) >= TAKEOUT_NAME_LIMIT - 2
-    if found is None and truncated:
-        cut = [m for m in mains if _fold(m).startswith(lowered)]
-        if len(cut) == 1:
-            return cut[0]
-    return found
+    return lowered
+
+
+_LAST_CHARACTER = chr(0x10FFFF)  # after every character a name can hold: ends a prefix range
 
 
 def _pick(matches: list[str], sidecar: str) -> str | None:
