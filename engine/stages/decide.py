@@ -171,6 +171,7 @@ class Coordinator:
         self.size_wait: dict[int, list[Analysis]] = defaultdict(list)
         self.name_left, self.name_alias = name_groups((c.rel for c in candidates), folders)
         self.loose = LooseCopies(candidates)
+        self._suffix_from: dict[tuple[str, int], int] = {}  # see _first_suffix
         self.name_wait: dict[int, list[Decision]] = defaultdict(list)
         self.companions: dict[str, list[CompanionResult]] = {}
         self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
@@ -468,11 +469,22 @@ class Coordinator:
                     continue
             named += self._handed_out(decision, family)
         for decision, family, base, reserve in suffixed:
-            for n in itertools.count(1):
+            for n in itertools.count(self._first_suffix(base, reserve)):
                 if self._place(decision, family, with_suffix(base, n, reserve)):
                     break
             named += self._handed_out(decision, family)
         return named
+
+    def _first_suffix(self, base: str, reserve: int) -> int:
+        """The first suffix of ``base`` worth trying: those below are held for good (by the
+        journal or this run), for any file. Kept per name, so the n-th copy of one name (a
+        camera's IMG_0001.JPG from 5,000 cards, a flat layout) does not try the n-1 before it."""
+        key = (base, reserve)
+        n = self._suffix_from.get(key, 1)
+        while self.view.held(with_suffix(base, n, reserve)):
+            n += 1
+        self._suffix_from[key] = n
+        return n
 
     def _handed_out(self, decision: Decision, family: list[Decision]) -> list[Decision]:
         """A named file with its family, the companions it adopts and the duplicates that

@@ -50,6 +50,11 @@ class DestView(Protocol):
         """``name`` is handed out: it is taken from now on."""
         ...
 
+    def held(self, name: str) -> bool:
+        """Whether ``name`` is taken whatever the bytes of the file that wants it, for the rest
+        of the run: a name the journal holds, or one this run claimed."""
+        ...
+
     def same_bytes(self, mine: str, theirs: str) -> bool | None:
         """Whether two files hold the same bytes; None when either is gone. Raises OSError
         when one cannot be read."""
@@ -108,6 +113,9 @@ class JournalView:
 
     def claim(self, name: str) -> None:
         self._taken.add(name_key(name))
+
+    def held(self, name: str) -> bool:
+        return name_key(name) in self._taken
 
     def same_bytes(self, mine: str, theirs: str) -> bool | None:
         try:
