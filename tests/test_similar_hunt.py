@@ -81,6 +81,22 @@ def test_messenger_copy_of_a_burst_frame_is_grouped_with_that_frame(
     ]
 
 
+def _copies_after_their_original(
+    corpus: Path, tmp_path: Path, dest: Path, organize: Organize
+) -> tuple[int, list[dict[str, Any]]]:
+    """The camera original organized into ``dest`` first; a later run with ``--similar`` brings
+    its WhatsApp copy (named for the day it was forwarded, 2019) and a PNG export (no date)."""
+    im, _exif = _upright(corpus)
+    first, later = tmp_path / "camera", tmp_path / "phone"
+    first.mkdir()
+    (first / "DSCN0010.jpg").write_bytes((corpus / PHOTO).read_bytes())
+    assert organize(first, dest, "--similar")[0] == 0
+    (later / "WhatsApp").mkdir(parents=True)
+    (later / "WhatsApp/IMG-20190707-WA0003.jpg").write_bytes(_jpeg(im.resize((400, 300)), 70))
+    im.resize((320, 240)).save(later / "WhatsApp/export.png")
+    return organize(later, dest, "--similar")
+
+
 def test_a_copy_is_never_dated_similar_from_a_file_name_and_refile_finds_its_year(
     corpus: Path, tmp_path: Path, organize: Organize
 ) -> None:
@@ -88,15 +104,8 @@ def test_a_copy_is_never_dated_similar_from_a_file_name_and_refile_finds_its_yea
     by its name, the day it was forwarded) and a PNG export with no date. The PNG must not take
     the file name's date as a near-duplicate's camera date ("similar" outranks a file name, so
     nothing would ever correct it): both copies end in 2008 once ``similar --refile`` runs."""
-    im, _exif = _upright(corpus)
-    first, later, dest = tmp_path / "camera", tmp_path / "phone", tmp_path / "dest"
-    first.mkdir()
-    (first / "DSCN0010.jpg").write_bytes((corpus / PHOTO).read_bytes())
-    assert organize(first, dest, "--similar")[0] == 0
-    (later / "WhatsApp").mkdir(parents=True)
-    (later / "WhatsApp/IMG-20190707-WA0003.jpg").write_bytes(_jpeg(im.resize((400, 300)), 70))
-    im.resize((320, 240)).save(later / "WhatsApp/export.png")
-    code, report = organize(later, dest, "--similar")
+    dest = tmp_path / "dest"
+    code, report = _copies_after_their_original(corpus, tmp_path, dest, organize)
     assert code == 0
     png = next(r for r in report if r["source"].endswith("export.png"))
     assert not (png["date_source"] == "similar" and png["date"].startswith("2019")), png
@@ -292,15 +301,8 @@ def test_a_later_run_dates_a_copy_from_the_original_already_in_dest(
     """The camera original went into DEST last month; today's run brings its WhatsApp copy and
     a PNG export (no camera date). Both belong with the original's 2008: the run's own photos
     are not the whole group, DEST's are in it too."""
-    im, _exif = _upright(corpus)
-    first, later, dest = tmp_path / "camera", tmp_path / "phone", tmp_path / "dest"
-    first.mkdir()
-    (first / "DSCN0010.jpg").write_bytes((corpus / PHOTO).read_bytes())
-    assert organize(first, dest, "--similar")[0] == 0
-    (later / "WhatsApp").mkdir(parents=True)
-    (later / "WhatsApp/IMG-20190707-WA0003.jpg").write_bytes(_jpeg(im.resize((400, 300)), 70))
-    im.resize((320, 240)).save(later / "WhatsApp/export.png")
-    code, report = organize(later, dest, "--similar")
+    dest = tmp_path / "dest"
+    code, report = _copies_after_their_original(corpus, tmp_path, dest, organize)
     assert code == 0
     placed = {r["source"]: r for r in report}
     for name in ("WhatsApp/IMG-20190707-WA0003.jpg", "WhatsApp/export.png"):
