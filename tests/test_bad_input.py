@@ -291,15 +291,7 @@ def test_sigterm_stops_cleanly_leaves_no_workers_and_the_rerun_completes(tmp_pat
     before = tree_digest(src)
     command = _organize_command(src, dest)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-        text=True,
-    )
+    run = _started_in_a_group_of_its_own(command)
     try:
         _terminate_mid_run(run, dest)
     finally:  # without the fix the workers outlive the run: do not leave them to the next test
@@ -351,6 +343,20 @@ def _small_archive(src: Path, photos: int = 40) -> list[str]:
     for i in range(photos):
         write_photo(src / f"f{i % 4}" / f"p{i}.jpg", D2011 + dt.timedelta(days=i), seed=i)
     return _organize_command(src, src.parent / "out")
+
+
+def _started_in_a_group_of_its_own(command: list[str]) -> subprocess.Popen[str]:
+    """``command`` (an imgorg run) in a process group of its own, as a terminal starts it, so a
+    signal can reach the whole group; its standard error kept for the checks."""
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+        text=True,
+    )
 
 
 def _organize_command(src: Path, dest: Path) -> list[str]:
@@ -410,15 +416,7 @@ def test_sigterm_at_an_exact_moment_stops_cleanly(tmp_path: Path, moment: str) -
     strace = ["strace", "-f", "-qq", "-o", os.devnull, "-e", "inject=openat:signal=TERM:when=1"]
     for path in paths:
         strace += ["-P", path]
-    run = subprocess.Popen(
-        [*strace, *command],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-        text=True,
-    )
+    run = _started_in_a_group_of_its_own([*strace, *command])
     _stopped_cleanly(run, tmp_path / "out", 143, "terminated")
 
 
@@ -428,15 +426,7 @@ def test_ctrl_c_as_a_child_starts_reaches_the_writer_alone(tmp_path: Path, child
     or a loky worker appears, while it is still importing: it used to print a
     KeyboardInterrupt traceback of its own."""
     src = tmp_path / "src"
-    run = subprocess.Popen(
-        _small_archive(src),
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-        text=True,
-    )
+    run = _started_in_a_group_of_its_own(_small_archive(src))
     deadline = time.monotonic() + 60
     while not any(child in line for line in _session_processes(run.pid)):
         assert run.poll() is None, "the run ended before it started the child"
