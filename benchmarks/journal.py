@@ -1,6 +1,7 @@
 """The journal's own cost per file, as the writer pays it: each group commit records its
-decisions ``planned``, then marks them ``done`` (engine/stages/place.py), rows arriving in no
-key order (the workers' batches are cut by size, the journal is keyed by path).
+decisions ``planned``, then marks them ``done`` by the ids they were written under
+(engine/stages/place.py), rows arriving in no key order (the workers' batches are cut by size,
+the journal is indexed by path).
 
     .venv/bin/python benchmarks/journal.py [--files 20000] [--batches 256,1024] [--cache-kb N]
 
@@ -63,8 +64,10 @@ def run(made: list[Decision], batch: int, cache_kb: int | None) -> dict[str, flo
     before = resource.getrusage(resource.RUSAGE_SELF)
     for start in range(0, len(made), batch):
         chunk = made[start : start + batch]
-        journal.record(run_id, SOURCE, chunk, "planned")
-        journal.mark_done(SOURCE, (d.rel for d in chunk), run_id)
+        with journal.transaction():
+            rows = journal.record(run_id, SOURCE, chunk, "planned")
+        with journal.transaction():
+            journal.mark_done_rows(run_id, rows)
     after = resource.getrusage(resource.RUSAGE_SELF)
     journal.close()
     size = os.path.getsize(os.path.join(folder, "journal.sqlite"))

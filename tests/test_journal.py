@@ -229,5 +229,5 @@ def test_a_journal_of_the_previous_schema_is_upgraded_and_read_by_name(tmp_path:
     [written] = store.written()
     assert (written.source_removed, written.original, written.run_id) == (True, None, 1)
     columns = [r["name"] for r in store.db.execute("PRAGMA table_info(files)")]
-    assert sorted(columns) == sorted(c.name for c in FILES)
+    assert sorted(columns) == sorted(["id", *(c.name for c in FILES)])
     store.close()

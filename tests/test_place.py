@@ -160,3 +160,29 @@ def test_each_action_does_to_the_source_what_its_row_says(tmp_path: Path, action
     assert kept.exists() is action.keeps_original
     if action.keeps_original:
         assert kept.read_bytes() == original and row.original is not None
+
+
+def test_a_row_of_the_batch_journaled_again_before_done_is_marked_done_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch is marked done by the ids its rows were written under; a row written again in
+    the meantime (under a new id) is marked by its path instead, never left planned."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    dest.mkdir()
+    batch = [source_file(src, f"p{i}.jpg", bytes([i]) * 5000) for i in range(4)]
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
+    rename = fsops.rename_noreplace
+
+    def rename_after_journaling_one_again(temp: str, final: str) -> None:
+        if os.path.basename(final) == "p0.jpg":
+            journal.record(run_id, str(src), [batch[2]], "planned")
+        rename(temp, final)
+
+    monkeypatch.setattr(fsops, "rename_noreplace", rename_after_journaling_one_again)
+    placer = Placer(str(src), str(dest), journal, run_id, max_files=100)
+    placer.add(batch)
+    placer.flush()
+    assert rows(journal) == {f"p{i}.jpg": ("done", "placed") for i in range(4)}
+    ids = journal.db.execute("SELECT id FROM files ORDER BY id").fetchall()
+    assert [i for (i,) in ids] == [1, 2, 4, 5]

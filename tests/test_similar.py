@@ -33,6 +33,7 @@ from engine.similar.jpegfast import jpeg_layout, top_rows, without_bars
 from engine.similar.keeper import Member
 from engine.similar.signature import Signature, signature_of_bytes, stored_grey
 from engine.similar.verify import hamming, thumb_correlation
+from engine.store.journal import VERSION
 
 PHOTO = "camera/DSCN0010.jpg"  # 640x480, Nikon, 2008, with GPS
 
@@ -425,7 +426,7 @@ def test_a_journal_from_before_similar_to_still_opens(
     assert lines["jolla.jpg"]["similar_to"] is None
     assert lines["WhatsApp/IMG-20190707-WA0003.jpg"]["similar_to"] == "camera/DSCN0010.jpg"
     db = sqlite3.connect(journal)
-    assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    assert db.execute("PRAGMA user_version").fetchone() == (VERSION,)
     rows = db.execute("SELECT source_rel, similar_to FROM files ORDER BY source_rel").fetchall()
     db.close()
     assert dict(rows)[b"WhatsApp/IMG-20190707-WA0003.jpg"] == b"camera/DSCN0010.jpg"

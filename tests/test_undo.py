@@ -13,7 +13,7 @@ import pytest
 
 from conftest import tree_digest, write_photo
 from engine.cli import main
-from engine.store.journal import check_readable
+from engine.store.journal import VERSION, check_readable
 
 MOVE = ("--min-size", "0", "--mode", "move", "--no-compress", "--fix-orientation", "none")
 
@@ -198,18 +198,18 @@ def test_journal_of_the_previous_release_is_upgraded(tmp_path: Path, organize) -
     columns = [
         r[1]
         for r in sql(dest, "PRAGMA table_info(files)")
-        if r[1] not in ("original", "tz_source", "similar_to")
+        if r[1] not in ("id", "original", "tz_source", "similar_to")
     ]
     listed = ", ".join(columns)
     db = sqlite3.connect(journal_path(dest), isolation_level=None)
     db.executescript(
         "BEGIN; ALTER TABLE files RENAME TO files_new; DROP INDEX files_by_hash; "
-        f"DROP INDEX files_by_dest; {_SCHEMA_V0_FILES} INSERT INTO files ({listed}) "
+        f"DROP INDEX files_by_dest; DROP INDEX files_by_path; {_SCHEMA_V0_FILES} INSERT INTO files ({listed}) "
         f"SELECT {listed} FROM files_new; DROP TABLE files_new; PRAGMA user_version = 0; COMMIT;"
     )
     db.close()
     assert main(["verify", str(dest)]) == 0
-    assert sql(dest, "PRAGMA user_version") == [(1,)]
+    assert sql(dest, "PRAGMA user_version") == [(VERSION,)]
     assert main(["undo", str(dest)]) == 0
     assert tree_digest(src) == before
 
@@ -371,36 +371,72 @@ def test_a_run_after_undo_places_everything_again(tmp_path: Path, organize, mode
 
 
 PREVIOUS_RELEASE = "9532fe0"  # the last commit with the version-0 journal
+KEYED_BY_PATH_RELEASE = "27ea036"  # the last with version 1 (files keyed by path, no row ids)
 
 
-def test_journal_written_by_the_previous_release_is_undone(tmp_path: Path) -> None:
-    """The previous release's own engine (from git) makes a move run; this one verifies and
-    undoes it."""
+def run_release(commit: str, tmp_path: Path, *args: str) -> None:
+    """``imgorg organize ARGS`` by the engine of ``commit`` (from git), as a user who ran
+    that release did."""
     import subprocess
     import sys
 
     from conftest import ROOT
 
-    old = tmp_path / "old"
+    old = tmp_path / f"release-{commit}"
     old.mkdir()
     archived = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", PREVIOUS_RELEASE, "engine", "benchmarks"],
-        capture_output=True,
+        ["git", "-C", str(ROOT), "archive", commit, "engine", "benchmarks"], capture_output=True
     )
     if archived.returncode != 0:
-        pytest.skip(f"commit {PREVIOUS_RELEASE} is not in this clone")
+        pytest.skip(f"commit {commit} is not in this clone")
     subprocess.run(["tar", "-x", "-C", str(old)], input=archived.stdout, check=True)
+    env = {**os.environ, "PYTHONPATH": str(old)}
+    cmd = [sys.executable, "-m", "engine", "organize", *args, "--quiet"]
+    assert subprocess.run(cmd, env=env, cwd=old, timeout=120).returncode == 0
+
+
+def test_journal_written_by_the_previous_release_is_undone(tmp_path: Path) -> None:
+    """The previous release's own engine (from git) makes a move run; this one verifies and
+    undoes it."""
     src, dest = tmp_path / "src", tmp_path / "out"
     archive(src, 6)
     before = tree_digest(src)
-    env = {**os.environ, "PYTHONPATH": str(old)}
-    cmd = [sys.executable, "-m", "engine", "organize", str(src), str(dest), "--quiet", *MOVE]
-    assert subprocess.run(cmd, env=env, cwd=old, timeout=120).returncode == 0
+    run_release(PREVIOUS_RELEASE, tmp_path, str(src), str(dest), *MOVE)
     assert sql(dest, "PRAGMA user_version") == [(0,)]
     assert main(["verify", str(dest)]) == 0
-    assert sql(dest, "PRAGMA user_version") == [(1,)]
+    assert sql(dest, "PRAGMA user_version") == [(VERSION,)]
     assert main(["undo", str(dest)]) == 0
     assert tree_digest(src) == before
+
+
+def test_a_run_of_the_release_keyed_by_path_killed_before_done_is_resumed_and_undone(
+    tmp_path: Path,
+) -> None:
+    """A move run of the last release with the version-1 journal, killed after its renames and
+    before it journaled them done (the journal says planned, the run never ended); more
+    photos arrive; this release upgrades the journal, resumes, verifies and undoes both runs."""
+    src, dest = tmp_path / "src", tmp_path / "out"
+    archive(src, 6)
+    archive(src / "later", 4)
+    before = tree_digest(src)
+    shutil.move(src / "later", tmp_path / "later")
+    run_release(KEYED_BY_PATH_RELEASE, tmp_path, str(src), str(dest), *MOVE)
+    assert sql(dest, "PRAGMA user_version") == [(1,)]
+    # Killed before "done": the folder f1 was renamed into DEST, its sources not yet removed.
+    for rel, placed in sql(dest, "SELECT source_rel, dest FROM files WHERE source_rel LIKE 'f1/%'"):
+        shutil.copy2(dest / os.fsdecode(placed), src / os.fsdecode(rel))
+    sql(dest, "UPDATE files SET state = 'planned', source_removed = 0 WHERE source_rel LIKE 'f1/%'")
+    sql(dest, "UPDATE runs SET status = 'running', finished = NULL")
+    shutil.move(tmp_path / "later", src / "later")
+    assert main(["organize", str(src), str(dest), "--quiet", *MOVE]) == 0
+    assert sql(dest, "PRAGMA user_version") == [(VERSION,)]
+    assert sql(dest, "SELECT count(*) FROM files WHERE state = 'planned'") == [(0,)]
+    indexes = sql(dest, "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+    assert sorted(indexes) == [("files_by_dest",), ("files_by_hash",), ("files_by_path",)]
+    assert len(dest_files(dest)) == 10 and not tree_digest(src)
+    assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before and not dest_files(dest)
 
 
 def test_the_journal_is_synced_when_a_run_ends(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ class Placer:
     cloned: int = 0  # copies made as reflink clones (no bytes written)
     copies_discarded: int = 0  # workers' copies of files not placed (duplicates, say), removed
     sources_kept: list[Decision] = field(default_factory=list)  # moved, but not removed
-    _under_way: deque[tuple[list[Decision], Pending[Outcome]]] = field(default_factory=deque)
+    _under_way: deque[tuple[list[Decision], range, Pending[Outcome]]] = field(default_factory=deque)
     _releasing: deque[tuple[list[Decision], Pending[Released]]] = field(default_factory=deque)
     _full: str | None = None
 
@@ -107,7 +107,7 @@ class Placer:
             if self.new_folders is not None:
                 made = self.new_folders([d.dest for d in batch if d.dest is not None])
                 self.journal.record_made_folders(self.run_id, made)
-            self.journal.record(self.run_id, self.source, batch, "planned")
+            rows = self.journal.record(self.run_id, self.source, batch, "planned")
             self.journal.record(self.run_id, self.source, final, "done")
         job = Job(
             self.source,
@@ -118,7 +118,7 @@ class Placer:
             self._discards(final),
         )
         pending = self.pool.submit(job) if self.pool else Pending(commit_files(job))
-        self._under_way.append((batch, pending))
+        self._under_way.append((batch, rows, pending))
         if self.pool is None:
             self._settle_oldest()
 
@@ -157,7 +157,7 @@ class Placer:
         return paths
 
     def _settle_oldest(self) -> None:
-        batch, pending = self._under_way.popleft()
+        batch, rows, pending = self._under_way.popleft()
         outcome = pending.result()
         self.cloned += outcome.cloned
         failed: list[Decision] = []
@@ -167,17 +167,23 @@ class Placer:
         if outcome.crossing:
             done += self._copy_across([batch[i] for i in outcome.crossing], failed)
         left = {d.rel for d in failed}
+        forgotten = []
         with self.journal.transaction():
             if outcome.full is not None:
                 # Everything from the file that did not fit on is forgotten: a re-run redoes it.
                 unplaced = batch[outcome.full[0] :]
                 left |= {d.rel for d in unplaced}
-                self.journal.forget(
-                    ((self.source, d.rel) for d in unplaced if d not in failed), self.run_id
-                )
+                forgotten = [d for d in unplaced if d not in failed]
+                self.journal.forget(((self.source, d.rel) for d in forgotten), self.run_id)
                 self._full = self._full or outcome.full[1]
+            # Failed files are marked too, and written again below. Files copied across mounts
+            # were journaled again (planned) under new ids.
+            marked = self.journal.mark_done_rows(self.run_id, rows)
+            again = [batch[i] for i in outcome.crossing]
+            if marked != len(batch) - len(forgotten) - len(again):
+                again = batch  # a row of the batch was written again elsewhere: mark by path
             self.journal.mark_done(
-                self.source, (d.rel for d in batch if d.rel not in left), self.run_id
+                self.source, (d.rel for d in again if d.rel not in left), self.run_id
             )
             if failed:
                 self.journal.record(self.run_id, self.source, failed, "done")

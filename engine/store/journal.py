@@ -26,7 +26,9 @@ from engine.records import Analysis, DateSource, Decision, Status
 from engine.store import fsops
 
 CACHE_KB = 32 * 1024  # SQLite's page cache: allocated only as the journal grows
-VERSION = 1  # PRAGMA user_version; 0 is the first release's schema (one row per source path)
+# PRAGMA user_version; 0 is the first release's schema (one row per source path), 1 the files
+# table keyed by path alone (WITHOUT ROWID).
+VERSION = 2
 ORIGINALS = ".imgorg/originals"  # below DEST: the source bytes of re-encoded or rotated moves
 
 
@@ -130,33 +132,29 @@ def _text(text: str | None) -> str | None:
 _FREE_TEXT = ("reason", "note")
 
 
-def _codec(attr: str, sql: str) -> tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]:
-    """How a kept attribute goes into its column and comes back (None: as it is). Paths are
-    bytes, as the file system has them; an enum is its value, a NULL its attribute's default."""
+def _decoder(attr: str, sql: str) -> Callable[[Any], Any] | None:
+    """How a kept attribute comes back from its column (None: as it is). Paths are bytes, as
+    the file system has them; an enum is its value, a NULL its attribute's default."""
     kind = _TYPES[attr]
     if sql.startswith("BLOB"):
-        return _b, _s
-    if attr in _FREE_TEXT:
-        return _text, None
+        return _s
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         members = {member.value: member for member in kind} | {None: _DEFAULTS.get(attr)}
-        return attrgetter("value"), members.__getitem__
+        return members.__getitem__
     if kind is bool:
-        return int, bool
-    return None, None
+        return bool
+    return None
 
 
-# record() reads every kept attribute of a decision in one call, then encodes those that
-# need it, in place: a row costs a few calls, not one per column.
+# record() reads every kept attribute of a decision in one call, puts the journal's own values
+# between them and encodes in place only what SQLite cannot take as it is (paths, free text):
+# it binds an enum of str as its value and a bool as an integer.
 _READ_KEPT = attrgetter(
     *(c.keeps if c.keeps in _VERDICT else f"found.{c.keeps}" for c in FILES if c.keeps)
 )
-_KEPT_PLACES = [_WRITTEN.index(c.name) for c in FILES if c.keeps]
-_ENCODE = [
-    (_WRITTEN.index(c.name), encode)
-    for c in FILES
-    if c.keeps and (encode := _codec(c.keeps, c.sql)[0]) is not None
-]
+_OWN_PLACES = [i for i, c in enumerate(c for c in FILES if c.name in _WRITTEN) if not c.keeps]
+_PATH_PLACES = [_WRITTEN.index(c.name) for c in FILES if c.keeps and c.sql.startswith("BLOB")]
+_TEXT_PLACES = [_WRITTEN.index(name) for name in _FREE_TEXT]
 # A row of SELECT {_COLUMNS}, read by name: the kept columns' places in it are resolved once
 # (sqlite3.Row looks a name up column by column, and a row has 26 of them).
 _PLACE = {name: i for i, name in enumerate(_WRITTEN)}
@@ -173,13 +171,16 @@ STANDING = (
 STANDING_ORDER = "source_root, source_rel, run_id"
 _KEPT_ATTRS = [c.keeps for c in FILES if c.keeps]
 _KEPT_VALUES = itemgetter(*(_PLACE[c.name] for c in FILES if c.keeps))
-_DECODE = [(c.keeps, decode) for c in FILES if c.keeps and (decode := _codec(c.keeps, c.sql)[1])]
+_DECODE = [(c.keeps, decode) for c in FILES if c.keeps and (decode := _decoder(c.keeps, c.sql))]
 
 
+# Rows are numbered in the order they are written (never reusing a number), so a group commit
+# marks its batch done by the span of numbers record() gave it, not by looking up each path.
 _FILES_TABLE = (
-    "CREATE TABLE IF NOT EXISTS files (\n    "
+    "CREATE TABLE IF NOT EXISTS files (\n    id INTEGER PRIMARY KEY AUTOINCREMENT,\n    "
     + ",\n    ".join(f"{c.name} {c.sql}" for c in FILES)
-    + ",\n    PRIMARY KEY (source_root, source_rel, run_id)\n) WITHOUT ROWID;"
+    + "\n);\nCREATE UNIQUE INDEX IF NOT EXISTS files_by_path ON files "
+    "(source_root, source_rel, run_id);"
 )
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS runs (
@@ -248,16 +249,20 @@ def _upgrade(db: sqlite3.Connection) -> None:
         db.executescript(SCHEMA)
         return
     script = "BEGIN;\n"
-    if has_files:  # version 0: one row per source path, overwritten by every run
+    if has_files:  # its indexes go with it, and their names are taken again below
         script += (
             "DROP INDEX IF EXISTS files_hash; DROP INDEX IF EXISTS files_dest;\n"
-            "ALTER TABLE files RENAME TO files_v0;\n"
+            "DROP INDEX IF EXISTS files_by_hash; DROP INDEX IF EXISTS files_by_dest;\n"
+            "ALTER TABLE files RENAME TO files_old;\n"
         )
     script += SCHEMA
     if has_files:
+        # Version 0 has one row per source path, overwritten by every run, and no originals.
+        original = "original" if version >= 1 else "NULL"
         script += (
             f"INSERT INTO files ({_COLUMNS}, source_removed, original) "
-            f"SELECT {_COLUMNS}, source_removed, NULL FROM files_v0;\nDROP TABLE files_v0;\n"
+            f"SELECT {_COLUMNS}, source_removed, {original} FROM files_old "
+            "ORDER BY run_id, source_root, source_rel;\nDROP TABLE files_old;\n"
         )
     script += f"PRAGMA user_version = {VERSION};\nCOMMIT;"
     db.executescript(script)
@@ -488,23 +493,45 @@ class Journal:
 
     def record(
         self, run_id: int, source_root: str, decisions: Iterable[Decision], state: str
-    ) -> None:
+    ) -> range:
+        """Write each decision's row (replacing the one it had in this run, if any); returns
+        the ids of the rows written, for ``mark_done_rows``."""
         own = {"source_root": _b(source_root), "state": state, "run_id": run_id, "seen_run": run_id}
-        template = [own.get(name) for name in _WRITTEN]
+        own_values = [(place, own[_WRITTEN[place]]) for place in _OWN_PLACES]
 
         def row(decision: Decision) -> list[Any]:
-            values = template.copy()
-            for place, value in zip(_KEPT_PLACES, _READ_KEPT(decision), strict=True):
-                values[place] = value
-            for place, encode in _ENCODE:
-                values[place] = encode(values[place])
+            values = list(_READ_KEPT(decision))
+            for place, value in own_values:
+                values.insert(place, value)
+            for place in _PATH_PLACES:
+                path = values[place]
+                if path is not None:
+                    values[place] = os.fsencode(path)
+            for place in _TEXT_PLACES:
+                values[place] = _text(values[place])
             return values
 
-        rows = map(row, decisions)
         with self.transaction():
+            first = self._last_id() + 1
             self.db.executemany(
-                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({_PLACES})", rows
+                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({_PLACES})", map(row, decisions)
             )
+            return range(first, self._last_id() + 1)
+
+    def _last_id(self) -> int:
+        row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'files'").fetchone()
+        return int(row[0]) if row else 0
+
+    def mark_done_rows(self, run_id: int, ids: range) -> int:
+        """Mark ``done`` the rows of ``ids`` (what ``record`` returned) still planned: a batch
+        in one sweep of consecutive rows. Returns how many it marked; a row that was written
+        again since has another id, and is not among them."""
+        cursor = self.db.execute(
+            "UPDATE files SET state = 'done' "
+            "WHERE id >= ? AND id < ? AND run_id = ? AND state = 'planned'",
+            (ids.start, ids.stop, run_id),
+        )
+        return cursor.rowcount
 
     def _per_file(
         self, statement: str, keys: Iterable[tuple[str, str]], run_id: int | None = None
