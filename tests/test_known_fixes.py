@@ -1,11 +1,12 @@
 """Known defects earlier sessions found and left, each fixed with a test from real files:
-exiftool batches past a pathological file, ..."""
+exiftool batches past a pathological file, the XMP of a turned PNG in a compressed chunk, ..."""
 
 from __future__ import annotations
 
 import shutil
 import struct
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,58 @@ def test_a_file_exiftool_cannot_finish_costs_only_itself_its_date(
     assert scan["status"] == "placed" and scan["year"] is None, scan
     assert "not dated by exiftool: exiftool gave no answer within 2 s" in scan["note"], scan
     assert took < 30, took
+
+
+def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    from engine.formats import png
+
+    return list(png.chunks(data))
+
+
+def test_a_turned_png_says_orientation_1_in_its_compressed_xmp_too(
+    tmp_path: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """A PNG (EXIF Orientation 6) whose XMP, saying tiff:Orientation 6 too, is in a compressed
+    iTXt chunk, as Pillow and some editors write it: once turned, its XMP says 1, still
+    compressed. One whose compressed XMP does not inflate is not turned, and says why."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    from benchmarks.make_archive import photo
+
+    packet = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-'
+        'rdf-syntax-ns#"><rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" '
+        'tiff:Orientation="6"/></rdf:RDF></x:xmpmeta>'
+    )
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    info = PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", packet, zip=True)
+    source = tmp_path / "src"
+    source.mkdir()
+    photo(64, 48, seed=1).save(source / "scan.png", exif=exif.tobytes(), pnginfo=info)
+    assert any(
+        kind == b"iTXt" and body.startswith(b"XML:com.adobe.xmp\x00\x01")
+        for kind, body in _png_chunks((source / "scan.png").read_bytes())
+    )
+    damaged = PngInfo()
+    damaged.add(b"iTXt", b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + zlib.compress(b"x")[:-3])
+    photo(40, 20, seed=4).save(source / "damaged.png", exif=exif.tobytes(), pnginfo=damaged)
+    code, lines = organize(source, tmp_path / "out", "--min-size", "0", "--fix-orientation", "all")
+    assert code == 0
+    by_name = {line["source"]: line for line in lines}
+    line = by_name["scan.png"]
+    assert line["status"] == "placed" and line["rotated"] is True, line
+    turned = Image.open(tmp_path / "out" / line["dest"])
+    assert turned.size == (48, 64) and turned.getexif()[0x0112] == 1
+    said = turned.info["XML:com.adobe.xmp"]
+    assert 'tiff:Orientation="1"' in said and 'tiff:Orientation="6"' not in said, said
+    assert any(
+        kind == b"iTXt" and body.startswith(b"XML:com.adobe.xmp\x00\x01")
+        for kind, body in _png_chunks((tmp_path / "out" / line["dest"]).read_bytes())
+    ), "the packet is still stored compressed"
+    line = by_name["damaged.png"]
+    assert line["status"] == "placed" and line["rotated"] is False, line
+    assert "compressed iTXt text does not inflate" in line["note"], line
+    assert (tmp_path / "out" / line["dest"]).read_bytes() == (source / "damaged.png").read_bytes()
