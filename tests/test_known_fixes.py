@@ -1,8 +1,9 @@
 """Known defects earlier sessions found and left, each fixed with a test from real files:
-exiftool batches past a pathological file, the XMP of a turned PNG in a compressed chunk, ..."""
+exiftool batches past a pathological file, the XMP of a turned PNG in a compressed chunk, a bound on --jobs, ..."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import time
@@ -134,3 +135,30 @@ def test_a_turned_png_says_orientation_1_in_its_compressed_xmp_too(
     assert line["status"] == "placed" and line["rotated"] is False, line
     assert "compressed iTXt text does not inflate" in line["note"], line
     assert (tmp_path / "out" / line["dest"]).read_bytes() == (source / "damaged.png").read_bytes()
+
+
+def test_jobs_beyond_eight_per_core_is_refused_before_anything_starts(
+    tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """``--jobs 100000`` (a typo, or a config file's) would start that many processes, each
+    holding photos in memory: refused with the bound this machine allows, before DEST exists;
+    the bound itself is taken, as ``similar --jobs`` takes the same."""
+    from engine.cli import main, parser, settings_of
+    from engine.settings import JOBS_PER_CORE
+
+    bound = JOBS_PER_CORE * (os.cpu_count() or 1)
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    source.mkdir()
+    config = tmp_path / "imgorg.toml"
+    config.write_text(f"jobs = {bound + 1}\n")
+    for flags in (["--jobs", "100000"], ["-j", str(bound + 1)], ["--config", str(config)]):
+        assert main(["organize", str(source), str(dest), "--quiet", *flags]) == 2, flags
+        said = capsys.readouterr().err
+        assert f"must be at most {bound}: {JOBS_PER_CORE} worker processes" in said, said
+        assert not dest.exists()
+    with pytest.raises(SystemExit) as stopped:
+        main(["similar", str(dest), "--jobs", "100000"])
+    assert stopped.value.code == 2
+    assert f"must be at most {bound}" in capsys.readouterr().err
+    args = parser().parse_args(["organize", str(source), str(dest), "--jobs", str(bound)])
+    assert settings_of(args).run.workers == bound
