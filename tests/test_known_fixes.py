@@ -1,16 +1,22 @@
 """Known defects earlier sessions found and left, each fixed with a test from real files:
-exiftool batches past a pathological file, the XMP of a turned PNG in a compressed chunk, a bound on --jobs, ..."""
+exiftool batches past a pathological file, the XMP of a turned PNG in a compressed chunk, a bound on --jobs, dry runs that
+left SQLite's files in DEST, ..."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import os
 import shutil
+import sqlite3
 import struct
 import time
 import zlib
 from pathlib import Path
 
 import pytest
+
+from conftest import write_photo
 
 needs_exiftool = pytest.mark.skipif(
     shutil.which("exiftool") is None, reason="exiftool is not installed"
@@ -162,3 +168,96 @@ def test_jobs_beyond_eight_per_core_is_refused_before_anything_starts(
     assert f"must be at most {bound}" in capsys.readouterr().err
     args = parser().parse_args(["organize", str(source), str(dest), "--jobs", str(bound)])
     assert settings_of(args).run.workers == bound
+
+
+def _everything(root: Path) -> dict[str, tuple[str, int, int, str]]:
+    """Every folder and file under ``root`` and ``root`` itself, hidden ones included: kind,
+    size, modification time and, for a file, its SHA-256."""
+    seen = {}
+    for folder, folders, files in os.walk(root):
+        for name in ["", *folders, *files]:
+            path = os.path.join(folder, name) if name else folder
+            if not name and folder != str(root):
+                continue
+            st = os.lstat(path)
+            digest = (
+                "" if os.path.isdir(path) else hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            )
+            seen[os.path.relpath(path, root)] = (
+                "d" if digest == "" else "f",
+                st.st_size,
+                st.st_mtime_ns,
+                digest,
+            )
+    return seen
+
+
+def _first_run(tmp_path: Path, organize) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    """DEST after one run (a 2010 photo, an undated one); then SOURCE gains a 2011 photo and a
+    copy of the 2010 one under another name, which the workers compare with the one placed."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    first = write_photo(source / "a.jpg", dt.datetime(2010, 1, 1), seed=1)
+    write_photo(source / "b.jpg", None, seed=2)
+    assert organize(source, dest, "--min-size", "0")[0] == 0
+    write_photo(source / "c.jpg", dt.datetime(2011, 1, 1), seed=3)
+    (source / "a copy.jpg").write_bytes(first)
+    return source, dest
+
+
+def test_a_dry_run_and_a_plan_leave_dest_exactly_as_it_was(
+    tmp_path: Path, organize, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """Reading DEST's journal through SQLite made its -wal and -shm files (and changed the
+    journal folder's time): a dry run or a plan changes nothing in DEST, not even hidden
+    files or a folder's time, and creates no DEST that does not exist."""
+    from engine.cli import main
+
+    source, dest = _first_run(tmp_path, organize)
+    before = _everything(dest)
+    for jobs in ("1", "2"):
+        code, planned = organize(source, dest, "--min-size", "0", "--dry-run", "--jobs", jobs)
+        assert code == 0
+        assert {line["source"]: line["status"] for line in planned} == {
+            "a.jpg": "placed", "b.jpg": "placed", "c.jpg": "placed", "a copy.jpg": "duplicate"
+        }  # fmt: skip
+        assert _everything(dest) == before, jobs
+    assert main(["plan", str(source), str(dest), "--out", str(tmp_path / "plan")]) == 0
+    assert _everything(dest) == before
+    for command in (["organize", "--dry-run", "--quiet"], ["plan", "--out", str(tmp_path / "p2")]):
+        nowhere = tmp_path / "no dest"
+        assert main([command[0], str(source), str(nowhere), *command[1:]]) == 0
+        assert not nowhere.exists(), command
+    damaged = tmp_path / "damaged"
+    shutil.copytree(dest, damaged)
+    (damaged / ".imgorg" / "journal.sqlite").write_bytes(b"not a database")
+    capsys.readouterr()
+    assert main(["organize", str(source), str(damaged), "--dry-run", "--quiet"]) == 2
+    said = capsys.readouterr().err
+    assert f"the journal {damaged / '.imgorg' / 'journal.sqlite'} is unreadable" in said, said
+
+
+def test_a_dry_run_reads_what_a_killed_run_left_in_the_write_ahead_log(
+    tmp_path: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """DEST as a run killed before its checkpoint leaves it: the second run's rows only in
+    journal.sqlite-wal. The dry run's plan knows them (c.jpg placed by that run), and leaves the log and
+    its index as they were."""
+    source, dest = _first_run(tmp_path, organize)
+    journal = dest / ".imgorg" / "journal.sqlite"
+    reader = sqlite3.connect(journal)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM runs").fetchall()  # holds back every checkpoint
+    code, done = organize(source, dest, "--min-size", "0")
+    assert code == 0
+    killed = tmp_path / "killed"
+    shutil.copytree(dest, killed)
+    reader.close()
+    assert (killed / ".imgorg" / "journal.sqlite-wal").stat().st_size > 0
+    before = _everything(killed)
+    code, planned = organize(source, killed, "--min-size", "0", "--dry-run")
+    assert code == 0
+    # Not "an identical file was already at its destination": the journal knows it put it there
+    assert [line for line in planned if line["source"] == "c.jpg"] == [
+        line for line in done if line["source"] == "c.jpg"
+    ]
+    assert _everything(killed) == before
