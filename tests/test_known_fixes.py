@@ -1,6 +1,6 @@
 """Known defects earlier sessions found and left, each fixed with a test from real files:
 exiftool batches past a pathological file, the XMP of a turned PNG in a compressed chunk, a bound on --jobs, dry runs that
-left SQLite's files in DEST, ..."""
+left SQLite's files in DEST, 12-bit and lossless JPEGs set aside as corrupt."""
 
 from __future__ import annotations
 
@@ -21,6 +21,99 @@ from conftest import write_photo
 needs_exiftool = pytest.mark.skipif(
     shutil.which("exiftool") is None, reason="exiftool is not installed"
 )
+
+
+def _segment(marker: int, body: bytes) -> bytes:
+    return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
+
+
+def _huffman(by_length: dict[int, list[int]]) -> tuple[bytes, dict[int, tuple[int, int]]]:
+    """A DHT table (after its class and id) and each symbol's canonical (code, length)."""
+    counts = bytes(len(by_length.get(n, [])) for n in range(1, 17))
+    codes, code = {}, 0
+    for length in range(1, 17):
+        for symbol in by_length.get(length, []):
+            codes[symbol] = (code, length)
+            code += 1
+        code <<= 1
+    order = [s for n in range(1, 17) for s in by_length.get(n, [])]
+    return counts + bytes(order), codes
+
+
+class _Bits:
+    def __init__(self) -> None:
+        self.out, self.value, self.count = bytearray(), 0, 0
+
+    def put(self, value: int, length: int) -> None:
+        for shift in range(length - 1, -1, -1):
+            self.value = (self.value << 1) | ((value >> shift) & 1)
+            self.count += 1
+            if self.count == 8:
+                self.out.append(self.value)
+                if self.value == 0xFF:
+                    self.out.append(0)
+                self.value = self.count = 0
+
+    def done(self) -> bytes:
+        if self.count:
+            self.put((1 << (8 - self.count)) - 1, 8 - self.count)
+        return bytes(self.out)
+
+
+def _magnitude(diff: int) -> tuple[int, int]:
+    size = abs(diff).bit_length()
+    return size, diff if diff >= 0 else diff + (1 << size) - 1
+
+
+def _grey_jpeg(
+    precision: int, lossless: bool, samples: list[list[int]], exif: bytes = b""
+) -> bytes:
+    """A grey JPEG of ``samples`` (rows) at ``precision`` bits, as no library here writes one:
+    lossless (SOF3, predictor 1: each sample coded as its difference from the one on its left),
+    or extended DCT (SOF1) with each 8x8 block flat at its top-left sample (its DC coefficient
+    only). ffmpeg decodes both to the samples given."""
+    height, width = len(samples), len(samples[0])
+    dc_table, dc = _huffman({5: list(range(16)), 6: [16]})
+    head = b"\xff\xd8" + (_segment(0xE1, b"Exif\x00\x00" + exif) if exif else b"")
+    frame = struct.pack(">BHHB", precision, height, width, 1) + b"\x01\x11\x00"
+    bits = _Bits()
+    if lossless:
+        head += _segment(0xC3, frame) + _segment(0xC4, b"\x00" + dc_table)
+        head += _segment(0xDA, b"\x01\x01\x00" + bytes([1, 0, 0]))  # predictor 1
+        for y in range(height):
+            for x in range(width):
+                if x == 0 and y == 0:
+                    predicted = 1 << (precision - 1)
+                elif y == 0 or x > 0:
+                    predicted = samples[y][x - 1] if x > 0 else samples[y - 1][x]
+                else:
+                    predicted = samples[y - 1][x]
+                diff = (samples[y][x] - predicted) % 65536
+                diff = diff - 65536 if diff >= 32768 else diff
+                size, extra = _magnitude(diff)
+                code, length = dc[size]
+                bits.put(code, length)
+                if 0 < size < 16:
+                    bits.put(extra, size)
+    else:
+        ac_table, ac = _huffman({1: [0x00]})
+        quant = b"\x10" + struct.pack(">64H", *([1] * 64))  # 16-bit entries, table 0
+        head += _segment(0xDB, quant) + _segment(0xC1, frame)
+        head += _segment(0xC4, b"\x00" + dc_table + b"\x10" + ac_table)
+        head += _segment(0xDA, b"\x01\x01\x00" + bytes([0, 63, 0]))
+        previous = 0
+        for by in range(0, height, 8):
+            for bx in range(0, width, 8):
+                value = samples[by][bx]
+                coefficient = 8 * (value - (1 << (precision - 1)))
+                size, extra = _magnitude(coefficient - previous)
+                previous = coefficient
+                code, length = dc[size]
+                bits.put(code, length)
+                if size:
+                    bits.put(extra, size)
+                bits.put(*ac[0x00])
+    return head + bits.done() + b"\xff\xd9"
 
 
 def _tiff_with_a_long_chain(extra_directories: int) -> bytes:
@@ -261,3 +354,70 @@ def test_a_dry_run_reads_what_a_killed_run_left_in_the_write_ahead_log(
         line for line in done if line["source"] == "c.jpg"
     ]
     assert _everything(killed) == before
+
+
+def test_12_bit_and_lossless_jpegs_are_placed_as_they_are_and_broken_ones_set_aside(
+    tmp_path: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """JPEGs the imaging library cannot decode but whose structure is sound (a 12-bit scan
+    with its camera date and Orientation 6, a 16-bit lossless one dated by its name, an 8-bit
+    lossless one) are placed byte for byte, dated as usual, never compressed or turned, with a
+    note that their pixels were not checked. The 12-bit scan cut short, and an 8-bit baseline
+    frame claiming 12 bits (not a JPEG any encoder writes), are corrupt."""
+    from benchmarks.make_archive import exif_bytes
+
+    exif = exif_bytes(dt.datetime(2015, 6, 1, 10, 0), 6)
+    assert exif.startswith(b"Exif\x00\x00")
+    scan = _grey_jpeg(
+        12, False, [[(x // 8) * 1000 + y * 10 for x in range(32)] for y in range(16)], exif[6:]
+    )
+    source = tmp_path / "src"
+    source.mkdir()
+    written = {
+        "scan12.jpg": scan,
+        "IMG_20190304_101010.jpg": _grey_jpeg(
+            16, True, [[30000 + x * 100 + y for x in range(32)] for y in range(16)]
+        ),
+        "lossless8.jpg": _grey_jpeg(
+            8, True, [[x * 7 + y * 3 for x in range(32)] for y in range(16)], exif[6:]
+        ),
+        "cut12.jpg": scan[:-3],  # the end of its scan and EOI lost
+    }
+    photo = bytearray(_grey_jpeg(8, False, [[x * 7 for x in range(32)] for _ in range(16)]))
+    sof = photo.index(b"\xff\xc1")
+    photo[sof + 1], photo[sof + 4] = 0xC0, 12  # baseline, 12 bits: the Canon 40D test's damage
+    written["baseline12.jpg"] = bytes(photo)
+    for name, data in written.items():
+        (source / name).write_bytes(data)
+    code, lines = organize(
+        source,
+        tmp_path / "out",
+        "--min-size",
+        "0",
+        "--compress-above",
+        "1",
+        "--fix-orientation",
+        "all",
+    )
+    assert code == 0
+    by_name = {line["source"]: line for line in lines}
+    for name, year, source_of_date in (
+        ("scan12.jpg", 2015, "exif"),
+        ("IMG_20190304_101010.jpg", 2019, "filename"),
+        ("lossless8.jpg", 2015, "exif"),
+    ):
+        line = by_name[name]
+        assert (line["status"], line["year"], line["date_source"]) == (
+            "placed",
+            year,
+            source_of_date,
+        ), line
+        assert not line["compressed"] and not line["rotated"], line
+        assert "its pixels could not be checked" in line["note"], line
+        assert (tmp_path / "out" / line["dest"]).read_bytes() == written[name]
+    assert by_name["scan12.jpg"]["note"].startswith("12-bit JPEG: ")
+    assert by_name["IMG_20190304_101010.jpg"]["note"].startswith("16-bit lossless JPEG: ")
+    assert by_name["cut12.jpg"]["status"] == "corrupt"
+    assert "truncated" in by_name["cut12.jpg"]["reason"], by_name["cut12.jpg"]
+    assert by_name["baseline12.jpg"]["status"] == "corrupt"
+    assert "12-bit samples in a baseline JPEG" in by_name["baseline12.jpg"]["reason"]
