@@ -27,7 +27,7 @@ from engine.errors import (
     Terminated,
 )
 from engine.report.console import Output, PlainOutput, RichOutput
-from engine.settings import GROUPS, Settings, build, help_text, load_config, options
+from engine.settings import GROUPS, Settings, build, help_text, jobs_problem, load_config, options
 from engine.sizes import format_size
 from engine.stages.work import collect_rarely
 
@@ -230,8 +230,9 @@ def _jobs(text: str) -> int:
         jobs = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if jobs < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 0 (all cores) or more")
+    problem = jobs_problem(jobs)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text!r} {problem}")
     return jobs
 
 

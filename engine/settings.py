@@ -215,6 +215,23 @@ def _at_least(low: int, problem: str) -> Callable[[Any], str | None]:
     return lambda value: None if value >= low else problem
 
 
+JOBS_PER_CORE = 8  # --jobs above this many processes per core is refused (a typo, not a plan)
+
+
+def jobs_problem(jobs: int) -> str | None:
+    """Why ``jobs`` is no number of worker processes for this machine: below 0, or above
+    ``JOBS_PER_CORE`` per core (more than the cores pays only while files wait on slow storage)."""
+    if jobs < 0:
+        return "must be 0 (all cores) or more"
+    cores = os.cpu_count() or 1
+    if jobs > JOBS_PER_CORE * cores:
+        return (
+            f"must be at most {JOBS_PER_CORE * cores}: {JOBS_PER_CORE} worker processes for "
+            f"each of this machine's {cores} cores"
+        )
+    return None
+
+
 def folder_problem(name: str) -> str | None:
     """Why ``name`` cannot be a folder flag's value: it must be a plain relative path below
     DEST (``Sorted/NoDate`` is fine), outside DEST's own ``.imgorg`` and the year folders."""
@@ -264,8 +281,8 @@ class RunOptions:
         0,
         kind=WHOLE,
         short="-j",
-        help="worker processes (default: every core)",
-        check=_at_least(0, "must be 0 (all cores) or more"),
+        help=f"worker processes (default: every core; at most {JOBS_PER_CORE} per core)",
+        check=jobs_problem,
     )
     backend: str = option("loky", kind=_choice("loky", "dask"), help="process pool")
     scheduler: str | None = option(

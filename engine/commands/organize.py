@@ -259,22 +259,9 @@ def organize(settings: Settings, output: Output) -> RunResult:
     check_source_removable(settings)
     check_backend(settings)
     if settings.run.dry_run:
-        try:
-            journal = Journal.in_memory(os.path.join(settings.dest, META, JOURNAL))
-        except JournalError as exc:
-            raise RunError(str(exc)) from exc
-        try:
-            views = None
-            plan_dir = settings.run.plan_dir
-            if plan_dir:
-                os.makedirs(os.path.join(plan_dir, "thumbs"), exist_ok=True)
-                views = Views(
-                    os.path.join(plan_dir, "report.html"),
-                    os.path.join(plan_dir, "thumbs"),
-                )
-            return _run(settings, output, journal, None, views)
-        finally:
-            journal.close()
+        with tempfile.TemporaryDirectory(prefix="imgorg-dry-run-") as scratch:
+            copy = journal_copy(os.path.join(settings.dest, META), scratch)
+            return _dry_run(settings, output, copy)
     meta = _prepare_dest(settings)
     check_links(settings)
     with dest_lock(meta):
@@ -290,13 +277,64 @@ def organize(settings: Settings, output: Output) -> RunResult:
             views = Views(os.path.join(meta, "report.html"), os.path.join(meta, "thumbs"))
             os.makedirs(views.thumbs, exist_ok=True)
             _drop_year_slots(views)  # an interrupted run's
-            return _run(settings, output, journal, stage_dir, views)
+            return _run(settings, output, journal, stage_dir, views, journal.path)
         except KeyboardInterrupt:  # also before _run's own handler (during the walk, say)
             with contextlib.suppress(sqlite3.Error):
                 journal.interrupt_last_run()
             raise
         finally:
             journal.close()
+
+
+def _dry_run(settings: Settings, output: Output, journal_path: str | None) -> RunResult:
+    try:
+        journal = Journal.in_memory(journal_path)
+    except JournalError as exc:
+        real = os.path.join(settings.dest, META, JOURNAL)
+        raise RunError(str(exc).replace(journal_path or real, real)) from exc
+    try:
+        views = None
+        plan_dir = settings.run.plan_dir
+        if plan_dir:
+            os.makedirs(os.path.join(plan_dir, "thumbs"), exist_ok=True)
+            views = Views(os.path.join(plan_dir, "report.html"), os.path.join(plan_dir, "thumbs"))
+        return _run(settings, output, journal, None, views, journal_path)
+    finally:
+        journal.close()
+
+
+def journal_copy(meta: str, scratch: str) -> str | None:
+    """A copy in ``scratch`` of DEST's journal (and its write-ahead log), for a dry run to read:
+    SQLite opening even a read-only connection to a journal in WAL mode creates its -wal and
+    -shm files beside it, and a dry run leaves DEST as it was. Copied under DEST's lock, when
+    its lock file exists (taking it creates nothing), so no run changes the journal meanwhile.
+    None when DEST has no journal."""
+    path = os.path.join(meta, JOURNAL)
+    if not os.path.isfile(path):
+        return None
+    copy = os.path.join(scratch, JOURNAL)
+    with _lock_if_present(os.path.join(meta, "lock")):
+        shutil.copyfile(path, copy)
+        with contextlib.suppress(FileNotFoundError):
+            shutil.copyfile(path + "-wal", copy + "-wal")
+    return copy
+
+
+@contextlib.contextmanager
+def _lock_if_present(path: str) -> Iterator[None]:
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError("another imgorg run is using this DEST (its lock is held)") from None
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def _print_plan(settings: Settings, output: Output, journal: Journal, run_id: int) -> None:
@@ -391,15 +429,16 @@ def copies_in_workers(settings: Settings) -> bool:
     return not (move and same_device(settings.source, settings.dest))
 
 
-def earlier_placed(settings: Settings, view: JournalView, run_id: int) -> dict[str, Any]:
+def earlier_placed(
+    settings: Settings, view: JournalView, run_id: int, journal: str | None
+) -> dict[str, Any]:
     """What a worker needs to compare a file with the one an earlier run placed with the same
     hash (so that the writer reads neither): DEST's journal, when it has such files. Not for
     workers on other hosts: they would read it over a network filesystem, where SQLite's WAL
     does not work; the writer compares those files itself."""
-    journal = os.path.join(settings.dest, META, JOURNAL)
     run = settings.run
     other_hosts = run.backend == "dask" and bool(run.scheduler or run.path_map)
-    if other_hosts or not view.holds_placed_files or not os.path.isfile(journal):
+    if other_hosts or not view.holds_placed_files or journal is None:
         return {}
     return {"journal": journal, "run_id": run_id, "dest": settings.dest}
 
@@ -419,7 +458,10 @@ def _run(
     journal: Journal,
     stage_dir: str | None,
     views: Views | None,
+    journal_path: str | None,
 ) -> RunResult:
+    """The run itself; ``journal_path`` is the file ``journal`` was read from (a dry run's
+    private copy of DEST's), which the workers read too."""
     started = time.monotonic()
     source, dest = settings.source, settings.dest
     run = settings.run
@@ -496,7 +538,7 @@ def _run(
         sample_rate=min(1.0, YEAR_VIEW_SAMPLE / max(1, len(todo))) if views else 0.0,
         run_token=uuid.uuid4().hex,
         copy_to_stage=copies_in_workers(settings),
-        **earlier_placed(settings, view, run_id),
+        **earlier_placed(settings, view, run_id, journal_path),
     )
     if settings.analyse.similar:
         _similar_check()

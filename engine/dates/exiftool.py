@@ -15,14 +15,28 @@ import select
 import shutil
 import signal
 import subprocess
+import time
+from dataclasses import dataclass, field
 
 from engine.dates.parse import parse_exif_datetime
 from engine.dates.timezone import parse_offset, utc_only, with_offset
 
 _TAGS = ("DateTimeOriginal", "CreateDate", "DateCreated", "DateTimeCreated", "ModifyDate")
 _ARGS = ("-j", "-G", "-m", "-fast", "-charset", "filename=utf8", "-api", "LargeFileSupport=1")
-_READY = b"{ready}"
-BATCH_SECONDS = 120.0  # a batch exiftool has not answered by then is given up
+# The line exiftool ends each numbered command's answer with (a name holds no line break, and
+# JSON escapes one, so no answer has such a line of its own).
+_READY = re.compile(rb"(?m)^\{ready(\d+)\}$")
+FILE_SECONDS = 120.0  # a file exiftool has not answered by then is given up; the rest go on
+START_SECONDS = 30.0  # and the first file a freshly started exiftool answers gets this more
+
+
+@dataclass(slots=True)
+class Answer:
+    """What exiftool found in a batch: each answered file's date (None where it has none), and
+    why the files it never answered were given up."""
+
+    dates: dict[str, dt.datetime | None] = field(default_factory=dict)
+    given_up: dict[str, str] = field(default_factory=dict)
 
 
 def available() -> bool:
@@ -73,59 +87,80 @@ class ExifTool:
     def _start(self) -> subprocess.Popen[bytes]:
         if self.process is None or self.process.poll() is not None:
             self.process = subprocess.Popen(
-                [self.executable, "-stay_open", "True", "-@", "-"],
+                [
+                    self.executable, "-stay_open", "True", "-@", "-",
+                    "-common_args", *_ARGS, *(f"-{tag}" for tag in _TAGS),
+                ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 preexec_fn=_die_with_parent,
-            )
+            )  # fmt: skip
+            assert self.process.stdin is not None
+            os.set_blocking(self.process.stdin.fileno(), False)
         return self.process
 
     def dates(self, paths: list[str]) -> dict[str, dt.datetime | None]:
-        """The date exiftool finds in each file (None where it finds none). Paths exiftool's
-        argument file cannot carry (a line break in the name) are left out."""
-        usable = [p for p in paths if "\n" not in p and "\r" not in p]
-        if not usable:
-            return {}
-        lines = [*_ARGS, *(f"-{tag}" for tag in _TAGS), *usable, "-execute", ""]
-        process = self._start()
-        assert process.stdin is not None and process.stdout is not None
-        try:
-            process.stdin.write("\n".join(lines).encode("utf-8", "surrogateescape"))
-            process.stdin.flush()
-            answer = self._read_until_ready(process)
-        except (OSError, TimeoutError):
-            self.close(kill=True)
-            return {}
-        try:
-            objects = json.loads(answer) if answer.strip() else []
-        except ValueError:
-            return {}
-        shown = _shown_names(usable)
-        found: dict[str, dt.datetime | None] = {}
-        for entry in objects if isinstance(objects, list) else []:
-            if isinstance(entry, dict) and isinstance(entry.get("SourceFile"), str):
-                path = shown.get(entry["SourceFile"])
-                if path is not None:
-                    found[path] = pick_date(entry)
-        return found
+        return self.ask(paths).dates
 
-    def _read_until_ready(self, process: subprocess.Popen[bytes]) -> bytes:
-        assert process.stdout is not None
-        fd = process.stdout.fileno()
+    def ask(self, paths: list[str]) -> Answer:
+        """The date exiftool finds in each file. Each file is its own command, so that one it
+        cannot finish in ``FILE_SECONDS`` (or that stops it) is known: exiftool is restarted
+        and asked about the files after it. Paths exiftool's argument file cannot carry (a line
+        break in the name) are left out."""
+        rest = [p for p in paths if "\n" not in p and "\r" not in p]
+        answer = Answer()
+        while rest:
+            answered, failure = self._exchange(rest, answer.dates)
+            if failure is None:
+                break
+            self.close(kill=True)
+            answer.given_up[rest[answered]] = failure
+            rest = rest[answered + 1 :]
+        return answer
+
+    def _exchange(
+        self, paths: list[str], found: dict[str, dt.datetime | None]
+    ) -> tuple[int, str | None]:
+        """Send one command per path and put each answer in ``found`` as it comes: how many
+        were answered, and why the next one was not (None when all were). Commands are
+        written as exiftool takes them, answers read meanwhile: neither pipe can fill up."""
+        lines = [line for n, path in enumerate(paths) for line in (path, f"-execute{n}")]
+        pending = memoryview("\n".join([*lines, ""]).encode("utf-8", "surrogateescape"))
+        fresh = self.process is None or self.process.poll() is not None
+        try:
+            process = self._start()
+        except OSError as exc:
+            return 0, f"exiftool did not start ({exc})"
+        assert process.stdin is not None and process.stdout is not None
+        into, out = process.stdin.fileno(), process.stdout.fileno()
         chunks = bytearray()
-        deadline = _now() + BATCH_SECONDS
-        while True:
-            end = chunks.rfind(_READY)
-            if end >= 0 and chunks[end + len(_READY) :].strip() == b"":
-                return bytes(chunks[:end])
-            left = deadline - _now()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise TimeoutError("exiftool did not answer")
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                raise OSError("exiftool stopped")
-            chunks += chunk
+        answered = 0
+        deadline = time.monotonic() + FILE_SECONDS + (START_SECONDS if fresh else 0.0)
+        while answered < len(paths):
+            ready = _READY.search(chunks)
+            if ready is not None:
+                if int(ready.group(1)) == answered:
+                    found[paths[answered]] = _date_of(bytes(chunks[: ready.start()]))
+                    answered += 1
+                    deadline = time.monotonic() + FILE_SECONDS
+                del chunks[: ready.end()]
+                continue
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return answered, f"exiftool gave no answer within {FILE_SECONDS:g} s"
+            try:
+                readable, writable, _ = select.select([out], [into] if pending else [], [], left)
+                if writable:
+                    pending = pending[os.write(into, pending) :]
+                if readable:
+                    chunk = os.read(out, 1 << 16)
+                    if not chunk:
+                        return answered, "exiftool stopped while reading it"
+                    chunks += chunk
+            except OSError:
+                return answered, "exiftool stopped while reading it"
+        return answered, None
 
     def close(self, kill: bool = False) -> None:
         process, self.process = self.process, None
@@ -136,6 +171,7 @@ class ExifTool:
                 process.kill()
             else:
                 assert process.stdin is not None
+                os.set_blocking(process.stdin.fileno(), True)
                 process.stdin.write(b"-stay_open\nFalse\n")
                 process.stdin.close()
             process.wait(timeout=10)
@@ -144,20 +180,15 @@ class ExifTool:
             process.wait()
 
 
-def _shown_names(paths: list[str]) -> dict[str, str]:
-    """Each path by the name exiftool's JSON gives it (a byte that is not UTF-8 there reads
-    '?'), where that name is no other path's."""
-    shown: dict[str, str | None] = {}
-    for path in paths:
-        name = os.fsencode(path).decode("utf-8", "replace").replace("\ufffd", "?")
-        shown[name] = None if name in shown else path
-    return {name: path for name, path in shown.items() if path is not None}
-
-
-def _now() -> float:
-    import time
-
-    return time.monotonic()
+def _date_of(answer: bytes) -> dt.datetime | None:
+    """The date in exiftool's JSON answer about one file."""
+    try:
+        objects = json.loads(answer) if answer.strip() else []
+    except ValueError:
+        return None
+    if isinstance(objects, list) and objects and isinstance(objects[0], dict):
+        return pick_date(objects[0])
+    return None
 
 
 _shared: ExifTool | None = None

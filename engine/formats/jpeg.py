@@ -16,6 +16,9 @@ _APP14 = 0xEE
 _COM = 0xFE
 _SOF_PROGRESSIVE = {0xC2, 0xC6, 0xCA, 0xCE}
 _SOF = {*range(0xC0, 0xD0)} - {0xC4, 0xC8, 0xCC}  # frame headers (not DHT, JPG, DAC)
+_SOF_BASELINE = 0xC0
+_SOF_LOSSLESS = {0xC3, 0xC7, 0xCB, 0xCF}
+_SOF_HIERARCHICAL = {0xC5, 0xC6, 0xC7, 0xCD, 0xCE, 0xCF}
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 # Markers that may follow a scan: another scan, tables, restart interval, DNL, APPn, COM, EOI.
 _AFTER_SCAN = {0xC4, 0xCC, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xFE, *range(0xE0, 0xF0)}
@@ -50,6 +53,8 @@ class JpegStructure:
     has_mpf: bool = False
     # Pixels per MCU of the main frame (width, height): a lossless turn moves whole MCUs.
     mcu: tuple[int, int] | None = None
+    frame: int | None = None  # the main frame's SOFn marker
+    precision: int | None = None  # its bits per sample
 
 
 def check_jpeg(data: bytes) -> JpegStructure:
@@ -96,7 +101,12 @@ def check_jpeg(data: bytes) -> JpegStructure:
             result.problem = "truncated: a segment runs past the end of the file"
             return result
         result.segments.append(Segment(marker, start, end))
-        if marker in _SOF and result.mcu is None:
+        if marker in _SOF and result.frame is None:
+            result.frame = marker
+            result.problem = _frame_problem(marker, data[pos + 2 : end])
+            if result.problem:
+                return result
+            result.precision = data[pos + 2]
             result.mcu = _mcu_size(data[pos + 2 : end])
         if marker in _SOF_PROGRESSIVE:
             result.progressive = True
@@ -120,6 +130,48 @@ def check_jpeg(data: bytes) -> JpegStructure:
                 )
                 return result
             pos = found.end() - 2
+
+
+def _frame_problem(marker: int, frame: bytes) -> str | None:
+    """What is wrong with a frame header's body, as every decoder refuses it: a length that
+    does not fit its component count, no width or no components, or a sample precision its
+    coding process does not allow (baseline: 8 bits; other DCT processes: 8 or 12; lossless:
+    2 to 16)."""
+    count = frame[5] if len(frame) > 5 else 0
+    if count == 0 or len(frame) != 6 + 3 * count:
+        return "damaged frame header (its length does not fit its components)"
+    width, height = int.from_bytes(frame[3:5], "big"), int.from_bytes(frame[1:3], "big")
+    if width == 0 or height == 0:
+        return f"damaged frame header (a {width}x{height} image)"
+    precision = frame[0]
+    if marker in _SOF_LOSSLESS:
+        allowed = 2 <= precision <= 16
+    else:
+        allowed = precision == 8 or (precision == 12 and marker != _SOF_BASELINE)
+    if not allowed:
+        return f"damaged frame header ({precision}-bit samples in a {_process(marker)} JPEG)"
+    return None
+
+
+def _process(marker: int) -> str:
+    if marker == _SOF_BASELINE:
+        return "baseline"
+    return "lossless" if marker in _SOF_LOSSLESS else "DCT"
+
+
+def undecodable(structure: JpegStructure) -> str | None:
+    """What makes a sound JPEG one the imaging library cannot decode, which reads 8-bit DCT
+    (baseline, extended, progressive, arithmetic-coded): "12-bit JPEG", "16-bit lossless
+    JPEG" and the like; None for the JPEGs it decodes."""
+    frame, precision = structure.frame, structure.precision
+    if frame is None or precision is None:
+        return None
+    words = [f"{precision}-bit"] if precision != 8 else []
+    if frame in _SOF_HIERARCHICAL:
+        words.append("hierarchical")
+    if frame in _SOF_LOSSLESS:
+        words.append("lossless")
+    return " ".join([*words, "JPEG"]) if words else None
 
 
 def _mcu_size(frame: bytes) -> tuple[int, int] | None:

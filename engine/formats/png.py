@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 RAW_EXIF_KEYWORDS = (b"Raw profile type exif", b"Raw profile type APP1")
 _RAW_PROFILE_LIMIT = 1 << 20  # the hex text of an EXIF block (at most 64 KB) is far below this
+_TEXT_LIMIT = 16 << 20  # a compressed text (an XMP packet) larger than this is not edited
 
 
 @dataclass(slots=True)
@@ -88,6 +89,36 @@ def raw_profile_exif(kind: bytes, body: bytes) -> bytes | None:
     except (UnicodeDecodeError, ValueError):
         return None
     return blob if blob.startswith((b"Exif\x00\x00", b"II", b"MM")) else None
+
+
+def edit_text(kind: bytes, body: bytes, edit: Callable[[bytes], bytes]) -> bytes | None:
+    """The body of a tEXt, zTXt or iTXt chunk with ``edit`` applied to its text, inflated and
+    deflated again where it is stored compressed (the body as it was where ``edit`` changes
+    nothing); None where a compressed text does not inflate whole within ``_TEXT_LIMIT``."""
+    keyword, _, rest = body.partition(b"\x00")
+    if kind == b"tEXt":
+        head, stored, compressed = b"", rest, False
+    elif kind == b"zTXt":
+        head, stored, compressed = rest[:1], rest[1:], True
+    else:  # iTXt: compression flag and method, language tag, translated keyword, text
+        stored = rest[2:].split(b"\x00", 2)[-1]
+        head, compressed = rest[: len(rest) - len(stored)], rest[:1] == b"\x01"
+    text = _inflate(stored) if compressed else stored
+    if text is None:
+        return None
+    edited = edit(text)
+    if edited == text:
+        return body
+    return keyword + b"\x00" + head + (zlib.compress(edited, 9) if compressed else edited)
+
+
+def _inflate(stored: bytes) -> bytes | None:
+    inflater = zlib.decompressobj()
+    try:
+        text = inflater.decompress(stored, _TEXT_LIMIT)
+    except zlib.error:
+        return None
+    return text if inflater.eof and not inflater.unconsumed_tail else None
 
 
 def chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:

@@ -246,7 +246,13 @@ def _carried_chunks(data: bytes, same_storage: bool) -> PngInfo:
     for kind, body in png.chunks(data):
         if kind in png.TEXT_CHUNKS:
             if png.raw_profile_exif(kind, body) is None:  # that one becomes the eXIf chunk
-                info.add(kind, exif_edit.reset_xmp_orientation(body))
+                text = png.edit_text(kind, body, exif_edit.reset_xmp_orientation)
+                if text is None:
+                    raise ValueError(
+                        f"its compressed {kind.decode()} text does not inflate, so an XMP "
+                        "orientation in it could not be reset"
+                    )
+                info.add(kind, text)
         elif _carried(kind, same_storage):
             info.add(kind, body)
     return info

@@ -43,6 +43,7 @@ with contextlib.suppress(ImportError):
 # jpegtran's lossless rewrite saves 5-12 % on camera and phone JPEGs, rarely a quarter: a file
 # that must shrink more than this goes straight to the re-encode.
 LOSSLESS_SAVES_AT_MOST = 0.3
+Dates = list[tuple[DateSource, dt.datetime | None]]
 
 
 @dataclass(slots=True)
@@ -63,6 +64,9 @@ def inspect_photo(
         result.status, result.reason = Status.CORRUPT, problem
         # A damaged photo's camera date still tells it from a damaged thumbnail.
         return [(DateSource.EXIF, _damaged_date(data, exif_blob))], None, None
+    unchecked = jpeg.undecodable(structure) if structure is not None else None
+    if structure is not None and unchecked is not None:
+        return _undecodable_jpeg(structure, unchecked, result)
     # JPEG and PNG are checked by their structure; other formats are rare enough in an archive
     # that decoding them in full is the simplest sound check.
     full = options.verify is Verify.FULL or (
@@ -73,19 +77,11 @@ def inspect_photo(
         if im is None:
             return [(DateSource.EXIF, _damaged_date(data, exif_blob))], None, None
         facts = read_exif_facts(exif_blob) if exif_blob else _facts_of(im, data)
-        result.orientation = None if im.format in ("HEIF", "AVIF") else facts.orientation
-        if facts.problem:
-            result.note = "; ".join(n for n in (result.note, facts.problem) if n)
-        result.camera, result.position, result.gps_time = (
-            facts.camera,
-            facts.position,
-            facts.gps_time,
-        )
-        dates: list[tuple[DateSource, dt.datetime | None]] = [(DateSource.EXIF, facts.date)]
+        _take_facts(result, facts)
+        if im.format in ("HEIF", "AVIF"):
+            result.orientation = None
         xmp_packet = structure.xmp if structure is not None else im.info.get("xmp")
-        if isinstance(xmp_packet, bytes | str):
-            found = xmp_date(xmp_packet)
-            dates.append((DateSource.XMP, found[0] if found else None))
+        dates = _capture_dates(facts, xmp_packet)
         if structure is not None:
             dates.append((DateSource.IPTC, _iptc(im)))
         output = None
@@ -97,6 +93,36 @@ def inspect_photo(
         if result.status is Status.PLACED and output is None:
             output = _fix_orientation(data, structure, im, result, options.fix_orientation)
     return dates, facts.modified, output
+
+
+def _take_facts(result: Analysis, facts: ExifFacts) -> None:
+    result.orientation = facts.orientation
+    if facts.problem:
+        result.note = "; ".join(n for n in (result.note, facts.problem) if n)
+    result.camera, result.position, result.gps_time = facts.camera, facts.position, facts.gps_time
+
+
+def _capture_dates(facts: ExifFacts, xmp_packet: object) -> Dates:
+    dates: Dates = [(DateSource.EXIF, facts.date)]
+    if isinstance(xmp_packet, bytes | str):
+        found = xmp_date(xmp_packet)
+        dates.append((DateSource.XMP, found[0] if found else None))
+    return dates
+
+
+def _undecodable_jpeg(
+    structure: jpeg.JpegStructure, kind: str, result: Analysis
+) -> tuple[Dates, dt.datetime | None, None]:
+    """A JPEG whose structure is sound but whose samples the imaging library cannot decode
+    (12-bit, lossless: medical and scientific cameras): placed as it is, never compressed or
+    turned, dated from its EXIF and XMP (and later sources) as any photo; its note says so."""
+    result.format = "JPEG"
+    facts = read_exif_facts(structure.exif) if structure.exif else ExifFacts()
+    _take_facts(result, facts)
+    note = f"{kind}: its pixels could not be checked (the imaging library cannot decode it); "
+    note += "placed as it is, never compressed or turned"
+    result.note = "; ".join(n for n in (result.note, note) if n)
+    return _capture_dates(facts, structure.xmp), facts.modified, None
 
 
 def unreadable_heif(name: str) -> bool:

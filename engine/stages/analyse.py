@@ -116,10 +116,14 @@ def analyze_all(root: str, candidates: list[Candidate], options: WorkerOptions) 
     if not undated:
         return results
     tool = exiftool_dates.shared()
-    from_exiftool = tool.dates([f.path for f in undated]) if tool is not None else {}
+    answer = tool.ask([f.path for f in undated]) if tool is not None else exiftool_dates.Answer()
     for found in undated:
         found.result.exiftool_missed = tool is None
-        _finish(found, from_exiftool.get(found.path), options)
+        given_up = answer.given_up.get(found.path)
+        if given_up is not None:
+            note = f"not dated by exiftool: {given_up}"
+            found.result.note = f"{found.result.note}; {note}" if found.result.note else note
+        _finish(found, answer.dates.get(found.path), options)
     return results
 
 
