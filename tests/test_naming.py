@@ -50,3 +50,17 @@ def test_long_names_are_cut_to_fit_on_character_boundaries(stem: str, n: int) ->
 @given(names, st.lists(st.integers(0, 500), min_size=2, max_size=10, unique=True))
 def test_distinct_suffixes_give_distinct_names(name: str, ns: list[int]) -> None:
     assert len({with_suffix(f"2019/{name}", n) for n in ns}) == len(ns)
+
+
+@given(st.text(alphabet="aé漢😀b", min_size=1, max_size=260), st.integers(0, 40))
+def test_a_name_is_kept_exactly_when_it_fits_with_the_room_reserved(
+    stem: str, reserve: int
+) -> None:
+    """Without a suffix, a name whose bytes leave ``reserve`` free under NAME_MAX is kept as it
+    is, one that does not is cut to leave it; whatever its characters take (1 to 4 bytes)."""
+    name = f"{stem}.jpg"
+    path = f"2019/{name}"
+    result = with_suffix(path, 0, reserve)
+    fits = len(os.fsencode(name)) + reserve <= NAME_MAX
+    assert (result == path) is fits
+    assert len(os.fsencode(os.path.basename(result))) + reserve <= NAME_MAX

@@ -58,7 +58,11 @@ def normalise_extensions(extensions: Iterable[str]) -> frozenset[str]:
 
 
 def kind_of(name: str, images: frozenset[str], videos: bool = True) -> Kind:
-    ext = extension(name)
+    return kind_of_extension(extension(name), images, videos)
+
+
+def kind_of_extension(ext: str, images: frozenset[str], videos: bool = True) -> Kind:
+    """``kind_of`` for a file whose ``extension`` is ``ext``."""
     if ext in RAW_EXTENSIONS:
         return Kind.RAW
     if ext in VIDEO_EXTENSIONS:

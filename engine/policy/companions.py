@@ -10,6 +10,7 @@ import itertools
 import os
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engine.formats.kinds import MOTION_VIDEO_EXTENSIONS, Kind, extension
@@ -36,11 +37,10 @@ def _stem(name: str) -> str:
     return _fold(os.path.splitext(name)[0])
 
 
-def _pair_stem(name: str, kind: Kind, image_stems: set[str]) -> str:
-    """The stem a file pairs by. A Pixel motion photo's video pairs by its whole name: Takeout
-    exports ``x.MP`` beside ``x.MP.jpg`` (whose stem is ``x.MP``); with no such photo beside
-    it, by its stem like any video (``x.MP`` beside ``x.jpg``)."""
-    stem = _stem(name)
+def _pair_stem(name: str, kind: Kind, image_stems: set[str], stem: str) -> str:
+    """The stem a file pairs by (``stem`` is its own). A Pixel motion photo's video pairs by its
+    whole name: Takeout exports ``x.MP`` beside ``x.MP.jpg`` (whose stem is ``x.MP``); with no
+    such photo beside it, by its stem like any video (``x.MP`` beside ``x.jpg``)."""
     if kind is Kind.VIDEO and extension(name) in MOTION_VIDEO_EXTENSIONS:
         whole = _fold(name)
         if whole in image_stems or stem not in image_stems:
@@ -68,10 +68,12 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
     of their own (``clip.avi`` and its export ``clip.mp4``).
     """
     by_stem: dict[str, list[str]] = {}
-    image_stems = {_stem(name) for name, kind in names.items() if kind is Kind.IMAGE}
+    stems = {name: _stem(name) for name, kind in names.items() if kind in _PRIORITY}
+    image_stems = {stems[name] for name, kind in names.items() if kind is Kind.IMAGE}
     for name, kind in sorted(names.items()):
         if kind in _PRIORITY:
-            by_stem.setdefault(_pair_stem(name, kind, image_stems), []).append(name)
+            pair = _pair_stem(name, kind, image_stems, stems[name])
+            by_stem.setdefault(pair, []).append(name)
     families: dict[str, Family] = {}
     for members in by_stem.values():
         members.sort(key=lambda n: (_PRIORITY[names[n]], n))
@@ -88,7 +90,7 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
             for alone in others:
                 families[alone] = Family(alone)
     orphans = []
-    mains = Mains(sorted(families))
+    mains = Mains(sorted(families), stems)
     for name, kind in sorted(names.items()):
         if kind is not Kind.SIDECAR:
             continue
@@ -111,15 +113,21 @@ class Mains:
     costs the matches, not a pass over the folder (a Takeout folder holds tens of thousands of
     photos, each with its JSON)."""
 
-    def __init__(self, mains: list[str]) -> None:
+    def __init__(self, mains: list[str], stems: Mapping[str, str] | None = None) -> None:
+        """``stems``: the mains' ``_stem``, where the caller has them already."""
         self.by_name: dict[str, list[str]] = {}
         self.by_stem: dict[str, list[str]] = {}
-        for main in mains:
-            self.by_name.setdefault(_fold(main), []).append(main)
-            self.by_stem.setdefault(_stem(main), []).append(main)
+        folded = []
+        for i, main in enumerate(mains):
+            whole = _fold(main)
+            folded.append((whole, i))
+            self.by_name.setdefault(whole, []).append(main)
+            stem = stems[main] if stems is not None else _stem(main)
+            self.by_stem.setdefault(stem, []).append(main)
         for same_stem in self.by_stem.values():
-            same_stem.sort(key=lambda m: (_stem_rank(m), m))
-        self.folded = sorted((_fold(m), i) for i, m in enumerate(mains))
+            if len(same_stem) > 1:
+                same_stem.sort(key=lambda m: (_stem_rank(m), m))
+        self.folded = sorted(folded)
         self.mains = mains
 
     def owner(self, sidecar: str, without: str | None = None) -> str | None:

@@ -173,10 +173,15 @@ def dated_destination(
     return target
 
 
+_UTF8_MAX = 4  # bytes a character of a name takes at most (one it could not decode takes one)
+
+
 def with_suffix(path: str, n: int, reserve: int = 0) -> str:
     """``a/b/name.jpg`` -> ``a/b/name_<n>.jpg``, shortening the stem to fit NAME_MAX bytes with
     ``reserve`` bytes to spare (what the longest companion adds to the name, so that
     ``name_1.jpg.xmp`` fits too)."""
+    if n == 0 and (len(path) - path.rfind(os.sep) - 1) * _UTF8_MAX + reserve <= NAME_MAX:
+        return path  # short whatever its characters: no need to encode it
     folder, name = os.path.split(path)
     if n == 0 and len(os.fsencode(name)) + reserve <= NAME_MAX:
         return path

@@ -290,7 +290,7 @@ class Coordinator:
             keeper = members[0]
             verdicts.append(Decision.from_analysis(keeper, Status.PLACED))
             rest = members[1:]
-            keeper_paths = [os.path.join(self.source, keeper.rel)]
+            keeper_paths = [os.path.join(self.source, keeper.rel)] if rest else []
             keeper_name = keeper.rel
         else:
             keeper_paths = earlier.readable_at(self.dest)
@@ -319,8 +319,11 @@ class Coordinator:
 
     def _carried(self, members: list[Analysis]) -> CarriedCopy | None:
         """The RAW or video of a sound photo that ``members`` repeat byte for byte, if any."""
+        carriers = self.loose.carriers(members)
+        if not carriers:
+            return None
         mine = os.path.join(self.source, members[0].rel)
-        for carried in self.loose.carriers(members):
+        for carried in carriers:
             for path in self._carrier_paths(carried):
                 same = self._same(mine, path)
                 if same is not None:
@@ -457,13 +460,19 @@ class Coordinator:
         ``z/IMG_1_1.jpg`` keeps its name rather than lose it to ``y/IMG_1.jpg``'s suffix)."""
         named: list[Decision] = []
         suffixed = []
-        for decision in sorted(group, key=lambda d: path_key(d.rel)):
+        if len(group) > 1:
+            group = sorted(group, key=lambda d: path_key(d.rel))
+        for decision in group:
             family = self._family(decision)
             base = self._base(decision)
             if decision.dest is not None:  # already placed by an earlier run
                 self._place(decision, family, decision.dest, main_fixed=True)
             elif base is not None:
-                reserve = family_growth(_name_of(decision), [_name_of(m) for m in family])
+                reserve = (
+                    family_growth(_name_of(decision), [_name_of(m) for m in family])
+                    if family
+                    else 0
+                )
                 if not self._place(decision, family, with_suffix(base, 0, reserve)):
                     suffixed.append((decision, family, base, reserve))
                     continue
@@ -551,11 +560,12 @@ class Coordinator:
     ) -> bool:
         """Give ``main`` the name ``target`` and its family the matching names, if all are
         free (or already hold identical bytes); False when any is taken."""
-        folder, name = os.path.split(target)
         members = [m for m in family if m.status is not Status.ERROR]
         wanted = [] if main_fixed else [(main, target)]
-        owns = family_names(name, os.path.basename(main.rel), [_name_of(m) for m in members])
-        wanted += [(m, os.path.join(folder, own)) for m, own in zip(members, owns, strict=True)]
+        if members:
+            folder, name = os.path.split(target)
+            owns = family_names(name, os.path.basename(main.rel), [_name_of(m) for m in members])
+            wanted += [(m, os.path.join(folder, own)) for m, own in zip(members, owns, strict=True)]
         too_long = None if main_fixed else self._too_long(target)
         if too_long:  # so would every suffixed name be
             for decision, _ in wanted:
@@ -585,6 +595,8 @@ class Coordinator:
     def _too_long(self, path: str) -> str | None:
         """Why ``path`` (below DEST) cannot be written: a whole path, or that of the temporary
         file beside it, longer than PATH_MAX."""
+        if (len(self.dest) + 1 + len(path)) * _UTF8_MAX + _TEMP_NAME_MAX < PATH_MAX:
+            return None  # short whatever its characters: no need to encode it
         final = os.path.join(self.dest, path)
         length = len(os.fsencode(final))
         if length + _TEMP_NAME_MAX < PATH_MAX:
@@ -636,6 +648,7 @@ class Coordinator:
 
 
 _TEMP_NAME_MAX = 64  # bytes: fsops.temp_name's names are shorter
+_UTF8_MAX = 4  # bytes a character of a path takes at most (one it could not decode takes one)
 
 
 def _name_of(decision: Decision) -> str:

@@ -18,7 +18,7 @@ from engine.formats.kinds import (
     Kind,
     extension,
     is_iso_bmff,
-    kind_of,
+    kind_of_extension,
 )
 from engine.policy.companions import group
 from engine.records import Candidate, Companion, Finding, Status
@@ -161,7 +161,7 @@ def _classify(
         return None
     ext = extension(entry.name)
     problem = _not_an_mp4(entry.path, ext) if ext in MOTION_VIDEO_EXTENSIONS else None
-    kind = kind_of(entry.name, extensions, videos)
+    kind = kind_of_extension(ext, extensions, videos)
     if kind is Kind.OTHER or problem:
         reason = problem or _not_taken(ext or "no extension")
         result.findings.append(Finding(rel, Status.IGNORED, reason, st.st_size))

@@ -79,6 +79,15 @@ class JournalView:
         # DEST's folders spelled like a folder asked about, and what each held when first read
         self._spellings: dict[str, list[str]] = {"": [""]}
         self._listings: dict[str, _Listing] = {}
+        self._last: tuple[str, int] = ("", name_key(""))  # a name asked about, and its key
+
+    def _key(self, name: str) -> int:
+        """``name_key(name)``, remembered for the last name: a name is looked up, then claimed."""
+        last, key = self._last
+        if name != last:
+            key = name_key(name)
+            self._last = (name, key)
+        return key
 
     @property
     def same_device(self) -> bool:
@@ -98,7 +107,7 @@ class JournalView:
         return self.journal.placed_with_hash(content_hash, before_run=before)
 
     def slot(self, name: str, content_hash: str | None, size: int | None = None) -> Slot:
-        if name_key(name) in self._taken:
+        if self._key(name) in self._taken:
             return Slot.TAKEN
         if self._spelled_otherwise(name):
             return Slot.TAKEN
@@ -112,10 +121,10 @@ class JournalView:
         return Slot.TAKEN
 
     def claim(self, name: str) -> None:
-        self._taken.add(name_key(name))
+        self._taken.add(self._key(name))
 
     def held(self, name: str) -> bool:
-        return name_key(name) in self._taken
+        return self._key(name) in self._taken
 
     def same_bytes(self, mine: str, theirs: str) -> bool | None:
         try:
