@@ -186,3 +186,34 @@ def test_a_row_of_the_batch_journaled_again_before_done_is_marked_done_too(
     assert rows(journal) == {f"p{i}.jpg": ("done", "placed") for i in range(4)}
     ids = journal.db.execute("SELECT id FROM files ORDER BY id").fetchall()
     assert [i for (i,) in ids] == [1, 2, 4, 5]
+
+
+def test_batches_journaled_by_a_placer_process_while_the_writer_journals_failures(
+    tmp_path: Path,
+) -> None:
+    """With placer processes, each batch is journaled by its placer (planned, then done for the
+    files in place) while the writer journals the files that failed and decides the next: both
+    write the one journal, every row ends done, none is lost or left planned."""
+    from engine.stages.placers import PlacerPool
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    dest.mkdir()
+    decisions = [source_file(src, f"f{i // 10}/p{i}.jpg", bytes([i]) * 3000) for i in range(60)]
+    for d in decisions[5::7]:  # vanish after analysis: the placer cannot copy them
+        (src / d.rel).unlink()
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
+    pool = PlacerPool(2)
+    placer = Placer(str(src), str(dest), journal, run_id, max_files=8, pool=pool, depth=3)
+    try:
+        for start in range(0, len(decisions), 3):
+            placer.add(decisions[start : start + 3])
+        placer.flush()
+    finally:
+        placer.close()
+    found = rows(journal)
+    vanished = {d.rel for d in decisions[5::7]}
+    assert found == {d.rel: ("done", "error" if d.rel in vanished else "placed") for d in decisions}
+    assert placer.placed == len(decisions) - len(vanished)
+    for d in decisions:
+        assert (dest / str(d.dest)).exists() is (d.rel not in vanished)

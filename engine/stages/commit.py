@@ -1,10 +1,12 @@
-"""The file-system half of a group commit: temporary files, one sync, no-replace renames,
-another sync, and the removal of the workers' copies nobody placed.
+"""A group commit, as the writer decided it: the batch's rows journaled ``planned`` (those
+of verdicts that write nothing ``done`` at once), temporary files, one sync, no-replace
+renames, another sync, the files in place journaled ``done``, and the removal of the workers'
+copies nobody placed.
 
-The writer journals a batch ``planned`` and hands it here as plain tuples (``FileWrite``);
-``commit_files`` runs in a placer process (engine/stages/placers.py), or in the writer itself
-when the run has no pool. It decides nothing and touches no journal: it reports which files are in
-place, which failed and why, and where DEST ran out of space; the writer journals that.
+The writer encodes the rows (``Ledger``) and the files to write (``FileWrite``);
+``group_commit`` runs in a placer process (engine/stages/placers.py), or in the writer itself
+when the run has no pool. It decides nothing: it reports which files are in place, which
+failed and why, and where DEST ran out of space; the writer journals what becomes of those.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import contextlib
 import errno
 import os
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import xxhash
 
 from engine.policy.actions import Writes
 from engine.sizes import format_size
 from engine.store import fsops
+from engine.store.journal import Journal
 
 RESERVE = 16_000_000  # bytes left free on DEST, for the journal and the filesystem itself
 CHANGED = "changed since it was analysed; run again"
@@ -53,6 +56,16 @@ class FileWrite(NamedTuple):
     needs_space: bool  # the bytes are written here, not already on DEST
 
 
+class Ledger(NamedTuple):
+    """What a group commit journals, encoded by the writer (engine.store.journal.rows)."""
+
+    journal: str  # its path
+    run_id: int
+    planned: list[list[Any]]  # the rows of Job.writes, in their order
+    final: list[list[Any]]  # the rows of verdicts that write nothing: done at once
+    folders: list[str]  # the folders of DEST the batch makes, journaled for undo
+
+
 class Job(NamedTuple):
     source: str
     dest: str
@@ -60,6 +73,7 @@ class Job(NamedTuple):
     sync: bool
     writes: list[FileWrite]
     discard: list[str]  # the workers' copies of files not placed from them: removed
+    ledger: Ledger | None = None  # None: journaled by the caller
 
 
 @dataclass(slots=True)
@@ -69,10 +83,28 @@ class Outcome:
     crossing: list[int] = field(default_factory=list)  # moves refused across mounts (EXDEV)
     full: tuple[int, str] | None = None  # the first file that did not fit, and the message
     cloned: int = 0  # copies made here as reflink clones
+    # Whether every placed file's row was marked done: False when one was written again (under
+    # another id) while the batch was under way; the writer then marks them by path.
+    all_marked: bool = True
 
 
 class Changed(Exception):
     pass
+
+
+def group_commit(job: Job, journal: Journal) -> Outcome:
+    """Journal the batch (``job.ledger``) ``planned``, put its files in place, and journal
+    those in place ``done``."""
+    ledger = job.ledger
+    assert ledger is not None
+    with journal.transaction():
+        journal.record_made_folders(ledger.run_id, ledger.folders)
+        ids = journal.insert_rows(ledger.planned)
+        journal.insert_rows(ledger.final)
+    outcome = commit_files(job)
+    done = [ids[i] for i in sorted(outcome.placed)]
+    outcome.all_marked = journal.mark_done_ids(ledger.run_id, done) == len(done)
+    return outcome
 
 
 def commit_files(job: Job) -> Outcome:

@@ -3,8 +3,9 @@
 For each batch: the journal records every decision that touches a file as ``planned`` (the
 others are final at once); files are written to temporary names in their target folders (each
 copy hashed as it is written and compared with what the worker read); one filesystem sync;
-no-replace renames to the final names; another sync; the journal marks the batch ``done``.
-In move mode a source is removed only after that, and only if its placed copy is verified.
+no-replace renames to the final names; another sync; the journal marks the files in place
+``done`` (engine/stages/commit.py, in a placer process when the run has them). In move mode a
+source is removed only after that, and only if its placed copy is verified.
 """
 
 from __future__ import annotations
@@ -21,23 +22,24 @@ from engine.stages.commit import (
     Changed,
     FileWrite,
     Job,
+    Ledger,
     Outcome,
-    commit_files,
     copy_verified,
+    group_commit,
     placing_failed,
 )
 from engine.stages.placers import Pending, PlacerPool
 from engine.stages.release import MovedFile, Release, Released, release_sources
 from engine.store import fsops
-from engine.store.journal import Journal
+from engine.store.journal import Journal, rows
 
 
 @dataclass
 class Placer:
-    """The writer's half of a group commit: it journals each batch ``planned``, has its files
-    put in place (engine/stages/commit.py, in a placer process when ``pool`` is given: up to
-    ``depth`` batches under way at once), journals what came of them ``done``, and in move
-    mode then takes the moved sources out of SOURCE."""
+    """The writer's half of a group commit: it encodes each batch's rows and files and has them
+    journaled and put in place (engine/stages/commit.py, in a placer process when ``pool`` is
+    given: up to ``depth`` batches under way at once), journals the files that failed, and in
+    move mode then takes the moved sources out of SOURCE."""
 
     source: str
     dest: str
@@ -59,7 +61,7 @@ class Placer:
     cloned: int = 0  # copies made as reflink clones (no bytes written)
     copies_discarded: int = 0  # workers' copies of files not placed (duplicates, say), removed
     sources_kept: list[Decision] = field(default_factory=list)  # moved, but not removed
-    _under_way: deque[tuple[list[Decision], range, Pending[Outcome]]] = field(default_factory=deque)
+    _under_way: deque[tuple[list[Decision], Pending[Outcome]]] = field(default_factory=deque)
     _releasing: deque[tuple[list[Decision], Pending[Released]]] = field(default_factory=deque)
     _full: str | None = None
 
@@ -103,12 +105,17 @@ class Placer:
         # are final at once; the rest are "planned" until their files are durable.
         final = [d for d in everything if not _writes(d)]
         batch = [d for d in everything if _writes(d)]
-        with self.journal.transaction():
-            if self.new_folders is not None:
-                made = self.new_folders([d.dest for d in batch if d.dest is not None])
-                self.journal.record_made_folders(self.run_id, made)
-            rows = self.journal.record(self.run_id, self.source, batch, "planned")
-            self.journal.record(self.run_id, self.source, final, "done")
+        made = []
+        if self.new_folders is not None:
+            made = self.new_folders([d.dest for d in batch if d.dest is not None])
+        assert self.journal.path is not None
+        ledger = Ledger(
+            self.journal.path,
+            self.run_id,
+            rows(self.run_id, self.source, batch, "planned"),
+            rows(self.run_id, self.source, final, "done"),
+            made,
+        )
         job = Job(
             self.source,
             self.dest,
@@ -116,9 +123,10 @@ class Placer:
             self.sync,
             [self._file_write(d) for d in batch],
             self._discards(final),
+            ledger,
         )
-        pending = self.pool.submit(job) if self.pool else Pending(commit_files(job))
-        self._under_way.append((batch, rows, pending))
+        pending = self.pool.submit(job) if self.pool else Pending(group_commit(job, self.journal))
+        self._under_way.append((batch, pending))
         if self.pool is None:
             self._settle_oldest()
 
@@ -157,7 +165,7 @@ class Placer:
         return paths
 
     def _settle_oldest(self) -> None:
-        batch, rows, pending = self._under_way.popleft()
+        batch, pending = self._under_way.popleft()
         outcome = pending.result()
         self.cloned += outcome.cloned
         failed: list[Decision] = []
@@ -167,21 +175,19 @@ class Placer:
         if outcome.crossing:
             done += self._copy_across([batch[i] for i in outcome.crossing], failed)
         left = {d.rel for d in failed}
-        forgotten = []
         with self.journal.transaction():
             if outcome.full is not None:
                 # Everything from the file that did not fit on is forgotten: a re-run redoes it.
                 unplaced = batch[outcome.full[0] :]
                 left |= {d.rel for d in unplaced}
-                forgotten = [d for d in unplaced if d not in failed]
-                self.journal.forget(((self.source, d.rel) for d in forgotten), self.run_id)
+                self.journal.forget(
+                    ((self.source, d.rel) for d in unplaced if d not in failed), self.run_id
+                )
                 self._full = self._full or outcome.full[1]
-            # Failed files are marked too, and written again below. Files copied across mounts
-            # were journaled again (planned) under new ids.
-            marked = self.journal.mark_done_rows(self.run_id, rows)
+            # Files copied across mounts were journaled again (planned) under new ids.
             again = [batch[i] for i in outcome.crossing]
-            if marked != len(batch) - len(forgotten) - len(again):
-                again = batch  # a row of the batch was written again elsewhere: mark by path
+            if not outcome.all_marked:  # a row written again while under way: mark by path
+                again += [batch[i] for i in outcome.placed]
             self.journal.mark_done(
                 self.source, (d.rel for d in again if d.rel not in left), self.run_id
             )

@@ -1,7 +1,7 @@
-"""Placer processes: each runs ``commit_files`` (engine/stages/commit.py) on the batches the
+"""Placer processes: each runs ``group_commit`` (engine/stages/commit.py) on the batches the
 writer sends it, and ``release_sources`` (engine/stages/release.py) on the moved files of the
-batches it has journaled, so the creating, renaming, syncing and verifying cost the writer
-nothing while it decides the next batch.
+batches it has journaled, so the journaling, creating, renaming, syncing and verifying cost
+the writer nothing while it decides the next batch.
 
 A placer is a plain subprocess (``python -m engine.stages.placers``) reading pickled jobs on
 its standard input and writing pickled outcomes on its standard output, in order: it imports
@@ -17,6 +17,7 @@ import ctypes
 import os
 import pickle
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -25,8 +26,9 @@ from typing import IO, Any, Generic, TypeVar
 
 from engine.errors import RunError
 from engine.signals import deaf_to_ctrl_c
-from engine.stages.commit import Job, Outcome, commit_files
+from engine.stages.commit import Job, Outcome, group_commit
 from engine.stages.release import Release, Released, release_sources
+from engine.store.journal import Journal
 
 T = TypeVar("T", Outcome, Released)
 
@@ -154,18 +156,34 @@ class PlacerPool:
 
 def serve(jobs: IO[bytes], outcomes: IO[bytes]) -> None:
     """Run every job read from ``jobs``, writing each outcome to ``outcomes``, until EOF."""
-    while True:
-        try:
-            job = pickle.load(jobs)
-        except (EOFError, pickle.UnpicklingError):
-            return  # the end, or a job cut short by the writer's interruption: never run
-        try:
-            done = release_sources(job) if isinstance(job, Release) else commit_files(job)
-            answer: tuple[str, object] = ("ok", done)
-        except Exception as exc:  # reported to the writer, which stops the run with it
-            answer = ("error", f"{type(exc).__name__}: {exc}")
-        pickle.dump(answer, outcomes, protocol=pickle.HIGHEST_PROTOCOL)
-        outcomes.flush()
+    journals: dict[str, Journal] = {}
+    try:
+        while True:
+            try:
+                job = pickle.load(jobs)
+            except (EOFError, pickle.UnpicklingError):
+                return  # the end, or a job cut short by the writer's interruption: never run
+            try:
+                done = release_sources(job) if isinstance(job, Release) else _commit(job, journals)
+                answer: tuple[str, object] = ("ok", done)
+            except sqlite3.Error as exc:
+                answer = ("error", f"the journal cannot be written ({exc})")
+            except Exception as exc:  # reported to the writer, which stops the run with it
+                answer = ("error", f"{type(exc).__name__}: {exc}")
+            pickle.dump(answer, outcomes, protocol=pickle.HIGHEST_PROTOCOL)
+            outcomes.flush()
+    finally:
+        for journal in journals.values():
+            journal.close()
+
+
+def _commit(job: Job, journals: dict[str, Journal]) -> Outcome:
+    assert job.ledger is not None
+    path = job.ledger.journal
+    journal = journals.get(path)
+    if journal is None:
+        journal = journals[path] = Journal.beside(path)
+    return group_commit(job, journal)
 
 
 def _main(writer: int) -> None:

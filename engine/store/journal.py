@@ -26,6 +26,7 @@ from engine.records import Analysis, DateSource, Decision, Status
 from engine.store import fsops
 
 CACHE_KB = 32 * 1024  # SQLite's page cache: allocated only as the journal grows
+LOCK_WAIT_SECONDS = 600.0  # a group commit holds the write lock for milliseconds
 # PRAGMA user_version; 0 is the first release's schema (one row per source path), 1 the files
 # table keyed by path alone (WITHOUT ROWID).
 VERSION = 2
@@ -346,6 +347,53 @@ def _quick_check(path: str, mode: str) -> list[tuple[str]]:
         db.close()
 
 
+def rows(
+    run_id: int, source_root: str, decisions: Iterable[Decision], state: str
+) -> list[list[Any]]:
+    """The journal's rows for these decisions, as ``Journal.insert_rows`` writes them (made by
+    the writer, written by whichever process carries out the group commit)."""
+    own = {"source_root": _b(source_root), "state": state, "run_id": run_id, "seen_run": run_id}
+    own_values = [(place, own[_WRITTEN[place]]) for place in _OWN_PLACES]
+    made = []
+    for decision in decisions:
+        values = list(_READ_KEPT(decision))
+        for place, value in own_values:
+            values.insert(place, value)
+        for place in _PATH_PLACES:
+            path = values[place]
+            if path is not None:
+                values[place] = os.fsencode(path)
+        for place in _TEXT_PLACES:
+            values[place] = _text(values[place])
+        made.append(values)
+    return made
+
+
+def _stretches(ids: list[int]) -> Iterator[tuple[int, int]]:
+    """Ascending ``ids`` as (first, last) of each run of consecutive ones."""
+    start = 0
+    for i in range(1, len(ids) + 1):
+        if i == len(ids) or ids[i] != ids[i - 1] + 1:
+            yield ids[start], ids[i - 1]
+            start = i
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    """A connection that writes the journal at ``path``, beside others (the writer's and the
+    placer processes'): each waits its turn for the write lock."""
+    db = sqlite3.connect(path, isolation_level=None, timeout=LOCK_WAIT_SECONDS)
+    db.execute("PRAGMA journal_mode=WAL")
+    # The placer process syncs the whole filesystem between "planned" and the renames and again
+    # before "done" (engine/stages/commit.py): that makes the journal durable at the points that
+    # matter, so SQLite need not fsync each commit itself; close() makes the last ones so.
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute("PRAGMA wal_autocheckpoint=10000")
+    # Rows arrive in no key order: with SQLite's default 2 MB cache, every batch read its
+    # pages back from the file (8 reads and 12 writes per file on a 20,000-file run).
+    db.execute(f"PRAGMA cache_size=-{CACHE_KB}")
+    return db
+
+
 class Journal:
     def __init__(
         self, connection: sqlite3.Connection, path: str | None = None, upgrade: bool = True
@@ -364,17 +412,14 @@ class Journal:
     def open(cls, path: str) -> Journal:
         """Open (or create) the journal at ``path``, after checking that it is intact."""
         check_readable(path)
-        db = sqlite3.connect(path, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        # The placer syncs the whole filesystem between "planned" and the renames and again
-        # before "done" (engine/stages/place.py): that makes the journal durable at the points that
-        # matter, so SQLite need not fsync each commit itself; close() makes the last ones so.
-        db.execute("PRAGMA synchronous=OFF")
-        db.execute("PRAGMA wal_autocheckpoint=10000")
-        # Rows arrive in no key order: with SQLite's default 2 MB cache, every batch read its
-        # pages back from the file (8 reads and 12 writes per file on a 20,000-file run).
-        db.execute(f"PRAGMA cache_size=-{CACHE_KB}")
-        return cls(db, path)
+        return cls(_connect(path), path)
+
+    @classmethod
+    def beside(cls, path: str) -> Journal:
+        """Another connection to the journal a run has opened (``open``: checked, upgraded),
+        for a placer process to write its group commits: no check, no upgrade, and closed
+        without a checkpoint (the run's own connection makes the last one)."""
+        return cls(_connect(path), upgrade=False)
 
     @classmethod
     def reader(cls, path: str) -> Journal:
@@ -413,7 +458,9 @@ class Journal:
             yield
             return
         with self.db:
-            self.db.execute("BEGIN")
+            # IMMEDIATE: the placer processes write the journal too (engine/stages/commit.py);
+            # a transaction that read first and then wrote could find another's commit between.
+            self.db.execute("BEGIN IMMEDIATE")
             yield
 
     # runs -------------------------------------------------------------------
@@ -497,26 +544,16 @@ class Journal:
         self, run_id: int, source_root: str, decisions: Iterable[Decision], state: str
     ) -> range:
         """Write each decision's row (replacing the one it had in this run, if any); returns
-        the ids of the rows written, for ``mark_done_rows``."""
-        own = {"source_root": _b(source_root), "state": state, "run_id": run_id, "seen_run": run_id}
-        own_values = [(place, own[_WRITTEN[place]]) for place in _OWN_PLACES]
+        the ids of the rows written, in order."""
+        return self.insert_rows(rows(run_id, source_root, decisions, state))
 
-        def row(decision: Decision) -> list[Any]:
-            values = list(_READ_KEPT(decision))
-            for place, value in own_values:
-                values.insert(place, value)
-            for place in _PATH_PLACES:
-                path = values[place]
-                if path is not None:
-                    values[place] = os.fsencode(path)
-            for place in _TEXT_PLACES:
-                values[place] = _text(values[place])
-            return values
-
+    def insert_rows(self, rows: Iterable[list[Any]]) -> range:
+        """Write rows made by ``rows`` (replacing those of the same path and run); returns
+        their ids, in order: each row is numbered one more than the last."""
         with self.transaction():
             first = self._last_id() + 1
             self.db.executemany(
-                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({_PLACES})", map(row, decisions)
+                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES ({_PLACES})", rows
             )
             return range(first, self._last_id() + 1)
 
@@ -524,16 +561,19 @@ class Journal:
         row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'files'").fetchone()
         return int(row[0]) if row else 0
 
-    def mark_done_rows(self, run_id: int, ids: range) -> int:
-        """Mark ``done`` the rows of ``ids`` (what ``record`` returned) still planned: a batch
-        in one sweep of consecutive rows. Returns how many it marked; a row that was written
-        again since has another id, and is not among them."""
-        cursor = self.db.execute(
-            "UPDATE files SET state = 'done' "
-            "WHERE id >= ? AND id < ? AND run_id = ? AND state = 'planned'",
-            (ids.start, ids.stop, run_id),
-        )
-        return cursor.rowcount
+    def mark_done_ids(self, run_id: int, ids: list[int]) -> int:
+        """Mark ``done`` the rows of ``ids`` (ids ``insert_rows`` gave, ascending) that are still
+        planned, a sweep per stretch of consecutive ids; returns how many it marked. A row
+        written again since has another id, and is not among them."""
+        marked = 0
+        with self.transaction():
+            for first, last in _stretches(ids):
+                marked += self.db.execute(
+                    "UPDATE files SET state = 'done' "
+                    "WHERE id >= ? AND id <= ? AND run_id = ? AND state = 'planned'",
+                    (first, last, run_id),
+                ).rowcount
+        return marked
 
     def _per_file(
         self, statement: str, keys: Iterable[tuple[str, str]], run_id: int | None = None
