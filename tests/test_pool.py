@@ -143,9 +143,12 @@ def test_a_file_its_worker_returned_nothing_for_is_an_error_not_missing(tmp_path
     assert pool.answered(batch, answers) is answers
 
 
-def _organize_in_a_fresh_process(source: Path, dest: Path, *flags: str) -> dict[str, object]:
-    """``imgorg organize`` with two workers in a process of its own (as a user runs it):
-    its exit code and whether numpy was imported by the end."""
+def _organize_in_a_fresh_process(
+    source: Path, dest: Path, *flags: str, cwd: Path | None = None
+) -> dict[str, object]:
+    """``imgorg organize`` with two workers in a process of its own (as a user runs it: the
+    current folder is not on its path): its exit code and whether numpy was imported by the
+    end."""
     import json
     import subprocess
     import sys
@@ -159,7 +162,12 @@ def _organize_in_a_fresh_process(source: Path, dest: Path, *flags: str) -> dict[
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(root)}
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-P", "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=cwd,
     )
     result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
     return result
@@ -184,6 +192,22 @@ def test_a_run_leaves_no_warning_of_its_own(corpus: Path, tmp_path: Path) -> Non
     out = _organize_in_a_fresh_process(corpus / "camera", tmp_path / "dest", "--jobs", "2")
     assert out["code"] == 0
     assert not (tmp_path / "dest" / ".imgorg" / "warnings.log").exists()
+
+
+def test_a_run_from_a_folder_holding_a_package_named_engine_runs_imgorg_s_own(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """Run from a folder with an ``engine`` package of its own (a user's project), every process
+    of the run, placer processes included, runs imgorg's engine, not that one."""
+    project = tmp_path / "project"
+    (project / "engine" / "stages").mkdir(parents=True)
+    (project / "engine" / "__init__.py").write_text("raise ImportError('not imgorg')\n")
+    (project / "engine" / "stages" / "__init__.py").write_text("")
+    out = _organize_in_a_fresh_process(
+        corpus / "camera", tmp_path / "dest", "--jobs", "2", cwd=project
+    )
+    assert out["code"] == 0
+    assert len(list((tmp_path / "dest").rglob("*.jpg"))) > 0
 
 
 def test_the_files_travelling_with_a_photo_no_worker_could_read_share_its_error(

@@ -67,7 +67,8 @@ class Placer:
         path = os.pathsep.join(p for p in sys.path if p)
         with deaf_to_ctrl_c():
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "engine.stages.placers", str(os.getpid())],
+                # -P: not the current folder first (an "engine" of its own there would be run)
+                [sys.executable, "-P", "-m", "engine.stages.placers", str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env={**os.environ, "PYTHONPATH": path},
