@@ -352,7 +352,9 @@ def cpu_split(facts: dict[str, Any], files: int) -> dict[str, Any]:
     The writer is the top imgorg process (its own getrusage), the workers are its loky children
     (RUSAGE_CHILDREN once they are reaped). ``workers_per_writer`` = workers CPU / writer CPU:
     how many workers, each as busy as these, one writer could keep fed before it becomes the
-    bottleneck (the serial fraction is 1 / (1 + that)). Without a pool (``--jobs 1``, or a
+    bottleneck (the serial fraction is 1 / (1 + that)). The placer processes (each group
+    commit's journal rows and files, beside the writer: ``placers_us_per_file``) are one per
+    eight workers, but their journal writes take SQLite's lock in turn. Without a pool (``--jobs 1``, or a
     single batch) the analysis runs inside the writer process: no split, the writer's figures
     then include the analysis."""
     if "writer_user_s" not in facts:
@@ -369,7 +371,9 @@ def cpu_split(facts: dict[str, Any], files: int) -> dict[str, Any]:
         "pool": bool(facts.get("pool")),
     }
     workers = facts["workers_user_s"] + facts["workers_system_s"]
-    split["placers_cpu_s"] = facts.get("placers_s")
+    placers = facts.get("placers_s")
+    split["placers_cpu_s"] = placers
+    split["placers_us_per_file"] = 1e6 * placers / files if placers and files else None
     if facts.get("pool"):
         split["workers_cpu_s"] = workers
         split["workers_per_writer"] = workers / writer if writer else None

@@ -67,7 +67,7 @@ def run(made: list[Decision], batch: int, cache_kb: int | None) -> dict[str, flo
         with journal.transaction():
             rows = journal.record(run_id, SOURCE, chunk, "planned")
         with journal.transaction():
-            journal.mark_done_rows(run_id, rows)
+            journal.mark_done_ids(run_id, list(rows))
     after = resource.getrusage(resource.RUSAGE_SELF)
     journal.close()
     size = os.path.getsize(os.path.join(folder, "journal.sqlite"))

@@ -17,10 +17,9 @@ Every round runs, on each archive, ``imgorg organize --jobs J`` for each J of --
 ``cp -r SOURCE DEST && sync``, each from the same start (DEST removed, filesystem synced,
 SOURCE read once: warm page cache). Per run: wall time, the writer's CPU (user / system: its
 own getrusage, interpreter start included), the workers' CPU (its reaped loky children), the
-ratio of the two ("workers one writer can feed"), the placer processes' CPU (each group
-commit's folders, renames, syncs and discards: neither the writer's nor the workers'), writer
-CPU per file and the writer's peak
-RSS (VmHWM); see benchmarks/imgorg_rss.py for how each is read. Per round the ratios
+ratio of the two ("workers one writer can feed"), the placer processes' CPU in all and per
+file (each group commit's journal rows, folders, renames, syncs and discards: neither the
+writer's nor the workers'), writer CPU per file and the writer's peak RSS (VmHWM); see benchmarks/imgorg_rss.py for how each is read. Per round the ratios
 organize-only speed / cp+sync speed (= cp seconds / imgorg seconds at the most jobs) and
 --jobs J / --jobs 1 speed-up, so a loaded machine shows up as spread between rounds.
 
@@ -93,6 +92,7 @@ COLUMNS = [
     ("workers_cpu_s", "workers CPU s"),
     ("workers_per_writer", "workers one writer can feed"),
     ("placers_cpu_s", "placers CPU s"),
+    ("placers_us_per_file", "placers µs/file"),
     ("rss_mb", "writer peak RSS MB"),
     ("out_files", "files in DEST"),
 ]
