@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 
-from engine.policy.actions import SourceAfter
+from engine.policy.actions import SourceAfter, Writes
+from engine.records import Decision
 from engine.stages.release import keep_original, remove_verified_source
 from engine.stages.tidy import finish_pending
 from engine.store import fsops
@@ -27,7 +28,7 @@ def reconcile(journal: Journal, dest: str) -> int:
             continue
         final = os.path.join(dest, decision.dest)
         fsops.remove_quietly(fsops.temp_name(final))
-        if fsops.holds(final, decision.out_hash):
+        if fsops.holds(final, decision.out_hash) or renamed_then_changed(root, decision, final):
             journal.mark_done(root, [decision.rel], run_id)
             settled += 1
         else:
@@ -43,6 +44,18 @@ def reconcile(journal: Journal, dest: str) -> int:
         elif fsops.holds(os.path.join(dest, decision.dest), decision.out_hash):
             journal.mark_source_removed(root, [decision.rel], run_id)
     return settled
+
+
+def renamed_then_changed(root: str, decision: Decision, final: str) -> bool:
+    """Whether a source renamed into DEST (a move on one filesystem) is at ``final`` though
+    not with the bytes placed: changed there since (an editor in DEST between the killed run
+    and this one). It left SOURCE with that rename, so its row is kept and verify and undo
+    name it, never forgotten with the only copy in DEST."""
+    return (
+        decision.action.writes is Writes.RENAME_SOURCE
+        and os.path.isfile(final)
+        and not os.path.lexists(os.path.join(root, decision.rel))
+    )
 
 
 def recover(journal: Journal, dest: str, stage_dir: str) -> int:

@@ -1,0 +1,95 @@
+"""Move mode, interrupted and resumed runs, re-runs over a SOURCE that changed, and undo and
+verify after them: where a photo could be lost or stranded (left in DEST with no record, or
+put back over the user's own later file)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, tree_digest
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+MOVE = ("--mode", "move", "--jobs", "1", "--min-size", "0", "--quiet")
+needs_strace = pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+
+
+def imgorg(*args: str) -> tuple[int, str]:
+    from engine.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue() + err.getvalue()
+
+
+def killed_at(syscall: str, k: int, *args: str) -> None:
+    """Run ``imgorg ARGS`` under strace, SIGKILLed on entry to its k-th ``syscall``."""
+    proc = subprocess.Popen(
+        [
+            "strace",
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            f"--inject={syscall}:signal=KILL:when={k}",
+            sys.executable,
+            "-m",
+            "engine",
+            *args,
+        ],
+        cwd=ROOT,
+        env=ENV,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        proc.wait(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def photos_in(root: Path) -> dict[str, tuple[str, int]]:
+    return {rel: d for rel, d in tree_digest(root).items() if not rel.startswith(".imgorg")}
+
+
+def two_camera_photos(src: Path, corpus: Path) -> None:
+    (src / "a").mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", src / "a" / "p1.jpg")  # 2008
+    shutil.copy2(corpus / "camera" / "Kodak_CX7530.jpg", src / "a" / "p2.jpg")  # 2005
+
+
+@needs_strace
+def test_a_moved_photo_edited_in_dest_before_the_resume_is_still_journaled(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """Killed after its renames, before the journal said done; the user then edits a placed
+    photo in DEST (an editor rotates it). The rename took it out of SOURCE, so DEST holds the
+    only copy: the resume must keep its record, verify must call it changed and undo must
+    list it as left alone, never report SOURCE whole while the photo sits untracked in DEST."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    two_camera_photos(src, corpus)
+    before = photos_in(src)
+    killed_at("syncfs", 2, "organize", str(src), str(dest), *MOVE)  # the sync after the renames
+    edited = dest / "2008" / "a" / "p1.jpg"
+    assert edited.exists() and not (src / "a" / "p1.jpg").exists()
+    with open(edited, "ab") as handle:
+        handle.write(b"an editor's trailer")
+    assert imgorg("organize", str(src), str(dest), *MOVE)[0] == 0
+    code, out = imgorg("verify", str(dest))
+    assert code == 1 and "2008/a/p1.jpg" in out
+    code, out = imgorg("undo", str(dest))
+    assert code == 1 and "2008/a/p1.jpg: changed since the run wrote it" in out
+    assert photos_in(src) == {"a/p2.jpg": before["a/p2.jpg"]}
+    assert edited.exists()
