@@ -93,3 +93,32 @@ def test_a_moved_photo_edited_in_dest_before_the_resume_is_still_journaled(
     assert code == 1 and "2008/a/p1.jpg: changed since the run wrote it" in out
     assert photos_in(src) == {"a/p2.jpg": before["a/p2.jpg"]}
     assert edited.exists()
+
+
+@needs_strace
+def test_undo_of_a_resumed_run_gives_source_the_users_edit_not_an_older_placed_version(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A photo turned upright is placed, and the run is killed before its original is kept
+    below DEST. The user then edits that photo in SOURCE; the resume places the edit beside
+    the first (``p_1.jpg``) and keeps its original. Undo of both runs must give SOURCE the
+    user's edit, as it was before the resume, and leave the older placed version in DEST,
+    named: undoing the earlier run first put that older version (turned, re-encoded) in the
+    source's place and stranded the user's edit in DEST/.imgorg/originals."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    (src / "a").mkdir(parents=True)
+    photo = src / "a" / "p.jpg"
+    shutil.copy2(corpus / "phone" / "Samsung GT-I9000 (Galaxy S).jpg", photo)  # Orientation 6
+    # the second no-replace rename keeps the original below DEST: killed on entry to it
+    killed_at("renameat2", 2, "organize", str(src), str(dest), *MOVE)
+    assert (dest / "2011" / "a" / "p.jpg").exists() and photo.exists()
+    with open(photo, "ab") as handle:
+        handle.write(b"the user's edit")
+    edited = photos_in(src)
+    assert imgorg("organize", str(src), str(dest), *MOVE)[0] == 0
+    assert (dest / "2011" / "a" / "p_1.jpg").exists() and not photo.exists()
+    assert imgorg("verify", str(dest))[0] == 0
+    code, out = imgorg("undo", str(dest))
+    assert code == 1 and "2011/a/p.jpg: its source path holds other bytes now" in out
+    assert photos_in(src) == edited
+    assert set(photos_in(dest)) == {"2011/a/p.jpg"}

@@ -39,7 +39,9 @@ def undo(dest: str, journal: Journal, dry_run: bool = False) -> UndoResult:
         _put_back_set_aside(dest, journal, result)
     done: list[tuple[str, str, int]] = []
     touched: set[str] = set()
-    for item in journal.written(result.runs):
+    # Newest run first: a source path two of the runs took (a photo the user edited or
+    # replaced between a killed run and its resume) gets back what it held before the last.
+    for item in sorted(journal.written(result.runs), key=lambda w: -w.run_id):
         if item.action.undo is Undo.NOTHING:
             continue  # an identical file was already there: not ours to remove
         why = _undo_one(dest, item, result, dry_run)
