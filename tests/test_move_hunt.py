@@ -122,3 +122,33 @@ def test_undo_of_a_resumed_run_gives_source_the_users_edit_not_an_older_placed_v
     assert code == 1 and "2011/a/p.jpg: its source path holds other bytes now" in out
     assert photos_in(src) == edited
     assert set(photos_in(dest)) == {"2011/a/p.jpg"}
+
+
+def twelve_camera_photos(src: Path, corpus: Path) -> None:
+    photos = sorted(p for p in (corpus / "camera").iterdir() if p.suffix == ".jpg")[:12]
+    for i, photo in enumerate(photos):
+        (src / f"roll{i % 3}").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(photo, src / f"roll{i % 3}" / photo.name)
+
+
+@needs_strace
+def test_a_move_killed_through_a_symlink_and_resumed_by_the_real_path_is_undone_whole(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The card is mounted at a path reached through a symbolic link (``/mnt/card`` ->
+    ``/media/user/CARD``); a move started with one spelling is killed after three renames and
+    resumed with the other. Both runs are one SOURCE: the resume takes the killed run's files
+    as done, and undo puts back every photo, not only those the resume moved."""
+    card, link, dest = tmp_path / "CARD", tmp_path / "card-link", tmp_path / "dest"
+    twelve_camera_photos(card, corpus)
+    link.symlink_to(card)
+    before = photos_in(card)
+    killed_at("renameat2", 4, "organize", str(link), str(dest), *MOVE)
+    assert len(photos_in(card)) == 9
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    assert photos_in(card) == {}
+    assert imgorg("verify", str(dest))[0] == 0
+    code, out = imgorg("undo", str(dest))
+    assert code == 0, out
+    assert photos_in(card) == before
+    assert photos_in(dest) == {}

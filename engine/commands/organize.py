@@ -254,6 +254,30 @@ def _prepare_dest(settings: Settings) -> str:
     return meta
 
 
+def source_as_journaled(journal: Journal, source: str) -> str:
+    """The path under which DEST's journal knows the folder ``source``: the first earlier run's
+    spelling of the same folder (reached through a symbolic link, a bind mount), else
+    ``source``. A resume by another path then finds the files done, and undo takes the killed
+    run and its resume as one SOURCE."""
+    rows = journal.db.execute("SELECT source FROM runs GROUP BY source ORDER BY min(id)")
+    for (spelled,) in rows:
+        known = os.fsdecode(spelled)
+        if known == source:
+            return source
+        with contextlib.suppress(OSError):
+            if os.path.samefile(known, source):
+                return known
+    return source
+
+
+def _with_journaled_source(settings: Settings, journal: Journal, output: Output) -> Settings:
+    known = source_as_journaled(journal, settings.source)
+    if known == settings.source:
+        return settings
+    output.message(f"SOURCE is the folder earlier runs named {known}: continuing under that name")
+    return replace(settings, source=known)
+
+
 def organize(settings: Settings, output: Output) -> RunResult:
     check_paths(settings)
     check_source_removable(settings)
@@ -272,6 +296,7 @@ def organize(settings: Settings, output: Output) -> RunResult:
                     os.path.join(plan_dir, "report.html"),
                     os.path.join(plan_dir, "thumbs"),
                 )
+            settings = _with_journaled_source(settings, journal, output)
             return _run(settings, output, journal, None, views)
         finally:
             journal.close()
@@ -290,6 +315,7 @@ def organize(settings: Settings, output: Output) -> RunResult:
             views = Views(os.path.join(meta, "report.html"), os.path.join(meta, "thumbs"))
             os.makedirs(views.thumbs, exist_ok=True)
             _drop_year_slots(views)  # an interrupted run's
+            settings = _with_journaled_source(settings, journal, output)
             return _run(settings, output, journal, stage_dir, views)
         except KeyboardInterrupt:  # also before _run's own handler (during the walk, say)
             with contextlib.suppress(sqlite3.Error):
