@@ -196,3 +196,56 @@ def test_a_sidecar_written_after_its_photo_was_moved_follows_it(
     assert organize(src, dest, "--mode", "move")[0] == 0
     assert photos_in(src) == {}
     assert (dest / "2008" / "2008" / "IMG_4001.xmp").exists()
+
+
+def two_cards_moved_into_one_dest(
+    tmp_path: Path, corpus: Path
+) -> tuple[Path, Path, Path, dict, dict]:
+    card1, card2, dest = tmp_path / "CARD1", tmp_path / "CARD2", tmp_path / "dest"
+    for card, names in ((card1, ["Canon_40D", "Kodak_CX7530"]), (card2, ["Nikon_D70"])):
+        (card / "DCIM").mkdir(parents=True)
+        for name in names:
+            shutil.copy2(corpus / "camera" / f"{name}.jpg", card / "DCIM" / f"{name}.jpg")
+    before1, before2 = photos_in(card1), photos_in(card2)
+    for card in (card1, card2):
+        assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    return card1, card2, dest, before1, before2
+
+
+def test_undo_with_its_source_unmounted_leaves_it_and_the_next_undo_finishes_that_run(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """Two cards moved into one DEST; undo is run while the second card is not mounted. It
+    must not make the card's folder again on the host's disk, and once the card is back the
+    next undo must finish that run: it used to mark the run undone with its photos still in
+    DEST, and the next undo reversed the first card's run instead, stranding the second's."""
+    card1, card2, dest, before1, before2 = two_cards_moved_into_one_dest(tmp_path, corpus)
+    unplugged = tmp_path / "unplugged"
+    card2.rename(unplugged)
+    code, out = imgorg("undo", str(dest))
+    assert code == 1 and "2008/DCIM/Nikon_D70.jpg: its SOURCE" in out and "not there" in out
+    assert not card2.exists()
+    unplugged.rename(card2)
+    code, out = imgorg("undo", str(dest))
+    assert code == 0 and out.startswith("undo of run 2:"), out
+    assert photos_in(card2) == before2 and photos_in(card1) == {}
+    code, out = imgorg("undo", str(dest))
+    assert code == 0 and out.startswith("undo of run 1:"), out
+    assert photos_in(card1) == before1 and photos_in(dest) == {}
+
+
+def test_an_undo_retried_without_progress_gives_up_and_the_next_takes_the_run_before(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The second card never comes back: the retry says it gives up on that run, its photo
+    stays in DEST (verify still finds it), and the undo after it reverses the first card's."""
+    card1, card2, dest, before1, _ = two_cards_moved_into_one_dest(tmp_path, corpus)
+    card2.rename(tmp_path / "lost")
+    assert imgorg("undo", str(dest))[0] == 1
+    code, out = imgorg("undo", str(dest))
+    assert code == 1 and "nothing more of run 2 could be undone" in out
+    assert imgorg("verify", str(dest))[0] == 0
+    code, out = imgorg("undo", str(dest))
+    assert code == 0 and out.startswith("undo of run 1:"), out
+    assert photos_in(card1) == before1
+    assert set(photos_in(dest)) == {"2008/DCIM/Nikon_D70.jpg"}
