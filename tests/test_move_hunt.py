@@ -249,3 +249,40 @@ def test_an_undo_retried_without_progress_gives_up_and_the_next_takes_the_run_be
     assert code == 0 and out.startswith("undo of run 1:"), out
     assert photos_in(card1) == before1
     assert set(photos_in(dest)) == {"2008/DCIM/Nikon_D70.jpg"}
+
+
+def lightroom_pair(src: Path, corpus: Path) -> None:
+    """A Lightroom folder: a JPEG, its RAW and its XMP sidecar."""
+    folder = src / "Lightroom"
+    folder.mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", folder / "IMG_4001.JPG")  # 2008
+    (folder / "IMG_4001.CR2").write_bytes(b"II*\x00\x10\x00\x00\x00CR\x02\x00" + bytes(3000))
+    (folder / "IMG_4001.xmp").write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+
+
+@needs_strace
+@pytest.mark.parametrize("renames_done", [1, 2])
+def test_a_move_killed_between_a_photo_and_its_companions_keeps_the_family_together(
+    tmp_path: Path, corpus: Path, renames_done: int
+) -> None:
+    """A same-filesystem move renames a photo, then its RAW, then its XMP. Killed after the
+    photo (or the photo and the RAW), the resume found the rest of the family in SOURCE
+    without its photo: the XMP was left there as 'sidecar without its photo' (exit 0, SOURCE
+    not empty), or the RAW went to NoDate/ on its own. The resume finishes the family's
+    renames the killed run planned: every file beside the photo, SOURCE empty, and undo gives
+    it all back."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    lightroom_pair(src, corpus)
+    before = photos_in(src)
+    killed_at("renameat2", renames_done + 1, "organize", str(src), str(dest), *MOVE)
+    assert len(photos_in(src)) == 3 - renames_done
+    assert imgorg("organize", str(src), str(dest), *MOVE)[0] == 0
+    assert photos_in(src) == {}
+    assert set(photos_in(dest)) == {
+        "2008/Lightroom/IMG_4001.JPG",
+        "2008/Lightroom/IMG_4001.CR2",
+        "2008/Lightroom/IMG_4001.xmp",
+    }
+    assert imgorg("verify", str(dest))[0] == 0
+    assert imgorg("undo", str(dest))[0] == 0
+    assert photos_in(src) == before

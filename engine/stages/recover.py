@@ -1,7 +1,8 @@
 """Finishing what an interrupted run left: temporary files, half-placed batches, sources whose
 removal the journal missed, unremoved sources of verified moves, a tidy step in progress.
 
-``reconcile`` (journal and disk in step, without touching SOURCE) runs before undo, verify and
+``reconcile`` (journal and disk in step; in SOURCE it only finishes the renames a killed move
+planned for the companions of a photo it had renamed into DEST) runs before undo, verify and
 finalize; ``recover`` (that, then completing the moves) before every real run.
 """
 
@@ -12,6 +13,7 @@ import shutil
 
 from engine.policy.actions import SourceAfter, Writes
 from engine.records import Decision
+from engine.stages.commit import unchanged
 from engine.stages.release import keep_original, remove_verified_source
 from engine.stages.tidy import finish_pending
 from engine.store import fsops
@@ -22,6 +24,8 @@ def reconcile(journal: Journal, dest: str) -> int:
     """Bring the journal in step with DEST and SOURCE; return how many files were settled."""
     finish_pending(dest, journal)
     settled = 0
+    placed: set[tuple[str, str, int]] = set()  # (root, rel, run) of the rows settled as done
+    behind: list[tuple[str, Decision, int]] = []  # companions still in SOURCE, renames planned
     for root, decision, run_id in journal.unfinished():
         if decision.dest is None or not decision.action.touches_dest:
             journal.forget([(root, decision.rel)], run_id)
@@ -30,9 +34,13 @@ def reconcile(journal: Journal, dest: str) -> int:
         fsops.remove_quietly(fsops.temp_name(final))
         if fsops.holds(final, decision.out_hash) or renamed_then_changed(root, decision, final):
             journal.mark_done(root, [decision.rel], run_id)
+            placed.add((root, decision.rel, run_id))
             settled += 1
+        elif decision.companion_of is not None and decision.action.writes is Writes.RENAME_SOURCE:
+            behind.append((root, decision, run_id))
         else:
             journal.forget([(root, decision.rel)], run_id)
+    settled += _follow_their_photos(journal, dest, behind, placed)
     # A run killed after removing sources but before journaling it: the disk says what happened.
     for root, decision, run_id in journal.moved_not_removed():
         assert decision.dest is not None
@@ -44,6 +52,45 @@ def reconcile(journal: Journal, dest: str) -> int:
         elif fsops.holds(os.path.join(dest, decision.dest), decision.out_hash):
             journal.mark_source_removed(root, [decision.rel], run_id)
     return settled
+
+
+def _follow_their_photos(
+    journal: Journal,
+    dest: str,
+    behind: list[tuple[str, Decision, int]],
+    placed: set[tuple[str, str, int]],
+) -> int:
+    """Finish the renames a killed move planned for the RAW, video or sidecars of a photo it
+    had already renamed into DEST: forgotten, they were left in SOURCE without their photo
+    (an XMP then stays there as 'sidecar without its photo'). Each is renamed only while it is
+    the file analysed, to the name planned beside its photo; the others are forgotten, and
+    the resume decides them again."""
+    moved = []
+    for root, decision, run_id in behind:
+        assert decision.dest is not None and decision.companion_of is not None
+        final = os.path.join(dest, decision.dest)
+        if (root, decision.companion_of, run_id) in placed and _rename_unchanged(
+            os.path.join(root, decision.rel), decision, final
+        ):
+            moved.append((root, decision.rel, run_id))
+        else:
+            journal.forget([(root, decision.rel)], run_id)
+    if moved:
+        fsops.sync_filesystem(dest)
+    for root, rel, run_id in moved:
+        journal.mark_done(root, [rel], run_id)
+    return len(moved)
+
+
+def _rename_unchanged(source: str, decision: Decision, final: str) -> bool:
+    try:
+        if not unchanged(source, decision) or fsops.hash_file(source) != decision.hash:
+            return False
+        fsops.make_folders(os.path.dirname(final))
+        fsops.rename_noreplace(source, final)
+    except OSError:  # gone, replaced by a folder, its name taken meanwhile
+        return False
+    return True
 
 
 def renamed_then_changed(root: str, decision: Decision, final: str) -> bool:
