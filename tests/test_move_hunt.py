@@ -261,28 +261,37 @@ def lightroom_pair(src: Path, corpus: Path) -> None:
 
 
 @needs_strace
+@pytest.mark.parametrize("across", [False, True], ids=["one-filesystem", "across-filesystems"])
 @pytest.mark.parametrize("renames_done", [1, 2])
 def test_a_move_killed_between_a_photo_and_its_companions_keeps_the_family_together(
-    tmp_path: Path, corpus: Path, renames_done: int
+    tmp_path: Path, corpus: Path, renames_done: int, across: bool
 ) -> None:
-    """A same-filesystem move renames a photo, then its RAW, then its XMP. Killed after the
-    photo (or the photo and the RAW), the resume found the rest of the family in SOURCE
-    without its photo: the XMP was left there as 'sidecar without its photo' (exit 0, SOURCE
-    not empty), or the RAW went to NoDate/ on its own. The resume finishes the family's
-    renames the killed run planned: every file beside the photo, SOURCE empty, and undo gives
-    it all back."""
-    src, dest = tmp_path / "src", tmp_path / "dest"
-    lightroom_pair(src, corpus)
-    before = photos_in(src)
-    killed_at("renameat2", renames_done + 1, "organize", str(src), str(dest), *MOVE)
-    assert len(photos_in(src)) == 3 - renames_done
-    assert imgorg("organize", str(src), str(dest), *MOVE)[0] == 0
-    assert photos_in(src) == {}
-    assert set(photos_in(dest)) == {
-        "2008/Lightroom/IMG_4001.JPG",
-        "2008/Lightroom/IMG_4001.CR2",
-        "2008/Lightroom/IMG_4001.xmp",
-    }
-    assert imgorg("verify", str(dest))[0] == 0
-    assert imgorg("undo", str(dest))[0] == 0
-    assert photos_in(src) == before
+    """A move puts a photo in place, then its RAW, then its XMP (renamed on one filesystem;
+    across two, copies renamed in, the sources removed once journaled). Killed after the photo
+    (or the photo and the RAW), the resume found the rest of the family in SOURCE without its
+    photo: the XMP was left there as 'sidecar without its photo' (exit 0, SOURCE not empty),
+    or the RAW went to NoDate/ on its own. The resume places the rest where the killed run
+    planned: every file beside the photo, SOURCE empty, and undo gives it all back."""
+    from test_safety import mount_tmpfs
+
+    src = tmp_path / "src"
+    dest = mount_tmpfs(tmp_path / "other", "16m") / "dest" if across else tmp_path / "dest"
+    try:
+        lightroom_pair(src, corpus)
+        before = photos_in(src)
+        killed_at("renameat2", renames_done + 1, "organize", str(src), str(dest), *MOVE)
+        placed = [rel for rel in photos_in(dest) if ".imgorg-tmp" not in rel]
+        assert len(placed) == renames_done
+        assert imgorg("organize", str(src), str(dest), *MOVE)[0] == 0
+        assert photos_in(src) == {}
+        assert set(photos_in(dest)) == {
+            "2008/Lightroom/IMG_4001.JPG",
+            "2008/Lightroom/IMG_4001.CR2",
+            "2008/Lightroom/IMG_4001.xmp",
+        }
+        assert imgorg("verify", str(dest))[0] == 0
+        assert imgorg("undo", str(dest))[0] == 0
+        assert photos_in(src) == before
+    finally:
+        if across:
+            subprocess.run(["umount", "-l", str(tmp_path / "other")], check=False)

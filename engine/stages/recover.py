@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 
-from engine.policy.actions import SourceAfter, Writes
+from engine.policy.actions import Action, SourceAfter, Writes
 from engine.records import Decision
-from engine.stages.commit import unchanged
+from engine.stages.commit import Changed, copy_verified, unchanged
 from engine.stages.release import keep_original, remove_verified_source
 from engine.stages.tidy import finish_pending
 from engine.store import fsops
@@ -36,7 +36,7 @@ def reconcile(journal: Journal, dest: str) -> int:
             journal.mark_done(root, [decision.rel], run_id)
             placed.add((root, decision.rel, run_id))
             settled += 1
-        elif decision.companion_of is not None and decision.action.writes is Writes.RENAME_SOURCE:
+        elif decision.companion_of is not None and decision.action in FOLLOWING:
             behind.append((root, decision, run_id))
         else:
             journal.forget([(root, decision.rel)], run_id)
@@ -60,16 +60,17 @@ def _follow_their_photos(
     behind: list[tuple[str, Decision, int]],
     placed: set[tuple[str, str, int]],
 ) -> int:
-    """Finish the renames a killed move planned for the RAW, video or sidecars of a photo it
-    had already renamed into DEST: forgotten, they were left in SOURCE without their photo
-    (an XMP then stays there as 'sidecar without its photo'). Each is renamed only while it is
-    the file analysed, to the name planned beside its photo; the others are forgotten, and
-    the resume decides them again."""
+    """Place the RAW, video or sidecars of a photo a killed move had already put in DEST, where
+    it planned them: forgotten, they were left in SOURCE without their photo (an XMP then
+    stays there as 'sidecar without its photo', a RAW goes to NoDate/ alone). Each is renamed
+    (or across filesystems copied, verified, and its source later removed as any move's) only
+    while it is the file analysed; the others are forgotten, and the resume decides them
+    again."""
     moved = []
     for root, decision, run_id in behind:
         assert decision.dest is not None and decision.companion_of is not None
         final = os.path.join(dest, decision.dest)
-        if (root, decision.companion_of, run_id) in placed and _rename_unchanged(
+        if (root, decision.companion_of, run_id) in placed and _place_unchanged(
             os.path.join(root, decision.rel), decision, final
         ):
             moved.append((root, decision.rel, run_id))
@@ -82,15 +83,27 @@ def _follow_their_photos(
     return len(moved)
 
 
-def _rename_unchanged(source: str, decision: Decision, final: str) -> bool:
+def _place_unchanged(source: str, decision: Decision, final: str) -> bool:
+    temp = None
     try:
         if not unchanged(source, decision) or fsops.hash_file(source) != decision.hash:
             return False
         fsops.make_folders(os.path.dirname(final))
-        fsops.rename_noreplace(source, final)
-    except OSError:  # gone, replaced by a folder, its name taken meanwhile
+        if decision.action.writes is Writes.RENAME_SOURCE:
+            fsops.rename_noreplace(source, final)
+            return True
+        temp, _cloned = copy_verified(source, final, decision)
+        fsops.rename_noreplace(temp, final)
+    except (OSError, Changed):  # gone, changed, replaced by a folder, its name taken meanwhile
+        if temp is not None:
+            fsops.remove_quietly(temp)
         return False
     return True
+
+
+# A moved photo's companions: renamed into DEST on one filesystem, copied across two (a companion
+# is never re-encoded or turned).
+FOLLOWING = (Action.MOVE_RENAME, Action.MOVE_COPY)
 
 
 def renamed_then_changed(root: str, decision: Decision, final: str) -> bool:
