@@ -295,3 +295,34 @@ def test_a_move_killed_between_a_photo_and_its_companions_keeps_the_family_toget
     finally:
         if across:
             subprocess.run(["umount", "-l", str(tmp_path / "other")], check=False)
+
+
+@needs_strace
+def test_a_similar_run_killed_after_the_original_still_dates_its_copy_on_resume(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """``organize --similar --mode move``: the camera original is placed at once, its WhatsApp
+    copy (a file-name date, 2019) is held until the run knows every photo's date. Killed in
+    between, the resume found the original done but not its signature (kept only at the end
+    of a run), so the copy went to 2019 instead of its original's 2008. The signatures go to
+    the journal with the files they belong to."""
+    pytest.importorskip("faiss")
+    from PIL import Image
+
+    from conftest import read_report
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    (src / "WhatsApp").mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "DSCN0010.jpg", src / "DSCN0010.jpg")  # 2008
+    with Image.open(corpus / "camera" / "DSCN0010.jpg") as im:
+        im.convert("RGB").resize((400, 300)).save(src / "WhatsApp/IMG-20190707-WA0003.jpg")
+    similar = (*MOVE, "--similar")
+    killed_at("renameat2", 2, "organize", str(src), str(dest), *similar)  # the copy's rename
+    assert set(photos_in(dest)) == {"2008/DSCN0010.jpg"}
+    report = tmp_path / "resume.jsonl"
+    assert imgorg("organize", str(src), str(dest), *similar, "--report", str(report))[0] == 0
+    copy = {line["source"]: line for line in read_report(report)}[
+        "WhatsApp/IMG-20190707-WA0003.jpg"
+    ]
+    assert copy["dest"] == "2008/WhatsApp/IMG-20190707-WA0003.jpg", copy
+    assert copy["date_source"] == "similar" and copy["similar_to"] == "DSCN0010.jpg"

@@ -390,6 +390,13 @@ def _date_flow(settings: Settings, journal: Journal) -> DateFlow | None:
     return DateFlow(settings.workers, journal.db)
 
 
+def _save_signatures(journal: Journal, signatures: dict[str, Signature]) -> None:
+    from engine.similar import store
+
+    store.ensure_schema(journal.db)
+    store.save(journal.db, signatures)
+
+
 def _find_similar(settings: Settings, journal: Journal, signatures: dict[str, Signature]) -> str:
     """--similar: the signatures the workers computed go to the journal, then DEST is grouped."""
     from engine.similar import store
@@ -544,13 +551,17 @@ def _run(
                 batches = []  # the pool holds each batch until its results are back
                 for analyses in stream:
                     output.advance(len(analyses), sum(a.size for a in analyses))
+                    signed: dict[str, Signature] = {}
                     for analysis in analyses:
                         exiftool_missed += analysis.exiftool_missed
                         if analysis.similar is not None:
-                            signatures[analysis.out_hash or analysis.hash or ""] = analysis.similar
+                            signed[analysis.out_hash or analysis.hash or ""] = analysis.similar
                         if flow is not None and flow.offer(analysis):
                             continue  # placed once every photo's date is known
                         placer.add(coordinator.accept(analysis))
+                    if signed:  # journaled now: a resume dates copies from the photos placed
+                        _save_signatures(journal, signed)
+                        signatures |= signed
                 for analysis in flow.release() if flow is not None else []:
                     placer.add(coordinator.accept(analysis))
             placer.flush()
