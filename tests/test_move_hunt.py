@@ -326,3 +326,31 @@ def test_a_similar_run_killed_after_the_original_still_dates_its_copy_on_resume(
     ]
     assert copy["dest"] == "2008/WhatsApp/IMG-20190707-WA0003.jpg", copy
     assert copy["date_source"] == "similar" and copy["similar_to"] == "DSCN0010.jpg"
+
+
+def test_a_source_still_locked_on_the_rerun_is_reported_again(tmp_path: Path, corpus: Path) -> None:
+    """A move across filesystems places a photo from a locked folder but cannot remove its
+    source: the run says so (exit 1). The same command again, the folder still locked, tried
+    again in silence and exited 0, as if SOURCE were empty now; it must say so again."""
+    from test_safety import mount_tmpfs
+
+    src = tmp_path / "src"
+    dest = mount_tmpfs(tmp_path / "other", "16m") / "dest"
+    locked = src / "locked"
+    locked.mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", locked / "a.jpg")
+    if subprocess.run(["chattr", "+i", str(locked)], capture_output=True).returncode != 0:
+        subprocess.run(["umount", "-l", str(tmp_path / "other")], check=False)
+        pytest.skip("chattr +i is not available here")
+    try:
+        code, out = imgorg("organize", str(src), str(dest), *MOVE[:-1])
+        assert code == 1 and "1 moved files are still in SOURCE" in out
+        code, out = imgorg("organize", str(src), str(dest), *MOVE[:-1])
+        assert code == 1 and "1 moved files are still in SOURCE" in out, out
+        assert (dest / "error_log.log").read_text().count("\t'locked/a.jpg'\t") == 2
+        subprocess.run(["chattr", "-i", str(locked)], check=True)
+        assert imgorg("organize", str(src), str(dest), *MOVE)[0] == 0
+        assert photos_in(src) == {}
+    finally:
+        subprocess.run(["chattr", "-i", str(locked)], check=False)
+        subprocess.run(["umount", "-l", str(tmp_path / "other")], check=False)

@@ -307,7 +307,8 @@ def organize(settings: Settings, output: Output) -> RunResult:
         journal = _open_journal(os.path.join(meta, JOURNAL))
         try:
             stage_dir = os.path.join(meta, "staging")
-            settled = recover(journal, settings.dest, stage_dir)
+            still_in_source: list[Decision] = []  # earlier moves' sources that stay
+            settled = recover(journal, settings.dest, stage_dir, still_in_source)
             finish_pending(settings.dest, journal)
             if settled:
                 output.message(f"resumed: {settled} files of an interrupted run were complete")
@@ -316,7 +317,7 @@ def organize(settings: Settings, output: Output) -> RunResult:
             os.makedirs(views.thumbs, exist_ok=True)
             _drop_year_slots(views)  # an interrupted run's
             settings = _with_journaled_source(settings, journal, output)
-            return _run(settings, output, journal, stage_dir, views)
+            return _run(settings, output, journal, stage_dir, views, still_in_source)
         except KeyboardInterrupt:  # also before _run's own handler (during the walk, say)
             with contextlib.suppress(sqlite3.Error):
                 journal.interrupt_last_run()
@@ -452,6 +453,7 @@ def _run(
     journal: Journal,
     stage_dir: str | None,
     views: Views | None,
+    still_in_source: list[Decision] | None = None,
 ) -> RunResult:
     started = time.monotonic()
     source, dest = settings.source, settings.dest
@@ -617,8 +619,9 @@ def _run(
                 k: getattr(settings.analyse, k) for k in ("date_from_folder", "date_from_mtime")
             },
         )
-        if placer.sources_kept:
-            summary.sources_kept = len(placer.sources_kept)
+        sources_kept = [*(still_in_source or []), *placer.sources_kept]
+        if sources_kept:
+            summary.sources_kept = len(sources_kept)
         if placer.cloned:
             summary.cloned = placer.cloned
         if placer.copies_discarded:
@@ -626,7 +629,7 @@ def _run(
         if not run.dry_run and _needs_attention(summary):
             log = os.path.join(dest, ERROR_LOG)
             stamp = dt.datetime.now().isoformat(timespec="seconds")
-            unremoved = _kept_as_errors(placer.sources_kept)
+            unremoved = _kept_as_errors(sources_kept)
             errors = journal.decisions(run_id, source, Status.ERROR)
             append_error_log(log, [*errors, *unremoved], stamp)
             summary.error_log = log

@@ -14,7 +14,7 @@ import shutil
 from engine.policy.actions import Action, SourceAfter, Writes
 from engine.records import Decision
 from engine.stages.commit import Changed, copy_verified, unchanged
-from engine.stages.release import keep_original, remove_verified_source
+from engine.stages.release import CANNOT_REMOVE, keep_original, remove_source
 from engine.stages.tidy import finish_pending
 from engine.store import fsops
 from engine.store.journal import Journal, original_path
@@ -118,8 +118,11 @@ def renamed_then_changed(root: str, decision: Decision, final: str) -> bool:
     )
 
 
-def recover(journal: Journal, dest: str, stage_dir: str) -> int:
-    """Reconcile, then finish every verified move whose source is still in SOURCE."""
+def recover(
+    journal: Journal, dest: str, stage_dir: str, still_in_source: list[Decision] | None = None
+) -> int:
+    """Reconcile, then finish every verified move whose source is still in SOURCE; those whose
+    source cannot be removed (a locked folder) go to ``still_in_source``, why in their note."""
     shutil.rmtree(stage_dir, ignore_errors=True)
     settled = reconcile(journal, dest)
     for root, decision, run_id in journal.moved_not_removed():
@@ -130,7 +133,12 @@ def recover(journal: Journal, dest: str, stage_dir: str) -> int:
             kept = original_path(run_id, decision.rel)
             if keep_original(root, decision, final, os.path.join(dest, kept)):
                 journal.mark_source_removed(root, [decision.rel], run_id, {decision.rel: kept})
-        elif after is SourceAfter.UNLINKED and remove_verified_source(root, decision, final):
-            journal.mark_source_removed(root, [decision.rel], run_id)
+        elif after is SourceAfter.UNLINKED:
+            why = remove_source(root, decision, final)
+            if why is None:
+                journal.mark_source_removed(root, [decision.rel], run_id)
+            elif still_in_source is not None and why.startswith(CANNOT_REMOVE):
+                decision.note = f"placed, but its source was not removed: {why}"
+                still_in_source.append(decision)
         # RENAMED_AWAY: the rename took the source; a file there now is another one
     return settled
