@@ -410,6 +410,16 @@ def _undo(args: argparse.Namespace) -> int:
     )
     for dest_path, why in result.left:
         print(f"  left alone: {dest_path}: {why}")
+    if result.unfinished:
+        runs = ", ".join(map(str, result.unfinished))
+        print(
+            f"run {runs} is not undone yet: fix what is listed and undo again to retry those files"
+        )
+    for run_id in result.given_up:
+        print(
+            f"nothing more of run {run_id} could be undone: the files left alone stay in DEST, "
+            "and the next undo takes the run before it"
+        )
     return EXIT_FILE_ERRORS if result.left else EXIT_OK
 
 

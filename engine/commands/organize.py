@@ -254,6 +254,30 @@ def _prepare_dest(settings: Settings) -> str:
     return meta
 
 
+def source_as_journaled(journal: Journal, source: str) -> str:
+    """The path under which DEST's journal knows the folder ``source``: the first earlier run's
+    spelling of the same folder (reached through a symbolic link, a bind mount), else
+    ``source``. A resume by another path then finds the files done, and undo takes the killed
+    run and its resume as one SOURCE."""
+    rows = journal.db.execute("SELECT source FROM runs GROUP BY source ORDER BY min(id)")
+    for (spelled,) in rows:
+        known = os.fsdecode(spelled)
+        if known == source:
+            return source
+        with contextlib.suppress(OSError):
+            if os.path.samefile(known, source):
+                return known
+    return source
+
+
+def _with_journaled_source(settings: Settings, journal: Journal, output: Output) -> Settings:
+    known = source_as_journaled(journal, settings.source)
+    if known == settings.source:
+        return settings
+    output.message(f"SOURCE is the folder earlier runs named {known}: continuing under that name")
+    return replace(settings, source=known)
+
+
 def organize(settings: Settings, output: Output) -> RunResult:
     check_paths(settings)
     check_source_removable(settings)
@@ -269,7 +293,8 @@ def organize(settings: Settings, output: Output) -> RunResult:
         journal = _open_journal(os.path.join(meta, JOURNAL))
         try:
             stage_dir = os.path.join(meta, "staging")
-            settled = recover(journal, settings.dest, stage_dir)
+            still_in_source: list[Decision] = []  # earlier moves' sources that stay
+            settled = recover(journal, settings.dest, stage_dir, still_in_source)
             finish_pending(settings.dest, journal)
             if settled:
                 output.message(f"resumed: {settled} files of an interrupted run were complete")
@@ -277,7 +302,8 @@ def organize(settings: Settings, output: Output) -> RunResult:
             views = Views(os.path.join(meta, "report.html"), os.path.join(meta, "thumbs"))
             os.makedirs(views.thumbs, exist_ok=True)
             _drop_year_slots(views)  # an interrupted run's
-            return _run(settings, output, journal, stage_dir, views, journal.path)
+            settings = _with_journaled_source(settings, journal, output)
+            return _run(settings, output, journal, stage_dir, views, journal.path, still_in_source)
         except KeyboardInterrupt:  # also before _run's own handler (during the walk, say)
             with contextlib.suppress(sqlite3.Error):
                 journal.interrupt_last_run()
@@ -298,6 +324,7 @@ def _dry_run(settings: Settings, output: Output, journal_path: str | None) -> Ru
         if plan_dir:
             os.makedirs(os.path.join(plan_dir, "thumbs"), exist_ok=True)
             views = Views(os.path.join(plan_dir, "report.html"), os.path.join(plan_dir, "thumbs"))
+        settings = _with_journaled_source(settings, journal, output)
         return _run(settings, output, journal, None, views, journal_path)
     finally:
         journal.close()
@@ -402,6 +429,13 @@ def _date_flow(settings: Settings, journal: Journal) -> DateFlow | None:
     return DateFlow(settings.workers, journal.db)
 
 
+def _save_signatures(journal: Journal, signatures: dict[str, Signature]) -> None:
+    from engine.similar import store
+
+    store.ensure_schema(journal.db)
+    store.save(journal.db, signatures)
+
+
 def _find_similar(settings: Settings, journal: Journal, signatures: dict[str, Signature]) -> str:
     """--similar: the signatures the workers computed go to the journal, then DEST is grouped."""
     from engine.similar import store
@@ -459,6 +493,7 @@ def _run(
     stage_dir: str | None,
     views: Views | None,
     journal_path: str | None,
+    still_in_source: list[Decision] | None = None,
 ) -> RunResult:
     """The run itself; ``journal_path`` is the file ``journal`` was read from (a dry run's
     private copy of DEST's), which the workers read too."""
@@ -560,13 +595,17 @@ def _run(
                 batches = []  # the pool holds each batch until its results are back
                 for analyses in stream:
                     output.advance(len(analyses), sum(a.size for a in analyses))
+                    signed: dict[str, Signature] = {}
                     for analysis in analyses:
                         exiftool_missed += analysis.exiftool_missed
                         if analysis.similar is not None:
-                            signatures[analysis.out_hash or analysis.hash or ""] = analysis.similar
+                            signed[analysis.out_hash or analysis.hash or ""] = analysis.similar
                         if flow is not None and flow.offer(analysis):
                             continue  # placed once every photo's date is known
                         placer.add(coordinator.accept(analysis))
+                    if signed:  # journaled now: a resume dates copies from the photos placed
+                        _save_signatures(journal, signed)
+                        signatures |= signed
                 for analysis in flow.release() if flow is not None else []:
                     placer.add(coordinator.accept(analysis))
             placer.flush()
@@ -622,8 +661,9 @@ def _run(
                 k: getattr(settings.analyse, k) for k in ("date_from_folder", "date_from_mtime")
             },
         )
-        if placer.sources_kept:
-            summary.sources_kept = len(placer.sources_kept)
+        sources_kept = [*(still_in_source or []), *placer.sources_kept]
+        if sources_kept:
+            summary.sources_kept = len(sources_kept)
         if placer.cloned:
             summary.cloned = placer.cloned
         if placer.copies_discarded:
@@ -631,7 +671,7 @@ def _run(
         if not run.dry_run and _needs_attention(summary):
             log = os.path.join(dest, ERROR_LOG)
             stamp = dt.datetime.now().isoformat(timespec="seconds")
-            unremoved = _kept_as_errors(placer.sources_kept)
+            unremoved = _kept_as_errors(sources_kept)
             errors = journal.decisions(run_id, source, Status.ERROR)
             append_error_log(log, [*errors, *unremoved], stamp)
             summary.error_log = log

@@ -21,6 +21,14 @@ from engine.store import fsops
 from engine.store.journal import Journal, Written
 
 _BATCH = 256
+INCOMPLETE = "undo incomplete"  # a run's status while files it placed are left in DEST
+
+
+class Retry(str):
+    """Why a file was left in DEST when a later undo may get past it: SOURCE not mounted, a
+    folder there not writable. (A file changed or taken since is the user's doing: left.)"""
+
+    __slots__ = ()
 
 
 @dataclass
@@ -29,6 +37,8 @@ class UndoResult:
     removed: int = 0
     restored: int = 0
     left: list[tuple[str, str]] = field(default_factory=list)  # (dest, why)
+    unfinished: list[int] = field(default_factory=list)  # runs the next undo retries
+    given_up: list[int] = field(default_factory=list)  # runs a retry took no further
 
 
 def undo(dest: str, journal: Journal, dry_run: bool = False) -> UndoResult:
@@ -39,16 +49,23 @@ def undo(dest: str, journal: Journal, dry_run: bool = False) -> UndoResult:
         _put_back_set_aside(dest, journal, result)
     done: list[tuple[str, str, int]] = []
     touched: set[str] = set()
-    for item in journal.written(result.runs):
+    progress: set[int] = set()  # runs with a file undone now
+    stuck: set[int] = set()  # runs with a file left in DEST that a retry may put back
+    # Newest run first: a source path two of the runs took (a photo the user edited or
+    # replaced between a killed run and its resume) gets back what it held before the last.
+    for item in sorted(journal.written(result.runs), key=lambda w: -w.run_id):
         if item.action.undo is Undo.NOTHING:
             continue  # an identical file was already there: not ours to remove
         why = _undo_one(dest, item, result, dry_run)
         if why is None:
+            progress.add(item.run_id)
             done.append((item.source_root, item.rel, item.run_id))
             touched.add(os.path.dirname(os.path.join(dest, item.dest)))
             if item.original:
                 touched.add(os.path.dirname(os.path.join(dest, item.original)))
         else:
+            if isinstance(why, Retry):
+                stuck.add(item.run_id)
             result.left.append((item.dest, why))
         if len(done) >= _BATCH and not dry_run:
             journal.mark_undone(done)
@@ -63,9 +80,28 @@ def undo(dest: str, journal: Journal, dry_run: bool = False) -> UndoResult:
             own = os.path.join(dest, ENGINE_FOLDER, "")
             _prune(dest, {folder for folder in touched if folder.startswith(own)})
             _remove_empty(dest, made)
-        journal.set_run_status(result.runs, "undone")
+        _set_statuses(journal, result, progress, stuck)
         _drop_thumbnails(os.path.join(dest, ENGINE_FOLDER, "thumbs"), journal)
     return result
+
+
+def _set_statuses(
+    journal: Journal, result: UndoResult, progress: set[int], stuck: set[int]
+) -> None:
+    """A run with files left in DEST for a reason a retry may get past is not undone: the
+    next undo retries them (once the drive is mounted, the folder writable), not an earlier
+    run. A retry that moves none of them gives up on them, so that the undo after it goes on
+    to the runs before."""
+    for run_id in result.runs:
+        if run_id not in stuck:
+            status = "undone"
+        elif run_id not in progress and journal.run_info(run_id)["status"] == INCOMPLETE:
+            status = "undone"
+            result.given_up.append(run_id)
+        else:
+            status = INCOMPLETE
+            result.unfinished.append(run_id)
+        journal.set_run_status([run_id], status)
 
 
 def _put_back_set_aside(dest: str, journal: Journal, result: UndoResult) -> None:
@@ -103,6 +139,8 @@ def _undo_one(dest: str, item: Written, result: UndoResult, dry_run: bool) -> st
     origin = os.path.join(item.source_root, item.rel)
     if item.action.undo is Undo.REMOVE_LINK:
         return _remove_link(path, origin, result, dry_run)
+    if not os.path.isdir(item.source_root):  # never made again on whatever disk is there now
+        return Retry(f"its SOURCE {item.source_root} is not there (a drive not mounted?)")
     if (
         item.action.undo is Undo.RETURN_ORIGINAL
         and item.original  # None once ``imgorg finalize`` deleted it: the placed bytes go back
@@ -175,7 +213,7 @@ def _put_back(path: str, origin: str, content_hash: str | None, mtime_ns: int) -
     try:
         fsops.make_folders(os.path.dirname(origin))
     except OSError as exc:  # a file where its folder was, a folder locked since
-        return f"its source folder cannot be made again ({exc.strerror})"
+        return Retry(f"its source folder cannot be made again ({exc.strerror})")
     try:
         fsops.rename_noreplace(path, origin)
         return None
@@ -190,7 +228,7 @@ def _put_back(path: str, origin: str, content_hash: str | None, mtime_ns: int) -
         fsops.copy_into(path, temp, hasher)
         if hasher.hexdigest() != content_hash:
             fsops.remove_quietly(temp)
-            return "could not be copied back intact"
+            return Retry("could not be copied back intact")
         os.utime(temp, ns=(mtime_ns, mtime_ns))
         fd = os.open(temp, os.O_RDONLY)
         try:
@@ -200,7 +238,7 @@ def _put_back(path: str, origin: str, content_hash: str | None, mtime_ns: int) -
         fsops.rename_noreplace(temp, origin)
     except OSError as exc:
         fsops.remove_quietly(temp)
-        return f"could not be copied back: {exc.strerror or exc}"
+        return Retry(f"could not be copied back: {exc.strerror or exc}")
     os.unlink(path)
     return None
 

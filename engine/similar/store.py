@@ -80,7 +80,7 @@ def load(db: sqlite3.Connection, hashes: Iterable[str]) -> dict[str, Signature]:
 
 def save(db: sqlite3.Connection, signatures: dict[str, Signature]) -> None:
     with db:
-        db.execute("BEGIN")
+        db.execute("BEGIN IMMEDIATE")  # placer processes write the journal during a run too
         db.executemany(
             "INSERT OR REPLACE INTO similar_hashes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (

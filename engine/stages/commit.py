@@ -234,6 +234,13 @@ class Seen(Protocol):
     def hash(self) -> str | None: ...
 
 
+class Named(Seen, Protocol):
+    """A file as analysed, with its path below SOURCE."""
+
+    @property
+    def rel(self) -> str: ...
+
+
 def unchanged(path: str, seen: Seen) -> bool:
     """Whether ``path`` is still the very file the worker read: same size and mtime and, when
     known, same inode and ctime (a replaced file has a new inode; any write sets the ctime).
@@ -279,7 +286,7 @@ def _link(source: str, final: str, item: FileWrite) -> str:
     return temp
 
 
-def copy_verified(source: str, final: str, item: FileWrite) -> tuple[str, bool]:
+def copy_verified(source: str, final: str, item: Named) -> tuple[str, bool]:
     """Copy ``source`` to the temporary sibling of ``final`` (a reflink clone where the
     filesystem can make one, else a copy hashed as it is written); return the temporary name
     and whether it is a clone. The copy must hold exactly the bytes the worker analysed."""

@@ -1,7 +1,8 @@
 """Finishing what an interrupted run left: temporary files, half-placed batches, sources whose
 removal the journal missed, unremoved sources of verified moves, a tidy step in progress.
 
-``reconcile`` (journal and disk in step, without touching SOURCE) runs before undo, verify and
+``reconcile`` (journal and disk in step; in SOURCE it only finishes the renames a killed move
+planned for the companions of a photo it had renamed into DEST) runs before undo, verify and
 finalize; ``recover`` (that, then completing the moves) before every real run.
 """
 
@@ -10,8 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 
-from engine.policy.actions import SourceAfter
-from engine.stages.release import keep_original, remove_verified_source
+from engine.policy.actions import Action, SourceAfter, Writes
+from engine.records import Decision
+from engine.stages.commit import Changed, copy_verified, unchanged
+from engine.stages.release import CANNOT_REMOVE, keep_original, remove_source
 from engine.stages.tidy import finish_pending
 from engine.store import fsops
 from engine.store.journal import Journal, original_path
@@ -21,17 +24,23 @@ def reconcile(journal: Journal, dest: str) -> int:
     """Bring the journal in step with DEST and SOURCE; return how many files were settled."""
     finish_pending(dest, journal)
     settled = 0
+    placed: set[tuple[str, str, int]] = set()  # (root, rel, run) of the rows settled as done
+    behind: list[tuple[str, Decision, int]] = []  # companions still in SOURCE, renames planned
     for root, decision, run_id in journal.unfinished():
         if decision.dest is None or not decision.action.touches_dest:
             journal.forget([(root, decision.rel)], run_id)
             continue
         final = os.path.join(dest, decision.dest)
         fsops.remove_quietly(fsops.temp_name(final))
-        if fsops.holds(final, decision.out_hash):
+        if fsops.holds(final, decision.out_hash) or renamed_then_changed(root, decision, final):
             journal.mark_done(root, [decision.rel], run_id)
+            placed.add((root, decision.rel, run_id))
             settled += 1
+        elif decision.companion_of is not None and decision.action in FOLLOWING:
+            behind.append((root, decision, run_id))
         else:
             journal.forget([(root, decision.rel)], run_id)
+    settled += _follow_their_photos(journal, dest, behind, placed)
     # A run killed after removing sources but before journaling it: the disk says what happened.
     for root, decision, run_id in journal.moved_not_removed():
         assert decision.dest is not None
@@ -45,8 +54,75 @@ def reconcile(journal: Journal, dest: str) -> int:
     return settled
 
 
-def recover(journal: Journal, dest: str, stage_dir: str) -> int:
-    """Reconcile, then finish every verified move whose source is still in SOURCE."""
+def _follow_their_photos(
+    journal: Journal,
+    dest: str,
+    behind: list[tuple[str, Decision, int]],
+    placed: set[tuple[str, str, int]],
+) -> int:
+    """Place the RAW, video or sidecars of a photo a killed move had already put in DEST, where
+    it planned them: forgotten, they were left in SOURCE without their photo (an XMP then
+    stays there as 'sidecar without its photo', a RAW goes to NoDate/ alone). Each is renamed
+    (or across filesystems copied, verified, and its source later removed as any move's) only
+    while it is the file analysed; the others are forgotten, and the resume decides them
+    again."""
+    moved = []
+    for root, decision, run_id in behind:
+        assert decision.dest is not None and decision.companion_of is not None
+        final = os.path.join(dest, decision.dest)
+        if (root, decision.companion_of, run_id) in placed and _place_unchanged(
+            os.path.join(root, decision.rel), decision, final
+        ):
+            moved.append((root, decision.rel, run_id))
+        else:
+            journal.forget([(root, decision.rel)], run_id)
+    if moved:
+        fsops.sync_filesystem(dest)
+    for root, rel, run_id in moved:
+        journal.mark_done(root, [rel], run_id)
+    return len(moved)
+
+
+def _place_unchanged(source: str, decision: Decision, final: str) -> bool:
+    temp = None
+    try:
+        if not unchanged(source, decision) or fsops.hash_file(source) != decision.hash:
+            return False
+        fsops.make_folders(os.path.dirname(final))
+        if decision.action.writes is Writes.RENAME_SOURCE:
+            fsops.rename_noreplace(source, final)
+            return True
+        temp, _cloned = copy_verified(source, final, decision)
+        fsops.rename_noreplace(temp, final)
+    except (OSError, Changed):  # gone, changed, replaced by a folder, its name taken meanwhile
+        if temp is not None:
+            fsops.remove_quietly(temp)
+        return False
+    return True
+
+
+# A moved photo's companions: renamed into DEST on one filesystem, copied across two (a companion
+# is never re-encoded or turned).
+FOLLOWING = (Action.MOVE_RENAME, Action.MOVE_COPY)
+
+
+def renamed_then_changed(root: str, decision: Decision, final: str) -> bool:
+    """Whether a source renamed into DEST (a move on one filesystem) is at ``final`` though
+    not with the bytes placed: changed there since (an editor in DEST between the killed run
+    and this one). It left SOURCE with that rename, so its row is kept and verify and undo
+    name it, never forgotten with the only copy in DEST."""
+    return (
+        decision.action.writes is Writes.RENAME_SOURCE
+        and os.path.isfile(final)
+        and not os.path.lexists(os.path.join(root, decision.rel))
+    )
+
+
+def recover(
+    journal: Journal, dest: str, stage_dir: str, still_in_source: list[Decision] | None = None
+) -> int:
+    """Reconcile, then finish every verified move whose source is still in SOURCE; those whose
+    source cannot be removed (a locked folder) go to ``still_in_source``, why in their note."""
     shutil.rmtree(stage_dir, ignore_errors=True)
     settled = reconcile(journal, dest)
     for root, decision, run_id in journal.moved_not_removed():
@@ -57,7 +133,12 @@ def recover(journal: Journal, dest: str, stage_dir: str) -> int:
             kept = original_path(run_id, decision.rel)
             if keep_original(root, decision, final, os.path.join(dest, kept)):
                 journal.mark_source_removed(root, [decision.rel], run_id, {decision.rel: kept})
-        elif after is SourceAfter.UNLINKED and remove_verified_source(root, decision, final):
-            journal.mark_source_removed(root, [decision.rel], run_id)
+        elif after is SourceAfter.UNLINKED:
+            why = remove_source(root, decision, final)
+            if why is None:
+                journal.mark_source_removed(root, [decision.rel], run_id)
+            elif still_in_source is not None and why.startswith(CANNOT_REMOVE):
+                decision.note = f"placed, but its source was not removed: {why}"
+                still_in_source.append(decision)
         # RENAMED_AWAY: the rename took the source; a file there now is another one
     return settled

@@ -24,6 +24,8 @@ from engine.stages.commit import Seen, unchanged
 from engine.store import fsops
 from engine.store.journal import original_path
 
+CANNOT_REMOVE = "cannot remove it"  # the start of the reason a verified source stays
+
 
 class Moved(Seen, Protocol):
     """A moved file and its placed copy (a Decision, a ``MovedFile``)."""
@@ -97,11 +99,6 @@ def release_sources(job: Release) -> Released:
     return done
 
 
-def remove_verified_source(source_root: str, moved: Moved, final: str) -> bool:
-    """Unlink a moved file's source once its placed copy is verified and the source unchanged."""
-    return remove_source(source_root, moved, final) is None
-
-
 def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
     """Unlink a moved file's source if it is still the file analysed, with the same bytes, and
     its placed copy verifies; None when it is gone, else why it stays."""
@@ -123,7 +120,7 @@ def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        return f"cannot remove it: {exc.strerror or exc}"
+        return f"{CANNOT_REMOVE}: {exc.strerror or exc}"
     return None
 
 
