@@ -1,0 +1,90 @@
+"""Adversarial checks of journal schema 2 and of group commits journaled by placer processes:
+real files, real placer processes, a real full disk."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_safety import mount_tmpfs
+
+from conftest import write_photo
+from engine.cli import main
+
+D2015 = datetime.datetime(2015, 6, 1, 12, 0, 0)
+
+
+@pytest.fixture
+def small_fs(tmp_path: Path):  # type: ignore[no-untyped-def]
+    path = mount_tmpfs(tmp_path / "fs", "24m")
+    yield path
+    subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def journal_of(dest: Path) -> Path:
+    return dest / ".imgorg" / "journal.sqlite"
+
+
+def as_version_1(journal: Path) -> None:
+    """Rewrite a journal as the release keyed by path wrote it (user_version 1: files WITHOUT
+    ROWID, keyed by source root, path and run)."""
+    db = sqlite3.connect(journal, isolation_level=None)
+    columns = [r[1] for r in db.execute("PRAGMA table_info(files)") if r[1] != "id"]
+    kinds = {
+        r[1]: r[2] + (" NOT NULL" if r[3] else "") for r in db.execute("PRAGMA table_info(files)")
+    }
+    listed = ", ".join(columns)
+    table = ", ".join(f"{c} {kinds[c]}" for c in columns)
+    db.executescript(
+        "BEGIN; ALTER TABLE files RENAME TO files_new; DROP INDEX files_by_hash; "
+        "DROP INDEX files_by_dest; DROP INDEX files_by_path; "
+        f"CREATE TABLE files ({table}, PRIMARY KEY (source_root, source_rel, run_id)) WITHOUT ROWID; "
+        "CREATE INDEX files_by_hash ON files (hash) WHERE status = 'placed'; "
+        "CREATE INDEX files_by_dest ON files (dest); "
+        f"INSERT INTO files ({listed}) SELECT {listed} FROM files_new; DROP TABLE files_new; "
+        "PRAGMA user_version = 1; COMMIT;"
+    )
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+def fill(fs: Path, leave: int) -> Path:
+    """Fill the filesystem at ``fs`` but for about ``leave`` bytes."""
+
+    filler = fs / "filler"
+    st = os.statvfs(fs)
+    free = st.f_bavail * st.f_frsize
+    with open(filler, "wb") as handle:
+        handle.write(b"\0" * max(0, free - leave))
+    return filler
+
+
+def test_a_version_1_journal_on_a_full_dest_is_kept_and_the_user_told_to_free_space(
+    tmp_path: Path, small_fs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Upgrading copies the files table: on a DEST without room for the copy the run stops
+    before doing anything, the journal stays as it was (version 1, every row), and the user is
+    told to free space, not that the journal is damaged and should be moved aside."""
+    src, dest = tmp_path / "src", small_fs / "out"
+    for i in range(300):
+        write_photo(src / f"d{i % 5}" / f"p{i}.jpg", D2015, seed=i)
+    assert main(["organize", str(src), str(dest), "--min-size", "0", "--quiet"]) == 0
+    as_version_1(journal_of(dest))
+    rows = sqlite3.connect(journal_of(dest)).execute("SELECT count(*) FROM files").fetchone()
+    filler = fill(small_fs, 4096)
+    capsys.readouterr()
+    assert main(["organize", str(src), str(dest), "--min-size", "0", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "full" in err and "free" in err, err
+    assert "aside" not in err and "damaged" not in err, err
+    db = sqlite3.connect(journal_of(dest))
+    assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    assert db.execute("SELECT count(*) FROM files").fetchone() == rows
+    db.close()
+    filler.unlink()
+    assert main(["verify", str(dest)]) == 0
+    assert main(["organize", str(src), str(dest), "--min-size", "0", "--quiet"]) == 0
