@@ -14,6 +14,7 @@ from test_safety import mount_tmpfs
 
 from conftest import write_photo
 from engine.cli import main
+from engine.policy.actions import Action
 
 D2015 = datetime.datetime(2015, 6, 1, 12, 0, 0)
 
@@ -88,3 +89,44 @@ def test_a_version_1_journal_on_a_full_dest_is_kept_and_the_user_told_to_free_sp
     filler.unlink()
     assert main(["verify", str(dest)]) == 0
     assert main(["organize", str(src), str(dest), "--min-size", "0", "--quiet"]) == 0
+
+
+def test_a_journal_the_placer_process_cannot_write_for_a_full_disk_stops_the_run_as_disk_full(
+    tmp_path: Path, small_fs: Path
+) -> None:
+    """A placer process journals its batch: when DEST is too full for even that, the run stops
+    as it does when the writer's own journal write fails, as a full disk (free space, run
+    again), with nothing placed and nothing journaled; a run with room then places it all."""
+    from test_place import rows, source_file
+
+    from engine.errors import DiskFull
+    from engine.stages.place import Placer
+    from engine.stages.placers import PlacerPool
+    from engine.store.journal import Journal
+
+    src, dest = small_fs / "src", small_fs / "dest"
+    dest.mkdir()
+    batch = [source_file(src, f"p{i}.jpg", bytes([i]) * 3000) for i in range(6)]
+    for decision in batch:
+        decision.action = Action.HARDLINK  # writes no bytes: no space check before the journal
+    journal = Journal.open(str(dest / "j.sqlite"))
+    run_id = journal.begin_run(str(src), str(dest), "hardlink", False, {})
+    filler = fill(small_fs, 0)
+    placer = Placer(str(src), str(dest), journal, run_id, pool=PlacerPool(1))
+    try:
+        placer.add(batch)
+        with pytest.raises(DiskFull, match="DEST is full"):
+            placer.flush()
+    finally:
+        placer.close()
+    assert rows(journal) == {}
+    assert not list(dest.glob("2015/*"))
+    filler.unlink()
+    placer = Placer(str(src), str(dest), journal, run_id, pool=PlacerPool(1))
+    try:
+        placer.add(batch)
+        placer.flush()
+    finally:
+        placer.close()
+    assert rows(journal) == {d.rel: ("done", "placed") for d in batch}
+    journal.close()
