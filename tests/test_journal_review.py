@@ -14,6 +14,7 @@ from test_safety import mount_tmpfs
 
 from conftest import write_photo
 from engine.cli import main
+from engine.errors import RunError
 from engine.policy.actions import Action
 
 D2015 = datetime.datetime(2015, 6, 1, 12, 0, 0)
@@ -129,4 +130,60 @@ def test_a_journal_the_placer_process_cannot_write_for_a_full_disk_stops_the_run
     finally:
         placer.close()
     assert rows(journal) == {d.rel: ("done", "placed") for d in batch}
+    journal.close()
+
+
+def test_a_folder_a_later_batch_makes_first_is_journaled_for_undo_with_that_batch(
+    tmp_path: Path,
+) -> None:
+    """With two placer processes, the batch that claims a new folder and the next batch, which
+    puts files in it too, may be carried out in either order: the one placer is stopped (busy,
+    say), the other makes the folder, places its files and journals them, then the first dies.
+    The folder is journaled as the run's own with the batch that made it, so undo can take it
+    away again."""
+    import signal
+    import time
+
+    from test_place import rows, source_file
+
+    from engine.stages.place import Placer
+    from engine.stages.placers import PlacerPool
+    from engine.store.dest_view import JournalView
+    from engine.store.journal import Journal
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    dest.mkdir()
+    decisions = [source_file(src, f"p{i}.jpg", bytes([i]) * 3000) for i in range(4)]
+    for decision in decisions:
+        decision.dest = f"2015/06/{decision.rel}"
+    journal = Journal.open(str(dest / "j.sqlite"))
+    run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
+    view = JournalView(journal, str(src), str(dest), run_id)
+    pool = PlacerPool(2)
+    first = pool._placers[0].process
+    os.kill(first.pid, signal.SIGSTOP)
+    placer = Placer(
+        str(src),
+        str(dest),
+        journal,
+        run_id,
+        max_files=2,
+        pool=pool,
+        depth=3,
+        new_folders=view.new_folders,
+    )
+    try:
+        placer.add(decisions[:2])  # to the stopped placer: claims 2015 and 2015/06
+        placer.add(decisions[2:])  # to the other one
+        waited = time.monotonic()
+        while not placer._under_way[1][-1].ready() and time.monotonic() - waited < 30:
+            time.sleep(0.01)
+        first.kill()
+        with pytest.raises(RunError):
+            placer.flush()
+    finally:
+        first.kill()  # never left stopped: closing the pool waits for it
+        placer.close()
+    assert rows(journal) == {d.rel: ("done", "placed") for d in decisions[2:]}
+    assert sorted(journal.made_folders([run_id]) or []) == ["2015", "2015/06"]
     journal.close()
