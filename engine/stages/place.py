@@ -253,8 +253,8 @@ class Placer:
         return done
 
     def close(self) -> None:
-        """Stop the placer processes; a batch under way is finished first (its files are in
-        place, the journal still says planned: the next run settles it by the disk)."""
+        """Stop the placer processes; a batch under way is finished first (its placer journals
+        the files in place done; what became of the others the next run settles by the disk)."""
         if self.pool is not None:
             self.pool.close()
 
