@@ -61,7 +61,10 @@ class Placer:
     cloned: int = 0  # copies made as reflink clones (no bytes written)
     copies_discarded: int = 0  # workers' copies of files not placed (duplicates, say), removed
     sources_kept: list[Decision] = field(default_factory=list)  # moved, but not removed
-    _under_way: deque[tuple[list[Decision], Pending[Outcome]]] = field(default_factory=deque)
+    # Each batch sent and not yet settled, with the new folders it journals.
+    _under_way: deque[tuple[list[Decision], list[str], Pending[Outcome]]] = field(
+        default_factory=deque
+    )
     _releasing: deque[tuple[list[Decision], Pending[Released]]] = field(default_factory=deque)
     _full: str | None = None
 
@@ -107,7 +110,10 @@ class Placer:
         batch = [d for d in everything if _writes(d)]
         made = []
         if self.new_folders is not None:
-            made = self.new_folders([d.dest for d in batch if d.dest is not None])
+            dests = [d.dest for d in batch if d.dest is not None]
+            made = self.new_folders(dests)
+            if self.pool is not None and self._under_way:
+                made += self._claimed_under_way(dests)
         assert self.journal.path is not None
         ledger = Ledger(
             self.journal.path,
@@ -126,9 +132,24 @@ class Placer:
             ledger,
         )
         pending = self.pool.submit(job) if self.pool else Pending(group_commit(job, self.journal))
-        self._under_way.append((batch, pending))
+        self._under_way.append((batch, made, pending))
         if self.pool is None:
             self._settle_oldest()
+
+    def _claimed_under_way(self, dests: list[str]) -> list[str]:
+        """The new folders of ``dests`` that batches still under way claimed: another placer
+        process may carry out this batch first, making them, and the run die before those
+        batches are journaled. Journaled with this batch too, undo then knows them."""
+        claimed = {folder for _, made, _ in self._under_way for folder in made}
+        if not claimed:
+            return []
+        shared: set[str] = set()
+        for folder in {os.path.dirname(dest) for dest in dests}:
+            while folder and folder not in shared:
+                if folder in claimed:
+                    shared.add(folder)
+                folder = os.path.dirname(folder)
+        return sorted(shared)
 
     def _file_write(self, decision: Decision) -> FileWrite:
         assert decision.dest is not None
@@ -165,7 +186,7 @@ class Placer:
         return paths
 
     def _settle_oldest(self) -> None:
-        batch, pending = self._under_way.popleft()
+        batch, _, pending = self._under_way.popleft()
         outcome = pending.result()
         self.cloned += outcome.cloned
         failed: list[Decision] = []
@@ -232,8 +253,8 @@ class Placer:
         return done
 
     def close(self) -> None:
-        """Stop the placer processes; a batch under way is finished first (its files are in
-        place, the journal still says planned: the next run settles it by the disk)."""
+        """Stop the placer processes; a batch under way is finished first (its placer journals
+        the files in place done; what became of the others the next run settles by the disk)."""
         if self.pool is not None:
             self.pool.close()
 

@@ -24,7 +24,7 @@ import threading
 from collections import deque
 from typing import IO, Any, Generic, TypeVar
 
-from engine.errors import RunError
+from engine.errors import DiskFull, RunError
 from engine.signals import deaf_to_ctrl_c
 from engine.stages.commit import Job, Outcome, group_commit
 from engine.stages.release import Release, Released, release_sources
@@ -41,6 +41,7 @@ class Pending(Generic[T]):
     def __init__(self, outcome: T | None = None) -> None:
         self._outcome: T | None = outcome
         self._failure = ""
+        self._full = False  # the failure is DEST's: too full to journal in
         self._ready = threading.Event()
         if outcome is not None:
             self._ready.set()
@@ -48,14 +49,14 @@ class Pending(Generic[T]):
     def result(self) -> T:
         self._ready.wait()
         if self._outcome is None:
-            raise RunError(self._failure)
+            raise (DiskFull if self._full else RunError)(self._failure)
         return self._outcome
 
     def ready(self) -> bool:
         return self._ready.is_set()
 
-    def settle(self, outcome: T | None, failure: str = "") -> None:
-        self._outcome, self._failure = outcome, failure
+    def settle(self, outcome: T | None, failure: str = "", full: bool = False) -> None:
+        self._outcome, self._failure, self._full = outcome, failure, full
         self._ready.set()
 
 
@@ -114,6 +115,8 @@ class Placer:
                 pending = self._waiting.popleft()
             if kind == "ok":
                 pending.settle(value)
+            elif kind == "full":
+                pending.settle(None, value, full=True)
             else:
                 pending.settle(None, f"a placer process failed: {value}")
         outcomes.close()
@@ -168,7 +171,11 @@ def serve(jobs: IO[bytes], outcomes: IO[bytes]) -> None:
                 done = release_sources(job) if isinstance(job, Release) else _commit(job, journals)
                 answer: tuple[str, object] = ("ok", done)
             except sqlite3.Error as exc:
-                answer = ("error", f"the journal cannot be written ({exc})")
+                if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+                    # as when the writer's own journal write fails: what is journaled stands
+                    answer = ("full", f"DEST is full: the journal cannot be written ({exc})")
+                else:
+                    answer = ("error", f"the journal cannot be written ({exc})")
             except Exception as exc:  # reported to the writer, which stops the run with it
                 answer = ("error", f"{type(exc).__name__}: {exc}")
             pickle.dump(answer, outcomes, protocol=pickle.HIGHEST_PROTOCOL)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from engine.errors import JournalError, NewerJournal
+from engine.errors import DiskFull, JournalError, NewerJournal
 from engine.policy.actions import Action
 from engine.records import Analysis, DateSource, Decision, Status
 from engine.store import fsops
@@ -406,6 +406,11 @@ class Journal:
         try:
             _upgrade(self.db)
         except sqlite3.DatabaseError as exc:
+            if exc.sqlite_errorcode == sqlite3.SQLITE_FULL:  # the upgrade copies the files table
+                raise DiskFull(
+                    f"DEST has no room to bring its journal up to date ({exc}); it is kept as it "
+                    "was. Nothing was done: free some space and run the same command again"
+                ) from exc
             raise JournalError(f"the journal cannot be read or upgraded ({exc})") from exc
 
     @classmethod
