@@ -36,7 +36,8 @@ def grow(path: str, rows: int) -> None:
     db.execute("CREATE TEMP TABLE base AS SELECT * FROM files")
     have = db.execute("SELECT count(*) FROM base").fetchone()[0]
     names = [r[1] for r in db.execute("PRAGMA table_info(files)")]
-    kept = ", ".join(c for c in names if c not in ("source_rel", "dest", "duplicate_of"))
+    # the row id too: each copy is numbered anew (schema 2)
+    kept = ", ".join(c for c in names if c not in ("id", "source_rel", "dest", "duplicate_of"))
 
     def moved(column: str, k: int, at: int) -> str:
         text = f"CAST({column} AS TEXT)"
@@ -67,9 +68,15 @@ def main() -> None:
         if args.rows:  # in a child process: its page cache is not the reports' peak RSS
             child = os.fork()
             if child == 0:
-                grow(path, args.rows)
-                os._exit(0)
-            os.waitpid(child, 0)
+                code = 1
+                try:
+                    grow(path, args.rows)
+                    code = 0
+                finally:
+                    os._exit(code)  # never on into the parent's code
+            _, status = os.waitpid(child, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise SystemExit("growing the journal copy failed")
         thumbs = args.thumbs or os.path.join(os.path.dirname(args.journal), "thumbs")
         journal = Journal.open(path)
         run_id = journal.last_run()
