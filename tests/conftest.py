@@ -85,3 +85,34 @@ def write_photo(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return data
+
+
+def run_killed_at(syscall: str, k: int, argv: list[str], env: dict[str, str]) -> None:
+    """Run ``argv`` under strace, SIGKILLed on entry to the k-th ``syscall`` of any of its
+    processes; then kill its whole process group."""
+    import contextlib
+    import signal
+    import subprocess
+
+    proc = subprocess.Popen(
+        [
+            "strace",
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            f"--inject={syscall}:signal=KILL:when={k}",
+            *argv,
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        proc.wait(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -15,7 +15,6 @@ import io
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 import pytest
 import xxhash
 
-from conftest import ROOT, corpus_or_skip, tree_digest
+from conftest import ROOT, corpus_or_skip, run_killed_at, tree_digest
 
 SYSCALLS = (
     "rename",
@@ -123,28 +122,7 @@ def calls_by_process(
 
 def kill_at(src: Path, dest: Path, mode: str, syscall: str, k: int, jobs: int = 1) -> None:
     """Run under strace, SIGKILLed on entry to the k-th ``syscall``; then kill the whole group."""
-    proc = subprocess.Popen(
-        [
-            "strace",
-            "-f",
-            "-qq",
-            "-o",
-            "/dev/null",
-            f"--inject={syscall}:signal=KILL:when={k}",
-            *command(src, dest, mode, jobs),
-        ],
-        cwd=ROOT,
-        env=ENV,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        proc.wait(timeout=120)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    run_killed_at(syscall, k, command(src, dest, mode, jobs), ENV)
 
 
 def imgorg(*args: str) -> tuple[int, str]:

@@ -8,14 +8,13 @@ import contextlib
 import io
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, tree_digest
+from conftest import ROOT, run_killed_at, tree_digest
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
 MOVE = ("--mode", "move", "--jobs", "1", "--min-size", "0", "--quiet")
@@ -33,31 +32,7 @@ def imgorg(*args: str) -> tuple[int, str]:
 
 def killed_at(syscall: str, k: int, *args: str) -> None:
     """Run ``imgorg ARGS`` under strace, SIGKILLed on entry to its k-th ``syscall``."""
-    proc = subprocess.Popen(
-        [
-            "strace",
-            "-f",
-            "-qq",
-            "-o",
-            "/dev/null",
-            f"--inject={syscall}:signal=KILL:when={k}",
-            sys.executable,
-            "-m",
-            "engine",
-            *args,
-        ],
-        cwd=ROOT,
-        env=ENV,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        proc.wait(timeout=120)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    run_killed_at(syscall, k, [sys.executable, "-m", "engine", *args], ENV)
 
 
 def photos_in(root: Path) -> dict[str, tuple[str, int]]:
