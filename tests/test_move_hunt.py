@@ -329,3 +329,23 @@ def test_a_source_still_locked_on_the_rerun_is_reported_again(tmp_path: Path, co
     finally:
         subprocess.run(["chattr", "-i", str(locked)], check=False)
         subprocess.run(["umount", "-l", str(tmp_path / "other")], check=False)
+
+
+def test_a_move_run_after_a_copy_run_says_the_copied_files_stay_in_source(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """Until a move run takes them out (the strict xfail above), it says so: the files a copy
+    run placed are left in SOURCE, and how to move them instead."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    twelve_camera_photos(card, corpus)
+    assert imgorg("organize", str(card), str(dest), "--min-size", "0", "--quiet")[0] == 0
+    code, out = imgorg("organize", str(card), str(dest), "--min-size", "0", "--mode", "move")
+    assert code == 0
+    assert "12 of them were placed by an earlier run that left their sources" in out
+    assert "`imgorg undo` that run first to move them instead" in out
+    code, out = imgorg("organize", str(card), str(dest), "--min-size", "0", "--mode", "move")
+    assert "left their sources" in out  # still true: nothing changed
+    moved = tmp_path / "moved"
+    assert imgorg("organize", str(card), str(moved), "--min-size", "0", "--mode", "move")[0] == 0
+    code, out = imgorg("organize", str(card), str(moved), "--min-size", "0", "--mode", "move")
+    assert "left their sources" not in out and photos_in(card) == {}

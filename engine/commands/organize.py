@@ -527,6 +527,13 @@ def _run(
     )
     if earlier:
         output.message(f"{len(earlier)} files were already done by an earlier run")
+        kept = journal.kept_in_source_earlier(run_id, source) if run.mode is Mode.MOVE else 0
+        if kept:
+            output.message(
+                f"{kept} of them were placed by an earlier run that left their sources (a copy "
+                "or link run): this move run leaves them in SOURCE too; `imgorg undo` that run "
+                "first to move them instead"
+            )
 
     chosen = settings.folders
     folders = Folders(

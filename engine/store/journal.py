@@ -519,6 +519,17 @@ class Journal:
         "WHERE newer.source_root = files.source_root AND newer.source_rel = files.source_rel)"
     )
 
+    def kept_in_source_earlier(self, run_id: int, source_root: str) -> int:
+        """How many of the files run ``run_id`` found done by an earlier run were placed by
+        one that left their sources in SOURCE (a copy or link run): a move run does not take
+        them out."""
+        row = self.db.execute(
+            f"SELECT count(*) FROM files WHERE {RUN_ROWS} AND run_id < ? AND state = 'done' "
+            f"AND NOT {_among(a for a in Action if a.removes_source)}",
+            (run_id, _b(source_root), run_id),
+        ).fetchone()
+        return int(row[0])
+
     def done_files(self, source_root: str) -> dict[str, tuple[int, int]]:
         """Files of this SOURCE whose decision is complete: rel -> (size, mtime_ns)."""
         rows = self.db.execute(
