@@ -10,6 +10,7 @@ from enum import StrEnum
 
 NAME_MAX = 255  # bytes, on every common Linux filesystem
 PATH_MAX = 4096  # bytes of a whole path, its final NUL included (Linux)
+UTF8_MAX = 4  # bytes a character of a path takes at most (one it could not decode takes one)
 
 
 class Layout(StrEnum):
@@ -173,14 +174,11 @@ def dated_destination(
     return target
 
 
-_UTF8_MAX = 4  # bytes a character of a name takes at most (one it could not decode takes one)
-
-
 def with_suffix(path: str, n: int, reserve: int = 0) -> str:
     """``a/b/name.jpg`` -> ``a/b/name_<n>.jpg``, shortening the stem to fit NAME_MAX bytes with
     ``reserve`` bytes to spare (what the longest companion adds to the name, so that
     ``name_1.jpg.xmp`` fits too)."""
-    if n == 0 and (len(path) - path.rfind(os.sep) - 1) * _UTF8_MAX + reserve <= NAME_MAX:
+    if n == 0 and (len(path) - path.rfind(os.sep) - 1) * UTF8_MAX + reserve <= NAME_MAX:
         return path  # short whatever its characters: no need to encode it
     folder, name = os.path.split(path)
     if n == 0 and len(os.fsencode(name)) + reserve <= NAME_MAX:

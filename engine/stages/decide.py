@@ -45,6 +45,7 @@ from engine.policy.keeper import why
 from engine.policy.naming import (
     NAME_MAX,
     PATH_MAX,
+    UTF8_MAX,
     LayoutSpec,
     dated_destination,
     layout_part,
@@ -595,7 +596,7 @@ class Coordinator:
     def _too_long(self, path: str) -> str | None:
         """Why ``path`` (below DEST) cannot be written: a whole path, or that of the temporary
         file beside it, longer than PATH_MAX."""
-        if (len(self.dest) + 1 + len(path)) * _UTF8_MAX + _TEMP_NAME_MAX < PATH_MAX:
+        if (len(self.dest) + 1 + len(path)) * UTF8_MAX + _TEMP_NAME_MAX < PATH_MAX:
             return None  # short whatever its characters: no need to encode it
         final = os.path.join(self.dest, path)
         length = len(os.fsencode(final))
@@ -648,7 +649,6 @@ class Coordinator:
 
 
 _TEMP_NAME_MAX = 64  # bytes: fsops.temp_name's names are shorter
-_UTF8_MAX = 4  # bytes a character of a path takes at most (one it could not decode takes one)
 
 
 def _name_of(decision: Decision) -> str:
