@@ -187,3 +187,33 @@ def test_a_folder_a_later_batch_makes_first_is_journaled_for_undo_with_that_batc
     assert rows(journal) == {d.rel: ("done", "placed") for d in decisions[2:]}
     assert sorted(journal.made_folders([run_id]) or []) == ["2015", "2015/06"]
     journal.close()
+
+
+def test_a_run_ends_promptly_while_someone_reads_its_journal(tmp_path: Path) -> None:
+    """Someone browsing DEST's journal (a read transaction held open) when a run ends: the
+    run's last checkpoint waits a few seconds for them, then leaves the log; it waited as long
+    as for the write lock (600 s)."""
+    import sys
+    import time
+
+    from conftest import ROOT
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    for i in range(3):
+        write_photo(src / f"p{i}.jpg", D2015, seed=i, size=(64, 48))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "engine", "organize", str(src), str(dest), "--quiet"]
+    assert subprocess.run([*command, "--min-size", "0"], env=env, timeout=120).returncode == 0
+    write_photo(src / "later.jpg", D2015, seed=9, size=(64, 48))
+    reader = sqlite3.connect(journal_of(dest))
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM files").fetchall()
+        started = time.monotonic()
+        done = subprocess.run([*command, "--min-size", "0"], env=env, timeout=120)
+        took = time.monotonic() - started
+    finally:
+        reader.close()
+    assert done.returncode == 0
+    assert took < 60, took
+    assert len(list((dest / "2015").glob("*.jpg"))) == 4

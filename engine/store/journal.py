@@ -27,6 +27,7 @@ from engine.store import fsops
 
 CACHE_KB = 32 * 1024  # SQLite's page cache: allocated only as the journal grows
 LOCK_WAIT_SECONDS = 600.0  # a group commit holds the write lock for milliseconds
+CHECKPOINT_WAIT_MS = 5000  # the last checkpoint waits this long for readers, then leaves the log
 # PRAGMA user_version; 0 is the first release's schema (one row per source path), 1 the files
 # table keyed by path alone (WITHOUT ROWID).
 VERSION = 2
@@ -450,6 +451,9 @@ class Journal:
             # A full disk may refuse even this: the next run then settles by the disk.
             if self.path is not None:
                 with contextlib.suppress(sqlite3.Error, OSError):
+                    # A truncating checkpoint waits for every reader (a worker, someone browsing
+                    # the journal): briefly, not the long wait for the write lock.
+                    self.db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
                     self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                     fsops.fsync_path(self.path)
                     fsops.fsync_path(os.path.dirname(self.path) or ".")
