@@ -179,7 +179,7 @@ _DECODE = [(c.keeps, decode) for c in FILES if c.keeps and (decode := _decoder(c
 
 
 # Rows are numbered in the order they are written (never reusing a number), so a group commit
-# marks its batch done by the span of numbers record() gave it, not by looking up each path.
+# marks its files done by the ids insert_rows() gave them, not by looking up each path.
 _FILES_TABLE = (
     "CREATE TABLE IF NOT EXISTS files (\n    id INTEGER PRIMARY KEY AUTOINCREMENT,\n    "
     + ",\n    ".join(f"{c.name} {c.sql}" for c in FILES)
