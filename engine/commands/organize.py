@@ -424,25 +424,24 @@ def _similar_check() -> None:
 def _date_flow(settings: Settings, journal: Journal) -> DateFlow | None:
     if not settings.analyse.similar:
         return None
+    from engine.similar import store
     from engine.similar.flow import DateFlow
 
+    store.ensure_schema(journal.db)  # once: each batch's signatures are saved as they arrive
     return DateFlow(settings.workers, journal.db)
 
 
 def _save_signatures(journal: Journal, signatures: dict[str, Signature]) -> None:
     from engine.similar import store
 
-    store.ensure_schema(journal.db)
     store.save(journal.db, signatures)
 
 
-def _find_similar(settings: Settings, journal: Journal, signatures: dict[str, Signature]) -> str:
-    """--similar: the signatures the workers computed go to the journal, then DEST is grouped."""
-    from engine.similar import store
+def _find_similar(settings: Settings, journal: Journal) -> str:
+    """--similar: DEST grouped by the signatures the journal holds (this run's saved as each
+    batch arrived)."""
     from engine.similar.command import find_similar
 
-    store.ensure_schema(journal.db)
-    store.save(journal.db, signatures)
     folder = settings.run.plan_dir or os.path.join(settings.dest, META)
     report = os.path.join(folder, "similar.jsonl")
     set_aside = settings.analyse.similar == "set-aside" and not settings.run.dry_run
@@ -591,7 +590,6 @@ def _run(
     todo.clear()  # the batches hold the candidates now, each until its results are back
     plan.candidates.clear()
     exiftool_missed = 0
-    signatures: dict[str, Signature] = {}
     flow = _date_flow(settings, journal)
     stream: Generator[list[Analysis], None, None] | None = None
     try:
@@ -612,7 +610,6 @@ def _run(
                         placer.add(coordinator.accept(analysis))
                     if signed:  # journaled now: a resume dates copies from the photos placed
                         _save_signatures(journal, signed)
-                        signatures |= signed
                 for analysis in flow.release() if flow is not None else []:
                     placer.add(coordinator.accept(analysis))
             placer.flush()
@@ -647,7 +644,7 @@ def _run(
                 "apt-get install libimage-exiftool-perl) could have looked for one in them"
             )
         if settings.analyse.similar:
-            output.message(_find_similar(settings, journal, signatures))
+            output.message(_find_similar(settings, journal))
         output.stage("reports")
         seconds = time.monotonic() - started
         nodate = settings.folders.nodate_folder
