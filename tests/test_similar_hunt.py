@@ -238,6 +238,16 @@ def test_a_layout_with_a_nul_from_a_config_file_is_refused_before_the_run(
     assert not dest.exists()
 
 
+def _original_and_its_export(
+    source: Path, corpus: Path, im: Image.Image, exif: Image.Exif
+) -> None:
+    """The camera original, and in Export/ a smaller re-save of it with its sidecar."""
+    (source / "Export").mkdir(parents=True)
+    (source / "DSCN0010.jpg").write_bytes((corpus / PHOTO).read_bytes())
+    (source / "Export/small.jpg").write_bytes(_jpeg(im.resize((320, 240)), 80, exif))
+    (source / "Export/small.xmp").write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+
+
 def test_restore_when_a_later_run_took_the_old_place_keeps_the_copy_aside(
     corpus: Path, tmp_path: Path, organize: Organize, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -246,10 +256,7 @@ def test_restore_when_a_later_run_took_the_old_place_keeps_the_copy_aside(
     sidecar together in Similar/, says so and exits 1: no traceback, nothing overwritten."""
     im, exif = _upright(corpus)
     source, later, dest = tmp_path / "src", tmp_path / "later", tmp_path / "dest"
-    (source / "Export").mkdir(parents=True)
-    (source / "DSCN0010.jpg").write_bytes((corpus / PHOTO).read_bytes())
-    (source / "Export/small.jpg").write_bytes(_jpeg(im.resize((320, 240)), 80, exif))
-    (source / "Export/small.xmp").write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+    _original_and_its_export(source, corpus, im, exif)
     (source / "Export/q50.jpg").write_bytes(_jpeg(im, 50, exif))
     assert organize(source, dest, "--similar", "set-aside")[0] == 0
     assert (dest / "Similar/2008/Export/small.xmp").exists()
@@ -277,10 +284,7 @@ def test_undo_of_a_run_puts_back_what_its_set_aside_moved_from_earlier_runs(
     the exports (and their sidecar) back in their places, not left in Similar/."""
     im, exif = _upright(corpus)
     source, later, dest = tmp_path / "src", tmp_path / "later", tmp_path / "dest"
-    (source / "Export").mkdir(parents=True)
-    (source / "DSCN0010.jpg").write_bytes((corpus / PHOTO).read_bytes())
-    (source / "Export/small.jpg").write_bytes(_jpeg(im.resize((320, 240)), 80, exif))
-    (source / "Export/small.xmp").write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+    _original_and_its_export(source, corpus, im, exif)
     im.save(source / "Export/export.png")
     assert organize(source, dest)[0] == 0
     before = {p: d for p, d in tree_digest(dest).items() if not p.startswith(".imgorg")}
