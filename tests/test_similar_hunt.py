@@ -238,9 +238,7 @@ def test_a_layout_with_a_nul_from_a_config_file_is_refused_before_the_run(
     assert not dest.exists()
 
 
-def _original_and_its_export(
-    source: Path, corpus: Path, im: Image.Image, exif: Image.Exif
-) -> None:
+def _original_and_its_export(source: Path, corpus: Path, im: Image.Image, exif: Image.Exif) -> None:
     """The camera original, and in Export/ a smaller re-save of it with its sidecar."""
     (source / "Export").mkdir(parents=True)
     (source / "DSCN0010.jpg").write_bytes((corpus / PHOTO).read_bytes())
