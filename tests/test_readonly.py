@@ -1,0 +1,192 @@
+"""Commands that only look: ``undo --dry-run`` and ``verify`` change nothing (not the journal,
+not its folder's time, not DEST, not SOURCE), and still tell what the real commands would find
+after a killed run. What verify and the resume say of a photo a killed run had placed and the
+user then deleted from DEST; and the undo that retries an incomplete one."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_killed_at, tree_digest
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+FLAGS = ("--jobs", "1", "--min-size", "0", "--quiet")
+needs_strace = pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+
+
+def imgorg(*args: str) -> tuple[int, str]:
+    from engine.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue() + err.getvalue()
+
+
+def everything(root: Path) -> dict[str, tuple[str, int, int, str]]:
+    """Every folder and file under ``root`` and ``root`` itself, hidden ones included: kind,
+    size, modification time and, for a file, its SHA-256."""
+    seen = {}
+    for folder, folders, files in os.walk(root):
+        for name in ["", *folders, *files]:
+            path = os.path.join(folder, name) if name else folder
+            if not name and folder != str(root):
+                continue
+            st = os.lstat(path)
+            is_dir = os.path.isdir(path)
+            digest = "" if is_dir else hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            kind = "d" if is_dir else "f"
+            seen[os.path.relpath(path, root)] = (kind, st.st_size, st.st_mtime_ns, digest)
+    return seen
+
+
+def photos_in(root: Path) -> dict[str, tuple[str, int]]:
+    return {rel: d for rel, d in tree_digest(root).items() if not rel.startswith(".imgorg")}
+
+
+def two_camera_photos(src: Path, corpus: Path) -> None:
+    (src / "a").mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", src / "a" / "p1.jpg")  # 2008
+    shutil.copy2(corpus / "camera" / "Kodak_CX7530.jpg", src / "a" / "p2.jpg")  # 2005
+
+
+def killed_after_the_renames(src: Path, dest: Path, mode: str) -> None:
+    """``organize`` SIGKILLed at the sync after its batch's renames: both photos in DEST, their
+    rows still ``planned`` (the journal's last commit only in its write-ahead log)."""
+    argv = [sys.executable, "-m", "engine", "organize", str(src), str(dest), "--mode", mode]
+    run_killed_at("syncfs", 2, [*argv, *FLAGS], ENV)
+    assert {"2008/a/p1.jpg", "2005/a/p2.jpg"} <= set(photos_in(dest))
+
+
+@needs_strace
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_undo_dry_run_after_a_killed_run_changes_nothing_and_says_what_undo_does(
+    tmp_path: Path, corpus: Path, mode: str
+) -> None:
+    """The dry run read DEST's journal read-write and ran the killed run's recovery for real
+    (rows marked done, the log checkpointed into the journal) before saying what it would do.
+    Now it changes no byte nor time in DEST or SOURCE, and says what the real undo then does."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    two_camera_photos(src, corpus)
+    killed_after_the_renames(src, dest, mode)
+    assert (dest / ".imgorg" / "journal.sqlite-wal").exists()
+    before_dest, before_src = everything(dest), everything(src)
+    code, said = imgorg("undo", str(dest), "--dry-run")
+    assert code == 0, said
+    assert everything(dest) == before_dest
+    assert everything(src) == before_src
+    code, done = imgorg("undo", str(dest))
+    assert code == 0, done
+    assert said.splitlines()[0].replace("would be", "were") == done.splitlines()[0], (said, done)
+    verb = "2 copies were removed" if mode == "copy" else "2 files were moved back"
+    assert (
+        verb in done and photos_in(dest) == {} and set(photos_in(src)) == {"a/p1.jpg", "a/p2.jpg"}
+    )
+
+
+@needs_strace
+def test_verify_after_a_killed_run_changes_nothing_and_checks_what_it_placed(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """verify ran the recovery for real too: it rewrote the journal, and on a killed move it
+    could rename SOURCE files into DEST. It reads a private copy now, settled as the recovery
+    would settle it: it checks the two photos the killed run placed and leaves every byte and
+    time as it was."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    two_camera_photos(src, corpus)
+    killed_after_the_renames(src, dest, "move")
+    before_dest, before_src = everything(dest), everything(src)
+    code, said = imgorg("verify", str(dest))
+    assert code == 0 and said.startswith("verified 2 files: 0 missing, 0 changed"), said
+    assert everything(dest) == before_dest and everything(src) == before_src
+
+
+@needs_strace
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_a_photo_a_killed_run_placed_then_deleted_from_dest_is_named_and_never_lost(
+    tmp_path: Path, corpus: Path, mode: str
+) -> None:
+    """Killed between the renames and 'done'; the user deletes one placed photo from DEST. The
+    recovery forgot its row as if never placed, so verify said nothing. In copy mode its source
+    is still in SOURCE: verify names it as not in DEST and the resume places it again. A move on
+    one filesystem renamed the source itself into DEST (the rename is its removal), so DEST held
+    the only copy: its row is kept, and verify and undo name it missing, in neither place."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    two_camera_photos(src, corpus)
+    killed_after_the_renames(src, dest, mode)
+    (dest / "2008" / "a" / "p1.jpg").unlink()
+    code, said = imgorg("verify", str(dest))
+    assert code == 1 and "2008/a/p1.jpg" in said, said
+    if mode == "copy":
+        assert f"its source {src / 'a' / 'p1.jpg'} is still in SOURCE" in said, said
+    else:
+        assert "missing: 2008/a/p1.jpg" in said, said
+    code, _ = imgorg("organize", str(src), str(dest), "--mode", mode, *FLAGS)
+    assert code == 0
+    code, said = imgorg("verify", str(dest))
+    if mode == "copy":
+        assert code == 0 and (dest / "2008" / "a" / "p1.jpg").exists(), said
+        assert set(photos_in(src)) == {"a/p1.jpg", "a/p2.jpg"}
+    else:
+        assert code == 1 and "missing: 2008/a/p1.jpg" in said, said
+        code, said = imgorg("undo", str(dest))
+        assert code == 1 and "2008/a/p1.jpg: missing from DEST and not in SOURCE" in said, said
+        assert set(photos_in(src)) == {"a/p2.jpg"}
+
+
+def test_an_incomplete_undo_is_finished_alone_after_the_later_run_is_undone(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """Run 1 organizes a card; its undo cannot put one photo back (its SOURCE folder is
+    read-only) and ends incomplete. A later run of the same card (run 2) places a new photo.
+    The next undo took runs 2 and 1 together; it undoes run 2, the latest, and says run 1's
+    undo is still incomplete. Once the folder is writable, the undo after finishes run 1's
+    undo, says so, and stops there: run 0, of the card before, stays."""
+    if os.geteuid() == 0 and not shutil.which("setpriv"):
+        pytest.skip("needs setpriv to drop root's power over permissions")
+    old, card, dest = tmp_path / "old", tmp_path / "card", tmp_path / "dest"
+    (old / "DCIM").mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Nikon_D70.jpg", old / "DCIM" / "n.jpg")
+    assert imgorg("organize", str(old), str(dest), "--mode", "move", *FLAGS)[0] == 0
+    (card / "DCIM").mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", card / "DCIM" / "p1.jpg")
+    assert imgorg("organize", str(card), str(dest), "--mode", "move", *FLAGS)[0] == 0
+    (card / "DCIM").chmod(0o555)
+    code, said = as_user("undo", str(dest))
+    assert code == 1 and "run 2 is not undone yet" in said, said
+    shutil.copy2(corpus / "camera" / "Kodak_CX7530.jpg", tmp_path / "p2.jpg")
+    (card / "new").mkdir()
+    shutil.move(tmp_path / "p2.jpg", card / "new" / "p2.jpg")
+    assert imgorg("organize", str(card), str(dest), "--mode", "move", *FLAGS)[0] == 0
+    code, said = as_user("undo", str(dest))
+    assert code == 0 and said.startswith("undo of run 3:"), said
+    assert "the undo of run 2 is still incomplete" in said, said
+    assert set(photos_in(card)) == {"new/p2.jpg"}
+    (card / "DCIM").chmod(0o755)
+    code, said = imgorg("undo", str(dest))
+    assert code == 0 and said.startswith("undo of run 2:"), said
+    assert "finishing the undo of run 2" in said, said
+    assert set(photos_in(card)) == {"new/p2.jpg", "DCIM/p1.jpg"}
+    assert set(photos_in(dest)) == {"2008/DCIM/n.jpg"}
+    assert photos_in(old) == {}
+
+
+def as_user(*args: str) -> tuple[int, str]:
+    """The CLI as root minus the powers that bypass file permissions (a read-only folder
+    stops it, as it stops a user)."""
+    import subprocess
+
+    if os.geteuid() != 0:
+        return imgorg(*args)
+    bounding = "--bounding-set=-dac_override,-dac_read_search,-fowner"
+    command = ["setpriv", bounding, sys.executable, "-m", "engine", *args]
+    done = subprocess.run(command, cwd=ROOT, env=ENV, capture_output=True, text=True)
+    return done.returncode, done.stdout + done.stderr
