@@ -151,13 +151,14 @@ def _drop_thumbnails(thumbs: str, journal: Journal) -> None:
         fsops.remove_quietly(os.path.join(thumbs, f"{digest}.jpg"))
 
 
-def _undo_pending_companion(renamed: bool, result: UndoResult) -> None:
+def _undo_pending_companion(renamed: bool, result: UndoResult) -> str | None:
     """A dry run's count for a killed move's companion that recovery would first place in
     DEST: renamed there, it is then moved back; copied there, the copy is removed."""
     if renamed:
         result.restored += 1
     else:
         result.removed += 1
+    return None
 
 
 def _undo_one(dest: str, item: Written, result: UndoResult, pending: Pending | None) -> str | None:
