@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from engine.errors import JournalError, RunError
+from engine.errors import JournalError, NewerJournal, RunError
 from engine.policy.actions import Writes
 from engine.records import Decision
 from engine.stages.commit import unchanged
@@ -64,6 +64,8 @@ def settled_copy(dest: str) -> Iterator[tuple[Journal, Pending]]:
         copy = journal_copy(os.path.join(dest, META), scratch)
         try:
             journal = Journal.in_memory(copy)
+        except NewerJournal:
+            raise
         except JournalError as exc:
             raise RunError(
                 f"{str(exc).replace(copy or real, real)}. Nothing was done. Move the journal "
