@@ -467,7 +467,9 @@ def _print_verify(result: VerifyResult) -> None:
         f"{len(result.changed)} changed"
     )
     for path in result.missing:
-        print(f"  missing: {path}")
+        source = result.only_copy.get(path)
+        moved = f" (moved here from {source}: DEST held its only copy)" if source else ""
+        print(f"  missing: {path}{moved}")
     for path in result.changed:
         print(f"  changed: {path}")
     for lost in result.unplaced:

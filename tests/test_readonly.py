@@ -128,7 +128,8 @@ def test_a_photo_a_killed_run_placed_then_deleted_from_dest_is_named_and_never_l
     if mode == "copy":
         assert f"its source {src / 'a' / 'p1.jpg'} is still in SOURCE" in said, said
     else:
-        assert "missing: 2008/a/p1.jpg" in said, said
+        moved = f"missing: 2008/a/p1.jpg (moved here from {src / 'a' / 'p1.jpg'}: DEST held"
+        assert moved in said, said
     code, _ = imgorg("organize", str(src), str(dest), "--mode", mode, *FLAGS)
     assert code == 0
     code, said = imgorg("verify", str(dest))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from engine.stages.commit import unchanged
 from engine.stages.recover import FOLLOWING, renamed_away
 from engine.stages.tidy import _TMP as TIDY_TEMP
 from engine.store import fsops
-from engine.store.journal import Journal, original_path
+from engine.store.journal import Journal, check_readable, original_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,17 +59,17 @@ def settled_copy(dest: str) -> Iterator[tuple[Journal, Pending]]:
     from engine.commands.organize import JOURNAL, META, journal_copy
 
     real = os.path.join(dest, META, JOURNAL)
-    if not os.path.isfile(real):
-        raise RunError(f"no imgorg journal in {dest} (nothing was organized there)")
     with tempfile.TemporaryDirectory(prefix="imgorg-read-only-") as scratch:
         copy = journal_copy(os.path.join(dest, META), scratch)
+        if copy is None:
+            raise RunError(f"no imgorg journal in {dest} (nothing was organized there)")
         try:
-            journal = Journal.in_memory(copy)
+            journal = _private(copy)
         except NewerJournal:
             raise
         except JournalError as exc:
             raise RunError(
-                f"{str(exc).replace(copy or real, real)}. Nothing was done. Move the journal "
+                f"{str(exc).replace(copy, real)}. Nothing was done. Move the journal "
                 "aside (keep a copy) before running organize again: undo and verify need a "
                 "readable journal"
             ) from exc
@@ -76,6 +77,13 @@ def settled_copy(dest: str) -> Iterator[tuple[Journal, Pending]]:
             yield journal, settle(journal, dest)
         finally:
             journal.close()
+
+
+def _private(copy: str) -> Journal:
+    """The journal copied into a scratch folder, read and settled in place there (not loaded
+    into memory as a whole: a large archive's journal is large)."""
+    check_readable(copy)
+    return Journal(sqlite3.connect(copy, isolation_level=None))
 
 
 def settle(journal: Journal, dest: str) -> Pending:

@@ -12,8 +12,9 @@ import os
 from dataclasses import dataclass, field
 
 from engine.commands.preview import Pending, Unplaced
+from engine.policy.actions import SourceAfter
 from engine.store import fsops
-from engine.store.journal import Journal
+from engine.store.journal import Journal, Written
 
 
 @dataclass
@@ -23,6 +24,7 @@ class VerifyResult:
     changed: list[str] = field(default_factory=list)
     originals: int = 0  # kept originals checked
     originals_bytes: int = 0
+    only_copy: dict[str, str] = field(default_factory=dict)  # missing moved file: its source
     unplaced: list[Unplaced] = field(default_factory=list)  # planned by a killed run, not in DEST
     pending: list[tuple[str, str]] = field(default_factory=list)  # (dest, source) to place
 
@@ -43,11 +45,23 @@ def verify(dest: str, journal: Journal, pending: Pending | None = None) -> Verif
             continue
         result.checked += 1
         _check(pending.on_disk(dest, item.dest), item.dest, item.out_hash, result)
+        if result.missing[-1:] == [item.dest] and _moved_away(item):
+            result.only_copy[item.dest] = os.path.join(item.source_root, item.rel)
         if item.action.keeps_original and item.original:
             result.originals += 1
             result.originals_bytes += item.size
             _check(os.path.join(dest, item.original), item.original, item.hash, result)
     return result
+
+
+def _moved_away(item: Written) -> bool:
+    """Whether the move that placed ``item`` took its source out of SOURCE, DEST then holding
+    its only copy (a transformed move's original is kept below DEST)."""
+    after = item.action.source_after
+    gone = not os.path.lexists(os.path.join(item.source_root, item.rel))
+    return gone and (
+        after is SourceAfter.RENAMED_AWAY or (after is SourceAfter.UNLINKED and item.source_removed)
+    )
 
 
 def _check(path: str, rel: str, content_hash: str | None, result: VerifyResult) -> None:
