@@ -191,3 +191,59 @@ def as_user(*args: str) -> tuple[int, str]:
     command = ["setpriv", bounding, sys.executable, "-m", "engine", *args]
     done = subprocess.run(command, cwd=ROOT, env=ENV, capture_output=True, text=True)
     return done.returncode, done.stdout + done.stderr
+
+
+@needs_strace
+def test_the_dry_run_and_verify_count_the_companions_recovery_would_place(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A move killed after renaming a photo, before its RAW and XMP: recovery renames them into
+    DEST beside it before an undo (which then moves all three back). The dry run moves none
+    of them and says the same three; verify names the two still in SOURCE as not in DEST yet."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    folder = src / "Lightroom"
+    folder.mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", folder / "IMG_4001.JPG")  # 2008
+    (folder / "IMG_4001.CR2").write_bytes(b"II*\x00\x10\x00\x00\x00CR\x02\x00" + bytes(3000))
+    (folder / "IMG_4001.xmp").write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+    argv = [sys.executable, "-m", "engine", "organize", str(src), str(dest), "--mode", "move"]
+    run_killed_at("renameat2", 2, [*argv, *FLAGS], ENV)  # the RAW's rename
+    assert set(photos_in(dest)) == {"2008/Lightroom/IMG_4001.JPG"}
+    before_dest, before_src = everything(dest), everything(src)
+    code, checked = imgorg("verify", str(dest))
+    assert code == 1 and checked.count("not in DEST yet: 2008/Lightroom/IMG_4001.") == 2, checked
+    code, said = imgorg("undo", str(dest), "--dry-run")
+    assert code == 0 and "3 files would be moved back" in said, said
+    assert everything(dest) == before_dest and everything(src) == before_src
+    code, done = imgorg("undo", str(dest))
+    assert said.splitlines()[0].replace("would be", "were") == done.splitlines()[0], done
+    assert {p.name for p in folder.iterdir()} == {"IMG_4001.JPG", "IMG_4001.CR2", "IMG_4001.xmp"}
+
+
+def test_the_dry_run_finds_files_where_an_unfinished_tidy_step_left_them(tmp_path: Path) -> None:
+    """An earlier release's tidy step, killed with the folder 2012/a/b renamed aside: the
+    journal already names 2012/b/p.jpg. The undo's recovery finishes the step first; the dry
+    run finds p.jpg where it is and says it would move it back, and moves no folder."""
+    import datetime as dt
+    import sqlite3
+
+    from conftest import write_photo
+
+    src, dest = tmp_path / "src", tmp_path / "out"
+    write_photo(src / "a" / "b" / "p.jpg", dt.datetime(2012, 5, 5), seed=1)
+    flags = ("--min-size", "0", "--no-tidy", "--no-compress", "--fix-orientation", "none")
+    assert imgorg("organize", str(src), str(dest), "--mode", "move", *flags, "--quiet")[0] == 0
+    db = sqlite3.connect(dest / ".imgorg" / "journal.sqlite", isolation_level=None)
+    db.execute(
+        "INSERT INTO tidy VALUES (1, CAST('2012/a/b' AS BLOB), CAST('2012/b' AS BLOB), 'planned')"
+    )
+    db.close()
+    os.rename(dest / "2012" / "a" / "b", dest / "2012" / ".imgorg-tidy-tmp")
+    (dest / "2012" / "a").rmdir()
+    before = everything(dest)
+    code, said = imgorg("undo", str(dest), "--dry-run")
+    assert code == 0 and "1 files would be moved back, 0 left alone" in said, said
+    assert everything(dest) == before
+    code, done = imgorg("undo", str(dest))
+    assert code == 0 and said.splitlines()[0].replace("would be", "were") == done.splitlines()[0]
+    assert set(photos_in(src)) == {"a/b/p.jpg"}
