@@ -10,6 +10,7 @@ import hashlib
 import io
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -110,7 +111,7 @@ def test_verify_after_a_killed_run_changes_nothing_and_checks_what_it_placed(
 
 
 @needs_strace
-@pytest.mark.parametrize("mode", ["copy", "move"])
+@pytest.mark.parametrize("mode", ["copy", "move", "move-across"])
 def test_a_photo_a_killed_run_placed_then_deleted_from_dest_is_named_and_never_lost(
     tmp_path: Path, corpus: Path, mode: str
 ) -> None:
@@ -118,14 +119,28 @@ def test_a_photo_a_killed_run_placed_then_deleted_from_dest_is_named_and_never_l
     recovery forgot its row as if never placed, so verify said nothing. In copy mode its source
     is still in SOURCE: verify names it as not in DEST and the resume places it again. A move on
     one filesystem renamed the source itself into DEST (the rename is its removal), so DEST held
-    the only copy: its row is kept, and verify and undo name it missing, in neither place."""
+    the only copy: its row is kept, and verify and undo name it missing, in neither place. A
+    move across filesystems removes a source only once its copy is journaled done: as copy."""
     src, dest = tmp_path / "src", tmp_path / "dest"
+    if mode == "move-across":
+        from test_safety import mount_tmpfs
+
+        dest = mount_tmpfs(tmp_path / "other", "16m") / "dest"
+    try:
+        _placed_then_deleted(src, dest, corpus, mode.removesuffix("-across"))
+    finally:
+        if mode == "move-across":
+            subprocess.run(["umount", "-l", str(tmp_path / "other")], check=False)
+
+
+def _placed_then_deleted(src: Path, dest: Path, corpus: Path, mode: str) -> None:
     two_camera_photos(src, corpus)
     killed_after_the_renames(src, dest, mode)
+    across = os.stat(src).st_dev != os.stat(dest).st_dev
     (dest / "2008" / "a" / "p1.jpg").unlink()
     code, said = imgorg("verify", str(dest))
     assert code == 1 and "2008/a/p1.jpg" in said, said
-    if mode == "copy":
+    if mode == "copy" or across:
         assert f"its source {src / 'a' / 'p1.jpg'} is still in SOURCE" in said, said
     else:
         moved = f"missing: 2008/a/p1.jpg (moved here from {src / 'a' / 'p1.jpg'}: DEST held"
@@ -133,9 +148,9 @@ def test_a_photo_a_killed_run_placed_then_deleted_from_dest_is_named_and_never_l
     code, _ = imgorg("organize", str(src), str(dest), "--mode", mode, *FLAGS)
     assert code == 0
     code, said = imgorg("verify", str(dest))
-    if mode == "copy":
+    if mode == "copy" or across:
         assert code == 0 and (dest / "2008" / "a" / "p1.jpg").exists(), said
-        assert set(photos_in(src)) == {"a/p1.jpg", "a/p2.jpg"}
+        assert set(photos_in(src)) == ({"a/p1.jpg", "a/p2.jpg"} if mode == "copy" else set())
     else:
         assert code == 1 and "missing: 2008/a/p1.jpg" in said, said
         code, said = imgorg("undo", str(dest))
@@ -183,8 +198,6 @@ def test_an_incomplete_undo_is_finished_alone_after_the_later_run_is_undone(
 def as_user(*args: str) -> tuple[int, str]:
     """The CLI as root minus the powers that bypass file permissions (a read-only folder
     stops it, as it stops a user)."""
-    import subprocess
-
     if os.geteuid() != 0:
         return imgorg(*args)
     bounding = "--bounding-set=-dac_override,-dac_read_search,-fowner"
