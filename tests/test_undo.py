@@ -128,7 +128,7 @@ def test_undo_after_a_kill_between_rename_and_done(tmp_path: Path, organize) -> 
     assert tree_digest(src) == before
 
 
-def test_kill_during_tidy_is_finished_before_verify_and_undo(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+def test_kill_during_tidy_is_found_by_verify_and_finished_by_undo(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
     src, dest = tmp_path / "src", tmp_path / "out"
     write_photo(src / "a" / "b" / "p.jpg", dt.datetime(2012, 5, 5), seed=1)
     before = tree_digest(src)

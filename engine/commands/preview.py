@@ -2,7 +2,7 @@
 ``imgorg undo --dry-run`` and ``imgorg verify``, which only look.
 
 DEST's journal is copied aside (``organize.journal_copy``: reading it in place through SQLite
-would make its -wal and -shm files) and settled in memory as ``engine.stages.recover.reconcile``
+would make its -wal and -shm files) and the copy settled as ``engine.stages.recover.reconcile``
 settles the real one; the disk steps that recovery would take (a tidy step to finish, a killed
 move's companions to rename into DEST) are noted in ``Pending`` instead of taken.
 """
@@ -144,7 +144,7 @@ def _forget_unplaced(
 def _tidy_folder_now(dest: str, old: str, new: str) -> str:
     """Where the folder a pending tidy step moves from ``old`` to ``new`` is now (relative to
     DEST), as ``engine.stages.tidy.finish_pending`` would find it."""
-    temp = os.path.join(os.path.dirname(new), TIDY_TEMP) if "/" in new else TIDY_TEMP
+    temp = os.path.join(os.path.dirname(new), TIDY_TEMP)
     old_path, temp_path = os.path.join(dest, old), os.path.join(dest, temp)
     if os.path.isdir(old_path) and not os.path.lexists(temp_path):
         return old
