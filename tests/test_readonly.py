@@ -161,11 +161,12 @@ def _placed_then_deleted(src: Path, dest: Path, corpus: Path, mode: str) -> None
 def test_an_incomplete_undo_is_finished_alone_after_the_later_run_is_undone(
     tmp_path: Path, corpus: Path
 ) -> None:
-    """Run 1 organizes a card; its undo cannot put one photo back (its SOURCE folder is
-    read-only) and ends incomplete. A later run of the same card (run 2) places a new photo.
-    The next undo took runs 2 and 1 together; it undoes run 2, the latest, and says run 1's
-    undo is still incomplete. Once the folder is writable, the undo after finishes run 1's
-    undo, says so, and stops there: run 0, of the card before, stays."""
+    """Run 2 moves a card into DEST (run 1 moved an older card); its undo cannot put a photo
+    back (its SOURCE folder is read-only) and ends incomplete. A later run of the same card
+    (run 3) moves a new photo. The next undo took runs 3 and 2 together, and, the folder still
+    read-only, gave up on run 2 as a retry without progress. It undoes run 3 alone, the
+    latest, and says run 2's undo is still incomplete. Once the folder is writable, the undo
+    after finishes run 2's undo, says so, and stops there: run 1 stays."""
     if os.geteuid() == 0 and not shutil.which("setpriv"):
         pytest.skip("needs setpriv to drop root's power over permissions")
     old, card, dest = tmp_path / "old", tmp_path / "card", tmp_path / "dest"
@@ -178,14 +179,13 @@ def test_an_incomplete_undo_is_finished_alone_after_the_later_run_is_undone(
     (card / "DCIM").chmod(0o555)
     code, said = as_user("undo", str(dest))
     assert code == 1 and "run 2 is not undone yet" in said, said
-    shutil.copy2(corpus / "camera" / "Kodak_CX7530.jpg", tmp_path / "p2.jpg")
     (card / "new").mkdir()
-    shutil.move(tmp_path / "p2.jpg", card / "new" / "p2.jpg")
+    shutil.copy2(corpus / "camera" / "Kodak_CX7530.jpg", card / "new" / "p2.jpg")
     assert imgorg("organize", str(card), str(dest), "--mode", "move", *FLAGS)[0] == 0
     code, said = as_user("undo", str(dest))
     assert code == 0 and said.startswith("undo of run 3:"), said
     assert "the undo of run 2 is still incomplete" in said, said
-    assert set(photos_in(card)) == {"new/p2.jpg"}
+    assert set(photos_in(card)) == {"new/p2.jpg"} and "2008/DCIM/p1.jpg" in photos_in(dest)
     (card / "DCIM").chmod(0o755)
     code, said = imgorg("undo", str(dest))
     assert code == 0 and said.startswith("undo of run 2:"), said
