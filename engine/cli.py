@@ -32,6 +32,7 @@ from engine.sizes import format_size
 from engine.stages.work import collect_rarely
 
 if TYPE_CHECKING:
+    from engine.commands.undo import UndoResult
     from engine.commands.verify import VerifyResult
 
 
@@ -393,21 +394,38 @@ def _report(args: argparse.Namespace) -> int:
 
 def _undo(args: argparse.Namespace) -> int:
     from engine.commands.organize import existing_journal
+    from engine.commands.preview import settled_copy
     from engine.commands.undo import undo
     from engine.stages.recover import reconcile
 
     dest = _existing_dest(args.dest)
-    with existing_journal(dest) as journal:
-        reconcile(journal, dest)
-        result = undo(dest, journal, dry_run=args.dry_run)
+    result: UndoResult
+    if args.dry_run:  # changes nothing: recovery too is only counted, on a private copy
+        with settled_copy(dest) as (journal, pending):
+            result = undo(dest, journal, pending)
+    else:
+        with existing_journal(dest) as journal:
+            reconcile(journal, dest)
+            result = undo(dest, journal)
     if not result.runs:
         print("imgorg: nothing to undo", file=sys.stderr)
         return EXIT_OK
-    verb = "would be" if args.dry_run else "were"
+    _print_undo(result, args.dry_run)
+    return EXIT_FILE_ERRORS if result.left else EXIT_OK
+
+
+def _print_undo(result: UndoResult, dry_run: bool) -> None:
+    verb = "would be" if dry_run else "were"
+    runs = ", ".join(map(str, result.runs))
     print(
-        f"undo of run {', '.join(map(str, result.runs))}: {result.removed} copies {verb} "
+        f"undo of run {runs}: {result.removed} copies {verb} "
         f"removed, {result.restored} files {verb} moved back, {len(result.left)} left alone"
     )
+    if result.retry:
+        print(
+            f"{'this would finish' if dry_run else 'finishing'} the undo of run {runs}, which "
+            "ended incomplete; the runs before it are left for the next undo"
+        )
     for dest_path, why in result.left:
         print(f"  left alone: {dest_path}: {why}")
     if result.unfinished:
@@ -420,18 +438,20 @@ def _undo(args: argparse.Namespace) -> int:
             f"nothing more of run {run_id} could be undone: the files left alone stay in DEST, "
             "and the next undo takes the run before it"
         )
-    return EXIT_FILE_ERRORS if result.left else EXIT_OK
+    for run_id in result.still_incomplete:
+        print(
+            f"the undo of run {run_id} is still incomplete: an undo after this one retries the "
+            "files it left in DEST"
+        )
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from engine.commands.organize import existing_journal
+    from engine.commands.preview import settled_copy
     from engine.commands.verify import verify
-    from engine.stages.recover import reconcile
 
     dest = _existing_dest(args.dest)
-    with existing_journal(dest) as journal:
-        reconcile(journal, dest)
-        result = verify(dest, journal)
+    with settled_copy(dest) as (journal, pending):  # only looks: DEST and SOURCE stay as they are
+        result = verify(dest, journal, pending)
     _print_verify(result)
     return EXIT_OK if result.ok else EXIT_FILE_ERRORS
 
@@ -447,9 +467,24 @@ def _print_verify(result: VerifyResult) -> None:
         f"{len(result.changed)} changed"
     )
     for path in result.missing:
-        print(f"  missing: {path}")
+        source = result.only_copy.get(path)
+        moved = f" (moved here from {source}: DEST held its only copy)" if source else ""
+        print(f"  missing: {path}{moved}")
     for path in result.changed:
         print(f"  changed: {path}")
+    for lost in result.unplaced:
+        where = (
+            f"its source {lost.source} is still in SOURCE: run organize of that SOURCE again "
+            "to place it"
+            if lost.in_source
+            else f"its source {lost.source} is not in SOURCE as that run read it either"
+        )
+        print(f"  not in DEST: {lost.dest}: an interrupted run was placing it; {where}")
+    for path, source in result.pending:
+        print(
+            f"  not in DEST yet: {path}: an interrupted move left it in SOURCE ({source}); the "
+            "next organize of that SOURCE, or undo, places it"
+        )
 
 
 def _finalize(args: argparse.Namespace) -> int:

@@ -58,9 +58,8 @@ def test_undo_after_a_kill_in_the_source_sync_restores_source(tmp_path: Path, or
     src, dest, before = moved_archive(tmp_path, organize)
     sql(dest, "UPDATE files SET source_removed = 0")
     assert main(["verify", str(dest)]) == 0
-    # recovery (run before verify) settled the journal by what is on disk
-    assert sql(dest, "SELECT count(*) FROM files WHERE source_removed = 0") == [(0,)]
-    sql(dest, "UPDATE files SET source_removed = 0")
+    # verify only looks (it settles a private copy); the undo's recovery settles the journal
+    assert sql(dest, "SELECT count(*) FROM files WHERE source_removed = 0") == [(9,)]
     assert main(["undo", str(dest)]) == 0
     assert tree_digest(src) == before
     assert dest_files(dest) == {}
@@ -129,7 +128,7 @@ def test_undo_after_a_kill_between_rename_and_done(tmp_path: Path, organize) -> 
     assert tree_digest(src) == before
 
 
-def test_kill_during_tidy_is_finished_before_verify_and_undo(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+def test_kill_during_tidy_is_found_by_verify_and_finished_by_undo(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
     src, dest = tmp_path / "src", tmp_path / "out"
     write_photo(src / "a" / "b" / "p.jpg", dt.datetime(2012, 5, 5), seed=1)
     before = tree_digest(src)
@@ -143,9 +142,9 @@ def test_kill_during_tidy_is_finished_before_verify_and_undo(tmp_path: Path, org
     )
     os.rename(dest / "2012" / "a" / "b", dest / "2012" / ".imgorg-tidy-tmp")
     (dest / "2012" / "a").rmdir()
-    assert main(["verify", str(dest)]) == 0
-    assert (dest / "2012" / "b" / "p.jpg").exists()
-    assert main(["undo", str(dest)]) == 0
+    assert main(["verify", str(dest)]) == 0  # finds p.jpg where the tidy step left it
+    assert (dest / "2012" / ".imgorg-tidy-tmp" / "p.jpg").exists()  # and leaves it there
+    assert main(["undo", str(dest)]) == 0  # the undo's recovery finishes the step first
     assert tree_digest(src) == before
 
 
@@ -209,8 +208,9 @@ def test_journal_of_the_previous_release_is_upgraded(tmp_path: Path, organize) -
     )
     db.close()
     assert main(["verify", str(dest)]) == 0
-    assert sql(dest, "PRAGMA user_version") == [(VERSION,)]
+    assert sql(dest, "PRAGMA user_version") == [(0,)]  # verify reads an upgraded private copy
     assert main(["undo", str(dest)]) == 0
+    assert sql(dest, "PRAGMA user_version") == [(VERSION,)]
     assert tree_digest(src) == before
 
 
@@ -404,8 +404,9 @@ def test_journal_written_by_the_previous_release_is_undone(tmp_path: Path) -> No
     run_release(PREVIOUS_RELEASE, tmp_path, str(src), str(dest), *MOVE)
     assert sql(dest, "PRAGMA user_version") == [(0,)]
     assert main(["verify", str(dest)]) == 0
-    assert sql(dest, "PRAGMA user_version") == [(VERSION,)]
+    assert sql(dest, "PRAGMA user_version") == [(0,)]  # verify reads an upgraded private copy
     assert main(["undo", str(dest)]) == 0
+    assert sql(dest, "PRAGMA user_version") == [(VERSION,)]
     assert tree_digest(src) == before
 
 

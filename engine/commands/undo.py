@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 
 import xxhash
 
+from engine.commands.preview import Pending
 from engine.policy.actions import Undo
 from engine.settings import ENGINE_FOLDER
 from engine.store import fsops
-from engine.store.journal import Journal, Written
+from engine.store.journal import UNDO_INCOMPLETE, Journal, Written
 
 _BATCH = 256
-INCOMPLETE = "undo incomplete"  # a run's status while files it placed are left in DEST
+INCOMPLETE = UNDO_INCOMPLETE
 
 
 class Retry(str):
@@ -39,12 +40,20 @@ class UndoResult:
     left: list[tuple[str, str]] = field(default_factory=list)  # (dest, why)
     unfinished: list[int] = field(default_factory=list)  # runs the next undo retries
     given_up: list[int] = field(default_factory=list)  # runs a retry took no further
+    retry: bool = False  # this undo finishes one that ended incomplete
+    still_incomplete: list[int] = field(default_factory=list)  # earlier runs, undone in part
 
 
-def undo(dest: str, journal: Journal, dry_run: bool = False) -> UndoResult:
+def undo(dest: str, journal: Journal, pending: Pending | None = None) -> UndoResult:
+    """Undo the runs ``journal.runs_to_undo`` names; with ``pending`` (what the recovery of a
+    killed run would do first, on a settled private copy of the journal: see
+    engine/commands/preview.py) only count what the undo would do, changing nothing."""
+    dry_run = pending is not None
     result = UndoResult(runs=journal.runs_to_undo())
     if not result.runs:
         return result
+    result.retry = journal.run_info(result.runs[0])["status"] == INCOMPLETE
+    result.still_incomplete = journal.incomplete_before(result.runs)
     if not dry_run:
         _put_back_set_aside(dest, journal, result)
     done: list[tuple[str, str, int]] = []
@@ -56,7 +65,10 @@ def undo(dest: str, journal: Journal, dry_run: bool = False) -> UndoResult:
     for item in sorted(journal.written(result.runs), key=lambda w: -w.run_id):
         if item.action.undo is Undo.NOTHING:
             continue  # an identical file was already there: not ours to remove
-        why = _undo_one(dest, item, result, dry_run)
+        if pending is not None and item.dest in pending.companions:
+            why = _undo_pending_companion(pending.companions[item.dest][1], result)
+        else:
+            why = _undo_one(dest, item, result, pending)
         if why is None:
             progress.add(item.run_id)
             done.append((item.source_root, item.rel, item.run_id))
@@ -91,16 +103,22 @@ def _set_statuses(
     """A run with files left in DEST for a reason a retry may get past is not undone: the
     next undo retries them (once the drive is mounted, the folder writable), not an earlier
     run. A retry that moves none of them gives up on them, so that the undo after it goes on
-    to the runs before."""
+    to the runs before. Of the runs undone together (a killed run and its resume), only the
+    newest left incomplete is marked so: the older ones keep their status, which joins them to
+    it in the retry (``Journal.runs_to_undo``)."""
+    newest_stuck = True
     for run_id in result.runs:
         if run_id not in stuck:
             status = "undone"
-        elif run_id not in progress and journal.run_info(run_id)["status"] == INCOMPLETE:
+        elif run_id not in progress and result.retry:
             status = "undone"
             result.given_up.append(run_id)
         else:
-            status = INCOMPLETE
             result.unfinished.append(run_id)
+            if not newest_stuck:
+                continue
+            status = INCOMPLETE
+            newest_stuck = False
         journal.set_run_status([run_id], status)
 
 
@@ -133,9 +151,21 @@ def _drop_thumbnails(thumbs: str, journal: Journal) -> None:
         fsops.remove_quietly(os.path.join(thumbs, f"{digest}.jpg"))
 
 
-def _undo_one(dest: str, item: Written, result: UndoResult, dry_run: bool) -> str | None:
-    """Undo one file; None when done, else why it was left alone."""
-    path = os.path.join(dest, item.dest)
+def _undo_pending_companion(renamed: bool, result: UndoResult) -> str | None:
+    """A dry run's count for a killed move's companion that recovery would first place in
+    DEST: renamed there, it is then moved back; copied there, the copy is removed."""
+    if renamed:
+        result.restored += 1
+    else:
+        result.removed += 1
+    return None
+
+
+def _undo_one(dest: str, item: Written, result: UndoResult, pending: Pending | None) -> str | None:
+    """Undo one file; None when done, else why it was left alone. With ``pending`` (a dry
+    run) only count it, finding it where it is until recovery finishes a tidy step."""
+    dry_run = pending is not None
+    path = os.path.join(dest, item.dest) if pending is None else pending.on_disk(dest, item.dest)
     origin = os.path.join(item.source_root, item.rel)
     if item.action.undo is Undo.REMOVE_LINK:
         return _remove_link(path, origin, result, dry_run)

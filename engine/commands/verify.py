@@ -1,13 +1,20 @@
 """``imgorg verify DEST``: re-hash what the journal says was written, and the originals it
-keeps; report what is missing or changed."""
+keeps; report what is missing or changed.
+
+It only looks: it reads a private copy of the journal, settled as the recovery of a killed run
+would settle it (engine/commands/preview.py), and changes nothing in DEST or SOURCE. What a
+killed run left unfinished is named, and finished by the next organize of its SOURCE (or undo).
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 
+from engine.commands.preview import Pending, Unplaced
+from engine.policy.actions import SourceAfter
 from engine.store import fsops
-from engine.store.journal import Journal
+from engine.store.journal import Journal, Written
 
 
 @dataclass
@@ -17,27 +24,49 @@ class VerifyResult:
     changed: list[str] = field(default_factory=list)
     originals: int = 0  # kept originals checked
     originals_bytes: int = 0
+    only_copy: dict[str, str] = field(default_factory=dict)  # missing moved file: its source
+    unplaced: list[Unplaced] = field(default_factory=list)  # planned by a killed run, not in DEST
+    pending: list[tuple[str, str]] = field(default_factory=list)  # (dest, source) to place
 
     @property
     def ok(self) -> bool:
-        return not self.missing and not self.changed
+        return not (self.missing or self.changed or self.unplaced or self.pending)
 
 
-def verify(dest: str, journal: Journal) -> VerifyResult:
+def verify(dest: str, journal: Journal, pending: Pending | None = None) -> VerifyResult:
+    """Check every file the journal has in DEST; with ``pending`` (what recovery would do on a
+    settled private copy), where it is until recovery runs, and what a killed run left."""
     result = VerifyResult()
+    pending = pending or Pending()
+    result.unplaced = pending.unplaced
     for item in journal.written():
+        if item.dest in pending.companions:  # still in SOURCE: recovery places it
+            result.pending.append((item.dest, pending.companions[item.dest][0]))
+            continue
         result.checked += 1
-        _check(dest, item.dest, item.out_hash, result)
+        _check(pending.on_disk(dest, item.dest), item.dest, item.out_hash, result)
+        if result.missing[-1:] == [item.dest] and _moved_away(item):
+            result.only_copy[item.dest] = os.path.join(item.source_root, item.rel)
         if item.action.keeps_original and item.original:
             result.originals += 1
             result.originals_bytes += item.size
-            _check(dest, item.original, item.hash, result)
+            _check(os.path.join(dest, item.original), item.original, item.hash, result)
     return result
 
 
-def _check(dest: str, rel: str, content_hash: str | None, result: VerifyResult) -> None:
+def _moved_away(item: Written) -> bool:
+    """Whether the move that placed ``item`` took its source out of SOURCE, DEST then holding
+    its only copy (a transformed move's original is kept below DEST)."""
+    after = item.action.source_after
+    gone = not os.path.lexists(os.path.join(item.source_root, item.rel))
+    return gone and (
+        after is SourceAfter.RENAMED_AWAY or (after is SourceAfter.UNLINKED and item.source_removed)
+    )
+
+
+def _check(path: str, rel: str, content_hash: str | None, result: VerifyResult) -> None:
     try:
-        actual = fsops.hash_file(os.path.join(dest, rel))
+        actual = fsops.hash_file(path)
     except FileNotFoundError:
         result.missing.append(rel)
         return

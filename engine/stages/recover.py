@@ -32,7 +32,7 @@ def reconcile(journal: Journal, dest: str) -> int:
             continue
         final = os.path.join(dest, decision.dest)
         fsops.remove_quietly(fsops.temp_name(final))
-        if fsops.holds(final, decision.out_hash) or renamed_then_changed(root, decision, final):
+        if fsops.holds(final, decision.out_hash) or renamed_away(root, decision, final):
             journal.mark_done(root, [decision.rel], run_id)
             placed.add((root, decision.rel, run_id))
             settled += 1
@@ -106,14 +106,14 @@ def _place_unchanged(source: str, decision: Decision, final: str) -> bool:
 FOLLOWING = (Action.MOVE_RENAME, Action.MOVE_COPY)
 
 
-def renamed_then_changed(root: str, decision: Decision, final: str) -> bool:
-    """Whether a source renamed into DEST (a move on one filesystem) is at ``final`` though
-    not with the bytes placed: changed there since (an editor in DEST between the killed run
-    and this one). It left SOURCE with that rename, so its row is kept and verify and undo
-    name it, never forgotten with the only copy in DEST."""
+def renamed_away(root: str, decision: Decision, final: str) -> bool:
+    """Whether a source renamed into DEST (a move on one filesystem) left SOURCE with that
+    rename though ``final`` does not hold the bytes placed: changed there since (an editor in
+    DEST between the killed run and this one), or deleted from there. DEST held the only copy,
+    so its row is kept and verify and undo name it, never forgotten as if never placed."""
     return (
         decision.action.writes is Writes.RENAME_SOURCE
-        and os.path.isfile(final)
+        and (os.path.isfile(final) or not os.path.lexists(final))
         and not os.path.lexists(os.path.join(root, decision.rel))
     )
 

@@ -32,6 +32,7 @@ CHECKPOINT_WAIT_MS = 5000  # the last checkpoint waits this long for readers, th
 # table keyed by path alone (WITHOUT ROWID).
 VERSION = 2
 ORIGINALS = ".imgorg/originals"  # below DEST: the source bytes of re-encoded or rotated moves
+UNDO_INCOMPLETE = "undo incomplete"  # a run's status while files it placed are left in DEST
 
 
 @dataclass(frozen=True, slots=True)
@@ -777,7 +778,9 @@ class Journal:
 
     def runs_to_undo(self) -> list[int]:
         """The last real run that changed anything in DEST, with the interrupted runs it
-        resumed (same SOURCE, just before). A run that found everything done is passed over."""
+        resumed (same SOURCE, just before). A run that found everything done is passed over,
+        and so is, for a later run, one whose undo ended incomplete: the next undo retries it
+        alone (with the runs it had resumed), not with the later run."""
         wrote = {
             r[0]
             for r in self.db.execute(
@@ -798,10 +801,18 @@ class Journal:
         for run_id, source, status in rows:
             if run_id >= last[0]:
                 continue
-            if source != last[1] or status == "finished":
+            if source != last[1] or status in ("finished", UNDO_INCOMPLETE):
                 break
             ids.append(run_id)
         return ids
+
+    def incomplete_before(self, run_ids: list[int]) -> list[int]:
+        """The runs before ``run_ids`` whose undo ended incomplete, newest first."""
+        rows = self.db.execute(
+            "SELECT id FROM runs WHERE status = ? AND id < ? ORDER BY id DESC",
+            (UNDO_INCOMPLETE, min(run_ids)),
+        )
+        return [row[0] for row in rows]
 
     def mark_unwritten_undone(self, run_ids: Iterable[int]) -> None:
         """The verdicts of ``run_ids`` that put nothing in DEST (a duplicate, a skip) are
