@@ -4,12 +4,17 @@ checks it grows with the input, not with its square."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from benchmarks.reports import grow
 from conftest import write_photo
+from engine.cli import main
 from engine.dates.original import original_of
 from engine.formats.kinds import Kind
 from engine.policy import companions
@@ -83,3 +88,30 @@ def test_finding_the_originals_of_a_folder_of_edited_copies_costs_linear_name_co
         str(tmp_path / "large" / "IMG_00007.jpg.json"),
     )
     assert large_cost < 6 * small_cost  # 4x the files; a folder read per edited copy is 16x
+
+
+def test_verify_of_a_large_archive_reads_its_journal_a_row_at_a_time(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """``imgorg verify`` of an archive of 150,000 files: the journal's rows are checked one at a
+    time, not read whole first (at a million files that was gigabytes of memory)."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    src.mkdir()
+    for photo in sorted((corpus / "camera").glob("*.jpg"))[:20]:
+        shutil.copy2(photo, src / photo.name)
+    assert main(["organize", str(src), str(dest), "--quiet", "--min-size", "0"]) == 0
+    grow(str(dest / ".imgorg" / "journal.sqlite"), 150_000)  # rows of files not in DEST
+    # VmHWM, not ru_maxrss: a child inherits its parent's (pytest's) ru_maxrss.
+    peak = (
+        "import contextlib, io, re, sys\n"
+        "from engine.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    code = main(['verify', sys.argv[1]])\n"
+        "status = open('/proc/self/status').read()\n"
+        "print(code, int(re.search(r'VmHWM:\\s+(\\d+)', status).group(1)) // 1024)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", peak, str(dest)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out[0] == "1"  # the grown rows' files are missing, and verify says so
+    assert int(out[1]) < 100, f"verify's peak memory: {out[1]} MiB"

@@ -39,7 +39,7 @@ def verify(dest: str, journal: Journal, pending: Pending | None = None) -> Verif
     result = VerifyResult()
     pending = pending or Pending()
     result.unplaced = pending.unplaced
-    for item in journal.written():
+    for item in journal.each_written():
         if item.dest in pending.companions:  # still in SOURCE: recovery places it
             result.pending.append((item.dest, pending.companions[item.dest][0]))
             continue

@@ -750,6 +750,11 @@ class Journal:
     def written(self, run_ids: Iterable[int] | None = None) -> list[Written]:
         """Files in DEST by the journal's account (all runs, or only ``run_ids``), read in full
         before anyone acts on them."""
+        return list(self.each_written(run_ids))
+
+    def each_written(self, run_ids: Iterable[int] | None = None) -> Iterator[Written]:
+        """``written`` one file at a time, in DEST path order, for a reader that changes
+        nothing meanwhile: a million files' rows are never held at once."""
         query = (
             "SELECT source_root, source_rel, dest, hash, out_hash, action, source_removed, run_id, "
             "size, mtime_ns, original FROM files WHERE state = 'done' AND dest IS NOT NULL"
@@ -759,22 +764,34 @@ class Journal:
             ids = tuple(run_ids)
             query += f" AND run_id IN ({', '.join('?' * len(ids))})"
             params = ids
-        return [
-            Written(
-                source_root=os.fsdecode(row["source_root"]),
-                rel=os.fsdecode(row["source_rel"]),
-                dest=os.fsdecode(row["dest"]),
-                hash=row["hash"],
-                out_hash=row["out_hash"],
-                action=Action(row["action"]),
-                source_removed=bool(row["source_removed"]),
-                run_id=row["run_id"],
-                size=row["size"],
-                mtime_ns=row["mtime_ns"],
-                original=_s(row["original"]),
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        for (
+            root,
+            rel,
+            dest,
+            hash_,
+            out_hash,
+            action,
+            removed,
+            run_id,
+            size,
+            mtime,
+            original,
+        ) in cursor.execute(query + " ORDER BY dest", params):
+            yield Written(
+                source_root=os.fsdecode(root),
+                rel=os.fsdecode(rel),
+                dest=os.fsdecode(dest),
+                hash=hash_,
+                out_hash=out_hash,
+                action=Action(action),
+                source_removed=bool(removed),
+                run_id=run_id,
+                size=size,
+                mtime_ns=mtime,
+                original=_s(original),
             )
-            for row in self.db.execute(query + " ORDER BY dest", params).fetchall()
-        ]
 
     def runs_to_undo(self) -> list[int]:
         """The last real run that changed anything in DEST, with the interrupted runs it
