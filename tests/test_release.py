@@ -322,3 +322,32 @@ def test_a_sidecar_placed_by_a_copy_run_is_released_by_the_move_run(
     assert photos_in(src) == {}
     assert imgorg("undo", str(dest))[0] == 0
     assert photos_in(src) == before
+
+
+def test_a_copy_runs_duplicate_is_set_aside_by_the_move_run_and_dest_counts_each_photo_once(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The copy run found a second copy of a photo on the card and wrote nothing for it; the
+    move run that empties the card sets it aside in Duplicates/ as a move run does. What DEST
+    holds (the journal's standing files, which the HTML report counts) names each released
+    photo once: by the copy run's file."""
+    from engine.store.journal import Journal
+
+    card, dest, report = tmp_path / "card", tmp_path / "dest", tmp_path / "r.jsonl"
+    a_card(card, corpus)
+    shutil.copy2(card / "DCIM" / "Nikon_D70.jpg", card / "DCIM" / "Nikon_D70 (1).jpg")
+    before = photos_in(card)
+    assert imgorg("organize", str(card), str(dest), *FLAGS)[0] == 0
+    code, out = imgorg("organize", str(card), str(dest), *MOVE, "--report", str(report))
+    assert code == 0, out
+    line = report_of(report)["DCIM/Nikon_D70 (1).jpg"]
+    assert line["status"] == "duplicate" and line["dest"] == "Duplicates/DCIM/Nikon_D70 (1).jpg"
+    assert photos_in(card) == {}
+    journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
+    try:
+        standing = [(d.rel, d.dest) for d in journal.standing()]
+    finally:
+        journal.close()
+    assert len(standing) == len(set(standing)) == 4, standing
+    assert imgorg("undo", str(dest))[0] == 0
+    assert photos_in(card) == before

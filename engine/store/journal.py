@@ -166,11 +166,14 @@ TZ_UNKNOWN = typing.cast(enum.Enum, _DEFAULTS["tz_source"]).value  # a NULL tz_s
 # and sorted when a report wants them in path order: counting them costs half as much.
 RUN_ROWS = "seen_run = ? AND +source_root = ?"
 RUN_ORDER = "source_rel"
-# What DEST holds after every run (see Journal.standing), on ``files AS f``.
+# What DEST holds after every run (see Journal.standing), on ``files AS f``. A release names
+# the file an earlier run placed, which stands for it.
+_RELEASES = f"('{Action.RELEASE}', '{Action.RELEASE_KEPT}')"
 STANDING = (
-    "state != 'undone' AND (status = 'placed' OR run_id = (SELECT max(run_id) FROM files AS g "
-    "WHERE g.state != 'undone' AND g.source_root = f.source_root "
-    "AND g.source_rel = f.source_rel))"
+    f"state != 'undone' AND action NOT IN {_RELEASES} "
+    "AND (status = 'placed' OR run_id = (SELECT max(run_id) FROM files AS g "
+    f"WHERE g.state != 'undone' AND g.action NOT IN {_RELEASES} "
+    "AND g.source_root = f.source_root AND g.source_rel = f.source_rel))"
 )
 STANDING_ORDER = "source_root, source_rel, run_id"
 _KEPT_ATTRS = [c.keeps for c in FILES if c.keeps]
