@@ -10,8 +10,9 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -201,14 +202,36 @@ def phone_card(card: Path, corpus: Path) -> None:
     shutil.copy2(corpus / "phone" / "jolla.jpg", card / "jolla.jpg")
 
 
+@contextlib.contextmanager
+def dest_on(tmp_path: Path, across: bool) -> Iterator[Path]:
+    """DEST beside SOURCE, or on a filesystem of its own (a small tmpfs)."""
+    if not across:
+        yield tmp_path / "dest"
+        return
+    from test_safety import mount_tmpfs
+
+    other = mount_tmpfs(tmp_path / "other", "64m")
+    try:
+        yield other / "dest"
+    finally:
+        subprocess.run(["umount", "-l", str(other)], check=False)
+
+
+@pytest.mark.parametrize("across", [False, True], ids=["one-filesystem", "across-filesystems"])
 def test_a_compressed_copy_is_released_only_for_the_bytes_it_was_made_from(
-    tmp_path: Path, corpus: Path
+    tmp_path: Path, corpus: Path, across: bool
 ) -> None:
     """The copy run rewrote a JPEG smaller (``--compress-above``): DEST's file is not the
     source's bytes, but the journal ties it to them, so the move run (without the flag)
-    releases the source, keeping its bytes below DEST for undo; verify checks both; undo
-    puts the original back byte for byte and leaves the copy run's file."""
-    card, dest, report = tmp_path / "card", tmp_path / "dest", tmp_path / "move.jsonl"
+    releases the source, keeping its bytes below DEST for undo (renamed there, or across
+    filesystems copied and verified); verify checks both; undo puts the original back byte
+    for byte and leaves the copy run's file."""
+    with dest_on(tmp_path, across) as dest:
+        _compressed_copy_then_move(tmp_path, dest, corpus)
+
+
+def _compressed_copy_then_move(tmp_path: Path, dest: Path, corpus: Path) -> None:
+    card, report = tmp_path / "card", tmp_path / "move.jsonl"
     phone_card(card, corpus)
     before = photos_in(card)
     assert imgorg("organize", str(card), str(dest), *FLAGS, "--compress-above", "50KB")[0] == 0
@@ -324,16 +347,22 @@ def test_a_sidecar_placed_by_a_copy_run_is_released_by_the_move_run(
     assert photos_in(src) == before
 
 
+@pytest.mark.parametrize("across", [False, True], ids=["one-filesystem", "across-filesystems"])
 def test_a_copy_runs_duplicate_is_set_aside_by_the_move_run_and_dest_counts_each_photo_once(
-    tmp_path: Path, corpus: Path
+    tmp_path: Path, corpus: Path, across: bool
 ) -> None:
     """The copy run found a second copy of a photo on the card and wrote nothing for it; the
     move run that empties the card sets it aside in Duplicates/ as a move run does. What DEST
     holds (the journal's standing files, which the HTML report counts) names each released
     photo once: by the copy run's file."""
+    with dest_on(tmp_path, across) as dest:
+        _duplicate_set_aside(tmp_path, dest, corpus)
+
+
+def _duplicate_set_aside(tmp_path: Path, dest: Path, corpus: Path) -> None:
     from engine.store.journal import Journal
 
-    card, dest, report = tmp_path / "card", tmp_path / "dest", tmp_path / "r.jsonl"
+    card, report = tmp_path / "card", tmp_path / "r.jsonl"
     a_card(card, corpus)
     shutil.copy2(card / "DCIM" / "Nikon_D70.jpg", card / "DCIM" / "Nikon_D70 (1).jpg")
     before = photos_in(card)
