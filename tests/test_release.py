@@ -380,3 +380,31 @@ def _duplicate_set_aside(tmp_path: Path, dest: Path, corpus: Path) -> None:
     assert len(standing) == len(set(standing)) == 4, standing
     assert imgorg("undo", str(dest))[0] == 0
     assert photos_in(card) == before
+
+
+@pytest.mark.parametrize("photo_copy_deleted", [False, True], ids=["as-copied", "photo-deleted"])
+def test_a_family_the_copy_run_placed_leaves_the_card_together(
+    tmp_path: Path, corpus: Path, photo_copy_deleted: bool
+) -> None:
+    """A photo and its XMP, copied together: the move run releases both; with the photo's copy
+    deleted from DEST it places the photo there again and still releases the XMP beside it,
+    never leaving the sidecar on the card without its photo."""
+    card, dest, report = tmp_path / "card", tmp_path / "dest", tmp_path / "r.jsonl"
+    sidecar = lightroom_photo(card, corpus)
+    sidecar.write_text(XMP)
+    before = photos_in(card)
+    assert imgorg("organize", str(card), str(dest), *FLAGS)[0] == 0
+    photo_copy = dest / "2008" / "2008" / "IMG_4001.JPG"
+    if photo_copy_deleted:
+        photo_copy.unlink()
+    code, out = imgorg("organize", str(card), str(dest), *MOVE, "--report", str(report))
+    assert code == 0, out
+    lines = report_of(report)
+    assert lines["2008/IMG_4001.xmp"]["note"].startswith("released by this run")
+    photo_note = lines["2008/IMG_4001.JPG"]["note"]
+    assert ("placed there again" in photo_note) == photo_copy_deleted
+    assert photos_in(card) == {}
+    assert photo_copy.read_bytes() == (corpus / "camera" / "Canon_40D.jpg").read_bytes()
+    assert imgorg("verify", str(dest))[0] == 0
+    assert imgorg("undo", str(dest))[0] == 0
+    assert photos_in(card) == before

@@ -414,8 +414,8 @@ class Coordinator:
         raise AssertionError("unreachable")
 
     def _released_with(self, member: Decision) -> bool:
-        """Whether a companion of a released photo is released too: an earlier run placed it
-        from these bytes and left it in SOURCE, and its copy is there."""
+        """Whether a companion of a photo kept where an earlier run placed it is released: that
+        run placed it from these bytes and left it in SOURCE, and its copy is there."""
         if member.hash is None:
             return False
         left = self.view.left_copy(member.rel, member.hash)
@@ -668,7 +668,7 @@ class Coordinator:
         """Give ``main`` the name ``target`` and its family the matching names, if all are
         free (or already hold identical bytes); False when any is taken."""
         members = [m for m in family if m.status is not Status.ERROR]
-        if main_fixed and main.action.releases:
+        if main_fixed and self.move:  # released, or placed again where a copy run put it
             members = [m for m in members if not self._released_with(m)]
         wanted = [] if main_fixed else [(main, target)]
         if members:
