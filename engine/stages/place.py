@@ -300,7 +300,7 @@ class Placer:
                 if decision.action.releases:
                     # Not released: the earlier run's copy and the source stay as they were; a
                     # later move run looks at them again.
-                    note = f"not released, its source stays in SOURCE: {why}"
+                    note = f"not released: {why} ({decision.dest}); its source stays in SOURCE"
                     decision.note, decision.action = note, Action.NONE
                 else:
                     note = f"placed, but its source was not removed: {why}"
