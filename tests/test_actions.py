@@ -22,11 +22,12 @@ from engine.store.journal import Journal
 # What journals written by earlier releases hold in their action column.
 STORED = {"none", "copy", "staged", "move-copy", "move-staged", "move-rename"}
 LINKS = {"hardlink", "symlink"}  # --mode hardlink / symlink
+RELEASES = {"release", "release-kept"}  # a move run taking out what a copy run placed
 
 
 def test_every_action_has_one_row_and_keeps_its_journal_string() -> None:
     assert set(BEHAVIOUR) == set(Action)
-    assert {a.value for a in Action} == STORED | LINKS
+    assert {a.value for a in Action} == STORED | LINKS | RELEASES
     assert all(Action(text).value == text for text in STORED)
 
 
@@ -51,10 +52,12 @@ def test_the_rows_say_what_each_action_does() -> None:
         ),
         "hardlink": (Writes.HARD_LINK, False, SourceAfter.STAYS, Undo.REMOVE_OR_RETURN),
         "symlink": (Writes.SYMBOLIC_LINK, False, SourceAfter.STAYS, Undo.REMOVE_LINK),
+        "release": (Writes.NOTHING, False, SourceAfter.UNLINKED, Undo.COPY_BACK),
+        "release-kept": (Writes.NOTHING, False, SourceAfter.KEPT_BELOW_DEST, Undo.COPY_BACK),
     }
     # only what copies the source's bytes needs room for them; a staged file is there already
     assert {a for a in Action if a.needs_space} == {a for a in Action if a.writes is Writes.COPY}
-    assert [a for a in Action if a.keeps_original] == [Action.MOVE_STAGED]
+    assert [a for a in Action if a.keeps_original] == [Action.MOVE_STAGED, Action.RELEASE_KEPT]
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ from engine.settings import Mode
 from engine.stages.decide import Coordinator, Folders
 from engine.store import fsops
 from engine.store.dest_view import DestView, JournalView, Slot
-from engine.store.journal import Journal, Placed
+from engine.store.journal import Journal, LeftCopy, Placed
 
 SRC, DEST = "/src", "/dest"
 FLAT = Folders(Layout.FLAT, "Corrupted", "NoDate", "Duplicates")
@@ -69,6 +69,13 @@ class MemoryDest:
         if mine not in self.files or theirs not in self.files:
             return None
         return self.files[mine] == self.files[theirs]
+
+    def left_copy(self, rel: str, content_hash: str) -> LeftCopy | None:
+        return None  # no copy run before: nothing to release
+
+    def present(self, name: str, size: int) -> bool | None:
+        data = self.files.get(f"{DEST}/{name}")
+        return None if data is None else len(data) == size
 
 
 def photo(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -129,12 +130,6 @@ def test_a_move_killed_through_a_symlink_and_resumed_by_the_real_path_is_undone_
     assert photos_in(dest) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a file a copy run placed is 'done' for the move run (organize.left_to_do), and "
-    "re-decided it would be 'already placed by an earlier run' with nothing to write, so its "
-    "source stays (engine/stages/decide.py and the actions of place.py, the lead's files)",
-)
 def test_move_after_a_copy_run_takes_the_copied_files_out_of_source(
     tmp_path: Path, organize, corpus: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -152,12 +147,6 @@ def test_move_after_a_copy_run_takes_the_copied_files_out_of_source(
     assert photos_in(card) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the walk finds the photo gone and calls the XMP a sidecar without its photo "
-    "(ignored); placing it beside the photo an earlier run moved needs the coordinator to "
-    "take a photo from the journal (engine/stages/decide.py, the lead's file)",
-)
 def test_a_sidecar_written_after_its_photo_was_moved_follows_it(
     tmp_path: Path, organize, corpus: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -331,21 +320,30 @@ def test_a_source_still_locked_on_the_rerun_is_reported_again(tmp_path: Path, co
         subprocess.run(["umount", "-l", str(tmp_path / "other")], check=False)
 
 
-def test_a_move_run_after_a_copy_run_says_the_copied_files_stay_in_source(
+def test_a_move_run_after_a_copy_run_says_it_took_the_copied_files_out_of_source(
     tmp_path: Path, corpus: Path
 ) -> None:
-    """Until a move run takes them out (the strict xfail above), it says so: the files a copy
-    run placed are left in SOURCE, and how to move them instead."""
+    """The move run after a copy run says what it did with the files the copy run placed: taken
+    out of SOURCE once their copies were checked, each report line naming its copy; a
+    re-run then finds them done."""
     card, dest = tmp_path / "card", tmp_path / "dest"
     twelve_camera_photos(card, corpus)
+    report = tmp_path / "move.jsonl"
     assert imgorg("organize", str(card), str(dest), "--min-size", "0", "--quiet")[0] == 0
+    code, out = imgorg(
+        "organize", str(card), str(dest), "--min-size", "0", "--mode", "move",
+        "--report", str(report),
+    )  # fmt: skip
+    assert code == 0, out
+    assert "12 files an earlier run had copied into DEST were taken out of SOURCE" in out
+    assert "left their sources" not in out
+    lines = [json.loads(line) for line in report.read_text().splitlines()]
+    assert len(lines) == 12 and {line["status"] for line in lines} == {"placed"}
+    for line in lines:
+        assert line["note"] == (
+            f"released by this run: its copy in DEST is {line['dest']} (placed by run 1)"
+        )
+        assert (dest / line["dest"]).is_file()
+    assert photos_in(card) == {}
     code, out = imgorg("organize", str(card), str(dest), "--min-size", "0", "--mode", "move")
-    assert code == 0
-    assert "12 of them were placed by an earlier run that left their sources" in out
-    assert "`imgorg undo` that run first to move them instead" in out
-    code, out = imgorg("organize", str(card), str(dest), "--min-size", "0", "--mode", "move")
-    assert "left their sources" in out  # still true: nothing changed
-    moved = tmp_path / "moved"
-    assert imgorg("organize", str(card), str(moved), "--min-size", "0", "--mode", "move")[0] == 0
-    code, out = imgorg("organize", str(card), str(moved), "--min-size", "0", "--mode", "move")
-    assert "left their sources" not in out and photos_in(card) == {}
+    assert code == 0 and "taken out of SOURCE" not in out and "left their sources" not in out

@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import DiskFull, JournalError, NewerJournal, RunError
 from engine.formats import imaging
+from engine.formats.kinds import Kind
 from engine.policy.actions import Action
+from engine.policy.companions import Mains
 from engine.policy.naming import Layout
-from engine.records import Analysis, Candidate, Decision, Status
+from engine.records import Analysis, Candidate, Decision, Finding, Status
 from engine.report.console import PLAN_LINES_ON_TERMINAL, Output, plan_lines, print_plan
 from engine.report.html import write_run_report
 from engine.report.jsonl import append_error_log, write_report
@@ -42,7 +44,7 @@ from engine.stages.work import WorkerOptions
 from engine.store import fsops
 from engine.store.dest_view import JournalView
 from engine.store.fsops import same_device
-from engine.store.journal import Journal
+from engine.store.journal import Journal, PlacedPhoto
 
 if TYPE_CHECKING:
     from engine.similar.flow import DateFlow
@@ -86,6 +88,38 @@ def left_to_do(
     if not finished:
         return candidate, finished
     return dataclasses.replace(candidate, companions=rest), finished
+
+
+def sidecars_following(
+    journal: Journal, source: str, findings: list[Finding], done: dict[str, tuple[int, int]]
+) -> dict[str, tuple[Candidate, PlacedPhoto]]:
+    """The sidecars the walk found without their photo whose photo (same folder, the name the
+    sidecar gives) an earlier run of this SOURCE placed: each is a candidate of its own, to
+    follow that photo (``Coordinator``'s followers)."""
+    orphans: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if finding.reason == planner.NO_PHOTO and finding.rel not in done:
+            orphans.setdefault(os.path.dirname(finding.rel), []).append(finding)
+    following = {}
+    for folder, sidecars in orphans.items():
+        photos = journal.placed_photos_in(source, folder)
+        if not photos:
+            continue
+        newest: dict[str, PlacedPhoto] = {}
+        for photo in photos:  # newest run first
+            newest.setdefault(os.path.basename(photo.rel), photo)
+        mains = Mains(list(newest))
+        for sidecar in sidecars:
+            owner = mains.owner(os.path.basename(sidecar.rel))
+            if owner is None:
+                continue
+            try:
+                st = os.lstat(os.path.join(source, sidecar.rel))
+            except OSError:
+                continue
+            candidate = Candidate(sidecar.rel, st.st_size, st.st_mtime_ns, Kind.SIDECAR.value)
+            following[sidecar.rel] = (candidate, newest[owner])
+    return following
 
 
 def report_place_problem(report: str, source: str, dest: str) -> str | None:
@@ -505,7 +539,11 @@ def _run(
     walk = settings.walk
     plan = planner.plan(source, walk.extensions, exclude=[dest], videos=walk.videos)
     done = journal.done_files(source)
-    todo: list[Candidate] = []
+    if run.mode is Mode.MOVE:  # what earlier runs copied, this one takes out of SOURCE
+        copied = journal.left_in_source(source)
+        done = {rel: seen for rel, seen in done.items() if rel not in copied}
+    following = sidecars_following(journal, source, plan.findings, done)
+    todo: list[Candidate] = [candidate for candidate, _ in following.values()]
     earlier: list[str] = []  # done by an earlier run: reported again, not redone
     for c in plan.candidates:
         left, finished = left_to_do(c, done)
@@ -520,7 +558,7 @@ def _run(
         (
             Decision(f.rel, f.status, size=f.size, reason=f.reason)
             for f in plan.findings
-            if f.rel not in done
+            if f.rel not in done and f.rel not in following
         ),
         "done",
     )
@@ -529,9 +567,9 @@ def _run(
         kept = journal.kept_in_source_earlier(run_id, source) if run.mode is Mode.MOVE else 0
         if kept:
             output.message(
-                f"{kept} of them were placed by an earlier run that left their sources (a copy "
-                "or link run): this move run leaves them in SOURCE too; `imgorg undo` that run "
-                "first to move them instead"
+                f"{kept} of them were placed by an earlier run that left their sources (a link "
+                "run): this move run leaves them in SOURCE too; `imgorg undo` that run first to "
+                "move them instead"
             )
 
     chosen = settings.folders
@@ -553,7 +591,14 @@ def _run(
     view = JournalView(journal, source, dest, run_id)
     link = Action(run.mode.value) if run.mode.links else None
     coordinator = Coordinator(
-        source, dest, view, todo, folders, move=run.mode is Mode.MOVE, link=link
+        source,
+        dest,
+        view,
+        todo,
+        folders,
+        move=run.mode is Mode.MOVE,
+        link=link,
+        followers={rel: photo for rel, (_, photo) in following.items()},
     )
     placer = Placer(
         source,
@@ -635,6 +680,11 @@ def _run(
         if stream is not None:
             stream.close()  # a pool stopped early says so now, into this run's warnings.log
         placer.close()  # a batch under way is finished first
+    if placer.released:
+        output.message(
+            f"{placer.released} files an earlier run had copied into DEST were taken out of "
+            "SOURCE, each once its copy there was checked to hold its bytes"
+        )
     try:
         if coordinator.waiting:
             raise AssertionError(f"{coordinator.waiting} results were never settled")

@@ -171,6 +171,8 @@ def _undo_one(dest: str, item: Written, result: UndoResult, pending: Pending | N
         return _remove_link(path, origin, result, dry_run)
     if not os.path.isdir(item.source_root):  # never made again on whatever disk is there now
         return Retry(f"its SOURCE {item.source_root} is not there (a drive not mounted?)")
+    if item.action.undo is Undo.COPY_BACK:
+        return _copy_back(dest, path, origin, item, result, dry_run)
     if (
         item.action.undo is Undo.RETURN_ORIGINAL
         and item.original  # None once ``imgorg finalize`` deleted it: the placed bytes go back
@@ -238,15 +240,45 @@ def _restore_original(
     return None
 
 
-def _put_back(path: str, origin: str, content_hash: str | None, mtime_ns: int) -> str | None:
-    """Move ``path`` to ``origin`` (no replace); across filesystems copy, verify, then unlink."""
+def _copy_back(
+    dest: str, path: str, origin: str, item: Written, result: UndoResult, dry_run: bool
+) -> str | None:
+    """A released source (its copy an earlier run's, which stays in DEST) back in SOURCE: its
+    kept original when DEST's copy is transformed, else a verified copy of DEST's file."""
+    if _same(origin, item.hash):
+        return None  # back already (an interrupted undo)
+    if os.path.lexists(origin):
+        return "its source path holds other bytes now"
+    kept = os.path.join(dest, item.original) if item.original else None
+    if kept is not None and not _same(kept, item.hash):
+        return f"its kept original {item.original} is missing or changed"
+    if kept is None and not _same(path, item.out_hash):
+        return "its copy in DEST is missing or changed since"
+    if dry_run:
+        result.restored += 1
+        return None
+    if kept is not None:
+        why = _put_back(kept, origin, item.hash, item.mtime_ns)
+    else:
+        why = _put_back(path, origin, item.out_hash, item.mtime_ns, keep=True)
+    if why is None:
+        result.restored += 1
+    return why
+
+
+def _put_back(
+    path: str, origin: str, content_hash: str | None, mtime_ns: int, keep: bool = False
+) -> str | None:
+    """Move ``path`` to ``origin`` (no replace); across filesystems copy, verify, then unlink.
+    ``keep``: copy and verify, leaving ``path`` where it is."""
     try:
         fsops.make_folders(os.path.dirname(origin))
     except OSError as exc:  # a file where its folder was, a folder locked since
         return Retry(f"its source folder cannot be made again ({exc.strerror})")
     try:
-        fsops.rename_noreplace(path, origin)
-        return None
+        if not keep:
+            fsops.rename_noreplace(path, origin)
+            return None
     except fsops.DestinationExists:
         return "its source path is taken again"
     except OSError:
@@ -269,7 +301,8 @@ def _put_back(path: str, origin: str, content_hash: str | None, mtime_ns: int) -
     except OSError as exc:
         fsops.remove_quietly(temp)
         return Retry(f"could not be copied back: {exc.strerror or exc}")
-    os.unlink(path)
+    if not keep:
+        os.unlink(path)
     return None
 
 

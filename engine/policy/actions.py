@@ -21,6 +21,12 @@ class Action(enum.StrEnum):
     MOVE_RENAME = "move-rename"  # one filesystem: the source itself is renamed into DEST
     HARDLINK = "hardlink"  # --mode hardlink: a second name for the source's own inode
     SYMLINK = "symlink"  # --mode symlink: a symbolic link to the source's absolute path
+    # A move run taking out of SOURCE a file an earlier run placed and left there (a copy run):
+    # nothing is written, DEST's copy is verified, then the source is unlinked (RELEASE) or,
+    # when DEST's copy is a re-encode or turned, kept below DEST (RELEASE_KEPT). See
+    # engine/stages/release.py.
+    RELEASE = "release"
+    RELEASE_KEPT = "release-kept"
 
     @property
     def behaviour(self) -> Behaviour:
@@ -54,6 +60,16 @@ class Action(enum.StrEnum):
     def keeps_original(self) -> bool:
         return BEHAVIOUR[self].source_after is SourceAfter.KEPT_BELOW_DEST
 
+    @property
+    def releases(self) -> bool:
+        """Whether it takes a source out of SOURCE whose copy an earlier run placed."""
+        return BEHAVIOUR[self].undo is Undo.COPY_BACK
+
+    @property
+    def changes_anything(self) -> bool:
+        """Whether a run that did it has something for undo to reverse."""
+        return self.touches_dest or self.removes_source
+
 
 class Writes(enum.Enum):
     """How the placed bytes reach DEST."""
@@ -82,6 +98,9 @@ class Undo(enum.Enum):
     REMOVE_OR_RETURN = "remove or return"  # drop it when SOURCE holds its bytes, else put back
     RETURN_ORIGINAL = "return the kept original"  # then drop the placed version
     REMOVE_LINK = "remove the link"  # a symbolic link holds no bytes: drop it if still ours
+    # The placed file is an earlier run's and stays: the source's bytes go back to SOURCE (its
+    # kept original, else a copy of the placed file).
+    COPY_BACK = "copy back"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +125,17 @@ BEHAVIOUR: dict[Action, Behaviour] = {
     # A hard link is the file itself: if SOURCE lost its name meanwhile, undo puts it back.
     Action.HARDLINK: Behaviour(Writes.HARD_LINK, False, SourceAfter.STAYS, Undo.REMOVE_OR_RETURN),
     Action.SYMLINK: Behaviour(Writes.SYMBOLIC_LINK, False, SourceAfter.STAYS, Undo.REMOVE_LINK),
+    Action.RELEASE: Behaviour(Writes.NOTHING, False, SourceAfter.UNLINKED, Undo.COPY_BACK),
+    Action.RELEASE_KEPT: Behaviour(
+        Writes.NOTHING, False, SourceAfter.KEPT_BELOW_DEST, Undo.COPY_BACK
+    ),
 }
 
 REMOVING_SOURCE = tuple(action for action in Action if action.removes_source)
+# What an earlier run may have done to a file, for a move run to release its source: its copy
+# (or identical bytes found at its name) is in DEST and the source was left where it is. A link
+# is not a copy: a symbolic one holds no bytes, a hard one is the source's own inode.
+RELEASABLE = (Action.NONE, Action.COPY, Action.STAGED)
 
 
 def choose(move: bool, staged: bool, same_device: bool, link: Action | None = None) -> Action:

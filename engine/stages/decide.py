@@ -57,7 +57,7 @@ from engine.records import Analysis, Candidate, Companion, CompanionResult, Deci
 from engine.stages.tidy import tidied
 from engine.store import fsops
 from engine.store.dest_view import DestView, Slot
-from engine.store.journal import Placed
+from engine.store.journal import LeftCopy, Placed, PlacedPhoto
 from engine.store.keyset import KeySet
 
 
@@ -164,8 +164,14 @@ class Coordinator:
         folders: Folders,
         move: bool,
         link: Action | None = None,
+        followers: Mapping[str, PlacedPhoto] | None = None,
     ) -> None:
         self.source, self.dest, self.view = source, dest, view
+        # Sidecars that appeared beside a photo an earlier run placed (and took out of SOURCE):
+        # each follows that photo, decided alone as it arrives.
+        self.followers = dict(followers or {})
+        if self.followers:
+            candidates = [c for c in candidates if c.rel not in self.followers]
         self.folders, self.move = folders, move  # move: sources leave SOURCE
         self.link = link  # a link mode: every placed file is this kind of link to its source
         self.size_left = Counter(c.size for c in candidates)
@@ -200,6 +206,9 @@ class Coordinator:
 
     def accept(self, analysis: Analysis) -> list[Decision]:
         """Take one worker result; return every decision it completes, destinations chosen."""
+        photo = self.followers.pop(analysis.rel, None)
+        if photo is not None:
+            return [self._follow(analysis, photo)]
         ready: list[Decision] = []
         for members in self.loose.arrived(analysis):
             ready.extend(self._forward(self._settle_identical(members)))
@@ -272,7 +281,7 @@ class Coordinator:
 
     # duplicates -------------------------------------------------------------
     def _deduplicate(self, group: list[Analysis]) -> list[Decision]:
-        verdicts = [Decision.from_analysis(a, a.status) for a in group if a.status != Status.PLACED]
+        verdicts = [self._unsound(a) for a in group if a.status != Status.PLACED]
         for members in identical_groups(group):
             if not self.loose.wait(members):
                 verdicts.extend(self._settle_identical(members))
@@ -302,8 +311,10 @@ class Coordinator:
                 and earlier.source_root == self.source
                 and earlier.rel == member.rel
             ):
-                again = Decision.from_analysis(member, Status.PLACED)
-                again.dest, again.note = earlier.dest, "already placed by an earlier run"
+                again = self._released_or_new(member) if self.move else None
+                if again is None:
+                    again = Decision.from_analysis(member, Status.PLACED)
+                    again.dest, again.note = earlier.dest, "already placed by an earlier run"
                 verdicts.append(again)
                 continue
             if _worker_proved(member, keeper, earlier):
@@ -317,6 +328,101 @@ class Coordinator:
             verdicts.append(verdict)
         self._sort_companions(verdicts, keeper, keeper_name, earlier)
         return verdicts
+
+    def _unsound(self, found: Analysis) -> Decision:
+        """A file not placed as a sound photo; a move run releases a damaged one a copy run
+        set aside."""
+        if self.move and found.status is Status.CORRUPT:
+            released = self._released_or_new(found)
+            if released is not None:
+                return released
+        return Decision.from_analysis(found, found.status)
+
+    # releases -----------------------------------------------------------------
+    def _released_or_new(self, found: Analysis) -> Decision | None:
+        """A move run's verdict on a file an earlier run placed from these very bytes and left
+        in SOURCE (a copy run): its source is released when DEST's copy is there as placed (its
+        bytes are checked before the source goes, engine/stages/release.py); it is placed again
+        at that name when the copy is gone, and anew when it was changed in DEST. None: no
+        such copy."""
+        left = None if found.hash is None else self.view.left_copy(found.rel, found.hash)
+        if left is None:
+            return None
+        decision = Decision.from_analysis(found, found.status)
+        placed = f"{left.dest}, which run {left.run_id} placed"
+        present = self.view.present(left.dest, left.bytes_out)
+        if present:
+            release(decision, left)
+        elif present is None:
+            decision.dest = left.dest
+            decision.action = self._action(decision)
+            decision.note = f"its copy {placed}, is gone from DEST: placed there again"
+        else:
+            decision.note = f"its copy {placed}, was changed in DEST since: placed anew"
+        return decision
+
+    def _follow(self, found: Analysis, photo: PlacedPhoto) -> Decision:
+        """A sidecar that appeared beside a photo an earlier run placed: beside that photo in
+        DEST under the photo's name (a suffix if that name is taken), or released like any
+        file a copy run placed."""
+        decision = Decision(
+            found.rel,
+            Status.PLACED,
+            size=found.size,
+            mtime_ns=found.mtime_ns,
+            year=photo.year,
+            date=photo.date,
+            date_source=photo.date_source,
+            hash=found.hash,
+            out_hash=found.hash,
+            bytes_out=found.size,
+            companion_of=photo.rel,
+            ino=found.ino,
+            ctime_ns=found.ctime_ns,
+            copied=found.copied,
+        )
+        if found.status in (Status.ERROR, Status.SKIPPED) or found.hash is None:
+            decision.status, decision.reason = Status.ERROR, found.reason or "could not be read"
+            return decision
+        left = self.view.left_copy(found.rel, found.hash) if self.move else None
+        if left is not None and self.view.present(left.dest, left.bytes_out):
+            release(decision, left)
+            return decision
+        decision.note = (
+            f"its photo {photo.rel} was placed at {photo.dest} by run {photo.run_id}; "
+            "this file appeared beside it since and follows it"
+        )
+        folder, name = os.path.split(photo.dest)
+        own = companion_name(name, os.path.basename(photo.rel), os.path.basename(found.rel))
+        base = os.path.join(folder, own)
+        for n in itertools.count():
+            target = with_suffix(base, n)
+            too_long = self._too_long(target)
+            if too_long:
+                decision.status, decision.reason = Status.ERROR, too_long
+                return decision
+            slot = self.view.slot(target, found.hash, found.size)
+            if slot is Slot.TAKEN:
+                continue
+            decision.dest = target
+            if slot is Slot.IDENTICAL:
+                decision.note = f"{decision.note}; an identical file was already at its destination"
+            else:
+                decision.action = self._action(decision)
+                self.view.claim(target)
+            return decision
+        raise AssertionError("unreachable")
+
+    def _released_with(self, member: Decision) -> bool:
+        """Whether a companion of a photo kept where an earlier run placed it is released: that
+        run placed it from these bytes and left it in SOURCE, and its copy is there."""
+        if member.hash is None:
+            return False
+        left = self.view.left_copy(member.rel, member.hash)
+        if left is None or not self.view.present(left.dest, left.bytes_out):
+            return False
+        release(member, left)
+        return True
 
     def _carried(self, members: list[Analysis]) -> CarriedCopy | None:
         """The RAW or video of a sound photo that ``members`` repeat byte for byte, if any."""
@@ -562,6 +668,8 @@ class Coordinator:
         """Give ``main`` the name ``target`` and its family the matching names, if all are
         free (or already hold identical bytes); False when any is taken."""
         members = [m for m in family if m.status is not Status.ERROR]
+        if main_fixed and self.move:  # released, or placed again where a copy run put it
+            members = [m for m in members if not self._released_with(m)]
         wanted = [] if main_fixed else [(main, target)]
         if members:
             folder, name = os.path.split(target)
@@ -649,6 +757,19 @@ class Coordinator:
 
 
 _TEMP_NAME_MAX = 64  # bytes: fsops.temp_name's names are shorter
+
+
+def release(decision: Decision, left: LeftCopy) -> None:
+    """Make ``decision`` the release of its source, whose copy ``left`` an earlier run placed:
+    nothing is written; DEST's file is the one that stands for it."""
+    decision.dest, decision.staged = left.dest, None
+    decision.action = Action.RELEASE_KEPT if left.transformed else Action.RELEASE
+    decision.out_hash, decision.bytes_out = left.out_hash, left.bytes_out
+    if not left.transformed:
+        decision.compressed, decision.rotated, decision.quality = False, False, None
+    decision.note = (
+        f"released by this run: its copy in DEST is {left.dest} (placed by run {left.run_id})"
+    )
 
 
 def _name_of(decision: Decision) -> str:

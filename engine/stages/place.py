@@ -61,6 +61,7 @@ class Placer:
     cloned: int = 0  # copies made as reflink clones (no bytes written)
     copies_discarded: int = 0  # workers' copies of files not placed (duplicates, say), removed
     sources_kept: list[Decision] = field(default_factory=list)  # moved, but not removed
+    released: int = 0  # sources whose copy an earlier run placed, taken out of SOURCE
     # Each batch sent and not yet settled, with the new folders it journals.
     _under_way: deque[tuple[list[Decision], list[str], Pending[Outcome]]] = field(
         default_factory=deque
@@ -106,7 +107,8 @@ class Placer:
             return
         # Verdicts that touch no file (duplicates in copy mode, errors, files already in place)
         # are final at once; the rest are "planned" until their files are durable.
-        final = [d for d in everything if not _writes(d)]
+        releases = [d for d in everything if d.action.releases]
+        final = [d for d in everything if not _writes(d) and not d.action.releases]
         batch = [d for d in everything if _writes(d)]
         made = []
         if self.new_folders is not None:
@@ -135,6 +137,18 @@ class Placer:
         self._under_way.append((batch, made, pending))
         if self.pool is None:
             self._settle_oldest()
+        if releases:
+            self._release(releases)
+
+    def _release(self, releases: list[Decision]) -> None:
+        """Sources whose copy an earlier run placed (a copy run): journaled ``planned``, then
+        taken out of SOURCE once that copy verifies (engine/stages/release.py), then journaled
+        removed and ``done``; a crash between is settled by the disk (engine/stages/recover.py).
+        The workers' copies of them are not needed."""
+        self.journal.record(self.run_id, self.source, releases, "planned")
+        for path in self._discards(releases):
+            fsops.remove_quietly(path)
+        self._remove_sources(releases)
 
     def _claimed_under_way(self, dests: list[str]) -> list[str]:
         """The new folders of ``dests`` that batches still under way claimed: another placer
@@ -283,11 +297,21 @@ class Placer:
             kept = []
             for index, why in released.kept:
                 decision = moved[index]
-                note = f"placed, but its source was not removed: {why}"
-                decision.note = f"{decision.note}; {note}" if decision.note else note
+                if decision.action.releases:
+                    # Not released: the earlier run's copy and the source stay as they were; a
+                    # later move run looks at them again.
+                    note = f"not released: {why} ({decision.dest}); its source stays in SOURCE"
+                    decision.note, decision.action = note, Action.NONE
+                else:
+                    note = f"placed, but its source was not removed: {why}"
+                    decision.note = f"{decision.note}; {note}" if decision.note else note
                 kept.append(decision)
+            released_now = [moved[i].rel for i in released.removed if moved[i].action.releases]
+            self.released += len(released_now)
             if removed:
-                self.journal.mark_source_removed(self.source, removed, self.run_id, originals)
+                with self.journal.transaction():
+                    self.journal.mark_source_removed(self.source, removed, self.run_id, originals)
+                    self.journal.mark_done(self.source, released_now, self.run_id)
             if kept:
                 self.journal.record(self.run_id, self.source, kept, "done")
                 self.sources_kept += kept

@@ -27,6 +27,9 @@ def reconcile(journal: Journal, dest: str) -> int:
     placed: set[tuple[str, str, int]] = set()  # (root, rel, run) of the rows settled as done
     behind: list[tuple[str, Decision, int]] = []  # companions still in SOURCE, renames planned
     for root, decision, run_id in journal.unfinished():
+        if decision.action.releases:
+            settled += _settle_release(journal, dest, root, decision, run_id)
+            continue
         if decision.dest is None or not decision.action.touches_dest:
             journal.forget([(root, decision.rel)], run_id)
             continue
@@ -52,6 +55,23 @@ def reconcile(journal: Journal, dest: str) -> int:
         elif fsops.holds(os.path.join(dest, decision.dest), decision.out_hash):
             journal.mark_source_removed(root, [decision.rel], run_id)
     return settled
+
+
+def _settle_release(journal: Journal, dest: str, root: str, decision: Decision, run_id: int) -> int:
+    """A release a killed run planned: done if its source is gone (it went only after the
+    earlier run's copy verified; a transformed one's bytes kept below DEST), else forgotten:
+    the source is still in SOURCE, and the next move run decides about it again."""
+    if os.path.lexists(os.path.join(root, decision.rel)):
+        journal.forget([(root, decision.rel)], run_id)
+        return 0
+    kept = original_path(run_id, decision.rel)
+    originals = None
+    if decision.action.keeps_original and fsops.holds(os.path.join(dest, kept), decision.hash):
+        originals = {decision.rel: kept}
+    with journal.transaction():
+        journal.mark_source_removed(root, [decision.rel], run_id, originals)
+        journal.mark_done(root, [decision.rel], run_id)
+    return 1
 
 
 def _follow_their_photos(

@@ -1,4 +1,5 @@
-"""Taking moved files out of SOURCE, once their placed copies are journaled ``done``.
+"""Taking moved files out of SOURCE, once their placed copies are journaled ``done``; and
+releasing the sources a move run finds already copied into DEST by an earlier run (a copy run).
 
 A moved file's source is unlinked only if it is still the file analysed and its placed copy
 verifies; a transformed file's own bytes (re-encoded or turned in DEST) go to
@@ -8,6 +9,12 @@ runs in a placer process like the group commit itself (engine/stages/placers.py)
 writer when the run has no pool. It touches no journal: the writer journals what it reports.
 A crash after an unlink and before the journal says so is settled by the disk on the next
 start (engine/stages/recover.py).
+
+A release (``Action.RELEASE``, ``RELEASE_KEPT``) writes nothing: its row is journaled
+``planned`` and synced, then DEST's file, the earlier run's copy, is re-hashed against the hash
+the journal recorded for it, and the source against the one its worker read and the journal
+tied to that copy; only then does the source go (unlinked, or kept below DEST when DEST's copy
+is re-encoded or turned). The writer then journals it removed and ``done``.
 """
 
 from __future__ import annotations
@@ -73,6 +80,9 @@ def release_sources(job: Release) -> Released:
     """Unlink each verified source, or keep a transformed one's bytes below DEST; then sync
     SOURCE (and DEST when originals were kept there)."""
     done = Released()
+    if job.sync and any(moved.action.releases for moved in job.files):
+        # Their rows, journaled "planned" by the writer, are on disk before any source goes.
+        fsops.sync_filesystem(job.dest)
     for index, moved in enumerate(job.files):
         final = os.path.join(job.dest, moved.dest)
         why: str | None = None
@@ -111,11 +121,11 @@ def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
         unknown = moved.action is Action.MOVE_COPY and not moved.ino
         if unknown and fsops.hash_file(source) != moved.hash:
             return "its bytes are not the ones analysed"
-        if moved.action.keeps_original:
+        if moved.action.keeps_original or moved.action.releases:
             if fsops.hash_file(source) != moved.hash:
                 return "its bytes are not the ones analysed"
-            if fsops.hash_file(final) != moved.out_hash:
-                return "its placed copy does not verify"
+            if not fsops.holds(final, moved.out_hash):
+                return "its copy in DEST is gone or no longer holds the bytes placed"
         os.unlink(source)
     except FileNotFoundError:
         return None
@@ -133,7 +143,7 @@ def keep_original(
     source = os.path.join(source_root, moved.rel)
     temp = fsops.temp_name(keep_at)
     try:
-        if fsops.hash_file(final) != moved.out_hash:
+        if not fsops.holds(final, moved.out_hash):
             return False
         try:
             if not unchanged(source, moved) or fsops.hash_file(source) != moved.hash:

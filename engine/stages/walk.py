@@ -192,14 +192,15 @@ def _not_taken(ext: str) -> str:
     return f"not an image type ({ext})"
 
 
+NO_PHOTO = "sidecar without its photo"
+
+
 def _families(files: dict[str, _File], result: Plan) -> None:
     """Turn one folder's media files into candidates, each with what travels with it."""
     families, orphans = group({name: f.kind for name, f in files.items()})
     for name in orphans:
         item = files[name]
-        result.findings.append(
-            Finding(item.rel, Status.IGNORED, "sidecar without its photo", item.size)
-        )
+        result.findings.append(Finding(item.rel, Status.IGNORED, NO_PHOTO, item.size))
     for family in families:
         main = files[family.main]
         companions = tuple(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
+import stat
 import unicodedata
 from collections.abc import Iterable
 from typing import Protocol
@@ -19,7 +20,7 @@ from typing import Protocol
 import xxhash
 
 from engine.store import fsops
-from engine.store.journal import Journal, Placed
+from engine.store.journal import Journal, LeftCopy, Placed
 from engine.store.keyset import KeySet
 
 
@@ -60,6 +61,16 @@ class DestView(Protocol):
         when one cannot be read."""
         ...
 
+    def left_copy(self, rel: str, content_hash: str) -> LeftCopy | None:
+        """The copy an earlier run placed of SOURCE's ``rel`` from the bytes ``content_hash``,
+        leaving it in SOURCE (a copy run), if any."""
+        ...
+
+    def present(self, name: str, size: int) -> bool | None:
+        """Whether DEST's file ``name`` is there as it was placed, by its size (its bytes are
+        checked where it is acted on); None when it is gone."""
+        ...
+
 
 class JournalView:
     """DEST as the journal and the disk show it, with the names this run has handed out.
@@ -70,7 +81,7 @@ class JournalView:
     digest (one chance in 2**64 per pair) would only cost the second one a suffix."""
 
     def __init__(self, journal: Journal, source: str, dest: str, run_id: int | None = None) -> None:
-        self.journal, self.dest, self.run_id = journal, dest, run_id
+        self.journal, self.source, self.dest, self.run_id = journal, source, dest, run_id
         self._same_device = fsops.same_device(source, dest) if os.path.isdir(dest) else False
         self._taken = KeySet(map(name_key, journal.names_held()))
         self._hashes = KeySet(map(hash_key, journal.placed_hashes()))
@@ -131,6 +142,20 @@ class JournalView:
             return fsops.same_bytes(mine, theirs)
         except FileNotFoundError:
             return None
+
+    def left_copy(self, rel: str, content_hash: str) -> LeftCopy | None:
+        if self.run_id is None:
+            return None
+        return self.journal.left_copy(self.source, rel, content_hash, self.run_id)
+
+    def present(self, name: str, size: int) -> bool | None:
+        try:
+            st = os.lstat(os.path.join(self.dest, name))
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return False
+        return stat.S_ISREG(st.st_mode) and st.st_size == size
 
     def _folder_exists(self, folder: str) -> bool:
         """Whether a folder of DEST existed when the run first asked. A folder made since holds

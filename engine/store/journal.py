@@ -21,7 +21,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from engine.errors import DiskFull, JournalError, NewerJournal
-from engine.policy.actions import Action
+from engine.policy.actions import RELEASABLE, Action
 from engine.records import Analysis, DateSource, Decision, Status
 from engine.store import fsops
 
@@ -167,11 +167,14 @@ TZ_UNKNOWN = typing.cast(enum.Enum, _DEFAULTS["tz_source"]).value  # a NULL tz_s
 # and sorted when a report wants them in path order: counting them costs half as much.
 RUN_ROWS = "seen_run = ? AND +source_root = ?"
 RUN_ORDER = "source_rel"
-# What DEST holds after every run (see Journal.standing), on ``files AS f``.
+# What DEST holds after every run (see Journal.standing), on ``files AS f``. A release names
+# the file an earlier run placed, which stands for it.
+_RELEASES = f"('{Action.RELEASE}', '{Action.RELEASE_KEPT}')"
 STANDING = (
-    "state != 'undone' AND (status = 'placed' OR run_id = (SELECT max(run_id) FROM files AS g "
-    "WHERE g.state != 'undone' AND g.source_root = f.source_root "
-    "AND g.source_rel = f.source_rel))"
+    f"state != 'undone' AND action NOT IN {_RELEASES} "
+    "AND (status = 'placed' OR run_id = (SELECT max(run_id) FROM files AS g "
+    f"WHERE g.state != 'undone' AND g.action NOT IN {_RELEASES} "
+    "AND g.source_root = f.source_root AND g.source_rel = f.source_rel))"
 )
 STANDING_ORDER = "source_root, source_rel, run_id"
 _KEPT_ATTRS = [c.keeps for c in FILES if c.keeps]
@@ -293,6 +296,33 @@ class Written:
     size: int
     mtime_ns: int
     original: str | None  # where the source's own bytes are kept below DEST, if transformed
+
+
+@dataclass(frozen=True, slots=True)
+class LeftCopy:
+    """A file's copy in DEST that an earlier run placed and left the source beside."""
+
+    dest: str  # below DEST
+    hash: str  # the source's bytes it was made from
+    out_hash: str  # the bytes DEST's file holds (other than ``hash``: re-encoded or turned)
+    bytes_out: int
+    run_id: int
+
+    @property
+    def transformed(self) -> bool:
+        return self.out_hash != self.hash
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedPhoto:
+    """A photo an earlier run placed from SOURCE, for a sidecar that appeared since."""
+
+    rel: str
+    dest: str
+    year: int | None
+    date: str | None
+    date_source: DateSource
+    run_id: int
 
 
 @dataclass(slots=True)
@@ -534,6 +564,62 @@ class Journal:
             (run_id, _b(source_root), run_id),
         ).fetchone()
         return int(row[0])
+
+    def left_in_source(self, source_root: str) -> set[str]:
+        """Files of this SOURCE an earlier run finished and left there, for a move run to take
+        out: placed (copied, or identical bytes found at their name; a damaged file set aside
+        too), or found duplicates of a placed file and not written (a move run sets those aside
+        in the duplicates folder)."""
+        rows = self.db.execute(
+            "SELECT source_rel FROM files WHERE source_root = ? AND state = 'done' "
+            "AND source_removed = 0 AND ((status IN ('placed', 'corrupt') AND dest IS NOT NULL "
+            f"AND {_among(RELEASABLE)}) OR (status = 'duplicate' AND dest IS NULL)) "
+            f"AND {self._LATEST}",
+            (_b(source_root),),
+        )
+        return {os.fsdecode(rel) for (rel,) in rows}
+
+    def left_copy(
+        self, source_root: str, rel: str, content_hash: str, before_run: int
+    ) -> LeftCopy | None:
+        """The copy in DEST an earlier run placed of this very file (path and bytes: the hash
+        its row records is ``content_hash``), leaving the source in SOURCE; None if none."""
+        row = self.db.execute(
+            "SELECT dest, hash, out_hash, bytes_out, run_id, action FROM files "
+            "WHERE source_root = ? AND source_rel = ? AND run_id < ? AND state = 'done' "
+            "AND status IN ('placed', 'corrupt') AND dest IS NOT NULL AND source_removed = 0 "
+            f"AND {_among(RELEASABLE)} ORDER BY run_id DESC LIMIT 1",
+            (_b(source_root), _b(rel), before_run),
+        ).fetchone()
+        if row is None or row["hash"] != content_hash or row["out_hash"] is None:
+            return None
+        return LeftCopy(
+            os.fsdecode(row["dest"]), row["hash"], row["out_hash"], row["bytes_out"], row["run_id"]
+        )
+
+    def placed_photos_in(self, source_root: str, folder: str) -> list[PlacedPhoto]:
+        """The photos (not companions) earlier runs placed from this folder of SOURCE (not its
+        subfolders) that are still in DEST, newest run first."""
+        prefix = os.fsencode(folder) + b"/" if folder else b""
+        rows = self.db.execute(
+            "SELECT source_rel, dest, year, date, date_source, run_id FROM files "
+            "WHERE source_root = ? AND source_rel >= ? AND source_rel < ? AND state = 'done' "
+            "AND status = 'placed' AND dest IS NOT NULL AND companion_of IS NULL "
+            "ORDER BY run_id DESC",
+            (_b(source_root), prefix, prefix[:-1] + b"0" if prefix else b"\xff" * 8),
+        )
+        return [
+            PlacedPhoto(
+                os.fsdecode(r["source_rel"]),
+                os.fsdecode(r["dest"]),
+                r["year"],
+                r["date"],
+                DateSource(r["date_source"]),
+                r["run_id"],
+            )
+            for r in rows
+            if os.path.dirname(os.fsdecode(r["source_rel"])) == folder
+        ]
 
     def done_files(self, source_root: str) -> dict[str, tuple[int, int]]:
         """Files of this SOURCE whose decision is complete: rel -> (size, mtime_ns)."""
@@ -802,7 +888,7 @@ class Journal:
             r[0]
             for r in self.db.execute(
                 "SELECT DISTINCT run_id FROM files "
-                f"WHERE state = 'done' AND {_among(a for a in Action if a.touches_dest)} "
+                f"WHERE state = 'done' AND {_among(a for a in Action if a.changes_anything)} "
                 "AND dest IS NOT NULL"
             )
         }
