@@ -123,7 +123,9 @@ def _organize_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("source", metavar="SOURCE")
     p.add_argument("dest", metavar="DEST")
     p.add_argument(
-        "--config", help="TOML file setting any of these flags (flag names as keys; see README)"
+        "--config",
+        help="TOML file setting any of these flags but --plain and --quiet (flag names as keys; "
+        "see README)",
     )
     sections = {
         group: p.add_argument_group((cls.__doc__ or group).splitlines()[0].rstrip("."))
@@ -170,7 +172,7 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="where to write it (default DEST/.imgorg/report.html)")
     undo = sub.add_parser(
         "undo",
-        help="reverse the last run recorded in DEST's journal",
+        help="reverse the last run that changed DEST (one that found all done is passed over)",
         description="Copy mode: remove the files the last run wrote, if unchanged since. "
         "Move mode: move every file back to where it came from. Changed files are left alone.",
     )
