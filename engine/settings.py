@@ -51,6 +51,7 @@ class FixOrientation(StrEnum):
 
 
 ENGINE_FOLDER = ".imgorg"  # DEST's own folder: journal, staging, thumbnails
+SIMILAR_FOLDER = "Similar"  # where --similar set-aside puts near-duplicate copies
 MIN_TARGET_SIZE = 10_000  # a smaller target would shrink photos to thumbnails
 
 
@@ -242,6 +243,8 @@ def folder_problem(name: str) -> str | None:
         return "must be a plain folder name inside DEST (no '.', '..' or empty parts)"
     if parts[0].startswith(ENGINE_FOLDER):
         return f"lies inside DEST's own {ENGINE_FOLDER} folder, which imgorg manages"
+    if any(part.startswith(".") for part in parts):
+        return "names a hidden folder (a name starting with '.'): nothing imgorg places is hidden"
     if parts[0].isdigit():
         return f"{parts[0]!r} is the name of a year folder"
     return None
@@ -612,13 +615,18 @@ def build(values: dict[str, Any]) -> Settings:
         os.path.abspath(os.path.expanduser(os.fsdecode(values["dest"]))),
         **{group: cls(**groups[group]) for group, cls in GROUPS},
     )
-    _check_folders(settings.folders)
+    _check_folders(settings.folders, settings.analyse.similar == "set-aside")
     return settings
 
 
-def _check_folders(folders: FolderOptions) -> None:
-    """No folder flag names the same folder as another, or one inside another."""
+def _check_folders(folders: FolderOptions, similar_set_aside: bool) -> None:
+    """No folder flag names the same folder as another, or one inside another, or the folder
+    ``--similar set-aside`` puts near-duplicates in."""
     seen: dict[str, str] = {}
+    if similar_set_aside:
+        seen[SIMILAR_FOLDER.casefold() + "/"] = (
+            f"{SIMILAR_FOLDER!r}, where --similar set-aside puts copies"
+        )
     for name in ("corrupted_folder", "nodate_folder", "duplicates_folder"):
         flag, folder = name.replace("_", "-"), getattr(folders, name)
         path = folder.rstrip("/").casefold() + "/"

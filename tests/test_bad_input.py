@@ -61,6 +61,10 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
         ["--nodate-folder", "corrupted"],
         ["--duplicates-folder", "NoDate/dups"],
         ["--corrupted-folder", "Sets", "--nodate-folder", "Sets/NoDate"],
+        ["--nodate-folder", ".NoDate"],
+        ["--duplicates-folder", "Sets/.dups"],
+        ["--similar", "set-aside", "--nodate-folder", "similar"],
+        ["--similar", "set-aside", "--duplicates-folder", "Similar/dups"],
     ],
     ids=lambda flags: " ".join(flags),
 )

@@ -230,7 +230,7 @@ def test_a_real_run_suggests_min_size_zero(tmp_path: Path, capsys: pytest.Captur
     write_photo(src / "tiny.jpg", None, size=(40, 30), seed=2)  # no camera date
     assert main(["organize", str(src), str(tmp_path / "d"), "--plain", "--min-size", "5KB"]) == 0
     err = capsys.readouterr().err
-    assert "next: 1 photos were skipped as smaller than 5.0 KB: --min-size 0 takes them" in err
+    assert "next: 1 photo was skipped as smaller than 5.0 KB: --min-size 0 takes them" in err
 
 
 # flags and folders -------------------------------------------------------------------------
@@ -337,3 +337,19 @@ def test_a_library_log_record_goes_to_warnings_log_not_the_terminal(
     assert capsys.readouterr().err == ""
     kept = (dest / ".imgorg" / "warnings.log").read_text()
     assert "exception calling callback" in kept and "the pool is shut down" in kept
+
+
+def test_a_plan_says_to_run_organize_and_a_dry_run_to_drop_the_flag(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    write_photo(src / "a.jpg", dt.datetime(2014, 7, 1), seed=1)
+    write_photo(src / "b.jpg", None, seed=2)
+    dest, out = tmp_path / "dest", tmp_path / "plan"
+    done = run_cli("plan", str(src), str(dest), "--out", str(out), "--min-size", "0")
+    assert done.returncode == 0, done.stderr
+    assert "next: run `imgorg organize` with the same SOURCE, DEST and flags to do it" in (
+        done.stderr
+    )
+    assert "--dry-run" not in done.stderr  # plan has no such flag
+    assert "next: 1 photo has no date:" in done.stderr
+    done = run_cli("organize", str(src), str(dest), "--dry-run", "--min-size", "0")
+    assert "next: run the same command without --dry-run to do it" in done.stderr

@@ -706,6 +706,7 @@ def _run(
             backend=run.backend,
             workers=workers_used,
             dry_run=run.dry_run,
+            plan=run.plan_dir,
             report=run.report,
             run_id=run_id,
             min_size=settings.analyse.min_size,

@@ -247,6 +247,18 @@ def error_steps(summary: Summary) -> list[str]:
     return [f"next: {errors} files ended in error: see {summary.error_log or 'the report'}"]
 
 
+def photos(count: int) -> str:
+    return f"{count} photo" if count == 1 else f"{count} photos"
+
+
+def _were(count: int) -> str:
+    return "was" if count == 1 else "were"
+
+
+def _have(count: int) -> str:
+    return "has" if count == 1 else "have"
+
+
 def next_steps(summary: Summary) -> list[str]:
     """What to do next, where something is left to do."""
     steps = []
@@ -254,15 +266,18 @@ def next_steps(summary: Summary) -> list[str]:
     if small:
         limit = format_size(summary.min_size)
         steps.append(
-            f"{small} photos were skipped as smaller than {limit}: --min-size 0 takes them"
+            f"{photos(small)} {_were(small)} skipped as smaller than {limit}: "
+            "--min-size 0 takes them"
         )
     undated = summary.undated
     settings = summary.settings
     if undated and not (settings.get("date_from_folder") and settings.get("date_from_mtime")):
         unused = [key for key in ("date_from_folder", "date_from_mtime") if not settings.get(key)]
         flags = " or ".join("--" + key.replace("_", "-") for key in unused)
-        steps.append(f"{undated} photos have no date: {flags} may date them")
-    if summary.dry_run:
+        steps.append(f"{photos(undated)} {_have(undated)} no date: {flags} may date them")
+    if summary.plan:
+        steps.append("run `imgorg organize` with the same SOURCE, DEST and flags to do it")
+    elif summary.dry_run:
         steps.append("run the same command without --dry-run to do it")
     return error_steps(summary) + [f"next: {step}" for step in steps]
 

@@ -38,6 +38,7 @@ class Summary:
     backend: str = ""
     workers: int = 0
     dry_run: bool = False
+    plan: str | None = _optional()  # the folder ``imgorg plan`` wrote the plan to
     report: str | None = None  # the JSON Lines report
     run_id: int | None = None
     min_size: int = 0

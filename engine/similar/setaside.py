@@ -31,6 +31,7 @@ from engine.policy.companions import family_growth, family_names
 from engine.policy.date_precedence import DATE_RANK
 from engine.policy.naming import Layout, with_suffix
 from engine.records import DateSource
+from engine.settings import SIMILAR_FOLDER
 from engine.similar.groups import Group, date_flows
 from engine.store.fsops import (
     DestinationExists,
@@ -39,7 +40,7 @@ from engine.store.fsops import (
     sync_filesystem,
 )
 
-FOLDER = "Similar"
+FOLDER = SIMILAR_FOLDER
 ASIDE, REFILE = "set-aside", "re-file"  # the kinds of move
 
 SCHEMA = """
