@@ -384,6 +384,9 @@ def test_organize_with_similar_hashes_in_the_workers_and_reports_the_group(
     assert "camera/DSCN0010.jpg" in copy["note"]
     camera = next(r for r in report if r["source"] == "camera/DSCN0010.jpg")
     assert camera["date_source"] == "exif" and camera["similar_to"] is None
+    # the date's UTC offset came with it, and so says where it came from
+    assert camera["tz_source"] == "gps-position"
+    assert copy["tz_source"] == "gps-position" and copy["date"] == camera["date"]
     lines = (dest / ".imgorg" / "similar.jsonl").read_text().splitlines()
     records = {r["source"]: r for r in map(json.loads, lines)}
     assert records["camera/DSCN0010.jpg"]["kept"]

@@ -311,3 +311,4 @@ def test_a_later_run_dates_a_copy_from_the_original_already_in_dest(
         assert placed[name]["dest"] == f"2008/{name}", placed[name]
         assert placed[name]["date_source"] == "similar"
         assert placed[name]["similar_to"] == "DSCN0010.jpg"
+        assert placed[name]["tz_source"] == "gps-position"  # the original's, with its offset

@@ -33,7 +33,12 @@ class DateFlow:
             return False
         self.members.append(
             Member(
-                analysis.rel, analysis.similar, analysis.date, analysis.date_source, analysis.rel
+                analysis.rel,
+                analysis.similar,
+                analysis.date,
+                analysis.date_source,
+                analysis.rel,
+                tz_source=analysis.tz_source,
             )
         )
         if analysis.date_source is DateSource.EXIF:
@@ -57,6 +62,7 @@ class DateFlow:
                 analysis.date, analysis.year = flow.date, when.year
                 similar_to = self.source_of(flow.similar_to)
                 analysis.date_source, analysis.similar_to = DateSource.SIMILAR, similar_to
+                analysis.tz_source = flow.tz_source
                 note = f"dated from its near-duplicate {similar_to}"
                 analysis.note = f"{analysis.note}; {note}" if analysis.note else note
         held, self.held = list(self.held.values()), {}
@@ -78,7 +84,14 @@ def in_dest(db: sqlite3.Connection) -> list[Member]:
     placed = store.placed_images(db)
     known = store.load(db, (p.content_hash for p in placed))
     return [
-        Member(_IN_DEST + p.dest, known[p.content_hash], p.date, p.date_source, p.source)
+        Member(
+            _IN_DEST + p.dest,
+            known[p.content_hash],
+            p.date,
+            p.date_source,
+            p.source,
+            tz_source=p.tz_source,
+        )
         for p in placed
         if p.content_hash in known
     ]

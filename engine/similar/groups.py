@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.policy.date_precedence import CAPTURE, DATE_RANK
 from engine.policy.naming import path_key
-from engine.records import DateSource
+from engine.records import DateSource, TzSource
 from engine.similar import index, verify
 from engine.similar.keeper import Member, in_keeper_order
 from engine.similar.signature import Signature
@@ -28,6 +28,7 @@ class DateFlow:
     path: str
     date: str
     similar_to: str  # the member whose date it takes
+    tz_source: TzSource = TzSource.NONE  # and where that date's UTC offset came from
 
 
 class _Components:
@@ -116,5 +117,5 @@ def date_flows(group: Group) -> list[DateFlow]:
         if member is best or member.date_source is DateSource.EXIF:
             continue
         if DATE_RANK[member.date_source] > DATE_RANK[best.date_source]:
-            flows.append(DateFlow(member.path, best.date, best.path))
+            flows.append(DateFlow(member.path, best.date, best.path, best.tz_source))
     return flows

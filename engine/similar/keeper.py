@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from engine.policy.date_precedence import DATE_RANK
 from engine.policy.naming import path_key
-from engine.records import DateSource
+from engine.records import DateSource, TzSource
 from engine.similar.signature import Signature
 
 
@@ -26,6 +26,7 @@ class Member:
     date_source: DateSource = DateSource.NONE
     source: str | None = None  # where it came from, for the report
     content_hash: str | None = None  # of the file at ``path``: names its thumbnail
+    tz_source: TzSource = TzSource.NONE  # where its date's UTC offset came from
 
 
 def keeper_rank(member: Member) -> tuple[int, int, int, int, int, bytes]:

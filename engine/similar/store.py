@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from engine.formats.kinds import HEIF_EXTENSIONS, IMAGE_EXTENSIONS, extension
-from engine.records import DateSource
+from engine.records import DateSource, TzSource
 from engine.similar.signature import HASH_NAME, HASH_VERSION, Signature
 
 SCHEMA = """
@@ -38,6 +38,7 @@ class PlacedImage:
     content_hash: str
     date: str | None
     date_source: DateSource
+    tz_source: TzSource = TzSource.NONE
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:
@@ -47,18 +48,23 @@ def ensure_schema(db: sqlite3.Connection) -> None:
 def placed_images(db: sqlite3.Connection) -> list[PlacedImage]:
     """Every still image the journal says is in DEST (companions apart), in byte order of DEST."""
     rows = db.execute(
-        "SELECT source_rel, dest, out_hash, date, date_source FROM files "
+        "SELECT source_rel, dest, out_hash, date, date_source, tz_source FROM files "
         "WHERE status = 'placed' AND state = 'done' AND dest IS NOT NULL "
         "AND companion_of IS NULL AND out_hash IS NOT NULL ORDER BY dest"
     )
     images = IMAGE_EXTENSIONS + HEIF_EXTENSIONS
     found = []
-    for source, dest, content_hash, date, date_source in rows:
+    for source, dest, content_hash, date, date_source, tz_source in rows:
         dest_text = os.fsdecode(dest)
         if extension(dest_text) in images:
             found.append(
                 PlacedImage(
-                    os.fsdecode(source), dest_text, content_hash, date, DateSource(date_source)
+                    os.fsdecode(source),
+                    dest_text,
+                    content_hash,
+                    date,
+                    DateSource(date_source),
+                    TzSource(tz_source or TzSource.NONE.value),
                 )
             )
     return found
