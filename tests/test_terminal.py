@@ -353,3 +353,20 @@ def test_a_plan_says_to_run_organize_and_a_dry_run_to_drop_the_flag(tmp_path: Pa
     assert "next: 1 photo has no date:" in done.stderr
     done = run_cli("organize", str(src), str(dest), "--dry-run", "--min-size", "0")
     assert "next: run the same command without --dry-run to do it" in done.stderr
+
+
+def test_a_dry_run_shows_each_folder_once(tmp_path: Path) -> None:
+    """A folder's files come together under one heading, whatever sorts between them in byte
+    order (``Backup/`` sorts between ``.DS_Store`` and ``Canon.jpg``)."""
+    src = tmp_path / "src"
+    (src / "Backup" / "deep").mkdir(parents=True)
+    (src / ".DS_Store").write_bytes(b"\0" * 64)
+    write_photo(src / "Backup/x.jpg", dt.datetime(2011, 1, 2), seed=1)
+    write_photo(src / "Backup/deep/y.jpg", dt.datetime(2011, 1, 3), seed=2)
+    write_photo(src / "Backup/z.jpg", dt.datetime(2011, 1, 4), seed=3)
+    write_photo(src / "Canon.jpg", dt.datetime(2012, 1, 2), seed=4)
+    write_photo(src / "caf\u00e9/\u00e9t\u00e9.jpg", dt.datetime(2013, 1, 2), seed=5)
+    done = run_cli("organize", str(src), str(tmp_path / "dest"), "--dry-run", "--min-size", "0")
+    assert done.returncode == 0, done.stderr
+    headings = [line for line in done.stderr.splitlines() if line.endswith("/")]
+    assert headings == ["./", "Backup/", "Backup/deep/", "caf\u00e9/"]

@@ -406,7 +406,8 @@ def _print_plan(settings: Settings, output: Output, journal: Journal, run_id: in
         handle, full = tempfile.mkstemp(prefix="imgorg-plan-", suffix=".jsonl")
         os.close(handle)
         write_report(full, journal, run_id, settings.source, settings.folders.nodate_folder)
-    print_plan(output, plan_lines(journal.decisions(run_id, settings.source)), limit, full)
+    decisions = journal.decisions(run_id, settings.source, by_folder=True)
+    print_plan(output, plan_lines(decisions), limit, full)
 
 
 def _drop_year_slots(views: Views | None) -> None:

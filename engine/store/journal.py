@@ -167,6 +167,10 @@ TZ_UNKNOWN = typing.cast(enum.Enum, _DEFAULTS["tz_source"]).value  # a NULL tz_s
 # and sorted when a report wants them in path order: counting them costs half as much.
 RUN_ROWS = "seen_run = ? AND +source_root = ?"
 RUN_ORDER = "source_rel"
+# Folder by folder: a folder's own files, then its subfolders (a path's folder is what rtrim
+# leaves when it strips every character but '/' from the end, in byte order).
+_TEXT_PATH = "CAST(source_rel AS TEXT)"
+FOLDER_ORDER = f"rtrim({_TEXT_PATH}, replace({_TEXT_PATH}, '/', '')), source_rel"
 # What DEST holds after every run (see Journal.standing), on ``files AS f``. A release names
 # the file an earlier run placed, which stands for it.
 _RELEASES = f"('{Action.RELEASE}', '{Action.RELEASE_KEPT}')"
@@ -784,14 +788,18 @@ class Journal:
         return [(os.fsdecode(r["source_root"]), _decision(r), r["run_id"]) for r in rows]
 
     def decisions(
-        self, run_id: int, source_root: str, status: Status | None = None
+        self,
+        run_id: int,
+        source_root: str,
+        status: Status | None = None,
+        by_folder: bool = False,
     ) -> Iterator[Decision]:
         """Every file this run found under ``source_root`` (only those of ``status`` if
-        given), in byte order of the path."""
+        given), in byte order of the path, or ``by_folder``: each folder's files together."""
         rows = self.db.execute(
             f"SELECT {_COLUMNS} FROM files WHERE {RUN_ROWS} "
             + ("AND status = ? " if status else "")
-            + f"ORDER BY {RUN_ORDER}",
+            + f"ORDER BY {FOLDER_ORDER if by_folder else RUN_ORDER}",
             (run_id, _b(source_root), *([status.value] if status else [])),
         )
         for row in rows:
