@@ -260,3 +260,22 @@ def test_the_dry_run_finds_files_where_an_unfinished_tidy_step_left_them(tmp_pat
     code, done = imgorg("undo", str(dest))
     assert code == 0 and said.splitlines()[0].replace("would be", "were") == done.splitlines()[0]
     assert set(photos_in(src)) == {"a/b/p.jpg"}
+
+
+@needs_strace
+def test_a_dry_run_after_a_killed_run_says_what_the_resume_does(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The dry run read the killed run's rows as it found them (planned) and said it would
+    analyse and place both photos again; the resume finds them complete. It reads the journal
+    settled as the recovery would settle it now, and leaves DEST as it was."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    two_camera_photos(src, corpus)
+    killed_after_the_renames(src, dest, "copy")
+    before = everything(dest)
+    code, said = imgorg("organize", str(src), str(dest), "--dry-run", "--jobs", "1")
+    assert code == 0, said
+    assert "2 files were already done by an earlier run" in said
+    assert everything(dest) == before
+    code, done = imgorg("organize", str(src), str(dest), "--jobs", "1")
+    assert code == 0 and "2 files were already done by an earlier run" in done, done

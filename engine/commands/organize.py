@@ -353,6 +353,10 @@ def _dry_run(settings: Settings, output: Output, journal_path: str | None) -> Ru
         real = os.path.join(settings.dest, META, JOURNAL)
         raise RunError(str(exc).replace(journal_path or real, real)) from exc
     try:
+        # as the real run would find it, once the recovery of a killed run has settled it
+        from engine.commands.preview import settle
+
+        settle(journal, settings.dest)
         views = None
         plan_dir = settings.run.plan_dir
         if plan_dir:
