@@ -235,6 +235,8 @@ def compress_jpeg(
     """Re-encode ``data`` (already opened as ``im``) to fit the target, or say why not."""
     if structure.trailing or structure.has_mpf or im.format == "MPO":
         return NotCompressed("data after the image (motion photo or multi-picture): kept as is")
+    if structure.late_metadata:
+        return NotCompressed("metadata after the image data: kept as is")
     if im.mode not in ("RGB", "L"):
         return NotCompressed(f"{im.mode} JPEG: kept as is (re-encoding would shift its colours)")
     limit = size_limit(len(data), options)

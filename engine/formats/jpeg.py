@@ -51,6 +51,9 @@ class JpegStructure:
     exif: bytes | None = None  # TIFF data with the Exif header
     xmp: bytes | None = None
     has_mpf: bool = False
+    # An APPn segment after the first scan: no reader takes it, but jpegtran and a re-encode
+    # would move it before the image data, where every reader would.
+    late_metadata: bool = False
     # Pixels per MCU of the main frame (width, height): a lossless turn moves whole MCUs.
     mcu: tuple[int, int] | None = None
     frame: int | None = None  # the main frame's SOFn marker
@@ -65,6 +68,7 @@ def check_jpeg(data: bytes) -> JpegStructure:
         result.problem = "not a JPEG (no start-of-image marker)"
         return result
     pos = 2
+    scanned = False
     while True:
         if pos >= size:
             result.problem = "truncated: the file ends before the end-of-image marker"
@@ -108,9 +112,13 @@ def check_jpeg(data: bytes) -> JpegStructure:
                 return result
             result.precision = data[pos + 2]
             result.mcu = _mcu_size(data[pos + 2 : end])
+        if scanned and _APP0 <= marker <= 0xEF:
+            result.late_metadata = True
         if marker in _SOF_PROGRESSIVE:
             result.progressive = True
-        elif marker == _APP1:
+        elif marker == _APP1 and not scanned:
+            # Readers (libjpeg, exiftool, browsers) take metadata only from before the image
+            # data: an EXIF block after a scan turns and dates nothing, so it must not here.
             payload = data[pos + 2 : end]
             if payload.startswith(EXIF_HEADER) and result.exif is None:
                 result.exif = payload
@@ -120,6 +128,7 @@ def check_jpeg(data: bytes) -> JpegStructure:
             result.has_mpf = True
         pos = end
         if marker == _SOS:
+            scanned = True
             found = _NEXT_MARKER.search(data, pos)
             if found is None:
                 result.problem = "truncated: image data ends without an end-of-image marker"

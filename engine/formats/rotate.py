@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from engine.dates.exif import read_exif_facts
 from engine.formats import exif_edit, jpeg, png
 from engine.formats.orientation import make_upright, needs_rotation, swaps_axes
 
@@ -67,7 +68,7 @@ def optimize_jpeg(
     """``jpegtran -optimize -progressive -copy all``: Huffman tables optimised for the image and
     progressive coding, every metadata segment kept; turned upright in the same pass where the
     orientation asks and the turn is lossless. None when it cannot be done."""
-    if structure.trailing or structure.has_mpf:
+    if structure.trailing or structure.has_mpf or structure.late_metadata:
         return None
     tool = jpegtran()
     if tool is None:
@@ -146,6 +147,8 @@ def rotate_jpeg(
     """Turn a JPEG upright losslessly and reset its Orientation tag, or say why not."""
     if structure.trailing or structure.has_mpf:
         return NotRotated("orientation kept as a tag: the file carries data after the image")
+    if structure.late_metadata:
+        return NotRotated("orientation kept as a tag: the file has metadata after the image data")
     if not turns_losslessly(structure, orientation, size):
         return _not_whole_blocks(size)
     tool = jpegtran()
@@ -165,6 +168,16 @@ def rotate_jpeg(
     if len(rotated) > len(data):
         return NotRotated("orientation kept as a tag: the rotated file would have been larger")
     return Rotated(rotated)
+
+
+def orientation_resets(exif: bytes | None) -> bool:
+    """Whether the in-place reset to Orientation 1 takes in a JPEG's EXIF block as the engine
+    reads it (a block it cannot parse, such as one with its ``Exif`` header written twice, is
+    left as it is, and would still say the photo needs turning)."""
+    if not exif:
+        return True
+    patched = exif_edit.patch_exif(exif, orientation=1)
+    return read_exif_facts(patched).orientation in (None, 1)
 
 
 def _reset_orientation(data: bytes, size: tuple[int, int]) -> bytes:

@@ -25,7 +25,14 @@ from engine.formats.compress import (
 )
 from engine.formats.kinds import HEIF_EXTENSIONS, extension
 from engine.formats.orientation import needs_rotation
-from engine.formats.rotate import NotRotated, Rotated, optimize_jpeg, rotate_jpeg, rotate_png
+from engine.formats.rotate import (
+    NotRotated,
+    Rotated,
+    optimize_jpeg,
+    orientation_resets,
+    rotate_jpeg,
+    rotate_png,
+)
 from engine.records import Analysis, DateSource, Status
 from engine.settings import AnalyseOptions, FixOrientation, Verify
 
@@ -89,6 +96,7 @@ def inspect_photo(
             result.original_quality = estimate_quality(im)
             if compress.enabled and len(data) > compress.above:
                 turn = options.fix_orientation is not FixOrientation.NONE
+                turn = turn and _tag_resets(structure, result)
                 output = _compress(data, structure, im, result, compress, turn)
         if result.status is Status.PLACED and output is None:
             output = _fix_orientation(data, structure, im, result, options.fix_orientation)
@@ -239,6 +247,19 @@ def _compress(
     return Output(outcome.data)
 
 
+_TAG_STAYS = "orientation kept as a tag: its EXIF block cannot be edited to say upright"
+
+
+def _tag_resets(structure: jpeg.JpegStructure, result: Analysis) -> bool:
+    """Whether a JPEG's Orientation can be set to 1 once its pixels are turned; if not (the
+    note says so), turning them would have every viewer turn the photo a second time."""
+    if not needs_rotation(result.orientation) or orientation_resets(structure.exif):
+        return True
+    if _TAG_STAYS not in (result.note or ""):
+        result.note = "; ".join(n for n in (result.note, _TAG_STAYS) if n)
+    return False
+
+
 def _fix_orientation(
     data: bytes,
     structure: jpeg.JpegStructure | None,
@@ -252,6 +273,8 @@ def _fix_orientation(
     assert orientation is not None
     outcome: Rotated | NotRotated
     if structure is not None:
+        if not _tag_resets(structure, result):
+            return None
         outcome = rotate_jpeg(data, structure, orientation, im.size)
     elif fix is not FixOrientation.ALL:
         return None

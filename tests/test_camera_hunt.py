@@ -1,0 +1,178 @@
+"""Files from cameras and phones the shared corpus lacks, made here with Pillow, exiftool and
+ffmpeg, and organised as an archive holds them; exiftool's reading of each source is the truth."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops, ImageOps
+
+from benchmarks.make_archive import photo
+
+EXIFTOOL = shutil.which("exiftool")
+FFMPEG = shutil.which("ffmpeg")
+needs_exiftool = pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is not installed")
+needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
+
+
+def by_source(report):  # type: ignore[no-untyped-def]
+    return {line["source"]: line for line in report}
+
+
+def exif_block(date: str, orientation: int | None = None) -> bytes:
+    """An EXIF block (with its ``Exif\\0\\0`` header) saying when, and which way is up."""
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[0x0112] = orientation
+    exif.get_ifd(0x8769)[36867] = date
+    return exif.tobytes()
+
+
+def app1(payload: bytes) -> bytes:
+    return b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def plain_jpeg(size: tuple[int, int] = (640, 480)) -> bytes:
+    """A JPEG without metadata whose sides are whole MCUs (every turn is lossless)."""
+    buffer = io.BytesIO()
+    photo(*size, seed=3).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def exiftool_tags(path: Path) -> dict[str, object]:
+    assert EXIFTOOL is not None
+    done = subprocess.run(
+        [EXIFTOOL, "-j", "-G1", "-a", "-n", str(path)], capture_output=True, check=True
+    )
+    tags: dict[str, object] = json.loads(done.stdout)[0]
+    return tags
+
+
+def upright(path: Path) -> Image.Image:
+    with Image.open(path) as im:
+        return ImageOps.exif_transpose(im).convert("RGB")
+
+
+def looks_alike(a: Image.Image, b: Image.Image) -> bool:
+    if a.size != b.size:
+        return False
+    return max(v for v, _ in (band.getextrema() for band in ImageChops.difference(a, b).split())) < 24
+
+
+@needs_exiftool
+def test_an_exif_block_after_the_image_data_is_not_read(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """A writer that appends its EXIF segment after the scan: no reader (exiftool, libjpeg,
+    Pillow, a browser) looks there, so every viewer shows the photo as stored and nothing dates
+    it. Read as EXIF, its Orientation 6 had the photo turned on its side and its date taken."""
+    src = tmp_path / "src"
+    src.mkdir()
+    data = plain_jpeg()
+    eoi = data.rindex(b"\xff\xd9")
+    late = data[:eoi] + app1(exif_block("2007:07:07 07:07:07", 6)) + data[eoi:]
+    (src / "scan.jpg").write_bytes(late)
+    truth = exiftool_tags(src / "scan.jpg")
+    assert "ExifIFD:DateTimeOriginal" not in truth and "IFD0:Orientation" not in truth
+
+    # Compressing it (jpegtran, a re-encode) would move the block before the image data.
+    code, report = organize(src, tmp_path / "out", "--min-size", "0", "--compress-above", "1")
+    line = by_source(report)["scan.jpg"]
+    assert code == 0 and line["status"] == "placed"
+    assert line["year"] is None and line["dest"] == "NoDate/scan.jpg"
+    assert not line["rotated"]
+    placed = tmp_path / "out" / line["dest"]
+    assert looks_alike(upright(placed), upright(src / "scan.jpg"))
+    assert "IFD0:Orientation" not in exiftool_tags(placed)
+
+
+def test_a_photo_whose_orientation_tag_cannot_be_reset_is_not_turned(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """An app that wrote the ``Exif\\0\\0`` header twice: Pillow-based viewers still read its
+    Orientation 6, but the in-place reset to 1 cannot parse the block. Turning the pixels then
+    left the tag at 6, so those viewers turned the photo a second time."""
+    src = tmp_path / "src"
+    src.mkdir()
+    data = plain_jpeg()
+    doubled = data[:2] + app1(b"Exif\x00\x00" + exif_block("2006:06:06 06:06:06", 6)) + data[2:]
+    (src / "app.jpg").write_bytes(doubled)
+    with Image.open(src / "app.jpg") as im:
+        assert im.getexif().get(0x0112) == 6
+
+    for flags in (("--no-compress",), ("--compress-above", "1", "--target-size", "20000")):
+        out = tmp_path / f"out{len(flags)}"
+        code, report = organize(src, out, "--min-size", "0", *flags)
+        line = by_source(report)["app.jpg"]
+        assert code == 0 and line["status"] == "placed"
+        placed = out / line["dest"]
+        # Whatever a viewer makes of the tag, it sees the photo as it saw the source.
+        assert looks_alike(upright(placed), upright(src / "app.jpg"))
+        assert not line["rotated"] and "orientation kept as a tag" in line["note"]
+    assert (tmp_path / "out1" / "2006" / "app.jpg").read_bytes() == doubled
+
+
+@needs_ffmpeg
+def test_an_android_video_named_in_local_time_lands_in_its_local_year(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """An Android camera names a video by local time (``VID_20181231_213000.mp4``, Samsung's
+    ``20181231_213000.mp4``) and writes ``creation_time`` in UTC; without GPS the two clocks of
+    one phone give the offset. Taken at 21:30 on New Year's Eve in New York (02:30 UTC on New
+    Year's Day), it belongs to 2018, not 2019."""
+    assert FFMPEG is not None
+    src = tmp_path / "src" / "DCIM" / "Camera"
+    src.mkdir(parents=True)
+    for name, utc in (
+        ("VID_20181231_213000.mp4", "2019-01-01T02:30:01Z"),
+        ("20181231_213000.mp4", "2019-01-01T02:29:58Z"),
+        ("VID_20190615_120000.mp4", "2019-06-20T09:00:00Z"),  # edited days later: no zone
+    ):
+        command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5"]
+        command += ["-t", "1", "-metadata", f"creation_time={utc}", "-c:v", "mjpeg"]
+        subprocess.run([*command, str(src / name)], check=True)
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    for name, date in (
+        ("VID_20181231_213000.mp4", "2018-12-31T21:30:01-05:00"),
+        ("20181231_213000.mp4", "2018-12-31T21:29:58-05:00"),
+    ):
+        line = lines[f"DCIM/Camera/{name}"]
+        assert (line["date"], line["tz_source"], line["year"]) == (date, "filename", 2018)
+        assert line["dest"].startswith("2018/")
+    far = lines["DCIM/Camera/VID_20190615_120000.mp4"]
+    assert (far["date"], far["tz_source"]) == ("2019-06-20T09:00:00+00:00", "none")
+
+
+def test_a_3d_camera_mpo_file_is_organised_whole(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """Fujifilm's REAL 3D cameras and the Nintendo 3DS write ``.MPO`` files (two JPEGs, one
+    per eye, in one Multi-Picture file): a photo, dated by its EXIF, placed byte for byte
+    (never re-encoded, which would drop the second image), not left behind as "not an image"."""
+    src = tmp_path / "src"
+    src.mkdir()
+    left = photo(640, 480, seed=1)
+    buffer = io.BytesIO()
+    left.save(
+        buffer,
+        "MPO",
+        save_all=True,
+        append_images=[photo(640, 480, seed=2)],
+        exif=exif_block("2011:08:08 08:08:08"),
+        quality=95,
+    )
+    (src / "DSCF0001.MPO").write_bytes(buffer.getvalue())
+
+    code, report = organize(src, tmp_path / "out", "--min-size", "0", "--compress-above", "1")
+    line = by_source(report)["DSCF0001.MPO"]
+    assert code == 0 and (line["status"], line["year"]) == ("placed", 2011)
+    placed = tmp_path / "out" / line["dest"]
+    assert placed.read_bytes() == buffer.getvalue()
+    with Image.open(placed) as im:
+        assert getattr(im, "n_frames", 1) == 2
