@@ -67,6 +67,7 @@ class TzSource(enum.StrEnum):
     QUICKTIME = "quicktime"  # Apple's com.apple.quicktime.creationdate
     GPS_POSITION = "gps-position"  # the time zone at the GPS position (or Takeout geoData)
     GPS_TIME = "gps-time"  # GPS time (UTC) against the local time in the same file
+    FILENAME = "filename"  # the local time in the file name against a UTC date in the file
     NONE = "none"
 
 

@@ -61,7 +61,9 @@ def upright(path: Path) -> Image.Image:
 def looks_alike(a: Image.Image, b: Image.Image) -> bool:
     if a.size != b.size:
         return False
-    return max(v for v, _ in (band.getextrema() for band in ImageChops.difference(a, b).split())) < 24
+    return (
+        max(v for v, _ in (band.getextrema() for band in ImageChops.difference(a, b).split())) < 24
+    )
 
 
 @needs_exiftool

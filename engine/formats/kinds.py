@@ -16,7 +16,8 @@ class Kind(StrEnum):
 
 
 IMAGE_EXTENSIONS = (
-    *(".jpg", ".jpeg", ".jpe", ".jfif", ".jif"),
+    # .mpo: a Multi-Picture file (Fujifilm REAL 3D, Nintendo 3DS), a JPEG with a second image
+    *(".jpg", ".jpeg", ".jpe", ".jfif", ".jif", ".mpo"),
     *(".png", ".tif", ".tiff", ".bmp", ".gif", ".webp"),
 )
 HEIF_EXTENSIONS = (".heic", ".heif", ".hif", ".avif")  # .hif: Fujifilm's HEIF

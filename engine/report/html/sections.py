@@ -54,6 +54,7 @@ TZ_LABEL = {
     TzSource.QUICKTIME: "Apple video offset",
     TzSource.GPS_POSITION: "time zone at the GPS position",
     TzSource.GPS_TIME: "GPS time against local time",
+    TzSource.FILENAME: "UTC date against the local time in the file name",
     TzSource.NONE: "none known (local time as written, or UTC)",
 }
 
