@@ -178,3 +178,25 @@ def test_a_3d_camera_mpo_file_is_organised_whole(tmp_path: Path, organize) -> No
     assert placed.read_bytes() == buffer.getvalue()
     with Image.open(placed) as im:
         assert getattr(im, "n_frames", 1) == 2
+
+
+def test_a_raw_beside_its_jpeg_keeps_its_own_sidecar(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """darktable names its sidecar after the RAW's whole name (``DSC_0002.NEF.xmp``); with the
+    camera's JPEG beside the RAW, the RAW travels with the JPEG, and its sidecar must too: it
+    was left behind as "a sidecar without its photo" (in move mode, away from its RAW)."""
+    src = tmp_path / "src" / "2016-11 Trip"
+    src.mkdir(parents=True)
+    taken = exif_block("2016:11:30 23:59:00")
+    photo(64, 48, seed=4).save(src / "DSC_0002.NEF", "TIFF", exif=taken)
+    photo(64, 48, seed=4).save(src / "DSC_0002.JPG", "JPEG", quality=90, exif=taken)
+    edits = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><darktable history="crop"/></x:xmpmeta>'
+    (src / "DSC_0002.NEF.xmp").write_text(edits)
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0", "--mode", "move")
+    lines = by_source(report)
+    assert code == 0
+    sidecar = lines["2016-11 Trip/DSC_0002.NEF.xmp"]
+    assert sidecar["status"] == "placed" and sidecar["companion_of"] == "2016-11 Trip/DSC_0002.JPG"
+    raw = tmp_path / "out" / lines["2016-11 Trip/DSC_0002.NEF"]["dest"]
+    assert (raw.parent / "DSC_0002.NEF.xmp").read_text() == edits
+    assert not any(p.is_file() for p in (tmp_path / "src").rglob("*"))
