@@ -200,3 +200,22 @@ def test_a_raw_beside_its_jpeg_keeps_its_own_sidecar(tmp_path: Path, organize) -
     raw = tmp_path / "out" / lines["2016-11 Trip/DSC_0002.NEF"]["dest"]
     assert (raw.parent / "DSC_0002.NEF.xmp").read_text() == edits
     assert not any(p.is_file() for p in (tmp_path / "src").rglob("*"))
+
+
+def test_names_from_facebook_and_a_12_hour_mac_are_read(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """Facebook strips EXIF from the photos it saves and names them by the moment saved, in
+    milliseconds since 1970 (UTC); a Mac on a 12-hour clock names a screenshot "... at 11.30.00
+    PM". The first went to NoDate, the second was dated 11:30 in the morning."""
+    src = tmp_path / "src" / "Phone"
+    src.mkdir(parents=True)
+    photo(64, 48, seed=5).save(src / "FB_IMG_1561939200000.jpg", "JPEG")  # 2019-07-01 00:00 UTC
+    photo(64, 48, seed=6).save(src / "Screen Shot 2018-12-31 at 11.30.00 PM.png", "PNG")
+
+    code, report = organize(tmp_path / "src", tmp_path / "out")
+    lines = by_source(report)
+    assert code == 0
+    facebook = lines["Phone/FB_IMG_1561939200000.jpg"]
+    assert (facebook["date"], facebook["date_source"]) == ("2019-07-01T00:00:00+00:00", "filename")
+    assert facebook["dest"] == "2019/Phone/FB_IMG_1561939200000.jpg"
+    mac = lines["Phone/Screen Shot 2018-12-31 at 11.30.00 PM.png"]
+    assert (mac["date"], mac["year"]) == ("2018-12-31T23:30:00", 2018)
