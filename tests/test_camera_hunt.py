@@ -219,3 +219,24 @@ def test_names_from_facebook_and_a_12_hour_mac_are_read(tmp_path: Path, organize
     assert facebook["dest"] == "2019/Phone/FB_IMG_1561939200000.jpg"
     mac = lines["Phone/Screen Shot 2018-12-31 at 11.30.00 PM.png"]
     assert (mac["date"], mac["year"]) == ("2018-12-31T23:30:00", 2018)
+
+
+@needs_ffmpeg
+def test_a_video_dated_at_the_unix_epoch_is_undated(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """Apps and phones that never set a clock write a zero Unix time into the movie header:
+    ``creation_time`` 1970-01-01, which outranked the date in the file's name, and, with no
+    such name, exiftool's reading of the same header put the video in 1970."""
+    assert FFMPEG is not None
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, seconds in (("VID_20190616_101010.mp4", 5), ("clip.mp4", 7)):
+        command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5"]
+        command += ["-t", "1", "-metadata", f"creation_time=1970-01-01T00:00:0{seconds}Z"]
+        subprocess.run([*command, "-c:v", "mjpeg", str(src / name)], check=True)
+
+    code, report = organize(src, tmp_path / "out")
+    lines = by_source(report)
+    assert code == 0
+    named = lines["VID_20190616_101010.mp4"]
+    assert (named["date"], named["date_source"]) == ("2019-06-16T10:10:10", "filename")
+    assert lines["clip.mp4"]["dest"] == "NoDate/clip.mp4"

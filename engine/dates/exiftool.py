@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from engine.dates.parse import parse_exif_datetime
 from engine.dates.timezone import parse_offset, utc_only, with_offset
+from engine.dates.video import unset_container_date
 
 _TAGS = ("DateTimeOriginal", "CreateDate", "DateCreated", "DateTimeCreated", "ModifyDate")
 _ARGS = ("-j", "-G", "-m", "-fast", "-charset", "filename=utf8", "-api", "LargeFileSupport=1")
@@ -55,6 +56,8 @@ def pick_date(tags: dict[str, object]) -> dt.datetime | None:
             if when is None:
                 continue
             if group == "QuickTime":
+                if unset_container_date(when):
+                    continue
                 return utc_only(when)
             zone = _ZONE.match(str(value)[19:])
             if zone is not None and zone.group(1) == "Z":

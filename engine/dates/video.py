@@ -46,6 +46,16 @@ def parse_stamp(text: str) -> tuple[dt.datetime, dt.timedelta | None] | None:
     return when, sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
 
 
+_UNIX_EPOCH_DAY = dt.date(1970, 1, 1)
+
+
+def unset_container_date(when: dt.datetime) -> bool:
+    """A container date that says no date was set: QuickTime's epoch (1904-01-01, a zero in
+    the movie header) or the first day of Unix time (1970-01-01, a zero clock converted by an
+    app or a phone that never set its clock; no MP4 was made then)."""
+    return when.year <= 1904 or when.date() == _UNIX_EPOCH_DAY
+
+
 @dataclass(frozen=True, slots=True)
 class VideoFacts:
     date: dt.datetime | None  # aware: local with its offset, or UTC_ONLY
@@ -101,7 +111,7 @@ def video_facts(path: str) -> VideoFacts:
         value = data.get(key)
         if isinstance(value, str) and (parsed := parse_stamp(value)):
             when, offset = parsed
-            if when.year > 1904:  # QuickTime's epoch: an unset date reads as 1904-01-01
+            if not unset_container_date(when):
                 if offset:  # a rare container that writes local time with its offset
                     return VideoFacts(
                         when.replace(tzinfo=dt.timezone(offset)), key, recognised, position
