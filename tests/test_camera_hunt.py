@@ -240,3 +240,33 @@ def test_a_video_dated_at_the_unix_epoch_is_undated(tmp_path: Path, organize) ->
     named = lines["VID_20190616_101010.mp4"]
     assert (named["date"], named["date_source"]) == ("2019-06-16T10:10:10", "filename")
     assert lines["clip.mp4"]["dest"] == "NoDate/clip.mp4"
+
+
+def test_olympus_and_panasonic_raws_are_dated_from_their_own_exif(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """An Olympus ORF starts ``IIRO`` (``IIRS``, ``MMOR``) and a Panasonic RW2 ``IIU``: TIFF
+    with a magic of their own, which the RAW reader did not take for TIFF. They were left to
+    the costly exiftool batch, and undated where exiftool is not installed."""
+    src = tmp_path / "src"
+    src.mkdir()
+    buffer = io.BytesIO()
+    taken = Image.Exif()
+    taken.get_ifd(0x8769)[36867] = "2016:12:31 23:59:00"
+    photo(64, 48, seed=7).save(buffer, "TIFF", exif=taken.tobytes())
+    tiff = buffer.getvalue()
+    (src / "P1010001.ORF").write_bytes(b"IIRO" + tiff[4:])
+    (src / "P1000001.RW2").write_bytes(b"IIU\x00" + tiff[4:])
+    if EXIFTOOL is not None:
+        assert exiftool_tags(src / "P1010001.ORF")["ExifIFD:DateTimeOriginal"] == (
+            "2016:12:31 23:59:00"
+        )
+
+    code, report = organize(src, tmp_path / "out")
+    lines = by_source(report)
+    assert code == 0
+    for name in ("P1010001.ORF", "P1000001.RW2"):
+        line = lines[name]
+        assert (line["date"], line["date_source"]) == ("2016-12-31T23:59:00", "exif"), line
+        assert line["dest"] == f"2016/{name}"
