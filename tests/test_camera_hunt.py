@@ -270,3 +270,31 @@ def test_olympus_and_panasonic_raws_are_dated_from_their_own_exif(
         line = lines[name]
         assert (line["date"], line["date_source"]) == ("2016-12-31T23:59:00", "exif"), line
         assert line["dest"] == f"2016/{name}"
+
+
+@needs_exiftool
+def test_a_jpeg_turned_only_by_its_xmp_orientation_is_made_upright(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """An editor that keeps XMP but no EXIF Orientation (tiff:Orientation 6): exiftool's
+    Orientation and Pillow's exif_transpose both say it is on its side. It was placed as
+    stored, the only JPEG orientation the engine did not fix."""
+    assert EXIFTOOL is not None
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "edit.jpg").write_bytes(plain_jpeg())
+    subprocess.run(
+        [EXIFTOOL, "-q", "-overwrite_original", "-XMP-tiff:Orientation#=6", str(src / "edit.jpg")],
+        check=True,
+    )
+    assert exiftool_tags(src / "edit.jpg")["XMP-tiff:Orientation"] == 6
+
+    code, report = organize(src, tmp_path / "out", "--min-size", "0", "--no-compress")
+    line = by_source(report)["edit.jpg"]
+    assert code == 0 and line["rotated"]
+    placed = tmp_path / "out" / line["dest"]
+    assert exiftool_tags(placed)["XMP-tiff:Orientation"] == 1
+    with Image.open(placed) as im:
+        assert im.size == (480, 640) and im.getexif().get(0x0112) in (None, 1)
+    assert looks_alike(upright(placed), upright(src / "edit.jpg"))

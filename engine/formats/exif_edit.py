@@ -21,6 +21,9 @@ _HEADER = b"Exif\x00\x00"
 _XMP_ORIENTATION = re.compile(
     rb"(tiff:Orientation(?:[ \t\r\n]*+=[ \t\r\n]*+[\"']|>)[ \t\r\n]*+)[2-8]"
 )
+_XMP_ORIENTATION_VALUE = re.compile(
+    rb"tiff:Orientation(?:[ \t\r\n]*+=[ \t\r\n]*+[\"']|>)[ \t\r\n]*+([0-9])"
+)
 
 
 def _entries(tiff: bytearray, endian: str, offset: int) -> tuple[list[int], int] | None:
@@ -103,6 +106,14 @@ def read_orientation(blob: bytes) -> int | None:
         if tag == _ORIENTATION and fmt is not None and count == 1:
             return int(struct.unpack_from(endian + fmt, buf, entry + 8)[0])
     return None
+
+
+def xmp_orientation(packet: bytes | None) -> int | None:
+    """The first tiff:Orientation of an XMP packet (what Pillow and exiftool show where EXIF
+    has none), if it is one of the eight."""
+    match = _XMP_ORIENTATION_VALUE.search(packet) if packet else None
+    value = int(match.group(1)) if match else None
+    return value if value is not None and 1 <= value <= 8 else None
 
 
 def reset_xmp_orientation(packet: bytes) -> bytes:

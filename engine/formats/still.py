@@ -15,7 +15,7 @@ from PIL import Image, ImageFile, IptcImagePlugin
 from engine.dates.exif import ExifFacts, image_exif_facts, read_exif_facts
 from engine.dates.iptc import iptc_date
 from engine.dates.xmp import xmp_date
-from engine.formats import bmff, imaging, jpeg, png
+from engine.formats import bmff, exif_edit, imaging, jpeg, png
 from engine.formats.compress import (
     Compressed,
     CompressOptions,
@@ -85,6 +85,9 @@ def inspect_photo(
             return [(DateSource.EXIF, _damaged_date(data, exif_blob))], None, None
         facts = read_exif_facts(exif_blob) if exif_blob else _facts_of(im, data)
         _take_facts(result, facts)
+        if structure is not None and exif_edit.read_orientation(exif_blob or b"") is None:
+            # As Pillow and exiftool read it: XMP's tiff:Orientation where EXIF has none.
+            result.orientation = exif_edit.xmp_orientation(structure.xmp) or result.orientation
         if im.format in ("HEIF", "AVIF"):
             result.orientation = None
         xmp_packet = structure.xmp if structure is not None else im.info.get("xmp")
