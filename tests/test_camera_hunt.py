@@ -298,3 +298,37 @@ def test_a_jpeg_turned_only_by_its_xmp_orientation_is_made_upright(
     with Image.open(placed) as im:
         assert im.size == (480, 640) and im.getexif().get(0x0112) in (None, 1)
     assert looks_alike(upright(placed), upright(src / "edit.jpg"))
+
+
+@needs_ffmpeg
+def test_a_photo_without_a_date_takes_the_one_of_its_raw_or_live_photo_video(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A Live Photo whose HEIC was converted to JPEG without its EXIF, and a JPEG an editor
+    stripped beside the camera's RAW: the MOV (Apple's local creation date) and the RAW (its
+    EXIF) say when; the family went to NoDate."""
+    assert FFMPEG is not None
+    src = tmp_path / "src"
+    src.mkdir()
+    photo(64, 48, seed=8).save(src / "IMG_0001.JPG", "JPEG")
+    command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5", "-t", "1"]
+    command += ["-metadata", "creation_time=2019-01-01T04:30:00Z", "-movflags", "use_metadata_tags"]
+    command += ["-metadata", "com.apple.quicktime.creationdate=2018-12-31T23:30:00-0500"]
+    subprocess.run([*command, "-c:v", "mjpeg", str(src / "IMG_0001.MOV")], check=True)
+    photo(64, 48, seed=9).save(src / "IMG_0002.JPG", "JPEG")
+    taken = Image.Exif()
+    taken.get_ifd(0x8769)[36867] = "2016:07:01 12:00:00"
+    photo(64, 48, seed=9).save(src / "IMG_0002.CR2", "TIFF", exif=taken.tobytes())
+
+    code, report = organize(src, tmp_path / "out", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    live, still = lines["IMG_0001.JPG"], lines["IMG_0002.JPG"]
+    assert (live["date"], live["date_source"]) == ("2018-12-31T23:30:00-05:00", "companion")
+    assert (
+        live["dest"] == "2018/IMG_0001.JPG" and lines["IMG_0001.MOV"]["dest"] == "2018/IMG_0001.MOV"
+    )
+    assert (still["date"], still["date_source"]) == ("2016-07-01T12:00:00", "companion")
+    assert lines["IMG_0002.CR2"]["dest"] == "2016/IMG_0002.CR2"
+    assert "travelling with it" in still["note"]

@@ -41,6 +41,7 @@ SOURCE_LABEL = {
     DateSource.IPTC: "IPTC",
     DateSource.TAKEOUT: "Takeout JSON",
     DateSource.XMP_SIDECAR: "XMP sidecar",
+    DateSource.COMPANION: "its RAW or Live Photo video",
     DateSource.SIMILAR: "a near-duplicate's camera date",
     DateSource.FILENAME: "file name",
     DateSource.EXIF_MODIFIED: "EXIF last-changed date",
