@@ -332,3 +332,46 @@ def test_a_photo_without_a_date_takes_the_one_of_its_raw_or_live_photo_video(
     assert (still["date"], still["date_source"]) == ("2016-07-01T12:00:00", "companion")
     assert lines["IMG_0002.CR2"]["dest"] == "2016/IMG_0002.CR2"
     assert "travelling with it" in still["note"]
+
+
+@needs_exiftool
+def test_a_turned_photo_keeps_its_exif_thumbnail_turned_too(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """Cameras and phones store a 160x120 preview in EXIF (IFD1). Turning the photo unlinked
+    it, so the placed file lost six EXIF tags and its preview; now the preview is turned the
+    same way and every other tag is as it was."""
+    assert EXIFTOOL is not None
+    src = tmp_path / "src"
+    src.mkdir()
+    data = plain_jpeg()
+    (src / "IMG_0001.JPG").write_bytes(data)
+    preview = tmp_path / "preview.jpg"
+    with Image.open(io.BytesIO(data)) as im:
+        im.resize((160, 120)).save(preview, "JPEG", quality=80)
+    command = [EXIFTOOL, "-q", "-overwrite_original", "-Orientation#=6", "-Make=Apple"]
+    command += ["-DateTimeOriginal=2015:05:05 05:05:05", f"-ThumbnailImage<={preview}"]
+    subprocess.run([*command, str(src / "IMG_0001.JPG")], check=True)
+
+    reencode = (
+        "--compress-above",
+        "1",
+        "--target-size",
+        str(len(data) // 2),
+        "--quality-floor",
+        "20",
+    )
+    for n, flags in enumerate((("--no-compress",), reencode)):
+        code, report = organize(src, tmp_path / f"out{n}", "--min-size", "0", *flags)
+        line = by_source(report)["IMG_0001.JPG"]
+        assert code == 0 and line["rotated"] and (line["quality"] is None) == (n == 0)
+        placed = tmp_path / f"out{n}" / line["dest"]
+        before, after = exiftool_tags(src / "IMG_0001.JPG"), exiftool_tags(placed)
+        kept = ("System:", "File:", "SourceFile", "Composite:", "ExifTool:")
+        lost = [tag for tag in before if not tag.startswith(kept) and tag not in after]
+        assert lost == [] and after["IFD0:Orientation"] == 1
+        small = subprocess.run(
+            [EXIFTOOL, "-b", "-ThumbnailImage", str(placed)], capture_output=True, check=True
+        ).stdout
+        with Image.open(io.BytesIO(small)) as im:
+            assert im.size == (120, 160)
+            wanted = upright(src / "IMG_0001.JPG").resize((120, 160))
+            assert looks_alike(im.convert("RGB"), wanted)

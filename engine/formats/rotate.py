@@ -82,7 +82,7 @@ def optimize_jpeg(
             turned = _run([*command, "-perfect", *JPEGTRAN_OPS[orientation]], data)
         if turned is not None:
             upright = (size[1], size[0]) if swaps_axes(orientation) else size
-            return Optimized(_reset_orientation(turned, upright), True)
+            return Optimized(_reset_orientation(turned, upright, orientation), True)
         note = "orientation kept as a tag: a lossless turn is impossible for this image"
     out = _run(command, data)
     return None if out is None else Optimized(out, False, note)
@@ -164,7 +164,7 @@ def rotate_jpeg(
         message = done.stderr.decode("utf-8", "replace").strip()[:200]
         return NotRotated(f"orientation kept as a tag: jpegtran failed ({message})")
     upright = (size[1], size[0]) if swaps_axes(orientation) else size
-    rotated = _reset_orientation(done.stdout, upright)
+    rotated = _reset_orientation(done.stdout, upright, orientation)
     if len(rotated) > len(data):
         return NotRotated("orientation kept as a tag: the rotated file would have been larger")
     return Rotated(rotated)
@@ -180,11 +180,12 @@ def orientation_resets(exif: bytes | None) -> bool:
     return read_exif_facts(patched).orientation in (None, 1)
 
 
-def _reset_orientation(data: bytes, size: tuple[int, int]) -> bytes:
-    """Orientation 1 and the new dimensions in the EXIF block, the unrotated thumbnail unlinked;
-    Orientation 1 in the XMP packet too (every edit in place: no length changes)."""
+def _reset_orientation(data: bytes, size: tuple[int, int], orientation: int) -> bytes:
+    """Orientation 1 and the new dimensions in the EXIF block, its thumbnail turned the same
+    way (or, where that cannot be done, unlinked); Orientation 1 in the XMP packet too."""
     structure = jpeg.check_jpeg(data)
-    out = bytearray(data)
+    pieces = []
+    done = 0
     exif_done = False
     for segment in structure.segments:
         start = segment.start + 4
@@ -193,13 +194,49 @@ def _reset_orientation(data: bytes, size: tuple[int, int]) -> bytes:
             continue
         if payload.startswith(jpeg.EXIF_HEADER) and not exif_done:
             exif_done = True
-            patched = exif_edit.patch_exif(payload, orientation=1, size=size, drop_thumbnail=True)
+            patched = upright_exif(payload, size, orientation)
         elif payload.startswith(jpeg.XMP_HEADER):
             patched = exif_edit.reset_xmp_orientation(payload)
         else:
             continue
-        out[start : segment.end] = patched
-    return bytes(out)
+        length = (len(patched) + 2).to_bytes(2, "big")
+        pieces += [data[done : segment.start + 2], length, patched]
+        done = segment.end
+    return b"".join([*pieces, data[done:]])
+
+
+def upright_exif(payload: bytes, size: tuple[int, int], orientation: int) -> bytes:
+    """An EXIF segment's payload for the image turned upright: Orientation 1, the new
+    dimensions, and the thumbnail turned as the image was; a thumbnail that cannot be turned
+    (or that would not fit the segment) is unlinked, never left showing the old way up."""
+    patched = exif_edit.patch_exif(payload, orientation=1, size=size)
+    small = exif_edit.thumbnail(patched)
+    turned = _turn_thumbnail(small, orientation) if small is not None else None
+    if turned is not None:
+        replaced = exif_edit.replace_thumbnail(patched, turned)
+        if replaced is not None and len(replaced) + 2 <= 0xFFFF:
+            return replaced
+    return exif_edit.patch_exif(payload, orientation=1, size=size, drop_thumbnail=True)
+
+
+def _turn_thumbnail(small: bytes, orientation: int) -> bytes | None:
+    """A JPEG thumbnail turned upright: losslessly where its blocks allow, else decoded,
+    turned and encoded again (a preview of a few kilobytes, never the photo)."""
+    if not small.startswith(jpeg.SOI):
+        return None
+    tool = jpegtran()
+    turned = None
+    if tool is not None:
+        turned = _run([tool, "-copy", "none", "-perfect", *JPEGTRAN_OPS[orientation]], small)
+    if turned is not None:
+        return turned
+    try:
+        with Image.open(io.BytesIO(small)) as im:
+            buffer = io.BytesIO()
+            make_upright(im, orientation).save(buffer, "JPEG", quality=90)
+    except Exception:  # a thumbnail that does not decode is unlinked instead
+        return None
+    return buffer.getvalue()
 
 
 def rotate_png(data: bytes, im: Image.Image, orientation: int) -> Rotated | NotRotated:
