@@ -375,3 +375,33 @@ def test_a_turned_photo_keeps_its_exif_thumbnail_turned_too(tmp_path: Path, orga
             assert im.size == (120, 160)
             wanted = upright(src / "IMG_0001.JPG").resize((120, 160))
             assert looks_alike(im.convert("RGB"), wanted)
+
+
+def test_a_jpeg_missing_only_its_end_marker_is_placed_and_a_cut_one_set_aside(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """Some programs leave out the end-of-image marker: every viewer shows the photo whole
+    (libjpeg only warns), yet it went to Corrupted with the copies cut short. A file cut
+    inside its image data, and a progressive one (which cannot be told from one cut after a
+    scan), are still set aside."""
+    src = tmp_path / "src"
+    src.mkdir()
+    whole = io.BytesIO()
+    photo(640, 480, seed=10).save(whole, "JPEG", quality=90, exif=exif_block("2014:02:02 02:02:02"))
+    data = whole.getvalue()
+    progressive = io.BytesIO()
+    photo(640, 480, seed=10).save(progressive, "JPEG", quality=90, progressive=True)
+    (src / "no_end.jpg").write_bytes(data[:-2])
+    (src / "cut.jpg").write_bytes(data[: len(data) // 2])
+    (src / "progressive.jpg").write_bytes(progressive.getvalue()[:-2])
+
+    code, report = organize(src, tmp_path / "out", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    kept = lines["no_end.jpg"]
+    assert (kept["status"], kept["dest"]) == ("placed", "2014/no_end.jpg")
+    assert "image data is complete" in kept["note"]
+    assert (tmp_path / "out" / kept["dest"]).read_bytes() == data[:-2]
+    assert lines["cut.jpg"]["status"] == "corrupt"
+    assert lines["progressive.jpg"]["status"] == "corrupt"

@@ -146,15 +146,17 @@ def replace_thumbnail(blob: bytes, new: bytes) -> bytes | None:
     found = _thumbnail_entries(tiff, endian)
     assert found is not None
     (offset,) = struct.unpack_from(endian + "I", tiff, found[0] + 8)
+    if max(entry for entry in found if entry is not None) + 12 > offset:
+        return None  # a directory inside the thumbnail's bytes: not a block to edit
+    struct.pack_into(endian + "I", tiff, found[1] + 8, len(new))
+    if found[2] is not None:  # the thumbnail is turned as the image is
+        _set_number(tiff, endian, found[2], 1)
     if offset + len(old) == len(tiff):
         tiff[offset:] = new
     elif len(new) <= len(old):
         tiff[offset : offset + len(new)] = new
     else:
         return None
-    struct.pack_into(endian + "I", tiff, found[1] + 8, len(new))
-    if found[2] is not None:  # the thumbnail is turned as the image is
-        _set_number(tiff, endian, found[2], 1)
     return prefix + bytes(tiff)
 
 

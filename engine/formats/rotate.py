@@ -88,6 +88,17 @@ def optimize_jpeg(
     return None if out is None else Optimized(out, False, note)
 
 
+def complete_without_eoi(data: bytes) -> bool:
+    """Whether a JPEG that ends inside its last scan holds all its image data, only the
+    end-of-image marker missing: with the marker added, jpegtran reads every coefficient
+    without a single warning (``-strict``); a file cut short runs out of data first."""
+    tool = jpegtran()
+    if tool is None:
+        return False
+    done = run_bounded([tool, "-strict", "-copy", "none"], data + b"\xff\xd9")
+    return done.returncode == 0 and bool(done.stdout)
+
+
 def turns_losslessly(
     structure: jpeg.JpegStructure, orientation: int, size: tuple[int, int]
 ) -> bool:

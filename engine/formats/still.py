@@ -28,6 +28,7 @@ from engine.formats.orientation import needs_rotation
 from engine.formats.rotate import (
     NotRotated,
     Rotated,
+    complete_without_eoi,
     optimize_jpeg,
     orientation_resets,
     rotate_jpeg,
@@ -67,6 +68,8 @@ def inspect_photo(
     for when the picture was taken (EXIF, XMP, IPTC, in precedence order), EXIF's IFD0
     DateTime (when the file was last changed), and any new bytes to place."""
     structure, exif_blob, problem = _structure(data)
+    if structure is not None and structure.ends_in_last_scan and complete_without_eoi(data):
+        return _without_eoi(structure, result)
     if problem:
         result.status, result.reason = Status.CORRUPT, problem
         # A damaged photo's camera date still tells it from a damaged thumbnail.
@@ -132,6 +135,20 @@ def _undecodable_jpeg(
     _take_facts(result, facts)
     note = f"{kind}: its pixels could not be checked (the imaging library cannot decode it); "
     note += "placed as it is, never compressed or turned"
+    result.note = "; ".join(n for n in (result.note, note) if n)
+    return _capture_dates(facts, structure.xmp), facts.modified, None
+
+
+def _without_eoi(
+    structure: jpeg.JpegStructure, result: Analysis
+) -> tuple[Dates, dt.datetime | None, None]:
+    """A JPEG whose image data is whole but that has no end-of-image marker (written by a
+    program that left it out): every viewer shows it whole, so it is placed as it is (never
+    compressed or turned: a rewrite would change more than the photo's bytes) with a note."""
+    result.format = "JPEG"
+    facts = read_exif_facts(structure.exif) if structure.exif else ExifFacts()
+    _take_facts(result, facts)
+    note = "no end-of-image marker, but its image data is complete: placed as it is"
     result.note = "; ".join(n for n in (result.note, note) if n)
     return _capture_dates(facts, structure.xmp), facts.modified, None
 
