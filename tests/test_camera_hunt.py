@@ -239,7 +239,8 @@ def test_a_video_dated_at_the_unix_epoch_is_undated(tmp_path: Path, organize) ->
     assert code == 0
     named = lines["VID_20190616_101010.mp4"]
     assert (named["date"], named["date_source"]) == ("2019-06-16T10:10:10", "filename")
-    assert lines["clip.mp4"]["dest"] == "NoDate/clip.mp4"
+    clip = lines["clip.mp4"]
+    assert clip["dest"] == "NoDate/clip.mp4" and "clock never set" in clip["note"]
 
 
 def test_olympus_and_panasonic_raws_are_dated_from_their_own_exif(

@@ -63,6 +63,7 @@ class VideoFacts:
     recognised: bool  # whether MediaInfo recognised the file as a video
     position: tuple[float, float] | None = None
     truncated: bool = False  # the container says there is more than the file holds
+    unset: str | None = None  # a container date that says no date was set, as written
 
 
 def parse_iso6709(text: str) -> tuple[float, float] | None:
@@ -107,11 +108,14 @@ def video_facts(path: str) -> VideoFacts:
     # An AVI's dates (INFO ICRD, the IDIT chunk of old compacts, which MediaInfo calls
     # mastered_date) are the camera's clock: local time, sometimes the day alone.
     camera_clock = data.get("format") == "AVI"
+    unset = None
     for key in ("encoded_date", "tagged_date", "recorded_date", "mastered_date"):
         value = data.get(key)
         if isinstance(value, str) and (parsed := parse_stamp(value)):
             when, offset = parsed
-            if not unset_container_date(when):
+            if unset_container_date(when):
+                unset = unset or value
+            else:
                 if offset:  # a rare container that writes local time with its offset
                     return VideoFacts(
                         when.replace(tzinfo=dt.timezone(offset)), key, recognised, position
@@ -123,4 +127,4 @@ def video_facts(path: str) -> VideoFacts:
             midnight = make_datetime(*(int(g) for g in day.groups()))
             if midnight is not None:
                 return VideoFacts(midnight, key, recognised, position)
-    return VideoFacts(None, None, recognised, position)
+    return VideoFacts(None, None, recognised, position, unset=unset)

@@ -370,6 +370,8 @@ def _video_dates(path: str, result: Analysis) -> Evidence:
     result.format = "video"
     if tag:
         result.note = f"dated from {tag}"
+    elif facts.unset:
+        result.note = f"container date {facts.unset} is a clock never set: not a date"
     return [(DateSource.QUICKTIME, when)]
 
 
