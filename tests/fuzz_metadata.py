@@ -15,6 +15,7 @@ with atheris.instrument_imports():
     from engine.dates.filename import date_from_filename, filename_date
     from engine.dates.iptc import iptc_date
     from engine.dates.parse import parse_exif_datetime
+    from engine.dates.video import parse_loci
     from engine.dates.xmp import xmp_date
     from engine.formats import exif_edit, jpeg, png
 
@@ -39,6 +40,7 @@ def one_input(data: bytes) -> None:
     exif_edit.patch_exif(body, orientation=1, size=(10, 20), drop_thumbnail=True)
     exif_edit.read_orientation(body)
     exif_edit.xmp_orientation(body)
+    parse_loci(body)
     exif_edit.thumbnail(body)
     exif_edit.replace_thumbnail(body, body[:64])
     filename_date(name)

@@ -406,3 +406,32 @@ def test_a_jpeg_missing_only_its_end_marker_is_placed_and_a_cut_one_set_aside(
     assert (tmp_path / "out" / kept["dest"]).read_bytes() == data[:-2]
     assert lines["cut.jpg"]["status"] == "corrupt"
     assert lines["progressive.jpg"]["status"] == "corrupt"
+
+
+@needs_ffmpeg
+def test_a_video_whose_position_is_in_its_3gpp_location_box_lands_in_its_local_year(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """An MP4 records where it was shot in the 3GPP ``loci`` box (ffmpeg's ``location`` in an
+    MP4, phones that write 3GP user data) or in a ``location`` key (``use_metadata_tags``);
+    MediaInfo shows neither, so the video, shot at 21:00 on New Year's Eve in New York (02:00
+    UTC), stayed in UTC and in the next year."""
+    assert FFMPEG is not None
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, flags in (("loci.mp4", ()), ("keys.mp4", ("-movflags", "use_metadata_tags"))):
+        command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5"]
+        command += ["-t", "1", "-metadata", "creation_time=2019-01-01T02:00:00Z"]
+        command += ["-metadata", "location=+40.7128-074.0060/", *flags, "-c:v", "mjpeg"]
+        subprocess.run([*command, str(src / name)], check=True)
+    if EXIFTOOL is not None:
+        assert "UserData:LocationInformation" in exiftool_tags(src / "loci.mp4")
+
+    code, report = organize(src, tmp_path / "out")
+    lines = by_source(report)
+    assert code == 0
+    for name in ("loci.mp4", "keys.mp4"):
+        line = lines[name]
+        assert (line["date"], line["tz_source"]) == ("2018-12-31T21:00:00-05:00", "gps-position")
+        assert line["dest"] == f"2018/{name}"

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import struct
 from dataclasses import dataclass
 
 from engine.dates.parse import make_datetime
 from engine.dates.timezone import utc_only
-from engine.formats.bmff import file_problem, is_iso_bmff_file
+from engine.formats.bmff import file_problem, is_iso_bmff_file, movie_box
 
 _STAMP = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?"
@@ -66,6 +67,35 @@ class VideoFacts:
     unset: str | None = None  # a container date that says no date was set, as written
 
 
+def parse_loci(body: bytes) -> tuple[float, float] | None:
+    """A 3GPP ``loci`` box (what phones and ffmpeg write in an MP4's user data): version and
+    flags, language, a name ended by a NUL (UTF-8, or UTF-16 with its BOM), the role, then
+    longitude, latitude and altitude as 16.16 fixed-point numbers."""
+    pos = 6
+    if body[pos : pos + 2] in (b"\xfe\xff", b"\xff\xfe"):
+        end = next((i for i in range(pos + 2, len(body) - 1, 2) if body[i : i + 2] == b"\0\0"), -1)
+        pos = end + 2 if end >= 0 else -1
+    else:
+        end = body.find(b"\0", pos)
+        pos = end + 1 if end >= 0 else -1
+    if pos < 0 or pos + 9 > len(body):
+        return None
+    longitude, latitude = struct.unpack_from(">ii", body, pos + 1)
+    latitude_degrees, longitude_degrees = latitude / 65536, longitude / 65536
+    if not (-90 <= latitude_degrees <= 90 and -180 <= longitude_degrees <= 180):
+        return None
+    return latitude_degrees, longitude_degrees
+
+
+def loci_position(path: str) -> tuple[float, float] | None:
+    """The position in a video's moov/udta/loci box, or None."""
+    try:
+        loci = movie_box(path, (b"moov", b"udta", b"loci"))
+    except OSError:  # it was readable a moment ago: no position is all this costs
+        return None
+    return parse_loci(loci) if loci else None
+
+
 def parse_iso6709(text: str) -> tuple[float, float] | None:
     """``+35.6895+139.6917+010.000/`` (degrees) -> (latitude, longitude)."""
     match = _ISO6709.match(text.strip())
@@ -96,10 +126,13 @@ def video_facts(path: str) -> VideoFacts:
     if data.get("istruncated") == "Yes" and (not is_iso_bmff_file(path) or file_problem(path)):
         return VideoFacts(None, None, recognised, truncated=True)
     position = None
-    for key in ("comapplequicktimelocationiso6709", "xyz"):
+    # Apple's key, the ©xyz atom, a "location" key (ffmpeg's use_metadata_tags)
+    for key in ("comapplequicktimelocationiso6709", "xyz", "location"):
         value = data.get(key)
         if isinstance(value, str) and (position := parse_iso6709(value)):
             break
+    if position is None:  # 3GPP's loci box, which MediaInfo does not show
+        position = loci_position(path)
     apple = data.get("comapplequicktimecreationdate")
     if isinstance(apple, str) and (parsed := parse_stamp(apple)):
         when, offset = parsed
