@@ -435,3 +435,32 @@ def test_a_video_whose_position_is_in_its_3gpp_location_box_lands_in_its_local_y
         line = lines[name]
         assert (line["date"], line["tz_source"]) == ("2018-12-31T21:00:00-05:00", "gps-position")
         assert line["dest"] == f"2018/{name}"
+
+
+@needs_ffmpeg
+def test_a_video_recorded_date_with_its_offset_outranks_its_utc_creation_time(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A camera or an export writes the local moment of recording with its offset in the
+    ``©day`` atom (exiftool's ContentCreateDate) beside the UTC ``creation_time``; the UTC one
+    was read first, so a video shot at 23:30 on New Year's Eve in New York went to the next
+    year."""
+    assert FFMPEG is not None
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("MVI_0001.MOV", "clip.mp4"):
+        command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5"]
+        command += ["-t", "1", "-metadata", "creation_time=2019-01-01T04:30:00Z"]
+        command += ["-metadata", "date=2018-12-31T23:30:00-0500", "-c:v", "mjpeg"]
+        subprocess.run([*command, str(src / name)], check=True)
+    if EXIFTOOL is not None:
+        tags = exiftool_tags(src / "MVI_0001.MOV")
+        assert tags["UserData:ContentCreateDate"] == "2018:12:31 23:30:00-05:00"
+
+    code, report = organize(src, tmp_path / "out")
+    lines = by_source(report)
+    assert code == 0
+    for name in ("MVI_0001.MOV", "clip.mp4"):
+        line = lines[name]
+        assert (line["date"], line["year"]) == ("2018-12-31T23:30:00-05:00", 2018), line

@@ -138,6 +138,14 @@ def video_facts(path: str) -> VideoFacts:
         when, offset = parsed
         local = when if offset is None else when.replace(tzinfo=dt.timezone(offset))
         return VideoFacts(local, "com.apple.quicktime.creationdate", recognised, position)
+    # The ©day atom (MediaInfo's recorded_date), local time with its offset where a camera or
+    # an export writes one, is the moment of recording: it goes before the UTC creation_time.
+    recorded = data.get("recorded_date")
+    if isinstance(recorded, str) and (parsed := parse_stamp(recorded)):
+        when, offset = parsed
+        if offset and not unset_container_date(when):
+            stamped = when.replace(tzinfo=dt.timezone(offset))
+            return VideoFacts(stamped, "recorded_date", recognised, position)
     # An AVI's dates (INFO ICRD, the IDIT chunk of old compacts, which MediaInfo calls
     # mastered_date) are the camera's clock: local time, sometimes the day alone.
     camera_clock = data.get("format") == "AVI"
