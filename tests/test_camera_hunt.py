@@ -464,3 +464,36 @@ def test_a_video_recorded_date_with_its_offset_outranks_its_utc_creation_time(
     for name in ("MVI_0001.MOV", "clip.mp4"):
         line = lines[name]
         assert (line["date"], line["year"]) == ("2018-12-31T23:30:00-05:00", 2018), line
+
+
+@needs_ffmpeg
+def test_videos_of_older_phones_camcorders_and_screen_recorders_are_organised(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """.3g2 (CDMA phones), .wmv (Windows phones), .mpg (MPEG movie cameras), .mkv and .webm
+    (screen recorders) were "not an image type" and left behind; they are videos, dated from
+    their container, and one copied half-way is set aside."""
+    assert FFMPEG is not None
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, codec in (
+        ("clip.3g2", "libx264"),
+        ("clip.wmv", "wmv2"),
+        ("clip.mkv", "libx264"),
+        ("clip.webm", "libvpx"),
+        ("MOV00001.MPG", "mpeg2video"),
+    ):
+        command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=25"]
+        command += ["-t", "1", "-metadata", "creation_time=2019-06-01T12:00:00Z"]
+        subprocess.run([*command, "-c:v", codec, str(src / name)], check=True)
+    whole = (src / "clip.mkv").read_bytes()
+    (src / "cut.mkv").write_bytes(whole[: len(whole) // 2])
+
+    code, report = organize(src, tmp_path / "out")
+    lines = by_source(report)
+    assert code == 0
+    for name in ("clip.3g2", "clip.wmv", "clip.mkv", "clip.webm"):
+        assert (lines[name]["status"], lines[name]["dest"]) == ("placed", f"2019/{name}")
+    assert lines["MOV00001.MPG"]["dest"] == "NoDate/MOV00001.MPG"  # MPEG-PS holds no date
+    assert lines["cut.mkv"]["status"] == "corrupt"
