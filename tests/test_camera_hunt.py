@@ -497,3 +497,27 @@ def test_videos_of_older_phones_camcorders_and_screen_recorders_are_organised(
         assert (lines[name]["status"], lines[name]["dest"]) == ("placed", f"2019/{name}")
     assert lines["MOV00001.MPG"]["dest"] == "NoDate/MOV00001.MPG"  # MPEG-PS holds no date
     assert lines["cut.mkv"]["status"] == "corrupt"
+
+
+def test_a_scan_whose_year_alone_is_known_lands_in_that_year(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """Scanning software writes a photo whose year alone is known as DateTimeOriginal
+    "1985:00:00 00:00:00" (and its month as "1985:07:00 ..."), as exiftool shows it. Read
+    as no date, the scan was filed under the year it was scanned (IFD0 DateTime)."""
+    src = tmp_path / "src" / "Scans"
+    src.mkdir(parents=True)
+    for name, taken in (("beach.jpg", "1985:00:00 00:00:00"), ("party.jpg", "1985:07:00 00:00:00")):
+        exif = Image.Exif()
+        exif[0x0132] = "2015:03:01 10:00:00"  # when it was scanned
+        exif.get_ifd(0x8769)[36867] = taken
+        photo(64, 48, seed=11).save(src / name, "JPEG", exif=exif.tobytes())
+        if EXIFTOOL is not None:
+            assert exiftool_tags(src / name)["ExifIFD:DateTimeOriginal"] == taken
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    assert (lines["Scans/beach.jpg"]["year"], lines["Scans/beach.jpg"]["date_source"]) == (
+        1985,
+        "exif",
+    )
+    assert lines["Scans/party.jpg"]["date"] == "1985-07-01T00:00:00"
