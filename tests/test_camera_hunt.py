@@ -521,3 +521,24 @@ def test_a_scan_whose_year_alone_is_known_lands_in_that_year(tmp_path: Path, org
         "exif",
     )
     assert lines["Scans/party.jpg"]["date"] == "1985-07-01T00:00:00"
+
+
+@needs_ffmpeg
+def test_a_camera_video_is_dated_by_the_thm_beside_it(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """Canon and Nikon compacts wrote each video as an AVI with no date in it and a ``.THM``
+    beside it: a small JPEG whose EXIF says when. The video went to NoDate."""
+    assert FFMPEG is not None
+    src = tmp_path / "src" / "DCIM" / "100CANON"
+    src.mkdir(parents=True)
+    command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5", "-t", "1"]
+    subprocess.run([*command, "-c:v", "mjpeg", str(src / "MVI_0001.AVI")], check=True)
+    photo(160, 120, seed=12).save(
+        src / "MVI_0001.THM", "JPEG", exif=exif_block("2005:08:09 10:11:12")
+    )
+
+    code, report = organize(tmp_path / "src", tmp_path / "out")
+    lines = by_source(report)
+    assert code == 0
+    video = lines["DCIM/100CANON/MVI_0001.AVI"]
+    assert (video["date"], video["date_source"]) == ("2005-08-09T10:11:12", "companion")
+    assert lines["DCIM/100CANON/MVI_0001.THM"]["dest"].startswith("2005/")

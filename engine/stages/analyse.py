@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import xxhash
 
 from engine.dates import exiftool as exiftool_dates
+from engine.dates.exif import read_exif_facts
 from engine.dates.filename import filename_date
 from engine.dates.folder import date_from_folders
 from engine.dates.mtime import date_from_mtime
@@ -28,6 +29,7 @@ from engine.dates.raw import raw_dates
 from engine.dates.takeout import takeout_date, takeout_position
 from engine.dates.timezone import file_zones, localize
 from engine.dates.xmp import xmp_date
+from engine.formats.jpeg import check_jpeg
 from engine.formats.kinds import RAW_EXTENSIONS, VIDEO_EXTENSIONS, extension
 from engine.formats.still import Output, inspect_photo, unreadable_heif
 from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
@@ -390,7 +392,7 @@ def _companion_dates(
         result.companions.append(item)
         ext = extension(companion.rel)
         keep = _SIDECAR_READ_LIMIT if ext in (".json", ".xmp") else 0
-        if undated and travelling is None and ext in RAW_EXTENSIONS:
+        if undated and travelling is None and ext in (*RAW_EXTENSIONS, ".thm"):
             keep = _RAW_READ_LIMIT
         path = os.path.join(root, companion.rel)
         try:
@@ -422,9 +424,14 @@ def _companion_dates(
 
 
 def _travelling_date(path: str, ext: str, head: bytes) -> dt.datetime | None:
-    """The capture date of a RAW (its EXIF, in ``head``) or a video (its container)."""
+    """The capture date of a RAW (its EXIF, in ``head``), a camera's ``.THM`` (the EXIF of
+    the small JPEG a Canon or Nikon writes beside each of its videos) or a video (its
+    container)."""
     if ext in RAW_EXTENSIONS:
         return raw_dates(head)[0]
+    if ext == ".thm":
+        exif = check_jpeg(head).exif
+        return read_exif_facts(exif).date if exif else None
     if ext not in VIDEO_EXTENSIONS:
         return None
     from engine.dates import video
