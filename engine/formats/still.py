@@ -88,9 +88,10 @@ def inspect_photo(
             return [(DateSource.EXIF, _damaged_date(data, exif_blob))], None, None
         facts = read_exif_facts(exif_blob) if exif_blob else _facts_of(im, data)
         _take_facts(result, facts)
-        if structure is not None and exif_edit.read_orientation(exif_blob or b"") is None:
+        if structure is not None and result.orientation is None:
             # As Pillow and exiftool read it: XMP's tiff:Orientation where EXIF has none.
-            result.orientation = exif_edit.xmp_orientation(structure.xmp) or result.orientation
+            if exif_edit.read_orientation(exif_blob or b"") is None:
+                result.orientation = exif_edit.xmp_orientation(structure.xmp)
         if im.format in ("HEIF", "AVIF"):
             result.orientation = None
         xmp_packet = structure.xmp if structure is not None else im.info.get("xmp")
