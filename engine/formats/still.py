@@ -88,10 +88,9 @@ def inspect_photo(
             return [(DateSource.EXIF, _damaged_date(data, exif_blob))], None, None
         facts = read_exif_facts(exif_blob) if exif_blob else _facts_of(im, data)
         _take_facts(result, facts)
-        if structure is not None and result.orientation is None:
-            # As Pillow and exiftool read it: XMP's tiff:Orientation where EXIF has none.
-            if exif_edit.read_orientation(exif_blob or b"") is None:
-                result.orientation = exif_edit.xmp_orientation(structure.xmp)
+        if _xmp_turns(structure, result, exif_blob):
+            assert structure is not None
+            result.orientation = exif_edit.xmp_orientation(structure.xmp)
         if im.format in ("HEIF", "AVIF"):
             result.orientation = None
         xmp_packet = structure.xmp if structure is not None else im.info.get("xmp")
@@ -108,6 +107,18 @@ def inspect_photo(
         if result.status is Status.PLACED and output is None:
             output = _fix_orientation(data, structure, im, result, options.fix_orientation)
     return dates, facts.modified, output
+
+
+def _xmp_turns(
+    structure: jpeg.JpegStructure | None, result: Analysis, exif_blob: bytes | None
+) -> bool:
+    """Whether a JPEG's orientation is XMP's tiff:Orientation: as Pillow and exiftool read
+    it, where EXIF has no Orientation at all."""
+    return (
+        structure is not None
+        and result.orientation is None
+        and exif_edit.read_orientation(exif_blob or b"") is None
+    )
 
 
 def _take_facts(result: Analysis, facts: ExifFacts) -> None:
