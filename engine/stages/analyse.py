@@ -51,6 +51,7 @@ from engine.store.fsops import hash_stream
 
 _SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
 _RAW_READ_LIMIT = 4_000_000  # where raw_dates looks for the EXIF of a RAW travelling along
+_BY_COMPANION = "dated by the file travelling with it (its RAW, video or .THM)"
 SAMPLE_PER_YEAR = 12  # year-view thumbnails a run makes per year, at most (a contact sheet)
 # per process: year-view thumbnails made, by run and year (a pool outlives a run)
 _sampled: Counter[tuple[str, int]] = Counter()
@@ -213,7 +214,7 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
         local, result.tz_source, note = localize(source, when, zones)
         result.year, result.date, result.date_source = local.year, local.isoformat(), source
         if source is DateSource.COMPANION:
-            note = "; ".join(n for n in ("dated by the RAW or video travelling with it", note) if n)
+            note = "; ".join(n for n in (_BY_COMPANION, note) if n)
         if note:
             result.note = f"{result.note}; {note}" if result.note else note
     if found.is_photo and options.thumbs_dir is not None and result.hash is not None:
