@@ -176,6 +176,8 @@ def rotate_jpeg(
         return NotRotated(f"orientation kept as a tag: jpegtran failed ({message})")
     upright = (size[1], size[0]) if swaps_axes(orientation) else size
     rotated = _reset_orientation(done.stdout, upright, orientation)
+    if len(rotated) > len(data):  # a thumbnail encoded again may be what tips it
+        rotated = _reset_orientation(done.stdout, upright, None)
     if len(rotated) > len(data):
         return NotRotated("orientation kept as a tag: the rotated file would have been larger")
     return Rotated(rotated)
@@ -191,9 +193,10 @@ def orientation_resets(exif: bytes | None) -> bool:
     return read_exif_facts(patched).orientation in (None, 1)
 
 
-def _reset_orientation(data: bytes, size: tuple[int, int], orientation: int) -> bytes:
-    """Orientation 1 and the new dimensions in the EXIF block, its thumbnail turned the same
-    way (or, where that cannot be done, unlinked); Orientation 1 in the XMP packet too."""
+def _reset_orientation(data: bytes, size: tuple[int, int], orientation: int | None) -> bytes:
+    """Orientation 1 and the new dimensions in the EXIF block, its thumbnail turned by
+    ``orientation`` (unlinked where that cannot be done, or with None); Orientation 1 in the
+    XMP packet too."""
     structure = jpeg.check_jpeg(data)
     pieces = []
     done = 0
@@ -216,13 +219,13 @@ def _reset_orientation(data: bytes, size: tuple[int, int], orientation: int) -> 
     return b"".join([*pieces, data[done:]])
 
 
-def upright_exif(payload: bytes, size: tuple[int, int], orientation: int) -> bytes:
+def upright_exif(payload: bytes, size: tuple[int, int], orientation: int | None) -> bytes:
     """An EXIF segment's payload for the image turned upright: Orientation 1, the new
-    dimensions, and the thumbnail turned as the image was; a thumbnail that cannot be turned
-    (or that would not fit the segment) is unlinked, never left showing the old way up."""
+    dimensions, and the thumbnail turned by ``orientation``; a thumbnail that cannot be turned
+    (or would not fit the segment, or with None) is unlinked, never left the old way up."""
     patched = exif_edit.patch_exif(payload, orientation=1, size=size)
-    small = exif_edit.thumbnail(patched)
-    turned = _turn_thumbnail(small, orientation) if small is not None else None
+    small = exif_edit.thumbnail(patched) if orientation is not None else None
+    turned = _turn_thumbnail(small, orientation) if small and orientation else None
     if turned is not None:
         replaced = exif_edit.replace_thumbnail(patched, turned)
         if replaced is not None and len(replaced) + 2 <= 0xFFFF:
