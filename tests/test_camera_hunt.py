@@ -542,3 +542,20 @@ def test_a_camera_video_is_dated_by_the_thm_beside_it(tmp_path: Path, organize) 
     video = lines["DCIM/100CANON/MVI_0001.AVI"]
     assert (video["date"], video["date_source"]) == ("2005-08-09T10:11:12", "companion")
     assert lines["DCIM/100CANON/MVI_0001.THM"]["dest"].startswith("2005/")
+
+
+@needs_exiftool
+def test_a_png_dated_only_by_its_creation_time_text(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """PNG's own date is the "Creation Time" text chunk (exiftool's PNG:CreationTime), which
+    exiftool was never asked for: such a PNG went to NoDate."""
+    assert EXIFTOOL is not None
+    src = tmp_path / "src"
+    src.mkdir()
+    photo(64, 48, seed=13).save(src / "drawing.png", "PNG")
+    command = [EXIFTOOL, "-q", "-overwrite_original", "-PNG:CreationTime=2010:01:02 03:04:05"]
+    subprocess.run([*command, str(src / "drawing.png")], check=True)
+
+    code, report = organize(src, tmp_path / "out", "--min-size", "0")
+    (line,) = report
+    assert code == 0
+    assert (line["date"], line["date_source"]) == ("2010-01-02T03:04:05", "exiftool")

@@ -22,7 +22,11 @@ from engine.dates.parse import parse_exif_datetime
 from engine.dates.timezone import parse_offset, utc_only, with_offset
 from engine.dates.video import unset_container_date
 
-_TAGS = ("DateTimeOriginal", "CreateDate", "DateCreated", "DateTimeCreated", "ModifyDate")
+_TAGS = (
+    *("DateTimeOriginal", "CreateDate", "DateCreated", "DateTimeCreated"),
+    "CreationTime",  # PNG's "Creation Time" text
+    "ModifyDate",
+)
 _ARGS = ("-j", "-G", "-m", "-fast", "-charset", "filename=utf8", "-api", "LargeFileSupport=1")
 # The line exiftool ends each numbered command's answer with (a name holds no line break, and
 # JSON escapes one, so no answer has such a line of its own).
