@@ -52,6 +52,7 @@ class DateSource(enum.StrEnum):
     EXIFTOOL = "exiftool"  # maker notes and legacy containers only exiftool reads
     TAKEOUT = "takeout"  # a Google Takeout JSON sidecar
     XMP_SIDECAR = "xmp-sidecar"
+    COMPANION = "companion"  # the RAW or Live Photo video travelling with an undated photo
     ORIGINAL = "original"  # an edited copy dated by the original it was made from
     SIMILAR = "similar"  # --similar: the camera date of a near-duplicate (engine.similar)
     FILENAME = "filename"
@@ -67,6 +68,7 @@ class TzSource(enum.StrEnum):
     QUICKTIME = "quicktime"  # Apple's com.apple.quicktime.creationdate
     GPS_POSITION = "gps-position"  # the time zone at the GPS position (or Takeout geoData)
     GPS_TIME = "gps-time"  # GPS time (UTC) against the local time in the same file
+    FILENAME = "filename"  # the local time in the file name against a UTC date in the file
     NONE = "none"
 
 

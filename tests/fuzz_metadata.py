@@ -12,9 +12,10 @@ import atheris
 
 with atheris.instrument_imports():
     from engine.dates.exif import read_exif_facts
-    from engine.dates.filename import date_from_filename
+    from engine.dates.filename import date_from_filename, filename_date
     from engine.dates.iptc import iptc_date
     from engine.dates.parse import parse_exif_datetime
+    from engine.dates.video import parse_loci
     from engine.dates.xmp import xmp_date
     from engine.formats import exif_edit, jpeg, png
 
@@ -29,6 +30,7 @@ def one_input(data: bytes) -> None:
         structure = jpeg.check_jpeg(blob)
         if structure.exif:
             read_exif_facts(structure.exif)
+            exif_edit.replace_thumbnail(structure.exif, body[:64])
         if structure.xmp:
             xmp_date(structure.xmp)
         png.check_png(blob)
@@ -37,6 +39,11 @@ def one_input(data: bytes) -> None:
     iptc_date({(2, 55): body[:8], (2, 60): body[8:19]})
     exif_edit.patch_exif(body, orientation=1, size=(10, 20), drop_thumbnail=True)
     exif_edit.read_orientation(body)
+    exif_edit.xmp_orientation(body)
+    parse_loci(body)
+    exif_edit.thumbnail(body)
+    exif_edit.replace_thumbnail(body, body[:64])
+    filename_date(name)
 
 
 def main() -> None:

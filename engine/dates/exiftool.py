@@ -20,8 +20,13 @@ from dataclasses import dataclass, field
 
 from engine.dates.parse import parse_exif_datetime
 from engine.dates.timezone import parse_offset, utc_only, with_offset
+from engine.dates.video import unset_container_date
 
-_TAGS = ("DateTimeOriginal", "CreateDate", "DateCreated", "DateTimeCreated", "ModifyDate")
+_TAGS = (
+    *("DateTimeOriginal", "CreateDate", "DateCreated", "DateTimeCreated"),
+    "CreationTime",  # PNG's "Creation Time" text
+    "ModifyDate",
+)
 _ARGS = ("-j", "-G", "-m", "-fast", "-charset", "filename=utf8", "-api", "LargeFileSupport=1")
 # The line exiftool ends each numbered command's answer with (a name holds no line break, and
 # JSON escapes one, so no answer has such a line of its own).
@@ -55,6 +60,8 @@ def pick_date(tags: dict[str, object]) -> dt.datetime | None:
             if when is None:
                 continue
             if group == "QuickTime":
+                if unset_container_date(when):
+                    continue
                 return utc_only(when)
             zone = _ZONE.match(str(value)[19:])
             if zone is not None and zone.group(1) == "Z":

@@ -28,6 +28,12 @@ PATTERNS: tuple[re.Pattern[str], ...] = (
 )
 
 
+# macOS before Mojave on a 12-hour clock: "Screen Shot 2019-01-01 at 11.30.00 PM.png"
+_HALF_DAY = re.compile(r"^\s?(?P<half>[AP])\.?M\b", re.IGNORECASE)
+# Facebook's saved photos, FB_IMG_1546300801000.jpg: the moment saved, in milliseconds (UTC)
+_FACEBOOK = re.compile(r"^FB_IMG_(?P<ms>\d{13})(?!\d)", re.IGNORECASE)
+
+
 def date_from_filename(name: str) -> dt.datetime | None:
     """The first valid date found in ``name`` (a file name, with or without extension)."""
     for pattern in PATTERNS:
@@ -37,13 +43,9 @@ def date_from_filename(name: str) -> dt.datetime | None:
             if day is None:
                 continue
             if groups.get("H") is not None:
+                hour = _24_hour(int(groups["H"]), name[match.end() :])
                 with_time = make_datetime(
-                    day.year,
-                    day.month,
-                    day.day,
-                    int(groups["H"]),
-                    int(groups["Mi"]),
-                    int(groups["S"]),
+                    day.year, day.month, day.day, hour, int(groups["Mi"]), int(groups["S"])
                 )
                 if with_time is not None:
                     return with_time
@@ -51,7 +53,20 @@ def date_from_filename(name: str) -> dt.datetime | None:
     return None
 
 
+def _24_hour(hour: int, after: str) -> int:
+    """``hour`` on a 24-hour clock, given what follows the time (`` PM``, ``AM``, ...)."""
+    half = _HALF_DAY.match(after)
+    if half is None or not 1 <= hour <= 12:
+        return hour
+    return hour % 12 + (12 if half["half"].upper() == "P" else 0)
+
+
 def filename_date(name: str) -> dt.datetime | None:
-    """The date in a file name; Google Pixel's ``PXL_`` names give UTC."""
+    """The date in a file name; Google Pixel's ``PXL_`` names and Facebook's ``FB_IMG_``
+    (milliseconds since 1970) give UTC."""
+    saved = _FACEBOOK.match(name)
+    if saved is not None:
+        instant = dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=int(saved["ms"]))
+        return utc_only(make_datetime(*instant.timetuple()[:6]))
     when = date_from_filename(name)
     return utc_only(when) if name.upper().startswith("PXL_") else when

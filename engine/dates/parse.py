@@ -54,5 +54,9 @@ def parse_exif_datetime(value: object) -> dt.datetime | None:
     match = _EXIF_DATE.match(text)
     if not match:
         return None
-    parts = [int(p) if p is not None else 0 for p in match.groups()]
-    return make_datetime(*parts)
+    year, month, day, *clock = (int(p) if p is not None else 0 for p in match.groups())
+    if year and month == 0 and day == 0 and not any(clock):
+        month = day = 1  # "1985:00:00 00:00:00": a scan whose year alone is known
+    elif year and day == 0 and not any(clock):
+        day = 1  # "1985:07:00 00:00:00": its month
+    return make_datetime(year, month, day, *clock)

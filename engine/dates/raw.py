@@ -1,5 +1,6 @@
 """Dates of camera RAW files: their EXIF lives in TIFF structures (the whole file for CR2,
-NEF, ARW, DNG, ORF, RW2; boxes inside CR3; an embedded JPEG in RAF)."""
+NEF, ARW, DNG, ORF, RW2, the last two with a TIFF magic of their own; boxes inside CR3; an
+embedded JPEG in RAF)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from PIL import Image
 
 from engine.dates.exif import exif_facts
 
-_TIFF_HEADER = re.compile(rb"II\*\x00|MM\x00\*")
+_TIFF_HEADER = re.compile(rb"II\*\x00|MM\x00\*|IIRO|IIRS|MMOR|IIU\x00")
+# Olympus ORF (IIRO, IIRS, MMOR) and Panasonic RW2 (IIU) are TIFF with a magic of their own.
+_STANDARD = {b"II": b"II*\x00", b"MM": b"MM\x00*"}
 
 
 def raw_dates(
@@ -22,8 +25,9 @@ def raw_dates(
     modified: dt.datetime | None = None
     for match in _TIFF_HEADER.finditer(data, 0, search):
         exif = Image.Exif()
+        start = match.start()
         try:
-            exif.load(data[match.start() :])
+            exif.load(_STANDARD[data[start : start + 2]] + data[start + 4 :])
         except Exception:
             continue
         facts = exif_facts(exif)

@@ -29,6 +29,7 @@ _OWN_ZONE = {
     DateSource.XMP: TzSource.EXIF_OFFSET,
     DateSource.XMP_SIDECAR: TzSource.EXIF_OFFSET,
     DateSource.QUICKTIME: TzSource.QUICKTIME,
+    DateSource.COMPANION: TzSource.EXIF_OFFSET,  # a RAW's EXIF offset, a video's Apple date
 }
 _RANK = {source: rank for rank, source in enumerate(TzSource)}
 # An XMP date's offset is the file's zone only if the XMP date is the camera's own moment (an
@@ -136,7 +137,22 @@ def file_zones(
         offset = offset_from_gps_time(local, gps_time)
         if offset is not None:
             zones.append(Zone(TzSource.GPS_TIME, dt.timezone(offset)))
+    offset = offset_from_name(dates)
+    if offset is not None:
+        zones.append(Zone(TzSource.FILENAME, dt.timezone(offset)))
     return sorted(zones, key=lambda z: _RANK[z.source])
+
+
+def offset_from_name(dates: list[tuple[DateSource, dt.datetime | None]]) -> dt.timedelta | None:
+    """The offset between the local time a phone names a file by (``VID_20181231_213000.mp4``)
+    and the UTC time the same phone wrote inside it (a video's ``creation_time``), when they
+    are one moment: None for a name without a time of day (``IMG-20190101-WA0001``: midnight),
+    a UTC name (``PXL_``) or a file made later than its name says (an edit, a re-encode)."""
+    named = next((w for s, w in dates if s is DateSource.FILENAME and w is not None), None)
+    utc = next((w for s, w in dates if w is not None and is_utc_only(w)), None)
+    if named is None or utc is None or named.tzinfo is not None or named.time() == dt.time(0):
+        return None
+    return offset_from_gps_time(named, utc)
 
 
 def localize(

@@ -64,3 +64,45 @@ def _walk(read: Callable[[int, int], bytes], size: int) -> str | None:
             return f"truncated: box {kind.decode('latin-1')!r} needs {missing:,} bytes more"
         pos += length
     return None
+
+
+_MOST_USER_DATA = 1 << 20  # a box found this way is read only up to this size
+
+
+def movie_box(path: str, route: tuple[bytes, ...]) -> bytes | None:
+    """The body of the box at ``route`` (``(b"moov", b"udta", b"loci")``) of a video, reading
+    only the headers of the boxes on the way to it; None when the file has no such box (or
+    it is larger than ``_MOST_USER_DATA``)."""
+    with open(path, "rb", buffering=0) as handle:
+        fd = handle.fileno()
+        size = os.fstat(fd).st_size
+        if not is_iso_bmff(os.pread(fd, 12, 0)):
+            return None
+        found = _find(lambda pos, count: os.pread(fd, count, pos), 0, size, route)
+        if found is None or found[1] - found[0] > _MOST_USER_DATA:
+            return None
+        return os.pread(fd, found[1] - found[0], found[0])
+
+
+def _find(
+    read: Callable[[int, int], bytes], start: int, end: int, route: tuple[bytes, ...]
+) -> tuple[int, int] | None:
+    """Where the body of the box at ``route`` lies among the boxes from ``start`` to ``end``."""
+    pos = start
+    while pos + 8 <= end:
+        head = read(pos, 16 if pos + 16 <= end else 8)
+        length, kind = struct.unpack_from(">I4s", head)
+        header = 8
+        if length == 1:
+            if len(head) < 16:
+                return None
+            length, header = struct.unpack_from(">Q", head, 8)[0], 16
+        elif length == 0:
+            length = end - pos
+        if length < header or pos + length > end:
+            return None
+        if kind == route[0]:
+            body = (pos + header, pos + length)
+            return body if len(route) == 1 else _find(read, *body, route[1:])
+        pos += length
+    return None

@@ -16,6 +16,7 @@ from PIL import Image
 
 from engine.formats import exif_edit, jpeg
 from engine.formats.orientation import make_upright, needs_rotation, swaps_axes
+from engine.formats.rotate import upright_exif
 from engine.settings import CompressOptions
 
 # IJG standard luminance quantisation table (JPEG Annex K); libjpeg scales it for quality q.
@@ -185,18 +186,28 @@ def upright_subsampling(im: Image.Image, orientation: int | None) -> int:
 
 
 def _metadata_segments(
-    data: bytes, structure: jpeg.JpegStructure, rotated: bool, size: tuple[int, int], scaled: bool
+    data: bytes,
+    structure: jpeg.JpegStructure,
+    orientation: int | None,
+    size: tuple[int, int],
+    scaled: bool,
 ) -> list[bytes]:
+    """The segments to carry, for pixels turned by ``orientation`` (None: not turned)."""
+    rotated = needs_rotation(orientation)
     segments = []
     for segment in jpeg.carried_segments(data, structure):
         payload = segment[4:]
         if segment[1] == 0xE1 and payload.startswith(jpeg.EXIF_HEADER):
-            payload = exif_edit.patch_exif(
-                payload,
-                orientation=1 if rotated else None,
-                size=size,
-                drop_thumbnail=rotated or scaled,
-            )
+            if rotated and not scaled:
+                assert orientation is not None
+                payload = upright_exif(payload, size, orientation)
+            else:
+                payload = exif_edit.patch_exif(
+                    payload,
+                    orientation=1 if rotated else None,
+                    size=size,
+                    drop_thumbnail=rotated or scaled,
+                )
             if len(payload) + 2 > 0xFFFF:
                 continue
             segment = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
@@ -235,6 +246,8 @@ def compress_jpeg(
     """Re-encode ``data`` (already opened as ``im``) to fit the target, or say why not."""
     if structure.trailing or structure.has_mpf or im.format == "MPO":
         return NotCompressed("data after the image (motion photo or multi-picture): kept as is")
+    if structure.late_metadata:
+        return NotCompressed("metadata after the image data: kept as is")
     if im.mode not in ("RGB", "L"):
         return NotCompressed(f"{im.mode} JPEG: kept as is (re-encoding would shift its colours)")
     limit = size_limit(len(data), options)
@@ -256,7 +269,8 @@ def compress_jpeg(
     current = upright
     for _attempt in range(6):
         scaled = scale < 1.0
-        segments = _metadata_segments(data, structure, rotated, current.size, scaled)
+        turned = orientation if rotated else None
+        segments = _metadata_segments(data, structure, turned, current.size, scaled)
         encoder = _Encoder(current, segments, params, limit)
         stand_in, area_ratio = sample_rows(current)
         sampler = _Encoder(stand_in, [], params, 0)

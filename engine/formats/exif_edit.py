@@ -21,6 +21,9 @@ _HEADER = b"Exif\x00\x00"
 _XMP_ORIENTATION = re.compile(
     rb"(tiff:Orientation(?:[ \t\r\n]*+=[ \t\r\n]*+[\"']|>)[ \t\r\n]*+)[2-8]"
 )
+_XMP_ORIENTATION_VALUE = re.compile(
+    rb"tiff:Orientation(?:[ \t\r\n]*+=[ \t\r\n]*+[\"']|>)[ \t\r\n]*+([0-9])"
+)
 
 
 def _entries(tiff: bytearray, endian: str, offset: int) -> tuple[list[int], int] | None:
@@ -86,6 +89,77 @@ def patch_exif(
     return prefix + bytes(tiff)
 
 
+_THUMBNAIL_OFFSET = 0x0201
+_THUMBNAIL_LENGTH = 0x0202
+
+
+def _thumbnail_entries(tiff: bytearray, endian: str) -> tuple[int, int, int | None] | None:
+    """The IFD1 entries giving the JPEG thumbnail's offset and length, if both are there, and
+    its Orientation entry, if any."""
+    (ifd0,) = struct.unpack_from(endian + "I", tiff, 4)
+    found = _entries(tiff, endian, ifd0)
+    if found is None:
+        return None
+    (ifd1,) = struct.unpack_from(endian + "I", tiff, found[1])
+    sub = _entries(tiff, endian, ifd1) if ifd1 else None
+    entries = {}
+    orientation = None
+    for entry in sub[0] if sub else []:
+        tag, kind, count = struct.unpack_from(endian + "HHI", tiff, entry)
+        if tag in (_THUMBNAIL_OFFSET, _THUMBNAIL_LENGTH) and kind == _LONG and count == 1:
+            entries[tag] = entry
+        elif tag == _ORIENTATION:
+            orientation = entry
+    if len(entries) != 2:
+        return None
+    return entries[_THUMBNAIL_OFFSET], entries[_THUMBNAIL_LENGTH], orientation
+
+
+def thumbnail(blob: bytes) -> bytes | None:
+    """The JPEG thumbnail an EXIF block carries in IFD1, or None."""
+    prefix = _HEADER if blob.startswith(_HEADER) else b""
+    tiff = bytearray(blob[len(prefix) :])
+    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
+        return None
+    endian = "<" if tiff[:2] == b"II" else ">"
+    found = _thumbnail_entries(tiff, endian)
+    if found is None:
+        return None
+    (offset,) = struct.unpack_from(endian + "I", tiff, found[0] + 8)
+    (length,) = struct.unpack_from(endian + "I", tiff, found[1] + 8)
+    if not 8 <= offset <= offset + length <= len(tiff) or length == 0:
+        return None
+    return bytes(tiff[offset : offset + length])
+
+
+def replace_thumbnail(blob: bytes, new: bytes) -> bytes | None:
+    """``blob`` with its IFD1 thumbnail replaced by ``new`` (an upright one: IFD1's own
+    Orientation, if any, becomes 1): where the old one ends the block (as cameras and phones
+    write it) the block grows or shrinks; elsewhere ``new`` must fit in the old one's place.
+    None when it cannot be done."""
+    prefix = _HEADER if blob.startswith(_HEADER) else b""
+    tiff = bytearray(blob[len(prefix) :])
+    old = thumbnail(blob)
+    if old is None:
+        return None
+    endian = "<" if tiff[:2] == b"II" else ">"
+    found = _thumbnail_entries(tiff, endian)
+    assert found is not None
+    (offset,) = struct.unpack_from(endian + "I", tiff, found[0] + 8)
+    if max(entry for entry in found if entry is not None) + 12 > offset:
+        return None  # a directory inside the thumbnail's bytes: not a block to edit
+    struct.pack_into(endian + "I", tiff, found[1] + 8, len(new))
+    if found[2] is not None:  # the thumbnail is turned as the image is
+        _set_number(tiff, endian, found[2], 1)
+    if offset + len(old) == len(tiff):
+        tiff[offset:] = new
+    elif len(new) <= len(old):
+        tiff[offset : offset + len(new)] = new
+    else:
+        return None
+    return prefix + bytes(tiff)
+
+
 def read_orientation(blob: bytes) -> int | None:
     """The IFD0 Orientation value, or None when absent or unreadable."""
     tiff = blob[len(_HEADER) :] if blob.startswith(_HEADER) else blob
@@ -103,6 +177,14 @@ def read_orientation(blob: bytes) -> int | None:
         if tag == _ORIENTATION and fmt is not None and count == 1:
             return int(struct.unpack_from(endian + fmt, buf, entry + 8)[0])
     return None
+
+
+def xmp_orientation(packet: bytes | None) -> int | None:
+    """The first tiff:Orientation of an XMP packet (what Pillow and exiftool show where EXIF
+    has none), if it is one of the eight."""
+    match = _XMP_ORIENTATION_VALUE.search(packet) if packet else None
+    value = int(match.group(1)) if match else None
+    return value if value is not None and 1 <= value <= 8 else None
 
 
 def reset_xmp_orientation(packet: bytes) -> bytes:

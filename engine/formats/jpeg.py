@@ -51,6 +51,14 @@ class JpegStructure:
     exif: bytes | None = None  # TIFF data with the Exif header
     xmp: bytes | None = None
     has_mpf: bool = False
+    # An APPn segment after the first scan: no reader takes it, but jpegtran and a re-encode
+    # would move it before the image data, where every reader would.
+    late_metadata: bool = False
+    # A sequential JPEG that ends inside the scan holding its last components, with no
+    # end-of-image marker: cut short, or written by a program that left the marker out
+    # (``rotate.complete_without_eoi`` tells which). A progressive one cannot be told: one
+    # cut after any of its scans reads as whole.
+    ends_in_last_scan: bool = False
     # Pixels per MCU of the main frame (width, height): a lossless turn moves whole MCUs.
     mcu: tuple[int, int] | None = None
     frame: int | None = None  # the main frame's SOFn marker
@@ -65,6 +73,8 @@ def check_jpeg(data: bytes) -> JpegStructure:
         result.problem = "not a JPEG (no start-of-image marker)"
         return result
     pos = 2
+    scanned = False
+    components, scanned_components = 0, 0
     while True:
         if pos >= size:
             result.problem = "truncated: the file ends before the end-of-image marker"
@@ -108,9 +118,14 @@ def check_jpeg(data: bytes) -> JpegStructure:
                 return result
             result.precision = data[pos + 2]
             result.mcu = _mcu_size(data[pos + 2 : end])
+            components = data[pos + 7]
+        if scanned and _APP0 <= marker <= 0xEF:
+            result.late_metadata = True
         if marker in _SOF_PROGRESSIVE:
             result.progressive = True
-        elif marker == _APP1:
+        elif marker == _APP1 and not scanned:
+            # Readers (libjpeg, exiftool, browsers) take metadata only from before the image
+            # data: an EXIF block after a scan turns and dates nothing, so it must not here.
             payload = data[pos + 2 : end]
             if payload.startswith(EXIF_HEADER) and result.exif is None:
                 result.exif = payload
@@ -120,9 +135,14 @@ def check_jpeg(data: bytes) -> JpegStructure:
             result.has_mpf = True
         pos = end
         if marker == _SOS:
+            scanned = True
+            scanned_components += data[start + 4] if start + 4 < end else 0
             found = _NEXT_MARKER.search(data, pos)
             if found is None:
                 result.problem = "truncated: image data ends without an end-of-image marker"
+                result.ends_in_last_scan = (
+                    not result.progressive and scanned_components == components
+                )
                 return result
             if found.group()[-1] not in _AFTER_SCAN:
                 result.problem = (

@@ -16,7 +16,8 @@ class Kind(StrEnum):
 
 
 IMAGE_EXTENSIONS = (
-    *(".jpg", ".jpeg", ".jpe", ".jfif", ".jif"),
+    # .mpo: a Multi-Picture file (Fujifilm REAL 3D, Nintendo 3DS), a JPEG with a second image
+    *(".jpg", ".jpeg", ".jpe", ".jfif", ".jif", ".mpo"),
     *(".png", ".tif", ".tiff", ".bmp", ".gif", ".webp"),
 )
 HEIF_EXTENSIONS = (".heic", ".heif", ".hif", ".avif")  # .hif: Fujifilm's HEIF
@@ -32,7 +33,13 @@ RAW_EXTENSIONS = (
 # (``PXL_1.MP.jpg`` and ``PXL_1.MP``): an MP4 under another name, taken only when its first
 # bytes say it is one (``is_iso_bmff``).
 MOTION_VIDEO_EXTENSIONS = (".mp", ".mv")
-VIDEO_EXTENSIONS = (".mov", ".mp4", ".m4v", ".3gp", ".avi", ".mts", *MOTION_VIDEO_EXTENSIONS)
+VIDEO_EXTENSIONS = (
+    *(".mov", ".mp4", ".m4v", ".3gp", ".avi", ".mts"),
+    # older phones (3GPP2, Windows Phone), camcorders (AVCHD copied off the disc structure,
+    # JVC's MPEG-2 .mod/.tod, MPEG movie cameras), screen recorders and the web (Matroska)
+    *(".3g2", ".wmv", ".m2ts", ".mod", ".tod", ".mpg", ".mpeg", ".mkv", ".webm"),
+    *MOTION_VIDEO_EXTENSIONS,
+)
 SIDECAR_EXTENSIONS = (".xmp", ".aae", ".json", ".thm")
 # The image types taken unless --extensions says otherwise (RAW files and videos always are).
 DEFAULT_EXTENSIONS = IMAGE_EXTENSIONS + HEIF_EXTENSIONS

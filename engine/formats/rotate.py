@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from engine.dates.exif import read_exif_facts
 from engine.formats import exif_edit, jpeg, png
 from engine.formats.orientation import make_upright, needs_rotation, swaps_axes
 
@@ -67,7 +68,7 @@ def optimize_jpeg(
     """``jpegtran -optimize -progressive -copy all``: Huffman tables optimised for the image and
     progressive coding, every metadata segment kept; turned upright in the same pass where the
     orientation asks and the turn is lossless. None when it cannot be done."""
-    if structure.trailing or structure.has_mpf:
+    if structure.trailing or structure.has_mpf or structure.late_metadata:
         return None
     tool = jpegtran()
     if tool is None:
@@ -81,10 +82,21 @@ def optimize_jpeg(
             turned = _run([*command, "-perfect", *JPEGTRAN_OPS[orientation]], data)
         if turned is not None:
             upright = (size[1], size[0]) if swaps_axes(orientation) else size
-            return Optimized(_reset_orientation(turned, upright), True)
+            return Optimized(_reset_orientation(turned, upright, orientation), True)
         note = "orientation kept as a tag: a lossless turn is impossible for this image"
     out = _run(command, data)
     return None if out is None else Optimized(out, False, note)
+
+
+def complete_without_eoi(data: bytes) -> bool:
+    """Whether a JPEG that ends inside its last scan holds all its image data, only the
+    end-of-image marker missing: with the marker added, jpegtran reads every coefficient
+    without a single warning (``-strict``); a file cut short runs out of data first."""
+    tool = jpegtran()
+    if tool is None:
+        return False
+    done = run_bounded([tool, "-strict", "-copy", "none"], data + b"\xff\xd9")
+    return done.returncode == 0 and bool(done.stdout)
 
 
 def turns_losslessly(
@@ -146,6 +158,8 @@ def rotate_jpeg(
     """Turn a JPEG upright losslessly and reset its Orientation tag, or say why not."""
     if structure.trailing or structure.has_mpf:
         return NotRotated("orientation kept as a tag: the file carries data after the image")
+    if structure.late_metadata:
+        return NotRotated("orientation kept as a tag: the file has metadata after the image data")
     if not turns_losslessly(structure, orientation, size):
         return _not_whole_blocks(size)
     tool = jpegtran()
@@ -161,17 +175,31 @@ def rotate_jpeg(
         message = done.stderr.decode("utf-8", "replace").strip()[:200]
         return NotRotated(f"orientation kept as a tag: jpegtran failed ({message})")
     upright = (size[1], size[0]) if swaps_axes(orientation) else size
-    rotated = _reset_orientation(done.stdout, upright)
+    rotated = _reset_orientation(done.stdout, upright, orientation)
+    if len(rotated) > len(data):  # a thumbnail encoded again may be what tips it
+        rotated = _reset_orientation(done.stdout, upright, None)
     if len(rotated) > len(data):
         return NotRotated("orientation kept as a tag: the rotated file would have been larger")
     return Rotated(rotated)
 
 
-def _reset_orientation(data: bytes, size: tuple[int, int]) -> bytes:
-    """Orientation 1 and the new dimensions in the EXIF block, the unrotated thumbnail unlinked;
-    Orientation 1 in the XMP packet too (every edit in place: no length changes)."""
+def orientation_resets(exif: bytes | None) -> bool:
+    """Whether the in-place reset to Orientation 1 takes in a JPEG's EXIF block as the engine
+    reads it (a block it cannot parse, such as one with its ``Exif`` header written twice, is
+    left as it is, and would still say the photo needs turning)."""
+    if not exif:
+        return True
+    patched = exif_edit.patch_exif(exif, orientation=1)
+    return read_exif_facts(patched).orientation in (None, 1)
+
+
+def _reset_orientation(data: bytes, size: tuple[int, int], orientation: int | None) -> bytes:
+    """Orientation 1 and the new dimensions in the EXIF block, its thumbnail turned by
+    ``orientation`` (unlinked where that cannot be done, or with None); Orientation 1 in the
+    XMP packet too."""
     structure = jpeg.check_jpeg(data)
-    out = bytearray(data)
+    pieces = []
+    done = 0
     exif_done = False
     for segment in structure.segments:
         start = segment.start + 4
@@ -180,13 +208,49 @@ def _reset_orientation(data: bytes, size: tuple[int, int]) -> bytes:
             continue
         if payload.startswith(jpeg.EXIF_HEADER) and not exif_done:
             exif_done = True
-            patched = exif_edit.patch_exif(payload, orientation=1, size=size, drop_thumbnail=True)
+            patched = upright_exif(payload, size, orientation)
         elif payload.startswith(jpeg.XMP_HEADER):
             patched = exif_edit.reset_xmp_orientation(payload)
         else:
             continue
-        out[start : segment.end] = patched
-    return bytes(out)
+        length = (len(patched) + 2).to_bytes(2, "big")
+        pieces += [data[done : segment.start + 2], length, patched]
+        done = segment.end
+    return b"".join([*pieces, data[done:]])
+
+
+def upright_exif(payload: bytes, size: tuple[int, int], orientation: int | None) -> bytes:
+    """An EXIF segment's payload for the image turned upright: Orientation 1, the new
+    dimensions, and the thumbnail turned by ``orientation``; a thumbnail that cannot be turned
+    (or would not fit the segment, or with None) is unlinked, never left the old way up."""
+    patched = exif_edit.patch_exif(payload, orientation=1, size=size)
+    small = exif_edit.thumbnail(patched) if orientation is not None else None
+    turned = _turn_thumbnail(small, orientation) if small and orientation else None
+    if turned is not None:
+        replaced = exif_edit.replace_thumbnail(patched, turned)
+        if replaced is not None and len(replaced) + 2 <= 0xFFFF:
+            return replaced
+    return exif_edit.patch_exif(payload, orientation=1, size=size, drop_thumbnail=True)
+
+
+def _turn_thumbnail(small: bytes, orientation: int) -> bytes | None:
+    """A JPEG thumbnail turned upright: losslessly where its blocks allow, else decoded,
+    turned and encoded again (a preview of a few kilobytes, never the photo)."""
+    if not small.startswith(jpeg.SOI):
+        return None
+    tool = jpegtran()
+    turned = None
+    if tool is not None:
+        turned = _run([tool, "-copy", "none", "-perfect", *JPEGTRAN_OPS[orientation]], small)
+    if turned is not None:
+        return turned
+    try:
+        with Image.open(io.BytesIO(small)) as im:
+            buffer = io.BytesIO()
+            make_upright(im, orientation).save(buffer, "JPEG", quality=90)
+    except Exception:  # a thumbnail that does not decode is unlinked instead
+        return None
+    return buffer.getvalue()
 
 
 def rotate_png(data: bytes, im: Image.Image, orientation: int) -> Rotated | NotRotated:

@@ -15,7 +15,7 @@ from PIL import Image, ImageFile, IptcImagePlugin
 from engine.dates.exif import ExifFacts, image_exif_facts, read_exif_facts
 from engine.dates.iptc import iptc_date
 from engine.dates.xmp import xmp_date
-from engine.formats import bmff, imaging, jpeg, png
+from engine.formats import bmff, exif_edit, imaging, jpeg, png
 from engine.formats.compress import (
     Compressed,
     CompressOptions,
@@ -25,7 +25,15 @@ from engine.formats.compress import (
 )
 from engine.formats.kinds import HEIF_EXTENSIONS, extension
 from engine.formats.orientation import needs_rotation
-from engine.formats.rotate import NotRotated, Rotated, optimize_jpeg, rotate_jpeg, rotate_png
+from engine.formats.rotate import (
+    NotRotated,
+    Rotated,
+    complete_without_eoi,
+    optimize_jpeg,
+    orientation_resets,
+    rotate_jpeg,
+    rotate_png,
+)
 from engine.records import Analysis, DateSource, Status
 from engine.settings import AnalyseOptions, FixOrientation, Verify
 
@@ -60,6 +68,8 @@ def inspect_photo(
     for when the picture was taken (EXIF, XMP, IPTC, in precedence order), EXIF's IFD0
     DateTime (when the file was last changed), and any new bytes to place."""
     structure, exif_blob, problem = _structure(data)
+    if structure is not None and structure.ends_in_last_scan and complete_without_eoi(data):
+        return _without_eoi(structure, result)
     if problem:
         result.status, result.reason = Status.CORRUPT, problem
         # A damaged photo's camera date still tells it from a damaged thumbnail.
@@ -78,6 +88,9 @@ def inspect_photo(
             return [(DateSource.EXIF, _damaged_date(data, exif_blob))], None, None
         facts = read_exif_facts(exif_blob) if exif_blob else _facts_of(im, data)
         _take_facts(result, facts)
+        if _xmp_turns(structure, result, exif_blob):
+            assert structure is not None
+            result.orientation = exif_edit.xmp_orientation(structure.xmp)
         if im.format in ("HEIF", "AVIF"):
             result.orientation = None
         xmp_packet = structure.xmp if structure is not None else im.info.get("xmp")
@@ -89,10 +102,23 @@ def inspect_photo(
             result.original_quality = estimate_quality(im)
             if compress.enabled and len(data) > compress.above:
                 turn = options.fix_orientation is not FixOrientation.NONE
+                turn = turn and _tag_resets(structure, result)
                 output = _compress(data, structure, im, result, compress, turn)
         if result.status is Status.PLACED and output is None:
             output = _fix_orientation(data, structure, im, result, options.fix_orientation)
     return dates, facts.modified, output
+
+
+def _xmp_turns(
+    structure: jpeg.JpegStructure | None, result: Analysis, exif_blob: bytes | None
+) -> bool:
+    """Whether a JPEG's orientation is XMP's tiff:Orientation: as Pillow and exiftool read
+    it, where EXIF has no Orientation at all."""
+    return (
+        structure is not None
+        and result.orientation is None
+        and exif_edit.read_orientation(exif_blob or b"") is None
+    )
 
 
 def _take_facts(result: Analysis, facts: ExifFacts) -> None:
@@ -121,6 +147,20 @@ def _undecodable_jpeg(
     _take_facts(result, facts)
     note = f"{kind}: its pixels could not be checked (the imaging library cannot decode it); "
     note += "placed as it is, never compressed or turned"
+    result.note = "; ".join(n for n in (result.note, note) if n)
+    return _capture_dates(facts, structure.xmp), facts.modified, None
+
+
+def _without_eoi(
+    structure: jpeg.JpegStructure, result: Analysis
+) -> tuple[Dates, dt.datetime | None, None]:
+    """A JPEG whose image data is whole but that has no end-of-image marker (written by a
+    program that left it out): every viewer shows it whole, so it is placed as it is (never
+    compressed or turned: a rewrite would change more than the photo's bytes) with a note."""
+    result.format = "JPEG"
+    facts = read_exif_facts(structure.exif) if structure.exif else ExifFacts()
+    _take_facts(result, facts)
+    note = "no end-of-image marker, but its image data is complete: placed as it is"
     result.note = "; ".join(n for n in (result.note, note) if n)
     return _capture_dates(facts, structure.xmp), facts.modified, None
 
@@ -239,6 +279,19 @@ def _compress(
     return Output(outcome.data)
 
 
+_TAG_STAYS = "orientation kept as a tag: its EXIF block cannot be edited to say upright"
+
+
+def _tag_resets(structure: jpeg.JpegStructure, result: Analysis) -> bool:
+    """Whether a JPEG's Orientation can be set to 1 once its pixels are turned; if not (the
+    note says so), turning them would have every viewer turn the photo a second time."""
+    if not needs_rotation(result.orientation) or orientation_resets(structure.exif):
+        return True
+    if _TAG_STAYS not in (result.note or ""):
+        result.note = "; ".join(n for n in (result.note, _TAG_STAYS) if n)
+    return False
+
+
 def _fix_orientation(
     data: bytes,
     structure: jpeg.JpegStructure | None,
@@ -252,6 +305,8 @@ def _fix_orientation(
     assert orientation is not None
     outcome: Rotated | NotRotated
     if structure is not None:
+        if not _tag_resets(structure, result):
+            return None
         outcome = rotate_jpeg(data, structure, orientation, im.size)
     elif fix is not FixOrientation.ALL:
         return None

@@ -91,10 +91,17 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
                 families[alone] = Family(alone)
     orphans = []
     mains = Mains(sorted(families), stems)
+    # A RAW or video that travels with a photo keeps its own sidecars by its whole name
+    # (darktable's ``DSC_1.NEF.xmp`` beside ``DSC_1.JPG``, Takeout's ``IMG_1.MP4.json``).
+    travelling = {
+        _fold(companion): family.main
+        for family in families.values()
+        for companion in family.companions
+    }
     for name, kind in sorted(names.items()):
         if kind is not Kind.SIDECAR:
             continue
-        owner = mains.owner(name)
+        owner = mains.owner(name) or travelling.get(sidecar_key(name))
         if owner is None:
             orphans.append(name)
         else:

@@ -14,6 +14,9 @@ Why this order:
 - Then the capture time the file itself records (EXIF ``DateTimeOriginal``/``DateTimeDigitized``,
   a video's container, an XMP packet, IPTC), then the capture time its sidecars record (Takeout
   JSON, an XMP sidecar).
+- ``COMPANION`` next: a photo with no capture date of its own (a HEIC converted to JPEG without
+  its EXIF, a JPEG an editor stripped) takes the one of the RAW or Live Photo video travelling
+  with it, the same moment; a camera's undated AVI, the EXIF of the ``.THM`` beside it.
 - ``SIMILAR`` (with ``--similar``) next: a near-duplicate's camera date, taken by a copy that has
   none of its own (a messenger copy lands in the year it was shot, not the year it was sent).
 - ``FILENAME`` before ``EXIF_MODIFIED``: phones and messengers name a file at the moment it is
@@ -45,6 +48,7 @@ PRECEDENCE: tuple[DateSource, ...] = (
     DateSource.IPTC,
     DateSource.TAKEOUT,
     DateSource.XMP_SIDECAR,
+    DateSource.COMPANION,
     DateSource.SIMILAR,
     DateSource.FILENAME,
     DateSource.EXIF_MODIFIED,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import xxhash
 
 from engine.dates import exiftool as exiftool_dates
+from engine.dates.exif import read_exif_facts
 from engine.dates.filename import filename_date
 from engine.dates.folder import date_from_folders
 from engine.dates.mtime import date_from_mtime
@@ -28,10 +29,11 @@ from engine.dates.raw import raw_dates
 from engine.dates.takeout import takeout_date, takeout_position
 from engine.dates.timezone import file_zones, localize
 from engine.dates.xmp import xmp_date
-from engine.formats.kinds import extension
+from engine.formats.jpeg import check_jpeg
+from engine.formats.kinds import RAW_EXTENSIONS, VIDEO_EXTENSIONS, extension
 from engine.formats.still import Output, inspect_photo, unreadable_heif
 from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
-from engine.policy.date_precedence import in_precedence, outranks, resolve_date
+from engine.policy.date_precedence import CAPTURE, in_precedence, outranks, resolve_date
 from engine.records import (
     Analysis,
     Candidate,
@@ -48,6 +50,8 @@ from engine.store import fsops
 from engine.store.fsops import hash_stream
 
 _SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
+_RAW_READ_LIMIT = 4_000_000  # where raw_dates looks for the EXIF of a RAW travelling along
+_BY_COMPANION = "dated by the file travelling with it (its RAW, video or .THM)"
 SAMPLE_PER_YEAR = 12  # year-view thumbnails a run makes per year, at most (a contact sheet)
 # per process: year-view thumbnails made, by run and year (a pool outlives a run)
 _sampled: Counter[tuple[str, int]] = Counter()
@@ -180,7 +184,8 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
         result.companions = unread_companions(candidate)  # they share its fate
         return result
     positions = [result.position] if result.position else []
-    sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result, options)
+    undated = not any(when is not None for source, when in dates if source in CAPTURE)
+    sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result, options, undated)
     evidence = [*_original_dates(path, result), *dates, *sidecar_dates]
     positions += sidecar_positions
     evidence.append((DateSource.FILENAME, filename_date(os.path.basename(candidate.rel))))
@@ -208,6 +213,8 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
         zones = file_zones(evidence, found.positions, result.gps_time)
         local, result.tz_source, note = localize(source, when, zones)
         result.year, result.date, result.date_source = local.year, local.isoformat(), source
+        if source is DateSource.COMPANION:
+            note = "; ".join(n for n in (_BY_COMPANION, note) if n)
         if note:
             result.note = f"{result.note}; {note}" if result.note else note
     if found.is_photo and options.thumbs_dir is not None and result.hash is not None:
@@ -366,22 +373,28 @@ def _video_dates(path: str, result: Analysis) -> Evidence:
     result.format = "video"
     if tag:
         result.note = f"dated from {tag}"
+    elif facts.unset:
+        result.note = f"container date {facts.unset} is a clock never set: not a date"
     return [(DateSource.QUICKTIME, when)]
 
 
 def _companion_dates(
-    root: str, candidate: Candidate, result: Analysis, options: WorkerOptions
+    root: str, candidate: Candidate, result: Analysis, options: WorkerOptions, undated: bool
 ) -> tuple[Evidence, list[tuple[float, float]]]:
     """Hash every companion; collect the dates its sidecars carry (Takeout first, then XMP)
-    and the position a Takeout JSON gives."""
+    and the position a Takeout JSON gives; for a photo ``undated`` by its own metadata, the
+    capture date of the RAW or video travelling with it too."""
     takeout: dt.datetime | None = None
     positions: list[tuple[float, float]] = []
     xmp: dt.datetime | None = None
+    travelling: dt.datetime | None = None
     for companion in candidate.companions:
         item = CompanionResult(companion.rel, companion.size, companion.mtime_ns)
         result.companions.append(item)
         ext = extension(companion.rel)
         keep = _SIDECAR_READ_LIMIT if ext in (".json", ".xmp") else 0
+        if undated and travelling is None and ext in (*RAW_EXTENSIONS, ".thm"):
+            keep = _RAW_READ_LIMIT
         path = os.path.join(root, companion.rel)
         try:
             st = os.stat(path)
@@ -402,7 +415,34 @@ def _companion_dates(
         elif ext == ".xmp" and xmp is None:
             found = xmp_date(head)
             xmp = found[0] if found else None
-    return [(DateSource.TAKEOUT, takeout), (DateSource.XMP_SIDECAR, xmp)], positions
+        elif undated and travelling is None:
+            travelling = _travelling_date(path, ext, head)
+    return [
+        (DateSource.TAKEOUT, takeout),
+        (DateSource.XMP_SIDECAR, xmp),
+        (DateSource.COMPANION, travelling),
+    ], positions
+
+
+def _travelling_date(path: str, ext: str, head: bytes) -> dt.datetime | None:
+    """The capture date of a RAW (its EXIF, in ``head``), a camera's ``.THM`` (the EXIF of
+    the small JPEG a Canon or Nikon writes beside each of its videos) or a video (its
+    container)."""
+    if ext in RAW_EXTENSIONS:
+        return raw_dates(head)[0]
+    if ext == ".thm":
+        exif = check_jpeg(head).exif
+        return read_exif_facts(exif).date if exif else None
+    if ext not in VIDEO_EXTENSIONS:
+        return None
+    from engine.dates import video
+
+    if not video.available():
+        return None
+    try:
+        return video.video_facts(path).date
+    except Exception:  # an unreadable video only means no date from it
+        return None
 
 
 def _stage_output(result: Analysis, data: bytes, options: WorkerOptions) -> None:

@@ -41,6 +41,7 @@ SOURCE_LABEL = {
     DateSource.IPTC: "IPTC",
     DateSource.TAKEOUT: "Takeout JSON",
     DateSource.XMP_SIDECAR: "XMP sidecar",
+    DateSource.COMPANION: "its RAW or Live Photo video",
     DateSource.SIMILAR: "a near-duplicate's camera date",
     DateSource.FILENAME: "file name",
     DateSource.EXIF_MODIFIED: "EXIF last-changed date",
@@ -54,6 +55,7 @@ TZ_LABEL = {
     TzSource.QUICKTIME: "Apple video offset",
     TzSource.GPS_POSITION: "time zone at the GPS position",
     TzSource.GPS_TIME: "GPS time against local time",
+    TzSource.FILENAME: "UTC date against the local time in the file name",
     TzSource.NONE: "none known (local time as written, or UTC)",
 }
 
