@@ -299,8 +299,9 @@ def test_extensions_help_and_readme_show_the_real_defaults() -> None:
     helptext = " ".join(
         parser()._subparsers._group_actions[0].choices["organize"].format_help().split()
     )  # type: ignore[union-attr]
-    assert ",".join(DEFAULT_EXTENSIONS) in helptext.replace(", ", ",").replace(" ", "")
-    assert ".heic" in helptext and ".avif" in helptext and ".cr2" in helptext
+    joined = helptext.replace(" ", "")  # argparse may wrap inside an extension
+    assert ",".join(DEFAULT_EXTENSIONS) in joined
+    assert ".heic" in joined and ".avif" in joined and ".cr2" in joined
     readme = (ROOT / "README.md").read_text()
     row = next(line for line in readme.splitlines() if line.startswith("| `--extensions"))
     assert ",".join(DEFAULT_EXTENSIONS) in row
