@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from engine.dates.raw import raw_dates
-from engine.records import Analysis, DateSource
+from engine.records import Analysis, Candidate, DateSource, Status
 from engine.settings import AnalyseOptions, CompressOptions
-from engine.stages.analyse import Found, WorkerOptions, analyze, gather
+from engine.stages.analyse import Found, WorkerOptions, analyze, content_hash, gather
 from engine.stages.walk import plan
 
 EXTENSIONS = frozenset({".jpg", ".tif", ".dng"})
@@ -162,3 +162,31 @@ def test_raw_files_of_every_tiff_based_kind_are_taken_and_dated(
     _arrange(tmp_path, corpus, {name: "formats/tif-with-iptc-icc-xmp.tif"})
     result = _analysis(tmp_path, name)
     assert (result.date_source, result.year) == (DateSource.EXIF, 2013)
+
+
+def test_a_sidecar_following_its_placed_photo_is_hashed_and_copied_not_inspected(
+    tmp_path: Path,
+) -> None:
+    """An XMP that appeared beside a photo an earlier run placed is a candidate of its own
+    (engine/commands/organize.py sidecars_following): its worker hashes and copies its bytes
+    and leaves it at that; inspected as a photo it came back corrupt ("not a JPEG")."""
+    folder = tmp_path / "src" / "2008"
+    folder.mkdir(parents=True)
+    xmp = folder / "IMG_4001.xmp"
+    xmp.write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>')
+    st = xmp.stat()
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    options = WorkerOptions(
+        compress=CompressOptions(enabled=False),
+        exiftool=False,
+        stage_dir=str(stage),
+        copy_to_stage=True,
+        run_token="t",
+    )
+    candidate = Candidate("2008/IMG_4001.xmp", st.st_size, st.st_mtime_ns, "sidecar")
+    result = analyze(str(tmp_path / "src"), candidate, options)
+    assert result.status is Status.PLACED and result.reason is None and result.note is None
+    assert result.hash == content_hash(xmp.read_bytes()) and result.format is None
+    assert result.copied is not None
+    assert (stage / result.copied).read_bytes() == xmp.read_bytes()

@@ -30,7 +30,7 @@ from engine.dates.takeout import takeout_date, takeout_position
 from engine.dates.timezone import file_zones, localize
 from engine.dates.xmp import xmp_date
 from engine.formats.jpeg import check_jpeg
-from engine.formats.kinds import RAW_EXTENSIONS, VIDEO_EXTENSIONS, extension
+from engine.formats.kinds import RAW_EXTENSIONS, VIDEO_EXTENSIONS, Kind, extension
 from engine.formats.still import Output, inspect_photo, unreadable_heif
 from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
 from engine.policy.date_precedence import CAPTURE, in_precedence, outranks, resolve_date
@@ -172,6 +172,8 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
     try:
         st = os.stat(path)  # before the read: any later change shows in the inode or ctime
         result.ino, result.ctime_ns = st.st_ino, st.st_ctime_ns
+        if candidate.kind == Kind.SIDECAR:
+            return _sidecar_alone(path, candidate, result, options)
         dates, output, photo, data = _analyze_main(path, candidate, result, options)
     except FileNotFoundError:
         result.status, result.reason = Status.ERROR, "vanished before it could be read"
@@ -202,6 +204,19 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
 
         result.similar = signature_of_bytes(photo)
     return Found(result, evidence, positions, photo, photo is not None, path)
+
+
+def _sidecar_alone(
+    path: str, candidate: Candidate, result: Analysis, options: WorkerOptions
+) -> Analysis:
+    """A sidecar that follows a photo an earlier run placed (engine/commands/organize.py
+    ``sidecars_following``): its bytes hashed and copied, nothing inspected or dated (it goes
+    beside its photo)."""
+    data = _read(path)
+    result.hash = content_hash(data)
+    if not _changed(result, len(data), candidate.size):
+        stage_copy(result, path, data, options)
+    return result
 
 
 def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOptions) -> Analysis:
