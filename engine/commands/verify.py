@@ -43,8 +43,9 @@ def verify(dest: str, journal: Journal, pending: Pending | None = None) -> Verif
         if item.dest in pending.companions:  # still in SOURCE: recovery places it
             result.pending.append((item.dest, pending.companions[item.dest][0]))
             continue
-        result.checked += 1
-        _check(pending.on_disk(dest, item.dest), item.dest, item.out_hash, result)
+        if not item.action.releases:  # a release names the earlier run's file, checked by its row
+            result.checked += 1
+            _check(pending.on_disk(dest, item.dest), item.dest, item.out_hash, result)
         if result.missing[-1:] == [item.dest] and _moved_away(item):
             result.only_copy[item.dest] = os.path.join(item.source_root, item.rel)
         if item.action.keeps_original and item.original:

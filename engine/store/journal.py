@@ -839,8 +839,9 @@ class Journal:
         return list(self.each_written(run_ids))
 
     def each_written(self, run_ids: Iterable[int] | None = None) -> Iterator[Written]:
-        """``written`` one file at a time, in DEST path order, for a reader that changes
-        nothing meanwhile: a million files' rows are never held at once."""
+        """``written`` one file at a time, in DEST path order (a file an earlier run placed
+        before the release of its source), for a reader that changes nothing meanwhile: a
+        million files' rows are never held at once."""
         query = (
             "SELECT source_root, source_rel, dest, hash, out_hash, action, source_removed, run_id, "
             "size, mtime_ns, original FROM files WHERE state = 'done' AND dest IS NOT NULL"
@@ -864,7 +865,7 @@ class Journal:
             size,
             mtime,
             original,
-        ) in cursor.execute(query + " ORDER BY dest", params):
+        ) in cursor.execute(query + " ORDER BY dest, run_id", params):
             yield Written(
                 source_root=os.fsdecode(root),
                 rel=os.fsdecode(rel),

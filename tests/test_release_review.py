@@ -1,0 +1,219 @@
+"""An adversarial review of the release (a move run taking out of SOURCE the files an earlier
+copy run placed in DEST): DEST's copy turned into something that is not a copy (a link to the
+source, a folder of DEST that is SOURCE's own folder), a kill at each file-system call of the
+release, verify and undo after it. Every case ends with each photo's bytes somewhere, and undo
+restoring SOURCE byte for byte."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_killed_at, tree_digest
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+FLAGS = ("--jobs", "1", "--min-size", "0", "--quiet")
+MOVE = ("--mode", "move", *FLAGS)
+COMPRESS = ("--compress-above", "50KB")
+needs_strace = pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+
+
+def imgorg(*args: str) -> tuple[int, str]:
+    from engine.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue() + err.getvalue()
+
+
+def photos_in(root: Path) -> dict[str, tuple[str, int]]:
+    return {rel: d for rel, d in tree_digest(root).items() if not rel.startswith(".imgorg")}
+
+
+def bytes_anywhere(root: Path) -> set[str]:
+    """The sha256 of every file below ``root``, DEST's kept originals included."""
+    return {digest for digest, _ in tree_digest(root).values()}
+
+
+def a_card(card: Path, corpus: Path) -> None:
+    """Two camera photos and a large phone photo (one a copy run with ``COMPRESS`` rewrites)."""
+    (card / "DCIM").mkdir(parents=True)
+    for name in ("Canon_40D", "Nikon_D70"):
+        shutil.copy2(corpus / "camera" / f"{name}.jpg", card / "DCIM" / f"{name}.jpg")
+    shutil.copy2(corpus / "phone" / "jolla.jpg", card / "DCIM" / "jolla.jpg")
+
+
+# A kill at each file-system call of a move run after a copy run ----------------------------
+
+WALKED = ("unlink", "rename", "renameat2", "mkdir", "syncfs", "fsync", "fdatasync")
+
+
+def move_argv(card: Path, dest: Path, jobs: int) -> list[str]:
+    return [sys.executable, "-m", "engine", "organize", str(card), str(dest), "--mode", "move"] + [
+        "--jobs", str(jobs), "--min-size", "0", "--quiet"
+    ]
+
+
+def calls_of(argv: list[str], trace: Path) -> Counter[str]:
+    """How many times a clean run of ``argv`` makes each walked call (all processes)."""
+    done = subprocess.run(
+        ["strace", "-f", "-qq", "-o", str(trace), f"--trace={','.join(WALKED)}", *argv],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    calls: Counter[str] = Counter()
+    for line in trace.read_text().splitlines():
+        name = line.split(None, 1)[1].split("(", 1)[0] if " " in line else ""
+        if name in WALKED:
+            calls[name] += 1
+    return calls
+
+
+def copied(pristine: Path, base: Path, corpus: Path) -> tuple[Path, Path]:
+    """The card copied into DEST by a copy run that rewrote its large photo smaller."""
+    card, dest = base / "card", base / "dest"
+    shutil.rmtree(base, ignore_errors=True)
+    shutil.copytree(pristine, card)
+    assert imgorg("organize", str(card), str(dest), *FLAGS, *COMPRESS)[0] == 0
+    return card, dest
+
+
+def killed_release_holds(pristine: Path, base: Path, corpus: Path, call: str, k: int, jobs: int):
+    """None when a move run killed at the ``k``-th ``call`` lost nothing, resumed, verified
+    and undid to the card as it was (then the copy run too); else what broke."""
+    card, dest = copied(pristine, base, corpus)
+    before = photos_in(pristine)
+    argv = move_argv(card, dest, jobs)
+    run_killed_at(call, k, argv, ENV)
+    where = bytes_anywhere(card) | bytes_anywhere(dest)
+    lost = [rel for rel, (digest, _) in before.items() if digest not in where]
+    if lost:
+        return f"after the kill, bytes found nowhere: {lost}"
+    code, out = imgorg(*argv[3:])
+    if code != 0:
+        return f"resume exit {code}: {out[-300:]}"
+    if photos_in(card):
+        return f"resume left on the card: {sorted(photos_in(card))}"
+    code, out = imgorg("verify", str(dest))
+    if code != 0:
+        return f"verify exit {code}: {out[-300:]}"
+    code, out = imgorg("undo", str(dest))
+    if code != 0 or photos_in(card) != before:
+        return f"undo of the move exit {code}, card {sorted(photos_in(card))}: {out[-300:]}"
+    code, out = imgorg("undo", str(dest))
+    if code != 0 or photos_in(card) != before or photos_in(dest):
+        return f"undo of the copy exit {code}, DEST {sorted(photos_in(dest))}: {out[-300:]}"
+    return None
+
+
+@needs_strace
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_move_run_killed_at_each_call_of_its_release_resumes_verifies_and_undoes(
+    tmp_path: Path, corpus: Path, jobs: int
+) -> None:
+    pristine = tmp_path / "pristine"
+    a_card(pristine, corpus)
+    card, dest = copied(pristine, tmp_path / "clean", corpus)
+    per_call = calls_of(move_argv(card, dest, jobs), tmp_path / "trace")
+    # With a pool the placer process releases (its renames and syncs); the other processes'
+    # unlinks are the pool's own semaphores.
+    walked = ("unlink", "renameat2", "syncfs") if jobs == 1 else ("renameat2", "syncfs")
+    if os.environ.get("IMGORG_RELEASE_WALK") == "all" and jobs == 1:
+        walked = WALKED
+    points = [(call, k) for call in walked for k in range(1, per_call[call] + 1)]
+    broken = {}
+    for call, k in points:
+        why = killed_release_holds(pristine, tmp_path / "point", corpus, call, k, jobs)
+        if why is not None:
+            broken[f"{call}#{k}"] = why
+    assert not broken, "\n".join(f"{point}: {why}" for point, why in broken.items())
+
+
+# DEST's copy that is the source itself ------------------------------------------------------
+
+
+def test_a_dest_folder_linked_to_the_cards_own_folder_releases_nothing(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """After the copy run the user replaced DEST's folder by a symbolic link to the card's
+    folder (to browse the card from the archive, say): each "copy" in DEST is then the card's
+    file itself, its name a regular file holding the very bytes. Unlinking the source would
+    take the photo's only copy: the move run leaves the card as it is and says why."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus)
+    (card / "DCIM" / "jolla.jpg").unlink()  # of another year: the two left share a folder
+    before = photos_in(card)
+    assert imgorg("organize", str(card), str(dest), *FLAGS)[0] == 0
+    year_folder = next(p for p in dest.iterdir() if p.name != ".imgorg")
+    shutil.rmtree(year_folder / "DCIM")
+    (year_folder / "DCIM").symlink_to(card / "DCIM")
+    code, out = imgorg("organize", str(card), str(dest), *MOVE)
+    assert photos_in(card) == before
+    assert code == 1 and "the source file itself" in (dest / "error_log.log").read_text(), out
+
+
+def test_a_copy_turned_into_a_link_to_its_source_after_the_check_is_not_released(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The coordinator found DEST's copy a regular file of the placed size; before the
+    placer re-hashed it, it became a symbolic link to the source (or the name of a folder
+    linked to SOURCE's). The re-hash must not follow it: the source stays."""
+    from engine.policy.actions import Action
+    from engine.stages.release import MovedFile, Release, release_sources
+    from engine.store.journal import Journal
+
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus)
+    assert imgorg("organize", str(card), str(dest), *FLAGS)[0] == 0
+    journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
+    try:
+        (row,) = [w for w in journal.written() if w.rel == "DCIM/Canon_40D.jpg"]
+    finally:
+        journal.close()
+    source = card / row.rel
+    st = source.stat()
+    (dest / row.dest).unlink()
+    (dest / row.dest).symlink_to(source)
+    moved = MovedFile(
+        row.rel, row.dest, Action.RELEASE, st.st_size, st.st_mtime_ns, st.st_ino,
+        st.st_ctime_ns, row.hash, row.out_hash,
+    )  # fmt: skip
+    released = release_sources(Release(str(card), str(dest), 2, False, [moved]))
+    assert released.removed == [] and len(released.kept) == 1
+    assert source.read_bytes() == (corpus / "camera" / "Canon_40D.jpg").read_bytes()
+
+
+# verify after a release -----------------------------------------------------------------------
+
+
+def test_verify_after_a_release_counts_and_names_each_file_once(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The copy run's row and the release's name the same file in DEST: verify checks it
+    once; deleted from DEST, it is named missing once, as the only copy of a photo the move
+    run took out of SOURCE."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus)
+    assert imgorg("organize", str(card), str(dest), *FLAGS, *COMPRESS)[0] == 0
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    assert photos_in(card) == {}
+    code, out = imgorg("verify", str(dest))
+    assert code == 0 and "verified 3 files and 1 kept originals" in out, out
+    gone = next(rel for rel in photos_in(dest) if "Canon" in rel)
+    (dest / gone).unlink()
+    code, out = imgorg("verify", str(dest))
+    assert code == 1 and "verified 3 files" in out and "2 missing" not in out, out
+    (line,) = [line for line in out.splitlines() if "missing:" in line]
+    assert "DEST held its only copy" in line, out
