@@ -58,9 +58,8 @@ WALKED = ("unlink", "rename", "renameat2", "mkdir", "syncfs", "fsync", "fdatasyn
 
 
 def move_argv(card: Path, dest: Path, jobs: int) -> list[str]:
-    return [sys.executable, "-m", "engine", "organize", str(card), str(dest), "--mode", "move"] + [
-        "--jobs", str(jobs), "--min-size", "0", "--quiet"
-    ]
+    command = ["organize", str(card), str(dest), "--mode", "move", "--jobs", str(jobs)]
+    return [sys.executable, "-m", "engine", *command, "--min-size", "0", "--quiet"]
 
 
 def calls_of(argv: list[str], trace: Path) -> Counter[str]:
@@ -90,7 +89,9 @@ def copied(pristine: Path, base: Path, corpus: Path) -> tuple[Path, Path]:
     return card, dest
 
 
-def killed_release_holds(pristine: Path, base: Path, corpus: Path, call: str, k: int, jobs: int):
+def killed_release_holds(
+    pristine: Path, base: Path, corpus: Path, call: str, k: int, jobs: int
+) -> str | None:
     """None when a move run killed at the ``k``-th ``call`` lost nothing, resumed, verified
     and undid to the card as it was (then the copy run too); else what broke."""
     card, dest = copied(pristine, base, corpus)
