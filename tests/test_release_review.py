@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from test_release import dest_on
 
 from conftest import ROOT, run_killed_at, tree_digest
 
@@ -80,21 +81,23 @@ def calls_of(argv: list[str], trace: Path) -> Counter[str]:
     return calls
 
 
-def copied(pristine: Path, base: Path, corpus: Path) -> tuple[Path, Path]:
+def copied(pristine: Path, base: Path, dest: Path) -> tuple[Path, Path]:
     """The card copied into DEST by a copy run that rewrote its large photo smaller."""
-    card, dest = base / "card", base / "dest"
+    card = base / "card"
     shutil.rmtree(base, ignore_errors=True)
+    shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(pristine, card)
     assert imgorg("organize", str(card), str(dest), *FLAGS, *COMPRESS)[0] == 0
     return card, dest
 
 
 def killed_release_holds(
-    pristine: Path, base: Path, corpus: Path, call: str, k: int, jobs: int
+    pristine: Path, base: Path, dest: Path, call: str, k: int, jobs: int, resume: bool = True
 ) -> str | None:
-    """None when a move run killed at the ``k``-th ``call`` lost nothing, resumed, verified
-    and undid to the card as it was (then the copy run too); else what broke."""
-    card, dest = copied(pristine, base, corpus)
+    """None when a move run killed at the ``k``-th ``call`` lost nothing, resumed (if
+    ``resume``), verified and undid to the card as it was (then the copy run too); else what
+    broke."""
+    card, dest = copied(pristine, base, dest)
     before = photos_in(pristine)
     argv = move_argv(card, dest, jobs)
     run_killed_at(call, k, argv, ENV)
@@ -102,11 +105,12 @@ def killed_release_holds(
     lost = [rel for rel, (digest, _) in before.items() if digest not in where]
     if lost:
         return f"after the kill, bytes found nowhere: {lost}"
-    code, out = imgorg(*argv[3:])
-    if code != 0:
-        return f"resume exit {code}: {out[-300:]}"
-    if photos_in(card):
-        return f"resume left on the card: {sorted(photos_in(card))}"
+    if resume:
+        code, out = imgorg(*argv[3:])
+        if code != 0:
+            return f"resume exit {code}: {out[-300:]}"
+        if photos_in(card):
+            return f"resume left on the card: {sorted(photos_in(card))}"
     code, out = imgorg("verify", str(dest))
     if code != 0:
         return f"verify exit {code}: {out[-300:]}"
@@ -116,27 +120,55 @@ def killed_release_holds(
     code, out = imgorg("undo", str(dest))
     if code != 0 or photos_in(card) != before or photos_in(dest):
         return f"undo of the copy exit {code}, DEST {sorted(photos_in(dest))}: {out[-300:]}"
+    left = [rel for rel in tree_digest(dest) if rel.startswith(".imgorg/originals")]
+    if left:
+        return f"kept originals no run accounts for: {left}"
+    if set(tree_digest(card)) != set(before):
+        return f"files left in SOURCE: {sorted(set(tree_digest(card)) - set(before))}"
     return None
 
 
 @needs_strace
-@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize(
+    ("jobs", "resume", "across", "walked"),
+    [
+        (1, True, False, ("unlink", "renameat2", "syncfs")),
+        # With a pool a placer process releases (the rename into DEST/.imgorg/originals);
+        # the other processes' first unlinks are the pool's own semaphores.
+        (2, True, False, ("renameat2",)),
+        (1, False, False, ("unlink",)),
+        (1, True, True, ("unlink", "renameat2")),
+    ],
+    ids=["resumed", "pool", "undone", "across-filesystems"],
+)
 def test_a_move_run_killed_at_each_call_of_its_release_resumes_verifies_and_undoes(
-    tmp_path: Path, corpus: Path, jobs: int
+    tmp_path: Path, corpus: Path, jobs: int, resume: bool, across: bool, walked: tuple[str, ...]
+) -> None:
+    """Killed at each call that takes a source out (unlink, or rename into
+    DEST/.imgorg/originals) or syncs, in the writer (--jobs 1) or a placer process: every
+    photo's bytes are still somewhere; the same command resumes and empties the card (or,
+    without it, undo settles the killed run first); verify passes; undo gives the card back
+    byte for byte, mtimes kept, and the undo after it the copy run's DEST; no kept original
+    is left below DEST that no run accounts for. Across filesystems (DEST a small tmpfs) the
+    rewritten photo's original is copied below DEST, verified, then unlinked from the card.
+    IMGORG_RELEASE_WALK=all walks every file-system call (with --jobs 1)."""
+    if os.environ.get("IMGORG_RELEASE_WALK") == "all" and jobs == 1:
+        walked = WALKED
+    with dest_on(tmp_path, across) as dest:
+        _walk_the_release(tmp_path, dest, corpus, jobs, resume, walked)
+
+
+def _walk_the_release(
+    tmp_path: Path, dest: Path, corpus: Path, jobs: int, resume: bool, walked: tuple[str, ...]
 ) -> None:
     pristine = tmp_path / "pristine"
     a_card(pristine, corpus)
-    card, dest = copied(pristine, tmp_path / "clean", corpus)
+    card, dest = copied(pristine, tmp_path / "clean", dest)
     per_call = calls_of(move_argv(card, dest, jobs), tmp_path / "trace")
-    # With a pool the placer process releases (its renames and syncs); the other processes'
-    # unlinks are the pool's own semaphores.
-    walked = ("unlink", "renameat2", "syncfs") if jobs == 1 else ("renameat2", "syncfs")
-    if os.environ.get("IMGORG_RELEASE_WALK") == "all" and jobs == 1:
-        walked = WALKED
     points = [(call, k) for call in walked for k in range(1, per_call[call] + 1)]
     broken = {}
     for call, k in points:
-        why = killed_release_holds(pristine, tmp_path / "point", corpus, call, k, jobs)
+        why = killed_release_holds(pristine, tmp_path / "point", dest, call, k, jobs, resume)
         if why is not None:
             broken[f"{call}#{k}"] = why
     assert not broken, "\n".join(f"{point}: {why}" for point, why in broken.items())
@@ -218,3 +250,29 @@ def test_verify_after_a_release_counts_and_names_each_file_once(
     assert code == 1 and "verified 3 files" in out and "2 missing" not in out, out
     (line,) = [line for line in out.splitlines() if "missing:" in line]
     assert "DEST held its only copy" in line, out
+
+
+# what a killed release looks like to undo --dry-run ----------------------------------------
+
+
+@needs_strace
+def test_undo_dry_run_after_a_release_killed_before_its_journal_names_the_move_run(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """Killed after unlinking one released source and before journaling it: undo settles the
+    killed run (the disk says that source went) and undoes it; the dry run, which settles a
+    private copy of the journal the same way, says the same, not the copy run before it."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    (card / "DCIM").mkdir(parents=True)
+    for name in ("Canon_40D", "Nikon_D70"):
+        shutil.copy2(corpus / "camera" / f"{name}.jpg", card / "DCIM" / f"{name}.jpg")
+    before = photos_in(card)
+    assert imgorg("organize", str(card), str(dest), *FLAGS)[0] == 0
+    # unlink 1 is DEST's write probe, 2 the first source released: killed on entry to the 3rd
+    run_killed_at("unlink", 3, move_argv(card, dest, 1), ENV)
+    assert len(photos_in(card)) == 1
+    code, dry = imgorg("undo", "--dry-run", str(dest))
+    code, out = imgorg("undo", str(dest))
+    assert code == 0 and "undo of run 2" in out and "1 files were moved back" in out, out
+    assert photos_in(card) == before
+    assert "undo of run 2" in dry and "1 files would be moved back" in dry, dry
