@@ -276,3 +276,31 @@ def test_undo_dry_run_after_a_release_killed_before_its_journal_names_the_move_r
     assert code == 0 and "undo of run 2" in out and "1 files were moved back" in out, out
     assert photos_in(card) == before
     assert "undo of run 2" in dry and "1 files would be moved back" in dry, dry
+
+
+# undo after finalize -------------------------------------------------------------------------
+
+
+def test_undo_after_finalize_of_a_released_rewritten_photo_leaves_one_copy(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """finalize deleted the original a release kept: undo of the move run puts the copy run's
+    rewritten file back in SOURCE (as finalize warns); undo of the copy run then finds SOURCE
+    holding the very bytes of DEST's file, which is redundant: removed, not left as a second
+    copy with "its source path holds other bytes now"."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus)
+    before = photos_in(card)
+    assert imgorg("organize", str(card), str(dest), *FLAGS, *COMPRESS)[0] == 0
+    rewritten = {rel: digest for rel, (digest, _) in photos_in(dest).items() if "jolla" in rel}
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    assert imgorg("finalize", "--yes", str(dest))[0] == 0
+    code, out = imgorg("undo", str(dest))
+    assert code == 0, out
+    assert photos_in(card)["DCIM/jolla.jpg"][0] in rewritten.values()
+    code, out = imgorg("undo", str(dest))
+    assert code == 0 and "undo of run 1" in out, out
+    assert photos_in(dest) == {}
+    assert {rel: d for rel, d in photos_in(card).items() if "jolla" not in rel} == {
+        rel: d for rel, d in before.items() if "jolla" not in rel
+    }

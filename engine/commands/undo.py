@@ -186,8 +186,10 @@ def _undo_one(dest: str, item: Written, result: UndoResult, pending: Pending | N
         return "missing from DEST and not in SOURCE"
     if not _same(path, item.out_hash):
         return "changed since the run wrote it"
-    if _same(origin, item.hash):
-        # SOURCE holds the file as the run read it: the placed copy is redundant.
+    if _same(origin, item.hash) or (item.out_hash != item.hash and _same(origin, item.out_hash)):
+        # SOURCE holds the file as the run read it (or as it placed it: a released source's
+        # rewritten copy put back once finalize deleted its original): the placed copy is
+        # redundant.
         if dry_run:
             result.removed += 1
             return None
