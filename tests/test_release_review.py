@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -304,3 +305,35 @@ def test_undo_after_finalize_of_a_released_rewritten_photo_leaves_one_copy(
     assert {rel: d for rel, d in photos_in(card).items() if "jolla" not in rel} == {
         rel: d for rel, d in before.items() if "jolla" not in rel
     }
+
+
+# a family the copy run placed, one member changed since ------------------------------------
+
+XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
+
+
+def test_a_sidecar_edited_since_the_copy_run_leaves_the_card_with_its_released_photo(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A photo and its XMP were copied; the XMP was edited on the card since (new keywords).
+    The move run releases the photo, whose name in DEST is fixed, and the edited XMP's name
+    beside it holds the old XMP: the edited one takes a suffix and leaves the card with its
+    photo, never stranded there in error until a later run; undo brings it back."""
+    card, dest, report = tmp_path / "card", tmp_path / "dest", tmp_path / "r.jsonl"
+    (card / "2008").mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", card / "2008" / "IMG_4001.JPG")
+    sidecar = card / "2008" / "IMG_4001.xmp"
+    sidecar.write_text(XMP)
+    assert imgorg("organize", str(card), str(dest), *FLAGS)[0] == 0
+    sidecar.write_text(XMP.replace("<rdf:RDF/>", "<rdf:RDF>edited</rdf:RDF>"))
+    before = photos_in(card)
+    code, out = imgorg("organize", str(card), str(dest), *MOVE, "--report", str(report))
+    assert code == 0, out
+    lines = {line["source"]: line for line in map(json.loads, report.read_text().splitlines())}
+    assert lines["2008/IMG_4001.JPG"]["note"].startswith("released by this run")
+    assert lines["2008/IMG_4001.xmp"]["dest"] == "2008/2008/IMG_4001_1.xmp"
+    assert photos_in(card) == {}
+    assert (dest / "2008" / "2008" / "IMG_4001.xmp").read_text() == XMP
+    assert imgorg("verify", str(dest))[0] == 0
+    assert imgorg("undo", str(dest))[0] == 0
+    assert photos_in(card) == before
