@@ -690,7 +690,7 @@ class Coordinator:
                 continue
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
                 slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
-            if slot is Slot.TAKEN and main_fixed and self.move:
+            if slot is Slot.TAKEN and main_fixed and main.action.removes_source:
                 # Its photo released (or placed again) under its name: it follows with a
                 # suffix rather than stay in SOURCE without it.
                 path, slot = self._free_beside(decision, path)
