@@ -198,6 +198,25 @@ def test_a_dest_folder_linked_to_the_cards_own_folder_releases_nothing(
     assert code == 1 and "the source file itself" in (dest / "error_log.log").read_text(), out
 
 
+def test_undo_of_the_copy_run_never_deletes_the_card_through_a_dest_folder_linked_to_it(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The same linked folder, then undo of the copy run: each of its files in DEST "holds the
+    source's bytes while the source is in SOURCE", but it is the source itself: undo leaves it
+    and says so."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus)
+    (card / "DCIM" / "jolla.jpg").unlink()
+    before = photos_in(card)
+    assert imgorg("organize", str(card), str(dest), *FLAGS)[0] == 0
+    year_folder = next(p for p in dest.iterdir() if p.name != ".imgorg")
+    shutil.rmtree(year_folder / "DCIM")
+    (year_folder / "DCIM").symlink_to(card / "DCIM")
+    code, out = imgorg("undo", str(dest))
+    assert photos_in(card) == before
+    assert code == 1 and "the source file itself" in out, out
+
+
 def test_a_copy_turned_into_a_link_to_its_source_after_the_check_is_not_released(
     tmp_path: Path, corpus: Path
 ) -> None:

@@ -18,6 +18,7 @@ import xxhash
 from engine.commands.preview import Pending
 from engine.policy.actions import Undo
 from engine.settings import ENGINE_FOLDER
+from engine.stages.release import IS_SOURCE, same_entry
 from engine.store import fsops
 from engine.store.journal import UNDO_INCOMPLETE, Journal, Written
 
@@ -190,6 +191,8 @@ def _undo_one(dest: str, item: Written, result: UndoResult, pending: Pending | N
         # SOURCE holds the file as the run read it (or as it placed it: a released source's
         # rewritten copy put back once finalize deleted its original): the placed copy is
         # redundant.
+        if same_entry(path, origin):
+            return f"{IS_SOURCE} (a folder of DEST leads to SOURCE): left"
         if dry_run:
             result.removed += 1
             return None

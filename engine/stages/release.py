@@ -33,6 +33,7 @@ from engine.store import fsops
 from engine.store.journal import original_path
 
 CANNOT_REMOVE = "cannot remove it"  # the start of the reason a verified source stays
+IS_SOURCE = "its copy in DEST is the source file itself"
 
 
 class Moved(Seen, Protocol):
@@ -153,11 +154,8 @@ def copy_stands_apart(final: str, out_hash: str | None, source: str) -> str | No
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return "its copy in DEST is no longer a file"
-        src = os.lstat(source)
-        if (st.st_dev, st.st_ino) == (src.st_dev, src.st_ino) and (
-            st.st_nlink < 2 or _same_entry(final, source)
-        ):
-            return "its copy in DEST is the source file itself (a folder of DEST leads to SOURCE)"
+        if (st.st_nlink < 2 and _same_inode(st, os.lstat(source))) or same_entry(final, source):
+            return f"{IS_SOURCE} (a folder of DEST leads to SOURCE)"
         hasher = xxhash.xxh3_128()
         while chunk := os.read(fd, 1 << 20):
             hasher.update(chunk)
@@ -170,11 +168,19 @@ def copy_stands_apart(final: str, out_hash: str | None, source: str) -> str | No
     return None
 
 
-def _same_entry(a: str, b: str) -> bool:
-    """Whether two paths name one entry of one folder (a folder reached by two paths)."""
+def same_entry(a: str, b: str) -> bool:
+    """Whether two paths name one entry of one folder (reached by two paths: a folder linked
+    or mounted onto another), so that unlinking either takes the file from both."""
     if os.path.basename(a) != os.path.basename(b):
         return False
-    one, two = os.stat(os.path.dirname(a)), os.stat(os.path.dirname(b))
+    try:
+        one, two = os.stat(os.path.dirname(a)), os.stat(os.path.dirname(b))
+    except OSError:
+        return False
+    return _same_inode(one, two)
+
+
+def _same_inode(one: os.stat_result, two: os.stat_result) -> bool:
     return (one.st_dev, one.st_ino) == (two.st_dev, two.st_ino)
 
 
