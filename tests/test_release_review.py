@@ -298,6 +298,24 @@ def test_undo_dry_run_after_a_release_killed_before_its_journal_names_the_move_r
     assert "undo of run 2" in dry and "1 files would be moved back" in dry, dry
 
 
+def test_verify_after_a_release_refused_names_the_changed_copy_once(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """DEST's copy retouched with its size and mtime kept: the move run does not release its
+    source, and journals that (a row naming the same file); verify names it changed once."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus)
+    assert imgorg("organize", str(card), str(dest), *FLAGS)[0] == 0
+    copy = next(dest / rel for rel in photos_in(dest) if "Canon" in rel)
+    st = copy.stat()
+    copy.write_bytes(copy.read_bytes().replace(b"Canon", b"Danon", 1))
+    os.utime(copy, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 1
+    assert list(photos_in(card)) == ["DCIM/Canon_40D.jpg"]
+    code, out = imgorg("verify", str(dest))
+    assert code == 1 and "verified 3 files: 0 missing, 1 changed" in out, out
+
+
 # undo after finalize -------------------------------------------------------------------------
 
 
