@@ -198,6 +198,26 @@ def test_a_dest_folder_linked_to_the_cards_own_folder_releases_nothing(
     assert code == 1 and "the source file itself" in (dest / "error_log.log").read_text(), out
 
 
+def test_a_copy_hard_linked_to_its_source_is_released_and_keeps_the_bytes(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A deduplicating tool made DEST's copy a hard link of the card's file (one inode, two
+    names): releasing the card's name leaves the bytes under DEST's; undo copies them back."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus)
+    (card / "DCIM" / "jolla.jpg").unlink()
+    before = photos_in(card)
+    assert imgorg("organize", str(card), str(dest), *FLAGS)[0] == 0
+    copy = next(dest / rel for rel in photos_in(dest) if "Canon" in rel)
+    copy.unlink()
+    os.link(card / "DCIM" / "Canon_40D.jpg", copy)
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    assert photos_in(card) == {}
+    assert copy.read_bytes() == (corpus / "camera" / "Canon_40D.jpg").read_bytes()
+    assert imgorg("undo", str(dest))[0] == 0
+    assert photos_in(card) == before
+
+
 def test_undo_of_the_copy_run_never_deletes_the_card_through_a_dest_folder_linked_to_it(
     tmp_path: Path, corpus: Path
 ) -> None:
