@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -394,3 +395,45 @@ def test_a_sidecar_edited_since_the_copy_run_leaves_the_card_with_its_released_p
     assert imgorg("verify", str(dest))[0] == 0
     assert imgorg("undo", str(dest))[0] == 0
     assert photos_in(card) == before
+
+
+# a source written to while DEST's copy is read ------------------------------------------------
+
+
+def _opened_by_any_process(path: Path) -> bool:
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        with contextlib.suppress(OSError):
+            for fd in fd_dir.iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd) == str(path):
+                        return True
+    return False
+
+
+@needs_strace
+def test_a_source_written_to_while_its_copy_is_checked_is_not_released(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The source was hashed, then DEST's copy is being read (held open here for three
+    seconds: strace delays its open) when the card's file is written to in place: it is no
+    longer the file whose bytes DEST holds, and is not unlinked."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    (card / "DCIM").mkdir(parents=True)
+    source = card / "DCIM" / "Canon_40D.jpg"
+    shutil.copyfile(corpus / "camera" / "Canon_40D.jpg", source)
+    assert imgorg("organize", str(card), str(dest), *FLAGS)[0] == 0
+    (copy,) = (dest / rel for rel in photos_in(dest))
+    delay = ["strace", "-f", "-qq", "-o", "/dev/null", "-P", str(copy)]
+    delay.append("--inject=openat:delay_exit=3000000")
+    run = subprocess.Popen([*delay, *move_argv(card, dest, 1)], cwd=ROOT, env=ENV)
+    try:
+        for _ in range(1000):
+            if _opened_by_any_process(copy) or run.poll() is not None:
+                break
+            time.sleep(0.01)
+        with open(source, "r+b") as handle:
+            handle.seek(200)
+            handle.write(b"EDITED")
+    finally:
+        run.wait(timeout=60)
+    assert source.exists() and b"EDITED" in source.read_bytes()

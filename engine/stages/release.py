@@ -130,6 +130,8 @@ def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
                 why = copy_stands_apart(final, moved.out_hash, source)
                 if why is not None:
                     return why
+                if not unchanged(source, moved):  # written to while DEST's copy was read
+                    return "it changed since it was analysed"
             elif not fsops.holds(final, moved.out_hash):
                 return "its copy in DEST is gone or no longer holds the bytes placed"
         os.unlink(source)
