@@ -319,11 +319,10 @@ def test_undo_dry_run_after_a_release_killed_before_its_journal_names_the_move_r
     assert "undo of run 2" in dry and "1 files would be moved back" in dry, dry
 
 
-def test_verify_after_a_release_refused_names_the_changed_copy_once(
-    tmp_path: Path, corpus: Path
-) -> None:
+def test_a_release_refused_counts_the_changed_copy_once(tmp_path: Path, corpus: Path) -> None:
     """DEST's copy retouched with its size and mtime kept: the move run does not release its
-    source, and journals that (a row naming the same file); verify names it changed once."""
+    source, and journals that (a row naming the same file); verify names it changed once, and
+    what DEST holds (the journal's standing files, the HTML report's count) names it once."""
     card, dest = tmp_path / "card", tmp_path / "dest"
     a_card(card, corpus)
     assert imgorg("organize", str(card), str(dest), *FLAGS)[0] == 0
@@ -335,6 +334,14 @@ def test_verify_after_a_release_refused_names_the_changed_copy_once(
     assert list(photos_in(card)) == ["DCIM/Canon_40D.jpg"]
     code, out = imgorg("verify", str(dest))
     assert code == 1 and "verified 3 files: 0 missing, 1 changed" in out, out
+    from engine.store.journal import Journal
+
+    journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
+    try:
+        standing = [d.dest for d in journal.standing()]  # what the HTML report counts
+    finally:
+        journal.close()
+    assert sorted(standing) == sorted(p for p in photos_in(dest) if p.endswith(".jpg"))
 
 
 # undo after finalize -------------------------------------------------------------------------

@@ -174,7 +174,12 @@ STANDING = (
     f"state != 'undone' AND action NOT IN {_RELEASES} "
     "AND (status = 'placed' OR run_id = (SELECT max(run_id) FROM files AS g "
     f"WHERE g.state != 'undone' AND g.action NOT IN {_RELEASES} "
-    "AND g.source_root = f.source_root AND g.source_rel = f.source_rel))"
+    "AND g.source_root = f.source_root AND g.source_rel = f.source_rel)) "
+    # A later row naming the file an earlier one placed (a release the move run refused, a
+    # copy placed there again) is that file, counted once.
+    "AND NOT EXISTS (SELECT 1 FROM files AS h WHERE h.source_root = f.source_root "
+    "AND h.source_rel = f.source_rel AND h.run_id < f.run_id AND h.state != 'undone' "
+    "AND h.dest = f.dest)"
 )
 STANDING_ORDER = "source_root, source_rel, run_id"
 _KEPT_ATTRS = [c.keeps for c in FILES if c.keeps]
