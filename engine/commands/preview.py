@@ -20,7 +20,7 @@ from engine.errors import JournalError, NewerJournal, RunError
 from engine.policy.actions import Writes
 from engine.records import Decision
 from engine.stages.commit import unchanged
-from engine.stages.recover import FOLLOWING, renamed_away
+from engine.stages.recover import FOLLOWING, renamed_away, settle_release
 from engine.stages.tidy import _TMP as TIDY_TEMP
 from engine.store import fsops
 from engine.store.journal import Journal, check_readable, original_path
@@ -97,6 +97,9 @@ def settle(journal: Journal, dest: str) -> Pending:
     placed: set[tuple[str, str, int]] = set()
     behind: list[tuple[str, Decision, int]] = []
     for root, decision, run_id in journal.unfinished():
+        if decision.action.releases:
+            settle_release(journal, dest, root, decision, run_id)
+            continue
         if decision.dest is None or not decision.action.touches_dest:
             journal.forget([(root, decision.rel)], run_id)
             continue

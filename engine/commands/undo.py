@@ -18,6 +18,7 @@ import xxhash
 from engine.commands.preview import Pending
 from engine.policy.actions import Undo
 from engine.settings import ENGINE_FOLDER
+from engine.stages.release import IS_SOURCE, same_entry
 from engine.store import fsops
 from engine.store.journal import UNDO_INCOMPLETE, Journal, Written
 
@@ -186,8 +187,12 @@ def _undo_one(dest: str, item: Written, result: UndoResult, pending: Pending | N
         return "missing from DEST and not in SOURCE"
     if not _same(path, item.out_hash):
         return "changed since the run wrote it"
-    if _same(origin, item.hash):
-        # SOURCE holds the file as the run read it: the placed copy is redundant.
+    if _same(origin, item.hash) or (item.out_hash != item.hash and _same(origin, item.out_hash)):
+        # SOURCE holds the file as the run read it (or as it placed it: a released source's
+        # rewritten copy put back once finalize deleted its original): the placed copy is
+        # redundant.
+        if same_entry(path, origin):
+            return f"{IS_SOURCE} (a folder of DEST leads to SOURCE): left"
         if dry_run:
             result.removed += 1
             return None

@@ -690,6 +690,14 @@ class Coordinator:
                 continue
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
                 slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
+            if slot is Slot.TAKEN and main_fixed and main.action.removes_source:
+                # Its photo released (or placed again) under its name: it follows with a
+                # suffix rather than stay in SOURCE without it.
+                path, slot = self._free_beside(decision, path)
+                too_long = self._too_long(path)
+                if too_long:
+                    decision.status, decision.reason = Status.ERROR, too_long
+                    continue
             if slot is Slot.TAKEN:
                 decision.status, decision.reason = Status.ERROR, f"its name {path} is taken"
                 continue
@@ -700,6 +708,15 @@ class Coordinator:
                 decision.action = self._action(decision)
                 self.view.claim(path)
         return True
+
+    def _free_beside(self, decision: Decision, path: str) -> tuple[str, Slot]:
+        """The first suffixed name of ``path`` that is free or holds ``decision``'s bytes."""
+        for n in itertools.count(1):
+            target = with_suffix(path, n)
+            slot = self.view.slot(target, decision.out_hash, decision.bytes_out)
+            if slot is not Slot.TAKEN:
+                return target, slot
+        raise AssertionError("unreachable")
 
     def _too_long(self, path: str) -> str | None:
         """Why ``path`` (below DEST) cannot be written: a whole path, or that of the temporary

@@ -58,12 +58,24 @@ def reconcile(journal: Journal, dest: str) -> int:
 
 
 def _settle_release(journal: Journal, dest: str, root: str, decision: Decision, run_id: int) -> int:
-    """A release a killed run planned: done if its source is gone (it went only after the
-    earlier run's copy verified; a transformed one's bytes kept below DEST), else forgotten:
-    the source is still in SOURCE, and the next move run decides about it again."""
+    """A release a killed run planned, settled by the disk (``settle_release``); one whose
+    source is still in SOURCE leaves no copy of its original below DEST (across filesystems
+    it is copied there before the source is unlinked): the next move run keeps its own."""
+    if settle_release(journal, dest, root, decision, run_id):
+        return 1
+    if decision.action.keeps_original:
+        _drop_copied_original(dest, os.path.join(root, decision.rel), decision, run_id)
+    return 0
+
+
+def settle_release(journal: Journal, dest: str, root: str, decision: Decision, run_id: int) -> bool:
+    """The journal's side of a release a killed run planned (True): done if its source is gone
+    (it went only after the earlier run's copy verified; a transformed one's bytes kept below
+    DEST), else forgotten (False): the source is still in SOURCE, and the next move run decides
+    about it again. Reads the disk, writes only the journal."""
     if os.path.lexists(os.path.join(root, decision.rel)):
         journal.forget([(root, decision.rel)], run_id)
-        return 0
+        return False
     kept = original_path(run_id, decision.rel)
     originals = None
     if decision.action.keeps_original and fsops.holds(os.path.join(dest, kept), decision.hash):
@@ -71,7 +83,25 @@ def _settle_release(journal: Journal, dest: str, root: str, decision: Decision, 
     with journal.transaction():
         journal.mark_source_removed(root, [decision.rel], run_id, originals)
         journal.mark_done(root, [decision.rel], run_id)
-    return 1
+    return True
+
+
+def _drop_copied_original(dest: str, source: str, decision: Decision, run_id: int) -> None:
+    """Remove the copy of a source's bytes a killed release made below DEST (its temporary
+    file, or the copy itself when the source in SOURCE still holds those very bytes), and the
+    folders that leaves empty."""
+    kept = os.path.join(dest, original_path(run_id, decision.rel))
+    fsops.remove_quietly(fsops.temp_name(kept))
+    if fsops.holds(kept, decision.hash) and fsops.holds(source, decision.hash):
+        fsops.remove_quietly(kept)
+    run_folder = os.path.join(dest, original_path(run_id, "")).rstrip(os.sep)
+    folder = os.path.dirname(kept)
+    while folder.startswith(run_folder):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            break
+        folder = os.path.dirname(folder)
 
 
 def _follow_their_photos(

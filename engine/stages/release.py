@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
@@ -32,6 +33,7 @@ from engine.store import fsops
 from engine.store.journal import original_path
 
 CANNOT_REMOVE = "cannot remove it"  # the start of the reason a verified source stays
+IS_SOURCE = "its copy in DEST is the source file itself"
 
 
 class Moved(Seen, Protocol):
@@ -124,7 +126,13 @@ def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
         if moved.action.keeps_original or moved.action.releases:
             if fsops.hash_file(source) != moved.hash:
                 return "its bytes are not the ones analysed"
-            if not fsops.holds(final, moved.out_hash):
+            if moved.action.releases:
+                why = copy_stands_apart(final, moved.out_hash, source)
+                if why is not None:
+                    return why
+                if not unchanged(source, moved):  # written to while DEST's copy was read
+                    return "it changed since it was analysed"
+            elif not fsops.holds(final, moved.out_hash):
                 return "its copy in DEST is gone or no longer holds the bytes placed"
         os.unlink(source)
     except FileNotFoundError:
@@ -132,6 +140,50 @@ def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
     except OSError as exc:
         return f"{CANNOT_REMOVE}: {exc.strerror or exc}"
     return None
+
+
+def copy_stands_apart(final: str, out_hash: str | None, source: str) -> str | None:
+    """Why DEST's file ``final``, an earlier run's copy, cannot stand for ``source`` once that
+    is unlinked; None when it can: a regular file itself (never followed if a symbolic link),
+    holding the bytes ``out_hash`` (read through the very file checked), and not the source's
+    own name seen through a folder of DEST linked or mounted onto SOURCE's. A hard link of the
+    source elsewhere in DEST keeps its bytes, and stands."""
+    try:
+        fd = os.open(final, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return "its copy in DEST is gone, or a link, no longer the file placed"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return "its copy in DEST is no longer a file"
+        if (st.st_nlink < 2 and _same_inode(st, os.lstat(source))) or same_entry(final, source):
+            return f"{IS_SOURCE} (a folder of DEST leads to SOURCE)"
+        hasher = xxhash.xxh3_128()
+        while chunk := os.read(fd, 1 << 20):
+            hasher.update(chunk)
+        if hasher.hexdigest() != out_hash:
+            return "its copy in DEST no longer holds the bytes placed"
+    except OSError as exc:
+        return f"its copy in DEST cannot be read ({exc.strerror or exc})"
+    finally:
+        os.close(fd)
+    return None
+
+
+def same_entry(a: str, b: str) -> bool:
+    """Whether two paths name one entry of one folder (reached by two paths: a folder linked
+    or mounted onto another), so that unlinking either takes the file from both."""
+    if os.path.basename(a) != os.path.basename(b):
+        return False
+    try:
+        one, two = os.stat(os.path.dirname(a)), os.stat(os.path.dirname(b))
+    except OSError:
+        return False
+    return _same_inode(one, two)
+
+
+def _same_inode(one: os.stat_result, two: os.stat_result) -> bool:
+    return (one.st_dev, one.st_ino) == (two.st_dev, two.st_ino)
 
 
 def keep_original(

@@ -178,7 +178,12 @@ STANDING = (
     f"state != 'undone' AND action NOT IN {_RELEASES} "
     "AND (status = 'placed' OR run_id = (SELECT max(run_id) FROM files AS g "
     f"WHERE g.state != 'undone' AND g.action NOT IN {_RELEASES} "
-    "AND g.source_root = f.source_root AND g.source_rel = f.source_rel))"
+    "AND g.source_root = f.source_root AND g.source_rel = f.source_rel)) "
+    # A later row naming the file an earlier one placed (a release the move run refused, a
+    # copy placed there again) is that file, counted once.
+    "AND NOT EXISTS (SELECT 1 FROM files AS h WHERE h.source_root = f.source_root "
+    "AND h.source_rel = f.source_rel AND h.run_id < f.run_id AND h.state != 'undone' "
+    "AND h.dest = f.dest)"
 )
 STANDING_ORDER = "source_root, source_rel, run_id"
 _KEPT_ATTRS = [c.keeps for c in FILES if c.keeps]
@@ -847,8 +852,9 @@ class Journal:
         return list(self.each_written(run_ids))
 
     def each_written(self, run_ids: Iterable[int] | None = None) -> Iterator[Written]:
-        """``written`` one file at a time, in DEST path order, for a reader that changes
-        nothing meanwhile: a million files' rows are never held at once."""
+        """``written`` one file at a time, in DEST path order (a file an earlier run placed
+        before the release of its source), for a reader that changes nothing meanwhile: a
+        million files' rows are never held at once."""
         query = (
             "SELECT source_root, source_rel, dest, hash, out_hash, action, source_removed, run_id, "
             "size, mtime_ns, original FROM files WHERE state = 'done' AND dest IS NOT NULL"
@@ -872,7 +878,7 @@ class Journal:
             size,
             mtime,
             original,
-        ) in cursor.execute(query + " ORDER BY dest", params):
+        ) in cursor.execute(query + " ORDER BY dest, run_id", params):
             yield Written(
                 source_root=os.fsdecode(root),
                 rel=os.fsdecode(rel),
