@@ -4,6 +4,7 @@ import csv
 import hashlib
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CORPUS = ROOT.parent / "shared" / "corpus"
+# imgorg in a child process (a run to kill): this tree's engine, its bytecode left alone
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+needs_strace = pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
 
 
 def corpus_or_skip() -> Path:
@@ -116,3 +120,42 @@ def run_killed_at(syscall: str, k: int, argv: list[str], env: dict[str, str]) ->
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def imgorg(*args: str) -> tuple[int, str]:
+    """``imgorg ARGS`` in this process: its exit code and everything it printed."""
+    import contextlib
+    import io
+
+    from engine.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue() + err.getvalue()
+
+
+def photos_in(root: Path) -> dict[str, tuple[str, int]]:
+    """``tree_digest`` of ``root`` without DEST's own ``.imgorg`` folder."""
+    return {rel: d for rel, d in tree_digest(root).items() if not rel.startswith(".imgorg")}
+
+
+def everything(root: Path) -> dict[str, tuple[str, int, int, str]]:
+    """Every folder and file under ``root`` and ``root`` itself, hidden ones included: kind,
+    size, modification time and, for a file, its SHA-256."""
+    seen = {}
+    for folder, folders, files in os.walk(root):
+        for name in ["", *folders, *files]:
+            path = os.path.join(folder, name) if name else folder
+            if not name and folder != str(root):
+                continue
+            st = os.lstat(path)
+            is_dir = os.path.isdir(path)
+            digest = "" if is_dir else hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            seen[os.path.relpath(path, root)] = (
+                "d" if is_dir else "f",
+                st.st_size,
+                st.st_mtime_ns,
+                digest,
+            )
+    return seen

@@ -9,9 +9,7 @@ SOURCE sync, inside tidy); this walks every one of them. scripts/soak runs it on
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import os
 import re
 import shutil
@@ -25,7 +23,7 @@ from pathlib import Path
 import pytest
 import xxhash
 
-from conftest import ROOT, corpus_or_skip, run_killed_at, tree_digest
+from conftest import ENV, ROOT, corpus_or_skip, imgorg, run_killed_at, tree_digest
 
 SYSCALLS = (
     "rename",
@@ -45,7 +43,6 @@ LARGE = os.environ.get("IMGORG_CRASH_ARCHIVE") == "large"
 # Each point costs about a second: the suite takes at most this many calls of each kind, spread
 # evenly from the first to the last (0: every call, as scripts/soak does).
 PER_CALL = int(os.environ.get("IMGORG_CRASH_PER_CALL", "0" if LARGE else "8"))
-ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
 
 pytestmark = pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
 
@@ -123,16 +120,6 @@ def calls_by_process(
 def kill_at(src: Path, dest: Path, mode: str, syscall: str, k: int, jobs: int = 1) -> None:
     """Run under strace, SIGKILLed on entry to the k-th ``syscall``; then kill the whole group."""
     run_killed_at(syscall, k, command(src, dest, mode, jobs), ENV)
-
-
-def imgorg(*args: str) -> tuple[int, str]:
-    """The resume, verify and undo run in this process: the killed run alone needs strace."""
-    from engine.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue() + err.getvalue()
 
 
 def contents(root: Path) -> dict[str, str]:

@@ -5,7 +5,6 @@ left SQLite's files in DEST, 12-bit and lossless JPEGs set aside as corrupt."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import shutil
 import sqlite3
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_photo
+from conftest import everything, write_photo
 
 needs_exiftool = pytest.mark.skipif(
     shutil.which("exiftool") is None, reason="exiftool is not installed"
@@ -263,28 +262,6 @@ def test_jobs_beyond_eight_per_core_is_refused_before_anything_starts(
     assert settings_of(args).run.workers == bound
 
 
-def _everything(root: Path) -> dict[str, tuple[str, int, int, str]]:
-    """Every folder and file under ``root`` and ``root`` itself, hidden ones included: kind,
-    size, modification time and, for a file, its SHA-256."""
-    seen = {}
-    for folder, folders, files in os.walk(root):
-        for name in ["", *folders, *files]:
-            path = os.path.join(folder, name) if name else folder
-            if not name and folder != str(root):
-                continue
-            st = os.lstat(path)
-            digest = (
-                "" if os.path.isdir(path) else hashlib.sha256(Path(path).read_bytes()).hexdigest()
-            )
-            seen[os.path.relpath(path, root)] = (
-                "d" if digest == "" else "f",
-                st.st_size,
-                st.st_mtime_ns,
-                digest,
-            )
-    return seen
-
-
 def _first_run(tmp_path: Path, organize) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
     """DEST after one run (a 2010 photo, an undated one); then SOURCE gains a 2011 photo and a
     copy of the 2010 one under another name, which the workers compare with the one placed."""
@@ -306,16 +283,16 @@ def test_a_dry_run_and_a_plan_leave_dest_exactly_as_it_was(
     from engine.cli import main
 
     source, dest = _first_run(tmp_path, organize)
-    before = _everything(dest)
+    before = everything(dest)
     for jobs in ("1", "2"):
         code, planned = organize(source, dest, "--min-size", "0", "--dry-run", "--jobs", jobs)
         assert code == 0
         assert {line["source"]: line["status"] for line in planned} == {
             "a.jpg": "placed", "b.jpg": "placed", "c.jpg": "placed", "a copy.jpg": "duplicate"
         }  # fmt: skip
-        assert _everything(dest) == before, jobs
+        assert everything(dest) == before, jobs
     assert main(["plan", str(source), str(dest), "--out", str(tmp_path / "plan")]) == 0
-    assert _everything(dest) == before
+    assert everything(dest) == before
     for command in (["organize", "--dry-run", "--quiet"], ["plan", "--out", str(tmp_path / "p2")]):
         nowhere = tmp_path / "no dest"
         assert main([command[0], str(source), str(nowhere), *command[1:]]) == 0
@@ -346,14 +323,14 @@ def test_a_dry_run_reads_what_a_killed_run_left_in_the_write_ahead_log(
     shutil.copytree(dest, killed)
     reader.close()
     assert (killed / ".imgorg" / "journal.sqlite-wal").stat().st_size > 0
-    before = _everything(killed)
+    before = everything(killed)
     code, planned = organize(source, killed, "--min-size", "0", "--dry-run")
     assert code == 0
     # Not "an identical file was already at its destination": the journal knows it put it there
     assert [line for line in planned if line["source"] == "c.jpg"] == [
         line for line in done if line["source"] == "c.jpg"
     ]
-    assert _everything(killed) == before
+    assert everything(killed) == before
 
 
 def test_12_bit_and_lossless_jpegs_are_placed_as_they_are_and_broken_ones_set_aside(

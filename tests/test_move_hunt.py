@@ -4,10 +4,7 @@ put back over the user's own later file)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -15,29 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_killed_at, tree_digest
+from conftest import ENV, imgorg, needs_strace, photos_in, run_killed_at
 
-ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
 MOVE = ("--mode", "move", "--jobs", "1", "--min-size", "0", "--quiet")
-needs_strace = pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
-
-
-def imgorg(*args: str) -> tuple[int, str]:
-    from engine.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue() + err.getvalue()
 
 
 def killed_at(syscall: str, k: int, *args: str) -> None:
     """Run ``imgorg ARGS`` under strace, SIGKILLed on entry to its k-th ``syscall``."""
     run_killed_at(syscall, k, [sys.executable, "-m", "engine", *args], ENV)
-
-
-def photos_in(root: Path) -> dict[str, tuple[str, int]]:
-    return {rel: d for rel, d in tree_digest(root).items() if not rel.startswith(".imgorg")}
 
 
 def two_camera_photos(src: Path, corpus: Path) -> None:

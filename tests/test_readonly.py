@@ -5,9 +5,6 @@ user then deleted from DEST; and the undo that retries an incomplete one."""
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import io
 import os
 import shutil
 import subprocess
@@ -16,41 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_killed_at, tree_digest
+from conftest import (
+    ENV,
+    ROOT,
+    everything,
+    imgorg,
+    needs_strace,
+    photos_in,
+    run_killed_at,
+)
 
-ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
 FLAGS = ("--jobs", "1", "--min-size", "0", "--quiet")
-needs_strace = pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
-
-
-def imgorg(*args: str) -> tuple[int, str]:
-    from engine.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue() + err.getvalue()
-
-
-def everything(root: Path) -> dict[str, tuple[str, int, int, str]]:
-    """Every folder and file under ``root`` and ``root`` itself, hidden ones included: kind,
-    size, modification time and, for a file, its SHA-256."""
-    seen = {}
-    for folder, folders, files in os.walk(root):
-        for name in ["", *folders, *files]:
-            path = os.path.join(folder, name) if name else folder
-            if not name and folder != str(root):
-                continue
-            st = os.lstat(path)
-            is_dir = os.path.isdir(path)
-            digest = "" if is_dir else hashlib.sha256(Path(path).read_bytes()).hexdigest()
-            kind = "d" if is_dir else "f"
-            seen[os.path.relpath(path, root)] = (kind, st.st_size, st.st_mtime_ns, digest)
-    return seen
-
-
-def photos_in(root: Path) -> dict[str, tuple[str, int]]:
-    return {rel: d for rel, d in tree_digest(root).items() if not rel.startswith(".imgorg")}
 
 
 def two_camera_photos(src: Path, corpus: Path) -> None:

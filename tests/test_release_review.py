@@ -7,7 +7,6 @@ restoring SOURCE byte for byte."""
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import shutil
@@ -20,26 +19,11 @@ from pathlib import Path
 import pytest
 from test_release import dest_on
 
-from conftest import ROOT, run_killed_at, tree_digest
+from conftest import ENV, ROOT, imgorg, needs_strace, photos_in, run_killed_at, tree_digest
 
-ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
 FLAGS = ("--jobs", "1", "--min-size", "0", "--quiet")
 MOVE = ("--mode", "move", *FLAGS)
 COMPRESS = ("--compress-above", "50KB")
-needs_strace = pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
-
-
-def imgorg(*args: str) -> tuple[int, str]:
-    from engine.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue() + err.getvalue()
-
-
-def photos_in(root: Path) -> dict[str, tuple[str, int]]:
-    return {rel: d for rel, d in tree_digest(root).items() if not rel.startswith(".imgorg")}
 
 
 def bytes_anywhere(root: Path) -> set[str]:
