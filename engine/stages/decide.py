@@ -404,12 +404,7 @@ class Coordinator:
             slot = self.view.slot(target, found.hash, found.size)
             if slot is Slot.TAKEN:
                 continue
-            decision.dest = target
-            if slot is Slot.IDENTICAL:
-                decision.note = f"{decision.note}; an identical file was already at its destination"
-            else:
-                decision.action = self._action(decision)
-                self.view.claim(target)
+            self._settle_at(decision, target, slot)
             return decision
         raise AssertionError("unreachable")
 
@@ -638,14 +633,18 @@ class Coordinator:
             slot = self.view.slot(target, item.hash, item.size)
             if slot is Slot.TAKEN:
                 continue
-            decision.dest = target
-            if slot is Slot.IDENTICAL:
-                decision.note = f"{decision.note}; an identical file was already at its destination"
-            else:
-                decision.action = self._action(decision)
-                self.view.claim(target)
+            self._settle_at(decision, target, slot)
             break
         return decision
+
+    def _settle_at(self, decision: Decision, target: str, slot: Slot) -> None:
+        """Give ``decision`` the free (or identical) name ``target``."""
+        decision.dest = target
+        if slot is Slot.IDENTICAL:
+            decision.note = f"{decision.note}; an identical file was already at its destination"
+        else:
+            decision.action = self._action(decision)
+            self.view.claim(target)
 
     def _family(self, main: Decision) -> list[Decision]:
         """Decisions for the files that travel with ``main``: they share its fate."""
