@@ -317,7 +317,8 @@ def test_a_move_run_after_a_copy_run_says_it_took_the_copied_files_out_of_source
         "--report", str(report),
     )  # fmt: skip
     assert code == 0, out
-    assert "12 files an earlier run had copied into DEST were taken out of SOURCE" in out
+    assert "12 files already in DEST (copied there by an earlier run" in out
+    assert "were taken out of SOURCE" in out
     assert "left their sources" not in out
     lines = [json.loads(line) for line in report.read_text().splitlines()]
     assert len(lines) == 12 and {line["status"] for line in lines} == {"placed"}

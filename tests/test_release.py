@@ -392,3 +392,31 @@ def test_a_family_the_copy_run_placed_leaves_the_card_together(
     assert imgorg("verify", str(dest))[0] == 0
     assert imgorg("undo", str(dest))[0] == 0
     assert photos_in(card) == before
+
+
+def test_a_move_run_empties_a_card_whose_photos_dest_already_holds_under_their_names(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """DEST already holds the card's photos under the very names the move run gives them (the
+    user copied them there by hand, no journal knows them): the move run left every photo on
+    the card ("an identical file was already at its destination"), and only a second move run
+    took them out. One run empties the card now, each photo once DEST's file is checked to
+    hold its bytes; undo puts the card back and leaves DEST's files."""
+    card, dest, scratch = tmp_path / "card", tmp_path / "dest", tmp_path / "scratch"
+    a_card(card, corpus)
+    assert imgorg("organize", str(card), str(scratch), *FLAGS)[0] == 0
+    for rel in photos_in(scratch):  # by hand: the files alone, where imgorg puts them
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(scratch / rel, dest / rel)
+    by_hand = photos_in(dest)
+    before, report = photos_in(card), tmp_path / "move.jsonl"
+    code, out = imgorg("organize", str(card), str(dest), *MOVE, "--report", str(report))
+    assert code == 0, out
+    lines = report_of(report)
+    assert {line["status"] for line in lines.values()} == {"placed"}, lines
+    assert all("released by this run" in line["note"] for line in lines.values()), lines
+    assert photos_in(card) == {} and photos_in(dest) == by_hand
+    assert imgorg("verify", str(dest))[0] == 0
+    code, out = imgorg("undo", str(dest))
+    assert code == 0, out
+    assert photos_in(card) == before and photos_in(dest) == by_hand

@@ -687,8 +687,9 @@ def _run(
         placer.close()  # a batch under way is finished first
     if placer.released:
         output.message(
-            f"{placer.released} files an earlier run had copied into DEST were taken out of "
-            "SOURCE, each once its copy there was checked to hold its bytes"
+            f"{placer.released} files already in DEST (copied there by an earlier run, or "
+            "identical at their destination) were taken out of SOURCE, each once its copy "
+            "there was checked to hold its bytes"
         )
     try:
         if coordinator.waiting:

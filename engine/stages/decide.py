@@ -641,10 +641,22 @@ class Coordinator:
         """Give ``decision`` the free (or identical) name ``target``."""
         decision.dest = target
         if slot is Slot.IDENTICAL:
-            decision.note = f"{decision.note}; an identical file was already at its destination"
+            self._identical_at(decision)
         else:
             decision.action = self._action(decision)
             self.view.claim(target)
+
+    def _identical_at(self, decision: Decision) -> None:
+        """``decision``'s name in DEST already holds the bytes it would write: nothing is
+        written; a move takes the source out of SOURCE (a release: once that file is checked
+        to hold those bytes, engine/stages/release.py), as if this run had placed it there."""
+        said = IDENTICAL_THERE
+        if self.move:
+            transformed = decision.out_hash is not None and decision.out_hash != decision.hash
+            decision.action = Action.RELEASE_KEPT if transformed else Action.RELEASE
+            decision.staged = None
+            said += "; released by this run once that file was checked to hold them"
+        decision.note = f"{decision.note}; {said}" if decision.note else said
 
     def _family(self, main: Decision) -> list[Decision]:
         """Decisions for the files that travel with ``main``: they share its fate."""
@@ -702,7 +714,7 @@ class Coordinator:
                 continue
             decision.dest = path
             if slot is Slot.IDENTICAL:
-                decision.note = "an identical file was already at its destination"
+                self._identical_at(decision)
             else:
                 decision.action = self._action(decision)
                 self.view.claim(path)
@@ -773,6 +785,7 @@ class Coordinator:
 
 
 _TEMP_NAME_MAX = 64  # bytes: fsops.temp_name's names are shorter
+IDENTICAL_THERE = "an identical file was already at its destination"
 
 
 def release(decision: Decision, left: LeftCopy) -> None:
