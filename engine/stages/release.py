@@ -94,10 +94,13 @@ def release_sources(job: Release) -> Released:
         elif after is SourceAfter.KEPT_BELOW_DEST:
             original = original_path(job.run_id, moved.rel)
             target = os.path.join(job.dest, original)
-            if keep_original(job.source, moved, final, target, sync=job.sync):
-                done.originals[index] = original
-            else:
-                why = "it could not be kept below DEST/.imgorg/originals (changed, or refused)"
+            if moved.action.releases:  # DEST's file, not this run's: a file there, no link
+                why = copy_stands_apart(final, moved.out_hash, os.path.join(job.source, moved.rel))
+            if why is None:
+                if keep_original(job.source, moved, final, target, sync=job.sync):
+                    done.originals[index] = original
+                else:
+                    why = "it could not be kept below DEST/.imgorg/originals (changed, or refused)"
         elif after is not SourceAfter.RENAMED_AWAY:  # that one left with the placing rename
             continue
         if why is None:
