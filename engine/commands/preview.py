@@ -20,10 +20,15 @@ from engine.errors import JournalError, NewerJournal, RunError
 from engine.policy.actions import Writes
 from engine.records import Decision
 from engine.stages.commit import unchanged
-from engine.stages.recover import FOLLOWING, renamed_away, settle_release
+from engine.stages.recover import (
+    FOLLOWING,
+    renamed_away,
+    settle_release,
+    settle_removed_sources,
+)
 from engine.stages.tidy import _TMP as TIDY_TEMP
 from engine.store import fsops
-from engine.store.journal import Journal, check_readable, original_path
+from engine.store.journal import Journal, check_readable
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,15 +127,7 @@ def settle(journal: Journal, dest: str) -> Pending:
             pending.companions[decision.dest] = (source, renames)
         else:
             _forget_unplaced(journal, pending, root, decision, run_id)
-    for root, decision, run_id in journal.moved_not_removed():
-        assert decision.dest is not None
-        if os.path.lexists(os.path.join(root, decision.rel)):
-            continue
-        kept = original_path(run_id, decision.rel)
-        if decision.action.keeps_original and fsops.holds(os.path.join(dest, kept), decision.hash):
-            journal.mark_source_removed(root, [decision.rel], run_id, {decision.rel: kept})
-        elif fsops.holds(pending.on_disk(dest, decision.dest), decision.out_hash):
-            journal.mark_source_removed(root, [decision.rel], run_id)
+    settle_removed_sources(journal, dest, pending.on_disk)
     return pending
 
 

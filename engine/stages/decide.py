@@ -712,12 +712,7 @@ class Coordinator:
             if slot is Slot.TAKEN:
                 decision.status, decision.reason = Status.ERROR, f"its name {path} is taken"
                 continue
-            decision.dest = path
-            if slot is Slot.IDENTICAL:
-                self._identical_at(decision)
-            else:
-                decision.action = self._action(decision)
-                self.view.claim(path)
+            self._settle_at(decision, path, slot)
         return True
 
     def _free_beside(self, decision: Decision, path: str) -> tuple[str, Slot]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 
 from engine.policy.actions import Action, SourceAfter, Writes
 from engine.records import Decision
@@ -44,7 +45,15 @@ def reconcile(journal: Journal, dest: str) -> int:
         else:
             journal.forget([(root, decision.rel)], run_id)
     settled += _follow_their_photos(journal, dest, behind, placed)
-    # A run killed after removing sources but before journaling it: the disk says what happened.
+    settle_removed_sources(journal, dest)
+    return settled
+
+
+def settle_removed_sources(
+    journal: Journal, dest: str, on_disk: Callable[[str, str], str] = os.path.join
+) -> None:
+    """A run killed after removing sources but before journaling it: the disk says what
+    happened. ``on_disk(dest, rel)`` is where DEST's file journaled at ``rel`` is now."""
     for root, decision, run_id in journal.moved_not_removed():
         assert decision.dest is not None
         if os.path.lexists(os.path.join(root, decision.rel)):
@@ -52,9 +61,8 @@ def reconcile(journal: Journal, dest: str) -> int:
         kept = original_path(run_id, decision.rel)
         if decision.action.keeps_original and fsops.holds(os.path.join(dest, kept), decision.hash):
             journal.mark_source_removed(root, [decision.rel], run_id, {decision.rel: kept})
-        elif fsops.holds(os.path.join(dest, decision.dest), decision.out_hash):
+        elif fsops.holds(on_disk(dest, decision.dest), decision.out_hash):
             journal.mark_source_removed(root, [decision.rel], run_id)
-    return settled
 
 
 def _settle_release(journal: Journal, dest: str, root: str, decision: Decision, run_id: int) -> int:
