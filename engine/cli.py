@@ -52,27 +52,41 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:
         prefix = "unrecognized arguments: "
         if message.startswith(prefix):
+            known = _known_flags()
             hints = [
-                f"{word.split('=')[0]}: did you mean {match}?"
+                _hint(word.split("=")[0], known)
                 for word in message[len(prefix) :].split()
                 if word.startswith("-")
-                for match in difflib.get_close_matches(word.split("=")[0], _known_flags(), 1, 0.6)
             ]
+            hints = [hint for hint in hints if hint]
             if hints:
                 message += "\n  " + "\n  ".join(hints)
         super().error(message)
 
 
-def _known_flags() -> list[str]:
-    flags: set[str] = set()
+def _hint(flag: str, known: dict[str, list[str]]) -> str | None:
+    """What to say of ``flag``, which the command given does not take."""
+    if flag in known:
+        commands = ", ".join(f"imgorg {name}" for name in known[flag]) or "imgorg itself"
+        return f"{flag} is an option of {commands} only"
+    match = difflib.get_close_matches(flag, list(known), 1, 0.6)
+    return f"{flag}: did you mean {match[0]}?" if match else None
+
+
+def _known_flags() -> dict[str, list[str]]:
+    """Every long flag, with the commands that take it (none: the top level's own)."""
+    flags: dict[str, list[str]] = {}
     top = parser()
     for action in top._actions:
-        flags.update(action.option_strings)
-        for sub in (getattr(action, "choices", None) or {}).values():
+        for flag in action.option_strings:
+            flags.setdefault(flag, [])
+        for name, sub in (getattr(action, "choices", None) or {}).items():
             if isinstance(sub, argparse.ArgumentParser):
                 for inner in sub._actions:
-                    flags.update(o for o in inner.option_strings if o.startswith("--"))
-    return sorted(flags)
+                    for flag in inner.option_strings:
+                        if flag.startswith("--"):
+                            flags.setdefault(flag, []).append(name)
+    return flags
 
 
 class _Version(argparse.Action):

@@ -172,6 +172,10 @@ def assert_same_page(journal: Journal, thumbs_dir: str | None) -> None:
     assert comparable(counted) == comparable(streamed)
     run_id = journal.last_run()
     assert run_id is not None
+    if journal.only_run(run_id):  # the page's shortcut then
+        alone = aggregate_rows(journal, Rows.standing(one_run=True), thumbs)
+        alone.resolve(dest_of_hash)
+        assert comparable(alone) == comparable(streamed)
     source = str(journal.run_info(run_id)["source"])
     last = aggregate(journal.decisions(run_id, source))
     last_counted = aggregate_rows(journal, Rows.of_run(run_id, source), counts_only=True)
@@ -331,3 +335,31 @@ def test_a_line_is_json_dumps_text_whatever_the_name(tmp_path: Path, name: bytes
         assert json.dumps(json.loads(line)) == line
     finally:
         journal.close()
+
+
+def test_the_page_of_a_journal_of_one_run_with_releases_and_undone_rows(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """One move run into a DEST that already holds some of its photos under their names (their
+    sources released, not placed), then undone: the page's one-run shortcut counts what DEST
+    holds at each step, as the stream of the decisions does."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    shutil.copytree(corpus / "camera", src / "camera")
+    shutil.copytree(corpus / "duplicates", src / "dups")
+    first = tmp_path / "first"
+    assert organize_quietly(src, first, tmp_path / "r0.jsonl") == 0
+    shutil.copytree(first, dest, ignore=shutil.ignore_patterns(".imgorg"))
+    meta = dest / ".imgorg"
+    assert organize_quietly(src, dest, tmp_path / "r1.jsonl", "--mode", "move") == 0
+    for step in ("moved", "undone"):
+        journal = Journal.open(str(meta / "journal.sqlite"))
+        try:
+            run_id = journal.last_run()
+            assert run_id is not None and journal.only_run(run_id)
+            actions = {d.action.value for d in journal.decisions(run_id, str(src))}
+            assert "release" in actions, actions
+            assert_same_page(journal, str(meta / "thumbs"))
+        finally:
+            journal.close()
+        if step == "moved":
+            assert main(["undo", str(dest)]) == 0

@@ -253,6 +253,16 @@ def test_a_mistyped_flag_gets_the_nearest_one(
     assert f"{typo.split('=')[0]}: did you mean {meant}?" in err
 
 
+def test_a_flag_of_another_command_is_named_as_such(capsys: pytest.CaptureFixture) -> None:
+    """``imgorg undo DEST --quiet``: undo has no --quiet; not "did you mean --quiet?"."""
+    with pytest.raises(SystemExit) as stop:
+        main(["undo", "d", "--quiet"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "did you mean" not in err
+    assert "--quiet is an option of imgorg organize" in err and "imgorg undo" not in err
+
+
 @pytest.mark.parametrize("command", ["verify", "undo", "report"])
 def test_a_missing_dest_is_named(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture

@@ -35,6 +35,7 @@ from engine.store.journal import (
     RUN_ORDER,
     RUN_ROWS,
     STANDING,
+    STANDING_ONE_RUN,
     STANDING_ORDER,
     TZ_UNKNOWN,
     Journal,
@@ -56,9 +57,10 @@ class Rows:
         return cls(RUN_ROWS, (run_id, os.fsencode(source_root)), RUN_ORDER)
 
     @classmethod
-    def standing(cls) -> Rows:
-        """What DEST holds after every run (``Journal.standing``)."""
-        return cls(STANDING, (), STANDING_ORDER)
+    def standing(cls, one_run: bool = False) -> Rows:
+        """What DEST holds after every run (``Journal.standing``); ``one_run``: the journal has
+        seen only one run (``Journal.only_run``)."""
+        return cls(STANDING_ONE_RUN if one_run else STANDING, (), STANDING_ORDER)
 
     def order_keys(self) -> str:
         """The order's columns, as ``key0``, ``key1``...: a query can rank rows by them."""

@@ -185,6 +185,9 @@ STANDING = (
     "AND h.source_rel = f.source_rel AND h.run_id < f.run_id AND h.state != 'undone' "
     "AND h.dest = f.dest)"
 )
+# The same when the journal has seen one run: each path is in it once, so no row of another run
+# can stand for it (five times cheaper a row than STANDING's lookups of the other runs').
+STANDING_ONE_RUN = f"state != 'undone' AND action NOT IN {_RELEASES}"
 STANDING_ORDER = "source_root, source_rel, run_id"
 _KEPT_ATTRS = [c.keeps for c in FILES if c.keeps]
 _KEPT_VALUES = itemgetter(*(_PLACE[c.name] for c in FILES if c.keeps))

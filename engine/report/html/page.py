@@ -194,9 +194,11 @@ def write_run_report(
 
     # SQLite counts and picks what the page shows; with one run in the journal, DEST holds
     # what that run did: one aggregate serves both.
-    agg = queries.aggregate_rows(journal, queries.Rows.standing(), _thumb_hashes(thumbs_dir))
+    one_run = journal.only_run(run_id)
+    standing = queries.Rows.standing(one_run)
+    agg = queries.aggregate_rows(journal, standing, _thumb_hashes(thumbs_dir))
     last = agg
-    if not journal.only_run(run_id):
+    if not one_run:
         run = queries.Rows.of_run(run_id, str(info["source"]))
         last = queries.aggregate_rows(journal, run, counts_only=True)
     _write_page(path, summary, agg, last, dest_of_hash, thumbs_dir, report_jsonl)
