@@ -107,6 +107,8 @@ class CompanionResult:
     copied: str | None = None  # its own bytes, written by the worker into the staging folder
     twin_of: str | None = None  # proven identical by its worker to this companion of its batch
     same_as_placed: str | None = None  # ... or to the file an earlier run placed at this name
+    # A sound RAW or video beside a corrupt photo: analysed as a file of its own, placed alone.
+    alone: Analysis | None = None
 
 
 @dataclass(slots=True)

@@ -109,6 +109,21 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
     return sorted(families.values(), key=lambda f: f.main), orphans
 
 
+def own_sidecars(alone: str, kind: Kind, sidecars: list[str]) -> list[str]:
+    """The sidecars among ``sidecars`` that stay with ``alone``, a RAW or a video placed apart
+    from the corrupt photo it travelled with: those named after its whole name (darktable's
+    ``IMG_1.CR2.xmp``, Takeout's ``IMG_1.MOV.json``) and, by its stem, a RAW's ``.xmp``
+    (Lightroom's and Bridge's, which describe the RAW: a JPEG carries its XMP inside) and a
+    video's ``.thm`` (the camera's index picture of that video)."""
+    whole, stem = _fold(alone), _stem(alone)
+    by_stem = ".xmp" if kind is Kind.RAW else ".thm" if kind is Kind.VIDEO else None
+    return [
+        name
+        for name in sidecars
+        if sidecar_key(name) == whole or (sidecar_key(name) == stem and extension(name) == by_stem)
+    ]
+
+
 def match_sidecar(sidecar: str, mains: list[str]) -> str | None:
     """The main file a sidecar belongs to (``Mains.owner``); for many sidecars of one folder,
     make the ``Mains`` once."""

@@ -33,10 +33,12 @@ from engine.formats.jpeg import check_jpeg
 from engine.formats.kinds import RAW_EXTENSIONS, VIDEO_EXTENSIONS, Kind, extension
 from engine.formats.still import Output, inspect_photo, unreadable_heif
 from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
+from engine.policy.companions import own_sidecars
 from engine.policy.date_precedence import CAPTURE, in_precedence, outranks, resolve_date
 from engine.records import (
     Analysis,
     Candidate,
+    Companion,
     CompanionResult,
     DateSource,
     Status,
@@ -187,6 +189,8 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
         return result
     positions = [result.position] if result.position else []
     undated = not any(when is not None for source, when in dates if source in CAPTURE)
+    if result.status is Status.CORRUPT:
+        candidate = _free_originals(root, candidate, result, options)
     sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result, options, undated)
     evidence = [*_original_dates(path, result), *dates, *sidecar_dates]
     positions += sidecar_positions
@@ -204,6 +208,77 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
 
         result.similar = signature_of_bytes(photo)
     return Found(result, evidence, positions, photo, photo is not None, path)
+
+
+def _free_originals(
+    root: str, candidate: Candidate, result: Analysis, options: WorkerOptions
+) -> Candidate:
+    """A corrupt photo's RAW or Live Photo video is the camera's own file, not a copy of the
+    photo: each is analysed as a file of its own, with its own sidecars (``own_sidecars``),
+    and when sound travels in ``result.companions`` as one to place alone. ``candidate`` is
+    returned with the companions still travelling with the photo."""
+    kinds = {c.rel: _own_kind(c.rel) for c in candidate.companions}
+    if not any(kinds.values()):
+        return candidate
+    staying = list(candidate.companions)
+    sidecars = [c for c in staying if kinds[c.rel] is None]
+    for companion in candidate.companions:
+        kind = kinds[companion.rel]
+        if kind is None:
+            continue
+        names = own_sidecars(os.path.basename(companion.rel), kind, [_base(c) for c in sidecars])
+        own = tuple(c for c in sidecars if _base(c) in names)
+        single = Candidate(companion.rel, companion.size, companion.mtime_ns, kind, own)
+        alone = _analysed_alone(root, single, options)
+        if alone.status is not Status.PLACED:
+            _discard_copies(alone, options)  # it stays with the photo, read again there
+            continue
+        photo = os.path.basename(candidate.rel)
+        said = f"its photo {photo} is corrupt ({result.reason}); this file is sound: placed alone"
+        alone.note = f"{said}; {alone.note}" if alone.note else said
+        freed = f"its {_WHAT[kind]} {os.path.basename(companion.rel)} is sound: placed alone"
+        result.note = f"{result.note}; {freed}" if result.note else freed
+        item = CompanionResult(companion.rel, companion.size, companion.mtime_ns, alone.hash)
+        item.ino, item.ctime_ns, item.alone = alone.ino, alone.ctime_ns, alone
+        result.companions.append(item)
+        staying = [c for c in staying if c is not companion and c not in own]
+        sidecars = [c for c in sidecars if c not in own]
+    return replace(candidate, companions=tuple(staying))
+
+
+_WHAT = {Kind.RAW: "RAW", Kind.VIDEO: "video"}
+
+
+def _own_kind(rel: str) -> Kind | None:
+    ext = extension(rel)
+    return Kind.RAW if ext in RAW_EXTENSIONS else Kind.VIDEO if ext in VIDEO_EXTENSIONS else None
+
+
+def _base(companion: Companion) -> str:
+    return os.path.basename(companion.rel)
+
+
+def _analysed_alone(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis:
+    """``analyze`` of one file inside a worker's batch: exiftool, if needed, asked alone."""
+    found = gather(root, candidate, options)
+    if isinstance(found, Analysis):
+        return found
+    when = None
+    if options.exiftool and _needs_exiftool(found):
+        tool = exiftool_dates.shared()
+        when = tool.ask([found.path]).dates.get(found.path) if tool is not None else None
+    return _finish(found, when, options)
+
+
+def _discard_copies(result: Analysis, options: WorkerOptions) -> None:
+    """Remove the staged copies of a file, and of its companions, that will not be used."""
+    if options.stage_dir is None:
+        return
+    items: list[Analysis | CompanionResult] = [result, *result.companions]
+    for item in items:
+        if item.copied is not None:
+            fsops.remove_quietly(os.path.join(options.stage_dir, item.copied))
+            item.copied = None
 
 
 def _sidecar_alone(

@@ -181,6 +181,7 @@ class Coordinator:
         self._suffix_from: dict[tuple[str, int], int] = {}  # see _first_suffix
         self.name_wait: dict[int, list[Decision]] = defaultdict(list)
         self.companions: dict[str, list[CompanionResult]] = {}
+        self.alone: dict[str, list[Analysis]] = defaultdict(list)  # see _placed_alone
         self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
         self.adopted: dict[str, list[Adoptee]] = defaultdict(list)  # by the photo placing them
         # A duplicate photo waits for the kept copy that adopts its companions, so that both
@@ -564,8 +565,9 @@ class Coordinator:
         suffixed = []
         if len(group) > 1:
             group = sorted(group, key=lambda d: path_key(d.rel))
-        for decision in group:
+        for decision in group:  # grows by the files a corrupt photo's family places alone
             family = self._family(decision)
+            group.extend(self._placed_alone(decision))
             base = self._base(decision)
             if decision.dest is not None:  # already placed by an earlier run
                 self._place(decision, family, decision.dest, main_fixed=True)
@@ -659,9 +661,13 @@ class Coordinator:
         decision.note = f"{decision.note}; {said}" if decision.note else said
 
     def _family(self, main: Decision) -> list[Decision]:
-        """Decisions for the files that travel with ``main``: they share its fate."""
+        """Decisions for the files that travel with ``main``: they share its fate. A sound
+        RAW or video a worker analysed alone (its photo corrupt) waits for ``_placed_alone``."""
         family = []
         for item in self.companions.pop(main.rel, []):
+            if item.alone is not None:
+                self.alone[main.rel].append(item.alone)
+                continue
             member = _rider(item, main, main.status, main.rel)
             member.duplicate_of = self.twins.pop(item.rel, main.duplicate_of)
             if item.error:
@@ -672,6 +678,16 @@ class Coordinator:
                 member.reason = f"travels with {main.rel}: {main.reason}"
             family.append(member)
         return family
+
+    def _placed_alone(self, main: Decision) -> list[Decision]:
+        """The sound RAW files and videos of ``main``'s family (a corrupt photo) to place on
+        their own, dated by their own metadata, each with its own sidecars."""
+        placed = []
+        for found in self.alone.pop(main.rel, []):
+            if found.companions:
+                self.companions[found.rel] = found.companions
+            placed.append(Decision.from_analysis(found, Status.PLACED))
+        return placed
 
     def _place(
         self, main: Decision, family: list[Decision], target: str, main_fixed: bool = False
@@ -898,11 +914,18 @@ class LooseCopies:
         sizes = self.owners.pop(analysis.rel, None)
         if sizes is None:
             return []
-        if analysis.status is Status.PLACED:  # a sound photo: its family will be kept
-            for item in analysis.companions:
-                if item.size in self.left and item.hash and not item.error and _movable(item.rel):
-                    self.seen[item.hash].append(CarriedCopy(item.rel, analysis.rel))
-                    self.carrying.add(item.rel)
+        sound = analysis.status is Status.PLACED  # a sound photo: its family will be kept
+        for item in analysis.companions:
+            kept = sound or item.alone is not None  # ... or its RAW or video, placed alone
+            if (
+                kept
+                and item.size in self.left
+                and item.hash
+                and not item.error
+                and _movable(item.rel)
+            ):
+                self.seen[item.hash].append(CarriedCopy(item.rel, analysis.rel))
+                self.carrying.add(item.rel)
         free = []
         for size in sizes:
             self.left[size] -= 1
