@@ -142,3 +142,92 @@ def test_a_live_photo_video_beside_a_cut_heic_is_placed_as_a_video(
 
         assert main(["undo", str(dest)]) == 0
     assert tree_digest(src) == before
+
+
+def aae(adjustments: str) -> str:
+    """An Apple Photos edit sidecar as the iPhone writes it: an XML property list."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" '
+        '"http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n'
+        '<plist version="1.0">\n<dict>\n'
+        "\t<key>adjustmentBaseVersion</key>\n\t<integer>0</integer>\n"
+        f"\t<key>adjustmentData</key>\n\t<data>\n\t{adjustments}\n\t</data>\n"
+        "\t<key>adjustmentFormatIdentifier</key>\n\t<string>com.apple.photo</string>\n"
+        "\t<key>adjustmentFormatVersion</key>\n\t<string>1.5</string>\n"
+        "</dict>\n</plist>\n"
+    )
+
+
+def edited(original: Path, quality: int) -> bytes:
+    """The photo as the iPhone renders an edit of it (``IMG_E``): new pixels, the same EXIF."""
+    buffer = io.BytesIO()
+    with Image.open(original) as im:
+        im.rotate(180).save(buffer, "JPEG", quality=quality, exif=im.getexif().tobytes())
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_apple_edit_sidecars_follow_their_photos(
+    tmp_path: Path,
+    corpus: Path,
+    organize,  # type: ignore[no-untyped-def]
+    mode: str,
+) -> None:
+    """An iPhone DCIM dump: a HEIC with its edits (``IMG_2927.AAE``), and a photo edited on the
+    phone, kept as the original ``IMG_0601.JPG``, the render ``IMG_E0601.JPG`` and the edits
+    ``IMG_O0601.AAE``; a backup of that folder, and another phone's ``IMG_E0601`` with edits of
+    its own. ``IMG_O0601.AAE`` named no photo the engine knew: ignored, the edits were left on
+    the card by a copy run and stranded there by a move."""
+    src = tmp_path / "src"
+    phone = src / "Phone" / "DCIM" / "100APPLE"
+    phone.mkdir(parents=True)
+    shutil.copyfile(corpus / "formats/IMG_2927.HEIC", phone / "IMG_2927.HEIC")
+    (phone / "IMG_2927.AAE").write_text(aae("YnBsaXN0MDDUAQIDBAUGBwhYJHZlcnNpb24="))
+    shutil.copyfile(corpus / "camera/exiftool_Apple.jpg", phone / "IMG_0601.JPG")
+    (phone / "IMG_E0601.JPG").write_bytes(edited(corpus / "camera/exiftool_Apple.jpg", 90))
+    (phone / "IMG_O0601.AAE").write_text(aae("WCRvYmplY3RzWCR0b3BYJGFyY2hpdmVy"))
+    (phone / "IMG_0700.AAE").write_text(aae("AAAA"))  # its photo deleted on the phone
+    (phone / "IMG_0701.xmp").write_text(RATING)
+    shutil.copytree(src / "Phone", src / "Phone backup")
+    other = src / "Zoe's phone" / "DCIM" / "100APPLE"
+    other.mkdir(parents=True)
+    (other / "IMG_E0601.JPG").write_bytes(edited(corpus / "camera/exiftool_Apple.jpg", 70))
+    (other / "IMG_O0601.AAE").write_text(aae("ZGlmZmVyZW50IGVkaXRz"))
+    before = tree_digest(src)
+    dest = tmp_path / "out"
+
+    code, report = organize(src, dest, "--min-size", "0", "--layout", "flat", "--mode", mode)
+    lines = by_source(report)
+    assert code == 0 and set(lines) == set(before)
+    heic_edits = lines["Phone/DCIM/100APPLE/IMG_2927.AAE"]
+    assert heic_edits["dest"] == "2020/IMG_2927.AAE"
+    assert heic_edits["companion_of"] == "Phone/DCIM/100APPLE/IMG_2927.HEIC"
+    edits = lines["Phone/DCIM/100APPLE/IMG_O0601.AAE"]
+    assert (edits["status"], edits["dest"]) == ("placed", "2016/IMG_O0601.AAE"), edits
+    assert edits["companion_of"] == "Phone/DCIM/100APPLE/IMG_E0601.JPG"
+    assert lines["Phone/DCIM/100APPLE/IMG_E0601.JPG"]["dest"] == "2016/IMG_E0601.JPG"
+    backup = lines["Phone backup/DCIM/100APPLE/IMG_O0601.AAE"]
+    assert (backup["status"], backup["duplicate_of"]) == ("duplicate", edits["source"])
+    zoe = lines["Zoe's phone/DCIM/100APPLE/IMG_O0601.AAE"]
+    assert lines["Zoe's phone/DCIM/100APPLE/IMG_E0601.JPG"]["dest"] == "2016/IMG_E0601_1.JPG"
+    assert (zoe["status"], zoe["dest"]) == ("placed", "2016/IMG_O0601_1.AAE"), zoe
+    assert (dest / zoe["dest"]).read_text() == aae("ZGlmZmVyZW50IGVkaXRz")
+    for lone in ("IMG_0700.AAE", "IMG_0701.xmp"):  # a sidecar whose photo is gone: as any
+        line = lines[f"Phone/DCIM/100APPLE/{lone}"]
+        assert (line["status"], line["reason"]) == ("ignored", "sidecar without its photo")
+    placed = tree_digest(dest)
+    for line in report:
+        if line["status"] == "placed":
+            assert placed[line["dest"]][0] == before[line["source"]][0], line
+    if mode == "move":
+        left = {str(p.relative_to(src)) for p in src.rglob("*") if p.is_file()}
+        assert left == {
+            f"{folder}/DCIM/100APPLE/{lone}"
+            for folder in ("Phone", "Phone backup")
+            for lone in ("IMG_0700.AAE", "IMG_0701.xmp")
+        }
+        from engine.cli import main
+
+        assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
