@@ -50,9 +50,11 @@ class DateSource(enum.StrEnum):
     XMP = "xmp"  # an XMP packet inside the file
     IPTC = "iptc"
     EXIFTOOL = "exiftool"  # maker notes and legacy containers only exiftool reads
+    CLOCK_DEFAULT = "clock-default"  # a camera clock's default date, nothing else to weigh it by
     TAKEOUT = "takeout"  # a Google Takeout JSON sidecar
     XMP_SIDECAR = "xmp-sidecar"
     COMPANION = "companion"  # the RAW or Live Photo video travelling with an undated photo
+    GPS = "gps"  # the GPS date stamp, in place of a camera clock's default (engine/dates/clock.py)
     ORIGINAL = "original"  # an edited copy dated by the original it was made from
     SIMILAR = "similar"  # --similar: the camera date of a near-duplicate (engine.similar)
     FILENAME = "filename"

@@ -231,3 +231,107 @@ def test_apple_edit_sidecars_follow_their_photos(
 
         assert main(["undo", str(dest)]) == 0
     assert tree_digest(src) == before
+
+
+def clock_reset(corpus_photo: Path, taken: str, unset: str) -> bytes:
+    """The corpus photo as its camera would have written it with its clock never set: every
+    EXIF date that said ``taken`` says ``unset``, nothing else changed."""
+    data = corpus_photo.read_bytes()
+    assert taken.encode() in data and len(taken) == len(unset)
+    return data.replace(taken.encode(), unset.encode())
+
+
+def test_a_camera_clock_default_gives_way_to_another_source(
+    tmp_path: Path,
+    corpus: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """Cameras whose clock was never set (or lost it with the battery) date their photos in the
+    first minutes of 2000-01-01 (2001, 2005, ...): those photos all went to the same wrong
+    year, though the phone's file name, the GPS date stamp or Google's JSON said when. With
+    nothing else, the date is kept and the report says it may be a clock default (so is it when
+    the only other date is the phone's name for the file, from that same clock); a real photo
+    at midnight on New Year's Day, in a folder of New Year's Eve, keeps its EXIF date."""
+    src = tmp_path / "src"
+    phone, card, trip = src / "Phone", src / "DCIM" / "100CANON", src / "Trip"
+    takeout = src / "Takeout" / "Google Photos" / "Photos from 2011"
+    party = src / "2006-12-31 New Year's Eve"
+    for folder in (phone, card, trip, takeout, party):
+        folder.mkdir(parents=True)
+    camera = corpus / "camera"
+    (phone / "IMG_20140712_153012.jpg").write_bytes(
+        clock_reset(camera / "Canon_40D.jpg", "2008:05:30 15:56:01", "2000:01:01 00:00:04")
+    )
+    (phone / "IMG_20070101_000512.jpg").write_bytes(
+        clock_reset(camera / "Pentax_K10D.jpg", "2008:05:04 16:47:24", "2007:01:01 00:05:12")
+    )
+    (party / "DSC_0001.JPG").write_bytes(
+        clock_reset(camera / "Nikon_COOLPIX_P1.jpg", "2008:03:07 09:55:46", "2007:01:01 00:05:12")
+    )
+    (card / "IMG_0042.JPG").write_bytes(
+        clock_reset(
+            camera / "Kodak_CX7530.jpg", "2005:08:13 09:47:23", "2005:01:01 00:12:00"
+        )  # in Kenya
+    )
+    (trip / "DSCN0010.jpg").write_bytes(  # GPS date stamp 2008:10:23 14:27:07 UTC, in Italy
+        clock_reset(camera / "DSCN0010.jpg", "2008:10:22 16:28:39", "2001:01:01 00:00:30")
+    )
+    (takeout / "DSC00001.JPG").write_bytes(
+        clock_reset(camera / "Nikon_D70.jpg", "2008:03:15 09:52:01", "2002:01:01 00:01:00")
+    )
+    (takeout / "DSC00001.JPG.json").write_text(
+        '{"title": "DSC00001.JPG", "photoTakenTime": {"timestamp": "1310990400"}}'
+    )
+
+    flags = ("--min-size", "0", "--no-compress", "--date-from-folder")
+    code, report = organize(src, tmp_path / "out", *flags)
+    lines = by_source(report)
+    assert code == 0
+
+    def dated(rel: str) -> tuple[str, str]:
+        return lines[rel]["date"], lines[rel]["date_source"]
+
+    named = lines["Phone/IMG_20140712_153012.jpg"]
+    assert dated(named["source"]) == ("2014-07-12T15:30:12", "filename"), named
+    assert named["dest"] == "2014/Phone/IMG_20140712_153012.jpg"
+    assert "2000-01-01 00:00:04 is a camera clock's default" in named["note"]
+    assert dated("Trip/DSCN0010.jpg") == ("2008-10-23T16:27:07+02:00", "gps")
+    assert dated("Takeout/Google Photos/Photos from 2011/DSC00001.JPG")[1] == "takeout"
+    assert lines["Takeout/Google Photos/Photos from 2011/DSC00001.JPG"]["year"] == 2011
+    alone = lines["DCIM/100CANON/IMG_0042.JPG"]
+    assert dated(alone["source"]) == ("2005-01-01T00:12:00+03:00", "clock-default"), alone
+    assert alone["dest"] == "2005/100CANON/IMG_0042.JPG"
+    assert "may be a camera clock's default" in alone["note"]
+    same_clock = lines["Phone/IMG_20070101_000512.jpg"]
+    assert dated(same_clock["source"]) == ("2007-01-01T00:05:12", "clock-default"), same_clock
+    fireworks = lines["2006-12-31 New Year's Eve/DSC_0001.JPG"]
+    assert dated(fireworks["source"]) == ("2007-01-01T00:05:12", "exif"), fireworks
+    page = (tmp_path / "out" / ".imgorg" / "report.html").read_text(encoding="utf-8")
+    assert "a camera clock&#x27;s default date: may be wrong" in page or (
+        "a camera clock's default date: may be wrong" in page
+    )
+
+
+@needs_ffmpeg
+def test_a_live_photo_dated_by_a_clock_default_takes_its_videos_date(
+    tmp_path: Path,
+    corpus: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A phone reset to 2000-01-01 wrote that into the photo's EXIF, while its Live Photo
+    video kept the date the network gave it: the video's date is the photo's."""
+    dcim = tmp_path / "src" / "DCIM" / "100APPLE"
+    dcim.mkdir(parents=True)
+    (dcim / "IMG_0100.JPG").write_bytes(
+        clock_reset(
+            corpus / "camera/exiftool_Apple.jpg", "2016:09:28 18:18:05", "2000:01:01 00:00:09"
+        )
+    )
+    video(dcim / "IMG_0100.MOV", apple="2019-08-10T18:04:05+0200")
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    photo = lines["DCIM/100APPLE/IMG_0100.JPG"]
+    assert (photo["date"], photo["date_source"]) == ("2019-08-10T18:04:05+02:00", "companion")
+    assert photo["dest"] == "2019/100APPLE/IMG_0100.JPG"
+    assert lines["DCIM/100APPLE/IMG_0100.MOV"]["dest"] == "2019/100APPLE/IMG_0100.MOV"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import xxhash
 
 from engine.dates import exiftool as exiftool_dates
+from engine.dates.clock import is_clock_default, weigh_clock_default
 from engine.dates.exif import read_exif_facts
 from engine.dates.filename import filename_date
 from engine.dates.folder import date_from_folders
@@ -27,7 +28,7 @@ from engine.dates.mtime import date_from_mtime
 from engine.dates.original import original_date
 from engine.dates.raw import raw_dates
 from engine.dates.takeout import takeout_date, takeout_position
-from engine.dates.timezone import file_zones, localize
+from engine.dates.timezone import file_zones, localize, utc_only
 from engine.dates.xmp import xmp_date
 from engine.formats.jpeg import check_jpeg
 from engine.formats.kinds import RAW_EXTENSIONS, VIDEO_EXTENSIONS, Kind, extension
@@ -188,7 +189,11 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
         result.companions = unread_companions(candidate)  # they share its fate
         return result
     positions = [result.position] if result.position else []
-    undated = not any(when is not None for source, when in dates if source in CAPTURE)
+    undated = not any(
+        when is not None and not is_clock_default(when)
+        for source, when in dates
+        if source in CAPTURE
+    )
     if result.status is Status.CORRUPT:
         candidate = _free_originals(root, candidate, result, options)
     sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result, options, undated)
@@ -299,12 +304,14 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
     evidence = in_precedence([*found.evidence, (DateSource.EXIFTOOL, exiftool_date)])
     chosen = resolve_date(evidence)
     if chosen is not None:
-        source, when = chosen
+        satellites = (DateSource.GPS, utc_only(result.gps_time))
+        (source, when), weighed = weigh_clock_default(chosen, [*evidence, satellites])
         zones = file_zones(evidence, found.positions, result.gps_time)
         local, result.tz_source, note = localize(source, when, zones)
         result.year, result.date, result.date_source = local.year, local.isoformat(), source
         if source is DateSource.COMPANION:
             note = "; ".join(n for n in (_BY_COMPANION, note) if n)
+        note = "; ".join(n for n in (weighed, note) if n)
         if note:
             result.note = f"{result.note}; {note}" if result.note else note
     if found.is_photo and options.thumbs_dir is not None and result.hash is not None:
