@@ -93,6 +93,44 @@ def test_a_sound_raw_beside_a_cut_jpeg_is_placed_alone(
     assert tree_digest(card) == before
 
 
+def test_a_raw_placed_alone_is_settled_like_any_file_on_later_runs(
+    card: Path,
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A ``RAW backup`` folder repeats the RAW of the pair whose JPEG is cut: one copy placed,
+    the other its duplicate. A move run after the copy run releases the RAW (and its .xmp)
+    placed alone, rather than place them a second time with a suffix."""
+    backup = card / "RAW backup"
+    backup.mkdir()
+    shutil.copyfile(card / "DCIM/100CANON/IMG_0001.CR2", backup / "IMG_0001.CR2")
+    before = tree_digest(card)
+    dest = tmp_path / "out"
+    code, report = organize(card, dest, "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    assert lines["DCIM/100CANON/IMG_0001.CR2"]["dest"] == "2008/100CANON/IMG_0001.CR2"
+    copy = lines["RAW backup/IMG_0001.CR2"]
+    assert (copy["status"], copy["duplicate_of"]) == ("duplicate", "DCIM/100CANON/IMG_0001.CR2")
+
+    code, report = organize(card, dest, "--min-size", "0", "--mode", "move")
+    lines = by_source(report)
+    assert code == 0
+    for rel in ("DCIM/100CANON/IMG_0001.CR2", "DCIM/100CANON/IMG_0001.xmp"):
+        assert lines[rel]["dest"] == rel.replace("DCIM/", "2008/"), lines[rel]
+        assert lines[rel]["note"].startswith("released by this run"), lines[rel]
+    assert sorted(p.name for p in (dest / "2008/100CANON").iterdir()) == [
+        "IMG_0001.CR2",
+        "IMG_0001.xmp",
+    ]
+    assert not any(p.is_file() for p in card.rglob("*"))
+    from engine.cli import main
+
+    assert main(["undo", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(card) == before
+
+
 def test_a_cut_raw_beside_a_sound_jpeg_stays_with_it(
     card: Path,
     tmp_path: Path,

@@ -422,7 +422,8 @@ class Coordinator:
 
     def _carried(self, members: list[Analysis]) -> CarriedCopy | None:
         """The RAW or video of a sound photo that ``members`` repeat byte for byte, if any."""
-        carriers = self.loose.carriers(members)
+        rels = {m.rel for m in members}
+        carriers = [c for c in self.loose.carriers(members) if c.rel not in rels]
         if not carriers:
             return None
         mine = os.path.join(self.source, members[0].rel)
@@ -681,12 +682,17 @@ class Coordinator:
 
     def _placed_alone(self, main: Decision) -> list[Decision]:
         """The sound RAW files and videos of ``main``'s family (a corrupt photo) to place on
-        their own, dated by their own metadata, each with its own sidecars."""
+        their own, dated by their own metadata, each with its own sidecars: settled as any
+        file standing alone against what earlier runs placed (released by a move after a copy
+        run, a duplicate of a copy placed from elsewhere)."""
         placed = []
         for found in self.alone.pop(main.rel, []):
             if found.companions:
                 self.companions[found.rel] = found.companions
-            placed.append(Decision.from_analysis(found, Status.PLACED))
+            if found.hash is None:
+                placed.append(Decision.from_analysis(found, found.status))
+            else:
+                placed.extend(self._settle_identical([found]))
         return placed
 
     def _place(
