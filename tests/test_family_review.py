@@ -373,3 +373,56 @@ def test_a_live_photo_dated_by_a_clock_default_takes_its_videos_date(
     assert (photo["date"], photo["date_source"]) == ("2019-08-10T18:04:05+02:00", "companion")
     assert photo["dest"] == "2019/100APPLE/IMG_0100.JPG"
     assert lines["DCIM/100APPLE/IMG_0100.MOV"]["dest"] == "2019/100APPLE/IMG_0100.MOV"
+
+
+def stream(path: Path, *muxing: str) -> bytes:
+    """A one-second clip as a camcorder or Windows wrote them, made by ffmpeg."""
+    import subprocess
+
+    from test_formats import FFMPEG
+
+    assert FFMPEG is not None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = [FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25"]
+    command += ["-f", "lavfi", "-i", "sine=r=48000", "-t", "1", *muxing, str(path)]
+    subprocess.run(command, check=True)
+    return path.read_bytes()
+
+
+@needs_ffmpeg
+def test_camcorder_and_windows_videos_cut_short_are_set_aside(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A JVC camcorder's MPEG-2 ``.MOD``, an ``.mpg`` and a Windows Movie Maker ``.wmv``,
+    each copied whole to one folder and cut half-way to another (a card pulled out): the cut
+    ones were placed as sound videos. Sound ones stay placed, whatever their muxer (DVD-style
+    packs, plain MPEG-1, a transport stream cut on a packet boundary)."""
+    src = tmp_path / "src"
+    whole, cut_short = src / "Camcorder", src / "Camcorder (copy stopped)"
+    made = {
+        "MOV001.MOD": stream(
+            whole / "MOV001.MOD", "-c:v", "mpeg2video", "-c:a", "mp2", "-f", "dvd"
+        ),
+        "clip.mpg": stream(whole / "clip.mpg", "-c:v", "mpeg1video", "-c:a", "mp2", "-f", "mpeg"),
+        "Movie.wmv": stream(whole / "Movie.wmv", "-c:v", "wmv2", "-c:a", "wmav2", "-f", "asf"),
+        "00001.MTS": stream(
+            whole / "00001.MTS", "-c:v", "mpeg2video", "-c:a", "mp2", "-f", "mpegts"
+        ),
+    }
+    cut_short.mkdir()
+    for name, data in made.items():
+        (cut_short / name).write_bytes(data[: len(data) // 2 + 7])
+    (whole / "00002.MTS").write_bytes(made["00001.MTS"][: 188 * 100])  # stopped on a packet
+
+    code, report = organize(src, tmp_path / "out")
+    lines = by_source(report)
+    assert code == 0
+    for name in [*made, "00002.MTS"]:
+        line = lines[f"Camcorder/{name}"]
+        assert line["status"] == "placed", line
+    for name in made:
+        line = lines[f"Camcorder (copy stopped)/{name}"]
+        assert line["status"] == "corrupt", line
+        assert line["reason"].startswith("truncated video (a copy cut short)"), line
+        assert line["dest"] == f"Corrupted/Camcorder (copy stopped)/{name}"

@@ -33,6 +33,7 @@ from engine.dates.xmp import xmp_date
 from engine.formats.jpeg import check_jpeg
 from engine.formats.kinds import RAW_EXTENSIONS, VIDEO_EXTENSIONS, Kind, extension
 from engine.formats.still import Output, inspect_photo, unreadable_heif
+from engine.formats.streams import container_problem
 from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
 from engine.policy.companions import own_sidecars
 from engine.policy.date_precedence import CAPTURE, in_precedence, outranks, resolve_date
@@ -455,6 +456,11 @@ def _changed(result: Analysis, read: int, planned: int) -> bool:
 def _video_dates(path: str, result: Analysis) -> Evidence:
     from engine.dates import video
 
+    cut = container_problem(path) if result.size else None  # ASF, MPEG streams
+    if cut is not None:
+        result.status, result.reason = Status.CORRUPT, f"truncated video (a copy cut short): {cut}"
+        result.format = "video"
+        return []
     if not video.available():
         result.note = "videos are not dated from their container: MediaInfo is not installed"
         return []
