@@ -182,6 +182,43 @@ def test_a_live_photo_video_beside_a_cut_heic_is_placed_as_a_video(
     assert tree_digest(src) == before
 
 
+@needs_ffmpeg
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_a_cut_live_photo_video_beside_a_sound_heic_is_set_aside_alone(
+    tmp_path: Path,
+    corpus: Path,
+    organize,  # type: ignore[no-untyped-def]
+    mode: str,
+) -> None:
+    """The other way round for a Live Photo: the HEIC is sound, its MOV was cut short. The MOV
+    was placed beside the photo as a sound video; standing alone it would have been set aside.
+    Now the photo is placed and the video set aside, each saying why."""
+    src = tmp_path / "iPhone"
+    dcim = src / "DCIM" / "100APPLE"
+    dcim.mkdir(parents=True)
+    shutil.copyfile(corpus / "formats/IMG_2927.HEIC", dcim / "IMG_2927.HEIC")
+    video(dcim / "IMG_2927.MOV", apple="2020-05-04T18:39:11+0200")
+    whole = (dcim / "IMG_2927.MOV").read_bytes()
+    (dcim / "IMG_2927.MOV").write_bytes(cut(whole))
+    before = tree_digest(src)
+    dest = tmp_path / "out"
+    code, report = organize(src, dest, "--min-size", "0", "--mode", mode)
+    lines = by_source(report)
+    assert code == 0
+    photo, movie = lines["DCIM/100APPLE/IMG_2927.HEIC"], lines["DCIM/100APPLE/IMG_2927.MOV"]
+    assert (photo["status"], photo["dest"]) == ("placed", "2020/100APPLE/IMG_2927.HEIC")
+    assert "IMG_2927.MOV is cut short: set aside" in photo["note"]
+    assert (movie["status"], movie["dest"]) == ("corrupt", "Corrupted/DCIM/100APPLE/IMG_2927.MOV")
+    assert movie["reason"].startswith("truncated video (a copy cut short)"), movie
+    assert tree_digest(dest)[movie["dest"]][0] == before[movie["source"]][0]
+    if mode == "move":
+        assert not any(p.is_file() for p in src.rglob("*"))
+        from engine.cli import main
+
+        assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
+
+
 def aae(adjustments: str) -> str:
     """An Apple Photos edit sidecar as the iPhone writes it: an XML property list."""
     return (

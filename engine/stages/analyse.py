@@ -30,6 +30,7 @@ from engine.dates.raw import raw_dates
 from engine.dates.takeout import takeout_date, takeout_position
 from engine.dates.timezone import file_zones, localize, utc_only
 from engine.dates.xmp import xmp_date
+from engine.formats.bmff import file_problem
 from engine.formats.jpeg import check_jpeg
 from engine.formats.kinds import RAW_EXTENSIONS, VIDEO_EXTENSIONS, Kind, extension
 from engine.formats.still import Output, inspect_photo, unreadable_heif
@@ -511,6 +512,10 @@ def _companion_dates(
         if size != companion.size:
             item.error = f"changed since the scan ({companion.size} bytes then, {size} now)"
             continue
+        if ext in VIDEO_EXTENSIONS and result.status is Status.PLACED:
+            _set_aside_if_cut(path, item, result)
+            if item.alone is not None:
+                continue
         if ext == ".json" and takeout is None:
             takeout = takeout_date(head)
             position = takeout_position(head)
@@ -525,6 +530,32 @@ def _companion_dates(
         (DateSource.XMP_SIDECAR, xmp),
         (DateSource.COMPANION, travelling),
     ], positions
+
+
+_STREAM_EXTENSIONS = (".wmv", ".asf", ".mpg", ".mpeg", ".mod", ".tod", ".vob", ".mts", ".m2ts")
+
+
+def _set_aside_if_cut(path: str, item: CompanionResult, photo: Analysis) -> None:
+    """A sound photo's Live Photo (or camera) video whose container proves it cut short: set
+    aside on its own as corrupt (``item.alone``), as it would be standing alone."""
+    try:
+        if extension(path) in _STREAM_EXTENSIONS:
+            cut = container_problem(path)
+        else:
+            boxes = file_problem(path)
+            cut = boxes if boxes and boxes.startswith("truncated") else None
+    except OSError:
+        return
+    if cut is None:
+        return
+    alone = Analysis(item.rel, item.size, item.mtime_ns, Status.CORRUPT, hash=item.hash)
+    name = os.path.basename(photo.rel)
+    alone.reason = f"truncated video (a copy cut short): {cut}; its photo {name} is sound"
+    alone.format, alone.copied = "video", item.copied
+    alone.ino, alone.ctime_ns = item.ino, item.ctime_ns
+    item.alone, item.copied = alone, None
+    said = f"its video {os.path.basename(item.rel)} is cut short: set aside"
+    photo.note = f"{photo.note}; {said}" if photo.note else said
 
 
 def _travelling_date(path: str, ext: str, head: bytes) -> dt.datetime | None:

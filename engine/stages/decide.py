@@ -181,7 +181,7 @@ class Coordinator:
         self._suffix_from: dict[tuple[str, int], int] = {}  # see _first_suffix
         self.name_wait: dict[int, list[Decision]] = defaultdict(list)
         self.companions: dict[str, list[CompanionResult]] = {}
-        self.alone: dict[str, list[Analysis]] = defaultdict(list)  # see _placed_alone
+        self.alone: dict[str, list[Analysis]] = defaultdict(list)  # see _standing_alone
         self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
         self.adopted: dict[str, list[Adoptee]] = defaultdict(list)  # by the photo placing them
         # A duplicate photo waits for the kept copy that adopts its companions, so that both
@@ -566,9 +566,9 @@ class Coordinator:
         suffixed = []
         if len(group) > 1:
             group = sorted(group, key=lambda d: path_key(d.rel))
-        for decision in group:  # grows by the files a corrupt photo's family places alone
+        for decision in group:  # grows by the files of a family that stand alone
             family = self._family(decision)
-            group.extend(self._placed_alone(decision))
+            group.extend(self._standing_alone(decision))
             base = self._base(decision)
             if decision.dest is not None:  # already placed by an earlier run
                 self._place(decision, family, decision.dest, main_fixed=True)
@@ -662,8 +662,8 @@ class Coordinator:
         decision.note = f"{decision.note}; {said}" if decision.note else said
 
     def _family(self, main: Decision) -> list[Decision]:
-        """Decisions for the files that travel with ``main``: they share its fate. A sound
-        RAW or video a worker analysed alone (its photo corrupt) waits for ``_placed_alone``."""
+        """Decisions for the files that travel with ``main``: they share its fate. A
+        RAW or video a worker analysed on its own waits for ``_standing_alone``."""
         family = []
         for item in self.companions.pop(main.rel, []):
             if item.alone is not None:
@@ -680,16 +680,19 @@ class Coordinator:
             family.append(member)
         return family
 
-    def _placed_alone(self, main: Decision) -> list[Decision]:
-        """The sound RAW files and videos of ``main``'s family (a corrupt photo) to place on
-        their own, dated by their own metadata, each with its own sidecars: settled as any
-        file standing alone against what earlier runs placed (released by a move after a copy
-        run, a duplicate of a copy placed from elsewhere)."""
+    def _standing_alone(self, main: Decision) -> list[Decision]:
+        """The RAW files and videos of ``main``'s family a worker analysed on their own, each
+        now a file standing alone: a sound one beside a corrupt photo is placed, dated by its
+        own metadata, with its own sidecars, and settled against what earlier runs placed
+        (released by a move after a copy run, a duplicate of a copy placed from elsewhere); a
+        video cut short beside a sound photo is set aside."""
         placed = []
         for found in self.alone.pop(main.rel, []):
             if found.companions:
                 self.companions[found.rel] = found.companions
-            if found.hash is None:
+            if found.status is not Status.PLACED:  # a video cut short beside a sound photo
+                placed.append(self._unsound(found))
+            elif found.hash is None:
                 placed.append(Decision.from_analysis(found, found.status))
             else:
                 placed.extend(self._settle_identical([found]))
@@ -922,7 +925,8 @@ class LooseCopies:
             return []
         sound = analysis.status is Status.PLACED  # a sound photo: its family will be kept
         for item in analysis.companions:
-            kept = sound or item.alone is not None  # ... or its RAW or video, placed alone
+            alone = item.alone  # ... or its RAW or video, placed alone
+            kept = sound if alone is None else alone.status is Status.PLACED
             if (
                 kept
                 and item.size in self.left
