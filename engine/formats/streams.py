@@ -20,6 +20,8 @@ from __future__ import annotations
 import os
 import struct
 
+from engine.formats.kinds import extension
+
 _ASF_HEADER = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
 _ASF_DATA = bytes.fromhex("3626b2758e66cf11a6d900aa0062ce6c")
 _ASF_FILE_PROPERTIES = bytes.fromhex("a1dcab8c47a9cf118ee400c00c205365")
@@ -34,6 +36,14 @@ _TAIL = 256 * 1024  # where the last packs of a program stream are looked for
 _SYNC = 0x47
 _TS_SIZES = ((188, 0), (192, 4))  # packet size, where its sync byte is
 _TS_PACKETS_CHECKED = 16
+
+
+# The extensions of the files these are (the others, MP4 and QuickTime, are ISO base media).
+STREAM_EXTENSIONS = (".wmv", ".asf", ".mpg", ".mpeg", ".mod", ".tod", ".vob", ".mts", ".m2ts")
+
+
+def is_stream(path: str) -> bool:
+    return extension(path) in STREAM_EXTENSIONS
 
 
 def container_problem(path: str) -> str | None:

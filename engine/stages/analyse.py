@@ -34,7 +34,7 @@ from engine.formats.bmff import file_problem
 from engine.formats.jpeg import check_jpeg
 from engine.formats.kinds import RAW_EXTENSIONS, VIDEO_EXTENSIONS, Kind, extension
 from engine.formats.still import Output, inspect_photo, unreadable_heif
-from engine.formats.streams import container_problem
+from engine.formats.streams import container_problem, is_stream
 from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
 from engine.policy.companions import own_sidecars
 from engine.policy.date_precedence import CAPTURE, in_precedence, outranks, resolve_date
@@ -457,7 +457,7 @@ def _changed(result: Analysis, read: int, planned: int) -> bool:
 def _video_dates(path: str, result: Analysis) -> Evidence:
     from engine.dates import video
 
-    cut = container_problem(path) if result.size else None  # ASF, MPEG streams
+    cut = container_problem(path) if result.size and is_stream(path) else None
     if cut is not None:
         result.status, result.reason = Status.CORRUPT, f"truncated video (a copy cut short): {cut}"
         result.format = "video"
@@ -532,14 +532,11 @@ def _companion_dates(
     ], positions
 
 
-_STREAM_EXTENSIONS = (".wmv", ".asf", ".mpg", ".mpeg", ".mod", ".tod", ".vob", ".mts", ".m2ts")
-
-
 def _set_aside_if_cut(path: str, item: CompanionResult, photo: Analysis) -> None:
     """A sound photo's Live Photo (or camera) video whose container proves it cut short: set
     aside on its own as corrupt (``item.alone``), as it would be standing alone."""
     try:
-        if extension(path) in _STREAM_EXTENSIONS:
+        if is_stream(path):
             cut = container_problem(path)
         else:
             boxes = file_problem(path)
