@@ -434,7 +434,7 @@ def test_camcorder_and_windows_videos_cut_short_are_set_aside(
     """A JVC camcorder's MPEG-2 ``.MOD``, an ``.mpg`` and a Windows Movie Maker ``.wmv``,
     each copied whole to one folder and cut half-way to another (a card pulled out): the cut
     ones were placed as sound videos. Sound ones stay placed, whatever their muxer (DVD-style
-    packs, plain MPEG-1, a transport stream cut on a packet boundary)."""
+    packs, plain MPEG-1, a transport stream cut on a packet boundary, zeros after the end)."""
     src = tmp_path / "src"
     whole, cut_short = src / "Camcorder", src / "Camcorder (copy stopped)"
     made = {
@@ -451,11 +451,12 @@ def test_camcorder_and_windows_videos_cut_short_are_set_aside(
     for name, data in made.items():
         (cut_short / name).write_bytes(data[: len(data) // 2 + 7])
     (whole / "00002.MTS").write_bytes(made["00001.MTS"][: 188 * 100])  # stopped on a packet
+    (whole / "padded.mpg").write_bytes(made["clip.mpg"] + bytes(100))  # a disk's zeros after it
 
     code, report = organize(src, tmp_path / "out")
     lines = by_source(report)
     assert code == 0
-    for name in [*made, "00002.MTS"]:
+    for name in [*made, "00002.MTS", "padded.mpg"]:
         line = lines[f"Camcorder/{name}"]
         assert line["status"] == "placed", line
     for name in made:

@@ -133,12 +133,14 @@ def _walk(data: bytes, pos: int, end: int) -> str:
             return "unknown"
         code = data[pos + 3]
         if code == _PACK[3]:
-            if pos + 14 > end:
+            if pos + 5 > end:
                 return "cut"
             marker = data[pos + 4]
-            if marker & 0xC0 == 0x40:  # MPEG-2: stuffing bytes after 14
+            if marker & 0xC0 == 0x40:  # MPEG-2: 14 bytes, then stuffing
+                if pos + 14 > end:
+                    return "cut"
                 pos += 14 + (data[pos + 13] & 0x07)
-            elif marker & 0xF0 == 0x20:  # MPEG-1
+            elif marker & 0xF0 == 0x20:  # MPEG-1: 12 bytes
                 pos += 12
             else:
                 return "unknown"
