@@ -464,3 +464,30 @@ def test_camcorder_and_windows_videos_cut_short_are_set_aside(
         assert line["status"] == "corrupt", line
         assert line["reason"].startswith("truncated video (a copy cut short)"), line
         assert line["dest"] == f"Corrupted/Camcorder (copy stopped)/{name}"
+
+
+@needs_ffmpeg
+def test_a_cut_live_photo_video_of_a_duplicate_photo_is_set_aside_not_adopted(
+    tmp_path: Path,
+    corpus: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """The HEIC was also copied into an album, which keeps it: the camera folder's copy is the
+    duplicate, and its unique Live Photo video would go with the kept copy; cut short, it is set
+    aside instead, as it is beside a photo that is not a duplicate."""
+    src = tmp_path / "iPhone"
+    dcim, album = src / "DCIM" / "100APPLE", src / "Summer at the lake"
+    dcim.mkdir(parents=True)
+    album.mkdir()
+    shutil.copyfile(corpus / "formats/IMG_2927.HEIC", dcim / "IMG_2927.HEIC")
+    shutil.copyfile(corpus / "formats/IMG_2927.HEIC", album / "IMG_2927.HEIC")
+    for folder in (dcim, album):  # the edits copied with the photo: the album copy is kept
+        (folder / "IMG_2927.AAE").write_text(aae("YnBsaXN0MDDUAQIDBAUGBwhYJHZlcnNpb24="))
+    video(dcim / "IMG_2927.MOV", apple="2020-05-04T18:39:11+0200")
+    (dcim / "IMG_2927.MOV").write_bytes(cut((dcim / "IMG_2927.MOV").read_bytes()))
+    code, report = organize(src, tmp_path / "out", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    assert lines["DCIM/100APPLE/IMG_2927.HEIC"]["status"] == "duplicate"
+    movie = lines["DCIM/100APPLE/IMG_2927.MOV"]
+    assert (movie["status"], movie["dest"]) == ("corrupt", "Corrupted/DCIM/100APPLE/IMG_2927.MOV")

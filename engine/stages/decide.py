@@ -481,6 +481,9 @@ class Coordinator:
                 continue
             staying = []
             for item in items:
+                if item.alone is not None:  # a video cut short: set aside, not adopted
+                    staying.append(item)
+                    continue
                 twin = None if item.error or item.hash is None else self._twin(item, kin)
                 if item.error or item.hash is None or twin is not None:
                     if twin is not None:
