@@ -31,7 +31,7 @@ _MOST_HEADER = 1 << 20  # an ASF header read whole only up to this size
 _PACK = b"\x00\x00\x01\xba"
 _START = b"\x00\x00\x01"
 _END_CODE = 0xB9
-_TAIL = 256 * 1024  # where the last packs of a program stream are looked for
+_TAIL = 64 * 1024  # where the last packs of a program stream are looked for
 
 _SYNC = 0x47
 _TS_SIZES = ((188, 0), (192, 4))  # packet size, where its sync byte is
