@@ -50,9 +50,11 @@ class DateSource(enum.StrEnum):
     XMP = "xmp"  # an XMP packet inside the file
     IPTC = "iptc"
     EXIFTOOL = "exiftool"  # maker notes and legacy containers only exiftool reads
+    CLOCK_DEFAULT = "clock-default"  # a camera clock's default date, nothing else to weigh it by
     TAKEOUT = "takeout"  # a Google Takeout JSON sidecar
     XMP_SIDECAR = "xmp-sidecar"
     COMPANION = "companion"  # the RAW or Live Photo video travelling with an undated photo
+    GPS = "gps"  # the GPS date stamp, in place of a camera clock's default (engine/dates/clock.py)
     ORIGINAL = "original"  # an edited copy dated by the original it was made from
     SIMILAR = "similar"  # --similar: the camera date of a near-duplicate (engine.similar)
     FILENAME = "filename"
@@ -107,6 +109,8 @@ class CompanionResult:
     copied: str | None = None  # its own bytes, written by the worker into the staging folder
     twin_of: str | None = None  # proven identical by its worker to this companion of its batch
     same_as_placed: str | None = None  # ... or to the file an earlier run placed at this name
+    # A sound RAW or video beside a corrupt photo: analysed as a file of its own, placed alone.
+    alone: Analysis | None = None
 
 
 @dataclass(slots=True)

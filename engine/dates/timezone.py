@@ -30,6 +30,7 @@ _OWN_ZONE = {
     DateSource.XMP_SIDECAR: TzSource.EXIF_OFFSET,
     DateSource.QUICKTIME: TzSource.QUICKTIME,
     DateSource.COMPANION: TzSource.EXIF_OFFSET,  # a RAW's EXIF offset, a video's Apple date
+    DateSource.CLOCK_DEFAULT: TzSource.EXIF_OFFSET,
 }
 _RANK = {source: rank for rank, source in enumerate(TzSource)}
 # An XMP date's offset is the file's zone only if the XMP date is the camera's own moment (an

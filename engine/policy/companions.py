@@ -109,6 +109,21 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
     return sorted(families.values(), key=lambda f: f.main), orphans
 
 
+def own_sidecars(alone: str, kind: Kind, sidecars: list[str]) -> list[str]:
+    """The sidecars among ``sidecars`` that stay with ``alone``, a RAW or a video placed apart
+    from the corrupt photo it travelled with: those named after its whole name (darktable's
+    ``IMG_1.CR2.xmp``, Takeout's ``IMG_1.MOV.json``) and, by its stem, a RAW's ``.xmp``
+    (Lightroom's and Bridge's, which describe the RAW: a JPEG carries its XMP inside) and a
+    video's ``.thm`` (the camera's index picture of that video)."""
+    whole, stem = _fold(alone), _stem(alone)
+    by_stem = ".xmp" if kind is Kind.RAW else ".thm" if kind is Kind.VIDEO else None
+    return [
+        name
+        for name in sidecars
+        if sidecar_key(name) == whole or (sidecar_key(name) == stem and extension(name) == by_stem)
+    ]
+
+
 def match_sidecar(sidecar: str, mains: list[str]) -> str | None:
     """The main file a sidecar belongs to (``Mains.owner``); for many sidecars of one folder,
     make the ``Mains`` once."""
@@ -149,6 +164,9 @@ class Mains:
             found = _pick([m for m in self.by_stem.get(lowered, []) if m != without], sidecar)
         base = os.path.splitext(sidecar)[0]
         truncated = sidecar.casefold().endswith(".json") and len(base) >= TAKEOUT_NAME_LIMIT - 2
+        if found is None and _APPLE_ORIGINAL.fullmatch(lowered) and extension(sidecar) == ".aae":
+            for stem in _apple_photos(lowered):
+                found = found or _pick([m for m in self.by_stem.get(stem, []) if m != without], "")
         if found is None and truncated:
             start = bisect.bisect_left(self.folded, (lowered,))
             end = bisect.bisect_left(self.folded, (lowered + _LAST_CHARACTER,), start)
@@ -158,6 +176,19 @@ class Mains:
                 if len(cut) == 1:
                     return cut[0]
         return found
+
+
+# The edit sidecar of an iPhone photo edited on the phone, as its DCIM folder holds it:
+# ``IMG_O1234.AAE`` beside the edited ``IMG_E1234.HEIC`` (and the original ``IMG_1234.HEIC``).
+_APPLE_ORIGINAL = re.compile(r"(?P<pre>.*_)o(?P<number>\d+)")
+
+
+def _apple_photos(folded_stem: str) -> tuple[str, str]:
+    """The stems of the photos an ``IMG_O1234.AAE`` goes with, first choice first: the edit
+    it describes (``img_e1234``), then the original (``img_1234``)."""
+    match = _APPLE_ORIGINAL.fullmatch(folded_stem)
+    assert match is not None
+    return f"{match['pre']}e{match['number']}", f"{match['pre']}{match['number']}"
 
 
 def sidecar_key(sidecar: str) -> str:
@@ -222,7 +253,21 @@ def companion_name(main_dest_name: str, main_source_name: str, companion: str) -
         return new_stem if _fold(new_stem).endswith(_fold(ext)) else new_stem + ext
     if tail is not None:
         return new_stem + tail
-    return new_stem + "_" + companion
+    apple = _apple_original_name(companion, main_source_name, new_stem)
+    return apple if apple is not None else new_stem + "_" + companion
+
+
+def _apple_original_name(companion: str, main_source_name: str, new_stem: str) -> str | None:
+    """``IMG_O1234.AAE`` beside ``IMG_E1234_1.HEIC`` (or ``IMG_1234_1.HEIC``): ``IMG_O1234_1.AAE``,
+    the suffix its photo was given; None for any other file, or a photo renamed otherwise."""
+    stem, ext = os.path.splitext(companion)
+    if ext.lower() != ".aae" or not _APPLE_ORIGINAL.fullmatch(_fold(stem)):
+        return None
+    old_stem = os.path.splitext(main_source_name)[0]
+    if _fold(old_stem) not in _apple_photos(_fold(stem)):
+        return None
+    added = _after(new_stem, old_stem)
+    return None if added is None else stem + added + ext
 
 
 def family_names(main_dest_name: str, main_source_name: str, companions: list[str]) -> list[str]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import xxhash
 
 from engine.dates import exiftool as exiftool_dates
+from engine.dates.clock import is_clock_default, weigh_clock_default
 from engine.dates.exif import read_exif_facts
 from engine.dates.filename import filename_date
 from engine.dates.folder import date_from_folders
@@ -27,16 +28,20 @@ from engine.dates.mtime import date_from_mtime
 from engine.dates.original import original_date
 from engine.dates.raw import raw_dates
 from engine.dates.takeout import takeout_date, takeout_position
-from engine.dates.timezone import file_zones, localize
+from engine.dates.timezone import file_zones, localize, utc_only
 from engine.dates.xmp import xmp_date
+from engine.formats.bmff import file_problem
 from engine.formats.jpeg import check_jpeg
 from engine.formats.kinds import RAW_EXTENSIONS, VIDEO_EXTENSIONS, Kind, extension
 from engine.formats.still import Output, inspect_photo, unreadable_heif
+from engine.formats.streams import container_problem, is_stream
 from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
+from engine.policy.companions import own_sidecars
 from engine.policy.date_precedence import CAPTURE, in_precedence, outranks, resolve_date
 from engine.records import (
     Analysis,
     Candidate,
+    Companion,
     CompanionResult,
     DateSource,
     Status,
@@ -186,7 +191,13 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
         result.companions = unread_companions(candidate)  # they share its fate
         return result
     positions = [result.position] if result.position else []
-    undated = not any(when is not None for source, when in dates if source in CAPTURE)
+    undated = not any(
+        when is not None and not is_clock_default(when)
+        for source, when in dates
+        if source in CAPTURE
+    )
+    if result.status is Status.CORRUPT:
+        candidate = _free_originals(root, candidate, result, options)
     sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result, options, undated)
     evidence = [*_original_dates(path, result), *dates, *sidecar_dates]
     positions += sidecar_positions
@@ -204,6 +215,77 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
 
         result.similar = signature_of_bytes(photo)
     return Found(result, evidence, positions, photo, photo is not None, path)
+
+
+def _free_originals(
+    root: str, candidate: Candidate, result: Analysis, options: WorkerOptions
+) -> Candidate:
+    """A corrupt photo's RAW or Live Photo video is the camera's own file, not a copy of the
+    photo: each is analysed as a file of its own, with its own sidecars (``own_sidecars``),
+    and when sound travels in ``result.companions`` as one to place alone. ``candidate`` is
+    returned with the companions still travelling with the photo."""
+    kinds = {c.rel: _own_kind(c.rel) for c in candidate.companions}
+    if not any(kinds.values()):
+        return candidate
+    staying = list(candidate.companions)
+    sidecars = [c for c in staying if kinds[c.rel] is None]
+    for companion in candidate.companions:
+        kind = kinds[companion.rel]
+        if kind is None:
+            continue
+        names = own_sidecars(os.path.basename(companion.rel), kind, [_base(c) for c in sidecars])
+        own = tuple(c for c in sidecars if _base(c) in names)
+        single = Candidate(companion.rel, companion.size, companion.mtime_ns, kind, own)
+        alone = _analysed_alone(root, single, options)
+        if alone.status is not Status.PLACED:
+            _discard_copies(alone, options)  # it stays with the photo, read again there
+            continue
+        photo = os.path.basename(candidate.rel)
+        said = f"its photo {photo} is corrupt ({result.reason}); this file is sound: placed alone"
+        alone.note = f"{said}; {alone.note}" if alone.note else said
+        freed = f"its {_WHAT[kind]} {os.path.basename(companion.rel)} is sound: placed alone"
+        result.note = f"{result.note}; {freed}" if result.note else freed
+        item = CompanionResult(companion.rel, companion.size, companion.mtime_ns, alone.hash)
+        item.ino, item.ctime_ns, item.alone = alone.ino, alone.ctime_ns, alone
+        result.companions.append(item)
+        staying = [c for c in staying if c is not companion and c not in own]
+        sidecars = [c for c in sidecars if c not in own]
+    return replace(candidate, companions=tuple(staying))
+
+
+_WHAT = {Kind.RAW: "RAW", Kind.VIDEO: "video"}
+
+
+def _own_kind(rel: str) -> Kind | None:
+    ext = extension(rel)
+    return Kind.RAW if ext in RAW_EXTENSIONS else Kind.VIDEO if ext in VIDEO_EXTENSIONS else None
+
+
+def _base(companion: Companion) -> str:
+    return os.path.basename(companion.rel)
+
+
+def _analysed_alone(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis:
+    """``analyze`` of one file inside a worker's batch: exiftool, if needed, asked alone."""
+    found = gather(root, candidate, options)
+    if isinstance(found, Analysis):
+        return found
+    when = None
+    if options.exiftool and _needs_exiftool(found):
+        tool = exiftool_dates.shared()
+        when = tool.ask([found.path]).dates.get(found.path) if tool is not None else None
+    return _finish(found, when, options)
+
+
+def _discard_copies(result: Analysis, options: WorkerOptions) -> None:
+    """Remove the staged copies of a file, and of its companions, that will not be used."""
+    if options.stage_dir is None:
+        return
+    items: list[Analysis | CompanionResult] = [result, *result.companions]
+    for item in items:
+        if item.copied is not None:
+            fsops.remove_quietly(os.path.join(options.stage_dir, item.copied))
+            item.copied = None
 
 
 def _sidecar_alone(
@@ -224,12 +306,14 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
     evidence = in_precedence([*found.evidence, (DateSource.EXIFTOOL, exiftool_date)])
     chosen = resolve_date(evidence)
     if chosen is not None:
-        source, when = chosen
+        satellites = (DateSource.GPS, utc_only(result.gps_time))
+        (source, when), weighed = weigh_clock_default(chosen, [*evidence, satellites])
         zones = file_zones(evidence, found.positions, result.gps_time)
         local, result.tz_source, note = localize(source, when, zones)
         result.year, result.date, result.date_source = local.year, local.isoformat(), source
         if source is DateSource.COMPANION:
             note = "; ".join(n for n in (_BY_COMPANION, note) if n)
+        note = "; ".join(n for n in (weighed, note) if n)
         if note:
             result.note = f"{result.note}; {note}" if result.note else note
     if found.is_photo and options.thumbs_dir is not None and result.hash is not None:
@@ -373,6 +457,11 @@ def _changed(result: Analysis, read: int, planned: int) -> bool:
 def _video_dates(path: str, result: Analysis) -> Evidence:
     from engine.dates import video
 
+    cut = container_problem(path) if result.size and is_stream(path) else None
+    if cut is not None:
+        result.status, result.reason = Status.CORRUPT, f"truncated video (a copy cut short): {cut}"
+        result.format = "video"
+        return []
     if not video.available():
         result.note = "videos are not dated from their container: MediaInfo is not installed"
         return []
@@ -423,6 +512,10 @@ def _companion_dates(
         if size != companion.size:
             item.error = f"changed since the scan ({companion.size} bytes then, {size} now)"
             continue
+        if ext in VIDEO_EXTENSIONS and result.status is Status.PLACED:
+            _set_aside_if_cut(path, item, result)
+            if item.alone is not None:
+                continue
         if ext == ".json" and takeout is None:
             takeout = takeout_date(head)
             position = takeout_position(head)
@@ -437,6 +530,29 @@ def _companion_dates(
         (DateSource.XMP_SIDECAR, xmp),
         (DateSource.COMPANION, travelling),
     ], positions
+
+
+def _set_aside_if_cut(path: str, item: CompanionResult, photo: Analysis) -> None:
+    """A sound photo's Live Photo (or camera) video whose container proves it cut short: set
+    aside on its own as corrupt (``item.alone``), as it would be standing alone."""
+    try:
+        if is_stream(path):
+            cut = container_problem(path)
+        else:
+            boxes = file_problem(path)
+            cut = boxes if boxes and boxes.startswith("truncated") else None
+    except OSError:
+        return
+    if cut is None:
+        return
+    alone = Analysis(item.rel, item.size, item.mtime_ns, Status.CORRUPT, hash=item.hash)
+    name = os.path.basename(photo.rel)
+    alone.reason = f"truncated video (a copy cut short): {cut}; its photo {name} is sound"
+    alone.format, alone.copied = "video", item.copied
+    alone.ino, alone.ctime_ns = item.ino, item.ctime_ns
+    item.alone, item.copied = alone, None
+    said = f"its video {os.path.basename(item.rel)} is cut short: set aside"
+    photo.note = f"{photo.note}; {said}" if photo.note else said
 
 
 def _travelling_date(path: str, ext: str, head: bytes) -> dt.datetime | None:

@@ -181,6 +181,7 @@ class Coordinator:
         self._suffix_from: dict[tuple[str, int], int] = {}  # see _first_suffix
         self.name_wait: dict[int, list[Decision]] = defaultdict(list)
         self.companions: dict[str, list[CompanionResult]] = {}
+        self.alone: dict[str, list[Analysis]] = defaultdict(list)  # see _standing_alone
         self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
         self.adopted: dict[str, list[Adoptee]] = defaultdict(list)  # by the photo placing them
         # A duplicate photo waits for the kept copy that adopts its companions, so that both
@@ -421,7 +422,8 @@ class Coordinator:
 
     def _carried(self, members: list[Analysis]) -> CarriedCopy | None:
         """The RAW or video of a sound photo that ``members`` repeat byte for byte, if any."""
-        carriers = self.loose.carriers(members)
+        rels = {m.rel for m in members}
+        carriers = [c for c in self.loose.carriers(members) if c.rel not in rels]
         if not carriers:
             return None
         mine = os.path.join(self.source, members[0].rel)
@@ -479,6 +481,9 @@ class Coordinator:
                 continue
             staying = []
             for item in items:
+                if item.alone is not None:  # a video cut short: set aside, not adopted
+                    staying.append(item)
+                    continue
                 twin = None if item.error or item.hash is None else self._twin(item, kin)
                 if item.error or item.hash is None or twin is not None:
                     if twin is not None:
@@ -564,8 +569,9 @@ class Coordinator:
         suffixed = []
         if len(group) > 1:
             group = sorted(group, key=lambda d: path_key(d.rel))
-        for decision in group:
+        for decision in group:  # grows by the files of a family that stand alone
             family = self._family(decision)
+            group.extend(self._standing_alone(decision))
             base = self._base(decision)
             if decision.dest is not None:  # already placed by an earlier run
                 self._place(decision, family, decision.dest, main_fixed=True)
@@ -659,9 +665,13 @@ class Coordinator:
         decision.note = f"{decision.note}; {said}" if decision.note else said
 
     def _family(self, main: Decision) -> list[Decision]:
-        """Decisions for the files that travel with ``main``: they share its fate."""
+        """Decisions for the files that travel with ``main``: they share its fate. A
+        RAW or video a worker analysed on its own waits for ``_standing_alone``."""
         family = []
         for item in self.companions.pop(main.rel, []):
+            if item.alone is not None:
+                self.alone[main.rel].append(item.alone)
+                continue
             member = _rider(item, main, main.status, main.rel)
             member.duplicate_of = self.twins.pop(item.rel, main.duplicate_of)
             if item.error:
@@ -672,6 +682,24 @@ class Coordinator:
                 member.reason = f"travels with {main.rel}: {main.reason}"
             family.append(member)
         return family
+
+    def _standing_alone(self, main: Decision) -> list[Decision]:
+        """The RAW files and videos of ``main``'s family a worker analysed on their own, each
+        now a file standing alone: a sound one beside a corrupt photo is placed, dated by its
+        own metadata, with its own sidecars, and settled against what earlier runs placed
+        (released by a move after a copy run, a duplicate of a copy placed from elsewhere); a
+        video cut short beside a sound photo is set aside."""
+        placed = []
+        for found in self.alone.pop(main.rel, []):
+            if found.companions:
+                self.companions[found.rel] = found.companions
+            if found.status is not Status.PLACED:  # a video cut short beside a sound photo
+                placed.append(self._unsound(found))
+            elif found.hash is None:
+                placed.append(Decision.from_analysis(found, found.status))
+            else:
+                placed.extend(self._settle_identical([found]))
+        return placed
 
     def _place(
         self, main: Decision, family: list[Decision], target: str, main_fixed: bool = False
@@ -898,11 +926,19 @@ class LooseCopies:
         sizes = self.owners.pop(analysis.rel, None)
         if sizes is None:
             return []
-        if analysis.status is Status.PLACED:  # a sound photo: its family will be kept
-            for item in analysis.companions:
-                if item.size in self.left and item.hash and not item.error and _movable(item.rel):
-                    self.seen[item.hash].append(CarriedCopy(item.rel, analysis.rel))
-                    self.carrying.add(item.rel)
+        sound = analysis.status is Status.PLACED  # a sound photo: its family will be kept
+        for item in analysis.companions:
+            alone = item.alone  # ... or its RAW or video, placed alone
+            kept = sound if alone is None else alone.status is Status.PLACED
+            if (
+                kept
+                and item.size in self.left
+                and item.hash
+                and not item.error
+                and _movable(item.rel)
+            ):
+                self.seen[item.hash].append(CarriedCopy(item.rel, analysis.rel))
+                self.carrying.add(item.rel)
         free = []
         for size in sizes:
             self.left[size] -= 1

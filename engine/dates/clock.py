@@ -1,0 +1,73 @@
+"""Dates a camera writes when its clock was never set, or was reset with its battery: the first
+minutes of January 1st of a year its maker chose (``2000:01:01 00:00:00``, ``2005:01:01
+00:03:12``: the seconds run from midnight until someone sets the clock).
+
+Such a date is weak, not wrong: a real photo can be taken at midnight on New Year's Day. The
+file's date stays the camera's unless a source that does not read that clock (the file name a
+phone gave it, a Takeout JSON, an XMP sidecar, the RAW or video travelling with it, the GPS
+date stamp, with ``--date-from-folder`` its folder) gives another day; one that gives the same
+moment confirms it. With nothing to weigh it against, it is kept and said to be a clock default
+(source ``clock-default``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from engine.policy.date_precedence import in_precedence
+from engine.records import DateSource
+
+# Years cameras and phones fall back to (1970 and 1980: a zero clock in Unix and DOS time).
+RESET_YEARS = frozenset((1970, 1980, 1998, 2000, 2001, 2002, 2004, 2005, 2007))
+# Sources that read the camera's own clock: a default date from any of them is weak.
+_CAMERA_CLOCK = frozenset(
+    (
+        DateSource.EXIF,
+        DateSource.QUICKTIME,
+        DateSource.XMP,
+        DateSource.IPTC,
+        DateSource.COMPANION,
+        DateSource.EXIF_MODIFIED,
+        DateSource.EXIFTOOL,
+    )
+)
+# Sources that can confirm or replace it, and how the note names them.
+_OTHER = {
+    DateSource.TAKEOUT: "its Takeout JSON",
+    DateSource.XMP_SIDECAR: "its XMP sidecar",
+    DateSource.COMPANION: "the RAW or video travelling with it",
+    DateSource.GPS: "its GPS date stamp",
+    DateSource.FILENAME: "its file name",
+    DateSource.FOLDER: "its folder's name",
+}
+# Dates this close are one moment (a UTC date against local time; a folder named by the day).
+_SAME_DAY = dt.timedelta(days=2)
+
+
+def is_clock_default(when: dt.datetime) -> bool:
+    """Whether ``when`` (as written, whatever its zone) is in the first hour of January 1st of
+    a year cameras fall back to."""
+    return when.year in RESET_YEARS and (when.month, when.day, when.hour) == (1, 1, 0)
+
+
+def weigh_clock_default(
+    chosen: tuple[DateSource, dt.datetime],
+    evidence: Iterable[tuple[DateSource, dt.datetime | None]],
+) -> tuple[tuple[DateSource, dt.datetime], str | None]:
+    """The date to take instead of ``chosen`` (``resolve_date``'s pick from ``evidence``) and
+    why, when ``chosen`` is a camera clock's default: the first other source in precedence with
+    a date that is not a default itself, unless it says the same day (then ``chosen`` stands,
+    confirmed); with none, ``chosen`` as ``clock-default``."""
+    source, when = chosen
+    if source not in _CAMERA_CLOCK or not is_clock_default(when):
+        return chosen, None
+    written = when.replace(tzinfo=None).isoformat(sep=" ")
+    for other, date in in_precedence(evidence):
+        if other not in _OTHER or other is source or date is None or is_clock_default(date):
+            continue
+        if abs(date.replace(tzinfo=None) - when.replace(tzinfo=None)) <= _SAME_DAY:
+            return chosen, None
+        said = f"{source.value} date {written} is a camera clock's default (never set, or reset)"
+        return (other, date), f"{said}: dated by {_OTHER[other]}"
+    said = f"{source.value} date {written} may be a camera clock's default (never set, or reset)"
+    return (DateSource.CLOCK_DEFAULT, when), f"{said}: nothing else dates it"
