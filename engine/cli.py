@@ -54,11 +54,10 @@ class _Parser(argparse.ArgumentParser):
         if message.startswith(prefix):
             known = _known_flags()
             hints = [
-                _hint(word.split("=")[0], known)
+                hint
                 for word in message[len(prefix) :].split()
-                if word.startswith("-")
+                if word.startswith("-") and (hint := _hint(word.split("=")[0], known))
             ]
-            hints = [hint for hint in hints if hint]
             if hints:
                 message += "\n  " + "\n  ".join(hints)
         super().error(message)
