@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from conftest import ROOT, read_report, write_photo
+from conftest import ROOT, imgorg, read_report, write_photo
 from engine.cli import main, parser
 from engine.records import Decision, Status
 from engine.report.console import (
@@ -325,6 +325,23 @@ def test_next_steps_suggest_only_the_date_flags_not_in_use() -> None:
     }
     (step,) = next_steps(as_summary(summary))
     assert step == "next: 2 photos have no date: --date-from-mtime may date them"
+
+
+def test_a_photo_dated_only_by_an_unset_camera_clock_is_a_next_step(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A Sony whose clock was never set (2007-01-01 00:00:00, nothing else dating it): the run
+    says so at its end, where the user looks for what to check."""
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy2(corpus / "odd_dates" / "Sony_DSLR-A200.jpg", src / "DSC00001.JPG")
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", src / "IMG_0001.JPG")
+    code, out = imgorg("organize", str(src), str(tmp_path / "dest"), "--jobs", "1")
+    assert code == 0, out
+    assert (
+        "next: 1 photo was dated by a camera clock that was never set (1 January, just after "
+        "midnight) and nothing else dates it: the report names it (date source clock-default)"
+    ) in " ".join(out.split())
 
 
 def test_a_library_log_record_goes_to_warnings_log_not_the_terminal(

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from engine.records import Decision, Status
+from engine.records import DateSource, Decision, Status
 from engine.report.summary import Summary, as_summary
 from engine.sizes import format_size
 
@@ -275,6 +275,14 @@ def next_steps(summary: Summary) -> list[str]:
         unused = [key for key in ("date_from_folder", "date_from_mtime") if not settings.get(key)]
         flags = " or ".join("--" + key.replace("_", "-") for key in unused)
         steps.append(f"{photos(undated)} {_have(undated)} no date: {flags} may date them")
+    clock = summary.date_sources.get(DateSource.CLOCK_DEFAULT.value, 0)
+    if clock:
+        them = "it" if clock == 1 else "them"
+        steps.append(
+            f"{photos(clock)} {_were(clock)} dated by a camera clock that was never set "
+            f"(1 January, just after midnight) and nothing else dates {them}: the report names "
+            f"{them} (date source clock-default)"
+        )
     if summary.plan:
         steps.append("run `imgorg organize` with the same SOURCE, DEST and flags to do it")
     elif summary.dry_run:
