@@ -398,3 +398,25 @@ def test_a_dry_run_shows_each_folder_once(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     headings = [line for line in done.stderr.splitlines() if line.endswith("/")]
     assert headings == ["./", "Backup/", "Backup/deep/", "caf\u00e9/"]
+
+
+def test_every_test_the_readme_names_exists() -> None:
+    """The Safety table (and the rest of README.md) names, for each guarantee, the test that
+    would fail without it: a renamed or deleted test leaves the guarantee with no proof."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named: list[tuple[str, str]] = []
+    for line in readme.splitlines():
+        last = None
+        for file, name in re.findall(r"`(tests/test_\w+\.py)?(?:::(\w+\*?))?`", line):
+            last = file or last
+            if name and last is not None:
+                named.append((last, name))
+    assert len(named) > 100
+    missing = []
+    for file, name in named:
+        source = (ROOT / file).read_text(encoding="utf-8") if (ROOT / file).exists() else ""
+        stem = name.removesuffix("*")
+        ending = "" if name.endswith("*") else r"\("
+        if not re.search(rf"^def {stem}{ending}", source, re.M):
+            missing.append(f"{file}::{name}")
+    assert missing == []
