@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import xxhash
@@ -38,32 +39,44 @@ class UndoResult:
     runs: list[int] = field(default_factory=list)
     removed: int = 0
     restored: int = 0
-    left: list[tuple[str, str]] = field(default_factory=list)  # (dest, why)
+    left: list[tuple[str, str]] = field(default_factory=list)  # (dest, why), unless told on
+    left_count: int = 0
     unfinished: list[int] = field(default_factory=list)  # runs the next undo retries
     given_up: list[int] = field(default_factory=list)  # runs a retry took no further
     retry: bool = False  # this undo finishes one that ended incomplete
     still_incomplete: list[int] = field(default_factory=list)  # earlier runs, undone in part
 
 
-def undo(dest: str, journal: Journal, pending: Pending | None = None) -> UndoResult:
+def undo(
+    dest: str,
+    journal: Journal,
+    pending: Pending | None = None,
+    on_left: Callable[[str, str], None] | None = None,
+) -> UndoResult:
     """Undo the runs ``journal.runs_to_undo`` names; with ``pending`` (what the recovery of a
     killed run would do first, on a settled private copy of the journal: see
-    engine/commands/preview.py) only count what the undo would do, changing nothing."""
+    engine/commands/preview.py) only count what the undo would do, changing nothing. Each file
+    left in DEST goes to ``on_left(dest, why)`` as it is found if given, else to
+    ``result.left``. The runs' rows are read one at a time, never held at once."""
     dry_run = pending is not None
     result = UndoResult(runs=journal.runs_to_undo())
+    tell = on_left if on_left is not None else lambda path, why: result.left.append((path, why))
     if not result.runs:
         return result
     result.retry = journal.run_info(result.runs[0])["status"] == INCOMPLETE
     result.still_incomplete = journal.incomplete_before(result.runs)
     if not dry_run:
-        _put_back_set_aside(dest, journal, result)
+        for rel, why in _put_back_set_aside(dest, journal, result.runs):
+            result.left_count += 1
+            tell(rel, why)
     done: list[tuple[str, str, int]] = []
     touched: set[str] = set()
     progress: set[int] = set()  # runs with a file undone now
     stuck: set[int] = set()  # runs with a file left in DEST that a retry may put back
     # Newest run first: a source path two of the runs took (a photo the user edited or
     # replaced between a killed run and its resume) gets back what it held before the last.
-    for item in sorted(journal.written(result.runs), key=lambda w: -w.run_id):
+    # A row is marked undone only once read (``Journal.each_written`` reads on meanwhile).
+    for item in _newest_run_first(journal, result.runs):
         if item.action.undo is Undo.NOTHING:
             continue  # an identical file was already there: not ours to remove
         if pending is not None and item.dest in pending.companions:
@@ -79,7 +92,8 @@ def undo(dest: str, journal: Journal, pending: Pending | None = None) -> UndoRes
         else:
             if isinstance(why, Retry):
                 stuck.add(item.run_id)
-            result.left.append((item.dest, why))
+            result.left_count += 1
+            tell(item.dest, why)
         if len(done) >= _BATCH and not dry_run:
             journal.mark_undone(done)
             done = []
@@ -96,6 +110,11 @@ def undo(dest: str, journal: Journal, pending: Pending | None = None) -> UndoRes
         _set_statuses(journal, result, progress, stuck)
         _drop_thumbnails(os.path.join(dest, ENGINE_FOLDER, "thumbs"), journal)
     return result
+
+
+def _newest_run_first(journal: Journal, run_ids: list[int]) -> Iterator[Written]:
+    for run_id in sorted(run_ids, reverse=True):
+        yield from journal.each_written([run_id])
 
 
 def _set_statuses(
@@ -123,18 +142,18 @@ def _set_statuses(
         journal.set_run_status([run_id], status)
 
 
-def _put_back_set_aside(dest: str, journal: Journal, result: UndoResult) -> None:
+def _put_back_set_aside(dest: str, journal: Journal, runs: list[int]) -> list[tuple[str, str]]:
     """Copies the undone runs set aside (``--similar set-aside``, earlier runs' too) go back to
-    their places first; the runs' own are then undone from there."""
+    their places first; the runs' own are then undone from there. Those that cannot, and why."""
     if not journal.db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'similar_moves'"
     ).fetchone():
-        return
+        return []
     from engine.similar.setaside import FOLDER, ensure_schema, restore
 
     ensure_schema(journal.db)
-    _back, left = restore(dest, journal.db, result.runs)
-    result.left.extend((rel, f"left in {FOLDER}/: its old place is taken") for rel in left)
+    _back, left = restore(dest, journal.db, runs)
+    return [(rel, f"left in {FOLDER}/: its old place is taken") for rel in left]
 
 
 def _drop_thumbnails(thumbs: str, journal: Journal) -> None:
