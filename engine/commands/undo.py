@@ -66,9 +66,9 @@ def undo(
     result.retry = journal.run_info(result.runs[0])["status"] == INCOMPLETE
     result.still_incomplete = journal.incomplete_before(result.runs)
     if not dry_run:
-        for rel, why in _put_back_set_aside(dest, journal, result.runs):
+        for rel, reason in _put_back_set_aside(dest, journal, result.runs):
             result.left_count += 1
-            tell(rel, why)
+            tell(rel, reason)
     done: list[tuple[str, str, int]] = []
     touched: set[str] = set()
     progress: set[int] = set()  # runs with a file undone now
