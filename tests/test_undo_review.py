@@ -5,12 +5,68 @@ after its release, and the memory an undo of a large journal takes."""
 from __future__ import annotations
 
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from test_release import dest_on
+
 from benchmarks.reports import grow
 from conftest import imgorg, photos_in
+
+FLAGS = ("--jobs", "1", "--min-size", "0", "--quiet")
+MOVE = ("--mode", "move", *FLAGS)
+COMPRESS = ("--compress-above", "50KB")  # rewrites the phone photo (jolla.jpg) smaller
+# A card's photos with the permission bits a user gave them: read-only, private, read-only
+# to the group; and modification times of their own.
+MODES = {"DCIM/Canon_40D.jpg": 0o444, "DCIM/Nikon_D70.jpg": 0o600, "DCIM/jolla.jpg": 0o440}
+
+
+def a_card(card: Path, corpus: Path) -> None:
+    """Two camera photos and a large phone photo (one ``COMPRESS`` rewrites)."""
+    (card / "DCIM").mkdir(parents=True)
+    for name in ("Canon_40D", "Nikon_D70"):
+        shutil.copy2(corpus / "camera" / f"{name}.jpg", card / "DCIM" / f"{name}.jpg")
+    shutil.copy2(corpus / "phone" / "jolla.jpg", card / "DCIM" / "jolla.jpg")
+
+
+def modes_of(root: Path) -> dict[str, int]:
+    return {rel: stat.S_IMODE((root / rel).stat().st_mode) for rel in photos_in(root)}
+
+
+# 1. Undo's copy back keeps the source's mode bits and time -------------------------------
+
+
+@pytest.mark.parametrize("across", [False, True], ids=["one-filesystem", "across-filesystems"])
+@pytest.mark.parametrize("runs", ["copy-then-move", "move"])
+def test_a_photo_undo_writes_back_to_source_has_its_mode_and_time(
+    tmp_path: Path, corpus: Path, across: bool, runs: str
+) -> None:
+    """A read-only (0444), a private (0600) and a group-readable (0440) photo leave the card
+    (released after a copy run, the phone photo's original kept below DEST; or moved, across
+    filesystems copied and verified); undo writes each back as a new file: it came back 0644,
+    its mode lost. Now with the mode and time it had."""
+    card = tmp_path / "card"
+    a_card(card, corpus)
+    for rel, mode in MODES.items():
+        (card / rel).chmod(mode)
+    before, modes = photos_in(card), modes_of(card)
+    assert modes == MODES
+    with dest_on(tmp_path, across) as dest:
+        if runs == "copy-then-move":
+            assert imgorg("organize", str(card), str(dest), *FLAGS, *COMPRESS)[0] == 0
+            code, said = imgorg("organize", str(card), str(dest), *MOVE)
+        else:
+            code, said = imgorg("organize", str(card), str(dest), *MOVE, *COMPRESS)
+        assert code == 0 and photos_in(card) == {}, said
+        assert any((dest / ".imgorg" / "originals").rglob("jolla.jpg"))
+        code, said = imgorg("undo", str(dest))
+        assert code == 0, said
+        assert photos_in(card) == before  # bytes and modification times
+        assert modes_of(card) == MODES
+
 
 # ``imgorg undo ARGS DEST`` in a child process: its exit code, its peak memory (VmHWM, not
 # ru_maxrss, which a child inherits from pytest) in MiB, and how many lines it printed.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -223,7 +224,7 @@ def _undo_one(dest: str, item: Written, result: UndoResult, pending: Pending | N
     if dry_run:
         result.restored += 1
         return None
-    why = _put_back(path, origin, item.out_hash, item.mtime_ns)
+    why = _put_back(path, origin, item.out_hash, item.mtime_ns, item.source_mode)
     if why is None:
         result.restored += 1
     return why
@@ -253,7 +254,7 @@ def _restore_original(
     if dry_run:
         result.restored += 1
         return None
-    why = _put_back(kept, origin, item.hash, item.mtime_ns)
+    why = _put_back(kept, origin, item.hash, item.mtime_ns, item.source_mode)
     if why is not None:
         return why
     result.restored += 1
@@ -282,19 +283,26 @@ def _copy_back(
         result.restored += 1
         return None
     if kept is not None:
-        why = _put_back(kept, origin, item.hash, item.mtime_ns)
+        why = _put_back(kept, origin, item.hash, item.mtime_ns, item.source_mode)
     else:
-        why = _put_back(path, origin, item.out_hash, item.mtime_ns, keep=True)
+        why = _put_back(path, origin, item.out_hash, item.mtime_ns, item.source_mode, keep=True)
     if why is None:
         result.restored += 1
     return why
 
 
 def _put_back(
-    path: str, origin: str, content_hash: str | None, mtime_ns: int, keep: bool = False
+    path: str,
+    origin: str,
+    content_hash: str | None,
+    mtime_ns: int,
+    mode: int | None,
+    keep: bool = False,
 ) -> str | None:
     """Move ``path`` to ``origin`` (no replace); across filesystems copy, verify, then unlink.
-    ``keep``: copy and verify, leaving ``path`` where it is."""
+    ``keep``: copy and verify, leaving ``path`` where it is. The file at ``origin`` gets the
+    source's permission bits ``mode`` (None: not journaled, those of ``path``) and ``mtime_ns``
+    when it is a copy."""
     try:
         fsops.make_folders(os.path.dirname(origin))
     except OSError as exc:  # a file where its folder was, a folder locked since
@@ -302,6 +310,9 @@ def _put_back(
     try:
         if not keep:
             fsops.rename_noreplace(path, origin)
+            if mode is not None:  # a kept original copied there by an earlier release
+                with contextlib.suppress(OSError):
+                    os.chmod(origin, mode)
             return None
     except fsops.DestinationExists:
         return "its source path is taken again"
@@ -315,6 +326,7 @@ def _put_back(
         if hasher.hexdigest() != content_hash:
             fsops.remove_quietly(temp)
             return Retry("could not be copied back intact")
+        os.chmod(temp, stat.S_IMODE(os.stat(path).st_mode) if mode is None else mode)
         os.utime(temp, ns=(mtime_ns, mtime_ns))
         fd = os.open(temp, os.O_RDONLY)
         try:

@@ -48,8 +48,8 @@ def _kept(attr: str, sql: str) -> Column:
     return Column(attr, sql, attr)
 
 
-# In the order of the schema: tz_source and similar_to came later and were added at the end
-# (ALTER TABLE).
+# In the order of the schema: tz_source, similar_to and source_mode came later and were added
+# at the end (ALTER TABLE).
 FILES = (
     Column("source_root", "BLOB NOT NULL"),
     Column("source_rel", "BLOB NOT NULL", "rel"),
@@ -80,6 +80,9 @@ FILES = (
     Column("original", "BLOB"),  # set when a transformed move's own bytes are kept
     _kept("tz_source", "TEXT"),
     _kept("similar_to", "BLOB"),
+    # The source's permission bits, read as it left SOURCE: undo gives them to a file it writes
+    # back there (a copy of DEST's file has the placing run's).
+    Column("source_mode", "INTEGER"),
 )
 # What a decision knows that the journal does not keep (a report made from the journal goes
 # without it); tests/test_journal.py checks every attribute is kept or named here.
@@ -100,7 +103,9 @@ NOT_KEPT = frozenset(
     | {"similar"}  # near-duplicate signatures have their own table (engine/similar/store.py)
 )
 # What record() writes; the columns it leaves out are set later, by other calls.
-_WRITTEN = tuple(c.name for c in FILES if c.name not in ("source_removed", "original"))
+_WRITTEN = tuple(
+    c.name for c in FILES if c.name not in ("source_removed", "original", "source_mode")
+)
 _COLUMNS = ", ".join(_WRITTEN)
 _PLACES = ", ".join("?" * len(_WRITTEN))
 _VERDICT = {f.name for f in dataclasses.fields(Decision)} - {"found"}  # the rest: Analysis
@@ -259,6 +264,8 @@ def _upgrade(db: sqlite3.Connection) -> None:
             db.execute("ALTER TABLE files ADD COLUMN tz_source TEXT")
         if "similar_to" not in columns:  # written before near-duplicates dated photos
             db.execute("ALTER TABLE files ADD COLUMN similar_to BLOB")
+        if "source_mode" not in columns:  # written before undo kept a source's mode
+            db.execute("ALTER TABLE files ADD COLUMN source_mode INTEGER")
     runs = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
     if runs and "records_folders" not in runs:  # written before runs journaled their folders
         db.execute("ALTER TABLE runs ADD COLUMN records_folders INTEGER NOT NULL DEFAULT 0")
@@ -305,6 +312,7 @@ class Written:
     size: int
     mtime_ns: int
     original: str | None  # where the source's own bytes are kept below DEST, if transformed
+    source_mode: int | None = None  # its permission bits as it left SOURCE, when journaled
 
 
 @dataclass(frozen=True, slots=True)
@@ -712,22 +720,30 @@ class Journal:
         rels: Iterable[str],
         run_id: int | None = None,
         originals: dict[str, str] | None = None,
+        modes: dict[str, int] | None = None,
     ) -> None:
         """The sources of ``rels`` are gone from SOURCE; ``originals`` (rel -> path below DEST)
-        says where the original bytes of a transformed file are kept."""
+        says where the original bytes of a transformed file are kept, ``modes`` (rel ->
+        permission bits) what mode the source had."""
         rels = list(rels)
-        self._per_file(
-            "UPDATE files SET source_removed = 1", ((source_root, r) for r in rels), run_id
-        )
-        if originals:
-            which = self._LATEST if run_id is None else f"run_id = {int(run_id)}"
-            with self.transaction():
+        which = self._LATEST if run_id is None else f"run_id = {int(run_id)}"
+        with self.transaction():
+            self._per_file(
+                "UPDATE files SET source_removed = 1", ((source_root, r) for r in rels), run_id
+            )
+            for column, values in (("original", originals), ("source_mode", modes)):
+                if not values:
+                    continue
                 self.db.executemany(
-                    "UPDATE files SET original = ? "
+                    f"UPDATE files SET {column} = ? "
                     f"WHERE source_root = ? AND source_rel = ? AND {which}",
                     (
-                        (os.fsencode(path), os.fsencode(source_root), os.fsencode(rel))
-                        for rel, path in originals.items()
+                        (
+                            os.fsencode(value) if isinstance(value, str) else value,
+                            os.fsencode(source_root),
+                            os.fsencode(rel),
+                        )
+                        for rel, value in values.items()
                     ),
                 )
 
@@ -857,7 +873,8 @@ class Journal:
         million files' rows are never held at once."""
         query = (
             "SELECT source_root, source_rel, dest, hash, out_hash, action, source_removed, run_id, "
-            "size, mtime_ns, original FROM files WHERE state = 'done' AND dest IS NOT NULL"
+            "size, mtime_ns, original, source_mode FROM files "
+            "WHERE state = 'done' AND dest IS NOT NULL"
         )
         params: tuple[int, ...] = ()
         if run_ids is not None:
@@ -878,6 +895,7 @@ class Journal:
             size,
             mtime,
             original,
+            mode,
         ) in cursor.execute(query + " ORDER BY dest, run_id", params):
             yield Written(
                 source_root=os.fsdecode(root),
@@ -891,6 +909,7 @@ class Journal:
                 size=size,
                 mtime_ns=mtime,
                 original=_s(original),
+                source_mode=mode,
             )
 
     def runs_to_undo(self) -> list[int]:
