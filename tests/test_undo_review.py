@@ -111,3 +111,62 @@ def test_undo_of_a_large_run_reads_its_journal_a_row_at_a_time(
     assert code == 1 and "20 copies were removed" in said, said
     assert "119980 left alone" in said, said
     assert photos_in(dest) == {}
+
+
+# 2. The copy run's undo after the move run's undo gave up ----------------------------------
+
+
+def test_the_copy_runs_undo_after_the_move_runs_undo_gave_up_returns_the_original(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A copy run rewrote the phone photo smaller; a move run released the card (its original
+    kept below DEST). Undo of the move run found the card not mounted, twice: it gave up, the
+    card's photos left in DEST. With the card back, the next undo (of the copy run) renamed the
+    rewritten file onto the card as if it were the photo, its original orphaned below DEST.
+    Now the original comes back, and DEST keeps nothing of either run."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus)
+    before = photos_in(card)
+    assert imgorg("organize", str(card), str(dest), *FLAGS, *COMPRESS)[0] == 0
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    card.rename(tmp_path / "card-away")  # the card taken out
+    code, said = imgorg("undo", str(dest))
+    assert code == 1 and "is not there (a drive not mounted?)" in said, said
+    code, said = imgorg("undo", str(dest))
+    assert code == 1 and "nothing more of run 2 could be undone" in said, said
+    (tmp_path / "card-away").rename(card)  # and put back
+    code, said = imgorg("undo", str(dest), "--dry-run")
+    assert code == 0 and "3 files would be moved back, 0 left alone" in said, said
+    code, said = imgorg("undo", str(dest))
+    assert code == 0 and "undo of run 1: 0 copies were removed, 3 files were moved back" in said
+    assert photos_in(card) == before
+    assert photos_in(dest) == {}
+    assert not (dest / ".imgorg" / "originals").exists()
+    assert imgorg("verify", str(dest))[0] == 0
+
+
+def test_the_copy_runs_undo_never_puts_a_rewritten_photo_in_source_for_a_damaged_original(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The same card, released by a move run; its phone photo's kept original then damaged in
+    DEST. Undo of the move run leaves the photo in DEST (the original is not its bytes), and
+    the copy run's undo put the rewritten file onto the card in its place, dated as the photo.
+    Now it leaves it in DEST, and says why."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus)
+    before = photos_in(card)
+    assert imgorg("organize", str(card), str(dest), *FLAGS, *COMPRESS)[0] == 0
+    rewritten = {rel for rel in photos_in(dest) if "jolla" in rel}
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    (kept,) = (dest / ".imgorg" / "originals").rglob("jolla.jpg")
+    with open(kept, "r+b") as handle:  # a bad sector
+        handle.seek(4096)
+        handle.write(bytes(512))
+    code, said = imgorg("undo", str(dest))
+    assert code == 1 and f"its kept original {kept.relative_to(dest)} is missing" in said, said
+    code, said = imgorg("undo", str(dest))
+    assert code == 1 and "undo of run 1" in said, said
+    assert "a rewritten version of its source (turned or re-encoded), left in DEST" in said, said
+    assert "DCIM/jolla.jpg" not in photos_in(card)
+    assert photos_in(card) == {r: d for r, d in before.items() if r != "DCIM/jolla.jpg"}
+    assert set(photos_in(dest)) == rewritten

@@ -25,6 +25,8 @@ from engine.store import fsops
 from engine.store.journal import UNDO_INCOMPLETE, Journal, Written
 
 _BATCH = 256
+# Why a source's rewritten copy is left in DEST, never put in SOURCE as if it were the photo.
+_REWRITTEN = "a rewritten version of its source (turned or re-encoded), left in DEST"
 INCOMPLETE = UNDO_INCOMPLETE
 
 
@@ -83,7 +85,7 @@ def undo(
         if pending is not None and item.dest in pending.companions:
             why = _undo_pending_companion(pending.companions[item.dest][1], result)
         else:
-            why = _undo_one(dest, item, result, pending)
+            why = _undo_one(dest, item, journal, result, pending)
         if why is None:
             progress.add(item.run_id)
             done.append((item.source_root, item.rel, item.run_id))
@@ -182,7 +184,9 @@ def _undo_pending_companion(renamed: bool, result: UndoResult) -> str | None:
     return None
 
 
-def _undo_one(dest: str, item: Written, result: UndoResult, pending: Pending | None) -> str | None:
+def _undo_one(
+    dest: str, item: Written, journal: Journal, result: UndoResult, pending: Pending | None
+) -> str | None:
     """Undo one file; None when done, else why it was left alone. With ``pending`` (a dry
     run) only count it, finding it where it is until recovery finishes a tidy step."""
     dry_run = pending is not None
@@ -221,6 +225,9 @@ def _undo_one(dest: str, item: Written, result: UndoResult, pending: Pending | N
         return None
     if os.path.lexists(origin):
         return "its source path holds other bytes now"
+    later = journal.released_later(item.source_root, item.rel, item.run_id)
+    if later is not None:
+        return _return_released(dest, path, origin, item, later, journal, result, dry_run)
     if dry_run:
         result.restored += 1
         return None
@@ -228,6 +235,48 @@ def _undo_one(dest: str, item: Written, result: UndoResult, pending: Pending | N
     if why is None:
         result.restored += 1
     return why
+
+
+def _return_released(
+    dest: str,
+    path: str,
+    origin: str,
+    item: Written,
+    later: Written,
+    journal: Journal,
+    result: UndoResult,
+    dry_run: bool,
+) -> str | None:
+    """A source placed by ``item``'s run, then released by the ``later`` run, whose undo gave up
+    on it (SOURCE not there then): its own bytes go back, the kept original when DEST's file is
+    rewritten (turned or re-encoded), never the rewritten file; the release is undone with it."""
+    if item.out_hash != item.hash:
+        if later.original is None:
+            return (
+                f"{_REWRITTEN}; its original, kept when run {later.run_id} released it, was "
+                "deleted (imgorg finalize)"
+            )
+        kept = os.path.join(dest, later.original)
+        if not _same(kept, item.hash):
+            return f"{_REWRITTEN}; its kept original {later.original} is missing or changed"
+        if dry_run:
+            result.restored += 1
+            return None
+        why = _put_back(kept, origin, item.hash, item.mtime_ns, later.source_mode)
+        if why is not None:
+            return why
+        os.unlink(path)
+        _prune(dest, {os.path.dirname(kept)})
+    else:
+        if dry_run:
+            result.restored += 1
+            return None
+        why = _put_back(path, origin, item.out_hash, item.mtime_ns, later.source_mode)
+        if why is not None:
+            return why
+    journal.mark_undone([(later.source_root, later.rel, later.run_id)])
+    result.restored += 1
+    return None
 
 
 def _remove_link(path: str, origin: str, result: UndoResult, dry_run: bool) -> str | None:

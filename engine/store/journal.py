@@ -869,13 +869,9 @@ class Journal:
 
     def each_written(self, run_ids: Iterable[int] | None = None) -> Iterator[Written]:
         """``written`` one file at a time, in DEST path order (a file an earlier run placed
-        before the release of its source), for a reader that changes nothing meanwhile: a
-        million files' rows are never held at once."""
-        query = (
-            "SELECT source_root, source_rel, dest, hash, out_hash, action, source_removed, run_id, "
-            "size, mtime_ns, original, source_mode FROM files "
-            "WHERE state = 'done' AND dest IS NOT NULL"
-        )
+        before the release of its source): a million files' rows are never held at once. The
+        reader changes nothing meanwhile but the state of rows it has read (undo)."""
+        query = _WRITTEN_ROWS
         params: tuple[int, ...] = ()
         if run_ids is not None:
             ids = tuple(run_ids)
@@ -883,34 +879,20 @@ class Journal:
             params = ids
         cursor = self.db.cursor()
         cursor.row_factory = None
-        for (
-            root,
-            rel,
-            dest,
-            hash_,
-            out_hash,
-            action,
-            removed,
-            run_id,
-            size,
-            mtime,
-            original,
-            mode,
-        ) in cursor.execute(query + " ORDER BY dest, run_id", params):
-            yield Written(
-                source_root=os.fsdecode(root),
-                rel=os.fsdecode(rel),
-                dest=os.fsdecode(dest),
-                hash=hash_,
-                out_hash=out_hash,
-                action=Action(action),
-                source_removed=bool(removed),
-                run_id=run_id,
-                size=size,
-                mtime_ns=mtime,
-                original=_s(original),
-                source_mode=mode,
-            )
+        for row in cursor.execute(query + " ORDER BY dest, run_id", params):
+            yield _written(row)
+
+    def released_later(self, source_root: str, rel: str, run_id: int) -> Written | None:
+        """The newest release of this source by a run after ``run_id`` that is not undone
+        (the undo of its run gave up on it: the source is still out of SOURCE)."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        row = cursor.execute(
+            f"{_WRITTEN_ROWS} AND source_root = ? AND source_rel = ? AND run_id > ? "
+            f"AND action IN {_RELEASES} ORDER BY run_id DESC LIMIT 1",
+            (os.fsencode(source_root), os.fsencode(rel), run_id),
+        ).fetchone()
+        return None if row is None else _written(row)
 
     def runs_to_undo(self) -> list[int]:
         """The last real run that changed anything in DEST, with the interrupted runs it
@@ -1055,6 +1037,32 @@ class Journal:
                 "UPDATE tidy SET state = 'done' WHERE old = ? AND new = ? AND state = 'planned'",
                 (os.fsencode(old), os.fsencode(new)),
             )
+
+
+_WRITTEN_ROWS = (
+    "SELECT source_root, source_rel, dest, hash, out_hash, action, source_removed, run_id, "
+    "size, mtime_ns, original, source_mode FROM files "
+    "WHERE state = 'done' AND dest IS NOT NULL"
+)
+
+
+def _written(row: tuple[Any, ...]) -> Written:
+    """A row of ``_WRITTEN_ROWS`` as the file it says is in DEST."""
+    root, rel, dest, hash_, out_hash, action, removed, run_id, size, mtime, original, mode = row
+    return Written(
+        source_root=os.fsdecode(root),
+        rel=os.fsdecode(rel),
+        dest=os.fsdecode(dest),
+        hash=hash_,
+        out_hash=out_hash,
+        action=Action(action),
+        source_removed=bool(removed),
+        run_id=run_id,
+        size=size,
+        mtime_ns=mtime,
+        original=_s(original),
+        source_mode=mode,
+    )
 
 
 def _decision(row: sqlite3.Row) -> Decision:
