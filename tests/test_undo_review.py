@@ -4,6 +4,7 @@ after its release, and the memory an undo of a large journal takes."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import stat
 import subprocess
@@ -170,3 +171,76 @@ def test_the_copy_runs_undo_never_puts_a_rewritten_photo_in_source_for_a_damaged
     assert "DCIM/jolla.jpg" not in photos_in(card)
     assert photos_in(card) == {r: d for r, d in before.items() if r != "DCIM/jolla.jpg"}
     assert set(photos_in(dest)) == rewritten
+
+
+# 3. A photo put back on the card after its release -----------------------------------------
+
+
+def report_by_source(path: Path) -> dict[str, dict]:
+    return {line["source"]: line for line in map(json.loads, path.read_text().splitlines())}
+
+
+def released_then_put_back(tmp_path: Path, corpus: Path, first: str) -> tuple[Path, Path, dict]:
+    """The card organized by ``first`` ("copy-then-move": a copy run rewriting the phone photo,
+    then a move run releasing the card; "move": one move run), then every photo put back from
+    a backup with ``cp -p`` (same path, bytes, size and time): the card, DEST, the card as it
+    was."""
+    card, dest, backup = tmp_path / "card", tmp_path / "dest", tmp_path / "backup"
+    a_card(card, corpus)
+    before = photos_in(card)
+    shutil.copytree(card, backup)
+    if first == "copy-then-move":
+        assert imgorg("organize", str(card), str(dest), *FLAGS, *COMPRESS)[0] == 0
+        assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    else:
+        assert imgorg("organize", str(card), str(dest), *MOVE, *COMPRESS)[0] == 0
+    assert photos_in(card) == {}
+    subprocess.run(["cp", "-rp", f"{backup}/.", str(card)], check=True)
+    assert photos_in(card) == before
+    return card, dest, before
+
+
+@pytest.mark.parametrize("first", ["copy-then-move", "move"])
+def test_a_photo_put_back_after_its_release_is_released_again_by_a_move_run(
+    tmp_path: Path, corpus: Path, first: str
+) -> None:
+    """The move run after the put-back said "3 files were already done" and left them on the
+    card, its report repeating the earlier run's "released by this run". Now it takes them out
+    again (DEST's copies re-hashed first), says so, and undo of every run gives the card back."""
+    card, dest, before = released_then_put_back(tmp_path, corpus, first)
+    in_dest = photos_in(dest)
+    report = tmp_path / "again.jsonl"
+    code, said = imgorg("organize", str(card), str(dest), *MOVE, "--report", str(report))
+    assert code == 0, said
+    assert photos_in(card) == {}
+    assert photos_in(dest) == in_dest  # nothing written again
+    lines = report_by_source(report)
+    assert set(lines) == set(before)
+    for line in lines.values():
+        assert line["status"] == "placed" and "released by this run" in line["note"], line
+    assert imgorg("verify", str(dest))[0] == 0
+    while True:
+        code, said = imgorg("undo", str(dest))
+        assert code == 0, said
+        if "nothing to undo" in said:
+            break
+    assert photos_in(card) == before
+    assert photos_in(dest) == {}
+    assert not any((dest / ".imgorg" / "originals").rglob("*.jpg"))
+
+
+def test_a_photo_put_back_after_its_release_is_already_archived_for_a_copy_run(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A copy run finds the put-back photos already in DEST: done by an earlier run, left on
+    the card, and its report says which run released them (not "this run")."""
+    card, dest, before = released_then_put_back(tmp_path, corpus, "copy-then-move")
+    report = tmp_path / "again.jsonl"
+    code, said = imgorg("organize", str(card), str(dest), *FLAGS, "--report", str(report))
+    assert code == 0, said
+    assert photos_in(card) == before
+    lines = report_by_source(report)
+    assert set(lines) == set(before)
+    for line in lines.values():
+        assert "this run" not in line["note"], line
+        assert line["note"].startswith("released by run 2: its copy in DEST is"), line

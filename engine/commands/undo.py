@@ -222,6 +222,8 @@ def _undo_one(
             return None
         os.unlink(path)
         result.removed += 1
+        if item.original and _same(origin, item.hash):
+            _drop_spare(os.path.join(dest, item.original), item.hash, origin)
         return None
     if os.path.lexists(origin):
         return "its source path holds other bytes now"
@@ -279,6 +281,14 @@ def _return_released(
     return None
 
 
+def _drop_spare(kept: str, content_hash: str | None, origin: str) -> None:
+    """Delete a kept original whose bytes SOURCE holds again at ``origin``: a later run
+    released the photo once more (put back on the card since), kept a copy of its own, and its
+    undo put that one back."""
+    if _same(kept, content_hash) and not same_entry(kept, origin):
+        os.unlink(kept)
+
+
 def _remove_link(path: str, origin: str, result: UndoResult, dry_run: bool) -> str | None:
     """Drop a symbolic link the run made, whatever became of its target (it holds no bytes)."""
     if not os.path.lexists(path):
@@ -319,11 +329,15 @@ def _copy_back(
 ) -> str | None:
     """A released source (its copy an earlier run's, which stays in DEST) back in SOURCE: its
     kept original when DEST's copy is transformed, else a verified copy of DEST's file."""
+    kept = os.path.join(dest, item.original) if item.original else None
     if _same(origin, item.hash):
-        return None  # back already (an interrupted undo)
+        # Back already: an interrupted undo, or the undo of a later run that released it again
+        # (put back on the card since) and kept its own copy of the original; this one is spare.
+        if kept is not None and not dry_run:
+            _drop_spare(kept, item.hash, origin)
+        return None
     if os.path.lexists(origin):
         return "its source path holds other bytes now"
-    kept = os.path.join(dest, item.original) if item.original else None
     if kept is not None and not _same(kept, item.hash):
         return f"its kept original {item.original} is missing or changed"
     if kept is None and not _same(path, item.out_hash):

@@ -33,6 +33,7 @@ CHECKPOINT_WAIT_MS = 5000  # the last checkpoint waits this long for readers, th
 VERSION = 2
 ORIGINALS = ".imgorg/originals"  # below DEST: the source bytes of re-encoded or rotated moves
 UNDO_INCOMPLETE = "undo incomplete"  # a run's status while files it placed are left in DEST
+PUT_BACK = (-1, -1)  # the size and time ``done_files`` gives a source a move took out of SOURCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +240,10 @@ CREATE TABLE IF NOT EXISTS made_folders (
     PRIMARY KEY (run_id, folder)
 ) WITHOUT ROWID;
 """
+
+
+# A move that wrote the file into DEST (not a release, whose file an earlier run placed).
+_MOVED_INTO_DEST = tuple(a for a in Action if a.touches_dest and a.removes_source)
 
 
 def _among(actions: Iterable[Action]) -> str:
@@ -600,12 +605,15 @@ class Journal:
         self, source_root: str, rel: str, content_hash: str, before_run: int
     ) -> LeftCopy | None:
         """The copy in DEST an earlier run placed of this very file (path and bytes: the hash
-        its row records is ``content_hash``), leaving the source in SOURCE; None if none."""
+        its row records is ``content_hash``), leaving the source in SOURCE, or moving it out of
+        SOURCE (the file is back there: put back by the user); None if none."""
         row = self.db.execute(
             "SELECT dest, hash, out_hash, bytes_out, run_id, action FROM files "
             "WHERE source_root = ? AND source_rel = ? AND run_id < ? AND state = 'done' "
-            "AND status IN ('placed', 'corrupt') AND dest IS NOT NULL AND source_removed = 0 "
-            f"AND {_among(RELEASABLE)} ORDER BY run_id DESC LIMIT 1",
+            "AND status IN ('placed', 'corrupt') AND dest IS NOT NULL "
+            f"AND ((source_removed = 0 AND {_among(RELEASABLE)}) "
+            f"OR (source_removed = 1 AND {_among(_MOVED_INTO_DEST)})) "
+            "ORDER BY run_id DESC LIMIT 1",
             (_b(source_root), _b(rel), before_run),
         ).fetchone()
         if row is None or row["hash"] != content_hash or row["out_hash"] is None:
@@ -638,14 +646,22 @@ class Journal:
             if os.path.dirname(os.fsdecode(r["source_rel"])) == folder
         ]
 
-    def done_files(self, source_root: str) -> dict[str, tuple[int, int]]:
-        """Files of this SOURCE whose decision is complete: rel -> (size, mtime_ns)."""
+    def done_files(self, source_root: str, move: bool = False) -> dict[str, tuple[int, int]]:
+        """Files of this SOURCE whose decision is complete: rel -> (size, mtime_ns). For a
+        ``move`` run, one whose source left SOURCE (moved, or released) maps to ``PUT_BACK``:
+        found there again, the user put it back (from a backup, say), and the run takes it out
+        again."""
         rows = self.db.execute(
-            "SELECT source_rel, size, mtime_ns FROM files WHERE source_root = ? AND state = 'done' "
+            "SELECT source_rel, size, mtime_ns, "
+            f"source_removed = 1 OR action = '{Action.MOVE_RENAME}' FROM files "
+            "WHERE source_root = ? AND state = 'done' "
             f"AND status IN ('placed', 'duplicate', 'corrupt') AND {self._LATEST}",
             (_b(source_root),),
         )
-        return {os.fsdecode(rel): (size, mtime) for rel, size, mtime in rows}
+        return {
+            os.fsdecode(rel): PUT_BACK if move and gone else (size, mtime)
+            for rel, size, mtime, gone in rows
+        }
 
     def placed_in_years(self, source_root: str) -> Iterator[tuple[str, str, int]]:
         """The photos (not their companions) of this SOURCE that runs placed in a year folder
@@ -660,8 +676,12 @@ class Journal:
             yield os.fsdecode(rel), os.fsdecode(dest), int(year)
 
     def mark_seen(self, run_id: int, source_root: str, rels: Iterable[str]) -> None:
+        """Run ``run_id`` found these files done by an earlier run: their rows are its report's
+        too, and what a note says "this run" did is said of the run that did it."""
         self._per_file(
-            f"UPDATE files SET seen_run = {int(run_id)}", ((source_root, r) for r in rels)
+            f"UPDATE files SET seen_run = {int(run_id)}, "
+            "note = replace(note, 'by this run', 'by run ' || run_id)",
+            ((source_root, r) for r in rels),
         )
 
     def record(
