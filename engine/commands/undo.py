@@ -227,7 +227,12 @@ def _undo_one(
         return None
     if os.path.lexists(origin):
         return "its source path holds other bytes now"
-    later = journal.released_later(item.source_root, item.rel, item.run_id)
+    # A source the run left in SOURCE and a later move run released (its undo gave up)
+    later = (
+        None
+        if item.action.removes_source
+        else journal.released_later(item.source_root, item.rel, item.run_id)
+    )
     if later is not None:
         return _return_released(dest, path, origin, item, later, journal, result, dry_run)
     if dry_run:

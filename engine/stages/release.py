@@ -90,7 +90,8 @@ def release_sources(job: Release) -> Released:
         final = os.path.join(job.dest, moved.dest)
         why: str | None = None
         after = moved.action.source_after
-        mode = source_mode(os.path.join(job.source, moved.rel))
+        takes_out = after in (SourceAfter.UNLINKED, SourceAfter.KEPT_BELOW_DEST)
+        mode = source_mode(os.path.join(job.source, moved.rel)) if takes_out else None
         if after is SourceAfter.UNLINKED:
             why = remove_source(job.source, moved, final)
         elif after is SourceAfter.KEPT_BELOW_DEST:
