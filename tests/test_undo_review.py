@@ -147,6 +147,28 @@ def test_the_copy_runs_undo_after_the_move_runs_undo_gave_up_returns_the_origina
     assert imgorg("verify", str(dest))[0] == 0
 
 
+def test_the_copy_runs_undo_after_the_move_runs_undo_found_the_path_taken_returns_the_original(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The same runs; the user wrote another file at the phone photo's path on the card, so
+    the move run's undo left the photo in DEST ("holds other bytes now") and the run undone.
+    With that file gone, the copy run's undo put the rewritten file there. Now the original."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus)
+    before = photos_in(card)
+    assert imgorg("organize", str(card), str(dest), *FLAGS, *COMPRESS)[0] == 0
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    shutil.copy2(corpus / "camera" / "Kodak_CX7530.jpg", card / "DCIM" / "jolla.jpg")
+    code, said = imgorg("undo", str(dest))
+    assert code == 1 and "its source path holds other bytes now" in said, said
+    (card / "DCIM" / "jolla.jpg").unlink()
+    code, said = imgorg("undo", str(dest))
+    assert code == 0 and "undo of run 1: 2 copies were removed, 1 files were moved back" in said
+    assert photos_in(card) == before
+    assert photos_in(dest) == {}
+    assert not (dest / ".imgorg" / "originals").exists()
+
+
 def test_the_copy_runs_undo_never_puts_a_rewritten_photo_in_source_for_a_damaged_original(
     tmp_path: Path, corpus: Path
 ) -> None:
