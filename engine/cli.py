@@ -417,16 +417,21 @@ def _undo(args: argparse.Namespace) -> int:
     result: UndoResult
     if args.dry_run:  # changes nothing: recovery too is only counted, on a private copy
         with settled_copy(dest) as (journal, pending):
-            result = undo(dest, journal, pending)
+            result = undo(dest, journal, pending, on_left=_print_left)
     else:
         with existing_journal(dest) as journal:
             reconcile(journal, dest)
-            result = undo(dest, journal)
+            result = undo(dest, journal, on_left=_print_left)
     if not result.runs:
         print("imgorg: nothing to undo", file=sys.stderr)
         return EXIT_OK
     _print_undo(result, args.dry_run)
-    return EXIT_FILE_ERRORS if result.left else EXIT_OK
+    return EXIT_FILE_ERRORS if result.left_count else EXIT_OK
+
+
+def _print_left(dest_path: str, why: str) -> None:
+    """A file undo leaves in DEST, said as it is found (a large run's are never all held)."""
+    print(f"  left alone: {dest_path}: {why}")
 
 
 def _print_undo(result: UndoResult, dry_run: bool) -> None:
@@ -434,7 +439,8 @@ def _print_undo(result: UndoResult, dry_run: bool) -> None:
     runs = ", ".join(map(str, result.runs))
     print(
         f"undo of run {runs}: {result.removed} copies {verb} "
-        f"removed, {result.restored} files {verb} moved back, {len(result.left)} left alone"
+        f"removed, {result.restored} files {verb} moved back, {result.left_count} left alone"
+        + (" (listed above)" if result.left_count else "")
     )
     if result.retry:
         print(
@@ -442,7 +448,7 @@ def _print_undo(result: UndoResult, dry_run: bool) -> None:
             "ended incomplete; the runs before it are left for the next undo"
         )
     for dest_path, why in result.left:
-        print(f"  left alone: {dest_path}: {why}")
+        _print_left(dest_path, why)
     if result.unfinished:
         runs = ", ".join(map(str, result.unfinished))
         print(

@@ -543,7 +543,7 @@ def _run(
     output.stage("walk")
     walk = settings.walk
     plan = planner.plan(source, walk.extensions, exclude=[dest], videos=walk.videos)
-    done = journal.done_files(source)
+    done = journal.done_files(source, move=run.mode is Mode.MOVE)
     if run.mode is Mode.MOVE:  # what earlier runs copied, this one takes out of SOURCE
         copied = journal.left_in_source(source)
         done = {rel: seen for rel, seen in done.items() if rel not in copied}

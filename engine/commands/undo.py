@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import xxhash
@@ -23,6 +25,8 @@ from engine.store import fsops
 from engine.store.journal import UNDO_INCOMPLETE, Journal, Written
 
 _BATCH = 256
+# Why a source's rewritten copy is left in DEST, never put in SOURCE as if it were the photo.
+_REWRITTEN = "a rewritten version of its source (turned or re-encoded), left in DEST"
 INCOMPLETE = UNDO_INCOMPLETE
 
 
@@ -38,38 +42,50 @@ class UndoResult:
     runs: list[int] = field(default_factory=list)
     removed: int = 0
     restored: int = 0
-    left: list[tuple[str, str]] = field(default_factory=list)  # (dest, why)
+    left: list[tuple[str, str]] = field(default_factory=list)  # (dest, why), unless told on
+    left_count: int = 0
     unfinished: list[int] = field(default_factory=list)  # runs the next undo retries
     given_up: list[int] = field(default_factory=list)  # runs a retry took no further
     retry: bool = False  # this undo finishes one that ended incomplete
     still_incomplete: list[int] = field(default_factory=list)  # earlier runs, undone in part
 
 
-def undo(dest: str, journal: Journal, pending: Pending | None = None) -> UndoResult:
+def undo(
+    dest: str,
+    journal: Journal,
+    pending: Pending | None = None,
+    on_left: Callable[[str, str], None] | None = None,
+) -> UndoResult:
     """Undo the runs ``journal.runs_to_undo`` names; with ``pending`` (what the recovery of a
     killed run would do first, on a settled private copy of the journal: see
-    engine/commands/preview.py) only count what the undo would do, changing nothing."""
+    engine/commands/preview.py) only count what the undo would do, changing nothing. Each file
+    left in DEST goes to ``on_left(dest, why)`` as it is found if given, else to
+    ``result.left``. The runs' rows are read one at a time, never held at once."""
     dry_run = pending is not None
     result = UndoResult(runs=journal.runs_to_undo())
+    tell = on_left if on_left is not None else lambda path, why: result.left.append((path, why))
     if not result.runs:
         return result
     result.retry = journal.run_info(result.runs[0])["status"] == INCOMPLETE
     result.still_incomplete = journal.incomplete_before(result.runs)
     if not dry_run:
-        _put_back_set_aside(dest, journal, result)
+        for rel, reason in _put_back_set_aside(dest, journal, result.runs):
+            result.left_count += 1
+            tell(rel, reason)
     done: list[tuple[str, str, int]] = []
     touched: set[str] = set()
     progress: set[int] = set()  # runs with a file undone now
     stuck: set[int] = set()  # runs with a file left in DEST that a retry may put back
     # Newest run first: a source path two of the runs took (a photo the user edited or
     # replaced between a killed run and its resume) gets back what it held before the last.
-    for item in sorted(journal.written(result.runs), key=lambda w: -w.run_id):
+    # A row is marked undone only once read (``Journal.each_written`` reads on meanwhile).
+    for item in _newest_run_first(journal, result.runs):
         if item.action.undo is Undo.NOTHING:
             continue  # an identical file was already there: not ours to remove
         if pending is not None and item.dest in pending.companions:
             why = _undo_pending_companion(pending.companions[item.dest][1], result)
         else:
-            why = _undo_one(dest, item, result, pending)
+            why = _undo_one(dest, item, journal, result, pending)
         if why is None:
             progress.add(item.run_id)
             done.append((item.source_root, item.rel, item.run_id))
@@ -79,7 +95,8 @@ def undo(dest: str, journal: Journal, pending: Pending | None = None) -> UndoRes
         else:
             if isinstance(why, Retry):
                 stuck.add(item.run_id)
-            result.left.append((item.dest, why))
+            result.left_count += 1
+            tell(item.dest, why)
         if len(done) >= _BATCH and not dry_run:
             journal.mark_undone(done)
             done = []
@@ -96,6 +113,11 @@ def undo(dest: str, journal: Journal, pending: Pending | None = None) -> UndoRes
         _set_statuses(journal, result, progress, stuck)
         _drop_thumbnails(os.path.join(dest, ENGINE_FOLDER, "thumbs"), journal)
     return result
+
+
+def _newest_run_first(journal: Journal, run_ids: list[int]) -> Iterator[Written]:
+    for run_id in sorted(run_ids, reverse=True):
+        yield from journal.each_written([run_id])
 
 
 def _set_statuses(
@@ -123,18 +145,18 @@ def _set_statuses(
         journal.set_run_status([run_id], status)
 
 
-def _put_back_set_aside(dest: str, journal: Journal, result: UndoResult) -> None:
+def _put_back_set_aside(dest: str, journal: Journal, runs: list[int]) -> list[tuple[str, str]]:
     """Copies the undone runs set aside (``--similar set-aside``, earlier runs' too) go back to
-    their places first; the runs' own are then undone from there."""
+    their places first; the runs' own are then undone from there. Those that cannot, and why."""
     if not journal.db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'similar_moves'"
     ).fetchone():
-        return
+        return []
     from engine.similar.setaside import FOLDER, ensure_schema, restore
 
     ensure_schema(journal.db)
-    _back, left = restore(dest, journal.db, result.runs)
-    result.left.extend((rel, f"left in {FOLDER}/: its old place is taken") for rel in left)
+    _back, left = restore(dest, journal.db, runs)
+    return [(rel, f"left in {FOLDER}/: its old place is taken") for rel in left]
 
 
 def _drop_thumbnails(thumbs: str, journal: Journal) -> None:
@@ -162,7 +184,9 @@ def _undo_pending_companion(renamed: bool, result: UndoResult) -> str | None:
     return None
 
 
-def _undo_one(dest: str, item: Written, result: UndoResult, pending: Pending | None) -> str | None:
+def _undo_one(
+    dest: str, item: Written, journal: Journal, result: UndoResult, pending: Pending | None
+) -> str | None:
     """Undo one file; None when done, else why it was left alone. With ``pending`` (a dry
     run) only count it, finding it where it is until recovery finishes a tidy step."""
     dry_run = pending is not None
@@ -198,16 +222,76 @@ def _undo_one(dest: str, item: Written, result: UndoResult, pending: Pending | N
             return None
         os.unlink(path)
         result.removed += 1
+        if item.original and _same(origin, item.hash):
+            _drop_spare(os.path.join(dest, item.original), item.hash, origin)
         return None
     if os.path.lexists(origin):
         return "its source path holds other bytes now"
+    # A source the run left in SOURCE and a later move run released (its undo gave up)
+    later = (
+        None
+        if item.action.removes_source
+        else journal.released_later(item.source_root, item.rel, item.run_id)
+    )
+    if later is not None:
+        return _return_released(dest, path, origin, item, later, journal, result, dry_run)
     if dry_run:
         result.restored += 1
         return None
-    why = _put_back(path, origin, item.out_hash, item.mtime_ns)
+    why = _put_back(path, origin, item.out_hash, item.mtime_ns, item.source_mode)
     if why is None:
         result.restored += 1
     return why
+
+
+def _return_released(
+    dest: str,
+    path: str,
+    origin: str,
+    item: Written,
+    later: Written,
+    journal: Journal,
+    result: UndoResult,
+    dry_run: bool,
+) -> str | None:
+    """A source placed by ``item``'s run, then released by the ``later`` run, whose undo gave up
+    on it (SOURCE not there then): its own bytes go back, the kept original when DEST's file is
+    rewritten (turned or re-encoded), never the rewritten file; the release is undone with it."""
+    if item.out_hash != item.hash:
+        if later.original is None:
+            return (
+                f"{_REWRITTEN}; its original, kept when run {later.run_id} released it, was "
+                "deleted (imgorg finalize)"
+            )
+        kept = os.path.join(dest, later.original)
+        if not _same(kept, item.hash):
+            return f"{_REWRITTEN}; its kept original {later.original} is missing or changed"
+        if dry_run:
+            result.restored += 1
+            return None
+        why = _put_back(kept, origin, item.hash, item.mtime_ns, later.source_mode)
+        if why is not None:
+            return why
+        os.unlink(path)
+        _prune(dest, {os.path.dirname(kept)})
+    else:
+        if dry_run:
+            result.restored += 1
+            return None
+        why = _put_back(path, origin, item.out_hash, item.mtime_ns, later.source_mode)
+        if why is not None:
+            return why
+    journal.mark_undone([(later.source_root, later.rel, later.run_id)])
+    result.restored += 1
+    return None
+
+
+def _drop_spare(kept: str, content_hash: str | None, origin: str) -> None:
+    """Delete a kept original whose bytes SOURCE holds again at ``origin``: a later run
+    released the photo once more (put back on the card since), kept a copy of its own, and its
+    undo put that one back."""
+    if _same(kept, content_hash) and not same_entry(kept, origin):
+        os.unlink(kept)
 
 
 def _remove_link(path: str, origin: str, result: UndoResult, dry_run: bool) -> str | None:
@@ -234,7 +318,7 @@ def _restore_original(
     if dry_run:
         result.restored += 1
         return None
-    why = _put_back(kept, origin, item.hash, item.mtime_ns)
+    why = _put_back(kept, origin, item.hash, item.mtime_ns, item.source_mode)
     if why is not None:
         return why
     result.restored += 1
@@ -250,11 +334,15 @@ def _copy_back(
 ) -> str | None:
     """A released source (its copy an earlier run's, which stays in DEST) back in SOURCE: its
     kept original when DEST's copy is transformed, else a verified copy of DEST's file."""
+    kept = os.path.join(dest, item.original) if item.original else None
     if _same(origin, item.hash):
-        return None  # back already (an interrupted undo)
+        # Back already: an interrupted undo, or the undo of a later run that released it again
+        # (put back on the card since) and kept its own copy of the original; this one is spare.
+        if kept is not None and not dry_run:
+            _drop_spare(kept, item.hash, origin)
+        return None
     if os.path.lexists(origin):
         return "its source path holds other bytes now"
-    kept = os.path.join(dest, item.original) if item.original else None
     if kept is not None and not _same(kept, item.hash):
         return f"its kept original {item.original} is missing or changed"
     if kept is None and not _same(path, item.out_hash):
@@ -263,19 +351,26 @@ def _copy_back(
         result.restored += 1
         return None
     if kept is not None:
-        why = _put_back(kept, origin, item.hash, item.mtime_ns)
+        why = _put_back(kept, origin, item.hash, item.mtime_ns, item.source_mode)
     else:
-        why = _put_back(path, origin, item.out_hash, item.mtime_ns, keep=True)
+        why = _put_back(path, origin, item.out_hash, item.mtime_ns, item.source_mode, keep=True)
     if why is None:
         result.restored += 1
     return why
 
 
 def _put_back(
-    path: str, origin: str, content_hash: str | None, mtime_ns: int, keep: bool = False
+    path: str,
+    origin: str,
+    content_hash: str | None,
+    mtime_ns: int,
+    mode: int | None,
+    keep: bool = False,
 ) -> str | None:
     """Move ``path`` to ``origin`` (no replace); across filesystems copy, verify, then unlink.
-    ``keep``: copy and verify, leaving ``path`` where it is."""
+    ``keep``: copy and verify, leaving ``path`` where it is. The file at ``origin`` gets the
+    source's permission bits ``mode`` (None: not journaled, those of ``path``) and ``mtime_ns``
+    when it is a copy."""
     try:
         fsops.make_folders(os.path.dirname(origin))
     except OSError as exc:  # a file where its folder was, a folder locked since
@@ -283,6 +378,9 @@ def _put_back(
     try:
         if not keep:
             fsops.rename_noreplace(path, origin)
+            if mode is not None:  # a kept original copied there by an earlier release
+                with contextlib.suppress(OSError):
+                    os.chmod(origin, mode)
             return None
     except fsops.DestinationExists:
         return "its source path is taken again"
@@ -296,6 +394,7 @@ def _put_back(
         if hasher.hexdigest() != content_hash:
             fsops.remove_quietly(temp)
             return Retry("could not be copied back intact")
+        os.chmod(temp, stat.S_IMODE(os.stat(path).st_mode) if mode is None else mode)
         os.utime(temp, ns=(mtime_ns, mtime_ns))
         fd = os.open(temp, os.O_RDONLY)
         try:

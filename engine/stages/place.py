@@ -294,6 +294,7 @@ class Placer:
             released = pending.result()
             removed = [moved[i].rel for i in released.removed]
             originals = {moved[i].rel: path for i, path in released.originals.items()}
+            modes = {moved[i].rel: mode for i, mode in released.modes.items()}
             kept = []
             for index, why in released.kept:
                 decision = moved[index]
@@ -310,7 +311,9 @@ class Placer:
             self.released += len(released_now)
             if removed:
                 with self.journal.transaction():
-                    self.journal.mark_source_removed(self.source, removed, self.run_id, originals)
+                    self.journal.mark_source_removed(
+                        self.source, removed, self.run_id, originals, modes
+                    )
                     self.journal.mark_done(self.source, released_now, self.run_id)
             if kept:
                 self.journal.record(self.run_id, self.source, kept, "done")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from engine.policy.actions import Action, SourceAfter, Writes
 from engine.records import Decision
 from engine.stages.commit import Changed, copy_verified, unchanged
-from engine.stages.release import CANNOT_REMOVE, keep_original, remove_source
+from engine.stages.release import CANNOT_REMOVE, keep_original, remove_source, source_mode
 from engine.stages.tidy import finish_pending
 from engine.store import fsops
 from engine.store.journal import Journal, original_path
@@ -187,14 +187,18 @@ def recover(
         assert decision.dest is not None
         final = os.path.join(dest, decision.dest)
         after = decision.action.source_after
+        mode = source_mode(os.path.join(root, decision.rel))
+        modes = {decision.rel: mode} if mode is not None else None
         if after is SourceAfter.KEPT_BELOW_DEST:
             kept = original_path(run_id, decision.rel)
             if keep_original(root, decision, final, os.path.join(dest, kept)):
-                journal.mark_source_removed(root, [decision.rel], run_id, {decision.rel: kept})
+                journal.mark_source_removed(
+                    root, [decision.rel], run_id, {decision.rel: kept}, modes
+                )
         elif after is SourceAfter.UNLINKED:
             why = remove_source(root, decision, final)
             if why is None:
-                journal.mark_source_removed(root, [decision.rel], run_id)
+                journal.mark_source_removed(root, [decision.rel], run_id, modes=modes)
             elif still_in_source is not None and why.startswith(CANNOT_REMOVE):
                 decision.note = f"placed, but its source was not removed: {why}"
                 still_in_source.append(decision)

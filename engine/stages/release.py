@@ -76,6 +76,7 @@ class Released:
     removed: list[int] = field(default_factory=list)  # indexes into Release.files: gone now
     originals: dict[int, str] = field(default_factory=dict)  # kept below DEST, at this path
     kept: list[tuple[int, str]] = field(default_factory=list)  # still in SOURCE, and why
+    modes: dict[int, int] = field(default_factory=dict)  # the permission bits of those gone
 
 
 def release_sources(job: Release) -> Released:
@@ -89,6 +90,8 @@ def release_sources(job: Release) -> Released:
         final = os.path.join(job.dest, moved.dest)
         why: str | None = None
         after = moved.action.source_after
+        takes_out = after in (SourceAfter.UNLINKED, SourceAfter.KEPT_BELOW_DEST)
+        mode = source_mode(os.path.join(job.source, moved.rel)) if takes_out else None
         if after is SourceAfter.UNLINKED:
             why = remove_source(job.source, moved, final)
         elif after is SourceAfter.KEPT_BELOW_DEST:
@@ -105,6 +108,8 @@ def release_sources(job: Release) -> Released:
             continue
         if why is None:
             done.removed.append(index)
+            if mode is not None:
+                done.modes[index] = mode
         else:
             done.kept.append((index, why))
     if done.removed and job.sync:
@@ -112,6 +117,15 @@ def release_sources(job: Release) -> Released:
         if done.originals:
             fsops.sync_filesystem(job.dest)
     return done
+
+
+def source_mode(path: str) -> int | None:
+    """The permission bits of a source about to leave SOURCE (None: not a file there)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return stat.S_IMODE(st.st_mode) if stat.S_ISREG(st.st_mode) else None
 
 
 def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
@@ -223,6 +237,7 @@ def keep_original(
         if hasher.hexdigest() != moved.hash:
             fsops.remove_quietly(temp)
             return False
+        os.chmod(temp, stat.S_IMODE(os.stat(source).st_mode))
         os.utime(temp, ns=(moved.mtime_ns, moved.mtime_ns))
         if sync:
             fsops.fsync_path(temp)

@@ -33,6 +33,7 @@ CHECKPOINT_WAIT_MS = 5000  # the last checkpoint waits this long for readers, th
 VERSION = 2
 ORIGINALS = ".imgorg/originals"  # below DEST: the source bytes of re-encoded or rotated moves
 UNDO_INCOMPLETE = "undo incomplete"  # a run's status while files it placed are left in DEST
+PUT_BACK = (-1, -1)  # the size and time ``done_files`` gives a source a move took out of SOURCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +49,8 @@ def _kept(attr: str, sql: str) -> Column:
     return Column(attr, sql, attr)
 
 
-# In the order of the schema: tz_source and similar_to came later and were added at the end
-# (ALTER TABLE).
+# In the order of the schema: tz_source, similar_to and source_mode came later and were added
+# at the end (ALTER TABLE).
 FILES = (
     Column("source_root", "BLOB NOT NULL"),
     Column("source_rel", "BLOB NOT NULL", "rel"),
@@ -80,6 +81,9 @@ FILES = (
     Column("original", "BLOB"),  # set when a transformed move's own bytes are kept
     _kept("tz_source", "TEXT"),
     _kept("similar_to", "BLOB"),
+    # The source's permission bits, read as it left SOURCE: undo gives them to a file it writes
+    # back there (a copy of DEST's file has the placing run's).
+    Column("source_mode", "INTEGER"),
 )
 # What a decision knows that the journal does not keep (a report made from the journal goes
 # without it); tests/test_journal.py checks every attribute is kept or named here.
@@ -100,7 +104,9 @@ NOT_KEPT = frozenset(
     | {"similar"}  # near-duplicate signatures have their own table (engine/similar/store.py)
 )
 # What record() writes; the columns it leaves out are set later, by other calls.
-_WRITTEN = tuple(c.name for c in FILES if c.name not in ("source_removed", "original"))
+_WRITTEN = tuple(
+    c.name for c in FILES if c.name not in ("source_removed", "original", "source_mode")
+)
 _COLUMNS = ", ".join(_WRITTEN)
 _PLACES = ", ".join("?" * len(_WRITTEN))
 _VERDICT = {f.name for f in dataclasses.fields(Decision)} - {"found"}  # the rest: Analysis
@@ -239,6 +245,10 @@ CREATE TABLE IF NOT EXISTS made_folders (
 """
 
 
+# A move that wrote the file into DEST (not a release, whose file an earlier run placed).
+_MOVED_INTO_DEST = tuple(a for a in Action if a.touches_dest and a.removes_source)
+
+
 def _among(actions: Iterable[Action]) -> str:
     """SQL for "the action column is one of these"."""
     return "action IN (" + ", ".join(f"'{a.value}'" for a in actions) + ")"
@@ -262,6 +272,8 @@ def _upgrade(db: sqlite3.Connection) -> None:
             db.execute("ALTER TABLE files ADD COLUMN tz_source TEXT")
         if "similar_to" not in columns:  # written before near-duplicates dated photos
             db.execute("ALTER TABLE files ADD COLUMN similar_to BLOB")
+        if "source_mode" not in columns:  # written before undo kept a source's mode
+            db.execute("ALTER TABLE files ADD COLUMN source_mode INTEGER")
     runs = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
     if runs and "records_folders" not in runs:  # written before runs journaled their folders
         db.execute("ALTER TABLE runs ADD COLUMN records_folders INTEGER NOT NULL DEFAULT 0")
@@ -308,6 +320,7 @@ class Written:
     size: int
     mtime_ns: int
     original: str | None  # where the source's own bytes are kept below DEST, if transformed
+    source_mode: int | None = None  # its permission bits as it left SOURCE, when journaled
 
 
 @dataclass(frozen=True, slots=True)
@@ -595,12 +608,15 @@ class Journal:
         self, source_root: str, rel: str, content_hash: str, before_run: int
     ) -> LeftCopy | None:
         """The copy in DEST an earlier run placed of this very file (path and bytes: the hash
-        its row records is ``content_hash``), leaving the source in SOURCE; None if none."""
+        its row records is ``content_hash``), leaving the source in SOURCE, or moving it out of
+        SOURCE (the file is back there: put back by the user); None if none."""
         row = self.db.execute(
             "SELECT dest, hash, out_hash, bytes_out, run_id, action FROM files "
             "WHERE source_root = ? AND source_rel = ? AND run_id < ? AND state = 'done' "
-            "AND status IN ('placed', 'corrupt') AND dest IS NOT NULL AND source_removed = 0 "
-            f"AND {_among(RELEASABLE)} ORDER BY run_id DESC LIMIT 1",
+            "AND status IN ('placed', 'corrupt') AND dest IS NOT NULL "
+            f"AND ((source_removed = 0 AND {_among(RELEASABLE)}) "
+            f"OR (source_removed = 1 AND {_among(_MOVED_INTO_DEST)})) "
+            "ORDER BY run_id DESC LIMIT 1",
             (_b(source_root), _b(rel), before_run),
         ).fetchone()
         if row is None or row["hash"] != content_hash or row["out_hash"] is None:
@@ -633,14 +649,22 @@ class Journal:
             if os.path.dirname(os.fsdecode(r["source_rel"])) == folder
         ]
 
-    def done_files(self, source_root: str) -> dict[str, tuple[int, int]]:
-        """Files of this SOURCE whose decision is complete: rel -> (size, mtime_ns)."""
+    def done_files(self, source_root: str, move: bool = False) -> dict[str, tuple[int, int]]:
+        """Files of this SOURCE whose decision is complete: rel -> (size, mtime_ns). For a
+        ``move`` run, one whose source left SOURCE (moved, or released) maps to ``PUT_BACK``:
+        found there again, the user put it back (from a backup, say), and the run takes it out
+        again."""
         rows = self.db.execute(
-            "SELECT source_rel, size, mtime_ns FROM files WHERE source_root = ? AND state = 'done' "
+            "SELECT source_rel, size, mtime_ns, "
+            f"source_removed = 1 OR action = '{Action.MOVE_RENAME}' FROM files "
+            "WHERE source_root = ? AND state = 'done' "
             f"AND status IN ('placed', 'duplicate', 'corrupt') AND {self._LATEST}",
             (_b(source_root),),
         )
-        return {os.fsdecode(rel): (size, mtime) for rel, size, mtime in rows}
+        return {
+            os.fsdecode(rel): PUT_BACK if move and gone else (size, mtime)
+            for rel, size, mtime, gone in rows
+        }
 
     def placed_in_years(self, source_root: str) -> Iterator[tuple[str, str, int]]:
         """The photos (not their companions) of this SOURCE that runs placed in a year folder
@@ -655,8 +679,12 @@ class Journal:
             yield os.fsdecode(rel), os.fsdecode(dest), int(year)
 
     def mark_seen(self, run_id: int, source_root: str, rels: Iterable[str]) -> None:
+        """Run ``run_id`` found these files done by an earlier run: their rows are its report's
+        too, and what a note says "this run" did is said of the run that did it."""
         self._per_file(
-            f"UPDATE files SET seen_run = {int(run_id)}", ((source_root, r) for r in rels)
+            f"UPDATE files SET seen_run = {int(run_id)}, "
+            "note = replace(note, 'by this run', 'by run ' || run_id)",
+            ((source_root, r) for r in rels),
         )
 
     def record(
@@ -715,22 +743,30 @@ class Journal:
         rels: Iterable[str],
         run_id: int | None = None,
         originals: dict[str, str] | None = None,
+        modes: dict[str, int] | None = None,
     ) -> None:
         """The sources of ``rels`` are gone from SOURCE; ``originals`` (rel -> path below DEST)
-        says where the original bytes of a transformed file are kept."""
+        says where the original bytes of a transformed file are kept, ``modes`` (rel ->
+        permission bits) what mode the source had."""
         rels = list(rels)
-        self._per_file(
-            "UPDATE files SET source_removed = 1", ((source_root, r) for r in rels), run_id
-        )
-        if originals:
-            which = self._LATEST if run_id is None else f"run_id = {int(run_id)}"
-            with self.transaction():
+        which = self._LATEST if run_id is None else f"run_id = {int(run_id)}"
+        with self.transaction():
+            self._per_file(
+                "UPDATE files SET source_removed = 1", ((source_root, r) for r in rels), run_id
+            )
+            for column, values in (("original", originals), ("source_mode", modes)):
+                if not values:
+                    continue
                 self.db.executemany(
-                    "UPDATE files SET original = ? "
+                    f"UPDATE files SET {column} = ? "
                     f"WHERE source_root = ? AND source_rel = ? AND {which}",
                     (
-                        (os.fsencode(path), os.fsencode(source_root), os.fsencode(rel))
-                        for rel, path in originals.items()
+                        (
+                            os.fsencode(value) if isinstance(value, str) else value,
+                            os.fsencode(source_root),
+                            os.fsencode(rel),
+                        )
+                        for rel, value in values.items()
                     ),
                 )
 
@@ -856,12 +892,9 @@ class Journal:
 
     def each_written(self, run_ids: Iterable[int] | None = None) -> Iterator[Written]:
         """``written`` one file at a time, in DEST path order (a file an earlier run placed
-        before the release of its source), for a reader that changes nothing meanwhile: a
-        million files' rows are never held at once."""
-        query = (
-            "SELECT source_root, source_rel, dest, hash, out_hash, action, source_removed, run_id, "
-            "size, mtime_ns, original FROM files WHERE state = 'done' AND dest IS NOT NULL"
-        )
+        before the release of its source): a million files' rows are never held at once. The
+        reader changes nothing meanwhile but the state of rows it has read (undo)."""
+        query = _WRITTEN_ROWS
         params: tuple[int, ...] = ()
         if run_ids is not None:
             ids = tuple(run_ids)
@@ -869,32 +902,20 @@ class Journal:
             params = ids
         cursor = self.db.cursor()
         cursor.row_factory = None
-        for (
-            root,
-            rel,
-            dest,
-            hash_,
-            out_hash,
-            action,
-            removed,
-            run_id,
-            size,
-            mtime,
-            original,
-        ) in cursor.execute(query + " ORDER BY dest, run_id", params):
-            yield Written(
-                source_root=os.fsdecode(root),
-                rel=os.fsdecode(rel),
-                dest=os.fsdecode(dest),
-                hash=hash_,
-                out_hash=out_hash,
-                action=Action(action),
-                source_removed=bool(removed),
-                run_id=run_id,
-                size=size,
-                mtime_ns=mtime,
-                original=_s(original),
-            )
+        for row in cursor.execute(query + " ORDER BY dest, run_id", params):
+            yield _written(row)
+
+    def released_later(self, source_root: str, rel: str, run_id: int) -> Written | None:
+        """The newest release of this source by a run after ``run_id`` that is not undone
+        (the undo of its run gave up on it: the source is still out of SOURCE)."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        row = cursor.execute(
+            f"{_WRITTEN_ROWS} AND source_root = ? AND source_rel = ? AND run_id > ? "
+            f"AND action IN {_RELEASES} ORDER BY run_id DESC LIMIT 1",
+            (os.fsencode(source_root), os.fsencode(rel), run_id),
+        ).fetchone()
+        return None if row is None else _written(row)
 
     def runs_to_undo(self) -> list[int]:
         """The last real run that changed anything in DEST, with the interrupted runs it
@@ -1039,6 +1060,32 @@ class Journal:
                 "UPDATE tidy SET state = 'done' WHERE old = ? AND new = ? AND state = 'planned'",
                 (os.fsencode(old), os.fsencode(new)),
             )
+
+
+_WRITTEN_ROWS = (
+    "SELECT source_root, source_rel, dest, hash, out_hash, action, source_removed, run_id, "
+    "size, mtime_ns, original, source_mode FROM files "
+    "WHERE state = 'done' AND dest IS NOT NULL"
+)
+
+
+def _written(row: tuple[Any, ...]) -> Written:
+    """A row of ``_WRITTEN_ROWS`` as the file it says is in DEST."""
+    root, rel, dest, hash_, out_hash, action, removed, run_id, size, mtime, original, mode = row
+    return Written(
+        source_root=os.fsdecode(root),
+        rel=os.fsdecode(rel),
+        dest=os.fsdecode(dest),
+        hash=hash_,
+        out_hash=out_hash,
+        action=Action(action),
+        source_removed=bool(removed),
+        run_id=run_id,
+        size=size,
+        mtime_ns=mtime,
+        original=_s(original),
+        source_mode=mode,
+    )
 
 
 def _decision(row: sqlite3.Row) -> Decision:
