@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from conftest import tree_digest, write_photo
+from engine.store.journal import Journal
 
 D2015 = dt.datetime(2015, 6, 7, 8, 9, 10)
 D2019 = dt.datetime(2019, 1, 2, 3, 4, 5)
@@ -290,3 +291,69 @@ def test_a_name_that_is_not_utf8_in_a_reason_or_note_does_not_stop_the_run(
         copy = lines[os.fsdecode(b"copies/caf\xe9.jpg")]
         assert copy["status"] == "duplicate" and copy["duplicate_of"] == odd
         assert "caf" in copy["reason"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_photo_in_dest_is_never_readable_by_more_people_than_its_source(
+    tmp_path: Path, corpus: Path, jobs: str
+) -> None:
+    """A phone backup's private photos (0600, one with its sidecar, one turned upright, one
+    compressed), a family folder shared with a group (0640) and a card read with every
+    permission (0777, as a FAT card mounts): each file in DEST keeps every restriction of its
+    source and gains nothing, whatever wrote it (a worker's staged copy, a placer's copy, a
+    re-encode, a lossless turn)."""
+    from conftest import imgorg
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    private = src / "phone" / "private"
+    private.mkdir(parents=True)
+    shutil.copy(corpus / "camera" / "Canon_40D.jpg", private / "IMG_1.jpg")
+    (private / "IMG_1.xmp").write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+    shutil.copy(corpus / "phone" / "Samsung GT-I9000 (Galaxy S).jpg", private / "IMG_2.jpg")
+    shutil.copy(corpus / "phone" / "Xiaomi_Mi_9T_KeyError.jpg", private / "IMG_3.jpg")
+    shared = src / "family"
+    shared.mkdir()
+    shutil.copy(corpus / "camera" / "Canon_DIGITAL_IXUS_400.jpg", shared / "IMG_4.jpg")
+    card = src / "card" / "DCIM"
+    card.mkdir(parents=True)
+    shutil.copy(corpus / "orientation" / "Landscape_6.jpg", card / "IMG_5.jpg")
+    for path in private.iterdir():
+        path.chmod(0o600)
+    (shared / "IMG_4.jpg").chmod(0o640)
+    (card / "IMG_5.jpg").chmod(0o777)
+    umask = os.umask(0o022)
+    try:
+        code, out = imgorg(
+            "organize",
+            str(src),
+            str(dest),
+            "--jobs",
+            jobs,
+            "--min-size",
+            "0",
+            "--compress-above",
+            "3MB",
+        )
+    finally:
+        os.umask(umask)
+    assert code == 0, out
+    journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
+    try:
+        done = {os.path.basename(d.rel): d for d in journal.decisions(1, str(src))}
+    finally:
+        journal.close()
+    assert done["IMG_2.jpg"].rotated and done["IMG_3.jpg"].compressed
+    modes = {}
+    for folder, _, files in os.walk(dest):
+        if ".imgorg" in folder:
+            continue
+        for name in files:
+            modes[name] = os.stat(os.path.join(folder, name)).st_mode & 0o777
+    assert modes == {
+        "IMG_1.jpg": 0o600,
+        "IMG_1.xmp": 0o600,
+        "IMG_2.jpg": 0o600,
+        "IMG_3.jpg": 0o600,
+        "IMG_4.jpg": 0o640,
+        "IMG_5.jpg": 0o644,
+    }, {name: oct(mode) for name, mode in modes.items()}

@@ -173,13 +173,17 @@ def _temporary(
             # the file analysed still (a stat, no read).
             if not unchanged(source, item):
                 raise Changed(f"{item.rel} changed since it was analysed; run again")
-            return os.path.join(job.stage_dir, item.staged), True
+            staged = os.path.join(job.stage_dir, item.staged)
+            no_wider_than_source(staged, source)
+            return staged, True
         temp, cloned = copy_verified(source, final, item)
         outcome.cloned += cloned
         return temp, True
     if item.writes is Writes.STAGED_FILE:  # the worker's output, with the source's mtime
         assert job.stage_dir is not None and item.staged is not None
-        return os.path.join(job.stage_dir, item.staged), True
+        staged = os.path.join(job.stage_dir, item.staged)
+        no_wider_than_source(staged, source)
+        return staged, True
     if item.writes is Writes.RENAME_SOURCE:
         if not unchanged(source, item):
             raise Changed(CHANGED)
@@ -187,6 +191,19 @@ def _temporary(
     if item.writes in (Writes.HARD_LINK, Writes.SYMBOLIC_LINK):
         return _link(source, final, item), True
     raise ValueError(f"{item.writes!r} writes nothing")
+
+
+def no_wider_than_source(new: str, source: str) -> None:
+    """Take from the file ``new`` written for ``source`` every permission ``source`` lacks: a
+    photo only its owner may read stays so in DEST. Nothing is added (a card's 0777 files land
+    with the mode new files get here), and a source gone already leaves ``new`` as it is."""
+    try:
+        allowed = os.stat(source).st_mode & 0o777
+    except OSError:
+        return
+    mode = os.stat(new).st_mode & 0o777
+    if mode & allowed != mode:
+        os.chmod(new, mode & allowed)
 
 
 def _rename(temp: str, final: str, item: FileWrite, ours: bool) -> str | None:
@@ -304,4 +321,5 @@ def copy_verified(source: str, final: str, item: Named) -> tuple[str, bool]:
         fsops.remove_quietly(temp)
         raise Changed(f"{item.rel} changed while it was being copied; run again")
     os.utime(temp, ns=(item.mtime_ns, item.mtime_ns))
+    no_wider_than_source(temp, source)
     return temp, cloned
