@@ -182,6 +182,10 @@ class Coordinator:
         self.name_wait: dict[int, list[Decision]] = defaultdict(list)
         self.companions: dict[str, list[CompanionResult]] = {}
         self.alone: dict[str, list[Analysis]] = defaultdict(list)  # see _standing_alone
+        self.alone_rels: set[str] = set()  # their paths
+        # Those of them settled and not the copy of another: the only ones another of them
+        # waits for (one still to settle, or a copy itself, could wait for it in turn).
+        self.alone_keepers: set[str] = set()
         self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
         self.adopted: dict[str, list[Adoptee]] = defaultdict(list)  # by the photo placing them
         # A duplicate photo waits for the kept copy that adopts its companions, so that both
@@ -234,8 +238,9 @@ class Coordinator:
                 outcome = self.carrier_outcomes.get(carried.rel)
                 if outcome is None:
                     self.on_carrier[carried.rel].append(decision)
-                else:
-                    ready.extend(self._confirmed(decision, carried, outcome))
+                else:  # a copy carrying in turn (a RAW placed alone) tells its outcome
+                    confirmed = self._confirmed(decision, carried, outcome)
+                    ready.extend(self._through_carriers(confirmed))
                 continue
             ready.append(decision)
             if decision.rel in self.loose.carrying:
@@ -244,7 +249,8 @@ class Coordinator:
                 )
                 self.carrier_outcomes[decision.rel] = outcome
                 for copy in self.on_carrier.pop(decision.rel, []):
-                    ready.extend(self._confirmed(copy, self.carried_by[copy.rel], outcome))
+                    confirmed = self._confirmed(copy, self.carried_by[copy.rel], outcome)
+                    ready.extend(self._through_carriers(confirmed))
         return ready
 
     def _confirmed(self, copy: Decision, carried: CarriedCopy, outcome: Outcome) -> list[Decision]:
@@ -423,7 +429,12 @@ class Coordinator:
     def _carried(self, members: list[Analysis]) -> CarriedCopy | None:
         """The RAW or video of a sound photo that ``members`` repeat byte for byte, if any."""
         rels = {m.rel for m in members}
-        carriers = [c for c in self.loose.carriers(members) if c.rel not in rels]
+        alone = any(m.rel in self.alone_rels for m in members)
+        carriers = [
+            c
+            for c in self.loose.carriers(members)
+            if c.rel not in rels and (not alone or not c.alone or c.rel in self.alone_keepers)
+        ]
         if not carriers:
             return None
         mine = os.path.join(self.source, members[0].rel)
@@ -671,6 +682,7 @@ class Coordinator:
         for item in self.companions.pop(main.rel, []):
             if item.alone is not None:
                 self.alone[main.rel].append(item.alone)
+                self.alone_rels.add(item.rel)
                 continue
             member = _rider(item, main, main.status, main.rel)
             member.duplicate_of = self.twins.pop(item.rel, main.duplicate_of)
@@ -699,6 +711,8 @@ class Coordinator:
                 placed.append(Decision.from_analysis(found, found.status))
             else:
                 placed.extend(self._settle_identical([found]))
+                if found.rel not in self.carried_by:
+                    self.alone_keepers.add(found.rel)
         return placed
 
     def _place(
@@ -885,6 +899,7 @@ class Outcome(NamedTuple):
 class CarriedCopy:
     rel: str  # a RAW or video travelling with a sound photo
     photo: str
+    alone: bool = False  # ... or placed alone beside its corrupt photo: settled itself
 
 
 class LooseCopies:
@@ -937,7 +952,8 @@ class LooseCopies:
                 and not item.error
                 and _movable(item.rel)
             ):
-                self.seen[item.hash].append(CarriedCopy(item.rel, analysis.rel))
+                carried = CarriedCopy(item.rel, analysis.rel, alone is not None)
+                self.seen[item.hash].append(carried)
                 self.carrying.add(item.rel)
         free = []
         for size in sizes:
