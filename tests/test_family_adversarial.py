@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from test_family_review import by_source, cut, raw_from
 
 from conftest import tree_digest
@@ -83,3 +84,20 @@ def test_a_loose_raw_waiting_for_a_raw_placed_alone_that_is_itself_a_copy_is_set
 
     assert main(["undo", str(dest)]) == 0
     assert tree_digest(src) == before
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_a_move_killed_while_placing_a_raw_alone_resumes_and_undoes(tmp_path: Path) -> None:
+    """A move run over the card copied twice (its RAW files placed alone, one the other's
+    duplicate), SIGKILLed before its renames and unlinks; the same command resumes it, verify
+    passes, undo gives SOURCE back byte for byte. (Every call of the kind held when tried.)"""
+    import test_crash_points as points
+
+    pristine = tmp_path / "pristine"
+    dumped_twice(pristine, points.corpus_or_skip())
+    broken = {}
+    for syscall, k in (("renameat2", 2), ("unlink", 3), ("rename", 4)):
+        why = points.check_point(pristine, tmp_path / "point", "move", syscall, k)
+        if why is not None:
+            broken[f"{syscall}#{k}"] = why
+    assert not broken, broken
