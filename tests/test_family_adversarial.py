@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_family_review import by_source, cut, raw_from
@@ -25,42 +26,58 @@ def dumped_twice(src: Path, corpus: Path) -> None:
     shutil.copyfile(src / "Photos/DCIM/100CANON/IMG_0001.CR2", src / "RAW backup/IMG_0001.CR2")
 
 
-def test_a_card_copied_twice_with_its_jpeg_cut_places_its_raw_once(
+def outcomes(report: list[dict[str, Any]]) -> dict[str, tuple[str, str, str | None]]:
+    return {line["source"]: (line["status"], line["dest"], line["duplicate_of"]) for line in report}
+
+
+def test_a_card_copied_twice_with_its_jpeg_cut_places_its_raw_files_alike_every_run(
     tmp_path: Path,
     corpus: Path,
     organize,  # type: ignore[no-untyped-def]
 ) -> None:
-    """Both RAW files stand alone beside their cut JPEGs, and each is the other's copy: the run
-    used to wait for each to be decided before the other, and stopped with "results were never
-    settled". One is placed; the other and the loose third copy are its duplicates."""
+    """Both RAW files stand alone beside their cut JPEGs, each the other's copy: each waited
+    for the other to be decided, and the run stopped with "results were never settled". Like
+    the RAW files of two sound photos, each is placed with its folder; the loose third copy is
+    the duplicate of the first in path order, whatever the order the workers finish in."""
     src = tmp_path / "archive"
     dumped_twice(src, corpus)
     before = tree_digest(src)
-    dest = tmp_path / "out"
-    code, report = organize(src, dest, "--min-size", "0", "--mode", "move")
-    lines = by_source(report)
-    assert code == 0 and sorted(lines) == sorted(before) and len(report) == len(before)
-    raws = [lines[rel] for rel in before if rel.endswith(".CR2")]
-    kept = [line for line in raws if line["status"] == "placed"]
-    assert len(kept) == 1 and kept[0]["source"] == "Backup/DCIM/100CANON/IMG_0001.CR2", raws
-    for line in raws:
-        if line is not kept[0]:
-            assert (line["status"], line["duplicate_of"]) == ("duplicate", kept[0]["source"])
-    from engine.cli import main
+    runs = []
+    for n, jobs in enumerate(("1", "2")):
+        dest = tmp_path / f"out{n}"
+        code, report = organize(src, dest, "--min-size", "0", "--mode", "move", "--jobs", jobs)
+        lines = by_source(report)
+        assert code == 0 and sorted(lines) == sorted(before) and len(report) == len(before)
+        for rel, placed in (
+            ("Backup/DCIM/100CANON/IMG_0001.CR2", "2008/100CANON/IMG_0001.CR2"),
+            ("Photos/DCIM/100CANON/IMG_0001.CR2", "2008/Photos/DCIM/100CANON/IMG_0001.CR2"),
+        ):
+            assert (lines[rel]["status"], lines[rel]["dest"]) == ("placed", placed)
+        loose = lines["RAW backup/IMG_0001.CR2"]
+        assert (loose["status"], loose["duplicate_of"]) == (
+            "duplicate",
+            "Backup/DCIM/100CANON/IMG_0001.CR2",
+        )
+        assert loose["reason"].endswith(
+            "placed alone (its photo Backup/DCIM/100CANON/IMG_0001.JPG is corrupt)"
+        ), loose
+        runs.append(outcomes(report))
+        from engine.cli import main
 
-    assert main(["undo", str(dest)]) == 0
-    assert tree_digest(src) == before
+        assert main(["undo", str(dest)]) == 0
+        assert tree_digest(src) == before
+    assert runs[0] == runs[1]
 
 
-def test_a_loose_raw_waiting_for_a_raw_placed_alone_that_is_itself_a_copy_is_settled(
+def test_a_raw_placed_alone_is_not_the_copy_of_a_raw_travelling_with_a_sound_photo(
     tmp_path: Path,
     corpus: Path,
     organize,  # type: ignore[no-untyped-def]
 ) -> None:
-    """In a flat layout every IMG_0001 is named together. The loose copy in ``RAW backup``
-    repeats the RAW standing alone in ``Backup`` (first in path order), which repeats the RAW
-    of the sound pair in ``Zoo``: the loose copy waits for ``Backup``'s RAW, a copy waiting in
-    turn, whose outcome used to be never told: the run stopped, "results were never settled"."""
+    """In a flat layout every IMG_0001 is named together. The RAW standing alone in ``Backup``
+    repeats the RAW of the sound pair in ``Zoo``, and the loose copy in ``RAW backup`` repeats
+    both: it waited for ``Backup``'s RAW, itself waiting for ``Zoo``'s, whose outcome it was
+    never told: the run stopped, "results were never settled"."""
     src = tmp_path / "archive"
     dumped_twice(src, corpus)
     shutil.rmtree(src / "Photos")
@@ -73,11 +90,12 @@ def test_a_loose_raw_waiting_for_a_raw_placed_alone_that_is_itself_a_copy_is_set
     code, report = organize(src, dest, "--min-size", "0", "--mode", "move", "--layout", "flat")
     lines = by_source(report)
     assert code == 0 and sorted(lines) == sorted(before) and len(report) == len(before)
-    assert lines["Zoo/IMG_0001.CR2"]["dest"] == "2008/IMG_0001.CR2"
-    for rel in ("Backup/DCIM/100CANON/IMG_0001.CR2", "RAW backup/IMG_0001.CR2"):
-        assert lines[rel]["status"] == "duplicate", lines[rel]
-    assert lines["RAW backup/IMG_0001.CR2"]["duplicate_of"] in (
-        "Zoo/IMG_0001.CR2",
+    alone, carried = lines["Backup/DCIM/100CANON/IMG_0001.CR2"], lines["Zoo/IMG_0001.CR2"]
+    assert (carried["status"], carried["dest"]) == ("placed", "2008/IMG_0001.CR2")
+    assert (alone["status"], alone["dest"]) == ("placed", "2008/IMG_0001_1.CR2")
+    loose = lines["RAW backup/IMG_0001.CR2"]
+    assert (loose["status"], loose["duplicate_of"]) == (
+        "duplicate",
         "Backup/DCIM/100CANON/IMG_0001.CR2",
     )
     from engine.cli import main

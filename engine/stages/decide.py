@@ -183,9 +183,6 @@ class Coordinator:
         self.companions: dict[str, list[CompanionResult]] = {}
         self.alone: dict[str, list[Analysis]] = defaultdict(list)  # see _standing_alone
         self.alone_rels: set[str] = set()  # their paths
-        # Those of them settled and not the copy of another: the only ones another of them
-        # waits for (one still to settle, or a copy itself, could wait for it in turn).
-        self.alone_keepers: set[str] = set()
         self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
         self.adopted: dict[str, list[Adoptee]] = defaultdict(list)  # by the photo placing them
         # A duplicate photo waits for the kept copy that adopts its companions, so that both
@@ -238,9 +235,8 @@ class Coordinator:
                 outcome = self.carrier_outcomes.get(carried.rel)
                 if outcome is None:
                     self.on_carrier[carried.rel].append(decision)
-                else:  # a copy carrying in turn (a RAW placed alone) tells its outcome
-                    confirmed = self._confirmed(decision, carried, outcome)
-                    ready.extend(self._through_carriers(confirmed))
+                else:
+                    ready.extend(self._confirmed(decision, carried, outcome))
                 continue
             ready.append(decision)
             if decision.rel in self.loose.carrying:
@@ -249,8 +245,7 @@ class Coordinator:
                 )
                 self.carrier_outcomes[decision.rel] = outcome
                 for copy in self.on_carrier.pop(decision.rel, []):
-                    confirmed = self._confirmed(copy, self.carried_by[copy.rel], outcome)
-                    ready.extend(self._through_carriers(confirmed))
+                    ready.extend(self._confirmed(copy, self.carried_by[copy.rel], outcome))
         return ready
 
     def _confirmed(self, copy: Decision, carried: CarriedCopy, outcome: Outcome) -> list[Decision]:
@@ -262,8 +257,7 @@ class Coordinator:
         if outcome.status is Status.DUPLICATE and outcome.duplicate_of is not None:
             copy.duplicate_of = outcome.duplicate_of
             copy.reason = (
-                f"identical to {outcome.duplicate_of}, as is {carried.rel}, "
-                f"which travels with {carried.photo}"
+                f"identical to {outcome.duplicate_of}, as is {carried.rel}, {carried.with_photo}"
             )
             return [copy]
         alone = Decision.from_analysis(copy.found, Status.PLACED)
@@ -428,13 +422,10 @@ class Coordinator:
 
     def _carried(self, members: list[Analysis]) -> CarriedCopy | None:
         """The RAW or video of a sound photo that ``members`` repeat byte for byte, if any."""
+        if any(m.rel in self.alone_rels for m in members):
+            return None  # placed alone like the RAW of a sound photo: not a copy of another
         rels = {m.rel for m in members}
-        alone = any(m.rel in self.alone_rels for m in members)
-        carriers = [
-            c
-            for c in self.loose.carriers(members)
-            if c.rel not in rels and (not alone or not c.alone or c.rel in self.alone_keepers)
-        ]
+        carriers = [c for c in self.loose.carriers(members) if c.rel not in rels]
         if not carriers:
             return None
         mine = os.path.join(self.source, members[0].rel)
@@ -467,7 +458,7 @@ class Coordinator:
         ]
         for verdict in verdicts:
             if verdict.status is Status.DUPLICATE:
-                verdict.reason = f"{verdict.reason}, which travels with {carried.photo}"
+                verdict.reason = f"{verdict.reason}, {carried.with_photo}"
                 self.carried_by[verdict.rel] = carried
         return verdicts
 
@@ -711,8 +702,6 @@ class Coordinator:
                 placed.append(Decision.from_analysis(found, found.status))
             else:
                 placed.extend(self._settle_identical([found]))
-                if found.rel not in self.carried_by:
-                    self.alone_keepers.add(found.rel)
         return placed
 
     def _place(
@@ -899,7 +888,13 @@ class Outcome(NamedTuple):
 class CarriedCopy:
     rel: str  # a RAW or video travelling with a sound photo
     photo: str
-    alone: bool = False  # ... or placed alone beside its corrupt photo: settled itself
+    alone: bool = False  # ... or placed alone, beside its corrupt photo
+
+    @property
+    def with_photo(self) -> str:
+        if self.alone:
+            return f"placed alone (its photo {self.photo} is corrupt)"
+        return f"which travels with {self.photo}"
 
 
 class LooseCopies:
