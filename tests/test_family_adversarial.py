@@ -119,3 +119,39 @@ def test_a_move_killed_while_placing_a_raw_alone_resumes_and_undoes(tmp_path: Pa
         if why is not None:
             broken[f"{syscall}#{k}"] = why
     assert not broken, broken
+
+
+def test_a_gps_without_a_fix_does_not_date_a_photo_whose_clock_was_never_set(
+    tmp_path: Path,
+    corpus: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A GPS receiver with no fix writes its own zero date: the GPS epoch (1980-01-06), or 1970
+    from a zeroed clock. It took the place of the camera's clock default as if the satellites
+    had said when the photo was taken (the photo went to 1980). A garbled date stamp is no date
+    at all. A true fix, on another day, still wins; the same day confirms the camera."""
+    src = tmp_path / "src"
+    src.mkdir()
+    nikon = (corpus / "camera/DSCN0010.jpg").read_bytes()  # GPS date stamp 2008:10:23
+    reset = nikon.replace(b"2008:10:22 16:28:39", b"2001:01:01 00:00:30")
+    stamps = {
+        "epoch": b"1980:01:06",
+        "zero": b"1970:01:01",
+        "garbled": b"20\x0008:1023",
+        "fix": b"2008:10:23",
+        "new_year": b"2001:01:01",
+    }
+    for name, stamp in stamps.items():
+        (src / f"{name}.jpg").write_bytes(reset.replace(b"2008:10:23", stamp))
+    code, report = organize(src, tmp_path / "out", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0 and len(report) == len(stamps)
+    for name in ("epoch", "zero", "garbled"):
+        line = lines[f"{name}.jpg"]
+        assert (line["date"], line["date_source"]) == (
+            "2001-01-01T00:00:30+01:00",
+            "clock-default",
+        ), line
+        assert line["dest"] == f"2001/{name}.jpg"
+    assert lines["fix.jpg"]["date_source"] == "gps" and lines["fix.jpg"]["year"] == 2008
+    assert lines["new_year.jpg"]["date_source"] == "exif"

@@ -40,6 +40,8 @@ _OTHER = {
     DateSource.FILENAME: "its file name",
     DateSource.FOLDER: "its folder's name",
 }
+# A GPS date stamp before the day after the GPS epoch is a receiver's own zero (no fix yet).
+_FIRST_FIX = dt.datetime(1980, 1, 7)
 # Dates this close are one moment (a UTC date against local time; a folder named by the day).
 _SAME_DAY = dt.timedelta(days=2)
 
@@ -64,6 +66,8 @@ def weigh_clock_default(
     written = when.replace(tzinfo=None).isoformat(sep=" ")
     for other, date in in_precedence(evidence):
         if other not in _OTHER or other is source or date is None or is_clock_default(date):
+            continue
+        if other is DateSource.GPS and date.replace(tzinfo=None) < _FIRST_FIX:
             continue
         if abs(date.replace(tzinfo=None) - when.replace(tzinfo=None)) <= _SAME_DAY:
             return chosen, None
