@@ -155,3 +155,36 @@ def test_a_gps_without_a_fix_does_not_date_a_photo_whose_clock_was_never_set(
         assert line["dest"] == f"2001/{name}.jpg"
     assert lines["fix.jpg"]["date_source"] == "gps" and lines["fix.jpg"]["year"] == 2008
     assert lines["new_year.jpg"]["date_source"] == "exif"
+
+
+def test_a_year_folder_dates_a_photo_whose_clock_was_never_set_whatever_the_year(
+    tmp_path: Path,
+    corpus: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """With --date-from-folder, a folder named by its year says the photo's year. A folder
+    "2003" replaced a camera's clock default, but a folder "2004" did not: read as 2004-01-01
+    00:00, it looked like a clock default itself (2004 is one of those years). A folder of the
+    clock's own year neither confirms nor replaces it; without the flag no folder is read."""
+    src = tmp_path / "src"
+    for year, photo, taken in (
+        ("2003", "Canon_40D.jpg", b"2008:05:30 15:56:01"),
+        ("2004", "Pentax_K10D.jpg", b"2008:05:04 16:47:24"),
+        ("2000", "Nikon_COOLPIX_P1.jpg", b"2008:03:07 09:55:46"),
+    ):
+        (src / "Photos" / year).mkdir(parents=True)
+        data = (corpus / "camera" / photo).read_bytes()
+        assert taken in data
+        reset = data.replace(taken, b"2000:01:01 00:00:04")
+        (src / "Photos" / year / "IMG_0001.JPG").write_bytes(reset)
+    code, report = organize(src, tmp_path / "out", "--min-size", "0", "--date-from-folder")
+    lines = by_source(report)
+    assert code == 0
+    for year in ("2003", "2004"):
+        line = lines[f"Photos/{year}/IMG_0001.JPG"]
+        assert (line["year"], line["date_source"]) == (int(year), "folder"), line
+        assert "dated by its folder's name" in line["note"]
+    same = lines["Photos/2000/IMG_0001.JPG"]
+    assert (same["date"], same["date_source"]) == ("2000-01-01T00:00:04", "clock-default"), same
+    code, report = organize(src, tmp_path / "without", "--min-size", "0")
+    assert {line["date_source"] for line in report} == {"clock-default"}
