@@ -40,6 +40,8 @@ _OTHER = {
     DateSource.FILENAME: "its file name",
     DateSource.FOLDER: "its folder's name",
 }
+# A GPS date stamp before the day after the GPS epoch is a receiver's own zero (no fix yet).
+_FIRST_FIX = dt.datetime(1980, 1, 7)
 # Dates this close are one moment (a UTC date against local time; a folder named by the day).
 _SAME_DAY = dt.timedelta(days=2)
 
@@ -50,20 +52,30 @@ def is_clock_default(when: dt.datetime) -> bool:
     return when.year in RESET_YEARS and (when.month, when.day, when.hour) == (1, 1, 0)
 
 
+def _another_year(source: DateSource, date: dt.datetime, default: dt.datetime) -> bool:
+    """Whether ``date``, a January 1st at midnight, is a folder named by another year than the
+    clock's ``default`` (``Photos/2004``): a person's word for the year, not a clock's zero."""
+    return source is DateSource.FOLDER and date.year != default.year
+
+
 def weigh_clock_default(
     chosen: tuple[DateSource, dt.datetime],
     evidence: Iterable[tuple[DateSource, dt.datetime | None]],
 ) -> tuple[tuple[DateSource, dt.datetime], str | None]:
     """The date to take instead of ``chosen`` (``resolve_date``'s pick from ``evidence``) and
     why, when ``chosen`` is a camera clock's default: the first other source in precedence with
-    a date that is not a default itself, unless it says the same day (then ``chosen`` stands,
-    confirmed); with none, ``chosen`` as ``clock-default``."""
+    a date that is not a default itself (bar a folder of another year), unless it says the
+    same day (then ``chosen`` stands, confirmed); with none, ``chosen`` as ``clock-default``."""
     source, when = chosen
     if source not in _CAMERA_CLOCK or not is_clock_default(when):
         return chosen, None
     written = when.replace(tzinfo=None).isoformat(sep=" ")
     for other, date in in_precedence(evidence):
-        if other not in _OTHER or other is source or date is None or is_clock_default(date):
+        if other not in _OTHER or other is source or date is None:
+            continue
+        if is_clock_default(date) and not _another_year(other, date, when):
+            continue
+        if other is DateSource.GPS and date.replace(tzinfo=None) < _FIRST_FIX:
             continue
         if abs(date.replace(tzinfo=None) - when.replace(tzinfo=None)) <= _SAME_DAY:
             return chosen, None

@@ -182,6 +182,7 @@ class Coordinator:
         self.name_wait: dict[int, list[Decision]] = defaultdict(list)
         self.companions: dict[str, list[CompanionResult]] = {}
         self.alone: dict[str, list[Analysis]] = defaultdict(list)  # see _standing_alone
+        self.alone_rels: set[str] = set()  # their paths
         self.twins: dict[str, str] = {}  # companion of a duplicate -> the kept file it repeats
         self.adopted: dict[str, list[Adoptee]] = defaultdict(list)  # by the photo placing them
         # A duplicate photo waits for the kept copy that adopts its companions, so that both
@@ -256,8 +257,7 @@ class Coordinator:
         if outcome.status is Status.DUPLICATE and outcome.duplicate_of is not None:
             copy.duplicate_of = outcome.duplicate_of
             copy.reason = (
-                f"identical to {outcome.duplicate_of}, as is {carried.rel}, "
-                f"which travels with {carried.photo}"
+                f"identical to {outcome.duplicate_of}, as is {carried.rel}, {carried.with_photo}"
             )
             return [copy]
         alone = Decision.from_analysis(copy.found, Status.PLACED)
@@ -422,6 +422,8 @@ class Coordinator:
 
     def _carried(self, members: list[Analysis]) -> CarriedCopy | None:
         """The RAW or video of a sound photo that ``members`` repeat byte for byte, if any."""
+        if any(m.rel in self.alone_rels for m in members):
+            return None  # placed alone like the RAW of a sound photo: not a copy of another
         rels = {m.rel for m in members}
         carriers = [c for c in self.loose.carriers(members) if c.rel not in rels]
         if not carriers:
@@ -456,7 +458,7 @@ class Coordinator:
         ]
         for verdict in verdicts:
             if verdict.status is Status.DUPLICATE:
-                verdict.reason = f"{verdict.reason}, which travels with {carried.photo}"
+                verdict.reason = f"{verdict.reason}, {carried.with_photo}"
                 self.carried_by[verdict.rel] = carried
         return verdicts
 
@@ -671,6 +673,7 @@ class Coordinator:
         for item in self.companions.pop(main.rel, []):
             if item.alone is not None:
                 self.alone[main.rel].append(item.alone)
+                self.alone_rels.add(item.rel)
                 continue
             member = _rider(item, main, main.status, main.rel)
             member.duplicate_of = self.twins.pop(item.rel, main.duplicate_of)
@@ -885,6 +888,13 @@ class Outcome(NamedTuple):
 class CarriedCopy:
     rel: str  # a RAW or video travelling with a sound photo
     photo: str
+    alone: bool = False  # ... or placed alone, beside its corrupt photo
+
+    @property
+    def with_photo(self) -> str:
+        if self.alone:
+            return f"placed alone (its photo {self.photo} is corrupt)"
+        return f"which travels with {self.photo}"
 
 
 class LooseCopies:
@@ -937,7 +947,8 @@ class LooseCopies:
                 and not item.error
                 and _movable(item.rel)
             ):
-                self.seen[item.hash].append(CarriedCopy(item.rel, analysis.rel))
+                carried = CarriedCopy(item.rel, analysis.rel, alone is not None)
+                self.seen[item.hash].append(carried)
                 self.carrying.add(item.rel)
         free = []
         for size in sizes:
