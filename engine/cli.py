@@ -478,9 +478,10 @@ def _print_verify(result: VerifyResult) -> None:
         if result.originals
         else ""
     )
+    not_files = f", {len(result.not_files)} not files" if result.not_files else ""
     print(
         f"verified {result.checked} files{kept}: {len(result.missing)} missing, "
-        f"{len(result.changed)} changed"
+        f"{len(result.changed)} changed{not_files}"
     )
     for path in result.missing:
         source = result.only_copy.get(path)
@@ -488,6 +489,8 @@ def _print_verify(result: VerifyResult) -> None:
         print(f"  missing: {path}{moved}")
     for path in result.changed:
         print(f"  changed: {path}")
+    for path, what in result.not_files:
+        print(f"  not a file: {path}: {what} (DEST does not hold its bytes)")
     for lost in result.unplaced:
         where = (
             f"its source {lost.source} is still in SOURCE: run organize of that SOURCE again "

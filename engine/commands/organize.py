@@ -44,7 +44,7 @@ from engine.stages.work import WorkerOptions
 from engine.store import fsops
 from engine.store.dest_view import JournalView
 from engine.store.fsops import same_device
-from engine.store.journal import Journal, PlacedPhoto
+from engine.store.journal import RUN_ROWS, Journal, PlacedPhoto
 
 if TYPE_CHECKING:
     from engine.similar.flow import DateFlow
@@ -312,6 +312,17 @@ def _with_journaled_source(settings: Settings, journal: Journal, output: Output)
     return replace(settings, source=known)
 
 
+def only_linked_earlier(journal: Journal, run_id: int, source: str) -> int:
+    """How many of the files run ``run_id`` found done are in DEST only as symbolic links an
+    earlier run made: a copy run takes them as done, yet DEST holds none of their bytes."""
+    row = journal.db.execute(
+        f"SELECT count(*) FROM files WHERE {RUN_ROWS} AND run_id < ? AND state = 'done' "
+        "AND action = ?",
+        (run_id, os.fsencode(source), run_id, Action.SYMLINK.value),
+    ).fetchone()
+    return int(row[0])
+
+
 def organize(settings: Settings, output: Output) -> RunResult:
     check_paths(settings)
     check_source_removable(settings)
@@ -575,6 +586,13 @@ def _run(
                 f"{kept} of them were placed by an earlier run that left their sources (a link "
                 "run): this move run leaves them in SOURCE too; `imgorg undo` that run first to "
                 "move them instead"
+            )
+        linked = only_linked_earlier(journal, run_id, source) if run.mode is Mode.COPY else 0
+        if linked:
+            output.message(
+                f"{linked} of them are in DEST only as symbolic links (an earlier --mode "
+                "symlink run): DEST holds no copy of their bytes; `imgorg undo` that run first "
+                "to copy them"
             )
 
     chosen = settings.folders

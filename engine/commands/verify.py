@@ -9,10 +9,11 @@ killed run left unfinished is named, and finished by the next organize of its SO
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 
 from engine.commands.preview import Pending, Unplaced
-from engine.policy.actions import SourceAfter
+from engine.policy.actions import SourceAfter, Writes
 from engine.store import fsops
 from engine.store.journal import Journal, Written
 
@@ -22,6 +23,9 @@ class VerifyResult:
     checked: int = 0
     missing: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    # a copy the journal says DEST holds, found as a symbolic link (to where it points now) or
+    # as no file at all (a folder, a pipe): DEST does not hold its bytes
+    not_files: list[tuple[str, str]] = field(default_factory=list)
     originals: int = 0  # kept originals checked
     originals_bytes: int = 0
     only_copy: dict[str, str] = field(default_factory=dict)  # missing moved file: its source
@@ -30,7 +34,7 @@ class VerifyResult:
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.changed or self.unplaced or self.pending)
+        return not (self.missing or self.changed or self.not_files or self.unplaced or self.pending)
 
 
 def verify(dest: str, journal: Journal, pending: Pending | None = None) -> VerifyResult:
@@ -49,7 +53,8 @@ def verify(dest: str, journal: Journal, pending: Pending | None = None) -> Verif
         if (item.dest, item.out_hash) != checked:
             checked = (item.dest, item.out_hash)
             result.checked += 1
-            _check(pending.on_disk(dest, item.dest), item.dest, item.out_hash, result)
+            link = item.action.writes is Writes.SYMBOLIC_LINK  # its bytes are the target's
+            _check(pending.on_disk(dest, item.dest), item.dest, item.out_hash, result, link)
         if result.missing[-1:] == [item.dest] and _moved_away(item):
             result.only_copy[item.dest] = os.path.join(item.source_root, item.rel)
         if item.action.keeps_original and item.original:
@@ -69,7 +74,28 @@ def _moved_away(item: Written) -> bool:
     )
 
 
-def _check(path: str, rel: str, content_hash: str | None, result: VerifyResult) -> None:
+def _check(
+    path: str, rel: str, content_hash: str | None, result: VerifyResult, link: bool = False
+) -> None:
+    """Re-hash the file at ``path``: a regular file of DEST's own, or, where the run made a
+    symbolic link (``link``), the regular file it leads to. Anything else is not read (a pipe
+    would never answer): a link where the run wrote a file holds no bytes in DEST, even when
+    its target has the very bytes (delete that target and the photo is gone)."""
+    try:
+        st = os.stat(path) if link else os.lstat(path)
+    except FileNotFoundError:
+        result.missing.append(rel)
+        return
+    except OSError:
+        result.changed.append(rel)
+        return
+    if stat.S_ISLNK(st.st_mode):
+        result.not_files.append((rel, f"a symbolic link to {os.readlink(path)}, not a copy"))
+        return
+    if not stat.S_ISREG(st.st_mode):
+        what = "a folder" if stat.S_ISDIR(st.st_mode) else "a pipe, socket or device"
+        result.not_files.append((rel, what))
+        return
     try:
         actual = fsops.hash_file(path)
     except FileNotFoundError:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -131,7 +132,8 @@ def _map_folders(root: Node, out: dict[str, str]) -> None:
     stack: list[tuple[Node, str, str]] = [(root, "", "")]
     while stack:
         node, old_prefix, new_prefix = stack.pop()
-        taken = set(node.folders)  # names in this folder, as the chains mapped so far leave them
+        # names in this folder, as the chains mapped so far leave them (as one_name reads them)
+        taken = Counter(one_name(name) for name in node.folders)
         for name in sorted(node.folders):
             inner, inner_name, chain = node.folders[name], name, [name]
             while inner.files == 0 and len(inner.folders) == 1:
@@ -139,12 +141,20 @@ def _map_folders(root: Node, out: dict[str, str]) -> None:
                 chain.append(inner_name)
             old = _join(old_prefix, *chain)
             new = _join(new_prefix, *chain)
-            if len(chain) > 1 and (inner_name == name or inner_name not in taken):
-                taken.discard(name)
-                taken.add(inner_name)
+            inner_key = one_name(inner_name)
+            if len(chain) > 1 and (inner_key == one_name(name) or not taken[inner_key]):
+                taken[one_name(name)] -= 1
+                taken[inner_key] += 1
                 new = _join(new_prefix, inner_name)
             out[old] = new
             stack.append((inner, old, new))
+
+
+def one_name(name: str) -> str:
+    """A folder name as macOS, exFAT and Windows shares read it: ``Camera`` and ``camera``,
+    ``Café`` in NFC and in NFD, are one folder there (as they are one name to
+    ``engine.store.dest_view.name_key``)."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _join(*parts: str) -> str:

@@ -1,0 +1,179 @@
+"""Review of the link modes, verify, finalize and tidy, as a user and as an attacker would try
+them: each test is a situation built from corpus photos in which a promise of the README
+(no photo lost, one answer per file, never overwrite, what each mode and command does) was
+tried."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from conftest import corpus_or_skip, imgorg, photos_in, tree_digest
+
+CANON = "camera/Canon_40D.jpg"  # 2008
+NIKON = "camera/DSCN0010.jpg"  # 2008
+COOLPIX = "camera/Nikon_COOLPIX_P1.jpg"  # 2008
+
+
+def card(root: Path, *names: tuple[str, str]) -> Path:
+    """Corpus photos copied to ``root`` (writable, as a card's files are): (corpus path, path
+    below ``root``)."""
+    corpus = corpus_or_skip()
+    for origin, rel in names:
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(corpus / origin, target)
+        shutil.copystat(corpus / origin, target)
+        target.chmod(0o644)
+    return root
+
+
+def regular_files(dest: Path) -> dict[str, bytes]:
+    """The photos DEST holds as its own files (no symbolic links), by path below DEST."""
+    return {
+        str(p.relative_to(dest)): p.read_bytes()
+        for p in dest.rglob("*")
+        if ".imgorg" not in p.parts and p.is_file() and not p.is_symlink()
+    }
+
+
+# --- a link view, then a run that copies or moves -----------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Journal.placed_with_hash and placed_hashes (engine/store/journal.py) count a "
+    "symbolic link an earlier --mode symlink run placed as DEST holding the bytes: a copy or "
+    "move run of the card under another path makes every photo a duplicate of its own link "
+    "(move: sets the photos aside in Duplicates/, the links in the year folders dangling). "
+    "Fix: leave action = 'symlink' rows out of both queries when the run copies or moves.",
+)
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_a_run_after_a_symlink_view_of_the_card_keeps_the_photos_bytes_in_dest(
+    tmp_path: Path, mode: str
+) -> None:
+    """The user previews the card as a symlink view, then copies (or moves) its DCIM folder
+    into the same archive. DEST must then hold every photo's bytes in the year folders: a link
+    to the card is no copy, and the card is formatted next."""
+    src = card(tmp_path / "card", (CANON, "DCIM/a.jpg"), (NIKON, "DCIM/b.jpg"))
+    dest = tmp_path / "archive"
+    photos = {p.name: p.read_bytes() for p in (src / "DCIM").iterdir()}
+    code, _ = imgorg("organize", str(src), str(dest), "--mode", "symlink", "--layout", "flat")
+    assert code == 0
+    code, out = imgorg("organize", str(src / "DCIM"), str(dest), "--mode", mode, "--layout", "flat")
+    assert code == 0, out
+    held = regular_files(dest)
+    in_years = {os.path.basename(p): data for p, data in held.items() if p.startswith("2008/")}
+    assert sorted(in_years.values()) == sorted(photos.values()), sorted(held)
+    if mode == "copy":  # (a move leaves the view's links dangling: verify names them)
+        code, out = imgorg("verify", str(dest))
+        assert code == 0, out
+
+
+def test_a_copy_run_after_a_symlink_view_of_the_same_source_says_dest_holds_only_links(
+    tmp_path: Path,
+) -> None:
+    """The same SOURCE copied after a symlink view: its files are done, by links. The run must
+    not let the user believe DEST now holds copies (the card is formatted next)."""
+    src = card(tmp_path / "card", (CANON, "DCIM/a.jpg"), (NIKON, "DCIM/b.jpg"))
+    dest = tmp_path / "archive"
+    assert imgorg("organize", str(src), str(dest), "--mode", "symlink")[0] == 0
+    code, out = imgorg("organize", str(src), str(dest), "--plain")
+    assert code == 0
+    assert "2 of them are in DEST only as symbolic links" in out, out
+    assert "`imgorg undo` that run first to copy them" in out
+
+
+def test_a_symbolic_link_at_a_photos_name_in_dest_is_not_taken_for_its_copy(
+    tmp_path: Path,
+) -> None:
+    """DEST holds, at the names a copy run wants, symbolic links to the very photos (a link
+    view whose ``.imgorg`` the user deleted, ``cp -rs``): the copy run must write the bytes,
+    not call the links identical files already in place."""
+    src = card(tmp_path / "card", (CANON, "DCIM/a.jpg"), (NIKON, "DCIM/b.jpg"))
+    dest = tmp_path / "archive"
+    assert imgorg("organize", str(src), str(dest), "--mode", "symlink")[0] == 0
+    shutil.rmtree(dest / ".imgorg")
+    code, out = imgorg("organize", str(src), str(dest))
+    assert code == 0, out
+    copies = regular_files(dest)
+    assert sorted(copies.values()) == sorted(p.read_bytes() for p in (src / "DCIM").iterdir())
+    assert all(p.is_symlink() for p in (dest / "2008" / "DCIM").glob("[ab].jpg"))  # untouched
+    assert imgorg("verify", str(dest))[0] == 0
+
+
+# --- verify ---------------------------------------------------------------------------------
+
+
+def test_verify_names_a_copy_replaced_by_a_symbolic_link_or_a_pipe(tmp_path: Path) -> None:
+    """A deduplicator (``rdfind -makesymlinks``) turns DEST's copy into a link to SOURCE's
+    file; someone leaves a named pipe at a photo's name. verify must say DEST no longer holds
+    those bytes (exit 1), and return rather than wait on the pipe for ever; finalize refuses."""
+    src = card(tmp_path / "card", (CANON, "a/x.jpg"), (NIKON, "a/y.jpg"), (COOLPIX, "a/z.jpg"))
+    dest = tmp_path / "archive"
+    assert imgorg("organize", str(src), str(dest))[0] == 0
+    assert imgorg("verify", str(dest))[0] == 0
+    (dest / "2008/a/x.jpg").unlink()
+    (dest / "2008/a/x.jpg").symlink_to(src / "a/x.jpg")
+    (dest / "2008/a/y.jpg").unlink()
+    os.mkfifo(dest / "2008/a/y.jpg")
+    code, out = imgorg("verify", str(dest))
+    assert code == 1, out
+    assert f"not a file: 2008/a/x.jpg: a symbolic link to {src / 'a/x.jpg'}" in out, out
+    assert "not a file: 2008/a/y.jpg: a pipe, socket or device" in out, out
+    assert "2008/a/z.jpg" not in out
+    assert imgorg("finalize", str(dest), "--yes")[0] == 1
+
+
+@pytest.mark.parametrize("mode", ["hardlink", "symlink"])
+def test_verify_of_a_link_view_checks_the_links_targets(tmp_path: Path, mode: str) -> None:
+    """In a link view the links are what the run made: verify passes, and names a link whose
+    target is gone (symlink) or a photo edited through the view (the one file of both)."""
+    src = card(tmp_path / "card", (CANON, "a/x.jpg"), (NIKON, "a/y.jpg"))
+    dest = tmp_path / "view"
+    assert imgorg("organize", str(src), str(dest), "--mode", mode)[0] == 0
+    assert imgorg("verify", str(dest)) == (0, "verified 2 files: 0 missing, 0 changed\n")
+    with open(dest / "2008/a/x.jpg", "r+b") as photo:  # an editor writing in place
+        photo.seek(200)
+        photo.write(b"edited")
+    (src / "a/y.jpg").unlink()
+    code, out = imgorg("verify", str(dest))
+    assert code == 1
+    assert "changed: 2008/a/x.jpg" in out
+    if mode == "symlink":
+        assert "missing: 2008/a/y.jpg" in out
+    else:  # the view's name is the photo itself now
+        assert "2008/a/y.jpg" not in out
+
+
+# --- tidy -----------------------------------------------------------------------------------
+
+
+def test_tidy_never_lifts_a_folder_beside_one_of_the_same_name_in_another_case(
+    tmp_path: Path,
+) -> None:
+    """A phone backup's ``DCIM/Camera/`` (DCIM holds nothing else) beside an old phone's
+    ``camera/``: lifting ``Camera`` up would put two folders that are one on macOS, exFAT and
+    a Windows share (as imgorg's own names count them) side by side, merged the moment the
+    archive is copied there. Likewise ``Café`` in NFC and in NFD."""
+    nfd = unicodedata.normalize("NFD", "Café")
+    src = card(
+        tmp_path / "backup",
+        (CANON, "DCIM/Camera/IMG_1.jpg"),
+        (NIKON, "camera/IMG_2.jpg"),
+        (COOLPIX, f"Trips/Paris/{nfd}/IMG_3.jpg"),
+        ("camera/Nikon_D70.jpg", "Trips/Café/IMG_4.jpg"),
+    )
+    dest = tmp_path / "archive"
+    before = tree_digest(src)
+    code, out = imgorg("organize", str(src), str(dest), "--min-size", "0")
+    assert code == 0, out
+    for folder, names, _ in os.walk(dest):
+        seen = [unicodedata.normalize("NFC", n).casefold() for n in names]
+        assert len(seen) == len(set(seen)), (folder, names)
+    assert tree_digest(src) == before
+    assert len(photos_in(dest)) == 4
