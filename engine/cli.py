@@ -486,6 +486,11 @@ def _print_verify(result: VerifyResult) -> None:
     for path in result.missing:
         source = result.only_copy.get(path)
         moved = f" (moved here from {source}: DEST held its only copy)" if source else ""
+        target = result.dangling.get(path)
+        if target is not None:
+            moved = (
+                f" (a symbolic link to {target}, which is not there: SOURCE moved or not mounted?)"
+            )
         print(f"  missing: {path}{moved}")
     for path in result.changed:
         print(f"  changed: {path}")

@@ -29,6 +29,7 @@ class VerifyResult:
     originals: int = 0  # kept originals checked
     originals_bytes: int = 0
     only_copy: dict[str, str] = field(default_factory=dict)  # missing moved file: its source
+    dangling: dict[str, str] = field(default_factory=dict)  # missing: a link run's link, target
     unplaced: list[Unplaced] = field(default_factory=list)  # planned by a killed run, not in DEST
     pending: list[tuple[str, str]] = field(default_factory=list)  # (dest, source) to place
 
@@ -85,6 +86,8 @@ def _check(
         st = os.stat(path) if link else os.lstat(path)
     except FileNotFoundError:
         result.missing.append(rel)
+        if link and os.path.islink(path):
+            result.dangling[rel] = os.readlink(path)
         return
     except OSError:
         result.changed.append(rel)
