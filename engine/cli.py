@@ -479,6 +479,8 @@ def _print_verify(result: VerifyResult) -> None:
         else ""
     )
     not_files = f", {len(result.not_files)} not files" if result.not_files else ""
+    if result.unreadable:
+        not_files += f", {len(result.unreadable)} unreadable"
     print(
         f"verified {result.checked} files{kept}: {len(result.missing)} missing, "
         f"{len(result.changed)} changed{not_files}"
@@ -496,6 +498,8 @@ def _print_verify(result: VerifyResult) -> None:
         print(f"  changed: {path}")
     for path, what in result.not_files:
         print(f"  not a file: {path}: {what} (DEST does not hold its bytes)")
+    for path, why in result.unreadable:
+        print(f"  unreadable: {path}: {why} (not checked: give imgorg access and verify again)")
     for lost in result.unplaced:
         where = (
             f"its source {lost.source} is still in SOURCE: run organize of that SOURCE again "

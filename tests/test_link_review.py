@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
 
-from conftest import corpus_or_skip, imgorg, photos_in, tree_digest
+from conftest import ENV, ROOT, corpus_or_skip, imgorg, photos_in, tree_digest
 
 CANON = "camera/Canon_40D.jpg"  # 2008
 NIKON = "camera/DSCN0010.jpg"  # 2008
@@ -180,6 +182,36 @@ def test_verify_names_a_copy_replaced_by_a_symbolic_link_or_a_pipe(tmp_path: Pat
     assert "not a file: 2008/a/y.jpg: a pipe, socket or device" in out, out
     assert "2008/a/z.jpg" not in out
     assert imgorg("finalize", str(dest), "--yes")[0] == 1
+
+
+def test_verify_says_a_folder_it_cannot_read_is_unreadable_not_changed(tmp_path: Path) -> None:
+    """A folder of DEST made unreadable (a NAS share's permissions, a restore as another user):
+    verify cannot know whether its photos are whole. It must say so (exit 1), never call them
+    changed, which reads as damage. Run without the capabilities that let root read anything."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv (util-linux) to drop the read-anything capabilities")
+    src = card(tmp_path / "card", (CANON, "a/x.jpg"), (NIKON, "b/y.jpg"))
+    dest = tmp_path / "archive"
+    assert imgorg("organize", str(src), str(dest))[0] == 0
+    (dest / "2008/a").chmod(0)
+    caps = "-dac_override,-dac_read_search"
+    without_caps = [setpriv, f"--bounding-set={caps}", f"--inh-caps={caps}"]
+    try:
+        done = subprocess.run(
+            [*without_caps, sys.executable, "-m", "engine", "verify", str(dest)],
+            env=ENV,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        (dest / "2008/a").chmod(0o755)
+    assert done.returncode == 1, done
+    assert "unreadable: 2008/a/x.jpg: Permission denied" in done.stdout, done.stdout
+    assert "changed" not in done.stdout.replace("0 changed", ""), done.stdout
+    assert "2008/b/y.jpg" not in done.stdout
 
 
 @pytest.mark.parametrize("mode", ["hardlink", "symlink"])

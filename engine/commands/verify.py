@@ -26,6 +26,7 @@ class VerifyResult:
     # a copy the journal says DEST holds, found as a symbolic link (to where it points now) or
     # as no file at all (a folder, a pipe): DEST does not hold its bytes
     not_files: list[tuple[str, str]] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (dest, why): not checked
     originals: int = 0  # kept originals checked
     originals_bytes: int = 0
     only_copy: dict[str, str] = field(default_factory=dict)  # missing moved file: its source
@@ -35,7 +36,8 @@ class VerifyResult:
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.changed or self.not_files or self.unplaced or self.pending)
+        problems = (self.missing, self.changed, self.not_files, self.unreadable, self.unplaced)
+        return not (any(problems) or self.pending)
 
 
 def verify(dest: str, journal: Journal, pending: Pending | None = None) -> VerifyResult:
@@ -84,13 +86,13 @@ def _check(
     its target has the very bytes (delete that target and the photo is gone)."""
     try:
         st = os.stat(path) if link else os.lstat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # its folder gone, or a file there now
         result.missing.append(rel)
         if link and os.path.islink(path):
             result.dangling[rel] = os.readlink(path)
         return
-    except OSError:
-        result.changed.append(rel)
+    except OSError as exc:  # a folder on the way not readable, say: nothing is known of it
+        result.unreadable.append((rel, exc.strerror or str(exc)))
         return
     if stat.S_ISLNK(st.st_mode):
         result.not_files.append((rel, f"a symbolic link to {os.readlink(path)}, not a copy"))
@@ -104,8 +106,8 @@ def _check(
     except FileNotFoundError:
         result.missing.append(rel)
         return
-    except OSError:
-        result.changed.append(rel)
+    except OSError as exc:
+        result.unreadable.append((rel, exc.strerror or str(exc)))
         return
     if actual != content_hash:
         result.changed.append(rel)
