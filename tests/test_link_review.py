@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENV, ROOT, corpus_or_skip, imgorg, photos_in, tree_digest
+from conftest import ENV, ROOT, corpus_or_skip, everything, imgorg, photos_in, tree_digest
 
 CANON = "camera/Canon_40D.jpg"  # 2008
 NIKON = "camera/DSCN0010.jpg"  # 2008
@@ -322,3 +322,42 @@ def test_undo_after_finalize_says_which_photos_come_back_as_placed_not_as_they_w
     assert (src / "a/turned.jpg").read_bytes() != turned_before  # as finalize warned
     assert (src / "a/x.jpg").read_bytes() == (corpus_or_skip() / CANON).read_bytes()
     assert "1 of them as placed" in out, out
+
+
+def test_tidy_and_undo_leave_the_users_own_folders_in_dest_as_they_were(tmp_path: Path) -> None:
+    """DEST already holds the user's folders: an empty album, a folder holding one subfolder
+    (what tidy flattens in SOURCE), a year folder with a ``.nomedia``, a ``.DS_Store``, and the
+    very folder a chain of SOURCE is lifted to. The run moves and removes none of them; undo
+    gives DEST back as it was, files and folders alike."""
+    src = card(
+        tmp_path / "card",
+        (CANON, "Trip/x.jpg"),
+        (NIKON, "Wrapper/Inner/y.jpg"),  # Wrapper holds only Inner: placed as Inner/
+        (COOLPIX, "Backup/old/2008/z.jpg"),
+    )
+    dest = tmp_path / "archive"
+    for folder in ("2008/Trip", "2008/Empty", "2008/Wrapper/Inner", "2008/Inner", "NoDate"):
+        (dest / folder).mkdir(parents=True)
+    for hidden in (".DS_Store", "2008/Trip/.nomedia", "2008/Inner/.DS_Store"):
+        (dest / hidden).write_bytes(b"the user's")
+    before = as_left(dest)
+    code, out = imgorg("organize", str(src), str(dest))
+    assert code == 0, out
+    after = everything(dest)
+    assert all(rel in after for rel in before), sorted(set(before) - set(after))
+    placed = ["2008/2008/z.jpg", "2008/Inner/y.jpg", "2008/Trip/x.jpg"]
+    users = [rel for rel, entry in before.items() if entry[0] == "f"]
+    assert sorted(photos_in(dest)) == sorted([*placed, *users])
+    code, out = imgorg("undo", str(dest))
+    assert code == 0, out
+    assert as_left(dest) == before
+
+
+def as_left(dest: Path) -> dict[str, tuple[str, int, int, str]]:
+    """``everything`` below DEST but its ``.imgorg``, folders without their modification time
+    (placing a file in a folder and removing it changes that)."""
+    return {
+        rel: entry if entry[0] == "f" else (*entry[:2], 0, "")
+        for rel, entry in everything(dest).items()
+        if not rel.startswith(".imgorg")
+    }
