@@ -153,18 +153,20 @@ def test_a_photo_deleted_from_dest_is_copied_again_from_the_card_under_another_p
     assert sorted(regular_files(dest).values()) == photos
 
 
-def test_a_copy_run_after_a_symlink_view_of_the_same_source_says_dest_holds_only_links(
-    tmp_path: Path,
+@pytest.mark.parametrize("mode", ["copy", "hardlink"])
+def test_a_run_after_a_symlink_view_of_the_same_source_says_dest_holds_only_links(
+    tmp_path: Path, mode: str
 ) -> None:
-    """The same SOURCE copied after a symlink view: its files are done, by links. The run must
-    not let the user believe DEST now holds copies (the card is formatted next)."""
+    """The same SOURCE copied (or hard-linked, to delete the old tree next) after a symlink
+    view: its files are done, by links. The run must not let the user believe DEST now holds
+    their bytes (the card is formatted next)."""
     src = card(tmp_path / "card", (CANON, "DCIM/a.jpg"), (NIKON, "DCIM/b.jpg"))
     dest = tmp_path / "archive"
     assert imgorg("organize", str(src), str(dest), "--mode", "symlink")[0] == 0
-    code, out = imgorg("organize", str(src), str(dest), "--plain")
+    code, out = imgorg("organize", str(src), str(dest), "--mode", mode, "--plain")
     assert code == 0
     assert "2 of them are in DEST only as symbolic links" in out, out
-    assert "`imgorg undo` that run first to copy them" in out
+    assert "`imgorg undo` that run first, then run this command again" in out
 
 
 def test_a_symbolic_link_at_a_photos_name_in_dest_is_not_taken_for_its_copy(

@@ -587,12 +587,13 @@ def _run(
                 "run): this move run leaves them in SOURCE too; `imgorg undo` that run first to "
                 "move them instead"
             )
-        linked = only_linked_earlier(journal, run_id, source) if run.mode is Mode.COPY else 0
+        holds = run.mode in (Mode.COPY, Mode.HARDLINK)  # what the user wants DEST to hold
+        linked = only_linked_earlier(journal, run_id, source) if holds else 0
         if linked:
             output.message(
                 f"{linked} of them are in DEST only as symbolic links (an earlier --mode "
-                "symlink run): DEST holds no copy of their bytes; `imgorg undo` that run first "
-                "to copy them"
+                "symlink run): DEST holds no copy of their bytes; `imgorg undo` that run first, "
+                "then run this command again"
             )
 
     chosen = settings.folders
