@@ -169,6 +169,24 @@ def test_a_run_after_a_symlink_view_of_the_same_source_says_dest_holds_only_link
     assert "`imgorg undo` that run first, then run this command again" in out
 
 
+@pytest.mark.parametrize("view", ["symlink", "hardlink"])
+def test_a_move_run_after_a_link_view_of_the_same_source_leaves_every_source(
+    tmp_path: Path, view: str
+) -> None:
+    """A link view, then a move run of the same SOURCE into it: the links are no copies the
+    move could release its sources against (a symbolic one would dangle, a hard one is the
+    source itself). Every source stays, the run says why, and the view still verifies."""
+    src = card(tmp_path / "card", (CANON, "a/x.jpg"), (NIKON, "a/y.jpg"))
+    dest = tmp_path / "view"
+    before = tree_digest(src)
+    assert imgorg("organize", str(src), str(dest), "--mode", view)[0] == 0
+    code, out = imgorg("organize", str(src), str(dest), "--mode", "move", "--plain")
+    assert code == 0, out
+    assert "2 of them were placed by an earlier run that left their sources" in out, out
+    assert tree_digest(src) == before
+    assert imgorg("verify", str(dest))[0] == 0
+
+
 def test_a_symbolic_link_at_a_photos_name_in_dest_is_not_taken_for_its_copy(
     tmp_path: Path,
 ) -> None:
