@@ -314,7 +314,8 @@ def _with_journaled_source(settings: Settings, journal: Journal, output: Output)
 
 def only_linked_earlier(journal: Journal, run_id: int, source: str) -> int:
     """How many of the files run ``run_id`` found done are in DEST only as symbolic links an
-    earlier run made: a copy run takes them as done, yet DEST holds none of their bytes."""
+    earlier run made: a copy or hardlink run takes them as done, yet DEST holds none of their
+    bytes."""
     row = journal.db.execute(
         f"SELECT count(*) FROM files WHERE {RUN_ROWS} AND run_id < ? AND state = 'done' "
         "AND action = ?",
