@@ -407,23 +407,14 @@ def as_left(dest: Path) -> dict[str, tuple[str, int, int, str]]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/stages/tidy.py folder_map builds its tree of visible() paths, so a hidden "
-    "folder and a visible sibling of the same name (Trip/.Holiday, Trip/Holiday) are one node: "
-    "both land in 2008/Holiday/, their files suffixed apart. Fix (left for time): key the map "
-    "by the source folders as they are, give a hidden folder whose shown name a sibling "
-    "already has (in any case) a suffixed one (Holiday_1), and have tidied() look folders up "
-    "by their own path; decide._base's Corrupted/ and Duplicates/ paths (visible(rel)) need "
-    "the same.",
-)
 def test_tidy_keeps_a_hidden_folder_apart_from_a_visible_sibling_of_its_name(
     tmp_path: Path,
 ) -> None:
     """``Trip/.Holiday`` (hidden by a phone app) beside ``Trip/Holiday``: no placed path is
-    hidden, yet the two source folders must not become one."""
+    hidden, yet the two source folders must not become one (they were: tidy read both as
+    ``Holiday`` and lifted the one folder out of ``Trip``)."""
     src = card(tmp_path / "card", (CANON, "Trip/.Holiday/a.jpg"), (NIKON, "Trip/Holiday/a.jpg"))
     code, out = imgorg("organize", str(src), str(tmp_path / "archive"), "--plain")
     assert code == 0, out
     folders = {os.path.dirname(p) for p in photos_in(tmp_path / "archive")}
-    assert len(folders) == 2, folders
+    assert folders == {"2008/Trip/Holiday", "2008/Trip/Holiday_1"}, folders
