@@ -407,14 +407,16 @@ def as_left(dest: Path) -> dict[str, tuple[str, int, int, str]]:
     }
 
 
+@pytest.mark.parametrize("tidy", [True, False])
 def test_tidy_keeps_a_hidden_folder_apart_from_a_visible_sibling_of_its_name(
-    tmp_path: Path,
+    tmp_path: Path, tidy: bool
 ) -> None:
     """``Trip/.Holiday`` (hidden by a phone app) beside ``Trip/Holiday``: no placed path is
     hidden, yet the two source folders must not become one (they were: tidy read both as
     ``Holiday`` and lifted the one folder out of ``Trip``)."""
     src = card(tmp_path / "card", (CANON, "Trip/.Holiday/a.jpg"), (NIKON, "Trip/Holiday/a.jpg"))
-    code, out = imgorg("organize", str(src), str(tmp_path / "archive"), "--plain")
+    flags = [] if tidy else ["--no-tidy"]
+    code, out = imgorg("organize", str(src), str(tmp_path / "archive"), "--plain", *flags)
     assert code == 0, out
     folders = {os.path.dirname(p) for p in photos_in(tmp_path / "archive")}
     assert folders == {"2008/Trip/Holiday", "2008/Trip/Holiday_1"}, folders

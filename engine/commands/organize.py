@@ -608,8 +608,9 @@ def _run(
         folder_map(
             itertools.chain((c.rel for c in plan.candidates), done),
             placed_folders(journal.placed_in_years(source)),
+            collapse=chosen.tidy,  # --no-tidy: hidden folders are still shown apart
         )
-        if chosen.tidy and isinstance(chosen.layout, Layout)
+        if isinstance(chosen.layout, Layout)
         else {},
         chosen.rename,
     )

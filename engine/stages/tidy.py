@@ -38,7 +38,9 @@ def tree_of(files: Iterable[str]) -> Node:
     return root
 
 
-def folder_map(rels: Iterable[str], placed: Mapping[str, str] | None = None) -> dict[str, str]:
+def folder_map(
+    rels: Iterable[str], placed: Mapping[str, str] | None = None, collapse: bool = True
+) -> dict[str, str]:
     """Where each source folder goes below the year folder, the same in every year: a chain of
     folders that hold nothing but one subfolder each is replaced by its innermost folder, unless
     that name is taken beside the chain's top. ``rels`` are the paths (relative to SOURCE) of
@@ -50,10 +52,12 @@ def folder_map(rels: Iterable[str], placed: Mapping[str, str] | None = None) -> 
 
     ``placed`` (from ``placed_folders``) is where earlier runs put each source folder's files:
     a folder keeps that place, though files added to SOURCE since would now give it another,
-    unless another folder takes that place now."""
+    unless another folder takes that place now. ``collapse=False`` (``--no-tidy``): every folder
+    keeps its path, only hidden ones shown as above."""
     out: dict[str, str] = {}
-    _map_folders(tree_of(rels), out)
+    _map_folders(tree_of(rels), out, collapse)
     pins = {old: place for old, place in (placed or {}).items() if place and old in out}
+    pins = pins if collapse else {}
     if any(out[old] != place for old, place in pins.items()):
         _pin_all(out, pins)
     return {old: new for old, new in out.items() if new != _shown(old)}
@@ -150,7 +154,7 @@ def _shown_names(names: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _map_folders(root: Node, out: dict[str, str]) -> None:
+def _map_folders(root: Node, out: dict[str, str], collapse: bool = True) -> None:
     """Fill ``out`` with every folder's place, a folder at a time (a tree thousands of folders
     deep is no deeper a recursion). Every folder of a ``tree_of`` holds a file or a folder that
     does."""
@@ -162,7 +166,7 @@ def _map_folders(root: Node, out: dict[str, str]) -> None:
         taken = Counter(one_name(name) for name in shown.values())
         for name in sorted(node.folders):
             inner, chain, placed = node.folders[name], [name], [shown[name]]
-            while inner.files == 0 and len(inner.folders) == 1:
+            while collapse and inner.files == 0 and len(inner.folders) == 1:
                 inner_name, inner = next(iter(inner.folders.items()))
                 chain.append(inner_name)
                 placed.append(_shown(inner_name))  # alone in its folder: no sibling to avoid
