@@ -483,16 +483,28 @@ def _print_verify(result: VerifyResult) -> None:
         if result.originals
         else ""
     )
+    not_files = f", {len(result.not_files)} not files" if result.not_files else ""
+    if result.unreadable:
+        not_files += f", {len(result.unreadable)} unreadable"
     print(
         f"verified {result.checked} files{kept}: {len(result.missing)} missing, "
-        f"{len(result.changed)} changed"
+        f"{len(result.changed)} changed{not_files}"
     )
     for path in result.missing:
         source = result.only_copy.get(path)
         moved = f" (moved here from {source}: DEST held its only copy)" if source else ""
+        target = result.dangling.get(path)
+        if target is not None:
+            moved = (
+                f" (a symbolic link to {target}, which is not there: SOURCE moved or not mounted?)"
+            )
         print(f"  missing: {path}{moved}")
     for path in result.changed:
         print(f"  changed: {path}")
+    for path, what in result.not_files:
+        print(f"  not a file: {path}: {what} (DEST does not hold its bytes)")
+    for path, why in result.unreadable:
+        print(f"  unreadable: {path}: {why} (not checked: give imgorg access and verify again)")
     for lost in result.unplaced:
         where = (
             f"its source {lost.source} is still in SOURCE: run organize of that SOURCE again "

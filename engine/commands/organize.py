@@ -44,7 +44,7 @@ from engine.stages.work import WorkerOptions
 from engine.store import fsops
 from engine.store.dest_view import JournalView
 from engine.store.fsops import same_device
-from engine.store.journal import Journal, PlacedPhoto
+from engine.store.journal import RUN_ROWS, Journal, PlacedPhoto
 
 if TYPE_CHECKING:
     from engine.similar.flow import DateFlow
@@ -312,6 +312,18 @@ def _with_journaled_source(settings: Settings, journal: Journal, output: Output)
     return replace(settings, source=known)
 
 
+def only_linked_earlier(journal: Journal, run_id: int, source: str) -> int:
+    """How many of the files run ``run_id`` found done are in DEST only as symbolic links an
+    earlier run made: a copy or hardlink run takes them as done, yet DEST holds none of their
+    bytes."""
+    row = journal.db.execute(
+        f"SELECT count(*) FROM files WHERE {RUN_ROWS} AND run_id < ? AND state = 'done' "
+        "AND action = ?",
+        (run_id, os.fsencode(source), run_id, Action.SYMLINK.value),
+    ).fetchone()
+    return int(row[0])
+
+
 def organize(settings: Settings, output: Output) -> RunResult:
     check_paths(settings)
     check_source_removable(settings)
@@ -576,6 +588,14 @@ def _run(
                 "run): this move run leaves them in SOURCE too; `imgorg undo` that run first to "
                 "move them instead"
             )
+        holds = run.mode in (Mode.COPY, Mode.HARDLINK)  # what the user wants DEST to hold
+        linked = only_linked_earlier(journal, run_id, source) if holds else 0
+        if linked:
+            output.message(
+                f"{linked} of them are in DEST only as symbolic links (an earlier --mode "
+                "symlink run): DEST holds no copy of their bytes; `imgorg undo` that run first, "
+                "then run this command again"
+            )
 
     chosen = settings.folders
     folders = Folders(
@@ -588,8 +608,9 @@ def _run(
         folder_map(
             itertools.chain((c.rel for c in plan.candidates), done),
             placed_folders(journal.placed_in_years(source)),
+            collapse=chosen.tidy,  # --no-tidy: hidden folders are still shown apart
         )
-        if chosen.tidy and isinstance(chosen.layout, Layout)
+        if isinstance(chosen.layout, Layout)
         else {},
         chosen.rename,
     )

@@ -9,10 +9,11 @@ killed run left unfinished is named, and finished by the next organize of its SO
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 
 from engine.commands.preview import Pending, Unplaced
-from engine.policy.actions import SourceAfter
+from engine.policy.actions import SourceAfter, Writes
 from engine.store import fsops
 from engine.store.journal import Journal, Written
 
@@ -22,15 +23,21 @@ class VerifyResult:
     checked: int = 0
     missing: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    # a copy the journal says DEST holds, found as a symbolic link (to where it points now) or
+    # as no file at all (a folder, a pipe): DEST does not hold its bytes
+    not_files: list[tuple[str, str]] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (dest, why): not checked
     originals: int = 0  # kept originals checked
     originals_bytes: int = 0
     only_copy: dict[str, str] = field(default_factory=dict)  # missing moved file: its source
+    dangling: dict[str, str] = field(default_factory=dict)  # missing: a link run's link, target
     unplaced: list[Unplaced] = field(default_factory=list)  # planned by a killed run, not in DEST
     pending: list[tuple[str, str]] = field(default_factory=list)  # (dest, source) to place
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.changed or self.unplaced or self.pending)
+        problems = (self.missing, self.changed, self.not_files, self.unreadable, self.unplaced)
+        return not (any(problems) or self.pending)
 
 
 def verify(dest: str, journal: Journal, pending: Pending | None = None) -> VerifyResult:
@@ -49,7 +56,8 @@ def verify(dest: str, journal: Journal, pending: Pending | None = None) -> Verif
         if (item.dest, item.out_hash) != checked:
             checked = (item.dest, item.out_hash)
             result.checked += 1
-            _check(pending.on_disk(dest, item.dest), item.dest, item.out_hash, result)
+            link = item.action.writes is Writes.SYMBOLIC_LINK  # its bytes are the target's
+            _check(pending.on_disk(dest, item.dest), item.dest, item.out_hash, result, link)
         if result.missing[-1:] == [item.dest] and _moved_away(item):
             result.only_copy[item.dest] = os.path.join(item.source_root, item.rel)
         if item.action.keeps_original and item.original:
@@ -69,14 +77,37 @@ def _moved_away(item: Written) -> bool:
     )
 
 
-def _check(path: str, rel: str, content_hash: str | None, result: VerifyResult) -> None:
+def _check(
+    path: str, rel: str, content_hash: str | None, result: VerifyResult, link: bool = False
+) -> None:
+    """Re-hash the file at ``path``: a regular file of DEST's own, or, where the run made a
+    symbolic link (``link``), the regular file it leads to. Anything else is not read (a pipe
+    would never answer): a link where the run wrote a file holds no bytes in DEST, even when
+    its target has the very bytes (delete that target and the photo is gone)."""
+    try:
+        st = os.stat(path) if link else os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):  # its folder gone, or a file there now
+        result.missing.append(rel)
+        if link and os.path.islink(path):
+            result.dangling[rel] = os.readlink(path)
+        return
+    except OSError as exc:  # a folder on the way not readable, say: nothing is known of it
+        result.unreadable.append((rel, exc.strerror or str(exc)))
+        return
+    if stat.S_ISLNK(st.st_mode):
+        result.not_files.append((rel, f"a symbolic link to {os.readlink(path)}, not a copy"))
+        return
+    if not stat.S_ISREG(st.st_mode):
+        what = "a folder" if stat.S_ISDIR(st.st_mode) else "a pipe, socket or device"
+        result.not_files.append((rel, what))
+        return
     try:
         actual = fsops.hash_file(path)
     except FileNotFoundError:
         result.missing.append(rel)
         return
-    except OSError:
-        result.changed.append(rel)
+    except OSError as exc:
+        result.unreadable.append((rel, exc.strerror or str(exc)))
         return
     if actual != content_hash:
         result.changed.append(rel)

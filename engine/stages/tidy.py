@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,23 +38,29 @@ def tree_of(files: Iterable[str]) -> Node:
     return root
 
 
-def folder_map(rels: Iterable[str], placed: Mapping[str, str] | None = None) -> dict[str, str]:
+def folder_map(
+    rels: Iterable[str], placed: Mapping[str, str] | None = None, collapse: bool = True
+) -> dict[str, str]:
     """Where each source folder goes below the year folder, the same in every year: a chain of
     folders that hold nothing but one subfolder each is replaced by its innermost folder, unless
     that name is taken beside the chain's top. ``rels`` are the paths (relative to SOURCE) of
-    every file the run takes (one listed twice counts as one); only the folders that change are
-    in the result, named as they are placed (never hidden, ``engine.policy.naming.visible``),
-    so a hidden folder is not lifted into the place of a visible one of the same name.
+    every file the run takes (one listed twice counts as one). The result maps each source
+    folder (as it is named in SOURCE) whose place is not simply its own path made visible
+    (``engine.policy.naming.visible``) to its place: no placed folder is hidden, and a hidden
+    folder whose shown name a sibling has is suffixed (``.Holiday`` beside ``Holiday`` ->
+    ``Holiday_1``), so that it is neither merged with that sibling nor lifted into its place.
 
     ``placed`` (from ``placed_folders``) is where earlier runs put each source folder's files:
     a folder keeps that place, though files added to SOURCE since would now give it another,
-    unless another folder takes that place now."""
+    unless another folder takes that place now. ``collapse=False`` (``--no-tidy``): every folder
+    keeps its path, only hidden ones shown as above."""
     out: dict[str, str] = {}
-    _map_folders(tree_of(map(visible, rels)), out)
+    _map_folders(tree_of(rels), out, collapse)
     pins = {old: place for old, place in (placed or {}).items() if place and old in out}
+    pins = pins if collapse else {}
     if any(out[old] != place for old, place in pins.items()):
         _pin_all(out, pins)
-    return {old: new for old, new in out.items() if old != new}
+    return {old: new for old, new in out.items() if new != _shown(old)}
 
 
 def placed_folders(placed: Iterable[tuple[str, str, int]]) -> dict[str, str]:
@@ -70,9 +77,8 @@ def placed_folders(placed: Iterable[tuple[str, str, int]]) -> dict[str, str]:
         place = next(iter(found))
         if not folder or len(found) > 1 or not place:
             continue
-        shown = os.path.dirname(visible(folder + "/_"))  # as folder_map names it
-        if place.rpartition("/")[2] == shown.rpartition("/")[2]:
-            out[shown] = place
+        if place.rpartition("/")[2] == _shown(folder).rpartition("/")[2]:
+            out[folder] = place
     return out
 
 
@@ -116,35 +122,70 @@ def _places_above(path: str, places: set[str], depths: list[int]) -> list[str]:
 
 def tidied(rel: str, mapping: Mapping[str, str]) -> str:
     """``rel``, never hidden, with its folder replaced as ``mapping`` (from ``folder_map``) says."""
-    shown = visible(rel)
-    folder, _, name = shown.rpartition("/")
+    folder, _, name = rel.rpartition("/")
     moved = mapping.get(folder)
     if moved is None:
-        return shown
-    return f"{moved}/{name}" if moved else name
+        return visible(rel)
+    return f"{moved}/{visible(name)}" if moved else visible(name)
 
 
-def _map_folders(root: Node, out: dict[str, str]) -> None:
+def _shown(folder: str) -> str:
+    """A folder path as placed when nothing moves it: never hidden."""
+    return os.path.dirname(visible(folder + "/_")) if folder else folder
+
+
+def _shown_names(names: Iterable[str]) -> dict[str, str]:
+    """The folders of one parent as they are placed: a visible one keeps its name; a hidden one
+    takes its shown name unless a sibling has it (in any case or Unicode form), else the first
+    free suffixed one (``.Holiday`` beside ``Holiday`` -> ``Holiday_1``)."""
+    shown = {name: _shown(name) for name in names}
+    used = {one_name(name) for name in names if shown[name] == name}
+    out = {}
+    for name in sorted(names):
+        if shown[name] == name:
+            out[name] = name
+            continue
+        candidate, n = shown[name], 0
+        while one_name(candidate) in used:
+            n += 1
+            candidate = f"{shown[name]}_{n}"
+        used.add(one_name(candidate))
+        out[name] = candidate
+    return out
+
+
+def _map_folders(root: Node, out: dict[str, str], collapse: bool = True) -> None:
     """Fill ``out`` with every folder's place, a folder at a time (a tree thousands of folders
     deep is no deeper a recursion). Every folder of a ``tree_of`` holds a file or a folder that
     does."""
     stack: list[tuple[Node, str, str]] = [(root, "", "")]
     while stack:
         node, old_prefix, new_prefix = stack.pop()
-        taken = set(node.folders)  # names in this folder, as the chains mapped so far leave them
+        shown = _shown_names(node.folders)
+        # names in this folder, as the chains mapped so far leave them (as one_name reads them)
+        taken = Counter(one_name(name) for name in shown.values())
         for name in sorted(node.folders):
-            inner, inner_name, chain = node.folders[name], name, [name]
-            while inner.files == 0 and len(inner.folders) == 1:
+            inner, chain, placed = node.folders[name], [name], [shown[name]]
+            while collapse and inner.files == 0 and len(inner.folders) == 1:
                 inner_name, inner = next(iter(inner.folders.items()))
                 chain.append(inner_name)
+                placed.append(_shown(inner_name))  # alone in its folder: no sibling to avoid
             old = _join(old_prefix, *chain)
-            new = _join(new_prefix, *chain)
-            if len(chain) > 1 and (inner_name == name or inner_name not in taken):
-                taken.discard(name)
-                taken.add(inner_name)
-                new = _join(new_prefix, inner_name)
+            new = _join(new_prefix, *placed)
+            top_key, inner_key = one_name(placed[0]), one_name(placed[-1])
+            if len(chain) > 1 and (inner_key == top_key or not taken[inner_key]):
+                taken[top_key] -= 1
+                taken[inner_key] += 1
+                new = _join(new_prefix, placed[-1])
             out[old] = new
             stack.append((inner, old, new))
+
+
+def one_name(name: str) -> str:
+    """A folder name as macOS, exFAT and Windows shares read it: ``Camera`` and ``camera``,
+    ``Café`` in NFC and in NFD, are one folder there (as they are one name to
+    ``engine.store.dest_view.name_key``)."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _join(*parts: str) -> str:

@@ -127,7 +127,8 @@ class JournalView:
         path = os.path.join(self.dest, name)
         if not os.path.lexists(path):
             return Slot.FREE
-        if content_hash and fsops.holds(path, content_hash, size):
+        # A symbolic link holds no bytes (delete its target and the photo is gone): taken.
+        if content_hash and not os.path.islink(path) and fsops.holds(path, content_hash, size):
             return Slot.IDENTICAL
         return Slot.TAKEN
 
