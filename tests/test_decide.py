@@ -77,6 +77,9 @@ class MemoryDest:
         data = self.files.get(f"{DEST}/{name}")
         return None if data is None else len(data) == size
 
+    def exists(self, path: str) -> bool:
+        return path in self.files
+
 
 def photo(
     view: MemoryDest,

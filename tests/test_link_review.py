@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ENV, ROOT, corpus_or_skip, everything, imgorg, photos_in, tree_digest
+from engine.records import Status
+from engine.store.journal import Journal
 
 CANON = "camera/Canon_40D.jpg"  # 2008
 NIKON = "camera/DSCN0010.jpg"  # 2008
@@ -46,15 +48,6 @@ def regular_files(dest: Path) -> dict[str, bytes]:
 # --- a link view, then a run that copies or moves -----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Journal.placed_with_hash and placed_hashes (engine/store/journal.py) count a "
-    "symbolic link an earlier --mode symlink run placed as DEST holding the bytes: a copy or "
-    "move run of the card under another path makes every photo a duplicate of its own link "
-    "(move: sets the photos aside in Duplicates/, the links in the year folders dangling). "
-    "Fix: leave action = 'symlink' rows out of both queries (a link holds no bytes: it is never "
-    "the kept copy of a duplicate).",
-)
 @pytest.mark.parametrize("mode", ["copy", "move"])
 def test_a_run_after_a_symlink_view_of_the_card_keeps_the_photos_bytes_in_dest(
     tmp_path: Path, mode: str
@@ -77,17 +70,6 @@ def test_a_run_after_a_symlink_view_of_the_card_keeps_the_photos_bytes_in_dest(
         assert code == 0, out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Journal.placed_with_hash (engine/store/journal.py) offers the links of the earlier "
-    "--mode symlink run as placed copies, and Coordinator._compare (engine/stages/decide.py) "
-    "calls a file a duplicate by its hash alone when none of the keeper's paths is there any "
-    "more (the link dangles, the card is mounted elsewhere): every photo is 'identical to ... "
-    "(its original is no longer there)' and none is copied. Fix: leave action = 'symlink' rows "
-    "out of placed_with_hash/placed_hashes (a link is never the kept copy of a duplicate), and "
-    "in _compare's for-else place the file (with a note) instead of calling it a duplicate of "
-    "bytes DEST no longer holds.",
-)
 def test_a_copy_run_after_a_symlink_view_copies_the_card_mounted_under_another_path(
     tmp_path: Path,
 ) -> None:
@@ -104,15 +86,6 @@ def test_a_copy_run_after_a_symlink_view_copies_the_card_mounted_under_another_p
     assert sorted(regular_files(dest).values()) == photos
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Journal.placed_with_hash (engine/store/journal.py) offers the dangling links of the "
-    "first view as the kept copies, and Coordinator._compare (engine/stages/decide.py) calls "
-    "each photo at its new path a duplicate of them on its hash alone ('its original is no "
-    "longer there'): the new view links nothing. Fix: leave action = 'symlink' rows out of "
-    "placed_with_hash/placed_hashes in every mode (a link is never the kept copy of a "
-    "duplicate); the view then links each photo under a suffixed name beside the dead link.",
-)
 def test_a_symlink_view_made_again_after_source_moved_links_every_photo(tmp_path: Path) -> None:
     """SOURCE moved to a bigger disk after a symlink view was made: the user makes the view
     again from the new place. Every photo must be linked at its new path."""
@@ -126,15 +99,6 @@ def test_a_symlink_view_made_again_after_source_moved_links_every_photo(tmp_path
     assert targets == [str(moved / "a/x.jpg"), str(moved / "a/y.jpg")], out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Coordinator._compare (engine/stages/decide.py) falls through its for-else when "
-    "neither the earlier run's source nor its copy in DEST is there any more, and calls the "
-    "file a duplicate on its hash alone ('its original is no longer there'): the only copy "
-    "left, on the card, is never placed again. Fix: in that for-else, place the file (note: "
-    "same hash as a file an earlier run placed, no longer in DEST) rather than call it a "
-    "duplicate of bytes held nowhere.",
-)
 def test_a_photo_deleted_from_dest_is_copied_again_from_the_card_under_another_path(
     tmp_path: Path,
 ) -> None:
@@ -151,6 +115,61 @@ def test_a_photo_deleted_from_dest_is_copied_again_from_the_card_under_another_p
     code, out = imgorg("organize", str(remounted), str(dest))
     assert code == 0, out
     assert sorted(regular_files(dest).values()) == photos
+
+
+def test_a_photo_deleted_from_dest_and_found_twice_on_the_card_is_placed_once(
+    tmp_path: Path,
+) -> None:
+    """The photo deleted from DEST is on the card twice (DCIM and a backup folder the camera
+    app made): one copy is placed again, the other is its duplicate, not a second copy."""
+    src = card(tmp_path / "CARD", (CANON, "DCIM/a.jpg"), (NIKON, "DCIM/b.jpg"))
+    dest = tmp_path / "archive"
+    assert imgorg("organize", str(src), str(dest))[0] == 0
+    (dest / "2008/DCIM/a.jpg").unlink()
+    remounted = src.rename(tmp_path / "CARD1")
+    (remounted / "backup").mkdir()
+    shutil.copy2(remounted / "DCIM/a.jpg", remounted / "backup/a copy.jpg")
+    code, out = imgorg("organize", str(remounted), str(dest))
+    assert code == 0, out
+    held = sorted(regular_files(dest).values())
+    assert held == sorted(
+        {(remounted / "DCIM/a.jpg").read_bytes(), (remounted / "DCIM/b.jpg").read_bytes()}
+    )
+    journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
+    try:
+        run = journal.last_run()
+        assert run is not None
+        by_rel = {d.rel: d for d in journal.decisions(run, str(remounted))}
+    finally:
+        journal.close()
+    kept = by_rel["DCIM/a.jpg"] if by_rel["DCIM/a.jpg"].dest else by_rel["backup/a copy.jpg"]
+    assert kept.status is Status.PLACED and "no longer in SOURCE or DEST" in (kept.note or "")
+    assert by_rel["DCIM/b.jpg"].status is Status.DUPLICATE  # of its copy still in DEST
+    assert sorted(d.status.value for d in by_rel.values()) == ["duplicate", "duplicate", "placed"]
+
+
+def test_a_card_copied_again_elsewhere_is_a_duplicate_of_its_turned_copy_in_dest(
+    tmp_path: Path,
+) -> None:
+    """A copy run turned a phone photo upright into DEST; the card, mounted at another path, is
+    copied again: the turned copy stands for the photo (a duplicate, said so); once that copy
+    is deleted from DEST, the next run places the photo again."""
+    src = card(tmp_path / "CARD", ("phone/Samsung GT-I9000 (Galaxy S).jpg", "DCIM/a.jpg"))
+    dest = tmp_path / "archive"
+    code, out = imgorg("organize", str(src), str(dest))
+    assert code == 0, out
+    [(name, turned)] = regular_files(dest).items()
+    original = (src / "DCIM/a.jpg").read_bytes()
+    assert turned != original
+    second = src.rename(tmp_path / "CARD1")
+    code, out = imgorg("organize", str(second), str(dest))
+    assert code == 0, out
+    assert regular_files(dest) == {name: turned}
+    (dest / name).unlink()
+    third = second.rename(tmp_path / "CARD2")
+    code, out = imgorg("organize", str(third), str(dest))
+    assert code == 0, out
+    assert len(regular_files(dest)) == 1, out
 
 
 @pytest.mark.parametrize("mode", ["copy", "hardlink"])

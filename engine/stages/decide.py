@@ -291,6 +291,9 @@ class Coordinator:
     def _settle_identical(self, members: list[Analysis]) -> list[Decision]:
         assert members[0].hash is not None
         earlier = self.view.placed_with_hash(members[0].hash)
+        lost = earlier if earlier is not None and not self._still_held(earlier) else None
+        if lost is not None:
+            earlier = None
         verdicts: list[Decision] = []
         rest = members
         keeper: Analysis | None = None
@@ -300,6 +303,8 @@ class Coordinator:
         if earlier is None:
             keeper = members[0]
             verdicts.append(Decision.from_analysis(keeper, Status.PLACED))
+            if lost is not None:
+                verdicts[0].note = _placed_again(_placed_name(lost, self.source))
             rest = members[1:]
             keeper_paths = [os.path.join(self.source, keeper.rel)] if rest else []
             keeper_name = keeper.rel
@@ -322,7 +327,12 @@ class Coordinator:
                 verdict = _duplicate(member, keeper_name)
             else:
                 reused = keeper_paths[0] if earlier is not None else None
-                verdict = self._compare(member, keeper_paths, keeper_name, reused)
+                rewritten = (
+                    os.path.join(self.dest, earlier.dest)
+                    if earlier is not None and earlier.transformed
+                    else None
+                )
+                verdict = self._compare(member, keeper_paths, keeper_name, reused, rewritten)
             if keeper is not None and verdict.status is Status.DUPLICATE:
                 rule = why(as_copy(keeper), as_copy(member))
                 verdict.reason = f"{verdict.reason}; that copy is kept because {rule}"
@@ -534,9 +544,12 @@ class Coordinator:
         keeper_paths: list[str],
         keeper_name: str,
         reused: str | None = None,
+        rewritten: str | None = None,
     ) -> Decision:
         """``member`` against the first of ``keeper_paths`` that still exists; other bytes at
-        ``reused`` (an earlier run's source path, since taken by another file) prove nothing."""
+        ``reused`` (an earlier run's source path, since taken by another file) prove nothing.
+        With none left, a ``rewritten`` copy in DEST (re-encoded or turned) stands for them;
+        without one either, ``member`` holds the only copy of its bytes and is placed."""
         mine = os.path.join(self.source, member.rel)
         for path in keeper_paths:
             try:
@@ -553,14 +566,26 @@ class Coordinator:
                 return distinct
             break
         else:
-            if keeper_paths:
+            if keeper_paths and rewritten is not None and self.view.exists(rewritten):
                 twin = Decision.from_analysis(member, Status.DUPLICATE)
                 twin.duplicate_of = keeper_name
                 twin.reason = (
-                    f"identical to {keeper_name} (128-bit hash; its original is no longer there)"
+                    f"identical to {keeper_name} (128-bit hash; its original is no longer there, "
+                    f"its re-encoded or turned copy {os.path.relpath(rewritten, self.dest)} is)"
                 )
                 return twin
+            if keeper_paths:  # its bytes are nowhere else any more: this copy is kept
+                again = Decision.from_analysis(member, Status.PLACED)
+                again.note = _placed_again(keeper_name)
+                return again
         return _duplicate(member, keeper_name)
+
+    def _still_held(self, earlier: Placed) -> bool:
+        """Whether the file an earlier run placed is still somewhere: its source, or its name in
+        DEST (checked by name: bytes that differ there are settled when compared)."""
+        return self.view.exists(os.path.join(earlier.source_root, earlier.rel)) or self.view.exists(
+            os.path.join(self.dest, earlier.dest)
+        )
 
     # names ------------------------------------------------------------------
     def _name(self, group: list[Decision]) -> list[Decision]:
@@ -845,6 +870,13 @@ def _worker_proved(member: Analysis, keeper: Analysis | None, earlier: Placed | 
     if keeper is not None:
         return keeper.twin_of is not None and member.twin_of == keeper.twin_of
     return earlier is not None and member.same_as_placed == earlier.dest
+
+
+def _placed_again(name: str) -> str:
+    return (
+        f"the same bytes as {name}, which an earlier run placed and which is no longer in "
+        "SOURCE or DEST: placed again"
+    )
 
 
 def _duplicate(member: Analysis, keeper_name: str) -> Decision:

@@ -71,6 +71,10 @@ class DestView(Protocol):
         checked where it is acted on); None when it is gone."""
         ...
 
+    def exists(self, path: str) -> bool:
+        """Whether anything (a file, a link, a folder) is at the absolute ``path``."""
+        ...
+
 
 class JournalView:
     """DEST as the journal and the disk show it, with the names this run has handed out.
@@ -157,6 +161,9 @@ class JournalView:
         except OSError:
             return False
         return stat.S_ISREG(st.st_mode) and st.st_size == size
+
+    def exists(self, path: str) -> bool:
+        return os.path.lexists(path)
 
     def _folder_exists(self, folder: str) -> bool:
         """Whether a folder of DEST existed when the run first asked. A folder made since holds

@@ -195,6 +195,9 @@ STANDING = (
 # can stand for it (five times cheaper a row than STANDING's lookups of the other runs').
 STANDING_ONE_RUN = f"state != 'undone' AND action NOT IN {_RELEASES}"
 STANDING_ORDER = "source_root, source_rel, run_id"
+# A placed file whose name in DEST holds its bytes: not a --mode symlink run's link, which points
+# at a source that may be moved, remounted or formatted (a link is never the kept copy).
+_HOLDS_BYTES = f"action != '{Action.SYMLINK}'"
 _KEPT_ATTRS = [c.keeps for c in FILES if c.keeps]
 _KEPT_VALUES = itemgetter(*(_PLACE[c.name] for c in FILES if c.keeps))
 _DECODE = [(c.keeps, decode) for c in FILES if c.keeps and (decode := _decoder(c.keeps, c.sql))]
@@ -778,7 +781,8 @@ class Journal:
         row = self.db.execute(
             "SELECT source_root, source_rel, dest, date_source, out_hash != hash AS transformed, "
             "state FROM files "
-            "WHERE hash = ? AND status = 'placed' AND state != 'undone' AND run_id < ? "
+            f"WHERE hash = ? AND status = 'placed' AND state != 'undone' AND {_HOLDS_BYTES} "
+            "AND run_id < ? "
             "ORDER BY source_root, source_rel, run_id DESC LIMIT 1",
             (content_hash, before_run if before_run is not None else 2**62),
         ).fetchone()
@@ -803,8 +807,8 @@ class Journal:
             yield os.fsdecode(dest)
 
     def placed_hashes(self) -> Iterator[str]:
-        """The content hash of every placed file not undone."""
-        return self._hashes("status = 'placed'")
+        """The content hash of every placed file not undone that holds its bytes in DEST."""
+        return self._hashes(f"status = 'placed' AND {_HOLDS_BYTES}")
 
     def hashes_in_dest(self) -> Iterator[str]:
         """The content hash of every file a run put in DEST (a corrupt one set aside too) that
