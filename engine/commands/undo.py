@@ -72,6 +72,8 @@ def undo(
         for rel, reason in _put_back_set_aside(dest, journal, result.runs):
             result.left_count += 1
             tell(rel, reason)
+    # A later move run may have released a file these runs placed (its undo gave up on it)
+    released = journal.moved_after(min(result.runs))
     done: list[tuple[str, str, int]] = []
     touched: set[str] = set()
     progress: set[int] = set()  # runs with a file undone now
@@ -85,8 +87,10 @@ def undo(
         if pending is not None and item.dest in pending.companions:
             why = _undo_pending_companion(pending.companions[item.dest][1], result)
         else:
-            why = _undo_one(dest, item, journal, result, pending)
+            why = _undo_one(dest, item, journal if released else None, result, pending)
         if why is None:
+            if released and not dry_run and item.action.undo is not Undo.COPY_BACK:
+                _undo_later_release(dest, item, journal)
             progress.add(item.run_id)
             done.append((item.source_root, item.rel, item.run_id))
             touched.add(os.path.dirname(os.path.join(dest, item.dest)))
@@ -185,10 +189,15 @@ def _undo_pending_companion(renamed: bool, result: UndoResult) -> str | None:
 
 
 def _undo_one(
-    dest: str, item: Written, journal: Journal, result: UndoResult, pending: Pending | None
+    dest: str,
+    item: Written,
+    journal: Journal | None,
+    result: UndoResult,
+    pending: Pending | None,
 ) -> str | None:
     """Undo one file; None when done, else why it was left alone. With ``pending`` (a dry
-    run) only count it, finding it where it is until recovery finishes a tidy step."""
+    run) only count it, finding it where it is until recovery finishes a tidy step. With
+    ``journal``, a later run may have released the file (asked when it is out of SOURCE)."""
     dry_run = pending is not None
     path = os.path.join(dest, item.dest) if pending is None else pending.on_disk(dest, item.dest)
     origin = os.path.join(item.source_root, item.rel)
@@ -227,13 +236,14 @@ def _undo_one(
         return None
     if os.path.lexists(origin):
         return "its source path holds other bytes now"
-    # A source the run left in SOURCE and a later move run released (its undo gave up)
-    later = (
-        None
-        if item.action.removes_source
-        else journal.released_later(item.source_root, item.rel, item.run_id)
-    )
-    if later is not None:
+    # A source a later move run released (its undo gave up): the run left it in SOURCE, or
+    # moved it and it was put back on the card since. A moved photo's own rewritten file is
+    # all there is of it unless that release kept its original.
+    later = None if journal is None else _release_of(journal, item)
+    if later is not None and (
+        not item.action.removes_source or (item.out_hash != item.hash and later.original)
+    ):
+        assert journal is not None
         return _return_released(dest, path, origin, item, later, journal, result, dry_run)
     if dry_run:
         result.restored += 1
@@ -284,6 +294,27 @@ def _return_released(
     journal.mark_undone([(later.source_root, later.rel, later.run_id)])
     result.restored += 1
     return None
+
+
+def _release_of(journal: Journal, item: Written) -> Written | None:
+    """A later run's release of ``item``'s file (its source, its copy in DEST) not undone."""
+    later = journal.released_later(item.source_root, item.rel, item.run_id)
+    return later if later is not None and later.dest == item.dest else None
+
+
+def _undo_later_release(dest: str, item: Written, journal: Journal) -> None:
+    """``item``'s file is out of DEST (or back in SOURCE): a later release of it that the undo
+    of its run gave up on is undone with it, its kept original dropped as spare when SOURCE
+    holds those bytes; kept otherwise (SOURCE holds the rewritten file), with its release."""
+    later = _release_of(journal, item)
+    if later is None:
+        return
+    origin = os.path.join(item.source_root, item.rel)
+    if later.original is not None:
+        if not _same(origin, item.hash):
+            return
+        _drop_spare(os.path.join(dest, later.original), item.hash, origin)
+    journal.mark_undone([(later.source_root, later.rel, later.run_id)])
 
 
 def _drop_spare(kept: str, content_hash: str | None, origin: str) -> None:

@@ -917,6 +917,15 @@ class Journal:
         ).fetchone()
         return None if row is None else _written(row)
 
+    def moved_after(self, run_id: int) -> bool:
+        """Whether a real move run came after run ``run_id`` (one that may have released a
+        file it placed: ``released_later`` is worth asking)."""
+        row = self.db.execute(
+            "SELECT 1 FROM runs WHERE id > ? AND mode = 'move' AND dry_run = 0 LIMIT 1",
+            (run_id,),
+        ).fetchone()
+        return row is not None
+
     def runs_to_undo(self) -> list[int]:
         """The last real run that changed anything in DEST, with the interrupted runs it
         resumed (same SOURCE, just before). A run that found everything done is passed over,

@@ -1,0 +1,76 @@
+"""An adversarial review of undo's copy back with the source's mode, the copy run's undo after a
+move run's undo gave up, a photo put back on the card and released again, the note a later run
+rewrites, and the streamed undo: the defects it found, each in a real situation."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_undo_review import COMPRESS, FLAGS, MOVE, a_card
+
+from conftest import imgorg, photos_in, tree_digest
+
+
+def kept_originals(dest: Path) -> list[str]:
+    return sorted(rel for rel in tree_digest(dest) if rel.startswith(".imgorg/originals"))
+
+
+def undo_until_nothing(dest: Path) -> list[str]:
+    """``imgorg undo`` again and again until there is nothing to undo: what each said."""
+    said = []
+    for _ in range(10):
+        code, out = imgorg("undo", str(dest))
+        said.append(out)
+        assert code == 0, out
+        if "nothing to undo" in out:
+            return said
+    raise AssertionError(said)
+
+
+# A release left standing in the journal once the file it stood on is undone ---------------
+
+
+@pytest.mark.parametrize("first", ["copy", "move"])
+def test_a_release_its_undo_gave_up_on_is_undone_with_the_copy_it_stood_on(
+    tmp_path: Path, corpus: Path, first: str
+) -> None:
+    """A run placed the card's photos (a copy run, or a move run after which they were put
+    back on the card); a move run released them. Its undo found the card not mounted, twice,
+    and gave up; the user put the card's photos back from a backup and undid the first run:
+    DEST's copies were removed, but the release rows stayed "done", so verify said 3 missing,
+    the next copy run said "3 files were already done" and archived nothing, and the release's
+    kept original stayed below DEST. Now the releases are undone with the copies they named."""
+    card, dest, backup = tmp_path / "card", tmp_path / "dest", tmp_path / "backup"
+    a_card(card, corpus)
+    before = photos_in(card)
+    shutil.copytree(card, backup)
+    if first == "copy":
+        assert imgorg("organize", str(card), str(dest), *FLAGS, *COMPRESS)[0] == 0
+    else:
+        assert imgorg("organize", str(card), str(dest), *MOVE, *COMPRESS)[0] == 0
+        subprocess.run(["cp", "-rp", f"{backup}/.", str(card)], check=True)
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    assert photos_in(card) == {}
+    card.rename(tmp_path / "card-away")
+    for _ in range(2):
+        code, said = imgorg("undo", str(dest))
+        assert code == 1 and "is not there (a drive not mounted?)" in said, said
+    assert "nothing more of run 2 could be undone" in said, said
+    shutil.rmtree(tmp_path / "card-away")
+    shutil.copytree(backup, card)  # the card written again from the backup
+    code, said = imgorg("undo", str(dest))
+    assert code == 0 and "undo of run 1" in said and "0 left alone" in said, said
+    assert photos_in(card) == before
+    assert photos_in(dest) == {}
+    assert kept_originals(dest) == []
+    code, said = imgorg("verify", str(dest))
+    assert code == 0 and "0 missing" in said, said
+    assert "nothing to undo" in imgorg("undo", str(dest))[1]
+    code, said = imgorg("organize", str(card), str(dest), *FLAGS)
+    assert code == 0 and "already done" not in said, said
+    assert {digest for digest, _ in photos_in(dest).values()} == {
+        digest for digest, _ in before.values()
+    }
