@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_undo_review import COMPRESS, FLAGS, MOVE, a_card
+from test_undo_review import COMPRESS, FLAGS, MOVE, a_card, report_by_source
 
 from conftest import imgorg, photos_in, tree_digest
 
@@ -80,3 +80,72 @@ def test_a_release_its_undo_gave_up_on_is_undone_with_the_copy_it_stood_on(
     assert {digest for digest, _ in photos_in(dest).values()} == {
         digest for digest, _ in before.values()
     }
+
+
+# The note a later run rewrites ('by this run' -> 'by run N') -------------------------------
+
+RUNNER = "DCIM/race photo by this runner.jpg"  # a user's name for a photo
+
+
+def a_runners_card(card: Path, corpus: Path) -> None:
+    (card / "DCIM").mkdir(parents=True)
+    shutil.copy2(corpus / "camera" / "Canon_40D.jpg", card / RUNNER)
+
+
+def test_a_later_run_rewrites_no_path_in_a_note_that_is_not_a_release(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """An edited copy without a date of its own beside the runner's photo, dated by it: its
+    note names the photo. The next run found both done and rewrote every 'by this run' of the
+    note: its report said "dated by its original race photo by run 1ner.jpg". Now a note only
+    says which run did what it says "this run" did."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_runners_card(card, corpus)
+    edited = RUNNER.replace(".jpg", "-edited.jpg")
+    shutil.copy2(corpus / "no_exif" / "hopper.jpg", card / edited)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    assert imgorg("organize", str(card), str(dest), *FLAGS, "--report", str(first))[0] == 0
+    assert imgorg("organize", str(card), str(dest), *FLAGS, "--report", str(second))[0] == 0
+    note = report_by_source(first)[edited]["note"]
+    assert note == "edited copy: dated by its original race photo by this runner.jpg", note
+    assert report_by_source(second)[edited]["note"] == note
+
+
+def test_a_later_run_says_which_run_released_a_photo_without_renaming_its_copy(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The runner's photo copied, released by a move run, put back on the card; a copy run
+    finds it done: its report says "released by run 2" and names DEST's copy as it is."""
+    card, dest, backup = tmp_path / "card", tmp_path / "dest", tmp_path / "backup"
+    a_runners_card(card, corpus)
+    shutil.copytree(card, backup)
+    assert imgorg("organize", str(card), str(dest), *FLAGS)[0] == 0
+    (placed,) = photos_in(dest)
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    subprocess.run(["cp", "-rp", f"{backup}/.", str(card)], check=True)
+    again = tmp_path / "again.jsonl"
+    assert imgorg("organize", str(card), str(dest), *FLAGS, "--report", str(again))[0] == 0
+    note = report_by_source(again)[RUNNER]["note"]
+    assert note == f"released by run 2: its copy in DEST is {placed} (placed by run 1)", note
+
+
+def test_a_later_run_says_which_run_released_a_photo_found_identical_in_dest(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The runner's photo was already in DEST, at its very name: a move run released it (its
+    note ends "released by this run once that file was checked to hold them"); put back, a
+    copy run finds it done: its note says run 1 released it, all else as it was."""
+    card, dest, backup = tmp_path / "card", tmp_path / "dest", tmp_path / "backup"
+    a_runners_card(card, corpus)
+    shutil.copytree(card, backup)
+    assert imgorg("organize", str(card), str(tmp_path / "elsewhere"), *FLAGS)[0] == 0
+    shutil.copytree(tmp_path / "elsewhere", dest, ignore=shutil.ignore_patterns(".imgorg"))
+    moved, again = tmp_path / "moved.jsonl", tmp_path / "again.jsonl"
+    assert imgorg("organize", str(card), str(dest), *MOVE, "--report", str(moved))[0] == 0
+    assert photos_in(card) == {}
+    subprocess.run(["cp", "-rp", f"{backup}/.", str(card)], check=True)
+    assert imgorg("organize", str(card), str(dest), *FLAGS, "--report", str(again))[0] == 0
+    note = report_by_source(moved)[RUNNER]["note"]
+    assert note.endswith("; released by this run once that file was checked to hold them")
+    said = note.replace("released by this run once", "released by run 1 once")
+    assert report_by_source(again)[RUNNER]["note"] == said

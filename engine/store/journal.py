@@ -249,6 +249,21 @@ CREATE TABLE IF NOT EXISTS made_folders (
 _MOVED_INTO_DEST = tuple(a for a in Action if a.touches_dest and a.removes_source)
 
 
+# A later run that finds a released file done says which run released it: a note's words
+# "released by this run" (engine/stages/decide.py's, at its start or its end) become "released
+# by run N", the row's run; nothing else of it changes (a path it names may hold those words).
+_BY_THIS_RUN = "released by this run"
+_AT_START = f"{_BY_THIS_RUN}: "
+_AT_END = f"{_BY_THIS_RUN} once that file was checked to hold them"
+_SAID_OF_ITS_RUN = (
+    f"CASE WHEN substr(note, 1, {len(_AT_START)}) = '{_AT_START}' "
+    f"THEN 'released by run ' || run_id || substr(note, {len(_BY_THIS_RUN) + 1}) "
+    f"WHEN substr(note, -{len(_AT_END)}) = '{_AT_END}' "
+    f"THEN substr(note, 1, length(note) - {len(_AT_END)}) || 'released by run ' || run_id "
+    f"|| substr(note, -{len(_AT_END) - len(_BY_THIS_RUN)}) ELSE note END"
+)
+
+
 def _among(actions: Iterable[Action]) -> str:
     """SQL for "the action column is one of these"."""
     return "action IN (" + ", ".join(f"'{a.value}'" for a in actions) + ")"
@@ -682,8 +697,7 @@ class Journal:
         """Run ``run_id`` found these files done by an earlier run: their rows are its report's
         too, and what a note says "this run" did is said of the run that did it."""
         self._per_file(
-            f"UPDATE files SET seen_run = {int(run_id)}, "
-            "note = replace(note, 'by this run', 'by run ' || run_id)",
+            f"UPDATE files SET seen_run = {int(run_id)}, note = {_SAID_OF_ITS_RUN}",
             ((source_root, r) for r in rels),
         )
 
