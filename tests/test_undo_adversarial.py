@@ -6,12 +6,22 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from test_undo_review import COMPRESS, FLAGS, MOVE, a_card, report_by_source
+from test_undo_review import COMPRESS, FLAGS, MOVE, a_card, modes_of, report_by_source
 
-from conftest import imgorg, photos_in, tree_digest
+from conftest import (
+    ENV,
+    ROOT,
+    everything,
+    imgorg,
+    needs_strace,
+    photos_in,
+    run_killed_at,
+    tree_digest,
+)
 
 
 def kept_originals(dest: Path) -> list[str]:
@@ -149,3 +159,101 @@ def test_a_later_run_says_which_run_released_a_photo_found_identical_in_dest(
     assert note.endswith("; released by this run once that file was checked to hold them")
     said = note.replace("released by this run once", "released by run 1 once")
     assert report_by_source(again)[RUNNER]["note"] == said
+
+
+# Undo, newest run first, of a photo released again and again -----------------------------
+
+
+def test_undo_one_run_at_a_time_of_a_card_released_put_back_and_released_again(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A copy run rewrites the phone photo smaller; three move runs release the card, each
+    time put back from a backup (each release keeping the phone photo's original below DEST).
+    Undo, one run at a time, newest first: after each the card is whole (byte for byte, times
+    and modes), verify passes, and only the undone run's kept original is gone; the last undo
+    leaves DEST empty. A dry run before each changes nothing and says what the undo does."""
+    card, dest, backup = tmp_path / "card", tmp_path / "dest", tmp_path / "backup"
+    a_card(card, corpus)
+    (card / "DCIM" / "Canon_40D.jpg").chmod(0o4751)
+    (card / "DCIM" / "jolla.jpg").chmod(0o440)
+    before, modes = photos_in(card), modes_of(card)
+    shutil.copytree(card, backup)
+    assert imgorg("organize", str(card), str(dest), *FLAGS, *COMPRESS)[0] == 0
+    for run in (2, 3, 4):
+        if run > 2:
+            subprocess.run(["cp", "-rp", f"{backup}/.", str(card)], check=True)
+        code, said = imgorg("organize", str(card), str(dest), *MOVE)
+        assert code == 0 and photos_in(card) == {}, said
+    originals = [f".imgorg/originals/{run}/DCIM/jolla.jpg" for run in (2, 3, 4)]
+    assert kept_originals(dest) == originals
+    for run in (4, 3, 2, 1):
+        seen = everything(dest), everything(card)
+        code, dry = imgorg("undo", str(dest), "--dry-run")
+        assert code == 0 and (everything(dest), everything(card)) == seen, dry
+        code, said = imgorg("undo", str(dest))
+        assert code == 0 and f"undo of run {run}:" in said, said
+        assert dry.splitlines()[0].replace("would be", "were") == said.splitlines()[0]
+        assert photos_in(card) == before and modes_of(card) == modes
+        assert kept_originals(dest) == originals[: max(0, run - 2)]
+        assert imgorg("verify", str(dest))[0] == 0
+    assert photos_in(dest) == {}
+    assert "nothing to undo" in imgorg("undo", str(dest))[1]
+
+
+# A kill in undo between dropping a file and its spare kept original ------------------------
+
+
+def nth_call_on(argv: list[str], syscall: str, path: Path, trace: Path) -> int:
+    """Which call of ``syscall`` (counting every process's) a clean run of ``argv`` makes on
+    ``path``: a point to kill it at, where it is about to act on that very file."""
+    subprocess.run(
+        ["strace", "-f", "-qq", "-o", str(trace), f"--trace={syscall}", *argv],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        check=True,
+    )
+    calls = [line for line in trace.read_text().splitlines() if f" {syscall}(" in f" {line}"]
+    (k,) = [i for i, line in enumerate(calls, 1) if f'"{path}"' in line]
+    return k
+
+
+def moved_put_back_released(where: Path, corpus: Path) -> tuple[Path, Path, Path]:
+    """A move run rewrote the phone photo smaller (its original kept below DEST), the card was
+    put back from a backup and released by a second move run (another original kept), whose
+    undo gave up with the card away; the card is then written again from the backup."""
+    card, dest, backup = where / "card", where / "dest", where / "backup"
+    a_card(card, corpus)
+    shutil.copytree(card, backup)
+    assert imgorg("organize", str(card), str(dest), *MOVE, *COMPRESS)[0] == 0
+    subprocess.run(["cp", "-rp", f"{backup}/.", str(card)], check=True)
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    card.rename(where / "away")
+    for _ in range(2):
+        assert imgorg("undo", str(dest))[0] == 1
+    shutil.rmtree(where / "away")
+    shutil.copytree(backup, card)
+    return card, dest, backup
+
+
+@needs_strace
+def test_undo_killed_after_removing_a_rewritten_photo_drops_its_spare_original_on_resume(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """Undo of the first move run, the card whole again: DEST's rewritten phone photo is
+    removed, then its kept original (SOURCE holds those bytes). Killed between the two, the
+    next undo found the photo gone from DEST, counted it done and left the original below
+    DEST for good, no row accounting for it. Now the resumed undo drops it too."""
+    card, dest, backup = moved_put_back_released(tmp_path / "clean", corpus)
+    (rewritten,) = [rel for rel in photos_in(dest) if "jolla" in rel]
+    undo = [sys.executable, "-m", "engine", "undo"]
+    k = nth_call_on([*undo, str(dest)], "unlink", dest / rewritten, tmp_path / "trace")
+    card, dest, backup = moved_put_back_released(tmp_path / "killed", corpus)
+    run_killed_at("unlink", k + 1, [*undo, str(dest)], ENV)
+    assert not (dest / rewritten).exists()
+    assert kept_originals(dest)
+    undo_until_nothing(dest)
+    assert photos_in(card) == photos_in(backup)
+    assert photos_in(dest) == {}
+    assert kept_originals(dest) == []
+    assert imgorg("verify", str(dest))[0] == 0

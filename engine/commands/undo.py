@@ -215,8 +215,12 @@ def _undo_one(
         kept = os.path.join(dest, item.original)
         return _restore_original(path, origin, kept, item, result, dry_run)
     if not os.path.lexists(path):
-        if _same(origin, item.hash) or _same(origin, item.out_hash):
-            return None  # already undone (an interrupted undo) or removed by hand
+        if _same(origin, item.hash):  # already undone (an interrupted undo) or removed by hand
+            if item.original and not dry_run:  # an undo killed before it dropped the spare
+                _drop_spare(os.path.join(dest, item.original), item.hash, origin)
+            return None
+        if _same(origin, item.out_hash):
+            return None
         return "missing from DEST and not in SOURCE"
     if not _same(path, item.out_hash):
         return "changed since the run wrote it"
