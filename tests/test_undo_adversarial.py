@@ -77,8 +77,12 @@ def test_a_release_its_undo_gave_up_on_is_undone_with_the_copy_it_stood_on(
         shutil.copytree(backup, card)
     else:
         (tmp_path / "card-away").rename(card)
+    seen = everything(dest), everything(card)
+    code, dry = imgorg("undo", str(dest), "--dry-run")
+    assert code == 0 and (everything(dest), everything(card)) == seen, dry
     code, said = imgorg("undo", str(dest))
     assert code == 0 and "undo of run 1" in said and "0 left alone" in said, said
+    assert dry.splitlines()[0].replace("would be", "were") == said.splitlines()[0]
     assert photos_in(card) == before
     assert photos_in(dest) == {}
     assert kept_originals(dest) == []

@@ -89,10 +89,10 @@ def undo(
         else:
             why = _undo_one(dest, item, journal if released else None, result, pending)
         if why is None:
-            if released and not dry_run and item.action.undo is not Undo.COPY_BACK:
-                _undo_later_release(dest, item, journal)
             progress.add(item.run_id)
             done.append((item.source_root, item.rel, item.run_id))
+            if released and not dry_run and item.action.undo is not Undo.COPY_BACK:
+                done.extend(_later_release_undone(dest, item, journal))
             touched.add(os.path.dirname(os.path.join(dest, item.dest)))
             if item.original:
                 touched.add(os.path.dirname(os.path.join(dest, item.original)))
@@ -306,19 +306,20 @@ def _release_of(journal: Journal, item: Written) -> Written | None:
     return later if later is not None and later.dest == item.dest else None
 
 
-def _undo_later_release(dest: str, item: Written, journal: Journal) -> None:
+def _later_release_undone(dest: str, item: Written, journal: Journal) -> list[tuple[str, str, int]]:
     """``item``'s file is out of DEST (or back in SOURCE): a later release of it that the undo
-    of its run gave up on is undone with it, its kept original dropped as spare when SOURCE
-    holds those bytes; kept otherwise (SOURCE holds the rewritten file), with its release."""
+    of its run gave up on is undone with it (the key of its row, to mark undone with
+    ``item``'s), its kept original dropped as spare when SOURCE holds those bytes; kept
+    otherwise (SOURCE holds the rewritten file), with its release."""
     later = _release_of(journal, item)
     if later is None:
-        return
+        return []
     origin = os.path.join(item.source_root, item.rel)
     if later.original is not None:
         if not _same(origin, item.hash):
-            return
+            return []
         _drop_spare(os.path.join(dest, later.original), item.hash, origin)
-    journal.mark_undone([(later.source_root, later.rel, later.run_id)])
+    return [(later.source_root, later.rel, later.run_id)]
 
 
 def _drop_spare(kept: str, content_hash: str | None, origin: str) -> None:
