@@ -261,3 +261,62 @@ def test_undo_killed_after_removing_a_rewritten_photo_drops_its_spare_original_o
     assert photos_in(dest) == {}
     assert kept_originals(dest) == []
     assert imgorg("verify", str(dest))[0] == 0
+
+
+# A SOURCE or DEST that refuses a file's mode ----------------------------------------------
+
+
+def refusing_chmod(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """``argv`` run with every chmod answered ENOSYS, as a phone mounted over MTP (jmtpfs,
+    simple-mtpfs) or another FUSE filesystem without modes answers it (strace's fault
+    injection: no such filesystem can be mounted here)."""
+    return subprocess.run(
+        ["strace", "-f", "-qq", "-o", "/dev/null", "--inject=chmod:error=ENOSYS", *argv],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+
+
+@needs_strace
+def test_undo_puts_a_photo_back_on_a_source_that_refuses_its_mode(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The card copied, then released by a move run; its filesystem keeps no modes (chmod
+    fails). Undo copied each photo back, then failed to give it its mode and threw the copy
+    away: "could not be copied back: Function not implemented", the card left empty, every
+    undo after the same. A mode is a nicety next to the photo: it goes back without it."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus)
+    before = photos_in(card)
+    assert imgorg("organize", str(card), str(dest), *FLAGS)[0] == 0
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    assert photos_in(card) == {}
+    done = refusing_chmod([sys.executable, "-m", "engine", "undo", str(dest)])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 files were moved back, 0 left alone" in done.stdout, done.stdout
+    assert photos_in(card) == before
+
+
+@needs_strace
+def test_a_move_run_releases_a_rewritten_photo_into_a_dest_that_refuses_its_mode(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A move run rewrites the phone photo smaller into DEST on another filesystem, one that
+    keeps no modes: the photo's original, copied below DEST, failed to take its mode, so the
+    release gave up and left it on the card. Now it is kept below DEST without it, and undo
+    gives the card back."""
+    from test_release import dest_on
+
+    card = tmp_path / "card"
+    a_card(card, corpus)
+    before = photos_in(card)
+    with dest_on(tmp_path, True) as dest:
+        argv = ["organize", str(card), str(dest), *MOVE, *COMPRESS]
+        done = refusing_chmod([sys.executable, "-m", "engine", *argv])
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert photos_in(card) == {}
+        assert kept_originals(dest) == [".imgorg/originals/1/DCIM/jolla.jpg"]
+        assert imgorg("undo", str(dest))[0] == 0
+        assert photos_in(card) == before

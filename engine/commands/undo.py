@@ -430,7 +430,8 @@ def _put_back(
         if hasher.hexdigest() != content_hash:
             fsops.remove_quietly(temp)
             return Retry("could not be copied back intact")
-        os.chmod(temp, stat.S_IMODE(os.stat(path).st_mode) if mode is None else mode)
+        with contextlib.suppress(OSError):  # a filesystem that keeps no modes (MTP, FUSE)
+            os.chmod(temp, stat.S_IMODE(os.stat(path).st_mode) if mode is None else mode)
         os.utime(temp, ns=(mtime_ns, mtime_ns))
         fd = os.open(temp, os.O_RDONLY)
         try:

@@ -19,6 +19,7 @@ is re-encoded or turned). The writer then journals it removed and ``done``.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -237,7 +238,8 @@ def keep_original(
         if hasher.hexdigest() != moved.hash:
             fsops.remove_quietly(temp)
             return False
-        os.chmod(temp, stat.S_IMODE(os.stat(source).st_mode))
+        with contextlib.suppress(OSError):  # a DEST that keeps no modes (FUSE, say)
+            os.chmod(temp, stat.S_IMODE(os.stat(source).st_mode))
         os.utime(temp, ns=(moved.mtime_ns, moved.mtime_ns))
         if sync:
             fsops.fsync_path(temp)
