@@ -4,12 +4,16 @@ rewrites, and the streamed undo: the defects it found, each in a real situation.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from test_commands_hunt import read_only_view  # noqa: F401 (a fixture)
 from test_undo_review import COMPRESS, FLAGS, MOVE, a_card, modes_of, report_by_source
 
 from conftest import (
@@ -320,3 +324,43 @@ def test_a_move_run_releases_a_rewritten_photo_into_a_dest_that_refuses_its_mode
         assert kept_originals(dest) == [".imgorg/originals/1/DCIM/jolla.jpg"]
         assert imgorg("undo", str(dest))[0] == 0
         assert photos_in(card) == before
+
+
+# A journal older than source_mode ----------------------------------------------------------
+
+
+def test_a_journal_from_before_source_mode_is_read_on_a_read_only_dest_and_undone(
+    tmp_path: Path,
+    corpus: Path,
+    read_only_view: Callable[[Path], Path],  # noqa: F811  (the fixture imported above)
+) -> None:
+    """A copy run and a move run journaled by an imgorg that kept no source modes (the column
+    dropped: its schema). On a read-only DEST, verify and undo --dry-run read it as it is (no
+    column added: the file is not written); on DEST itself undo gives the card back and the
+    journal takes the column, which the next move run fills."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus)
+    before = photos_in(card)
+    assert imgorg("organize", str(card), str(dest), *FLAGS, *COMPRESS)[0] == 0
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    journal = dest / ".imgorg" / "journal.sqlite"
+    with contextlib.closing(sqlite3.connect(journal)) as db:
+        db.execute("ALTER TABLE files DROP COLUMN source_mode")
+    seen = everything(dest)
+    view = read_only_view(dest)
+    code, said = imgorg("verify", str(view))
+    assert code == 0 and "0 missing, 0 changed" in said, said
+    code, said = imgorg("undo", str(view), "--dry-run")
+    assert code == 0 and "3 files would be moved back, 0 left alone" in said, said
+    assert everything(dest) == seen
+    code, said = imgorg("undo", str(dest))
+    assert code == 0 and "3 files were moved back, 0 left alone" in said, said
+    assert {rel: digest for rel, (digest, _) in photos_in(card).items()} == {
+        rel: digest for rel, (digest, _) in before.items()
+    }
+    (card / "DCIM" / "Canon_40D.jpg").chmod(0o640)
+    modes = modes_of(card)
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    with contextlib.closing(sqlite3.connect(journal)) as db:
+        journaled = db.execute("SELECT source_rel, source_mode FROM files WHERE run_id = 3")
+        assert {rel.decode(): mode for rel, mode in journaled} == modes
