@@ -5,8 +5,10 @@ rewrites, and the streamed undo: the defects it found, each in a real situation.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from test_commands_hunt import read_only_view  # noqa: F401 (a fixture)
+from test_release import dest_on
 from test_undo_review import COMPRESS, FLAGS, MOVE, a_card, modes_of, report_by_source
 
 from conftest import (
@@ -182,7 +185,7 @@ def test_undo_one_run_at_a_time_of_a_card_released_put_back_and_released_again(
     leaves DEST empty. A dry run before each changes nothing and says what the undo does."""
     card, dest, backup = tmp_path / "card", tmp_path / "dest", tmp_path / "backup"
     a_card(card, corpus)
-    (card / "DCIM" / "Canon_40D.jpg").chmod(0o4751)
+    (card / "DCIM" / "Canon_40D.jpg").chmod(0o1751)  # sticky: kept; set-id bits are not
     (card / "DCIM" / "jolla.jpg").chmod(0o440)
     before, modes = photos_in(card), modes_of(card)
     shutil.copytree(card, backup)
@@ -311,8 +314,6 @@ def test_a_move_run_releases_a_rewritten_photo_into_a_dest_that_refuses_its_mode
     keeps no modes: the photo's original, copied below DEST, failed to take its mode, so the
     release gave up and left it on the card. Now it is kept below DEST without it, and undo
     gives the card back."""
-    from test_release import dest_on
-
     card = tmp_path / "card"
     a_card(card, corpus)
     before = photos_in(card)
@@ -364,3 +365,51 @@ def test_a_journal_from_before_source_mode_is_read_on_a_read_only_dest_and_undon
     with contextlib.closing(sqlite3.connect(journal)) as db:
         journaled = db.execute("SELECT source_rel, source_mode FROM files WHERE run_id = 3")
         assert {rel.decode(): mode for rel, mode in journaled} == modes
+
+
+# A set-id file written back by root --------------------------------------------------------
+
+SET_ID = stat.S_ISUID | stat.S_ISGID
+
+
+@pytest.mark.parametrize("how", ["released", "moved-across", "after-give-up"])
+def test_undo_never_writes_back_a_users_set_id_file_as_roots(
+    tmp_path: Path, corpus: Path, how: str
+) -> None:
+    """A user's files on the card, mode 6755 (setuid and setgid, owner uid 1000), taken out
+    by root's move run: undo (as root) wrote them back as new files, owned by root, with the
+    journaled mode: setuid-root programs made of whatever bytes the user left there (and a
+    release across filesystems kept the rewritten photo's original so below DEST). A file
+    written anew is its writer's: it keeps the mode but never a set-id bit (as ``cp`` does);
+    the user's own inode, renamed back, keeps its bits and owner."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to own a file as another user")
+    card = tmp_path / "card"
+    a_card(card, corpus)
+    users = [card / "DCIM" / "Canon_40D.jpg", card / "DCIM" / "jolla.jpg"]
+    for photo in users:
+        os.chown(photo, 1000, 1000)
+        photo.chmod(0o6755)
+    before = photos_in(card)
+    with dest_on(tmp_path, how == "moved-across") as dest:
+        if how == "moved-across":
+            assert imgorg("organize", str(card), str(dest), *MOVE, *COMPRESS)[0] == 0
+        else:
+            assert imgorg("organize", str(card), str(dest), *FLAGS, *COMPRESS)[0] == 0
+            assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+        assert photos_in(card) == {}
+        for rel in kept_originals(dest):
+            now = (dest / rel).stat()
+            assert now.st_uid == 1000 or not now.st_mode & SET_ID, (rel, oct(now.st_mode))
+        if how == "after-give-up":
+            card.rename(tmp_path / "away")
+            for _ in range(2):
+                assert imgorg("undo", str(dest))[0] == 1
+            (tmp_path / "away").rename(card)
+        code, said = imgorg("undo", str(dest))
+        assert code == 0, said
+        assert photos_in(card) == before
+        for photo in users:
+            now = photo.stat()
+            assert stat.S_IMODE(now.st_mode) & 0o777 == 0o755
+            assert now.st_uid == 1000 or not now.st_mode & SET_ID, (photo, oct(now.st_mode))

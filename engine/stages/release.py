@@ -35,6 +35,9 @@ from engine.store.journal import original_path
 
 CANNOT_REMOVE = "cannot remove it"  # the start of the reason a verified source stays
 IS_SOURCE = "its copy in DEST is the source file itself"
+# The bits a copy never takes from its source: it belongs to whoever makes it (root, say), and
+# must not become a set-id program of theirs made of a user's bytes (``cp`` drops them too).
+SET_ID = stat.S_ISUID | stat.S_ISGID
 
 
 class Moved(Seen, Protocol):
@@ -239,7 +242,7 @@ def keep_original(
             fsops.remove_quietly(temp)
             return False
         with contextlib.suppress(OSError):  # a DEST that keeps no modes (FUSE, say)
-            os.chmod(temp, stat.S_IMODE(os.stat(source).st_mode))
+            os.chmod(temp, stat.S_IMODE(os.stat(source).st_mode) & ~SET_ID)
         os.utime(temp, ns=(moved.mtime_ns, moved.mtime_ns))
         if sync:
             fsops.fsync_path(temp)
