@@ -335,10 +335,10 @@ def test_a_journal_from_before_source_mode_is_read_on_a_read_only_dest_and_undon
     corpus: Path,
     read_only_view: Callable[[Path], Path],  # noqa: F811  (the fixture imported above)
 ) -> None:
-    """A copy run and a move run journaled by an imgorg that kept no source modes (the column
+    """A copy run and a move run journaled by an imgorg that kept no source modes (the columns
     dropped: its schema). On a read-only DEST, verify and undo --dry-run read it as it is (no
     column added: the file is not written); on DEST itself undo gives the card back and the
-    journal takes the column, which the next move run fills."""
+    journal takes the columns, which the next move run fills."""
     card, dest = tmp_path / "card", tmp_path / "dest"
     a_card(card, corpus)
     before = photos_in(card)
@@ -346,7 +346,8 @@ def test_a_journal_from_before_source_mode_is_read_on_a_read_only_dest_and_undon
     assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
     journal = dest / ".imgorg" / "journal.sqlite"
     with contextlib.closing(sqlite3.connect(journal)) as db:
-        db.execute("ALTER TABLE files DROP COLUMN source_mode")
+        for column in ("source_mode", "source_uid", "source_gid"):
+            db.execute(f"ALTER TABLE files DROP COLUMN {column}")
     seen = everything(dest)
     view = read_only_view(dest)
     code, said = imgorg("verify", str(view))
@@ -380,8 +381,8 @@ def test_undo_never_writes_back_a_users_set_id_file_as_roots(
     by root's move run: undo (as root) wrote them back as new files, owned by root, with the
     journaled mode: setuid-root programs made of whatever bytes the user left there (and a
     release across filesystems kept the rewritten photo's original so below DEST). A file
-    written anew is its writer's: it keeps the mode but never a set-id bit (as ``cp`` does);
-    the user's own inode, renamed back, keeps its bits and owner."""
+    written anew takes a set-id bit only once it is the source's owner's (never root's, as
+    ``cp`` drops them); the user's own inode, renamed back, keeps its bits and owner."""
     if os.geteuid() != 0:
         pytest.skip("needs root to own a file as another user")
     card = tmp_path / "card"
@@ -413,3 +414,39 @@ def test_undo_never_writes_back_a_users_set_id_file_as_roots(
             now = photo.stat()
             assert stat.S_IMODE(now.st_mode) & 0o777 == 0o755
             assert now.st_uid == 1000 or not now.st_mode & SET_ID, (photo, oct(now.st_mode))
+
+
+@pytest.mark.parametrize("how", ["released", "moved-across", "after-give-up"])
+def test_undo_as_root_gives_a_users_private_photo_back_to_the_user(
+    tmp_path: Path, corpus: Path, how: str
+) -> None:
+    """A user's private photo (0600, uid 1000) taken out of SOURCE by root's move run: undo
+    wrote it back as a new file, root's, with the journaled mode 0600: a photo its owner could
+    no longer open (before modes were journaled it came back 0644, still readable). Now it is
+    the user's again, 0600; a set-id file of theirs keeps its bits, being theirs."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to own a file as another user")
+    card = tmp_path / "card"
+    a_card(card, corpus)
+    private, set_id = card / "DCIM" / "Nikon_D70.jpg", card / "DCIM" / "jolla.jpg"
+    for photo, mode in ((private, 0o600), (set_id, 0o6755)):
+        os.chown(photo, 1000, 1001)
+        photo.chmod(mode)
+    before = photos_in(card)
+    with dest_on(tmp_path, how == "moved-across") as dest:
+        if how == "moved-across":
+            assert imgorg("organize", str(card), str(dest), *MOVE, *COMPRESS)[0] == 0
+        else:
+            assert imgorg("organize", str(card), str(dest), *FLAGS, *COMPRESS)[0] == 0
+            assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+        if how == "after-give-up":
+            card.rename(tmp_path / "away")
+            for _ in range(2):
+                assert imgorg("undo", str(dest))[0] == 1
+            (tmp_path / "away").rename(card)
+        code, said = imgorg("undo", str(dest))
+        assert code == 0, said
+    assert photos_in(card) == before
+    for photo, mode in ((private, 0o600), (set_id, 0o6755)):
+        now = photo.stat()
+        assert (now.st_uid, now.st_gid, oct(stat.S_IMODE(now.st_mode))) == (1000, 1001, oct(mode))

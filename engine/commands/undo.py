@@ -20,9 +20,9 @@ import xxhash
 from engine.commands.preview import Pending
 from engine.policy.actions import Undo
 from engine.settings import ENGINE_FOLDER
-from engine.stages.release import IS_SOURCE, SET_ID, same_entry
+from engine.stages.release import IS_SOURCE, give_mode, same_entry
 from engine.store import fsops
-from engine.store.journal import UNDO_INCOMPLETE, Journal, Written
+from engine.store.journal import UNDO_INCOMPLETE, Journal, SourceMode, Written
 
 _BATCH = 256
 # Why a source's rewritten copy is left in DEST, never put in SOURCE as if it were the photo.
@@ -400,7 +400,7 @@ def _put_back(
     origin: str,
     content_hash: str | None,
     mtime_ns: int,
-    mode: int | None,
+    mode: SourceMode | None,
     keep: bool = False,
 ) -> str | None:
     """Move ``path`` to ``origin`` (no replace); across filesystems copy, verify, then unlink.
@@ -415,8 +415,7 @@ def _put_back(
         if not keep:
             fsops.rename_noreplace(path, origin)
             if mode is not None:  # a kept original copied there by an earlier release
-                with contextlib.suppress(OSError):
-                    os.chmod(origin, _mode_written(mode, os.lstat(origin).st_mode))
+                give_mode(origin, mode)
             return None
     except fsops.DestinationExists:
         return "its source path is taken again"
@@ -430,9 +429,7 @@ def _put_back(
         if hasher.hexdigest() != content_hash:
             fsops.remove_quietly(temp)
             return Retry("could not be copied back intact")
-        with contextlib.suppress(OSError):  # a filesystem that keeps no modes (MTP, FUSE)
-            bits = stat.S_IMODE(os.stat(path).st_mode) if mode is None else mode
-            os.chmod(temp, _mode_written(bits, os.stat(temp).st_mode))
+        give_mode(temp, SourceMode(stat.S_IMODE(os.stat(path).st_mode)) if mode is None else mode)
         os.utime(temp, ns=(mtime_ns, mtime_ns))
         fd = os.open(temp, os.O_RDONLY)
         try:
@@ -446,13 +443,6 @@ def _put_back(
     if not keep:
         os.unlink(path)
     return None
-
-
-def _mode_written(mode: int, now: int) -> int:
-    """The permission bits ``mode`` for a file written back to SOURCE whose mode is ``now``:
-    its ``SET_ID`` bits only where it has them already (the source's own file, renamed back),
-    never on a copy."""
-    return (mode & ~SET_ID) | (now & SET_ID)
 
 
 def _same(path: str, content_hash: str | None) -> bool:
