@@ -405,8 +405,8 @@ def _put_back(
 ) -> str | None:
     """Move ``path`` to ``origin`` (no replace); across filesystems copy, verify, then unlink.
     ``keep``: copy and verify, leaving ``path`` where it is. The file at ``origin`` gets the
-    source's permission bits ``mode`` (None: not journaled, those of ``path``) and ``mtime_ns``
-    when it is a copy."""
+    source's permission bits and owner ``mode`` (``release.give_mode``; None: not journaled,
+    the bits of ``path``) and ``mtime_ns`` when it is a copy."""
     try:
         fsops.make_folders(os.path.dirname(origin))
     except OSError as exc:  # a file where its folder was, a folder locked since
