@@ -197,7 +197,16 @@ def test_journal_of_the_previous_release_is_upgraded(tmp_path: Path, organize) -
     columns = [
         r[1]
         for r in sql(dest, "PRAGMA table_info(files)")
-        if r[1] not in ("id", "original", "tz_source", "similar_to", "source_mode")
+        if r[1]
+        not in (
+            "id",
+            "original",
+            "tz_source",
+            "similar_to",
+            "source_mode",
+            "source_uid",
+            "source_gid",
+        )
     ]
     listed = ", ".join(columns)
     db = sqlite3.connect(journal_path(dest), isolation_level=None)

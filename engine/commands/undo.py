@@ -20,9 +20,9 @@ import xxhash
 from engine.commands.preview import Pending
 from engine.policy.actions import Undo
 from engine.settings import ENGINE_FOLDER
-from engine.stages.release import IS_SOURCE, same_entry
+from engine.stages.release import IS_SOURCE, give_mode, same_entry
 from engine.store import fsops
-from engine.store.journal import UNDO_INCOMPLETE, Journal, Written
+from engine.store.journal import UNDO_INCOMPLETE, Journal, SourceMode, Written
 
 _BATCH = 256
 # Why a source's rewritten copy is left in DEST, never put in SOURCE as if it were the photo.
@@ -72,6 +72,8 @@ def undo(
         for rel, reason in _put_back_set_aside(dest, journal, result.runs):
             result.left_count += 1
             tell(rel, reason)
+    # A later move run may have released a file these runs placed (its undo gave up on it)
+    released = journal.moved_after(min(result.runs))
     done: list[tuple[str, str, int]] = []
     touched: set[str] = set()
     progress: set[int] = set()  # runs with a file undone now
@@ -85,10 +87,12 @@ def undo(
         if pending is not None and item.dest in pending.companions:
             why = _undo_pending_companion(pending.companions[item.dest][1], result)
         else:
-            why = _undo_one(dest, item, journal, result, pending)
+            why = _undo_one(dest, item, journal if released else None, result, pending)
         if why is None:
             progress.add(item.run_id)
             done.append((item.source_root, item.rel, item.run_id))
+            if released and not dry_run and item.action.undo is not Undo.COPY_BACK:
+                done.extend(_later_release_undone(dest, item, journal))
             touched.add(os.path.dirname(os.path.join(dest, item.dest)))
             if item.original:
                 touched.add(os.path.dirname(os.path.join(dest, item.original)))
@@ -185,10 +189,15 @@ def _undo_pending_companion(renamed: bool, result: UndoResult) -> str | None:
 
 
 def _undo_one(
-    dest: str, item: Written, journal: Journal, result: UndoResult, pending: Pending | None
+    dest: str,
+    item: Written,
+    journal: Journal | None,
+    result: UndoResult,
+    pending: Pending | None,
 ) -> str | None:
     """Undo one file; None when done, else why it was left alone. With ``pending`` (a dry
-    run) only count it, finding it where it is until recovery finishes a tidy step."""
+    run) only count it, finding it where it is until recovery finishes a tidy step. With
+    ``journal``, a later run may have released the file (asked when it is out of SOURCE)."""
     dry_run = pending is not None
     path = os.path.join(dest, item.dest) if pending is None else pending.on_disk(dest, item.dest)
     origin = os.path.join(item.source_root, item.rel)
@@ -206,8 +215,12 @@ def _undo_one(
         kept = os.path.join(dest, item.original)
         return _restore_original(path, origin, kept, item, result, dry_run)
     if not os.path.lexists(path):
-        if _same(origin, item.hash) or _same(origin, item.out_hash):
-            return None  # already undone (an interrupted undo) or removed by hand
+        if _same(origin, item.hash):  # already undone (an interrupted undo) or removed by hand
+            if item.original and not dry_run:  # an undo killed before it dropped the spare
+                _drop_spare(os.path.join(dest, item.original), item.hash, origin)
+            return None
+        if _same(origin, item.out_hash):
+            return None
         return "missing from DEST and not in SOURCE"
     if not _same(path, item.out_hash):
         return "changed since the run wrote it"
@@ -227,13 +240,14 @@ def _undo_one(
         return None
     if os.path.lexists(origin):
         return "its source path holds other bytes now"
-    # A source the run left in SOURCE and a later move run released (its undo gave up)
-    later = (
-        None
-        if item.action.removes_source
-        else journal.released_later(item.source_root, item.rel, item.run_id)
-    )
-    if later is not None:
+    # A source a later move run released (its undo gave up): the run left it in SOURCE, or
+    # moved it and it was put back on the card since. A moved photo's own rewritten file is
+    # all there is of it unless that release kept its original.
+    later = None if journal is None else _release_of(journal, item)
+    if later is not None and (
+        not item.action.removes_source or (item.out_hash != item.hash and later.original)
+    ):
+        assert journal is not None
         return _return_released(dest, path, origin, item, later, journal, result, dry_run)
     if dry_run:
         result.restored += 1
@@ -284,6 +298,28 @@ def _return_released(
     journal.mark_undone([(later.source_root, later.rel, later.run_id)])
     result.restored += 1
     return None
+
+
+def _release_of(journal: Journal, item: Written) -> Written | None:
+    """A later run's release of ``item``'s file (its source, its copy in DEST) not undone."""
+    later = journal.released_later(item.source_root, item.rel, item.run_id)
+    return later if later is not None and later.dest == item.dest else None
+
+
+def _later_release_undone(dest: str, item: Written, journal: Journal) -> list[tuple[str, str, int]]:
+    """``item``'s file is out of DEST (or back in SOURCE): a later release of it that the undo
+    of its run gave up on is undone with it (the key of its row, to mark undone with
+    ``item``'s), its kept original dropped as spare when SOURCE holds those bytes; kept
+    otherwise (SOURCE holds the rewritten file), with its release."""
+    later = _release_of(journal, item)
+    if later is None:
+        return []
+    origin = os.path.join(item.source_root, item.rel)
+    if later.original is not None:
+        if not _same(origin, item.hash):
+            return []
+        _drop_spare(os.path.join(dest, later.original), item.hash, origin)
+    return [(later.source_root, later.rel, later.run_id)]
 
 
 def _drop_spare(kept: str, content_hash: str | None, origin: str) -> None:
@@ -364,13 +400,13 @@ def _put_back(
     origin: str,
     content_hash: str | None,
     mtime_ns: int,
-    mode: int | None,
+    mode: SourceMode | None,
     keep: bool = False,
 ) -> str | None:
     """Move ``path`` to ``origin`` (no replace); across filesystems copy, verify, then unlink.
     ``keep``: copy and verify, leaving ``path`` where it is. The file at ``origin`` gets the
-    source's permission bits ``mode`` (None: not journaled, those of ``path``) and ``mtime_ns``
-    when it is a copy."""
+    source's permission bits and owner ``mode`` (``release.give_mode``; None: not journaled,
+    the bits of ``path``) and ``mtime_ns`` when it is a copy."""
     try:
         fsops.make_folders(os.path.dirname(origin))
     except OSError as exc:  # a file where its folder was, a folder locked since
@@ -379,8 +415,7 @@ def _put_back(
         if not keep:
             fsops.rename_noreplace(path, origin)
             if mode is not None:  # a kept original copied there by an earlier release
-                with contextlib.suppress(OSError):
-                    os.chmod(origin, mode)
+                give_mode(origin, mode)
             return None
     except fsops.DestinationExists:
         return "its source path is taken again"
@@ -394,7 +429,7 @@ def _put_back(
         if hasher.hexdigest() != content_hash:
             fsops.remove_quietly(temp)
             return Retry("could not be copied back intact")
-        os.chmod(temp, stat.S_IMODE(os.stat(path).st_mode) if mode is None else mode)
+        give_mode(temp, SourceMode(stat.S_IMODE(os.stat(path).st_mode)) if mode is None else mode)
         os.utime(temp, ns=(mtime_ns, mtime_ns))
         fd = os.open(temp, os.O_RDONLY)
         try:

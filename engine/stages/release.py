@@ -19,6 +19,7 @@ is re-encoded or turned). The writer then journals it removed and ``done``.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -30,10 +31,11 @@ import xxhash
 from engine.policy.actions import Action, SourceAfter
 from engine.stages.commit import Seen, unchanged
 from engine.store import fsops
-from engine.store.journal import original_path
+from engine.store.journal import SourceMode, original_path
 
 CANNOT_REMOVE = "cannot remove it"  # the start of the reason a verified source stays
 IS_SOURCE = "its copy in DEST is the source file itself"
+SET_ID = stat.S_ISUID | stat.S_ISGID
 
 
 class Moved(Seen, Protocol):
@@ -76,7 +78,7 @@ class Released:
     removed: list[int] = field(default_factory=list)  # indexes into Release.files: gone now
     originals: dict[int, str] = field(default_factory=dict)  # kept below DEST, at this path
     kept: list[tuple[int, str]] = field(default_factory=list)  # still in SOURCE, and why
-    modes: dict[int, int] = field(default_factory=dict)  # the permission bits of those gone
+    modes: dict[int, SourceMode] = field(default_factory=dict)  # the mode of those gone
 
 
 def release_sources(job: Release) -> Released:
@@ -119,13 +121,42 @@ def release_sources(job: Release) -> Released:
     return done
 
 
-def source_mode(path: str) -> int | None:
-    """The permission bits of a source about to leave SOURCE (None: not a file there)."""
+def source_mode(path: str) -> SourceMode | None:
+    """The permission bits and owner of a source about to leave SOURCE (None: not a file
+    there)."""
     try:
         st = os.lstat(path)
     except OSError:
         return None
-    return stat.S_IMODE(st.st_mode) if stat.S_ISREG(st.st_mode) else None
+    return mode_of(st) if stat.S_ISREG(st.st_mode) else None
+
+
+def mode_of(st: os.stat_result) -> SourceMode:
+    return SourceMode(stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
+
+
+def give_mode(path: str, mode: SourceMode) -> None:
+    """Give ``path``, a file written in place of a source, the source's owner where this
+    process may (root) and its permission bits: the setuid and setgid bits only as far as the
+    file is then the source's owner's and group's (never a set-id program of whoever wrote it,
+    root say, made of a user's bytes: ``cp`` drops them too). A filesystem that keeps no modes
+    or owners (MTP, FUSE) leaves the file as it is."""
+    with contextlib.suppress(OSError):
+        st = os.lstat(path)
+        if mode.uid is not None and (st.st_uid, st.st_gid) != (mode.uid, mode.gid):
+            with contextlib.suppress(OSError):
+                os.chown(path, mode.uid, -1 if mode.gid is None else mode.gid)
+                st = os.lstat(path)
+        os.chmod(path, mode.bits & ~_set_id_not_theirs(st, mode))
+
+
+def _set_id_not_theirs(st: os.stat_result, mode: SourceMode) -> int:
+    """The set-id bits ``path`` (now ``st``) may not take from ``mode``."""
+    if mode.uid is None:  # journaled without its owner: those the file has already, only
+        return SET_ID & ~st.st_mode
+    return (stat.S_ISUID if st.st_uid != mode.uid else 0) | (
+        stat.S_ISGID if st.st_gid != mode.gid else 0
+    )
 
 
 def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
@@ -237,7 +268,7 @@ def keep_original(
         if hasher.hexdigest() != moved.hash:
             fsops.remove_quietly(temp)
             return False
-        os.chmod(temp, stat.S_IMODE(os.stat(source).st_mode))
+        give_mode(temp, mode_of(os.stat(source)))
         os.utime(temp, ns=(moved.mtime_ns, moved.mtime_ns))
         if sync:
             fsops.fsync_path(temp)

@@ -49,8 +49,8 @@ def _kept(attr: str, sql: str) -> Column:
     return Column(attr, sql, attr)
 
 
-# In the order of the schema: tz_source, similar_to and source_mode came later and were added
-# at the end (ALTER TABLE).
+# In the order of the schema: tz_source, similar_to and source_mode (with source_uid and
+# source_gid) came later and were added at the end (ALTER TABLE).
 FILES = (
     Column("source_root", "BLOB NOT NULL"),
     Column("source_rel", "BLOB NOT NULL", "rel"),
@@ -81,9 +81,11 @@ FILES = (
     Column("original", "BLOB"),  # set when a transformed move's own bytes are kept
     _kept("tz_source", "TEXT"),
     _kept("similar_to", "BLOB"),
-    # The source's permission bits, read as it left SOURCE: undo gives them to a file it writes
-    # back there (a copy of DEST's file has the placing run's).
+    # The source's permission bits and owner, read as it left SOURCE: undo gives them to a file
+    # it writes back there (a copy of DEST's file has the placing run's, and undo's user's).
     Column("source_mode", "INTEGER"),
+    Column("source_uid", "INTEGER"),
+    Column("source_gid", "INTEGER"),
 )
 # What a decision knows that the journal does not keep (a report made from the journal goes
 # without it); tests/test_journal.py checks every attribute is kept or named here.
@@ -104,9 +106,8 @@ NOT_KEPT = frozenset(
     | {"similar"}  # near-duplicate signatures have their own table (engine/similar/store.py)
 )
 # What record() writes; the columns it leaves out are set later, by other calls.
-_WRITTEN = tuple(
-    c.name for c in FILES if c.name not in ("source_removed", "original", "source_mode")
-)
+_SET_LATER = ("source_removed", "original", "source_mode", "source_uid", "source_gid")
+_WRITTEN = tuple(c.name for c in FILES if c.name not in _SET_LATER)
 _COLUMNS = ", ".join(_WRITTEN)
 _PLACES = ", ".join("?" * len(_WRITTEN))
 _VERDICT = {f.name for f in dataclasses.fields(Decision)} - {"found"}  # the rest: Analysis
@@ -252,6 +253,21 @@ CREATE TABLE IF NOT EXISTS made_folders (
 _MOVED_INTO_DEST = tuple(a for a in Action if a.touches_dest and a.removes_source)
 
 
+# A later run that finds a released file done says which run released it: a note's words
+# "released by this run" (engine/stages/decide.py's, at its start or its end) become "released
+# by run N", the row's run; nothing else of it changes (a path it names may hold those words).
+_BY_THIS_RUN = "released by this run"
+_AT_START = f"{_BY_THIS_RUN}: "
+_AT_END = f"{_BY_THIS_RUN} once that file was checked to hold them"
+_SAID_OF_ITS_RUN = (
+    f"CASE WHEN substr(note, 1, {len(_AT_START)}) = '{_AT_START}' "
+    f"THEN 'released by run ' || run_id || substr(note, {len(_BY_THIS_RUN) + 1}) "
+    f"WHEN substr(note, -{len(_AT_END)}) = '{_AT_END}' "
+    f"THEN substr(note, 1, length(note) - {len(_AT_END)}) || 'released by run ' || run_id "
+    f"|| substr(note, -{len(_AT_END) - len(_BY_THIS_RUN)}) ELSE note END"
+)
+
+
 def _among(actions: Iterable[Action]) -> str:
     """SQL for "the action column is one of these"."""
     return "action IN (" + ", ".join(f"'{a.value}'" for a in actions) + ")"
@@ -275,8 +291,9 @@ def _upgrade(db: sqlite3.Connection) -> None:
             db.execute("ALTER TABLE files ADD COLUMN tz_source TEXT")
         if "similar_to" not in columns:  # written before near-duplicates dated photos
             db.execute("ALTER TABLE files ADD COLUMN similar_to BLOB")
-        if "source_mode" not in columns:  # written before undo kept a source's mode
-            db.execute("ALTER TABLE files ADD COLUMN source_mode INTEGER")
+        for column in ("source_mode", "source_uid", "source_gid"):
+            if column not in columns:  # written before undo kept a source's mode and owner
+                db.execute(f"ALTER TABLE files ADD COLUMN {column} INTEGER")
     runs = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
     if runs and "records_folders" not in runs:  # written before runs journaled their folders
         db.execute("ALTER TABLE runs ADD COLUMN records_folders INTEGER NOT NULL DEFAULT 0")
@@ -308,6 +325,15 @@ def original_path(run_id: int, rel: str) -> str:
     return f"{ORIGINALS}/{run_id}/{rel}"
 
 
+class SourceMode(typing.NamedTuple):
+    """A source's permission bits and owner as it left SOURCE (the owner None in rows
+    journaled before it was kept)."""
+
+    bits: int
+    uid: int | None = None
+    gid: int | None = None
+
+
 @dataclass(slots=True)
 class Written:
     """A file the journal says is in DEST."""
@@ -323,7 +349,7 @@ class Written:
     size: int
     mtime_ns: int
     original: str | None  # where the source's own bytes are kept below DEST, if transformed
-    source_mode: int | None = None  # its permission bits as it left SOURCE, when journaled
+    source_mode: SourceMode | None = None  # as it left SOURCE, when journaled
 
 
 @dataclass(frozen=True, slots=True)
@@ -685,8 +711,7 @@ class Journal:
         """Run ``run_id`` found these files done by an earlier run: their rows are its report's
         too, and what a note says "this run" did is said of the run that did it."""
         self._per_file(
-            f"UPDATE files SET seen_run = {int(run_id)}, "
-            "note = replace(note, 'by this run', 'by run ' || run_id)",
+            f"UPDATE files SET seen_run = {int(run_id)}, note = {_SAID_OF_ITS_RUN}",
             ((source_root, r) for r in rels),
         )
 
@@ -746,32 +771,31 @@ class Journal:
         rels: Iterable[str],
         run_id: int | None = None,
         originals: dict[str, str] | None = None,
-        modes: dict[str, int] | None = None,
+        modes: dict[str, SourceMode] | None = None,
     ) -> None:
         """The sources of ``rels`` are gone from SOURCE; ``originals`` (rel -> path below DEST)
-        says where the original bytes of a transformed file are kept, ``modes`` (rel ->
-        permission bits) what mode the source had."""
+        says where the original bytes of a transformed file are kept, ``modes`` (rel -> its
+        permission bits and owner) what mode the source had."""
         rels = list(rels)
         which = self._LATEST if run_id is None else f"run_id = {int(run_id)}"
+        root = os.fsencode(source_root)
         with self.transaction():
             self._per_file(
                 "UPDATE files SET source_removed = 1", ((source_root, r) for r in rels), run_id
             )
-            for column, values in (("original", originals), ("source_mode", modes)):
-                if not values:
-                    continue
-                self.db.executemany(
-                    f"UPDATE files SET {column} = ? "
-                    f"WHERE source_root = ? AND source_rel = ? AND {which}",
-                    (
-                        (
-                            os.fsencode(value) if isinstance(value, str) else value,
-                            os.fsencode(source_root),
-                            os.fsencode(rel),
-                        )
-                        for rel, value in values.items()
-                    ),
-                )
+            self.db.executemany(
+                "UPDATE files SET original = ? "
+                f"WHERE source_root = ? AND source_rel = ? AND {which}",
+                (
+                    (os.fsencode(path), root, os.fsencode(rel))
+                    for rel, path in (originals or {}).items()
+                ),
+            )
+            self.db.executemany(
+                "UPDATE files SET source_mode = ?, source_uid = ?, source_gid = ? "
+                f"WHERE source_root = ? AND source_rel = ? AND {which}",
+                ((*mode, root, os.fsencode(rel)) for rel, mode in (modes or {}).items()),
+            )
 
     def forget(self, keys: Iterable[tuple[str, str]], run_id: int | None = None) -> None:
         self._per_file("DELETE FROM files", keys, run_id)
@@ -921,6 +945,15 @@ class Journal:
         ).fetchone()
         return None if row is None else _written(row)
 
+    def moved_after(self, run_id: int) -> bool:
+        """Whether a real move run came after run ``run_id`` (one that may have released a
+        file it placed: ``released_later`` is worth asking)."""
+        row = self.db.execute(
+            "SELECT 1 FROM runs WHERE id > ? AND mode = 'move' AND dry_run = 0 LIMIT 1",
+            (run_id,),
+        ).fetchone()
+        return row is not None
+
     def runs_to_undo(self) -> list[int]:
         """The last real run that changed anything in DEST, with the interrupted runs it
         resumed (same SOURCE, just before). A run that found everything done is passed over,
@@ -1068,14 +1101,15 @@ class Journal:
 
 _WRITTEN_ROWS = (
     "SELECT source_root, source_rel, dest, hash, out_hash, action, source_removed, run_id, "
-    "size, mtime_ns, original, source_mode FROM files "
+    "size, mtime_ns, original, source_mode, source_uid, source_gid FROM files "
     "WHERE state = 'done' AND dest IS NOT NULL"
 )
 
 
 def _written(row: tuple[Any, ...]) -> Written:
     """A row of ``_WRITTEN_ROWS`` as the file it says is in DEST."""
-    root, rel, dest, hash_, out_hash, action, removed, run_id, size, mtime, original, mode = row
+    (root, rel, dest, hash_, out_hash, action, removed, run_id, size, mtime, original) = row[:11]
+    mode, uid, gid = row[11:]
     return Written(
         source_root=os.fsdecode(root),
         rel=os.fsdecode(rel),
@@ -1088,7 +1122,7 @@ def _written(row: tuple[Any, ...]) -> Written:
         size=size,
         mtime_ns=mtime,
         original=_s(original),
-        source_mode=mode,
+        source_mode=None if mode is None else SourceMode(mode, uid, gid),
     )
 
 
