@@ -442,6 +442,11 @@ def _print_undo(result: UndoResult, dry_run: bool) -> None:
         f"removed, {result.restored} files {verb} moved back, {result.left_count} left alone"
         + (" (listed above)" if result.left_count else "")
     )
+    if result.as_placed:
+        print(
+            f"{result.as_placed} of them {verb} moved back as placed (turned or re-encoded): "
+            "`imgorg finalize` deleted their originals"
+        )
     if result.retry:
         print(
             f"{'this would finish' if dry_run else 'finishing'} the undo of run {runs}, which "

@@ -330,15 +330,6 @@ def test_tidy_never_lifts_a_folder_beside_one_of_the_same_name_in_another_case(
 # --- undo of a link view --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/commands/undo.py _undo_one leaves a hard link whose bytes changed since the "
-    "run ('changed since the run wrote it', exit 1) even when DEST's name and SOURCE's are one "
-    "inode (os.path.samefile, not release.same_entry): the photo was edited through the view, "
-    "SOURCE holds that very file, and dropping the view's name loses nothing. Fix: for "
-    "Undo.REMOVE_OR_RETURN of Action.HARDLINK, unlink DEST's name when it is the same inode "
-    "as the source path.",
-)
 def test_undo_of_a_hardlink_view_drops_a_photo_edited_through_the_view(tmp_path: Path) -> None:
     """A hardlink view, a photo's metadata then edited in place through it (the one file of
     SOURCE and the view): undo must take the view away whole, SOURCE keeping the edit."""
@@ -358,15 +349,6 @@ def test_undo_of_a_hardlink_view_drops_a_photo_edited_through_the_view(tmp_path:
 # --- finalize -------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/commands/undo.py: after `imgorg finalize`, the undo of a move run puts the "
-    "turned or re-encoded version back in SOURCE (the original is gone, as finalize said) but "
-    "counts it among 'files were moved back' with nothing to tell it from a byte-for-byte "
-    "return. Fix: count those apart in UndoResult (item.action.keeps_original and not "
-    "item.original) and print e.g. '1 of them as placed (turned or re-encoded): imgorg "
-    "finalize deleted its original'.",
-)
 def test_undo_after_finalize_says_which_photos_come_back_as_placed_not_as_they_were(
     tmp_path: Path,
 ) -> None:
@@ -384,7 +366,10 @@ def test_undo_after_finalize_says_which_photos_come_back_as_placed_not_as_they_w
     assert code == 0, out
     assert (src / "a/turned.jpg").read_bytes() != turned_before  # as finalize warned
     assert (src / "a/x.jpg").read_bytes() == (corpus_or_skip() / CANON).read_bytes()
-    assert "1 of them as placed" in out, out
+    assert (
+        "1 of them were moved back as placed (turned or re-encoded): `imgorg finalize` deleted "
+        "their originals"
+    ) in out, out
 
 
 def test_tidy_and_undo_leave_the_users_own_folders_in_dest_as_they_were(tmp_path: Path) -> None:

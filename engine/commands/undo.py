@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import xxhash
 
 from engine.commands.preview import Pending
-from engine.policy.actions import Undo
+from engine.policy.actions import Action, Undo
 from engine.settings import ENGINE_FOLDER
 from engine.stages.release import IS_SOURCE, give_mode, same_entry
 from engine.store import fsops
@@ -42,6 +42,9 @@ class UndoResult:
     runs: list[int] = field(default_factory=list)
     removed: int = 0
     restored: int = 0
+    # of ``restored``: turned or re-encoded versions put back, their originals deleted by
+    # ``imgorg finalize`` (SOURCE then holds the photo as it was placed, not as it was)
+    as_placed: int = 0
     left: list[tuple[str, str]] = field(default_factory=list)  # (dest, why), unless told on
     left_count: int = 0
     unfinished: list[int] = field(default_factory=list)  # runs the next undo retries
@@ -188,6 +191,16 @@ def _undo_pending_companion(renamed: bool, result: UndoResult) -> str | None:
     return None
 
 
+def _one_file(path: str, origin: str) -> bool:
+    """Whether two names of different entries lead to one file (two hard links)."""
+    try:
+        one, two = os.lstat(path), os.lstat(origin)
+    except OSError:
+        return False
+    same = (one.st_dev, one.st_ino) == (two.st_dev, two.st_ino) and stat.S_ISREG(one.st_mode)
+    return same and not same_entry(path, origin)
+
+
 def _undo_one(
     dest: str,
     item: Written,
@@ -222,6 +235,13 @@ def _undo_one(
         if _same(origin, item.out_hash):
             return None
         return "missing from DEST and not in SOURCE"
+    if item.action is Action.HARDLINK and _one_file(path, origin):
+        # A hard link view's name for SOURCE's own file, edited through the view or not:
+        # dropping the name loses nothing, SOURCE's name holds the file.
+        if not dry_run:
+            os.unlink(path)
+        result.removed += 1
+        return None
     if not _same(path, item.out_hash):
         return "changed since the run wrote it"
     if _same(origin, item.hash) or (item.out_hash != item.hash and _same(origin, item.out_hash)):
@@ -249,12 +269,15 @@ def _undo_one(
     ):
         assert journal is not None
         return _return_released(dest, path, origin, item, later, journal, result, dry_run)
+    rewritten = item.out_hash != item.hash
     if dry_run:
         result.restored += 1
+        result.as_placed += rewritten
         return None
     why = _put_back(path, origin, item.out_hash, item.mtime_ns, item.source_mode)
     if why is None:
         result.restored += 1
+        result.as_placed += rewritten
     return why
 
 
@@ -383,8 +406,10 @@ def _copy_back(
         return f"its kept original {item.original} is missing or changed"
     if kept is None and not _same(path, item.out_hash):
         return "its copy in DEST is missing or changed since"
+    rewritten = kept is None and item.out_hash != item.hash  # its original finalized away
     if dry_run:
         result.restored += 1
+        result.as_placed += rewritten
         return None
     if kept is not None:
         why = _put_back(kept, origin, item.hash, item.mtime_ns, item.source_mode)
@@ -392,6 +417,7 @@ def _copy_back(
         why = _put_back(path, origin, item.out_hash, item.mtime_ns, item.source_mode, keep=True)
     if why is None:
         result.restored += 1
+        result.as_placed += rewritten
     return why
 
 

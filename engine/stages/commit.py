@@ -196,14 +196,16 @@ def _temporary(
 def no_wider_than_source(new: str, source: str) -> None:
     """Take from the file ``new`` written for ``source`` every permission ``source`` lacks: a
     photo only its owner may read stays so in DEST. Nothing is added (a card's 0777 files land
-    with the mode new files get here), and a source gone already leaves ``new`` as it is."""
+    with the mode new files get here); a source gone already, or a DEST that keeps no modes,
+    leaves ``new`` as it is."""
     try:
         allowed = os.stat(source).st_mode & 0o777
     except OSError:
         return
     mode = os.stat(new).st_mode & 0o777
     if mode & allowed != mode:
-        os.chmod(new, mode & allowed)
+        with contextlib.suppress(OSError):  # a DEST without modes (FAT, MTP, some FUSE)
+            os.chmod(new, mode & allowed)
 
 
 def _rename(temp: str, final: str, item: FileWrite, ours: bool) -> str | None:
