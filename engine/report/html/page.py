@@ -193,12 +193,12 @@ def write_run_report(
         return placed.dest if placed else None
 
     # SQLite counts and picks what the page shows; with one run in the journal, DEST holds
-    # what that run did: one aggregate serves both.
+    # what that run did (unless it released files or was undone): one aggregate serves both.
     one_run = journal.only_run(run_id)
     standing = queries.Rows.standing(one_run)
     agg = queries.aggregate_rows(journal, standing, _thumb_hashes(thumbs_dir))
     last = agg
-    if not one_run:
+    if not one_run or not queries.Rows.only_standing(journal):
         run = queries.Rows.of_run(run_id, str(info["source"]))
         last = queries.aggregate_rows(journal, run, counts_only=True)
     _write_page(path, summary, agg, last, dest_of_hash, thumbs_dir, report_jsonl)

@@ -1,0 +1,54 @@
+"""Review of the lead's changes: the one-run HTML page, permissions of files written into DEST,
+duplicates of bytes no longer held, the next-step line for clock-default dates."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from engine.cli import main
+from engine.report.queries import Rows, aggregate_rows
+from engine.store.journal import Journal
+
+
+def _quiet(*args: str) -> int:
+    return main([*args, "--quiet", "--jobs", "1"])
+
+
+def _last_run_files(page: Path) -> int:
+    found = re.findall(r'<section id="last-run" data-files="(\d+)"', page.read_text())
+    assert len(found) == 1
+    return int(found[0])
+
+
+def test_the_last_run_of_a_one_run_page_counts_every_file_it_looked_at(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A move run into a DEST that already holds copies of its photos (their sources released,
+    not placed), the journal's only run; then undone: the page's "Last run" counts the files
+    that run looked at, as it does when the journal holds other runs (not only what DEST holds
+    now: 6 of 59, then 0)."""
+    src, dest, first = tmp_path / "src", tmp_path / "dest", tmp_path / "first"
+    shutil.copytree(corpus / "camera", src / "camera")
+    shutil.copytree(corpus / "duplicates", src / "dups")
+    assert _quiet("organize", str(src), str(first)) == 0
+    shutil.copytree(first, dest, ignore=shutil.ignore_patterns(".imgorg"))
+    assert _quiet("organize", str(src), str(dest), "--mode", "move") == 0
+    page = dest / ".imgorg" / "report.html"
+
+    def looked_at() -> int:
+        journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
+        try:
+            run_id = journal.last_run()
+            assert run_id is not None and journal.only_run(run_id)
+            return aggregate_rows(journal, Rows.of_run(run_id, str(src)), counts_only=True).files
+        finally:
+            journal.close()
+
+    files = looked_at()
+    assert files == 59
+    assert _last_run_files(page) == files
+    assert main(["undo", str(dest)]) == 0
+    assert main(["report", str(dest)]) == 0
+    assert _last_run_files(page) == looked_at() == files
