@@ -52,3 +52,29 @@ def test_the_last_run_of_a_one_run_page_counts_every_file_it_looked_at(
     assert main(["undo", str(dest)]) == 0
     assert main(["report", str(dest)]) == 0
     assert _last_run_files(page) == looked_at() == files
+
+
+def test_a_photo_placed_again_is_the_kept_copy_for_later_runs(tmp_path: Path, corpus: Path) -> None:
+    """A photo copied from an old card (its copy in DEST and the card both gone since) is found
+    again on a backup disk and placed again; a third disk holding it too finds it in DEST, by
+    the copy the backup's run placed: a duplicate, not a third copy."""
+    photo = corpus / "camera" / "Canon_40D.jpg"
+    card, backup, third, dest = (tmp_path / n for n in ("a_card", "b_backup", "c_third", "dest"))
+    for folder in (card, backup, third):
+        folder.mkdir()
+        shutil.copy(photo, folder / f"IMG_{folder.name}.jpg")
+    assert _quiet("organize", str(card), str(dest)) == 0
+    [first] = [p for p in dest.rglob("*.jpg") if ".imgorg" not in p.parts]
+    first.unlink()
+    shutil.rmtree(card)
+    assert _quiet("organize", str(backup), str(dest)) == 0
+    assert _quiet("organize", str(third), str(dest)) == 0
+    placed = [p.name for p in dest.rglob("*.jpg") if ".imgorg" not in p.parts]
+    assert placed == ["IMG_b_backup.jpg"]
+    journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
+    try:
+        [last] = journal.decisions(3, str(third))
+    finally:
+        journal.close()
+    assert last.status.value == "duplicate" and last.duplicate_of is not None
+    assert "b_backup" in last.duplicate_of, last.duplicate_of

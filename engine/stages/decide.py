@@ -290,7 +290,7 @@ class Coordinator:
 
     def _settle_identical(self, members: list[Analysis]) -> list[Decision]:
         assert members[0].hash is not None
-        earlier = self.view.placed_with_hash(members[0].hash)
+        earlier = self.view.placed_with_hash(members[0].hash, still_there=self._still_held)
         lost = earlier if earlier is not None and not self._still_held(earlier) else None
         if lost is not None:
             earlier = None

@@ -778,26 +778,37 @@ class Journal:
     def forget(self, keys: Iterable[tuple[str, str]], run_id: int | None = None) -> None:
         self._per_file("DELETE FROM files", keys, run_id)
 
-    def placed_with_hash(self, content_hash: str, before_run: int | None = None) -> Placed | None:
-        """The first placed file with this content; only those of earlier runs if asked."""
-        row = self.db.execute(
+    def placed_with_hash(
+        self,
+        content_hash: str,
+        before_run: int | None = None,
+        still_there: Callable[[Placed], bool] | None = None,
+    ) -> Placed | None:
+        """The first placed file with this content; only those of earlier runs if asked. With
+        ``still_there``, the first it accepts (a file placed again after an earlier copy was
+        lost), else the first."""
+        rows = self.db.execute(
             "SELECT source_root, source_rel, dest, date_source, out_hash != hash AS transformed, "
             "state FROM files "
             f"WHERE hash = ? AND status = 'placed' AND state != 'undone' AND {_HOLDS_BYTES} "
             "AND run_id < ? "
-            "ORDER BY source_root, source_rel, run_id DESC LIMIT 1",
+            "ORDER BY source_root, source_rel, run_id DESC" + ("" if still_there else " LIMIT 1"),
             (content_hash, before_run if before_run is not None else 2**62),
-        ).fetchone()
-        if row is None:
-            return None
-        return Placed(
-            source_root=os.fsdecode(row["source_root"]),
-            rel=os.fsdecode(row["source_rel"]),
-            dest=os.fsdecode(row["dest"]),
-            date_source=DateSource(row["date_source"]),
-            transformed=bool(row["transformed"]),
-            state=row["state"],
         )
+        first = None
+        for row in rows:
+            placed = Placed(
+                source_root=os.fsdecode(row["source_root"]),
+                rel=os.fsdecode(row["source_rel"]),
+                dest=os.fsdecode(row["dest"]),
+                date_source=DateSource(row["date_source"]),
+                transformed=bool(row["transformed"]),
+                state=row["state"],
+            )
+            if still_there is None or still_there(placed):
+                return placed
+            first = first or placed
+        return first
 
     def names_held(self) -> Iterator[str]:
         """Every name below DEST a file of the journal holds (or is planned to), undone ones
