@@ -78,3 +78,30 @@ def test_a_photo_placed_again_is_the_kept_copy_for_later_runs(tmp_path: Path, co
         journal.close()
     assert last.status.value == "duplicate" and last.duplicate_of is not None
     assert "b_backup" in last.duplicate_of, last.duplicate_of
+
+
+def test_two_copies_of_a_photo_whose_earlier_copy_is_lost_are_placed_once(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A card's photo copied once, its copy in DEST deleted since and its name on the card
+    taken by a newer photo; a backup holding that photo twice: one copy is placed again, the
+    other is its duplicate (not two copies of one photo in DEST)."""
+    card, backup, dest = tmp_path / "card", tmp_path / "backup", tmp_path / "dest"
+    card.mkdir()
+    shutil.copy(corpus / "camera" / "Canon_40D.jpg", card / "IMG_0001.jpg")
+    assert _quiet("organize", str(card), str(dest)) == 0
+    for placed in dest.rglob("IMG_0001.jpg"):
+        placed.unlink()
+    shutil.copy(corpus / "camera" / "Nikon_D70.jpg", card / "IMG_0001.jpg")  # the name reused
+    for name in ("2008/IMG_0001.jpg", "old laptop/IMG_0001.jpg"):
+        (backup / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(corpus / "camera" / "Canon_40D.jpg", backup / name)
+    assert _quiet("organize", str(backup), str(dest)) == 0
+    journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
+    try:
+        statuses = sorted(d.status.value for d in journal.decisions(2, str(backup)))
+    finally:
+        journal.close()
+    assert statuses == ["duplicate", "placed"]
+    copies = [p for p in dest.rglob("*.jpg") if ".imgorg" not in p.parts]
+    assert len(copies) == 1, copies
