@@ -105,3 +105,25 @@ def test_two_copies_of_a_photo_whose_earlier_copy_is_lost_are_placed_once(
     assert statuses == ["duplicate", "placed"]
     copies = [p for p in dest.rglob("*.jpg") if ".imgorg" not in p.parts]
     assert len(copies) == 1, copies
+
+
+def test_a_sidecar_placed_again_is_the_kept_copy_for_later_runs(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """As above, with each photo's XMP sidecar (the same bytes on every disk): the third disk's
+    photo and its sidecar are both duplicates of what the backup's run placed again."""
+    photo = corpus / "camera" / "Canon_40D.jpg"
+    xmp = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rating>5</rating></x:xmpmeta>'
+    card, backup, third, dest = (tmp_path / n for n in ("a_card", "b_backup", "c_third", "dest"))
+    for folder in (card, backup, third):
+        folder.mkdir()
+        shutil.copy(photo, folder / "IMG_0001.jpg")
+        (folder / "IMG_0001.xmp").write_text(xmp)
+    assert _quiet("organize", str(card), str(dest)) == 0
+    for placed in [p for p in dest.rglob("IMG_0001.*") if ".imgorg" not in p.parts]:
+        placed.unlink()
+    shutil.rmtree(card)
+    assert _quiet("organize", str(backup), str(dest)) == 0
+    assert _quiet("organize", str(third), str(dest)) == 0
+    kept = sorted(p.name for p in dest.rglob("*") if p.is_file() and ".imgorg" not in p.parts)
+    assert kept == ["IMG_0001_1.jpg", "IMG_0001_1.xmp"]  # the lost copy's name stays its own

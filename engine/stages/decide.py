@@ -532,7 +532,7 @@ class Coordinator:
             if proven or self._same(mine, os.path.join(self.source, other.rel)):
                 return other.rel
         assert item.hash is not None
-        earlier = self.view.placed_with_hash(item.hash, earlier_runs_only=True)
+        earlier = self.view.placed_with_hash(item.hash, True, self._still_held)
         if earlier is None:
             return None
         if item.same_as_placed is not None and item.same_as_placed == earlier.dest:
