@@ -7,13 +7,15 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from engine.cli import main
 from engine.report.queries import Rows, aggregate_rows
 from engine.store.journal import Journal
 
 
-def _quiet(*args: str) -> int:
-    return main([*args, "--quiet", "--jobs", "1"])
+def _quiet(*args: str, jobs: str = "1") -> int:
+    return main([*args, "--quiet", "--jobs", jobs])
 
 
 def _last_run_files(page: Path) -> int:
@@ -80,12 +82,13 @@ def test_a_photo_placed_again_is_the_kept_copy_for_later_runs(tmp_path: Path, co
     assert "b_backup" in last.duplicate_of, last.duplicate_of
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_two_copies_of_a_photo_whose_earlier_copy_is_lost_are_placed_once(
-    tmp_path: Path, corpus: Path
+    tmp_path: Path, corpus: Path, jobs: str
 ) -> None:
     """A card's photo copied once, its copy in DEST deleted since and its name on the card
-    taken by a newer photo; a backup holding that photo twice: one copy is placed again, the
-    other is its duplicate (not two copies of one photo in DEST)."""
+    taken by a newer photo; a backup holding that photo twice, moved: one copy is placed again,
+    the other is its duplicate, set aside (not two copies of one photo in DEST's years)."""
     card, backup, dest = tmp_path / "card", tmp_path / "backup", tmp_path / "dest"
     card.mkdir()
     shutil.copy(corpus / "camera" / "Canon_40D.jpg", card / "IMG_0001.jpg")
@@ -96,15 +99,16 @@ def test_two_copies_of_a_photo_whose_earlier_copy_is_lost_are_placed_once(
     for name in ("2008/IMG_0001.jpg", "old laptop/IMG_0001.jpg"):
         (backup / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(corpus / "camera" / "Canon_40D.jpg", backup / name)
-    assert _quiet("organize", str(backup), str(dest)) == 0
+    assert _quiet("organize", str(backup), str(dest), "--mode", "move", jobs=jobs) == 0
     journal = Journal.open(str(dest / ".imgorg" / "journal.sqlite"))
     try:
         statuses = sorted(d.status.value for d in journal.decisions(2, str(backup)))
     finally:
         journal.close()
     assert statuses == ["duplicate", "placed"]
-    copies = [p for p in dest.rglob("*.jpg") if ".imgorg" not in p.parts]
-    assert len(copies) == 1, copies
+    placed = [p.relative_to(dest) for p in dest.rglob("*.jpg") if ".imgorg" not in p.parts]
+    assert len([p for p in placed if "Duplicates" not in p.parts]) == 1, placed
+    assert len(placed) == 2 and not list(backup.rglob("*.jpg"))  # the other set aside
 
 
 def test_a_sidecar_placed_again_is_the_kept_copy_for_later_runs(
