@@ -131,3 +131,25 @@ def test_a_sidecar_placed_again_is_the_kept_copy_for_later_runs(
     assert _quiet("organize", str(third), str(dest)) == 0
     kept = sorted(p.name for p in dest.rglob("*") if p.is_file() and ".imgorg" not in p.parts)
     assert kept == ["IMG_0001_1.jpg", "IMG_0001_1.xmp"]  # the lost copy's name stays its own
+
+
+def test_the_clock_default_step_of_a_dry_run_points_at_a_report_that_exists(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A dry run writes no report unless --report is given: its next step for a photo dated
+    only by an unset camera clock says how to get the list, not "the report names it"."""
+    from conftest import imgorg
+
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy2(corpus / "odd_dates" / "Sony_DSLR-A200.jpg", src / "DSC00001.JPG")
+    dest = str(tmp_path / "dest")
+    code, out = imgorg("organize", str(src), dest, "--jobs", "1", "--dry-run")
+    assert code == 0, out
+    [step] = [line for line in out.splitlines() if "camera clock" in line]
+    assert "the report" not in step and "--report FILE names it" in step, step
+    report = str(tmp_path / "plan.jsonl")
+    code, out = imgorg("organize", str(src), dest, "--jobs", "1", "--dry-run", "--report", report)
+    assert code == 0, out
+    [step] = [line for line in out.splitlines() if "camera clock" in line]
+    assert "the report names it" in step, step
