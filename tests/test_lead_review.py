@@ -80,6 +80,10 @@ def test_a_photo_placed_again_is_the_kept_copy_for_later_runs(tmp_path: Path, co
         journal.close()
     assert last.status.value == "duplicate" and last.duplicate_of is not None
     assert "b_backup" in last.duplicate_of, last.duplicate_of
+    # the page's kept copy of that duplicate is the one in DEST, not the lost one's name
+    page = (dest / ".imgorg" / "report.html").read_text()
+    [kept] = re.findall(r'<div class="kept">.*?href="([^"]*)"', page)
+    assert kept == "../2008/IMG_b_backup.jpg", kept
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

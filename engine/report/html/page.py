@@ -36,7 +36,7 @@ from engine.report.html.text import Links, esc
 from engine.report.summary import Summary, as_summary
 
 if TYPE_CHECKING:
-    from engine.store.journal import Journal
+    from engine.store.journal import Journal, Placed
 
 CSP = (
     "default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'; "
@@ -188,8 +188,13 @@ def write_run_report(
     summary.runs = journal.run_count()
     summary.runs_undone = journal.run_count("undone")
 
+    dest = str(info["dest"])
+
+    def in_dest(placed: Placed) -> bool:  # not a copy since lost (and placed again)
+        return os.path.lexists(os.path.join(dest, placed.dest))
+
     def dest_of_hash(content_hash: str) -> str | None:
-        placed = journal.placed_with_hash(content_hash)
+        placed = journal.placed_with_hash(content_hash, still_there=in_dest)
         return placed.dest if placed else None
 
     # SQLite counts and picks what the page shows; with one run in the journal, DEST holds
