@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,7 +48,12 @@ class MemoryDest:
     same_device: bool = False
     claims: set[str] = field(default_factory=set)
 
-    def placed_with_hash(self, content_hash: str, earlier_runs_only: bool = False) -> Placed | None:
+    def placed_with_hash(
+        self,
+        content_hash: str,
+        earlier_runs_only: bool = False,
+        still_there: Callable[[Placed], bool] | None = None,
+    ) -> Placed | None:
         return self.earlier.get(content_hash)
 
     def slot(self, name: str, content_hash: str | None, size: int | None = None) -> Slot:

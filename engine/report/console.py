@@ -278,10 +278,12 @@ def next_steps(summary: Summary) -> list[str]:
     clock = summary.date_sources.get(DateSource.CLOCK_DEFAULT.value, 0)
     if clock:
         them = "it" if clock == 1 else "them"
+        listed = summary.report or summary.html or summary.plan  # a dry run may write none
         steps.append(
             f"{photos(clock)} {_were(clock)} dated by a camera clock that was never set "
-            f"(1 January, just after midnight) and nothing else dates {them}: the report names "
-            f"{them} (date source clock-default)"
+            f"(1 January, just after midnight) and nothing else dates {them}: "
+            f"{'the report' if listed else '--report FILE'} names {them} "
+            "(date source clock-default)"
         )
     if summary.plan:
         steps.append("run `imgorg organize` with the same SOURCE, DEST and flags to do it")

@@ -32,6 +32,7 @@ from engine.report.html.aggregate import (
     reason_kind,
 )
 from engine.store.journal import (
+    NOT_STANDING_ONE_RUN,
     RUN_ORDER,
     RUN_ROWS,
     STANDING,
@@ -61,6 +62,13 @@ class Rows:
         """What DEST holds after every run (``Journal.standing``); ``one_run``: the journal has
         seen only one run (``Journal.only_run``)."""
         return cls(STANDING_ONE_RUN if one_run else STANDING, (), STANDING_ORDER)
+
+    @staticmethod
+    def only_standing(journal: Journal) -> bool:
+        """Whether every row of a one-run journal is one DEST holds (none undone, none a
+        release): the run's own rows are then ``standing(one_run=True)``'s."""
+        found = journal.db.execute(f"SELECT 1 FROM files WHERE {NOT_STANDING_ONE_RUN} LIMIT 1")
+        return found.fetchone() is None
 
     def order_keys(self) -> str:
         """The order's columns, as ``key0``, ``key1``...: a query can rank rows by them."""

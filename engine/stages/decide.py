@@ -288,12 +288,16 @@ class Coordinator:
                 verdicts.extend(self._settle_identical(members))
         return verdicts
 
-    def _settle_identical(self, members: list[Analysis]) -> list[Decision]:
+    def _settle_identical(
+        self, members: list[Analysis], lost: Placed | None = None
+    ) -> list[Decision]:
+        """``lost``: the file an earlier run placed with these bytes, which are nowhere now."""
         assert members[0].hash is not None
-        earlier = self.view.placed_with_hash(members[0].hash)
-        lost = earlier if earlier is not None and not self._still_held(earlier) else None
-        if lost is not None:
-            earlier = None
+        earlier = None
+        if lost is None:
+            earlier = self.view.placed_with_hash(members[0].hash, still_there=self._still_held)
+            if earlier is not None and not self._still_held(earlier):
+                earlier, lost = None, earlier
         verdicts: list[Decision] = []
         rest = members
         keeper: Analysis | None = None
@@ -333,6 +337,9 @@ class Coordinator:
                     else None
                 )
                 verdict = self._compare(member, keeper_paths, keeper_name, reused, rewritten)
+                if earlier is not None and verdict.note == _placed_again(keeper_name):
+                    # its bytes are nowhere else: one of the group is placed, the rest repeat it
+                    return self._settle_identical(members, lost=earlier)
             if keeper is not None and verdict.status is Status.DUPLICATE:
                 rule = why(as_copy(keeper), as_copy(member))
                 verdict.reason = f"{verdict.reason}; that copy is kept because {rule}"
@@ -525,7 +532,7 @@ class Coordinator:
             if proven or self._same(mine, os.path.join(self.source, other.rel)):
                 return other.rel
         assert item.hash is not None
-        earlier = self.view.placed_with_hash(item.hash, earlier_runs_only=True)
+        earlier = self.view.placed_with_hash(item.hash, True, self._still_held)
         if earlier is None:
             return None
         if item.same_as_placed is not None and item.same_as_placed == earlier.dest:

@@ -14,7 +14,7 @@ import enum
 import os
 import stat
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 import xxhash
@@ -38,8 +38,14 @@ class DestView(Protocol):
         """Whether a move can rename a source into DEST (one filesystem)."""
         ...
 
-    def placed_with_hash(self, content_hash: str, earlier_runs_only: bool = False) -> Placed | None:
-        """The first placed file with this content (by source path), if any."""
+    def placed_with_hash(
+        self,
+        content_hash: str,
+        earlier_runs_only: bool = False,
+        still_there: Callable[[Placed], bool] | None = None,
+    ) -> Placed | None:
+        """The first placed file with this content (by source path), if any; with
+        ``still_there``, the first it accepts, else the first."""
         ...
 
     def slot(self, name: str, content_hash: str | None, size: int | None = None) -> Slot:
@@ -113,13 +119,18 @@ class JournalView:
         """Whether earlier runs placed files (that undo has not taken back)."""
         return len(self._hashes) > 0
 
-    def placed_with_hash(self, content_hash: str, earlier_runs_only: bool = False) -> Placed | None:
+    def placed_with_hash(
+        self,
+        content_hash: str,
+        earlier_runs_only: bool = False,
+        still_there: Callable[[Placed], bool] | None = None,
+    ) -> Placed | None:
         # Identical files share a size, and the coordinator settles a size at once: the files
         # this run placed never answer for another of its files.
         if hash_key(content_hash) not in self._hashes:
             return None
         before = self.run_id if earlier_runs_only else None
-        return self.journal.placed_with_hash(content_hash, before_run=before)
+        return self.journal.placed_with_hash(content_hash, before, still_there)
 
     def slot(self, name: str, content_hash: str | None, size: int | None = None) -> Slot:
         if self._key(name) in self._taken:

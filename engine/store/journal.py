@@ -195,6 +195,8 @@ STANDING = (
 # The same when the journal has seen one run: each path is in it once, so no row of another run
 # can stand for it (five times cheaper a row than STANDING's lookups of the other runs').
 STANDING_ONE_RUN = f"state != 'undone' AND action NOT IN {_RELEASES}"
+# A row of that run which is not what DEST holds: what makes its rows more than the standing ones.
+NOT_STANDING_ONE_RUN = f"state = 'undone' OR action IN {_RELEASES}"
 STANDING_ORDER = "source_root, source_rel, run_id"
 # A placed file whose name in DEST holds its bytes: not a --mode symlink run's link, which points
 # at a source that may be moved, remounted or formatted (a link is never the kept copy).
@@ -800,26 +802,37 @@ class Journal:
     def forget(self, keys: Iterable[tuple[str, str]], run_id: int | None = None) -> None:
         self._per_file("DELETE FROM files", keys, run_id)
 
-    def placed_with_hash(self, content_hash: str, before_run: int | None = None) -> Placed | None:
-        """The first placed file with this content; only those of earlier runs if asked."""
-        row = self.db.execute(
+    def placed_with_hash(
+        self,
+        content_hash: str,
+        before_run: int | None = None,
+        still_there: Callable[[Placed], bool] | None = None,
+    ) -> Placed | None:
+        """The first placed file with this content; only those of earlier runs if asked. With
+        ``still_there``, the first it accepts (a file placed again after an earlier copy was
+        lost), else the first."""
+        rows = self.db.execute(
             "SELECT source_root, source_rel, dest, date_source, out_hash != hash AS transformed, "
             "state FROM files "
             f"WHERE hash = ? AND status = 'placed' AND state != 'undone' AND {_HOLDS_BYTES} "
             "AND run_id < ? "
-            "ORDER BY source_root, source_rel, run_id DESC LIMIT 1",
+            "ORDER BY source_root, source_rel, run_id DESC" + ("" if still_there else " LIMIT 1"),
             (content_hash, before_run if before_run is not None else 2**62),
-        ).fetchone()
-        if row is None:
-            return None
-        return Placed(
-            source_root=os.fsdecode(row["source_root"]),
-            rel=os.fsdecode(row["source_rel"]),
-            dest=os.fsdecode(row["dest"]),
-            date_source=DateSource(row["date_source"]),
-            transformed=bool(row["transformed"]),
-            state=row["state"],
         )
+        first = None
+        for row in rows:
+            placed = Placed(
+                source_root=os.fsdecode(row["source_root"]),
+                rel=os.fsdecode(row["source_rel"]),
+                dest=os.fsdecode(row["dest"]),
+                date_source=DateSource(row["date_source"]),
+                transformed=bool(row["transformed"]),
+                state=row["state"],
+            )
+            if still_there is None or still_there(placed):
+                return placed
+            first = first or placed
+        return first
 
     def names_held(self) -> Iterator[str]:
         """Every name below DEST a file of the journal holds (or is planned to), undone ones

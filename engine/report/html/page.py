@@ -36,7 +36,7 @@ from engine.report.html.text import Links, esc
 from engine.report.summary import Summary, as_summary
 
 if TYPE_CHECKING:
-    from engine.store.journal import Journal
+    from engine.store.journal import Journal, Placed
 
 CSP = (
     "default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'; "
@@ -188,17 +188,22 @@ def write_run_report(
     summary.runs = journal.run_count()
     summary.runs_undone = journal.run_count("undone")
 
+    dest = str(info["dest"])
+
+    def in_dest(placed: Placed) -> bool:  # not a copy since lost (and placed again)
+        return os.path.lexists(os.path.join(dest, placed.dest))
+
     def dest_of_hash(content_hash: str) -> str | None:
-        placed = journal.placed_with_hash(content_hash)
+        placed = journal.placed_with_hash(content_hash, still_there=in_dest)
         return placed.dest if placed else None
 
     # SQLite counts and picks what the page shows; with one run in the journal, DEST holds
-    # what that run did: one aggregate serves both.
+    # what that run did (unless it released files or was undone): one aggregate serves both.
     one_run = journal.only_run(run_id)
     standing = queries.Rows.standing(one_run)
     agg = queries.aggregate_rows(journal, standing, _thumb_hashes(thumbs_dir))
     last = agg
-    if not one_run:
+    if not one_run or not queries.Rows.only_standing(journal):
         run = queries.Rows.of_run(run_id, str(info["source"]))
         last = queries.aggregate_rows(journal, run, counts_only=True)
     _write_page(path, summary, agg, last, dest_of_hash, thumbs_dir, report_jsonl)
