@@ -294,30 +294,25 @@ def _return_released(
     """A source placed by ``item``'s run, then released by the ``later`` run, whose undo gave up
     on it (SOURCE not there then): its own bytes go back, the kept original when DEST's file is
     rewritten (turned or re-encoded), never the rewritten file; the release is undone with it."""
+    back, content = path, item.out_hash
     if item.out_hash != item.hash:
         if later.original is None:
             return (
                 f"{_REWRITTEN}; its original, kept when run {later.run_id} released it, was "
                 "deleted (imgorg finalize)"
             )
-        kept = os.path.join(dest, later.original)
-        if not _same(kept, item.hash):
+        back, content = os.path.join(dest, later.original), item.hash
+        if not _same(back, item.hash):
             return f"{_REWRITTEN}; its kept original {later.original} is missing or changed"
-        if dry_run:
-            result.restored += 1
-            return None
-        why = _put_back(kept, origin, item.hash, item.mtime_ns, later.source_mode)
-        if why is not None:
-            return why
+    if dry_run:
+        result.restored += 1
+        return None
+    why = _put_back(back, origin, content, item.mtime_ns, later.source_mode)
+    if why is not None:
+        return why
+    if back != path:  # the kept original went back: DEST's rewritten file is not the photo
         os.unlink(path)
-        _prune(dest, {os.path.dirname(kept)})
-    else:
-        if dry_run:
-            result.restored += 1
-            return None
-        why = _put_back(path, origin, item.out_hash, item.mtime_ns, later.source_mode)
-        if why is not None:
-            return why
+        _prune(dest, {os.path.dirname(back)})
     journal.mark_undone([(later.source_root, later.rel, later.run_id)])
     result.restored += 1
     return None
