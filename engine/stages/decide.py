@@ -295,7 +295,7 @@ class Coordinator:
         assert members[0].hash is not None
         earlier = None
         if lost is None:
-            earlier = self.view.placed_with_hash(members[0].hash, still_there=self._still_held)
+            earlier = self._kept_copy(members[0].hash)
             if earlier is not None and not self._still_held(earlier):
                 earlier, lost = None, earlier
         verdicts: list[Decision] = []
@@ -532,7 +532,7 @@ class Coordinator:
             if proven or self._same(mine, os.path.join(self.source, other.rel)):
                 return other.rel
         assert item.hash is not None
-        earlier = self.view.placed_with_hash(item.hash, True, self._still_held)
+        earlier = self._kept_copy(item.hash, earlier_runs_only=True)
         if earlier is None:
             return None
         if item.same_as_placed is not None and item.same_as_placed == earlier.dest:
@@ -586,6 +586,18 @@ class Coordinator:
                 again.note = _placed_again(keeper_name)
                 return again
         return _duplicate(member, keeper_name)
+
+    def _kept_copy(self, content_hash: str, earlier_runs_only: bool = False) -> Placed | None:
+        """The file an earlier run placed with these bytes that answers for them: the first
+        whose copy DEST still holds, else the first whose source is still there (a name on a
+        card may have been reused since), else the first."""
+        in_dest = self.view.placed_with_hash(content_hash, earlier_runs_only, self._in_dest)
+        if in_dest is None or self._in_dest(in_dest):
+            return in_dest
+        return self.view.placed_with_hash(content_hash, earlier_runs_only, self._still_held)
+
+    def _in_dest(self, earlier: Placed) -> bool:
+        return self.view.exists(os.path.join(self.dest, earlier.dest))
 
     def _still_held(self, earlier: Placed) -> bool:
         """Whether the file an earlier run placed is still somewhere: its source, or its name in
