@@ -40,3 +40,26 @@ def test_a_photo_placed_again_is_kept_when_its_first_name_on_the_card_is_reused(
     assert _quiet("organize", str(card), str(dest)) == 0
     canons = [p for p in _placed(dest) if (dest / p).read_bytes() == canon.read_bytes()]
     assert canons == ["2008/b/IMG_0002.jpg"], _placed(dest)
+
+
+def test_two_copies_of_a_photo_whose_copy_in_dest_was_edited_are_placed_once(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A card's photo copied, its copy in DEST edited since (other bytes, same name) and the card
+    formatted; a backup holding the photo twice: one copy is placed again, the other is its
+    duplicate (not two copies of one photo, each 'the same hash but different bytes')."""
+    canon = corpus / "camera" / "Canon_40D.jpg"
+    card, backup, dest = tmp_path / "card", tmp_path / "backup", tmp_path / "dest"
+    card.mkdir()
+    shutil.copy(canon, card / "IMG_0001.jpg")
+    assert _quiet("organize", str(card), str(dest)) == 0
+    [first] = _placed(dest)
+    with open(dest / first, "ab") as edited:
+        edited.write(b"edited")
+    shutil.rmtree(card)
+    for name in ("2008/IMG_0001.jpg", "old laptop/IMG_0001.jpg"):
+        (backup / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(canon, backup / name)
+    assert _quiet("organize", str(backup), str(dest)) == 0
+    canons = [p for p in _placed(dest) if (dest / p).read_bytes() == canon.read_bytes()]
+    assert len(canons) == 1, _placed(dest)

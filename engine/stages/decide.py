@@ -330,7 +330,9 @@ class Coordinator:
             if _worker_proved(member, keeper, earlier):
                 verdict = _duplicate(member, keeper_name)
             else:
-                reused = keeper_paths[0] if earlier is not None else None
+                # an earlier run's source name may hold another file since, its copy in DEST
+                # may have been edited: other bytes at either prove nothing
+                reused = keeper_paths if earlier is not None else None
                 rewritten = (
                     os.path.join(self.dest, earlier.dest)
                     if earlier is not None and earlier.transformed
@@ -550,11 +552,12 @@ class Coordinator:
         member: Analysis,
         keeper_paths: list[str],
         keeper_name: str,
-        reused: str | None = None,
+        reused: list[str] | None = None,
         rewritten: str | None = None,
     ) -> Decision:
         """``member`` against the first of ``keeper_paths`` that still exists; other bytes at
-        ``reused`` (an earlier run's source path, since taken by another file) prove nothing.
+        ``reused`` (an earlier run's source path, since taken by another file, or its copy in
+        DEST, edited since) prove nothing.
         With none left, a ``rewritten`` copy in DEST (re-encoded or turned) stands for them;
         without one either, ``member`` holds the only copy of its bytes and is placed."""
         mine = os.path.join(self.source, member.rel)
@@ -565,7 +568,7 @@ class Coordinator:
                 failed = Decision.from_analysis(member, Status.ERROR)
                 failed.reason = f"cannot compare with its identical twin: {exc.strerror}"
                 return failed
-            if same is None or (not same and path == reused):
+            if same is None or (not same and reused is not None and path in reused):
                 continue
             if not same:
                 distinct = Decision.from_analysis(member, Status.PLACED)
