@@ -269,16 +269,10 @@ def _undo_one(
     ):
         assert journal is not None
         return _return_released(dest, path, origin, item, later, journal, result, dry_run)
-    rewritten = item.out_hash != item.hash
-    if dry_run:
-        result.restored += 1
-        result.as_placed += rewritten
-        return None
-    why = _put_back(path, origin, item.out_hash, item.mtime_ns, item.source_mode)
-    if why is None:
-        result.restored += 1
-        result.as_placed += rewritten
-    return why
+    why = None
+    if not dry_run:
+        why = _put_back(path, origin, item.out_hash, item.mtime_ns, item.source_mode)
+    return _counted_back(result, why, rewritten=item.out_hash != item.hash)
 
 
 def _return_released(
@@ -401,15 +395,19 @@ def _copy_back(
         return f"its kept original {item.original} is missing or changed"
     if kept is None and not _same(path, item.out_hash):
         return "its copy in DEST is missing or changed since"
-    rewritten = kept is None and item.out_hash != item.hash  # its original finalized away
     if dry_run:
-        result.restored += 1
-        result.as_placed += rewritten
-        return None
-    if kept is not None:
+        why = None
+    elif kept is not None:
         why = _put_back(kept, origin, item.hash, item.mtime_ns, item.source_mode)
     else:
         why = _put_back(path, origin, item.out_hash, item.mtime_ns, item.source_mode, keep=True)
+    # without its kept original (finalized away), the rewritten file is what goes back
+    return _counted_back(result, why, rewritten=kept is None and item.out_hash != item.hash)
+
+
+def _counted_back(result: UndoResult, why: str | None, rewritten: bool) -> str | None:
+    """Count a file put back in SOURCE (``why`` None: it is back, or a dry run would put it
+    back), and among them one put back as placed (``rewritten``); ``why`` it was not."""
     if why is None:
         result.restored += 1
         result.as_placed += rewritten

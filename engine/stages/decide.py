@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import array
 import datetime as dt
+import functools
 import itertools
 import os
 import re
@@ -295,8 +296,8 @@ class Coordinator:
         assert members[0].hash is not None
         earlier = None
         if lost is None:
-            earlier = self._kept_copy(members[0].hash)
-            if earlier is not None and not self._still_held(earlier):
+            earlier, held = self._kept_copy(members[0].hash)
+            if earlier is not None and not held:
                 earlier, lost = None, earlier
         verdicts: list[Decision] = []
         rest = members
@@ -534,7 +535,7 @@ class Coordinator:
             if proven or self._same(mine, os.path.join(self.source, other.rel)):
                 return other.rel
         assert item.hash is not None
-        earlier = self._kept_copy(item.hash, earlier_runs_only=True)
+        earlier, _held = self._kept_copy(item.hash, earlier_runs_only=True)
         if earlier is None:
             return None
         if item.same_as_placed is not None and item.same_as_placed == earlier.dest:
@@ -590,24 +591,25 @@ class Coordinator:
                 return again
         return _duplicate(member, keeper_name)
 
-    def _kept_copy(self, content_hash: str, earlier_runs_only: bool = False) -> Placed | None:
-        """The file an earlier run placed with these bytes that answers for them: the first
-        whose copy DEST still holds, else the first whose source is still there (a name on a
-        card may have been reused since), else the first."""
-        in_dest = self.view.placed_with_hash(content_hash, earlier_runs_only, self._in_dest)
+    def _kept_copy(
+        self, content_hash: str, earlier_runs_only: bool = False
+    ) -> tuple[Placed | None, bool]:
+        """The file an earlier run placed with these bytes that answers for them, and whether
+        it still holds them somewhere: the first whose copy DEST still holds, else the first
+        whose source is still there (a name on a card may have been reused since: bytes that
+        differ there are settled when compared), else the first, held nowhere."""
+        find = functools.partial(self.view.placed_with_hash, content_hash, earlier_runs_only)
+        in_dest = find(self._in_dest)
         if in_dest is None or self._in_dest(in_dest):
-            return in_dest
-        return self.view.placed_with_hash(content_hash, earlier_runs_only, self._still_held)
+            return in_dest, in_dest is not None
+        there = find(self._source_there)
+        return there, there is not None and self._source_there(there)
 
     def _in_dest(self, earlier: Placed) -> bool:
         return self.view.exists(os.path.join(self.dest, earlier.dest))
 
-    def _still_held(self, earlier: Placed) -> bool:
-        """Whether the file an earlier run placed is still somewhere: its source, or its name in
-        DEST (checked by name: bytes that differ there are settled when compared)."""
-        return self.view.exists(os.path.join(earlier.source_root, earlier.rel)) or self.view.exists(
-            os.path.join(self.dest, earlier.dest)
-        )
+    def _source_there(self, earlier: Placed) -> bool:
+        return self.view.exists(os.path.join(earlier.source_root, earlier.rel))
 
     # names ------------------------------------------------------------------
     def _name(self, group: list[Decision]) -> list[Decision]:
