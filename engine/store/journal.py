@@ -196,7 +196,7 @@ STANDING = (
 # can stand for it (five times cheaper a row than STANDING's lookups of the other runs').
 STANDING_ONE_RUN = f"state != 'undone' AND action NOT IN {_RELEASES}"
 # A row of that run which is not what DEST holds: what makes its rows more than the standing ones.
-NOT_STANDING_ONE_RUN = f"state = 'undone' OR action IN {_RELEASES}"
+NOT_STANDING_ONE_RUN = f"NOT ({STANDING_ONE_RUN})"
 STANDING_ORDER = "source_root, source_rel, run_id"
 # A placed file whose name in DEST holds its bytes: not a --mode symlink run's link, which points
 # at a source that may be moved, remounted or formatted (a link is never the kept copy).
