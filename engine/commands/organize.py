@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -536,6 +536,22 @@ def placer_pool(settings: Settings) -> PlacerPool | None:
     return PlacerPool(max(1, min(4, settings.workers // 8)))
 
 
+def folder_times(source: str, candidates: Iterable[Candidate]) -> list[tuple[str, int]]:
+    """The folders of SOURCE holding ``candidates``, and every folder above them, each with its
+    modification time now (relative paths; SOURCE itself is ``""``)."""
+    folders: set[str] = set()
+    for candidate in candidates:
+        folder = os.path.dirname(candidate.rel)
+        while folder not in folders:
+            folders.add(folder)
+            folder = os.path.dirname(folder)
+    times = []
+    for folder in sorted(folders):
+        with contextlib.suppress(OSError):
+            times.append((folder, os.lstat(os.path.join(source, folder)).st_mtime_ns))
+    return times
+
+
 def _run(
     settings: Settings,
     output: Output,
@@ -568,6 +584,8 @@ def _run(
         if left is not None:
             todo.append(left)
     earlier += [f.rel for f in plan.findings if f.rel in done]
+    if run.mode is Mode.MOVE and not run.dry_run:
+        journal.record_source_folders(run_id, folder_times(source, todo))
     journal.mark_seen(run_id, source, earlier)
     journal.record(
         run_id,

@@ -117,9 +117,20 @@ def undo(
             own = os.path.join(dest, ENGINE_FOLDER, "")
             _prune(dest, {folder for folder in touched if folder.startswith(own)})
             _remove_empty(dest, made)
+        _reset_folder_times(journal.source_folder_times(result.runs))
         _set_statuses(journal, result, progress, stuck)
         _drop_thumbnails(os.path.join(dest, ENGINE_FOLDER, "thumbs"), journal)
     return result
+
+
+def _reset_folder_times(folders: list[tuple[str, int]]) -> None:
+    """Give SOURCE's folders back the modification times they had before the undone runs took
+    files out of them (putting the files back changed them again)."""
+    for path, mtime_ns in folders:
+        with contextlib.suppress(OSError):
+            st = os.lstat(path)
+            if stat.S_ISDIR(st.st_mode):
+                os.utime(path, ns=(st.st_atime_ns, mtime_ns), follow_symlinks=False)
 
 
 def _newest_run_first(journal: Journal, run_ids: list[int]) -> Iterator[Written]:

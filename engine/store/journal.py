@@ -248,6 +248,14 @@ CREATE TABLE IF NOT EXISTS made_folders (
     folder BLOB NOT NULL,
     PRIMARY KEY (run_id, folder)
 ) WITHOUT ROWID;
+-- The modification time of each SOURCE folder a move run may take files out of, as it was when
+-- the run began: undo sets it back once the files are back.
+CREATE TABLE IF NOT EXISTS source_folders (
+    run_id INTEGER NOT NULL,
+    folder BLOB NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    PRIMARY KEY (run_id, folder)
+) WITHOUT ROWID;
 """
 
 
@@ -1072,6 +1080,32 @@ class Journal:
             f"SELECT DISTINCT folder FROM made_folders WHERE run_id IN ({places})", ids
         )
         return [os.fsdecode(folder) for (folder,) in rows]
+
+    def record_source_folders(self, run_id: int, folders: Iterable[tuple[str, int]]) -> None:
+        """The modification times of SOURCE's folders (relative to it) before run ``run_id``
+        takes files out of them."""
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR IGNORE INTO source_folders (run_id, folder, mtime_ns) VALUES (?, ?, ?)",
+                ((run_id, os.fsencode(folder), mtime_ns) for folder, mtime_ns in folders),
+            )
+
+    def source_folder_times(self, run_ids: Iterable[int]) -> list[tuple[str, int]]:
+        """The SOURCE folders (absolute paths) these runs journaled, with their modification
+        times before each run, newest run first: set in that order, each folder ends with the
+        time it had before the earliest of them."""
+        ids = tuple(run_ids)
+        places = ", ".join("?" * len(ids))
+        rows = self.db.execute(
+            "SELECT runs.source, source_folders.folder, source_folders.mtime_ns "
+            "FROM source_folders JOIN runs ON runs.id = source_folders.run_id "
+            f"WHERE source_folders.run_id IN ({places}) ORDER BY source_folders.run_id DESC",
+            ids,
+        )
+        return [
+            (os.path.join(os.fsdecode(root), os.fsdecode(folder)), mtime_ns)
+            for root, folder, mtime_ns in rows
+        ]
 
     def set_run_status(self, run_ids: Iterable[int], status: str) -> None:
         with self.transaction():
