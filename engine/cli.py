@@ -424,6 +424,13 @@ def _undo(args: argparse.Namespace) -> int:
             result = undo(dest, journal, on_left=_print_left)
     if not result.runs:
         print("imgorg: nothing to undo", file=sys.stderr)
+        if result.empty_folders_removed:
+            count = result.empty_folders_removed
+            print(
+                f"imgorg: removed {count} empty folder{'s' if count != 1 else ''} of DEST "
+                "that a run which placed nothing (killed early) had made",
+                file=sys.stderr,
+            )
         return EXIT_OK
     _print_undo(result, args.dry_run)
     return EXIT_FILE_ERRORS if result.left_count else EXIT_OK

@@ -51,6 +51,8 @@ class UndoResult:
     given_up: list[int] = field(default_factory=list)  # runs a retry took no further
     retry: bool = False  # this undo finishes one that ended incomplete
     still_incomplete: list[int] = field(default_factory=list)  # earlier runs, undone in part
+    # with nothing to undo: the empty folders that runs which placed nothing had made, removed
+    empty_folders_removed: int = 0
 
 
 def undo(
@@ -68,6 +70,8 @@ def undo(
     result = UndoResult(runs=journal.runs_to_undo())
     tell = on_left if on_left is not None else lambda path, why: result.left.append((path, why))
     if not result.runs:
+        if not dry_run:
+            result.empty_folders_removed = _remove_empty(dest, journal.folders_made_for_nothing())
         return result
     result.retry = journal.run_info(result.runs[0])["status"] == INCOMPLETE
     result.still_incomplete = journal.incomplete_before(result.runs)
@@ -117,6 +121,7 @@ def undo(
             own = os.path.join(dest, ENGINE_FOLDER, "")
             _prune(dest, {folder for folder in touched if folder.startswith(own)})
             _remove_empty(dest, made)
+        _remove_empty(dest, journal.folders_made_for_nothing())
         _reset_folder_times(journal.source_folder_times(result.runs))
         _set_statuses(journal, result, progress, stuck)
         _drop_thumbnails(os.path.join(dest, ENGINE_FOLDER, "thumbs"), journal)
@@ -481,14 +486,17 @@ def _same(path: str, content_hash: str | None) -> bool:
     return not os.path.islink(path) and fsops.holds(path, content_hash)
 
 
-def _remove_empty(dest: str, made: list[str]) -> None:
+def _remove_empty(dest: str, made: list[str]) -> int:
     """Remove the folders (relative to DEST) the undone runs made that are empty, innermost
-    first: one that existed before them, or holds anything now, stays."""
+    first: one that existed before them, or holds anything now, stays. How many went."""
+    removed = 0
     for folder in sorted(made, key=lambda f: f.count("/"), reverse=True):
         path = os.path.join(dest, folder)
         if os.path.isdir(path) and not os.path.islink(path):
             with contextlib.suppress(OSError):
                 os.rmdir(path)
+                removed += 1
+    return removed
 
 
 def _prune(dest: str, folders: set[str]) -> None:

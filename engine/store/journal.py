@@ -1107,6 +1107,17 @@ class Journal:
             for root, folder, mtime_ns in rows
         ]
 
+    def folders_made_for_nothing(self) -> list[str]:
+        """The folders of DEST made by runs that placed nothing there (killed before their first
+        file was journaled done, say), which no undo takes back."""
+        rows = self.db.execute(
+            "SELECT DISTINCT folder FROM made_folders WHERE run_id IN ("
+            "SELECT id FROM runs WHERE dry_run = 0 AND status != 'undone' AND id NOT IN ("
+            "SELECT DISTINCT run_id FROM files WHERE state = 'done' AND dest IS NOT NULL "
+            f"AND {_among(a for a in Action if a.changes_anything)}))"
+        )
+        return [os.fsdecode(folder) for (folder,) in rows]
+
     def set_run_status(self, run_ids: Iterable[int], status: str) -> None:
         with self.transaction():
             self.db.executemany(

@@ -90,3 +90,39 @@ def test_undo_of_a_killed_move_run_and_its_resume_gives_the_first_times_back(
     assert not (card / "DCIM" / "100CANON" / "IMG_2.jpg").exists()
     assert imgorg("undo", str(dest))[0] == 0
     assert everything(card) == before
+
+
+@needs_strace
+def test_undo_after_a_run_killed_before_it_placed_anything_removes_the_folders_it_made(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """Killed at its first rename, the run had made DEST's year folders and placed nothing:
+    "nothing to undo", and the empty folders stayed for good. Now undo removes them."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    make_folders(card)
+    old_card(card, corpus)
+    argv = [sys.executable, "-m", "engine", "organize", str(card), str(dest), "--jobs", "1"]
+    run_killed_at("renameat2", 1, [*argv, "--min-size", "0", "--quiet"], ENV)
+    made = [rel for rel in everything(dest) if not rel.startswith(".imgorg") and rel != "."]
+    assert made and photos_in(dest) == {}
+    code, said = imgorg("undo", str(dest))
+    assert code == 0 and "nothing to undo" in said and "empty folder" in said
+    left = [rel for rel in everything(dest) if rel != "." and not rel.startswith(".imgorg")]
+    assert left == []
+    assert imgorg("organize", str(card), str(dest), "--jobs", "1", "--min-size", "0")[0] == 0
+    assert len(photos_in(dest)) == 3
+
+
+def test_undo_keeps_an_empty_folder_a_run_that_placed_nothing_found_in_dest(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """Only folders a run made go: an empty folder of the user's, there before, stays."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    make_folders(card)
+    old_card(card, corpus)
+    (dest / "2008" / "DCIM").mkdir(parents=True)
+    (dest / "Kids").mkdir()
+    assert imgorg("organize", str(card), str(dest), "--jobs", "1", "--min-size", "0")[0] == 0
+    assert imgorg("undo", str(dest))[0] == 0
+    assert (dest / "Kids").is_dir() and (dest / "2008" / "DCIM").is_dir()
+    assert photos_in(dest) == {}
