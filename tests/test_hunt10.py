@@ -1,0 +1,78 @@
+"""Real archive situations that broke the engine, built from corpus files (hunt10)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import CORPUS
+
+
+def by_source(report: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {line["source"]: line for line in report}
+
+
+def without_app1(data: bytes) -> bytes:
+    """A JPEG with its APP1 segments (EXIF, XMP) cut out, as a messenger or an upload strips
+    them: the image data untouched."""
+    assert data[:2] == b"\xff\xd8"
+    out, i = bytearray(data[:2]), 2
+    while data[i + 1] != 0xDA:  # up to the first scan
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if data[i + 1] != 0xE1:
+            out += data[i : i + 2 + length]
+        i += 2 + length
+    return bytes(out + data[i:])
+
+
+def test_a_photo_named_by_its_month_lands_in_that_year(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """A person names a scan ``1985-07 Beach.jpg`` (the README's own example of a name meaning
+    the picture's date) and a holiday folder ``2003-07 Holiday``. The month alone was never
+    read: the scan, re-saved by Photoshop in 2008, went to 2008 by its IFD0 DateTime, and the
+    folder dated its photos 1 January. A camera counter followed by a copy's number is still
+    no date."""
+    src = tmp_path / "src"
+    (src / "Scans").mkdir(parents=True)
+    (src / "2003-07 Holiday").mkdir()
+    shutil.copy(CORPUS / "camera/Canon_40D_photoshop_import.jpg", src / "Scans/1985-07 Beach.jpg")
+    shutil.copy(CORPUS / "no_exif/noexif.jpg", src / "2003-07 Holiday/beach.jpg")
+    shutil.copy(CORPUS / "no_exif/hopper.jpg", src / "2003-07 Holiday/IMG_2010-01.jpg")
+
+    code, report = organize(src, tmp_path / "out", "--date-from-folder", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    scan = lines["Scans/1985-07 Beach.jpg"]
+    assert (scan["dest"], scan["date"], scan["date_source"]) == (
+        "1985/Scans/1985-07 Beach.jpg",
+        "1985-07-01T00:00:00",
+        "filename",
+    )
+    beach = lines["2003-07 Holiday/beach.jpg"]
+    assert (beach["date"], beach["date_source"]) == ("2003-07-01T00:00:00", "folder")
+    counter = lines["2003-07 Holiday/IMG_2010-01.jpg"]
+    assert (counter["date"], counter["date_source"]) == ("2003-07-01T00:00:00", "folder")
+
+
+def test_a_photo_saved_from_wechat_is_dated_by_its_name(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """WeChat strips EXIF from the photos it saves and names them by the moment saved, in
+    milliseconds since 1970 (``mmexport1546300801000.jpg``; its camera: ``wx_camera_...``), as
+    Facebook's ``FB_IMG_`` names do. They went to NoDate."""
+    src = tmp_path / "src" / "WeiXin"
+    src.mkdir(parents=True)
+    for name, corpus_file in (
+        ("mmexport1546300801000.jpg", "phone/jolla.jpg"),
+        ("wx_camera_1562000000000.jpg", "phone/Samsung GT-I9000 (Galaxy S).jpg"),
+    ):
+        (src / name).write_bytes(without_app1((CORPUS / corpus_file).read_bytes()))
+
+    code, report = organize(tmp_path / "src", tmp_path / "out")
+    lines = by_source(report)
+    assert code == 0
+    saved = lines["WeiXin/mmexport1546300801000.jpg"]
+    assert (saved["dest"], saved["date"], saved["date_source"]) == (
+        "2019/WeiXin/mmexport1546300801000.jpg",
+        "2019-01-01T00:00:01+00:00",
+        "filename",
+    )
+    assert lines["WeiXin/wx_camera_1562000000000.jpg"]["date"] == "2019-07-01T16:53:20+00:00"
