@@ -76,3 +76,46 @@ def test_a_photo_saved_from_wechat_is_dated_by_its_name(tmp_path: Path, organize
         "filename",
     )
     assert lines["WeiXin/wx_camera_1562000000000.jpg"]["date"] == "2019-07-01T16:53:20+00:00"
+
+
+def with_clock_reset(data: bytes, mark: bytes) -> bytes:
+    """Canon 40D's photo as its camera writes it after its clock battery ran out: every EXIF
+    date 1980:01:01 00:00:00; ``mark`` (a JPEG comment) makes each copy's bytes its own."""
+    for written in (b"2008:05:30 15:56:01", b"2008:07:31 10:38:11"):
+        assert written in data
+        data = data.replace(written, b"1980:01:01 00:00:00")
+    return data[:2] + b"\xff\xfe" + (len(mark) + 2).to_bytes(2, "big") + mark + data[2:]
+
+
+def test_an_edited_copy_of_a_photo_with_a_reset_clock_lands_beside_its_original(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """An original whose camera clock was reset (EXIF 1980:01:01 00:00:00) is dated by its
+    Takeout JSON or its file name; its Google Photos ``-edited`` copy took the original's EXIF
+    date as it was and went to 1980, away from the original it is an edit of."""
+    camera = (CORPUS / "camera/Canon_40D.jpg").read_bytes()
+    takeout = tmp_path / "src/Takeout/Google Photos/Photos from 2015"
+    takeout.mkdir(parents=True)
+    (takeout / "IMG_0042.JPG").write_bytes(with_clock_reset(camera, b"original"))
+    (takeout / "IMG_0042-edited.JPG").write_bytes(with_clock_reset(camera, b"edited"))
+    taken = '{"title": "IMG_0042.JPG", "photoTakenTime": {"timestamp": "1433678400"}}'
+    (takeout / "IMG_0042.JPG.json").write_text(taken)  # 2015-06-07 12:00 UTC
+    phone = tmp_path / "src/Phone"
+    phone.mkdir()
+    (phone / "IMG_20150607_101010.jpg").write_bytes(with_clock_reset(camera, b"phone"))
+    (phone / "IMG_20150607_101010-edited.jpg").write_bytes(with_clock_reset(camera, b"edit"))
+
+    code, report = organize(tmp_path / "src", tmp_path / "out")
+    lines = by_source(report)
+    assert code == 0
+    folder = "Takeout/Google Photos/Photos from 2015/"
+    for original, edited in (
+        (folder + "IMG_0042.JPG", folder + "IMG_0042-edited.JPG"),
+        ("Phone/IMG_20150607_101010.jpg", "Phone/IMG_20150607_101010-edited.jpg"),
+    ):
+        assert lines[original]["year"] == 2015
+        assert (lines[edited]["date"], lines[edited]["date_source"]) == (
+            lines[original]["date"],
+            "original",
+        )
