@@ -119,3 +119,25 @@ def test_an_edited_copy_of_a_photo_with_a_reset_clock_lands_beside_its_original(
             lines[original]["date"],
             "original",
         )
+
+
+def test_a_camera_folder_holds_no_character_a_windows_share_or_exfat_disk_refuses(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """Samsung's Digimax i50 writes its model as ``<Digimax i50 MP3, Samsung #1 MP3>``: with
+    ``--layout '{year}/{camera}'`` DEST got a folder named with ``<`` and ``>``, which a copy of
+    the archive to an exFAT disk or a Windows share cannot hold."""
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(CORPUS / "camera/Samsung_Digimax_i50_MP3.jpg", src / "SDC10001.JPG")
+    shutil.copy(CORPUS / "camera/Canon_40D.jpg", src / "IMG_0001.JPG")
+
+    code, report = organize(src, tmp_path / "out", "--layout", "{year}/{camera}")
+    lines = by_source(report)
+    assert code == 0
+    assert lines["SDC10001.JPG"]["dest"] == (
+        "2006/Samsung Techwin _Digimax i50 MP3, Samsung #1 MP3_/SDC10001.JPG"
+    )
+    assert (tmp_path / "out" / lines["SDC10001.JPG"]["dest"]).is_file()
+    assert lines["IMG_0001.JPG"]["dest"] == "2008/Canon EOS 40D/IMG_0001.JPG"
