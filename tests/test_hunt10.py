@@ -141,3 +141,35 @@ def test_a_camera_folder_holds_no_character_a_windows_share_or_exfat_disk_refuse
     )
     assert (tmp_path / "out" / lines["SDC10001.JPG"]["dest"]).is_file()
     assert lines["IMG_0001.JPG"]["dest"] == "2008/Canon EOS 40D/IMG_0001.JPG"
+
+
+def test_photos_of_a_telegram_chat_export_are_dated_by_their_day_first_names(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """Telegram strips EXIF, and its desktop app exports a chat's photos as
+    ``photos/photo_1@01-08-2020_22-03-20.jpg`` (day first, local time) and older exports as
+    ``photo_1@26-05-2017.jpg``: no pattern read them, so a whole chat export went to NoDate.
+    The ``_thumb.jpg`` previews it writes beside them stay undated (left to --min-size)."""
+    export = tmp_path / "src/Telegram Desktop/ChatExport_2024-01-15"
+    (export / "photos").mkdir(parents=True)
+    for name, corpus_file in (
+        ("photo_1@01-08-2020_22-03-20.jpg", "phone/jolla.jpg"),
+        ("photo_2@26-05-2017.jpg", "phone/Samsung GT-I9000 (Galaxy S).jpg"),
+        ("photo_2@26-05-2017_thumb.jpg", "no_exif/noexif.jpg"),
+    ):
+        data = (CORPUS / corpus_file).read_bytes()
+        (export / "photos" / name).write_bytes(without_app1(data))
+
+    code, report = organize(tmp_path / "src", tmp_path / "out")
+    lines = by_source(report)
+    assert code == 0
+    chat = "Telegram Desktop/ChatExport_2024-01-15/photos/"
+    first = lines[chat + "photo_1@01-08-2020_22-03-20.jpg"]
+    assert (first["dest"], first["date"], first["date_source"]) == (
+        "2020/photos/photo_1@01-08-2020_22-03-20.jpg",
+        "2020-08-01T22:03:20",
+        "filename",
+    )
+    assert lines[chat + "photo_2@26-05-2017.jpg"]["date"] == "2017-05-26T00:00:00"
+    assert lines[chat + "photo_2@26-05-2017_thumb.jpg"]["status"] == "skipped"

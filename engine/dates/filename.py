@@ -18,6 +18,9 @@ _D = r"(?P<d>[0-3]\d)"
 _TIME = r"(?P<H>[0-2]\d)(?P<tsep>[-_.:]?)(?P<Mi>[0-5]\d)(?P=tsep)(?P<S>[0-6]\d)"
 
 PATTERNS: tuple[re.Pattern[str], ...] = (
+    # Telegram Desktop's chat export, day first: photos/photo_1@01-08-2020_22-03-20.jpg (not the
+    # _thumb.jpg it writes beside a video or file: a preview, left to --min-size)
+    re.compile(rf"@{_D}-{_M}-{_Y}(?:_{_TIME})?(?!\d)(?!.*_thumb)", re.IGNORECASE),
     # 20190102_123456, IMG_20190102_123456, PXL_20210101_120000123, VID_20190102_123456
     re.compile(rf"(?<!\d){_Y}{_M}{_D}[_\-T ]?{_TIME}(?:\d{{1,3}})?(?!\d)"),
     # 2019-01-02 12.34.56, Screenshot_2018-02-03-10-11-12, signal-2018-08-21-100217,
