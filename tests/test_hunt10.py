@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -173,3 +174,38 @@ def test_photos_of_a_telegram_chat_export_are_dated_by_their_day_first_names(
     )
     assert lines[chat + "photo_2@26-05-2017.jpg"]["date"] == "2017-05-26T00:00:00"
     assert lines[chat + "photo_2@26-05-2017_thumb.jpg"]["status"] == "skipped"
+
+
+def test_cut_takeout_json_names_of_a_long_named_photo_and_its_numbered_copy_travel_with_each(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """Takeout cuts a JSON's name at 46 characters and numbers a second photo of one name
+    ``(1)`` after the cut: ``<46 chars>.json`` and ``<46 chars>(1).json`` beside ``<name>.jpg``
+    and ``<name>(1).jpg``. The cut name began both photos' names, so neither JSON was matched:
+    both ignored as sidecars without a photo, and both photos (EXIF stripped) went to NoDate."""
+    album = tmp_path / "src/Takeout/Google Photos/Photos from 2019"
+    album.mkdir(parents=True)
+    name = "Some_very_long_holiday_picture_name_from_an_app"
+    cut = f"{name}.jpg"[:46]
+    for photo, sidecar, corpus_file, seconds in (
+        (f"{name}.jpg", f"{cut}.json", "camera/Canon_40D.jpg", 1307000000),  # 2011
+        (f"{name}(1).jpg", f"{cut}(1).json", "camera/Nikon_D70.jpg", 1339000000),  # 2012
+    ):
+        (album / photo).write_bytes(without_app1((CORPUS / corpus_file).read_bytes()))
+        taken = {"title": photo, "photoTakenTime": {"timestamp": str(seconds)}}
+        (album / sidecar).write_text(json.dumps(taken))
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    folder = "Takeout/Google Photos/Photos from 2019/"
+    for photo, sidecar, year in (
+        (f"{name}.jpg", f"{cut}.json", 2011),
+        (f"{name}(1).jpg", f"{cut}(1).json", 2012),
+    ):
+        assert (lines[folder + photo]["year"], lines[folder + photo]["date_source"]) == (
+            year,
+            "takeout",
+        )
+        assert lines[folder + sidecar]["companion_of"] == folder + photo
