@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +210,38 @@ def test_cut_takeout_json_names_of_a_long_named_photo_and_its_numbered_copy_trav
             "takeout",
         )
         assert lines[folder + sidecar]["companion_of"] == folder + photo
+
+
+def with_iptc_date(data: bytes, day: bytes) -> bytes:
+    """A JPEG with a Photoshop APP13 segment holding IPTC 2:55 DateCreated ``day``, as a
+    cataloguing program writes it into a scan."""
+    record = b"\x1c\x02\x37" + struct.pack(">H", len(day)) + day
+    block = b"8BIM\x04\x04\x00\x00" + struct.pack(">I", len(record)) + record
+    body = b"Photoshop 3.0\x00" + block + b"\x00" * (len(record) % 2)
+    return data[:2] + b"\xff\xed" + struct.pack(">H", len(body) + 2) + body + data[2:]
+
+
+def test_a_scan_whose_iptc_date_knows_only_its_year_or_month_lands_in_that_year(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """The IPTC standard writes a month or day that is not known as ``00``: a print of 1985
+    catalogued as ``19850000``, one of June 1972 as ``19720600``. Read as no date, the scans
+    went to the year their scanner wrote into IFD0 DateTime (2008)."""
+    src = tmp_path / "src" / "Scans"
+    src.mkdir(parents=True)
+    scan = (CORPUS / "camera/Canon_40D_photoshop_import.jpg").read_bytes()  # IFD0 2008 alone
+    (src / "grandpa.jpg").write_bytes(with_iptc_date(scan, b"19850000"))
+    (src / "grandma.jpg").write_bytes(with_iptc_date(scan, b"19720600"))
+
+    code, report = organize(tmp_path / "src", tmp_path / "out")
+    lines = by_source(report)
+    assert code == 0
+    for name, date in (
+        ("grandpa.jpg", "1985-01-01T00:00:00"),
+        ("grandma.jpg", "1972-06-01T00:00:00"),
+    ):
+        assert (lines[f"Scans/{name}"]["date"], lines[f"Scans/{name}"]["date_source"]) == (
+            date,
+            "iptc",
+        )
