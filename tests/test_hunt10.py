@@ -245,3 +245,44 @@ def test_a_scan_whose_iptc_date_knows_only_its_year_or_month_lands_in_that_year(
             date,
             "iptc",
         )
+
+
+def with_infinite_gps_time(data: bytes) -> bytes:
+    """Nikon's DSCN0010.jpg with its GPSTimeStamp written as three DOUBLEs, the hour infinite
+    (exiftool: ``Inf:NaN:...``), as a broken geotagger can leave it."""
+    out = bytearray(data)
+    tiff = out.find(b"Exif\x00\x00") + 6
+    assert out[tiff : tiff + 2] == b"II"
+
+    def entries(ifd: int) -> list[tuple[int, int, int]]:
+        count = struct.unpack_from("<H", out, ifd)[0]
+        at = [ifd + 2 + 12 * k for k in range(count)]
+        return [(e, *struct.unpack_from("<H6xI", out, e)) for e in at]
+
+    ifd0 = tiff + struct.unpack_from("<I", out, tiff + 4)[0]
+    gps = next(tiff + value for _, tag, value in entries(ifd0) if tag == 0x8825)
+    entry, _, value = next(e for e in entries(gps) if e[1] == 7)
+    struct.pack_into("<H", out, entry + 2, 12)  # DOUBLE
+    struct.pack_into("<ddd", out, tiff + value, float("inf"), 0.0, 0.0)
+    return bytes(out)
+
+
+def test_a_photo_with_an_infinite_gps_time_or_takeout_timestamp_is_placed_not_an_error(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """An infinite GPSTimeStamp (a DOUBLE) or a Takeout JSON whose timestamp reads as
+    ``Infinity`` raised OverflowError: the photo ended in ``error``, left out of the archive,
+    though its camera date and pixels are sound."""
+    src = tmp_path / "src"
+    src.mkdir()
+    nikon = (CORPUS / "camera/DSCN0010.jpg").read_bytes()
+    (src / "DSCN0010.jpg").write_bytes(with_infinite_gps_time(nikon))
+    shutil.copy(CORPUS / "camera/Canon_40D.jpg", src / "IMG_0001.jpg")
+    (src / "IMG_0001.jpg.json").write_text('{"photoTakenTime": {"timestamp": Infinity}}')
+
+    code, report = organize(src, tmp_path / "out")
+    lines = by_source(report)
+    assert code == 0
+    assert (lines["DSCN0010.jpg"]["status"], lines["DSCN0010.jpg"]["year"]) == ("placed", 2008)
+    assert (lines["IMG_0001.jpg"]["status"], lines["IMG_0001.jpg"]["year"]) == ("placed", 2008)
