@@ -40,6 +40,7 @@ def test_a_photo_named_by_its_month_lands_in_that_year(tmp_path: Path, organize)
     shutil.copy(CORPUS / "camera/Canon_40D_photoshop_import.jpg", src / "Scans/1985-07 Beach.jpg")
     shutil.copy(CORPUS / "no_exif/noexif.jpg", src / "2003-07 Holiday/beach.jpg")
     shutil.copy(CORPUS / "no_exif/hopper.jpg", src / "2003-07 Holiday/IMG_2010-01.jpg")
+    shutil.copy(CORPUS / "no_exif/elodie_no-exif.jpg", src / "2003-07 Holiday/DSC-2010-01.jpg")
 
     code, report = organize(src, tmp_path / "out", "--date-from-folder", "--min-size", "0")
     lines = by_source(report)
@@ -52,8 +53,9 @@ def test_a_photo_named_by_its_month_lands_in_that_year(tmp_path: Path, organize)
     )
     beach = lines["2003-07 Holiday/beach.jpg"]
     assert (beach["date"], beach["date_source"]) == ("2003-07-01T00:00:00", "folder")
-    counter = lines["2003-07 Holiday/IMG_2010-01.jpg"]
-    assert (counter["date"], counter["date_source"]) == ("2003-07-01T00:00:00", "folder")
+    for counter in ("IMG_2010-01.jpg", "DSC-2010-01.jpg"):
+        line = lines[f"2003-07 Holiday/{counter}"]
+        assert (line["date"], line["date_source"]) == ("2003-07-01T00:00:00", "folder")
 
 
 def test_a_photo_saved_from_wechat_is_dated_by_its_name(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]

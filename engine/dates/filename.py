@@ -29,8 +29,8 @@ PATTERNS: tuple[re.Pattern[str], ...] = (
     # IMG-20190707-WA0003, 20190102, photo_20190102
     re.compile(rf"(?<!\d){_Y}{_M}{_D}(?!\d)"),
     # 1985-07 Beach, Scan 1985.07: a month, read as its first day; never after a letter
-    # (DSCF2010-01, IMG_2010-01: a counter and a copy's number)
-    re.compile(rf"(?<![^\W\d_])(?<![^\W\d_]_)(?<!\d){_Y}[-_.]{_M}(?![-_.]?\d)"),
+    # or a letter and a dash (DSCF2010-01, IMG_2010-01, DSC-2010-01: a counter and a copy's number)
+    re.compile(rf"(?<![^\W\d_])(?<![^\W\d_][-_])(?<!\d){_Y}[-_.]{_M}(?![-_.]?\d)"),
 )
 
 
