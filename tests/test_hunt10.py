@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -288,3 +290,26 @@ def test_a_photo_with_an_infinite_gps_time_or_takeout_timestamp_is_placed_not_an
     assert code == 0
     assert (lines["DSCN0010.jpg"]["status"], lines["DSCN0010.jpg"]["year"]) == ("placed", 2008)
     assert (lines["IMG_0001.jpg"]["status"], lines["IMG_0001.jpg"]["year"]) == ("placed", 2008)
+
+
+def test_a_modification_time_that_was_never_set_is_no_date(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """With ``--date-from-mtime``, a file whose modification time is Unix time zero (an
+    archive unpacked without times) or FAT's first day (a card whose clock was never set) was
+    filed under 1970 or 1980, as a video's zero container date is not."""
+    src = tmp_path / "src"
+    src.mkdir()
+    fat_epoch = int(time.mktime((1980, 1, 1, 0, 0, 0, 0, 0, -1))) * 10**9
+    for name, corpus_file, mtime_ns in (
+        ("unpacked.jpg", "no_exif/noexif.jpg", 0),
+        ("card.jpg", "no_exif/hopper.jpg", fat_epoch),
+        ("saved.jpg", "no_exif/elodie_no-exif.jpg", 1_433_678_400 * 10**9),  # 2015-06-07
+    ):
+        shutil.copy(CORPUS / corpus_file, src / name)
+        os.utime(src / name, ns=(mtime_ns, mtime_ns))
+
+    code, report = organize(src, tmp_path / "out", "--date-from-mtime", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    assert lines["unpacked.jpg"]["dest"] == "NoDate/unpacked.jpg"
+    assert lines["card.jpg"]["dest"] == "NoDate/card.jpg"
+    assert (lines["saved.jpg"]["year"], lines["saved.jpg"]["date_source"]) == (2015, "mtime")
