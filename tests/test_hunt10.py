@@ -313,3 +313,25 @@ def test_a_modification_time_that_was_never_set_is_no_date(tmp_path: Path, organ
     assert lines["unpacked.jpg"]["dest"] == "NoDate/unpacked.jpg"
     assert lines["card.jpg"]["dest"] == "NoDate/card.jpg"
     assert (lines["saved.jpg"]["year"], lines["saved.jpg"]["date_source"]) == (2015, "mtime")
+
+
+def test_the_live_copy_is_kept_over_a_nas_snapshot_of_it(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """A Synology or QNAP share shows its snapshots inside it (``#snapshot/GMT+01_.../``,
+    ``@Recently-Snapshot/...``): ``#`` and ``@`` sort before letters, so the snapshot's copy
+    of every photo was kept and the live photo called its duplicate (in move mode, moved to
+    Duplicates/ while the snapshot's copy was placed)."""
+    src = tmp_path / "src"
+    for root in (
+        "photo/Family",
+        "#snapshot/GMT+01_2023-01-01-00.00.00/photo/Family",
+        "@Recently-Snapshot/GMT+01_2023-01-01_0000/photo/Family",
+    ):
+        (src / root).mkdir(parents=True)
+        shutil.copy(CORPUS / "camera/Canon_40D.jpg", src / root / "IMG_0001.JPG")
+
+    code, report = organize(src, tmp_path / "out", "--mode", "move")
+    lines = by_source(report)
+    assert code == 0
+    assert lines["photo/Family/IMG_0001.JPG"]["status"] == "placed"
+    snapshots = [line for line in report if line["source"] != "photo/Family/IMG_0001.JPG"]
+    assert {line["duplicate_of"] for line in snapshots} == {"photo/Family/IMG_0001.JPG"}
