@@ -335,3 +335,4 @@ def test_the_live_copy_is_kept_over_a_nas_snapshot_of_it(tmp_path: Path, organiz
     assert lines["photo/Family/IMG_0001.JPG"]["status"] == "placed"
     snapshots = [line for line in report if line["source"] != "photo/Family/IMG_0001.JPG"]
     assert {line["duplicate_of"] for line in snapshots} == {"photo/Family/IMG_0001.JPG"}
+    assert all(line["reason"].endswith("in a trash folder or a snapshot") for line in snapshots)

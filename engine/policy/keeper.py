@@ -102,7 +102,7 @@ def keeper(copies: list[Copy]) -> Copy:
 
 
 RULES = (
-    "it is not hidden or in a trash folder",
+    "it is not hidden or in a trash folder or a snapshot",
     "files travel with it",
     "its name is not a copy's",
     "it is in a named album folder",
