@@ -6,9 +6,12 @@ import json
 import os
 import shutil
 import struct
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.conftest import CORPUS
 
@@ -336,3 +339,41 @@ def test_the_live_copy_is_kept_over_a_nas_snapshot_of_it(tmp_path: Path, organiz
     snapshots = [line for line in report if line["source"] != "photo/Family/IMG_0001.JPG"]
     assert {line["duplicate_of"] for line in snapshots} == {"photo/Family/IMG_0001.JPG"}
     assert all(line["reason"].endswith("in a trash folder or a snapshot") for line in snapshots)
+
+
+FFMPEG = shutil.which("ffmpeg")
+
+
+@pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
+def test_a_video_saved_under_an_image_name_is_placed_as_the_video_it_is(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """Messengers and web pages hand out short clips as "GIFs" that are MP4 files, saved as
+    ``clip.gif``; the imaging library cannot open them, so they were set aside as corrupt
+    ("not a recognisable image") and undated, though they are sound videos. A HEIC under a
+    video's name stays as it was (set aside: no video)."""
+    assert FFMPEG is not None
+    src = tmp_path / "src" / "Downloads"
+    src.mkdir(parents=True)
+    clip = tmp_path / "clip.mp4"
+    still = CORPUS / "camera/Canon_40D.jpg"
+    made = [FFMPEG, "-v", "error", "-y", "-loop", "1", "-i", str(still), "-t", "0.4"]
+    made += ["-metadata", "creation_time=2020-05-04T22:39:15Z", "-c:v", "mjpeg", str(clip)]
+    subprocess.run(made, check=True)
+    shutil.copy(clip, src / "funny.gif")
+    (src / "IMG_0001.jpg").write_bytes(clip.read_bytes() + b"\x00")  # bytes of its own
+    shutil.copy(CORPUS / "formats/IMG_2927.HEIC", src / "IMG_2927.mov")
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    for name in ("funny.gif", "IMG_0001.jpg"):
+        line = lines[f"Downloads/{name}"]
+        assert (line["status"], line["dest"], line["date_source"]) == (
+            "placed",
+            f"2020/Downloads/{name}",
+            "quicktime",
+        )
+        assert (tmp_path / "out" / line["dest"]).read_bytes() == (src / name).read_bytes()
+    assert lines["Downloads/IMG_2927.mov"]["status"] == "corrupt"
