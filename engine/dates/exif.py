@@ -149,7 +149,7 @@ def gps_datetime(gps: dict[int, object]) -> dt.datetime | None:
     day = parse_exif_datetime(gps.get(29))
     try:
         h, m, s = (int(float(part)) for part in gps.get(7))  # type: ignore[attr-defined]
-    except (TypeError, ValueError, ZeroDivisionError):
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):  # an infinite DOUBLE too
         return None
     if day is None or not (0 <= h < 24 and 0 <= m < 60 and 0 <= s < 61):
         return None

@@ -18,6 +18,9 @@ _D = r"(?P<d>[0-3]\d)"
 _TIME = r"(?P<H>[0-2]\d)(?P<tsep>[-_.:]?)(?P<Mi>[0-5]\d)(?P=tsep)(?P<S>[0-6]\d)"
 
 PATTERNS: tuple[re.Pattern[str], ...] = (
+    # Telegram Desktop's chat export, day first: photos/photo_1@01-08-2020_22-03-20.jpg (not the
+    # _thumb.jpg it writes beside a video or file: a preview, left to --min-size)
+    re.compile(rf"@{_D}-{_M}-{_Y}(?:_{_TIME})?(?!\d)(?!.*_thumb)", re.IGNORECASE),
     # 20190102_123456, IMG_20190102_123456, PXL_20210101_120000123, VID_20190102_123456
     re.compile(rf"(?<!\d){_Y}{_M}{_D}[_\-T ]?{_TIME}(?:\d{{1,3}})?(?!\d)"),
     # 2019-01-02 12.34.56, Screenshot_2018-02-03-10-11-12, signal-2018-08-21-100217,
@@ -25,13 +28,17 @@ PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(rf"(?<!\d){_Y}(?P<sep>[-_.]){_M}(?P=sep){_D}(?:(?: at |[ _\-T])?{_TIME})?(?!\d)"),
     # IMG-20190707-WA0003, 20190102, photo_20190102
     re.compile(rf"(?<!\d){_Y}{_M}{_D}(?!\d)"),
+    # 1985-07 Beach, Scan 1985.07: a month, read as its first day; never after a letter
+    # or a letter and a dash (DSCF2010-01, IMG_2010-01, DSC-2010-01: a counter and a copy's number)
+    re.compile(rf"(?<![^\W\d_])(?<![^\W\d_][-_])(?<!\d){_Y}[-_.]{_M}(?![-_.]?\d)"),
 )
 
 
 # macOS before Mojave on a 12-hour clock: "Screen Shot 2019-01-01 at 11.30.00 PM.png"
 _HALF_DAY = re.compile(r"^\s?(?P<half>[AP])\.?M\b", re.IGNORECASE)
-# Facebook's saved photos, FB_IMG_1546300801000.jpg: the moment saved, in milliseconds (UTC)
-_FACEBOOK = re.compile(r"^FB_IMG_(?P<ms>\d{13})(?!\d)", re.IGNORECASE)
+# Facebook's saved photos, FB_IMG_1546300801000.jpg, and WeChat's, mmexport1546300801000.jpg
+# and wx_camera_1546300801000.jpg: the moment saved, in milliseconds (UTC)
+_SAVED_AT = re.compile(r"^(?:FB_IMG_|mmexport|wx_camera_)(?P<ms>\d{13})(?!\d)", re.IGNORECASE)
 
 
 def date_from_filename(name: str) -> dt.datetime | None:
@@ -39,7 +46,7 @@ def date_from_filename(name: str) -> dt.datetime | None:
     for pattern in PATTERNS:
         for match in pattern.finditer(name):
             groups = match.groupdict()
-            day = make_datetime(int(groups["y"]), int(groups["m"]), int(groups["d"]))
+            day = make_datetime(int(groups["y"]), int(groups["m"]), int(groups.get("d") or 1))
             if day is None:
                 continue
             if groups.get("H") is not None:
@@ -62,9 +69,9 @@ def _24_hour(hour: int, after: str) -> int:
 
 
 def filename_date(name: str) -> dt.datetime | None:
-    """The date in a file name; Google Pixel's ``PXL_`` names and Facebook's ``FB_IMG_``
-    (milliseconds since 1970) give UTC."""
-    saved = _FACEBOOK.match(name)
+    """The date in a file name; Google Pixel's ``PXL_`` names, Facebook's ``FB_IMG_`` and
+    WeChat's ``mmexport`` and ``wx_camera_`` (milliseconds since 1970) give UTC."""
+    saved = _SAVED_AT.match(name)
     if saved is not None:
         instant = dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=int(saved["ms"]))
         return utc_only(make_datetime(*instant.timetuple()[:6]))

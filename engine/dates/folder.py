@@ -1,4 +1,4 @@
-"""Dates in folder names (opt-in, ``--date-from-folder``): a full date or a year alone."""
+"""Dates in folder names (opt-in, ``--date-from-folder``): a full date, a month or a year alone."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ _YEAR_ONLY = re.compile(r"(?<!\d)((?:18|19|20)\d\d)(?!\d)")
 
 def date_from_folders(rel: str) -> dt.datetime | None:
     """A date in the names of the folders holding ``rel``, nearest folder first: a full date
-    (``2001-06-02 Trip``) or a year alone (``2015/Summer``, read as 1 January)."""
+    (``2001-06-02 Trip``), a month (``2003-07 Holiday``, read as its first day) or a year alone
+    (``2015/Summer``, read as 1 January)."""
     folders = os.path.dirname(rel).split(os.sep)
     for folder in reversed([f for f in folders if f]):
         found = date_from_filename(folder)

@@ -124,7 +124,8 @@ def original_date(path: str) -> OriginalDate | None:
     if found is None:
         return None
     original, sidecar = found
-    when = exif_date_of(original)
+    taken = exif_date_of(original)
+    sent: dt.datetime | None = None
     position: tuple[float, float] | None = None
     if sidecar is not None:
         try:
@@ -132,9 +133,31 @@ def original_date(path: str) -> OriginalDate | None:
                 data = handle.read(_SIDECAR_READ_LIMIT)
         except OSError:
             data = b""
-        when = when or takeout_date(data)
+        sent = takeout_date(data)
         position = takeout_position(data)
-    return OriginalDate(original, when, position)
+    return OriginalDate(original, _dated_as_original(original, taken, sent), position)
+
+
+def _dated_as_original(
+    original: str, taken: dt.datetime | None, sent: dt.datetime | None
+) -> dt.datetime | None:
+    """The date the original itself is dated by: its EXIF date (``taken``), else its Takeout
+    JSON's (``sent``); an EXIF date that is a camera clock's default yields, as the original's
+    does, to the JSON or the original's file name where they give another day."""
+    from engine.dates.clock import weigh_clock_default
+    from engine.dates.filename import filename_date
+    from engine.records import DateSource
+
+    evidence = [
+        (DateSource.EXIF, taken),
+        (DateSource.TAKEOUT, sent),
+        (DateSource.FILENAME, filename_date(os.path.basename(original))),
+    ]
+    chosen = next(((s, when) for s, when in evidence[:2] if when is not None), None)
+    if chosen is None:
+        return None
+    (_source, when), _why = weigh_clock_default(chosen, evidence)
+    return when
 
 
 def exif_date_of(path: str) -> dt.datetime | None:

@@ -29,7 +29,7 @@ def takeout_date(data: bytes) -> dt.datetime | None:
         return None
     try:
         seconds = int(entry.get("timestamp", ""))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # JSON's Infinity is a float too
         return None
     if seconds == 0:  # unset; a photo dated before 1970 has a negative timestamp
         return None

@@ -57,6 +57,21 @@ def is_iso_bmff(head: bytes) -> bool:
     return len(head) >= 12 and head[4:8] == b"ftyp" and int.from_bytes(head[:4], "big") >= 12
 
 
+# ISO base media brands of still images (HEIF, AVIF) and of Canon's CR3: not a video.
+_STILL_BRANDS = frozenset(
+    {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"mif2"}
+    | {b"msf1", b"avif", b"avis", b"avio", b"crx "}
+)
+
+
+def video_inside(head: bytes) -> bool:
+    """Whether a file's first 12 bytes open a video container: an MP4, QuickTime or 3GP file
+    (a ``ftyp`` box whose brand is not a still image's), an AVI, a Matroska or WebM file."""
+    if is_iso_bmff(head):
+        return head[8:12] not in _STILL_BRANDS
+    return (head[:4] == b"RIFF" and head[8:12] == b"AVI ") or head[:4] == b"\x1a\x45\xdf\xa3"
+
+
 def normalise_extensions(extensions: Iterable[str]) -> frozenset[str]:
     """``jpg, .PNG`` as ``{".jpg", ".png"}``."""
     return frozenset(

@@ -168,14 +168,33 @@ class Mains:
             for stem in _apple_photos(lowered):
                 found = found or _pick([m for m in self.by_stem.get(stem, []) if m != without], "")
         if found is None and truncated:
-            start = bisect.bisect_left(self.folded, (lowered,))
-            end = bisect.bisect_left(self.folded, (lowered + _LAST_CHARACTER,), start)
-            if end - start <= 2:
-                cut = [self.mains[i] for _, i in self.folded[start:end]]
-                cut = [m for m in cut if m != without]
-                if len(cut) == 1:
-                    return cut[0]
+            return self._cut_short(lowered, without)
         return found
+
+    def _cut_short(self, key: str, without: str | None) -> str | None:
+        """The one main whose name begins with ``key``, a Takeout JSON's name cut at 46
+        characters; where two do, a photo and Takeout's numbered copy of its name
+        (``x_long_name.jpg``, ``x_long_name(1).jpg``: ``x_long_n.json``, ``x_long_n(1).json``),
+        the one that carries the number the JSON carries after the cut, or none."""
+        numbered = _COPY_NUMBER.match(key)
+        prefix, number = (numbered["base"], numbered["n"]) if numbered else (key, "")
+        start = bisect.bisect_left(self.folded, (prefix,))
+        end = bisect.bisect_left(self.folded, (prefix + _LAST_CHARACTER,), start)
+        if end - start > _CUT_SHORT_LIMIT:
+            return None
+        cut = [self.mains[i] for _, i in self.folded[start:end] if self.mains[i] != without]
+        if number or len(cut) > 1:
+            cut = [m for m in cut if _copy_number(_stem(m)[len(prefix) :]) == number]
+        return cut[0] if len(cut) == 1 else None
+
+
+_CUT_SHORT_LIMIT = 16  # names a cut JSON name could belong to, beyond which it is left alone
+
+
+def _copy_number(rest: str) -> str:
+    """The copy number (``(1)``) ``rest``, the end of a stem, ends with, or ``""``."""
+    numbered = _COPY_NUMBER.match(rest)
+    return numbered["n"] if numbered else ""
 
 
 # The edit sidecar of an iPhone photo edited on the phone, as its DCIM folder holds it:

@@ -3,8 +3,10 @@
 Copies are ranked by these rules, each deciding only where all earlier ones tie:
 
 1. a visible copy over one in a hidden path (a component starting with ``.``, such as
-   ``.trashed-1690000000-IMG_1.jpg``) or a trash or recycle folder (``$RECYCLE.BIN``,
-   ``#recycle``, ``@Recycle``, ``RECYCLER``, Google Photos' ``Trash`` or ``Bin``);
+   ``.trashed-1690000000-IMG_1.jpg``), a trash or recycle folder (``$RECYCLE.BIN``,
+   ``#recycle``, ``@Recycle``, ``RECYCLER``, Google Photos' ``Trash`` or ``Bin``) or a NAS's
+   snapshot folder (Synology's ``#snapshot``, QNAP's ``@Recently-Snapshot``, NetApp's
+   ``~snapshot``: an earlier state of the share, shown beside it);
 2. a copy with companions beside it (RAW, Live Photo video, sidecars) over one without;
 3. an original over a copy named as one (``Copy of x``, ``x - Copy``, ``x copy 2``, ``x (1)``,
    ``x 2``, ``x (conflicted copy)``;
@@ -38,6 +40,9 @@ TRASH_FOLDERS = frozenset(
     | {"papperskorgen", "papirkurv", "papirkurven", "roskakori", "kosz", "koš", "kôš"}
     | {"lomtár", "çöp kutusu", "корзина", "кошик"}
 )
+# A NAS's read-only snapshots of a share, which its file sharing shows inside the share.
+SNAPSHOT_FOLDERS = frozenset({"#snapshot", "@recently-snapshot", "~snapshot"})
+_NOT_LIVE = TRASH_FOLDERS | SNAPSHOT_FOLDERS
 _COPY_WORD = r"(copy|kopie|copie|copia|cópia|kopia|kopi|kopio|kopya|másolat|kópia|копия|копія)"
 _N = r"( \(\d+\))?"  # a copy's number: Copy (2) of x, Kopie (2) von x
 _COPY_STEM = re.compile(
@@ -97,7 +102,7 @@ def keeper(copies: list[Copy]) -> Copy:
 
 
 RULES = (
-    "it is not hidden or in a trash folder",
+    "it is not hidden or in a trash folder or a snapshot",
     "files travel with it",
     "its name is not a copy's",
     "it is in a named album folder",
@@ -115,7 +120,7 @@ def why(kept: Copy, other: Copy) -> str:
 
 
 def hidden_or_trash(rel: str) -> bool:
-    return any(part.startswith(".") or part.casefold() in TRASH_FOLDERS for part in _parts(rel))
+    return any(part.startswith(".") or part.casefold() in _NOT_LIVE for part in _parts(rel))
 
 
 def named_as_copy(rel: str) -> bool:

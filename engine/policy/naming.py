@@ -114,13 +114,24 @@ def _segment(text: str) -> str:
     return clean.lstrip(".") or "_"
 
 
+# What Windows, exFAT and SMB shares refuse in a name; the camera's make and model are whatever
+# its maker wrote (Samsung: ``Digimax i50 MP3 <Digimax i50 MP3, Samsung #1 MP3>``).
+_NOT_PORTABLE = re.compile(r'[<>:"\\|?*\x00-\x1f\x7f]')
+
+
+def _camera_segment(camera: str) -> str:
+    """The camera's make and model as a folder or name part that a Windows share or an exFAT
+    disk also holds: no character they refuse, no trailing dot or space (which they drop)."""
+    return _segment(_NOT_PORTABLE.sub("_", camera)).rstrip(". ") or UNKNOWN_CAMERA
+
+
 def _values(when: dt.datetime, camera: str | None, rel: str) -> dict[str, object]:
     return {
         "year": when.year,
         "month": when.month,
         "month_name": MONTH_NAMES[when.month - 1],
         "day": when.day,
-        "camera": _segment(camera) if camera else UNKNOWN_CAMERA,
+        "camera": _camera_segment(camera) if camera else UNKNOWN_CAMERA,
         "source_folder": os.path.dirname(rel),
         "date": when,
         "name": _segment(os.path.splitext(os.path.basename(rel))[0]),

@@ -32,7 +32,13 @@ from engine.dates.timezone import file_zones, localize, utc_only
 from engine.dates.xmp import xmp_date
 from engine.formats.bmff import file_problem
 from engine.formats.jpeg import check_jpeg
-from engine.formats.kinds import RAW_EXTENSIONS, VIDEO_EXTENSIONS, Kind, extension
+from engine.formats.kinds import (
+    RAW_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    Kind,
+    extension,
+    video_inside,
+)
 from engine.formats.still import Output, inspect_photo, unreadable_heif
 from engine.formats.streams import container_problem, is_stream
 from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
@@ -423,6 +429,8 @@ def _analyze_main(
         shot, changed = raw_dates(data)
         return [(DateSource.EXIF, shot), (DateSource.EXIF_MODIFIED, changed)], None, None, data
     taken, modified, output = inspect_photo(data, result, options.analyse, options.compress)
+    if result.status is Status.CORRUPT and video_inside(data[:12]):
+        return _misnamed_video(path, candidate, result), None, None, data
     if result.status is Status.CORRUPT and unreadable_heif(candidate.rel):
         result.status, result.reason = Status.PLACED, None
         result.note = "HEIF not checked: no HEIF decoder is installed (pillow-heif)"
@@ -432,6 +440,17 @@ def _analyze_main(
         result.status, result.reason, result.note = Status.SKIPPED, skip, None
         return [], None, None, None
     return [*taken, (DateSource.EXIF_MODIFIED, modified)], output, data, data
+
+
+def _misnamed_video(path: str, candidate: Candidate, result: Analysis) -> Evidence:
+    """A video under an image's name (an MP4 saved as ``.gif`` or ``.jpg``): placed byte for
+    byte and dated as the video it is; set aside only when it is no sound video either."""
+    result.status, result.reason, result.note = Status.PLACED, None, None
+    evidence = _video_dates(path, result)
+    if result.status is Status.PLACED:
+        said = f"a video named as an image ({extension(candidate.rel)}): placed as it is"
+        result.note = f"{said}; {result.note}" if result.note else said
+    return evidence
 
 
 def size_skip_reason(candidate: Candidate, min_size: int, camera_dated: bool) -> str | None:
