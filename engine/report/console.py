@@ -13,6 +13,29 @@ from engine.records import DateSource, Decision, Status
 from engine.report.summary import Summary, as_summary
 from engine.sizes import format_size
 
+# Characters a file name may hold that a terminal acts on instead of showing: C0 and C1 controls
+# (a newline, a carriage return, an escape sequence that clears the screen or sets the title)
+# and those that reorder or break the text around them (line separators, bidirectional
+# overrides). Shown escaped, so one name is one line and reads as it is.
+_UNSHOWABLE = {
+    c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+    for c in (
+        *range(0x20),
+        *range(0x7F, 0xA0),
+        0x2028,
+        0x2029,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    )
+}
+_UNSHOWABLE.update({ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"})
+
+
+def one_line(text: str) -> str:
+    """``text`` (a line naming files) with every character a terminal would act on escaped."""
+    return text.translate(_UNSHOWABLE)
+
+
 STAGES = ("walk", "analyse and place", "tidy", "reports")
 PLAN_LINES_ON_TERMINAL = 40  # dry run: plan lines printed on a terminal; the rest in plan.jsonl
 
@@ -299,7 +322,7 @@ def plan_lines(decisions: Iterable[Decision]) -> Iterable[str]:
         here, name = os.path.split(d.rel)
         if here != folder:
             folder = here
-            yield f"{here or '.'}/"
+            yield one_line(f"{here or '.'}/")
         target = f" → {d.dest}" if d.dest else ""
         detail = ""
         if d.status is Status.DUPLICATE and d.duplicate_of:
@@ -308,7 +331,7 @@ def plan_lines(decisions: Iterable[Decision]) -> Iterable[str]:
             detail = f" ({d.reason})"
         elif d.companion_of:
             detail = f" (travels with {os.path.basename(d.companion_of)})"
-        yield f"  {name}{target}  {d.status.value}{detail}"
+        yield one_line(f"  {name}{target}  {d.status.value}{detail}")
 
 
 def print_plan(output: Output, lines: Iterable[str], limit: int | None, full: str | None) -> None:
