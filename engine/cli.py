@@ -26,7 +26,7 @@ from engine.errors import (
     SettingsError,
     Terminated,
 )
-from engine.report.console import Output, PlainOutput, RichOutput
+from engine.report.console import Output, PlainOutput, RichOutput, one_line
 from engine.settings import GROUPS, Settings, build, help_text, jobs_problem, load_config, options
 from engine.sizes import format_size
 from engine.stages.work import collect_rarely
@@ -269,7 +269,7 @@ def _similar(args: argparse.Namespace) -> int:
             back, left = restore(dest, journal.db)
         print(f"{len(back)} set-aside copies moved back")
         if left:
-            print(
+            _listed(
                 f"{len(left)} left in {os.path.join(dest, FOLDER)}: their old place has been "
                 f"taken since ({left[0]}, ...)"
             )
@@ -436,9 +436,14 @@ def _undo(args: argparse.Namespace) -> int:
     return EXIT_FILE_ERRORS if result.left_count else EXIT_OK
 
 
+def _listed(line: str) -> None:
+    """A line naming files, printed with what a terminal would act on in a name escaped."""
+    print(one_line(line))
+
+
 def _print_left(dest_path: str, why: str) -> None:
     """A file undo leaves in DEST, said as it is found (a large run's are never all held)."""
-    print(f"  left alone: {dest_path}: {why}")
+    _listed(f"  left alone: {dest_path}: {why}")
 
 
 def _print_undo(result: UndoResult, dry_run: bool) -> None:
@@ -510,13 +515,13 @@ def _print_verify(result: VerifyResult) -> None:
             moved = (
                 f" (a symbolic link to {target}, which is not there: SOURCE moved or not mounted?)"
             )
-        print(f"  missing: {path}{moved}")
+        _listed(f"  missing: {path}{moved}")
     for path in result.changed:
-        print(f"  changed: {path}")
+        _listed(f"  changed: {path}")
     for path, what in result.not_files:
-        print(f"  not a file: {path}: {what} (DEST does not hold its bytes)")
+        _listed(f"  not a file: {path}: {what} (DEST does not hold its bytes)")
     for path, why in result.unreadable:
-        print(f"  unreadable: {path}: {why} (not checked: give imgorg access and verify again)")
+        _listed(f"  unreadable: {path}: {why} (not checked: give imgorg access and verify again)")
     for lost in result.unplaced:
         where = (
             f"its source {lost.source} is still in SOURCE: run organize of that SOURCE again "
@@ -524,9 +529,9 @@ def _print_verify(result: VerifyResult) -> None:
             if lost.in_source
             else f"its source {lost.source} is not in SOURCE as that run read it either"
         )
-        print(f"  not in DEST: {lost.dest}: an interrupted run was placing it; {where}")
+        _listed(f"  not in DEST: {lost.dest}: an interrupted run was placing it; {where}")
     for path, source in result.pending:
-        print(
+        _listed(
             f"  not in DEST yet: {path}: an interrupted move left it in SOURCE ({source}); the "
             "next organize of that SOURCE, or undo, places it"
         )
@@ -554,7 +559,7 @@ def _finalize(args: argparse.Namespace) -> int:
             print("imgorg: no kept originals to delete")
             return EXIT_OK
         for path in found.paths:
-            print(f"  {path}")
+            _listed(f"  {path}")
         print(
             f"{len(found.paths)} kept originals in {os.path.join(dest, '.imgorg', 'originals')}"
             f" take {format_size(found.bytes)}; deleting them frees that space, and undo then "
