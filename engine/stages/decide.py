@@ -326,6 +326,8 @@ class Coordinator:
                 if again is None:
                     again = Decision.from_analysis(member, Status.PLACED)
                     again.dest, again.note = earlier.dest, "already placed by an earlier run"
+                    if not self._in_dest(earlier):  # nor anywhere else in DEST (_kept_copy)
+                        again.action, again.note = self._action(again), _gone(earlier.dest)
                 verdicts.append(again)
                 continue
             if _worker_proved(member, keeper, earlier):
@@ -781,6 +783,9 @@ class Coordinator:
                 continue
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
                 slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
+            if slot is Slot.TAKEN and self._own_name_free(decision, path):
+                slot = Slot.FREE
+                decision.note = _gone(path)
             if slot is Slot.TAKEN and main_fixed and main.action.removes_source:
                 # Its photo released (or placed again) under its name: it follows with a
                 # suffix rather than stay in SOURCE without it.
@@ -794,6 +799,14 @@ class Coordinator:
                 continue
             self._settle_at(decision, path, slot)
         return True
+
+    def _own_name_free(self, decision: Decision, path: str) -> bool:
+        """Whether ``path`` is the name an earlier run placed ``decision``'s very file at (same
+        path, same bytes), which holds nothing now: the journal holds it for that file alone."""
+        if decision.hash is None or self.move:
+            return False
+        left = self.view.left_copy(decision.rel, decision.hash)
+        return left is not None and left.dest == path and self.view.present(path, 0) is None
 
     def _free_beside(self, decision: Decision, path: str) -> tuple[str, Slot]:
         """The first suffixed name of ``path`` that is free or holds ``decision``'s bytes."""
@@ -894,6 +907,10 @@ def _worker_proved(member: Analysis, keeper: Analysis | None, earlier: Placed | 
     if keeper is not None:
         return keeper.twin_of is not None and member.twin_of == keeper.twin_of
     return earlier is not None and member.same_as_placed == earlier.dest
+
+
+def _gone(dest: str) -> str:
+    return f"placed again: its earlier copy {dest} is gone from DEST"
 
 
 def _placed_again(name: str) -> str:

@@ -15,7 +15,7 @@ import os
 import stat
 import unicodedata
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import xxhash
 
@@ -243,6 +243,54 @@ class JournalView:
                     else:
                         listing.files.add(name_key(entry.name))
         return listing
+
+
+Key = TypeVar("Key")
+
+
+def lost_copies(journal: Journal, source: str, dest: str) -> set[str]:
+    """The files of SOURCE an earlier run finished whose bytes DEST no longer holds (deleted
+    there by mistake, lost with a disk), to be decided again when found unchanged in SOURCE:
+    those placed whose name in DEST holds nothing now, and the duplicates left in SOURCE whose
+    every placed copy's name holds nothing. A name that holds anything (a copy edited since, a
+    re-encoded or turned copy, which differs from its source by design) is not lost: ``imgorg
+    verify`` names a changed one. DEST is listed a folder at a time, never a file at a time."""
+    lost = set(gone_from(dest, journal.placed_copies(source)))
+    keepers = gone_from(dest, ((name, name) for name in journal.keepers_of_duplicates(source)))
+    if keepers:
+        lost |= journal.duplicates_kept_only_at(source, set(keepers))
+    return lost
+
+
+def gone_from(dest: str, named: Iterable[tuple[Key, str]]) -> list[Key]:
+    """The keys of ``named`` (key, name below DEST) whose name holds nothing in DEST. Each
+    folder is listed once while its names come (in name order, a folder's files and its
+    subfolders' are together); a name its listing lacks is looked up alone (a folder that
+    spells names in another Unicode form, a folder that cannot be listed)."""
+    gone: list[Key] = []
+    listings: dict[str, frozenset[str]] = {}
+    for key, name in named:
+        folder, base = os.path.split(name)
+        names = listings.get(folder)
+        if names is None:
+            for done in [f for f in listings if not _inside(folder, f)]:
+                del listings[done]  # no name of it comes any more
+            names = listings[folder] = _names_in(os.path.join(dest, folder))
+        if base not in names and not os.path.lexists(os.path.join(dest, name)):
+            gone.append(key)
+    return gone
+
+
+def _inside(folder: str, parent: str) -> bool:
+    return not parent or folder == parent or folder.startswith(parent + "/")
+
+
+def _names_in(folder: str) -> frozenset[str]:
+    try:
+        with os.scandir(folder) as entries:
+            return frozenset(entry.name for entry in entries)
+    except OSError:
+        return frozenset()
 
 
 class _Listing:
