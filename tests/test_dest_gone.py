@@ -10,6 +10,8 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from conftest import imgorg, photos_in, tree_digest
 
 FLAGS = ("--jobs", "1", "--min-size", "0")
@@ -239,3 +241,31 @@ def test_a_move_run_after_a_photo_was_deleted_from_dest_finds_nothing_to_place(
     assert sorted(photos_in(dest)) == ["2008/DCIM/Nikon_D70.jpg"]
     code, out = imgorg("verify", str(dest))
     assert code == 1 and "DEST held its only copy" in out
+
+
+@pytest.mark.parametrize("mode", ["hardlink", "symlink"])
+def test_a_link_deleted_from_a_link_view_is_made_again_at_its_name(
+    tmp_path: Path, corpus: Path, mode: str
+) -> None:
+    """A link view of the card (hard or symbolic links), one link deleted: the same command
+    makes it again under its own name (a symbolic link is never the kept copy, so its name was
+    held for it alone: before, the new link took a suffix and verify kept the old one missing)."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus, "Canon_40D.jpg", "Nikon_D70.jpg")
+    organize(card, dest, tmp_path / "1.jsonl", "--mode", mode)
+    link = dest / "2008" / "DCIM" / "Canon_40D.jpg"
+    link.unlink()
+    organize(card, dest, tmp_path / "2.jsonl", "--mode", mode)
+    line = report_of(tmp_path / "2.jsonl")["DCIM/Canon_40D.jpg"]
+    assert line["dest"] == "2008/DCIM/Canon_40D.jpg" and line["note"].startswith("placed again")
+    assert link.read_bytes() == (card / "DCIM" / "Canon_40D.jpg").read_bytes()
+    assert link.is_symlink() == (mode == "symlink")
+    assert sorted(p.name for p in link.parent.iterdir()) == ["Canon_40D.jpg", "Nikon_D70.jpg"]
+    assert imgorg("verify", str(dest))[0] == 0
+    assert imgorg("undo", str(dest))[0] == 0
+    assert not link.exists() and not link.is_symlink()
+    assert imgorg("undo", str(dest))[0] == 0
+    assert photos_in(dest) == {} and sorted(photos_in(card)) == [
+        "DCIM/Canon_40D.jpg",
+        "DCIM/Nikon_D70.jpg",
+    ]

@@ -774,18 +774,23 @@ class Coordinator:
                 decision.status, decision.reason = Status.ERROR, too_long
             return True
         slots = [self.view.slot(path, d.out_hash, d.bytes_out) for d, path in wanted]
+        # a name the journal holds for this very file, whose copy there is gone: its own again
+        reclaimed = [
+            slot is Slot.TAKEN and self._own_name_free(d, path)
+            for (d, path), slot in zip(wanted, slots, strict=True)
+        ]
+        slots = [Slot.FREE if again else slot for slot, again in zip(slots, reclaimed, strict=True)]
         if Slot.TAKEN in slots and not main_fixed:
             return False
-        for (decision, path), slot in zip(wanted, slots, strict=True):
+        for (decision, path), slot, again in zip(wanted, slots, reclaimed, strict=True):
             too_long = self._too_long(path)
             if too_long:
                 decision.status, decision.reason = Status.ERROR, too_long
                 continue
+            if again:
+                decision.note = _gone(path)
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
                 slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
-            if slot is Slot.TAKEN and self._own_name_free(decision, path):
-                slot = Slot.FREE
-                decision.note = _gone(path)
             if slot is Slot.TAKEN and main_fixed and main.action.removes_source:
                 # Its photo released (or placed again) under its name: it follows with a
                 # suffix rather than stay in SOURCE without it.
@@ -805,8 +810,8 @@ class Coordinator:
         path, same bytes), which holds nothing now: the journal holds it for that file alone."""
         if decision.hash is None or self.move:
             return False
-        left = self.view.left_copy(decision.rel, decision.hash)
-        return left is not None and left.dest == path and self.view.present(path, 0) is None
+        own = self.view.own_copy(decision.rel, decision.hash)
+        return own == path and not self.view.exists(os.path.join(self.dest, path))
 
     def _free_beside(self, decision: Decision, path: str) -> tuple[str, Slot]:
         """The first suffixed name of ``path`` that is free or holds ``decision``'s bytes."""

@@ -72,6 +72,11 @@ class DestView(Protocol):
         leaving it in SOURCE (a copy run), if any."""
         ...
 
+    def own_copy(self, rel: str, content_hash: str) -> str | None:
+        """The name below DEST where an earlier run placed SOURCE's ``rel`` from the bytes
+        ``content_hash`` (its newest row, whatever it wrote there: a copy, a link), if any."""
+        ...
+
     def present(self, name: str, size: int) -> bool | None:
         """Whether DEST's file ``name`` is there as it was placed, by its size (its bytes are
         checked where it is acted on); None when it is gone."""
@@ -163,6 +168,11 @@ class JournalView:
         if self.run_id is None:
             return None
         return self.journal.left_copy(self.source, rel, content_hash, self.run_id)
+
+    def own_copy(self, rel: str, content_hash: str) -> str | None:
+        if self.run_id is None:
+            return None
+        return self.journal.own_copy(self.source, rel, content_hash, self.run_id)
 
     def present(self, name: str, size: int) -> bool | None:
         try:
@@ -269,13 +279,18 @@ def gone_from(dest: str, named: Iterable[tuple[Key, str]]) -> list[Key]:
     spells names in another Unicode form, a folder that cannot be listed)."""
     gone: list[Key] = []
     listings: dict[str, frozenset[str]] = {}
+    folder: str | None = None
+    names: frozenset[str] = frozenset()
     for key, name in named:
-        folder, base = os.path.split(name)
-        names = listings.get(folder)
-        if names is None:
-            for done in [f for f in listings if not _inside(folder, f)]:
-                del listings[done]  # no name of it comes any more
-            names = listings[folder] = _names_in(os.path.join(dest, folder))
+        at, _, base = name.rpartition("/")
+        if at != folder:
+            folder = at
+            known = listings.get(folder)
+            if known is None:
+                for done in [f for f in listings if not _inside(folder, f)]:
+                    del listings[done]  # no name of it comes any more
+                known = listings[folder] = _names_in(os.path.join(dest, folder))
+            names = known
         if base not in names and not os.path.lexists(os.path.join(dest, name)):
             gone.append(key)
     return gone

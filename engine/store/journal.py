@@ -656,6 +656,21 @@ class Journal:
             os.fsdecode(row["dest"]), row["hash"], row["out_hash"], row["bytes_out"], row["run_id"]
         )
 
+    def own_copy(
+        self, source_root: str, rel: str, content_hash: str, before_run: int
+    ) -> str | None:
+        """The name below DEST of this very file's placed copy (path and bytes: the hash of the
+        newest done row of its path, before run ``before_run``, is ``content_hash``)."""
+        row = self.db.execute(
+            "SELECT dest, hash FROM files WHERE source_root = ? AND source_rel = ? "
+            "AND run_id < ? AND state = 'done' AND status = 'placed' AND dest IS NOT NULL "
+            "ORDER BY run_id DESC LIMIT 1",
+            (_b(source_root), _b(rel), before_run),
+        ).fetchone()
+        if row is None or row["hash"] != content_hash:
+            return None
+        return os.fsdecode(row["dest"])
+
     def placed_photos_in(self, source_root: str, folder: str) -> list[PlacedPhoto]:
         """The photos (not companions) earlier runs placed from this folder of SOURCE (not its
         subfolders) that are still in DEST, newest run first."""
