@@ -325,9 +325,12 @@ class Coordinator:
                 again = self._released_or_new(member) if self.move else None
                 if again is None:
                     again = Decision.from_analysis(member, Status.PLACED)
-                    again.dest, again.note = earlier.dest, "already placed by an earlier run"
-                    if not self._in_dest(earlier):  # nor anywhere else in DEST (_kept_copy)
-                        again.action, again.note = self._action(again), _gone(earlier.dest)
+                    again.dest = earlier.dest
+                    if self._in_dest(earlier):
+                        again.note = "already placed by an earlier run"
+                    else:  # nor is any other copy of it (_kept_copy): placed there again
+                        again.action = self._action(again)
+                        again.note = _noted(again.note, _gone(earlier.dest))
                 verdicts.append(again)
                 continue
             if _worker_proved(member, keeper, earlier):
@@ -788,7 +791,7 @@ class Coordinator:
                 decision.status, decision.reason = Status.ERROR, too_long
                 continue
             if again:
-                decision.note = _gone(path)
+                decision.note = _noted(decision.note, _gone(path))
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
                 slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
             if slot is Slot.TAKEN and main_fixed and main.action.removes_source:
@@ -916,6 +919,10 @@ def _worker_proved(member: Analysis, keeper: Analysis | None, earlier: Placed | 
 
 def _gone(dest: str) -> str:
     return f"placed again: its earlier copy {dest} is gone from DEST"
+
+
+def _noted(note: str | None, more: str) -> str:
+    return f"{note}; {more}" if note else more
 
 
 def _placed_again(name: str) -> str:
