@@ -99,7 +99,8 @@ def test_a_turned_copy_stands_for_its_photo_until_it_is_deleted(
 ) -> None:
     """A photo turned upright when placed differs from its source by design: the re-run takes
     it as done. Deleted from DEST, it is placed again, turned again to the same bytes, in its
-    year. A copy the user edited in DEST stays the user's: not placed again, verify names it."""
+    year. A copy the user edited in DEST, or renamed in another case, stays the user's: not
+    placed again (verify names an edited one changed)."""
     card, dest = tmp_path / "card", tmp_path / "dest"
     a_card(card, corpus, "canon_hdr_NO.jpg", "Nikon_D70.jpg")
     organize(card, dest, tmp_path / "1.jsonl")
@@ -122,6 +123,12 @@ def test_a_turned_copy_stands_for_its_photo_until_it_is_deleted(
         3, "done", "placed", "staged", "2015/DCIM/canon_hdr_NO.jpg"
     )  # fmt: skip
     assert imgorg("verify", str(dest))[0] == 0
+
+    renamed = turned.rename(turned.with_name("CANON_HDR_NO.JPG"))  # a spelling of its name
+    out = organize(card, dest, tmp_path / "renamed.jsonl")
+    assert "2 files were already done" in out and "no copy in DEST" not in out
+    assert sorted(p.name for p in turned.parent.iterdir()) == ["CANON_HDR_NO.JPG"]
+    renamed.rename(turned)
 
     nikon = dest / "2008" / "DCIM" / "Nikon_D70.jpg"
     nikon.write_bytes(nikon.read_bytes() + b"edited")

@@ -273,14 +273,15 @@ def lost_copies(journal: Journal, source: str, dest: str) -> set[str]:
 
 
 def gone_from(dest: str, named: Iterable[tuple[Key, str]]) -> list[Key]:
-    """The keys of ``named`` (key, name below DEST) whose name holds nothing in DEST. Each
-    folder is listed once while its names come (in name order, a folder's files and its
-    subfolders' are together); a name its listing lacks is looked up alone (a folder that
-    spells names in another Unicode form, a folder that cannot be listed)."""
+    """The keys of ``named`` (key, name below DEST) whose name holds nothing in DEST, in any
+    case or Unicode form (a copy renamed ``img_1.jpg`` is there, as it is on a Mac or a Windows
+    share). Each folder is listed once while its names come (in name order, a folder's files
+    and its subfolders' are together); a name its listing lacks is looked up alone too (a
+    folder that cannot be listed)."""
     gone: list[Key] = []
-    listings: dict[str, frozenset[str]] = {}
+    listings: dict[str, _Names] = {}
     folder: str | None = None
-    names: frozenset[str] = frozenset()
+    names = _Names(frozenset())
     for key, name in named:
         at, _, base = name.rpartition("/")
         if at != folder:
@@ -289,11 +290,29 @@ def gone_from(dest: str, named: Iterable[tuple[Key, str]]) -> list[Key]:
             if known is None:
                 for done in [f for f in listings if not _inside(folder, f)]:
                     del listings[done]  # no name of it comes any more
-                known = listings[folder] = _names_in(os.path.join(dest, folder))
+                known = listings[folder] = _Names(_names_in(os.path.join(dest, folder)))
             names = known
-        if base not in names and not os.path.lexists(os.path.join(dest, name)):
+        if base in names.exact or name_key(base) in names.spellings():
+            continue
+        if not os.path.lexists(os.path.join(dest, name)):
             gone.append(key)
     return gone
+
+
+class _Names:
+    """A DEST folder's names as listed, and their keys in any spelling (made when first asked:
+    only for a folder where a name is missing)."""
+
+    __slots__ = ("_keys", "exact")
+
+    def __init__(self, exact: frozenset[str]) -> None:
+        self.exact = exact
+        self._keys: set[int] | None = None
+
+    def spellings(self) -> set[int]:
+        if self._keys is None:
+            self._keys = {name_key(name) for name in self.exact}
+        return self._keys
 
 
 def _inside(folder: str, parent: str) -> bool:
