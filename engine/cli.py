@@ -503,6 +503,8 @@ def _print_verify(result: VerifyResult) -> None:
     not_files = f", {len(result.not_files)} not files" if result.not_files else ""
     if result.unreadable:
         not_files += f", {len(result.unreadable)} unreadable"
+    if result.placed_again:
+        not_files += f", {len(result.placed_again)} gone and placed again"
     print(
         f"verified {result.checked} files{kept}: {len(result.missing)} missing, "
         f"{len(result.changed)} changed{not_files}"
@@ -516,6 +518,8 @@ def _print_verify(result: VerifyResult) -> None:
                 f" (a symbolic link to {target}, which is not there: SOURCE moved or not mounted?)"
             )
         _listed(f"  missing: {path}{moved}")
+    for path, (again, run_id) in result.placed_again.items():
+        _listed(f"  gone, placed again: {path}: run {run_id} placed its bytes again at {again}")
     for path in result.changed:
         _listed(f"  changed: {path}")
     for path, what in result.not_files:

@@ -78,6 +78,9 @@ class MemoryDest:
     def left_copy(self, rel: str, content_hash: str) -> LeftCopy | None:
         return None  # no copy run before: nothing to release
 
+    def own_copy(self, rel: str, content_hash: str) -> str | None:
+        return None  # no earlier run placed these very files
+
     def present(self, name: str, size: int) -> bool | None:
         data = self.files.get(f"{DEST}/{name}")
         return None if data is None else len(data) == size

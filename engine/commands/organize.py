@@ -24,7 +24,7 @@ from engine.formats.kinds import Kind
 from engine.policy.actions import Action
 from engine.policy.companions import Mains
 from engine.policy.naming import Layout
-from engine.records import Analysis, Candidate, Decision, Finding, Status
+from engine.records import Analysis, Candidate, Companion, Decision, Finding, Status
 from engine.report.console import PLAN_LINES_ON_TERMINAL, Output, plan_lines, print_plan
 from engine.report.html import write_run_report
 from engine.report.jsonl import append_error_log, write_report
@@ -42,7 +42,7 @@ from engine.stages.tidy import finish_pending, folder_map, placed_folders
 from engine.stages.work import SLOTS as YEAR_SLOTS
 from engine.stages.work import WorkerOptions
 from engine.store import fsops
-from engine.store.dest_view import JournalView
+from engine.store.dest_view import JournalView, lost_copies
 from engine.store.fsops import same_device
 from engine.store.journal import RUN_ROWS, Journal, PlacedPhoto
 
@@ -88,6 +88,15 @@ def left_to_do(
     if not finished:
         return candidate, finished
     return dataclasses.replace(candidate, companions=rest), finished
+
+
+def _walked(candidates: list[Candidate], done: dict[str, tuple[int, int]]) -> Iterator[str]:
+    """The files of ``candidates`` (companions too) that ``done`` has as they are now."""
+    for c in candidates:
+        files: list[Candidate | Companion] = [c, *c.companions]
+        for m in files:
+            if done.get(m.rel) == (m.size, m.mtime_ns):
+                yield m.rel
 
 
 def sidecars_following(
@@ -578,8 +587,10 @@ def _run(
     following = sidecars_following(journal, source, plan.findings, done)
     todo: list[Candidate] = [candidate for candidate, _ in following.values()]
     earlier: list[str] = []  # done by an earlier run: reported again, not redone
+    lost = lost_copies(journal, source, dest)
+    still = {rel: seen for rel, seen in done.items() if rel not in lost} if lost else done
     for c in plan.candidates:
-        left, finished = left_to_do(c, done)
+        left, finished = left_to_do(c, still)
         earlier += finished
         if left is not None:
             todo.append(left)
@@ -597,6 +608,11 @@ def _run(
         ),
         "done",
     )
+    again = sum(rel in lost for rel in _walked(plan.candidates, done)) if lost else 0
+    if again:
+        output.message(
+            f"{again} files an earlier run finished have no copy in DEST any more: decided again"
+        )
     if earlier:
         output.message(f"{len(earlier)} files were already done by an earlier run")
         kept = journal.kept_in_source_earlier(run_id, source) if run.mode is Mode.MOVE else 0

@@ -33,6 +33,9 @@ class VerifyResult:
     dangling: dict[str, str] = field(default_factory=dict)  # missing: a link run's link, target
     unplaced: list[Unplaced] = field(default_factory=list)  # planned by a killed run, not in DEST
     pending: list[tuple[str, str]] = field(default_factory=list)  # (dest, source) to place
+    # a copy gone from DEST whose bytes a later run placed again (from its source, or from a
+    # copy of it): its new name, and that run
+    placed_again: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -58,6 +61,11 @@ def verify(dest: str, journal: Journal, pending: Pending | None = None) -> Verif
             result.checked += 1
             link = item.action.writes is Writes.SYMBOLIC_LINK  # its bytes are the target's
             _check(pending.on_disk(dest, item.dest), item.dest, item.out_hash, result, link)
+            if result.missing[-1:] == [item.dest] and not link:
+                again = journal.placed_again(item.hash, item.dest, item.run_id)
+                if again is not None:
+                    result.missing.pop()
+                    result.placed_again[item.dest] = again
         if result.missing[-1:] == [item.dest] and _moved_away(item):
             result.only_copy[item.dest] = os.path.join(item.source_root, item.rel)
         if item.action.keeps_original and item.original:

@@ -325,7 +325,12 @@ class Coordinator:
                 again = self._released_or_new(member) if self.move else None
                 if again is None:
                     again = Decision.from_analysis(member, Status.PLACED)
-                    again.dest, again.note = earlier.dest, "already placed by an earlier run"
+                    again.dest = earlier.dest
+                    if self._in_dest(earlier):
+                        again.note = "already placed by an earlier run"
+                    else:  # nor is any other copy of it (_kept_copy): placed there again
+                        again.action = self._action(again)
+                        again.note = _noted(again.note, _gone(earlier.dest))
                 verdicts.append(again)
                 continue
             if _worker_proved(member, keeper, earlier):
@@ -772,13 +777,21 @@ class Coordinator:
                 decision.status, decision.reason = Status.ERROR, too_long
             return True
         slots = [self.view.slot(path, d.out_hash, d.bytes_out) for d, path in wanted]
+        # a name the journal holds for this very file, whose copy there is gone: its own again
+        reclaimed = [
+            slot is Slot.TAKEN and self._own_name_free(d, path)
+            for (d, path), slot in zip(wanted, slots, strict=True)
+        ]
+        slots = [Slot.FREE if again else slot for slot, again in zip(slots, reclaimed, strict=True)]
         if Slot.TAKEN in slots and not main_fixed:
             return False
-        for (decision, path), slot in zip(wanted, slots, strict=True):
+        for (decision, path), slot, again in zip(wanted, slots, reclaimed, strict=True):
             too_long = self._too_long(path)
             if too_long:
                 decision.status, decision.reason = Status.ERROR, too_long
                 continue
+            if again:
+                decision.note = _noted(decision.note, _gone(path))
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
                 slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
             if slot is Slot.TAKEN and main_fixed and main.action.removes_source:
@@ -794,6 +807,14 @@ class Coordinator:
                 continue
             self._settle_at(decision, path, slot)
         return True
+
+    def _own_name_free(self, decision: Decision, path: str) -> bool:
+        """Whether ``path`` is the name an earlier run placed ``decision``'s very file at (same
+        path, same bytes), which holds nothing now: the journal holds it for that file alone."""
+        if decision.hash is None or self.move:
+            return False
+        own = self.view.own_copy(decision.rel, decision.hash)
+        return own == path and not self.view.exists(os.path.join(self.dest, path))
 
     def _free_beside(self, decision: Decision, path: str) -> tuple[str, Slot]:
         """The first suffixed name of ``path`` that is free or holds ``decision``'s bytes."""
@@ -894,6 +915,14 @@ def _worker_proved(member: Analysis, keeper: Analysis | None, earlier: Placed | 
     if keeper is not None:
         return keeper.twin_of is not None and member.twin_of == keeper.twin_of
     return earlier is not None and member.same_as_placed == earlier.dest
+
+
+def _gone(dest: str) -> str:
+    return f"placed again: its earlier copy {dest} is gone from DEST"
+
+
+def _noted(note: str | None, more: str) -> str:
+    return f"{note}; {more}" if note else more
 
 
 def _placed_again(name: str) -> str:

@@ -15,7 +15,7 @@ import os
 import stat
 import unicodedata
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import xxhash
 
@@ -70,6 +70,11 @@ class DestView(Protocol):
     def left_copy(self, rel: str, content_hash: str) -> LeftCopy | None:
         """The copy an earlier run placed of SOURCE's ``rel`` from the bytes ``content_hash``,
         leaving it in SOURCE (a copy run), if any."""
+        ...
+
+    def own_copy(self, rel: str, content_hash: str) -> str | None:
+        """The name below DEST where an earlier run placed SOURCE's ``rel`` from the bytes
+        ``content_hash`` (its newest row, whatever it wrote there: a copy, a link), if any."""
         ...
 
     def present(self, name: str, size: int) -> bool | None:
@@ -164,6 +169,11 @@ class JournalView:
             return None
         return self.journal.left_copy(self.source, rel, content_hash, self.run_id)
 
+    def own_copy(self, rel: str, content_hash: str) -> str | None:
+        if self.run_id is None:
+            return None
+        return self.journal.own_copy(self.source, rel, content_hash, self.run_id)
+
     def present(self, name: str, size: int) -> bool | None:
         try:
             st = os.lstat(os.path.join(self.dest, name))
@@ -243,6 +253,78 @@ class JournalView:
                     else:
                         listing.files.add(name_key(entry.name))
         return listing
+
+
+Key = TypeVar("Key")
+
+
+def lost_copies(journal: Journal, source: str, dest: str) -> set[str]:
+    """The files of SOURCE an earlier run finished whose bytes DEST no longer holds (deleted
+    there by mistake, lost with a disk), to be decided again when found unchanged in SOURCE:
+    those placed whose name in DEST holds nothing now, and the duplicates left in SOURCE whose
+    every placed copy's name holds nothing. A name that holds anything (a copy edited since, a
+    re-encoded or turned copy, which differs from its source by design) is not lost: ``imgorg
+    verify`` names a changed one. DEST is listed a folder at a time, never a file at a time."""
+    lost = set(gone_from(dest, journal.placed_copies(source)))
+    keepers = gone_from(dest, ((name, name) for name in journal.keepers_of_duplicates(source)))
+    if keepers:
+        lost |= journal.duplicates_kept_only_at(source, set(keepers))
+    return lost
+
+
+def gone_from(dest: str, named: Iterable[tuple[Key, str]]) -> list[Key]:
+    """The keys of ``named`` (key, name below DEST) whose name holds nothing in DEST, in any
+    case or Unicode form (a copy renamed ``img_1.jpg`` is there, as it is on a Mac or a Windows
+    share). Each folder is listed once while its names come (in name order, a folder's files
+    and its subfolders' are together); a name its listing lacks is looked up alone too (a
+    folder that cannot be listed)."""
+    gone: list[Key] = []
+    listings: dict[str, _Names] = {}
+    folder: str | None = None
+    names = _Names(frozenset())
+    for key, name in named:
+        at, _, base = name.rpartition("/")
+        if at != folder:
+            folder = at
+            known = listings.get(folder)
+            if known is None:
+                for done in [f for f in listings if not _inside(folder, f)]:
+                    del listings[done]  # no name of it comes any more
+                known = listings[folder] = _Names(_names_in(os.path.join(dest, folder)))
+            names = known
+        if base in names.exact or name_key(base) in names.spellings():
+            continue
+        if not os.path.lexists(os.path.join(dest, name)):
+            gone.append(key)
+    return gone
+
+
+class _Names:
+    """A DEST folder's names as listed, and their keys in any spelling (made when first asked:
+    only for a folder where a name is missing)."""
+
+    __slots__ = ("_keys", "exact")
+
+    def __init__(self, exact: frozenset[str]) -> None:
+        self.exact = exact
+        self._keys: set[int] | None = None
+
+    def spellings(self) -> set[int]:
+        if self._keys is None:
+            self._keys = {name_key(name) for name in self.exact}
+        return self._keys
+
+
+def _inside(folder: str, parent: str) -> bool:
+    return not parent or folder == parent or folder.startswith(parent + "/")
+
+
+def _names_in(folder: str) -> frozenset[str]:
+    try:
+        with os.scandir(folder) as entries:
+            return frozenset(entry.name for entry in entries)
+    except OSError:
+        return frozenset()
 
 
 class _Listing:

@@ -664,6 +664,21 @@ class Journal:
             os.fsdecode(row["dest"]), row["hash"], row["out_hash"], row["bytes_out"], row["run_id"]
         )
 
+    def own_copy(
+        self, source_root: str, rel: str, content_hash: str, before_run: int
+    ) -> str | None:
+        """The name below DEST of this very file's placed copy (path and bytes: the hash of the
+        newest done row of its path, before run ``before_run``, is ``content_hash``)."""
+        row = self.db.execute(
+            "SELECT dest, hash FROM files WHERE source_root = ? AND source_rel = ? "
+            "AND run_id < ? AND state = 'done' AND status = 'placed' AND dest IS NOT NULL "
+            "ORDER BY run_id DESC LIMIT 1",
+            (_b(source_root), _b(rel), before_run),
+        ).fetchone()
+        if row is None or row["hash"] != content_hash:
+            return None
+        return os.fsdecode(row["dest"])
+
     def placed_photos_in(self, source_root: str, folder: str) -> list[PlacedPhoto]:
         """The photos (not companions) earlier runs placed from this folder of SOURCE (not its
         subfolders) that are still in DEST, newest run first."""
@@ -704,6 +719,74 @@ class Journal:
             os.fsdecode(rel): PUT_BACK if move and gone else (size, mtime)
             for rel, size, mtime, gone in rows
         }
+
+    def placed_copies(self, source_root: str) -> Iterator[tuple[str, str]]:
+        """The files of this SOURCE whose newest row is done and placed (a copy, a rewritten
+        copy, a link, identical bytes found at the name, a release): (source path, its name
+        below DEST), in the order of those names."""
+        rows = self.db.execute(
+            "SELECT source_rel, dest FROM files WHERE source_root = ? AND state = 'done' "
+            f"AND status = 'placed' AND dest IS NOT NULL AND {self._LATEST} ORDER BY dest",
+            (_b(source_root),),
+        )
+        for rel, dest in rows:
+            yield os.fsdecode(rel), os.fsdecode(dest)
+
+    # The files of a SOURCE whose newest row is a done duplicate that stayed in SOURCE (copy
+    # mode), with each placed file holding their bytes in DEST (parameter: SOURCE as bytes).
+    _KEPT_DUPLICATES = (
+        "FROM files AS d JOIN files AS p ON p.hash = d.hash "
+        "WHERE d.source_root = ? AND d.state = 'done' AND d.status = 'duplicate' "
+        "AND d.dest IS NULL AND d.run_id = (SELECT max(run_id) FROM files AS newer "
+        "WHERE newer.source_root = d.source_root AND newer.source_rel = d.source_rel) "
+        "AND p.status = 'placed' AND p.state != 'undone' AND p.dest IS NOT NULL "
+        f"AND p.{_HOLDS_BYTES}"
+    )
+
+    def keepers_of_duplicates(self, source_root: str) -> Iterator[str]:
+        """The names below DEST of the placed files that this SOURCE's duplicates (left in
+        SOURCE) repeat, each once, in order."""
+        rows = self.db.execute(
+            f"SELECT DISTINCT p.dest {self._KEPT_DUPLICATES} ORDER BY p.dest",
+            (_b(source_root),),
+        )
+        for (dest,) in rows:
+            yield os.fsdecode(dest)
+
+    def duplicates_kept_only_at(self, source_root: str, names: set[str]) -> set[str]:
+        """This SOURCE's duplicates left in SOURCE whose bytes DEST holds, by the journal, only
+        at ``names`` (a few names: looked up one by one)."""
+        hashes: set[str] = set()
+        for name in names:
+            rows = self.db.execute(
+                f"SELECT hash FROM files WHERE dest = ? AND status = 'placed' "
+                f"AND state != 'undone' AND hash IS NOT NULL AND {_HOLDS_BYTES}",
+                (os.fsencode(name),),
+            )
+            hashes.update(digest for (digest,) in rows)
+        only_there = [
+            digest
+            for digest in hashes
+            if all(
+                os.fsdecode(dest) in names
+                for (dest,) in self.db.execute(
+                    "SELECT dest FROM files WHERE hash = ? AND status = 'placed' "
+                    f"AND state != 'undone' AND dest IS NOT NULL AND {_HOLDS_BYTES}",
+                    (digest,),
+                )
+            )
+        ]
+        found: set[str] = set()
+        for start in range(0, len(only_there), 500):
+            chunk = only_there[start : start + 500]
+            rows = self.db.execute(
+                "SELECT source_rel FROM files WHERE source_root = ? AND state = 'done' "
+                "AND status = 'duplicate' AND dest IS NULL "
+                f"AND hash IN ({', '.join('?' * len(chunk))}) AND {self._LATEST}",
+                (_b(source_root), *chunk),
+            )
+            found.update(os.fsdecode(rel) for (rel,) in rows)
+        return found
 
     def placed_in_years(self, source_root: str) -> Iterator[tuple[str, str, int]]:
         """The photos (not their companions) of this SOURCE that runs placed in a year folder
@@ -841,6 +924,19 @@ class Journal:
                 return placed
             first = first or placed
         return first
+
+    def placed_again(
+        self, content_hash: str | None, dest: str, run_id: int
+    ) -> tuple[str, int] | None:
+        """Where a run after ``run_id`` placed these bytes again under another name than
+        ``dest`` (the copy there gone), and which run: the first such copy."""
+        row = self.db.execute(
+            "SELECT dest, run_id FROM files WHERE hash = ? AND status = 'placed' "
+            f"AND state = 'done' AND run_id > ? AND dest IS NOT NULL AND dest != ? "
+            f"AND {_HOLDS_BYTES} AND action NOT IN {_RELEASES} ORDER BY run_id LIMIT 1",
+            (content_hash, run_id, os.fsencode(dest)),
+        ).fetchone()
+        return None if row is None else (os.fsdecode(row[0]), row[1])
 
     def names_held(self) -> Iterator[str]:
         """Every name below DEST a file of the journal holds (or is planned to), undone ones
