@@ -303,6 +303,14 @@ class RunOptions:
     report: str | None = option(
         kind=PATH, help="write a JSON Lines report to this file", check=report_problem
     )
+    restore_missing: bool = option(
+        False,
+        kind=SWITCH,
+        switch=True,
+        help="place again the files an earlier run placed whose copy is no longer in DEST "
+        "(deleted or lost there since) while SOURCE still holds them as they were; without it "
+        "they stay done (a photo culled from DEST does not come back) and are counted",
+    )
     space_check: bool = option(
         True,
         kind=SWITCH,

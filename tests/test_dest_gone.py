@@ -1,7 +1,10 @@
 """A photo an earlier run placed, whose copy in DEST is gone since (deleted by mistake, lost
-with a disk), is placed again by the same command while SOURCE still holds it unchanged: the
-journal's done row no longer stands for it. A copy still at its name (turned by the engine, or
-edited by the user) stands for it; undo and verify agree with the re-run."""
+with a disk), is placed again by the same command with ``--restore-missing`` while SOURCE still
+holds it unchanged: the journal's done row no longer stands for it. A copy still at its name
+(turned by the engine, or edited by the user) stands for it; undo and verify agree with the
+re-run. Without the flag a photo deleted from DEST stays deleted (a photo culled from the
+archive does not come back with every import of a card that still holds it): the run says how
+many such files it left."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import pytest
 
 from conftest import imgorg, photos_in, tree_digest
 
-FLAGS = ("--jobs", "1", "--min-size", "0")
+FLAGS = ("--jobs", "1", "--min-size", "0", "--restore-missing")
 
 
 def report_of(path: Path) -> dict[str, dict]:
@@ -276,3 +279,31 @@ def test_a_link_deleted_from_a_link_view_is_made_again_at_its_name(
         "DCIM/Canon_40D.jpg",
         "DCIM/Nikon_D70.jpg",
     ]
+
+
+def test_a_photo_culled_from_dest_stays_out_without_restore_missing(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A periodic import of a card that keeps everything, its archive culled in between: the
+    photo deleted from DEST is not placed again by the next import, which says so and how to
+    get it back; with ``--restore-missing`` it comes back."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus, "Canon_40D.jpg", "Nikon_D70.jpg")
+    plain = ("--jobs", "1", "--min-size", "0", "--report")
+    assert imgorg("organize", str(card), str(dest), *plain, str(tmp_path / "1.jsonl"))[0] == 0
+    (dest / "2008" / "DCIM" / "Canon_40D.jpg").unlink()
+    culled = photos_in(dest)
+    shutil.copy2(corpus / "camera" / "Pentax_K10D.jpg", card / "DCIM" / "Pentax_K10D.jpg")
+    code, out = imgorg("organize", str(card), str(dest), *plain, str(tmp_path / "2.jsonl"))
+    assert code == 0
+    assert "1 files an earlier run finished have no copy in DEST any more" in out
+    assert "left as done; --restore-missing places them again" in out
+    assert not (dest / "2008" / "DCIM" / "Canon_40D.jpg").exists()
+    assert set(photos_in(dest)) - set(culled) == {
+        rel for rel in photos_in(dest) if rel.endswith("Pentax_K10D.jpg")
+    }
+    line = report_of(tmp_path / "2.jsonl")["DCIM/Canon_40D.jpg"]
+    assert line["status"] == "placed"  # done by the first run, reported again as it was
+    organize(card, dest, tmp_path / "3.jsonl")
+    assert (dest / "2008" / "DCIM" / "Canon_40D.jpg").exists()
+    assert imgorg("verify", str(dest))[0] == 0

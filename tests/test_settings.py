@@ -24,6 +24,7 @@ SAMPLES: dict[str, tuple[list[str], Any]] = {
     "scheduler": (["tcp://cluster:8786"], "tcp://cluster:8786"),
     "path-map": (["/data=/mnt/data"], ["/data=/mnt/data"]),
     "dry-run": ([], True),
+    "restore-missing": ([], True),
     "report": (["TMP/r.jsonl"], "TMP/r.jsonl"),
     "no-space-check": ([], True),
     "extensions": ([".jpg,PNG"], ["jpg", ".png"]),

@@ -588,6 +588,9 @@ def _run(
     todo: list[Candidate] = [candidate for candidate, _ in following.values()]
     earlier: list[str] = []  # done by an earlier run: reported again, not redone
     lost = lost_copies(journal, source, dest)
+    missing = sum(rel in lost for rel in _walked(plan.candidates, done)) if lost else 0
+    if missing and not run.restore_missing:  # culled from DEST, maybe: the user's to say
+        lost = set()
     still = {rel: seen for rel, seen in done.items() if rel not in lost} if lost else done
     for c in plan.candidates:
         left, finished = left_to_do(c, still)
@@ -608,10 +611,14 @@ def _run(
         ),
         "done",
     )
-    again = sum(rel in lost for rel in _walked(plan.candidates, done)) if lost else 0
-    if again:
+    if missing and lost:
         output.message(
-            f"{again} files an earlier run finished have no copy in DEST any more: decided again"
+            f"{missing} files an earlier run finished have no copy in DEST any more: decided again"
+        )
+    elif missing:
+        output.message(
+            f"{missing} files an earlier run finished have no copy in DEST any more (deleted or "
+            "lost there since): left as done; --restore-missing places them again"
         )
     if earlier:
         output.message(f"{len(earlier)} files were already done by an earlier run")
