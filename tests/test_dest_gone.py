@@ -9,6 +9,7 @@ many such files it left."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -304,6 +305,30 @@ def test_a_photo_culled_from_dest_stays_out_without_restore_missing(
     }
     line = report_of(tmp_path / "2.jsonl")["DCIM/Canon_40D.jpg"]
     assert line["status"] == "placed"  # done by the first run, reported again as it was
+    organize(card, dest, tmp_path / "3.jsonl")
+    assert (dest / "2008" / "DCIM" / "Canon_40D.jpg").exists()
+    assert imgorg("verify", str(dest))[0] == 0
+
+
+def test_a_culled_photo_whose_card_copy_was_touched_stays_out_without_restore_missing(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The card's files copied again without their times (a backup made with plain ``cp``):
+    every photo is decided again, by its bytes. The one culled from DEST stays out without
+    ``--restore-missing``, its report line saying why; with it, it goes back at its name."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus, "Canon_40D.jpg", "Nikon_D70.jpg")
+    plain = ("--jobs", "1", "--min-size", "0", "--report")
+    assert imgorg("organize", str(card), str(dest), *plain, str(tmp_path / "1.jsonl"))[0] == 0
+    (dest / "2008" / "DCIM" / "Canon_40D.jpg").unlink()
+    culled = photos_in(dest)
+    for photo in (card / "DCIM").iterdir():
+        os.utime(photo)
+    code, out = imgorg("organize", str(card), str(dest), *plain, str(tmp_path / "2.jsonl"))
+    assert code == 0, out
+    assert photos_in(dest) == culled
+    line = report_of(tmp_path / "2.jsonl")["DCIM/Canon_40D.jpg"]
+    assert "gone from DEST since: left out (--restore-missing places it again)" in line["note"]
     organize(card, dest, tmp_path / "3.jsonl")
     assert (dest / "2008" / "DCIM" / "Canon_40D.jpg").exists()
     assert imgorg("verify", str(dest))[0] == 0

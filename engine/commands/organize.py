@@ -666,6 +666,7 @@ def _run(
         move=run.mode is Mode.MOVE,
         link=link,
         followers={rel: photo for rel, (_, photo) in following.items()},
+        restore_missing=run.restore_missing,
     )
     placer = Placer(
         source,

@@ -166,8 +166,11 @@ class Coordinator:
         move: bool,
         link: Action | None = None,
         followers: Mapping[str, PlacedPhoto] | None = None,
+        restore_missing: bool = False,
     ) -> None:
         self.source, self.dest, self.view = source, dest, view
+        # A file this SOURCE had placed whose copy is gone from DEST is placed there again
+        self.restore_missing = restore_missing
         # Sidecars that appeared beside a photo an earlier run placed (and took out of SOURCE):
         # each follows that photo, decided alone as it arrives.
         self.followers = dict(followers or {})
@@ -328,6 +331,8 @@ class Coordinator:
                     again.dest = earlier.dest
                     if self._in_dest(earlier):
                         again.note = "already placed by an earlier run"
+                    elif not self.restore_missing:  # culled from DEST, maybe: left out
+                        again.note = _left_out(earlier.dest)
                     else:  # nor is any other copy of it (_kept_copy): placed there again
                         again.action = self._action(again)
                         again.note = _noted(again.note, _gone(earlier.dest))
@@ -915,6 +920,13 @@ def _worker_proved(member: Analysis, keeper: Analysis | None, earlier: Placed | 
     if keeper is not None:
         return keeper.twin_of is not None and member.twin_of == keeper.twin_of
     return earlier is not None and member.same_as_placed == earlier.dest
+
+
+def _left_out(dest: str) -> str:
+    return (
+        f"already placed by an earlier run at {dest}, which is gone from DEST since: left out "
+        "(--restore-missing places it again)"
+    )
 
 
 def _gone(dest: str) -> str:
