@@ -1,0 +1,115 @@
+"""A review of hunt10's dates and policy: real archive names and folders it misread, and odd
+sidecars that stopped a run, built from corpus files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.conftest import CORPUS
+from tests.test_hunt10 import by_source, without_app1
+
+
+def test_a_day_first_date_or_a_counter_before_a_copy_number_is_no_month(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A month is read from ``1985-07 Beach``, but the year that ends a day-first date
+    (``15-07-2003_01.jpg``: 15 July, its first copy) or a Kodak counter (``100_2010-01.jpg``:
+    folder 100, picture 2010, a copy's number) is not a month's: the scan went to January 2003
+    instead of the year its IFD0 date gives, the Kodak picture to January 2010."""
+    src = tmp_path / "src" / "Scans"
+    src.mkdir(parents=True)
+    shutil.copy(CORPUS / "camera/Canon_40D_photoshop_import.jpg", src / "15-07-2003_01.jpg")
+    shutil.copy(CORPUS / "no_exif/noexif.jpg", src / "100_2010-01.jpg")
+    shutil.copy(CORPUS / "no_exif/hopper.jpg", src / "1985-07 Beach.jpg")
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    scan = lines["Scans/15-07-2003_01.jpg"]
+    assert (scan["year"], scan["date_source"]) == (2008, "exif-modified")
+    kodak = lines["Scans/100_2010-01.jpg"]
+    assert (kodak["dest"], kodak["date_source"]) == ("NoDate/Scans/100_2010-01.jpg", "none")
+    beach = lines["Scans/1985-07 Beach.jpg"]
+    assert (beach["date"], beach["date_source"]) == ("1985-07-01T00:00:00", "filename")
+
+
+def test_a_takeout_json_nested_beyond_reason_does_not_stop_the_run(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A damaged Takeout JSON that opens ten thousand arrays raised RecursionError out of the
+    worker: with one job the run stopped with a traceback, with several the whole batch beside
+    it ended in error. It is a JSON that says nothing."""
+    album = tmp_path / "src" / "Takeout" / "Google Photos" / "Trip"
+    album.mkdir(parents=True)
+    shutil.copy(CORPUS / "camera/Canon_40D.jpg", album / "IMG_1.jpg")
+    shutil.copy(CORPUS / "camera/Nikon_D70.jpg", album / "IMG_2.jpg")
+    (album / "IMG_1.jpg.json").write_text("[" * 100_000)
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--jobs", "1")
+    lines = by_source(report)
+    assert code == 0
+    folder = "Takeout/Google Photos/Trip/"
+    assert {lines[folder + n]["status"] for n in ("IMG_1.jpg", "IMG_2.jpg")} == {"placed"}
+    assert (lines[folder + "IMG_1.jpg"]["year"], lines[folder + "IMG_1.jpg"]["date_source"]) == (
+        2008,
+        "exif",
+    )
+    assert lines[folder + "IMG_1.jpg.json"]["companion_of"] == folder + "IMG_1.jpg"
+
+
+def test_a_nas_snapshot_is_not_the_date_of_the_photos_in_it(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A NAS shows its snapshots inside the share, each in a folder named by the moment it was
+    taken (``@Recently-Snapshot/GMT+08_2022-05-01_0900/``). With ``--date-from-folder`` a photo
+    found only in a snapshot was dated by that moment, the snapshot's day, and filed under its
+    year; a dated folder of the photos' own below it still dates them."""
+    src = tmp_path / "src"
+    old = src / "@Recently-Snapshot" / "GMT+08_2022-05-01_0900" / "Photos" / "Old"
+    holiday = src / "#snapshot" / "GMT+01_2023-03-01_1200" / "Photos" / "2003-07 Holiday"
+    old.mkdir(parents=True)
+    holiday.mkdir(parents=True)
+    shutil.copy(CORPUS / "no_exif/noexif.jpg", old / "scan.jpg")
+    shutil.copy(CORPUS / "no_exif/hopper.jpg", holiday / "beach.jpg")
+
+    code, report = organize(src, tmp_path / "out", "--date-from-folder", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    scan = lines["@Recently-Snapshot/GMT+08_2022-05-01_0900/Photos/Old/scan.jpg"]
+    assert (scan["date"], scan["date_source"]) == (None, "none")
+    assert scan["dest"].startswith("NoDate/")
+    beach = lines["#snapshot/GMT+01_2023-03-01_1200/Photos/2003-07 Holiday/beach.jpg"]
+    assert (beach["date"], beach["date_source"]) == ("2003-07-01T00:00:00", "folder")
+
+
+def test_a_cut_takeout_json_name_ending_in_a_number_of_the_photos_own_name_finds_it(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A photo whose own long name holds ``(1)`` where Takeout cuts its JSON's name
+    (``...cousins (1)``) was taken for Takeout's numbered copy of a name and matched nothing:
+    its JSON ignored, the photo (EXIF stripped) in NoDate."""
+    album = tmp_path / "src" / "Takeout" / "Google Photos" / "Photos from 2012"
+    album.mkdir(parents=True)
+    stem = "Grandma's birthday dinner with the cousins (1) from Anna"
+    cut = f"{stem}.jpg"[:46]
+    assert cut.endswith(" (1)")
+    photo = f"{stem}.jpg"
+    (album / photo).write_bytes(without_app1((CORPUS / "camera/Nikon_D70.jpg").read_bytes()))
+    taken = {"title": photo, "photoTakenTime": {"timestamp": "1339000000"}}  # 2012
+    (album / f"{cut}.json").write_text(json.dumps(taken))
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    folder = "Takeout/Google Photos/Photos from 2012/"
+    assert (lines[folder + photo]["year"], lines[folder + photo]["date_source"]) == (
+        2012,
+        "takeout",
+    )
+    assert lines[folder + f"{cut}.json"]["companion_of"] == folder + photo
