@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
-from tests.conftest import CORPUS
+import pytest
+
+from tests.conftest import CORPUS, imgorg, photos_in, tree_digest
 from tests.test_hunt10 import by_source, without_app1
 
 
@@ -113,3 +116,44 @@ def test_a_cut_takeout_json_name_ending_in_a_number_of_the_photos_own_name_finds
         "takeout",
     )
     assert lines[folder + f"{cut}.json"]["companion_of"] == folder + photo
+
+
+FFMPEG = shutil.which("ffmpeg")
+
+
+@pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
+def test_of_a_video_and_its_copy_saved_under_an_image_name_the_video_name_is_kept(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A clip a phone recorded (``Camera/clip.mp4``) and the same bytes a messenger handed out
+    as a "GIF" (``Downloads/funny.gif``), now placed as the video it is: the keeper kept the
+    ``.gif`` (its album folder is named, the camera's is not), which no image viewer opens,
+    and in move mode set the ``.mp4`` aside in Duplicates. Undo brings both back."""
+    assert FFMPEG is not None
+    src = tmp_path / "src"
+    (src / "Camera").mkdir(parents=True)
+    (src / "Downloads").mkdir()
+    clip = src / "Camera" / "clip.mp4"
+    made = [FFMPEG, "-v", "error", "-y", "-loop", "1", "-i", str(CORPUS / "camera/Canon_40D.jpg")]
+    made += ["-t", "0.4", "-metadata", "creation_time=2020-05-04T22:39:15Z", "-c:v", "mjpeg"]
+    subprocess.run([*made, str(clip)], check=True)
+    shutil.copy(clip, src / "Downloads" / "funny.gif")
+    before = tree_digest(src)
+
+    out = tmp_path / "out"
+    code, report = organize(src, out, "--mode", "move", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    kept, copy = lines["Camera/clip.mp4"], lines["Downloads/funny.gif"]
+    assert (kept["status"], kept["dest"]) == ("placed", "2020/Camera/clip.mp4")
+    assert (copy["status"], copy["duplicate_of"]) == ("duplicate", "Camera/clip.mp4")
+    assert copy["reason"].endswith("because it is named as the video it is")
+    placed = {rel: digest for rel, (digest, _) in photos_in(out).items()}
+    assert placed == {
+        "2020/Camera/clip.mp4": before["Camera/clip.mp4"][0],
+        "Duplicates/Downloads/funny.gif": before["Downloads/funny.gif"][0],
+    }
+    assert imgorg("verify", str(out))[0] == 0
+    assert imgorg("undo", str(out))[0] == 0
+    assert tree_digest(src) == before
