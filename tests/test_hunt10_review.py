@@ -157,3 +157,29 @@ def test_of_a_video_and_its_copy_saved_under_an_image_name_the_video_name_is_kep
     assert imgorg("verify", str(out))[0] == 0
     assert imgorg("undo", str(out))[0] == 0
     assert tree_digest(src) == before
+
+
+def test_an_edited_copy_lands_beside_its_original_dated_by_gps_for_a_reset_clock(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A Nikon whose clock battery ran out wrote 2000:01:01 00:00:00 into every photo; its GPS
+    date stamp still says 23 October 2008, and dates the original. Its edited copy took the
+    original's EXIF date, the clock's default, and went to 2000, away from its original."""
+    src = tmp_path / "src" / "Trip"
+    src.mkdir(parents=True)
+    data = (CORPUS / "camera/DSCN0010.jpg").read_bytes()
+    for written in (b"2008:10:22 16:28:39", b"2008:11:01 21:15:07"):
+        data = data.replace(written, b"2000:01:01 00:00:00")
+    assert b"2008:10:22" not in data
+    (src / "DSCN0010.jpg").write_bytes(data)
+    edited = data[:2] + b"\xff\xfe\x00\x08edited" + data[2:]  # a comment: bytes of its own
+    (src / "DSCN0010-edited.jpg").write_bytes(edited)
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    lines = by_source(report)
+    assert code == 0
+    original, copy = lines["Trip/DSCN0010.jpg"], lines["Trip/DSCN0010-edited.jpg"]
+    assert (original["dest"], original["date_source"]) == ("2008/Trip/DSCN0010.jpg", "gps")
+    assert (copy["dest"], copy["date_source"]) == ("2008/Trip/DSCN0010-edited.jpg", "original")
+    assert copy["date"] == original["date"]
