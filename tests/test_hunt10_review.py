@@ -3,9 +3,12 @@ sidecars that stopped a run, built from corpus files."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -183,3 +186,48 @@ def test_an_edited_copy_lands_beside_its_original_dated_by_gps_for_a_reset_clock
     assert (original["dest"], original["date_source"]) == ("2008/Trip/DSCN0010.jpg", "gps")
     assert (copy["dest"], copy["date_source"]) == ("2008/Trip/DSCN0010-edited.jpg", "original")
     assert copy["date"] == original["date"]
+
+
+def test_a_card_whose_clock_was_never_set_is_no_date_in_another_time_zone(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """FAT writes local time: a camera whose clock was never set gives its files 1980-01-01
+    00:xx in the zone of the computer that reads the card (Berlin, UTC+1). With
+    ``--date-from-mtime`` on a NAS that runs in UTC the file read 1979-12-31 23:10 and went to
+    1979: only the first hour of FAT's first day in the NAS's own zone was no date."""
+    src = tmp_path / "src" / "DCIM"
+    src.mkdir(parents=True)
+    berlin = dt.timezone(dt.timedelta(hours=1))
+    unset = int(dt.datetime(1980, 1, 1, 0, 10, tzinfo=berlin).timestamp()) * 10**9
+    saved = int(dt.datetime(2015, 6, 7, 12, 0, tzinfo=berlin).timestamp()) * 10**9
+    for name, corpus_file, mtime_ns in (
+        ("card.jpg", "no_exif/hopper.jpg", unset),
+        ("saved.jpg", "no_exif/noexif.jpg", saved),
+    ):
+        shutil.copy(CORPUS / corpus_file, src / name)
+        os.utime(src / name, ns=(mtime_ns, mtime_ns))
+
+    zone = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    try:
+        code, report = organize(
+            tmp_path / "src", tmp_path / "out", "--date-from-mtime", "--min-size", "0", "-j", "1"
+        )
+    finally:
+        if zone is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = zone
+        time.tzset()
+    lines = by_source(report)
+    assert code == 0
+    assert (lines["DCIM/card.jpg"]["dest"], lines["DCIM/card.jpg"]["date"]) == (
+        "NoDate/DCIM/card.jpg",
+        None,
+    )
+    assert (lines["DCIM/saved.jpg"]["year"], lines["DCIM/saved.jpg"]["date_source"]) == (
+        2015,
+        "mtime",
+    )
