@@ -72,16 +72,18 @@ def test_a_nas_snapshot_is_not_the_date_of_the_photos_in_it(
     organize,  # type: ignore[no-untyped-def]
 ) -> None:
     """A NAS shows its snapshots inside the share, each in a folder named by the moment it was
-    taken (``@Recently-Snapshot/GMT+08_2022-05-01_0900/``). With ``--date-from-folder`` a photo
+    taken (``@Recently-Snapshot/GMT+08_2022-05-01_0900/``; ZFS: ``.zfs/snapshot/auto-...``). With ``--date-from-folder`` a photo
     found only in a snapshot was dated by that moment, the snapshot's day, and filed under its
     year; a dated folder of the photos' own below it still dates them."""
     src = tmp_path / "src"
     old = src / "@Recently-Snapshot" / "GMT+08_2022-05-01_0900" / "Photos" / "Old"
     holiday = src / "#snapshot" / "GMT+01_2023-03-01_1200" / "Photos" / "2003-07 Holiday"
-    old.mkdir(parents=True)
-    holiday.mkdir(parents=True)
+    zfs = src / ".zfs" / "snapshot" / "auto-2024-02-01_00-00" / "Photos" / "Older"
+    for folder in (old, holiday, zfs):
+        folder.mkdir(parents=True)
     shutil.copy(CORPUS / "no_exif/noexif.jpg", old / "scan.jpg")
     shutil.copy(CORPUS / "no_exif/hopper.jpg", holiday / "beach.jpg")
+    shutil.copy(CORPUS / "no_exif/elodie_no-exif.jpg", zfs / "print.jpg")
 
     code, report = organize(src, tmp_path / "out", "--date-from-folder", "--min-size", "0")
     lines = by_source(report)
@@ -89,6 +91,8 @@ def test_a_nas_snapshot_is_not_the_date_of_the_photos_in_it(
     scan = lines["@Recently-Snapshot/GMT+08_2022-05-01_0900/Photos/Old/scan.jpg"]
     assert (scan["date"], scan["date_source"]) == (None, "none")
     assert scan["dest"].startswith("NoDate/")
+    zfs_copy = lines[".zfs/snapshot/auto-2024-02-01_00-00/Photos/Older/print.jpg"]
+    assert (zfs_copy["date"], zfs_copy["date_source"]) == (None, "none")
     beach = lines["#snapshot/GMT+01_2023-03-01_1200/Photos/2003-07 Holiday/beach.jpg"]
     assert (beach["date"], beach["date_source"]) == ("2003-07-01T00:00:00", "folder")
 

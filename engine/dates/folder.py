@@ -10,7 +10,8 @@ from engine.dates.filename import date_from_filename
 from engine.dates.parse import make_datetime
 from engine.policy.keeper import SNAPSHOT_FOLDERS
 
-# NetApp shows its snapshots as ``~snapshot`` to Windows and ``.snapshot`` over NFS.
+# NetApp shows its snapshots as ``~snapshot`` to Windows and ``.snapshot`` over NFS; ZFS (TrueNAS)
+# as ``.zfs/snapshot/auto-2023-03-01_00-00``.
 _SNAPSHOTS = SNAPSHOT_FOLDERS | {".snapshot"}
 _YEAR_ONLY = re.compile(r"(?<!\d)((?:18|19|20)\d\d)(?!\d)")
 
@@ -35,8 +36,11 @@ def date_from_folders(rel: str) -> dt.datetime | None:
 def _photo_folders(folders: list[str]) -> list[str]:
     """``folders`` without a NAS's snapshot folder and the one below it, which names a snapshot
     by when it was taken (Synology's ``#snapshot/GMT+08_2023-03-01_1200``, QNAP's
-    ``@Recently-Snapshot/...``)."""
-    for i, folder in enumerate(folders):
-        if folder.casefold() in _SNAPSHOTS:
+    ``@Recently-Snapshot/...``, ZFS's ``.zfs/snapshot/auto-2023-03-01_00-00``)."""
+    folded = [f.casefold() for f in folders]
+    for i, name in enumerate(folded):
+        if name in _SNAPSHOTS:
             return folders[:i] + _photo_folders(folders[i + 2 :])
+        if folded[i : i + 2] == [".zfs", "snapshot"]:
+            return folders[:i] + _photo_folders(folders[i + 3 :])
     return folders
