@@ -308,8 +308,8 @@ def test_identical_copies_keep_the_one_the_keeper_rule_names_and_say_why() -> No
     )
     reasons = {
         ".Trash/IMG_0001.jpg": RULES[0],
-        "Albums/Trip/IMG_0001 copy.jpg": RULES[2],
-        "DCIM/100APPLE/IMG_0001.jpg": RULES[3],
+        "Albums/Trip/IMG_0001 copy.jpg": RULES[3],
+        "DCIM/100APPLE/IMG_0001.jpg": RULES[4],
     }
     for rel, rule in reasons.items():
         twin = got[rel]
@@ -322,7 +322,7 @@ def test_identical_copies_keep_the_one_the_keeper_rule_names_and_say_why() -> No
     # an EXIF date beats a date read from the name, though a/ sorts before b/
     assert got["b/IMG_0002.jpg"].status is Status.PLACED
     assert got["a/IMG_0002.jpg"].duplicate_of == "b/IMG_0002.jpg"
-    assert RULES[4] in (got["a/IMG_0002.jpg"].reason or "")
+    assert RULES[5] in (got["a/IMG_0002.jpg"].reason or "")
 
 
 def test_colliding_names_get_suffixes_in_path_order_and_companions_follow_their_photo() -> None:

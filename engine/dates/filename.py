@@ -1,7 +1,8 @@
 """Dates in file names: a library of patterns from cameras, phones and messengers.
 
-Each pattern needs a full year, month and day (validated), so camera counters such as
-``DSC_2015`` or ``IMG_1234`` never pass for a date.
+Each pattern needs a full year, month and day (validated), but for a month alone as a person
+names a scan (``1985-07 Beach``), so camera counters such as ``DSC_2015`` or ``IMG_1234`` never
+pass for a date.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ PATTERNS: tuple[re.Pattern[str], ...] = (
     # IMG-20190707-WA0003, 20190102, photo_20190102
     re.compile(rf"(?<!\d){_Y}{_M}{_D}(?!\d)"),
     # 1985-07 Beach, Scan 1985.07: a month, read as its first day; never after a letter
-    # or a letter and a dash (DSCF2010-01, IMG_2010-01, DSC-2010-01: a counter and a copy's number)
-    re.compile(rf"(?<![^\W\d_])(?<![^\W\d_][-_])(?<!\d){_Y}[-_.]{_M}(?![-_.]?\d)"),
+    # or a letter and a dash (DSCF2010-01, IMG_2010-01, DSC-2010-01: a counter and a copy's number),
+    # nor after a number and a dash (15-07-2003_01, 100_2010-01: a day-first date's year, a counter)
+    re.compile(rf"(?<![^\W\d_])(?<![^\W\d_][-_])(?<!\d[-_.])(?<!\d){_Y}[-_.]{_M}(?![-_.]?\d)"),
 )
 
 

@@ -8,16 +8,21 @@ import re
 
 from engine.dates.filename import date_from_filename
 from engine.dates.parse import make_datetime
+from engine.policy.keeper import SNAPSHOT_FOLDERS
 
+# NetApp shows its snapshots as ``~snapshot`` to Windows and ``.snapshot`` over NFS; ZFS (TrueNAS)
+# as ``.zfs/snapshot/auto-2023-03-01_00-00``.
+_SNAPSHOTS = SNAPSHOT_FOLDERS | {".snapshot"}
 _YEAR_ONLY = re.compile(r"(?<!\d)((?:18|19|20)\d\d)(?!\d)")
 
 
 def date_from_folders(rel: str) -> dt.datetime | None:
     """A date in the names of the folders holding ``rel``, nearest folder first: a full date
     (``2001-06-02 Trip``), a month (``2003-07 Holiday``, read as its first day) or a year alone
-    (``2015/Summer``, read as 1 January)."""
-    folders = os.path.dirname(rel).split(os.sep)
-    for folder in reversed([f for f in folders if f]):
+    (``2015/Summer``, read as 1 January). A NAS snapshot's own folder, named by the moment the
+    snapshot was taken (``#snapshot/GMT+08_2023-03-01_1200/``), is not the photos' date."""
+    folders = [f for f in os.path.dirname(rel).split(os.sep) if f]
+    for folder in reversed(_photo_folders(folders)):
         found = date_from_filename(folder)
         if found is not None:
             return found
@@ -26,3 +31,16 @@ def date_from_folders(rel: str) -> dt.datetime | None:
             if year is not None:
                 return year
     return None
+
+
+def _photo_folders(folders: list[str]) -> list[str]:
+    """``folders`` without a NAS's snapshot folder and the one below it, which names a snapshot
+    by when it was taken (Synology's ``#snapshot/GMT+08_2023-03-01_1200``, QNAP's
+    ``@Recently-Snapshot/...``, ZFS's ``.zfs/snapshot/auto-2023-03-01_00-00``)."""
+    folded = [f.casefold() for f in folders]
+    for i, name in enumerate(folded):
+        if name in _SNAPSHOTS:
+            return folders[:i] + _photo_folders(folders[i + 2 :])
+        if folded[i : i + 2] == [".zfs", "snapshot"]:
+            return folders[:i] + _photo_folders(folders[i + 3 :])
+    return folders

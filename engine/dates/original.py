@@ -10,10 +10,14 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from engine.dates.takeout import takeout_date, takeout_position
 from engine.formats.kinds import HEIF_EXTENSIONS, IMAGE_EXTENSIONS, Kind, kind_of
 from engine.policy.companions import Mains, sidecar_key
+
+if TYPE_CHECKING:
+    from engine.dates.exif import ExifFacts
 
 _SIDECAR_READ_LIMIT = 4_000_000
 _MEDIA = frozenset(IMAGE_EXTENSIONS + HEIF_EXTENSIONS)
@@ -124,7 +128,9 @@ def original_date(path: str) -> OriginalDate | None:
     if found is None:
         return None
     original, sidecar = found
-    taken = exif_date_of(original)
+    facts = exif_facts_of(original)
+    taken = facts.date if facts is not None else None
+    satellites = facts.gps_time if facts is not None else None
     sent: dt.datetime | None = None
     position: tuple[float, float] | None = None
     if sidecar is not None:
@@ -135,22 +141,29 @@ def original_date(path: str) -> OriginalDate | None:
             data = b""
         sent = takeout_date(data)
         position = takeout_position(data)
-    return OriginalDate(original, _dated_as_original(original, taken, sent), position)
+    when = _dated_as_original(original, taken, sent, satellites)
+    return OriginalDate(original, when, position)
 
 
 def _dated_as_original(
-    original: str, taken: dt.datetime | None, sent: dt.datetime | None
+    original: str,
+    taken: dt.datetime | None,
+    sent: dt.datetime | None,
+    satellites: dt.datetime | None = None,
 ) -> dt.datetime | None:
     """The date the original itself is dated by: its EXIF date (``taken``), else its Takeout
     JSON's (``sent``); an EXIF date that is a camera clock's default yields, as the original's
-    does, to the JSON or the original's file name where they give another day."""
+    does, to the JSON, its EXIF GPS date stamp (``satellites``, UTC) or the original's file
+    name where they give another day."""
     from engine.dates.clock import weigh_clock_default
     from engine.dates.filename import filename_date
+    from engine.dates.timezone import utc_only
     from engine.records import DateSource
 
     evidence = [
         (DateSource.EXIF, taken),
         (DateSource.TAKEOUT, sent),
+        (DateSource.GPS, utc_only(satellites)),
         (DateSource.FILENAME, filename_date(os.path.basename(original))),
     ]
     chosen = next(((s, when) for s, when in evidence[:2] if when is not None), None)
@@ -162,12 +175,18 @@ def _dated_as_original(
 
 def exif_date_of(path: str) -> dt.datetime | None:
     """The EXIF date of a photo on disk, or None (unreadable, no EXIF)."""
+    facts = exif_facts_of(path)
+    return facts.date if facts is not None else None
+
+
+def exif_facts_of(path: str) -> ExifFacts | None:
+    """What the EXIF of a photo on disk says, or None (unreadable)."""
     from PIL import Image
 
     from engine.dates.exif import image_exif_facts
 
     try:
         with Image.open(path) as im:
-            return image_exif_facts(im).date
+            return image_exif_facts(im)
     except Exception:  # an unreadable original only means no date from it
         return None

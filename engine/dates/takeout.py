@@ -14,7 +14,7 @@ from engine.dates.timezone import utc_only
 def _document(data: bytes) -> dict[str, Any] | None:
     try:
         document = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[..." nested
         return None
     return document if isinstance(document, dict) else None
 

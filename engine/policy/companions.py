@@ -175,9 +175,17 @@ class Mains:
         """The one main whose name begins with ``key``, a Takeout JSON's name cut at 46
         characters; where two do, a photo and Takeout's numbered copy of its name
         (``x_long_name.jpg``, ``x_long_name(1).jpg``: ``x_long_n.json``, ``x_long_n(1).json``),
-        the one that carries the number the JSON carries after the cut, or none."""
+        the one that carries the number the JSON carries after the cut, or none. A number the
+        cut name ends with that no such copy carries is part of the name (``x (1) edit.jpg``)."""
         numbered = _COPY_NUMBER.match(key)
-        prefix, number = (numbered["base"], numbered["n"]) if numbered else (key, "")
+        if numbered is None:
+            return self._begun_by(key, "", without)
+        found = self._begun_by(numbered["base"], numbered["n"], without)
+        return found or self._begun_by(key, "", without)
+
+    def _begun_by(self, prefix: str, number: str, without: str | None) -> str | None:
+        """The one main (not ``without``) whose name begins with ``prefix``, its stem ending
+        with copy number ``number`` after it where one is asked for or two names begin so."""
         start = bisect.bisect_left(self.folded, (prefix,))
         end = bisect.bisect_left(self.folded, (prefix + _LAST_CHARACTER,), start)
         if end - start > _CUT_SHORT_LIMIT:

@@ -8,13 +8,16 @@ Copies are ranked by these rules, each deciding only where all earlier ones tie:
    snapshot folder (Synology's ``#snapshot``, QNAP's ``@Recently-Snapshot``, NetApp's
    ``~snapshot``: an earlier state of the share, shown beside it);
 2. a copy with companions beside it (RAW, Live Photo video, sidecars) over one without;
-3. an original over a copy named as one (``Copy of x``, ``x - Copy``, ``x copy 2``, ``x (1)``,
+3. a video under a video's name over the same bytes under an image's (an MP4 a messenger or a
+   web page handed out as ``clip.gif``: a player opens ``clip.mp4``, an image viewer fails on
+   the other);
+4. an original over a copy named as one (``Copy of x``, ``x - Copy``, ``x copy 2``, ``x (1)``,
    ``x 2``, ``x (conflicted copy)``;
    folders such as ``copies/``, ``Backup/``, ``Trip (copy)/``);
-4. a named album folder over a generic one (``Photos from 2019``, ``2019-07-04``, ``Camera
+5. a named album folder over a generic one (``Photos from 2019``, ``2019-07-04``, ``Camera
    Uploads``, ``DCIM/100APPLE``, SOURCE itself);
-5. the best-founded date (in the date precedence, ``PRECEDENCE`` in date_precedence.py);
-6. the lowest path in byte order, so that the choice is always the same.
+6. the best-founded date (in the date precedence, ``PRECEDENCE`` in date_precedence.py);
+7. the lowest path in byte order, so that the choice is always the same.
 
 Pure: the rank depends only on the copy, never on the order the copies were found in.
 """
@@ -25,6 +28,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from engine.formats.kinds import VIDEO_EXTENSIONS, extension
 from engine.policy.date_precedence import DATE_RANK
 from engine.records import DateSource
 
@@ -81,7 +85,7 @@ class Copy:
     date_source: DateSource = DateSource.NONE
 
 
-Rank = tuple[bool, bool, bool, bool, int, bytes]
+Rank = tuple[bool, bool, bool, bool, bool, int, bytes]
 
 
 def rank(copy: Copy) -> Rank:
@@ -89,6 +93,7 @@ def rank(copy: Copy) -> Rank:
     return (
         hidden_or_trash(copy.rel),
         not copy.has_companions,
+        extension(copy.rel) not in VIDEO_EXTENSIONS,  # identical copies: only a video's differ
         named_as_copy(copy.rel),
         in_generic_folder(copy.rel),
         DATE_RANK[copy.date_source],
@@ -104,6 +109,7 @@ def keeper(copies: list[Copy]) -> Copy:
 RULES = (
     "it is not hidden or in a trash folder or a snapshot",
     "files travel with it",
+    "it is named as the video it is",
     "its name is not a copy's",
     "it is in a named album folder",
     "its date is better founded",
