@@ -377,3 +377,33 @@ def test_a_video_saved_under_an_image_name_is_placed_as_the_video_it_is(
         )
         assert (tmp_path / "out" / line["dest"]).read_bytes() == (src / name).read_bytes()
     assert lines["Downloads/IMG_2927.mov"]["status"] == "corrupt"
+
+
+@pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
+def test_no_videos_leaves_a_video_saved_under_an_image_name_where_it_is(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """``--no-videos`` leaves videos in SOURCE: one found under an image's name too (move mode:
+    it stays, ignored, with the reason), while the photo beside it is moved."""
+    assert FFMPEG is not None
+    src = tmp_path / "src" / "Downloads"
+    src.mkdir(parents=True)
+    clip = tmp_path / "clip.mp4"
+    still = CORPUS / "camera/Canon_40D.jpg"
+    made = [FFMPEG, "-v", "error", "-y", "-loop", "1", "-i", str(still), "-t", "0.4"]
+    made += ["-metadata", "creation_time=2020-05-04T22:39:15Z", "-c:v", "mjpeg", str(clip)]
+    subprocess.run(made, check=True)
+    shutil.copy(clip, src / "funny.gif")
+    shutil.copy(still, src / "Canon_40D.jpg")
+    code, report = organize(
+        tmp_path / "src", tmp_path / "out", "--min-size", "0", "--no-videos", "--mode", "move"
+    )
+    lines = by_source(report)
+    assert code == 0
+    line = lines["Downloads/funny.gif"]
+    assert (line["status"], line["dest"]) == ("ignored", None)
+    assert line["reason"] == "a video named as an image (.gif; --no-videos)"
+    assert (src / "funny.gif").read_bytes() == clip.read_bytes()
+    assert lines["Downloads/Canon_40D.jpg"]["status"] == "placed"
+    assert not (src / "Canon_40D.jpg").exists()

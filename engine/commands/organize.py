@@ -692,6 +692,7 @@ def _run(
         sample_rate=min(1.0, YEAR_VIEW_SAMPLE / max(1, len(todo))) if views else 0.0,
         run_token=uuid.uuid4().hex,
         copy_to_stage=copies_in_workers(settings),
+        videos=settings.walk.videos,
         **earlier_placed(settings, view, run_id, journal_path),
     )
     if settings.analyse.similar:

@@ -430,6 +430,10 @@ def _analyze_main(
         return [(DateSource.EXIF, shot), (DateSource.EXIF_MODIFIED, changed)], None, None, data
     taken, modified, output = inspect_photo(data, result, options.analyse, options.compress)
     if result.status is Status.CORRUPT and video_inside(data[:12]):
+        if not options.videos:
+            result.status, result.note = Status.IGNORED, None
+            result.reason = f"a video named as an image ({extension(candidate.rel)}; --no-videos)"
+            return [], None, None, None
         return _misnamed_video(path, candidate, result), None, None, data
     if result.status is Status.CORRUPT and unreadable_heif(candidate.rel):
         result.status, result.reason = Status.PLACED, None

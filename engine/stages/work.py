@@ -30,6 +30,7 @@ class WorkerOptions:
     sample_rate: float = 0.0  # share of dated photos that get a thumbnail for the year view
     run_token: str = ""  # tells one run's year-view sample from another's
     exiftool: bool = True  # ask exiftool about the files nothing else dated
+    videos: bool = True  # --no-videos: a video found under an image's name is left where it is
     # Write each placeable file's own bytes into stage_dir, so that the placer only renames
     # them: a real run that copies (not a move within one filesystem, which renames the source).
     copy_to_stage: bool = False
