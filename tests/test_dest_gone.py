@@ -332,3 +332,27 @@ def test_a_culled_photo_whose_card_copy_was_touched_stays_out_without_restore_mi
     organize(card, dest, tmp_path / "3.jsonl")
     assert (dest / "2008" / "DCIM" / "Canon_40D.jpg").exists()
     assert imgorg("verify", str(dest))[0] == 0
+
+
+def test_a_move_run_after_a_copy_run_moves_a_photo_culled_from_dest_in_again(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A move run empties its SOURCE into DEST: a photo whose copy (from a copy run) is gone
+    from DEST is moved in again, never left behind on a card about to be wiped as if placed."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus, "Canon_40D.jpg", "Nikon_D70.jpg")
+    photos = {
+        name: (card / "DCIM" / name).read_bytes() for name in ("Canon_40D.jpg", "Nikon_D70.jpg")
+    }
+    assert imgorg("organize", str(card), str(dest), "--jobs", "1", "--min-size", "0")[0] == 0
+    (dest / "2008" / "DCIM" / "Canon_40D.jpg").unlink()
+    code, out = imgorg(
+        "organize", str(card), str(dest), "--jobs", "1", "--min-size", "0", "--mode", "move"
+    )
+    assert code == 0, out
+    assert list((card / "DCIM").iterdir()) == []
+    for name, data in photos.items():
+        assert (dest / "2008" / "DCIM" / name).read_bytes() == data
+    assert imgorg("verify", str(dest))[0] == 0
+    assert imgorg("undo", str(dest))[0] == 0
+    assert {p.name: p.read_bytes() for p in (card / "DCIM").iterdir()} == photos
