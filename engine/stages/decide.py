@@ -331,7 +331,7 @@ class Coordinator:
                     again.dest = earlier.dest
                     if self._in_dest(earlier):
                         again.note = "already placed by an earlier run"
-                    elif not self.restore_missing:  # culled from DEST, maybe: left out
+                    elif not (self.restore_missing or self.move):  # culled from DEST, maybe
                         again.note = _left_out(earlier.dest)
                     else:  # nor is any other copy of it (_kept_copy): placed there again
                         again.action = self._action(again)
