@@ -748,6 +748,12 @@ def _run(
         if stream is not None:
             stream.close()  # a pool stopped early says so now, into this run's warnings.log
         placer.close()  # a batch under way is finished first
+    if coordinator.left_out:
+        output.message(
+            f"{coordinator.left_out} files decided again (changed in SOURCE since, by their "
+            "time) were placed by an earlier run whose copy is gone from DEST (deleted or lost "
+            "there since): left out; --restore-missing places them again"
+        )
     if placer.released:
         output.message(
             f"{placer.released} files already in DEST (copied there by an earlier run, or "

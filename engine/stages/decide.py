@@ -171,6 +171,7 @@ class Coordinator:
         self.source, self.dest, self.view = source, dest, view
         # A file this SOURCE had placed whose copy is gone from DEST is placed there again
         self.restore_missing = restore_missing
+        self.left_out = 0  # without it: files decided again whose copy is gone, left out
         # Sidecars that appeared beside a photo an earlier run placed (and took out of SOURCE):
         # each follows that photo, decided alone as it arrives.
         self.followers = dict(followers or {})
@@ -333,6 +334,7 @@ class Coordinator:
                         again.note = "already placed by an earlier run"
                     elif not self.restore_missing:  # culled from DEST, maybe: left out
                         again.note = _left_out(earlier.dest)
+                        self.left_out += 1
                     else:  # nor is any other copy of it (_kept_copy): placed there again
                         again.action = self._action(again)
                         again.note = _noted(again.note, _gone(earlier.dest))
@@ -794,6 +796,10 @@ class Coordinator:
             too_long = self._too_long(path)
             if too_long:
                 decision.status, decision.reason = Status.ERROR, too_long
+                continue
+            if again and not self.restore_missing:  # culled from DEST, maybe: left out
+                decision.dest, decision.note = path, _noted(decision.note, _left_out(path))
+                self.left_out += 1
                 continue
             if again:
                 decision.note = _noted(decision.note, _gone(path))
