@@ -72,3 +72,51 @@ def test_a_culled_photos_sidecar_stays_out_with_it_when_the_card_is_copied_again
         "Nikon_D70.xmp",
     ]
     assert imgorg("verify", str(dest))[0] == 0
+
+
+def test_a_copy_the_user_moved_within_dest_is_not_placed_again_beside_it(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The user sorted DEST by hand: a photo and its XMP moved from 2008/DCIM to 2008/Holiday
+    (the photo's name in another case on the way). ``--restore-missing`` placed both again at
+    their old names: two copies in DEST. Now a copy is looked for by its name and size in the
+    rest of DEST (only when one is missing) and confirmed by its bytes: found, it stands for
+    its file, also when the card's files are decided again. A photo deleted from DEST comes
+    back, and so does one moved and edited since (other bytes: not its copy)."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card_with_sidecars(card, corpus)
+    shutil.copy2(corpus / "camera" / "Pentax_K10D.jpg", card / "DCIM" / "Pentax_K10D.jpg")
+    organize(card, dest, tmp_path / "1.jsonl")
+    placed = report_of(tmp_path / "1.jsonl")
+    old, holiday = dest / "2008" / "DCIM", dest / "2008" / "Holiday"
+    holiday.mkdir()
+    (old / "Canon_40D.jpg").rename(holiday / "canon_40d.JPG")
+    (old / "Canon_40D.xmp").rename(holiday / "Canon_40D.xmp")
+    (old / "Nikon_D70.jpg").unlink()
+    pentax = dest / placed["DCIM/Pentax_K10D.jpg"]["dest"]
+    edited = holiday / pentax.name
+    edited.write_bytes(pentax.read_bytes() + b"edited")
+    pentax.unlink()
+    sorted_by_hand = photos_in(dest)
+
+    out = organize(card, dest, tmp_path / "2.jsonl", "--restore-missing")
+    assert "2 copies an earlier run placed were found moved to another folder of DEST" in out
+    assert "2 files an earlier run finished have no copy in DEST any more: decided again" in out
+    assert set(photos_in(dest)) - set(sorted_by_hand) == {
+        "2008/DCIM/Nikon_D70.jpg",
+        placed["DCIM/Pentax_K10D.jpg"]["dest"],
+    }
+    assert not (old / "Canon_40D.jpg").exists() and not (old / "Canon_40D.xmp").exists()
+    assert pentax.read_bytes() == (card / "DCIM" / "Pentax_K10D.jpg").read_bytes()
+
+    copied_again_without_times(card)
+    organize(card, dest, tmp_path / "3.jsonl", "--restore-missing")
+    assert not (old / "Canon_40D.jpg").exists() and not (old / "Canon_40D.xmp").exists()
+    report = report_of(tmp_path / "3.jsonl")
+    assert report["DCIM/Canon_40D.jpg"]["note"] == (
+        "already placed by an earlier run; its copy 2008/DCIM/Canon_40D.jpg is at "
+        "2008/Holiday/canon_40d.JPG in DEST now (moved there)"
+    )
+    assert "is at 2008/Holiday/Canon_40D.xmp in DEST now" in report["DCIM/Canon_40D.xmp"]["note"]
+    assert imgorg("undo", str(dest))[0] == 0  # run 2's copies, none of the user's files
+    assert photos_in(dest) == sorted_by_hand

@@ -167,11 +167,15 @@ class Coordinator:
         link: Action | None = None,
         followers: Mapping[str, PlacedPhoto] | None = None,
         restore_missing: bool = False,
+        moved: Mapping[str, str] | None = None,
     ) -> None:
         self.source, self.dest, self.view = source, dest, view
         # A file this SOURCE had placed whose copy is gone from DEST is placed there again
         self.restore_missing = restore_missing
         self.left_out = 0  # without it: files decided again whose copy is gone, left out
+        # with it: the copies an earlier run placed that the user moved within DEST since (their
+        # name -> where they are now), which stand for their files
+        self.moved = dict(moved or {})
         # Sidecars that appeared beside a photo an earlier run placed (and took out of SOURCE):
         # each follows that photo, decided alone as it arrives.
         self.followers = dict(followers or {})
@@ -331,7 +335,9 @@ class Coordinator:
                     again = Decision.from_analysis(member, Status.PLACED)
                     again.dest = earlier.dest
                     if self._in_dest(earlier):
-                        again.note = "already placed by an earlier run"
+                        again.note = _noted(
+                            "already placed by an earlier run", self._moved(earlier.dest)
+                        )
                     elif not self.restore_missing:  # culled from DEST, maybe: left out
                         again.note = _left_out(earlier.dest)
                         self.left_out += 1
@@ -618,7 +624,11 @@ class Coordinator:
         return there, there is not None and self._source_there(there)
 
     def _in_dest(self, earlier: Placed) -> bool:
-        return self.view.exists(os.path.join(self.dest, earlier.dest))
+        return earlier.dest in self.moved or self.view.exists(os.path.join(self.dest, earlier.dest))
+
+    def _moved(self, name: str) -> str | None:
+        now = self.moved.get(name)
+        return None if now is None else f"its copy {name} is at {now} in DEST now (moved there)"
 
     def _source_there(self, earlier: Placed) -> bool:
         return self.view.exists(os.path.join(earlier.source_root, earlier.rel))
@@ -797,6 +807,10 @@ class Coordinator:
             if too_long:
                 decision.status, decision.reason = Status.ERROR, too_long
                 continue
+            if again and path in self.moved:  # the user moved its copy within DEST
+                decision.dest = path
+                decision.note = _noted(decision.note, self._moved(path) or "")
+                continue
             if again and not self.restore_missing:  # culled from DEST, maybe: left out
                 decision.dest, decision.note = path, _noted(decision.note, _left_out(path))
                 self.left_out += 1
@@ -939,7 +953,9 @@ def _gone(dest: str) -> str:
     return f"placed again: its earlier copy {dest} is gone from DEST"
 
 
-def _noted(note: str | None, more: str) -> str:
+def _noted(note: str | None, more: str | None) -> str | None:
+    if not more:
+        return note
     return f"{note}; {more}" if note else more
 
 

@@ -925,6 +925,22 @@ class Journal:
             first = first or placed
         return first
 
+    def bytes_at(self, names: Iterable[str]) -> dict[str, tuple[str, int]]:
+        """For each of ``names`` (below DEST) that a done placed row wrote a file at (not a
+        symbolic link): the hash and size of the bytes it wrote there, by its newest such row."""
+        held: dict[str, tuple[str, int]] = {}
+        for name in names:
+            row = self.db.execute(
+                "SELECT coalesce(out_hash, hash), bytes_out FROM files WHERE dest = ? "
+                "AND state = 'done' AND status = 'placed' AND bytes_out IS NOT NULL "
+                f"AND coalesce(out_hash, hash) IS NOT NULL AND {_HOLDS_BYTES} "
+                "ORDER BY run_id DESC LIMIT 1",
+                (os.fsencode(name),),
+            ).fetchone()
+            if row is not None:
+                held[name] = (row[0], row[1])
+        return held
+
     def placed_again(
         self, content_hash: str | None, dest: str, run_id: int
     ) -> tuple[str, int] | None:
