@@ -8,7 +8,9 @@ import os
 import shutil
 from pathlib import Path
 
-from conftest import imgorg, photos_in
+from test_undo_folders import MOVE, make_folders, old_card
+
+from conftest import everything, imgorg, photos_in
 
 PLAIN = ("--jobs", "1", "--min-size", "0")
 XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/">{}</x:xmpmeta>'
@@ -120,3 +122,29 @@ def test_a_copy_the_user_moved_within_dest_is_not_placed_again_beside_it(
     assert "is at 2008/Holiday/Canon_40D.xmp in DEST now" in report["DCIM/Canon_40D.xmp"]["note"]
     assert imgorg("undo", str(dest))[0] == 0  # run 2's copies, none of the user's files
     assert photos_in(dest) == sorted_by_hand
+
+
+def test_undo_gives_no_old_time_to_a_source_folder_whose_file_stays_in_dest(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """Undo of a move run leaves in DEST a copy edited since (the user's now): the card folder
+    it came from no longer holds what it held before the run. Undo gave it its time from before
+    the run all the same, so a backup or sync tool trusting folder times saw it unchanged,
+    photo and all. Now only the folders that got every file back get their old times."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    make_folders(card)
+    old_card(card, corpus)
+    before = everything(card)
+    assert imgorg("organize", str(card), str(dest), *MOVE)[0] == 0
+    moved_out = everything(card)["DCIM/100CANON"]
+    report = photos_in(dest)
+    edited = dest / next(rel for rel in report if rel.endswith("IMG_1.jpg"))
+    edited.write_bytes(edited.read_bytes() + b"edited")
+    code, out = imgorg("undo", str(dest))
+    assert code == 1 and "changed since the run wrote it" in out, out
+    after = everything(card)
+    assert "DCIM/100CANON/IMG_1.jpg" not in after and "DCIM/100CANON/IMG_2.jpg" in after
+    assert after["DCIM/100CANON"][2] != before["DCIM/100CANON"][2]
+    assert after["DCIM/100CANON"][2] >= moved_out[2]
+    for folder in (".", "DCIM", "Holiday", "Holiday/Day 1"):
+        assert after[folder] == before[folder], folder
