@@ -148,3 +148,31 @@ def test_undo_gives_no_old_time_to_a_source_folder_whose_file_stays_in_dest(
     assert after["DCIM/100CANON"][2] >= moved_out[2]
     for folder in (".", "DCIM", "Holiday", "Holiday/Day 1"):
         assert after[folder] == before[folder], folder
+
+
+def test_a_move_run_says_how_many_photos_culled_from_dest_it_placed_again(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A card copied, a photo culled from DEST, then the card moved into DEST: the move run
+    takes every file out of SOURCE, so the culled photo goes back at its name (before and now);
+    the run said nothing of it, only its report line did, while a copy run says how many culled
+    photos it left out. Now it says how many it placed again, and how to get them back."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card_with_sidecars(card, corpus)
+    organize(card, dest, tmp_path / "1.jsonl")
+    (dest / "2008" / "DCIM" / "Canon_40D.jpg").unlink()
+    out = organize(card, dest, tmp_path / "2.jsonl", "--mode", "move")
+    assert (
+        "1 files an earlier run copied to DEST, whose copy is gone from DEST since (deleted or "
+        "lost there), were placed there again" in out
+    ), out
+    assert photos_in(card) == {}
+    assert (dest / "2008" / "DCIM" / "Canon_40D.jpg").exists()
+    assert imgorg("undo", str(dest))[0] == 0
+    assert sorted(photos_in(card)) == [
+        "DCIM/Canon_40D.jpg",
+        "DCIM/Canon_40D.xmp",
+        "DCIM/Nikon_D70.jpg",
+        "DCIM/Nikon_D70.xmp",
+    ]
+    assert not (dest / "2008" / "DCIM" / "Canon_40D.jpg").exists()

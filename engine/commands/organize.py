@@ -762,6 +762,12 @@ def _run(
             "time) were placed by an earlier run whose copy is gone from DEST (deleted or lost "
             "there since): left out; --restore-missing places them again"
         )
+    if coordinator.moved_back:
+        output.message(
+            f"{coordinator.moved_back} files an earlier run copied to DEST, whose copy is gone "
+            "from DEST since (deleted or lost there), were placed there again: a move run takes "
+            "every file out of SOURCE (`imgorg undo` puts them back in SOURCE)"
+        )
     if placer.released:
         output.message(
             f"{placer.released} files already in DEST (copied there by an earlier run, or "

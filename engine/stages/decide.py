@@ -173,6 +173,7 @@ class Coordinator:
         # A file this SOURCE had placed whose copy is gone from DEST is placed there again
         self.restore_missing = restore_missing
         self.left_out = 0  # without it: files decided again whose copy is gone, left out
+        self.moved_back = 0  # a move run's files a copy run placed, their copy gone: placed again
         # with it: the copies an earlier run placed that the user moved within DEST since (their
         # name -> where they are now), which stand for their files
         self.moved = dict(moved or {})
@@ -396,6 +397,7 @@ class Coordinator:
             decision.dest = left.dest
             decision.action = self._action(decision)
             decision.note = f"its copy {placed}, is gone from DEST: placed there again"
+            self.moved_back += 1
         else:
             decision.note = f"its copy {placed}, was changed in DEST since: placed anew"
         return decision
