@@ -176,3 +176,56 @@ def test_a_move_run_says_how_many_photos_culled_from_dest_it_placed_again(
         "DCIM/Nikon_D70.xmp",
     ]
     assert not (dest / "2008" / "DCIM" / "Canon_40D.jpg").exists()
+
+
+def test_a_card_imported_again_after_undo_is_placed_again(tmp_path: Path, corpus: Path) -> None:
+    """Copy, cull a photo, import the card again after a plain ``cp`` of it (its photos decided
+    again: "already placed by an earlier run", the culled one left out), then undo: undo takes
+    back the first run (the second changed nothing) and DEST is empty. Importing the card once
+    more placed nothing: the second run's rows still said "already placed", for copies undo had
+    removed ("2 files were already done by an earlier run"). Now undo marks the runs it passes
+    over undone with it, and the import places both photos."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card_with_sidecars(card, corpus)
+    organize(card, dest, tmp_path / "1.jsonl")
+    first = photos_in(dest)
+    (dest / "2008" / "DCIM" / "Canon_40D.jpg").unlink()
+    copied_again_without_times(card)
+    organize(card, dest, tmp_path / "2.jsonl")
+    code, out = imgorg("undo", str(dest))
+    assert code == 0 and "undo of run 1:" in out, out
+    assert photos_in(dest) == {}
+
+    out = organize(card, dest, tmp_path / "3.jsonl")
+    assert "already done" not in out and "no copy in DEST" not in out, out
+    assert {rel: d for rel, (d, _) in photos_in(dest).items()} == {
+        rel: d for rel, (d, _) in first.items()
+    }
+    assert imgorg("verify", str(dest))[0] == 0
+    assert imgorg("undo", str(dest))[0] == 0
+    assert photos_in(dest) == {}
+
+
+def test_a_backup_of_the_card_imported_after_the_cards_undo_is_placed(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A card and its backup folder imported one after the other (the backup's photos all
+    duplicates of the card's copies), then the card's import undone. Importing the backup again
+    placed nothing ("already done": duplicates of copies undo had removed), DEST left empty."""
+    card, backup, dest = tmp_path / "card", tmp_path / "backup", tmp_path / "dest"
+    a_card_with_sidecars(card, corpus)
+    shutil.copytree(card, backup)
+    organize(card, dest, tmp_path / "1.jsonl")
+    organize(backup, dest, tmp_path / "2.jsonl")
+    assert {line["status"] for line in report_of(tmp_path / "2.jsonl").values()} == {"duplicate"}
+    assert imgorg("undo", str(dest))[0] == 0
+    assert photos_in(dest) == {}
+
+    organize(backup, dest, tmp_path / "3.jsonl")
+    assert sorted(photos_in(dest)) == [
+        "2008/DCIM/Canon_40D.jpg",
+        "2008/DCIM/Canon_40D.xmp",
+        "2008/DCIM/Nikon_D70.jpg",
+        "2008/DCIM/Nikon_D70.xmp",
+    ]
+    assert imgorg("verify", str(dest))[0] == 0

@@ -1136,6 +1136,29 @@ class Journal:
                 ids,
             )
 
+    def undo_passed_over(self, after: int) -> list[int]:
+        """Mark undone, with their rows, the runs after ``after`` that changed nothing (an undo
+        of ``after`` passed them over): their verdicts stood on what it placed ("already placed
+        by an earlier run", a duplicate of its copy), which is gone. The next run decides those
+        files anew. Those runs, oldest first."""
+        ids = [
+            row[0]
+            for row in self.db.execute(
+                "SELECT id FROM runs WHERE id > ? AND dry_run = 0 AND status != 'undone' "
+                "AND id NOT IN (SELECT DISTINCT run_id FROM files WHERE state = 'done' "
+                f"AND dest IS NOT NULL AND {_among(a for a in Action if a.changes_anything)}) "
+                "ORDER BY id",
+                (after,),
+            )
+        ]
+        with self.transaction():
+            self.db.executemany(
+                "UPDATE files SET state = 'undone' WHERE run_id = ? AND state != 'undone'",
+                ((run_id,) for run_id in ids),
+            )
+        self.set_run_status(ids, "undone")
+        return ids
+
     def mark_undone(self, keys: Iterable[tuple[str, str, int]]) -> None:
         with self.transaction():
             self.db.executemany(
