@@ -183,8 +183,8 @@ def test_a_card_imported_again_after_undo_is_placed_again(tmp_path: Path, corpus
     again: "already placed by an earlier run", the culled one left out), then undo: undo takes
     back the first run (the second changed nothing) and DEST is empty. Importing the card once
     more placed nothing: the second run's rows still said "already placed", for copies undo had
-    removed ("2 files were already done by an earlier run"). Now undo marks the runs it passes
-    over undone with it, and the import places both photos."""
+    removed ("2 files were already done by an earlier run"). Now undo marks undone the verdicts
+    of the runs it passes over that stood on the copies it removes: the import places both."""
     card, dest = tmp_path / "card", tmp_path / "dest"
     a_card_with_sidecars(card, corpus)
     organize(card, dest, tmp_path / "1.jsonl")

@@ -124,7 +124,7 @@ def undo(
             _prune(dest, {folder for folder in touched if folder.startswith(own)})
             _remove_empty(dest, made)
         _remove_empty(dest, journal.folders_made_for_nothing())
-        journal.undo_passed_over(max(result.runs))
+        journal.undo_verdicts_on(result.runs)
         times = journal.source_folder_times(result.runs)
         _reset_folder_times([(path, ns) for path, ns in times if path not in not_back])
         _set_statuses(journal, result, progress, stuck)

@@ -1136,28 +1136,25 @@ class Journal:
                 ids,
             )
 
-    def undo_passed_over(self, after: int) -> list[int]:
-        """Mark undone, with their rows, the runs after ``after`` that changed nothing (an undo
-        of ``after`` passed them over): their verdicts stood on what it placed ("already placed
-        by an earlier run", a duplicate of its copy), which is gone. The next run decides those
-        files anew. Those runs, oldest first."""
-        ids = [
-            row[0]
-            for row in self.db.execute(
-                "SELECT id FROM runs WHERE id > ? AND dry_run = 0 AND status != 'undone' "
-                "AND id NOT IN (SELECT DISTINCT run_id FROM files WHERE state = 'done' "
-                f"AND dest IS NOT NULL AND {_among(a for a in Action if a.changes_anything)}) "
-                "ORDER BY id",
-                (after,),
-            )
-        ]
+    def undo_verdicts_on(self, run_ids: Iterable[int]) -> None:
+        """Mark undone the rows of the runs after ``run_ids`` (runs their undo passed over: they
+        changed nothing) that stood on the copies these runs placed and undo removed: "already
+        placed by an earlier run" or identical bytes found at such a copy's name, a duplicate of
+        such a copy's bytes. The next run decides those files anew (and places them)."""
+        ids = tuple(run_ids)
+        places = ", ".join("?" * len(ids))
+        removed = (
+            f"FROM files AS u WHERE u.run_id IN ({places}) AND u.state = 'undone' "
+            "AND u.status = 'placed' AND u.dest IS NOT NULL"
+        )
         with self.transaction():
-            self.db.executemany(
-                "UPDATE files SET state = 'undone' WHERE run_id = ? AND state != 'undone'",
-                ((run_id,) for run_id in ids),
+            self.db.execute(
+                "UPDATE files SET state = 'undone' WHERE run_id > ? AND state = 'done' AND ("
+                f"(status = 'placed' AND action = '{Action.NONE}' AND dest IN (SELECT u.dest "
+                f"{removed})) OR (status = 'duplicate' AND dest IS NULL AND hash IN "
+                f"(SELECT u.hash {removed})))",
+                (max(ids), *ids, *ids),
             )
-        self.set_run_status(ids, "undone")
-        return ids
 
     def mark_undone(self, keys: Iterable[tuple[str, str, int]]) -> None:
         with self.transaction():
