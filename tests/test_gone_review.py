@@ -229,3 +229,48 @@ def test_a_backup_of_the_card_imported_after_the_cards_undo_is_placed(
         "2008/DCIM/Nikon_D70.xmp",
     ]
     assert imgorg("verify", str(dest))[0] == 0
+
+
+def test_a_folder_renamed_in_dest_in_another_case_still_holds_its_copies(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The user renamed ``2008/DCIM`` to ``2008/dcim`` (the same folder to a Mac or a Windows
+    share). Every copy in it counted as gone: the next import said so of each ("no copy in DEST
+    any more"), and with ``--restore-missing`` a card decided again (copied without its times)
+    placed the whole folder again as ``2008/DCIM`` beside it. The copies are there."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card_with_sidecars(card, corpus)
+    organize(card, dest, tmp_path / "1.jsonl")
+    (dest / "2008" / "DCIM").rename(dest / "2008" / "dcim")
+    renamed = photos_in(dest)
+
+    out = organize(card, dest, tmp_path / "2.jsonl")
+    assert "no copy in DEST" not in out and "4 files were already done" in out, out
+    copied_again_without_times(card)
+    out = organize(card, dest, tmp_path / "3.jsonl", "--restore-missing")
+    assert "no copy in DEST" not in out, out
+    assert photos_in(dest) == renamed
+    notes = {line["note"] for line in report_of(tmp_path / "3.jsonl").values()}
+    assert notes == {"already placed by an earlier run"}, notes
+
+
+def test_a_sidecar_edited_in_dest_is_its_copy_when_the_card_is_decided_again(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """Lightroom wrote a rating into a placed XMP in DEST; the card's files were then copied
+    without their times, so the next import decided them again. The photo was "already placed",
+    but its sidecar ended in error ("its name ... is taken", exit 1): the name the journal holds
+    for that very file holds the user's edit of it. It is that file's copy."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card_with_sidecars(card, corpus)
+    organize(card, dest, tmp_path / "1.jsonl")
+    xmp = dest / "2008" / "DCIM" / "Canon_40D.xmp"
+    xmp.write_text(xmp.read_text() + "<!-- xmp:Rating 5 -->")
+    edited = photos_in(dest)
+    copied_again_without_times(card)
+
+    organize(card, dest, tmp_path / "2.jsonl")
+    line = report_of(tmp_path / "2.jsonl")["DCIM/Canon_40D.xmp"]
+    assert line["status"] == "placed" and line["note"] == "already placed by an earlier run", line
+    assert line["dest"] == "2008/DCIM/Canon_40D.xmp"
+    assert photos_in(dest) == edited

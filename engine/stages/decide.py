@@ -821,6 +821,10 @@ class Coordinator:
                 decision.note = _noted(decision.note, _gone(path))
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
                 slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
+            if slot is Slot.TAKEN and main_fixed and self._own_copy_there(decision, path):
+                decision.dest = path  # edited in DEST since, or its name spelled otherwise
+                decision.note = _noted(decision.note, "already placed by an earlier run")
+                continue
             if slot is Slot.TAKEN and main_fixed and main.action.removes_source:
                 # Its photo released (or placed again) under its name: it follows with a
                 # suffix rather than stay in SOURCE without it.
@@ -834,6 +838,15 @@ class Coordinator:
                 continue
             self._settle_at(decision, path, slot)
         return True
+
+    def _own_copy_there(self, decision: Decision, path: str) -> bool:
+        """Whether ``path`` is the name an earlier run placed ``decision``'s very file at (same
+        path, same bytes) and DEST holds a file there, in some spelling: its copy, whatever the
+        user did to it since (a sidecar Lightroom wrote a rating to, a folder renamed in case)."""
+        if decision.hash is None or self.move:
+            return False
+        own = self.view.own_copy(decision.rel, decision.hash)
+        return own == path and self.view.exists(os.path.join(self.dest, path))
 
     def _own_name_free(self, decision: Decision, path: str) -> bool:
         """Whether ``path`` is the name an earlier run placed ``decision``'s very file at (same

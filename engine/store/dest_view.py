@@ -185,7 +185,12 @@ class JournalView:
         return stat.S_ISREG(st.st_mode) and st.st_size == size
 
     def exists(self, path: str) -> bool:
-        return os.path.lexists(path)
+        """Below DEST, a file at another spelling of ``path`` counts: a copy whose folder or
+        name the user renamed in another case (``2008/DCIM`` to ``2008/dcim``) is there."""
+        if os.path.lexists(path):
+            return True
+        below = os.path.join(self.dest, "")
+        return path.startswith(below) and self._spelled_otherwise(path[len(below) :])
 
     def _folder_exists(self, folder: str) -> bool:
         """Whether a folder of DEST existed when the run first asked. A folder made since holds
@@ -343,7 +348,7 @@ def gone_from(dest: str, named: Iterable[tuple[Key, str]]) -> list[Key]:
             if known is None:
                 for done in [f for f in listings if not _inside(folder, f)]:
                     del listings[done]  # no name of it comes any more
-                known = listings[folder] = _Names(_names_in(os.path.join(dest, folder)))
+                known = listings[folder] = _Names(_names_in(dest, folder))
             names = known
         if base in names.exact or name_key(base) in names.spellings():
             continue
@@ -372,12 +377,36 @@ def _inside(folder: str, parent: str) -> bool:
     return not parent or folder == parent or folder.startswith(parent + "/")
 
 
-def _names_in(folder: str) -> frozenset[str]:
-    try:
-        with os.scandir(folder) as entries:
+def _names_in(dest: str, folder: str) -> frozenset[str]:
+    """The names in DEST's ``folder``, or in the folder that spells its name another way (a
+    ``2008/DCIM`` renamed ``2008/dcim``: the same folder on a Mac or a Windows share)."""
+    with contextlib.suppress(OSError), os.scandir(os.path.join(dest, folder)) as entries:
+        return frozenset(entry.name for entry in entries)
+    spelled = _spelled(dest, folder)
+    if spelled is not None:
+        with contextlib.suppress(OSError), os.scandir(spelled) as entries:
             return frozenset(entry.name for entry in entries)
-    except OSError:
-        return frozenset()
+    return frozenset()
+
+
+def _spelled(dest: str, folder: str) -> str | None:
+    """The folder below DEST whose path is ``folder`` in some case or Unicode form, if any:
+    each part of it found by its name key (read only when ``folder`` cannot be listed)."""
+    path = dest
+    for part in folder.split("/") if folder else []:
+        if os.path.isdir(os.path.join(path, part)):
+            path = os.path.join(path, part)
+            continue
+        key = name_key(part)
+        try:
+            with os.scandir(path) as entries:
+                found = [e.name for e in entries if e.is_dir() and name_key(e.name) == key]
+        except OSError:
+            return None
+        if not found:
+            return None
+        path = os.path.join(path, found[0])
+    return path
 
 
 class _Listing:
