@@ -587,7 +587,8 @@ def _run(
     following = sidecars_following(journal, source, plan.findings, done)
     todo: list[Candidate] = [candidate for candidate, _ in following.values()]
     earlier: list[str] = []  # done by an earlier run: reported again, not redone
-    lost = lost_copies(journal, source, dest)
+    moved: dict[str, str] = {}  # copies the user moved to another folder of DEST: not lost
+    lost = lost_copies(journal, source, dest, moved if run.restore_missing else None)
     missing = sum(rel in lost for rel in _walked(plan.candidates, done)) if lost else 0
     if missing and not run.restore_missing:  # culled from DEST, maybe: the user's to say
         lost = set()
@@ -618,7 +619,13 @@ def _run(
     elif missing:
         output.message(
             f"{missing} files an earlier run finished have no copy in DEST any more (deleted or "
-            "lost there since): left as done; --restore-missing places them again"
+            "lost there since): left as done; --restore-missing places them again (not those "
+            "it finds moved to another folder of DEST)"
+        )
+    if moved:
+        output.message(
+            f"{len(moved)} copies an earlier run placed were found moved to another folder of "
+            "DEST (the same name and bytes): not placed again"
         )
     if earlier:
         output.message(f"{len(earlier)} files were already done by an earlier run")
@@ -667,6 +674,7 @@ def _run(
         link=link,
         followers={rel: photo for rel, (_, photo) in following.items()},
         restore_missing=run.restore_missing,
+        moved=moved,
     )
     placer = Placer(
         source,
@@ -749,6 +757,18 @@ def _run(
         if stream is not None:
             stream.close()  # a pool stopped early says so now, into this run's warnings.log
         placer.close()  # a batch under way is finished first
+    if coordinator.left_out:
+        output.message(
+            f"{coordinator.left_out} files decided again (changed in SOURCE since, by their "
+            "time) were placed by an earlier run whose copy is gone from DEST (deleted or lost "
+            "there since): left out; --restore-missing places them again"
+        )
+    if coordinator.moved_back:
+        output.message(
+            f"{coordinator.moved_back} files an earlier run copied to DEST, whose copy is gone "
+            "from DEST since (deleted or lost there), were placed there again: a move run takes "
+            "every file out of SOURCE (`imgorg undo` puts them back in SOURCE)"
+        )
     if placer.released:
         output.message(
             f"{placer.released} files already in DEST (copied there by an earlier run, or "

@@ -85,6 +85,7 @@ def undo(
     touched: set[str] = set()
     progress: set[int] = set()  # runs with a file undone now
     stuck: set[int] = set()  # runs with a file left in DEST that a retry may put back
+    not_back: set[str] = set()  # SOURCE folders a file left in DEST was taken from
     # Newest run first: a source path two of the runs took (a photo the user edited or
     # replaced between a killed run and its resume) gets back what it held before the last.
     # A row is marked undone only once read (``Journal.each_written`` reads on meanwhile).
@@ -106,6 +107,7 @@ def undo(
         else:
             if isinstance(why, Retry):
                 stuck.add(item.run_id)
+            not_back.add(os.path.join(item.source_root, os.path.dirname(item.rel)))
             result.left_count += 1
             tell(item.dest, why)
         if len(done) >= _BATCH and not dry_run:
@@ -122,7 +124,9 @@ def undo(
             _prune(dest, {folder for folder in touched if folder.startswith(own)})
             _remove_empty(dest, made)
         _remove_empty(dest, journal.folders_made_for_nothing())
-        _reset_folder_times(journal.source_folder_times(result.runs))
+        journal.undo_verdicts_on(result.runs)
+        times = journal.source_folder_times(result.runs)
+        _reset_folder_times([(path, ns) for path, ns in times if path not in not_back])
         _set_statuses(journal, result, progress, stuck)
         _drop_thumbnails(os.path.join(dest, ENGINE_FOLDER, "thumbs"), journal)
     return result
@@ -130,7 +134,8 @@ def undo(
 
 def _reset_folder_times(folders: list[tuple[str, int]]) -> None:
     """Give SOURCE's folders back the modification times they had before the undone runs took
-    files out of them (putting the files back changed them again)."""
+    files out of them (putting the files back changed them again). A folder a file left in
+    DEST was taken from is not given one (it does not hold what it held then)."""
     for path, mtime_ns in folders:
         with contextlib.suppress(OSError):
             st = os.lstat(path)

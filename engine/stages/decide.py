@@ -167,10 +167,16 @@ class Coordinator:
         link: Action | None = None,
         followers: Mapping[str, PlacedPhoto] | None = None,
         restore_missing: bool = False,
+        moved: Mapping[str, str] | None = None,
     ) -> None:
         self.source, self.dest, self.view = source, dest, view
         # A file this SOURCE had placed whose copy is gone from DEST is placed there again
         self.restore_missing = restore_missing
+        self.left_out = 0  # without it: files decided again whose copy is gone, left out
+        self.moved_back = 0  # a move run's files a copy run placed, their copy gone: placed again
+        # with it: the copies an earlier run placed that the user moved within DEST since (their
+        # name -> where they are now), which stand for their files
+        self.moved = dict(moved or {})
         # Sidecars that appeared beside a photo an earlier run placed (and took out of SOURCE):
         # each follows that photo, decided alone as it arrives.
         self.followers = dict(followers or {})
@@ -330,9 +336,12 @@ class Coordinator:
                     again = Decision.from_analysis(member, Status.PLACED)
                     again.dest = earlier.dest
                     if self._in_dest(earlier):
-                        again.note = "already placed by an earlier run"
+                        again.note = _noted(
+                            "already placed by an earlier run", self._moved(earlier.dest)
+                        )
                     elif not (self.restore_missing or self.move):  # culled from DEST, maybe
                         again.note = _left_out(earlier.dest)
+                        self.left_out += 1
                     else:  # nor is any other copy of it (_kept_copy): placed there again
                         again.action = self._action(again)
                         again.note = _noted(again.note, _gone(earlier.dest))
@@ -388,6 +397,7 @@ class Coordinator:
             decision.dest = left.dest
             decision.action = self._action(decision)
             decision.note = f"its copy {placed}, is gone from DEST: placed there again"
+            self.moved_back += 1
         else:
             decision.note = f"its copy {placed}, was changed in DEST since: placed anew"
         return decision
@@ -616,7 +626,11 @@ class Coordinator:
         return there, there is not None and self._source_there(there)
 
     def _in_dest(self, earlier: Placed) -> bool:
-        return self.view.exists(os.path.join(self.dest, earlier.dest))
+        return earlier.dest in self.moved or self.view.exists(os.path.join(self.dest, earlier.dest))
+
+    def _moved(self, name: str) -> str | None:
+        now = self.moved.get(name)
+        return None if now is None else f"its copy {name} is at {now} in DEST now (moved there)"
 
     def _source_there(self, earlier: Placed) -> bool:
         return self.view.exists(os.path.join(earlier.source_root, earlier.rel))
@@ -795,10 +809,22 @@ class Coordinator:
             if too_long:
                 decision.status, decision.reason = Status.ERROR, too_long
                 continue
+            if again and path in self.moved:  # the user moved its copy within DEST
+                decision.dest = path
+                decision.note = _noted(decision.note, self._moved(path) or "")
+                continue
+            if again and not self.restore_missing:  # culled from DEST, maybe: left out
+                decision.dest, decision.note = path, _noted(decision.note, _left_out(path))
+                self.left_out += 1
+                continue
             if again:
                 decision.note = _noted(decision.note, _gone(path))
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
                 slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
+            if slot is Slot.TAKEN and main_fixed and self._own_copy_there(decision, path):
+                decision.dest = path  # edited in DEST since, or its name spelled otherwise
+                decision.note = _noted(decision.note, "already placed by an earlier run")
+                continue
             if slot is Slot.TAKEN and main_fixed and main.action.removes_source:
                 # Its photo released (or placed again) under its name: it follows with a
                 # suffix rather than stay in SOURCE without it.
@@ -812,6 +838,15 @@ class Coordinator:
                 continue
             self._settle_at(decision, path, slot)
         return True
+
+    def _own_copy_there(self, decision: Decision, path: str) -> bool:
+        """Whether ``path`` is the name an earlier run placed ``decision``'s very file at (same
+        path, same bytes) and DEST holds a file there, in some spelling: its copy, whatever the
+        user did to it since (a sidecar Lightroom wrote a rating to, a folder renamed in case)."""
+        if decision.hash is None or self.move:
+            return False
+        own = self.view.own_copy(decision.rel, decision.hash)
+        return own == path and self.view.exists(os.path.join(self.dest, path))
 
     def _own_name_free(self, decision: Decision, path: str) -> bool:
         """Whether ``path`` is the name an earlier run placed ``decision``'s very file at (same
@@ -933,7 +968,9 @@ def _gone(dest: str) -> str:
     return f"placed again: its earlier copy {dest} is gone from DEST"
 
 
-def _noted(note: str | None, more: str) -> str:
+def _noted(note: str | None, more: str | None) -> str | None:
+    if not more:
+        return note
     return f"{note}; {more}" if note else more
 
 

@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar
 
 import xxhash
 
+from engine.settings import ENGINE_FOLDER
 from engine.store import fsops
 from engine.store.journal import Journal, LeftCopy, Placed
 from engine.store.keyset import KeySet
@@ -184,7 +185,12 @@ class JournalView:
         return stat.S_ISREG(st.st_mode) and st.st_size == size
 
     def exists(self, path: str) -> bool:
-        return os.path.lexists(path)
+        """Below DEST, a file at another spelling of ``path`` counts: a copy whose folder or
+        name the user renamed in another case (``2008/DCIM`` to ``2008/dcim``) is there."""
+        if os.path.lexists(path):
+            return True
+        below = os.path.join(self.dest, "")
+        return path.startswith(below) and self._spelled_otherwise(path[len(below) :])
 
     def _folder_exists(self, folder: str) -> bool:
         """Whether a folder of DEST existed when the run first asked. A folder made since holds
@@ -258,18 +264,70 @@ class JournalView:
 Key = TypeVar("Key")
 
 
-def lost_copies(journal: Journal, source: str, dest: str) -> set[str]:
+def lost_copies(
+    journal: Journal, source: str, dest: str, moved: dict[str, str] | None = None
+) -> set[str]:
     """The files of SOURCE an earlier run finished whose bytes DEST no longer holds (deleted
     there by mistake, lost with a disk), to be decided again when found unchanged in SOURCE:
     those placed whose name in DEST holds nothing now, and the duplicates left in SOURCE whose
     every placed copy's name holds nothing. A name that holds anything (a copy edited since, a
     re-encoded or turned copy, which differs from its source by design) is not lost: ``imgorg
-    verify`` names a changed one. DEST is listed a folder at a time, never a file at a time."""
-    lost = set(gone_from(dest, journal.placed_copies(source)))
+    verify`` names a changed one. DEST is listed a folder at a time, never a file at a time.
+    Given ``moved``, a copy found under its name in another folder of DEST (moved there by the
+    user) is not lost either, and ``moved`` gets its name -> where it is now (``moved_within``:
+    DEST walked once, only when a copy is missing)."""
+    placed = gone_from(dest, (((rel, name), name) for rel, name in journal.placed_copies(source)))
     keepers = gone_from(dest, ((name, name) for name in journal.keepers_of_duplicates(source)))
+    if moved is not None and (placed or keepers):
+        names = {name for _, name in placed} | set(keepers)
+        moved.update(moved_within(dest, journal.bytes_at(sorted(names))))
+        placed = [(rel, name) for rel, name in placed if name not in moved]
+        keepers = [name for name in keepers if name not in moved]
+    lost = {rel for rel, _ in placed}
     if keepers:
         lost |= journal.duplicates_kept_only_at(source, set(keepers))
     return lost
+
+
+def moved_within(dest: str, wanted: dict[str, tuple[str, int]]) -> dict[str, str]:
+    """Where DEST now holds the bytes of each name of ``wanted`` (name below DEST -> the hash
+    and size of the bytes placed there), found under the same file name (any case or Unicode
+    form) in another folder: that name -> the file holding them. DEST is walked once, its own
+    folder left out; only a file of a wanted name is looked at, and read only when its size is
+    the one placed. Each file stands for one name."""
+    by_name: dict[tuple[int, int], list[str]] = {}
+    for name, (_, size) in sorted(wanted.items()):
+        by_name.setdefault((name_key(os.path.basename(name)), size), []).append(name)
+    keys = {key for key, _ in by_name}
+    found: dict[str, str] = {}
+    for path, key in _files_keyed(dest, keys):
+        with contextlib.suppress(OSError):
+            size = os.lstat(path).st_size
+            for name in by_name.get((key, size), []):
+                if name not in found and fsops.holds(path, wanted[name][0], size):
+                    found[name] = os.path.relpath(path, dest)
+                    break
+    return found
+
+
+def _files_keyed(dest: str, keys: set[int]) -> Iterable[tuple[str, int]]:
+    """The files below DEST (not in its own folder, no symbolic link followed) whose name's key
+    is one of ``keys``, each with that key."""
+    folders = [dest]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        if folder != dest or entry.name != ENGINE_FOLDER:
+                            folders.append(entry.path)
+                    elif entry.is_file(follow_symlinks=False):
+                        key = name_key(entry.name)
+                        if key in keys:
+                            yield entry.path, key
+        except OSError:
+            continue
 
 
 def gone_from(dest: str, named: Iterable[tuple[Key, str]]) -> list[Key]:
@@ -290,7 +348,7 @@ def gone_from(dest: str, named: Iterable[tuple[Key, str]]) -> list[Key]:
             if known is None:
                 for done in [f for f in listings if not _inside(folder, f)]:
                     del listings[done]  # no name of it comes any more
-                known = listings[folder] = _Names(_names_in(os.path.join(dest, folder)))
+                known = listings[folder] = _Names(_names_in(dest, folder))
             names = known
         if base in names.exact or name_key(base) in names.spellings():
             continue
@@ -319,12 +377,36 @@ def _inside(folder: str, parent: str) -> bool:
     return not parent or folder == parent or folder.startswith(parent + "/")
 
 
-def _names_in(folder: str) -> frozenset[str]:
-    try:
-        with os.scandir(folder) as entries:
+def _names_in(dest: str, folder: str) -> frozenset[str]:
+    """The names in DEST's ``folder``, or in the folder that spells its name another way (a
+    ``2008/DCIM`` renamed ``2008/dcim``: the same folder on a Mac or a Windows share)."""
+    with contextlib.suppress(OSError), os.scandir(os.path.join(dest, folder)) as entries:
+        return frozenset(entry.name for entry in entries)
+    spelled = _spelled(dest, folder)
+    if spelled is not None:
+        with contextlib.suppress(OSError), os.scandir(spelled) as entries:
             return frozenset(entry.name for entry in entries)
-    except OSError:
-        return frozenset()
+    return frozenset()
+
+
+def _spelled(dest: str, folder: str) -> str | None:
+    """The folder below DEST whose path is ``folder`` in some case or Unicode form, if any:
+    each part of it found by its name key (read only when ``folder`` cannot be listed)."""
+    path = dest
+    for part in folder.split("/") if folder else []:
+        if os.path.isdir(os.path.join(path, part)):
+            path = os.path.join(path, part)
+            continue
+        key = name_key(part)
+        try:
+            with os.scandir(path) as entries:
+                found = [e.name for e in entries if e.is_dir() and name_key(e.name) == key]
+        except OSError:
+            return None
+        if not found:
+            return None
+        path = os.path.join(path, found[0])
+    return path
 
 
 class _Listing:

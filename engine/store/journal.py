@@ -925,6 +925,22 @@ class Journal:
             first = first or placed
         return first
 
+    def bytes_at(self, names: Iterable[str]) -> dict[str, tuple[str, int]]:
+        """For each of ``names`` (below DEST) that a done placed row wrote a file at (not a
+        symbolic link): the hash and size of the bytes it wrote there, by its newest such row."""
+        held: dict[str, tuple[str, int]] = {}
+        for name in names:
+            row = self.db.execute(
+                "SELECT coalesce(out_hash, hash), bytes_out FROM files WHERE dest = ? "
+                "AND state = 'done' AND status = 'placed' AND bytes_out IS NOT NULL "
+                f"AND coalesce(out_hash, hash) IS NOT NULL AND {_HOLDS_BYTES} "
+                "ORDER BY run_id DESC LIMIT 1",
+                (os.fsencode(name),),
+            ).fetchone()
+            if row is not None:
+                held[name] = (row[0], row[1])
+        return held
+
     def placed_again(
         self, content_hash: str | None, dest: str, run_id: int
     ) -> tuple[str, int] | None:
@@ -1118,6 +1134,26 @@ class Journal:
                 "UPDATE files SET state = 'undone' WHERE state = 'done' AND dest IS NULL "
                 f"AND run_id IN ({', '.join('?' * len(ids))})",
                 ids,
+            )
+
+    def undo_verdicts_on(self, run_ids: Iterable[int]) -> None:
+        """Mark undone the rows of the runs after ``run_ids`` (runs their undo passed over: they
+        changed nothing) that stood on the copies these runs placed and undo removed: "already
+        placed by an earlier run" or identical bytes found at such a copy's name, a duplicate of
+        such a copy's bytes. The next run decides those files anew (and places them)."""
+        ids = tuple(run_ids)
+        places = ", ".join("?" * len(ids))
+        removed = (
+            f"FROM files AS u WHERE u.run_id IN ({places}) AND u.state = 'undone' "
+            "AND u.status = 'placed' AND u.dest IS NOT NULL"
+        )
+        with self.transaction():
+            self.db.execute(
+                "UPDATE files SET state = 'undone' WHERE run_id > ? AND state = 'done' AND ("
+                f"(status = 'placed' AND action = '{Action.NONE}' AND dest IN (SELECT u.dest "
+                f"{removed})) OR (status = 'duplicate' AND dest IS NULL AND hash IN "
+                f"(SELECT u.hash {removed})))",
+                (max(ids), *ids, *ids),
             )
 
     def mark_undone(self, keys: Iterable[tuple[str, str, int]]) -> None:
