@@ -175,3 +175,26 @@ def test_a_folder_of_still_images_is_planned_as_grouping_would(names: list[str])
     walk._families(files, general)
 
     assert (fast.candidates, fast.findings) == (general.candidates, general.findings)
+
+
+def test_every_file_is_taken_by_its_extension_however_it_is_named(tmp_path: Path) -> None:
+    """The walk reads a file's extension as ``kinds.extension`` does: a name that is only an
+    extension (``.jpg``), none, two dots, a trailing dot, any case."""
+    names = [".jpg", "noext", "x.tar.gz", "trailing.", "Photo.JPEG", "a.b.HEIC", "..png"]
+    names += ["IMG_1.jpg.XMP", "clip.MOV", "x.MP", "A.Cr2", "take.out.json", "notes.txt"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"\xff\xd8\xff" + bytes(64))
+
+    result = plan(str(tmp_path), PHOTOS)
+
+    found = {c.rel: c.kind for c in result.candidates}
+    found |= {c.rel: "companion" for f in result.candidates for c in f.companions}
+    found |= {f.rel: f.reason for f in result.findings}
+    for name in names:
+        kind = kind_of_extension(extension(name), PHOTOS)
+        if kind in (Kind.IMAGE, Kind.RAW, Kind.VIDEO) and name != "x.MP":
+            assert found[name] == kind.value, name
+        elif kind is Kind.OTHER:
+            assert found[name] == walk._not_taken(extension(name) or "no extension"), name
+        else:  # a sidecar, or a motion photo's video that is no MP4
+            assert found[name] in ("companion", walk.NO_PHOTO) or "not a video" in found[name]
