@@ -5,14 +5,25 @@ Every entry ends as a candidate or a finding with its reason; batches follow the
 from __future__ import annotations
 
 import itertools
+import operator
 import os
 import shutil
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from engine.formats.kinds import DEFAULT_EXTENSIONS, normalise_extensions
+from engine.formats.kinds import (
+    DEFAULT_EXTENSIONS,
+    Kind,
+    extension,
+    kind_of_extension,
+    normalise_extensions,
+)
 from engine.records import Status
+from engine.stages import walk
 from engine.stages.walk import plan, shard
 
 PHOTOS = frozenset(DEFAULT_EXTENSIONS)
@@ -132,3 +143,58 @@ def test_batches_follow_the_size_order_largest_first(archive: Path, corpus: Path
     assert heavy.cost >= big * 40  # the file to re-encode counts forty times its bytes
     twins = {c.rel: b.batch_id for b in batches for c in b.candidates if "flower" in c.rel}
     assert len(set(twins.values())) == 1  # files of one size travel together
+
+
+_STEMS = ["IMG_0001", "img_0001", "IMG_0001 (1)", "IMG_0001(1)", "x.MP", "x.mp", "Été", "É"]
+_STEMS.append(unicodedata.normalize("NFD", "Été"))
+_IMAGE_ENDINGS = [".jpg", ".JPG", ".jpeg", ".heic", ".png", ".MP.jpg"]
+_OTHER_ENDINGS = [".CR2", ".nef", ".dng", ".mov", ".MP4", ".MP", ".mp", ".xmp", ".aae", ".thm"]
+_OTHER_ENDINGS += [".json", ".jpg.json", ".JPG.xmp", ".jpg(1).json", ".supplemental-metadata.json"]
+
+
+def _listings(endings: list[str]) -> st.SearchStrategy[list[str]]:
+    names = st.builds(operator.add, st.sampled_from(_STEMS), st.sampled_from(endings))
+    return st.lists(names, unique=True, max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_listings(_IMAGE_ENDINGS), _listings(_IMAGE_ENDINGS + _OTHER_ENDINGS)))
+def test_a_folder_of_still_images_is_planned_as_grouping_would(names: list[str]) -> None:
+    """The walk plans a folder of nothing but still images without grouping its names
+    (engine/policy/companions.py): the same candidates, in the same order, as grouping gives,
+    whatever the names' case, Unicode form or copy numbers, and beside RAW files, videos,
+    motion photos and sidecars."""
+    files = {}
+    for i, name in enumerate(sorted(names)):
+        kind = kind_of_extension(extension(name), PHOTOS)
+        if kind is not Kind.OTHER:
+            files[name] = walk._File(f"DCIM/{name}", 1000 + i, i, kind)
+    fast, general = walk.Plan(), walk.Plan()
+
+    walk._candidates(files, fast)
+    walk._families(files, general)
+
+    assert (fast.candidates, fast.findings) == (general.candidates, general.findings)
+
+
+def test_every_file_is_taken_by_its_extension_however_it_is_named(tmp_path: Path) -> None:
+    """The walk reads a file's extension as ``kinds.extension`` does: a name that is only an
+    extension (``.jpg``), none, two dots, a trailing dot, any case."""
+    names = [".jpg", "noext", "x.tar.gz", "trailing.", "Photo.JPEG", "a.b.HEIC", "..png"]
+    names += ["IMG_1.jpg.XMP", "clip.MOV", "x.MP", "A.Cr2", "take.out.json", "notes.txt"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"\xff\xd8\xff" + bytes(64))
+
+    result = plan(str(tmp_path), PHOTOS)
+
+    found = {c.rel: c.kind for c in result.candidates}
+    found |= {c.rel: "companion" for f in result.candidates for c in f.companions}
+    found |= {f.rel: f.reason for f in result.findings}
+    for name in names:
+        kind = kind_of_extension(extension(name), PHOTOS)
+        if kind in (Kind.IMAGE, Kind.RAW, Kind.VIDEO) and name != "x.MP":
+            assert found[name] == kind.value, name
+        elif kind is Kind.OTHER:
+            assert found[name] == walk._not_taken(extension(name) or "no extension"), name
+        else:  # a sidecar, or a motion photo's video that is no MP4
+            assert found[name] in ("companion", walk.NO_PHOTO) or "not a video" in found[name]

@@ -77,8 +77,12 @@ class Rows:
     def key_names(self) -> str:
         return ", ".join(f"key{i}" for i in range(len(self.order.split(","))))
 
-    def select(self, columns: str, also: str = "") -> str:
-        return f"SELECT {columns} FROM files AS f WHERE {self.where}" + (
+    def select(self, columns: str, also: str = "", scan: bool = False) -> str:
+        """``scan``: read the table in its own order and sort the rows taken, not walk the
+        index of paths for the order, a look-up in the table for every row it holds (the
+        better when a few rows of many are taken)."""
+        table = "files AS f NOT INDEXED" if scan else "files AS f"
+        return f"SELECT {columns} FROM {table} WHERE {self.where}" + (
             f" AND {also}" if also else ""
         )
 
@@ -258,25 +262,31 @@ def totals_groups(journal: Journal, rows: Rows, small_reason: str) -> list[Total
 
 # the HTML page's aggregate ----------------------------------------------------------------------
 def _counters(journal: Journal, rows: Rows, agg: Aggregate) -> None:
-    """Every count of the page, from one GROUP BY."""
-    dated = f"{_PLACED_MAIN} AND year IS NOT NULL"
-    compressed = f"{_PLACED_MAIN} AND compressed"
+    """Every count of the page, from two GROUP BYs: the placed photos by year, date source,
+    time zone, month and quality; every other file by status alone."""
     month = "substr(date, 6, 2)"
-    query = rows.select(
-        "companion_of IS NOT NULL, status, "
-        f"CASE WHEN {_PLACED_MAIN} THEN year END, "
-        f"CASE WHEN {_PLACED_MAIN} THEN date_source END, "
-        f"CASE WHEN {dated} THEN coalesce(tz_source, '{TZ_UNKNOWN}') END, "
-        f"CASE WHEN {dated} AND {month} GLOB '[0-9][0-9]' THEN CAST({month} AS INTEGER) END, "
-        f"CASE WHEN {compressed} THEN quality END, "
-        f"CASE WHEN {compressed} THEN original_quality END, "
-        f"count(*), sum(size), sum({_WRITTEN_OUT}), "
-        f"sum(CASE WHEN {compressed} THEN 1 ELSE 0 END), "
-        f"sum(CASE WHEN {compressed} THEN size ELSE 0 END), "
-        f"sum(CASE WHEN {compressed} THEN bytes_out ELSE 0 END), "
-        f"sum({_PLACED_MAIN} AND rotated != 0), sum({_PLACED_MAIN} AND length(note) > 0)"
+    if_compressed = "CASE WHEN compressed THEN {} ELSE 0 END"
+    placed = rows.select(
+        "0, status, year, date_source, "
+        f"CASE WHEN year IS NOT NULL THEN coalesce(tz_source, '{TZ_UNKNOWN}') END, "
+        f"CASE WHEN year IS NOT NULL AND {month} GLOB '[0-9][0-9]' "
+        f"THEN CAST({month} AS INTEGER) END, "
+        "CASE WHEN compressed THEN quality END, CASE WHEN compressed THEN original_quality END, "
+        f"count(*), sum(size), sum({_WRITTEN_OUT}), sum({if_compressed.format(1)}), "
+        f"sum({if_compressed.format('size')}), sum({if_compressed.format('bytes_out')}), "
+        "sum(rotated != 0), sum(length(note) > 0)",
+        _PLACED_MAIN,
     )
-    groups = _cursor(journal, f"{query} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8", rows.params)
+    others = rows.select(
+        "companion_of IS NOT NULL, status, NULL, NULL, NULL, NULL, NULL, NULL, "
+        f"count(*), sum(size), sum({_WRITTEN_OUT}), 0, 0, 0, 0, 0",
+        f"NOT ({_PLACED_MAIN})",
+    )
+    groups = [
+        *_cursor(journal, f"{placed} GROUP BY 3, 4, 5, 6, 7, 8", rows.params),
+        *_cursor(journal, f"{others} GROUP BY 1, 2", rows.params),
+    ]
+    groups.sort(key=_group_order)  # as one GROUP BY of them all: each count made in its order
     for row in groups:
         rider, status, year, source, zone, month, quality, original = row[:8]
         files, size, written, squeezed, squeezed_in, squeezed_out, rotated, noted = row[8:]
@@ -309,6 +319,11 @@ def _counters(journal: Journal, rows: Rows, agg: Aggregate) -> None:
         agg.noted.total += noted or 0
 
 
+def _group_order(row: tuple[Any, ...]) -> tuple[tuple[bool, Any], ...]:
+    """SQLite's order of ``row``'s first eight columns: NULL first."""
+    return tuple((value is not None, value) for value in row[:8])
+
+
 def _entries(journal: Journal, rows: Rows, agg: Aggregate) -> None:
     """The first files of each listing, in the order of ``rows``."""
     kinds = {
@@ -321,20 +336,21 @@ def _entries(journal: Journal, rows: Rows, agg: Aggregate) -> None:
     }
     left = ", ".join(f"'{s}'" for s in kinds if s not in ("undated", "noted"))
     keys = rows.order_keys()
-    shown = f"source_rel, dest, hash, size, {keys}"
     by_kind = (
         rows.select(
-            "CASE WHEN status = 'placed' THEN 'undated' ELSE status END AS kind, "
-            f"CASE WHEN status = 'placed' THEN NULL ELSE reason END AS why, {shown}",
+            f"CASE WHEN status = 'placed' THEN 'undated' ELSE status END AS kind, id, {keys}",
             f"{_MAIN} AND (status IN ({left}) OR (status = 'placed' AND year IS NULL))",
         )
         + " UNION ALL "
-        + rows.select(f"'noted', note, {shown}", f"{_PLACED_MAIN} AND length(note) > 0")
+        + rows.select(f"'noted', id, {keys}", f"{_PLACED_MAIN} AND length(note) > 0")
     )
     limits = " ".join(f"WHEN '{k}' THEN {listing.limit}" for k, listing in kinds.items())
+    # Ranked by their paths alone; the few rows shown are read whole by their ids.
     query = (
-        "SELECT kind, why, source_rel, dest, hash, size FROM (SELECT *, row_number() OVER "
-        f"(PARTITION BY kind ORDER BY {rows.key_names()}) AS place FROM ({by_kind})) "
+        "SELECT kind, CASE kind WHEN 'noted' THEN f.note WHEN 'undated' THEN NULL "
+        "ELSE f.reason END, f.source_rel, f.dest, f.hash, f.size FROM (SELECT kind, id, "
+        f"row_number() OVER (PARTITION BY kind ORDER BY {rows.key_names()}) AS place "
+        f"FROM ({by_kind})) AS ranked JOIN files AS f ON f.id = ranked.id "
         f"WHERE place <= CASE kind {limits} END ORDER BY kind, place"
     )
     for kind, why, rel, dest, content, size in _cursor(journal, query, rows.params * 2):
@@ -360,6 +376,7 @@ def _reasons(journal: Journal, rows: Rows, agg: Aggregate) -> None:
         "CASE status WHEN 'placed' THEN 'noted' ELSE status END, "
         "CASE status WHEN 'placed' THEN note ELSE reason END",
         f"{_MAIN} AND (status IN ({left}) OR (status = 'placed' AND length(note) > 0))",
+        scan=True,
     )
     seen = Counter(_cursor(journal, f"{query} ORDER BY {rows.order}", rows.params))
     for (kind, reason), count in seen.items():
@@ -381,6 +398,7 @@ def _duplicates(journal: Journal, rows: Rows, agg: Aggregate) -> None:
             "coalesce(duplicate_of, CAST('?' AS BLOB)) AS kept, source_rel, reason, dest, hash, "
             f"size, row_number() OVER (ORDER BY {rows.order}) AS place",
             f"status = 'duplicate' AND {_MAIN}",
+            scan=True,
         )
     }),
         groups AS (SELECT kept, min(place) AS first, count(*) AS n, sum(size) AS bytes

@@ -23,8 +23,8 @@ import array
 import datetime as dt
 import functools
 import itertools
+import operator
 import os
-import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -70,10 +70,24 @@ class Folders:
     duplicates: str
     tidy: Mapping[str, str] = field(default_factory=dict)  # engine.stages.tidy.folder_map
     rename: str | None = None  # a file name template (--rename)
+    # The part of ``below_year`` above the file name, by source folder (the last few thousand)
+    _above: dict[str, str] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def below_year(self, rel: str) -> str:
         """The part of a placed file's destination below the year (or no-date) folder."""
-        return layout_part(tidied(rel, self.tidy), self.layout)
+        folder, sep, name = rel.rpartition(os.sep)
+        above = self._above.get(folder)
+        if above is None:
+            if len(self._above) >= _FOLDERS_HELD:
+                self._above.clear()
+            # The files of one folder differ only by their own name, which the tidying and the
+            # layout keep as it is once it is not hidden (a name "_" never is).
+            above = layout_part(tidied(f"{folder}{sep}_", self.tidy), self.layout)[:-1]
+            self._above[folder] = above
+        return above + visible(name)
+
+
+_FOLDERS_HELD = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,17 +114,37 @@ def _name_stem(rel: str, folders: Folders) -> str | None:
     if folders.rename and "{name" not in folders.rename:
         return None
     below = folders.below_year(rel)
-    stem, ext = os.path.splitext(below)
+    stem, ext = _split_extension(below)
     if ext.lower() in MOTION_VIDEO_EXTENSIONS:  # x.MP: named like the video of x.MP.jpg
         stem = below
+    if stem.isascii():  # no other Unicode form to fold
+        return stem.lower()
     return unicodedata.normalize("NFC", stem).casefold()
+
+
+def _split_extension(path: str) -> tuple[str, str]:
+    """``os.path.splitext``, without its cost for each of a million paths."""
+    dot = path.rfind(".")
+    start = path.rfind(os.sep) + 1
+    if dot > start and path[start:dot].lstrip("."):
+        return path[:dot], path[dot:]
+    return path, ""
 
 
 def _stem_key(stem: str) -> int:
     return xxhash.xxh3_64_intdigest(stem.encode("utf-8", "surrogateescape"))
 
 
-_SUFFIXED = re.compile(r"(.+)_[1-9]\d*")  # a stem as naming.with_suffix makes them: no 0 first
+def _unsuffixed(stem: str) -> str | None:
+    """The stem ``stem`` would be given a suffix of, as ``naming.with_suffix`` makes them
+    (``img_1`` of ``img_1_2``; no 0 first), or None."""
+    base, _, number = stem.rpartition("_")
+    if base and "\n" not in base and number[:1] in _NONZERO and number.isdecimal():
+        return base
+    return None
+
+
+_NONZERO = frozenset("123456789")
 
 
 def name_groups(rels: Iterable[str], folders: Folders) -> tuple[dict[int, int], dict[int, int]]:
@@ -122,12 +156,16 @@ def name_groups(rels: Iterable[str], folders: Folders) -> tuple[dict[int, int], 
     suffixed, prefixes = array.array("Q"), array.array("Q")
     for rel in rels:
         stem = _name_stem(rel, folders)
-        keys.append(0 if stem is None else _stem_key(stem))
-        matched = _SUFFIXED.fullmatch(stem) if stem is not None else None
-        if matched is not None:
-            suffixed.append(keys[-1])
-            prefixes.append(_stem_key(matched[1]))
-    present = KeySet(keys)
+        if stem is None:
+            keys.append(0)
+            continue
+        key = _stem_key(stem)
+        keys.append(key)
+        base = _unsuffixed(stem)
+        if base is not None:
+            suffixed.append(key)
+            prefixes.append(_stem_key(base))
+    present = _present(prefixes, keys)
     parent = {
         key: prefix for key, prefix in zip(suffixed, prefixes, strict=True) if prefix in present
     }
@@ -140,18 +178,33 @@ def name_groups(rels: Iterable[str], folders: Folders) -> tuple[dict[int, int], 
             if root == key:
                 break
         aliases[key] = root
-    return shared_keys(aliases.get(k, k) for k in keys), aliases
+    return shared_keys((aliases.get(k, k) for k in keys) if aliases else keys), aliases
+
+
+def _present(wanted: array.array[int], keys: array.array[int]) -> set[int] | KeySet:
+    """Those of ``wanted`` that are among ``keys``; a camera's names share a few prefixes
+    (``dsc`` of ``dsc_1234``), looked for in one pass, but where they are many, all ``keys``
+    are held as a ``KeySet`` (8 bytes each, half full) instead."""
+    distinct: set[int] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        distinct.update(wanted[start : start + _CHUNK])
+        if len(distinct) > len(keys) // 8:
+            return KeySet(keys)
+    return distinct.intersection(keys)
+
+
+_CHUNK = 1 << 14
 
 
 def shared_keys(keys: Iterable[int]) -> dict[int, int]:
     """How many of ``keys`` there are of each value that occurs more than once (a million
     files, most of them with a name of their own, make a few entries, not a million)."""
+    ordered = sorted(keys)
     shared: dict[int, int] = {}
-    previous = None
-    for key in sorted(array.array("Q", keys)):
-        if key == previous:
-            shared[key] = shared.get(key, 1) + 1
-        previous = key
+    for key in itertools.compress(
+        ordered, map(operator.eq, ordered, itertools.islice(ordered, 1, None))
+    ):
+        shared[key] = shared.get(key, 1) + 1
     return shared
 
 

@@ -10,13 +10,13 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import NamedTuple
 
 from engine.formats.kinds import (
     DEFAULT_EXTENSIONS,
     MOTION_VIDEO_EXTENSIONS,
     VIDEO_EXTENSIONS,
     Kind,
-    extension,
     is_iso_bmff,
     kind_of_extension,
 )
@@ -90,10 +90,14 @@ def plan(
             continue
         subfolders: list[tuple[str, str, str | None]] = []
         files: dict[str, _File] = {}
+        prefix = rel_folder + os.sep if rel_folder else ""
         for entry in entries:
-            rel = os.path.join(rel_folder, entry.name) if rel_folder else entry.name
+            rel = prefix + entry.name
             try:
-                found = _classify(entry, rel, junk, extensions, videos, result, subfolders)
+                if not entry.is_file(follow_symlinks=False):
+                    _classify(entry, rel, junk, result, subfolders)
+                    continue
+                found = _classify_file(entry, rel, junk, extensions, videos, result)
             except OSError as exc:
                 result.findings.append(
                     Finding(rel, Status.ERROR, f"cannot read its details: {exc.strerror}")
@@ -101,13 +105,12 @@ def plan(
                 continue
             if found is not None:
                 files[entry.name] = found
-        _families(files, result)
+        _candidates(files, result)
         stack.extend(reversed(subfolders))
     return result
 
 
-@dataclass(slots=True)
-class _File:
+class _File(NamedTuple):
     rel: str
     size: int
     mtime_ns: int
@@ -123,17 +126,16 @@ def _classify(
     entry: os.DirEntry[str],
     rel: str,
     junk: str | None,
-    extensions: frozenset[str],
-    videos: bool,
     result: Plan,
     subfolders: list[tuple[str, str, str | None]],
-) -> _File | None:
+) -> None:
+    """A link, a folder (to walk later) or any other entry that is not a regular file."""
     if entry.is_symlink():
         target = "folder" if entry.is_dir() else "file" if entry.is_file() else "broken or looping"
         result.findings.append(
             Finding(rel, Status.SKIPPED, f"symbolic link ({target}), not followed")
         )
-        return None
+        return
     if entry.is_dir(follow_symlinks=False):
         inner_junk = junk
         if junk is None and entry.name.lower() in JUNK_FOLDERS:
@@ -148,18 +150,29 @@ def _classify(
                 "(its journal, thumbnails and the originals its undo puts back)"
             )
         subfolders.append((entry.path, rel, inner_junk))
-        return None
-    if not entry.is_file(follow_symlinks=False):
-        result.findings.append(
-            Finding(rel, Status.SKIPPED, "not a regular file (device, pipe or socket)")
-        )
-        return None
+        return
+    result.findings.append(
+        Finding(rel, Status.SKIPPED, "not a regular file (device, pipe or socket)")
+    )
+
+
+def _classify_file(
+    entry: os.DirEntry[str],
+    rel: str,
+    junk: str | None,
+    extensions: frozenset[str],
+    videos: bool,
+    result: Plan,
+) -> _File | None:
+    """A regular file: a media file or sidecar, or a finding."""
+    name = entry.name
     st = entry.stat(follow_symlinks=False)
-    reason = junk or junk_reason(entry.name, rel)
+    reason = junk or junk_reason(name, rel)
     if reason:
         result.findings.append(Finding(rel, Status.IGNORED, reason, st.st_size))
         return None
-    ext = extension(entry.name)
+    dot = name.rfind(".")  # kinds.extension, for a name without a folder
+    ext = name[dot:].lower() if dot >= 0 else ""
     problem = _not_an_mp4(entry.path, ext) if ext in MOTION_VIDEO_EXTENSIONS else None
     kind = kind_of_extension(ext, extensions, videos)
     if kind is Kind.OTHER or problem:
@@ -193,6 +206,25 @@ def _not_taken(ext: str) -> str:
 
 
 NO_PHOTO = "sidecar without its photo"
+
+
+def _candidates(files: dict[str, _File], result: Plan) -> None:
+    """Turn one folder's media files (in name order) into candidates: ``_families``, done
+    without grouping where there is nothing to group."""
+    image = Kind.IMAGE
+    if all(f.kind is image for f in files.values()):
+        _each_alone(files, result)
+    else:
+        _families(files, result)
+
+
+def _each_alone(files: dict[str, _File], result: Plan) -> None:
+    """``_families`` of a folder whose media files are all still images: each is a photo of its
+    own, with no companion (two of one stem are two photos), in name order as ``group`` gives."""
+    image = Kind.IMAGE.value
+    result.candidates.extend(
+        Candidate(f.rel, f.size, f.mtime_ns, image, ()) for f in files.values()
+    )
 
 
 def _families(files: dict[str, _File], result: Plan) -> None:
