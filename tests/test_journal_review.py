@@ -42,7 +42,7 @@ def as_version_1(journal: Path) -> None:
     listed = ", ".join(columns)
     table = ", ".join(f"{c} {kinds[c]}" for c in columns)
     db.executescript(
-        "BEGIN; ALTER TABLE files RENAME TO files_new; DROP INDEX files_by_hash; "
+        "BEGIN; ALTER TABLE files RENAME TO files_new; DROP INDEX files_by_hash_run; "
         "DROP INDEX files_by_dest; DROP INDEX files_by_path; "
         f"CREATE TABLE files ({table}, PRIMARY KEY (source_root, source_rel, run_id)) WITHOUT ROWID; "
         "CREATE INDEX files_by_hash ON files (hash) WHERE status = 'placed'; "

@@ -211,7 +211,7 @@ def test_journal_of_the_previous_release_is_upgraded(tmp_path: Path, organize) -
     listed = ", ".join(columns)
     db = sqlite3.connect(journal_path(dest), isolation_level=None)
     db.executescript(
-        "BEGIN; ALTER TABLE files RENAME TO files_new; DROP INDEX files_by_hash; "
+        "BEGIN; ALTER TABLE files RENAME TO files_new; DROP INDEX files_by_hash_run; "
         f"DROP INDEX files_by_dest; DROP INDEX files_by_path; {_SCHEMA_V0_FILES} INSERT INTO files ({listed}) "
         f"SELECT {listed} FROM files_new; DROP TABLE files_new; PRAGMA user_version = 0; COMMIT;"
     )
@@ -442,7 +442,7 @@ def test_a_run_of_the_release_keyed_by_path_killed_before_done_is_resumed_and_un
     assert sql(dest, "PRAGMA user_version") == [(VERSION,)]
     assert sql(dest, "SELECT count(*) FROM files WHERE state = 'planned'") == [(0,)]
     indexes = sql(dest, "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
-    assert sorted(indexes) == [("files_by_dest",), ("files_by_hash",), ("files_by_path",)]
+    assert sorted(indexes) == [("files_by_dest",), ("files_by_hash_run",), ("files_by_path",)]
     assert len(dest_files(dest)) == 10 and not tree_digest(src)
     assert main(["verify", str(dest)]) == 0
     assert main(["undo", str(dest)]) == 0

@@ -232,7 +232,10 @@ CREATE TABLE IF NOT EXISTS runs (
 -- The state is left out of the indexes: marking a batch done then changes no index.
 DROP INDEX IF EXISTS files_hash;
 DROP INDEX IF EXISTS files_dest;
-CREATE INDEX IF NOT EXISTS files_by_hash ON files (hash) WHERE status = 'placed';
+DROP INDEX IF EXISTS files_by_hash;
+-- By run too: the copy a later run placed of some bytes is found without passing every earlier
+-- row of those bytes (verify's look-up for each missing file).
+CREATE INDEX IF NOT EXISTS files_by_hash_run ON files (hash, run_id) WHERE status = 'placed';
 CREATE INDEX IF NOT EXISTS files_by_dest ON files (dest);
 DROP INDEX IF EXISTS files_seen;
 CREATE TABLE IF NOT EXISTS tidy (
@@ -315,6 +318,7 @@ def _upgrade(db: sqlite3.Connection) -> None:
         script += (
             "DROP INDEX IF EXISTS files_hash; DROP INDEX IF EXISTS files_dest;\n"
             "DROP INDEX IF EXISTS files_by_hash; DROP INDEX IF EXISTS files_by_dest;\n"
+            "DROP INDEX IF EXISTS files_by_hash_run;\n"
             "ALTER TABLE files RENAME TO files_old;\n"
         )
     script += SCHEMA
