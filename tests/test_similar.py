@@ -781,3 +781,24 @@ def test_a_messenger_copy_1400_folders_deep_is_set_aside_and_restored(
         assert os.path.exists(os.path.join(dest, placed))
     finally:
         _remove_deep(tmp_path)
+
+
+def test_a_messenger_copy_whose_name_is_not_utf8_is_reported_not_a_crash(
+    tmp_path: Path, corpus: Path, original: bytes
+) -> None:
+    """A copy named on an old Windows or Mac (``b\\xff.jpg``, Latin-1 bytes): the similar report
+    wrote its name as UTF-8 and the run stopped with a traceback (exit 1). Now the name is
+    written as the JSON escapes of what ``os.fsdecode`` makes of it, as in the run's report."""
+    from engine.cli import main
+
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    source.mkdir()
+    shutil.copy(corpus / PHOTO, source / "DSCN0010.jpg")
+    odd = os.fsdecode(b"copy\xff.jpg")
+    (source / odd).write_bytes(_messenger_copy(original))
+    flags = ["--min-size", "0", "--similar", "report", "--quiet", "--jobs", "1"]
+    assert main(["organize", str(source), str(dest), *flags]) == 0
+    lines = (dest / ".imgorg" / "similar.jsonl").read_bytes().decode("ascii").splitlines()
+    records = {r["source"]: r for r in map(json.loads, lines)}
+    assert set(records) == {"DSCN0010.jpg", odd}
+    assert os.fsencode(records[odd]["source"]) == b"copy\xff.jpg"

@@ -144,5 +144,5 @@ def find_similar(
     back = {new: old for old, new in refiled}
     with open(report, "w", encoding="utf-8") as handle:
         for record in group_records(groups, dict(moved), back):
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.write(json.dumps(record) + "\n")  # escaped: a name that is not UTF-8 too
     return SimilarResult(len(members), len(fresh), groups, report, moved, refiled, could_refile)
