@@ -1,0 +1,60 @@
+"""Hostile file systems and awkward sequences of operations, through the CLI, with real
+camera files: none of them may lose or strand a photo, or stop a run with a traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_safety import mount_tmpfs
+
+from conftest import imgorg, photos_in, tree_digest
+
+ROTATED = "phone/Apple iPhone 5.jpg"  # 2.4 MB, EXIF Orientation 3: turned in DEST
+
+
+@pytest.fixture
+def small_dest(tmp_path: Path):  # type: ignore[no-untyped-def]
+    path = mount_tmpfs(tmp_path / "dest", "24m")
+    yield path
+    subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def fill(folder: Path, leave: int) -> Path:
+    """A file taking all but ``leave`` bytes of ``folder``'s filesystem."""
+    st = os.statvfs(folder)
+    filler = folder / "filler.bin"
+    with open(filler, "wb") as handle:
+        handle.truncate(0)
+        handle.write(b"\0" * max(0, st.f_bavail * st.f_frsize - leave))
+    return filler
+
+
+def test_a_photo_to_turn_on_a_full_dest_stops_the_run_cleanly_and_resumes(
+    corpus: Path, tmp_path: Path, small_dest: Path
+) -> None:
+    """The worker stages a turned photo's new bytes in DEST: a DEST too full for them makes
+    that photo an error saying so (exit 1), never a traceback that stops the run; the re-run
+    with room places it turned."""
+    source = tmp_path / "card"
+    source.mkdir()
+    shutil.copy2(corpus / ROTATED, source / "IMG_0001.JPG")
+    before = tree_digest(source)
+    (small_dest / ".imgorg").mkdir()
+    filler = fill(small_dest, 1_000_000)
+
+    code, said = imgorg("organize", str(source), str(small_dest), "--no-space-check", "-j", "1")
+
+    assert code == 1, said
+    assert "DEST is full" in (small_dest / "error_log.log").read_text()
+    assert tree_digest(source) == before
+    filler.unlink()
+    code, said = imgorg("organize", str(source), str(small_dest), "-j", "1")
+    assert code == 0, said
+    placed = [rel for rel in photos_in(small_dest) if rel.endswith("IMG_0001.JPG")]
+    assert len(placed) == 1
+    assert photos_in(small_dest)[placed[0]][0] != before["IMG_0001.JPG"][0]  # turned
+    assert imgorg("verify", str(small_dest))[0] == 0
