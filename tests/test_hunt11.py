@@ -58,3 +58,25 @@ def test_a_photo_to_turn_on_a_full_dest_stops_the_run_cleanly_and_resumes(
     assert len(placed) == 1
     assert photos_in(small_dest)[placed[0]][0] != before["IMG_0001.JPG"][0]  # turned
     assert imgorg("verify", str(small_dest))[0] == 0
+
+
+@pytest.mark.parametrize("own", [".imgorg", ".imgorg/staging", ".imgorg/thumbs"])
+def test_a_file_where_dest_keeps_its_own_folders_is_refused_and_left_alone(
+    corpus: Path, tmp_path: Path, own: str
+) -> None:
+    """A file (a sync tool's conflict copy, a user's) where imgorg keeps its journal or its
+    work is refused with the path to move aside (exit 2), never a traceback, and kept."""
+    source, dest = tmp_path / "card", tmp_path / "dest"
+    source.mkdir()
+    shutil.copy2(corpus / "camera/Canon_40D.jpg", source / "IMG_0001.JPG")
+    blocker = dest / own
+    blocker.parent.mkdir(parents=True)
+    blocker.write_bytes(b"not imgorg's")
+
+    code, said = imgorg("organize", str(source), str(dest), "-j", "1")
+
+    assert code == 2, said
+    assert f"{blocker} is not a folder" in said and "move it aside" in said
+    assert blocker.read_bytes() == b"not imgorg's"
+    blocker.unlink()
+    assert imgorg("organize", str(source), str(dest), "-j", "1")[0] == 0
