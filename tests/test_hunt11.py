@@ -80,3 +80,40 @@ def test_a_file_where_dest_keeps_its_own_folders_is_refused_and_left_alone(
     assert blocker.read_bytes() == b"not imgorg's"
     blocker.unlink()
     assert imgorg("organize", str(source), str(dest), "-j", "1")[0] == 0
+
+
+@pytest.fixture
+def other_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
+    path = mount_tmpfs(tmp_path / "other", "64m")
+    yield path
+    subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_year_folders_linked_onto_another_disk_get_their_photos(
+    corpus: Path, tmp_path: Path, other_disk: Path, mode: str
+) -> None:
+    """An archive that outgrew its disk keeps its year folders on another one, linked from
+    DEST: the workers' copies and turned photos, staged on DEST's disk, cannot be renamed
+    there, and are copied and verified instead (never an error on every run); verify and undo
+    hold."""
+    source, dest = tmp_path / "card", tmp_path / "dest"
+    source.mkdir()
+    shutil.copy2(corpus / "camera/Canon_40D.jpg", source / "IMG_0001.JPG")
+    shutil.copy2(corpus / ROTATED, source / "IMG_0002.JPG")
+    dest.mkdir()
+    for year in range(1995, 2031):
+        (other_disk / str(year)).mkdir()
+        (dest / str(year)).symlink_to(other_disk / str(year))
+    before = tree_digest(source)
+
+    code, said = imgorg("organize", str(source), str(dest), "--mode", mode, "-j", "2")
+
+    assert code == 0, said
+    on_other = {p.name: p for p in other_disk.rglob("*.JPG")}
+    assert sorted(on_other) == ["IMG_0001.JPG", "IMG_0002.JPG"]
+    assert on_other["IMG_0001.JPG"].read_bytes() == (corpus / "camera/Canon_40D.jpg").read_bytes()
+    assert imgorg("verify", str(dest))[0] == 0
+    assert imgorg("undo", str(dest))[0] == 0
+    assert tree_digest(source) == before
+    assert not list(other_disk.rglob("*.JPG"))

@@ -54,6 +54,7 @@ class FileWrite(NamedTuple):
     hash: str | None
     bytes_out: int
     needs_space: bool  # the bytes are written here, not already on DEST
+    out_hash: str | None = None  # the bytes placed, when not the source's (a staged output)
 
 
 class Ledger(NamedTuple):
@@ -113,7 +114,7 @@ def commit_files(job: Job) -> Outcome:
     copies to discard. A failure is one file's, never the batch's."""
     outcome = Outcome()
     temps: list[tuple[int, str, bool]] = []  # index, temporary path, whether it is ours
-    made: set[str] = set()  # folders made (or found) for this batch
+    made: dict[str, bool] = {}  # folders made (or found) for this batch: staging's filesystem?
     for index, item in enumerate(job.writes):
         final = os.path.join(job.dest, item.dest)
         if item.needs_space:
@@ -159,16 +160,16 @@ _CROSSING = "crossing"
 
 
 def _temporary(
-    job: Job, item: FileWrite, final: str, outcome: Outcome, made: set[str]
+    job: Job, item: FileWrite, final: str, outcome: Outcome, made: dict[str, bool]
 ) -> tuple[str, bool]:
     """The file to rename to ``final``, and whether it is a temporary file of ours."""
     folder = os.path.dirname(final)
     if folder not in made:
         fsops.make_folders(folder)
-        made.add(folder)
+        made[folder] = job.stage_dir is not None and same_filesystem(folder, job.stage_dir)
     source = os.path.join(job.source, item.rel)
     if item.writes is Writes.COPY:
-        if item.staged is not None and job.stage_dir is not None:
+        if item.staged is not None and job.stage_dir is not None and made[folder]:
             # The worker's copy of the bytes it hashed: placed once the source is seen to be
             # the file analysed still (a stat, no read).
             if not unchanged(source, item):
@@ -182,6 +183,8 @@ def _temporary(
     if item.writes is Writes.STAGED_FILE:  # the worker's output, with the source's mtime
         assert job.stage_dir is not None and item.staged is not None
         staged = os.path.join(job.stage_dir, item.staged)
+        if not made[folder]:
+            return copy_staged_across(staged, source, final, item), True
         no_wider_than_source(staged, source)
         return staged, True
     if item.writes is Writes.RENAME_SOURCE:
@@ -191,6 +194,23 @@ def _temporary(
     if item.writes in (Writes.HARD_LINK, Writes.SYMBOLIC_LINK):
         return _link(source, final, item), True
     raise ValueError(f"{item.writes!r} writes nothing")
+
+
+def same_filesystem(folder: str, stage_dir: str) -> bool:
+    """Whether a file in the staging folder can be renamed into ``folder``: not when ``folder``
+    is on another disk (a year folder of DEST linked or mounted onto another one, as an
+    archive that outgrew its disk has)."""
+    return os.stat(folder).st_dev == os.stat(stage_dir).st_dev
+
+
+def copy_staged_across(staged: str, source: str, final: str, item: FileWrite) -> str:
+    """The worker's output (``staged``) copied to the temporary sibling of ``final``, on
+    another filesystem than the staging folder; the copy must hold the bytes the worker wrote."""
+    expected = item.out_hash
+    temp, _cloned = _copy_checked(staged, final, expected, "its turned or re-encoded bytes")
+    os.utime(temp, ns=(item.mtime_ns, item.mtime_ns))
+    no_wider_than_source(temp, source)
+    return temp
 
 
 def no_wider_than_source(new: str, source: str) -> None:
@@ -221,7 +241,10 @@ def _rename(temp: str, final: str, item: FileWrite, ours: bool) -> str | None:
     except OSError as exc:
         if not ours and exc.errno == errno.EXDEV:
             return _CROSSING
-        if ours and item.writes is not Writes.STAGED_FILE:
+        if ours and (
+            item.writes is not Writes.STAGED_FILE
+            or os.path.basename(temp).startswith(fsops.TEMP_PREFIX)
+        ):
             fsops.remove_quietly(temp)
         return placing_failed(exc, item.dest, written_here=ours)
 
@@ -309,19 +332,26 @@ def copy_verified(source: str, final: str, item: Named) -> tuple[str, bool]:
     """Copy ``source`` to the temporary sibling of ``final`` (a reflink clone where the
     filesystem can make one, else a copy hashed as it is written); return the temporary name
     and whether it is a clone. The copy must hold exactly the bytes the worker analysed."""
+    temp, cloned = _copy_checked(source, final, item.hash, item.rel)
+    os.utime(temp, ns=(item.mtime_ns, item.mtime_ns))
+    no_wider_than_source(temp, source)
+    return temp, cloned
+
+
+def _copy_checked(path: str, final: str, expected: str | None, what: str) -> tuple[str, bool]:
+    """Copy ``path`` to the temporary sibling of ``final``; return it and whether it is a
+    clone. Removed, and Changed raised, unless it holds the bytes ``expected``."""
     temp = fsops.temp_name(final)
     fsops.remove_quietly(temp)  # left by a run that died: it is ours to replace
     hasher = xxhash.xxh3_128()
     try:
-        cloned = fsops.clone_or_copy(source, temp, hasher=hasher)
+        cloned = fsops.clone_or_copy(path, temp, hasher=hasher)
         # a clone's bytes are read back (it wrote nothing); a copy's were hashed as written
         digest = fsops.hash_file(temp) if cloned else hasher.hexdigest()
     except BaseException:
         fsops.remove_quietly(temp)
         raise
-    if digest != item.hash:
+    if expected is None or digest != expected:
         fsops.remove_quietly(temp)
-        raise Changed(f"{item.rel} changed while it was being copied; run again")
-    os.utime(temp, ns=(item.mtime_ns, item.mtime_ns))
-    no_wider_than_source(temp, source)
+        raise Changed(f"{what} changed while it was being copied; run again")
     return temp, cloned
