@@ -117,3 +117,65 @@ def test_year_folders_linked_onto_another_disk_get_their_photos(
     assert imgorg("undo", str(dest))[0] == 0
     assert tree_digest(source) == before
     assert not list(other_disk.rglob("*.JPG"))
+
+
+@pytest.fixture
+def exfat(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A 64 MB exFAT disk (a camera card, a USB disk) mounted through FUSE: no hard links, no
+    RENAME_NOREPLACE, names that differ only in case are one, and no : ? * in a name."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a loop device")
+    for tool in ("mkfs.exfat", "mount.exfat-fuse", "losetup"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed (exfatprogs, exfat-fuse: scripts/setup --dev)")
+    image, mount = tmp_path / "exfat.img", tmp_path / "exfat"
+    mount.mkdir()
+    with open(image, "wb") as handle:
+        handle.truncate(64 << 20)
+    subprocess.run(["mkfs.exfat", str(image)], check=True, capture_output=True)
+    loop = subprocess.run(
+        ["losetup", "-f", "--show", str(image)], capture_output=True, text=True
+    ).stdout.strip()
+    if not loop:
+        pytest.skip("no loop device can be set up here")
+    done = subprocess.run(["mount.exfat-fuse", loop, str(mount)], capture_output=True)
+    if done.returncode != 0:
+        subprocess.run(["losetup", "-d", loop], check=False)
+        pytest.skip(f"cannot mount exFAT here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+    subprocess.run(["losetup", "-d", loop], check=False)
+
+
+def test_an_exfat_card_moved_onto_an_exfat_disk_and_back(
+    corpus: Path, tmp_path: Path, exfat: Path
+) -> None:
+    """SOURCE and DEST on one exFAT disk: placed by rename without RENAME_NOREPLACE or hard
+    links; a name the disk refuses (a ':' from a Linux tree) is an error saying so, its photo
+    kept; a name that differs from another only in case takes a suffix; verify and undo hold."""
+    source, dest = exfat / "DCIM", exfat / "Photos"
+    (source / "100CANON").mkdir(parents=True)
+    shutil.copy2(corpus / "camera/Canon_40D.jpg", source / "100CANON/IMG_0001.JPG")
+    shutil.copy2(corpus / ROTATED, source / "100CANON/IMG_0002.JPG")
+    (dest / "2008").mkdir(parents=True)
+    shutil.copy2(corpus / "camera/DSCN0010.jpg", dest / "2008/img_0001.jpg")  # another photo
+    before = tree_digest(source)
+    linux = tmp_path / "linux-tree"  # ':' is no exFAT name: this tree is not on the disk
+    linux.mkdir()
+    shutil.copy2(corpus / "camera/Kodak_CX7530.jpg", linux / "12:30.jpg")
+
+    code, said = imgorg("organize", str(linux), str(dest), "--min-size", "0", "-j", "1")
+    assert code == 1, said
+    log = (dest / "error_log.log").read_text()
+    assert "12:30.jpg" in log and "DEST's filesystem refuses this name" in log
+    assert (linux / "12:30.jpg").exists()
+
+    code, said = imgorg("organize", str(source), str(dest), "--mode", "move", "-j", "2")
+    assert code == 0, said
+    assert not list(source.rglob("*.JPG"))
+    names = sorted(p.name.lower() for p in (dest / "2008").iterdir())
+    assert len(names) == 2 and "img_0001.jpg" in names  # the card's IMG_0001 took a suffix
+    assert imgorg("verify", str(dest))[0] == 0
+    assert imgorg("undo", str(dest))[0] == 0
+    assert tree_digest(source) == before
+    assert [p.name for p in (dest / "2008").iterdir()] == ["img_0001.jpg"]

@@ -131,7 +131,7 @@ def commit_files(job: Job) -> Outcome:
             if not os.path.lexists(os.path.join(job.source, item.rel)):
                 outcome.failed.append((index, "vanished from SOURCE during the run"))
             else:
-                outcome.failed.append((index, f"cannot write {item.dest}: {exc.strerror or exc}"))
+                outcome.failed.append((index, cannot_write(exc, item.dest)))
             continue
         except Changed as exc:
             outcome.failed.append((index, str(exc)))
@@ -257,8 +257,31 @@ def placing_failed(exc: OSError, dest: str, written_here: bool) -> str:
     if isinstance(exc, fsops.DestinationExists):
         return "its destination appeared during the run"
     if written_here:  # placing it is the write
-        return f"cannot write {dest}: {exc.strerror or exc}"
+        return cannot_write(exc, dest)
+    if refused_name(exc, dest):
+        return f"cannot place: {_REFUSED} ({exc.strerror or exc}); {_FAT_NAMES}"
     return f"cannot place: {exc.strerror or exc}"
+
+
+_FAT_NAMES = 'FAT and exFAT disks take no \\ : * ? " < > | in a name, nor one ending in . or space'
+_REFUSED = "DEST's filesystem refuses this name"
+
+
+def cannot_write(exc: OSError, dest: str) -> str:
+    if refused_name(exc, dest):
+        return f"cannot write {dest}: {_REFUSED} ({exc.strerror or exc}); {_FAT_NAMES}"
+    return f"cannot write {dest}: {exc.strerror or exc}"
+
+
+def refused_name(exc: OSError, dest: str) -> bool:
+    """Whether creating ``dest`` (below DEST) failed for a name a FAT or exFAT disk cannot
+    hold: the kernel says EINVAL, some FUSE drivers ENOENT."""
+    if exc.errno not in (errno.EINVAL, errno.ENOENT):
+        return False
+    parts = dest.split("/")
+    return any(c in part for part in parts for c in '\\:*?"<>|') or any(
+        part.endswith((".", " ")) for part in parts
+    )
 
 
 class Seen(Protocol):
