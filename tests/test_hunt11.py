@@ -10,8 +10,14 @@ from pathlib import Path
 
 import pytest
 from test_safety import mount_tmpfs
+from test_writer_io import _copy_run, _staged
 
 from conftest import imgorg, photos_in, tree_digest
+from engine.formats.kinds import DEFAULT_EXTENSIONS
+from engine.records import Status
+from engine.stages.analyse import WorkerOptions, analyze_all
+from engine.stages.walk import plan
+from engine.store.journal import Journal
 
 ROTATED = "phone/Apple iPhone 5.jpg"  # 2.4 MB, EXIF Orientation 3: turned in DEST
 
@@ -179,3 +185,50 @@ def test_an_exfat_card_moved_onto_an_exfat_disk_and_back(
     assert imgorg("undo", str(dest))[0] == 0
     assert tree_digest(source) == before
     assert [p.name for p in (dest / "2008").iterdir()] == ["img_0001.jpg"]
+
+
+def test_a_worker_copy_is_placed_while_its_source_holds_those_bytes_under_a_new_inode(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A FUSE filesystem (an exFAT card, a phone over MTP) numbers a file anew once the kernel
+    lets it go, and a sync tool rewrites a file whole: the same size, mtime and bytes under
+    another inode number still place the worker's copy; other bytes of the same size and
+    mtime do not."""
+    src, dest = tmp_path / "card", tmp_path / "dest"
+    src.mkdir()
+    for name in ("Canon_40D.jpg", "DSCN0010.jpg"):
+        shutil.copy2(corpus / "camera" / name, src / name)
+    stage_dir = dest / ".imgorg" / "staging"
+    stage_dir.mkdir(parents=True)
+    candidates = plan(str(src), DEFAULT_EXTENSIONS, exclude=[str(dest)]).candidates
+    analyses = analyze_all(
+        str(src), candidates, WorkerOptions(stage_dir=str(stage_dir), copy_to_stage=True)
+    )
+    assert all(a.copied for a in analyses)
+    renumbered, rewritten = src / "Canon_40D.jpg", src / "DSCN0010.jpg"
+    for path, data in (
+        (renumbered, renumbered.read_bytes()),
+        (rewritten, rewritten.read_bytes()[:-10] + b"edited...."),
+    ):
+        st = path.stat()
+        fresh = path.with_name(".sync-tmp")
+        fresh.write_bytes(data)
+        os.utime(fresh, ns=(st.st_atime_ns, st.st_mtime_ns))
+        os.replace(fresh, path)
+        assert path.stat().st_ino != st.st_ino
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    try:
+        run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
+        coordinator, placer = _copy_run(src, dest, journal, run_id, candidates, stage_dir)
+        placer.add([d for a in analyses for d in coordinator.accept(a)])
+        placer.flush()
+        rows = {d.rel: d for d in journal.decisions(run_id, str(src))}
+    finally:
+        journal.close()
+    assert rows["Canon_40D.jpg"].status is Status.PLACED
+    assert rows["DSCN0010.jpg"].status is Status.ERROR
+    assert "changed" in (rows["DSCN0010.jpg"].reason or "")
+    [placed] = dest.rglob("Canon_40D.jpg")
+    assert placed.read_bytes() == (corpus / "camera/Canon_40D.jpg").read_bytes()
+    assert not list(dest.rglob("DSCN0010.jpg"))
+    assert _staged(stage_dir) == []

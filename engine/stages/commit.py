@@ -172,7 +172,7 @@ def _temporary(
         if item.staged is not None and job.stage_dir is not None and made[folder]:
             # The worker's copy of the bytes it hashed: placed once the source is seen to be
             # the file analysed still (a stat, no read).
-            if not unchanged(source, item):
+            if not holds_what_was_read(source, item):
                 raise Changed(f"{item.rel} changed since it was analysed; run again")
             staged = os.path.join(job.stage_dir, item.staged)
             no_wider_than_source(staged, source)
@@ -319,7 +319,26 @@ def unchanged(path: str, seen: Seen) -> bool:
         return True
     if st.st_ino != seen.ino or seen.hash is None:
         return False
-    if fsops.hash_file(path) != seen.hash:
+    return _read_between_stats(path, st, seen.hash)
+
+
+def holds_what_was_read(path: str, seen: Seen) -> bool:
+    """Whether ``path`` still holds the bytes the worker read, so that its copy of them can be
+    placed: ``unchanged``, or the same size, mtime and bytes under a new inode number (a FUSE
+    filesystem, an exFAT card or a phone over MTP, numbers a file anew once the kernel has let
+    it go; a sync tool rewrites a file whole). Not enough to remove a source: that must be the
+    very file whose copy was placed."""
+    if unchanged(path, seen):
+        return True
+    st = os.lstat(path)
+    if (st.st_size, st.st_mtime_ns) != (seen.size, seen.mtime_ns) or seen.hash is None:
+        return False
+    return st.st_ino != seen.ino and _read_between_stats(path, st, seen.hash)
+
+
+def _read_between_stats(path: str, st: os.stat_result, content_hash: str) -> bool:
+    """Whether ``path`` (seen as ``st``) holds ``content_hash``, and is seen so again after."""
+    if fsops.hash_file(path) != content_hash:
         return False
     again = os.lstat(path)
     return (again.st_ino, again.st_size, again.st_mtime_ns, again.st_ctime_ns) == (
