@@ -14,9 +14,12 @@ from test_writer_io import _copy_run, _staged
 
 from conftest import imgorg, photos_in, tree_digest
 from engine.formats.kinds import DEFAULT_EXTENSIONS
+from engine.policy.actions import Action
 from engine.records import Status
 from engine.stages.analyse import WorkerOptions, analyze_all
+from engine.stages.release import MovedFile, Release, release_sources
 from engine.stages.walk import plan
+from engine.store import fsops
 from engine.store.journal import Journal
 
 ROTATED = "phone/Apple iPhone 5.jpg"  # 2.4 MB, EXIF Orientation 3: turned in DEST
@@ -187,6 +190,16 @@ def test_an_exfat_card_moved_onto_an_exfat_disk_and_back(
     assert [p.name for p in (dest / "2008").iterdir()] == ["img_0001.jpg"]
 
 
+def renumber(path: Path, data: bytes) -> None:
+    """``path`` holding ``data`` under a new inode number, with the size and mtime it had."""
+    st = path.stat()
+    fresh = path.with_name(".sync-tmp")
+    fresh.write_bytes(data)
+    os.utime(fresh, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(fresh, path)
+    assert path.stat().st_ino != st.st_ino
+
+
 def test_a_worker_copy_is_placed_while_its_source_holds_those_bytes_under_a_new_inode(
     corpus: Path, tmp_path: Path
 ) -> None:
@@ -206,16 +219,8 @@ def test_a_worker_copy_is_placed_while_its_source_holds_those_bytes_under_a_new_
     )
     assert all(a.copied for a in analyses)
     renumbered, rewritten = src / "Canon_40D.jpg", src / "DSCN0010.jpg"
-    for path, data in (
-        (renumbered, renumbered.read_bytes()),
-        (rewritten, rewritten.read_bytes()[:-10] + b"edited...."),
-    ):
-        st = path.stat()
-        fresh = path.with_name(".sync-tmp")
-        fresh.write_bytes(data)
-        os.utime(fresh, ns=(st.st_atime_ns, st.st_mtime_ns))
-        os.replace(fresh, path)
-        assert path.stat().st_ino != st.st_ino
+    renumber(renumbered, renumbered.read_bytes())
+    renumber(rewritten, rewritten.read_bytes()[:-10] + b"edited....")
     journal = Journal.open(str(tmp_path / "j.sqlite"))
     try:
         run_id = journal.begin_run(str(src), str(dest), "copy", False, {})
@@ -232,3 +237,39 @@ def test_a_worker_copy_is_placed_while_its_source_holds_those_bytes_under_a_new_
     assert placed.read_bytes() == (corpus / "camera/Canon_40D.jpg").read_bytes()
     assert not list(dest.rglob("DSCN0010.jpg"))
     assert _staged(stage_dir) == []
+
+
+@pytest.mark.parametrize("action", [Action.MOVE_COPY, Action.MOVE_STAGED])
+def test_a_moved_source_under_a_new_inode_number_leaves_once_its_bytes_are_checked(
+    corpus: Path, tmp_path: Path, action: Action
+) -> None:
+    """A move off a FUSE card: each source seen again under a new inode number, with the size
+    and mtime analysed, leaves SOURCE (unlinked, or a turned photo's original kept below DEST)
+    once its bytes are the ones analysed and its copy in DEST verifies, never left behind for
+    a second run; one holding other bytes stays."""
+    src, dest = tmp_path / "card", tmp_path / "dest"
+    src.mkdir()
+    names = ("Canon_40D.jpg", "DSCN0010.jpg")
+    files = []
+    for name in names:
+        path = src / name
+        shutil.copy2(corpus / "camera" / name, path)
+        (dest / "2008").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest / "2008" / name)  # its placed copy
+        st, digest = path.stat(), fsops.hash_file(str(path))
+        moved = MovedFile(
+            name, f"2008/{name}", action, st.st_size, st.st_mtime_ns, st.st_ino,
+            st.st_ctime_ns, digest, digest,
+        )  # fmt: skip
+        files.append(moved)
+    renumber(src / names[0], (src / names[0]).read_bytes())
+    renumber(src / names[1], (src / names[1]).read_bytes()[:-10] + b"edited....")
+
+    done = release_sources(Release(str(src), str(dest), 1, False, files))
+
+    assert done.removed == [0] and [index for index, _ in done.kept] == [1]
+    assert not (src / names[0]).exists() and (src / names[1]).exists()
+    assert (dest / "2008" / names[0]).read_bytes() == (corpus / "camera" / names[0]).read_bytes()
+    if action is Action.MOVE_STAGED:
+        kept = dest / done.originals[0]
+        assert kept.read_bytes() == (corpus / "camera" / names[0]).read_bytes()
