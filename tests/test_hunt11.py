@@ -273,3 +273,50 @@ def test_a_moved_source_under_a_new_inode_number_leaves_once_its_bytes_are_check
     if action is Action.MOVE_STAGED:
         kept = dest / done.originals[0]
         assert kept.read_bytes() == (corpus / "camera" / names[0]).read_bytes()
+
+
+def test_a_move_on_one_disk_renames_a_source_seen_under_a_new_inode_number(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A move within one FUSE filesystem (an exFAT disk holding the card's copy and the
+    archive): a source seen again under a new inode number with the size, mtime and bytes
+    analysed is renamed into DEST (its duplicate into Duplicates/), never an error on every
+    run; one with other bytes is an error and stays."""
+    from engine.policy.naming import Layout
+    from engine.stages.analyse import analyze
+    from engine.stages.decide import Coordinator, Folders
+    from engine.stages.place import Placer
+    from engine.store.dest_view import JournalView
+
+    src, dest = tmp_path / "card", tmp_path / "dest"
+    src.mkdir()
+    dest.mkdir()
+    for name in ("Canon_40D.jpg", "DSCN0010.jpg"):
+        shutil.copy2(corpus / "camera" / name, src / name)
+    shutil.copy2(corpus / "camera/Canon_40D.jpg", src / "copy of Canon_40D.jpg")
+    candidates = plan(str(src), DEFAULT_EXTENSIONS).candidates
+    journal = Journal.open(str(tmp_path / "j.sqlite"))
+    try:
+        run_id = journal.begin_run(str(src), str(dest), "move", False, {})
+        view = JournalView(journal, str(src), str(dest), run_id)
+        folders = Folders(Layout.NESTED, "C", "N", "Duplicates")
+        coordinator = Coordinator(str(src), str(dest), view, candidates, folders, move=True)
+        decisions = [
+            d for c in candidates for d in coordinator.accept(analyze(str(src), c, WorkerOptions()))
+        ]
+        for path in src.iterdir():
+            data = path.read_bytes()
+            renumber(path, data[:-10] + b"edited...." if path.name == "DSCN0010.jpg" else data)
+        placer = Placer(str(src), str(dest), journal, run_id, sync=False)
+        placer.add(decisions)
+        placer.flush()
+        rows = {d.rel: d.status for d in journal.decisions(run_id, str(src))}
+    finally:
+        journal.close()
+    assert rows == {
+        "Canon_40D.jpg": Status.PLACED,
+        "copy of Canon_40D.jpg": Status.DUPLICATE,
+        "DSCN0010.jpg": Status.ERROR,
+    }
+    assert sorted(p.name for p in src.iterdir()) == ["DSCN0010.jpg"]
+    assert len(list(dest.rglob("*Canon_40D.jpg"))) == 2

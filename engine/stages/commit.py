@@ -188,7 +188,7 @@ def _temporary(
         no_wider_than_source(staged, source)
         return staged, True
     if item.writes is Writes.RENAME_SOURCE:
-        if not unchanged(source, item):
+        if not holds_what_was_read(source, item):
             raise Changed(CHANGED)
         return source, False
     if item.writes in (Writes.HARD_LINK, Writes.SYMBOLIC_LINK):
@@ -351,8 +351,9 @@ def _read_between_stats(path: str, st: os.stat_result, content_hash: str) -> boo
 
 def check_before_move(source: str, item: FileWrite) -> None:
     """Right before a source is renamed away: its bytes are the ones analysed, and it is still
-    the same file (checked after the read, so a change during it shows too)."""
-    if fsops.hash_file(source) != item.hash or not unchanged(source, item):
+    the same file, or one with its size and mtime under a new inode number (see
+    ``holds_what_was_read``; checked after the read, so a change during it shows too)."""
+    if fsops.hash_file(source) != item.hash or not holds_what_was_read(source, item):
         raise Changed(CHANGED)
 
 
