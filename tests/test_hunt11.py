@@ -320,3 +320,36 @@ def test_a_move_on_one_disk_renames_a_source_seen_under_a_new_inode_number(
     }
     assert sorted(p.name for p in src.iterdir()) == ["DSCN0010.jpg"]
     assert len(list(dest.rglob("*Canon_40D.jpg"))) == 2
+
+
+@pytest.mark.parametrize("disk", ["same", "other"])
+def test_a_photo_still_being_written_into_source_is_never_moved_away_from_its_writer(
+    corpus: Path, tmp_path: Path, disk: str
+) -> None:
+    """A camera import still copying into SOURCE: its photo, half there, is analysed as cut
+    short and its copy set aside, but the source stays while a program has it open for
+    writing (unlinked, the rest of its bytes would go nowhere); once written whole, the next
+    move run places it."""
+    src = tmp_path / "Import"
+    dest = mount_tmpfs(tmp_path / "dest", "64m") if disk == "other" else tmp_path / "dest"
+    src.mkdir()
+    whole = (corpus / "camera/DSCN0010.jpg").read_bytes()
+    try:
+        with open(src / "DSCN0010.jpg", "wb") as writer:
+            writer.write(whole[: len(whole) // 2])
+            writer.flush()
+
+            code, said = imgorg("organize", str(src), str(dest), "--mode", "move", "-j", "1")
+
+            assert code == 1, said
+            assert "open for writing" in (dest / "error_log.log").read_text()
+            assert (src / "DSCN0010.jpg").exists()
+            writer.write(whole[len(whole) // 2 :])
+        code, said = imgorg("organize", str(src), str(dest), "--mode", "move", "-j", "1")
+        assert code == 0, said
+        assert not (src / "DSCN0010.jpg").exists()
+        [placed] = [p for p in dest.rglob("DSCN0010.jpg") if "Corrupted" not in p.parts]
+        assert placed.read_bytes() == whole
+    finally:
+        if disk == "other":
+            subprocess.run(["umount", "-l", str(dest)], check=False)

@@ -353,6 +353,8 @@ def check_before_move(source: str, item: FileWrite) -> None:
     """Right before a source is renamed away: its bytes are the ones analysed, and it is still
     the same file, or one with its size and mtime under a new inode number (see
     ``holds_what_was_read``; checked after the read, so a change during it shows too)."""
+    if fsops.open_for_writing(source):
+        raise Changed("another program has it open for writing; run again once it is done")
     if fsops.hash_file(source) != item.hash or not holds_what_was_read(source, item):
         raise Changed(CHANGED)
 

@@ -34,6 +34,7 @@ from engine.store import fsops
 from engine.store.journal import SourceMode, original_path
 
 CANNOT_REMOVE = "cannot remove it"  # the start of the reason a verified source stays
+STILL_WRITTEN = "another program has it open for writing (a copy or import still under way?)"
 IS_SOURCE = "its copy in DEST is the source file itself"
 SET_ID = stat.S_ISUID | stat.S_ISGID
 
@@ -164,6 +165,8 @@ def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
     its placed copy verifies; None when it is gone, else why it stays."""
     source = os.path.join(source_root, moved.rel)
     try:
+        if fsops.open_for_writing(source):
+            return STILL_WRITTEN
         if not unchanged(source, moved):
             return _remove_renumbered(source, moved, final)
         # Without the inode and ctime (read through another mount, or from the journal), size
@@ -262,6 +265,8 @@ def keep_original(
         if not fsops.holds(final, moved.out_hash):
             return False
         try:
+            if fsops.open_for_writing(source):
+                return False
             if not holds_what_was_read(source, moved) or fsops.hash_file(source) != moved.hash:
                 return False
         except FileNotFoundError:
