@@ -286,6 +286,8 @@ def _discard_unborn_journal(dest: str, path: str) -> None:
 
 def _prepare_dest(settings: Settings) -> str:
     meta = os.path.join(settings.dest, META)
+    for own in (meta, os.path.join(meta, "staging"), os.path.join(meta, "thumbs")):
+        refuse_non_folder(own)
     try:
         os.makedirs(meta, exist_ok=True)
         probe = os.path.join(meta, ".write-test")
@@ -295,6 +297,16 @@ def _prepare_dest(settings: Settings) -> str:
     except OSError as exc:
         raise RunError(f"DEST is not writable: {exc.strerror} ({settings.dest})") from exc
     return meta
+
+
+def refuse_non_folder(path: str) -> None:
+    """Refuse a DEST where imgorg's own folder ``path`` (or one inside it) is something else: a
+    file, a link to nothing. What it holds may be the user's: it is never removed."""
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise RunError(
+            f"{path} is not a folder, and imgorg keeps its journal and work there: "
+            "move it aside, then run again"
+        )
 
 
 def source_as_journaled(journal: Journal, source: str) -> str:

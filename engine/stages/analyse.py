@@ -12,6 +12,7 @@ worker returns small ``Analysis`` records and never decides where a file goes.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import warnings
 from collections import Counter
@@ -602,9 +603,19 @@ def _travelling_date(path: str, ext: str, head: bytes) -> dt.datetime | None:
 def _stage_output(result: Analysis, data: bytes, options: WorkerOptions) -> None:
     result.bytes_out = len(data)
     result.out_hash = content_hash(data)
-    if options.stage_dir is not None:
+    if options.stage_dir is None:
+        return
+    try:
         own = _own_folder(options.stage_dir, options.run_token)
         result.staged = stage(options.stage_dir, own, result, data, bool(options.path_map))
+    except OSError as exc:
+        # A photo placed unturned or unshrunk would differ from run to run: it waits instead.
+        result.status = Status.ERROR
+        why = "DEST is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "cannot write"
+        result.reason = (
+            f"{why}: its turned or re-encoded bytes could not be staged in DEST "
+            f"({exc.strerror or exc}); run again"
+        )
 
 
 def stage(stage_dir: str, own: str, result: Analysis, data: bytes, durable: bool = False) -> str:

@@ -54,6 +54,7 @@ class FileWrite(NamedTuple):
     hash: str | None
     bytes_out: int
     needs_space: bool  # the bytes are written here, not already on DEST
+    out_hash: str | None = None  # the bytes placed, when not the source's (a staged output)
 
 
 class Ledger(NamedTuple):
@@ -113,7 +114,7 @@ def commit_files(job: Job) -> Outcome:
     copies to discard. A failure is one file's, never the batch's."""
     outcome = Outcome()
     temps: list[tuple[int, str, bool]] = []  # index, temporary path, whether it is ours
-    made: set[str] = set()  # folders made (or found) for this batch
+    made: dict[str, bool] = {}  # folders made (or found) for this batch: staging's filesystem?
     for index, item in enumerate(job.writes):
         final = os.path.join(job.dest, item.dest)
         if item.needs_space:
@@ -130,7 +131,7 @@ def commit_files(job: Job) -> Outcome:
             if not os.path.lexists(os.path.join(job.source, item.rel)):
                 outcome.failed.append((index, "vanished from SOURCE during the run"))
             else:
-                outcome.failed.append((index, f"cannot write {item.dest}: {exc.strerror or exc}"))
+                outcome.failed.append((index, cannot_write(exc, item.dest)))
             continue
         except Changed as exc:
             outcome.failed.append((index, str(exc)))
@@ -159,19 +160,19 @@ _CROSSING = "crossing"
 
 
 def _temporary(
-    job: Job, item: FileWrite, final: str, outcome: Outcome, made: set[str]
+    job: Job, item: FileWrite, final: str, outcome: Outcome, made: dict[str, bool]
 ) -> tuple[str, bool]:
     """The file to rename to ``final``, and whether it is a temporary file of ours."""
     folder = os.path.dirname(final)
     if folder not in made:
         fsops.make_folders(folder)
-        made.add(folder)
+        made[folder] = job.stage_dir is not None and same_filesystem(folder, job.stage_dir)
     source = os.path.join(job.source, item.rel)
     if item.writes is Writes.COPY:
-        if item.staged is not None and job.stage_dir is not None:
+        if item.staged is not None and job.stage_dir is not None and made[folder]:
             # The worker's copy of the bytes it hashed: placed once the source is seen to be
             # the file analysed still (a stat, no read).
-            if not unchanged(source, item):
+            if not holds_what_was_read(source, item):
                 raise Changed(f"{item.rel} changed since it was analysed; run again")
             staged = os.path.join(job.stage_dir, item.staged)
             no_wider_than_source(staged, source)
@@ -182,15 +183,34 @@ def _temporary(
     if item.writes is Writes.STAGED_FILE:  # the worker's output, with the source's mtime
         assert job.stage_dir is not None and item.staged is not None
         staged = os.path.join(job.stage_dir, item.staged)
+        if not made[folder]:
+            return copy_staged_across(staged, source, final, item), True
         no_wider_than_source(staged, source)
         return staged, True
     if item.writes is Writes.RENAME_SOURCE:
-        if not unchanged(source, item):
+        if not holds_what_was_read(source, item):
             raise Changed(CHANGED)
         return source, False
     if item.writes in (Writes.HARD_LINK, Writes.SYMBOLIC_LINK):
         return _link(source, final, item), True
     raise ValueError(f"{item.writes!r} writes nothing")
+
+
+def same_filesystem(folder: str, stage_dir: str) -> bool:
+    """Whether a file in the staging folder can be renamed into ``folder``: not when ``folder``
+    is on another disk (a year folder of DEST linked or mounted onto another one, as an
+    archive that outgrew its disk has)."""
+    return os.stat(folder).st_dev == os.stat(stage_dir).st_dev
+
+
+def copy_staged_across(staged: str, source: str, final: str, item: FileWrite) -> str:
+    """The worker's output (``staged``) copied to the temporary sibling of ``final``, on
+    another filesystem than the staging folder; the copy must hold the bytes the worker wrote."""
+    expected = item.out_hash
+    temp, _cloned = _copy_checked(staged, final, expected, "its turned or re-encoded bytes")
+    os.utime(temp, ns=(item.mtime_ns, item.mtime_ns))
+    no_wider_than_source(temp, source)
+    return temp
 
 
 def no_wider_than_source(new: str, source: str) -> None:
@@ -221,7 +241,10 @@ def _rename(temp: str, final: str, item: FileWrite, ours: bool) -> str | None:
     except OSError as exc:
         if not ours and exc.errno == errno.EXDEV:
             return _CROSSING
-        if ours and item.writes is not Writes.STAGED_FILE:
+        if ours and (
+            item.writes is not Writes.STAGED_FILE
+            or os.path.basename(temp).startswith(fsops.TEMP_PREFIX)
+        ):
             fsops.remove_quietly(temp)
         return placing_failed(exc, item.dest, written_here=ours)
 
@@ -234,8 +257,31 @@ def placing_failed(exc: OSError, dest: str, written_here: bool) -> str:
     if isinstance(exc, fsops.DestinationExists):
         return "its destination appeared during the run"
     if written_here:  # placing it is the write
-        return f"cannot write {dest}: {exc.strerror or exc}"
+        return cannot_write(exc, dest)
+    if refused_name(exc, dest):
+        return f"cannot place: {_REFUSED} ({exc.strerror or exc}); {_FAT_NAMES}"
     return f"cannot place: {exc.strerror or exc}"
+
+
+_FAT_NAMES = 'FAT and exFAT disks take no \\ : * ? " < > | in a name, nor one ending in . or space'
+_REFUSED = "DEST's filesystem refuses this name"
+
+
+def cannot_write(exc: OSError, dest: str) -> str:
+    if refused_name(exc, dest):
+        return f"cannot write {dest}: {_REFUSED} ({exc.strerror or exc}); {_FAT_NAMES}"
+    return f"cannot write {dest}: {exc.strerror or exc}"
+
+
+def refused_name(exc: OSError, dest: str) -> bool:
+    """Whether creating ``dest`` (below DEST) failed for a name a FAT or exFAT disk cannot
+    hold: the kernel says EINVAL, some FUSE drivers ENOENT."""
+    if exc.errno not in (errno.EINVAL, errno.ENOENT):
+        return False
+    parts = dest.split("/")
+    return any(c in part for part in parts for c in '\\:*?"<>|') or any(
+        part.endswith((".", " ")) for part in parts
+    )
 
 
 class Seen(Protocol):
@@ -273,7 +319,26 @@ def unchanged(path: str, seen: Seen) -> bool:
         return True
     if st.st_ino != seen.ino or seen.hash is None:
         return False
-    if fsops.hash_file(path) != seen.hash:
+    return _read_between_stats(path, st, seen.hash)
+
+
+def holds_what_was_read(path: str, seen: Seen) -> bool:
+    """Whether ``path`` still holds the bytes the worker read, so that its copy of them can be
+    placed: ``unchanged``, or the same size, mtime and bytes under a new inode number (a FUSE
+    filesystem, an exFAT card or a phone over MTP, numbers a file anew once the kernel has let
+    it go; a sync tool rewrites a file whole). Not enough to remove a source: that must be the
+    very file whose copy was placed."""
+    if unchanged(path, seen):
+        return True
+    st = os.lstat(path)
+    if (st.st_size, st.st_mtime_ns) != (seen.size, seen.mtime_ns) or seen.hash is None:
+        return False
+    return st.st_ino != seen.ino and _read_between_stats(path, st, seen.hash)
+
+
+def _read_between_stats(path: str, st: os.stat_result, content_hash: str) -> bool:
+    """Whether ``path`` (seen as ``st``) holds ``content_hash``, and is seen so again after."""
+    if fsops.hash_file(path) != content_hash:
         return False
     again = os.lstat(path)
     return (again.st_ino, again.st_size, again.st_mtime_ns, again.st_ctime_ns) == (
@@ -286,8 +351,11 @@ def unchanged(path: str, seen: Seen) -> bool:
 
 def check_before_move(source: str, item: FileWrite) -> None:
     """Right before a source is renamed away: its bytes are the ones analysed, and it is still
-    the same file (checked after the read, so a change during it shows too)."""
-    if fsops.hash_file(source) != item.hash or not unchanged(source, item):
+    the same file, or one with its size and mtime under a new inode number (see
+    ``holds_what_was_read``; checked after the read, so a change during it shows too)."""
+    if fsops.open_for_writing(source):
+        raise Changed("another program has it open for writing; run again once it is done")
+    if fsops.hash_file(source) != item.hash or not holds_what_was_read(source, item):
         raise Changed(CHANGED)
 
 
@@ -309,19 +377,26 @@ def copy_verified(source: str, final: str, item: Named) -> tuple[str, bool]:
     """Copy ``source`` to the temporary sibling of ``final`` (a reflink clone where the
     filesystem can make one, else a copy hashed as it is written); return the temporary name
     and whether it is a clone. The copy must hold exactly the bytes the worker analysed."""
+    temp, cloned = _copy_checked(source, final, item.hash, item.rel)
+    os.utime(temp, ns=(item.mtime_ns, item.mtime_ns))
+    no_wider_than_source(temp, source)
+    return temp, cloned
+
+
+def _copy_checked(path: str, final: str, expected: str | None, what: str) -> tuple[str, bool]:
+    """Copy ``path`` to the temporary sibling of ``final``; return it and whether it is a
+    clone. Removed, and Changed raised, unless it holds the bytes ``expected``."""
     temp = fsops.temp_name(final)
     fsops.remove_quietly(temp)  # left by a run that died: it is ours to replace
     hasher = xxhash.xxh3_128()
     try:
-        cloned = fsops.clone_or_copy(source, temp, hasher=hasher)
+        cloned = fsops.clone_or_copy(path, temp, hasher=hasher)
         # a clone's bytes are read back (it wrote nothing); a copy's were hashed as written
         digest = fsops.hash_file(temp) if cloned else hasher.hexdigest()
     except BaseException:
         fsops.remove_quietly(temp)
         raise
-    if digest != item.hash:
+    if expected is None or digest != expected:
         fsops.remove_quietly(temp)
-        raise Changed(f"{item.rel} changed while it was being copied; run again")
-    os.utime(temp, ns=(item.mtime_ns, item.mtime_ns))
-    no_wider_than_source(temp, source)
+        raise Changed(f"{what} changed while it was being copied; run again")
     return temp, cloned

@@ -184,6 +184,7 @@ class Placer:
             decision.hash,
             decision.bytes_out,
             decision.action.needs_space and not decision.copied,
+            decision.out_hash,
         )
 
     def _discards(self, decisions: list[Decision]) -> list[str]:

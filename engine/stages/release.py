@@ -29,11 +29,12 @@ from typing import NamedTuple, Protocol
 import xxhash
 
 from engine.policy.actions import Action, SourceAfter
-from engine.stages.commit import Seen, unchanged
+from engine.stages.commit import Seen, holds_what_was_read, unchanged
 from engine.store import fsops
 from engine.store.journal import SourceMode, original_path
 
 CANNOT_REMOVE = "cannot remove it"  # the start of the reason a verified source stays
+STILL_WRITTEN = "another program has it open for writing (a copy or import still under way?)"
 IS_SOURCE = "its copy in DEST is the source file itself"
 SET_ID = stat.S_ISUID | stat.S_ISGID
 
@@ -164,8 +165,10 @@ def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
     its placed copy verifies; None when it is gone, else why it stays."""
     source = os.path.join(source_root, moved.rel)
     try:
+        if fsops.open_for_writing(source):
+            return STILL_WRITTEN
         if not unchanged(source, moved):
-            return "it changed since it was analysed"
+            return _remove_renumbered(source, moved, final)
         # Without the inode and ctime (read through another mount, or from the journal), size
         # and mtime alone do not prove the source still holds the bytes placed.
         unknown = moved.action is Action.MOVE_COPY and not moved.ino
@@ -187,6 +190,22 @@ def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
         return None
     except OSError as exc:
         return f"{CANNOT_REMOVE}: {exc.strerror or exc}"
+    return None
+
+
+def _remove_renumbered(source: str, moved: Moved, final: str) -> str | None:
+    """Unlink a source that holds the bytes analysed, with the size and mtime analysed, under
+    another inode number (a FUSE filesystem renumbers the files the kernel lets go: an exFAT
+    card, a phone over MTP), once its placed copy is seen to be a file of its own holding the
+    bytes placed; None when it is gone, else why it stays."""
+    if not holds_what_was_read(source, moved):
+        return "it changed since it was analysed"
+    why = copy_stands_apart(final, moved.out_hash, source)
+    if why is not None:
+        return why
+    if not holds_what_was_read(source, moved):  # written to while DEST's copy was read
+        return "it changed since it was analysed"
+    os.unlink(source)
     return None
 
 
@@ -246,7 +265,9 @@ def keep_original(
         if not fsops.holds(final, moved.out_hash):
             return False
         try:
-            if not unchanged(source, moved) or fsops.hash_file(source) != moved.hash:
+            if fsops.open_for_writing(source):
+                return False
+            if not holds_what_was_read(source, moved) or fsops.hash_file(source) != moved.hash:
                 return False
         except FileNotFoundError:
             return fsops.holds(keep_at, moved.hash)

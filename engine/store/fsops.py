@@ -8,6 +8,7 @@ import ctypes.util
 import errno
 import fcntl
 import os
+import signal
 import stat
 
 import xxhash
@@ -293,6 +294,26 @@ def make_folders(path: str) -> None:
             os.mkdir(folder)
     if missing and not os.path.isdir(missing[0]):
         raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), missing[0])
+
+
+def open_for_writing(path: str) -> bool:
+    """Whether a program has the file ``path`` open for writing (a copy or a camera import
+    still under way: its bytes are not all there yet), as Linux tells by refusing a read lease
+    on it. False where that cannot be told: a filesystem without leases (NFS, FUSE), another
+    user's file without CAP_LEASE."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        # A lease broken while held signals its holder: with SIGURG, ignored, not SIGIO (fatal).
+        fcntl.fcntl(fd, fcntl.F_SETSIG, signal.SIGURG)
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+    except OSError as exc:
+        return exc.errno == errno.EAGAIN
+    finally:
+        os.close(fd)  # the lease goes with it
+    return False
 
 
 def remove_quietly(path: str) -> None:
