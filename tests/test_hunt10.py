@@ -344,6 +344,16 @@ def test_the_live_copy_is_kept_over_a_nas_snapshot_of_it(tmp_path: Path, organiz
 FFMPEG = shutil.which("ffmpeg")
 
 
+def a_clip(clip: Path) -> Path:
+    """A short MP4 (a still of a corpus photo, 0.4 s) made on 2020-05-04 by its container."""
+    assert FFMPEG is not None
+    still = CORPUS / "camera/Canon_40D.jpg"
+    made = [FFMPEG, "-v", "error", "-y", "-loop", "1", "-i", str(still), "-t", "0.4"]
+    made += ["-metadata", "creation_time=2020-05-04T22:39:15Z", "-c:v", "mjpeg", str(clip)]
+    subprocess.run(made, check=True)
+    return clip
+
+
 @pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
 def test_a_video_saved_under_an_image_name_is_placed_as_the_video_it_is(
     tmp_path: Path,
@@ -353,14 +363,9 @@ def test_a_video_saved_under_an_image_name_is_placed_as_the_video_it_is(
     ``clip.gif``; the imaging library cannot open them, so they were set aside as corrupt
     ("not a recognisable image") and undated, though they are sound videos. A HEIC under a
     video's name stays as it was (set aside: no video)."""
-    assert FFMPEG is not None
     src = tmp_path / "src" / "Downloads"
     src.mkdir(parents=True)
-    clip = tmp_path / "clip.mp4"
-    still = CORPUS / "camera/Canon_40D.jpg"
-    made = [FFMPEG, "-v", "error", "-y", "-loop", "1", "-i", str(still), "-t", "0.4"]
-    made += ["-metadata", "creation_time=2020-05-04T22:39:15Z", "-c:v", "mjpeg", str(clip)]
-    subprocess.run(made, check=True)
+    clip = a_clip(tmp_path / "clip.mp4")
     shutil.copy(clip, src / "funny.gif")
     (src / "IMG_0001.jpg").write_bytes(clip.read_bytes() + b"\x00")  # bytes of its own
     shutil.copy(CORPUS / "formats/IMG_2927.HEIC", src / "IMG_2927.mov")
@@ -386,16 +391,11 @@ def test_no_videos_leaves_a_video_saved_under_an_image_name_where_it_is(
 ) -> None:
     """``--no-videos`` leaves videos in SOURCE: one found under an image's name too (move mode:
     it stays, ignored, with the reason), while the photo beside it is moved."""
-    assert FFMPEG is not None
     src = tmp_path / "src" / "Downloads"
     src.mkdir(parents=True)
-    clip = tmp_path / "clip.mp4"
-    still = CORPUS / "camera/Canon_40D.jpg"
-    made = [FFMPEG, "-v", "error", "-y", "-loop", "1", "-i", str(still), "-t", "0.4"]
-    made += ["-metadata", "creation_time=2020-05-04T22:39:15Z", "-c:v", "mjpeg", str(clip)]
-    subprocess.run(made, check=True)
+    clip = a_clip(tmp_path / "clip.mp4")
     shutil.copy(clip, src / "funny.gif")
-    shutil.copy(still, src / "Canon_40D.jpg")
+    shutil.copy(CORPUS / "camera/Canon_40D.jpg", src / "Canon_40D.jpg")
     code, report = organize(
         tmp_path / "src", tmp_path / "out", "--min-size", "0", "--no-videos", "--mode", "move"
     )
