@@ -17,7 +17,9 @@ from engine.store import fsops
 
 
 def test_a_card_photo_edited_in_place_keeping_size_and_mtime_is_never_unlinked(
-    corpus: Path, tmp_path: Path, exfat: Path  # noqa: F811
+    corpus: Path,
+    tmp_path: Path,
+    exfat: Path,  # noqa: F811
 ) -> None:
     """A move off an exFAT card (FUSE): a photo whose date is fixed in place while the run
     copies it (``exiftool -P -overwrite_original_in_place``: the same size, the mtime put back)
@@ -51,7 +53,9 @@ def test_a_card_photo_edited_in_place_keeping_size_and_mtime_is_never_unlinked(
 
 
 def test_year_folders_bind_mounted_from_the_same_disk_get_their_photos(
-    corpus: Path, tmp_path: Path, bind_mount  # noqa: F811
+    corpus: Path,
+    tmp_path: Path,
+    bind_mount,  # noqa: F811
 ) -> None:  # type: ignore[no-untyped-def]
     """A year folder of DEST mounted from another folder of DEST's own disk (a bind mount: one
     filesystem, yet no rename between the mounts): the workers' copies and turned photos
