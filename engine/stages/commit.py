@@ -199,8 +199,9 @@ def _temporary(
 def same_filesystem(folder: str, stage_dir: str) -> bool:
     """Whether a file in the staging folder can be renamed into ``folder``: not when ``folder``
     is on another disk (a year folder of DEST linked or mounted onto another one, as an
-    archive that outgrew its disk has)."""
-    return os.stat(folder).st_dev == os.stat(stage_dir).st_dev
+    archive that outgrew its disk has), nor on another mount of DEST's (a bind mount: one
+    filesystem, yet a rename between them fails)."""
+    return fsops.same_device(stage_dir, folder)
 
 
 def copy_staged_across(staged: str, source: str, final: str, item: FileWrite) -> str:

@@ -169,9 +169,12 @@ def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
             return STILL_WRITTEN
         if not unchanged(source, moved):
             return _remove_renumbered(source, moved, final)
-        # Without the inode and ctime (read through another mount, or from the journal), size
-        # and mtime alone do not prove the source still holds the bytes placed.
-        unknown = moved.action is Action.MOVE_COPY and not moved.ino
+        # Without the inode and ctime (read through another mount, or from the journal), or
+        # with a ctime no write sets (FUSE), size and mtime alone do not prove the source
+        # still holds the bytes placed.
+        unknown = moved.action is Action.MOVE_COPY and (
+            not moved.ino or not fsops.keeps_change_times(source)
+        )
         if unknown and fsops.hash_file(source) != moved.hash:
             return "its bytes are not the ones analysed"
         if moved.action.keeps_original or moved.action.releases:

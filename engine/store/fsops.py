@@ -316,6 +316,24 @@ def open_for_writing(path: str) -> bool:
     return False
 
 
+FUSE_SUPER_MAGIC = 0x65735546
+
+
+def keeps_change_times(path: str) -> bool:
+    """Whether the filesystem holding ``path`` gives a file a new ctime on every write, so that
+    the same inode and ctime prove the same bytes. Not FUSE (an exFAT card, a phone over MTP):
+    its daemon reports what it likes (exfat-fuse reports the mtime), and a write that keeps the
+    size and puts the mtime back (``exiftool -P -overwrite_original_in_place``) shows nowhere.
+    False when it cannot be told."""
+    statfs = getattr(_libc, "statfs", None)
+    if statfs is None:
+        return False
+    buf = ctypes.create_string_buffer(512)  # struct statfs, f_type first
+    if statfs(os.fsencode(path), buf) != 0:
+        return False
+    return ctypes.c_long.from_buffer(buf).value & 0xFFFFFFFF != FUSE_SUPER_MAGIC
+
+
 def remove_quietly(path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
