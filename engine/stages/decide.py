@@ -790,7 +790,7 @@ class Coordinator:
             decision.action = Action.RELEASE_KEPT if transformed else Action.RELEASE
             decision.staged = None
             said += "; released by this run once that file was checked to hold them"
-        decision.note = f"{decision.note}; {said}" if decision.note else said
+        decision.note = _noted(decision.note, said)
 
     def _family(self, main: Decision) -> list[Decision]:
         """Decisions for the files that travel with ``main``: they share its fate. A
@@ -849,15 +849,17 @@ class Coordinator:
                 decision.status, decision.reason = Status.ERROR, too_long
             return True
         slots = [self.view.slot(path, d.out_hash, d.bytes_out) for d, path in wanted]
-        # a name the journal holds for this very file, whose copy there is gone: its own again
-        reclaimed = [
-            slot is Slot.TAKEN and self._own_name_free(d, path)
+        owned = [
+            self._own_copy_at(d, path) if slot is Slot.TAKEN else None
             for (d, path), slot in zip(wanted, slots, strict=True)
         ]
+        # a name the journal holds for this very file, whose copy there is gone: its own again
+        reclaimed = [own is False for own in owned]
         slots = [Slot.FREE if again else slot for slot, again in zip(slots, reclaimed, strict=True)]
         if Slot.TAKEN in slots and not main_fixed:
             return False
-        for (decision, path), slot, again in zip(wanted, slots, reclaimed, strict=True):
+        for (decision, path), slot, own in zip(wanted, slots, owned, strict=True):
+            again = own is False
             too_long = self._too_long(path)
             if too_long:
                 decision.status, decision.reason = Status.ERROR, too_long
@@ -874,7 +876,7 @@ class Coordinator:
                 decision.note = _noted(decision.note, _gone(path))
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
                 slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
-            if slot is Slot.TAKEN and main_fixed and self._own_copy_there(decision, path):
+            if slot is Slot.TAKEN and main_fixed and own:
                 decision.dest = path  # edited in DEST since, or its name spelled otherwise
                 decision.note = _noted(decision.note, "already placed by an earlier run")
                 continue
@@ -892,22 +894,17 @@ class Coordinator:
             self._settle_at(decision, path, slot)
         return True
 
-    def _own_copy_there(self, decision: Decision, path: str) -> bool:
-        """Whether ``path`` is the name an earlier run placed ``decision``'s very file at (same
-        path, same bytes) and DEST holds a file there, in some spelling: its copy, whatever the
-        user did to it since (a sidecar Lightroom wrote a rating to, a folder renamed in case)."""
+    def _own_copy_at(self, decision: Decision, path: str) -> bool | None:
+        """Whether DEST holds a file at ``path``, in some spelling, when it is the name an
+        earlier run placed ``decision``'s very file at (same path, same bytes): its copy,
+        whatever the user did to it since (a sidecar Lightroom wrote a rating to, a folder
+        renamed in case), or, when it holds nothing now, a name the journal holds for that
+        file alone. None when ``path`` is not that file's own name."""
         if decision.hash is None or self.move:
-            return False
-        own = self.view.own_copy(decision.rel, decision.hash)
-        return own == path and self.view.exists(os.path.join(self.dest, path))
-
-    def _own_name_free(self, decision: Decision, path: str) -> bool:
-        """Whether ``path`` is the name an earlier run placed ``decision``'s very file at (same
-        path, same bytes), which holds nothing now: the journal holds it for that file alone."""
-        if decision.hash is None or self.move:
-            return False
-        own = self.view.own_copy(decision.rel, decision.hash)
-        return own == path and not self.view.exists(os.path.join(self.dest, path))
+            return None
+        if self.view.own_copy(decision.rel, decision.hash) != path:
+            return None
+        return self.view.exists(os.path.join(self.dest, path))
 
     def _free_beside(self, decision: Decision, path: str) -> tuple[str, Slot]:
         """The first suffixed name of ``path`` that is free or holds ``decision``'s bytes."""
