@@ -18,7 +18,8 @@ import pytest
 
 from conftest import imgorg, photos_in, tree_digest
 
-FLAGS = ("--jobs", "1", "--min-size", "0", "--restore-missing")
+PLAIN = ("--jobs", "1", "--min-size", "0")
+FLAGS = (*PLAIN, "--restore-missing")
 
 
 def report_of(path: Path) -> dict[str, dict]:
@@ -282,18 +283,25 @@ def test_a_link_deleted_from_a_link_view_is_made_again_at_its_name(
     ]
 
 
+def a_culled_archive(tmp_path: Path, corpus: Path) -> tuple[Path, Path, dict]:
+    """A card of two photos copied into DEST (report ``1.jsonl``), then one of them (its
+    ``DCIM/Canon_40D.jpg``) deleted from DEST: the card, DEST, and what DEST holds then."""
+    card, dest = tmp_path / "card", tmp_path / "dest"
+    a_card(card, corpus, "Canon_40D.jpg", "Nikon_D70.jpg")
+    report = str(tmp_path / "1.jsonl")
+    assert imgorg("organize", str(card), str(dest), *PLAIN, "--report", report)[0] == 0
+    (dest / "2008" / "DCIM" / "Canon_40D.jpg").unlink()
+    return card, dest, photos_in(dest)
+
+
 def test_a_photo_culled_from_dest_stays_out_without_restore_missing(
     tmp_path: Path, corpus: Path
 ) -> None:
     """A periodic import of a card that keeps everything, its archive culled in between: the
     photo deleted from DEST is not placed again by the next import, which says so and how to
     get it back; with ``--restore-missing`` it comes back."""
-    card, dest = tmp_path / "card", tmp_path / "dest"
-    a_card(card, corpus, "Canon_40D.jpg", "Nikon_D70.jpg")
-    plain = ("--jobs", "1", "--min-size", "0", "--report")
-    assert imgorg("organize", str(card), str(dest), *plain, str(tmp_path / "1.jsonl"))[0] == 0
-    (dest / "2008" / "DCIM" / "Canon_40D.jpg").unlink()
-    culled = photos_in(dest)
+    card, dest, culled = a_culled_archive(tmp_path, corpus)
+    plain = (*PLAIN, "--report")
     shutil.copy2(corpus / "camera" / "Pentax_K10D.jpg", card / "DCIM" / "Pentax_K10D.jpg")
     code, out = imgorg("organize", str(card), str(dest), *plain, str(tmp_path / "2.jsonl"))
     assert code == 0
@@ -316,12 +324,8 @@ def test_a_culled_photo_whose_card_copy_was_touched_stays_out_without_restore_mi
     """The card's files copied again without their times (a backup made with plain ``cp``):
     every photo is decided again, by its bytes. The one culled from DEST stays out without
     ``--restore-missing``, its report line saying why; with it, it goes back at its name."""
-    card, dest = tmp_path / "card", tmp_path / "dest"
-    a_card(card, corpus, "Canon_40D.jpg", "Nikon_D70.jpg")
-    plain = ("--jobs", "1", "--min-size", "0", "--report")
-    assert imgorg("organize", str(card), str(dest), *plain, str(tmp_path / "1.jsonl"))[0] == 0
-    (dest / "2008" / "DCIM" / "Canon_40D.jpg").unlink()
-    culled = photos_in(dest)
+    card, dest, culled = a_culled_archive(tmp_path, corpus)
+    plain = (*PLAIN, "--report")
     for photo in (card / "DCIM").iterdir():
         os.utime(photo)
     code, out = imgorg("organize", str(card), str(dest), *plain, str(tmp_path / "2.jsonl"))
@@ -339,13 +343,10 @@ def test_a_move_run_after_a_copy_run_moves_a_photo_culled_from_dest_in_again(
 ) -> None:
     """A move run empties its SOURCE into DEST: a photo whose copy (from a copy run) is gone
     from DEST is moved in again, never left behind on a card about to be wiped as if placed."""
-    card, dest = tmp_path / "card", tmp_path / "dest"
-    a_card(card, corpus, "Canon_40D.jpg", "Nikon_D70.jpg")
+    card, dest, _ = a_culled_archive(tmp_path, corpus)
     photos = {
         name: (card / "DCIM" / name).read_bytes() for name in ("Canon_40D.jpg", "Nikon_D70.jpg")
     }
-    assert imgorg("organize", str(card), str(dest), "--jobs", "1", "--min-size", "0")[0] == 0
-    (dest / "2008" / "DCIM" / "Canon_40D.jpg").unlink()
     code, out = imgorg(
         "organize", str(card), str(dest), "--jobs", "1", "--min-size", "0", "--mode", "move"
     )
