@@ -12,6 +12,7 @@ from test_safety import bind_mount  # noqa: F401  (a fixture)
 
 from conftest import imgorg, tree_digest
 from engine.policy.actions import Action
+from engine.stages import release
 from engine.stages.release import MovedFile, Release, release_sources
 from engine.store import fsops
 
@@ -79,3 +80,41 @@ def test_year_folders_bind_mounted_from_the_same_disk_get_their_photos(
     assert imgorg("undo", str(dest))[0] == 0
     assert tree_digest(source) == before
     assert not list(elsewhere.rglob("*.JPG"))
+
+
+def test_a_card_photo_edited_while_its_copy_in_dest_is_read_is_never_released(
+    corpus: Path,
+    tmp_path: Path,
+    exfat: Path,  # noqa: F811
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """A move after a copy run releases a card photo whose copy is already in DEST. Its date is
+    fixed in place (the same size, the mtime put back) while the run reads DEST's copy to see
+    it stands apart: on FUSE nothing in the stat shows it, so the source is read again before
+    it goes. It stays, the only edited copy."""
+    card, dest = exfat / "DCIM", tmp_path / "dest"
+    card.mkdir()
+    source = card / "IMG_0001.JPG"
+    shutil.copy2(corpus / "camera/Canon_40D.jpg", source)
+    st, digest = source.stat(), fsops.hash_file(str(source))
+    (dest / "2008").mkdir(parents=True)
+    shutil.copy2(source, dest / "2008/IMG_0001.JPG")  # placed by the copy run
+    moved = MovedFile(
+        "IMG_0001.JPG", "2008/IMG_0001.JPG", Action.RELEASE, st.st_size, st.st_mtime_ns,
+        st.st_ino, st.st_ctime_ns, digest, digest,
+    )  # fmt: skip
+    reading = release.copy_stands_apart
+
+    def edited_meanwhile(final: str, out_hash: str | None, path: str) -> str | None:
+        with open(source, "r+b") as handle:  # the date fixed: as many bytes as before
+            handle.seek(st.st_size - 64)
+            handle.write(b"2009:01:01 12:00:00\0")
+        os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns))
+        return reading(final, out_hash, path)
+
+    monkeypatch.setattr(release, "copy_stands_apart", edited_meanwhile)
+    done = release_sources(Release(str(card), str(dest), 1, False, [moved]))
+    edited = source.read_bytes()
+
+    assert done.removed == [] and [index for index, _ in done.kept] == [0]
+    assert edited != (corpus / "camera/Canon_40D.jpg").read_bytes()

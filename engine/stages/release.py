@@ -184,7 +184,11 @@ def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
                 why = copy_stands_apart(final, moved.out_hash, source)
                 if why is not None:
                     return why
-                if not unchanged(source, moved):  # written to while DEST's copy was read
+                if not unchanged(source, moved) or (
+                    # written to while DEST's copy was read, where no stat would show it
+                    not fsops.keeps_change_times(source)
+                    and fsops.hash_file(source) != moved.hash
+                ):
                     return "it changed since it was analysed"
             elif not fsops.holds(final, moved.out_hash):
                 return "its copy in DEST is gone or no longer holds the bytes placed"
