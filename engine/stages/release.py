@@ -186,8 +186,7 @@ def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
                     return why
                 if not unchanged(source, moved) or (
                     # written to while DEST's copy was read, where no stat would show it
-                    not fsops.keeps_change_times(source)
-                    and fsops.hash_file(source) != moved.hash
+                    not fsops.keeps_change_times(source) and fsops.hash_file(source) != moved.hash
                 ):
                     return "it changed since it was analysed"
             elif not fsops.holds(final, moved.out_hash):
