@@ -178,19 +178,18 @@ def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
         if unknown and fsops.hash_file(source) != moved.hash:
             return "its bytes are not the ones analysed"
         if moved.action.keeps_original or moved.action.releases:
-            if fsops.hash_file(source) != moved.hash:
-                return "its bytes are not the ones analysed"
+            # DEST's copy first, the source last: a write to the source while DEST's copy is
+            # read shows in its bytes, where (on FUSE) no stat would show it.
             if moved.action.releases:
                 why = copy_stands_apart(final, moved.out_hash, source)
                 if why is not None:
                     return why
-                if not unchanged(source, moved) or (
-                    # written to while DEST's copy was read, where no stat would show it
-                    not fsops.keeps_change_times(source) and fsops.hash_file(source) != moved.hash
-                ):
-                    return "it changed since it was analysed"
             elif not fsops.holds(final, moved.out_hash):
                 return "its copy in DEST is gone or no longer holds the bytes placed"
+            if fsops.hash_file(source) != moved.hash:
+                return "its bytes are not the ones analysed"
+            if not unchanged(source, moved):  # written to while it was read
+                return "it changed since it was analysed"
         os.unlink(source)
     except FileNotFoundError:
         return None
