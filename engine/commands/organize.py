@@ -41,7 +41,7 @@ from engine.stages.recover import recover
 from engine.stages.tidy import finish_pending, folder_map, placed_folders
 from engine.stages.work import SLOTS as YEAR_SLOTS
 from engine.stages.work import WorkerOptions
-from engine.store import fsops
+from engine.store import dest_names, fsops
 from engine.store.dest_view import JournalView, lost_copies
 from engine.store.fsops import same_device
 from engine.store.journal import RUN_ROWS, Journal, PlacedPhoto
@@ -673,6 +673,8 @@ def _run(
         if isinstance(chosen.layout, Layout)
         else {},
         chosen.rename,
+        # a dry run writes nothing to DEST, so it cannot probe there
+        dest_names.guess(dest) if run.dry_run else dest_names.probe(os.path.join(dest, META), dest),
     )
     view = JournalView(journal, source, dest, run_id)
     link = Action(run.mode.value) if run.mode.links else None
