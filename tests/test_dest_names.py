@@ -6,13 +6,14 @@ second run hold; a DEST that takes every name keeps them as they are."""
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from test_hunt11 import exfat  # noqa: F401  (a fixture)
 
-from conftest import imgorg, photos_in, tree_digest
+from conftest import ENV, imgorg, needs_strace, photos_in, run_killed_at, tree_digest
 from engine.policy.naming import DestNames
 
 CANON = "camera/Canon_40D.jpg"  # 2008
@@ -195,3 +196,29 @@ def test_a_name_as_a_disk_windows_reads_takes_it(path: str, adapted: str) -> Non
     names = DestNames("exFAT", '<>:"\\|?*' + "".join(map(chr, range(1, 32))), windows=True)
     assert names.adapted(path) == adapted
     assert (names.why(path) is None) == (path == adapted)
+
+
+@needs_strace
+@pytest.mark.parametrize(("syscall", "k"), [("renameat2", 3), ("syncfs", 2)])
+def test_a_run_killed_while_placing_adapted_names_resumes_placing_each_once(
+    corpus: Path,
+    tmp_path: Path,
+    exfat: Path,  # noqa: F811
+    syscall: str,
+    k: int,
+) -> None:
+    """Killed while renaming the copies into their adapted names (or at the sync after):
+    the resumed run gives each photo the same adapted name, so none is placed twice (no
+    ``_1`` copy of one already there), and verify is clean."""
+    source = linux_tree(corpus, tmp_path / "linux-tree")
+    dest = exfat / "Archive"
+    argv = ["organize", str(source), str(dest), "--min-size", "0", "-j", "1", "--quiet"]
+    run_killed_at(syscall, k, [sys.executable, "-m", "engine", *argv], ENV)
+    expected = sorted([p for _, p in LINUX_TREE.values()] + ["2008/12_30.jpg.xmp"])
+    placed_before = photos_in(dest)
+    assert placed_before and set(placed_before) <= set(expected)  # killed while placing
+
+    assert imgorg(*argv)[0] == 0
+
+    assert sorted(photos_in(dest)) == expected
+    assert imgorg("verify", str(dest))[0] == 0
