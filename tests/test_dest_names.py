@@ -39,12 +39,17 @@ LINUX_TREE = {
     "Trip: Paris./IMG_1.jpg": (SONY, "2007/Trip_ Paris/IMG_1.jpg"),  # a trailing dot
     "Beach /IMG_2.jpg": (FUJI, "2001/Beach/IMG_2.jpg"),  # a trailing space
 }
+# set aside or undated: their folders' names are adapted as well
+ASIDE = {
+    "cut: short.jpg": ("corrupt/truncated_jpeg.jpg", "Corrupted/cut_ short.jpg", "corrupt"),
+    "scan?.jpg": ("no_exif/hopper.jpg", "NoDate/scan_.jpg", "placed"),
+}
 
 
 def linux_tree(corpus: Path, root: Path) -> Path:
     """A tree a Linux machine holds: camera photos under names a Windows disk refuses, and
     the XMP sidecar of one of them."""
-    for name, (original, _) in LINUX_TREE.items():
+    for name, (original, *_) in [*LINUX_TREE.items(), *ASIDE.items()]:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(corpus / original, root / name)
     (root / "12:30.jpg.xmp").write_text(SIDECAR)
@@ -78,6 +83,9 @@ def test_names_an_exfat_dest_refuses_are_adapted_noted_verified_undone_and_place
         assert row[name]["dest"] == placed
         assert (dest / placed).read_bytes() == (corpus / original).read_bytes()
         assert row[name]["note"].startswith("renamed for DEST's filesystem (")
+    for name, (original, placed, status) in ASIDE.items():
+        assert (row[name]["status"], row[name]["dest"]) == (status, placed)
+        assert (dest / placed).read_bytes() == (corpus / original).read_bytes()
     assert row["12:30.jpg"]["note"] == "renamed for DEST's filesystem (exFAT refuses ':')"
     assert "exFAT refuses '<' '>'" in row["a<b>.jpg"]["note"]
     assert "the device name 'CON'" in row["CON.jpg"]["note"]
@@ -178,6 +186,46 @@ def test_a_dest_that_takes_every_name_keeps_them(
     assert row["Trip: Paris./IMG_1.jpg"]["dest"] == "2007/Trip: Paris./IMG_1.jpg"
 
 
+def test_a_move_onto_an_exfat_dest_adapts_duplicates_and_sidecars_that_follow(
+    corpus: Path,
+    tmp_path: Path,
+    exfat: Path,  # noqa: F811
+    organize: Any,
+) -> None:
+    """Move mode: a duplicate goes to ``Duplicates/`` under its adapted name; a sidecar that
+    appears in SOURCE after its photo was moved away follows it under the photo's adapted
+    name; undoing both runs puts SOURCE back as it was, names and all."""
+    source = tmp_path / "linux-tree"
+    (source / "copies?").mkdir(parents=True)
+    shutil.copy2(corpus / CANON, source / "12:30.jpg")
+    shutil.copy2(corpus / CANON, source / "copies?/12:30 (1).jpg")
+    before = tree_digest(source)
+    dest = exfat / "Archive"
+
+    code, rows = organize(source, dest, "--mode", "move", "-j", "1")
+
+    assert code == 0, rows
+    row = by_source(rows)
+    assert row["12:30.jpg"]["dest"] == "2008/12_30.jpg"
+    assert row["copies?/12:30 (1).jpg"]["status"] == "duplicate"
+    assert row["copies?/12:30 (1).jpg"]["dest"] == "Duplicates/copies_/12_30 (1).jpg"
+    assert "exFAT refuses ':' '?'" in row["copies?/12:30 (1).jpg"]["note"]
+    assert not (source / "12:30.jpg").exists()
+
+    (source / "12:30.jpg.xmp").write_text(SIDECAR)
+    code, rows = organize(source, dest, "--mode", "move", "-j", "1")
+    assert code == 0, rows
+    assert by_source(rows)["12:30.jpg.xmp"]["dest"] == "2008/12_30.jpg.xmp"
+    assert (dest / "2008/12_30.jpg.xmp").read_text() == SIDECAR
+    assert imgorg("verify", str(dest))[0] == 0
+
+    assert imgorg("undo", str(dest))[0] == 0
+    assert imgorg("undo", str(dest))[0] == 0
+    assert photos_in(dest) == {}
+    assert {rel for rel in tree_digest(source)} == {*before, "12:30.jpg.xmp"}
+    assert {rel: d for rel, d in tree_digest(source).items() if rel in before} == before
+
+
 @pytest.mark.parametrize(
     ("path", "adapted"),
     [
@@ -214,7 +262,8 @@ def test_a_run_killed_while_placing_adapted_names_resumes_placing_each_once(
     dest = exfat / "Archive"
     argv = ["organize", str(source), str(dest), "--min-size", "0", "-j", "1", "--quiet"]
     run_killed_at(syscall, k, [sys.executable, "-m", "engine", *argv], ENV)
-    expected = sorted([p for _, p in LINUX_TREE.values()] + ["2008/12_30.jpg.xmp"])
+    expected = [p for _, p in LINUX_TREE.values()] + [p for _, p, _ in ASIDE.values()]
+    expected = sorted([*expected, "2008/12_30.jpg.xmp"])
     placed_before = photos_in(dest)
     assert placed_before and set(placed_before) <= set(expected)  # killed while placing
 
