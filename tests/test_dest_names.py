@@ -15,6 +15,7 @@ from test_hunt11 import exfat  # noqa: F401  (a fixture)
 
 from conftest import ENV, imgorg, needs_strace, photos_in, run_killed_at, tree_digest
 from engine.policy.naming import DestNames
+from engine.store.dest_names import WINDOWS_REFUSES
 
 CANON = "camera/Canon_40D.jpg"  # 2008
 NIKON = "camera/Nikon_D70.jpg"  # 2008
@@ -241,7 +242,7 @@ def test_a_move_onto_an_exfat_dest_adapts_duplicates_and_sidecars_that_follow(
     ],
 )
 def test_a_name_as_a_disk_windows_reads_takes_it(path: str, adapted: str) -> None:
-    names = DestNames("exFAT", '<>:"\\|?*' + "".join(map(chr, range(1, 32))), windows=True)
+    names = DestNames("exFAT", frozenset(WINDOWS_REFUSES), windows=True)
     assert names.adapted(path) == adapted
     assert (names.why(path) is None) == (path == adapted)
 

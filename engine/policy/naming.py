@@ -236,16 +236,28 @@ class DestNames:
     device name (``CON``, ``com1.jpg``) gets a ``_`` after it."""
 
     filesystem: str  # as a note names it: "exFAT"
-    refused: str = ""  # the characters refused
+    refused: frozenset[str] = frozenset()  # the characters refused
     windows: bool = False
 
     def adapted(self, path: str) -> str:
         """``path`` (below DEST) with every part as DEST's filesystem takes it."""
+        if not self._changes(path):
+            return path
         if self.refused:
             path = _refused_pattern(self.refused).sub(REPLACEMENT, path)
         if self.windows:
             path = "/".join(map(_windows_part, path.split("/")))
         return path
+
+    def _changes(self, path: str) -> bool:
+        """Whether ``adapted`` changes ``path``, told quickly for the many names it does not."""
+        if not self.refused.isdisjoint(path):
+            return True
+        if not self.windows:
+            return False
+        if " /" in path or "./" in path or path.endswith((".", " ")):
+            return True
+        return any(word.upper() in _DEVICES for word in _DEVICE_LIKE.findall(path))
 
     def why(self, path: str) -> str | None:
         """The note for a file whose destination ``path`` had to be adapted; None if not."""
@@ -263,8 +275,11 @@ class DestNames:
 
 
 @functools.lru_cache(maxsize=4)
-def _refused_pattern(refused: str) -> re.Pattern[str]:
-    return re.compile(f"[{re.escape(refused)}]")
+def _refused_pattern(refused: frozenset[str]) -> re.Pattern[str]:
+    return re.compile(f"[{re.escape(''.join(sorted(refused)))}]")
+
+
+_DEVICE_LIKE = re.compile(r"(?:^|/)([A-Za-z]{3}[0-9¹²³]?) *(?=[./]|\Z)")
 
 
 def _device(part: str) -> str:

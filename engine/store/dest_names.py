@@ -26,12 +26,12 @@ def probe(folder: str, dest: str) -> DestNames | None:
     token = os.urandom(4).hex()
     refused = "".join(c for c in _PROBED if not _takes(folder, f"{TEMP_PREFIX}{token}-{c}-"))
     if "\x01" in refused:
-        refused = refused.replace("\x01", CONTROL)
+        refused += CONTROL
     dotted = f"{TEMP_PREFIX}{token}-dot."
     drops_dot = not _takes(folder, dotted, keeps_name=True)
     if not refused and not drops_dot:
         return None
-    return DestNames(filesystem_name(dest), refused, windows=True)
+    return DestNames(filesystem_name(dest), frozenset(refused), windows=True)
 
 
 def guess(dest: str) -> DestNames | None:
@@ -40,7 +40,7 @@ def guess(dest: str) -> DestNames | None:
     name = filesystem_name(dest)
     if name not in _WINDOWS_TYPES.values():
         return None
-    return DestNames(name, WINDOWS_REFUSES, windows=True)
+    return DestNames(name, frozenset(WINDOWS_REFUSES), windows=True)
 
 
 def _takes(folder: str, name: str, keeps_name: bool = False) -> bool:
