@@ -247,6 +247,37 @@ def test_a_name_as_a_disk_windows_reads_takes_it(path: str, adapted: str) -> Non
     assert (names.why(path) is None) == (path == adapted)
 
 
+def test_photos_added_to_an_album_with_an_adapted_name_join_its_earlier_photos(
+    corpus: Path,
+    tmp_path: Path,
+    exfat: Path,  # noqa: F811
+    organize: Any,
+) -> None:
+    """``Trip/Day: 1/a.jpg`` is placed at ``2008/Day_ 1/`` (tidy lifts the lone folder, the
+    disk refuses its ':'). Photos added to ``Day: 1`` and to ``Trip/`` later join ``a.jpg``
+    there, as the folder's own name would, not a second ``2008/Trip/Day_ 1/``."""
+    source = tmp_path / "linux-tree"
+    (source / "Trip/Day: 1").mkdir(parents=True)
+    shutil.copy2(corpus / CANON, source / "Trip/Day: 1/a.jpg")
+    dest = exfat / "Archive"
+    code, first = organize(source, dest)
+    assert code == 0 and first[0]["dest"] == "2008/Day_ 1/a.jpg"
+    shutil.copy2(corpus / PENTAX, source / "Trip/Day: 1/c.jpg")
+    shutil.copy2(corpus / NIKON, source / "Trip/b.jpg")
+
+    _, planned = organize(source, dest, "--dry-run")
+    code, rows = organize(source, dest)
+
+    assert code == 0, rows
+    placed = {row["source"]: row["dest"] for row in rows}
+    assert placed == {
+        "Trip/Day: 1/a.jpg": "2008/Day_ 1/a.jpg",
+        "Trip/Day: 1/c.jpg": "2008/Day_ 1/c.jpg",
+        "Trip/b.jpg": "2008/Trip/b.jpg",
+    }
+    assert {row["source"]: row["dest"] for row in planned} == placed
+
+
 @needs_strace
 @pytest.mark.parametrize(("syscall", "k"), [("renameat2", 3), ("syncfs", 2)])
 def test_a_run_killed_while_placing_adapted_names_resumes_placing_each_once(

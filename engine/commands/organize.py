@@ -658,6 +658,9 @@ def _run(
             )
 
     chosen = settings.folders
+    # what DEST's filesystem refuses in a name; a dry run writes nothing there, so cannot probe
+    meta = os.path.join(dest, META)
+    names = dest_names.guess(dest) if run.dry_run else dest_names.probe(meta, dest)
     folders = Folders(
         chosen.layout,
         chosen.corrupted_folder,
@@ -667,14 +670,13 @@ def _run(
         # gives each folder the same place. A layout template's folders are left as they are.
         folder_map(
             itertools.chain((c.rel for c in plan.candidates), done),
-            placed_folders(journal.placed_in_years(source)),
+            placed_folders(journal.placed_in_years(source), names.adapted if names else None),
             collapse=chosen.tidy,  # --no-tidy: hidden folders are still shown apart
         )
         if isinstance(chosen.layout, Layout)
         else {},
         chosen.rename,
-        # a dry run writes nothing to DEST, so it cannot probe there
-        dest_names.guess(dest) if run.dry_run else dest_names.probe(os.path.join(dest, META), dest),
+        names,
     )
     view = JournalView(journal, source, dest, run_id)
     link = Action(run.mode.value) if run.mode.links else None
