@@ -92,6 +92,8 @@ def test_names_an_exfat_dest_refuses_are_adapted_noted_verified_undone_and_place
     assert "the device name 'CON'" in row["CON.jpg"]["note"]
     assert "a name ending in '.'" in row["Trip: Paris./IMG_1.jpg"]["note"]
     assert row["12:30.jpg.xmp"]["dest"] == "2008/12_30.jpg.xmp"
+    page = (dest / ".imgorg/report.html").read_text()
+    assert "12_30.jpg" in page and "exFAT refuses" in page  # "For information"
     assert (dest / "2008/12_30.jpg.xmp").read_text() == SIDECAR
     assert imgorg("verify", str(dest))[0] == 0
     placed = photos_in(dest)
