@@ -15,7 +15,7 @@ from test_hunt11 import exfat  # noqa: F401  (a fixture)
 
 from conftest import ENV, imgorg, needs_strace, photos_in, run_killed_at, tree_digest
 from engine.policy.naming import DestNames
-from engine.store.dest_names import WINDOWS_REFUSES
+from engine.store.dest_names import WINDOWS_REFUSES, probe
 
 CANON = "camera/Canon_40D.jpg"  # 2008
 NIKON = "camera/Nikon_D70.jpg"  # 2008
@@ -305,3 +305,11 @@ def test_a_run_killed_while_placing_adapted_names_resumes_placing_each_once(
 
     assert sorted(photos_in(dest)) == expected
     assert imgorg("verify", str(dest))[0] == 0
+
+
+def test_a_probe_that_cannot_create_even_a_plain_name_adapts_nothing(tmp_path: Path) -> None:
+    """A folder that is not there (or refuses every file) tells nothing of what the disk
+    refuses: names are left as they are, not all adapted as if every character were refused."""
+    assert probe(str(tmp_path / "not-there"), str(tmp_path)) is None
+    assert probe(str(tmp_path), str(tmp_path)) is None
+    assert list(tmp_path.iterdir()) == []

@@ -24,6 +24,8 @@ def probe(folder: str, dest: str) -> DestNames | None:
     files created and removed at once; None when it takes every name. A trailing dot some
     drivers drop silently (the kernel's exfat) counts as refused."""
     token = os.urandom(4).hex()
+    if not _takes(folder, f"{TEMP_PREFIX}{token}-plain-"):
+        return None  # not even a plain name: nothing to tell (the run meets that trouble)
     refused = "".join(c for c in _PROBED if not _takes(folder, f"{TEMP_PREFIX}{token}-{c}-"))
     if "\x01" in refused:
         refused += CONTROL
