@@ -41,7 +41,7 @@ from engine.stages.recover import recover
 from engine.stages.tidy import finish_pending, folder_map, placed_folders
 from engine.stages.work import SLOTS as YEAR_SLOTS
 from engine.stages.work import WorkerOptions
-from engine.store import fsops
+from engine.store import dest_names, fsops
 from engine.store.dest_view import JournalView, lost_copies
 from engine.store.fsops import same_device
 from engine.store.journal import RUN_ROWS, Journal, PlacedPhoto
@@ -658,6 +658,9 @@ def _run(
             )
 
     chosen = settings.folders
+    # what DEST's filesystem refuses in a name; a dry run writes nothing there, so cannot probe
+    meta = os.path.join(dest, META)
+    names = dest_names.guess(dest) if run.dry_run else dest_names.probe(meta, dest)
     folders = Folders(
         chosen.layout,
         chosen.corrupted_folder,
@@ -667,12 +670,13 @@ def _run(
         # gives each folder the same place. A layout template's folders are left as they are.
         folder_map(
             itertools.chain((c.rel for c in plan.candidates), done),
-            placed_folders(journal.placed_in_years(source)),
+            placed_folders(journal.placed_in_years(source), names.adapted if names else None),
             collapse=chosen.tidy,  # --no-tidy: hidden folders are still shown apart
         )
         if isinstance(chosen.layout, Layout)
         else {},
         chosen.rename,
+        names,
     )
     view = JournalView(journal, source, dest, run_id)
     link = Action(run.mode.value) if run.mode.links else None

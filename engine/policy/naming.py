@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import string
+from dataclasses import dataclass
 from enum import StrEnum
 
 NAME_MAX = 255  # bytes, on every common Linux filesystem
@@ -216,3 +218,77 @@ def _cut(encoded: bytes, room: int) -> str:
         except UnicodeDecodeError:
             continue
     return os.fsdecode(encoded[:room])
+
+
+# Windows' reserved device names: ``CON``, ``con.jpg`` and ``CON .jpg`` all name the device.
+_DEVICES = frozenset(
+    ["CON", "PRN", "AUX", "NUL"]
+    + [f"{port}{n}" for port in ("COM", "LPT") for n in ("0123456789¹²³")]
+)
+REPLACEMENT = "_"  # what a refused character becomes in DEST
+
+
+@dataclass(frozen=True, slots=True)
+class DestNames:
+    """What DEST's filesystem refuses in a name (engine/store/dest_names.py finds out, once per
+    run), and the name a file gets there instead: each refused character becomes ``_``; on a
+    disk Windows reads (one refusing its characters) a name loses a trailing dot or space and a
+    device name (``CON``, ``com1.jpg``) gets a ``_`` after it."""
+
+    filesystem: str  # as a note names it: "exFAT"
+    refused: frozenset[str] = frozenset()  # the characters refused
+    windows: bool = False
+
+    def adapted(self, path: str) -> str:
+        """``path`` (below DEST) with every part as DEST's filesystem takes it."""
+        if not self._changes(path):
+            return path
+        if self.refused:
+            path = _refused_pattern(self.refused).sub(REPLACEMENT, path)
+        if self.windows:
+            path = "/".join(map(_windows_part, path.split("/")))
+        return path
+
+    def _changes(self, path: str) -> bool:
+        """Whether ``adapted`` changes ``path``, told quickly for the many names it does not."""
+        if not self.refused.isdisjoint(path):
+            return True
+        if not self.windows:
+            return False
+        if " /" in path or "./" in path or path.endswith((".", " ")):
+            return True
+        return any(word.upper() in _DEVICES for word in _DEVICE_LIKE.findall(path))
+
+    def why(self, path: str) -> str | None:
+        """The note for a file whose destination ``path`` had to be adapted; None if not."""
+        chars = sorted(set(_refused_pattern(self.refused).findall(path))) if self.refused else []
+        said = [f"{self.filesystem} refuses {' '.join(map(repr, chars))}"] if chars else []
+        if self.windows:
+            parts = path.split("/")
+            ends = sorted({p[-1] for p in parts if p.endswith((".", " "))})
+            devices = sorted({_device(p) for p in parts if _device(p)})
+            windows = [f"a name ending in {e!r}" for e in ends]
+            windows += [f"the device name {d!r}" for d in devices]
+            if windows:
+                said.append("Windows refuses " + ", ".join(windows))
+        return f"renamed for DEST's filesystem ({'; '.join(said)})" if said else None
+
+
+@functools.lru_cache(maxsize=4)
+def _refused_pattern(refused: frozenset[str]) -> re.Pattern[str]:
+    return re.compile(f"[{re.escape(''.join(sorted(refused)))}]")
+
+
+_DEVICE_LIKE = re.compile(r"(?:^|/)([A-Za-z]{3}[0-9¹²³]?) *(?=[./]|\Z)")
+
+
+def _device(part: str) -> str:
+    """The device name ``part`` names (``con.jpg``: ``con``), or ``""``."""
+    stem = part.split(".", 1)[0].rstrip(" ")
+    return stem if stem.upper() in _DEVICES else ""
+
+
+def _windows_part(part: str) -> str:
+    part = part.rstrip(". ") or REPLACEMENT
+    device = _device(part)
+    return device + REPLACEMENT + part[len(device) :] if device else part

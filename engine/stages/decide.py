@@ -47,6 +47,7 @@ from engine.policy.naming import (
     NAME_MAX,
     PATH_MAX,
     UTF8_MAX,
+    DestNames,
     LayoutSpec,
     dated_destination,
     layout_part,
@@ -70,6 +71,7 @@ class Folders:
     duplicates: str
     tidy: Mapping[str, str] = field(default_factory=dict)  # engine.stages.tidy.folder_map
     rename: str | None = None  # a file name template (--rename)
+    names: DestNames | None = None  # what DEST's filesystem refuses in a name; None: nothing
     # The part of ``below_year`` above the file name, by source folder (the last few thousand)
     _above: dict[str, str] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -114,6 +116,8 @@ def _name_stem(rel: str, folders: Folders) -> str | None:
     if folders.rename and "{name" not in folders.rename:
         return None
     below = folders.below_year(rel)
+    if folders.names is not None:  # names that DEST makes one are one name
+        below = folders.names.adapted(below)
     stem, ext = _split_extension(below)
     if ext.lower() in MOTION_VIDEO_EXTENSIONS:  # x.MP: named like the video of x.MP.jpg
         stem = below
@@ -488,6 +492,8 @@ class Coordinator:
         )
         folder, name = os.path.split(photo.dest)
         own = companion_name(name, os.path.basename(photo.rel), os.path.basename(found.rel))
+        own, renamed = self._for_dest(own)
+        decision.note = _noted(decision.note, renamed)
         base = os.path.join(folder, own)
         for n in itertools.count():
             target = with_suffix(base, n)
@@ -704,18 +710,19 @@ class Coordinator:
             if decision.dest is not None:  # already placed by an earlier run
                 self._place(decision, family, decision.dest, main_fixed=True)
             elif base is not None:
+                base, renamed = self._for_dest(base)
                 reserve = (
                     family_growth(_name_of(decision), [_name_of(m) for m in family])
                     if family
                     else 0
                 )
-                if not self._place(decision, family, with_suffix(base, 0, reserve)):
-                    suffixed.append((decision, family, base, reserve))
+                if not self._place(decision, family, with_suffix(base, 0, reserve), renamed):
+                    suffixed.append((decision, family, base, reserve, renamed))
                     continue
             named += self._handed_out(decision, family)
-        for decision, family, base, reserve in suffixed:
+        for decision, family, base, reserve, renamed in suffixed:
             for n in itertools.count(self._first_suffix(base, reserve)):
-                if self._place(decision, family, with_suffix(base, n, reserve)):
+                if self._place(decision, family, with_suffix(base, n, reserve), renamed):
                     break
             named += self._handed_out(decision, family)
         return named
@@ -760,13 +767,15 @@ class Coordinator:
             folder, name = os.path.split(kept_dest)
             own = companion_name(name, os.path.basename(adoptee.photo), os.path.basename(item.rel))
             if len(os.fsencode(own)) <= NAME_MAX:
-                wanted.append(os.path.join(folder, own))
+                wanted.append(self._for_dest(os.path.join(folder, own)))
         year = str(placer.year) if placer.year else self.folders.nodate
-        base = os.path.join(year, self.folders.below_year(item.rel))
-        for target in itertools.chain(wanted, (with_suffix(base, n) for n in itertools.count())):
+        base, renamed = self._for_dest(os.path.join(year, self.folders.below_year(item.rel)))
+        own_names = ((with_suffix(base, n), renamed) for n in itertools.count())
+        for target, note in itertools.chain(wanted, own_names):
             slot = self.view.slot(target, item.hash, item.size)
             if slot is Slot.TAKEN:
                 continue
+            decision.note = _noted(decision.note, note)
             self._settle_at(decision, target, slot)
             break
         return decision
@@ -831,34 +840,42 @@ class Coordinator:
         return placed
 
     def _place(
-        self, main: Decision, family: list[Decision], target: str, main_fixed: bool = False
+        self,
+        main: Decision,
+        family: list[Decision],
+        target: str,
+        renamed: str | None = None,
+        main_fixed: bool = False,
     ) -> bool:
         """Give ``main`` the name ``target`` and its family the matching names, if all are
-        free (or already hold identical bytes); False when any is taken."""
+        free (or already hold identical bytes); False when any is taken. ``renamed``: why
+        ``target`` is not the name it would have on a filesystem taking every name."""
         members = [m for m in family if m.status is not Status.ERROR]
         if main_fixed and self.move:  # released, or placed again where a copy run put it
             members = [m for m in members if not self._released_with(m)]
-        wanted = [] if main_fixed else [(main, target)]
+        wanted = [] if main_fixed else [(main, target, renamed)]
         if members:
             folder, name = os.path.split(target)
             owns = family_names(name, os.path.basename(main.rel), [_name_of(m) for m in members])
-            wanted += [(m, os.path.join(folder, own)) for m, own in zip(members, owns, strict=True)]
+            for m, own_name in zip(members, owns, strict=True):
+                own_name, own_renamed = self._for_dest(own_name)
+                wanted.append((m, os.path.join(folder, own_name), _noted(renamed, own_renamed)))
         too_long = None if main_fixed else self._too_long(target)
         if too_long:  # so would every suffixed name be
-            for decision, _ in wanted:
+            for decision, _, _ in wanted:
                 decision.status, decision.reason = Status.ERROR, too_long
             return True
-        slots = [self.view.slot(path, d.out_hash, d.bytes_out) for d, path in wanted]
+        slots = [self.view.slot(path, d.out_hash, d.bytes_out) for d, path, _ in wanted]
         owned = [
             self._own_copy_at(d, path) if slot is Slot.TAKEN else None
-            for (d, path), slot in zip(wanted, slots, strict=True)
+            for (d, path, _), slot in zip(wanted, slots, strict=True)
         ]
         # a name the journal holds for this very file, whose copy there is gone: its own again
         reclaimed = [own is False for own in owned]
         slots = [Slot.FREE if again else slot for slot, again in zip(slots, reclaimed, strict=True)]
         if Slot.TAKEN in slots and not main_fixed:
             return False
-        for (decision, path), slot, own in zip(wanted, slots, owned, strict=True):
+        for (decision, path, note), slot, own in zip(wanted, slots, owned, strict=True):
             again = own is False
             too_long = self._too_long(path)
             if too_long:
@@ -891,8 +908,17 @@ class Coordinator:
             if slot is Slot.TAKEN:
                 decision.status, decision.reason = Status.ERROR, f"its name {path} is taken"
                 continue
+            decision.note = _noted(decision.note, note)
             self._settle_at(decision, path, slot)
         return True
+
+    def _for_dest(self, path: str) -> tuple[str, str | None]:
+        """``path`` as DEST's filesystem takes it, and why it differs (None if it does not)."""
+        names = self.folders.names
+        if names is None:
+            return path, None
+        adapted = names.adapted(path)
+        return (path, None) if adapted == path else (adapted, names.why(path))
 
     def _own_copy_at(self, decision: Decision, path: str) -> bool | None:
         """Whether DEST holds a file at ``path``, in some spelling, when it is the name an

@@ -9,7 +9,7 @@ import bisect
 import os
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from engine.policy.naming import visible
@@ -63,10 +63,13 @@ def folder_map(
     return {old: new for old, new in out.items() if new != _shown(old)}
 
 
-def placed_folders(placed: Iterable[tuple[str, str, int]]) -> dict[str, str]:
+def placed_folders(
+    placed: Iterable[tuple[str, str, int]], adapted: Callable[[str], str] | None = None
+) -> dict[str, str]:
     """Source folder -> the folder below the year folder that earlier runs placed its photos in
     (``Journal.placed_in_years``: source path, destination, year), where that is a place tidy
-    gives (the folder's own name at the end) and all its photos went there."""
+    gives (the folder's own name at the end, or that name as ``adapted`` gives it: see
+    ``engine.policy.naming.DestNames``) and all its photos went there."""
     places: dict[str, set[str | None]] = {}
     for rel, dest, year in placed:
         top, _, below = dest.partition("/")
@@ -77,7 +80,8 @@ def placed_folders(placed: Iterable[tuple[str, str, int]]) -> dict[str, str]:
         place = next(iter(found))
         if not folder or len(found) > 1 or not place:
             continue
-        if place.rpartition("/")[2] == _shown(folder).rpartition("/")[2]:
+        own = _shown(folder).rpartition("/")[2]
+        if place.rpartition("/")[2] in (own, adapted(own) if adapted else own):
             out[folder] = place
     return out
 
