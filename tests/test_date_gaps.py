@@ -1,0 +1,86 @@
+"""Misdating gaps left open by the hunts (session 11), each in a real archive's arrangement,
+built from corpus files and run through ``imgorg organize``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import CORPUS
+
+CANON = CORPUS / "camera/Canon_40D.jpg"  # DTO 2008:05:30 15:56:01, ModifyDate 2008:07:31 10:38:11
+
+
+def by_name(report: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {Path(line["source"]).name: line for line in report}
+
+
+def clock_at(when: str, mark: bytes = b"") -> bytes:
+    """Canon 40D's photo as its camera writes it with its clock at ``when``
+    (``YYYY:MM:DD HH:MM:SS``): every EXIF date that; ``mark`` (a JPEG comment) makes each
+    copy's bytes its own."""
+    data = CANON.read_bytes()
+    for written in (b"2008:05:30 15:56:01", b"2008:07:31 10:38:11"):
+        assert written in data
+        data = data.replace(written, when.encode())
+    if mark:
+        data = data[:2] + b"\xff\xfe" + (len(mark) + 2).to_bytes(2, "big") + mark + data[2:]
+    return data
+
+
+def test_a_camera_clock_set_into_the_future_does_not_date_its_photos(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A camera whose clock was set to 2087 writes 2087 into every EXIF date. That year is
+    passed over with a note, and the next evidence decides: the phone's file name, the Takeout
+    JSON, or nothing (NoDate). Before, the date was silently dropped as if there were none."""
+    src = tmp_path / "src"
+    phone = src / "Phone/DCIM/Camera"
+    phone.mkdir(parents=True)
+    (phone / "IMG_20190102_123456.jpg").write_bytes(clock_at("2087:03:01 10:00:00", b"phone"))
+    takeout = src / "Takeout/Google Photos/Photos from 2015"
+    takeout.mkdir(parents=True)
+    (takeout / "IMG_0042.JPG").write_bytes(clock_at("2087:03:01 10:00:00", b"takeout"))
+    taken = '{"title": "IMG_0042.JPG", "photoTakenTime": {"timestamp": "1433678400"}}'
+    (takeout / "IMG_0042.JPG.json").write_text(taken)  # 2015-06-07 12:00 UTC
+    card = src / "Camera/DCIM/100CANON"
+    card.mkdir(parents=True)
+    (card / "IMG_0001.JPG").write_bytes(clock_at("2087:03:01 10:00:00", b"card"))
+
+    code, report = organize(src, tmp_path / "out", "--min-size", "0")
+    lines = by_name(report)
+    assert code == 0
+    said = "exif date 2087-03-01 10:00:00 is in the future: not used"
+    named = lines["IMG_20190102_123456.jpg"]
+    assert (named["dest"], named["date_source"]) == (
+        "2019/Camera/IMG_20190102_123456.jpg",
+        "filename",
+    ), named
+    assert said in named["note"]
+    json = lines["IMG_0042.JPG"]
+    assert (json["year"], json["date_source"]) == (2015, "takeout"), json
+    assert said in json["note"]
+    alone = lines["IMG_0001.JPG"]
+    assert (alone["dest"], alone["date_source"]) == ("NoDate/100CANON/IMG_0001.JPG", "none")
+    assert said in alone["note"]
+    assert "exif-modified date 2087-03-01 10:00:00 is in the future: not used" in alone["note"]
+
+
+def test_a_camera_clock_a_few_weeks_ahead_does_not_date_its_photos(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """Weeks ahead of the run's start (a clock set to the wrong month, whatever today is) is
+    the future too: the phone's file name dates the photo."""
+    ahead = (dt.datetime.now() + dt.timedelta(days=40)).strftime("%Y:%m:%d %H:%M:%S")
+    phone = tmp_path / "src/Phone"
+    phone.mkdir(parents=True)
+    (phone / "IMG_20190102_123456.jpg").write_bytes(clock_at(ahead))
+
+    code, (line,) = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    assert code == 0
+    assert (line["date"], line["date_source"]) == ("2019-01-02T12:34:56", "filename"), line
+    written = ahead.replace(":", "-", 2)
+    assert f"exif date {written} is in the future: not used" in line["note"]
