@@ -84,3 +84,48 @@ def test_a_camera_clock_a_few_weeks_ahead_does_not_date_its_photos(
     assert (line["date"], line["date_source"]) == ("2019-01-02T12:34:56", "filename"), line
     written = ahead.replace(":", "-", 2)
     assert f"exif date {written} is in the future: not used" in line["note"]
+
+
+def test_a_takeout_photo_without_its_json_is_dated_by_its_year_folder(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """Takeout files each photo under ``Photos from YYYY`` (``Fotos von YYYY`` in a German
+    export); a photo whose JSON went missing and whose EXIF was stripped went to NoDate. Its
+    folder's year dates it now, below every other source: a file name, an EXIF date or a JSON
+    still wins, a JSON with no ``photoTakenTime`` (Takeout then files the photo under the
+    year it was uploaded) leaves it undated, and an album merely named by a year is no
+    Takeout year folder."""
+    src = tmp_path / "src"
+    year = src / "Takeout/Google Photos/Photos from 2015"
+    year.mkdir(parents=True)
+    (year / "IMG_1234.jpg").write_bytes((CORPUS / "no_exif/noexif.jpg").read_bytes())
+    (year / "IMG_20120704_101500.jpg").write_bytes((CORPUS / "no_exif/hopper.jpg").read_bytes())
+    (year / "IMG_0042.JPG").write_bytes(CANON.read_bytes())  # EXIF 2008
+    (year / "scan.jpg").write_bytes((CORPUS / "no_exif/noexif.jpg").read_bytes() + b"\0")
+    (year / "scan.jpg.json").write_text('{"title": "scan.jpg"}')
+    german = src / "Takeout/Google Fotos/Fotos von 2016"
+    german.mkdir(parents=True)
+    (german / "IMG_5678.jpg").write_bytes((CORPUS / "no_exif/noexif.jpg").read_bytes() + b"1")
+    album = src / "Takeout/Google Photos/Photos from 2017 Rome"
+    album.mkdir(parents=True)
+    (album / "IMG_9999.jpg").write_bytes((CORPUS / "no_exif/noexif.jpg").read_bytes() + b"2")
+
+    code, report = organize(src, tmp_path / "out", "--min-size", "0")
+    lines = by_name(report)
+    assert code == 0
+    alone = lines["IMG_1234.jpg"]
+    assert (alone["dest"], alone["date"], alone["date_source"]) == (
+        "2015/Takeout/Google Photos/Photos from 2015/IMG_1234.jpg",
+        "2015-01-01T00:00:00",
+        "folder",
+    ), alone
+    assert "dated by its Takeout folder 'Photos from 2015': the year alone" in alone["note"]
+    fotos = lines["IMG_5678.jpg"]
+    assert (fotos["year"], fotos["date_source"]) == (2016, "folder"), fotos
+    named = lines["IMG_20120704_101500.jpg"]
+    assert (named["year"], named["date_source"]) == (2012, "filename"), named
+    camera = lines["IMG_0042.JPG"]
+    assert (camera["year"], camera["date_source"]) == (2008, "exif"), camera
+    assert (lines["scan.jpg"]["year"], lines["scan.jpg"]["date_source"]) == (None, "none")
+    assert (lines["IMG_9999.jpg"]["year"], lines["IMG_9999.jpg"]["date_source"]) == (None, "none")

@@ -30,7 +30,8 @@ Why this order:
   only about files no built-in reader dated, and for a file with nothing better it would give
   that same IFD0 date as ``ModifyDate``.
 - ``FOLDER`` and ``MTIME`` last, and only when asked for (``--date-from-folder``,
-  ``--date-from-mtime``).
+  ``--date-from-mtime``); but a Google Takeout year folder (``Photos from 2015``) dates a file
+  with no Takeout JSON by default (the year Google Photos filed it under).
 
 A date later than the run's start by more than ``FUTURE_MARGIN`` (a camera clock set into the
 future, ``2087:03:01``) is no evidence, whatever its source: ``without_future`` passes it over,

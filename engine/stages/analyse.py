@@ -24,7 +24,7 @@ from engine.dates import exiftool as exiftool_dates
 from engine.dates.clock import is_clock_default, weigh_clock_default
 from engine.dates.exif import read_exif_facts
 from engine.dates.filename import filename_date
-from engine.dates.folder import date_from_folders
+from engine.dates.folder import date_from_folders, takeout_year
 from engine.dates.mtime import date_from_mtime
 from engine.dates.original import original_date
 from engine.dates.raw import raw_dates
@@ -216,6 +216,8 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
     evidence.append((DateSource.FILENAME, filename_date(os.path.basename(candidate.rel))))
     if options.analyse.date_from_folder:
         evidence.append((DateSource.FOLDER, date_from_folders(candidate.rel)))
+    else:
+        evidence += _takeout_folder_date(candidate)
     if options.analyse.date_from_mtime:
         evidence.append((DateSource.MTIME, date_from_mtime(candidate.mtime_ns)))
     if output is not None and result.status is Status.PLACED:
@@ -227,6 +229,17 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
 
         result.similar = signature_of_bytes(photo)
     return Found(result, evidence, positions, photo, photo is not None, path)
+
+
+def _takeout_folder_date(candidate: Candidate) -> Evidence:
+    """The year of the Takeout year folder (``Photos from 2015``) holding a file with no
+    Takeout JSON: Takeout files a photo by the year Google Photos dated it (for one without a
+    date of its own, the year it was uploaded), so it is the last resort. A file whose JSON
+    holds no ``photoTakenTime`` is in its upload's year: that folder says nothing."""
+    if any(extension(c.rel) == ".json" for c in candidate.companions):
+        return []
+    found = takeout_year(candidate.rel)
+    return [(DateSource.FOLDER, found[1])] if found is not None else []
 
 
 def _free_originals(
@@ -333,6 +346,10 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
         result.year, result.date, result.date_source = local.year, local.isoformat(), source
         if source is DateSource.COMPANION:
             note = "; ".join(n for n in (_BY_COMPANION, note) if n)
+        takeout = takeout_year(result.rel) if source is DateSource.FOLDER else None
+        if takeout is not None and takeout[1] == when:
+            said = f"dated by its Takeout folder {takeout[0]!r}: the year alone"
+            note = "; ".join(n for n in (said, note) if n)
         note = "; ".join(n for n in (weighed, note) if n)
         if note:
             result.note = f"{result.note}; {note}" if result.note else note
