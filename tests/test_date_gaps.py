@@ -129,3 +129,40 @@ def test_a_takeout_photo_without_its_json_is_dated_by_its_year_folder(
     assert (camera["year"], camera["date_source"]) == (2008, "exif"), camera
     assert (lines["scan.jpg"]["year"], lines["scan.jpg"]["date_source"]) == (None, "none")
     assert (lines["IMG_9999.jpg"]["year"], lines["IMG_9999.jpg"]["date_source"]) == (None, "none")
+
+
+def test_a_photo_whose_name_ends_in_a_space_is_placed_under_its_clean_name(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """``IMG_0001.JPG `` (a space after the extension, or a dot: names Windows cannot make but
+    a copy on Linux or macOS keeps) was ignored as "not an image type (.jpg )". It is a photo,
+    placed under the name without the trailing space or dot; beside a photo already named so,
+    it takes the usual suffix."""
+    roll = tmp_path / "src/Camera Roll"
+    roll.mkdir(parents=True)
+    (roll / "IMG_0001.JPG ").write_bytes(CANON.read_bytes())
+    (roll / "IMG_0002.jpg.").write_bytes((CORPUS / "camera/Nikon_D70.jpg").read_bytes())
+    (roll / "IMG_0003.JPG").write_bytes((CORPUS / "camera/Pentax_K10D.jpg").read_bytes())
+    (roll / "IMG_0003.JPG  ").write_bytes((CORPUS / "camera/Panasonic_DMC-FZ30.jpg").read_bytes())
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    lines = {line["source"]: line for line in report}
+    assert code == 0
+    spaced = lines["Camera Roll/IMG_0001.JPG "]
+    assert (spaced["status"], spaced["dest"], spaced["date_source"]) == (
+        "placed",
+        "2008/Camera Roll/IMG_0001.JPG",
+        "exif",
+    ), spaced
+    dotted = lines["Camera Roll/IMG_0002.jpg."]
+    assert (dotted["status"], dotted["dest"]) == ("placed", "2008/Camera Roll/IMG_0002.jpg")
+    assert {
+        lines["Camera Roll/IMG_0003.JPG"]["dest"],
+        lines["Camera Roll/IMG_0003.JPG  "]["dest"],
+    } == {
+        "2008/Camera Roll/IMG_0003.JPG",
+        "2008/Camera Roll/IMG_0003_1.JPG",
+    }
+    placed = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*.*"))
+    assert [p for p in placed if p.endswith((" ", "."))] == []
