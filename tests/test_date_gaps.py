@@ -166,3 +166,41 @@ def test_a_photo_whose_name_ends_in_a_space_is_placed_under_its_clean_name(
     }
     placed = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*.*"))
     assert [p for p in placed if p.endswith((" ", "."))] == []
+
+
+def test_photos_named_by_a_day_first_dotted_date_land_in_that_year(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A German family's folder: photos named by hand ``Foto 12.04.2019.jpg``, ``12.04.2019
+    Urlaub.jpg``, and an edited one ``IMG 24.12.2018 19.30.jpg`` that Photoshop re-saved in
+    2008 (its only EXIF date, IFD0 DateTime, the re-save's). The dotted day-first dates were not
+    read: NoDate, and 2008 for the re-saved one. A version in a name is still no date."""
+    folder = tmp_path / "src/Bilder/Familie"
+    folder.mkdir(parents=True)
+    (folder / "Foto 12.04.2019.jpg").write_bytes((CORPUS / "no_exif/noexif.jpg").read_bytes())
+    (folder / "12.04.2019 Urlaub.jpg").write_bytes((CORPUS / "no_exif/hopper.jpg").read_bytes())
+    resaved = (CORPUS / "camera/Canon_40D_photoshop_import.jpg").read_bytes()
+    (folder / "IMG 24.12.2018 19.30.jpg").write_bytes(resaved)
+    version = (CORPUS / "no_exif/noexif.jpg").read_bytes() + b"\0"
+    (folder / "Scanner v12.04.2019.jpg").write_bytes(version)
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    lines = by_name(report)
+    assert code == 0
+    foto = lines["Foto 12.04.2019.jpg"]
+    assert (foto["dest"], foto["date"], foto["date_source"]) == (
+        "2019/Familie/Foto 12.04.2019.jpg",
+        "2019-04-12T00:00:00",
+        "filename",
+    ), foto
+    urlaub = lines["12.04.2019 Urlaub.jpg"]
+    assert (urlaub["date"], urlaub["date_source"]) == ("2019-04-12T00:00:00", "filename")
+    evening = lines["IMG 24.12.2018 19.30.jpg"]
+    assert (evening["dest"], evening["date"], evening["date_source"]) == (
+        "2018/Familie/IMG 24.12.2018 19.30.jpg",
+        "2018-12-24T19:30:00",
+        "filename",
+    ), evening
+    scanner = lines["Scanner v12.04.2019.jpg"]
+    assert (scanner["year"], scanner["date_source"]) == (None, "none"), scanner

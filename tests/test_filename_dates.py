@@ -23,6 +23,11 @@ from engine.dates.parse import LATEST_YEAR
         ("IMG_20180725_163423-1.png", dt.datetime(2018, 7, 25, 16, 34, 23)),
         ("VID_20200229_000000.mp4", dt.datetime(2020, 2, 29)),
         ("2015-06-07.jpg", dt.datetime(2015, 6, 7)),
+        ("Foto 12.04.2019.jpg", dt.datetime(2019, 4, 12)),
+        ("12.04.2019 Urlaub.jpg", dt.datetime(2019, 4, 12)),
+        ("IMG 24.12.2018 19.30.jpg", dt.datetime(2018, 12, 24, 19, 30)),
+        ("Silvester 31.12.2019 23.59.58.jpg", dt.datetime(2019, 12, 31, 23, 59, 58)),
+        ("Scan_05.06.1987.jpg", dt.datetime(1987, 6, 5)),
     ],
 )
 def test_known_patterns(name: str, expected: dt.datetime) -> None:
@@ -41,6 +46,12 @@ def test_known_patterns(name: str, expected: dt.datetime) -> None:
         "123456789012.jpg",
         "Canon_40D.jpg",
         "holiday 2015.jpg",
+        "setup v12.04.2019.jpg",  # a version
+        "release 3.12.04.2019.jpg",
+        "Foto 12.04.2019.2.jpg",  # a counter after it
+        "Foto 31.02.2019.jpg",  # 31 February
+        "Foto 12.13.2019.jpg",  # month 13
+        "v1.2.2019.jpg",
     ],
 )
 def test_no_false_dates(name: str) -> None:
