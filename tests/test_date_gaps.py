@@ -204,3 +204,34 @@ def test_photos_named_by_a_day_first_dotted_date_land_in_that_year(
     ), evening
     scanner = lines["Scanner v12.04.2019.jpg"]
     assert (scanner["year"], scanner["date_source"]) == (None, "none"), scanner
+
+
+def test_a_clock_default_with_a_later_save_keeps_its_year_and_says_when_it_was_saved(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A Sony DSLR-A200 whose clock was never set wrote DateTimeOriginal 2007:01:01 00:00:00;
+    a program saved the file on 2014-02-03 (IFD0 DateTime). That save bounds when it was
+    taken but is no capture date (a re-save years later would move the photo into the year of
+    the re-save): the photo stays under the clock's default, flagged, and its note now gives
+    the save's date instead of saying nothing else dates it. A camera whose clock was never
+    set writes its unset time into IFD0 DateTime too: then nothing else dates it indeed."""
+    card = tmp_path / "src/Sony/DCIM/100MSDCF"
+    card.mkdir(parents=True)
+    (card / "DSC00042.JPG").write_bytes((CORPUS / "odd_dates/Sony_DSLR-A200.jpg").read_bytes())
+    (card / "DSC00043.JPG").write_bytes(clock_at("2000:01:01 00:00:07"))
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    lines = by_name(report)
+    assert code == 0
+    saved = lines["DSC00042.JPG"]
+    assert (saved["year"], saved["date"], saved["date_source"]) == (
+        2007,
+        "2007-01-01T00:00:00",
+        "clock-default",
+    ), saved
+    assert "nothing else dates it" not in saved["note"]
+    assert "exif-modified date 2014-02-03 21:15:18, when a program last saved it" in saved["note"]
+    unset = lines["DSC00043.JPG"]
+    assert (unset["year"], unset["date_source"]) == (2000, "clock-default"), unset
+    assert unset["note"].endswith("nothing else dates it"), unset["note"]
