@@ -4,7 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.dates.parse import latest_year, parse_exif_datetime
+from engine.dates.parse import LATEST_YEAR, parse_exif_datetime
+from engine.policy.date_precedence import without_future
+from engine.records import DateSource
 
 
 @pytest.mark.parametrize(
@@ -34,7 +36,6 @@ def test_valid_exif_dates(value: object, expected: dt.datetime) -> None:
         "2019:02:30 10:00:00",
         "2019:13:01 10:00:00",
         "1825:12:31 23:59:59",
-        "2099:09:29 10:10:10",
         "2019:01:02 25:00:00",
         "2019:01:02 24:30:00",
         "garbage",
@@ -45,7 +46,7 @@ def test_invalid_exif_dates_are_missing(value: object) -> None:
     assert parse_exif_datetime(value) is None
 
 
-@given(st.datetimes(min_value=dt.datetime(1826, 1, 1), max_value=dt.datetime(latest_year(), 1, 1)))
+@given(st.datetimes(min_value=dt.datetime(1826, 1, 1), max_value=dt.datetime(2100, 1, 1)))
 def test_any_real_date_round_trips(when: dt.datetime) -> None:
     when = when.replace(microsecond=0)
     assert parse_exif_datetime(when.strftime("%Y:%m:%d %H:%M:%S")) == when
@@ -54,4 +55,18 @@ def test_any_real_date_round_trips(when: dt.datetime) -> None:
 @given(st.text(max_size=40))
 def test_never_raises(text: str) -> None:
     result = parse_exif_datetime(text)
-    assert result is None or 1826 <= result.year <= latest_year()
+    assert result is None or 1826 <= result.year <= LATEST_YEAR
+
+
+def test_a_date_in_the_future_is_read_and_passed_over_by_the_precedence() -> None:
+    """The reader checks the calendar; the run's "now" decides, for every source at once."""
+    future = parse_exif_datetime("2099:09:29 10:10:10")
+    assert future == dt.datetime(2099, 9, 29, 10, 10, 10)
+    now = dt.datetime(2026, 11, 30, 12, 0)
+    kept, notes = without_future(
+        [(DateSource.EXIF, future), (DateSource.FILENAME, dt.datetime(2019, 1, 2))], now
+    )
+    assert kept == [(DateSource.EXIF, None), (DateSource.FILENAME, dt.datetime(2019, 1, 2))]
+    assert notes == ["exif date 2099-09-29 10:10:10 is in the future: not used"]
+    tomorrow = [(DateSource.EXIF, dt.datetime(2026, 12, 1, 11, 0))]  # within the margin
+    assert without_future(tomorrow, now) == (tomorrow, [])

@@ -717,6 +717,7 @@ def _run(
         run_token=uuid.uuid4().hex,
         copy_to_stage=copies_in_workers(settings),
         videos=settings.walk.videos,
+        now=dt.datetime.now(),
         **earlier_placed(settings, view, run_id, journal_path),
     )
     if settings.analyse.similar:

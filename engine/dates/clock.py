@@ -7,7 +7,9 @@ file's date stays the camera's unless a source that does not read that clock (th
 phone gave it, a Takeout JSON, an XMP sidecar, the RAW or video travelling with it, the GPS
 date stamp, with ``--date-from-folder`` its folder) gives another day; one that gives the same
 moment confirms it. With nothing to weigh it against, it is kept and said to be a clock default
-(source ``clock-default``)."""
+(source ``clock-default``). IFD0 DateTime never replaces it: a camera with an unset clock writes
+its unset time there too, and a later one is when a program saved the file, not when it was
+taken; the note gives that later date as a bound."""
 
 from __future__ import annotations
 
@@ -82,4 +84,26 @@ def weigh_clock_default(
         said = f"{source.value} date {written} is a camera clock's default (never set, or reset)"
         return (other, date), f"{said}: dated by {_OTHER[other]}"
     said = f"{source.value} date {written} may be a camera clock's default (never set, or reset)"
-    return (DateSource.CLOCK_DEFAULT, when), f"{said}: nothing else dates it"
+    saved = _saved_later(when, evidence)
+    if saved is None:
+        return (DateSource.CLOCK_DEFAULT, when), f"{said}: nothing else dates it"
+    bound = saved.replace(tzinfo=None).isoformat(sep=" ")
+    return (DateSource.CLOCK_DEFAULT, when), (
+        f"{said}: kept, as no capture date replaces it; its {DateSource.EXIF_MODIFIED.value} "
+        f"date {bound}, when a program last saved it, says it was taken by then"
+    )
+
+
+def _saved_later(
+    default: dt.datetime, evidence: Iterable[tuple[DateSource, dt.datetime | None]]
+) -> dt.datetime | None:
+    """IFD0 DateTime where a program other than the camera wrote it: not a clock's default
+    itself and days after ``default`` (a camera whose clock was never set writes its own unset
+    time there too). When the photo was saved, not taken: a bound, never its date (a re-save
+    years later would file it under the year of the re-save)."""
+    for source, date in evidence:
+        if source is not DateSource.EXIF_MODIFIED or date is None or is_clock_default(date):
+            continue
+        if date.replace(tzinfo=None) - default.replace(tzinfo=None) > _SAME_DAY:
+            return date
+    return None

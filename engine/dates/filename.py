@@ -29,6 +29,14 @@ PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(rf"(?<!\d){_Y}(?P<sep>[-_.]){_M}(?P=sep){_D}(?:(?: at |[ _\-T])?{_TIME})?(?!\d)"),
     # IMG-20190707-WA0003, 20190102, photo_20190102
     re.compile(rf"(?<!\d){_Y}{_M}{_D}(?!\d)"),
+    # Foto 12.04.2019, 12.04.2019 Urlaub, IMG 24.12.2018 19.30: dots between day, month and
+    # year mean day first in every locale that writes them so (German, Dutch, Nordic, Slavic);
+    # two digits each, not after a digit and a dot or a "v" (3.12.04.2019, v12.04.2019: a
+    # version) nor before a dot and a digit (12.04.2019.2: a counter)
+    re.compile(
+        rf"(?<![\dvV])(?<!\d\.){_D}\.{_M}\.{_Y}"
+        r"(?:[ _\-](?P<H>[0-2]\d)[.:](?P<Mi>[0-5]\d)(?:[.:](?P<S>[0-5]\d))?)?(?!\.?\d)"
+    ),
     # 1985-07 Beach, Scan 1985.07: a month, read as its first day; never after a letter
     # or a letter and a dash (DSCF2010-01, IMG_2010-01, DSC-2010-01: a counter and a copy's number),
     # nor after a number and a dash (15-07-2003_01, 100_2010-01: a day-first date's year, a counter)
@@ -53,9 +61,8 @@ def date_from_filename(name: str) -> dt.datetime | None:
                 continue
             if groups.get("H") is not None:
                 hour = _24_hour(int(groups["H"]), name[match.end() :])
-                with_time = make_datetime(
-                    day.year, day.month, day.day, hour, int(groups["Mi"]), int(groups["S"])
-                )
+                minute, second = int(groups["Mi"]), int(groups["S"] or 0)
+                with_time = make_datetime(day.year, day.month, day.day, hour, minute, second)
                 if with_time is not None:
                     return with_time
             return day

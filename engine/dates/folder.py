@@ -1,4 +1,5 @@
-"""Dates in folder names (opt-in, ``--date-from-folder``): a full date, a month or a year alone."""
+"""Dates in folder names (opt-in, ``--date-from-folder``): a full date, a month or a year alone;
+and, by default, the year of a Google Takeout year folder (``Photos from 2015``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from engine.policy.keeper import SNAPSHOT_FOLDERS
 # as ``.zfs/snapshot/auto-2023-03-01_00-00``.
 _SNAPSHOTS = SNAPSHOT_FOLDERS | {".snapshot"}
 _YEAR_ONLY = re.compile(r"(?<!\d)((?:18|19|20)\d\d)(?!\d)")
+# Takeout's year folders, the whole name: English, German, French, Spanish and Portuguese.
+_TAKEOUT_YEAR = re.compile(r"^(?:Photos from|Fotos von|Photos de|Fotos de) ((?:18|19|20)\d\d)$")
 
 
 def date_from_folders(rel: str) -> dt.datetime | None:
@@ -44,3 +47,12 @@ def _photo_folders(folders: list[str]) -> list[str]:
         if folded[i : i + 2] == [".zfs", "snapshot"]:
             return folders[:i] + _photo_folders(folders[i + 3 :])
     return folders
+
+
+def takeout_year(rel: str) -> tuple[str, dt.datetime] | None:
+    """The Google Takeout year folder holding ``rel`` (``Takeout/Google Photos/Photos from
+    2015/IMG_1234.jpg``) and its year, read as 1 January; None for any other folder."""
+    folder = os.path.basename(os.path.dirname(rel))
+    match = _TAKEOUT_YEAR.match(folder)
+    year = make_datetime(int(match.group(1)), 1, 1) if match else None
+    return (folder, year) if year is not None else None

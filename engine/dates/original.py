@@ -121,9 +121,10 @@ def _listing(folder: str, mtime_ns: int, extension: str) -> _Listing:
     return _Listing(by_stem, Mains(media), sidecars)
 
 
-def original_date(path: str) -> OriginalDate | None:
+def original_date(path: str, now: dt.datetime | None = None) -> OriginalDate | None:
     """For an edited copy beside its original, the original's date (its EXIF's, else its
-    Takeout JSON's) and the position its JSON gives; None for any other file."""
+    Takeout JSON's; neither in the future of ``now``, the run's start) and the position its
+    JSON gives; None for any other file."""
     found = original_of(path)
     if found is None:
         return None
@@ -141,7 +142,7 @@ def original_date(path: str) -> OriginalDate | None:
             data = b""
         sent = takeout_date(data)
         position = takeout_position(data)
-    when = _dated_as_original(original, taken, sent, satellites)
+    when = _dated_as_original(original, taken, sent, satellites, now)
     return OriginalDate(original, when, position)
 
 
@@ -150,6 +151,7 @@ def _dated_as_original(
     taken: dt.datetime | None,
     sent: dt.datetime | None,
     satellites: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> dt.datetime | None:
     """The date the original itself is dated by: its EXIF date (``taken``), else its Takeout
     JSON's (``sent``); an EXIF date that is a camera clock's default yields, as the original's
@@ -158,15 +160,20 @@ def _dated_as_original(
     from engine.dates.clock import weigh_clock_default
     from engine.dates.filename import filename_date
     from engine.dates.timezone import utc_only
+    from engine.policy.date_precedence import without_future
     from engine.records import DateSource
 
-    evidence = [
-        (DateSource.EXIF, taken),
-        (DateSource.TAKEOUT, sent),
-        (DateSource.GPS, utc_only(satellites)),
-        (DateSource.FILENAME, filename_date(os.path.basename(original))),
-    ]
-    chosen = next(((s, when) for s, when in evidence[:2] if when is not None), None)
+    evidence, _ = without_future(
+        [
+            (DateSource.EXIF, taken),
+            (DateSource.TAKEOUT, sent),
+            (DateSource.GPS, utc_only(satellites)),
+            (DateSource.FILENAME, filename_date(os.path.basename(original))),
+        ],
+        now or dt.datetime.now(),
+    )
+    own = (DateSource.EXIF, DateSource.TAKEOUT)
+    chosen = next(((s, when) for s, when in evidence if s in own and when is not None), None)
     if chosen is None:
         return None
     (_source, when), _why = weigh_clock_default(chosen, evidence)

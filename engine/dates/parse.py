@@ -6,6 +6,9 @@ import datetime as dt
 import re
 
 EARLIEST_YEAR = 1826  # the first surviving photograph
+# A reader checks that a date is on the calendar; whether it is in the future is weighed against
+# the run's start, for every source at once (engine/policy/date_precedence.py ``without_future``).
+LATEST_YEAR = dt.MAXYEAR
 
 _EXIF_DATE = re.compile(
     r"^\s*(\d{4})[:\-/.](\d{1,2})[:\-/.](\d{1,2})"
@@ -13,18 +16,14 @@ _EXIF_DATE = re.compile(
 )
 
 
-def latest_year() -> int:
-    return dt.date.today().year
-
-
 def make_datetime(
     year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
 ) -> dt.datetime | None:
-    """A real calendar date and time within the accepted years, or None.
+    """A real calendar date and time from ``EARLIEST_YEAR`` on, or None.
 
     Hour 24 (written by some cameras for midnight) is read as 00 of the next day.
     """
-    if not EARLIEST_YEAR <= year <= latest_year():
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
         return None
     next_day = hour == 24 and minute == 0 and second == 0
     if next_day:
@@ -36,8 +35,9 @@ def make_datetime(
     except ValueError:
         return None
     if next_day:
-        value += dt.timedelta(days=1)
-        if value.year > latest_year():
+        try:
+            value += dt.timedelta(days=1)
+        except OverflowError:
             return None
     return value
 

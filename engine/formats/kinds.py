@@ -47,8 +47,9 @@ DEFAULT_EXTENSIONS = IMAGE_EXTENSIONS + HEIF_EXTENSIONS
 
 def extension(name: str) -> str:
     """``.jpg`` for ``a/IMG_1.JPG``, and for a file named ``.jpg`` too (which os.path.splitext
-    reads as a hidden name with no extension)."""
-    return os.path.splitext("_" + os.path.basename(name))[1].lower()
+    reads as a hidden name with no extension), and for ``IMG_1.JPG `` (trailing spaces and
+    dots, which a Linux or macOS copy keeps and no one sees, are no part of it)."""
+    return os.path.splitext("_" + os.path.basename(name).rstrip(" ."))[1].lower()
 
 
 def is_iso_bmff(head: bytes) -> bool:

@@ -30,7 +30,13 @@ Why this order:
   only about files no built-in reader dated, and for a file with nothing better it would give
   that same IFD0 date as ``ModifyDate``.
 - ``FOLDER`` and ``MTIME`` last, and only when asked for (``--date-from-folder``,
-  ``--date-from-mtime``).
+  ``--date-from-mtime``); but a Google Takeout year folder (``Photos from 2015``) dates a file
+  with no Takeout JSON by default (the year Google Photos filed it under).
+
+A date later than the run's start by more than ``FUTURE_MARGIN`` (a camera clock set into the
+future, ``2087:03:01``) is no evidence, whatever its source: ``without_future`` passes it over,
+with a note, and the next source in precedence decides. The readers check a date is a calendar
+date; only here is it weighed against the run's "now", once for every source.
 """
 
 from __future__ import annotations
@@ -63,6 +69,8 @@ PRECEDENCE: tuple[DateSource, ...] = (
 )
 # Sources that record when the picture was taken; every one of them outranks every other.
 CAPTURE = frozenset(PRECEDENCE[: PRECEDENCE.index(DateSource.FILENAME)])
+# Room for time zones: a date written in local time ahead of the machine's own (up to UTC+14).
+FUTURE_MARGIN = dt.timedelta(days=1)
 # The keeper's "best-founded date" rank: the precedence, with no date at all last.
 DATE_RANK: dict[DateSource, int] = {
     source: rank for rank, source in enumerate((*PRECEDENCE, DateSource.NONE))
@@ -74,6 +82,29 @@ def in_precedence(evidence: Evidence) -> list[tuple[DateSource, dt.datetime | No
     entries of no source (``NONE``) are left out."""
     ranked = [(source, when) for source, when in evidence if source in PRECEDENCE]
     return sorted(ranked, key=lambda item: DATE_RANK[item[0]])
+
+
+def is_future(when: dt.datetime, now: dt.datetime) -> bool:
+    """Whether ``when`` (as written, whatever its zone) is later than ``now`` (naive local time)
+    by more than ``FUTURE_MARGIN``: no clock can have recorded it."""
+    return when.replace(tzinfo=None) > now.replace(tzinfo=None) + FUTURE_MARGIN
+
+
+def without_future(
+    evidence: Evidence, now: dt.datetime
+) -> tuple[list[tuple[DateSource, dt.datetime | None]], list[str]]:
+    """``evidence`` in precedence with each date in the future (``is_future``) taken out (its
+    source left undated), and a note for each one that would have outranked the date left."""
+    kept: list[tuple[DateSource, dt.datetime | None]] = []
+    notes: list[str] = []
+    for source, when in in_precedence(evidence):
+        if when is not None and is_future(when, now):
+            if resolve_date(kept) is None:
+                written = when.replace(tzinfo=None).isoformat(sep=" ")
+                notes.append(f"{source.value} date {written} is in the future: not used")
+            when = None
+        kept.append((source, when))
+    return kept, notes
 
 
 def resolve_date(evidence: Evidence) -> tuple[DateSource, dt.datetime] | None:

@@ -48,11 +48,14 @@ _TRASHED = re.compile(r"^\.(trashed|pending)-\d+-(?=.)")
 def visible(rel: str) -> str:
     """``rel`` with no hidden component: Android's ``.trashed-<seconds>-`` prefix and leading
     dots dropped (``.Trash-1000/.trashed-1690000000-IMG_1.jpg`` -> ``Trash-1000/IMG_1.jpg``).
-    A file name that is nothing but its extension keeps it (``.trashed-1-.jpg`` -> ``_.jpg``)."""
-    if not rel.startswith(".") and f"{os.sep}." not in rel:
+    A file name that is nothing but its extension keeps it (``.trashed-1-.jpg`` -> ``_.jpg``).
+    A file name's trailing spaces and dots, unseen and no part of its extension, are dropped
+    (``IMG_1.JPG `` -> ``IMG_1.JPG``)."""
+    if not rel.startswith(".") and f"{os.sep}." not in rel and not rel.endswith((" ", ".")):
         return rel
     *folders, name = rel.split(os.sep)
     parts = [_shown(part) if part.startswith(".") else part for part in folders]
+    name = name.rstrip(" .") or name
     if name.startswith("."):
         shown = _shown(name)
         dot = name.rfind(".")
@@ -179,7 +182,7 @@ def dated_destination(
         folder = _clean_path(layout.format_map(values)) or str(when.year)
         target = os.path.join(folder, layout_part(rel, layout))
     if rename:
-        stem, extension = _segment(rename.format_map(values)), os.path.splitext(rel)[1]
+        stem, extension = _segment(rename.format_map(values)), os.path.splitext(visible(rel))[1]
         room = NAME_MAX - len(os.fsencode(extension))
         if len(os.fsencode(stem)) > room:
             stem = _cut(os.fsencode(stem), room)

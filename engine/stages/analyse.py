@@ -24,7 +24,7 @@ from engine.dates import exiftool as exiftool_dates
 from engine.dates.clock import is_clock_default, weigh_clock_default
 from engine.dates.exif import read_exif_facts
 from engine.dates.filename import filename_date
-from engine.dates.folder import date_from_folders
+from engine.dates.folder import date_from_folders, takeout_year
 from engine.dates.mtime import date_from_mtime
 from engine.dates.original import original_date
 from engine.dates.raw import raw_dates
@@ -44,7 +44,13 @@ from engine.formats.still import Output, inspect_photo, unreadable_heif
 from engine.formats.streams import container_problem, is_stream
 from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
 from engine.policy.companions import own_sidecars
-from engine.policy.date_precedence import CAPTURE, in_precedence, outranks, resolve_date
+from engine.policy.date_precedence import (
+    CAPTURE,
+    is_future,
+    outranks,
+    resolve_date,
+    without_future,
+)
 from engine.records import (
     Analysis,
     Candidate,
@@ -121,7 +127,7 @@ def analyze_all(root: str, candidates: list[Candidate], options: WorkerOptions) 
             earlier.check(found if isinstance(found, Analysis) else found.result, twins, root)
         if isinstance(found, Analysis):
             results.append(found)
-        elif options.exiftool and _needs_exiftool(found):
+        elif options.exiftool and _needs_exiftool(found, options):
             found.photo = None
             undated.append(found)
             results.append(found.result)
@@ -149,10 +155,9 @@ def _earlier_copies(options: WorkerOptions) -> EarlierCopies | None:
     return EarlierCopies(options.journal, options.run_id, options.dest)
 
 
-def _needs_exiftool(found: Found) -> bool:
-    return found.result.status is Status.PLACED and not outranks(
-        found.evidence, DateSource.EXIFTOOL
-    )
+def _needs_exiftool(found: Found, options: WorkerOptions) -> bool:
+    evidence, _ = without_future(found.evidence, options.now)
+    return found.result.status is Status.PLACED and not outranks(evidence, DateSource.EXIFTOOL)
 
 
 def gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | Analysis:
@@ -199,18 +204,20 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
         return result
     positions = [result.position] if result.position else []
     undated = not any(
-        when is not None and not is_clock_default(when)
+        when is not None and not is_clock_default(when) and not is_future(when, options.now)
         for source, when in dates
         if source in CAPTURE
     )
     if result.status is Status.CORRUPT:
         candidate = _free_originals(root, candidate, result, options)
     sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result, options, undated)
-    evidence = [*_original_dates(path, result), *dates, *sidecar_dates]
+    evidence = [*_original_dates(path, result, options), *dates, *sidecar_dates]
     positions += sidecar_positions
     evidence.append((DateSource.FILENAME, filename_date(os.path.basename(candidate.rel))))
     if options.analyse.date_from_folder:
         evidence.append((DateSource.FOLDER, date_from_folders(candidate.rel)))
+    else:
+        evidence += _takeout_folder_date(candidate)
     if options.analyse.date_from_mtime:
         evidence.append((DateSource.MTIME, date_from_mtime(candidate.mtime_ns)))
     if output is not None and result.status is Status.PLACED:
@@ -222,6 +229,17 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
 
         result.similar = signature_of_bytes(photo)
     return Found(result, evidence, positions, photo, photo is not None, path)
+
+
+def _takeout_folder_date(candidate: Candidate) -> Evidence:
+    """The year of the Takeout year folder (``Photos from 2015``) holding a file with no
+    Takeout JSON: Takeout files a photo by the year Google Photos dated it (for one without a
+    date of its own, the year it was uploaded), so it is the last resort. A file whose JSON
+    holds no ``photoTakenTime`` is in its upload's year: that folder says nothing."""
+    if any(extension(c.rel) == ".json" for c in candidate.companions):
+        return []
+    found = takeout_year(candidate.rel)
+    return [(DateSource.FOLDER, found[1])] if found is not None else []
 
 
 def _free_originals(
@@ -278,7 +296,7 @@ def _analysed_alone(root: str, candidate: Candidate, options: WorkerOptions) -> 
     if isinstance(found, Analysis):
         return found
     when = None
-    if options.exiftool and _needs_exiftool(found):
+    if options.exiftool and _needs_exiftool(found, options):
         tool = exiftool_dates.shared()
         when = tool.ask([found.path]).dates.get(found.path) if tool is not None else None
     return _finish(found, when, options)
@@ -310,16 +328,28 @@ def _sidecar_alone(
 
 def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOptions) -> Analysis:
     result = found.result
-    evidence = in_precedence([*found.evidence, (DateSource.EXIFTOOL, exiftool_date)])
+    evidence, future = without_future(
+        [*found.evidence, (DateSource.EXIFTOOL, exiftool_date)], options.now
+    )
+    if future:
+        said = "; ".join(future)
+        result.note = f"{result.note}; {said}" if result.note else said
     chosen = resolve_date(evidence)
     if chosen is not None:
-        satellites = (DateSource.GPS, utc_only(result.gps_time))
+        gps = result.gps_time
+        if gps is not None and is_future(gps, options.now):
+            gps = None
+        satellites = (DateSource.GPS, utc_only(gps))
         (source, when), weighed = weigh_clock_default(chosen, [*evidence, satellites])
         zones = file_zones(evidence, found.positions, result.gps_time)
         local, result.tz_source, note = localize(source, when, zones)
         result.year, result.date, result.date_source = local.year, local.isoformat(), source
         if source is DateSource.COMPANION:
             note = "; ".join(n for n in (_BY_COMPANION, note) if n)
+        takeout = takeout_year(result.rel) if source is DateSource.FOLDER else None
+        if takeout is not None and takeout[1] == when:
+            said = f"dated by its Takeout folder {takeout[0]!r}: the year alone"
+            note = "; ".join(n for n in (said, note) if n)
         note = "; ".join(n for n in (weighed, note) if n)
         if note:
             result.note = f"{result.note}; {note}" if result.note else note
@@ -393,10 +423,10 @@ def _reread(path: str, result: Analysis) -> bytes | None:
     return data if content_hash(data) == result.hash else None
 
 
-def _original_dates(path: str, result: Analysis) -> Evidence:
+def _original_dates(path: str, result: Analysis, options: WorkerOptions) -> Evidence:
     """An edited copy (``x-edited.jpg``, ``x-bearbeitet.jpg``, ...) beside its original takes
     the original's date (engine/dates/original.py)."""
-    found = original_date(path)
+    found = original_date(path, options.now)
     if found is None:
         return []
     if found.position is not None and result.position is None:

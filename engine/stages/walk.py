@@ -171,8 +171,9 @@ def _classify_file(
     if reason:
         result.findings.append(Finding(rel, Status.IGNORED, reason, st.st_size))
         return None
-    dot = name.rfind(".")  # kinds.extension, for a name without a folder
-    ext = name[dot:].lower() if dot >= 0 else ""
+    shown = name.rstrip(" .")  # kinds.extension, for a name without a folder
+    dot = shown.rfind(".")
+    ext = shown[dot:].lower() if dot >= 0 else ""
     problem = _not_an_mp4(entry.path, ext) if ext in MOTION_VIDEO_EXTENSIONS else None
     kind = kind_of_extension(ext, extensions, videos)
     if kind is Kind.OTHER or problem:

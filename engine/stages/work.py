@@ -4,6 +4,7 @@ the image code (a fixed cost of every run's start)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -39,6 +40,9 @@ class WorkerOptions:
     journal: str | None = None
     run_id: int = 0
     dest: str = ""
+    # The run's start (local time), taken once: a date later than this is no date (every
+    # worker, on any host, weighs dates against the same moment).
+    now: dt.datetime = field(default_factory=dt.datetime.now)
 
 
 def process_batch(
