@@ -1,0 +1,57 @@
+"""Real camera and editor files from outside the shared corpus (metadata-extractor-images,
+exif-samples, photoprism's test data) showed these; each test rebuilds the situation from a
+corpus file."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import tree_digest
+
+needs_exiftool = pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
+
+# The XMP packet Photoshop 7 to CS2 wrote: the xmp namespace under its old prefix, ``xap:``.
+PHOTOSHOP_CS_XMP = """<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="3.1.1-111">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:xap="http://ns.adobe.com/xap/1.0/"
+   xap:CreatorTool="Adobe Photoshop CS Windows"
+   xap:CreateDate="2004-08-14T16:20:05+02:00"
+   xap:ModifyDate="2008-07-31T10:05:49+02:00"/>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>
+"""
+
+
+@needs_exiftool
+def test_photoshop_cs_xap_create_date_dates_a_scan_resaved_years_later(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A scan made in Photoshop CS in 2004 and saved again in 2008: its EXIF holds only the
+    2008 save (IFD0 DateTime), its XMP the creation under the old ``xap:`` prefix, as in
+    BlueSquare.jpg of Adobe's XMP SDK. The XMP date places it in 2004, as ``xmp:CreateDate``
+    would, and makes it a dated photo, not a small undated image to skip."""
+    source = tmp_path / "Scans" / "Album 3"
+    source.mkdir(parents=True)
+    scan = source / "scan 012.jpg"
+    shutil.copy(corpus / "camera/Canon_40D_photoshop_import.jpg", scan)
+    packet = tmp_path / "packet.xmp"
+    packet.write_text(PHOTOSHOP_CS_XMP)
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", f"-xmp<={packet}", str(scan)], check=True
+    )
+    before = tree_digest(tmp_path / "Scans")
+
+    code, rows = organize(tmp_path / "Scans", tmp_path / "dest", "-j", "1")
+
+    assert code == 0
+    (row,) = rows
+    assert (row["status"], row["year"], row["date_source"]) == ("placed", 2004, "xmp"), row
+    assert row["date"] == "2004-08-14T16:20:05+02:00"
+    assert (tmp_path / "dest" / row["dest"]).read_bytes() == scan.read_bytes()
+    assert tree_digest(tmp_path / "Scans") == before
