@@ -55,3 +55,29 @@ def test_photoshop_cs_xap_create_date_dates_a_scan_resaved_years_later(
     assert row["date"] == "2004-08-14T16:20:05+02:00"
     assert (tmp_path / "dest" / row["dest"]).read_bytes() == scan.read_bytes()
     assert tree_digest(tmp_path / "Scans") == before
+
+
+def test_an_empty_live_photo_video_beside_a_sound_photo_is_set_aside_not_placed(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """An import from an iPhone cut off before the Live Photo's video was written leaves a
+    0-byte ``IMG_0001.MOV`` beside the photo (photoprism's test data has one). Standing alone
+    such a file is corrupt ("empty file"); beside its photo it was placed in the year folder
+    as a video. It goes to Corrupted on its own, and the sound photo is placed."""
+    source = tmp_path / "iPhone import"
+    source.mkdir()
+    shutil.copy(corpus / "camera/Canon_PowerShot_S40.jpg", source / "IMG_0001.JPG")
+    (source / "IMG_0001.MOV").write_bytes(b"")
+    before = tree_digest(source)
+
+    code, rows = organize(source, tmp_path / "dest", "-j", "1")
+
+    by_name = {row["source"]: row for row in rows}
+    photo, video = by_name["IMG_0001.JPG"], by_name["IMG_0001.MOV"]
+    assert (photo["status"], photo["dest"]) == ("placed", "2003/IMG_0001.JPG"), photo
+    assert "IMG_0001.MOV is empty" in photo["note"]
+    assert (video["status"], video["dest"]) == ("corrupt", "Corrupted/IMG_0001.MOV"), video
+    assert video["reason"].startswith("empty file (0 bytes)")
+    assert not (tmp_path / "dest" / "2003" / "IMG_0001.MOV").exists()
+    assert code == 0
+    assert tree_digest(source) == before
