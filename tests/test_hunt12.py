@@ -5,7 +5,10 @@ corpus file."""
 from __future__ import annotations
 
 import shutil
+import struct
 import subprocess
+import uuid
+import zlib
 from pathlib import Path
 
 import pytest
@@ -80,4 +83,52 @@ def test_an_empty_live_photo_video_beside_a_sound_photo_is_set_aside_not_placed(
     assert video["reason"].startswith("empty file (0 bytes)")
     assert not (tmp_path / "dest" / "2003" / "IMG_0001.MOV").exists()
     assert code == 0
+    assert tree_digest(source) == before
+
+
+def _imagemagick_raw_profile(name: str, payload: bytes) -> bytes:
+    """The zTXt chunk ImageMagick writes a profile into when it saves a PNG
+    (``Raw profile type xmp``: the profile's bytes in hex, compressed)."""
+    hexed = payload.hex()
+    lines = b"\n".join(hexed[i : i + 72].encode() for i in range(0, len(hexed), 72))
+    text = f"\n{name}\n{len(payload):8d}\n".encode() + lines + b"\n"
+    body = f"Raw profile type {name}".encode() + b"\0\0" + zlib.compress(text, 9)
+    return (
+        struct.pack(">I", len(body))
+        + b"zTXt"
+        + body
+        + struct.pack(">I", zlib.crc32(b"zTXt" + body))
+    )
+
+
+def test_a_png_whose_metadata_inflates_past_a_megabyte_is_placed_not_corrupt(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Photoshop's bloated XMP (tens of thousands of photoshop:DocumentAncestors), carried
+    into a PNG by ImageMagick as a compressed ``Raw profile type xmp`` chunk, inflates past
+    Pillow's 1 MB for one chunk (ReaganLargePng.png of exiv2's test data does so with a
+    1.1 MB ICC profile). Every chunk is whole and the pixels decode: the photo is placed in
+    its EXIF year, not set aside as "image data does not decode"."""
+    ancestors = "".join(f"<rdf:li>xmp.did:{uuid.UUID(int=i)}</rdf:li>" for i in range(20_000))
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+        'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"><photoshop:DocumentAncestors>'
+        f"<rdf:Bag>{ancestors}</rdf:Bag></photoshop:DocumentAncestors></rdf:Description>"
+        "</rdf:RDF></x:xmpmeta>"
+    ).encode()
+    data = (corpus / "formats/png_with_exif_and_gps.png").read_bytes()
+    at = data.index(b"IDAT") - 4
+    source = tmp_path / "Exports"
+    source.mkdir()
+    photo = source / "IMG_0042.png"
+    photo.write_bytes(data[:at] + _imagemagick_raw_profile("xmp", xmp) + data[at:])
+    before = tree_digest(source)
+
+    code, rows = organize(source, tmp_path / "dest", "-j", "1")
+
+    assert code == 0
+    (row,) = rows
+    assert (row["status"], row["year"], row["dest"]) == ("placed", 2003, "2003/IMG_0042.png"), row
+    assert (tmp_path / "dest" / row["dest"]).read_bytes() == photo.read_bytes()
     assert tree_digest(source) == before
