@@ -4,6 +4,7 @@ corpus file."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import struct
 import subprocess
@@ -11,7 +12,9 @@ import uuid
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from conftest import tree_digest
 
@@ -132,3 +135,34 @@ def test_a_png_whose_metadata_inflates_past_a_megabyte_is_placed_not_corrupt(
     assert (row["status"], row["year"], row["dest"]) == ("placed", 2003, "2003/IMG_0042.png"), row
     assert (tmp_path / "dest" / row["dest"]).read_bytes() == photo.read_bytes()
     assert tree_digest(source) == before
+
+
+@needs_exiftool
+def test_a_turned_phone_photo_keeps_its_exif_thumbnail_upright(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A Galaxy S writes its EXIF thumbnail 8 bytes before the end of the EXIF block, so a
+    turned thumbnail must fit in the old one's place; jpegtran's lossless turn without
+    optimised tables came out larger, and the thumbnail was unlinked (as for a Canon EOS
+    1000D, Nikon D40 and Panasonic LZ2 of metadata-extractor-images). With optimised tables
+    (else encoded again smaller) the turned photo keeps a thumbnail, upright as it is."""
+    source = tmp_path / "DCIM" / "Camera"
+    source.mkdir(parents=True)
+    shutil.copy(corpus / "phone/Samsung GT-I9000 (Galaxy S).jpg", source / "20110402_183010.jpg")
+
+    code, rows = organize(tmp_path / "DCIM", tmp_path / "dest", "-j", "1")
+
+    assert code == 0
+    (row,) = rows
+    assert row["rotated"] is True, row
+    placed = tmp_path / "dest" / row["dest"]
+    thumbnail = subprocess.run(
+        ["exiftool", "-b", "-ThumbnailImage", str(placed)], capture_output=True, check=True
+    ).stdout
+    assert thumbnail.startswith(b"\xff\xd8"), "the EXIF thumbnail was dropped"
+    with Image.open(io.BytesIO(thumbnail)) as small, Image.open(placed) as photo:
+        assert photo.getexif().get(0x0112) in (None, 1)
+        assert small.size == (120, 160)  # portrait, as the upright photo (480x640)
+        shown = np.asarray(small.convert("L"), dtype=float)
+        scaled = np.asarray(photo.convert("L").resize(small.size), dtype=float)
+        assert np.abs(shown - scaled).mean() < 12  # the same picture, the same way up
