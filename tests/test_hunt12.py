@@ -166,3 +166,36 @@ def test_a_turned_phone_photo_keeps_its_exif_thumbnail_upright(
         shown = np.asarray(small.convert("L"), dtype=float)
         scaled = np.asarray(photo.convert("L").resize(small.size), dtype=float)
         assert np.abs(shown - scaled).mean() < 12  # the same picture, the same way up
+
+
+FFMPEG = shutil.which("ffmpeg")
+
+
+@pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
+def test_an_avi_with_bytes_after_its_riff_chunk_is_placed_and_a_cut_one_is_not(
+    tmp_path: Path, organize
+) -> None:
+    """flame.avi of exiv2's test data is a whole AVI (every frame and its idx1 index there;
+    ffmpeg decodes it without a word) followed by 16 stray bytes, the header of a ``LIST
+    movi`` chunk: MediaInfo reads that as a chunk cut short and the video was set aside as
+    "truncated". Bytes after the RIFF chunk are no part of the video; a copy that stops
+    inside the RIFF chunk is still cut short."""
+    assert FFMPEG is not None
+    source = tmp_path / "Videos"
+    source.mkdir()
+    whole = source / "MVI_0001.AVI"
+    command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5", "-t", "2"]
+    subprocess.run([*command, "-c:v", "mjpeg", str(whole)], check=True)
+    data = whole.read_bytes()
+    (source / "MVI_0002.AVI").write_bytes(
+        data + b"\0\0\0\0LIST" + struct.pack("<I", 285452) + b"movi"
+    )
+    (source / "MVI_0003.AVI").write_bytes(data[: len(data) * 2 // 3])
+
+    code, rows = organize(source, tmp_path / "dest", "-j", "1")
+
+    assert code == 0
+    by_name = {row["source"]: row for row in rows}
+    trailed, cut = by_name["MVI_0002.AVI"], by_name["MVI_0003.AVI"]
+    assert (trailed["status"], trailed["dest"]) == ("placed", "NoDate/MVI_0002.AVI"), trailed
+    assert (cut["status"], cut["reason"]) == ("corrupt", "truncated video (a copy cut short)")
