@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from engine.dates.parse import make_datetime
 from engine.dates.timezone import utc_only
 from engine.formats.bmff import file_problem, is_iso_bmff_file, movie_box
+from engine.formats.streams import riff_whole
 
 _STAMP = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?"
@@ -107,6 +108,12 @@ def parse_iso6709(text: str) -> tuple[float, float] | None:
     return latitude, longitude
 
 
+def _cut_short(path: str) -> bool:
+    if is_iso_bmff_file(path):
+        return file_problem(path) is not None
+    return not riff_whole(path)
+
+
 def video_facts(path: str) -> VideoFacts:
     """The container's date and the GPS position it records.
 
@@ -122,8 +129,9 @@ def video_facts(path: str) -> VideoFacts:
     if general is None:
         return VideoFacts(None, None, recognised)
     data = general.to_data()
-    # MediaInfo also calls a video with a maker's trailer after its boxes truncated
-    if data.get("istruncated") == "Yes" and (not is_iso_bmff_file(path) or file_problem(path)):
+    # MediaInfo also calls a video with a maker's trailer after its boxes truncated, and an
+    # AVI with bytes after its RIFF chunks
+    if data.get("istruncated") == "Yes" and _cut_short(path):
         return VideoFacts(None, None, recognised, truncated=True)
     position = None
     # Apple's key, the ©xyz atom, a "location" key (ffmpeg's use_metadata_tags)

@@ -24,10 +24,17 @@ _DATE_SHAPE = (
     r"(\d{4}(?:[-:]\d{2}(?:[-:]\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"
     r"(?:Z|[+-]\d{2}:?\d{2})?)?)?)?)"
 )
-_PATTERNS = {
-    name: re.compile(re.escape(name) + _GAP + "(?:>|=" + _GAP + "[\"'])" + _GAP + _DATE_SHAPE)
-    for name in XMP_DATE_PROPERTIES
-}
+# Photoshop 7 to CS2 and the software of that time named the xmp namespace (the same URI)
+# ``xap:``, so their packets say ``xap:CreateDate``.
+_SPELLINGS = {"xmp:CreateDate": r"(?:xmp|xap):CreateDate"}
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    spelled = _SPELLINGS.get(name, re.escape(name))
+    return re.compile(spelled + _GAP + "(?:>|=" + _GAP + "[\"'])" + _GAP + _DATE_SHAPE)
+
+
+_PATTERNS = {name: _pattern(name) for name in XMP_DATE_PROPERTIES}
 _MOST_VALUES = 32  # a real packet has one or two of each; a crafted one may have millions
 
 

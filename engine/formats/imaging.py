@@ -38,13 +38,28 @@ def bomb_limit(max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[None]:
     from PIL import Image
 
     saved = Image.MAX_IMAGE_PIXELS
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), large_png_metadata():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         Image.MAX_IMAGE_PIXELS = max_pixels
         try:
             yield
         finally:
             Image.MAX_IMAGE_PIXELS = saved
+
+
+@contextlib.contextmanager
+def large_png_metadata() -> Iterator[None]:
+    """Within the block, a PNG metadata chunk may inflate to more than Pillow's 1 MB, as in a
+    sound PNG carrying a calibrated display's ICC profile or Photoshop's bloated XMP; Pillow's
+    64 MB for all the text of a file still bounds what it holds."""
+    from PIL import PngImagePlugin
+
+    saved = PngImagePlugin.MAX_TEXT_CHUNK
+    PngImagePlugin.MAX_TEXT_CHUNK = max(saved, PngImagePlugin.MAX_TEXT_MEMORY)
+    try:
+        yield
+    finally:
+        PngImagePlugin.MAX_TEXT_CHUNK = saved
 
 
 _PIXELS = re.compile(r"\((\d+) pixels\)")

@@ -7,6 +7,7 @@ import io
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from PIL import Image
@@ -225,32 +226,43 @@ def upright_exif(payload: bytes, size: tuple[int, int], orientation: int | None)
     (or would not fit the segment, or with None) is unlinked, never left the old way up."""
     patched = exif_edit.patch_exif(payload, orientation=1, size=size)
     small = exif_edit.thumbnail(patched) if orientation is not None else None
-    turned = _turn_thumbnail(small, orientation) if small and orientation else None
-    if turned is not None:
+    for turned in _turned_thumbnails(small, orientation) if small and orientation else ():
         replaced = exif_edit.replace_thumbnail(patched, turned)
         if replaced is not None and len(replaced) + 2 <= 0xFFFF:
             return replaced
     return exif_edit.patch_exif(payload, orientation=1, size=size, drop_thumbnail=True)
 
 
-def _turn_thumbnail(small: bytes, orientation: int) -> bytes | None:
-    """A JPEG thumbnail turned upright: losslessly where its blocks allow, else decoded,
-    turned and encoded again (a preview of a few kilobytes, never the photo)."""
+# Cameras often leave a byte or more after the thumbnail, or write it mid-block, so a turned
+# one must fit in the old one's place: each quality is a smaller try (a preview, never the photo).
+_THUMBNAIL_QUALITIES = (90, 75, 60)
+
+
+def _turned_thumbnails(small: bytes, orientation: int) -> Iterator[bytes]:
+    """A JPEG thumbnail turned upright, best first: losslessly where its blocks allow (with
+    optimised Huffman tables, which most cameras' thumbnails lack), else decoded, turned and
+    encoded again at falling qualities."""
     if not small.startswith(jpeg.SOI):
-        return None
+        return
     tool = jpegtran()
-    turned = None
     if tool is not None:
-        turned = _run([tool, "-copy", "none", "-perfect", *JPEGTRAN_OPS[orientation]], small)
-    if turned is not None:
-        return turned
+        ops = JPEGTRAN_OPS[orientation]
+        turned = _run([tool, "-copy", "none", "-perfect", "-optimize", *ops], small)
+        if turned is not None:
+            yield turned
     try:
         with Image.open(io.BytesIO(small)) as im:
-            buffer = io.BytesIO()
-            make_upright(im, orientation).save(buffer, "JPEG", quality=90)
+            upright = make_upright(im, orientation)
+            upright.load()
     except Exception:  # a thumbnail that does not decode is unlinked instead
-        return None
-    return buffer.getvalue()
+        return
+    for quality in _THUMBNAIL_QUALITIES:
+        buffer = io.BytesIO()
+        try:
+            upright.save(buffer, "JPEG", quality=quality)
+        except Exception:  # a mode JPEG cannot hold: unlinked instead
+            return
+        yield buffer.getvalue()
 
 
 def rotate_png(data: bytes, im: Image.Image, orientation: int) -> Rotated | NotRotated:

@@ -13,6 +13,9 @@ it; anything it cannot read as it expects is left alone (a sound file is never s
   discs), each starting with the sync byte 0x47; a file whose whole packets keep that rhythm up
   to the end but whose last packet is incomplete is cut. A cut on a packet boundary leaves a
   shorter stream that nothing tells from a shorter recording.
+
+And the other way round, for AVI: ``riff_whole`` says that every RIFF chunk of the file is
+there, whatever bytes follow the last (which MediaInfo reads as a chunk cut short).
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ _PACK = b"\x00\x00\x01\xba"
 _START = b"\x00\x00\x01"
 _END_CODE = 0xB9
 _TAIL = 64 * 1024  # where the last packs of a program stream are looked for
+
+_RIFF = b"RIFF"
+_MOST_RIFFS = 4096  # an OpenDML AVI has one per gigabyte
 
 _SYNC = 0x47
 _TS_SIZES = ((188, 0), (192, 4))  # packet size, where its sync byte is
@@ -182,3 +188,24 @@ def transport_stream_problem(tail: bytes, size: int, packet: tuple[int, int]) ->
     if extra <= sync or tail[whole + sync] != _SYNC:
         return None  # bytes after the last packet that do not start one: not a packet cut
     return f"its last {length}-byte packet has {extra} bytes"
+
+
+def riff_whole(path: str) -> bool:
+    """Whether ``path`` is a RIFF file (an AVI, with the ``RIFF AVIX`` chunks OpenDML adds past
+    a gigabyte) whose RIFF chunks, one after the other from the start, are all whole: bytes
+    after the last one that are no RIFF chunk (a recovery tool's overrun, a stray header) are
+    no part of the video."""
+    with open(path, "rb", buffering=0) as handle:
+        fd = handle.fileno()
+        size = os.fstat(fd).st_size
+        pos = chunks = 0
+        while pos + 8 <= size and chunks < _MOST_RIFFS:
+            head = os.pread(fd, 8, pos)
+            if head[:4] != _RIFF:
+                break
+            (length,) = struct.unpack_from("<I", head, 4)
+            if length <= 4 or pos + 8 + length > size:  # a writer's placeholder, or cut
+                return False
+            pos += 8 + length + (length & 1)
+            chunks += 1
+        return chunks > 0

@@ -12,6 +12,7 @@ import os
 
 from PIL import ExifTags, Image, ImageFile, ImageOps
 
+from engine.formats.imaging import large_png_metadata
 from engine.formats.orientation import make_upright
 
 SIZE = (256, 256)
@@ -33,7 +34,7 @@ def make_thumbnail(
     saved = ImageFile.LOAD_TRUNCATED_IMAGES
     ImageFile.LOAD_TRUNCATED_IMAGES = damaged  # show what a truncated file still holds
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with large_png_metadata(), Image.open(io.BytesIO(data)) as im:
             small = None if damaged else _from_exif_thumbnail(im, data, size)
             if small is None:
                 im.draft("RGB", size)  # the smallest DCT scale that still covers size

@@ -588,24 +588,29 @@ def _companion_dates(
 
 def _set_aside_if_cut(path: str, item: CompanionResult, photo: Analysis) -> None:
     """A sound photo's Live Photo (or camera) video whose container proves it cut short: set
-    aside on its own as corrupt (``item.alone``), as it would be standing alone."""
+    aside on its own as corrupt (``item.alone``), as it would be standing alone; an empty one
+    too (the 0-byte ``.MOV`` an interrupted import from an iPhone leaves)."""
     try:
-        if is_stream(path):
+        if not item.size:
+            cut = None
+        elif is_stream(path):
             cut = container_problem(path)
         else:
             boxes = file_problem(path)
             cut = boxes if boxes and boxes.startswith("truncated") else None
     except OSError:
         return
-    if cut is None:
+    if cut is None and item.size:
         return
     alone = Analysis(item.rel, item.size, item.mtime_ns, Status.CORRUPT, hash=item.hash)
     name = os.path.basename(photo.rel)
-    alone.reason = f"truncated video (a copy cut short): {cut}; its photo {name} is sound"
+    why = f"truncated video (a copy cut short): {cut}" if cut else "empty file (0 bytes)"
+    alone.reason = f"{why}; its photo {name} is sound"
     alone.format, alone.copied = "video", item.copied
     alone.ino, alone.ctime_ns = item.ino, item.ctime_ns
     item.alone, item.copied = alone, None
-    said = f"its video {os.path.basename(item.rel)} is cut short: set aside"
+    state = "cut short" if cut else "empty"
+    said = f"its video {os.path.basename(item.rel)} is {state}: set aside"
     photo.note = f"{photo.note}; {said}" if photo.note else said
 
 
