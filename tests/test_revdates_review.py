@@ -14,6 +14,7 @@ from tests.conftest import CORPUS
 
 # DateTimeOriginal = CreateDate 2008:05:30 15:56:01, ModifyDate 2008:07:31 10:38:11
 CANON = CORPUS / "camera/Canon_40D.jpg"
+NO_EXIF = CORPUS / "no_exif/noexif.jpg"
 
 
 def by_name(report: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -51,3 +52,29 @@ def test_a_future_date_time_original_leaves_the_photo_to_its_date_time_digitized
         assert (line["dest"], line["date_source"]) == (f"2008/100CANON/{name}", "exif"), line
         assert line["date"].startswith("2008-05-30T15:56:01"), line
         assert "exif date 2087-05-30 15:56:01 is in the future: not used" in line["note"]
+
+
+def test_a_future_year_in_a_folder_name_leaves_the_scan_to_the_next_date_in_its_path(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """With --date-from-folder, a year to come in the nearest folder's name (``Agenda 2030``,
+    ``Expo 2035``) is no date; the next one in the path is. Once the folder reader passed such
+    a year over itself; since the future is weighed after the readers, the reader gave 2030
+    alone and the scans went to NoDate."""
+    slides = tmp_path / "src/Dias/1987/Agenda 2030 Workshop"
+    slides.mkdir(parents=True)
+    (slides / "scan001.jpg").write_bytes(NO_EXIF.read_bytes())
+    drafts = tmp_path / "src/Scans/Expo 2035 Entwurf 1994"
+    drafts.mkdir(parents=True)
+    (drafts / "scan002.jpg").write_bytes(NO_EXIF.read_bytes() + b"\0")
+
+    code, report = organize(
+        tmp_path / "src", tmp_path / "out", "--min-size", "0", "--date-from-folder"
+    )
+    lines = by_name(report)
+    assert code == 0
+    for name, year, future in (("scan001.jpg", 1987, 2030), ("scan002.jpg", 1994, 2035)):
+        line = lines[name]
+        assert (line["year"], line["date_source"]) == (year, "folder"), line
+        assert f"folder date {future}-01-01 00:00:00 is in the future: not used" in line["note"]
