@@ -27,6 +27,9 @@ _ORIENTATION = 274
 class ExifFacts:
     date: dt.datetime | None = None  # when it was taken (DateTimeOriginal, DateTimeDigitized)
     date_tag: str | None = None
+    # The next of those tags' dates, where they differ: the evidence left when ``date`` is in
+    # the future (a date shift gone wrong rewrites DateTimeOriginal alone)
+    others: tuple[dt.datetime, ...] = ()
     modified: dt.datetime | None = None  # IFD0 DateTime: when the file was last changed
     orientation: int | None = None
     problem: str | None = None
@@ -71,8 +74,11 @@ def exif_facts(exif: Image.Exif | None) -> ExifFacts:
             offset = parse_offset(sub.get(offset_tag))
             if offset is None:  # +00:00 is an offset too
                 offset = parse_offset(sub.get(_OFFSET_TIME))
-            facts.date, facts.date_tag = with_offset(value, offset), name
-            break
+            when = with_offset(value, offset)
+            if facts.date is None:
+                facts.date, facts.date_tag = when, name
+            elif when is not None and when != facts.date and when not in facts.others:
+                facts.others += (when,)
     facts.camera = camera_name(ifd0.get(_MAKE), ifd0.get(_MODEL))
     try:
         gps = dict(exif.get_ifd(_GPS_IFD))

@@ -19,21 +19,19 @@ _YEAR_ONLY = re.compile(r"(?<!\d)((?:18|19|20)\d\d)(?!\d)")
 _TAKEOUT_YEAR = re.compile(r"^(?:Photos from|Fotos von|Photos de|Fotos de) ((?:18|19|20)\d\d)$")
 
 
-def date_from_folders(rel: str) -> dt.datetime | None:
-    """A date in the names of the folders holding ``rel``, nearest folder first: a full date
+def folder_dates(rel: str) -> list[dt.datetime]:
+    """The dates in the names of the folders holding ``rel``, nearest folder first: a full date
     (``2001-06-02 Trip``), a month (``2003-07 Holiday``, read as its first day) or a year alone
-    (``2015/Summer``, read as 1 January). A NAS snapshot's own folder, named by the moment the
+    (``2015/Summer``, read as 1 January). The first is the file's; the next where it is in the
+    future (``1987/Agenda 2030 Workshop``). A NAS snapshot's own folder, named by the moment the
     snapshot was taken (``#snapshot/GMT+08_2023-03-01_1200/``), is not the photos' date."""
     folders = [f for f in os.path.dirname(rel).split(os.sep) if f]
+    found: list[dt.datetime] = []
     for folder in reversed(_photo_folders(folders)):
-        found = date_from_filename(folder)
-        if found is not None:
-            return found
-        for match in _YEAR_ONLY.finditer(folder):
-            year = make_datetime(int(match.group(1)), 1, 1)
-            if year is not None:
-                return year
-    return None
+        named = date_from_filename(folder)
+        years = (make_datetime(int(match.group(1)), 1, 1) for match in _YEAR_ONLY.finditer(folder))
+        found += [when for when in (named, *years) if when is not None]
+    return found
 
 
 def _photo_folders(folders: list[str]) -> list[str]:

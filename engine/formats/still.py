@@ -129,7 +129,7 @@ def _take_facts(result: Analysis, facts: ExifFacts) -> None:
 
 
 def _capture_dates(facts: ExifFacts, xmp_packet: object) -> Dates:
-    dates: Dates = [(DateSource.EXIF, facts.date)]
+    dates: Dates = [(DateSource.EXIF, facts.date), *((DateSource.EXIF, d) for d in facts.others)]
     if isinstance(xmp_packet, bytes | str):
         found = xmp_date(xmp_packet)
         dates.append((DateSource.XMP, found[0] if found else None))

@@ -24,7 +24,7 @@ from engine.dates import exiftool as exiftool_dates
 from engine.dates.clock import is_clock_default, weigh_clock_default
 from engine.dates.exif import read_exif_facts
 from engine.dates.filename import filename_date
-from engine.dates.folder import date_from_folders, takeout_year
+from engine.dates.folder import folder_dates, takeout_year
 from engine.dates.mtime import date_from_mtime
 from engine.dates.original import original_date
 from engine.dates.raw import raw_dates
@@ -215,7 +215,7 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
     positions += sidecar_positions
     evidence.append((DateSource.FILENAME, filename_date(os.path.basename(candidate.rel))))
     if options.analyse.date_from_folder:
-        evidence.append((DateSource.FOLDER, date_from_folders(candidate.rel)))
+        evidence += [(DateSource.FOLDER, when) for when in folder_dates(candidate.rel)]
     else:
         evidence += _takeout_folder_date(candidate)
     if options.analyse.date_from_mtime:
