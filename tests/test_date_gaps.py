@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from engine.policy.date_precedence import EARLIEST_NOW, is_future, run_start
 from tests.conftest import CORPUS
 
 CANON = CORPUS / "camera/Canon_40D.jpg"  # DTO 2008:05:30 15:56:01, ModifyDate 2008:07:31 10:38:11
@@ -235,3 +236,15 @@ def test_a_clock_default_with_a_later_save_keeps_its_year_and_says_when_it_was_s
     unset = lines["DSC00043.JPG"]
     assert (unset["year"], unset["date_source"]) == (2000, "clock-default"), unset
     assert unset["note"].endswith("nothing else dates it"), unset["note"]
+
+
+def test_a_machine_clock_reset_to_the_past_does_not_make_every_photo_future() -> None:
+    """A NAS or a Raspberry Pi whose clock was reset (1970, 2000) reads the run's start as that:
+    every photo taken since would be "in the future" and go undated. The run's start is never
+    before this version's release; a clock set right is taken as it reads."""
+    reset = run_start(dt.datetime(1970, 1, 1, 0, 0))
+    assert reset == EARLIEST_NOW
+    assert not is_future(dt.datetime(2026, 10, 31, 12, 0), reset)
+    assert is_future(dt.datetime(2087, 3, 1, 10, 0), reset)
+    later = dt.datetime(2031, 5, 6, 7, 8)
+    assert run_start(later) == later

@@ -23,6 +23,7 @@ from engine.formats import imaging
 from engine.formats.kinds import Kind
 from engine.policy.actions import Action
 from engine.policy.companions import Mains
+from engine.policy.date_precedence import run_start
 from engine.policy.naming import Layout
 from engine.records import Analysis, Candidate, Companion, Decision, Finding, Status
 from engine.report.console import PLAN_LINES_ON_TERMINAL, Output, plan_lines, print_plan
@@ -717,7 +718,7 @@ def _run(
         run_token=uuid.uuid4().hex,
         copy_to_stage=copies_in_workers(settings),
         videos=settings.walk.videos,
-        now=dt.datetime.now(),
+        now=run_start(),
         **earlier_placed(settings, view, run_id, journal_path),
     )
     if settings.analyse.similar:

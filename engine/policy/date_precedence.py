@@ -71,6 +71,17 @@ PRECEDENCE: tuple[DateSource, ...] = (
 CAPTURE = frozenset(PRECEDENCE[: PRECEDENCE.index(DateSource.FILENAME)])
 # Room for time zones: a date written in local time ahead of the machine's own (up to UTC+14).
 FUTURE_MARGIN = dt.timedelta(days=1)
+# No clock running this version can rightly read earlier than its release: a NAS or a Raspberry
+# Pi whose clock was reset (to 1970, 2000) would otherwise call every photo since "future".
+EARLIEST_NOW = dt.datetime(2026, 11, 1)
+
+
+def run_start(clock: dt.datetime | None = None) -> dt.datetime:
+    """The moment a run weighs dates against (``clock``: the machine's local time, read now if
+    not given), never before ``EARLIEST_NOW``."""
+    return max(clock or dt.datetime.now(), EARLIEST_NOW)
+
+
 # The keeper's "best-founded date" rank: the precedence, with no date at all last.
 DATE_RANK: dict[DateSource, int] = {
     source: rank for rank, source in enumerate((*PRECEDENCE, DateSource.NONE))

@@ -9,6 +9,7 @@ import gc
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from engine.policy.date_precedence import run_start
 from engine.settings import AnalyseOptions, CompressOptions
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class WorkerOptions:
     dest: str = ""
     # The run's start (local time), taken once: a date later than this is no date (every
     # worker, on any host, weighs dates against the same moment).
-    now: dt.datetime = field(default_factory=dt.datetime.now)
+    now: dt.datetime = field(default_factory=run_start)
 
 
 def process_batch(
