@@ -16,13 +16,22 @@ WINDOWS_REFUSES = '<>:"\\|?*' + CONTROL
 # One control character stands for all of them: no filesystem refuses some and not others.
 _PROBED = '<>:"\\|?*\x01'
 _REFUSAL = (errno.EINVAL, errno.ENOENT, errno.EILSEQ)  # vfat, exfat: EINVAL; exfat-fuse: ENOENT
+# Linux's own filesystems take every name but '/' and NUL (a network share or FUSE disk may
+# be anything, so it is probed).
+_TAKES_EVERY_NAME = frozenset(
+    ["ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "ramfs", "f2fs", "zfs", "bcachefs", "jfs"]
+)
 _WINDOWS_TYPES = {"vfat": "FAT", "msdos": "FAT", "exfat": "exFAT", "fuse.exfat": "exFAT"}
 
 
 def probe(folder: str, dest: str) -> DestNames | None:
     """What the filesystem holding ``folder`` (DEST's ``.imgorg``) refuses, tried there with
     files created and removed at once; None when it takes every name. A trailing dot some
-    drivers drop silently (the kernel's exfat) counts as refused."""
+    drivers drop silently (the kernel's exfat) counts as refused. Linux's own filesystems are
+    known to take every name: not probed."""
+    mount = _mount_of(folder)
+    if mount is not None and mount[0] in _TAKES_EVERY_NAME:
+        return None  # nothing to create and remove in DEST on every run
     token = os.urandom(4).hex()
     if not _takes(folder, f"{TEMP_PREFIX}{token}-plain-"):
         return None  # not even a plain name: nothing to tell (the run meets that trouble)
