@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from test_hunt11 import exfat  # noqa: F401  (a fixture)
 
-from conftest import imgorg, photos_in, tree_digest
+from conftest import ENV, imgorg, needs_strace, photos_in, run_killed_at, tree_digest
 from engine.policy.naming import portable
 from engine.store.journal import ORIGINALS
 
@@ -131,3 +132,32 @@ def test_a_kept_original_s_path_is_one_any_disk_takes_and_no_other_source_s(
 ) -> None:
     assert portable(rel) == kept
     assert portable(kept) != kept or kept == rel  # '%' is escaped too: two paths stay two
+
+
+@needs_strace
+@pytest.mark.parametrize("k", [7, 8])
+def test_a_move_onto_an_exfat_dest_killed_around_keeping_an_original_is_undone_whole(
+    corpus: Path,
+    tmp_path: Path,
+    exfat: Path,  # noqa: F811
+    k: int,
+) -> None:
+    """Killed on entry to the k-th unlink of the move (7: the turned photo's source, its bytes
+    already kept below DEST; 8: the next source, the first one gone and not yet journaled):
+    undo finds the kept original under the name the disk took and gives SOURCE back whole."""
+    source = tmp_path / "linux-tree"
+    (source / "Trip: Rome.").mkdir(parents=True)
+    shutil.copy2(corpus / TURNED, source / "Trip: Rome./12:30.jpg")
+    shutil.copy2(corpus / PLAIN, source / "Trip: Rome./plain.jpg")
+    before = tree_digest(source)
+    dest = exfat / "Archive"
+    argv = ["organize", str(source), str(dest), "--mode", "move", "-j", "1", "--quiet"]
+    run_killed_at("unlink", k, [sys.executable, "-m", "engine", *argv], ENV)
+    assert len(tree_digest(source)) == 9 - k  # killed while taking the sources out
+
+    assert imgorg("undo", str(dest))[0] == 0
+
+    assert tree_digest(source) == before
+    assert photos_in(dest) == {}
+    spares = {sha for sha, _ in tree_digest(dest / ORIGINALS).values()}
+    assert spares <= {sha for sha, _ in before.values()}  # 7: a copy SOURCE holds too
