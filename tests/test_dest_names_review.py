@@ -5,6 +5,7 @@ keeping it (or one an older imgorg kept under the source path as it is) must sti
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import sys
@@ -18,7 +19,7 @@ from conftest import ENV, imgorg, needs_strace, photos_in, run_killed_at, tree_d
 from engine.policy.naming import portable
 from engine.store.journal import ORIGINALS
 
-TURNED = "phone/Samsung GT-I9000 (Galaxy S).jpg"  # 2010, EXIF Orientation 6: turned in DEST
+TURNED = "phone/Samsung GT-I9000 (Galaxy S).jpg"  # 2011, EXIF Orientation 6: turned in DEST
 TURNED_TOO = "camera/exiftool_Pentax.jpg"  # 2008, Orientation 8
 PLAIN = "camera/Canon_40D.jpg"  # 2008, upright
 
@@ -161,3 +162,38 @@ def test_a_move_onto_an_exfat_dest_killed_around_keeping_an_original_is_undone_w
     assert photos_in(dest) == {}
     spares = {sha for sha, _ in tree_digest(dest / ORIGINALS).values()}
     assert spares <= {sha for sha, _ in before.values()}  # 7: a copy SOURCE holds too
+
+
+def test_latin1_names_from_an_old_linux_tree_are_adapted_on_an_exfat_dest_not_errors(
+    corpus: Path,
+    tmp_path: Path,
+    exfat: Path,  # noqa: F811
+    organize: Any,
+) -> None:
+    """A name whose bytes are no UTF-8 (``caf\\xe9.jpg``, written by an old Latin-1 Linux
+    box) cannot be written to a disk that keeps names in UTF-16: each such byte is ``_``, noted,
+    as the dry run foretells, instead of an error on every run; moved, a turned one's original
+    is kept too; undo gives the very names back."""
+    source = tmp_path / "linux-tree"
+    album = source / os.fsdecode(b"R\xe9union")
+    album.mkdir(parents=True)
+    shutil.copy2(corpus / PLAIN, album / os.fsdecode(b"caf\xe9.jpg"))
+    shutil.copy2(corpus / TURNED, source / os.fsdecode(b"\xe9t\xe9.jpg"))
+    before = tree_digest(source)
+    dest = exfat / "Archive"
+    flags = ("--mode", "move", "-j", "1")
+
+    code, planned = organize(source, dest, "--dry-run", *flags)
+    code, rows = organize(source, dest, *flags)
+
+    assert code == 0, rows
+    placed = {row["source"]: row["dest"] for row in rows}
+    assert placed == {row["source"]: row["dest"] for row in planned}
+    assert placed[os.fsdecode(b"\xe9t\xe9.jpg")] == "2011/_t_.jpg"
+    assert all(row["status"] == "placed" for row in rows)
+    assert all("is not UTF-8 (byte 0xE9)" in row["note"] for row in rows), rows
+    assert tree_digest(source) == {}
+    assert imgorg("verify", str(dest))[0] == 0
+    assert imgorg("undo", str(dest))[0] == 0
+    assert tree_digest(source) == before
+    assert photos_in(dest) == {}

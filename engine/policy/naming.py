@@ -261,8 +261,13 @@ class DestNames:
 
     def why(self, path: str) -> str | None:
         """The note for a file whose destination ``path`` had to be adapted; None if not."""
-        chars = sorted(set(_refused_pattern(self.refused).findall(path))) if self.refused else []
+        found = set(_refused_pattern(self.refused).findall(path)) if self.refused else set()
+        undecodable = sorted(c for c in found if _is_undecodable(c))
+        chars = sorted(found.difference(undecodable))
         said = [f"{self.filesystem} refuses {' '.join(map(repr, chars))}"] if chars else []
+        if undecodable:
+            shown = " ".join(f"0x{ord(c) - 0xDC00:02X}" for c in undecodable)
+            said.append(f"{self.filesystem} refuses a name that is not UTF-8 (byte {shown})")
         if self.windows:
             parts = path.split("/")
             ends = sorted({p[-1] for p in parts if p.endswith((".", " "))})
@@ -306,6 +311,11 @@ def _escape(found: re.Match[str]) -> str:
 def _escape_char(char: str) -> str:
     code = ord(char)
     return f"%{code - 0xDC00 if 0xDC80 <= code <= 0xDCFF else code:02X}"
+
+
+def _is_undecodable(char: str) -> bool:
+    """Whether ``char`` is how Python reads a byte of a name that is not UTF-8."""
+    return "\udc80" <= char <= "\udcff"
 
 
 @functools.lru_cache(maxsize=4)

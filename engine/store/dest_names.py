@@ -13,8 +13,12 @@ from engine.store.fsops import TEMP_PREFIX
 
 CONTROL = "".join(map(chr, range(1, 32)))
 WINDOWS_REFUSES = '<>:"\\|?*' + CONTROL
-# One control character stands for all of them: no filesystem refuses some and not others.
-_PROBED = '<>:"\\|?*\x01'
+# A name's bytes that are no UTF-8 (a Latin-1 name from an old Linux tree), as Python reads them:
+# FAT and exFAT keep names in UTF-16, which such a byte cannot be converted to.
+UNDECODABLE = "".join(map(chr, range(0xDC80, 0xDD00)))
+# One control character stands for all of them, one undecodable byte for all of those: no
+# filesystem refuses some and not others.
+_PROBED = '<>:"\\|?*\x01\udce9'
 _REFUSAL = (errno.EINVAL, errno.ENOENT, errno.EILSEQ)  # vfat, exfat: EINVAL; exfat-fuse: ENOENT
 # Linux's own filesystems take every name but '/' and NUL (a network share or FUSE disk may
 # be anything, so it is probed).
@@ -38,6 +42,8 @@ def probe(folder: str, dest: str) -> DestNames | None:
     refused = "".join(c for c in _PROBED if not _takes(folder, f"{TEMP_PREFIX}{token}-{c}-"))
     if "\x01" in refused:
         refused += CONTROL
+    if "\udce9" in refused:
+        refused += UNDECODABLE
     dotted = f"{TEMP_PREFIX}{token}-dot."
     drops_dot = not _takes(folder, dotted, keeps_name=True)
     if not refused and not drops_dot:
@@ -51,7 +57,7 @@ def guess(dest: str) -> DestNames | None:
     name = filesystem_name(dest)
     if name not in _WINDOWS_TYPES.values():
         return None
-    return DestNames(name, frozenset(WINDOWS_REFUSES), windows=True)
+    return DestNames(name, frozenset(WINDOWS_REFUSES + UNDECODABLE), windows=True)
 
 
 def _takes(folder: str, name: str, keeps_name: bool = False) -> bool:
