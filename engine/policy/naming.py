@@ -310,7 +310,7 @@ def _escape(found: re.Match[str]) -> str:
 
 def _escape_char(char: str) -> str:
     code = ord(char)
-    return f"%{code - 0xDC00 if 0xDC80 <= code <= 0xDCFF else code:02X}"
+    return f"%{code - 0xDC00 if _is_undecodable(char) else code:02X}"  # a byte: its value
 
 
 def _is_undecodable(char: str) -> bool:
