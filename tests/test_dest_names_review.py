@@ -197,3 +197,26 @@ def test_latin1_names_from_an_old_linux_tree_are_adapted_on_an_exfat_dest_not_er
     assert imgorg("undo", str(dest))[0] == 0
     assert tree_digest(source) == before
     assert photos_in(dest) == {}
+
+
+@needs_strace
+def test_a_run_killed_while_probing_an_exfat_dest_leaves_no_probe_file_after_the_next(
+    corpus: Path,
+    tmp_path: Path,
+    exfat: Path,  # noqa: F811
+) -> None:
+    """Killed on entry to the unlink of the probe's first file in DEST/.imgorg: the next run
+    removes it, and places the photos under the adapted names."""
+    source = tmp_path / "linux-tree"
+    source.mkdir()
+    shutil.copy2(corpus / PLAIN, source / "12:30.jpg")
+    dest = exfat / "Archive"
+    argv = ["organize", str(source), str(dest), "-j", "1", "--quiet"]
+    # unlink 1: DEST's write test, 2: the new journal's rollback file, 3: the first probe file
+    run_killed_at("unlink", 3, [sys.executable, "-m", "engine", *argv], ENV)
+    assert [p.name for p in (dest / ".imgorg").glob(".imgorg-tmp-*")]
+
+    assert imgorg(*argv)[0] == 0
+
+    assert list((dest / ".imgorg").glob(".imgorg-tmp-*")) == []
+    assert list(photos_in(dest)) == ["2008/12_30.jpg"]

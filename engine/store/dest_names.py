@@ -5,8 +5,10 @@ the type of the filesystem. engine/policy/naming.py's ``DestNames`` adapts names
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import re
 
 from engine.policy.naming import DestNames
 from engine.store.fsops import TEMP_PREFIX
@@ -36,6 +38,7 @@ def probe(folder: str, dest: str) -> DestNames | None:
     mount = _mount_of(folder)
     if mount is not None and mount[0] in _TAKES_EVERY_NAME:
         return None  # nothing to create and remove in DEST on every run
+    _sweep(folder)
     token = os.urandom(4).hex()
     if not _takes(folder, f"{TEMP_PREFIX}{token}-plain-"):
         return None  # not even a plain name: nothing to tell (the run meets that trouble)
@@ -58,6 +61,22 @@ def guess(dest: str) -> DestNames | None:
     if name not in _WINDOWS_TYPES.values():
         return None
     return DestNames(name, frozenset(WINDOWS_REFUSES + UNDECODABLE), windows=True)
+
+
+# A probe's file, left by a run killed while probing (a dot some drivers drop, dropped).
+_PROBE_FILE = re.compile(re.escape(TEMP_PREFIX) + r"[0-9a-f]{8}-(?:plain-|dot\.?|.-)\Z", re.S)
+
+
+def _sweep(folder: str) -> None:
+    """Remove the probe files a killed run left in ``folder`` (the run holds DEST's lock)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if _PROBE_FILE.match(name):
+            with contextlib.suppress(OSError):  # a file the run cannot remove is no matter
+                os.unlink(os.path.join(folder, name))
 
 
 def _takes(folder: str, name: str, keeps_name: bool = False) -> bool:
