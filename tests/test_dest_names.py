@@ -114,9 +114,10 @@ def test_two_names_an_exfat_dest_makes_one_take_the_usual_suffix(
     exfat: Path,  # noqa: F811
     organize: Any,
 ) -> None:
-    """``12:30.jpg`` and ``12_30.jpg`` of one year are one name on an exFAT disk: handed out
-    in source-path order, the second with a suffix, never over the first; the dry run (which
-    writes nothing to DEST, so it tells the disk by its type) foretells the same names."""
+    """``12:30.jpg`` and ``12_30.jpg`` of one year are one name on an exFAT disk: the file
+    whose own name it is keeps it, the one the disk renamed takes a suffix, never over the
+    first; the dry run (which writes nothing to DEST, so it tells the disk by its type)
+    foretells the same names."""
     source = tmp_path / "linux-tree"
     source.mkdir()
     shutil.copy2(corpus / CANON, source / "12:30.jpg")
@@ -130,11 +131,11 @@ def test_two_names_an_exfat_dest_makes_one_take_the_usual_suffix(
     code, rows = organize(source, dest, "-j", "2")
 
     assert code == 0, rows
-    expected = {"12:30.jpg": "2008/12_30.jpg", "12_30.jpg": "2008/12_30_1.jpg"}
+    expected = {"12:30.jpg": "2008/12_30_1.jpg", "12_30.jpg": "2008/12_30.jpg"}
     assert {r["source"]: r["dest"] for r in rows} == expected
     assert {r["source"]: r["dest"] for r in planned} == expected
-    assert (dest / "2008/12_30.jpg").read_bytes() == (corpus / CANON).read_bytes()
-    assert (dest / "2008/12_30_1.jpg").read_bytes() == (corpus / NIKON).read_bytes()
+    assert (dest / "2008/12_30_1.jpg").read_bytes() == (corpus / CANON).read_bytes()
+    assert (dest / "2008/12_30.jpg").read_bytes() == (corpus / NIKON).read_bytes()
     assert by_source(rows)["12_30.jpg"].get("note") is None
     assert imgorg("verify", str(dest))[0] == 0
 

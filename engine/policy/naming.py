@@ -264,8 +264,13 @@ class DestNames:
 
     def why(self, path: str) -> str | None:
         """The note for a file whose destination ``path`` had to be adapted; None if not."""
-        chars = sorted(set(_refused_pattern(self.refused).findall(path))) if self.refused else []
+        found = set(_refused_pattern(self.refused).findall(path)) if self.refused else set()
+        undecodable = sorted(c for c in found if _is_undecodable(c))
+        chars = sorted(found.difference(undecodable))
         said = [f"{self.filesystem} refuses {' '.join(map(repr, chars))}"] if chars else []
+        if undecodable:
+            shown = " ".join(f"0x{ord(c) - 0xDC00:02X}" for c in undecodable)
+            said.append(f"{self.filesystem} refuses a name that is not UTF-8 (byte {shown})")
         if self.windows:
             parts = path.split("/")
             ends = sorted({p[-1] for p in parts if p.endswith((".", " "))})
@@ -275,6 +280,45 @@ class DestNames:
             if windows:
                 said.append("Windows refuses " + ", ".join(windows))
         return f"renamed for DEST's filesystem ({'; '.join(said)})" if said else None
+
+
+# What a path below DEST/.imgorg/originals writes as %XX: what any disk refuses, a byte that is
+# no UTF-8 (a Latin-1 name from an old Linux tree), and '%' itself, so that two paths stay two.
+_UNKEPT = re.compile(r'[%<>:"\\|?*\x00-\x1f\x7f\udc80-\udcff]')
+
+
+def portable(rel: str) -> str:
+    """``rel`` as any disk takes it, one to one: each character a FAT or exFAT disk refuses
+    (and ``%``) as ``%XX``, as are a part's trailing dot or space and a device name's first
+    letter (``Trip: Rome./CON.jpg`` -> ``Trip%3A Rome%2E/%43ON.jpg``)."""
+    if _UNKEPT.search(rel) is None and _WINDOWS_ONLY.adapted(rel) == rel:
+        return rel
+    return "/".join(map(_portable_part, rel.split("/")))
+
+
+_WINDOWS_ONLY = DestNames("Windows", windows=True)  # a trailing dot or space, a device name
+
+
+def _portable_part(part: str) -> str:
+    part = _UNKEPT.sub(_escape, part)
+    if _device(part):
+        part = _escape_char(part[0]) + part[1:]
+    stripped = part.rstrip(". ")
+    return stripped + "".join(map(_escape_char, part[len(stripped) :]))
+
+
+def _escape(found: re.Match[str]) -> str:
+    return _escape_char(found.group())
+
+
+def _escape_char(char: str) -> str:
+    code = ord(char)
+    return f"%{code - 0xDC00 if _is_undecodable(char) else code:02X}"  # a byte: its value
+
+
+def _is_undecodable(char: str) -> bool:
+    """Whether ``char`` is how Python reads a byte of a name that is not UTF-8."""
+    return "\udc80" <= char <= "\udcff"
 
 
 @functools.lru_cache(maxsize=4)

@@ -103,6 +103,11 @@ class Adoptee:
     keeper_dest: str | None  # where an earlier run placed the kept photo; None: kept in this run
 
 
+# A file waiting for its name: its family, its base name, the bytes its companions add, and
+# why that name is not its own (None: it is).
+_Waiting = tuple[Decision, list[Decision], str, int, str | None]
+
+
 def name_key(rel: str, folders: Folders) -> int:
     """Files whose destinations could collide share this key: the same stem below the year
     folder (a family's members differ only after the stem), as a 64-bit digest, so a run of a
@@ -697,10 +702,13 @@ class Coordinator:
     # names ------------------------------------------------------------------
     def _name(self, group: list[Decision]) -> list[Decision]:
         """Names for a group of files that could want the same ones, in source-path order:
-        first each file's own name, then suffixes for those whose own name was taken (so that
-        ``z/IMG_1_1.jpg`` keeps its name rather than lose it to ``y/IMG_1.jpg``'s suffix)."""
+        first each file's own name, then the names DEST's filesystem made of theirs (so that
+        ``12_30.jpg`` keeps its name rather than lose it to ``12:30.jpg`` on an exFAT disk),
+        then suffixes for those whose name was taken (so that ``z/IMG_1_1.jpg`` keeps its name
+        rather than lose it to ``y/IMG_1.jpg``'s suffix)."""
         named: list[Decision] = []
-        suffixed = []
+        adapted: list[_Waiting] = []
+        suffixed: list[_Waiting] = []
         if len(group) > 1:
             group = sorted(group, key=lambda d: path_key(d.rel))
         for decision in group:  # grows by the files of a family that stand alone
@@ -716,9 +724,17 @@ class Coordinator:
                     if family
                     else 0
                 )
-                if not self._place(decision, family, with_suffix(base, 0, reserve), renamed):
+                if renamed is not None:
+                    adapted.append((decision, family, base, reserve, renamed))
+                    continue
+                if not self._place(decision, family, with_suffix(base, 0, reserve)):
                     suffixed.append((decision, family, base, reserve, renamed))
                     continue
+            named += self._handed_out(decision, family)
+        for decision, family, base, reserve, renamed in adapted:
+            if not self._place(decision, family, with_suffix(base, 0, reserve), renamed):
+                suffixed.append((decision, family, base, reserve, renamed))
+                continue
             named += self._handed_out(decision, family)
         for decision, family, base, reserve, renamed in suffixed:
             for n in itertools.count(self._first_suffix(base, reserve)):

@@ -18,7 +18,7 @@ from engine.stages.commit import Changed, copy_verified, unchanged
 from engine.stages.release import CANNOT_REMOVE, keep_original, remove_source, source_mode
 from engine.stages.tidy import finish_pending
 from engine.store import fsops
-from engine.store.journal import Journal, original_path
+from engine.store.journal import Journal, original_path, original_paths
 
 
 def reconcile(journal: Journal, dest: str) -> int:
@@ -58,11 +58,19 @@ def settle_removed_sources(
         assert decision.dest is not None
         if os.path.lexists(os.path.join(root, decision.rel)):
             continue
-        kept = original_path(run_id, decision.rel)
-        if decision.action.keeps_original and fsops.holds(os.path.join(dest, kept), decision.hash):
+        kept = kept_original(dest, decision, run_id) if decision.action.keeps_original else None
+        if kept is not None:
             journal.mark_source_removed(root, [decision.rel], run_id, {decision.rel: kept})
         elif fsops.holds(on_disk(dest, decision.dest), decision.out_hash):
             journal.mark_source_removed(root, [decision.rel], run_id)
+
+
+def kept_original(dest: str, decision: Decision, run_id: int) -> str | None:
+    """Where below DEST a run kept ``decision``'s own bytes (``original_paths``), if it did."""
+    for path in original_paths(run_id, decision.rel):
+        if fsops.holds(os.path.join(dest, path), decision.hash):
+            return path
+    return None
 
 
 def _settle_release(journal: Journal, dest: str, root: str, decision: Decision, run_id: int) -> int:
@@ -84,10 +92,8 @@ def settle_release(journal: Journal, dest: str, root: str, decision: Decision, r
     if os.path.lexists(os.path.join(root, decision.rel)):
         journal.forget([(root, decision.rel)], run_id)
         return False
-    kept = original_path(run_id, decision.rel)
-    originals = None
-    if decision.action.keeps_original and fsops.holds(os.path.join(dest, kept), decision.hash):
-        originals = {decision.rel: kept}
+    kept = kept_original(dest, decision, run_id) if decision.action.keeps_original else None
+    originals = None if kept is None else {decision.rel: kept}
     with journal.transaction():
         journal.mark_source_removed(root, [decision.rel], run_id, originals)
         journal.mark_done(root, [decision.rel], run_id)
@@ -98,18 +104,19 @@ def _drop_copied_original(dest: str, source: str, decision: Decision, run_id: in
     """Remove the copy of a source's bytes a killed release made below DEST (its temporary
     file, or the copy itself when the source in SOURCE still holds those very bytes), and the
     folders that leaves empty."""
-    kept = os.path.join(dest, original_path(run_id, decision.rel))
-    fsops.remove_quietly(fsops.temp_name(kept))
-    if fsops.holds(kept, decision.hash) and fsops.holds(source, decision.hash):
-        fsops.remove_quietly(kept)
     run_folder = os.path.join(dest, original_path(run_id, "")).rstrip(os.sep)
-    folder = os.path.dirname(kept)
-    while folder.startswith(run_folder):
-        try:
-            os.rmdir(folder)
-        except OSError:
-            break
-        folder = os.path.dirname(folder)
+    for path in original_paths(run_id, decision.rel):
+        kept = os.path.join(dest, path)
+        fsops.remove_quietly(fsops.temp_name(kept))
+        if fsops.holds(kept, decision.hash) and fsops.holds(source, decision.hash):
+            fsops.remove_quietly(kept)
+        folder = os.path.dirname(kept)
+        while folder.startswith(run_folder):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
+            folder = os.path.dirname(folder)
 
 
 def _follow_their_photos(
@@ -190,7 +197,7 @@ def recover(
         mode = source_mode(os.path.join(root, decision.rel))
         modes = {decision.rel: mode} if mode is not None else None
         if after is SourceAfter.KEPT_BELOW_DEST:
-            kept = original_path(run_id, decision.rel)
+            kept = kept_original(dest, decision, run_id) or original_path(run_id, decision.rel)
             if keep_original(root, decision, final, os.path.join(dest, kept)):
                 journal.mark_source_removed(
                     root, [decision.rel], run_id, {decision.rel: kept}, modes

@@ -5,30 +5,48 @@ the type of the filesystem. engine/policy/naming.py's ``DestNames`` adapts names
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import re
 
 from engine.policy.naming import DestNames
 from engine.store.fsops import TEMP_PREFIX
 
 CONTROL = "".join(map(chr, range(1, 32)))
 WINDOWS_REFUSES = '<>:"\\|?*' + CONTROL
-# One control character stands for all of them: no filesystem refuses some and not others.
-_PROBED = '<>:"\\|?*\x01'
+# A name's bytes that are no UTF-8 (a Latin-1 name from an old Linux tree), as Python reads them:
+# FAT and exFAT keep names in UTF-16, which such a byte cannot be converted to.
+UNDECODABLE = "".join(map(chr, range(0xDC80, 0xDD00)))
+# One control character stands for all of them, one undecodable byte for all of those: no
+# filesystem refuses some and not others.
+_PROBED = '<>:"\\|?*\x01\udce9'
 _REFUSAL = (errno.EINVAL, errno.ENOENT, errno.EILSEQ)  # vfat, exfat: EINVAL; exfat-fuse: ENOENT
+# Linux's own filesystems take every name but '/' and NUL (a network share or FUSE disk may
+# be anything, so it is probed).
+_TAKES_EVERY_NAME = frozenset(
+    ["ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "ramfs", "f2fs", "zfs", "bcachefs", "jfs"]
+)
 _WINDOWS_TYPES = {"vfat": "FAT", "msdos": "FAT", "exfat": "exFAT", "fuse.exfat": "exFAT"}
 
 
 def probe(folder: str, dest: str) -> DestNames | None:
     """What the filesystem holding ``folder`` (DEST's ``.imgorg``) refuses, tried there with
     files created and removed at once; None when it takes every name. A trailing dot some
-    drivers drop silently (the kernel's exfat) counts as refused."""
+    drivers drop silently (the kernel's exfat) counts as refused. Linux's own filesystems are
+    known to take every name: not probed."""
+    mount = _mount_of(folder)
+    if mount is not None and mount[0] in _TAKES_EVERY_NAME:
+        return None  # nothing to create and remove in DEST on every run
+    _sweep(folder)
     token = os.urandom(4).hex()
     if not _takes(folder, f"{TEMP_PREFIX}{token}-plain-"):
         return None  # not even a plain name: nothing to tell (the run meets that trouble)
     refused = "".join(c for c in _PROBED if not _takes(folder, f"{TEMP_PREFIX}{token}-{c}-"))
     if "\x01" in refused:
         refused += CONTROL
+    if "\udce9" in refused:
+        refused += UNDECODABLE
     dotted = f"{TEMP_PREFIX}{token}-dot."
     drops_dot = not _takes(folder, dotted, keeps_name=True)
     if not refused and not drops_dot:
@@ -42,7 +60,23 @@ def guess(dest: str) -> DestNames | None:
     name = filesystem_name(dest)
     if name not in _WINDOWS_TYPES.values():
         return None
-    return DestNames(name, frozenset(WINDOWS_REFUSES), windows=True)
+    return DestNames(name, frozenset(WINDOWS_REFUSES + UNDECODABLE), windows=True)
+
+
+# A probe's file, left by a run killed while probing (a dot some drivers drop, dropped).
+_PROBE_FILE = re.compile(re.escape(TEMP_PREFIX) + r"[0-9a-f]{8}-(?:plain-|dot\.?|.-)\Z", re.S)
+
+
+def _sweep(folder: str) -> None:
+    """Remove the probe files a killed run left in ``folder`` (the run holds DEST's lock)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if _PROBE_FILE.match(name):
+            with contextlib.suppress(OSError):  # a file the run cannot remove is no matter
+                os.unlink(os.path.join(folder, name))
 
 
 def _takes(folder: str, name: str, keeps_name: bool = False) -> bool:

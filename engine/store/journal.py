@@ -22,6 +22,7 @@ from typing import Any
 
 from engine.errors import DiskFull, JournalError, NewerJournal
 from engine.policy.actions import RELEASABLE, Action
+from engine.policy.naming import portable
 from engine.records import Analysis, DateSource, Decision, Status
 from engine.store import fsops
 
@@ -335,8 +336,16 @@ def _upgrade(db: sqlite3.Connection) -> None:
 
 
 def original_path(run_id: int, rel: str) -> str:
-    """Where a transformed moved file's own bytes are kept, relative to DEST."""
-    return f"{ORIGINALS}/{run_id}/{rel}"
+    """Where a transformed moved file's own bytes are kept, relative to DEST: below its run's
+    folder, at its source path as any disk takes it (``naming.portable``: an exFAT DEST
+    refuses ``12:30.jpg``)."""
+    return f"{ORIGINALS}/{run_id}/{portable(rel)}"
+
+
+def original_paths(run_id: int, rel: str) -> list[str]:
+    """Where a run may have kept that file's bytes: ``original_path``, and the source path
+    as it is, where earlier versions kept it (a run killed before journaling it)."""
+    return list(dict.fromkeys([original_path(run_id, rel), f"{ORIGINALS}/{run_id}/{rel}"]))
 
 
 class SourceMode(typing.NamedTuple):
