@@ -4,12 +4,15 @@ built from corpus files and run through ``imgorg organize``."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 from engine.policy.date_precedence import EARLIEST_NOW, is_future, run_start
 from tests.conftest import CORPUS
 
+EXIFTOOL = shutil.which("exiftool") or "exiftool"
 CANON = CORPUS / "camera/Canon_40D.jpg"  # DTO 2008:05:30 15:56:01, ModifyDate 2008:07:31 10:38:11
 
 
@@ -248,3 +251,30 @@ def test_a_machine_clock_reset_to_the_past_does_not_make_every_photo_future() ->
     assert is_future(dt.datetime(2087, 3, 1, 10, 0), reset)
     later = dt.datetime(2031, 5, 6, 7, 8)
     assert run_start(later) == later
+
+
+def test_a_photo_dated_only_by_its_gps_time_stamp_lands_in_that_year(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A photo whose camera dates were stripped (an editor, a privacy tool that kept the
+    position) still carries the satellites' date stamp: it dates the photo (UTC), with a note,
+    rather than send it to NoDate. A receiver without a fix writes its epoch (1980): no date."""
+    src = tmp_path / "src" / "Edited"
+    src.mkdir(parents=True)
+    for name, stamp in (("walk.jpg", "2015:07:04"), ("nofix.jpg", "1980:01:06")):
+        shutil.copy2(CANON, src / name)
+        subprocess.run(
+            [EXIFTOOL, "-q", "-overwrite_original", "-AllDates=", f"-GPSDateStamp={stamp}",
+             "-GPSTimeStamp=18:00:00", str(src / name)],
+            check=True,
+        )  # fmt: skip
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+
+    lines = by_name(report)
+    assert code == 0
+    dated = lines["walk.jpg"]
+    assert (dated["dest"], dated["date_source"]) == ("2015/Edited/walk.jpg", "gps"), dated
+    assert "dated by its GPS time stamp" in dated["note"]
+    assert lines["nofix.jpg"]["dest"] == "NoDate/Edited/nofix.jpg", lines["nofix.jpg"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from engine.dates.timezone import utc_only
 from engine.policy.date_precedence import in_precedence
 from engine.records import DateSource
 
@@ -58,6 +59,14 @@ def _another_year(source: DateSource, date: dt.datetime, default: dt.datetime) -
     """Whether ``date``, a January 1st at midnight, is a folder named by another year than the
     clock's ``default`` (``Photos/2004``): a person's word for the year, not a clock's zero."""
     return source is DateSource.FOLDER and date.year != default.year
+
+
+def gps_evidence(gps: dt.datetime | None) -> tuple[DateSource, dt.datetime | None]:
+    """The satellites' date stamp (UTC, its local zone unknown) as evidence: none before the
+    first fix a receiver can give (one without a fix writes its epoch) or at a clock's default."""
+    if gps is None or gps.replace(tzinfo=None) < _FIRST_FIX or is_clock_default(gps):
+        return DateSource.GPS, None
+    return DateSource.GPS, utc_only(gps)
 
 
 def weigh_clock_default(

@@ -17,9 +17,10 @@ Why this order:
 - ``COMPANION`` next: a photo with no capture date of its own (a HEIC converted to JPEG without
   its EXIF, a JPEG an editor stripped) takes the one of the RAW or Live Photo video travelling
   with it, the same moment; a camera's undated AVI, the EXIF of the ``.THM`` beside it.
-- ``GPS`` next: the satellites' date stamp, taken only where the camera's own date is its
-  clock's default (``engine/dates/clock.py``, which also decides ``CLOCK_DEFAULT``: such a date
-  with nothing else to weigh it by, ranked as weak as exiftool's).
+- ``GPS`` next: the satellites' date stamp, where the file holds no capture date of its own
+  (stripped by an editor that kept the position), or where the camera's own date is its clock's
+  default (``engine/dates/clock.py``, which also decides ``CLOCK_DEFAULT``: such a date with
+  nothing else to weigh it by, ranked as weak as exiftool's).
 - ``SIMILAR`` (with ``--similar``) next: a near-duplicate's camera date, taken by a copy that has
   none of its own (a messenger copy lands in the year it was shot, not the year it was sent).
 - ``FILENAME`` before ``EXIF_MODIFIED``: phones and messengers name a file at the moment it is

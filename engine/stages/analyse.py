@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import xxhash
 
 from engine.dates import exiftool as exiftool_dates
-from engine.dates.clock import is_clock_default, weigh_clock_default
+from engine.dates.clock import gps_evidence, is_clock_default, weigh_clock_default
 from engine.dates.exif import read_exif_facts
 from engine.dates.filename import filename_date
 from engine.dates.folder import folder_dates, takeout_year
@@ -29,7 +29,7 @@ from engine.dates.mtime import date_from_mtime
 from engine.dates.original import original_date
 from engine.dates.raw import raw_dates
 from engine.dates.takeout import takeout_date, takeout_position
-from engine.dates.timezone import file_zones, localize, utc_only
+from engine.dates.timezone import file_zones, localize
 from engine.dates.xmp import xmp_date
 from engine.formats.bmff import file_problem
 from engine.formats.jpeg import check_jpeg
@@ -70,6 +70,7 @@ from engine.store.fsops import hash_stream
 _SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
 _RAW_READ_LIMIT = 4_000_000  # where raw_dates looks for the EXIF of a RAW travelling along
 _BY_COMPANION = "dated by the file travelling with it (its RAW, video or .THM)"
+_BY_SATELLITES = "dated by its GPS time stamp (UTC): the file holds no other capture date"
 SAMPLE_PER_YEAR = 12  # year-view thumbnails a run makes per year, at most (a contact sheet)
 # per process: year-view thumbnails made, by run and year (a pool outlives a run)
 _sampled: Counter[tuple[str, int]] = Counter()
@@ -334,13 +335,14 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
     if future:
         said = "; ".join(future)
         result.note = f"{result.note}; {said}" if result.note else said
-    chosen = resolve_date(evidence)
+    gps = result.gps_time
+    satellites = gps_evidence(None if gps is None or is_future(gps, options.now) else gps)
+    # the GPS date stamp dates a photo whose camera date is a clock's default, or that has none
+    chosen = resolve_date([*evidence, satellites])
     if chosen is not None:
-        gps = result.gps_time
-        if gps is not None and is_future(gps, options.now):
-            gps = None
-        satellites = (DateSource.GPS, utc_only(gps))
         (source, when), weighed = weigh_clock_default(chosen, [*evidence, satellites])
+        if source is DateSource.GPS and chosen[0] is DateSource.GPS:
+            weighed = _BY_SATELLITES
         zones = file_zones(evidence, found.positions, result.gps_time)
         local, result.tz_source, note = localize(source, when, zones)
         result.year, result.date, result.date_source = local.year, local.isoformat(), source
