@@ -566,7 +566,8 @@ def _companion_dates(
         if size != companion.size:
             item.error = f"changed since the scan ({companion.size} bytes then, {size} now)"
             continue
-        if ext in VIDEO_EXTENSIONS and result.status is Status.PLACED:
+        checked = ext in VIDEO_EXTENSIONS or (ext in RAW_EXTENSIONS and not item.size)
+        if checked and result.status is Status.PLACED:
             _set_aside_if_cut(path, item, result)
             if item.alone is not None:
                 continue
@@ -589,7 +590,8 @@ def _companion_dates(
 def _set_aside_if_cut(path: str, item: CompanionResult, photo: Analysis) -> None:
     """A sound photo's Live Photo (or camera) video whose container proves it cut short: set
     aside on its own as corrupt (``item.alone``), as it would be standing alone; an empty one
-    too (the 0-byte ``.MOV`` an interrupted import from an iPhone leaves)."""
+    too (the 0-byte ``.MOV`` an interrupted import from an iPhone leaves), and an empty RAW
+    (a card copy cut off), whose content is otherwise not checked."""
     try:
         if not item.size:
             cut = None
@@ -606,11 +608,12 @@ def _set_aside_if_cut(path: str, item: CompanionResult, photo: Analysis) -> None
     name = os.path.basename(photo.rel)
     why = f"truncated video (a copy cut short): {cut}" if cut else "empty file (0 bytes)"
     alone.reason = f"{why}; its photo {name} is sound"
-    alone.format, alone.copied = "video", item.copied
-    alone.ino, alone.ctime_ns = item.ino, item.ctime_ns
+    raw = extension(item.rel) in RAW_EXTENSIONS
+    alone.format = extension(item.rel).lstrip(".").upper() if raw else "video"
+    alone.copied, alone.ino, alone.ctime_ns = item.copied, item.ino, item.ctime_ns
     item.alone, item.copied = alone, None
     state = "cut short" if cut else "empty"
-    said = f"its video {os.path.basename(item.rel)} is {state}: set aside"
+    said = f"its {'RAW' if raw else 'video'} {os.path.basename(item.rel)} is {state}: set aside"
     photo.note = f"{photo.note}; {said}" if photo.note else said
 
 

@@ -1,0 +1,41 @@
+"""An adversarial review of hunt12 (xap: dates, empty companions, large PNG metadata, turned
+thumbnails, AVI trailers): each test rebuilds, from corpus files, a case the branch left wrong."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import tree_digest
+
+
+def test_an_empty_raw_beside_a_sound_photo_is_set_aside_not_placed(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A card copy cut off before the RAW of a RAW+JPEG pair was written leaves a 0-byte
+    ``.CR2`` beside the sound JPEG. Standing alone it is corrupt ("empty file"), as the empty
+    Live Photo video beside a photo now is; beside its photo it was placed in the year folder
+    as if it were the camera's RAW. It goes to Corrupted on its own (move mode: moved there,
+    nothing left behind), and the photo is placed with its XMP sidecar."""
+    source = tmp_path / "DCIM" / "100CANON"
+    source.mkdir(parents=True)
+    shutil.copy(corpus / "camera/Canon_40D.jpg", source / "IMG_0002.JPG")
+    (source / "IMG_0002.CR2").write_bytes(b"")
+    (source / "IMG_0002.JPG.xmp").write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+    photo_bytes = (source / "IMG_0002.JPG").read_bytes()
+
+    code, rows = organize(tmp_path / "DCIM", tmp_path / "dest", "-j", "1", "--mode", "move")
+
+    by_name = {row["source"]: row for row in rows}
+    photo, raw = by_name["100CANON/IMG_0002.JPG"], by_name["100CANON/IMG_0002.CR2"]
+    sidecar = by_name["100CANON/IMG_0002.JPG.xmp"]
+    assert (photo["status"], photo["dest"]) == ("placed", "2008/100CANON/IMG_0002.JPG"), photo
+    assert "IMG_0002.CR2 is empty" in photo["note"]
+    assert (sidecar["status"], sidecar["dest"]) == ("placed", "2008/100CANON/IMG_0002.JPG.xmp")
+    assert (raw["status"], raw["dest"]) == ("corrupt", "Corrupted/100CANON/IMG_0002.CR2"), raw
+    assert raw["reason"].startswith("empty file (0 bytes)")
+    assert not (tmp_path / "dest" / "2008" / "100CANON" / "IMG_0002.CR2").exists()
+    assert (tmp_path / "dest" / "Corrupted" / "100CANON" / "IMG_0002.CR2").read_bytes() == b""
+    assert (tmp_path / "dest" / photo["dest"]).read_bytes() == photo_bytes
+    assert tree_digest(tmp_path / "DCIM") == {}
+    assert code == 0
