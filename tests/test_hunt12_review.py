@@ -4,7 +4,11 @@ thumbnails, AVI trailers): each test rebuilds, from corpus files, a case the bra
 from __future__ import annotations
 
 import shutil
+import struct
+import zlib
 from pathlib import Path
+
+from PIL import Image
 
 from conftest import tree_digest
 
@@ -39,3 +43,42 @@ def test_an_empty_raw_beside_a_sound_photo_is_set_aside_not_placed(
     assert (tmp_path / "dest" / photo["dest"]).read_bytes() == photo_bytes
     assert tree_digest(tmp_path / "DCIM") == {}
     assert code == 0
+
+
+def _ztxt(keyword: bytes, text: bytes) -> bytes:
+    body = keyword + b"\0\0" + zlib.compress(text, 9)
+    return (
+        struct.pack(">I", len(body))
+        + b"zTXt"
+        + body
+        + struct.pack(">I", zlib.crc32(b"zTXt" + body))
+    )
+
+
+def test_a_png_whose_metadata_inflates_past_a_megabyte_is_compared_for_near_duplicates(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """hunt12 places a PNG whose metadata chunk inflates past Pillow's 1 MB (a large ICC
+    profile, Photoshop's bloated XMP) instead of setting it aside, but its ``--similar``
+    signature was still read under the 1 MB limit: it had none, so its export without EXIF
+    (the same pixels, no date) found no near-duplicate to be dated by and went to NoDate."""
+    data = (corpus / "formats/png_with_exif_and_gps.png").read_bytes()
+    at = data.index(b"IDAT") - 4
+    source = tmp_path / "Exports"
+    source.mkdir()
+    bloated = _ztxt(b"Comment", b"photoshop:DocumentAncestors " * 80_000)
+    (source / "IMG_0042.png").write_bytes(data[:at] + bloated + data[at:])
+    with Image.open(corpus / "formats/png_with_exif_and_gps.png") as im:
+        im.convert("RGB").save(source / "export.png")  # no EXIF: no date of its own
+
+    code, rows = organize(source, tmp_path / "dest", "-j", "1", "--similar", "--min-size", "0")
+
+    assert code == 0
+    by_name = {row["source"]: row for row in rows}
+    photo, export = by_name["IMG_0042.png"], by_name["export.png"]
+    assert (photo["status"], photo["year"]) == ("placed", 2003), photo
+    assert (export["status"], export["date_source"], export["year"]) == (
+        "placed",
+        "similar",
+        2003,
+    ), export
