@@ -82,3 +82,25 @@ def test_a_png_whose_metadata_inflates_past_a_megabyte_is_compared_for_near_dupl
         "similar",
         2003,
     ), export
+
+
+def test_an_edited_copy_of_a_png_whose_metadata_inflates_past_a_megabyte_takes_its_date(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """The original of an edited copy is read for its EXIF date; a PNG original whose metadata
+    chunk inflates past Pillow's 1 MB, which hunt12 places, was read under the 1 MB limit, so
+    its edit (Google Photos' ``-edited``, no EXIF of its own) went to NoDate."""
+    data = (corpus / "formats/png_with_exif_and_gps.png").read_bytes()
+    at = data.index(b"IDAT") - 4
+    source = tmp_path / "Takeout"
+    source.mkdir()
+    bloated = _ztxt(b"Comment", b"photoshop:DocumentAncestors " * 80_000)
+    (source / "IMG_0042.png").write_bytes(data[:at] + bloated + data[at:])
+    with Image.open(corpus / "formats/png_with_exif_and_gps.png") as im:
+        im.convert("RGB").rotate(3).save(source / "IMG_0042-edited.png")
+
+    code, rows = organize(source, tmp_path / "dest", "-j", "1", "--min-size", "0")
+
+    assert code == 0
+    edit = {row["source"]: row for row in rows}["IMG_0042-edited.png"]
+    assert (edit["dest"], edit["date_source"]) == ("2003/IMG_0042-edited.png", "original"), edit
