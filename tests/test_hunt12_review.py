@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import shutil
 import struct
+import subprocess
 import zlib
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from conftest import tree_digest
@@ -104,3 +106,43 @@ def test_an_edited_copy_of_a_png_whose_metadata_inflates_past_a_megabyte_takes_i
     assert code == 0
     edit = {row["source"]: row for row in rows}["IMG_0042-edited.png"]
     assert (edit["dest"], edit["date_source"]) == ("2003/IMG_0042-edited.png", "original"), edit
+
+
+FFMPEG = shutil.which("ffmpeg")
+
+
+@pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
+def test_a_camera_avi_cut_inside_its_riff_chunk_beside_a_sound_photo_is_set_aside(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A compact camera's clip beside the photo of the same number (``IMG_0001.JPG`` +
+    ``IMG_0001.AVI``) travels with the photo. Copied half-way, the AVI's RIFF chunk declares
+    more bytes than the file holds: standing alone it is set aside as cut short, and so is a
+    Live Photo or camera MOV cut short beside its photo; the AVI was placed beside the photo
+    as if whole. It goes to Corrupted alone; the photo is placed. A whole AVI with stray bytes
+    after its RIFF chunk (as hunt12 found) stays with its photo."""
+    assert FFMPEG is not None
+    source = tmp_path / "DCIM"
+    source.mkdir()
+    clip = tmp_path / "clip.avi"
+    command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5", "-t", "2"]
+    subprocess.run([*command, "-c:v", "mjpeg", str(clip)], check=True)
+    data = clip.read_bytes()
+    shutil.copy(corpus / "camera/Canon_PowerShot_S40.jpg", source / "IMG_0001.JPG")
+    (source / "IMG_0001.AVI").write_bytes(data[: len(data) * 2 // 3])
+    shutil.copy(corpus / "camera/Canon_40D.jpg", source / "IMG_0002.JPG")
+    (source / "IMG_0002.AVI").write_bytes(data + b"\0" * 16)
+    before = tree_digest(source)
+
+    code, rows = organize(source, tmp_path / "dest", "-j", "1")
+
+    by_name = {row["source"]: row for row in rows}
+    photo, cut = by_name["IMG_0001.JPG"], by_name["IMG_0001.AVI"]
+    assert (photo["status"], photo["dest"]) == ("placed", "2003/IMG_0001.JPG"), photo
+    assert "IMG_0001.AVI is cut short" in photo["note"]
+    assert (cut["status"], cut["dest"]) == ("corrupt", "Corrupted/IMG_0001.AVI"), cut
+    assert cut["reason"].startswith("truncated video (a copy cut short): its RIFF chunk")
+    whole = by_name["IMG_0002.AVI"]
+    assert (whole["status"], whole["dest"]) == ("placed", "2008/IMG_0002.AVI"), whole
+    assert code == 0
+    assert tree_digest(source) == before

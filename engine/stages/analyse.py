@@ -41,7 +41,7 @@ from engine.formats.kinds import (
     video_inside,
 )
 from engine.formats.still import Output, inspect_photo, unreadable_heif
-from engine.formats.streams import container_problem, is_stream
+from engine.formats.streams import container_problem, is_stream, riff_cut
 from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
 from engine.policy.companions import own_sidecars
 from engine.policy.date_precedence import (
@@ -588,10 +588,11 @@ def _companion_dates(
 
 
 def _set_aside_if_cut(path: str, item: CompanionResult, photo: Analysis) -> None:
-    """A sound photo's Live Photo (or camera) video whose container proves it cut short: set
-    aside on its own as corrupt (``item.alone``), as it would be standing alone; an empty one
-    too (the 0-byte ``.MOV`` an interrupted import from an iPhone leaves), and an empty RAW
-    (a card copy cut off), whose content is otherwise not checked."""
+    """A sound photo's Live Photo (or camera) video whose container proves it cut short (its
+    boxes, an MPEG or ASF stream, an AVI's RIFF chunk): set aside on its own as corrupt
+    (``item.alone``), as it would be standing alone; an empty one too (the 0-byte ``.MOV`` an
+    interrupted import from an iPhone leaves), and an empty RAW (a card copy cut off), whose
+    content is otherwise not checked."""
     try:
         if not item.size:
             cut = None
@@ -599,7 +600,7 @@ def _set_aside_if_cut(path: str, item: CompanionResult, photo: Analysis) -> None
             cut = container_problem(path)
         else:
             boxes = file_problem(path)
-            cut = boxes if boxes and boxes.startswith("truncated") else None
+            cut = boxes if boxes and boxes.startswith("truncated") else riff_cut(path)
     except OSError:
         return
     if cut is None and item.size:
