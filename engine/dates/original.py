@@ -191,9 +191,10 @@ def exif_facts_of(path: str) -> ExifFacts | None:
     from PIL import Image
 
     from engine.dates.exif import image_exif_facts
+    from engine.formats.imaging import large_png_metadata
 
     try:
-        with Image.open(path) as im:
+        with large_png_metadata(), Image.open(path) as im:  # as the original itself is read
             return image_exif_facts(im)
     except Exception:  # an unreadable original only means no date from it
         return None

@@ -14,14 +14,17 @@ it; anything it cannot read as it expects is left alone (a sound file is never s
   to the end but whose last packet is incomplete is cut. A cut on a packet boundary leaves a
   shorter stream that nothing tells from a shorter recording.
 
-And the other way round, for AVI: ``riff_whole`` says that every RIFF chunk of the file is
-there, whatever bytes follow the last (which MediaInfo reads as a chunk cut short).
+And for AVI, RIFF chunks one after the other from the start (``RIFF AVI``, then the
+``RIFF AVIX`` chunks OpenDML adds past a gigabyte): ``riff_cut`` says which one runs past the end
+of the file, and ``riff_whole`` that every one is there, whatever bytes follow the last (which
+MediaInfo reads as a chunk cut short).
 """
 
 from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Iterator
 
 from engine.formats.kinds import extension
 
@@ -190,11 +193,9 @@ def transport_stream_problem(tail: bytes, size: int, packet: tuple[int, int]) ->
     return f"its last {length}-byte packet has {extra} bytes"
 
 
-def riff_whole(path: str) -> bool:
-    """Whether ``path`` is a RIFF file (an AVI, with the ``RIFF AVIX`` chunks OpenDML adds past
-    a gigabyte) whose RIFF chunks, one after the other from the start, are all whole: bytes
-    after the last one that are no RIFF chunk (a recovery tool's overrun, a stray header) are
-    no part of the video."""
+def _riff_chunks(path: str) -> Iterator[tuple[int, int, int]]:
+    """Each RIFF chunk's position and declared length, from the start of ``path`` to the first
+    bytes that are none or the first that is not whole, and the file's size."""
     with open(path, "rb", buffering=0) as handle:
         fd = handle.fileno()
         size = os.fstat(fd).st_size
@@ -202,10 +203,35 @@ def riff_whole(path: str) -> bool:
         while pos + 8 <= size and chunks < _MOST_RIFFS:
             head = os.pread(fd, 8, pos)
             if head[:4] != _RIFF:
-                break
+                return
             (length,) = struct.unpack_from("<I", head, 4)
-            if length <= 4 or pos + 8 + length > size:  # a writer's placeholder, or cut
-                return False
+            yield pos, length, size
             pos += 8 + length + (length & 1)
             chunks += 1
-        return chunks > 0
+
+
+def _placeholder(length: int) -> bool:
+    return length <= 4  # a writer's, never filled in
+
+
+def riff_whole(path: str) -> bool:
+    """Whether ``path`` is a RIFF file whose RIFF chunks are all whole: bytes after the last
+    one that are no RIFF chunk (a recovery tool's overrun, a stray header) are no part of the
+    video."""
+    chunks = 0
+    for pos, length, size in _riff_chunks(path):
+        if _placeholder(length) or pos + 8 + length > size:
+            return False
+        chunks += 1
+    return chunks > 0
+
+
+def riff_cut(path: str) -> str | None:
+    """Where a RIFF file is cut short: the RIFF chunk that declares more bytes than the file
+    holds after it; None for another file, or one whose chunks are whole."""
+    for pos, length, size in _riff_chunks(path):
+        if _placeholder(length):
+            return None
+        if pos + 8 + length > size:
+            return f"its RIFF chunk at byte {pos} holds {length} bytes, the file {size - pos - 8}"
+    return None

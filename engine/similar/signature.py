@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from engine.formats.compress import estimate_quality
+from engine.formats.imaging import large_png_metadata
 from engine.formats.orientation import make_upright, swaps_axes
 from engine.similar.jpegfast import jpeg_layout, quick_grey
 
@@ -145,7 +146,7 @@ def signature_of_image(im: Image.Image, data: bytes | None = None) -> Signature:
 def signature_of_bytes(data: bytes) -> Signature | None:
     """The signature of an image file's bytes, or None when it cannot be decoded."""
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with large_png_metadata(), Image.open(io.BytesIO(data)) as im:  # as the analysis does
             return signature_of_image(im, data)
     except Exception:  # an undecodable image simply has no signature
         return None

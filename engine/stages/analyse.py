@@ -41,7 +41,7 @@ from engine.formats.kinds import (
     video_inside,
 )
 from engine.formats.still import Output, inspect_photo, unreadable_heif
-from engine.formats.streams import container_problem, is_stream
+from engine.formats.streams import container_problem, is_stream, riff_cut
 from engine.formats.thumbs import SAMPLE_SIZE, make_thumbnail, thumbnail_path
 from engine.policy.companions import own_sidecars
 from engine.policy.date_precedence import (
@@ -568,7 +568,8 @@ def _companion_dates(
         if size != companion.size:
             item.error = f"changed since the scan ({companion.size} bytes then, {size} now)"
             continue
-        if ext in VIDEO_EXTENSIONS and result.status is Status.PLACED:
+        checked = ext in VIDEO_EXTENSIONS or (ext in RAW_EXTENSIONS and not item.size)
+        if checked and result.status is Status.PLACED:
             _set_aside_if_cut(path, item, result)
             if item.alone is not None:
                 continue
@@ -589,9 +590,11 @@ def _companion_dates(
 
 
 def _set_aside_if_cut(path: str, item: CompanionResult, photo: Analysis) -> None:
-    """A sound photo's Live Photo (or camera) video whose container proves it cut short: set
-    aside on its own as corrupt (``item.alone``), as it would be standing alone; an empty one
-    too (the 0-byte ``.MOV`` an interrupted import from an iPhone leaves)."""
+    """A sound photo's Live Photo (or camera) video whose container proves it cut short (its
+    boxes, an MPEG or ASF stream, an AVI's RIFF chunk): set aside on its own as corrupt
+    (``item.alone``), as it would be standing alone; an empty one too (the 0-byte ``.MOV`` an
+    interrupted import from an iPhone leaves), and an empty RAW (a card copy cut off), whose
+    content is otherwise not checked."""
     try:
         if not item.size:
             cut = None
@@ -599,7 +602,7 @@ def _set_aside_if_cut(path: str, item: CompanionResult, photo: Analysis) -> None
             cut = container_problem(path)
         else:
             boxes = file_problem(path)
-            cut = boxes if boxes and boxes.startswith("truncated") else None
+            cut = boxes if boxes and boxes.startswith("truncated") else riff_cut(path)
     except OSError:
         return
     if cut is None and item.size:
@@ -608,11 +611,12 @@ def _set_aside_if_cut(path: str, item: CompanionResult, photo: Analysis) -> None
     name = os.path.basename(photo.rel)
     why = f"truncated video (a copy cut short): {cut}" if cut else "empty file (0 bytes)"
     alone.reason = f"{why}; its photo {name} is sound"
-    alone.format, alone.copied = "video", item.copied
-    alone.ino, alone.ctime_ns = item.ino, item.ctime_ns
+    raw = extension(item.rel) in RAW_EXTENSIONS
+    alone.format = extension(item.rel).lstrip(".").upper() if raw else "video"
+    alone.copied, alone.ino, alone.ctime_ns = item.copied, item.ino, item.ctime_ns
     item.alone, item.copied = alone, None
     state = "cut short" if cut else "empty"
-    said = f"its video {os.path.basename(item.rel)} is {state}: set aside"
+    said = f"its {'RAW' if raw else 'video'} {os.path.basename(item.rel)} is {state}: set aside"
     photo.note = f"{photo.note}; {said}" if photo.note else said
 
 
