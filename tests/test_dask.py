@@ -115,3 +115,24 @@ def test_a_killed_worker_costs_a_retry_not_a_file(backend: str, tmp_path: Path) 
     finish(proc)
     assert read_report(tmp_path / "out.jsonl") == read_report(tmp_path / "reference.jsonl")
     assert placed_tree(tmp_path / "out") == placed_tree(tmp_path / "reference")
+
+
+def test_a_cluster_whose_workers_run_several_threads_is_refused(tmp_path: Path) -> None:
+    """Workers started with more than one thread would analyse two files at once in one
+    process, each setting Pillow's process-wide limits: the run is refused up front, saying how
+    to start them, and nothing is placed."""
+    from distributed import LocalCluster
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    archive(src, 6)
+    before = tree_digest(src)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
+    ) as cluster:
+        proc = organize(src, dest, tmp_path / "r.jsonl", "--backend", "dask", "--scheduler",
+                        cluster.scheduler_address)  # fmt: skip
+        _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2, err.decode()[-2000:]
+    assert "--nthreads 1" in err.decode()
+    assert tree_digest(src) == before
+    assert not [p for p in dest.rglob("*.jpg") if ".imgorg" not in p.parts]

@@ -169,6 +169,7 @@ def _dask_client(scheduler: str | None, jobs: int) -> Iterator[Any]:
         except OSError as exc:
             raise BackendUnavailable(f"cannot reach the dask scheduler {scheduler}: {exc}") from exc
         with client:
+            _one_thread_each(client)
             yield client
         return
     with (
@@ -178,3 +179,16 @@ def _dask_client(scheduler: str | None, jobs: int) -> Iterator[Any]:
         Client(cluster) as client,
     ):
         yield client
+
+
+def _one_thread_each(client: Any) -> None:
+    """Refuse a cluster whose workers run analyses in threads: a worker sets Pillow's
+    process-wide limits for each file (its pixel limit, whether a cut image may load), so two
+    files analysed at once in one process could see each other's (a truncated photo passing as
+    sound while a thumbnail of a damaged one is made)."""
+    threaded = sorted(f"{worker} ({n} threads)" for worker, n in client.nthreads().items() if n > 1)
+    if threaded:
+        raise BackendUnavailable(
+            f"the dask workers {', '.join(threaded)} run more than one thread: start each "
+            "with `dask worker SCHEDULER --nthreads 1 --nworkers auto`"
+        )
