@@ -13,7 +13,6 @@ import sqlite3
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from engine import __version__
@@ -28,6 +27,7 @@ from engine.errors import (
 )
 from engine.report.console import Output, PlainOutput, RichOutput, one_line
 from engine.settings import GROUPS, Settings, build, help_text, jobs_problem, load_config, options
+from engine.signals import forget_stop, stopping_with
 from engine.sizes import format_size
 from engine.stages.work import collect_rarely
 
@@ -36,8 +36,7 @@ if TYPE_CHECKING:
     from engine.commands.verify import VerifyResult
 
 
-def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    raise Terminated
+_raise_terminated = stopping_with(Terminated)
 
 
 NO_IMAGING = (
@@ -688,8 +687,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CANNOT_RUN
     _lean_runtime()
 
+    forget_stop()
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    previous_int = signal.signal(signal.SIGINT, stopping_with(KeyboardInterrupt))
     try:
         with _warnings_kept_off_the_terminal(args), _names_escaped_on_stdout():
             return _COMMANDS[args.command](args)
@@ -702,6 +702,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
+        forget_stop()
 
 
 if __name__ == "__main__":

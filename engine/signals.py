@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import FrameType
 
 
 @contextlib.contextmanager
@@ -20,3 +21,31 @@ def deaf_to_ctrl_c() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+# The stop a signal asked for, kept: Python drops an exception raised where it cannot propagate
+# (a weakref callback, a __del__: "Exception ignored in ..."), and a Ctrl-C landing there would
+# otherwise leave the run going as if never pressed.
+_asked: type[BaseException] | None = None
+
+
+def stopping_with(kind: type[BaseException]) -> Callable[[int, FrameType | None], None]:
+    """A signal handler that raises ``kind`` and remembers it was asked for."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        global _asked
+        _asked = kind
+        raise kind
+
+    return handler
+
+
+def forget_stop() -> None:
+    global _asked
+    _asked = None
+
+
+def raise_pending_stop() -> None:
+    """Raise the stop a signal asked for, if Python dropped it where it landed."""
+    if _asked is not None:
+        raise _asked

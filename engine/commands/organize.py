@@ -31,6 +31,7 @@ from engine.report.html import write_run_report
 from engine.report.jsonl import append_error_log, write_report
 from engine.report.summary import Summary
 from engine.settings import ENGINE_FOLDER, FixOrientation, Mode, Settings, top_folder
+from engine.signals import raise_pending_stop
 from engine.sizes import format_size
 from engine.stages import pool
 from engine.stages import walk as planner
@@ -739,6 +740,7 @@ def _run(
                 stream = workers.analyze(batches, source, options)
                 batches = []  # the pool holds each batch until its results are back
                 for analyses in stream:
+                    raise_pending_stop()
                     output.advance(len(analyses), sum(a.size for a in analyses))
                     signed: dict[str, Signature] = {}
                     for analysis in analyses:
@@ -752,7 +754,9 @@ def _run(
                         _save_signatures(journal, signed)
                 for analysis in flow.release() if flow is not None else []:
                     placer.add(coordinator.accept(analysis))
+                raise_pending_stop()
             placer.flush()
+            raise_pending_stop()
             _empty(stage_dir)
             _drop_year_slots(views)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what is journaled stands, a re-run resumes
