@@ -336,14 +336,19 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
         said = "; ".join(future)
         result.note = f"{result.note}; {said}" if result.note else said
     gps = result.gps_time
-    satellites = gps_evidence(None if gps is None or is_future(gps, options.now) else gps)
+    satellites, rolled = gps_evidence(
+        None if gps is None or is_future(gps, options.now) else gps, evidence
+    )
+    if rolled is not None and not outranks(evidence, DateSource.GPS):
+        result.note = f"{result.note}; {rolled}" if result.note else rolled
     # the GPS date stamp dates a photo whose camera date is a clock's default, or that has none
     chosen = resolve_date([*evidence, satellites])
     if chosen is not None:
         (source, when), weighed = weigh_clock_default(chosen, [*evidence, satellites])
         if source is DateSource.GPS and chosen[0] is DateSource.GPS:
             weighed = _BY_SATELLITES
-        zones = file_zones(evidence, found.positions, result.gps_time)
+        # the stamp against the local time in the file's name: its zone, without a position
+        zones = file_zones([*evidence, satellites], found.positions, result.gps_time)
         local, result.tz_source, note = localize(source, when, zones)
         result.year, result.date, result.date_source = local.year, local.isoformat(), source
         if source is DateSource.COMPANION:
