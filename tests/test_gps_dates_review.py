@@ -78,3 +78,29 @@ def test_a_gps_stamp_past_midnight_utc_on_new_years_eve_keeps_the_old_year_its_n
     assert code == 0
     assert line["dest"] == f"2018/Phone/{name}", line
     assert (line["date"], line["tz_source"]) == ("2018-12-31T23:30:00-05:00", "filename"), line
+
+
+def test_a_small_photo_dated_by_its_gps_stamp_is_not_skipped_as_a_thumbnail(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """``--min-size`` (50 kB by default) leaves behind small images with no camera date, and
+    never a photo whose own metadata says when it was taken. A small photo whose camera dates
+    were stripped but whose GPS stamp now dates it was still left in SOURCE as a thumbnail; one
+    with no stamp still is."""
+    phone = tmp_path / "src" / "Phone"
+    phone.mkdir(parents=True)
+    stripped(phone / "walk.jpg", "-GPSDateStamp=2015:07:04", "-GPSTimeStamp=18:00:00")
+    stripped(phone / "web.jpg", "-gps:all=")
+
+    code, report = organize(tmp_path / "src", tmp_path / "out")
+
+    lines = by_name(report)
+    assert code == 0
+    walk = lines["walk.jpg"]
+    assert (walk["status"], walk["dest"], walk["date_source"]) == (
+        "placed",
+        "2015/Phone/walk.jpg",
+        "gps",
+    ), walk
+    assert lines["web.jpg"]["status"] == "skipped", lines["web.jpg"]

@@ -476,7 +476,11 @@ def _analyze_main(
     if result.status is Status.CORRUPT and unreadable_heif(candidate.rel):
         result.status, result.reason = Status.PLACED, None
         result.note = "HEIF not checked: no HEIF decoder is installed (pillow-heif)"
-    dated = resolve_date(taken) or filename_date(os.path.basename(candidate.rel))
+    dated = (
+        resolve_date(taken)
+        or filename_date(os.path.basename(candidate.rel))
+        or gps_evidence(result.gps_time)[0][1]
+    )
     skip = size_skip_reason(candidate, options.analyse.min_size, dated is not None)
     if skip is not None and result.status in (Status.PLACED, Status.CORRUPT):
         result.status, result.reason, result.note = Status.SKIPPED, skip, None
