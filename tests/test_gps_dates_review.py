@@ -104,3 +104,25 @@ def test_a_small_photo_dated_by_its_gps_stamp_is_not_skipped_as_a_thumbnail(
         "gps",
     ), walk
     assert lines["web.jpg"]["status"] == "skipped", lines["web.jpg"]
+
+
+def test_an_edited_copy_lands_in_the_year_of_its_original_dated_by_its_gps_stamp(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """An edited copy beside its original takes the original's date, so the two land in the
+    same year. An original whose camera dates were stripped is dated by its GPS stamp (2015),
+    but its copy, saved by an editor in 2020 without the GPS block, was dated by its own IFD0
+    DateTime and went to 2020, apart from its original."""
+    phone = tmp_path / "src" / "Phone"
+    phone.mkdir(parents=True)
+    stripped(phone / "walk.jpg", "-GPSDateStamp=2015:07:04", "-GPSTimeStamp=18:00:00")
+    stripped(phone / "walk-edited.jpg", "-gps:all=", "-ModifyDate=2020:03:03 10:00:00")
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+
+    lines = by_name(report)
+    assert code == 0
+    assert lines["walk.jpg"]["dest"] == "2015/Phone/walk.jpg", lines["walk.jpg"]
+    copy = lines["walk-edited.jpg"]
+    assert (copy["dest"], copy["date_source"]) == ("2015/Phone/walk-edited.jpg", "original"), copy
