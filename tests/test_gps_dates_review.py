@@ -126,3 +126,21 @@ def test_an_edited_copy_lands_in_the_year_of_its_original_dated_by_its_gps_stamp
     assert lines["walk.jpg"]["dest"] == "2015/Phone/walk.jpg", lines["walk.jpg"]
     copy = lines["walk-edited.jpg"]
     assert (copy["dest"], copy["date_source"]) == ("2015/Phone/walk-edited.jpg", "original"), copy
+
+
+def test_a_photo_whose_only_date_is_a_gps_stamp_in_the_future_says_why_it_has_none(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A camera date in the future is passed over with a note; a GPS stamp in the future (a
+    receiver's garbage, 2099) was passed over in silence, its photo in NoDate with no word."""
+    phone = tmp_path / "src" / "Phone"
+    phone.mkdir(parents=True)
+    stripped(phone / "later.jpg", "-GPSDateStamp=2099:01:01", "-GPSTimeStamp=12:00:00")
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+
+    line = by_name(report)["later.jpg"]
+    assert code == 0
+    assert line["dest"] == "NoDate/Phone/later.jpg", line
+    assert "GPS date stamp 2099-01-01 12:00:00 is in the future" in (line["note"] or ""), line

@@ -336,11 +336,12 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
         said = "; ".join(future)
         result.note = f"{result.note}; {said}" if result.note else said
     gps = result.gps_time
-    satellites, rolled = gps_evidence(
-        None if gps is None or is_future(gps, options.now) else gps, evidence
-    )
-    if rolled is not None and not outranks(evidence, DateSource.GPS):
-        result.note = f"{result.note}; {rolled}" if result.note else rolled
+    late = gps is not None and is_future(gps, options.now)
+    satellites, passed = gps_evidence(None if late else gps, evidence)
+    if gps is not None and late:
+        passed = f"GPS date stamp {gps.isoformat(sep=' ')} is in the future: not used"
+    if passed is not None and not outranks(evidence, DateSource.GPS):
+        result.note = f"{result.note}; {passed}" if result.note else passed
     # the GPS date stamp dates a photo whose camera date is a clock's default, or that has none
     chosen = resolve_date([*evidence, satellites])
     if chosen is not None:
