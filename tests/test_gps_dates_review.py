@@ -4,12 +4,14 @@ built from a corpus file with exiftool, arranged as a phone's folder, run throug
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, ROOT
 
 EXIFTOOL = shutil.which("exiftool") or "exiftool"
 CANON = CORPUS / "camera/Canon_40D.jpg"  # DTO 2008:05:30 15:56:01, ModifyDate 2008:07:31 10:38:11
@@ -144,3 +146,27 @@ def test_a_photo_whose_only_date_is_a_gps_stamp_in_the_future_says_why_it_has_no
     assert code == 0
     assert line["dest"] == "NoDate/Phone/later.jpg", line
     assert "GPS date stamp 2099-01-01 12:00:00 is in the future" in (line["note"] or ""), line
+
+
+def test_a_photo_dated_by_its_gps_stamp_is_not_counted_as_one_exiftool_could_date(
+    tmp_path: Path,
+) -> None:
+    """exiftool, the costly last resort, is asked only about files no built-in reader dates,
+    and where it is not installed the run's last lines count them. A photo dated by its GPS
+    stamp (ranked above anything exiftool could give) was still asked about, and counted as
+    'no date that imgorg reads' on a machine without exiftool."""
+    src = tmp_path / "src" / "Edited"
+    src.mkdir(parents=True)
+    stripped(src / "walk.jpg", "-GPSDateStamp=2015:07:04", "-GPSTimeStamp=18:00:00")
+    empty = tmp_path / "bin"  # a PATH without exiftool
+    empty.mkdir()
+
+    done = subprocess.run(
+        [sys.executable, "-m", "engine", "organize", str(tmp_path / "src"),
+         str(tmp_path / "out"), "--min-size", "0"],
+        cwd=ROOT, env={**os.environ, "PATH": str(empty)}, capture_output=True, text=True,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "out/2015/Edited/walk.jpg").is_file()
+    assert "exiftool" not in done.stdout + done.stderr

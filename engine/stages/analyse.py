@@ -158,7 +158,15 @@ def _earlier_copies(options: WorkerOptions) -> EarlierCopies | None:
 
 def _needs_exiftool(found: Found, options: WorkerOptions) -> bool:
     evidence, _ = without_future(found.evidence, options.now)
-    return found.result.status is Status.PLACED and not outranks(evidence, DateSource.EXIFTOOL)
+    satellites, _ = gps_evidence(_stamp(found.result, options.now), evidence)
+    dated = outranks([*evidence, satellites], DateSource.EXIFTOOL)
+    return found.result.status is Status.PLACED and not dated
+
+
+def _stamp(result: Analysis, now: dt.datetime) -> dt.datetime | None:
+    """The file's GPS date stamp, unless in the future of the run's ``now``."""
+    gps = result.gps_time
+    return None if gps is None or is_future(gps, now) else gps
 
 
 def gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | Analysis:
@@ -336,9 +344,8 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
         said = "; ".join(future)
         result.note = f"{result.note}; {said}" if result.note else said
     gps = result.gps_time
-    late = gps is not None and is_future(gps, options.now)
-    satellites, passed = gps_evidence(None if late else gps, evidence)
-    if gps is not None and late:
+    satellites, passed = gps_evidence(_stamp(result, options.now), evidence)
+    if gps is not None and is_future(gps, options.now):
         passed = f"GPS date stamp {gps.isoformat(sep=' ')} is in the future: not used"
     if passed is not None and not outranks(evidence, DateSource.GPS):
         result.note = f"{result.note}; {passed}" if result.note else passed
