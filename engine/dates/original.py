@@ -172,7 +172,7 @@ def _dated_as_original(
         ],
         now or dt.datetime.now(),
     )
-    # the GPS stamp dates an original with no capture date of its own, as it dates the original
+    # an original with no capture date of its own is dated by its GPS stamp, as analyse dates it
     own = (DateSource.EXIF, DateSource.TAKEOUT, DateSource.GPS)
     chosen = next(((s, when) for s, when in evidence if s in own and when is not None), None)
     if chosen is None:

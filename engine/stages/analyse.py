@@ -346,7 +346,8 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
     gps = result.gps_time
     satellites, passed = gps_evidence(_stamp(result, options.now), evidence)
     if gps is not None and is_future(gps, options.now):
-        passed = f"GPS date stamp {gps.isoformat(sep=' ')} is in the future: not used"
+        written = gps.replace(tzinfo=None).isoformat(sep=" ")
+        passed = f"GPS date stamp {written} is in the future: not used"
     if passed is not None and not outranks(evidence, DateSource.GPS):
         result.note = f"{result.note}; {passed}" if result.note else passed
     # the GPS date stamp dates a photo whose camera date is a clock's default, or that has none
