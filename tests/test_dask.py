@@ -136,3 +136,26 @@ def test_a_cluster_whose_workers_run_several_threads_is_refused(tmp_path: Path) 
     assert "--nthreads 1" in err.decode()
     assert tree_digest(src) == before
     assert not [p for p in dest.rglob("*.jpg") if ".imgorg" not in p.parts]
+
+
+def test_a_threaded_worker_joining_a_cluster_that_had_none_is_refused(tmp_path: Path) -> None:
+    """A scheduler with no worker yet passes the up-front check (no worker runs threads); the
+    run waits for one, and a worker started then with two threads analysed two files at once
+    in one process. The worker itself refuses: the run stops (exit 2) and nothing is placed."""
+    from distributed import LocalCluster
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    archive(src, 6)
+    before = tree_digest(src)
+    with LocalCluster(
+        n_workers=0, threads_per_worker=2, processes=True, dashboard_address=None
+    ) as cluster:
+        proc = organize(src, dest, tmp_path / "r.jsonl", "--backend", "dask", "--scheduler",
+                        cluster.scheduler_address)  # fmt: skip
+        time.sleep(3)  # the run is up, waiting for a worker
+        cluster.scale(1)
+        _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2, err.decode()[-2000:]
+    assert "--nthreads 1" in err.decode()
+    assert tree_digest(src) == before
+    assert not [p for p in dest.rglob("*.jpg") if ".imgorg" not in p.parts]

@@ -47,6 +47,8 @@ _OTHER = {
 _FIRST_FIX = dt.datetime(1980, 1, 7)
 # Dates this close are one moment (a UTC date against local time; a folder named by the day).
 _SAME_DAY = dt.timedelta(days=2)
+# The GPS week counter's cycle (10 bits of weeks).
+_WEEK_CYCLE = dt.timedelta(weeks=1024)
 
 
 def is_clock_default(when: dt.datetime) -> bool:
@@ -61,12 +63,38 @@ def _another_year(source: DateSource, date: dt.datetime, default: dt.datetime) -
     return source is DateSource.FOLDER and date.year != default.year
 
 
-def gps_evidence(gps: dt.datetime | None) -> tuple[DateSource, dt.datetime | None]:
-    """The satellites' date stamp (UTC, its local zone unknown) as evidence: none before the
-    first fix a receiver can give (one without a fix writes its epoch) or at a clock's default."""
+def gps_evidence(
+    gps: dt.datetime | None, evidence: Iterable[tuple[DateSource, dt.datetime | None]] = ()
+) -> tuple[tuple[DateSource, dt.datetime | None], str | None]:
+    """The satellites' date stamp (UTC, its local zone unknown) as evidence, and a note when it
+    is passed over: none before the first fix a receiver can give (one without a fix writes its
+    epoch), at a clock's default, or a week rollover early (``week_rollover``)."""
     if gps is None or gps.replace(tzinfo=None) < _FIRST_FIX or is_clock_default(gps):
-        return DateSource.GPS, None
-    return DateSource.GPS, utc_only(gps)
+        return (DateSource.GPS, None), None
+    rolled = week_rollover(gps, evidence)
+    if rolled is not None:
+        return (DateSource.GPS, None), rolled
+    return (DateSource.GPS, utc_only(gps)), None
+
+
+def week_rollover(
+    gps: dt.datetime, evidence: Iterable[tuple[DateSource, dt.datetime | None]]
+) -> str | None:
+    """Why ``gps`` is no date when it falls whole cycles of the GPS week counter before a date
+    another source gives, to within two days: a receiver that missed a rollover (1999-08-22,
+    2019-04-07) stamps its fixes 1024 weeks (19.6 years) early."""
+    stamp = gps.replace(tzinfo=None)
+    for source, date in evidence:
+        if source is DateSource.GPS or date is None:
+            continue
+        for cycles in (1, 2):
+            if abs(stamp + cycles * _WEEK_CYCLE - date.replace(tzinfo=None)) <= _SAME_DAY:
+                written = stamp.isoformat(sep=" ")
+                return (
+                    f"GPS date stamp {written} is {1024 * cycles} weeks before its "
+                    f"{source.value} date: a receiver's week rollover, not used"
+                )
+    return None
 
 
 def weigh_clock_default(

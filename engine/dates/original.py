@@ -154,25 +154,26 @@ def _dated_as_original(
     now: dt.datetime | None = None,
 ) -> dt.datetime | None:
     """The date the original itself is dated by: its EXIF date (``taken``), else its Takeout
-    JSON's (``sent``); an EXIF date that is a camera clock's default yields, as the original's
-    does, to the JSON, its EXIF GPS date stamp (``satellites``, UTC) or the original's file
-    name where they give another day."""
-    from engine.dates.clock import weigh_clock_default
+    JSON's (``sent``), else its GPS date stamp (``satellites``, UTC); an EXIF date that is a
+    camera clock's default yields, as the original's does, to the JSON, the GPS date stamp or
+    the original's file name where they give another day."""
+    from engine.dates.clock import gps_evidence, weigh_clock_default
     from engine.dates.filename import filename_date
-    from engine.dates.timezone import utc_only
     from engine.policy.date_precedence import without_future
     from engine.records import DateSource
 
+    named = (DateSource.FILENAME, filename_date(os.path.basename(original)))
     evidence, _ = without_future(
         [
             (DateSource.EXIF, taken),
             (DateSource.TAKEOUT, sent),
-            (DateSource.GPS, utc_only(satellites)),
-            (DateSource.FILENAME, filename_date(os.path.basename(original))),
+            gps_evidence(satellites, [named])[0],
+            named,
         ],
         now or dt.datetime.now(),
     )
-    own = (DateSource.EXIF, DateSource.TAKEOUT)
+    # an original with no capture date of its own is dated by its GPS stamp, as analyse dates it
+    own = (DateSource.EXIF, DateSource.TAKEOUT, DateSource.GPS)
     chosen = next(((s, when) for s, when in evidence if s in own and when is not None), None)
     if chosen is None:
         return None

@@ -158,7 +158,15 @@ def _earlier_copies(options: WorkerOptions) -> EarlierCopies | None:
 
 def _needs_exiftool(found: Found, options: WorkerOptions) -> bool:
     evidence, _ = without_future(found.evidence, options.now)
-    return found.result.status is Status.PLACED and not outranks(evidence, DateSource.EXIFTOOL)
+    satellites, _ = gps_evidence(_stamp(found.result, options.now), evidence)
+    dated = outranks([*evidence, satellites], DateSource.EXIFTOOL)
+    return found.result.status is Status.PLACED and not dated
+
+
+def _stamp(result: Analysis, now: dt.datetime) -> dt.datetime | None:
+    """The file's GPS date stamp, unless in the future of the run's ``now``."""
+    gps = result.gps_time
+    return None if gps is None or is_future(gps, now) else gps
 
 
 def gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | Analysis:
@@ -336,14 +344,20 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
         said = "; ".join(future)
         result.note = f"{result.note}; {said}" if result.note else said
     gps = result.gps_time
-    satellites = gps_evidence(None if gps is None or is_future(gps, options.now) else gps)
+    satellites, passed = gps_evidence(_stamp(result, options.now), evidence)
+    if gps is not None and is_future(gps, options.now):
+        written = gps.replace(tzinfo=None).isoformat(sep=" ")
+        passed = f"GPS date stamp {written} is in the future: not used"
+    if passed is not None and not outranks(evidence, DateSource.GPS):
+        result.note = f"{result.note}; {passed}" if result.note else passed
     # the GPS date stamp dates a photo whose camera date is a clock's default, or that has none
     chosen = resolve_date([*evidence, satellites])
     if chosen is not None:
         (source, when), weighed = weigh_clock_default(chosen, [*evidence, satellites])
         if source is DateSource.GPS and chosen[0] is DateSource.GPS:
             weighed = _BY_SATELLITES
-        zones = file_zones(evidence, found.positions, result.gps_time)
+        # the stamp against the local time in the file's name: its zone, without a position
+        zones = file_zones([*evidence, satellites], found.positions, result.gps_time)
         local, result.tz_source, note = localize(source, when, zones)
         result.year, result.date, result.date_source = local.year, local.isoformat(), source
         if source is DateSource.COMPANION:
@@ -471,7 +485,11 @@ def _analyze_main(
     if result.status is Status.CORRUPT and unreadable_heif(candidate.rel):
         result.status, result.reason = Status.PLACED, None
         result.note = "HEIF not checked: no HEIF decoder is installed (pillow-heif)"
-    dated = resolve_date(taken) or filename_date(os.path.basename(candidate.rel))
+    dated = (
+        resolve_date(taken)
+        or filename_date(os.path.basename(candidate.rel))
+        or gps_evidence(result.gps_time)[0][1]
+    )
     skip = size_skip_reason(candidate, options.analyse.min_size, dated is not None)
     if skip is not None and result.status in (Status.PLACED, Status.CORRUPT):
         result.status, result.reason, result.note = Status.SKIPPED, skip, None

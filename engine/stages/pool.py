@@ -84,10 +84,12 @@ class Pool:
 
         Parallel, delayed, parallel_config = _joblib()
 
+        work = _in_one_thread if self.backend == "dask" else process_batch
+
         def each() -> Iterator[Any]:
             while batches:
                 batch = batches.popleft()
-                yield delayed(process_batch)(batch.batch_id, root, batch.candidates, options)
+                yield delayed(work)(batch.batch_id, root, batch.candidates, options)
 
         tasks = each()
         if self.backend == "dask":
@@ -179,6 +181,22 @@ def _dask_client(scheduler: str | None, jobs: int) -> Iterator[Any]:
         Client(cluster) as client,
     ):
         yield client
+
+
+def _in_one_thread(
+    batch_id: int, root: str, candidates: list[Candidate], options: WorkerOptions
+) -> tuple[int, list[Analysis]]:
+    """``process_batch`` on a dask worker, refused (as ``_one_thread_each`` refuses up front)
+    on one that runs more than one thread: a worker that joined the cluster after the check."""
+    from distributed import get_worker
+
+    nthreads = get_worker().state.nthreads
+    if nthreads > 1:
+        raise BackendUnavailable(
+            f"a dask worker joined with {nthreads} threads: start each "
+            "with `dask worker SCHEDULER --nthreads 1 --nworkers auto`"
+        )
+    return process_batch(batch_id, root, candidates, options)
 
 
 def _one_thread_each(client: Any) -> None:

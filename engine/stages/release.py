@@ -175,8 +175,11 @@ def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
         unknown = moved.action is Action.MOVE_COPY and (
             not moved.ino or not fsops.keeps_change_times(source)
         )
-        if unknown and fsops.hash_file(source) != moved.hash:
-            return "its bytes are not the ones analysed"
+        if unknown:
+            if fsops.hash_file(source) != moved.hash:
+                return "its bytes are not the ones analysed"
+            if not unchanged(source, moved):  # written to where the read had been
+                return "it changed since it was analysed"
         if moved.action.keeps_original or moved.action.releases:
             # DEST's copy first, the source last: a write to the source while DEST's copy is
             # read shows in its bytes, where (on FUSE) no stat would show it.
