@@ -31,6 +31,13 @@ def pickled_by_fields(cls: type[R]) -> type[R]:
     return cls
 
 
+def noted(note: str | None, more: str | None) -> str | None:
+    """``note`` with ``more`` after it (a file's notes are one line, joined by "; ")."""
+    if not more:
+        return note
+    return f"{note}; {more}" if note else more
+
+
 class Status(enum.StrEnum):
     PLACED = "placed"
     DUPLICATE = "duplicate"

@@ -10,7 +10,7 @@ import datetime as dt
 import sqlite3
 
 from engine.policy.date_precedence import DATE_RANK
-from engine.records import Analysis, DateSource, Status
+from engine.records import Analysis, DateSource, Status, noted
 from engine.similar import store
 from engine.similar.groups import date_flows, find_groups
 from engine.similar.keeper import Member
@@ -64,7 +64,7 @@ class DateFlow:
                 analysis.date_source, analysis.similar_to = DateSource.SIMILAR, similar_to
                 analysis.tz_source = flow.tz_source
                 note = f"dated from its near-duplicate {similar_to}"
-                analysis.note = f"{analysis.note}; {note}" if analysis.note else note
+                analysis.note = noted(analysis.note, note)
         held, self.held = list(self.held.values()), {}
         return held
 

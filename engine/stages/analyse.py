@@ -58,6 +58,7 @@ from engine.records import (
     CompanionResult,
     DateSource,
     Status,
+    noted,
     unread_companions,
 )
 from engine.report.jsonl import SMALL
@@ -145,7 +146,7 @@ def analyze_all(root: str, candidates: list[Candidate], options: WorkerOptions) 
         given_up = answer.given_up.get(found.path)
         if given_up is not None:
             note = f"not dated by exiftool: {given_up}"
-            found.result.note = f"{found.result.note}; {note}" if found.result.note else note
+            found.result.note = noted(found.result.note, note)
         _finish(found, answer.dates.get(found.path), options)
     return results
 
@@ -276,9 +277,9 @@ def _free_originals(
             continue
         photo = os.path.basename(candidate.rel)
         said = f"its photo {photo} is corrupt ({result.reason}); this file is sound: placed alone"
-        alone.note = f"{said}; {alone.note}" if alone.note else said
+        alone.note = noted(said, alone.note)
         freed = f"its {_WHAT[kind]} {os.path.basename(companion.rel)} is sound: placed alone"
-        result.note = f"{result.note}; {freed}" if result.note else freed
+        result.note = noted(result.note, freed)
         item = CompanionResult(companion.rel, companion.size, companion.mtime_ns, alone.hash)
         item.ino, item.ctime_ns, item.alone = alone.ino, alone.ctime_ns, alone
         result.companions.append(item)
@@ -342,14 +343,14 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
     )
     if future:
         said = "; ".join(future)
-        result.note = f"{result.note}; {said}" if result.note else said
+        result.note = noted(result.note, said)
     gps = result.gps_time
     satellites, passed = gps_evidence(_stamp(result, options.now), evidence)
     if gps is not None and is_future(gps, options.now):
         written = gps.replace(tzinfo=None).isoformat(sep=" ")
         passed = f"GPS date stamp {written} is in the future: not used"
     if passed is not None and not outranks(evidence, DateSource.GPS):
-        result.note = f"{result.note}; {passed}" if result.note else passed
+        result.note = noted(result.note, passed)
     # the GPS date stamp dates a photo whose camera date is a clock's default, or that has none
     chosen = resolve_date([*evidence, satellites])
     if chosen is not None:
@@ -368,7 +369,7 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
             note = "; ".join(n for n in (said, note) if n)
         note = "; ".join(n for n in (weighed, note) if n)
         if note:
-            result.note = f"{result.note}; {note}" if result.note else note
+            result.note = noted(result.note, note)
     if found.is_photo and options.thumbs_dir is not None and result.hash is not None:
         # A person will want to see the photos set aside and the ones nothing could date, and
         # a sample of each year's photos in the year view.
@@ -504,7 +505,7 @@ def _misnamed_video(path: str, candidate: Candidate, result: Analysis) -> Eviden
     evidence = _video_dates(path, result)
     if result.status is Status.PLACED:
         said = f"a video named as an image ({extension(candidate.rel)}): placed as it is"
-        result.note = f"{said}; {result.note}" if result.note else said
+        result.note = noted(said, result.note)
     return evidence
 
 
@@ -635,7 +636,7 @@ def _set_aside_if_cut(path: str, item: CompanionResult, photo: Analysis) -> None
     item.alone, item.copied = alone, None
     state = "cut short" if cut else "empty"
     said = f"its {'RAW' if raw else 'video'} {os.path.basename(item.rel)} is {state}: set aside"
-    photo.note = f"{photo.note}; {said}" if photo.note else said
+    photo.note = noted(photo.note, said)
 
 
 def _travelling_date(path: str, ext: str, head: bytes) -> dt.datetime | None:

@@ -55,7 +55,15 @@ from engine.policy.naming import (
     visible,
     with_suffix,
 )
-from engine.records import Analysis, Candidate, Companion, CompanionResult, Decision, Status
+from engine.records import (
+    Analysis,
+    Candidate,
+    Companion,
+    CompanionResult,
+    Decision,
+    Status,
+    noted,
+)
 from engine.stages.tidy import tidied
 from engine.store import fsops
 from engine.store.dest_view import DestView, Slot
@@ -398,7 +406,7 @@ class Coordinator:
                     again = Decision.from_analysis(member, Status.PLACED)
                     again.dest = earlier.dest
                     if self._in_dest(earlier):
-                        again.note = _noted(
+                        again.note = noted(
                             "already placed by an earlier run", self._moved(earlier.dest)
                         )
                     elif not (self.restore_missing or self.move):  # culled from DEST, maybe
@@ -406,7 +414,7 @@ class Coordinator:
                         self.left_out += 1
                     else:  # nor is any other copy of it (_kept_copy): placed there again
                         again.action = self._action(again)
-                        again.note = _noted(again.note, _gone(earlier.dest))
+                        again.note = noted(again.note, _gone(earlier.dest))
                 verdicts.append(again)
                 continue
             if _worker_proved(member, keeper, earlier):
@@ -498,7 +506,7 @@ class Coordinator:
         folder, name = os.path.split(photo.dest)
         own = companion_name(name, os.path.basename(photo.rel), os.path.basename(found.rel))
         own, renamed = self._for_dest(own)
-        decision.note = _noted(decision.note, renamed)
+        decision.note = noted(decision.note, renamed)
         base = os.path.join(folder, own)
         for n in itertools.count():
             target = with_suffix(base, n)
@@ -791,7 +799,7 @@ class Coordinator:
             slot = self.view.slot(target, item.hash, item.size)
             if slot is Slot.TAKEN:
                 continue
-            decision.note = _noted(decision.note, note)
+            decision.note = noted(decision.note, note)
             self._settle_at(decision, target, slot)
             break
         return decision
@@ -815,7 +823,7 @@ class Coordinator:
             decision.action = Action.RELEASE_KEPT if transformed else Action.RELEASE
             decision.staged = None
             said += "; released by this run once that file was checked to hold them"
-        decision.note = _noted(decision.note, said)
+        decision.note = noted(decision.note, said)
 
     def _family(self, main: Decision) -> list[Decision]:
         """Decisions for the files that travel with ``main``: they share its fate. A
@@ -875,7 +883,7 @@ class Coordinator:
             owns = family_names(name, os.path.basename(main.rel), [_name_of(m) for m in members])
             for m, own_name in zip(members, owns, strict=True):
                 own_name, own_renamed = self._for_dest(own_name)
-                wanted.append((m, os.path.join(folder, own_name), _noted(renamed, own_renamed)))
+                wanted.append((m, os.path.join(folder, own_name), noted(renamed, own_renamed)))
         too_long = None if main_fixed else self._too_long(target)
         if too_long:  # so would every suffixed name be
             for decision, _, _ in wanted:
@@ -899,19 +907,19 @@ class Coordinator:
                 continue
             if again and path in self.moved:  # the user moved its copy within DEST
                 decision.dest = path
-                decision.note = _noted(decision.note, self._moved(path) or "")
+                decision.note = noted(decision.note, self._moved(path) or "")
                 continue
             if again and not self.restore_missing:  # culled from DEST, maybe: left out
-                decision.dest, decision.note = path, _noted(decision.note, _left_out(path))
+                decision.dest, decision.note = path, noted(decision.note, _left_out(path))
                 self.left_out += 1
                 continue
             if again:
-                decision.note = _noted(decision.note, _gone(path))
+                decision.note = noted(decision.note, _gone(path))
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
                 slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
             if slot is Slot.TAKEN and main_fixed and own:
                 decision.dest = path  # edited in DEST since, or its name spelled otherwise
-                decision.note = _noted(decision.note, "already placed by an earlier run")
+                decision.note = noted(decision.note, "already placed by an earlier run")
                 continue
             if slot is Slot.TAKEN and main_fixed and main.action.removes_source:
                 # Its photo released (or placed again) under its name: it follows with a
@@ -924,7 +932,7 @@ class Coordinator:
             if slot is Slot.TAKEN:
                 decision.status, decision.reason = Status.ERROR, f"its name {path} is taken"
                 continue
-            decision.note = _noted(decision.note, note)
+            decision.note = noted(decision.note, note)
             self._settle_at(decision, path, slot)
         return True
 
@@ -1058,12 +1066,6 @@ def _left_out(dest: str) -> str:
 
 def _gone(dest: str) -> str:
     return f"placed again: its earlier copy {dest} is gone from DEST"
-
-
-def _noted(note: str | None, more: str | None) -> str | None:
-    if not more:
-        return note
-    return f"{note}; {more}" if note else more
 
 
 def _placed_again(name: str) -> str:

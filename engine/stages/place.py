@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from engine.errors import DiskFull
 from engine.policy.actions import Action, SourceAfter, Writes
-from engine.records import Decision, Status
+from engine.records import Decision, Status, noted
 from engine.stages.commit import (
     Changed,
     FileWrite,
@@ -306,7 +306,7 @@ class Placer:
                     decision.note, decision.action = note, Action.NONE
                 else:
                     note = f"placed, but its source was not removed: {why}"
-                    decision.note = f"{decision.note}; {note}" if decision.note else note
+                    decision.note = noted(decision.note, note)
                 kept.append(decision)
             released_now = [moved[i].rel for i in released.removed if moved[i].action.releases]
             self.released += len(released_now)
