@@ -17,6 +17,25 @@ from engine.stages.release import MovedFile, Release, release_sources
 from engine.store import fsops
 
 
+def a_card_photo_and_its_copy(
+    corpus: Path, tmp_path: Path, card_disk: Path, action: Action
+) -> tuple[Path, Path, os.stat_result, MovedFile]:
+    """A photo on a FUSE exFAT card, its verified copy in DEST, and the moved file a placer is
+    told of (``action``): the card, the photo, how it was seen, what the placer gets."""
+    card, dest = card_disk / "DCIM", tmp_path / "dest"
+    card.mkdir()
+    source = card / "IMG_0001.JPG"
+    shutil.copy2(corpus / "camera/Canon_40D.jpg", source)
+    st, digest = source.stat(), fsops.hash_file(str(source))
+    (dest / "2008").mkdir(parents=True)
+    shutil.copy2(source, dest / "2008/IMG_0001.JPG")
+    moved = MovedFile(
+        "IMG_0001.JPG", "2008/IMG_0001.JPG", action, st.st_size, st.st_mtime_ns,
+        st.st_ino, st.st_ctime_ns, digest, digest,
+    )  # fmt: skip
+    return card, source, st, moved
+
+
 def test_a_card_photo_edited_in_place_keeping_size_and_mtime_is_never_unlinked(
     corpus: Path,
     tmp_path: Path,
@@ -26,17 +45,8 @@ def test_a_card_photo_edited_in_place_keeping_size_and_mtime_is_never_unlinked(
     copies it (``exiftool -P -overwrite_original_in_place``: the same size, the mtime put back)
     keeps its inode number and, FUSE reporting the mtime as ctime, its ctime too. Its copy in
     DEST holds the bytes before the edit: the source, the only edited copy, stays."""
-    card, dest = exfat / "DCIM", tmp_path / "dest"
-    card.mkdir()
-    source = card / "IMG_0001.JPG"
-    shutil.copy2(corpus / "camera/Canon_40D.jpg", source)
-    st, digest = source.stat(), fsops.hash_file(str(source))
-    (dest / "2008").mkdir(parents=True)
-    shutil.copy2(source, dest / "2008/IMG_0001.JPG")  # its copy, placed and verified
-    moved = MovedFile(
-        "IMG_0001.JPG", "2008/IMG_0001.JPG", Action.MOVE_COPY, st.st_size, st.st_mtime_ns,
-        st.st_ino, st.st_ctime_ns, digest, digest,
-    )  # fmt: skip
+    card, source, st, moved = a_card_photo_and_its_copy(corpus, tmp_path, exfat, Action.MOVE_COPY)
+    dest = tmp_path / "dest"
     with open(source, "r+b") as handle:  # the date fixed: as many bytes as before
         handle.seek(st.st_size - 64)
         handle.write(b"2009:01:01 12:00:00\0")
@@ -92,17 +102,8 @@ def test_a_card_photo_edited_while_its_copy_in_dest_is_read_is_never_released(
     fixed in place (the same size, the mtime put back) while the run reads DEST's copy to see
     it stands apart: on FUSE nothing in the stat shows it, so the source is read again before
     it goes. It stays, the only edited copy."""
-    card, dest = exfat / "DCIM", tmp_path / "dest"
-    card.mkdir()
-    source = card / "IMG_0001.JPG"
-    shutil.copy2(corpus / "camera/Canon_40D.jpg", source)
-    st, digest = source.stat(), fsops.hash_file(str(source))
-    (dest / "2008").mkdir(parents=True)
-    shutil.copy2(source, dest / "2008/IMG_0001.JPG")  # placed by the copy run
-    moved = MovedFile(
-        "IMG_0001.JPG", "2008/IMG_0001.JPG", Action.RELEASE, st.st_size, st.st_mtime_ns,
-        st.st_ino, st.st_ctime_ns, digest, digest,
-    )  # fmt: skip
+    card, source, st, moved = a_card_photo_and_its_copy(corpus, tmp_path, exfat, Action.RELEASE)
+    dest = tmp_path / "dest"
     reading = release.copy_stands_apart
 
     def edited_meanwhile(final: str, out_hash: str | None, path: str) -> str | None:

@@ -4,13 +4,13 @@ card, where no ctime shows a write."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from test_hunt11 import exfat  # noqa: F401  (a fixture)
+from test_hunt11_review import a_card_photo_and_its_copy
 
 from engine.policy.actions import Action
-from engine.stages.release import MovedFile, Release, release_sources
+from engine.stages.release import Release, release_sources
 from engine.store import fsops
 
 
@@ -24,17 +24,8 @@ def test_a_card_photo_written_while_its_move_reads_it_last_is_never_unlinked(
     photo's bytes once more before it unlinks it, as FUSE shows no ctime. A camera app writing
     into the part already read (a new date, the mtime moving on) went unseen, and the photo was
     unlinked with its edit; the stat after that read shows it, and the photo stays."""
-    card, dest = exfat / "DCIM", tmp_path / "dest"
-    card.mkdir()
-    source = card / "IMG_0001.JPG"
-    shutil.copy2(corpus / "camera/Canon_40D.jpg", source)
-    st, digest = source.stat(), fsops.hash_file(str(source))
-    (dest / "2008").mkdir(parents=True)
-    shutil.copy2(source, dest / "2008/IMG_0001.JPG")  # copied and verified before the kill
-    moved = MovedFile(
-        "IMG_0001.JPG", "2008/IMG_0001.JPG", Action.MOVE_COPY, st.st_size, st.st_mtime_ns,
-        st.st_ino, st.st_ctime_ns, digest, digest,
-    )  # fmt: skip
+    card, source, st, moved = a_card_photo_and_its_copy(corpus, tmp_path, exfat, Action.MOVE_COPY)
+    dest = tmp_path / "dest"
     reading = fsops.hash_file
 
     def written_behind_the_read(path: str) -> str | None:
