@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import shutil
 import unicodedata
-from collections import Counter
 from pathlib import Path
 
 import pytest
+from test_name_keys import reference_groups, reference_stem
 
-from engine.formats.kinds import DEFAULT_EXTENSIONS, MOTION_VIDEO_EXTENSIONS
+from engine.formats.kinds import DEFAULT_EXTENSIONS
 from engine.policy.naming import Layout, LayoutSpec, layout_part
 from engine.records import Status
 from engine.stages import decide, walk
@@ -74,40 +73,6 @@ def test_a_folder_of_images_beside_what_the_walk_leaves_is_planned_as_grouping_p
     assert left["100CANON/fifo.jpg"] is Status.SKIPPED and left["100CANON/x.MP"] is Status.IGNORED
 
 
-def _definition_stem(rel: str, folders: Folders) -> str | None:
-    """``decide._name_stem`` as it was written before the cut: the whole path tidied and laid
-    out, ``os.path.splitext``, NFC and casefold for every name."""
-    if folders.rename and "{name" not in folders.rename:
-        return None
-    below = layout_part(tidied(rel, folders.tidy), folders.layout)
-    stem, ext = os.path.splitext(below)
-    if ext.lower() in MOTION_VIDEO_EXTENSIONS:
-        stem = below
-    return unicodedata.normalize("NFC", stem).casefold()
-
-
-_SUFFIXED = re.compile(r"(.+)_[1-9]\d*")
-
-
-def _definition_groups(rels: list[str], folders: Folders) -> tuple[dict[int, int], dict[int, int]]:
-    stems = [_definition_stem(rel, folders) for rel in rels]
-    keys = [0 if s is None else decide._stem_key(s) for s in stems]
-    present = set(keys)
-    parent = {}
-    for stem, key in zip(stems, keys, strict=True):
-        matched = _SUFFIXED.fullmatch(stem) if stem is not None else None
-        if matched and decide._stem_key(matched[1]) in present:
-            parent[key] = decide._stem_key(matched[1])
-    aliases = {}
-    for key in parent:
-        root = key
-        while root in parent:
-            root = parent[root]
-        aliases[key] = root
-    counts = Counter(aliases.get(k, k) for k in keys)
-    return {k: n for k, n in counts.items() if n > 1}, aliases
-
-
 def _many_folders() -> list[str]:
     """Source paths in more folders than ``below_year`` holds (hidden ones, chains of single
     subfolders, names differing by case and Unicode form, a name not UTF-8), with names of
@@ -150,12 +115,12 @@ def test_name_keys_past_the_folders_held_are_those_of_their_definition(
 
     for rel in asked:
         assert folders.below_year(rel) == layout_part(tidied(rel, tidy), layout), rel
-        stem = _definition_stem(rel, folders)
+        stem = reference_stem(rel, folders)
         assert stem is not None
         assert name_key(rel, folders) == decide._stem_key(stem), rel
     assert len(folders._above) <= decide._FOLDERS_HELD
 
     fresh = Folders(layout, "Corrupted", "NoDate", "Duplicates", tidy, rename)
     shared, aliases = name_groups(asked, fresh)
-    assert (shared, aliases) == _definition_groups(asked, fresh)
+    assert (shared, aliases) == reference_groups(asked, fresh)
     assert aliases  # IMG_1_1 joins IMG_1's group, in every form of its name
