@@ -175,23 +175,18 @@ def remove_source(source_root: str, moved: Moved, final: str) -> str | None:
         unknown = moved.action is Action.MOVE_COPY and (
             not moved.ino or not fsops.keeps_change_times(source)
         )
-        if unknown:
+        if moved.action.releases:
+            why = copy_stands_apart(final, moved.out_hash, source)
+            if why is not None:
+                return why
+        elif moved.action.keeps_original and not fsops.holds(final, moved.out_hash):
+            return "its copy in DEST is gone or no longer holds the bytes placed"
+        # DEST's copy first, the source last, then a stat: a write to the source while either
+        # was read shows in its bytes or its stat, where (on FUSE) no stat alone would show it.
+        if unknown or moved.action.keeps_original or moved.action.releases:
             if fsops.hash_file(source) != moved.hash:
                 return "its bytes are not the ones analysed"
-            if not unchanged(source, moved):  # written to where the read had been
-                return "it changed since it was analysed"
-        if moved.action.keeps_original or moved.action.releases:
-            # DEST's copy first, the source last: a write to the source while DEST's copy is
-            # read shows in its bytes, where (on FUSE) no stat would show it.
-            if moved.action.releases:
-                why = copy_stands_apart(final, moved.out_hash, source)
-                if why is not None:
-                    return why
-            elif not fsops.holds(final, moved.out_hash):
-                return "its copy in DEST is gone or no longer holds the bytes placed"
-            if fsops.hash_file(source) != moved.hash:
-                return "its bytes are not the ones analysed"
-            if not unchanged(source, moved):  # written to while it was read
+            if not unchanged(source, moved):
                 return "it changed since it was analysed"
         os.unlink(source)
     except FileNotFoundError:
