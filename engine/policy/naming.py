@@ -119,9 +119,12 @@ def _segment(text: str) -> str:
     return clean.lstrip(".") or "_"
 
 
-# What Windows, exFAT and SMB shares refuse in a name; the camera's make and model are whatever
-# its maker wrote (Samsung: ``Digimax i50 MP3 <Digimax i50 MP3, Samsung #1 MP3>``).
-_NOT_PORTABLE = re.compile(r'[<>:"\\|?*\x00-\x1f\x7f]')
+# The printable characters Windows, FAT and exFAT disks and SMB shares refuse in a name (and
+# every control character).
+FAT_REFUSES = '<>:"\\|?*'
+# The camera's make and model are whatever its maker wrote (Samsung: ``Digimax i50 MP3
+# <Digimax i50 MP3, Samsung #1 MP3>``): what such a disk refuses is left out of them.
+_NOT_PORTABLE = re.compile(f"[{re.escape(FAT_REFUSES)}\\x00-\\x1f\\x7f]")
 
 
 def _camera_segment(camera: str) -> str:
@@ -284,7 +287,7 @@ class DestNames:
 
 # What a path below DEST/.imgorg/originals writes as %XX: what any disk refuses, a byte that is
 # no UTF-8 (a Latin-1 name from an old Linux tree), and '%' itself, so that two paths stay two.
-_UNKEPT = re.compile(r'[%<>:"\\|?*\x00-\x1f\x7f\udc80-\udcff]')
+_UNKEPT = re.compile(f"[%{re.escape(FAT_REFUSES)}\\x00-\\x1f\\x7f\\udc80-\\udcff]")
 
 
 def portable(rel: str) -> str:

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple, Protocol
 import xxhash
 
 from engine.policy.actions import Writes
+from engine.policy.naming import FAT_REFUSES
 from engine.sizes import format_size
 from engine.store import fsops
 from engine.store.journal import Journal
@@ -280,9 +281,7 @@ def refused_name(exc: OSError, dest: str) -> bool:
     if exc.errno not in (errno.EINVAL, errno.ENOENT):
         return False
     parts = dest.split("/")
-    return any(c in part for part in parts for c in '\\:*?"<>|') or any(
-        part.endswith((".", " ")) for part in parts
-    )
+    return any(c in dest for c in FAT_REFUSES) or any(part.endswith((".", " ")) for part in parts)
 
 
 class Seen(Protocol):

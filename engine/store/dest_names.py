@@ -10,17 +10,17 @@ import errno
 import os
 import re
 
-from engine.policy.naming import DestNames
+from engine.policy.naming import FAT_REFUSES, DestNames
 from engine.store.fsops import TEMP_PREFIX
 
 CONTROL = "".join(map(chr, range(1, 32)))
-WINDOWS_REFUSES = '<>:"\\|?*' + CONTROL
+WINDOWS_REFUSES = FAT_REFUSES + CONTROL
 # A name's bytes that are no UTF-8 (a Latin-1 name from an old Linux tree), as Python reads them:
 # FAT and exFAT keep names in UTF-16, which such a byte cannot be converted to.
 UNDECODABLE = "".join(map(chr, range(0xDC80, 0xDD00)))
 # One control character stands for all of them, one undecodable byte for all of those: no
 # filesystem refuses some and not others.
-_PROBED = '<>:"\\|?*\x01\udce9'
+_PROBED = FAT_REFUSES + "\x01\udce9"
 _REFUSAL = (errno.EINVAL, errno.ENOENT, errno.EILSEQ)  # vfat, exfat: EINVAL; exfat-fuse: ENOENT
 # Linux's own filesystems take every name but '/' and NUL (a network share or FUSE disk may
 # be anything, so it is probed).
