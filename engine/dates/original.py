@@ -159,7 +159,7 @@ def _dated_as_original(
     the original's file name where they give another day."""
     from engine.dates.clock import gps_evidence, weigh_clock_default
     from engine.dates.filename import filename_date
-    from engine.policy.date_precedence import without_future
+    from engine.policy.date_precedence import run_start, without_future
     from engine.records import DateSource
 
     named = (DateSource.FILENAME, filename_date(os.path.basename(original)))
@@ -170,7 +170,7 @@ def _dated_as_original(
             gps_evidence(satellites, [named])[0],
             named,
         ],
-        now or dt.datetime.now(),
+        run_start(now),
     )
     # an original with no capture date of its own is dated by its GPS stamp, as analyse dates it
     own = (DateSource.EXIF, DateSource.TAKEOUT, DateSource.GPS)

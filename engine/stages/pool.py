@@ -18,6 +18,7 @@ from engine.stages.walk import Batch
 from engine.stages.work import WorkerOptions, process_batch
 
 MAX_ATTEMPTS = 3
+_ONE_THREAD = "start each with `dask worker SCHEDULER --nthreads 1 --nworkers auto`"
 
 
 class Pool:
@@ -192,10 +193,7 @@ def _in_one_thread(
 
     nthreads = get_worker().state.nthreads
     if nthreads > 1:
-        raise BackendUnavailable(
-            f"a dask worker joined with {nthreads} threads: start each "
-            "with `dask worker SCHEDULER --nthreads 1 --nworkers auto`"
-        )
+        raise BackendUnavailable(f"a dask worker joined with {nthreads} threads: {_ONE_THREAD}")
     return process_batch(batch_id, root, candidates, options)
 
 
@@ -207,6 +205,5 @@ def _one_thread_each(client: Any) -> None:
     threaded = sorted(f"{worker} ({n} threads)" for worker, n in client.nthreads().items() if n > 1)
     if threaded:
         raise BackendUnavailable(
-            f"the dask workers {', '.join(threaded)} run more than one thread: start each "
-            "with `dask worker SCHEDULER --nthreads 1 --nworkers auto`"
+            f"the dask workers {', '.join(threaded)} run more than one thread: {_ONE_THREAD}"
         )
