@@ -117,24 +117,35 @@ def test_a_killed_worker_costs_a_retry_not_a_file(backend: str, tmp_path: Path) 
     assert placed_tree(tmp_path / "out") == placed_tree(tmp_path / "reference")
 
 
-def test_a_cluster_whose_workers_run_several_threads_is_refused(tmp_path: Path) -> None:
-    """Workers started with more than one thread would analyse two files at once in one
-    process, each setting Pillow's process-wide limits: the run is refused up front, saying how
-    to start them, and nothing is placed."""
+def refused_on_two_threads(tmp_path: Path, workers_at_start: int) -> tuple[Path, Path]:
+    """An organize run against a cluster whose worker runs two threads (there from the start,
+    or started once the run waits for one): it stops with exit 2 saying how to start workers.
+    SOURCE and DEST, for the caller's checks."""
     from distributed import LocalCluster
 
     src, dest = tmp_path / "src", tmp_path / "dest"
     archive(src, 6)
     before = tree_digest(src)
     with LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
+        n_workers=workers_at_start, threads_per_worker=2, processes=True, dashboard_address=None
     ) as cluster:
         proc = organize(src, dest, tmp_path / "r.jsonl", "--backend", "dask", "--scheduler",
                         cluster.scheduler_address)  # fmt: skip
+        if not workers_at_start:
+            time.sleep(3)  # the run is up, waiting for a worker
+            cluster.scale(1)
         _, err = proc.communicate(timeout=300)
     assert proc.returncode == 2, err.decode()[-2000:]
     assert "--nthreads 1" in err.decode()
     assert tree_digest(src) == before
+    return src, dest
+
+
+def test_a_cluster_whose_workers_run_several_threads_is_refused(tmp_path: Path) -> None:
+    """Workers started with more than one thread would analyse two files at once in one
+    process, each setting Pillow's process-wide limits: the run is refused up front, saying how
+    to start them, and nothing is placed."""
+    _, dest = refused_on_two_threads(tmp_path, workers_at_start=1)
     assert not [p for p in dest.rglob("*.jpg") if ".imgorg" not in p.parts]
 
 
@@ -142,20 +153,5 @@ def test_a_threaded_worker_joining_a_cluster_that_had_none_is_refused(tmp_path: 
     """A scheduler with no worker yet passes the up-front check (no worker runs threads); the
     run waits for one, and a worker started then with two threads analysed two files at once
     in one process. The worker itself refuses: the run stops (exit 2) and nothing is placed."""
-    from distributed import LocalCluster
-
-    src, dest = tmp_path / "src", tmp_path / "dest"
-    archive(src, 6)
-    before = tree_digest(src)
-    with LocalCluster(
-        n_workers=0, threads_per_worker=2, processes=True, dashboard_address=None
-    ) as cluster:
-        proc = organize(src, dest, tmp_path / "r.jsonl", "--backend", "dask", "--scheduler",
-                        cluster.scheduler_address)  # fmt: skip
-        time.sleep(3)  # the run is up, waiting for a worker
-        cluster.scale(1)
-        _, err = proc.communicate(timeout=300)
-    assert proc.returncode == 2, err.decode()[-2000:]
-    assert "--nthreads 1" in err.decode()
-    assert tree_digest(src) == before
+    _, dest = refused_on_two_threads(tmp_path, workers_at_start=0)
     assert not [p for p in dest.rglob("*.jpg") if ".imgorg" not in p.parts]
