@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, read_report, tree_digest, write_photo
+from conftest import CORPUS, ROOT, read_report, tree_digest, write_photo
 from engine.cli import main
 from engine.settings import CONFIG_KEYS
 
@@ -612,3 +612,59 @@ def test_ctrl_c_while_the_reports_are_written_marks_the_run_interrupted_and_a_re
     with sqlite3.connect(dest / ".imgorg" / "journal.sqlite") as db:
         statuses = db.execute("SELECT status FROM runs ORDER BY id").fetchall()
     assert statuses == [("interrupted",), ("finished",)]
+
+
+def _fax_scans(folder: Path) -> None:
+    """Three scans saved as CCITT group 4 fax TIFFs (decoded by libtiff) from a real camera
+    photo: one whole; one whose strip has bad code words, as a bad sector leaves it (libtiff
+    recovers, warning at each); one whose strip runs past the end of the file (libtiff fails)."""
+    from PIL import Image
+
+    with Image.open(CORPUS / "camera" / "Canon_40D.jpg") as photo:
+        scan = photo.convert("1").resize((800, 544))
+    folder.mkdir(parents=True)
+    whole = folder / "scan_whole.tif"
+    scan.save(whole, compression="group4")
+    with Image.open(whole) as saved:
+        (start,), (length,) = saved.tag_v2[273], saved.tag_v2[279]  # its one strip
+    data = whole.read_bytes()
+    assert data.startswith(b"II*\0")
+    noisy = bytearray(data)
+    for i in range(start + 16, start + length, 97):
+        noisy[i] ^= 0x5A
+    (folder / "scan_bad_codes.tif").write_bytes(bytes(noisy))
+    ifd = int.from_bytes(data[4:8], "little")
+    entries = int.from_bytes(data[ifd : ifd + 2], "little")
+    cut = bytearray(data)
+    for entry in range(ifd + 2, ifd + 2 + 12 * entries, 12):
+        if int.from_bytes(data[entry : entry + 2], "little") == 279:  # StripByteCounts
+            cut[entry + 8 : entry + 12] = (length + 100_000).to_bytes(4, "little")
+    (folder / "scan_cut.tif").write_bytes(bytes(cut))
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_libtiff_says_nothing_on_the_terminal_about_a_damaged_fax_scan(
+    tmp_path: Path, jobs: str
+) -> None:
+    """libtiff prints each problem it meets on stderr, the run's terminal, from the worker (and
+    with --jobs 1 from the run's own process): a line for each bad code word of a scan. The
+    reason of the scan set aside is what tells of it."""
+    src, dest = tmp_path / "src", tmp_path / "out"
+    _fax_scans(src)
+    report = tmp_path / "r.jsonl"
+    command = [sys.executable, "-m", "engine", "organize", str(src), str(dest), "--min-size", "0"]
+    run = subprocess.run(
+        [*command, "--jobs", jobs, "--report", str(report)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "TIFF" not in run.stderr + run.stdout, run.stderr
+    outcomes = {line["source"]: line for line in read_report(report)}
+    assert outcomes["scan_whole.tif"]["status"] == "placed"
+    assert outcomes["scan_bad_codes.tif"]["status"] == "placed"  # as libtiff recovers it
+    assert outcomes["scan_cut.tif"]["status"] == "corrupt"
+    assert "does not decode" in outcomes["scan_cut.tif"]["reason"]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import importlib.metadata as metadata
+import os
 import re
 import warnings
 from collections.abc import Iterator
@@ -29,6 +32,37 @@ def imaging_library() -> str:
 
 def uses_simd() -> bool:
     return imaging_library().startswith("pillow-simd ")
+
+
+@functools.cache
+def quiet_libtiff() -> bool:
+    """Stop libtiff printing its warnings and errors on the process's stderr, the terminal a run
+    shows its progress on (a damaged fax TIFF makes hundreds of ``Fax3Decode2D`` lines): Pillow
+    raises each error that matters, and the file's reason says it. True once done; False where
+    Pillow has no libtiff, or it cannot be reached."""
+    from PIL import _imaging  # noqa: F401  # loads the libtiff Pillow decodes with
+
+    for path in (*_loaded("libtiff"), "libtiff.so.6", "libtiff.so.5"):
+        try:
+            libtiff = ctypes.CDLL(path)  # the same library as Pillow's, where it is loaded
+            libtiff.TIFFSetWarningHandler.restype = ctypes.c_void_p
+            libtiff.TIFFSetErrorHandler.restype = ctypes.c_void_p
+            libtiff.TIFFSetWarningHandler(None)
+            libtiff.TIFFSetErrorHandler(None)
+        except (OSError, AttributeError):
+            continue
+        return True
+    return False
+
+
+def _loaded(prefix: str) -> list[str]:
+    """The files of the shared libraries named ``prefix*`` this process has loaded."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            paths = {line.split(None, 5)[-1].strip() for line in maps if prefix in line}
+    except OSError:
+        return []
+    return sorted(p for p in paths if os.path.basename(p).startswith(prefix))
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from engine.formats.imaging import quiet_libtiff
 from engine.formats.thumbs import make_thumbnail, thumbnail_path
 from engine.similar import index, setaside, store
 from engine.similar.groups import Group, date_flows, find_groups
@@ -37,14 +38,16 @@ class SimilarResult:
 
 def _signatures(paths: list[str], jobs: int) -> list[Signature | None]:
     if jobs <= 1 or len(paths) < 64:
+        quiet_libtiff()
         return [signature_of_file(p) for p in paths]
-    with ProcessPoolExecutor(jobs) as pool:
+    with ProcessPoolExecutor(jobs, initializer=quiet_libtiff) as pool:
         return list(pool.map(signature_of_file, paths, chunksize=32))
 
 
 def _thumbnails(dest: str, groups: list[Group], thumbs_dir: str) -> None:
     """Thumbnails of every member, for the report's "Similar photos" section."""
     os.makedirs(thumbs_dir, exist_ok=True)
+    quiet_libtiff()
     for group in groups:
         for member in group.members:
             if member.content_hash is None:

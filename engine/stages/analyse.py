@@ -32,6 +32,7 @@ from engine.dates.takeout import takeout_date, takeout_position
 from engine.dates.timezone import file_zones, localize
 from engine.dates.xmp import xmp_date
 from engine.formats.bmff import file_problem
+from engine.formats.imaging import quiet_libtiff
 from engine.formats.jpeg import check_jpeg
 from engine.formats.kinds import (
     RAW_EXTENSIONS,
@@ -795,6 +796,7 @@ def process_batch(
             stage_dir=options.stage_dir and translate(options.stage_dir, options.path_map),
             thumbs_dir=options.thumbs_dir and translate(options.thumbs_dir, options.path_map),
         )
+    quiet_libtiff()
     results = analyze_all(root, candidates, options)
     if options.path_map:
         # Seen through another mount, inode numbers and ctimes need not match the coordinator's.
