@@ -241,6 +241,38 @@ def test_a_clock_default_with_a_later_save_keeps_its_year_and_says_when_it_was_s
     assert unset["note"].endswith("nothing else dates it"), unset["note"]
 
 
+def test_a_capture_date_after_the_files_own_save_is_kept_and_flagged(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A Polaroid ION230 wrote DateTimeOriginal 2026:11:24; a program saved the file on
+    2008-07-31 (IFD0 DateTime). A file saved 18 years before it was taken: one of the two
+    clocks was wrong. The capture date stands (a person who corrected a camera's date with a
+    tool that leaves IFD0 alone would lose the correction otherwise), and the note says so,
+    where before nothing did. The Canon 40D saved two months after it was taken, and a save a
+    day before the capture (a UTC clock against local time), say nothing."""
+    card = tmp_path / "src/Camera/DCIM/100CANON"
+    card.mkdir(parents=True)
+    (card / "IMG_0001.JPG").write_bytes((CORPUS / "odd_dates/WWL_Polaroid_ION230.jpg").read_bytes())
+    (card / "IMG_0002.JPG").write_bytes(CANON.read_bytes())
+    near = CANON.read_bytes().replace(b"2008:07:31 10:38:11", b"2008:05:29 20:00:00")
+    (card / "IMG_0003.JPG").write_bytes(near)
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    lines = by_name(report)
+    assert code == 0
+    wrong = lines["IMG_0001.JPG"]
+    assert (wrong["year"], wrong["date_source"]) == (2026, "exif"), wrong
+    assert wrong["note"] == (
+        "exif date 2026-11-24 14:41:16 is after its exif-modified date 2008-07-31 17:32:06, "
+        "when a program last saved it: the camera's clock may have been wrong"
+    )
+    for name in ("IMG_0002.JPG", "IMG_0003.JPG"):
+        sound = lines[name]
+        assert (sound["year"], sound["date_source"]) == (2008, "exif"), sound
+        assert "clock may have been wrong" not in (sound["note"] or ""), sound
+
+
 def test_a_machine_clock_reset_to_the_past_does_not_make_every_photo_future() -> None:
     """A NAS or a Raspberry Pi whose clock was reset (1970, 2000) reads the run's start as that:
     every photo taken since would be "in the future" and go undated. The run's start is never

@@ -34,6 +34,8 @@ _CAMERA_CLOCK = frozenset(
         DateSource.EXIFTOOL,
     )
 )
+# Sources whose date is the camera's clock at the moment of capture.
+_CAPTURE_CLOCK = _CAMERA_CLOCK - {DateSource.EXIF_MODIFIED, DateSource.COMPANION}
 # Sources that can confirm or replace it, and how the note names them.
 _OTHER = {
     DateSource.TAKEOUT: "its Takeout JSON",
@@ -144,3 +146,29 @@ def _saved_later(
         if date.replace(tzinfo=None) - default.replace(tzinfo=None) > _SAME_DAY:
             return date
     return None
+
+
+def saved_before(
+    chosen: tuple[DateSource, dt.datetime],
+    evidence: Iterable[tuple[DateSource, dt.datetime | None]],
+) -> str | None:
+    """A note when ``chosen``, a capture date the camera's clock wrote, is days after the file's
+    own IFD0 DateTime (not a clock's default): a program saved the file before the camera says
+    it was taken, so one of the two clocks was wrong. The capture date stands (a person who
+    corrected a wrong camera date with a tool that leaves IFD0 alone would lose the correction
+    otherwise); the note lets someone check."""
+    source, when = chosen
+    if source not in _CAPTURE_CLOCK:
+        return None
+    saved = _saved_later(_SAVED_FLOOR, evidence)
+    if saved is None or when.replace(tzinfo=None) - saved.replace(tzinfo=None) <= _SAME_DAY:
+        return None
+    written = when.replace(tzinfo=None).isoformat(sep=" ")
+    bound = saved.replace(tzinfo=None).isoformat(sep=" ")
+    return (
+        f"{source.value} date {written} is after its {DateSource.EXIF_MODIFIED.value} date "
+        f"{bound}, when a program last saved it: the camera's clock may have been wrong"
+    )
+
+
+_SAVED_FLOOR = dt.datetime(1, 1, 1)  # any IFD0 DateTime that is not a clock's default

@@ -21,7 +21,12 @@ from dataclasses import dataclass, replace
 import xxhash
 
 from engine.dates import exiftool as exiftool_dates
-from engine.dates.clock import gps_evidence, is_clock_default, weigh_clock_default
+from engine.dates.clock import (
+    gps_evidence,
+    is_clock_default,
+    saved_before,
+    weigh_clock_default,
+)
 from engine.dates.exif import read_exif_facts
 from engine.dates.filename import filename_date
 from engine.dates.folder import folder_dates, takeout_year
@@ -356,6 +361,7 @@ def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOpti
     chosen = resolve_date([*evidence, satellites])
     if chosen is not None:
         (source, when), weighed = weigh_clock_default(chosen, [*evidence, satellites])
+        weighed = weighed or saved_before((source, when), evidence)
         if source is DateSource.GPS and chosen[0] is DateSource.GPS:
             weighed = _BY_SATELLITES
         # the stamp against the local time in the file's name: its zone, without a position
