@@ -137,6 +137,34 @@ def test_a_png_whose_metadata_inflates_past_a_megabyte_is_placed_not_corrupt(
     assert tree_digest(source) == before
 
 
+def test_a_png_whose_text_inflates_past_64_mib_is_set_aside_as_a_decompression_bomb(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A zTXt chunk of 70 KB that inflates to 70 MiB of text (a bomb in the metadata, not in
+    the pixels) is refused, as Pillow refuses it: set aside under a reason that says what it
+    is. It said "image data does not decode: ValueError: Decompressed data too large for
+    PngImagePlugin.MAX_TEXT_CHUNK", naming a setting and blaming the image data."""
+    body = b"Comment\0\0" + zlib.compress(b"a" * (70 << 20), 9)
+    bomb = (
+        struct.pack(">I", len(body))
+        + b"zTXt"
+        + body
+        + struct.pack(">I", zlib.crc32(b"zTXt" + body))
+    )
+    data = (corpus / "formats/png_with_exif_and_gps.png").read_bytes()
+    at = data.index(b"IDAT") - 4
+    source = tmp_path / "Downloads"
+    source.mkdir()
+    (source / "meme.png").write_bytes(data[:at] + bomb + data[at:])
+
+    code, rows = organize(source, tmp_path / "dest", "-j", "1")
+
+    assert code == 0
+    (row,) = rows
+    assert (row["status"], row["dest"]) == ("corrupt", "Corrupted/meme.png"), row
+    assert row["reason"] == "decompression bomb: its text metadata inflates to more than 64 MiB"
+
+
 @needs_exiftool
 def test_a_turned_phone_photo_keeps_its_exif_thumbnail_upright(
     corpus: Path, tmp_path: Path, organize

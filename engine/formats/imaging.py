@@ -99,6 +99,23 @@ def large_png_metadata() -> Iterator[None]:
 _PIXELS = re.compile(r"\((\d+) pixels\)")
 
 
+_TEXT_BOMB = (
+    "Decompressed data too large for PngImagePlugin",
+    "Too much memory used in text chunks",
+)
+
+
+def text_bomb_reason(error: Exception) -> str | None:
+    """Why a PNG was refused for the text its metadata chunks inflate to (Pillow's own message
+    names a setting, not the file's fault); None for any other error."""
+    if not isinstance(error, ValueError) or not str(error).startswith(_TEXT_BOMB):
+        return None
+    from PIL import PngImagePlugin
+
+    limit = PngImagePlugin.MAX_TEXT_MEMORY // (1 << 20)
+    return f"decompression bomb: its text metadata inflates to more than {limit} MiB"
+
+
 def bomb_reason(error: Exception) -> str:
     """Why an image was refused as a decompression bomb, with the limit in force (Pillow's own
     message names twice the limit when the image is more than twice too large)."""

@@ -195,7 +195,9 @@ def _open(data: bytes, result: Analysis, full: bool) -> Image.Image | None:
     except Image.UnidentifiedImageError:
         result.reason = "not a recognisable image"
     except Exception as exc:
-        result.reason = f"image data does not decode: {type(exc).__name__}: {exc}"
+        result.reason = imaging.text_bomb_reason(exc) or (
+            f"image data does not decode: {type(exc).__name__}: {exc}"
+        )
     result.status = Status.CORRUPT
     return None
 
