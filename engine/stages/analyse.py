@@ -109,6 +109,33 @@ class Found:
     photo: bytes | None  # kept only until the file's date is settled
     is_photo: bool
     path: str
+    weighed: Weighed | None = None  # ``evidence`` weighed against the run's start, once
+
+
+@dataclass(slots=True)
+class Weighed:
+    """A file's date evidence with each date in the future taken out (``without_future``),
+    the notes saying so, and its GPS date stamp as evidence (``gps_evidence``)."""
+
+    evidence: Evidence
+    future: list[str]
+    satellites: tuple[DateSource, dt.datetime | None]
+    passed: str | None  # why the stamp is passed over, if it is
+
+
+def _weighed(found: Found, now: dt.datetime, exiftool_date: dt.datetime | None = None) -> Weighed:
+    """``found``'s evidence weighed (with exiftool's date, where it gave one): once, when
+    asked whether exiftool is needed, and kept for the file's date unless exiftool then dates
+    it (its date is weighed with the rest: it silences the notes on future dates ranked below
+    it, and the stamp's rollover is checked against it)."""
+    if exiftool_date is None and found.weighed is not None:
+        return found.weighed
+    evidence, future = without_future([*found.evidence, (DateSource.EXIFTOOL, exiftool_date)], now)
+    satellites, passed = gps_evidence(_stamp(found.result, now), evidence)
+    weighed = Weighed(evidence, future, satellites, passed)
+    if exiftool_date is None:
+        found.weighed = weighed
+    return weighed
 
 
 def analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis:
@@ -158,9 +185,8 @@ def _earlier_copies(options: WorkerOptions) -> EarlierCopies | None:
 
 
 def _needs_exiftool(found: Found, options: WorkerOptions) -> bool:
-    evidence, _ = without_future(found.evidence, options.now)
-    satellites, _ = gps_evidence(_stamp(found.result, options.now), evidence)
-    dated = outranks([*evidence, satellites], DateSource.EXIFTOOL)
+    weighed = _weighed(found, options.now)
+    dated = outranks([*weighed.evidence, weighed.satellites], DateSource.EXIFTOOL)
     return found.result.status is Status.PLACED and not dated
 
 
@@ -338,14 +364,12 @@ def _sidecar_alone(
 
 def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOptions) -> Analysis:
     result = found.result
-    evidence, future = without_future(
-        [*found.evidence, (DateSource.EXIFTOOL, exiftool_date)], options.now
-    )
-    if future:
-        said = "; ".join(future)
+    settled = _weighed(found, options.now, exiftool_date)
+    evidence, satellites, passed = settled.evidence, settled.satellites, settled.passed
+    if settled.future:
+        said = "; ".join(settled.future)
         result.note = noted(result.note, said)
     gps = result.gps_time
-    satellites, passed = gps_evidence(_stamp(result, options.now), evidence)
     if gps is not None and is_future(gps, options.now):
         written = gps.replace(tzinfo=None).isoformat(sep=" ")
         passed = f"GPS date stamp {written} is in the future: not used"
