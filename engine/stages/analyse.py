@@ -38,6 +38,7 @@ from engine.formats.kinds import (
     VIDEO_EXTENSIONS,
     Kind,
     extension,
+    still_inside,
     video_inside,
 )
 from engine.formats.still import Output, inspect_photo, unreadable_heif
@@ -62,6 +63,7 @@ from engine.records import (
     unread_companions,
 )
 from engine.report.jsonl import SMALL
+from engine.settings import FixOrientation
 from engine.stages.commit import RESERVE, free_bytes
 from engine.stages.twins import BatchTwins, EarlierCopies
 from engine.stages.work import SLOTS, WorkerOptions
@@ -482,7 +484,7 @@ def _analyze_main(
 ) -> tuple[Evidence, Output | None, bytes | None, bytes | None]:
     """Dates found inside the file, new bytes to place if any, a photo's bytes, and the
     bytes of a file read whole (a video is streamed: its copy, if any, is made as it is read)."""
-    if candidate.kind == "video":
+    if candidate.kind == "video" and not _photo_inside(path):
         result.hash, size, _, result.copied = hash_and_copy(
             path, candidate.rel, candidate.mtime_ns, candidate.size, options
         )
@@ -500,6 +502,8 @@ def _analyze_main(
         result.format = extension(candidate.rel).lstrip(".").upper()
         shot, changed = raw_dates(data)
         return [(DateSource.EXIF, shot), (DateSource.EXIF_MODIFIED, changed)], None, None, data
+    if candidate.kind == "video":
+        return _misnamed_photo(data, candidate, result, options), None, data, data
     taken, modified, output = inspect_photo(data, result, options.analyse, options.compress)
     if result.status is Status.CORRUPT and video_inside(data[:12]):
         if not options.videos:
@@ -531,6 +535,28 @@ def _misnamed_video(path: str, candidate: Candidate, result: Analysis) -> Eviden
         said = f"a video named as an image ({extension(candidate.rel)}): placed as it is"
         result.note = noted(said, result.note)
     return evidence
+
+
+def _photo_inside(path: str) -> bool:
+    with open(path, "rb", buffering=0) as handle:
+        return still_inside(handle.read(12))
+
+
+def _misnamed_photo(
+    data: bytes, candidate: Candidate, result: Analysis, options: WorkerOptions
+) -> Evidence:
+    """A photo under a video's name (a JPEG saved as ``.avi``): checked and dated as the photo
+    it is, placed byte for byte under its own name (never turned or compressed: the file stays
+    as its owner left it, but for where it lives), with a note; set aside only when it is no
+    sound photo either. Like any video, it is never skipped for its size."""
+    as_it_is = replace(options.analyse, fix_orientation=FixOrientation.NONE)
+    kept = replace(options.compress, enabled=False)
+    taken, modified, _ = inspect_photo(data, result, as_it_is, kept)
+    said = f"a photo named as a video ({extension(candidate.rel)})"
+    if result.status is Status.PLACED:
+        said += ": placed as it is"
+    result.note = noted(said, result.note)
+    return [*taken, (DateSource.EXIF_MODIFIED, modified)]
 
 
 def size_skip_reason(candidate: Candidate, min_size: int, camera_dated: bool) -> str | None:
