@@ -314,3 +314,59 @@ def test_a_probe_that_cannot_create_even_a_plain_name_adapts_nothing(tmp_path: P
     assert probe(str(tmp_path / "not-there"), str(tmp_path)) is None
     assert probe(str(tmp_path), str(tmp_path)) is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_two_sidecars_an_exfat_dest_makes_one_name_both_go_beside_their_photo(
+    corpus: Path,
+    tmp_path: Path,
+    exfat: Path,  # noqa: F811
+    organize: Any,
+) -> None:
+    """``IMG_1.xmp``, ``IMG_1.xmp `` (a copy made on Linux keeps the trailing space, which the
+    disk drops) and ``IMG_1.XMP``, three sidecars of ``IMG_1.jpg``, are one name on an exFAT
+    disk: the first (by name) the disk does not rename keeps it, the others take the usual
+    suffixes beside their photo, each row saying why, as the dry run foretells; none is an
+    error (before, all three wanted the name and the first written took it). Verify, a second
+    run and undo hold."""
+    source = tmp_path / "linux-tree"
+    source.mkdir()
+    shutil.copy2(corpus / CANON, source / "IMG_1.jpg")
+    sidecars = {"IMG_1.xmp": SIDECAR, "IMG_1.xmp ": SIDECAR + "\n", "IMG_1.XMP": SIDECAR * 2}
+    for name, text in sidecars.items():
+        (source / name).write_text(text)
+    before = tree_digest(source)
+    dest = exfat / "Archive"
+
+    code, planned = organize(source, dest, "--dry-run")
+    code, rows = organize(source, dest, "-j", "2")
+
+    assert code == 0, rows
+    expected = {
+        "IMG_1.jpg": "2008/IMG_1.jpg",
+        "IMG_1.XMP": "2008/IMG_1.XMP",
+        "IMG_1.xmp": "2008/IMG_1_1.xmp",
+        "IMG_1.xmp ": "2008/IMG_1_2.xmp",
+    }
+    assert {r["source"]: (r["status"], r["dest"]) for r in rows} == {
+        name: ("placed", placed) for name, placed in expected.items()
+    }
+    assert {r["source"]: r["dest"] for r in planned} == expected
+    for name, text in sidecars.items():
+        assert (dest / expected[name]).read_text() == text
+    row = by_source(rows)
+    assert row["IMG_1.XMP"].get("note") is None
+    shared = "its name 2008/IMG_1.xmp is one name in DEST with IMG_1.XMP's, so it takes a suffix"
+    assert row["IMG_1.xmp"]["note"] == shared
+    assert row["IMG_1.xmp "]["note"] == (
+        f"renamed for DEST's filesystem (Windows refuses a name ending in ' '); {shared}"
+    )
+    assert imgorg("verify", str(dest))[0] == 0
+    placed = photos_in(dest)
+
+    code, rows = organize(source, dest)
+    assert code == 0, rows
+    assert photos_in(dest) == placed
+
+    assert imgorg("undo", str(dest))[0] == 0
+    assert photos_in(dest) == {}
+    assert tree_digest(source) == before

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, imgorg
 
 
 def by_source(report: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -362,7 +362,7 @@ def test_a_video_saved_under_an_image_name_is_placed_as_the_video_it_is(
     """Messengers and web pages hand out short clips as "GIFs" that are MP4 files, saved as
     ``clip.gif``; the imaging library cannot open them, so they were set aside as corrupt
     ("not a recognisable image") and undated, though they are sound videos. A HEIC under a
-    video's name stays as it was (set aside: no video)."""
+    video's name is the photo it is (``test_a_photo_saved_under_a_video_name_...``)."""
     src = tmp_path / "src" / "Downloads"
     src.mkdir(parents=True)
     clip = a_clip(tmp_path / "clip.mp4")
@@ -381,7 +381,51 @@ def test_a_video_saved_under_an_image_name_is_placed_as_the_video_it_is(
             "quicktime",
         )
         assert (tmp_path / "out" / line["dest"]).read_bytes() == (src / name).read_bytes()
-    assert lines["Downloads/IMG_2927.mov"]["status"] == "corrupt"
+    heic = lines["Downloads/IMG_2927.mov"]
+    assert (heic["status"], heic["dest"], heic["date_source"]) == (
+        "placed",
+        "2020/Downloads/IMG_2927.mov",
+        "exif",
+    )
+    assert heic["note"] == "a photo named as a video (.mov): placed as it is"
+
+
+def test_a_photo_saved_under_a_video_name_is_placed_as_the_photo_it_is(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A camera JPEG saved as ``MVI_0001.AVI`` (a download or a rename gone wrong), standing
+    alone, was set aside as a corrupt video ("not a recognisable video"), undated, though it is
+    a sound photo: it is checked and dated as the photo it is, placed byte for byte under its
+    own name (never turned or re-encoded), its note saying so; a JPEG cut short under a
+    video's name is set aside for what is wrong with it as a photo. Verify and undo hold."""
+    src = tmp_path / "src" / "Downloads"
+    src.mkdir(parents=True)
+    shutil.copy(CORPUS / "camera/canon_hdr_NO.jpg", src / "MVI_0001.AVI")  # Orientation 6
+    shutil.copy(CORPUS / "corrupt/truncated_jpeg.jpg", src / "clip.mp4")
+    dest = tmp_path / "out"
+
+    flags = ("--min-size", "0", "--compress-above", "100KB")  # it is 784 KB
+    code, report = organize(tmp_path / "src", dest, *flags)
+    lines = by_source(report)
+
+    assert code == 0, report
+    photo = lines["Downloads/MVI_0001.AVI"]
+    assert (photo["status"], photo["dest"], photo["date_source"]) == (
+        "placed",
+        "2015/Downloads/MVI_0001.AVI",
+        "exif",
+    )
+    assert photo["note"] == "a photo named as a video (.avi): placed as it is"
+    assert (dest / photo["dest"]).read_bytes() == (src / "MVI_0001.AVI").read_bytes()
+    cut = lines["Downloads/clip.mp4"]
+    assert (cut["status"], cut["dest"]) == ("corrupt", "Corrupted/Downloads/clip.mp4")
+    assert cut["reason"] != "not a recognisable video"
+    assert cut["note"].startswith("a photo named as a video (.mp4)")
+    assert (dest / cut["dest"]).read_bytes() == (src / "clip.mp4").read_bytes()
+    assert imgorg("verify", str(dest))[0] == 0
+    assert imgorg("undo", str(dest))[0] == 0
+    assert not (dest / photo["dest"]).exists()
 
 
 @pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")

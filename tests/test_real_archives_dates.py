@@ -502,3 +502,49 @@ def test_a_takeout_upload_time_never_dates_a_photo(tmp_path: Path, corpus: Path,
     named = lines["IMG_20120704_101500.jpg"]
     assert (named["year"], named["date_source"]) == (2012, "filename"), named
     assert (lines["scan.jpg"]["year"], lines["scan.jpg"]["date_source"]) == (None, "none")
+
+
+def _with_xmp_after_image_data(png: bytes, packet: bytes, compressed: bool) -> bytes:
+    """``png`` with an iTXt ``XML:com.adobe.xmp`` chunk holding ``packet`` right before IEND,
+    after the image data, as some editors write it."""
+    import zlib
+
+    text = zlib.compress(packet) if compressed else packet
+    body = b"XML:com.adobe.xmp\0" + (b"\1\0" if compressed else b"\0\0") + b"\0\0" + text
+    iend = png.rindex(b"IEND") - 4
+    return png[:iend] + _png_chunk(b"iTXt", body) + png[iend:]
+
+
+def test_a_png_whose_xmp_follows_its_image_data_is_dated_by_it(
+    tmp_path: Path, corpus: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """The XMP packet Photoshop Elements wrote into a Canon IXUS photo (DateTimeOriginal
+    2004-08-27 13:52:55+02:00), in an iTXt chunk after the image data of real PNGs (plain and
+    compressed), dates them as exiftool reads it, under ``xmp``: before, the PNG reader took
+    XMP only before the image data, so one went undated (or to exiftool's weaker rank, below
+    the file name of the other, a phone's ``IMG_20180725_163423-1.png``)."""
+    packet = Image.open(corpus / "camera/Canon_DIGITAL_IXUS_400.jpg").info["xmp"]
+    source = tmp_path / "src"
+    source.mkdir()
+    for name, original, compressed in [
+        ("scan.png", "formats/hopper.png", False),
+        ("IMG_20180725_163423-1.png", "filename_dates/IMG_20180725_163423-1.png", True),
+    ]:
+        png = (corpus / original).read_bytes()
+        (source / name).write_bytes(_with_xmp_after_image_data(png, packet, compressed))
+
+    code, report = organize(source, tmp_path / "out", "--min-size", "0")
+
+    assert code == 0
+    for line in report:
+        assert line["status"] == "placed", line
+        assert (line["date"], line["date_source"]) == ("2004-08-27T13:52:55+02:00", "xmp"), line
+        assert line["dest"].startswith("2004/")
+    exiftool = shutil.which("exiftool")
+    if exiftool is not None:
+        read = subprocess.run(
+            [exiftool, "-j", "-G", "-XMP:DateTimeOriginal", str(source / "scan.png")],
+            capture_output=True,
+            check=True,
+        )
+        assert '"XMP:DateTimeOriginal": "2004:08:27 13:52:55+02:00"' in read.stdout.decode()

@@ -95,3 +95,15 @@ def kind_of_extension(ext: str, images: frozenset[str], videos: bool = True) -> 
     if ext in SIDECAR_EXTENSIONS:
         return Kind.SIDECAR
     return Kind.OTHER
+
+
+def still_inside(head: bytes) -> bool:
+    """Whether a file's first 12 bytes open a still image a camera, phone or editor writes:
+    a JPEG, PNG, GIF or WebP file, or an ISO base media file of a still brand (HEIF, AVIF;
+    not Canon's CR3, a RAW file)."""
+    if is_iso_bmff(head):
+        return head[8:12] in _STILL_BRANDS and head[8:12] != b"crx "
+    return head.startswith(_STILL_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+_STILL_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")

@@ -1,5 +1,7 @@
-"""PNG at the byte level: every chunk whole with a matching CRC up to IEND, and the EXIF block
-(the eXIf chunk, else the hex "Raw profile" text chunk in which ImageMagick writes it)."""
+"""PNG at the byte level: every chunk whole with a matching CRC up to IEND, the EXIF block
+(the eXIf chunk, else the hex "Raw profile" text chunk in which ImageMagick writes it) and the
+XMP packet (the ``XML:com.adobe.xmp`` iTXt chunk), wherever they are: before the image data or
+after it, where some editors write them."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 RAW_EXIF_KEYWORDS = (b"Raw profile type exif", b"Raw profile type APP1")
+XMP_KEYWORD = b"XML:com.adobe.xmp"
 _RAW_PROFILE_LIMIT = 1 << 20  # the hex text of an EXIF block (at most 64 KB) is far below this
 _TEXT_LIMIT = 16 << 20  # a compressed text (an XMP packet) larger than this is not edited
 
@@ -19,6 +22,7 @@ _TEXT_LIMIT = 16 << 20  # a compressed text (an XMP packet) larger than this is 
 class PngStructure:
     problem: str | None = None
     exif: bytes | None = None
+    xmp: bytes | None = None  # its XMP packets' text, in file order (an editor may add one)
     animated: bool = False
 
 
@@ -54,6 +58,8 @@ def check_png(data: bytes) -> PngStructure:
             return result
         if kind == b"eXIf" and result.exif is None:
             result.exif = body
+        elif kind == b"iTXt" and body.startswith(XMP_KEYWORD + b"\x00"):
+            result.xmp = _with_packet(result.xmp, body)
         elif kind in TEXT_CHUNKS and raw_exif is None:
             raw_exif = raw_profile_exif(kind, body)
         elif kind == b"acTL":
@@ -91,6 +97,20 @@ def raw_profile_exif(kind: bytes, body: bytes) -> bytes | None:
     return blob if blob.startswith((b"Exif\x00\x00", b"II", b"MM")) else None
 
 
+def _with_packet(held: bytes | None, body: bytes) -> bytes | None:
+    """``held``, the XMP packets read so far, and then the one of the iTXt chunk ``body``: one
+    that does not inflate whole, or beyond ``_TEXT_LIMIT`` in all, is left out."""
+    room = _TEXT_LIMIT - (len(held) if held else 0)
+    if room <= 0:  # (zlib's 0 is no limit)
+        return held
+    rest = body.partition(b"\x00")[2]
+    stored = rest[2:].split(b"\x00", 2)[-1]  # after the language tag and translated keyword
+    text = _inflate(stored, room) if rest[:1] == b"\x01" else stored
+    if text is None or len(text) > room:
+        return held
+    return text if held is None else held + b"\n" + text
+
+
 def edit_text(kind: bytes, body: bytes, edit: Callable[[bytes], bytes]) -> bytes | None:
     """The body of a tEXt, zTXt or iTXt chunk with ``edit`` applied to its text, inflated and
     deflated again where it is stored compressed (the body as it was where ``edit`` changes
@@ -112,10 +132,10 @@ def edit_text(kind: bytes, body: bytes, edit: Callable[[bytes], bytes]) -> bytes
     return keyword + b"\x00" + head + (zlib.compress(edited, 9) if compressed else edited)
 
 
-def _inflate(stored: bytes) -> bytes | None:
+def _inflate(stored: bytes, limit: int = _TEXT_LIMIT) -> bytes | None:
     inflater = zlib.decompressobj()
     try:
-        text = inflater.decompress(stored, _TEXT_LIMIT)
+        text = inflater.decompress(stored, limit)
     except zlib.error:
         return None
     return text if inflater.eof and not inflater.unconsumed_tail else None

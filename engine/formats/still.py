@@ -67,7 +67,7 @@ def inspect_photo(
     """Fill ``result`` with what the bytes say; return the dates the file's own metadata gives
     for when the picture was taken (EXIF, XMP, IPTC, in precedence order), EXIF's IFD0
     DateTime (when the file was last changed), and any new bytes to place."""
-    structure, exif_blob, problem = _structure(data)
+    structure, exif_blob, problem, png_xmp = _structure(data)
     if structure is not None and structure.ends_in_last_scan and complete_without_eoi(data):
         return _without_eoi(structure, result)
     if problem:
@@ -93,7 +93,7 @@ def inspect_photo(
             result.orientation = exif_edit.xmp_orientation(structure.xmp)
         if im.format in ("HEIF", "AVIF"):
             result.orientation = None
-        xmp_packet = structure.xmp if structure is not None else im.info.get("xmp")
+        xmp_packet = structure.xmp if structure is not None else png_xmp or im.info.get("xmp")
         dates = _capture_dates(facts, xmp_packet)
         if structure is not None:
             dates.append((DateSource.IPTC, _iptc(im)))
@@ -170,17 +170,21 @@ def unreadable_heif(name: str) -> bool:
     return not HEIF_DECODER and extension(name) in HEIF_EXTENSIONS
 
 
-def _structure(data: bytes) -> tuple[jpeg.JpegStructure | None, bytes | None, str | None]:
-    """Structural check by content: JPEG markers to EOI, PNG chunks and CRCs, HEIF boxes."""
+def _structure(
+    data: bytes,
+) -> tuple[jpeg.JpegStructure | None, bytes | None, str | None, bytes | None]:
+    """Structural check by content: JPEG markers to EOI, PNG chunks and CRCs, HEIF boxes; the
+    EXIF block found, the problem, and a PNG's XMP packet (the imaging library reads none
+    written after the image data)."""
     if data.startswith(jpeg.SOI):
         structure = jpeg.check_jpeg(data)
-        return structure, structure.exif, structure.problem
+        return structure, structure.exif, structure.problem, None
     if data.startswith(png.SIGNATURE):
         found = png.check_png(data)
-        return None, found.exif, found.problem
+        return None, found.exif, found.problem, found.xmp
     if bmff.is_bmff(data):
-        return None, None, bmff.bmff_problem(data)
-    return None, None, None
+        return None, None, bmff.bmff_problem(data), None
+    return None, None, None, None
 
 
 def _open(data: bytes, result: Analysis, full: bool) -> Image.Image | None:

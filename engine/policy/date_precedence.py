@@ -109,12 +109,14 @@ def without_future(
     source left undated), and a note for each one that would have outranked the date left."""
     kept: list[tuple[DateSource, dt.datetime | None]] = []
     notes: list[str] = []
+    dated = False  # whether a date is kept yet (``resolve_date(kept)`` is not None)
     for source, when in in_precedence(evidence):
         if when is not None and is_future(when, now):
-            if resolve_date(kept) is None:
+            if not dated:
                 written = when.replace(tzinfo=None).isoformat(sep=" ")
                 notes.append(f"{source.value} date {written} is in the future: not used")
             when = None
+        dated = dated or when is not None
         kept.append((source, when))
     return kept, notes
 

@@ -44,6 +44,7 @@ from engine.formats.kinds import (
     VIDEO_EXTENSIONS,
     Kind,
     extension,
+    still_inside,
     video_inside,
 )
 from engine.formats.still import Output, inspect_photo, unreadable_heif
@@ -68,6 +69,7 @@ from engine.records import (
     unread_companions,
 )
 from engine.report.jsonl import SMALL
+from engine.settings import FixOrientation
 from engine.stages.commit import RESERVE, free_bytes
 from engine.stages.twins import BatchTwins, EarlierCopies
 from engine.stages.work import SLOTS, WorkerOptions
@@ -115,6 +117,33 @@ class Found:
     photo: bytes | None  # kept only until the file's date is settled
     is_photo: bool
     path: str
+    weighed: Weighed | None = None  # ``evidence`` weighed against the run's start, once
+
+
+@dataclass(slots=True)
+class Weighed:
+    """A file's date evidence with each date in the future taken out (``without_future``),
+    the notes saying so, and its GPS date stamp as evidence (``gps_evidence``)."""
+
+    evidence: Evidence
+    future: list[str]
+    satellites: tuple[DateSource, dt.datetime | None]
+    passed: str | None  # why the stamp is passed over, if it is
+
+
+def _weighed(found: Found, now: dt.datetime, exiftool_date: dt.datetime | None = None) -> Weighed:
+    """``found``'s evidence weighed (with exiftool's date, where it gave one): once, when
+    asked whether exiftool is needed, and kept for the file's date unless exiftool then dates
+    it (its date is weighed with the rest: it silences the notes on future dates ranked below
+    it, and the stamp's rollover is checked against it)."""
+    if exiftool_date is None and found.weighed is not None:
+        return found.weighed
+    evidence, future = without_future([*found.evidence, (DateSource.EXIFTOOL, exiftool_date)], now)
+    satellites, passed = gps_evidence(_stamp(found.result, now), evidence)
+    weighed = Weighed(evidence, future, satellites, passed)
+    if exiftool_date is None:
+        found.weighed = weighed
+    return weighed
 
 
 def analyze(root: str, candidate: Candidate, options: WorkerOptions) -> Analysis:
@@ -164,9 +193,8 @@ def _earlier_copies(options: WorkerOptions) -> EarlierCopies | None:
 
 
 def _needs_exiftool(found: Found, options: WorkerOptions) -> bool:
-    evidence, _ = without_future(found.evidence, options.now)
-    satellites, _ = gps_evidence(_stamp(found.result, options.now), evidence)
-    dated = outranks([*evidence, satellites], DateSource.EXIFTOOL)
+    weighed = _weighed(found, options.now)
+    dated = outranks([*weighed.evidence, weighed.satellites], DateSource.EXIFTOOL)
     return found.result.status is Status.PLACED and not dated
 
 
@@ -344,14 +372,12 @@ def _sidecar_alone(
 
 def _finish(found: Found, exiftool_date: dt.datetime | None, options: WorkerOptions) -> Analysis:
     result = found.result
-    evidence, future = without_future(
-        [*found.evidence, (DateSource.EXIFTOOL, exiftool_date)], options.now
-    )
-    if future:
-        said = "; ".join(future)
+    settled = _weighed(found, options.now, exiftool_date)
+    evidence, satellites, passed = settled.evidence, settled.satellites, settled.passed
+    if settled.future:
+        said = "; ".join(settled.future)
         result.note = noted(result.note, said)
     gps = result.gps_time
-    satellites, passed = gps_evidence(_stamp(result, options.now), evidence)
     if gps is not None and is_future(gps, options.now):
         written = gps.replace(tzinfo=None).isoformat(sep=" ")
         passed = f"GPS date stamp {written} is in the future: not used"
@@ -465,7 +491,7 @@ def _analyze_main(
 ) -> tuple[Evidence, Output | None, bytes | None, bytes | None]:
     """Dates found inside the file, new bytes to place if any, a photo's bytes, and the
     bytes of a file read whole (a video is streamed: its copy, if any, is made as it is read)."""
-    if candidate.kind == "video":
+    if candidate.kind == "video" and not _photo_inside(path):
         result.hash, size, _, result.copied = hash_and_copy(
             path, candidate.rel, candidate.mtime_ns, candidate.size, options
         )
@@ -483,6 +509,8 @@ def _analyze_main(
         result.format = extension(candidate.rel).lstrip(".").upper()
         shot, changed = raw_dates(data)
         return [(DateSource.EXIF, shot), (DateSource.EXIF_MODIFIED, changed)], None, None, data
+    if candidate.kind == "video":
+        return _misnamed_photo(data, candidate, result, options), None, data, data
     taken, modified, output = inspect_photo(data, result, options.analyse, options.compress)
     if result.status is Status.CORRUPT and video_inside(data[:12]):
         if not options.videos:
@@ -514,6 +542,28 @@ def _misnamed_video(path: str, candidate: Candidate, result: Analysis) -> Eviden
         said = f"a video named as an image ({extension(candidate.rel)}): placed as it is"
         result.note = noted(said, result.note)
     return evidence
+
+
+def _photo_inside(path: str) -> bool:
+    with open(path, "rb", buffering=0) as handle:
+        return still_inside(handle.read(12))
+
+
+def _misnamed_photo(
+    data: bytes, candidate: Candidate, result: Analysis, options: WorkerOptions
+) -> Evidence:
+    """A photo under a video's name (a JPEG saved as ``.avi``): checked and dated as the photo
+    it is, placed byte for byte under its own name (never turned or compressed: the file stays
+    as its owner left it, but for where it lives), with a note; set aside only when it is no
+    sound photo either. Like any video, it is never skipped for its size."""
+    as_it_is = replace(options.analyse, fix_orientation=FixOrientation.NONE)
+    kept = replace(options.compress, enabled=False)
+    taken, modified, _ = inspect_photo(data, result, as_it_is, kept)
+    said = f"a photo named as a video ({extension(candidate.rel)})"
+    if result.status is Status.PLACED:
+        said += ": placed as it is"
+    result.note = noted(said, result.note)
+    return [*taken, (DateSource.EXIF_MODIFIED, modified)]
 
 
 def size_skip_reason(candidate: Candidate, min_size: int, camera_dated: bool) -> str | None:

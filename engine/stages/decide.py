@@ -67,6 +67,7 @@ from engine.records import (
 from engine.stages.tidy import tidied
 from engine.store import fsops
 from engine.store.dest_view import DestView, Slot
+from engine.store.dest_view import name_key as dest_name_key
 from engine.store.journal import LeftCopy, Placed, PlacedPhoto
 from engine.store.keyset import KeySet
 
@@ -878,12 +879,7 @@ class Coordinator:
         if main_fixed and self.move:  # released, or placed again where a copy run put it
             members = [m for m in members if not self._released_with(m)]
         wanted = [] if main_fixed else [(main, target, renamed)]
-        if members:
-            folder, name = os.path.split(target)
-            owns = family_names(name, os.path.basename(main.rel), [_name_of(m) for m in members])
-            for m, own_name in zip(members, owns, strict=True):
-                own_name, own_renamed = self._for_dest(own_name)
-                wanted.append((m, os.path.join(folder, own_name), noted(renamed, own_renamed)))
+        wanted += self._family_paths(main, members, target, renamed)
         too_long = None if main_fixed else self._too_long(target)
         if too_long:  # so would every suffixed name be
             for decision, _, _ in wanted:
@@ -935,6 +931,29 @@ class Coordinator:
             decision.note = noted(decision.note, note)
             self._settle_at(decision, path, slot)
         return True
+
+    def _family_paths(
+        self, main: Decision, members: list[Decision], target: str, renamed: str | None
+    ) -> list[tuple[Decision, str, str | None]]:
+        """Each of ``members``' names in DEST beside its photo's ``target``, and its note: why
+        it is not the name it would have on a filesystem taking every name, or why it takes a
+        suffix (``_apart``)."""
+        if not members:
+            return []
+        folder, name = os.path.split(target)
+        owns = family_names(name, os.path.basename(main.rel), [_name_of(m) for m in members])
+        paths, notes, adapted = [], [], []
+        for own_name in owns:
+            own_name, own_renamed = self._for_dest(own_name)
+            paths.append(os.path.join(folder, own_name))
+            notes.append(noted(renamed, own_renamed))
+            adapted.append(own_renamed is not None)
+        apart = _apart(target, paths, adapted)
+        for i, (path, keeper) in apart.items():
+            shared_with = main if keeper is None else members[keeper]
+            notes[i] = noted(notes[i], _one_name(paths[i], shared_with))
+            paths[i] = path
+        return list(zip(members, paths, notes, strict=True))
 
     def _for_dest(self, path: str) -> tuple[str, str | None]:
         """``path`` as DEST's filesystem takes it, and why it differs (None if it does not)."""
@@ -1039,6 +1058,34 @@ def release(decision: Decision, left: LeftCopy) -> None:
 
 def _name_of(decision: Decision) -> str:
     return os.path.basename(decision.rel)
+
+
+def _apart(target: str, paths: list[str], adapted: list[bool]) -> dict[int, tuple[str, int | None]]:
+    """The companions (by index in ``paths``, their names beside their photo's ``target``)
+    whose name DEST holds as one with another of the family's: names that differ only in case,
+    or that DEST's filesystem makes one (``IMG_1.xmp `` and ``IMG_1.xmp`` on an exFAT disk,
+    which drops a trailing space). Each gets the first suffixed name (``IMG_1_1.xmp``) none of
+    the family has, with the index of the one keeping its name (None: the photo). A companion
+    whose name was not ``adapted`` keeps its own first."""
+    keys = {dest_name_key(path) for path in [target, *paths]}
+    keeping: dict[int, int | None] = {dest_name_key(target): None}
+    apart: dict[int, tuple[str, int | None]] = {}
+    for i in sorted(range(len(paths)), key=adapted.__getitem__):
+        key = dest_name_key(paths[i])
+        if key not in keeping:
+            keeping[key] = i
+            continue
+        for n in itertools.count(1):
+            suffixed = with_suffix(paths[i], n)
+            if dest_name_key(suffixed) not in keys:
+                break
+        keys.add(dest_name_key(suffixed))
+        apart[i] = (suffixed, keeping[key])
+    return apart
+
+
+def _one_name(path: str, keeper: Decision) -> str:
+    return f"its name {path} is one name in DEST with {keeper.rel}'s, so it takes a suffix"
 
 
 def _placed_name(earlier: Placed, source: str) -> str:
