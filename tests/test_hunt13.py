@@ -1,0 +1,118 @@
+"""Archives of messaging exports, phone camera names, cloud uploads and screenshots, built from
+corpus files as users have them; each test is a shape whose outcome was wrong."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import tree_digest
+
+FFMPEG = shutil.which("ffmpeg")
+needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
+
+
+def by_source(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {row["source"]: row for row in rows}
+
+
+def test_facebook_downloads_are_not_dated_by_the_ids_in_their_names(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Facebook and Instagram name a downloaded photo by the ids of its upload and a size letter
+    (``<id>_<id>_<id>_n.jpg``), and strip its EXIF. A first id from 18000000 to 20999999 reads
+    as a date one time in 27 (``20110105_...``: 5 January 2011, ``18930101_...``: 1893): such a
+    photo went to that year's folder instead of NoDate with its siblings. A Samsung burst
+    (``20190512_101010_001.jpg``) is still dated by its name."""
+    source = tmp_path / "src"
+    (source / "Facebook").mkdir(parents=True)
+    (source / "DCIM" / "Camera").mkdir(parents=True)
+    facebook = {
+        "12345678_10153123456789012_1234567890_n.jpg": "orientation/Landscape_1.jpg",
+        "20110105_10153123456789012_1234567890123456789_n.jpg": "orientation/Portrait_1.jpg",
+        "18930101_1447478138645052_2297424939449488914_o.jpg": "orientation/Landscape_0.jpg",
+        "20120304_2011010510101012_2297424939449488914_n.jpg": "orientation/Portrait_0.jpg",
+    }
+    for name, original in facebook.items():
+        shutil.copy(corpus / original, source / "Facebook" / name)
+    shutil.copy(
+        corpus / "orientation/Landscape_2.jpg", source / "DCIM/Camera/20190512_101010_001.jpg"
+    )
+    before = tree_digest(source)
+
+    code, rows = organize(source, tmp_path / "dest", "-j", "1")
+
+    assert code == 0
+    lines = by_source(rows)
+    for name in facebook:
+        line = lines[f"Facebook/{name}"]
+        assert (line["status"], line["year"], line["date_source"]) == ("placed", None, "none")
+        assert line["dest"] == f"NoDate/Facebook/{name}"
+    burst = lines["DCIM/Camera/20190512_101010_001.jpg"]
+    assert (burst["date"], burst["date_source"]) == ("2019-05-12T10:10:10", "filename")
+    assert tree_digest(source) == before
+
+
+@needs_ffmpeg
+def test_a_mac_screen_recording_named_on_a_12_hour_clock_lands_in_its_local_year(
+    tmp_path: Path, organize
+) -> None:
+    """A Mac names a screen recording by local time, on a 12-hour clock without the hour's
+    leading zero (``Screen Recording 2019-12-31 at 9.30.00 PM.mov``) or with a word of its
+    language before the time (``Gravação de Tela 2019-12-31 às 21.30.00.mov``), and writes
+    ``creation_time`` in UTC. The name's time gives the offset, as a phone's
+    ``VID_20191231_213000`` does; unread, the recording made on New Year's Eve in California
+    (05:30 UTC on New Year's Day) or Brazil went to 2020."""
+    assert FFMPEG is not None
+    source = tmp_path / "src" / "Desktop"
+    source.mkdir(parents=True)
+    for name, utc in (
+        ("Screen Recording 2019-12-31 at 9.30.00 PM.mov", "2020-01-01T05:30:01Z"),
+        ("Gravação de Tela 2019-12-31 às 21.30.00.mov", "2020-01-01T00:30:00Z"),
+    ):
+        command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5"]
+        command += ["-t", "1", "-metadata", f"creation_time={utc}", "-c:v", "mjpeg"]
+        subprocess.run([*command, str(source / name)], check=True)
+
+    code, rows = organize(tmp_path / "src", tmp_path / "dest", "-j", "1")
+
+    assert code == 0
+    lines = by_source(rows)
+    for name, date in (
+        ("Screen Recording 2019-12-31 at 9.30.00 PM.mov", "2019-12-31T21:30:01-08:00"),
+        ("Gravação de Tela 2019-12-31 às 21.30.00.mov", "2019-12-31T21:30:00-03:00"),
+    ):
+        line = lines[f"Desktop/{name}"]
+        assert (line["date"], line["tz_source"], line["year"]) == (date, "filename", 2019), line
+        assert line["dest"] == f"2019/Desktop/{name}"
+
+
+def test_screenshots_and_whatsapp_exports_keep_the_hour_a_12_hour_clock_wrote(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """macOS (``Screen Shot 2019-05-12 at 9.10.10 PM.png``, since Ventura with a narrow
+    no-break space before ``PM``) and WhatsApp on an iPhone (``WhatsApp Image 2021-03-17 at
+    9.47.23 AM.jpeg``) write a one-digit hour; such a name was read as midnight, so a
+    ``--rename`` by time named the screenshot ``000000_...``."""
+    source = tmp_path / "src"
+    source.mkdir()
+    names = {
+        "Screen Shot 2019-05-12 at 9.10.10 PM.png": ("formats/hopper.png", "211010"),
+        "Screenshot 2024-01-05 at 9.41.23\u202fPM.png": ("formats/hopper.gif", "214123"),
+        "WhatsApp Image 2021-03-17 at 9.47.23 AM.jpeg": ("no_exif/hopper.jpg", "094723"),
+    }
+    for name, (original, _) in names.items():
+        shutil.copy(corpus / original, source / name)
+
+    code, rows = organize(source, tmp_path / "dest", "-j", "1", "--rename", "{date:%H%M%S}_{name}")
+
+    assert code == 0
+    lines = by_source(rows)
+    for name, (_, hms) in names.items():
+        line = lines[name]
+        assert (line["status"], line["date_source"]) == ("placed", "filename"), line
+        assert Path(line["dest"]).name.startswith(f"{hms}_"), line
