@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.similar import TRANSFORMS, upright
 from conftest import tree_digest
 
 FFMPEG = shutil.which("ffmpeg")
@@ -18,6 +19,12 @@ needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installe
 
 def by_source(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {row["source"]: row for row in rows}
+
+
+def messenger_copy(original: Path) -> bytes:
+    """What WhatsApp or Facebook hand back: 1600 px, quality 70, no EXIF."""
+    im, exif = upright(original.read_bytes())
+    return TRANSFORMS["messenger (1600 px, q70, no EXIF)"][1](im, exif)
 
 
 def test_facebook_downloads_are_not_dated_by_the_ids_in_their_names(
@@ -116,3 +123,53 @@ def test_screenshots_and_whatsapp_exports_keep_the_hour_a_12_hour_clock_wrote(
         line = lines[name]
         assert (line["status"], line["date_source"]) == ("placed", "filename"), line
         assert Path(line["dest"]).name.startswith(f"{hms}_"), line
+
+
+def test_a_messenger_copy_dated_from_its_near_duplicate_names_the_copy_placed(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """An iPhone photo, its iCloud download (``IMG_1234 (1).JPG``, the same bytes) and the copy
+    WhatsApp made of it: with ``--similar`` the WhatsApp copy takes the photo's date, and its
+    note and ``similar_to`` named ``iCloud/IMG_1234 (1).JPG``, the copy set aside as a
+    duplicate (in move mode found only under Duplicates/), not the one placed."""
+    source = tmp_path / "src"
+    for folder in ("iPhone/100APPLE", "iCloud", "WhatsApp/Media/WhatsApp Images"):
+        (source / folder).mkdir(parents=True)
+    photo = corpus / "phone/iphone_hdr_NO.jpg"
+    shutil.copy(photo, source / "iPhone/100APPLE/IMG_1234.JPG")
+    shutil.copy(photo, source / "iCloud/IMG_1234 (1).JPG")
+    whatsapp = "WhatsApp/Media/WhatsApp Images/IMG-20190513-WA0000.jpg"
+    (source / whatsapp).write_bytes(messenger_copy(photo))
+
+    code, rows = organize(source, tmp_path / "dest", "-j", "1", "--similar")
+
+    assert code == 0
+    lines = by_source(rows)
+    kept = "iPhone/100APPLE/IMG_1234.JPG"
+    assert lines[kept]["status"] == "placed"
+    assert lines["iCloud/IMG_1234 (1).JPG"]["duplicate_of"] == kept
+    copy = lines[whatsapp]
+    assert (copy["date_source"], copy["year"], copy["similar_to"]) == ("similar", 2015, kept)
+    assert copy["note"] == f"dated from its near-duplicate {kept}"
+
+
+def test_a_photo_saved_from_facebook_dated_by_its_original_loses_the_note_of_its_utc_name(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A photo saved from Facebook is named by the moment it was saved, in UTC
+    (``FB_IMG_1546300801000.jpg``); with ``--similar`` it takes the camera original's date and
+    zone, yet its note still said ``date in UTC: no time zone known`` of that date."""
+    source = tmp_path / "src"
+    (source / "DCIM").mkdir(parents=True)
+    (source / "Facebook").mkdir()
+    original = corpus / "camera/DSCN0010.jpg"
+    shutil.copy(original, source / "DCIM/DSCN0010.jpg")
+    (source / "Facebook/FB_IMG_1546300801000.jpg").write_bytes(messenger_copy(original))
+
+    code, rows = organize(source, tmp_path / "dest", "-j", "1", "--similar")
+
+    assert code == 0
+    saved = by_source(rows)["Facebook/FB_IMG_1546300801000.jpg"]
+    assert (saved["date_source"], saved["tz_source"]) == ("similar", "gps-position")
+    assert saved["date"] == "2008-10-22T16:28:39+02:00"
+    assert saved["note"] == "dated from its near-duplicate DCIM/DSCN0010.jpg"
