@@ -173,3 +173,30 @@ def test_a_photo_saved_from_facebook_dated_by_its_original_loses_the_note_of_its
     assert (saved["date_source"], saved["tz_source"]) == ("similar", "gps-position")
     assert saved["date"] == "2008-10-22T16:28:39+02:00"
     assert saved["note"] == "dated from its near-duplicate DCIM/DSCN0010.jpg"
+
+
+def test_a_photo_dropbox_uploaded_again_keeps_its_own_name_not_the_numbered_one(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Dropbox's Camera Uploads names a photo ``2019-05-12 10.10.10.jpg`` and the same photo
+    uploaded again (a second phone, a reinstall) ``2019-05-12 10.10.10-1.jpg``. The dash sorts
+    before the dot, so the numbered copy was kept "because its path sorts first" and the
+    original name set aside; a different photo of the same second (``-2``) is placed too."""
+    source = tmp_path / "src"
+    uploads = source / "Dropbox" / "Camera Uploads"
+    uploads.mkdir(parents=True)
+    shutil.copy(corpus / "phone/jolla.jpg", uploads / "2019-05-12 10.10.10.jpg")
+    shutil.copy(corpus / "phone/jolla.jpg", uploads / "2019-05-12 10.10.10-1.jpg")
+    shutil.copy(corpus / "camera/DSCN0010.jpg", uploads / "2019-05-12 10.10.10-2.jpg")
+
+    code, rows = organize(source, tmp_path / "dest", "-j", "1")
+
+    assert code == 0
+    lines = by_source(rows)
+    original = lines["Dropbox/Camera Uploads/2019-05-12 10.10.10.jpg"]
+    assert (original["status"], original["year"]) == ("placed", 2014)
+    again = lines["Dropbox/Camera Uploads/2019-05-12 10.10.10-1.jpg"]
+    assert again["status"] == "duplicate"
+    assert again["duplicate_of"] == original["source"]
+    assert again["reason"].endswith("its name is not a copy's"), again["reason"]
+    assert lines["Dropbox/Camera Uploads/2019-05-12 10.10.10-2.jpg"]["status"] == "placed"
