@@ -32,6 +32,9 @@ from engine.dates.parse import LATEST_YEAR
         ("WhatsApp Image 2021-03-17 at 9.47.23 AM.jpeg", dt.datetime(2021, 3, 17, 9, 47, 23)),
         ("Bildschirmfoto 2019-05-12 um 10.10.10.png", dt.datetime(2019, 5, 12, 10, 10, 10)),
         ("Skärmavbild 2019-05-12 kl. 10.10.10.png", dt.datetime(2019, 5, 12, 10, 10, 10)),
+        ("스크린샷 2021-03-04 오후 9.41.23.png", dt.datetime(2021, 3, 4, 21, 41, 23)),
+        ("스크린샷 2021-03-04 오전 12.41.23.png", dt.datetime(2021, 3, 4, 0, 41, 23)),
+        ("截屏2021-03-04 下午9.41.23.png", dt.datetime(2021, 3, 4, 21, 41, 23)),
         ("2019-05-12 IMG 123456.jpg", dt.datetime(2019, 5, 12)),  # a counter after a word
         ("20190512_101010_001.jpg", dt.datetime(2019, 5, 12, 10, 10, 10)),  # a Samsung burst
     ],

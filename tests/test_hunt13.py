@@ -103,14 +103,17 @@ def test_screenshots_and_whatsapp_exports_keep_the_hour_a_12_hour_clock_wrote(
 ) -> None:
     """macOS (``Screen Shot 2019-05-12 at 9.10.10 PM.png``, since Ventura with a narrow
     no-break space before ``PM``) and WhatsApp on an iPhone (``WhatsApp Image 2021-03-17 at
-    9.47.23 AM.jpeg``) write a one-digit hour; such a name was read as midnight, so a
-    ``--rename`` by time named the screenshot ``000000_...``."""
+    9.47.23 AM.jpeg``) write a one-digit hour, and a Mac in Korean or Chinese the half of the
+    day before the time (``오후 9.41.23``, ``下午10.41.23``); such a name was read as midnight,
+    so a ``--rename`` by time named the screenshot ``000000_...``."""
     source = tmp_path / "src"
     source.mkdir()
     names = {
         "Screen Shot 2019-05-12 at 9.10.10 PM.png": ("formats/hopper.png", "211010"),
         "Screenshot 2024-01-05 at 9.41.23\u202fPM.png": ("formats/hopper.gif", "214123"),
         "WhatsApp Image 2021-03-17 at 9.47.23 AM.jpeg": ("no_exif/hopper.jpg", "094723"),
+        "스크린샷 2021-03-04 오후 9.41.23.png": ("formats/hopper.bmp", "214123"),
+        "截屏2021-03-04 下午10.41.23.png": ("formats/pal8rle.bmp", "224123"),
     }
     for name, (original, _) in names.items():
         shutil.copy(corpus / original, source / name)
