@@ -203,3 +203,35 @@ def test_a_photo_dropbox_uploaded_again_keeps_its_own_name_not_the_numbered_one(
     assert again["duplicate_of"] == original["source"]
     assert again["reason"].endswith("its name is not a copy's"), again["reason"]
     assert lines["Dropbox/Camera Uploads/2019-05-12 10.10.10-2.jpg"]["status"] == "placed"
+
+
+def test_undo_after_a_refile_into_a_later_runs_year_leaves_no_folder_behind(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """The WhatsApp copy of a 2008 photo is moved into 2019 (the day it was forwarded); a
+    second run brings the camera original, into ``2008/``; ``imgorg similar --refile`` moves the
+    copy to ``2008/WhatsApp Images/``. Undoing both runs put every file back in SOURCE, but left
+    ``2008/`` (and before that ``2008/WhatsApp Images/``) in DEST: the folders were journaled
+    for the second run only, undone while the copy of the first still filled them."""
+    from engine.cli import main
+
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    whatsapp = source / "WhatsApp Images"
+    whatsapp.mkdir(parents=True)
+    original = corpus / "camera/DSCN0010.jpg"
+    (whatsapp / "IMG-20190512-WA0004.jpg").write_bytes(messenger_copy(original))
+    flags = ("-j", "1", "--mode", "move", "--similar")
+    first = tree_digest(source)
+    assert organize(source, dest, *flags)[0] == 0
+    (source / "DCIM").mkdir()
+    shutil.copy(original, source / "DCIM" / "DSCN0010.jpg")
+    second = {**first, **tree_digest(source)}
+    assert organize(source, dest, *flags)[0] == 0
+    assert main(["similar", str(dest), "--jobs", "1", "--refile"]) == 0
+    assert (dest / "2008/WhatsApp Images/IMG-20190512-WA0004.jpg").is_file()
+
+    assert main(["undo", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+
+    assert tree_digest(source) == second
+    assert sorted(p.name for p in dest.iterdir()) == [".imgorg"]
