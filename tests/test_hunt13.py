@@ -3,12 +3,14 @@ corpus files as users have them; each test is a shape whose outcome was wrong.""
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from benchmarks.similar import TRANSFORMS, upright
 from conftest import tree_digest
@@ -235,3 +237,32 @@ def test_undo_after_a_refile_into_a_later_runs_year_leaves_no_folder_behind(
 
     assert tree_digest(source) == second
     assert sorted(p.name for p in dest.iterdir()) == [".imgorg"]
+
+
+def test_set_aside_keeps_the_camera_original_over_a_same_size_copy_saved_at_a_higher_quality(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A 640x480 camera photo (JPEG quality 84, EXIF date and GPS) and the copy Telegram made
+    of it: the same size, no EXIF, saved at quality 87. ``--similar set-aside`` kept the copy,
+    for its higher quality setting, and set the camera original aside into ``Similar/``; a
+    same-size JPEG without the capture time is that photo saved again and holds nothing more."""
+    source = tmp_path / "src"
+    (source / "DCIM/100NIKON").mkdir(parents=True)
+    (source / "Telegram/Telegram Images").mkdir(parents=True)
+    original = corpus / "camera/DSCN0010.jpg"
+    shutil.copy(original, source / "DCIM/100NIKON/DSCN0010.jpg")
+    buffer = io.BytesIO()
+    with Image.open(original) as im:
+        im.convert("RGB").save(buffer, "JPEG", quality=87)
+    telegram = "Telegram/Telegram Images/photo_2021-03-04_10-11-12.jpg"
+    (source / telegram).write_bytes(buffer.getvalue())
+
+    code, rows = organize(source, tmp_path / "dest", "-j", "1", "--similar", "set-aside")
+
+    assert code == 0
+    lines = by_source(rows)
+    camera = lines["DCIM/100NIKON/DSCN0010.jpg"]
+    assert camera["dest"] == "2008/100NIKON/DSCN0010.jpg", camera
+    assert (tmp_path / "dest" / camera["dest"]).read_bytes() == original.read_bytes()
+    assert (tmp_path / "dest/Similar/2008/Telegram Images/photo_2021-03-04_10-11-12.jpg").exists()
+    assert lines[telegram]["date_source"] == "similar"
