@@ -38,6 +38,13 @@ def noted(note: str | None, more: str | None) -> str | None:
     return f"{note}; {more}" if note else more
 
 
+def unnoted(note: str | None, gone: str) -> str | None:
+    """``note`` without the note ``gone`` (one that no longer holds)."""
+    if not note:
+        return note
+    return "; ".join(part for part in note.split("; ") if part != gone) or None
+
+
 class Status(enum.StrEnum):
     PLACED = "placed"
     DUPLICATE = "duplicate"

@@ -28,6 +28,15 @@ from engine.dates.parse import LATEST_YEAR
         ("IMG 24.12.2018 19.30.jpg", dt.datetime(2018, 12, 24, 19, 30)),
         ("Silvester 31.12.2019 23.59.58.jpg", dt.datetime(2019, 12, 31, 23, 59, 58)),
         ("Scan_05.06.1987.jpg", dt.datetime(1987, 6, 5)),
+        ("Screen Shot 2019-05-12 at 9.10.10 PM.png", dt.datetime(2019, 5, 12, 21, 10, 10)),
+        ("WhatsApp Image 2021-03-17 at 9.47.23 AM.jpeg", dt.datetime(2021, 3, 17, 9, 47, 23)),
+        ("Bildschirmfoto 2019-05-12 um 10.10.10.png", dt.datetime(2019, 5, 12, 10, 10, 10)),
+        ("Skärmavbild 2019-05-12 kl. 10.10.10.png", dt.datetime(2019, 5, 12, 10, 10, 10)),
+        ("스크린샷 2021-03-04 오후 9.41.23.png", dt.datetime(2021, 3, 4, 21, 41, 23)),
+        ("스크린샷 2021-03-04 오전 12.41.23.png", dt.datetime(2021, 3, 4, 0, 41, 23)),
+        ("截屏2021-03-04 下午9.41.23.png", dt.datetime(2021, 3, 4, 21, 41, 23)),
+        ("2019-05-12 IMG 123456.jpg", dt.datetime(2019, 5, 12)),  # a counter after a word
+        ("20190512_101010_001.jpg", dt.datetime(2019, 5, 12, 10, 10, 10)),  # a Samsung burst
     ],
 )
 def test_known_patterns(name: str, expected: dt.datetime) -> None:
@@ -52,6 +61,9 @@ def test_known_patterns(name: str, expected: dt.datetime) -> None:
         "Foto 31.02.2019.jpg",  # 31 February
         "Foto 12.13.2019.jpg",  # month 13
         "v1.2.2019.jpg",
+        "20110105_10153123456789012_1234567890123456789_n.jpg",  # Facebook's ids
+        "18930101_1447478138645052_2297424939449488914_o.jpg",
+        "20120304_2011010510101012_2297424939449488914_n (1).jpg",
     ],
 )
 def test_no_false_dates(name: str) -> None:

@@ -17,6 +17,12 @@ _Y = r"(?P<y>(?:18|19|20)\d\d)"
 _M = r"(?P<m>[01]\d)"
 _D = r"(?P<d>[0-3]\d)"
 _TIME = r"(?P<H>[0-2]\d)(?P<tsep>[-_.:]?)(?P<Mi>[0-5]\d)(?P=tsep)(?P<S>[0-6]\d)"
+# A Mac's screenshots and screen recordings and WhatsApp's exports on an iPhone join the date to
+# the time with a word of the system's language (at, um, à, om, kl., às, a las, alle, o; a
+# 12-hour clock's half of the day in Chinese and Korean: 下午9.41.23, 오후 9.41.23) and, on a
+# 12-hour clock, write the hour without its leading zero: "at 9.41.23 PM"
+_AT = r"(?: [^\d\s]{1,5}(?: [^\d\s]{1,5})? ?(?=\d\d?[.:]\d\d[.:]\d\d)|[ _\-T])"
+_CLOCK = _TIME.replace(r"(?P<H>[0-2]\d)", r"(?P<H>[0-2]\d|(?<=[^\d\s] |[上下]午)\d)")
 
 PATTERNS: tuple[re.Pattern[str], ...] = (
     # Telegram Desktop's chat export, day first: photos/photo_1@01-08-2020_22-03-20.jpg (not the
@@ -25,8 +31,9 @@ PATTERNS: tuple[re.Pattern[str], ...] = (
     # 20190102_123456, IMG_20190102_123456, PXL_20210101_120000123, VID_20190102_123456
     re.compile(rf"(?<!\d){_Y}{_M}{_D}[_\-T ]?{_TIME}(?:\d{{1,3}})?(?!\d)"),
     # 2019-01-02 12.34.56, Screenshot_2018-02-03-10-11-12, signal-2018-08-21-100217,
-    # WhatsApp Image 2020-01-02 at 10.11.12
-    re.compile(rf"(?<!\d){_Y}(?P<sep>[-_.]){_M}(?P=sep){_D}(?:(?: at |[ _\-T])?{_TIME})?(?!\d)"),
+    # WhatsApp Image 2020-01-02 at 10.11.12, Screen Recording 2019-12-31 at 9.30.00 PM,
+    # Bildschirmfoto 2019-05-12 um 10.10.10
+    re.compile(rf"(?<!\d){_Y}(?P<sep>[-_.]){_M}(?P=sep){_D}(?:{_AT}?{_CLOCK})?(?!\d)"),
     # IMG-20190707-WA0003, 20190102, photo_20190102
     re.compile(rf"(?<!\d){_Y}{_M}{_D}(?!\d)"),
     # Foto 12.04.2019, 12.04.2019 Urlaub, IMG 24.12.2018 19.30: dots between day, month and
@@ -46,13 +53,23 @@ PATTERNS: tuple[re.Pattern[str], ...] = (
 
 # macOS before Mojave on a 12-hour clock: "Screen Shot 2019-01-01 at 11.30.00 PM.png"
 _HALF_DAY = re.compile(r"^\s?(?P<half>[AP])\.?M\b", re.IGNORECASE)
+# ... and in Chinese and Korean, before the time: "截屏2021-03-04 下午9.41.23", "오후 9.41.23"
+_HALF_DAY_BEFORE = re.compile(r"(?:(?P<A>上午|오전)|下午|오후)\s?$")
 # Facebook's saved photos, FB_IMG_1546300801000.jpg, and WeChat's, mmexport1546300801000.jpg
 # and wx_camera_1546300801000.jpg: the moment saved, in milliseconds (UTC)
 _SAVED_AT = re.compile(r"^(?:FB_IMG_|mmexport|wx_camera_)(?P<ms>\d{13})(?!\d)", re.IGNORECASE)
+# A photo or video downloaded from Facebook or Instagram is named by the ids of its upload and a
+# size letter, 20110105_10153123456789012_1234567890123456789_n.jpg: numbers that can read as a
+# date (the first id, from 18000000 to 20999999, one time in 27), never the day it was taken
+_CDN_IDS = re.compile(
+    r"^(?=[\d_]*\d{10})\d+(?:_\d+)+_[a-z](?: ?\(\d+\))?(?:\.[^.]*)?$", re.IGNORECASE
+)
 
 
 def date_from_filename(name: str) -> dt.datetime | None:
     """The first valid date found in ``name`` (a file name, with or without extension)."""
+    if _CDN_IDS.match(name):
+        return None
     for pattern in PATTERNS:
         for match in pattern.finditer(name):
             groups = match.groupdict()
@@ -60,7 +77,8 @@ def date_from_filename(name: str) -> dt.datetime | None:
             if day is None:
                 continue
             if groups.get("H") is not None:
-                hour = _24_hour(int(groups["H"]), name[match.end() :])
+                before, after = name[match.start() : match.start("H")], name[match.end() :]
+                hour = _24_hour(int(groups["H"]), before, after)
                 minute, second = int(groups["Mi"]), int(groups["S"] or 0)
                 with_time = make_datetime(day.year, day.month, day.day, hour, minute, second)
                 if with_time is not None:
@@ -69,10 +87,16 @@ def date_from_filename(name: str) -> dt.datetime | None:
     return None
 
 
-def _24_hour(hour: int, after: str) -> int:
-    """``hour`` on a 24-hour clock, given what follows the time (`` PM``, ``AM``, ...)."""
+def _24_hour(hour: int, before: str, after: str) -> int:
+    """``hour`` on a 24-hour clock, given what precedes the time (``下午``, ``오후``, ...) and
+    what follows it (`` PM``, ``AM``, ...)."""
+    if not 1 <= hour <= 12:
+        return hour
+    ahead = _HALF_DAY_BEFORE.search(before)
+    if ahead is not None:
+        return hour % 12 + (0 if ahead["A"] else 12)
     half = _HALF_DAY.match(after)
-    if half is None or not 1 <= hour <= 12:
+    if half is None:
         return hour
     return hour % 12 + (12 if half["half"].upper() == "P" else 0)
 

@@ -17,6 +17,7 @@ from engine.records import DateSource, TzSource
 
 # Its own object (``timezone(timedelta(0))`` alone is the shared ``dt.UTC``), told apart by name.
 UTC_ONLY = dt.timezone(dt.timedelta(0), "UTC, zone unknown")
+IN_UTC = "date in UTC: no time zone known"  # the note of a date left in UTC
 _OFFSET = re.compile(r"^\s*([+-])(\d{1,2}):?(\d{2})\s*$")
 _MAX_OFFSET = dt.timedelta(hours=14)
 _QUARTER = dt.timedelta(minutes=15)
@@ -163,7 +164,7 @@ def localize(
     best = zones[0] if zones else None
     if is_utc_only(when):
         if best is None:
-            return when.replace(tzinfo=dt.UTC), TzSource.NONE, "date in UTC: no time zone known"
+            return when.replace(tzinfo=dt.UTC), TzSource.NONE, IN_UTC
         return when.astimezone(best.tz), best.source, None
     if when.tzinfo is not None:
         own = _OWN_ZONE.get(source)

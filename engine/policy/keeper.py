@@ -12,7 +12,7 @@ Copies are ranked by these rules, each deciding only where all earlier ones tie:
    web page handed out as ``clip.gif``: a player opens ``clip.mp4``, an image viewer fails on
    the other);
 4. an original over a copy named as one (``Copy of x``, ``x - Copy``, ``x copy 2``, ``x (1)``,
-   ``x 2``, ``x (conflicted copy)``;
+   ``x 2``, ``x (conflicted copy)``, Dropbox Camera Uploads' ``2019-05-12 10.10.10-1``;
    folders such as ``copies/``, ``Backup/``, ``Trip (copy)/``);
 5. a named album folder over a generic one (``Photos from 2019``, ``2019-07-04``, ``Camera
    Uploads``, ``DCIM/100APPLE``, SOURCE itself);
@@ -57,6 +57,9 @@ _COPY_STEM = re.compile(
 )
 # Finder's "Keep Both" and iCloud: x 2 (a file's name only: a folder "Day 2" is an album)
 _NUMBERED_COPY = re.compile(r" \d{1,3}$")
+# Dropbox's Camera Uploads names a photo by its date and time and numbers one that comes again
+# (the same photo uploaded from a second phone or after a reinstall): 2019-05-12 10.10.10-1
+_UPLOADED_AGAIN = re.compile(r"^\d{4}-\d\d-\d\d \d\d\.\d\d\.\d\d-\d{1,3}$")
 _COPY_FOLDER = re.compile(
     r"\b(cop(y|ies)|backups?|duplicates?"
     r"|kopien|sicherung(en)?|duplikate|copies|sauvegardes?|doublons"
@@ -132,7 +135,7 @@ def hidden_or_trash(rel: str) -> bool:
 def named_as_copy(rel: str) -> bool:
     *folders, name = _parts(rel)
     stem = os.path.splitext(name)[0].casefold()
-    if _COPY_STEM.search(stem) or _NUMBERED_COPY.search(stem):
+    if _COPY_STEM.search(stem) or _NUMBERED_COPY.search(stem) or _UPLOADED_AGAIN.match(stem):
         return True
     return any(
         _COPY_FOLDER.search(f.casefold()) or _COPY_STEM.search(f.casefold()) for f in folders

@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+from engine.dates.timezone import IN_UTC
 from engine.policy.date_precedence import DATE_RANK
-from engine.records import Analysis, DateSource, Status, noted
+from engine.policy.identical import keeper_order
+from engine.policy.keeper import Rank
+from engine.records import Analysis, DateSource, Status, TzSource, noted, unnoted
 from engine.similar import store
 from engine.similar.groups import date_flows, find_groups
 from engine.similar.keeper import Member
@@ -24,6 +27,8 @@ class DateFlow:
         self.members: list[Member] = []
         self.held: dict[str, Analysis] = {}
         self.sources: dict[str, str] = {}
+        self.hashes: dict[str, str] = {}  # of this run's photos
+        self.kept: dict[str, tuple[Rank, str]] = {}  # by hash: the copy placed of its bytes
         if db is not None:
             self.members += in_dest(db)
 
@@ -41,6 +46,10 @@ class DateFlow:
                 tz_source=analysis.tz_source,
             )
         )
+        if analysis.hash is not None:
+            self.hashes[analysis.rel] = analysis.hash
+            copy = (keeper_order(analysis), analysis.rel)
+            self.kept[analysis.hash] = min(self.kept.get(analysis.hash, copy), copy)
         if analysis.date_source is DateSource.EXIF:
             return False
         self.held[analysis.rel] = analysis
@@ -60,13 +69,21 @@ class DateFlow:
                     continue
                 when = dt.datetime.fromisoformat(flow.date)
                 analysis.date, analysis.year = flow.date, when.year
-                similar_to = self.source_of(flow.similar_to)
+                similar_to = self.source_of(self.kept_copy(flow.similar_to))
                 analysis.date_source, analysis.similar_to = DateSource.SIMILAR, similar_to
                 analysis.tz_source = flow.tz_source
+                if flow.tz_source is not TzSource.NONE or not flow.date.endswith("+00:00"):
+                    analysis.note = unnoted(analysis.note, IN_UTC)  # its own date's note
                 note = f"dated from its near-duplicate {similar_to}"
                 analysis.note = noted(analysis.note, note)
         held, self.held = list(self.held.values()), {}
         return held
+
+    def kept_copy(self, path: str) -> str:
+        """Of the byte-identical copies of a photo of this run, the one placed (the others are
+        duplicates of it, engine/policy/keeper.py): the one a note names."""
+        content = self.hashes.get(path)
+        return path if content is None else self.kept[content][1]
 
     def source_of(self, path: str) -> str:
         """The source path of a member: a photo of this run, or one an earlier run placed."""

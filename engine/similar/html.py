@@ -58,7 +58,7 @@ def similar_section(thumbs_dir: str | None, esc: Any, links: Any) -> str:
         f'<section id="similar">{STYLE}<h2>Similar photos <span class="count">{copies}</span></h2>'
         f'<p class="muted">{len(groups)} photos have resized, re-encoded or converted copies in '
         f"DEST ({copies} lesser copies). The first of each group is the one to keep: the most "
-        "pixels, then the best JPEG quality, then the richest metadata.</p>"
+        "pixels, then a JPEG with its camera date, then the best JPEG quality, then GPS.</p>"
         f"{body}</section>"
     )
 

@@ -1,11 +1,13 @@
 """Which member of a group of near-duplicates is kept: a pure ranking.
 
 1. the largest pixel count (the full-size original beats every resized copy);
-2. the highest original JPEG quality (estimated from its quantisation tables); a file without
-   one (PNG, WebP, HEIC conversions) ranks below any JPEG of the same size, since a converted
+2. a JPEG over a file without a JPEG quality (PNG, WebP, HEIC conversions), since a converted
    copy is never the camera's original;
-3. the richest metadata: a camera capture time, then GPS;
-4. the exact-duplicate keeper rule: the best-founded date, then the lowest path in byte order.
+3. a camera capture time: a JPEG of the same size without one is the photo stripped and saved
+   again (a messenger's, an editor's), whatever quality it was saved at;
+4. the highest original JPEG quality (estimated from its quantisation tables);
+5. GPS;
+6. the exact-duplicate keeper rule: the best-founded date, then the lowest path in byte order.
 """
 
 from __future__ import annotations
@@ -29,14 +31,15 @@ class Member:
     tz_source: TzSource = TzSource.NONE  # where its date's UTC offset came from
 
 
-def keeper_rank(member: Member) -> tuple[int, int, int, int, int, bytes]:
+def keeper_rank(member: Member) -> tuple[int, bool, bool, int, bool, int, bytes]:
     """Sort key: the keeper sorts first."""
     sig = member.signature
     return (
         -sig.pixels,
-        -(sig.quality if sig.quality is not None else -1),
-        0 if sig.capture is not None else 1,
-        0 if sig.gps else 1,
+        sig.quality is None,
+        sig.capture is None,
+        -(sig.quality or 0),
+        not sig.gps,
         DATE_RANK[member.date_source],
         path_key(member.path),
     )

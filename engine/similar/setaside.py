@@ -282,7 +282,7 @@ def _carry_out(dest: str, db: sqlite3.Connection) -> list[tuple[str, str]]:
     for move_id, old_b, new_b, kind, date, similar_to in rows:
         old, new = os.fsdecode(old_b), os.fsdecode(new_b)
         target = os.path.join(dest, new)
-        _make_folders(dest, db, os.path.dirname(new))
+        _make_folders(dest, db, os.path.dirname(new), old)
         try:
             rename_noreplace(os.path.join(dest, old), target)
         except (DestinationExists, FileNotFoundError):
@@ -378,15 +378,17 @@ def restore(
     return restored, left
 
 
-def _make_folders(dest: str, db: sqlite3.Connection, folder: str) -> None:
-    """Make ``folder`` (below DEST) with its missing parents, journaled first as folders the
-    newest run made: undoing that run removes them once they are empty again."""
-    missing = []
-    while folder and not os.path.isdir(os.path.join(dest, folder)):
-        missing.append(folder)
+def _make_folders(dest: str, db: sqlite3.Connection, folder: str, moving: str) -> None:
+    """Make ``folder`` (below DEST) with its missing parents for the file at ``moving``,
+    journaled first as folders the newest run made. The run that placed that file, which may be
+    older, made them too, and the folders above them that a later run made: undoing it takes
+    the file out of them, then removes them once they are empty."""
+    missing: list[str] = []
+    above: list[str] = []
+    while folder:
+        (above if os.path.isdir(os.path.join(dest, folder)) else missing).append(folder)
         folder = os.path.dirname(folder)
-    if not missing:
-        return
+    moved_by = os.fsencode(moving)
     with db:
         db.execute("BEGIN")
         db.executemany(
@@ -394,7 +396,15 @@ def _make_folders(dest: str, db: sqlite3.Connection, folder: str) -> None:
             "WHERE dry_run = 0 HAVING max(id) IS NOT NULL",
             ((os.fsencode(f),) for f in missing),
         )
-    make_folders(os.path.join(dest, missing[0]))
+        db.executemany(
+            "INSERT OR IGNORE INTO made_folders (run_id, folder) "
+            "SELECT run_id, ?1 FROM files WHERE dest = ?2 AND (?3 OR EXISTS ("
+            "SELECT 1 FROM runs CROSS JOIN made_folders AS later ON later.run_id = runs.id "
+            "WHERE runs.id > files.run_id AND later.folder = ?1))",
+            ((os.fsencode(f), moved_by, f in missing) for f in [*missing, *above]),
+        )
+    if missing:
+        make_folders(os.path.join(dest, missing[0]))
 
 
 def _remove_empty_parents(dest: str, rel: str) -> None:
