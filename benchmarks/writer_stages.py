@@ -23,7 +23,7 @@ import os
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -36,7 +36,7 @@ from engine.records import Analysis, Candidate  # noqa: E402
 from engine.stages import decide, place, pool  # noqa: E402
 from engine.stages import walk as planner  # noqa: E402
 
-spent: Counter[str] = Counter()
+spent: dict[str, float] = defaultdict(float)
 calls: Counter[str] = Counter()
 
 
@@ -102,8 +102,8 @@ class Recorded:
             recorded.analyses.append(analysis)
             return accept(coordinator, analysis)
 
-        decide.Coordinator.__init__ = recording_init  # type: ignore[method-assign]
-        decide.Coordinator.accept = recording_accept  # type: ignore[method-assign]
+        decide.Coordinator.__init__ = recording_init  # type: ignore[method-assign,assignment]
+        decide.Coordinator.accept = recording_accept  # type: ignore[method-assign,assignment]
 
     def replay(self, times: int) -> list[float]:
         """Seconds of CPU the decisions take each time, over an empty journal."""
@@ -166,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"imgorg exit code {code}; main thread CPU {total:.3f} s", file=sys.stderr)
     whole = spent.pop("organize (all of the above but imports)")
     rest = ("the rest of organize", whole - sum(spent.values()))
-    rows = [*spent.most_common(), rest, ("outside organize (start, imports)", total - whole)]
+    ranked = sorted(spent.items(), key=lambda item: -item[1])
+    rows = [*ranked, rest, ("outside organize (start, imports)", total - whole)]
     for label, seconds in rows:
         per_file = f"{seconds / files * 1e6:7.1f} µs/file" if files else ""
         print(f"  {label:36s} {seconds:7.3f} s {100 * seconds / total:5.1f} % {per_file}")
