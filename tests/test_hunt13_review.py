@@ -1,0 +1,92 @@
+"""Review of hunt13 (phone and messenger exports): archives built from corpus files as users
+have them; each test is a shape whose outcome was wrong after the hunt's commits."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import tree_digest
+
+FFMPEG = shutil.which("ffmpeg")
+needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
+
+
+def by_source(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {row["source"]: row for row in rows}
+
+
+def test_spanish_and_japanese_12_hour_screenshots_keep_their_afternoon(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A Mac in Spanish writes the half of the day as ``p. m.`` (``Captura de pantalla
+    2021-01-20 a la(s) 9.30.00 p. m..png``), a Mac in Japanese as ``午後`` before the time
+    (``スクリーンショット 2021-03-04 午後11.41.23.png``). Since the time after a localised word
+    is read, both were read as the morning: 09:30 and 11:41, twelve hours early."""
+    source = tmp_path / "src" / "Escritorio"
+    source.mkdir(parents=True)
+    names = {
+        "Captura de pantalla 2021-01-20 a la(s) 9.30.00 p. m..png": (
+            "formats/hopper.png",
+            "2021-01-20T21:30:00",
+        ),
+        "Captura de pantalla 2021-01-20 a las 11.05.00 a. m..png": (
+            "formats/hopper.gif",
+            "2021-01-20T11:05:00",
+        ),
+        "スクリーンショット 2021-03-04 午後11.41.23.png": (
+            "formats/hopper.bmp",
+            "2021-03-04T23:41:23",
+        ),
+        "スクリーンショット 2021-03-05 午前9.41.23.png": (
+            "formats/pal8rle.bmp",
+            "2021-03-05T09:41:23",
+        ),
+    }
+    for name, (original, _) in names.items():
+        shutil.copy(corpus / original, source / name)
+    before = tree_digest(source)
+
+    code, rows = organize(tmp_path / "src", tmp_path / "dest", "-j", "1", "--min-size", "0")
+
+    assert code == 0
+    lines = by_source(rows)
+    for name, (_, date) in names.items():
+        line = lines[f"Escritorio/{name}"]
+        assert (line["status"], line["date_source"], line["date"]) == (
+            "placed",
+            "filename",
+            date,
+        ), line
+    assert tree_digest(source) == before
+
+
+@needs_ffmpeg
+def test_a_spanish_mac_screen_recording_on_new_years_eve_lands_in_its_local_year(
+    tmp_path: Path, organize
+) -> None:
+    """A Mac in Mexico names a screen recording ``... a la(s) 11.30.00 p. m..mov`` and writes
+    ``creation_time`` in UTC (05:30 on New Year's Day). The name read as 11:30 in the morning
+    gave no offset (-18 hours), so the recording stayed in UTC, in 2020."""
+    assert FFMPEG is not None
+    source = tmp_path / "src" / "Escritorio"
+    source.mkdir(parents=True)
+    name = "Grabación de pantalla 2019-12-31 a la(s) 11.30.00 p. m..mov"
+    command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5"]
+    command += ["-t", "1", "-metadata", "creation_time=2020-01-01T05:30:00Z", "-c:v", "mjpeg"]
+    subprocess.run([*command, str(source / name)], check=True)
+
+    code, rows = organize(tmp_path / "src", tmp_path / "dest", "-j", "1")
+
+    assert code == 0
+    line = by_source(rows)[f"Escritorio/{name}"]
+    assert (line["date"], line["tz_source"], line["year"]) == (
+        "2019-12-31T23:30:00-06:00",
+        "filename",
+        2019,
+    ), line
+    assert line["dest"] == f"2019/Escritorio/{name}"
