@@ -90,3 +90,38 @@ def test_a_spanish_mac_screen_recording_on_new_years_eve_lands_in_its_local_year
         2019,
     ), line
     assert line["dest"] == f"2019/Escritorio/{name}"
+
+
+def test_a_copy_dated_from_a_photo_an_earlier_run_placed_names_that_photo(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A first run (without ``--similar``) places an iPhone's ``DCIM/IMG_1234.JPG``; a second,
+    with ``--similar``, from an old backup holding the same photo and the copy WhatsApp made of
+    it. The backup's photo is a duplicate of the one already in DEST, yet the WhatsApp copy's
+    ``similar_to`` and note named it (``Backup/IMG_1234.JPG``, nowhere in DEST), not the photo
+    its ``duplicate_of`` names."""
+    from test_hunt13 import messenger_copy
+
+    phone, backup, dest = tmp_path / "phone", tmp_path / "backup", tmp_path / "dest"
+    (phone / "DCIM").mkdir(parents=True)
+    photo = corpus / "phone/iphone_hdr_NO.jpg"
+    shutil.copy(photo, phone / "DCIM/IMG_1234.JPG")
+    assert organize(phone, dest, "-j", "1")[0] == 0
+    (backup / "Backup").mkdir(parents=True)
+    (backup / "WhatsApp").mkdir()
+    shutil.copy(photo, backup / "Backup/IMG_1234.JPG")
+    whatsapp = "WhatsApp/IMG-20190513-WA0000.jpg"
+    (backup / whatsapp).write_bytes(messenger_copy(photo))
+    before = tree_digest(backup)
+
+    code, rows = organize(backup, dest, "-j", "1", "--similar")
+
+    assert code == 0
+    lines = by_source(rows)
+    kept = str(phone / "DCIM/IMG_1234.JPG")
+    assert lines["Backup/IMG_1234.JPG"]["duplicate_of"] == kept
+    copy = lines[whatsapp]
+    assert (copy["status"], copy["date_source"], copy["year"]) == ("placed", "similar", 2015)
+    assert copy["similar_to"] == kept
+    assert copy["note"] == f"dated from its near-duplicate {kept}"
+    assert tree_digest(backup) == before
