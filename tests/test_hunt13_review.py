@@ -125,3 +125,56 @@ def test_a_copy_dated_from_a_photo_an_earlier_run_placed_names_that_photo(
     assert copy["similar_to"] == kept
     assert copy["note"] == f"dated from its near-duplicate {kept}"
     assert tree_digest(backup) == before
+
+
+_DECODE_AFTER_ANOTHER_LIBTIFF = """
+import ctypes, sys
+from PIL import Image, _imaging
+from engine.formats.imaging import _loaded, quiet_libtiff
+pillows = _loaded("libtiff")
+ctypes.CDLL(sys.argv[1])  # a library of another package, with its own libtiff
+print(sorted(_loaded("libtiff")) == sorted([*pillows, sys.argv[1]]) and pillows[0] > sys.argv[1])
+quiet_libtiff()
+for path in sys.argv[2:]:
+    try:
+        with Image.open(path) as im:
+            im.load()
+    except Exception:
+        pass
+"""
+
+
+def test_libtiff_stays_quiet_beside_another_packages_libtiff(tmp_path: Path) -> None:
+    """A process may hold two libtiffs: Pillow's and one another package brought (a wheel's
+    bundled copy under its own name). Only the first the memory map listed was quieted, so
+    where that was the other one, Pillow's printed a line per bad code word of a damaged fax
+    scan on the run's terminal again."""
+    import sys
+
+    from PIL import _imaging  # noqa: F401
+    from test_bad_input import _fax_scans
+
+    from conftest import ROOT
+    from engine.formats.imaging import _loaded
+
+    pillows = _loaded("libtiff")
+    if not pillows:
+        pytest.skip("this Pillow has no libtiff")
+    other = tmp_path / "other.libs" / "libtiff-0a1b2c3d.so.6"
+    other.parent.mkdir()
+    shutil.copy(pillows[0], other)
+    scans = tmp_path / "scans"
+    _fax_scans(scans)
+    run = subprocess.run(
+        [sys.executable, "-c", _DECODE_AFTER_ANOTHER_LIBTIFF, str(other)]
+        + [str(p) for p in sorted(scans.iterdir())],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    if run.stdout.strip() != "True":
+        pytest.skip("the other libtiff is not listed before Pillow's here")
+    assert run.stderr == ""
