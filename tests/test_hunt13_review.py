@@ -92,6 +92,33 @@ def test_a_spanish_mac_screen_recording_on_new_years_eve_lands_in_its_local_year
     assert line["dest"] == f"2019/Escritorio/{name}"
 
 
+@needs_ffmpeg
+def test_a_japanese_mac_screen_recording_on_new_years_morning_lands_in_its_local_year(
+    tmp_path: Path, organize
+) -> None:
+    """A Mac in Japanese on its 24-hour clock writes the hour without its leading zero and with
+    no word before it (``画面収録 2020-01-01 8.50.12.mov``), ``creation_time`` in UTC (23:50 on
+    New Year's Eve). The name's time was not read, so the recording stayed in UTC, in 2019."""
+    assert FFMPEG is not None
+    source = tmp_path / "src" / "デスクトップ"
+    source.mkdir(parents=True)
+    name = "画面収録 2020-01-01 8.50.12.mov"
+    command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5"]
+    command += ["-t", "1", "-metadata", "creation_time=2019-12-31T23:50:12Z", "-c:v", "mjpeg"]
+    subprocess.run([*command, str(source / name)], check=True)
+
+    code, rows = organize(tmp_path / "src", tmp_path / "dest", "-j", "1")
+
+    assert code == 0
+    line = by_source(rows)[f"デスクトップ/{name}"]
+    assert (line["date"], line["tz_source"], line["year"]) == (
+        "2020-01-01T08:50:12+09:00",
+        "filename",
+        2020,
+    ), line
+    assert line["dest"] == f"2020/デスクトップ/{name}"
+
+
 def test_a_copy_dated_from_a_photo_an_earlier_run_placed_names_that_photo(
     corpus: Path, tmp_path: Path, organize
 ) -> None:

@@ -21,8 +21,11 @@ _TIME = r"(?P<H>[0-2]\d)(?P<tsep>[-_.:]?)(?P<Mi>[0-5]\d)(?P=tsep)(?P<S>[0-6]\d)"
 # the time with a word of the system's language (at, um, à, om, kl., às, a las, alle, o; a
 # 12-hour clock's half of the day in Chinese, Japanese and Korean: 下午9.41.23, 午後9.41.23,
 # 오후 9.41.23) and, on a 12-hour clock, write the hour without its leading zero: "at 9.41.23 PM"
+# (so does a Mac in Japanese on a 24-hour clock: "スクリーンショット 2020-03-21 8.50.12")
 _AT = r"(?: [^\d\s]{1,5}(?: [^\d\s]{1,5})? ?(?=\d\d?[.:]\d\d[.:]\d\d)|[ _\-T])"
-_CLOCK = _TIME.replace(r"(?P<H>[0-2]\d)", r"(?P<H>[0-2]\d|(?<=[^\d\s] |[上下]午|午[前後])\d)")
+_CLOCK = _TIME.replace(
+    r"(?P<H>[0-2]\d)", r"(?P<H>[0-2]\d|(?<=[^\d\s] |\d |[上下]午|午[前後])\d(?=[.:]))"
+)
 
 PATTERNS: tuple[re.Pattern[str], ...] = (
     # Telegram Desktop's chat export, day first: photos/photo_1@01-08-2020_22-03-20.jpg (not the
