@@ -752,7 +752,7 @@ def _run(
                         placer.add(coordinator.accept(analysis))
                     if signed:  # journaled now: a resume dates copies from the photos placed
                         _save_signatures(journal, signed)
-                for analysis in flow.release() if flow is not None else []:
+                for analysis in flow.release(coordinator.earlier_copy) if flow is not None else []:
                     placer.add(coordinator.accept(analysis))
                 raise_pending_stop()
             placer.flush()

@@ -19,10 +19,13 @@ _D = r"(?P<d>[0-3]\d)"
 _TIME = r"(?P<H>[0-2]\d)(?P<tsep>[-_.:]?)(?P<Mi>[0-5]\d)(?P=tsep)(?P<S>[0-6]\d)"
 # A Mac's screenshots and screen recordings and WhatsApp's exports on an iPhone join the date to
 # the time with a word of the system's language (at, um, à, om, kl., às, a las, alle, o; a
-# 12-hour clock's half of the day in Chinese and Korean: 下午9.41.23, 오후 9.41.23) and, on a
-# 12-hour clock, write the hour without its leading zero: "at 9.41.23 PM"
+# 12-hour clock's half of the day in Chinese, Japanese and Korean: 下午9.41.23, 午後9.41.23,
+# 오후 9.41.23) and, on a 12-hour clock, write the hour without its leading zero: "at 9.41.23 PM"
+# (so does a Mac in Japanese on a 24-hour clock: "スクリーンショット 2020-03-21 8.50.12")
 _AT = r"(?: [^\d\s]{1,5}(?: [^\d\s]{1,5})? ?(?=\d\d?[.:]\d\d[.:]\d\d)|[ _\-T])"
-_CLOCK = _TIME.replace(r"(?P<H>[0-2]\d)", r"(?P<H>[0-2]\d|(?<=[^\d\s] |[上下]午)\d)")
+_CLOCK = _TIME.replace(
+    r"(?P<H>[0-2]\d)", r"(?P<H>[0-2]\d|(?<=[^\d\s] |\d |[上下]午|午[前後])\d(?=[.:]))"
+)
 
 PATTERNS: tuple[re.Pattern[str], ...] = (
     # Telegram Desktop's chat export, day first: photos/photo_1@01-08-2020_22-03-20.jpg (not the
@@ -51,10 +54,12 @@ PATTERNS: tuple[re.Pattern[str], ...] = (
 )
 
 
-# macOS before Mojave on a 12-hour clock: "Screen Shot 2019-01-01 at 11.30.00 PM.png"
-_HALF_DAY = re.compile(r"^\s?(?P<half>[AP])\.?M\b", re.IGNORECASE)
-# ... and in Chinese and Korean, before the time: "截屏2021-03-04 下午9.41.23", "오후 9.41.23"
-_HALF_DAY_BEFORE = re.compile(r"(?:(?P<A>上午|오전)|下午|오후)\s?$")
+# macOS before Mojave on a 12-hour clock: "Screen Shot 2019-01-01 at 11.30.00 PM.png", in
+# Spanish "Captura de pantalla 2019-01-01 a la(s) 11.30.00 p. m..png"
+_HALF_DAY = re.compile(r"^\s?(?P<half>[AP])\.?\s?M\b", re.IGNORECASE)
+# ... and in Chinese, Japanese and Korean, before the time: "截屏2021-03-04 下午9.41.23",
+# "スクリーンショット 2021-03-04 午後9.41.23", "오후 9.41.23"
+_HALF_DAY_BEFORE = re.compile(r"(?:(?P<A>上午|午前|오전)|下午|午後|오후)\s?$")
 # Facebook's saved photos, FB_IMG_1546300801000.jpg, and WeChat's, mmexport1546300801000.jpg
 # and wx_camera_1546300801000.jpg: the moment saved, in milliseconds (UTC)
 _SAVED_AT = re.compile(r"^(?:FB_IMG_|mmexport|wx_camera_)(?P<ms>\d{13})(?!\d)", re.IGNORECASE)

@@ -38,21 +38,27 @@ def uses_simd() -> bool:
 def quiet_libtiff() -> bool:
     """Stop libtiff printing its warnings and errors on the process's stderr, the terminal a run
     shows its progress on (a damaged fax TIFF makes hundreds of ``Fax3Decode2D`` lines): Pillow
-    raises each error that matters, and the file's reason says it. True once done; False where
-    Pillow has no libtiff, or it cannot be reached."""
+    raises each error that matters, and the file's reason says it. Every libtiff the process has
+    loaded is quieted (another library may bring its own beside Pillow's, and which one is
+    Pillow's the file names do not say); the system's where none is. True once done; False
+    where Pillow has no libtiff, or it cannot be reached."""
     from PIL import _imaging  # noqa: F401  # loads the libtiff Pillow decodes with
 
-    for path in (*_loaded("libtiff"), "libtiff.so.6", "libtiff.so.5"):
-        try:
-            libtiff = ctypes.CDLL(path)  # the same library as Pillow's, where it is loaded
-            libtiff.TIFFSetWarningHandler.restype = ctypes.c_void_p
-            libtiff.TIFFSetErrorHandler.restype = ctypes.c_void_p
-            libtiff.TIFFSetWarningHandler(None)
-            libtiff.TIFFSetErrorHandler(None)
-        except (OSError, AttributeError):
-            continue
-        return True
-    return False
+    quieted = [_quiet(path) for path in _loaded("libtiff")]
+    return any(quieted) or any(_quiet(path) for path in ("libtiff.so.6", "libtiff.so.5"))
+
+
+def _quiet(path: str) -> bool:
+    """Unset the warning and error handlers of the libtiff at ``path``; False if it cannot."""
+    try:
+        libtiff = ctypes.CDLL(path)  # the library already loaded there, where it is
+        libtiff.TIFFSetWarningHandler.restype = ctypes.c_void_p
+        libtiff.TIFFSetErrorHandler.restype = ctypes.c_void_p
+        libtiff.TIFFSetWarningHandler(None)
+        libtiff.TIFFSetErrorHandler(None)
+    except (OSError, AttributeError):
+        return False
+    return True
 
 
 def _loaded(prefix: str) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 
 from engine.dates.timezone import IN_UTC
 from engine.policy.date_precedence import DATE_RANK
@@ -55,8 +56,10 @@ class DateFlow:
         self.held[analysis.rel] = analysis
         return True
 
-    def release(self) -> list[Analysis]:
-        """The held photos, dated from their groups where a group knows better."""
+    def release(self, earlier: Callable[[str], str | None] = lambda _: None) -> list[Analysis]:
+        """The held photos, dated from their groups where a group knows better; ``earlier``
+        names the file an earlier run placed with a content hash, if any (its copies of this
+        run are duplicates of it)."""
         if not self.held:
             return []
         for group in find_groups(self.members, self.threads):
@@ -69,7 +72,7 @@ class DateFlow:
                     continue
                 when = dt.datetime.fromisoformat(flow.date)
                 analysis.date, analysis.year = flow.date, when.year
-                similar_to = self.source_of(self.kept_copy(flow.similar_to))
+                similar_to = self.source_of(self.kept_copy(flow.similar_to, earlier))
                 analysis.date_source, analysis.similar_to = DateSource.SIMILAR, similar_to
                 analysis.tz_source = flow.tz_source
                 if flow.tz_source is not TzSource.NONE or not flow.date.endswith("+00:00"):
@@ -79,11 +82,14 @@ class DateFlow:
         held, self.held = list(self.held.values()), {}
         return held
 
-    def kept_copy(self, path: str) -> str:
+    def kept_copy(self, path: str, earlier: Callable[[str], str | None]) -> str:
         """Of the byte-identical copies of a photo of this run, the one placed (the others are
-        duplicates of it, engine/policy/keeper.py): the one a note names."""
+        duplicates of it, engine/policy/keeper.py), or the one an earlier run placed, which
+        all of them are duplicates of: the one a note names."""
         content = self.hashes.get(path)
-        return path if content is None else self.kept[content][1]
+        if content is None:
+            return path
+        return earlier(content) or self.kept[content][1]
 
     def source_of(self, path: str) -> str:
         """The source path of a member: a photo of this run, or one an earlier run placed."""

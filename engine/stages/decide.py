@@ -684,6 +684,12 @@ class Coordinator:
                 return again
         return _duplicate(member, keeper_name)
 
+    def earlier_copy(self, content_hash: str) -> str | None:
+        """How a duplicate's report names the file an earlier run placed with these bytes, which
+        answers for this run's copies of them; None where no earlier run's copy holds them."""
+        earlier, held = self._kept_copy(content_hash)
+        return _placed_name(earlier, self.source) if earlier is not None and held else None
+
     def _kept_copy(
         self, content_hash: str, earlier_runs_only: bool = False
     ) -> tuple[Placed | None, bool]:

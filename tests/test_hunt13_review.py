@@ -1,0 +1,207 @@
+"""Review of hunt13 (phone and messenger exports): archives built from corpus files as users
+have them; each test is a shape whose outcome was wrong after the hunt's commits."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import tree_digest
+
+FFMPEG = shutil.which("ffmpeg")
+needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
+
+
+def by_source(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {row["source"]: row for row in rows}
+
+
+def test_spanish_and_japanese_12_hour_screenshots_keep_their_afternoon(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A Mac in Spanish writes the half of the day as ``p. m.`` (``Captura de pantalla
+    2021-01-20 a la(s) 9.30.00 p. m..png``), a Mac in Japanese as ``午後`` before the time
+    (``スクリーンショット 2021-03-04 午後11.41.23.png``). Since the time after a localised word
+    is read, both were read as the morning: 09:30 and 11:41, twelve hours early."""
+    source = tmp_path / "src" / "Escritorio"
+    source.mkdir(parents=True)
+    names = {
+        "Captura de pantalla 2021-01-20 a la(s) 9.30.00 p. m..png": (
+            "formats/hopper.png",
+            "2021-01-20T21:30:00",
+        ),
+        "Captura de pantalla 2021-01-20 a las 11.05.00 a. m..png": (
+            "formats/hopper.gif",
+            "2021-01-20T11:05:00",
+        ),
+        "スクリーンショット 2021-03-04 午後11.41.23.png": (
+            "formats/hopper.bmp",
+            "2021-03-04T23:41:23",
+        ),
+        "スクリーンショット 2021-03-05 午前9.41.23.png": (
+            "formats/pal8rle.bmp",
+            "2021-03-05T09:41:23",
+        ),
+    }
+    for name, (original, _) in names.items():
+        shutil.copy(corpus / original, source / name)
+    before = tree_digest(source)
+
+    code, rows = organize(tmp_path / "src", tmp_path / "dest", "-j", "1", "--min-size", "0")
+
+    assert code == 0
+    lines = by_source(rows)
+    for name, (_, date) in names.items():
+        line = lines[f"Escritorio/{name}"]
+        assert (line["status"], line["date_source"], line["date"]) == (
+            "placed",
+            "filename",
+            date,
+        ), line
+    assert tree_digest(source) == before
+
+
+@needs_ffmpeg
+def test_a_spanish_mac_screen_recording_on_new_years_eve_lands_in_its_local_year(
+    tmp_path: Path, organize
+) -> None:
+    """A Mac in Mexico names a screen recording ``... a la(s) 11.30.00 p. m..mov`` and writes
+    ``creation_time`` in UTC (05:30 on New Year's Day). The name read as 11:30 in the morning
+    gave no offset (-18 hours), so the recording stayed in UTC, in 2020."""
+    assert FFMPEG is not None
+    source = tmp_path / "src" / "Escritorio"
+    source.mkdir(parents=True)
+    name = "Grabación de pantalla 2019-12-31 a la(s) 11.30.00 p. m..mov"
+    command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5"]
+    command += ["-t", "1", "-metadata", "creation_time=2020-01-01T05:30:00Z", "-c:v", "mjpeg"]
+    subprocess.run([*command, str(source / name)], check=True)
+
+    code, rows = organize(tmp_path / "src", tmp_path / "dest", "-j", "1")
+
+    assert code == 0
+    line = by_source(rows)[f"Escritorio/{name}"]
+    assert (line["date"], line["tz_source"], line["year"]) == (
+        "2019-12-31T23:30:00-06:00",
+        "filename",
+        2019,
+    ), line
+    assert line["dest"] == f"2019/Escritorio/{name}"
+
+
+@needs_ffmpeg
+def test_a_japanese_mac_screen_recording_on_new_years_morning_lands_in_its_local_year(
+    tmp_path: Path, organize
+) -> None:
+    """A Mac in Japanese on its 24-hour clock writes the hour without its leading zero and with
+    no word before it (``画面収録 2020-01-01 8.50.12.mov``), ``creation_time`` in UTC (23:50 on
+    New Year's Eve). The name's time was not read, so the recording stayed in UTC, in 2019."""
+    assert FFMPEG is not None
+    source = tmp_path / "src" / "デスクトップ"
+    source.mkdir(parents=True)
+    name = "画面収録 2020-01-01 8.50.12.mov"
+    command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5"]
+    command += ["-t", "1", "-metadata", "creation_time=2019-12-31T23:50:12Z", "-c:v", "mjpeg"]
+    subprocess.run([*command, str(source / name)], check=True)
+
+    code, rows = organize(tmp_path / "src", tmp_path / "dest", "-j", "1")
+
+    assert code == 0
+    line = by_source(rows)[f"デスクトップ/{name}"]
+    assert (line["date"], line["tz_source"], line["year"]) == (
+        "2020-01-01T08:50:12+09:00",
+        "filename",
+        2020,
+    ), line
+    assert line["dest"] == f"2020/デスクトップ/{name}"
+
+
+def test_a_copy_dated_from_a_photo_an_earlier_run_placed_names_that_photo(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A first run (without ``--similar``) places an iPhone's ``DCIM/IMG_1234.JPG``; a second,
+    with ``--similar``, from an old backup holding the same photo and the copy WhatsApp made of
+    it. The backup's photo is a duplicate of the one already in DEST, yet the WhatsApp copy's
+    ``similar_to`` and note named it (``Backup/IMG_1234.JPG``, nowhere in DEST), not the photo
+    its ``duplicate_of`` names."""
+    from test_hunt13 import messenger_copy
+
+    phone, backup, dest = tmp_path / "phone", tmp_path / "backup", tmp_path / "dest"
+    (phone / "DCIM").mkdir(parents=True)
+    photo = corpus / "phone/iphone_hdr_NO.jpg"
+    shutil.copy(photo, phone / "DCIM/IMG_1234.JPG")
+    assert organize(phone, dest, "-j", "1")[0] == 0
+    (backup / "Backup").mkdir(parents=True)
+    (backup / "WhatsApp").mkdir()
+    shutil.copy(photo, backup / "Backup/IMG_1234.JPG")
+    whatsapp = "WhatsApp/IMG-20190513-WA0000.jpg"
+    (backup / whatsapp).write_bytes(messenger_copy(photo))
+    before = tree_digest(backup)
+
+    code, rows = organize(backup, dest, "-j", "1", "--similar")
+
+    assert code == 0
+    lines = by_source(rows)
+    kept = str(phone / "DCIM/IMG_1234.JPG")
+    assert lines["Backup/IMG_1234.JPG"]["duplicate_of"] == kept
+    copy = lines[whatsapp]
+    assert (copy["status"], copy["date_source"], copy["year"]) == ("placed", "similar", 2015)
+    assert copy["similar_to"] == kept
+    assert copy["note"] == f"dated from its near-duplicate {kept}"
+    assert tree_digest(backup) == before
+
+
+_DECODE_AFTER_ANOTHER_LIBTIFF = """
+import ctypes, sys
+from PIL import Image, _imaging
+from engine.formats.imaging import _loaded, quiet_libtiff
+pillows = _loaded("libtiff")
+ctypes.CDLL(sys.argv[1])  # a library of another package, with its own libtiff
+print(sorted(_loaded("libtiff")) == sorted([*pillows, sys.argv[1]]) and pillows[0] > sys.argv[1])
+quiet_libtiff()
+for path in sys.argv[2:]:
+    try:
+        with Image.open(path) as im:
+            im.load()
+    except Exception:
+        pass
+"""
+
+
+def test_libtiff_stays_quiet_beside_another_packages_libtiff(tmp_path: Path) -> None:
+    """A process may hold two libtiffs: Pillow's and one another package brought (a wheel's
+    bundled copy under its own name). Only the first the memory map listed was quieted, so
+    where that was the other one, Pillow's printed a line per bad code word of a damaged fax
+    scan on the run's terminal again."""
+    import sys
+
+    from PIL import _imaging  # noqa: F401
+    from test_bad_input import _fax_scans
+
+    from conftest import ROOT
+    from engine.formats.imaging import _loaded
+
+    pillows = _loaded("libtiff")
+    if not pillows:
+        pytest.skip("this Pillow has no libtiff")
+    other = tmp_path / "other.libs" / "libtiff-0a1b2c3d.so.6"
+    other.parent.mkdir()
+    shutil.copy(pillows[0], other)
+    scans = tmp_path / "scans"
+    _fax_scans(scans)
+    run = subprocess.run(
+        [sys.executable, "-c", _DECODE_AFTER_ANOTHER_LIBTIFF, str(other)]
+        + [str(p) for p in sorted(scans.iterdir())],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    if run.stdout.strip() != "True":
+        pytest.skip("the other libtiff is not listed before Pillow's here")
+    assert run.stderr == ""
