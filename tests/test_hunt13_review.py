@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import shutil
 import struct
+import sys
 import time
 import zlib
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import CORPUS, imgorg, tree_digest
+import pytest
+
+from tests.conftest import (
+    CORPUS,
+    ENV,
+    imgorg,
+    needs_strace,
+    photos_in,
+    read_report,
+    run_killed_at,
+    tree_digest,
+)
 
 
 def by_source(report: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -88,3 +100,87 @@ def test_a_png_with_thousands_of_xmp_chunks_is_read_in_linear_time(
         "xmp",
     )
     assert elapsed < 30, elapsed
+
+
+SIDECARS = {"IMG_1.xmp": "<x:xmpmeta>one</x:xmpmeta>", "IMG_1.XMP": "<x:xmpmeta>two</x:xmpmeta>"}
+
+
+def rows_of(report: list[dict[str, Any]]) -> dict[str, tuple[str, str | None, str | None]]:
+    return {r["source"]: (r["status"], r["dest"], r.get("note")) for r in report}
+
+
+def test_a_sidecar_whose_name_a_placed_sidecar_of_its_photo_holds_in_another_case_takes_a_suffix(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """A copy run placed ``IMG_1.jpg`` and ``IMG_1.xmp``; then Lightroom wrote ``IMG_1.XMP``
+    beside them on the card. Its name is one with ``IMG_1.xmp`` in DEST, and the suffix that
+    keeps two sidecars of one photo apart looked only at the sidecars still to place: it
+    ended as an error ('its name 2008/IMG_1.XMP is taken') at every run, exit 1. It takes
+    ``IMG_1_1.XMP`` beside its photo (as a move run gives it), the placed one keeps its name;
+    the next run changes nothing; undo leaves DEST without them and SOURCE as it was."""
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(CORPUS / "camera/Canon_40D.jpg", src / "IMG_1.jpg")  # 2008
+    (src / "IMG_1.xmp").write_text(SIDECARS["IMG_1.xmp"])
+    out = tmp_path / "out"
+    assert organize(src, out)[0] == 0
+    (src / "IMG_1.XMP").write_text(SIDECARS["IMG_1.XMP"])
+    before = tree_digest(src)
+
+    code, planned = organize(src, out, "--dry-run")
+    code, report = organize(src, out)
+
+    assert code == 0, report
+    note = "its name 2008/IMG_1.XMP is one name in DEST with IMG_1.xmp's, so it takes a suffix"
+    assert rows_of(report)["IMG_1.XMP"] == ("placed", "2008/IMG_1_1.XMP", note)
+    assert rows_of(planned)["IMG_1.XMP"] == ("placed", "2008/IMG_1_1.XMP", note)
+    assert rows_of(report)["IMG_1.xmp"][:2] == ("placed", "2008/IMG_1.xmp")
+    assert (out / "2008/IMG_1.xmp").read_text() == SIDECARS["IMG_1.xmp"]
+    assert (out / "2008/IMG_1_1.XMP").read_text() == SIDECARS["IMG_1.XMP"]
+    placed = photos_in(out)
+    assert organize(src, out)[0] == 0
+    assert photos_in(out) == placed
+    assert imgorg("verify", str(out))[0] == 0
+    assert imgorg("undo", str(out))[0] == 0
+    assert imgorg("undo", str(out))[0] == 0
+    assert photos_in(out) == {}
+    assert tree_digest(src) == before
+
+
+@needs_strace
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_a_run_killed_between_two_sidecars_dest_holds_as_one_name_resumes_as_if_never_stopped(
+    tmp_path: Path, k: int
+) -> None:
+    """``IMG_1.jpg`` with ``IMG_1.xmp`` and ``IMG_1.XMP`` (one name in DEST): a copy run places
+    the photo, ``IMG_1.XMP``, and ``IMG_1.xmp`` as ``IMG_1_1.xmp``. Killed just before its k-th
+    rename into DEST (the 3rd: after the photo and ``IMG_1.XMP``), the resumed run saw only
+    ``IMG_1.xmp`` left to place, found its name taken by ``IMG_1.XMP`` and made it an error
+    (exit 1) where the run not stopped places it. The resume ends as that run does."""
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(CORPUS / "camera/Canon_40D.jpg", src / "IMG_1.jpg")
+    for name, text in SIDECARS.items():
+        (src / name).write_text(text)
+    before = tree_digest(src)
+    out = tmp_path / "out"
+    argv = ["organize", str(src), str(out), "-j", "1", "--quiet"]
+
+    run_killed_at("renameat2", k, [sys.executable, "-m", "engine", *argv], ENV)
+    report = tmp_path / "resumed.jsonl"
+    code, said = imgorg(*argv, "--report", str(report))
+
+    assert code == 0, said
+    resumed = {r["source"]: (r["status"], r["dest"]) for r in read_report(report)}
+    assert resumed == {
+        "IMG_1.jpg": ("placed", "2008/IMG_1.jpg"),
+        "IMG_1.XMP": ("placed", "2008/IMG_1.XMP"),
+        "IMG_1.xmp": ("placed", "2008/IMG_1_1.xmp"),
+    }
+    assert (out / "2008/IMG_1_1.xmp").read_text() == SIDECARS["IMG_1.xmp"]
+    assert imgorg("verify", str(out))[0] == 0
+    while imgorg("undo", str(out))[0] == 0 and photos_in(out):
+        pass
+    assert photos_in(out) == {}
+    assert tree_digest(src) == before

@@ -692,6 +692,18 @@ class Journal:
             return None
         return os.fsdecode(row["dest"])
 
+    def companions_placed(
+        self, source_root: str, photo: str, before_run: int
+    ) -> list[tuple[str, str]]:
+        """The files earlier runs (before run ``before_run``) placed travelling with SOURCE's
+        photo ``photo``: each one's path below SOURCE and its name below DEST."""
+        rows = self.db.execute(
+            "SELECT source_rel, dest FROM files WHERE source_root = ? AND companion_of = ? "
+            "AND run_id < ? AND state = 'done' AND status = 'placed' AND dest IS NOT NULL",
+            (_b(source_root), _b(photo), before_run),
+        )
+        return [(os.fsdecode(r["source_rel"]), os.fsdecode(r["dest"])) for r in rows]
+
     def placed_photos_in(self, source_root: str, folder: str) -> list[PlacedPhoto]:
         """The photos (not companions) earlier runs placed from this folder of SOURCE (not its
         subfolders) that are still in DEST, newest run first."""
