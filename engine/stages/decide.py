@@ -954,7 +954,8 @@ class Coordinator:
             paths.append(os.path.join(folder, own_name))
             notes.append(noted(renamed, own_renamed))
             adapted.append(own_renamed is not None)
-        placed = self._placed_beside(main, members, folder) if main_fixed else {}
+        held = main_fixed and any(self.view.held(path) for path in paths)  # no I/O
+        placed = self._placed_beside(main, members, folder) if held else {}
         apart = _apart(target, paths, adapted, placed)
         for i, (path, keeper) in apart.items():
             if not isinstance(keeper, str):  # placed by an earlier run: its path already
@@ -972,10 +973,8 @@ class Coordinator:
         rels = {m.rel for m in members}
         return {
             dest: rel
-            for rel, dest in self.view.companions_placed(main.rel)
-            if rel not in rels
-            and os.path.dirname(dest) == folder
-            and self.view.exists(os.path.join(self.dest, dest))
+            for rel, dest in self.view.companions_placed(main.rel, folder)
+            if rel not in rels and self.view.exists(os.path.join(self.dest, dest))
         }
 
     def _for_dest(self, path: str) -> tuple[str, str | None]:

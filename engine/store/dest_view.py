@@ -78,9 +78,9 @@ class DestView(Protocol):
         ``content_hash`` (its newest row, whatever it wrote there: a copy, a link), if any."""
         ...
 
-    def companions_placed(self, photo: str) -> list[tuple[str, str]]:
-        """The files earlier runs placed travelling with SOURCE's ``photo``: each one's path
-        below SOURCE and its name below DEST."""
+    def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:
+        """The files earlier runs placed travelling with SOURCE's ``photo`` in DEST's
+        ``folder``: each one's path below SOURCE and its name below DEST."""
         ...
 
     def present(self, name: str, size: int) -> bool | None:
@@ -180,10 +180,10 @@ class JournalView:
             return None
         return self.journal.own_copy(self.source, rel, content_hash, self.run_id)
 
-    def companions_placed(self, photo: str) -> list[tuple[str, str]]:
+    def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:
         if self.run_id is None:
             return []
-        return self.journal.companions_placed(self.source, photo, self.run_id)
+        return self.journal.companions_placed(self.source, photo, folder, self.run_id)
 
     def present(self, name: str, size: int) -> bool | None:
         try:
