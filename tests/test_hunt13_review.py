@@ -117,7 +117,7 @@ def test_a_sidecar_whose_name_a_placed_sidecar_of_its_photo_holds_in_another_cas
     beside them on the card. Its name is one with ``IMG_1.xmp`` in DEST, and the suffix that
     keeps two sidecars of one photo apart looked only at the sidecars still to place: it
     ended as an error ('its name 2008/IMG_1.XMP is taken') at every run, exit 1. It takes
-    ``IMG_1_1.XMP`` beside its photo (as a move run gives it), the placed one keeps its name;
+    ``IMG_1.jpg.XMP`` beside its photo (named after it), the placed one keeps its name;
     the next run changes nothing; undo leaves DEST without them and SOURCE as it was."""
     src = tmp_path / "src"
     src.mkdir()
@@ -132,12 +132,12 @@ def test_a_sidecar_whose_name_a_placed_sidecar_of_its_photo_holds_in_another_cas
     code, report = organize(src, out)
 
     assert code == 0, report
-    note = "its name 2008/IMG_1.XMP is one name in DEST with IMG_1.xmp's, so it takes a suffix"
-    assert rows_of(report)["IMG_1.XMP"] == ("placed", "2008/IMG_1_1.XMP", note)
-    assert rows_of(planned)["IMG_1.XMP"] == ("placed", "2008/IMG_1_1.XMP", note)
+    note = "its name 2008/IMG_1.XMP is one name in DEST with IMG_1.xmp's, so it is named after its photo"
+    assert rows_of(report)["IMG_1.XMP"] == ("placed", "2008/IMG_1.jpg.XMP", note)
+    assert rows_of(planned)["IMG_1.XMP"] == ("placed", "2008/IMG_1.jpg.XMP", note)
     assert rows_of(report)["IMG_1.xmp"][:2] == ("placed", "2008/IMG_1.xmp")
     assert (out / "2008/IMG_1.xmp").read_text() == SIDECARS["IMG_1.xmp"]
-    assert (out / "2008/IMG_1_1.XMP").read_text() == SIDECARS["IMG_1.XMP"]
+    assert (out / "2008/IMG_1.jpg.XMP").read_text() == SIDECARS["IMG_1.XMP"]
     placed = photos_in(out)
     assert organize(src, out)[0] == 0
     assert photos_in(out) == placed
@@ -154,7 +154,7 @@ def test_a_run_killed_between_two_sidecars_dest_holds_as_one_name_resumes_as_if_
     tmp_path: Path, k: int
 ) -> None:
     """``IMG_1.jpg`` with ``IMG_1.xmp`` and ``IMG_1.XMP`` (one name in DEST): a copy run places
-    the photo, ``IMG_1.XMP``, and ``IMG_1.xmp`` as ``IMG_1_1.xmp``. Killed just before its k-th
+    the photo, ``IMG_1.XMP``, and ``IMG_1.xmp`` as ``IMG_1.jpg.xmp``. Killed just before its k-th
     rename into DEST (the 3rd: after the photo and ``IMG_1.XMP``), the resumed run saw only
     ``IMG_1.xmp`` left to place, found its name taken by ``IMG_1.XMP`` and made it an error
     (exit 1) where the run not stopped places it. The resume ends as that run does."""
@@ -176,11 +176,46 @@ def test_a_run_killed_between_two_sidecars_dest_holds_as_one_name_resumes_as_if_
     assert resumed == {
         "IMG_1.jpg": ("placed", "2008/IMG_1.jpg"),
         "IMG_1.XMP": ("placed", "2008/IMG_1.XMP"),
-        "IMG_1.xmp": ("placed", "2008/IMG_1_1.xmp"),
+        "IMG_1.xmp": ("placed", "2008/IMG_1.jpg.xmp"),
     }
-    assert (out / "2008/IMG_1_1.xmp").read_text() == SIDECARS["IMG_1.xmp"]
+    assert (out / "2008/IMG_1.jpg.xmp").read_text() == SIDECARS["IMG_1.xmp"]
     assert imgorg("verify", str(out))[0] == 0
     while imgorg("undo", str(out))[0] == 0 and photos_in(out):
         pass
     assert photos_in(out) == {}
     assert tree_digest(src) == before
+
+
+def test_a_sidecar_set_apart_from_its_twin_is_never_named_as_another_photos_sidecar(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """``a/IMG_1.jpg`` with ``IMG_1.xmp`` and ``IMG_1.XMP`` (one name in DEST), and another
+    photo, ``c/IMG_1_1.jpg``, flat in the same year folder. The sidecar set apart was named
+    ``IMG_1_1.xmp``: beside ``IMG_1_1.jpg`` it is that photo's sidecar to Lightroom, darktable
+    and imgorg itself (organizing DEST again, it travelled with ``IMG_1_1.jpg``). It is named
+    after its own photo, ``IMG_1.jpg.xmp``, and stays with it when DEST is organized again."""
+    src = tmp_path / "src"
+    (src / "a").mkdir(parents=True)
+    (src / "c").mkdir()
+    shutil.copy(CORPUS / "camera/Canon_40D.jpg", src / "a" / "IMG_1.jpg")  # 2008
+    for name, text in SIDECARS.items():
+        (src / "a" / name).write_text(text)
+    shutil.copy(CORPUS / "camera/Canon_40D_photoshop_import.jpg", src / "c" / "IMG_1_1.jpg")
+    out = tmp_path / "out"
+
+    code, report = organize(src, out, "--layout", "flat", "--min-size", "0")
+
+    assert code == 0, report
+    note = "its name 2008/IMG_1.xmp is one name in DEST with a/IMG_1.XMP's, so it is named after its photo"  # fmt: skip
+    assert rows_of(report) == {
+        "a/IMG_1.jpg": ("placed", "2008/IMG_1.jpg", None),
+        "a/IMG_1.XMP": ("placed", "2008/IMG_1.XMP", None),
+        "a/IMG_1.xmp": ("placed", "2008/IMG_1.jpg.xmp", note),
+        "c/IMG_1_1.jpg": ("placed", "2008/IMG_1_1.jpg", None),
+    }
+    code, again = organize(out, tmp_path / "again", "--layout", "flat", "--min-size", "0")
+    assert code == 0, again
+    travelling = {r["source"]: r.get("companion_of") for r in again if r["status"] == "placed"}
+    assert travelling["2008/IMG_1.jpg.xmp"] == "2008/IMG_1.jpg"
+    assert "2008/IMG_1_1.jpg" not in travelling.values()

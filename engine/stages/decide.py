@@ -1088,10 +1088,10 @@ def _apart(
     """The companions (by index in ``paths``, their names beside their photo's ``target``)
     whose name DEST holds as one with another of the family's: names that differ only in case,
     or that DEST's filesystem makes one (``IMG_1.xmp `` and ``IMG_1.xmp`` on an exFAT disk,
-    which drops a trailing space). Each gets the first suffixed name (``IMG_1_1.xmp``) none of
-    the family has, with the one keeping its name: its index, its path below SOURCE when an
-    earlier run placed it (``placed``: its name -> that path), None for the photo. A companion
-    whose name was not ``adapted`` keeps its own first."""
+    which drops a trailing space). Each gets the first name ``_named_after`` its photo none of
+    the family has (``IMG_1.jpg.xmp``, then ``IMG_1.jpg_1.xmp``), with the one keeping its name:
+    its index, its path below SOURCE when an earlier run placed it (``placed``: its name -> that
+    path), None for the photo. A companion whose name was not ``adapted`` keeps its own first."""
     placed = placed or {}
     keys = {dest_name_key(path) for path in [target, *paths, *placed]}
     keeping: dict[int, int | str | None] = {dest_name_key(target): None}
@@ -1102,17 +1102,30 @@ def _apart(
         if key not in keeping:
             keeping[key] = i
             continue
-        for n in itertools.count(1):
-            suffixed = with_suffix(paths[i], n)
-            if dest_name_key(suffixed) not in keys:
+        for n in itertools.count(0):
+            other = _named_after(target, paths[i], n)
+            if dest_name_key(other) not in keys:
                 break
-        keys.add(dest_name_key(suffixed))
-        apart[i] = (suffixed, keeping[key])
+        keys.add(dest_name_key(other))
+        apart[i] = (other, keeping[key])
     return apart
 
 
+def _named_after(target: str, path: str, n: int) -> str:
+    """The ``n``-th name for a companion (at ``path``) beside its photo's ``target`` other than
+    its own: the photo's whole name and the companion's extension (``IMG_1.jpg.xmp``, as
+    darktable names a sidecar; ``IMG_1.jpg_1.xmp`` after it). Never a suffix of the stem
+    (``IMG_1_1.xmp``): that is the sidecar's name of another photo, ``IMG_1_1.jpg``, which the
+    suffixes of this one's name give."""
+    extension = os.path.splitext(path)[1]
+    named = target + extension
+    if len(os.fsencode(os.path.basename(named))) + len(f"_{n}") > NAME_MAX:
+        return with_suffix(path, n + 1)  # too long a name: the stem's suffix, as before
+    return with_suffix(named, n) if n else named
+
+
 def _one_name(path: str, keeper: str) -> str:
-    return f"its name {path} is one name in DEST with {keeper}'s, so it takes a suffix"
+    return f"its name {path} is one name in DEST with {keeper}'s, so it is named after its photo"
 
 
 def _placed_name(earlier: Placed, source: str) -> str:
