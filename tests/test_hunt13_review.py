@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import struct
+import subprocess
 import sys
 import time
 import zlib
@@ -219,3 +220,38 @@ def test_a_sidecar_set_apart_from_its_twin_is_never_named_as_another_photos_side
     travelling = {r["source"]: r.get("companion_of") for r in again if r["status"] == "placed"}
     assert travelling["2008/IMG_1.jpg.xmp"] == "2008/IMG_1.jpg"
     assert "2008/IMG_1_1.jpg" not in travelling.values()
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg makes the video")
+def test_no_videos_still_takes_a_photo_saved_under_a_video_name(
+    tmp_path: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """``--no-videos`` leaves videos where they are. A camera JPEG saved as ``MVI_0001.AVI`` and
+    a PNG saved as ``scan.mov`` are photos, placed as they are without the flag; with it they
+    were left in SOURCE, ignored as 'a video (--no-videos)'. They are placed as the photos they
+    are, and the real clip beside them stays where it is."""
+    src = tmp_path / "src" / "Downloads"
+    src.mkdir(parents=True)
+    shutil.copy(CORPUS / "camera/canon_hdr_NO.jpg", src / "MVI_0001.AVI")
+    shutil.copy(CORPUS / "formats/png_with_exif_and_gps.png", src / "scan.mov")
+    made = ["ffmpeg", "-v", "error", "-y", "-loop", "1", "-i", str(CORPUS / "camera/Canon_40D.jpg")]
+    subprocess.run([*made, "-t", "0.4", "-c:v", "mjpeg", str(src / "clip.mp4")], check=True)
+    before = tree_digest(tmp_path / "src")
+
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--no-videos", "--min-size", "0")
+    rows = rows_of(report)
+
+    assert code == 0, report
+    assert rows["Downloads/MVI_0001.AVI"] == (
+        "placed",
+        "2015/Downloads/MVI_0001.AVI",
+        "a photo named as a video (.avi): placed as it is",
+    )
+    assert rows["Downloads/scan.mov"][:2] == ("placed", "2003/Downloads/scan.mov")
+    clip = by_source(report)["Downloads/clip.mp4"]
+    assert (clip["status"], clip["reason"]) == ("ignored", "a video (--no-videos)")
+    assert (tmp_path / "out/2015/Downloads/MVI_0001.AVI").read_bytes() == (
+        src / "MVI_0001.AVI"
+    ).read_bytes()
+    assert tree_digest(tmp_path / "src") == before
