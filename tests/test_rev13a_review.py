@@ -1,4 +1,4 @@
-"""Review of the session-13 merges (a photo under a video's name, a PNG's XMP after its image
+"""Review (rev13a) of the session-13 merges (a photo under a video's name, a PNG's XMP after its image
 data, companions DEST holds under one name), built from corpus files arranged as real archives."""
 
 from __future__ import annotations
