@@ -324,8 +324,8 @@ def test_two_sidecars_an_exfat_dest_makes_one_name_both_go_beside_their_photo(
 ) -> None:
     """``IMG_1.xmp``, ``IMG_1.xmp `` (a copy made on Linux keeps the trailing space, which the
     disk drops) and ``IMG_1.XMP``, three sidecars of ``IMG_1.jpg``, are one name on an exFAT
-    disk: the first (by name) the disk does not rename keeps it, the others take the usual
-    suffixes beside their photo, each row saying why, as the dry run foretells; none is an
+    disk: the first (by name) the disk does not rename keeps it, the others are named after
+    their photo beside it, each row saying why, as the dry run foretells; none is an
     error (before, all three wanted the name and the first written took it). Verify, a second
     run and undo hold."""
     source = tmp_path / "linux-tree"
@@ -344,8 +344,8 @@ def test_two_sidecars_an_exfat_dest_makes_one_name_both_go_beside_their_photo(
     expected = {
         "IMG_1.jpg": "2008/IMG_1.jpg",
         "IMG_1.XMP": "2008/IMG_1.XMP",
-        "IMG_1.xmp": "2008/IMG_1_1.xmp",
-        "IMG_1.xmp ": "2008/IMG_1_2.xmp",
+        "IMG_1.xmp": "2008/IMG_1.jpg.xmp",
+        "IMG_1.xmp ": "2008/IMG_1.jpg_1.xmp",
     }
     assert {r["source"]: (r["status"], r["dest"]) for r in rows} == {
         name: ("placed", placed) for name, placed in expected.items()
@@ -355,7 +355,7 @@ def test_two_sidecars_an_exfat_dest_makes_one_name_both_go_beside_their_photo(
         assert (dest / expected[name]).read_text() == text
     row = by_source(rows)
     assert row["IMG_1.XMP"].get("note") is None
-    shared = "its name 2008/IMG_1.xmp is one name in DEST with IMG_1.XMP's, so it takes a suffix"
+    shared = "its name 2008/IMG_1.xmp is one name in DEST with IMG_1.XMP's, so it is named after its photo"
     assert row["IMG_1.xmp"]["note"] == shared
     assert row["IMG_1.xmp "]["note"] == (
         f"renamed for DEST's filesystem (Windows refuses a name ending in ' '); {shared}"

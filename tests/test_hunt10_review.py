@@ -155,7 +155,9 @@ def test_of_a_video_and_its_copy_saved_under_an_image_name_the_video_name_is_kep
     kept, copy = lines["Camera/clip.mp4"], lines["Downloads/funny.gif"]
     assert (kept["status"], kept["dest"]) == ("placed", "2020/Camera/clip.mp4")
     assert (copy["status"], copy["duplicate_of"]) == ("duplicate", "Camera/clip.mp4")
-    assert copy["reason"].endswith("because it is named as the video it is")
+    assert copy["reason"].endswith(
+        "because it is named as what it is (a video as a video, a photo as an image)"
+    )
     placed = {rel: digest for rel, (digest, _) in photos_in(out).items()}
     assert placed == {
         "2020/Camera/clip.mp4": before["Camera/clip.mp4"][0],

@@ -35,6 +35,8 @@ def check_png(data: bytes) -> PngStructure:
     size = len(data)
     first = True
     raw_exif: bytes | None = None
+    packets: list[bytes] = []  # joined once at the end: joining at each chunk is quadratic
+    room = _TEXT_LIMIT
     while True:
         if pos + 8 > size:
             result.problem = "truncated: the file ends before the IEND chunk"
@@ -58,14 +60,18 @@ def check_png(data: bytes) -> PngStructure:
             return result
         if kind == b"eXIf" and result.exif is None:
             result.exif = body
-        elif kind == b"iTXt" and body.startswith(XMP_KEYWORD + b"\x00"):
-            result.xmp = _with_packet(result.xmp, body)
+        elif kind == b"iTXt" and body.startswith(XMP_KEYWORD + b"\x00") and room > 0:
+            packet = _xmp_packet(body, room)
+            if packet is not None:
+                packets.append(packet)
+                room -= len(packet) + 1
         elif kind in TEXT_CHUNKS and raw_exif is None:
             raw_exif = raw_profile_exif(kind, body)
         elif kind == b"acTL":
             result.animated = True
         elif kind == b"IEND":
             result.exif = result.exif or raw_exif
+            result.xmp = b"\n".join(packets) if packets else None
             return result
         pos = end
 
@@ -97,18 +103,14 @@ def raw_profile_exif(kind: bytes, body: bytes) -> bytes | None:
     return blob if blob.startswith((b"Exif\x00\x00", b"II", b"MM")) else None
 
 
-def _with_packet(held: bytes | None, body: bytes) -> bytes | None:
-    """``held``, the XMP packets read so far, and then the one of the iTXt chunk ``body``: one
-    that does not inflate whole, or beyond ``_TEXT_LIMIT`` in all, is left out."""
-    room = _TEXT_LIMIT - (len(held) if held else 0)
-    if room <= 0:  # (zlib's 0 is no limit)
-        return held
+def _xmp_packet(body: bytes, room: int) -> bytes | None:
+    """The XMP packet of the iTXt chunk ``body``, or None where it does not inflate whole or
+    is longer than ``room`` (what is left of ``_TEXT_LIMIT`` for all of them; positive: zlib
+    reads 0 as no limit)."""
     rest = body.partition(b"\x00")[2]
     stored = rest[2:].split(b"\x00", 2)[-1]  # after the language tag and translated keyword
     text = _inflate(stored, room) if rest[:1] == b"\x01" else stored
-    if text is None or len(text) > room:
-        return held
-    return text if held is None else held + b"\n" + text
+    return None if text is None or len(text) > room else text
 
 
 def edit_text(kind: bytes, body: bytes, edit: Callable[[bytes], bytes]) -> bytes | None:

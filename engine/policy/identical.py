@@ -11,7 +11,8 @@ from engine.records import Analysis, Status
 
 
 def as_copy(analysis: Analysis) -> Copy:
-    return Copy(analysis.rel, bool(analysis.companions), analysis.date_source)
+    still = analysis.format is not None and analysis.format != "video"
+    return Copy(analysis.rel, bool(analysis.companions), analysis.date_source, still)
 
 
 def keeper_order(analysis: Analysis) -> Rank:

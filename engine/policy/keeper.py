@@ -8,9 +8,11 @@ Copies are ranked by these rules, each deciding only where all earlier ones tie:
    snapshot folder (Synology's ``#snapshot``, QNAP's ``@Recently-Snapshot``, NetApp's
    ``~snapshot``: an earlier state of the share, shown beside it);
 2. a copy with companions beside it (RAW, Live Photo video, sidecars) over one without;
-3. a video under a video's name over the same bytes under an image's (an MP4 a messenger or a
-   web page handed out as ``clip.gif``: a player opens ``clip.mp4``, an image viewer fails on
-   the other);
+3. a copy named as what it is over the same bytes under another kind's name: a video under a
+   video's name over one under an image's (an MP4 a messenger or a web page handed out as
+   ``clip.gif``: a player opens ``clip.mp4``, an image viewer fails on the other), a photo
+   under an image's name over one under a video's (a JPEG also saved as ``MVI_0001.AVI``,
+   which is placed as it is, never turned upright nor made smaller);
 4. an original over a copy named as one (``Copy of x``, ``x - Copy``, ``x copy 2``, ``x (1)``,
    ``x 2``, ``x (conflicted copy)``, Dropbox Camera Uploads' ``2019-05-12 10.10.10-1``;
    folders such as ``copies/``, ``Backup/``, ``Trip (copy)/``);
@@ -87,6 +89,7 @@ class Copy:
     rel: str
     has_companions: bool = False
     date_source: DateSource = DateSource.NONE
+    still: bool = False  # its bytes are a still image (told by content, whatever its name)
 
 
 Rank = tuple[bool, bool, bool, bool, bool, int, bytes]
@@ -105,7 +108,7 @@ def rank(copy: Copy) -> Rank:
     return (
         hidden,
         not copy.has_companions,
-        extension(rel) not in VIDEO_EXTENSIONS,  # identical copies: only a video's differ
+        misnamed(copy),
         copied,
         generic,
         DATE_RANK[copy.date_source],
@@ -133,7 +136,7 @@ def keeper(copies: list[Copy]) -> Copy:
 RULES = (
     "it is not hidden or in a trash folder or a snapshot",
     "files travel with it",
-    "it is named as the video it is",
+    "it is named as what it is (a video as a video, a photo as an image)",
     "its name is not a copy's",
     "it is in a named album folder",
     "its date is better founded",
@@ -152,6 +155,12 @@ def why_ranked(kept: Rank, other: Rank) -> str:
         if mine != theirs:
             return reason
     return RULES[-1]
+
+
+def misnamed(copy: Copy) -> bool:
+    """Whether the copy's name says another kind of file than its bytes: a video's name on a
+    photo's bytes, or an image's name on a video's (a copy not ``still``)."""
+    return (extension(copy.rel) in VIDEO_EXTENSIONS) == copy.still
 
 
 def hidden_or_trash(rel: str) -> bool:

@@ -893,7 +893,7 @@ class Coordinator:
         if main_fixed and self.move:  # released, or placed again where a copy run put it
             members = [m for m in members if not self._released_with(m)]
         wanted = [] if main_fixed else [(main, target, renamed)]
-        wanted += self._family_paths(main, members, target, renamed)
+        wanted += self._family_paths(main, members, target, renamed, main_fixed)
         too_long = None if main_fixed else self._too_long(target)
         if too_long:  # so would every suffixed name be
             for decision, _, _ in wanted:
@@ -973,11 +973,17 @@ class Coordinator:
         return True
 
     def _family_paths(
-        self, main: Decision, members: list[Decision], target: str, renamed: str | None
+        self,
+        main: Decision,
+        members: list[Decision],
+        target: str,
+        renamed: str | None,
+        main_fixed: bool = False,
     ) -> list[tuple[Decision, str, str | None]]:
         """Each of ``members``' names in DEST beside its photo's ``target``, and its note: why
         it is not the name it would have on a filesystem taking every name, or why it takes a
-        suffix (``_apart``)."""
+        suffix (``_apart``). Beside a photo an earlier run placed, its companions that run
+        placed there (not ``members``: done) keep their names."""
         if not members:
             return []
         folder, name = os.path.split(target)
@@ -988,12 +994,28 @@ class Coordinator:
             paths.append(os.path.join(folder, own_name))
             notes.append(noted(renamed, own_renamed))
             adapted.append(own_renamed is not None)
-        apart = _apart(target, paths, adapted)
+        held = main_fixed and any(self.view.held(path) for path in paths)  # no I/O
+        placed = self._placed_beside(main, members, folder) if held else {}
+        apart = _apart(target, paths, adapted, placed)
         for i, (path, keeper) in apart.items():
-            shared_with = main if keeper is None else members[keeper]
-            notes[i] = noted(notes[i], _one_name(paths[i], shared_with))
+            if not isinstance(keeper, str):  # placed by an earlier run: its path already
+                keeper = (main if keeper is None else members[keeper]).rel
+            notes[i] = noted(notes[i], _one_name(paths[i], keeper))
             paths[i] = path
         return list(zip(members, paths, notes, strict=True))
+
+    def _placed_beside(
+        self, main: Decision, members: list[Decision], folder: str
+    ) -> dict[str, str]:
+        """The names in ``folder`` of DEST that earlier runs gave the companions of ``main``
+        other than ``members`` (one placed before a run was killed, a sidecar placed before
+        another appeared beside it), still there: name -> its path below SOURCE."""
+        rels = {m.rel for m in members}
+        return {
+            dest: rel
+            for rel, dest in self.view.companions_placed(main.rel, folder)
+            if rel not in rels and self.view.exists(os.path.join(self.dest, dest))
+        }
 
     def _for_dest(self, path: str) -> tuple[str, str | None]:
         """``path`` as DEST's filesystem takes it, and why it differs (None if it does not)."""
@@ -1103,32 +1125,50 @@ def _name_of(decision: Decision) -> str:
     return os.path.basename(decision.rel)
 
 
-def _apart(target: str, paths: list[str], adapted: list[bool]) -> dict[int, tuple[str, int | None]]:
+def _apart(
+    target: str, paths: list[str], adapted: list[bool], placed: dict[str, str] | None = None
+) -> dict[int, tuple[str, int | str | None]]:
     """The companions (by index in ``paths``, their names beside their photo's ``target``)
     whose name DEST holds as one with another of the family's: names that differ only in case,
     or that DEST's filesystem makes one (``IMG_1.xmp `` and ``IMG_1.xmp`` on an exFAT disk,
-    which drops a trailing space). Each gets the first suffixed name (``IMG_1_1.xmp``) none of
-    the family has, with the index of the one keeping its name (None: the photo). A companion
-    whose name was not ``adapted`` keeps its own first."""
-    keys = {dest_name_key(path) for path in [target, *paths]}
-    keeping: dict[int, int | None] = {dest_name_key(target): None}
-    apart: dict[int, tuple[str, int | None]] = {}
+    which drops a trailing space). Each gets the first name ``_named_after`` its photo none of
+    the family has (``IMG_1.jpg.xmp``, then ``IMG_1.jpg_1.xmp``), with the one keeping its name:
+    its index, its path below SOURCE when an earlier run placed it (``placed``: its name -> that
+    path), None for the photo. A companion whose name was not ``adapted`` keeps its own first."""
+    placed = placed or {}
+    keys = {dest_name_key(path) for path in [target, *paths, *placed]}
+    keeping: dict[int, int | str | None] = {dest_name_key(target): None}
+    keeping.update({dest_name_key(name): rel for name, rel in placed.items()})
+    apart: dict[int, tuple[str, int | str | None]] = {}
     for i in sorted(range(len(paths)), key=adapted.__getitem__):
         key = dest_name_key(paths[i])
         if key not in keeping:
             keeping[key] = i
             continue
-        for n in itertools.count(1):
-            suffixed = with_suffix(paths[i], n)
-            if dest_name_key(suffixed) not in keys:
+        for n in itertools.count(0):
+            other = _named_after(target, paths[i], n)
+            if dest_name_key(other) not in keys:
                 break
-        keys.add(dest_name_key(suffixed))
-        apart[i] = (suffixed, keeping[key])
+        keys.add(dest_name_key(other))
+        apart[i] = (other, keeping[key])
     return apart
 
 
-def _one_name(path: str, keeper: Decision) -> str:
-    return f"its name {path} is one name in DEST with {keeper.rel}'s, so it takes a suffix"
+def _named_after(target: str, path: str, n: int) -> str:
+    """The ``n``-th name for a companion (at ``path``) beside its photo's ``target`` other than
+    its own: the photo's whole name and the companion's extension (``IMG_1.jpg.xmp``, as
+    darktable names a sidecar; ``IMG_1.jpg_1.xmp`` after it). Never a suffix of the stem
+    (``IMG_1_1.xmp``): that is the sidecar's name of another photo, ``IMG_1_1.jpg``, which the
+    suffixes of this one's name give."""
+    extension = os.path.splitext(path)[1]
+    named = target + extension
+    if len(os.fsencode(os.path.basename(named))) + len(f"_{n}") > NAME_MAX:
+        return with_suffix(path, n + 1)  # too long a name: the stem's suffix, as before
+    return with_suffix(named, n) if n else named
+
+
+def _one_name(path: str, keeper: str) -> str:
+    return f"its name {path} is one name in DEST with {keeper}'s, so it is named after its photo"
 
 
 def _rank(member: Analysis, ranks: Mapping[str, Rank] | None) -> Rank:

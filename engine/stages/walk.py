@@ -19,6 +19,7 @@ from engine.formats.kinds import (
     Kind,
     is_iso_bmff,
     kind_of_extension,
+    still_inside,
 )
 from engine.policy.companions import group
 from engine.records import Candidate, Companion, Finding, Status
@@ -176,11 +177,23 @@ def _classify_file(
     ext = shown[dot:].lower() if dot >= 0 else ""
     problem = _not_an_mp4(entry.path, ext) if ext in MOTION_VIDEO_EXTENSIONS else None
     kind = kind_of_extension(ext, extensions, videos)
+    if kind is Kind.OTHER and ext in VIDEO_EXTENSIONS and _photo_inside(entry.path):
+        kind = Kind.VIDEO  # a photo under a video's name (--no-videos): placed as it is
     if kind is Kind.OTHER or problem:
         reason = problem or _not_taken(ext or "no extension")
         result.findings.append(Finding(rel, Status.IGNORED, reason, st.st_size))
         return None
     return _File(rel, st.st_size, st.st_mtime_ns, kind)
+
+
+def _photo_inside(path: str) -> bool:
+    """Whether the file at ``path`` is a still image by its first bytes (``still_inside``);
+    False when it cannot be read (it is left as the video its name says)."""
+    try:
+        with open(path, "rb") as handle:
+            return still_inside(handle.read(12))
+    except OSError:
+        return False
 
 
 def _not_an_mp4(path: str, ext: str) -> str | None:

@@ -78,6 +78,11 @@ class DestView(Protocol):
         ``content_hash`` (its newest row, whatever it wrote there: a copy, a link), if any."""
         ...
 
+    def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:
+        """The files earlier runs placed travelling with SOURCE's ``photo`` in DEST's
+        ``folder``: each one's path below SOURCE and its name below DEST."""
+        ...
+
     def present(self, name: str, size: int) -> bool | None:
         """Whether DEST's file ``name`` is there as it was placed, by its size (its bytes are
         checked where it is acted on); None when it is gone."""
@@ -174,6 +179,11 @@ class JournalView:
         if self.run_id is None:
             return None
         return self.journal.own_copy(self.source, rel, content_hash, self.run_id)
+
+    def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:
+        if self.run_id is None:
+            return []
+        return self.journal.companions_placed(self.source, photo, folder, self.run_id)
 
     def present(self, name: str, size: int) -> bool | None:
         try:

@@ -692,6 +692,29 @@ class Journal:
             return None
         return os.fsdecode(row["dest"])
 
+    def companions_placed(
+        self, source_root: str, photo: str, folder: str, before_run: int
+    ) -> list[tuple[str, str]]:
+        """The files earlier runs (before run ``before_run``) placed travelling with SOURCE's
+        photo ``photo`` in DEST's ``folder`` (not its subfolders): each one's path below SOURCE
+        and its name below DEST (``+source_root``: read by the index of names, the folder's
+        rows alone)."""
+        prefix = os.fsencode(folder) + b"/" if folder else b""
+        rows = self.db.execute(
+            "SELECT source_rel, dest FROM files WHERE dest >= ? AND dest < ? "
+            "AND +source_root = ? AND companion_of = ? AND run_id < ? AND state = 'done' "
+            "AND status = 'placed'",
+            (
+                prefix,
+                prefix[:-1] + b"0" if prefix else b"\xff" * 8,
+                _b(source_root),
+                _b(photo),
+                before_run,
+            ),
+        )
+        found = [(os.fsdecode(r["source_rel"]), os.fsdecode(r["dest"])) for r in rows]
+        return [(rel, dest) for rel, dest in found if os.path.dirname(dest) == folder]
+
     def placed_photos_in(self, source_root: str, folder: str) -> list[PlacedPhoto]:
         """The photos (not companions) earlier runs placed from this folder of SOURCE (not its
         subfolders) that are still in DEST, newest run first."""
