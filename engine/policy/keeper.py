@@ -26,6 +26,7 @@ Pure: the rank depends only on the copy, never on the order the copies were foun
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -96,14 +97,34 @@ Rank = tuple[bool, bool, bool, bool, bool, int, bytes]
 
 def rank(copy: Copy) -> Rank:
     """The copy's place in the keeper order: the lowest rank is kept."""
+    rel = copy.rel
+    folder, _, name = rel.rpartition(os.sep)
+    if not name:  # no file name after the last separator: judged whole
+        hidden, copied, generic = hidden_or_trash(rel), named_as_copy(rel), in_generic_folder(rel)
+    else:
+        hidden, copied, generic = _folder_facts(folder)
+        hidden = hidden or _hidden_or_trash_part(name)
+        copied = copied or _copy_name(name)
     return (
-        hidden_or_trash(copy.rel),
+        hidden,
         not copy.has_companions,
         misnamed(copy),
-        named_as_copy(copy.rel),
-        in_generic_folder(copy.rel),
+        copied,
+        generic,
         DATE_RANK[copy.date_source],
-        os.fsencode(copy.rel),
+        os.fsencode(rel),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _folder_facts(folder: str) -> tuple[bool, bool, bool]:
+    """What ``rank`` reads from a copy's folder (the same for every file in it): whether it is
+    hidden, a trash or a snapshot; whether it is named as a copy; whether it is generic."""
+    parts = _parts(folder)
+    return (
+        any(map(_hidden_or_trash_part, parts)),
+        any(map(_copy_folder, parts)),
+        in_generic_folder(f"{folder}{os.sep}_" if folder else "_"),
     )
 
 
@@ -125,7 +146,12 @@ RULES = (
 
 def why(kept: Copy, other: Copy) -> str:
     """The rule that put ``kept`` before ``other``, in words."""
-    for reason, mine, theirs in zip(RULES, rank(kept), rank(other), strict=True):
+    return why_ranked(rank(kept), rank(other))
+
+
+def why_ranked(kept: Rank, other: Rank) -> str:
+    """``why`` of two copies' ranks."""
+    for reason, mine, theirs in zip(RULES, kept, other, strict=True):
         if mine != theirs:
             return reason
     return RULES[-1]
@@ -138,17 +164,28 @@ def misnamed(copy: Copy) -> bool:
 
 
 def hidden_or_trash(rel: str) -> bool:
-    return any(part.startswith(".") or part.casefold() in _NOT_LIVE for part in _parts(rel))
+    return any(map(_hidden_or_trash_part, _parts(rel)))
+
+
+def _hidden_or_trash_part(part: str) -> bool:
+    return part.startswith(".") or part.casefold() in _NOT_LIVE
 
 
 def named_as_copy(rel: str) -> bool:
     *folders, name = _parts(rel)
+    return _copy_name(name) or any(map(_copy_folder, folders))
+
+
+def _copy_name(name: str) -> bool:
     stem = os.path.splitext(name)[0].casefold()
-    if _COPY_STEM.search(stem) or _NUMBERED_COPY.search(stem) or _UPLOADED_AGAIN.match(stem):
-        return True
-    return any(
-        _COPY_FOLDER.search(f.casefold()) or _COPY_STEM.search(f.casefold()) for f in folders
+    return bool(
+        _COPY_STEM.search(stem) or _NUMBERED_COPY.search(stem) or _UPLOADED_AGAIN.match(stem)
     )
+
+
+def _copy_folder(folder: str) -> bool:
+    lowered = folder.casefold()
+    return bool(_COPY_FOLDER.search(lowered) or _COPY_STEM.search(lowered))
 
 
 def in_generic_folder(rel: str) -> bool:

@@ -41,13 +41,14 @@ from engine.formats.kinds import (
 )
 from engine.policy.actions import Action, choose
 from engine.policy.companions import companion_name, family_growth, family_names
-from engine.policy.identical import as_copy, identical_groups
-from engine.policy.keeper import why
+from engine.policy.identical import identical_groups, keeper_order
+from engine.policy.keeper import Rank, why_ranked
 from engine.policy.naming import (
     NAME_MAX,
     PATH_MAX,
     UTF8_MAX,
     DestNames,
+    Layout,
     LayoutSpec,
     dated_destination,
     layout_part,
@@ -364,15 +365,20 @@ class Coordinator:
     # duplicates -------------------------------------------------------------
     def _deduplicate(self, group: list[Analysis]) -> list[Decision]:
         verdicts = [self._unsound(a) for a in group if a.status != Status.PLACED]
-        for members in identical_groups(group):
+        ranks: dict[str, Rank] = {}  # the keeper order's, kept for the reasons
+        for members in identical_groups(group, ranks):
             if not self.loose.wait(members):
-                verdicts.extend(self._settle_identical(members))
+                verdicts.extend(self._settle_identical(members, ranks=ranks))
         return verdicts
 
     def _settle_identical(
-        self, members: list[Analysis], lost: Placed | None = None
+        self,
+        members: list[Analysis],
+        lost: Placed | None = None,
+        ranks: Mapping[str, Rank] | None = None,
     ) -> list[Decision]:
-        """``lost``: the file an earlier run placed with these bytes, which are nowhere now."""
+        """``lost``: the file an earlier run placed with these bytes, which are nowhere now;
+        ``ranks``: the members' places in the keeper order, where they were worked out."""
         assert members[0].hash is not None
         earlier = None
         if lost is None:
@@ -432,9 +438,9 @@ class Coordinator:
                 verdict = self._compare(member, keeper_paths, keeper_name, reused, rewritten)
                 if earlier is not None and verdict.note == _placed_again(keeper_name):
                     # its bytes are nowhere else: one of the group is placed, the rest repeat it
-                    return self._settle_identical(members, lost=earlier)
+                    return self._settle_identical(members, lost=earlier, ranks=ranks)
             if keeper is not None and verdict.status is Status.DUPLICATE:
-                rule = why(as_copy(keeper), as_copy(member))
+                rule = why_ranked(_rank(keeper, ranks), _rank(member, ranks))
                 verdict.reason = f"{verdict.reason}; that copy is kept because {rule}"
             verdicts.append(verdict)
         self._sort_companions(verdicts, keeper, keeper_name, earlier)
@@ -881,6 +887,8 @@ class Coordinator:
         """Give ``main`` the name ``target`` and its family the matching names, if all are
         free (or already hold identical bytes); False when any is taken. ``renamed``: why
         ``target`` is not the name it would have on a filesystem taking every name."""
+        if not family and not main_fixed:
+            return self._place_alone(main, target, renamed)
         members = [m for m in family if m.status is not Status.ERROR]
         if main_fixed and self.move:  # released, or placed again where a copy run put it
             members = [m for m in members if not self._released_with(m)]
@@ -936,6 +944,32 @@ class Coordinator:
                 continue
             decision.note = noted(decision.note, note)
             self._settle_at(decision, path, slot)
+        return True
+
+    def _place_alone(self, main: Decision, target: str, renamed: str | None) -> bool:
+        """``_place`` for a file that travels alone to a name of its choosing (most files): the
+        same outcome, without the family's bookkeeping."""
+        too_long = self._too_long(target)
+        if too_long:  # so would every suffixed name be
+            main.status, main.reason = Status.ERROR, too_long
+            return True
+        slot = self.view.slot(target, main.out_hash, main.bytes_out)
+        if slot is Slot.TAKEN:
+            if self._own_copy_at(main, target) is not False:
+                return False
+            # a name the journal holds for this very file, whose copy there is gone: its own
+            if target in self.moved:  # the user moved its copy within DEST
+                main.dest = target
+                main.note = noted(main.note, self._moved(target) or "")
+                return True
+            if not self.restore_missing:  # culled from DEST, maybe: left out
+                main.dest, main.note = target, noted(main.note, _left_out(target))
+                self.left_out += 1
+                return True
+            main.note = noted(main.note, _gone(target))
+            slot = Slot.FREE
+        main.note = noted(main.note, renamed)
+        self._settle_at(main, target, slot)
         return True
 
     def _family_paths(
@@ -1041,6 +1075,9 @@ class Coordinator:
         if decision.status is Status.PLACED:
             if decision.year and decision.date:
                 when = dt.datetime.fromisoformat(decision.date)
+                if isinstance(folders.layout, Layout) and not folders.rename:
+                    # dated_destination's, made of below_year's part kept per source folder
+                    return f"{when.year}{os.sep}{folders.below_year(decision.rel)}"
                 return dated_destination(
                     tidied(decision.rel, folders.tidy),
                     when,
@@ -1132,6 +1169,11 @@ def _named_after(target: str, path: str, n: int) -> str:
 
 def _one_name(path: str, keeper: str) -> str:
     return f"its name {path} is one name in DEST with {keeper}'s, so it is named after its photo"
+
+
+def _rank(member: Analysis, ranks: Mapping[str, Rank] | None) -> Rank:
+    known = ranks.get(member.rel) if ranks is not None else None
+    return keeper_order(member) if known is None else known
 
 
 def _placed_name(earlier: Placed, source: str) -> str:
