@@ -1,0 +1,135 @@
+"""The libraries and caches photo applications leave on people's old disks: the photos in them
+are placed once, the applications' own thumbnails of those photos are not taken for more
+photos. Each test builds its disk from the shared corpus's camera files, the thumbnails made
+from them as the applications make them (scaled down, EXIF kept or not), and runs the real
+command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from PIL import Image, ImageEnhance
+
+PHOTO = "camera/DSCN0010.jpg"  # 640x480, EXIF 2008-10-22
+OTHER = "phone/Samsung GT-I9000 (Galaxy S).jpg"  # 640x480, EXIF 2011-04-02
+
+
+def _scaled(
+    corpus: Path, photo: str, path: Path, size: int, exif: bool, edit: bool = False
+) -> None:
+    """A smaller JPEG of ``photo`` at ``path``, its EXIF copied in or not, its contrast raised
+    for an edit."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with Image.open(corpus / photo) as im:
+        metadata = im.info.get("exif", b"")
+        small = im.convert("RGB")
+    small.thumbnail((size, size))
+    if edit:
+        small = ImageEnhance.Contrast(small).enhance(1.4)
+    small.save(path, "JPEG", quality=90, exif=metadata if exif else b"")
+
+
+def _copy(corpus: Path, photo: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(corpus / photo, path)
+
+
+def test_the_thumbnails_of_iphoto_and_aperture_libraries_are_not_taken_for_photos(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """An old Mac's Pictures folder: an iPhoto 9 library (``Masters/`` the photos, ``Previews/``
+    the edits, ``Thumbnails/`` 1024-pixel JPEGs of every photo, some with its EXIF), an iPhoto
+    6-8 library (``Originals/``, ``Modified/`` the edits, ``Data/`` the thumbnails), an iPhoto
+    5 one (each day's ``Thumbs/`` and ``Data/``), an Aperture library and a Photos library
+    upgraded from iPhoto (both with ``Thumbnails/``; Photos 1-4 keeps
+    its face crops in ``resources/media/face/``). The photos and edits are placed, each
+    once; the thumbnails are ignored with the reason (before, those with EXIF were placed as
+    more photos in their year, the others in NoDate or skipped for their size)."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    pictures = source / "Pictures"
+    day = "2008/10/22/20081022-162839"
+    libraries = {
+        "iPhoto Library": ("Masters", "Previews", ["Thumbnails", "Data"]),
+        "Old iPhoto Library.photolibrary": ("Originals/2008/Roll 3", "Modified/2008/Roll 3", []),
+        "Aperture Library.aplibrary": ("Masters", "Previews", ["Thumbnails"]),
+        "Photos Library.photoslibrary": ("Masters", "Previews", ["Thumbnails"]),
+    }
+    placed, ignored = [], []
+    for library, (masters, edits, thumbnails) in libraries.items():
+        root = pictures / library
+        photo = root / masters / day / "DSCN0010.JPG"
+        _copy(corpus, OTHER if "Old" in library else PHOTO, photo)
+        edit = root / edits / day / "DSCN0010.JPG"
+        _scaled(corpus, OTHER if "Old" in library else PHOTO, edit, 640, exif=True, edit=True)
+        placed += [photo, edit]
+        for folder in thumbnails:
+            thumb = root / folder / day / "thumb_DSCN0010_1024.jpg"
+            _scaled(corpus, PHOTO, thumb, 400, exif=folder == "Thumbnails")
+            ignored.append(thumb)
+    old = pictures / "Old iPhoto Library.photolibrary" / "Data" / "2008" / "Roll 3"
+    for name, exif in (("DSCN0010.jpg", True), ("DSCN0011.jpg", False)):
+        _scaled(corpus, OTHER, old / name, 360, exif=exif)
+        ignored.append(old / name)
+    face = pictures / "Photos Library.photoslibrary" / "resources/media/face/00/00/facetile_1b.jpeg"
+    _scaled(corpus, PHOTO, face, 300, exif=True)  # Photos 1-4: the face crops of its people
+    ilife = source / "iPhoto Library 2"  # iPhoto 5: a folder for each day
+    _copy(corpus, OTHER, ilife / "2011" / "04" / "02" / "IMG_0001.JPG")
+    placed.append(ilife / "2011" / "04" / "02" / "IMG_0001.JPG")
+    for folder in ("Thumbs", "Data"):
+        _scaled(corpus, OTHER, ilife / "2011" / "04" / "02" / folder / "1.jpg", 240, exif=True)
+        ignored.append(ilife / "2011" / "04" / "02" / folder / "1.jpg")
+
+    for top in (source, pictures / "Aperture Library.aplibrary"):  # a disk, or a library
+        code, report = organize(top, dest / top.name, "--min-size", "0")
+
+        assert code == 0
+        rows = {line["source"]: line for line in report}
+        for path in placed:
+            if path.is_relative_to(top):
+                line = rows[os.path.relpath(path, top)]
+                assert line["status"] in ("placed", "duplicate"), line
+        for path in ignored:
+            if path.is_relative_to(top):
+                line = rows[os.path.relpath(path, top)]
+                assert line["status"] == "ignored", line
+                assert "photo library" in line["reason"] and "thumbnails" in line["reason"]
+        if face.is_relative_to(top):
+            line = rows[os.path.relpath(face, top)]
+            assert line["status"] == "ignored" and "Photos library" in line["reason"], line
+        taken = {line["source"] for line in report if line["status"] in ("placed", "duplicate")}
+        assert taken == {os.path.relpath(p, top) for p in placed if p.is_relative_to(top)}
+
+
+def test_the_desktops_thumbnail_cache_in_a_home_folder_is_not_taken_for_photos(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A Linux home folder's backup: ``.cache/thumbnails/`` holds the desktop's PNG of every
+    picture opened (``x-large`` ones well above ``--min-size``, with no date: they landed in
+    NoDate), ``.cache/shotwell/thumbs/`` Shotwell's JPEGs. They are ignored as a cache; the
+    photo they were made from is placed."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    home = source / "home" / "me"
+    _copy(corpus, PHOTO, home / "Pictures" / "DSCN0010.jpg")
+    cache = home / ".cache"
+    thumbnails = []
+    for size, folder in ((256, "large"), (512, "x-large"), (1024, "xx-large")):
+        png = cache / "thumbnails" / folder / "5d41402abc4b2a76b9719d911017c592.png"
+        png.parent.mkdir(parents=True)
+        with Image.open(corpus / PHOTO) as im:
+            im.resize((size, size * 3 // 4)).save(png, "PNG")
+        thumbnails.append(png)
+    shotwell = cache / "shotwell" / "thumbs" / "thumbs360" / "thumb000000000000002a.jpg"
+    _scaled(corpus, PHOTO, shotwell, 360, exif=False)
+    thumbnails.append(shotwell)
+
+    code, report = organize(source, dest)
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    assert rows["home/me/Pictures/DSCN0010.jpg"]["status"] == "placed"
+    for path in thumbnails:
+        line = rows[os.path.relpath(path, source)]
+        assert line["status"] == "ignored" and "cache" in line["reason"], line
+    assert not (dest / "NoDate").exists()
