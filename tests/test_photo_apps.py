@@ -133,3 +133,40 @@ def test_the_desktops_thumbnail_cache_in_a_home_folder_is_not_taken_for_photos(
         line = rows[os.path.relpath(path, source)]
         assert line["status"] == "ignored" and "cache" in line["reason"], line
     assert not (dest / "NoDate").exists()
+
+
+def test_the_previews_of_a_photos_librarys_shared_albums_and_shared_library_are_not_photos(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """Photos keeps the previews of a shared album's photos in
+    ``resources/cloudsharing/resources/derivatives/`` (Photos 5 to 7; ``scopes/cloudsharing/``
+    since Photos 8) and of an iCloud Shared Library's in
+    ``scopes/momentshared/resources/derivatives/``, beside the photos themselves
+    (``resources/cloudsharing/data/``, ``scopes/momentshared/originals/``). The photos are
+    placed; the previews, with the photos' EXIF, were placed too, as more photos of the year."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    library = source / "Photos Library.photoslibrary"
+    uuid = "C2B1E0A4-7D3F-4E21-9A58-3F6D0C1B2E47"
+    photos = {
+        f"resources/cloudsharing/data/1234567/ABCDEF/{uuid}/IMG_0042.JPG": PHOTO,
+        f"scopes/momentshared/originals/C/{uuid}.jpeg": OTHER,
+    }
+    previews = {
+        f"resources/cloudsharing/resources/derivatives/masters/C/{uuid}_4_5005_c.jpeg": PHOTO,
+        f"scopes/cloudsharing/resources/derivatives/masters/C/{uuid}_4_5005_c.jpeg": PHOTO,
+        f"scopes/momentshared/resources/derivatives/masters/C/{uuid}_4_5005_c.jpeg": OTHER,
+    }
+    for rel, photo in photos.items():
+        _copy(corpus, photo, library / rel)
+    for rel, photo in previews.items():
+        _scaled(corpus, photo, library / rel, 480, exif=True)
+
+    code, report = organize(library, dest, "--min-size", "0")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    for rel in photos:
+        assert rows[rel]["status"] == "placed", rows[rel]
+    for rel in previews:
+        line = rows[rel]
+        assert line["status"] == "ignored" and "Photos library" in line["reason"], line

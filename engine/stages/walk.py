@@ -34,10 +34,10 @@ JUNK_FOLDERS = frozenset({"@eadir", ".@__thumb", ".thumbnails", ".appledouble", 
 CACHE_FOLDER = ".cache"
 RECYCLE_BIN = "$recycle.bin"
 # The previews macOS Photos makes of every photo of its library (the photos are in originals/,
-# their edits in resources/renders/).
-PHOTOS_LIBRARY_PREVIEWS = frozenset(
-    {"resources/derivatives", "resources/proxies", "resources/media/face"}
-)
+# their edits in resources/renders/), of its shared albums' photos and of an iCloud Shared
+# Library's (scopes/cloudsharing/resources/derivatives/, scopes/momentshared/...), and the
+# face crops of Photos 1 to 4.
+PHOTOS_LIBRARY_PREVIEWS = ("resources/derivatives", "resources/proxies", "resources/media/face")
 # Apple's photo libraries: Photos, iPhoto (a folder "iPhoto Library", a package since iPhoto 9),
 # Aperture, and either as Photos leaves it once it has taken it over.
 PHOTO_LIBRARY_SUFFIXES = (
@@ -220,12 +220,18 @@ def _photo_library_previews(path: str, name: str) -> str | None:
         library = parts[i].lower()
         if library.endswith(PHOTO_LIBRARY_SUFFIXES) or library.startswith("iphoto library"):
             inside = "/".join(parts[i + 1 :]).lower()
-            if library.endswith(".photoslibrary") and inside in PHOTOS_LIBRARY_PREVIEWS:
+            if library.endswith(".photoslibrary") and _ends_with_folders(
+                inside, PHOTOS_LIBRARY_PREVIEWS
+            ):
                 return f"inside {name}/ of a Photos library (previews of its originals)"
             if LIBRARY_THUMBNAILS.fullmatch(inside):
                 return f"inside {name}/ of the photo library {parts[i]} (thumbnails of its photos)"
             return None
     return None
+
+
+def _ends_with_folders(path: str, tails: tuple[str, ...]) -> bool:
+    return any(path == tail or path.endswith("/" + tail) for tail in tails)
 
 
 def _not_taken(ext: str) -> str:
