@@ -14,6 +14,7 @@ from PIL import Image, ImageEnhance
 
 PHOTO = "camera/DSCN0010.jpg"  # 640x480, EXIF 2008-10-22
 OTHER = "phone/Samsung GT-I9000 (Galaxy S).jpg"  # 640x480, EXIF 2011-04-02
+IXUS, KODAK, OLYMPUS = "camera/canon-ixus.jpg", "camera/kodak-dc240.jpg", "camera/olympus-c960.jpg"
 
 
 def _scaled(
@@ -170,3 +171,48 @@ def test_the_previews_of_a_photos_librarys_shared_albums_and_shared_library_are_
     for rel in previews:
         line = rows[rel]
         assert line["status"] == "ignored" and "Photos library" in line["reason"], line
+
+
+def test_a_photo_librarys_folder_is_placed_without_the_extension_that_makes_it_a_package(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """On a Mac, a folder named ``*.photoslibrary`` (``.photolibrary``, ``.aplibrary``,
+    ``.lrlibrary``, ...) is shown as one document that opens Photos (or iPhoto, Aperture,
+    Lightroom), not as a folder: the originals of a library placed under its own name were
+    hidden in DEST behind a library icon Photos calls damaged. The folder is placed without its
+    extension, beside (never into) a folder of that name the user made."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    pictures = source / "Pictures"
+    uuid = "5F0C3B7E-2A41-4C8E-9D0B-1B7C2E3A4F56"
+    files = {
+        f"Photos Library.photoslibrary/originals/5/{uuid}.jpeg": PHOTO,
+        "Photos Library/DSCN0010.jpg": OTHER,  # the user's own folder of that name
+        "iPhoto Library.photolibrary/Masters/2001/06/09/20010609-151732/IMG_1.JPG": IXUS,
+        "Aperture Library.aplibrary/Masters/1999/05/25/19990525-210009/DC_1.JPG": KODAK,
+        "Lightroom Library.lrlibrary/4f1c/originals/2000/2000-11-07/P_1.JPG": OLYMPUS,
+    }
+    for rel, photo in files.items():
+        _copy(corpus, photo, pictures / rel)
+    edits = {  # each library's edits, in a folder of their own (Photos' renders)
+        f"Photos Library.photoslibrary/resources/renders/5/{uuid}_1_201_a.jpeg": PHOTO,
+        "iPhoto Library.photolibrary/Previews/2001/06/09/20010609-151732/IMG_1.JPG": IXUS,
+        "Aperture Library.aplibrary/Previews/1999/05/25/19990525-210009/DC_1.JPG": KODAK,
+        "Lightroom Library.lrlibrary/4f1c/renders/P_1.JPG": OLYMPUS,
+    }
+    for rel, photo in edits.items():
+        _scaled(corpus, photo, pictures / rel, 640, exif=True, edit=True)
+    files.update(edits)
+
+    code, report = organize(source, dest)
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    placed = {rel: rows[f"Pictures/{rel}"]["dest"] for rel in files}
+    for rel, where in placed.items():
+        assert rows[f"Pictures/{rel}"]["status"] == "placed"
+        folders = where.split("/")[:-1]
+        assert not [f for f in folders if "library." in f.lower()], where
+    library = placed[f"Photos Library.photoslibrary/originals/5/{uuid}.jpeg"]
+    assert os.path.dirname(library) != os.path.dirname(placed["Photos Library/DSCN0010.jpg"])
+    for folder, _subfolders, _files in os.walk(dest):
+        assert "library." not in os.path.basename(folder).lower(), folder
