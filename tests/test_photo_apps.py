@@ -216,3 +216,36 @@ def test_a_photo_librarys_folder_is_placed_without_the_extension_that_makes_it_a
     assert os.path.dirname(library) != os.path.dirname(placed["Photos Library/DSCN0010.jpg"])
     for folder, _subfolders, _files in os.walk(dest):
         assert "library." not in os.path.basename(folder).lower(), folder
+
+
+def test_the_picture_caches_of_a_mac_or_windows_home_folder_are_not_taken_for_photos(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A Mac's home folder keeps applications' caches in ``Library/Caches/`` (Adobe Bridge's
+    previews of the photos it browsed, with their EXIF); a Windows one the pictures of the web
+    pages it showed in ``AppData/Local/Microsoft/Windows/INetCache/`` (``Temporary Internet
+    Files`` before Windows 8), a camera's EXIF kept. Both were placed in their year as photos;
+    they are ignored as caches, and the user's photos beside them placed."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    mac, windows = source / "Users" / "anna", source / "Documents and Settings" / "Anna"
+    _copy(corpus, PHOTO, mac / "Pictures" / "Trip" / "DSCN0010.jpg")
+    _copy(corpus, OTHER, windows / "My Documents" / "My Pictures" / "IMG_1.jpg")
+    caches = [
+        mac / "Library/Caches/Adobe/Bridge/Cache/full/Trip/DSCN0010.jpg",
+        windows / "AppData/Local/Microsoft/Windows/INetCache/IE/0Q1W2E3R/IMG_1[1].jpg",
+        windows / "Local Settings/Temporary Internet Files/Content.IE5/9A8B7C6D/photo[2].jpg",
+    ]
+    for path, photo in zip(caches, (PHOTO, OTHER, KODAK), strict=True):
+        _scaled(corpus, photo, path, 480, exif=True)
+
+    code, report = organize(source, dest, "--min-size", "0")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    assert rows["Users/anna/Pictures/Trip/DSCN0010.jpg"]["status"] == "placed"
+    assert rows["Documents and Settings/Anna/My Documents/My Pictures/IMG_1.jpg"]["status"] == (
+        "placed"
+    )
+    for path in caches:
+        line = rows[os.path.relpath(path, source)]
+        assert line["status"] == "ignored" and "cache" in line["reason"], line

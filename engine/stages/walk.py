@@ -29,9 +29,12 @@ JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", 
 # Folders of thumbnails, resource forks and indexes. Trash folders are not among them: the photos
 # deleted into them are kept (below any visible copy, engine/policy/keeper.py).
 JUNK_FOLDERS = frozenset({"@eadir", ".@__thumb", ".thumbnails", ".appledouble", ".spotlight-v100"})
-# A home folder's cache (XDG): what applications rebuild, such as the desktop's thumbnails of
-# every picture opened (.cache/thumbnails/x-large/<md5>.png) and Shotwell's.
-CACHE_FOLDER = ".cache"
+# The caches of a home folder, of what applications rebuild: Linux's (XDG: the desktop's
+# thumbnails of every picture opened, .cache/thumbnails/x-large/<md5>.png, and Shotwell's), a
+# Mac's (Library/Caches/: Adobe Bridge's previews, ...) and the pictures of web pages Windows'
+# browsers kept (INetCache/, Temporary Internet Files/).
+CACHE_FOLDERS = frozenset({".cache", "inetcache", "temporary internet files"})
+MAC_CACHES = ("library", "caches")
 RECYCLE_BIN = "$recycle.bin"
 # The previews macOS Photos makes of every photo of its library (the photos are in originals/,
 # their edits in resources/renders/), of its shared albums' photos and of an iCloud Shared
@@ -161,7 +164,7 @@ def _classify(
             inner_junk = f"inside {entry.name}/ (thumbnail or system folder)"
         elif junk is None and entry.name.lower().endswith(".lrdata"):
             inner_junk = f"inside {entry.name}/ of a Lightroom catalog (previews of its photos)"
-        elif junk is None and entry.name.lower() == CACHE_FOLDER:
+        elif junk is None and _cache(entry.path):
             inner_junk = f"inside {entry.name}/ (an application cache: thumbnails, previews)"
         elif junk is None and entry.name == ENGINE_FOLDER:
             inner_junk = (
@@ -210,6 +213,11 @@ def _not_an_mp4(path: str, ext: str) -> str | None:
         if is_iso_bmff(handle.read(12)):
             return None
     return f"not a video: a {ext} file that is not an MP4 (no 'ftyp' box)"
+
+
+def _cache(path: str) -> bool:
+    parent, name = os.path.split(path.lower())
+    return name in CACHE_FOLDERS or (os.path.basename(parent), name) == MAC_CACHES
 
 
 def _photo_library_previews(path: str, name: str) -> str | None:
