@@ -43,7 +43,7 @@ def test_the_thumbnails_of_iphoto_and_aperture_libraries_are_not_taken_for_photo
     """An old Mac's Pictures folder: an iPhoto 9 library (``Masters/`` the photos, ``Previews/``
     the edits, ``Thumbnails/`` 1024-pixel JPEGs of every photo, some with its EXIF), an iPhoto
     6-8 library (``Originals/``, ``Modified/`` the edits, ``Data/`` the thumbnails), an iPhoto
-    5 one (each day's ``Thumbs/`` and ``Data/``), an Aperture library and a Photos library
+    5 one (each day's ``Thumbs/`` and ``Data/``; named in the Mac's language), an Aperture library and a Photos library
     upgraded from iPhoto (both with ``Thumbnails/``; Photos 1-4 keeps
     its face crops in ``resources/media/face/``). The photos and edits are placed, each
     once; the thumbnails are ignored with the reason (before, those with EXIF were placed as
@@ -75,7 +75,7 @@ def test_the_thumbnails_of_iphoto_and_aperture_libraries_are_not_taken_for_photo
         ignored.append(old / name)
     face = pictures / "Photos Library.photoslibrary" / "resources/media/face/00/00/facetile_1b.jpeg"
     _scaled(corpus, PHOTO, face, 300, exif=True)  # Photos 1-4: the face crops of its people
-    ilife = source / "iPhoto Library 2"  # iPhoto 5: a folder for each day
+    ilife = source / "iPhoto-Mediathek"  # iPhoto 5 on a German Mac: a folder for each day
     _copy(corpus, OTHER, ilife / "2011" / "04" / "02" / "IMG_0001.JPG")
     placed.append(ilife / "2011" / "04" / "02" / "IMG_0001.JPG")
     for folder in ("Thumbs", "Data"):

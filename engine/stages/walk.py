@@ -41,7 +41,8 @@ RECYCLE_BIN = "$recycle.bin"
 # Library's (scopes/cloudsharing/resources/derivatives/, scopes/momentshared/...), and the
 # face crops of Photos 1 to 4.
 PHOTOS_LIBRARY_PREVIEWS = ("resources/derivatives", "resources/proxies", "resources/media/face")
-# Apple's photo libraries: Photos, iPhoto (a folder "iPhoto Library", a package since iPhoto 9),
+# Apple's photo libraries: Photos, iPhoto (a package since iPhoto 9, before it a folder named in
+# the Mac's language: "iPhoto Library", "iPhoto-Mediathek", "Photothèque iPhoto", ...),
 # Aperture, and either as Photos leaves it once it has taken it over.
 PHOTO_LIBRARY_SUFFIXES = (
     ".photoslibrary",
@@ -226,7 +227,7 @@ def _photo_library_previews(path: str, name: str) -> str | None:
     parts = path.split(os.sep)
     for i in range(len(parts) - 2, -1, -1):
         library = parts[i].lower()
-        if library.endswith(PHOTO_LIBRARY_SUFFIXES) or library.startswith("iphoto library"):
+        if library.endswith(PHOTO_LIBRARY_SUFFIXES) or "iphoto" in library:
             inside = "/".join(parts[i + 1 :]).lower()
             if library.endswith(".photoslibrary") and _ends_with_folders(
                 inside, PHOTOS_LIBRARY_PREVIEWS
