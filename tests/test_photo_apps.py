@@ -249,3 +249,22 @@ def test_the_picture_caches_of_a_mac_or_windows_home_folder_are_not_taken_for_ph
     for path in caches:
         line = rows[os.path.relpath(path, source)]
         assert line["status"] == "ignored" and "cache" in line["reason"], line
+
+
+def test_a_layout_templates_source_folder_names_no_library_package(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """``--layout "{year}/{source_folder}"`` names the folders below SOURCE as they are, but a
+    photo library's package extension would make DEST's folder a library to a Mac, as in the
+    default layout: it is left out there too (the template is given the folders as placed)."""
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    uuid = "5F0C3B7E-2A41-4C8E-9D0B-1B7C2E3A4F56"
+    rel = f"Fotos-Mediathek.photoslibrary/originals/5/{uuid}.jpeg"
+    _copy(corpus, PHOTO, source / rel)
+
+    code, report = organize(source, dest, "--layout", "{year}/{source_folder}")
+
+    assert code == 0
+    assert [line["dest"] for line in report if line["source"] == rel] == [
+        f"2008/Fotos-Mediathek/originals/5/{uuid}.jpeg"
+    ]
