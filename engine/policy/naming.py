@@ -43,6 +43,15 @@ _SAMPLE = dt.datetime(2019, 12, 31, 23, 30, 5, tzinfo=dt.timezone(dt.timedelta(h
 
 
 _TRASHED = re.compile(r"^\.(trashed|pending)-\d+-(?=.)")
+# Folders a Mac shows as one document (a package), where the application that owns them is
+# installed: the photo libraries of Photos, iPhoto, Aperture, Lightroom and Capture One. A
+# folder placed under such a name would hide its photos in the Finder (and open the
+# application, which would take it for a damaged library).
+_PACKAGE = re.compile(
+    r"\.(?:photoslibrary|photolibrary|migratedphotolibrary|aplibrary|migratedaplibrary"
+    r"|lrlibrary|cocatalog)(?=/)",
+    re.IGNORECASE,
+)
 
 
 def visible(rel: str) -> str:
@@ -50,11 +59,14 @@ def visible(rel: str) -> str:
     dots dropped (``.Trash-1000/.trashed-1690000000-IMG_1.jpg`` -> ``Trash-1000/IMG_1.jpg``).
     A file name that is nothing but its extension keeps it (``.trashed-1-.jpg`` -> ``_.jpg``).
     A file name's trailing spaces and dots, unseen and no part of its extension, are dropped
-    (``IMG_1.JPG `` -> ``IMG_1.JPG``)."""
-    if not rel.startswith(".") and f"{os.sep}." not in rel and not rel.endswith((" ", ".")):
+    (``IMG_1.JPG `` -> ``IMG_1.JPG``). A folder named as a photo library is placed without
+    its package extension (``Photos Library.photoslibrary/originals`` -> ``Photos
+    Library/originals``)."""
+    hidden = rel.startswith(".") or f"{os.sep}." in rel or rel.endswith((" ", "."))
+    if not hidden and not _PACKAGE.search(rel):
         return rel
     *folders, name = rel.split(os.sep)
-    parts = [_shown(part) if part.startswith(".") else part for part in folders]
+    parts = [_folder_shown(part) for part in folders]
     name = name.rstrip(" .") or name
     if name.startswith("."):
         shown = _shown(name)
@@ -67,6 +79,13 @@ def visible(rel: str) -> str:
 
 def _shown(part: str) -> str:
     return _TRASHED.sub("", part).lstrip(".") or "_"
+
+
+def _folder_shown(part: str) -> str:
+    shown = _shown(part) if part.startswith(".") else part
+    if _PACKAGE.search(shown + "/"):
+        shown = shown[: shown.rfind(".")].rstrip(" .") or "_"
+    return shown
 
 
 class TemplateError(ValueError):

@@ -7,6 +7,7 @@ what a link points to); DEST is never entered when it lies inside SOURCE.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -29,10 +30,32 @@ JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", 
 # Folders of thumbnails, resource forks and indexes. Trash folders are not among them: the photos
 # deleted into them are kept (below any visible copy, engine/policy/keeper.py).
 JUNK_FOLDERS = frozenset({"@eadir", ".@__thumb", ".thumbnails", ".appledouble", ".spotlight-v100"})
+# The caches of a home folder, of what applications rebuild: Linux's (XDG: the desktop's
+# thumbnails of every picture opened, .cache/thumbnails/x-large/<md5>.png, and Shotwell's), a
+# Mac's (Library/Caches/: Adobe Bridge's previews, ...) and the pictures of web pages Windows'
+# browsers kept (INetCache/, Temporary Internet Files/).
+CACHE_FOLDERS = frozenset({".cache", "inetcache", "temporary internet files"})
+MAC_CACHES = ("library", "caches")
 RECYCLE_BIN = "$recycle.bin"
 # The previews macOS Photos makes of every photo of its library (the photos are in originals/,
-# their edits in resources/renders/).
-PHOTOS_LIBRARY_PREVIEWS = frozenset({"resources/derivatives", "resources/proxies"})
+# their edits in resources/renders/), of its shared albums' photos and of an iCloud Shared
+# Library's (scopes/cloudsharing/resources/derivatives/, scopes/momentshared/...), and the
+# face crops of Photos 1 to 4.
+PHOTOS_LIBRARY_PREVIEWS = ("resources/derivatives", "resources/proxies", "resources/media/face")
+# Apple's photo libraries: Photos, iPhoto (a package since iPhoto 9, before it a folder named in
+# the Mac's language: "iPhoto Library", "iPhoto-Mediathek", "Photothèque iPhoto", ...),
+# Aperture, and either as Photos leaves it once it has taken it over.
+PHOTO_LIBRARY_SUFFIXES = (
+    ".photoslibrary",
+    ".photolibrary",
+    ".migratedphotolibrary",
+    ".aplibrary",
+    ".migratedaplibrary",
+)
+# The thumbnails such a library keeps of every photo: Thumbnails/ (iPhoto 9 on, Aperture, a
+# Photos library upgraded from either), Data/ (iPhoto 6 to 8), each day's Thumbs/ and Data/
+# (iPhoto 2 to 5). Masters/, Originals/, Modified/ and Previews/ (the edits) are taken.
+LIBRARY_THUMBNAILS = re.compile(r"thumbnails|thumbs|data|\d{4}/\d{2}/\d{2}/(?:thumbs|data)")
 
 
 @dataclass(slots=True)
@@ -143,13 +166,15 @@ def _classify(
             inner_junk = f"inside {entry.name}/ (thumbnail or system folder)"
         elif junk is None and entry.name.lower().endswith(".lrdata"):
             inner_junk = f"inside {entry.name}/ of a Lightroom catalog (previews of its photos)"
-        elif junk is None and _photos_library_previews(entry.path):
-            inner_junk = f"inside {entry.name}/ of a Photos library (previews of its originals)"
+        elif junk is None and _cache(entry.path):
+            inner_junk = f"inside {entry.name}/ (an application cache: thumbnails, previews)"
         elif junk is None and entry.name == ENGINE_FOLDER:
             inner_junk = (
                 f"inside {ENGINE_FOLDER}/, the engine folder of an archive imgorg made "
                 "(its journal, thumbnails and the originals its undo puts back)"
             )
+        elif junk is None:
+            inner_junk = _photo_library_previews(entry.path, entry.name)
         subfolders.append((entry.path, rel, inner_junk))
         return
     result.findings.append(
@@ -204,11 +229,31 @@ def _not_an_mp4(path: str, ext: str) -> str | None:
     return f"not a video: a {ext} file that is not an MP4 (no 'ftyp' box)"
 
 
-def _photos_library_previews(path: str) -> bool:
-    """Whether the folder at ``path`` is where a macOS Photos library keeps its previews (the
-    whole path: SOURCE may be the library itself)."""
-    library, _, inside = path.lower().rpartition(".photoslibrary/")
-    return bool(library) and inside in PHOTOS_LIBRARY_PREVIEWS
+def _cache(path: str) -> bool:
+    parent, name = os.path.split(path.lower())
+    return name in CACHE_FOLDERS or (os.path.basename(parent), name) == MAC_CACHES
+
+
+def _photo_library_previews(path: str, name: str) -> str | None:
+    """Why the folder at ``path`` holds no photos of its own, if it is where an Apple photo
+    library keeps its previews or thumbnails (the whole path: SOURCE may be the library)."""
+    parts = path.split(os.sep)
+    for i in range(len(parts) - 2, -1, -1):
+        library = parts[i].lower()
+        if library.endswith(PHOTO_LIBRARY_SUFFIXES) or "iphoto" in library:
+            inside = "/".join(parts[i + 1 :]).lower()
+            if library.endswith(".photoslibrary") and _ends_with_folders(
+                inside, PHOTOS_LIBRARY_PREVIEWS
+            ):
+                return f"inside {name}/ of a Photos library (previews of its originals)"
+            if LIBRARY_THUMBNAILS.fullmatch(inside):
+                return f"inside {name}/ of the photo library {parts[i]} (thumbnails of its photos)"
+            return None
+    return None
+
+
+def _ends_with_folders(path: str, tails: tuple[str, ...]) -> bool:
+    return any(path == tail or path.endswith("/" + tail) for tail in tails)
 
 
 def _not_taken(ext: str) -> str:
