@@ -1,0 +1,49 @@
+"""Quality hunt 15: what a compressed or turned JPEG keeps, from real camera files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PIL import Image
+
+_EXIF_IFD, _PIXEL_X, _PIXEL_Y = 0x8769, 0xA002, 0xA003
+
+
+def _exif_dimensions(path: Path) -> tuple[int, int]:
+    exif_ifd = Image.open(path).getexif().get_ifd(_EXIF_IFD)
+    return exif_ifd[_PIXEL_X], exif_ifd[_PIXEL_Y]
+
+
+def test_a_reencoded_photo_keeps_the_cameras_exif_dimensions(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """Photos made smaller after the camera (exif.org's 600x450 Fujifilm says 2400x1800 in its
+    EXIF, the 640x480 Kodak 1280x960), re-encoded neither turned nor scaled, keep those
+    dimensions: exiftool derives the sensor size, and so the 35 mm equivalent focal length,
+    from them. Before, the re-encode wrote the file's own size there (the Fujifilm's 8.7 mm
+    lens then read as 119.5 mm equivalent instead of 29.9 mm), where the lossless rewrite and
+    the original keep them."""
+    card = tmp_path / "src" / "2000" / "DCIM"
+    card.mkdir(parents=True)
+    names = ("fujifilm-finepix40i.jpg", "kodak-dc240.jpg")
+    for name in names:
+        shutil.copyfile(corpus / "camera" / name, card / name)
+    code, report = organize(
+        tmp_path / "src",
+        tmp_path / "out",
+        "--compress-above",
+        "10KB",
+        "--min-saving",
+        "0.35",
+        "--quality-floor",
+        "30",
+    )
+    assert code == 0
+    lines = {Path(line["source"]).name: line for line in report}
+    for name in names:
+        line = lines[name]
+        assert line["compressed"] is True and not line["rotated"], line
+        before, after = card / name, tmp_path / "out" / line["dest"]
+        assert Image.open(after).size == Image.open(before).size
+        assert _exif_dimensions(after) == _exif_dimensions(before) != Image.open(before).size
