@@ -47,3 +47,38 @@ def test_a_reencoded_photo_keeps_the_cameras_exif_dimensions(  # type: ignore[no
         before, after = card / name, tmp_path / "out" / line["dest"]
         assert Image.open(after).size == Image.open(before).size
         assert _exif_dimensions(after) == _exif_dimensions(before) != Image.open(before).size
+
+
+def _made_smaller(source: Path, target: Path, size: tuple[int, int]) -> None:
+    """The photo as a resizing tool that keeps EXIF byte for byte writes it (a copy made
+    smaller for e-mail): the camera's Orientation, dimensions and thumbnail stay."""
+    with Image.open(source) as im:
+        im.resize(size, Image.Resampling.LANCZOS).save(target, quality=90, exif=im.info["exif"])
+
+
+def test_a_smaller_copy_turned_upright_keeps_the_cameras_dimensions_turned(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """The Canon SX60's sideways photo (2048x1536, Orientation 6, a focal-plane resolution),
+    made 1024x768 by a tool that kept its EXIF, is turned upright losslessly, and re-encoded
+    upright where it must be compressed: its EXIF then says 1536x2048, the camera's picture
+    turned, as the original would turned. Before, it said 768x1024, which halves the sensor
+    exiftool derives and doubles the 35 mm equivalent focal length it shows."""
+    camera = corpus / "camera" / "canon_hdr_NO.jpg"
+    emailed = tmp_path / "src" / "2015" / "Emailed"
+    emailed.mkdir(parents=True)
+    _made_smaller(camera, emailed / "IMG_0001.JPG", (1024, 768))
+    assert _exif_dimensions(emailed / "IMG_0001.JPG") == (2048, 1536)
+    runs = {
+        "turned": (),
+        "re-encoded": ("--compress-above", "10KB", "--min-saving", "0.35"),
+    }
+    for name, flags in runs.items():
+        code, report = organize(tmp_path / "src", tmp_path / name, *flags)
+        assert code == 0
+        (line,) = report
+        assert line["rotated"] and line["compressed"] is (name == "re-encoded"), line
+        placed = tmp_path / name / line["dest"]
+        assert Image.open(placed).size == (768, 1024)
+        assert Image.open(placed).getexif()[0x0112] == 1
+        assert _exif_dimensions(placed) == (1536, 2048), name

@@ -89,6 +89,34 @@ def patch_exif(
     return prefix + bytes(tiff)
 
 
+def pixel_dimensions(blob: bytes) -> tuple[int, int] | None:
+    """The EXIF sub-IFD's PixelXDimension and PixelYDimension, or None without both."""
+    tiff = bytearray(blob[len(_HEADER) :] if blob.startswith(_HEADER) else blob)
+    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
+        return None
+    endian = "<" if tiff[:2] == b"II" else ">"
+    (ifd0,) = struct.unpack_from(endian + "I", tiff, 4)
+    found = _entries(tiff, endian, ifd0)
+    exif_ifd = None
+    for entry in found[0] if found else []:
+        if struct.unpack_from(endian + "H", tiff, entry)[0] == _EXIF_IFD:
+            (exif_ifd,) = struct.unpack_from(endian + "I", tiff, entry + 8)
+    sub = _entries(tiff, endian, exif_ifd) if exif_ifd else None
+    if sub is None:
+        return None
+    width, height = (_number(tiff, endian, sub[0], tag) for tag in (_PIXEL_X, _PIXEL_Y))
+    return None if width is None or height is None else (width, height)
+
+
+def _number(tiff: bytearray, endian: str, entries: list[int], wanted: int) -> int | None:
+    for entry in entries:
+        tag, kind, count = struct.unpack_from(endian + "HHI", tiff, entry)
+        fmt = _INTEGER_FORMATS.get(kind)
+        if tag == wanted and fmt is not None and count == 1:
+            return int(struct.unpack_from(endian + fmt, tiff, entry + 8)[0])
+    return None
+
+
 _THUMBNAIL_OFFSET = 0x0201
 _THUMBNAIL_LENGTH = 0x0202
 
