@@ -82,3 +82,25 @@ def test_a_smaller_copy_turned_upright_keeps_the_cameras_dimensions_turned(  # t
         assert Image.open(placed).size == (768, 1024)
         assert Image.open(placed).getexif()[0x0112] == 1
         assert _exif_dimensions(placed) == (1536, 2048), name
+
+
+def test_a_phone_photo_turned_by_its_reencode_says_its_new_size_in_ifd0_too(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """The Xiaomi Mi 9T writes the pixel dimensions twice: in the EXIF sub-IFD and as IFD0's
+    ImageWidth/ImageLength (4000x3000, stored sideways, Orientation 6). Turned upright by its
+    re-encode (its 3000 rows are not whole 16-row blocks, so no lossless turn), both say
+    3000x4000. Before, IFD0 still said 4000x3000, which readers such as Android's
+    ExifInterface report as the photo's width and height."""
+    camera = tmp_path / "src" / "DCIM" / "Camera"
+    camera.mkdir(parents=True)
+    shutil.copyfile(corpus / "phone" / "Xiaomi_Mi_9T_KeyError.jpg", camera / "IMG_0001.jpg")
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-saving", "0.35")
+    assert code == 0
+    (line,) = report
+    assert line["rotated"] and line["compressed"] is True, line
+    placed = tmp_path / "out" / line["dest"]
+    assert Image.open(placed).size == (3000, 4000)
+    ifd0 = Image.open(placed).getexif()
+    assert (ifd0[0x0100], ifd0[0x0101], ifd0[0x0112]) == (3000, 4000, 1)
+    assert _exif_dimensions(placed) == (3000, 4000)

@@ -1,5 +1,6 @@
 """In-place edits of an EXIF (TIFF) block that keep every other byte, maker notes included:
-reset Orientation, update the pixel dimensions, unlink the thumbnail IFD; and the same reset of
+reset Orientation, update the pixel dimensions (the EXIF sub-IFD's, and IFD0's where a phone
+writes them too), unlink the thumbnail IFD; and the same reset of
 an XMP packet's tiff:Orientation."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ _ORIENTATION = 0x0112
 _EXIF_IFD = 0x8769
 _PIXEL_X = 0xA002
 _PIXEL_Y = 0xA003
+_IMAGE_SIZE = {0x0100: 0, 0x0101: 1}  # IFD0 ImageWidth, ImageLength: index in (w, h)
 _SHORT = 3
 _LONG = 4
 # How a one-value integer entry is stored, by its type: writers use signed and byte types too,
@@ -74,6 +76,8 @@ def patch_exif(
         (tag,) = struct.unpack_from(endian + "H", tiff, entry)
         if tag == _ORIENTATION and orientation is not None:
             _set_number(tiff, endian, entry, orientation)
+        elif tag in _IMAGE_SIZE and size is not None:  # a phone's copy of the pixel dimensions
+            _set_number(tiff, endian, entry, size[_IMAGE_SIZE[tag]])
         elif tag == _EXIF_IFD:
             (exif_ifd,) = struct.unpack_from(endian + "I", tiff, entry + 8)
     if drop_thumbnail:
