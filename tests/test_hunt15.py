@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
-from PIL import Image
+import numpy as np
+from PIL import Image, ImageChops
+
+from engine.formats import jpeg
 
 _EXIF_IFD, _PIXEL_X, _PIXEL_Y = 0x8769, 0xA002, 0xA003
 
@@ -104,3 +108,94 @@ def test_a_phone_photo_turned_by_its_reencode_says_its_new_size_in_ifd0_too(  # 
     ifd0 = Image.open(placed).getexif()
     assert (ifd0[0x0100], ifd0[0x0101], ifd0[0x0112]) == (3000, 4000, 1)
     assert _exif_dimensions(placed) == (3000, 4000)
+
+
+def _segments(path: Path, marker: int) -> list[bytes]:
+    data = path.read_bytes()
+    return [data[s.start : s.end] for s in jpeg.check_jpeg(data).segments if s.marker == marker]
+
+
+def _with_segment(data: bytes, segment: bytes) -> bytes:
+    return data[:2] + segment + data[2:]
+
+
+def test_a_reencode_turning_a_photo_carries_a_split_icc_profile_and_extended_xmp(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """A guard (this passed before): the jolla phone photo saved sideways (Orientation 6, the
+    Nikon's EXIF) with a 150 KB ICC profile over three APP2 segments, an extended-XMP APP1
+    segment and a comment, re-encoded upright, keeps every one of them byte for byte, and
+    colours close to the original's."""
+    with Image.open(corpus / "phone" / "jolla.jpg") as im:
+        pixels = im.convert("RGB").resize((1632, 1224))
+    with Image.open(corpus / "camera" / "Nikon_D70.jpg") as im:
+        icc = bytearray(im.info["icc_profile"])
+        exif = im.getexif()
+    icc += bytes(150_000 - len(icc))
+    icc[:4] = len(icc).to_bytes(4, "big")
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    pixels.save(out, "JPEG", quality=95, icc_profile=bytes(icc), exif=exif, comment=b"kept")
+    body = b"http://ns.adobe.com/xmp/extension/\x00" + b"0" * 32 + (9).to_bytes(4, "big")
+    body += (0).to_bytes(4, "big") + b"<x:xmpmeta"
+    extended = b"\xff\xe1" + (len(body) + 2).to_bytes(2, "big") + body
+    folder = tmp_path / "src" / "2008"
+    folder.mkdir(parents=True)
+    original = folder / "IMG_0001.jpg"
+    original.write_bytes(_with_segment(out.getvalue(), extended))
+    code, report = organize(
+        tmp_path / "src", tmp_path / "out", "--compress-above", "10KB", "--min-saving", "0.35"
+    )
+    assert code == 0
+    (line,) = report
+    assert line["rotated"] and line["compressed"] is True, line
+    placed = tmp_path / "out" / line["dest"]
+    assert len(_segments(original, 0xE2)) == 3
+    assert _segments(placed, 0xE2) == _segments(original, 0xE2)
+    assert extended in _segments(placed, 0xE1)
+    assert _segments(placed, 0xFE) == _segments(original, 0xFE)
+    with Image.open(original) as before, Image.open(placed) as after:
+        upright = np.asarray(before.transpose(Image.Transpose.ROTATE_270), dtype=float)
+        assert np.abs(upright - np.asarray(after, dtype=float)).mean() < 3
+
+
+def _ycck(pixels: Image.Image, exif: Image.Exif) -> bytes:
+    """``pixels`` as a YCCK JPEG (what Photoshop writes for CMYK): Pillow writes CMYK with an
+    Adobe marker saying no transform, inverted as Adobe stores it; these components are the
+    YCbCr of the C, M, Y planes, and the marker is then made to say YCCK."""
+    c, m, y, k = pixels.convert("CMYK").split()
+    luma, blue, red = Image.merge("RGB", (c, m, y)).convert("YCbCr").split()
+    stored = [ImageChops.invert(band) for band in (luma, blue, red)]
+    out = io.BytesIO()
+    Image.merge("CMYK", (*stored, k)).save(out, "JPEG", quality=95, subsampling=0, exif=exif)
+    data = bytearray(out.getvalue())
+    adobe = data.find(b"\xff\xee")
+    assert data[adobe + 4 : adobe + 9] == b"Adobe"
+    data[adobe + 15] = 2  # transform: YCCK
+    return bytes(data)
+
+
+def test_a_ycck_jpeg_turned_upright_keeps_its_colours(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """A guard (this passed before): a YCCK JPEG made from the jolla photo, upside down
+    (Orientation 3), is turned losslessly with its Adobe marker kept: its colours come out
+    as they went in, not inverted."""
+    with Image.open(corpus / "phone" / "jolla.jpg") as im:
+        pixels = im.convert("RGB").resize((816, 608))
+    with Image.open(corpus / "camera" / "Nikon_D70.jpg") as im:
+        exif = im.getexif()
+    exif[0x0112] = 3
+    folder = tmp_path / "src" / "Scans"
+    folder.mkdir(parents=True)
+    original = folder / "print.jpg"
+    original.write_bytes(_ycck(pixels, exif))
+    code, report = organize(tmp_path / "src", tmp_path / "out")
+    assert code == 0
+    (line,) = report
+    assert line["rotated"] and not line["compressed"], line
+    placed = tmp_path / "out" / line["dest"]
+    with Image.open(original) as before, Image.open(placed) as after:
+        assert after.mode == "CMYK" and after.getexif()[0x0112] == 1
+        upright = np.asarray(before.transpose(Image.Transpose.ROTATE_180), dtype=float)
+        assert np.abs(upright - np.asarray(after, dtype=float)).mean() < 0.5
