@@ -39,6 +39,7 @@ def one_input(data: bytes) -> None:
     iptc_date({(2, 55): body[:8], (2, 60): body[8:19]})
     exif_edit.patch_exif(body, orientation=1, size=(10, 20), drop_thumbnail=True)
     exif_edit.read_orientation(body)
+    exif_edit.pixel_dimensions(body)
     exif_edit.xmp_orientation(body)
     parse_loci(body)
     exif_edit.thumbnail(body)

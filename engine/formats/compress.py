@@ -192,7 +192,11 @@ def _metadata_segments(
     size: tuple[int, int],
     scaled: bool,
 ) -> list[bytes]:
-    """The segments to carry, for pixels turned by ``orientation`` (None: not turned)."""
+    """The segments to carry, for pixels turned by ``orientation`` (None: not turned).
+
+    EXIF is edited only where the pixels changed shape: a photo neither turned nor scaled keeps
+    its pixel dimensions as the camera wrote them (those of a picture since made smaller tell
+    exiftool the sensor size, from which it derives the 35 mm equivalent focal length)."""
     rotated = needs_rotation(orientation)
     segments = []
     for segment in jpeg.carried_segments(data, structure):
@@ -201,7 +205,7 @@ def _metadata_segments(
             if rotated and not scaled:
                 assert orientation is not None
                 payload = upright_exif(payload, size, orientation)
-            else:
+            elif rotated or scaled:
                 payload = exif_edit.patch_exif(
                     payload,
                     orientation=1 if rotated else None,

@@ -1,5 +1,6 @@
 """In-place edits of an EXIF (TIFF) block that keep every other byte, maker notes included:
-reset Orientation, update the pixel dimensions, unlink the thumbnail IFD; and the same reset of
+reset Orientation, update the pixel dimensions (the EXIF sub-IFD's, and IFD0's where a phone
+writes them too), unlink the thumbnail IFD; and the same reset of
 an XMP packet's tiff:Orientation."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ _ORIENTATION = 0x0112
 _EXIF_IFD = 0x8769
 _PIXEL_X = 0xA002
 _PIXEL_Y = 0xA003
+_IMAGE_SIZE = {0x0100: 0, 0x0101: 1}  # IFD0 ImageWidth, ImageLength: index in (w, h)
 _SHORT = 3
 _LONG = 4
 # How a one-value integer entry is stored, by its type: writers use signed and byte types too,
@@ -74,6 +76,8 @@ def patch_exif(
         (tag,) = struct.unpack_from(endian + "H", tiff, entry)
         if tag == _ORIENTATION and orientation is not None:
             _set_number(tiff, endian, entry, orientation)
+        elif tag in _IMAGE_SIZE and size is not None:  # a phone's copy of the pixel dimensions
+            _set_number(tiff, endian, entry, size[_IMAGE_SIZE[tag]])
         elif tag == _EXIF_IFD:
             (exif_ifd,) = struct.unpack_from(endian + "I", tiff, entry + 8)
     if drop_thumbnail:
@@ -87,6 +91,34 @@ def patch_exif(
             elif tag == _PIXEL_Y:
                 _set_number(tiff, endian, entry, size[1])
     return prefix + bytes(tiff)
+
+
+def pixel_dimensions(blob: bytes) -> tuple[int, int] | None:
+    """The EXIF sub-IFD's PixelXDimension and PixelYDimension, or None without both."""
+    tiff = bytearray(blob[len(_HEADER) :] if blob.startswith(_HEADER) else blob)
+    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
+        return None
+    endian = "<" if tiff[:2] == b"II" else ">"
+    (ifd0,) = struct.unpack_from(endian + "I", tiff, 4)
+    found = _entries(tiff, endian, ifd0)
+    exif_ifd = None
+    for entry in found[0] if found else []:
+        if struct.unpack_from(endian + "H", tiff, entry)[0] == _EXIF_IFD:
+            (exif_ifd,) = struct.unpack_from(endian + "I", tiff, entry + 8)
+    sub = _entries(tiff, endian, exif_ifd) if exif_ifd else None
+    if sub is None:
+        return None
+    width, height = (_number(tiff, endian, sub[0], tag) for tag in (_PIXEL_X, _PIXEL_Y))
+    return None if width is None or height is None else (width, height)
+
+
+def _number(tiff: bytearray, endian: str, entries: list[int], wanted: int) -> int | None:
+    for entry in entries:
+        tag, kind, count = struct.unpack_from(endian + "HHI", tiff, entry)
+        fmt = _INTEGER_FORMATS.get(kind)
+        if tag == wanted and fmt is not None and count == 1:
+            return int(struct.unpack_from(endian + fmt, tiff, entry + 8)[0])
+    return None
 
 
 _THUMBNAIL_OFFSET = 0x0201

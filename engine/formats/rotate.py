@@ -178,7 +178,7 @@ def rotate_jpeg(
     upright = (size[1], size[0]) if swaps_axes(orientation) else size
     rotated = _reset_orientation(done.stdout, upright, orientation)
     if len(rotated) > len(data):  # a thumbnail encoded again may be what tips it
-        rotated = _reset_orientation(done.stdout, upright, None)
+        rotated = _reset_orientation(done.stdout, upright, orientation, turn_thumbnail=False)
     if len(rotated) > len(data):
         return NotRotated("orientation kept as a tag: the rotated file would have been larger")
     return Rotated(rotated)
@@ -194,10 +194,12 @@ def orientation_resets(exif: bytes | None) -> bool:
     return read_exif_facts(patched).orientation in (None, 1)
 
 
-def _reset_orientation(data: bytes, size: tuple[int, int], orientation: int | None) -> bytes:
+def _reset_orientation(
+    data: bytes, size: tuple[int, int], orientation: int, turn_thumbnail: bool = True
+) -> bytes:
     """Orientation 1 and the new dimensions in the EXIF block, its thumbnail turned by
-    ``orientation`` (unlinked where that cannot be done, or with None); Orientation 1 in the
-    XMP packet too."""
+    ``orientation`` (unlinked where that cannot be done, or without ``turn_thumbnail``);
+    Orientation 1 in the XMP packet too."""
     structure = jpeg.check_jpeg(data)
     pieces = []
     done = 0
@@ -209,7 +211,7 @@ def _reset_orientation(data: bytes, size: tuple[int, int], orientation: int | No
             continue
         if payload.startswith(jpeg.EXIF_HEADER) and not exif_done:
             exif_done = True
-            patched = upright_exif(payload, size, orientation)
+            patched = upright_exif(payload, size, orientation, turn_thumbnail)
         elif payload.startswith(jpeg.XMP_HEADER):
             patched = exif_edit.reset_xmp_orientation(payload)
         else:
@@ -220,17 +222,34 @@ def _reset_orientation(data: bytes, size: tuple[int, int], orientation: int | No
     return b"".join([*pieces, data[done:]])
 
 
-def upright_exif(payload: bytes, size: tuple[int, int], orientation: int | None) -> bytes:
-    """An EXIF segment's payload for the image turned upright: Orientation 1, the new
-    dimensions, and the thumbnail turned by ``orientation``; a thumbnail that cannot be turned
-    (or would not fit the segment, or with None) is unlinked, never left the old way up."""
-    patched = exif_edit.patch_exif(payload, orientation=1, size=size)
-    small = exif_edit.thumbnail(patched) if orientation is not None else None
-    for turned in _turned_thumbnails(small, orientation) if small and orientation else ():
+def upright_exif(
+    payload: bytes, size: tuple[int, int], orientation: int, turn_thumbnail: bool = True
+) -> bytes:
+    """An EXIF segment's payload for the image turned upright (to ``size``) by
+    ``orientation``: Orientation 1, the new dimensions, and the thumbnail turned too; a
+    thumbnail that cannot be turned (or would not fit the segment, or without
+    ``turn_thumbnail``) is unlinked, never left the old way up."""
+    dimensions = upright_dimensions(payload, size, swaps_axes(orientation))
+    patched = exif_edit.patch_exif(payload, orientation=1, size=dimensions)
+    small = exif_edit.thumbnail(patched) if turn_thumbnail else None
+    for turned in _turned_thumbnails(small, orientation) if small else ():
         replaced = exif_edit.replace_thumbnail(patched, turned)
         if replaced is not None and len(replaced) + 2 <= 0xFFFF:
             return replaced
-    return exif_edit.patch_exif(payload, orientation=1, size=size, drop_thumbnail=True)
+    return exif_edit.patch_exif(payload, orientation=1, size=dimensions, drop_thumbnail=True)
+
+
+def upright_dimensions(payload: bytes, size: tuple[int, int], swaps: bool) -> tuple[int, int]:
+    """The pixel dimensions an EXIF block should give once its picture is turned upright to
+    ``size``: that size where the block gave the stored picture's (either way round, as
+    cameras and phones differ); else the block's own, the camera's picture that the file was
+    made smaller than since, turned the same way (exiftool derives the sensor size, and so the
+    35 mm equivalent focal length, from them)."""
+    stored = (size[1], size[0]) if swaps else size
+    camera = exif_edit.pixel_dimensions(payload)
+    if camera is None or camera in (stored, size):
+        return size
+    return (camera[1], camera[0]) if swaps else camera
 
 
 # Cameras often leave a byte or more after the thumbnail, or write it mid-block, so a turned
@@ -276,7 +295,8 @@ def rotate_png(data: bytes, im: Image.Image, orientation: int) -> Rotated | NotR
     try:
         im.load()
         upright = make_upright(im, orientation)
-        params: dict[str, object] = {"exif": _upright_exif(data, im, upright.size)}
+        exif = _upright_exif(data, im, upright.size, swaps_axes(orientation))
+        params: dict[str, object] = {"exif": exif}
         for key in ("icc_profile", "dpi", "transparency"):
             if key in im.info:
                 params[key] = im.info[key]
@@ -291,12 +311,13 @@ def rotate_png(data: bytes, im: Image.Image, orientation: int) -> Rotated | NotR
     return NotRotated("orientation kept as a tag: the rotated file would have been larger")
 
 
-def _upright_exif(data: bytes, im: Image.Image, size: tuple[int, int]) -> bytes:
+def _upright_exif(data: bytes, im: Image.Image, size: tuple[int, int], swaps: bool) -> bytes:
     """The PNG's own EXIF block with Orientation 1 and the upright dimensions (every other
     byte kept), or, where that edit cannot be made, the block as the imaging library rewrites it."""
     blob = png.check_png(data).exif
     if blob:
-        patched = exif_edit.patch_exif(blob, orientation=1, size=size)
+        dimensions = upright_dimensions(blob, size, swaps)
+        patched = exif_edit.patch_exif(blob, orientation=1, size=dimensions)
         if exif_edit.read_orientation(patched) == 1:
             return patched
     exif = im.getexif()
