@@ -207,6 +207,37 @@ def test_a_photo_dropbox_uploaded_again_keeps_its_own_name_not_the_numbered_one(
     assert lines["Dropbox/Camera Uploads/2019-05-12 10.10.10-2.jpg"]["status"] == "placed"
 
 
+def test_of_identical_copies_the_name_without_a_suffix_is_kept_over_its_numbered_twin(
+    corpus: Path, tmp_path: Path, organize
+) -> None:
+    """A phone backup holds ``IMG_1234.jpg`` and the same bytes as ``IMG_1234-1.jpg`` (a second
+    download, a Lightroom or gallery export numbering its copies), and a folder ``Trip`` beside
+    ``Trip-2`` with the same photo in each. The last rule, the path in byte order, put the
+    numbered copy first (``-`` sorts before ``.``, and before ``/``), so the original name went
+    to the duplicates. Compared folder by folder, then by name without its extension, the
+    unnumbered one is kept."""
+    source = tmp_path / "Phone backup"
+    camera = source / "Camera"
+    camera.mkdir(parents=True)
+    shutil.copy(corpus / "phone/jolla.jpg", camera / "IMG_1234.jpg")
+    shutil.copy(corpus / "phone/jolla.jpg", camera / "IMG_1234-1.jpg")
+    for folder in ("Trip", "Trip-2"):
+        (source / folder).mkdir()
+        shutil.copy(corpus / "camera/DSCN0010.jpg", source / folder / "DSCN0010.jpg")
+
+    code, rows = organize(source, tmp_path / "dest", "-j", "1", "--mode", "move")
+
+    assert code == 0
+    lines = by_source(rows)
+    kept, copy = lines["Camera/IMG_1234.jpg"], lines["Camera/IMG_1234-1.jpg"]
+    assert (kept["status"], copy["status"]) == ("placed", "duplicate"), (kept, copy)
+    assert copy["duplicate_of"] == "Camera/IMG_1234.jpg"
+    assert copy["reason"].endswith("its path sorts first"), copy["reason"]
+    trip, other = lines["Trip/DSCN0010.jpg"], lines["Trip-2/DSCN0010.jpg"]
+    assert (trip["status"], other["status"]) == ("placed", "duplicate"), (trip, other)
+    assert other["dest"].startswith("Duplicates/Trip-2/"), other
+
+
 def test_undo_after_a_refile_into_a_later_runs_year_leaves_no_folder_behind(
     corpus: Path, tmp_path: Path, organize
 ) -> None:

@@ -19,7 +19,9 @@ Copies are ranked by these rules, each deciding only where all earlier ones tie:
 5. a named album folder over a generic one (``Photos from 2019``, ``2019-07-04``, ``Camera
    Uploads``, ``DCIM/100APPLE``, SOURCE itself);
 6. the best-founded date (in the date precedence, ``PRECEDENCE`` in date_precedence.py);
-7. the lowest path in byte order, so that the choice is always the same.
+7. the lowest path: folder by folder, then the name without its extension, then the extension,
+   each in byte order (``IMG_1.jpg`` before ``IMG_1-1.jpg``), so that the choice is always the
+   same.
 
 Pure: the rank depends only on the copy, never on the order the copies were found in.
 """
@@ -92,7 +94,8 @@ class Copy:
     still: bool = False  # its bytes are a still image (told by content, whatever its name)
 
 
-Rank = tuple[bool, bool, bool, bool, bool, int, bytes]
+PathOrder = tuple[tuple[bytes, ...], bytes, bytes]
+Rank = tuple[bool, bool, bool, bool, bool, int, PathOrder]
 
 
 def rank(copy: Copy) -> Rank:
@@ -112,8 +115,23 @@ def rank(copy: Copy) -> Rank:
         copied,
         generic,
         DATE_RANK[copy.date_source],
-        os.fsencode(rel),
+        path_order(rel),
     )
+
+
+def path_order(rel: str) -> PathOrder:
+    """The last rule's key: the folders, one by one, then the name without its extension,
+    then the extension, each in byte order. So ``IMG_1.jpg`` comes before ``IMG_1-1.jpg`` (a
+    whole path in byte order puts ``-`` before ``.``) and ``Trip/x.jpg`` before
+    ``Trip-2/x.jpg`` (``/`` after ``-``)."""
+    folder, _, name = os.fsencode(rel).rpartition(_SEP)
+    stem, _, extension = name.rpartition(b".")
+    if not stem.strip(b"."):  # no extension: ``.hidden``, ``README``
+        stem, extension = name, b""
+    return tuple(folder.split(_SEP)) if folder else (), stem, extension
+
+
+_SEP = os.fsencode(os.sep)
 
 
 @functools.lru_cache(maxsize=4096)
