@@ -69,7 +69,8 @@ def placed_folders(
     """Source folder -> the folder below the year folder that earlier runs placed its photos in
     (``Journal.placed_in_years``: source path, destination, year), where that is a place tidy
     gives (the folder's own name at the end, or that name as ``adapted`` gives it: see
-    ``engine.policy.naming.DestNames``) and all its photos went there."""
+    ``engine.policy.naming.DestNames``) and all its photos went there, as this release shows
+    it (``visible``)."""
     places: dict[str, set[str | None]] = {}
     for rel, dest, year in placed:
         top, _, below = dest.partition("/")
@@ -80,6 +81,10 @@ def placed_folders(
         place = next(iter(found))
         if not folder or len(found) > 1 or not place:
             continue
+        # Where the layout puts a folder pinned there: an older release's place named as a
+        # photo library (2008/Lib.photoslibrary/A) is made visible (2008/Lib/A), and that is
+        # the place another folder may hold now.
+        place = _shown(place)
         own = _shown(folder).rpartition("/")[2]
         if place.rpartition("/")[2] in (own, adapted(own) if adapted else own):
             out[folder] = place

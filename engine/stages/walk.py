@@ -52,6 +52,9 @@ PHOTO_LIBRARY_SUFFIXES = (
     ".aplibrary",
     ".migratedaplibrary",
 )
+# "iPhoto" as a word of a folder's name, as every language's Mac names the library (not the
+# letters of "Multiphoto" or "DigiPhoto", a user's own folders).
+IPHOTO = re.compile(r"(?<![^\W\d_])iphoto(?![^\W\d_])")
 # The thumbnails such a library keeps of every photo: Thumbnails/ (iPhoto 9 on, Aperture, a
 # Photos library upgraded from either), Data/ (iPhoto 6 to 8), each day's Thumbs/ and Data/
 # (iPhoto 2 to 5). Masters/, Originals/, Modified/ and Previews/ (the edits) are taken.
@@ -240,7 +243,7 @@ def _photo_library_previews(path: str, name: str) -> str | None:
     parts = path.split(os.sep)
     for i in range(len(parts) - 2, -1, -1):
         library = parts[i].lower()
-        if library.endswith(PHOTO_LIBRARY_SUFFIXES) or "iphoto" in library:
+        if library.endswith(PHOTO_LIBRARY_SUFFIXES) or IPHOTO.search(library):
             inside = "/".join(parts[i + 1 :]).lower()
             if library.endswith(".photoslibrary") and _ends_with_folders(
                 inside, PHOTOS_LIBRARY_PREVIEWS
