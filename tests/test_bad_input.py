@@ -4,6 +4,7 @@ messages about a full disk and decompression bombs say what is going on (issue 1
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -438,6 +439,40 @@ def test_ctrl_c_as_a_child_starts_reaches_the_writer_alone(tmp_path: Path, child
         time.sleep(0.002)
     os.killpg(run.pid, signal.SIGINT)
     _stopped_cleanly(run, tmp_path / "out", 130, "interrupted")
+
+
+def test_ctrl_c_again_after_the_run_said_it_was_interrupted_keeps_its_exit_code(
+    tmp_path: Path,
+) -> None:
+    """A second Ctrl-C (or one the writer held while it started a child) landing once the run
+    has said "interrupted", while Python tears down (loky's shutdown among it): Python gives
+    SIGINT back its default action there, so the run ended killed by the signal (exit -2, seen
+    under load in CI) instead of with its code, 130."""
+    src = tmp_path / "src"
+    run = _started_in_a_group_of_its_own(_small_archive(src))
+    deadline = time.monotonic() + 60
+    while not any("engine.stages.placers" in line for line in _session_processes(run.pid)):
+        assert run.poll() is None, "the run ended before it started a placer"
+        assert time.monotonic() < deadline, "no placer in 60 s"
+        time.sleep(0.002)
+    os.killpg(run.pid, signal.SIGINT)
+    assert run.stderr is not None
+    said = []
+    for line in run.stderr:
+        said.append(line)
+        if "imgorg: interrupted" in line:
+            break
+    while run.poll() is None:  # Ctrl-C again and again, until it has ended
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(run.pid, signal.SIGINT)
+        time.sleep(0.002)
+    _out, rest = run.communicate(timeout=60)
+    err = "".join(said) + rest
+    assert run.returncode == 130, err
+    assert "imgorg: interrupted; run the same command again to resume" in err
+    assert "Traceback" not in err, err
+    with sqlite3.connect(tmp_path / "out" / ".imgorg" / "journal.sqlite") as db:
+        assert db.execute("SELECT status FROM runs").fetchall() == [("interrupted",)]
 
 
 def test_a_ctrl_c_python_drops_where_it_lands_still_stops_the_run(
