@@ -65,6 +65,16 @@ def test_spanish_and_japanese_12_hour_screenshots_keep_their_afternoon(
     assert tree_digest(source) == before
 
 
+def _screen_recording(path: Path, creation_time: str) -> None:
+    """A one-second video at ``path`` whose container says it was made at ``creation_time``
+    (UTC), as a Mac's screen recording does."""
+    assert FFMPEG is not None
+    path.parent.mkdir(parents=True)
+    command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5", "-t", "1"]
+    command += ["-metadata", f"creation_time={creation_time}", "-c:v", "mjpeg", str(path)]
+    subprocess.run(command, check=True)
+
+
 @needs_ffmpeg
 def test_a_spanish_mac_screen_recording_on_new_years_eve_lands_in_its_local_year(
     tmp_path: Path, organize
@@ -72,13 +82,8 @@ def test_a_spanish_mac_screen_recording_on_new_years_eve_lands_in_its_local_year
     """A Mac in Mexico names a screen recording ``... a la(s) 11.30.00 p. m..mov`` and writes
     ``creation_time`` in UTC (05:30 on New Year's Day). The name read as 11:30 in the morning
     gave no offset (-18 hours), so the recording stayed in UTC, in 2020."""
-    assert FFMPEG is not None
-    source = tmp_path / "src" / "Escritorio"
-    source.mkdir(parents=True)
     name = "Grabación de pantalla 2019-12-31 a la(s) 11.30.00 p. m..mov"
-    command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5"]
-    command += ["-t", "1", "-metadata", "creation_time=2020-01-01T05:30:00Z", "-c:v", "mjpeg"]
-    subprocess.run([*command, str(source / name)], check=True)
+    _screen_recording(tmp_path / "src" / "Escritorio" / name, "2020-01-01T05:30:00Z")
 
     code, rows = organize(tmp_path / "src", tmp_path / "dest", "-j", "1")
 
@@ -99,13 +104,8 @@ def test_a_japanese_mac_screen_recording_on_new_years_morning_lands_in_its_local
     """A Mac in Japanese on its 24-hour clock writes the hour without its leading zero and with
     no word before it (``画面収録 2020-01-01 8.50.12.mov``), ``creation_time`` in UTC (23:50 on
     New Year's Eve). The name's time was not read, so the recording stayed in UTC, in 2019."""
-    assert FFMPEG is not None
-    source = tmp_path / "src" / "デスクトップ"
-    source.mkdir(parents=True)
     name = "画面収録 2020-01-01 8.50.12.mov"
-    command = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5"]
-    command += ["-t", "1", "-metadata", "creation_time=2019-12-31T23:50:12Z", "-c:v", "mjpeg"]
-    subprocess.run([*command, str(source / name)], check=True)
+    _screen_recording(tmp_path / "src" / "デスクトップ" / name, "2019-12-31T23:50:12Z")
 
     code, rows = organize(tmp_path / "src", tmp_path / "dest", "-j", "1")
 

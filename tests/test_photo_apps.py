@@ -32,7 +32,8 @@ def _scaled(
     small.save(path, "JPEG", quality=90, exif=metadata if exif else b"")
 
 
-def _copy(corpus: Path, photo: str, path: Path) -> None:
+def copy_from_corpus(corpus: Path, photo: str, path: Path) -> None:
+    """The corpus file ``photo`` at ``path``, its folders made, its times kept."""
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(corpus / photo, path)
 
@@ -61,7 +62,7 @@ def test_the_thumbnails_of_iphoto_and_aperture_libraries_are_not_taken_for_photo
     for library, (masters, edits, thumbnails) in libraries.items():
         root = pictures / library
         photo = root / masters / day / "DSCN0010.JPG"
-        _copy(corpus, OTHER if "Old" in library else PHOTO, photo)
+        copy_from_corpus(corpus, OTHER if "Old" in library else PHOTO, photo)
         edit = root / edits / day / "DSCN0010.JPG"
         _scaled(corpus, OTHER if "Old" in library else PHOTO, edit, 640, exif=True, edit=True)
         placed += [photo, edit]
@@ -76,7 +77,7 @@ def test_the_thumbnails_of_iphoto_and_aperture_libraries_are_not_taken_for_photo
     face = pictures / "Photos Library.photoslibrary" / "resources/media/face/00/00/facetile_1b.jpeg"
     _scaled(corpus, PHOTO, face, 300, exif=True)  # Photos 1-4: the face crops of its people
     ilife = source / "iPhoto-Mediathek"  # iPhoto 5 on a German Mac: a folder for each day
-    _copy(corpus, OTHER, ilife / "2011" / "04" / "02" / "IMG_0001.JPG")
+    copy_from_corpus(corpus, OTHER, ilife / "2011" / "04" / "02" / "IMG_0001.JPG")
     placed.append(ilife / "2011" / "04" / "02" / "IMG_0001.JPG")
     for folder in ("Thumbs", "Data"):
         _scaled(corpus, OTHER, ilife / "2011" / "04" / "02" / folder / "1.jpg", 240, exif=True)
@@ -112,7 +113,7 @@ def test_the_desktops_thumbnail_cache_in_a_home_folder_is_not_taken_for_photos(
     photo they were made from is placed."""
     source, dest = tmp_path / "src", tmp_path / "dest"
     home = source / "home" / "me"
-    _copy(corpus, PHOTO, home / "Pictures" / "DSCN0010.jpg")
+    copy_from_corpus(corpus, PHOTO, home / "Pictures" / "DSCN0010.jpg")
     cache = home / ".cache"
     thumbnails = []
     for size, folder in ((256, "large"), (512, "x-large"), (1024, "xx-large")):
@@ -158,7 +159,7 @@ def test_the_previews_of_a_photos_librarys_shared_albums_and_shared_library_are_
         f"scopes/momentshared/resources/derivatives/masters/C/{uuid}_4_5005_c.jpeg": OTHER,
     }
     for rel, photo in photos.items():
-        _copy(corpus, photo, library / rel)
+        copy_from_corpus(corpus, photo, library / rel)
     for rel, photo in previews.items():
         _scaled(corpus, photo, library / rel, 480, exif=True)
 
@@ -192,7 +193,7 @@ def test_a_photo_librarys_folder_is_placed_without_the_extension_that_makes_it_a
         "Lightroom Library.lrlibrary/4f1c/originals/2000/2000-11-07/P_1.JPG": OLYMPUS,
     }
     for rel, photo in files.items():
-        _copy(corpus, photo, pictures / rel)
+        copy_from_corpus(corpus, photo, pictures / rel)
     edits = {  # each library's edits, in a folder of their own (Photos' renders)
         f"Photos Library.photoslibrary/resources/renders/5/{uuid}_1_201_a.jpeg": PHOTO,
         "iPhoto Library.photolibrary/Previews/2001/06/09/20010609-151732/IMG_1.JPG": IXUS,
@@ -228,8 +229,8 @@ def test_the_picture_caches_of_a_mac_or_windows_home_folder_are_not_taken_for_ph
     they are ignored as caches, and the user's photos beside them placed."""
     source, dest = tmp_path / "src", tmp_path / "dest"
     mac, windows = source / "Users" / "anna", source / "Documents and Settings" / "Anna"
-    _copy(corpus, PHOTO, mac / "Pictures" / "Trip" / "DSCN0010.jpg")
-    _copy(corpus, OTHER, windows / "My Documents" / "My Pictures" / "IMG_1.jpg")
+    copy_from_corpus(corpus, PHOTO, mac / "Pictures" / "Trip" / "DSCN0010.jpg")
+    copy_from_corpus(corpus, OTHER, windows / "My Documents" / "My Pictures" / "IMG_1.jpg")
     caches = [
         mac / "Library/Caches/Adobe/Bridge/Cache/full/Trip/DSCN0010.jpg",
         windows / "AppData/Local/Microsoft/Windows/INetCache/IE/0Q1W2E3R/IMG_1[1].jpg",
@@ -260,7 +261,7 @@ def test_a_layout_templates_source_folder_names_no_library_package(
     source, dest = tmp_path / "src", tmp_path / "dest"
     uuid = "5F0C3B7E-2A41-4C8E-9D0B-1B7C2E3A4F56"
     rel = f"Fotos-Mediathek.photoslibrary/originals/5/{uuid}.jpeg"
-    _copy(corpus, PHOTO, source / rel)
+    copy_from_corpus(corpus, PHOTO, source / rel)
 
     code, report = organize(source, dest, "--layout", "{year}/{source_folder}")
 

@@ -5,15 +5,11 @@ test built from the shared corpus's camera files arranged as a real archive."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
+from tests.test_photo_apps import copy_from_corpus
+
 PHOTO, OTHER = "camera/Canon_40D.jpg", "camera/Nikon_D70.jpg"
-
-
-def _copy(corpus: Path, photo: str, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(corpus / photo, path)
 
 
 def test_a_folder_whose_name_only_holds_the_letters_iphoto_is_no_photo_library(
@@ -27,10 +23,10 @@ def test_a_folder_whose_name_only_holds_the_letters_iphoto_is_no_photo_library(
     mine = [source / "Multiphoto" / "Data" / "IMG_0001.JPG"]
     mine.append(source / "DigiPhoto" / "Thumbnails" / "IMG_0002.JPG")
     for path, photo in zip(mine, (PHOTO, OTHER), strict=True):
-        _copy(corpus, photo, path)
+        copy_from_corpus(corpus, photo, path)
     library = source / "iPhoto-Mediathek" / "2008" / "05" / "30"
-    _copy(corpus, PHOTO, library / "IMG_0001.JPG")
-    _copy(corpus, "camera/exiftool_Pentax.jpg", library / "Data" / "1.jpg")
+    copy_from_corpus(corpus, PHOTO, library / "IMG_0001.JPG")
+    copy_from_corpus(corpus, "camera/exiftool_Pentax.jpg", library / "Data" / "1.jpg")
 
     code, report = organize(source, dest, "--min-size", "0")
 
@@ -55,16 +51,16 @@ def test_a_photo_added_to_a_library_an_older_release_placed_joins_no_other_album
     import engine.policy.naming as naming
 
     source, dest = tmp_path / "Mac", tmp_path / "Archive"
-    _copy(corpus, PHOTO, source / "Lib.photoslibrary" / "originals" / "A" / "IMG_1.jpg")
-    _copy(corpus, "camera/exiftool_Pentax.jpg", source / "Lib.photoslibrary" / "top.jpg")
-    _copy(corpus, OTHER, source / "Lib" / "originals" / "A" / "IMG_3.jpg")
-    _copy(corpus, "camera/exiftool_Sony.jpg", source / "Lib" / "top.jpg")
+    copy_from_corpus(corpus, PHOTO, source / "Lib.photoslibrary" / "originals" / "A" / "IMG_1.jpg")
+    copy_from_corpus(corpus, "camera/exiftool_Pentax.jpg", source / "Lib.photoslibrary" / "top.jpg")
+    copy_from_corpus(corpus, OTHER, source / "Lib" / "originals" / "A" / "IMG_3.jpg")
+    copy_from_corpus(corpus, "camera/exiftool_Sony.jpg", source / "Lib" / "top.jpg")
     with monkeypatch.context() as older:  # the release before 312e1df: no package names
         older.setattr(naming, "_PACKAGE", naming.re.compile("(?!)"))
         code, first = organize(source, dest)
     assert code == 0
     assert {row["dest"] for row in first} >= {"2008/Lib.photoslibrary/A/IMG_1.jpg"}
-    _copy(
+    copy_from_corpus(
         corpus, "camera/Panasonic_DMC-FZ30.jpg", source / "Lib.photoslibrary/originals/A/IMG_3.jpg"
     )
 
