@@ -27,7 +27,7 @@ from engine.errors import (
 )
 from engine.report.console import Output, PlainOutput, RichOutput, one_line
 from engine.settings import GROUPS, Settings, build, help_text, jobs_problem, load_config, options
-from engine.signals import forget_stop, stopping_with
+from engine.signals import forget_stop, stopped, stopping_with
 from engine.sizes import format_size
 from engine.stages.work import collect_rarely
 
@@ -697,6 +697,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stop = next(((say, code) for kind, say, code in EXITS if isinstance(exc, kind)), None)
         if stop is None:
             raise
+        stopped()
         print(f"imgorg: {stop[0](exc)}", file=sys.stderr)
         return stop[1]
     finally:

@@ -27,22 +27,39 @@ def deaf_to_ctrl_c() -> Iterator[None]:
 # (a weakref callback, a __del__: "Exception ignored in ..."), and a Ctrl-C landing there would
 # otherwise leave the run going as if never pressed.
 _asked: type[BaseException] | None = None
+# Whether the run has stopped and is saying so: a signal asking it to stop again then changes
+# nothing (raised there, it would land in whatever runs, a __del__ printing "Exception ignored").
+_said = False
 
 
 def stopping_with(kind: type[BaseException]) -> Callable[[int, FrameType | None], None]:
-    """A signal handler that raises ``kind`` and remembers it was asked for."""
+    """A signal handler that raises ``kind`` and remembers it was asked for, until the run has
+    stopped."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
         global _asked
+        if _said:
+            return
         _asked = kind
         raise kind
 
     return handler
 
 
+def stopped() -> None:
+    """The run has stopped: from now on, a signal asking it to stop is let pass."""
+    global _said
+    _said = True
+
+
+def has_stopped() -> bool:
+    return _said
+
+
 def forget_stop() -> None:
-    global _asked
-    _asked = None
+    """Forget the stop a signal asked for, and that the run stopped."""
+    global _asked, _said
+    _asked, _said = None, False
 
 
 def raise_pending_stop() -> None:

@@ -475,6 +475,35 @@ def test_ctrl_c_again_after_the_run_said_it_was_interrupted_keeps_its_exit_code(
         assert db.execute("SELECT status FROM runs").fetchall() == [("interrupted",)]
 
 
+def test_a_ctrl_c_caught_in_code_made_from_a_string_does_not_end_the_run_killed(
+    tmp_path: Path,
+) -> None:
+    """CPython 3.11 marks the process to end killed by SIGINT (exit -2, not the run's 130) when
+    a KeyboardInterrupt was raised in code compiled from a string, even once it was caught: a
+    Ctrl-C landing as a module's dataclasses are made (a placer starting, say) did that in CI.
+    Run as ``python -m``, as imgorg is (``-c`` and a script's path exit before the check)."""
+    (tmp_path / "caught_in_a_string.py").write_text(
+        "import engine.cli\n"
+        "def main():\n"
+        "    try:\n"
+        "        exec('raise KeyboardInterrupt')\n"
+        "    except KeyboardInterrupt:\n"
+        "        return 130\n"
+        "engine.cli.main = main\n"
+        "from engine.__main__ import run\n"
+        "run()\n"
+    )
+    ended = subprocess.run(
+        [sys.executable, "-m", "caught_in_a_string"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ended.returncode == 130, ended.stderr
+
+
 def test_a_ctrl_c_python_drops_where_it_lands_still_stops_the_run(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
