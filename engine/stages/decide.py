@@ -915,16 +915,8 @@ class Coordinator:
             if too_long:
                 decision.status, decision.reason = Status.ERROR, too_long
                 continue
-            if again and path in self.moved:  # the user moved its copy within DEST
-                decision.dest = path
-                decision.note = noted(decision.note, self._moved(path) or "")
+            if again and self._own_name_again(decision, path):
                 continue
-            if again and not self.restore_missing:  # culled from DEST, maybe: left out
-                decision.dest, decision.note = path, noted(decision.note, _left_out(path))
-                self.left_out += 1
-                continue
-            if again:
-                decision.note = noted(decision.note, _gone(path))
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
                 slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
             if slot is Slot.TAKEN and main_fixed and own:
@@ -946,6 +938,22 @@ class Coordinator:
             self._settle_at(decision, path, slot)
         return True
 
+    def _own_name_again(self, decision: Decision, path: str) -> bool:
+        """``path`` is a name the journal holds for ``decision``'s very file, whose copy there
+        is gone: True when that settles it (the user moved the copy within DEST; or, without
+        --restore-missing, it is left out as culled, maybe); else it is placed there again,
+        noted so."""
+        if path in self.moved:
+            decision.dest = path
+            decision.note = noted(decision.note, self._moved(path) or "")
+            return True
+        if not self.restore_missing:
+            decision.dest, decision.note = path, noted(decision.note, _left_out(path))
+            self.left_out += 1
+            return True
+        decision.note = noted(decision.note, _gone(path))
+        return False
+
     def _place_alone(self, main: Decision, target: str, renamed: str | None) -> bool:
         """``_place`` for a file that travels alone to a name of its choosing (most files): the
         same outcome, without the family's bookkeeping."""
@@ -957,16 +965,8 @@ class Coordinator:
         if slot is Slot.TAKEN:
             if self._own_copy_at(main, target) is not False:
                 return False
-            # a name the journal holds for this very file, whose copy there is gone: its own
-            if target in self.moved:  # the user moved its copy within DEST
-                main.dest = target
-                main.note = noted(main.note, self._moved(target) or "")
+            if self._own_name_again(main, target):
                 return True
-            if not self.restore_missing:  # culled from DEST, maybe: left out
-                main.dest, main.note = target, noted(main.note, _left_out(target))
-                self.left_out += 1
-                return True
-            main.note = noted(main.note, _gone(target))
             slot = Slot.FREE
         main.note = noted(main.note, renamed)
         self._settle_at(main, target, slot)
