@@ -76,47 +76,43 @@ def _screen_recording(path: Path, creation_time: str) -> None:
 
 
 @needs_ffmpeg
-def test_a_spanish_mac_screen_recording_on_new_years_eve_lands_in_its_local_year(
-    tmp_path: Path, organize
+@pytest.mark.parametrize(
+    ("folder", "name", "creation_time", "date", "year"),
+    [
+        # A Mac in Mexico writes ``creation_time`` in UTC (05:30 on New Year's Day); the name
+        # read as 11:30 in the morning gave no offset, so the recording stayed in UTC, in 2020.
+        (
+            "Escritorio",
+            "Grabación de pantalla 2019-12-31 a la(s) 11.30.00 p. m..mov",
+            "2020-01-01T05:30:00Z",
+            "2019-12-31T23:30:00-06:00",
+            2019,
+        ),
+        # A Mac in Japanese on its 24-hour clock writes the hour without its leading zero and
+        # with no word before it; the name's time was not read, so it stayed in UTC, in 2019.
+        (
+            "デスクトップ",
+            "画面収録 2020-01-01 8.50.12.mov",
+            "2019-12-31T23:50:12Z",
+            "2020-01-01T08:50:12+09:00",
+            2020,
+        ),
+    ],
+    ids=["spanish-new-years-eve", "japanese-new-years-morning"],
+)
+def test_a_mac_screen_recording_at_new_year_lands_in_its_local_year(
+    tmp_path: Path, organize, folder: str, name: str, creation_time: str, date: str, year: int
 ) -> None:
-    """A Mac in Mexico names a screen recording ``... a la(s) 11.30.00 p. m..mov`` and writes
-    ``creation_time`` in UTC (05:30 on New Year's Day). The name read as 11:30 in the morning
-    gave no offset (-18 hours), so the recording stayed in UTC, in 2020."""
-    name = "Grabación de pantalla 2019-12-31 a la(s) 11.30.00 p. m..mov"
-    _screen_recording(tmp_path / "src" / "Escritorio" / name, "2020-01-01T05:30:00Z")
+    """A Mac names a screen recording by its local time and writes ``creation_time`` in UTC:
+    the name's time, read in the Mac's language, gives the offset and so the local year."""
+    _screen_recording(tmp_path / "src" / folder / name, creation_time)
 
     code, rows = organize(tmp_path / "src", tmp_path / "dest", "-j", "1")
 
     assert code == 0
-    line = by_source(rows)[f"Escritorio/{name}"]
-    assert (line["date"], line["tz_source"], line["year"]) == (
-        "2019-12-31T23:30:00-06:00",
-        "filename",
-        2019,
-    ), line
-    assert line["dest"] == f"2019/Escritorio/{name}"
-
-
-@needs_ffmpeg
-def test_a_japanese_mac_screen_recording_on_new_years_morning_lands_in_its_local_year(
-    tmp_path: Path, organize
-) -> None:
-    """A Mac in Japanese on its 24-hour clock writes the hour without its leading zero and with
-    no word before it (``画面収録 2020-01-01 8.50.12.mov``), ``creation_time`` in UTC (23:50 on
-    New Year's Eve). The name's time was not read, so the recording stayed in UTC, in 2019."""
-    name = "画面収録 2020-01-01 8.50.12.mov"
-    _screen_recording(tmp_path / "src" / "デスクトップ" / name, "2019-12-31T23:50:12Z")
-
-    code, rows = organize(tmp_path / "src", tmp_path / "dest", "-j", "1")
-
-    assert code == 0
-    line = by_source(rows)[f"デスクトップ/{name}"]
-    assert (line["date"], line["tz_source"], line["year"]) == (
-        "2020-01-01T08:50:12+09:00",
-        "filename",
-        2020,
-    ), line
-    assert line["dest"] == f"2020/デスクトップ/{name}"
+    line = by_source(rows)[f"{folder}/{name}"]
+    assert (line["date"], line["tz_source"], line["year"]) == (date, "filename", year), line
+    assert line["dest"] == f"{year}/{folder}/{name}"
 
 
 def test_a_copy_dated_from_a_photo_an_earlier_run_placed_names_that_photo(
