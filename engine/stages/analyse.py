@@ -31,7 +31,7 @@ from engine.dates.exif import read_exif_facts
 from engine.dates.filename import filename_date
 from engine.dates.folder import folder_dates, takeout_year
 from engine.dates.mtime import date_from_mtime
-from engine.dates.original import original_date
+from engine.dates.original import apple_original_date, original_date
 from engine.dates.raw import raw_dates
 from engine.dates.takeout import takeout_date, takeout_position
 from engine.dates.timezone import file_zones, localize
@@ -255,7 +255,8 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
     if result.status is Status.CORRUPT:
         candidate = _free_originals(root, candidate, result, options)
     sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result, options, undated)
-    evidence = [*_original_dates(path, result, options), *dates, *sidecar_dates]
+    evidence = [*dates, *sidecar_dates]
+    evidence += _original_dates(path, result, options, evidence)
     positions += sidecar_positions
     evidence.append((DateSource.FILENAME, filename_date(os.path.basename(candidate.rel))))
     if options.analyse.date_from_folder:
@@ -473,17 +474,34 @@ def _reread(path: str, result: Analysis) -> bytes | None:
     return data if content_hash(data) == result.hash else None
 
 
-def _original_dates(path: str, result: Analysis, options: WorkerOptions) -> Evidence:
+def _original_dates(
+    path: str, result: Analysis, options: WorkerOptions, own: Evidence
+) -> Evidence:
     """An edited copy (``x-edited.jpg``, ``x-bearbeitet.jpg``, ...) beside its original takes
-    the original's date (engine/dates/original.py)."""
+    the original's date; an iPhone edit (``IMG_E1234.*``) too, when neither it, its sidecars
+    nor the files travelling with it (``own``) give a capture date (engine/dates/original.py)."""
     found = original_date(path, options.now)
+    apple = found is None and not _capture_dated(own, result, options.now)
+    if apple:
+        found = apple_original_date(path, options.now)
     if found is None:
         return []
     if found.position is not None and result.position is None:
         result.position = found.position
     if found.when is not None:
-        result.note = f"edited copy: dated by its original {os.path.basename(found.original)}"
+        said = f"edited copy: dated by its original {os.path.basename(found.original)}"
+        result.note = noted(result.note, said) if apple else said
     return [(DateSource.ORIGINAL, found.when)]
+
+
+def _capture_dated(evidence: Evidence, result: Analysis, now: dt.datetime) -> bool:
+    """Whether ``evidence`` or the file's GPS date stamp gives a capture date: one that is no
+    camera clock's default and not in the future of ``now``."""
+    return gps_evidence(_stamp(result, now))[0][1] is not None or any(
+        when is not None and not is_clock_default(when) and not is_future(when, now)
+        for source, when in evidence
+        if source in CAPTURE
+    )
 
 
 def _analyze_main(
