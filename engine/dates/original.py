@@ -144,6 +144,31 @@ def apple_original_date(path: str, now: dt.datetime | None = None) -> OriginalDa
     return first
 
 
+def placed_original(edit: str, placed: list[tuple[str, str, bool]]) -> OriginalDate | None:
+    """For an iPhone edit (its path below SOURCE) whose original is no longer beside it (a move
+    run placed it: earlier, or before it was stopped), the date of the first of its originals
+    among ``placed`` (path below SOURCE, date, and whether its own capture time dated it, of
+    the files runs placed from its folder, newest run first) ranked as ``apple_originals``
+    ranks them, that its own capture time dated."""
+    folder, name = os.path.split(edit)
+    stem = apple_original_stem(name)
+    if stem is None:
+        return None
+    own = _extension(name)
+    newest: dict[str, tuple[str, bool]] = {}
+    for rel, when, captured in placed:
+        other = os.path.basename(rel)
+        key = unicodedata.normalize("NFC", os.path.splitext(other)[0]).casefold()
+        if key == stem.casefold() and _kind(other) in _KIND_RANK:
+            newest.setdefault(other, (when, captured))
+    ranked = sorted(newest, key=lambda n: (_extension(n) != own, _KIND_RANK[_kind(n)], n))
+    for other in ranked:
+        when, captured = newest[other]
+        if captured:
+            return OriginalDate(os.path.join(folder, other), dt.datetime.fromisoformat(when), None)
+    return None
+
+
 def _capture_of(path: str) -> tuple[dt.datetime | None, dt.datetime | None]:
     """A photo's, RAW file's or video's own capture date and GPS date stamp, as read on disk."""
     kind = _kind(os.path.basename(path))

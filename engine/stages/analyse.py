@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import sqlite3
 import warnings
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -31,7 +32,12 @@ from engine.dates.exif import read_exif_facts
 from engine.dates.filename import filename_date
 from engine.dates.folder import folder_dates, takeout_year
 from engine.dates.mtime import date_from_mtime
-from engine.dates.original import apple_original_date, original_date
+from engine.dates.original import (
+    OriginalDate,
+    apple_original_date,
+    original_date,
+    placed_original,
+)
 from engine.dates.raw import raw_dates
 from engine.dates.takeout import takeout_date, takeout_position
 from engine.dates.timezone import file_zones, localize
@@ -75,6 +81,7 @@ from engine.stages.twins import BatchTwins, EarlierCopies
 from engine.stages.work import SLOTS, WorkerOptions
 from engine.store import fsops
 from engine.store.fsops import hash_stream
+from engine.store.journal import Journal
 
 _SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
 _RAW_READ_LIMIT = 4_000_000  # where raw_dates looks for the EXIF of a RAW travelling along
@@ -256,7 +263,7 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
         candidate = _free_originals(root, candidate, result, options)
     sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result, options, undated)
     evidence = [*dates, *sidecar_dates]
-    evidence += _original_dates(path, result, options, evidence)
+    evidence += _original_dates(root, result, options, evidence)
     positions += sidecar_positions
     evidence.append((DateSource.FILENAME, filename_date(os.path.basename(candidate.rel))))
     if options.analyse.date_from_folder:
@@ -474,16 +481,17 @@ def _reread(path: str, result: Analysis) -> bytes | None:
     return data if content_hash(data) == result.hash else None
 
 
-def _original_dates(
-    path: str, result: Analysis, options: WorkerOptions, own: Evidence
-) -> Evidence:
+def _original_dates(root: str, result: Analysis, options: WorkerOptions, own: Evidence) -> Evidence:
     """An edited copy (``x-edited.jpg``, ``x-bearbeitet.jpg``, ...) beside its original takes
     the original's date; an iPhone edit (``IMG_E1234.*``) too, when neither it, its sidecars
     nor the files travelling with it (``own``) give a capture date (engine/dates/original.py)."""
+    path = os.path.join(root, result.rel)
     found = original_date(path, options.now)
     apple = found is None and not _capture_dated(own, result, options.now)
     if apple:
         found = apple_original_date(path, options.now)
+        if (found is None or found.when is None) and options.journal is not None:
+            found = _placed_original(root, result.rel, options) or found
     if found is None:
         return []
     if found.position is not None and result.position is None:
@@ -492,6 +500,26 @@ def _original_dates(
         said = f"edited copy: dated by its original {os.path.basename(found.original)}"
         result.note = noted(result.note, said) if apple else said
     return [(DateSource.ORIGINAL, found.when)]
+
+
+# The date sources an original placed by a run was dated by its own capture time with.
+_ORIGINALS_OWN = CAPTURE - {DateSource.ORIGINAL, DateSource.SIMILAR}
+
+
+def _placed_original(root: str, rel: str, options: WorkerOptions) -> OriginalDate | None:
+    """The date of an iPhone edit's original a move run took out of SOURCE (``rel``'s folder),
+    as DEST's journal holds it (a run that placed it before, or was stopped after)."""
+    assert options.journal is not None
+    try:
+        journal = Journal.reader(options.journal)
+        try:
+            rows = journal.placed_dates_in(root, os.path.dirname(rel))
+        finally:
+            journal.db.close()
+    except (sqlite3.Error, OSError):
+        return None
+    placed = [(r, when, DateSource(source) in _ORIGINALS_OWN) for r, when, source in rows]
+    return placed_original(rel, placed)
 
 
 def _capture_dated(evidence: Evidence, result: Analysis, now: dt.datetime) -> bool:
