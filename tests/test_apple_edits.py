@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 from test_formats import needs_ffmpeg, video
 
-from conftest import read_report
+from conftest import ENV, imgorg, needs_strace, photos_in, read_report, run_killed_at
 
 DCIM = "DCIM/100APPLE"
 
@@ -82,7 +83,7 @@ def test_an_undated_iphone_edit_lands_in_its_originals_year(
             "original",
         ), line
         assert line["dest"] == f"{year}/{edit}"
-        assert line["date"][:19] == lines[original]["date"][:19]
+        assert line["date"] == lines[original]["date"]  # its zone too
         assert f"dated by its original {original}" in line["note"]
     own = lines["IMG_E0602.JPG"]
     assert (own["year"], own["date_source"]) == (2012, "exif"), own
@@ -124,8 +125,6 @@ def test_an_iphone_edit_is_dated_alike_whatever_the_jobs(
     corpus: Path,
 ) -> None:
     """One worker or several, the batches in any order: the renders get the same dates."""
-    from conftest import imgorg
-
     src = phone_dump(tmp_path, corpus)
     dates = []
     for jobs in ("1", "2"):
@@ -157,8 +156,6 @@ def test_an_iphone_edit_whose_original_a_move_run_took_out_of_source_takes_its_d
     """A move run took the original ``IMG_0601.JPG`` (2016) out of SOURCE (as it does before
     it reaches a render of another batch, or before it was stopped); the render's run, the
     original no longer beside it, dates it by the original's row in DEST's journal."""
-    from conftest import imgorg
-
     src, dest = tmp_path / "src", tmp_path / "dest"
     phone = src / DCIM
     phone.mkdir(parents=True)
@@ -173,3 +170,54 @@ def test_an_iphone_edit_whose_original_a_move_run_took_out_of_source_takes_its_d
     assert (line["year"], line["date_source"]) == (2016, "original"), line
     assert line["dest"] == "2016/100APPLE/IMG_E0601.JPG"
     assert "dated by its original IMG_0601.JPG" in line["note"]
+
+
+@needs_strace
+def test_a_move_run_killed_after_the_original_still_dates_its_edit_on_resume(
+    tmp_path: Path,
+    corpus: Path,
+) -> None:
+    """A move run took the original ``IMG_0601.JPG`` (2015; its batch first, the larger) out
+    of SOURCE and was killed before the render; the resumed run dated the render by nothing
+    left beside it (NoDate). It takes the date the journal holds for its original."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    phone = src / DCIM
+    phone.mkdir(parents=True)
+    shutil.copyfile(corpus / "phone/iphone_hdr_NO.jpg", phone / "IMG_0601.JPG")
+    (phone / "IMG_E0601.JPG").write_bytes(undated_render(corpus / "phone/iphone_hdr_NO.jpg", 80))
+    move = ("--mode", "move", "--jobs", "1", "--min-size", "0", "--quiet")
+    argv = [sys.executable, "-m", "engine", "organize", str(src), str(dest), *move]
+    run_killed_at("renameat2", 2, argv, ENV)  # the render's rename, after its original's
+    assert set(photos_in(dest)) == {"2015/100APPLE/IMG_0601.JPG"}
+    assert (phone / "IMG_E0601.JPG").exists()
+    report = tmp_path / "report.jsonl"
+    assert imgorg("organize", str(src), str(dest), *move, "--report", str(report))[0] == 0
+    line = by_name(read_report(report))["IMG_E0601.JPG"]
+    assert (line["year"], line["date_source"]) == (2015, "original"), line
+    assert line["dest"] == "2015/100APPLE/IMG_E0601.JPG"
+
+
+def test_an_iphone_edit_read_after_a_move_took_its_original_out_of_source_takes_its_date(
+    tmp_path: Path,
+    corpus: Path,
+) -> None:
+    """One move run, not stopped: the original (the largest file, the first batch) was placed,
+    so taken out of SOURCE, while the workers were still on the other batches; the small
+    render, in the last batch, found nothing beside it and went to NoDate."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    phone = src / DCIM
+    phone.mkdir(parents=True)
+    shutil.copyfile(corpus / "phone/iphone_hdr_NO.jpg", phone / "IMG_0601.JPG")
+    with Image.open(corpus / "phone/iphone_hdr_NO.jpg") as im:
+        im.convert("RGB").resize((160, 120)).save(phone / "IMG_E0601.JPG", quality=80)
+    taken = (corpus / "camera/Canon_40D.jpg").read_bytes()
+    for n in range(1500):  # the phone's other photos, each its own bytes
+        mark = b"%d" % n * (1 + n % 40)
+        comment = b"\xff\xfe" + (len(mark) + 2).to_bytes(2, "big") + mark
+        (phone / f"IMG_{1000 + n}.JPG").write_bytes(taken[:2] + comment + taken[2:])
+    move = ("--mode", "move", "--jobs", "2", "--min-size", "0", "--quiet")
+    report = tmp_path / "report.jsonl"
+    assert imgorg("organize", str(src), str(dest), *move, "--report", str(report))[0] == 0
+    line = by_name(read_report(report))["IMG_E0601.JPG"]
+    assert (line["year"], line["date_source"]) == (2015, "original"), line
+    assert line["dest"] == "2015/100APPLE/IMG_E0601.JPG"

@@ -137,7 +137,10 @@ def apple_original_date(path: str, now: dt.datetime | None = None) -> OriginalDa
     original is beside it."""
     first: OriginalDate | None = None
     for original, sidecar in apple_originals(path):
-        found = _original_dated(original, sidecar, _capture_of(original), now)
+        taken, satellites, position = _capture_of(original)
+        found = _original_dated(original, sidecar, (taken, satellites), now)
+        if found.position is None and position is not None:
+            found = OriginalDate(found.original, found.when, position)
         if found.when is not None:
             return found
         first = first or found
@@ -169,32 +172,37 @@ def placed_original(edit: str, placed: list[tuple[str, str, bool]]) -> OriginalD
     return None
 
 
-def _capture_of(path: str) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """A photo's, RAW file's or video's own capture date and GPS date stamp, as read on disk."""
+Capture = tuple[dt.datetime | None, dt.datetime | None, tuple[float, float] | None]
+
+
+def _capture_of(path: str) -> Capture:
+    """A photo's, RAW file's or video's own capture date, GPS date stamp and GPS position, as
+    read on disk (the position gives an edit without one its original's time zone)."""
     kind = _kind(os.path.basename(path))
     if kind is Kind.VIDEO:
-        return _video_date(path), None
+        return _video_capture(path)
     if kind is Kind.RAW:
         from engine.dates.raw import raw_dates
 
         try:
             with open(path, "rb") as handle:
-                return raw_dates(handle.read(_RAW_READ_LIMIT))[0], None
+                return raw_dates(handle.read(_RAW_READ_LIMIT))[0], None, None
         except OSError:
-            return None, None
+            return None, None, None
     facts = exif_facts_of(path)
-    return (facts.date, facts.gps_time) if facts is not None else (None, None)
+    return (facts.date, facts.gps_time, facts.position) if facts is not None else (None,) * 3
 
 
-def _video_date(path: str) -> dt.datetime | None:
+def _video_capture(path: str) -> Capture:
     from engine.dates import video
 
     if not video.available():
-        return None
+        return None, None, None
     try:
-        return video.video_facts(path).date
+        facts = video.video_facts(path)
     except Exception:  # an unreadable video only means no date from it
-        return None
+        return None, None, None
+    return facts.date, None, facts.position
 
 
 @dataclass(frozen=True, slots=True)

@@ -263,8 +263,8 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
         candidate = _free_originals(root, candidate, result, options)
     sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result, options, undated)
     evidence = [*dates, *sidecar_dates]
-    evidence += _original_dates(root, result, options, evidence)
     positions += sidecar_positions
+    evidence += _original_dates(root, result, options, evidence, positions)
     evidence.append((DateSource.FILENAME, filename_date(os.path.basename(candidate.rel))))
     if options.analyse.date_from_folder:
         evidence += [(DateSource.FOLDER, when) for when in folder_dates(candidate.rel)]
@@ -481,17 +481,25 @@ def _reread(path: str, result: Analysis) -> bytes | None:
     return data if content_hash(data) == result.hash else None
 
 
-def _original_dates(root: str, result: Analysis, options: WorkerOptions, own: Evidence) -> Evidence:
+def _original_dates(
+    root: str,
+    result: Analysis,
+    options: WorkerOptions,
+    own: Evidence,
+    positions: list[tuple[float, float]],
+) -> Evidence:
     """An edited copy (``x-edited.jpg``, ``x-bearbeitet.jpg``, ...) beside its original takes
     the original's date; an iPhone edit (``IMG_E1234.*``) too, when neither it, its sidecars
-    nor the files travelling with it (``own``) give a capture date (engine/dates/original.py)."""
+    nor the files travelling with it (``own``) give a capture date (engine/dates/original.py),
+    and, where none of its ``positions`` does, the time zone of its original's position."""
     path = os.path.join(root, result.rel)
     found = original_date(path, options.now)
     apple = found is None and not _capture_dated(own, result, options.now)
     if apple:
         found = apple_original_date(path, options.now)
-        if (found is None or found.when is None) and options.journal is not None:
-            found = _placed_original(root, result.rel, options) or found
+        journal = options.moved_journal or options.journal
+        if (found is None or found.when is None) and journal is not None:
+            found = _placed_original(root, result.rel, journal) or found
     if found is None:
         return []
     if found.position is not None and result.position is None:
@@ -499,6 +507,8 @@ def _original_dates(root: str, result: Analysis, options: WorkerOptions, own: Ev
     if found.when is not None:
         said = f"edited copy: dated by its original {os.path.basename(found.original)}"
         result.note = noted(result.note, said) if apple else said
+        if apple and found.position is not None and not positions:
+            positions.append(found.position)
     return [(DateSource.ORIGINAL, found.when)]
 
 
@@ -506,12 +516,12 @@ def _original_dates(root: str, result: Analysis, options: WorkerOptions, own: Ev
 _ORIGINALS_OWN = CAPTURE - {DateSource.ORIGINAL, DateSource.SIMILAR}
 
 
-def _placed_original(root: str, rel: str, options: WorkerOptions) -> OriginalDate | None:
+def _placed_original(root: str, rel: str, path: str) -> OriginalDate | None:
     """The date of an iPhone edit's original a move run took out of SOURCE (``rel``'s folder),
-    as DEST's journal holds it (a run that placed it before, or was stopped after)."""
-    assert options.journal is not None
+    as DEST's journal (at ``path``) holds it: this run placed it (read after the original: the
+    journal names it before its source is gone), an earlier one, or one stopped after it."""
     try:
-        journal = Journal.reader(options.journal)
+        journal = Journal.reader(path)
         try:
             rows = journal.placed_dates_in(root, os.path.dirname(rel))
         finally:

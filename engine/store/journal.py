@@ -658,11 +658,14 @@ class Journal:
 
     def placed_dates_in(self, source_root: str, folder: str) -> list[tuple[str, str, str]]:
         """Each file of SOURCE's ``folder`` (not its subfolders; ``""``: SOURCE itself) a run
-        placed with a date and is not undone: its path below SOURCE, date and date source."""
+        placed with a date, or is placing (planned: a move within one filesystem takes it out
+        of SOURCE before it is journaled done), and is not undone: its path below SOURCE, date
+        and date source, newest run first."""
         start = os.fsencode(os.path.join(folder, "")) if folder else b""
         rows = self.db.execute(
             "SELECT source_rel, date, date_source FROM files WHERE source_root = ? "
-            "AND source_rel >= ? AND source_rel < ? AND state = 'done' AND status = 'placed' "
+            "AND source_rel >= ? AND source_rel < ? AND state IN ('planned', 'done') "
+            "AND status = 'placed' "
             "AND date IS NOT NULL ORDER BY source_rel, run_id DESC",
             (_b(source_root), start, start + b"\xff"),
         )
