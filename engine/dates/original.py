@@ -167,8 +167,12 @@ def placed_original(edit: str, placed: list[tuple[str, str, bool]]) -> OriginalD
     ranked = sorted(newest, key=lambda n: (_extension(n) != own, _KIND_RANK[_kind(n)], n))
     for other in ranked:
         when, captured = newest[other]
-        if captured:
-            return OriginalDate(os.path.join(folder, other), dt.datetime.fromisoformat(when), None)
+        try:
+            date = dt.datetime.fromisoformat(when) if captured else None
+        except ValueError:
+            date = None
+        if date is not None:
+            return OriginalDate(os.path.join(folder, other), date, None)
     return None
 
 

@@ -512,8 +512,19 @@ def _original_dates(
     return [(DateSource.ORIGINAL, found.when)]
 
 
-# The date sources an original placed by a run was dated by its own capture time with.
-_ORIGINALS_OWN = CAPTURE - {DateSource.ORIGINAL, DateSource.SIMILAR}
+# The date sources of a placed original that ``apple_original_date`` would have read on disk
+# (its EXIF, container or Takeout JSON, its GPS stamp, the Live Photo video of the same number,
+# a clock's default with nothing else).
+_ORIGINALS_OWN = frozenset(
+    {
+        DateSource.EXIF,
+        DateSource.QUICKTIME,
+        DateSource.TAKEOUT,
+        DateSource.GPS,
+        DateSource.COMPANION,
+        DateSource.CLOCK_DEFAULT,
+    }
+)
 
 
 def _placed_original(root: str, rel: str, path: str) -> OriginalDate | None:
@@ -528,7 +539,8 @@ def _placed_original(root: str, rel: str, path: str) -> OriginalDate | None:
             journal.db.close()
     except (sqlite3.Error, OSError):
         return None
-    placed = [(r, when, DateSource(source) in _ORIGINALS_OWN) for r, when, source in rows]
+    own = {source.value for source in _ORIGINALS_OWN}  # an older journal's sources as written
+    placed = [(r, when, source in own) for r, when, source in rows]
     return placed_original(rel, placed)
 
 
