@@ -35,6 +35,7 @@ from engine.dates.mtime import date_from_mtime
 from engine.dates.original import (
     OriginalDate,
     apple_original_date,
+    apple_original_stem,
     original_date,
     placed_original,
 )
@@ -494,7 +495,11 @@ def _original_dates(
     and, where none of its ``positions`` does, the time zone of its original's position."""
     path = os.path.join(root, result.rel)
     found = original_date(path, options.now)
-    apple = found is None and not _capture_dated(own, result, options.now)
+    apple = (
+        found is None
+        and apple_original_stem(os.path.basename(result.rel)) is not None
+        and not _capture_dated(own, result, options.now)
+    )
     if apple:
         found = apple_original_date(path, options.now)
         journal = options.moved_journal or options.journal
