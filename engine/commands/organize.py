@@ -550,6 +550,15 @@ def earlier_placed(
     return {"journal": journal, "run_id": run_id, "dest": settings.dest}
 
 
+def moved_journal(settings: Settings, journal: str | None) -> str | None:
+    """DEST's journal for the workers of a move run on the writer's host, which take out of
+    SOURCE originals whose edits a later batch reads (``WorkerOptions.moved_journal``)."""
+    run = settings.run
+    other_hosts = run.backend == "dask" and bool(run.scheduler or run.path_map)
+    moves = run.mode is Mode.MOVE and not run.dry_run
+    return journal if moves and not other_hosts else None
+
+
 def placer_pool(settings: Settings) -> PlacerPool | None:
     """Processes that put each group commit's files in place while the writer decides the
     next: none when the run analyses in the writer's own process (``--jobs 1``) or writes
@@ -720,6 +729,7 @@ def _run(
         copy_to_stage=copies_in_workers(settings),
         videos=settings.walk.videos,
         now=run_start(),
+        moved_journal=moved_journal(settings, journal_path),
         **earlier_placed(settings, view, run_id, journal_path),
     )
     if settings.analyse.similar:

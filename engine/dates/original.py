@@ -1,6 +1,9 @@
 """An edited copy's date from its original: Google Photos writes ``x-edited.jpg`` (and its
 localised forms) beside ``x.jpg``; the copy takes the original's EXIF date, else the original's
-Takeout JSON date: the one the original itself is dated by (EXIF outranks Takeout)."""
+Takeout JSON date: the one the original itself is dated by (EXIF outranks Takeout). An iPhone
+writes the rendering of an edit as ``IMG_E1234.*`` beside the original ``IMG_1234.*``, photo or
+video; an export of it may carry no date of its own, and then it takes its original's
+(``apple_original_date``)."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
     from engine.dates.exif import ExifFacts
 
 _SIDECAR_READ_LIMIT = 4_000_000
+_RAW_READ_LIMIT = 4_000_000  # where raw_dates looks for a RAW original's EXIF
 _MEDIA = frozenset(IMAGE_EXTENSIONS + HEIF_EXTENSIONS)
 # Google Photos' name for an edited copy, in the languages Takeout writes it in.
 EDITED_SUFFIXES = (
@@ -78,13 +82,131 @@ def original_of(path: str) -> tuple[str, str | None] | None:
     if not originals:
         return None
     original = originals[0]
+    return os.path.join(folder, original), _takeout_of(folder, listing, original, name)
+
+
+def _takeout_of(folder: str, listing: _Listing, original: str, edit: str) -> str | None:
+    """The path of ``original``'s Takeout JSON in ``folder`` (not one of ``edit``'s), if any."""
     folded = unicodedata.normalize("NFC", original).casefold()
     candidates = sorted(
         {s for end in range(len(folded) + 1) for s in listing.sidecars.get(folded[:end], [])}
     )
-    owned = [s for s in candidates if listing.mains.owner(s, without=name) == original]
-    sidecar = os.path.join(folder, owned[0]) if owned else None
-    return os.path.join(folder, original), sidecar
+    owned = [s for s in candidates if listing.mains.owner(s, without=edit) == original]
+    return os.path.join(folder, owned[0]) if owned else None
+
+
+# An iPhone's rendering of an edit (``IMG_E1234``), beside the original ``IMG_1234``.
+_APPLE_EDIT = re.compile(r"(?P<pre>IMG_)E(?P<number>\d+)", re.IGNORECASE)
+_KIND_RANK = {Kind.IMAGE: 0, Kind.RAW: 1, Kind.VIDEO: 2}
+
+
+def apple_original_stem(name: str) -> str | None:
+    """``IMG_E1234.HEIC`` -> ``IMG_1234`` (any case); None for any other name."""
+    stem = unicodedata.normalize("NFC", os.path.splitext(name)[0])
+    match = _APPLE_EDIT.fullmatch(stem)
+    return None if match is None else match["pre"] + match["number"]
+
+
+def apple_originals(path: str) -> list[tuple[str, str | None]]:
+    """An iPhone edit's originals beside it (``IMG_1234.*`` for ``IMG_E1234.*``, any photo, RAW
+    or video extension, any case), each with its Takeout JSON if it has one: one of the edit's
+    extension first, then photos, RAW files, videos, each by name."""
+    folder, name = os.path.split(path)
+    stem = apple_original_stem(name)
+    if stem is None:
+        return []
+    own = _extension(name)
+    try:
+        listing = _listing(folder or ".", os.stat(folder or ".").st_mtime_ns, own)
+    except OSError:
+        return []
+    found = listing.by_stem.get(stem.casefold(), [])
+    ranked = sorted(found, key=lambda n: (_extension(n) != own, _KIND_RANK[_kind(n)], n))
+    return [(os.path.join(folder, n), _takeout_of(folder, listing, n, name)) for n in ranked]
+
+
+def _kind(name: str) -> Kind:
+    return kind_of(name, _MEDIA)
+
+
+def apple_original_date(path: str, now: dt.datetime | None = None) -> OriginalDate | None:
+    """For an iPhone edit (``IMG_E1234.*``) beside its original, the date of the first of its
+    originals (``apple_originals``) that has one, as that original is dated (its capture date:
+    EXIF or a video's container; else its Takeout JSON's; else its GPS date stamp), with the
+    position its JSON gives; the first original, undated, when none has a date; None when no
+    original is beside it."""
+    first: OriginalDate | None = None
+    for original, sidecar in apple_originals(path):
+        taken, satellites, position = _capture_of(original)
+        found = _original_dated(original, sidecar, (taken, satellites), now)
+        if found.position is None and position is not None:
+            found = OriginalDate(found.original, found.when, position)
+        if found.when is not None:
+            return found
+        first = first or found
+    return first
+
+
+def placed_original(edit: str, placed: list[tuple[str, str, bool]]) -> OriginalDate | None:
+    """For an iPhone edit (its path below SOURCE) whose original is no longer beside it (a move
+    run placed it: earlier, or before it was stopped), the date of the first of its originals
+    among ``placed`` (path below SOURCE, date, and whether its own capture time dated it, of
+    the files runs placed from its folder, newest run first) ranked as ``apple_originals``
+    ranks them, that its own capture time dated."""
+    folder, name = os.path.split(edit)
+    stem = apple_original_stem(name)
+    if stem is None:
+        return None
+    own = _extension(name)
+    newest: dict[str, tuple[str, bool]] = {}
+    for rel, when, captured in placed:
+        other = os.path.basename(rel)
+        key = unicodedata.normalize("NFC", os.path.splitext(other)[0]).casefold()
+        if key == stem.casefold() and _kind(other) in _KIND_RANK:
+            newest.setdefault(other, (when, captured))
+    ranked = sorted(newest, key=lambda n: (_extension(n) != own, _KIND_RANK[_kind(n)], n))
+    for other in ranked:
+        when, captured = newest[other]
+        try:
+            date = dt.datetime.fromisoformat(when) if captured else None
+        except ValueError:
+            date = None
+        if date is not None:
+            return OriginalDate(os.path.join(folder, other), date, None)
+    return None
+
+
+Capture = tuple[dt.datetime | None, dt.datetime | None, tuple[float, float] | None]
+
+
+def _capture_of(path: str) -> Capture:
+    """A photo's, RAW file's or video's own capture date, GPS date stamp and GPS position, as
+    read on disk (the position gives an edit without one its original's time zone)."""
+    kind = _kind(os.path.basename(path))
+    if kind is Kind.VIDEO:
+        return _video_capture(path)
+    if kind is Kind.RAW:
+        from engine.dates.raw import raw_dates
+
+        try:
+            with open(path, "rb") as handle:
+                return raw_dates(handle.read(_RAW_READ_LIMIT))[0], None, None
+        except OSError:
+            return None, None, None
+    facts = exif_facts_of(path)
+    return (facts.date, facts.gps_time, facts.position) if facts is not None else (None,) * 3
+
+
+def _video_capture(path: str) -> Capture:
+    from engine.dates import video
+
+    if not video.available():
+        return None, None, None
+    try:
+        facts = video.video_facts(path)
+    except Exception:  # an unreadable video only means no date from it
+        return None, None, None
+    return facts.date, None, facts.position
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +252,19 @@ def original_date(path: str, now: dt.datetime | None = None) -> OriginalDate | N
         return None
     original, sidecar = found
     facts = exif_facts_of(original)
-    taken = facts.date if facts is not None else None
-    satellites = facts.gps_time if facts is not None else None
+    own = (facts.date, facts.gps_time) if facts is not None else (None, None)
+    return _original_dated(original, sidecar, own, now)
+
+
+def _original_dated(
+    original: str,
+    sidecar: str | None,
+    own: tuple[dt.datetime | None, dt.datetime | None],
+    now: dt.datetime | None,
+) -> OriginalDate:
+    """``original``'s date from its own capture date and GPS date stamp (``own``) and its
+    Takeout JSON (``sidecar``), with the position that JSON gives."""
+    taken, satellites = own
     sent: dt.datetime | None = None
     position: tuple[float, float] | None = None
     if sidecar is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import sqlite3
 import warnings
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -31,7 +32,13 @@ from engine.dates.exif import read_exif_facts
 from engine.dates.filename import filename_date
 from engine.dates.folder import folder_dates, takeout_year
 from engine.dates.mtime import date_from_mtime
-from engine.dates.original import original_date
+from engine.dates.original import (
+    OriginalDate,
+    apple_original_date,
+    apple_original_stem,
+    original_date,
+    placed_original,
+)
 from engine.dates.raw import raw_dates
 from engine.dates.takeout import takeout_date, takeout_position
 from engine.dates.timezone import file_zones, localize
@@ -75,6 +82,7 @@ from engine.stages.twins import BatchTwins, EarlierCopies
 from engine.stages.work import SLOTS, WorkerOptions
 from engine.store import fsops
 from engine.store.fsops import hash_stream
+from engine.store.journal import Journal
 
 _SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
 _RAW_READ_LIMIT = 4_000_000  # where raw_dates looks for the EXIF of a RAW travelling along
@@ -255,8 +263,9 @@ def _gather(root: str, candidate: Candidate, options: WorkerOptions) -> Found | 
     if result.status is Status.CORRUPT:
         candidate = _free_originals(root, candidate, result, options)
     sidecar_dates, sidecar_positions = _companion_dates(root, candidate, result, options, undated)
-    evidence = [*_original_dates(path, result, options), *dates, *sidecar_dates]
+    evidence = [*dates, *sidecar_dates]
     positions += sidecar_positions
+    evidence += _original_dates(root, result, options, evidence, positions)
     evidence.append((DateSource.FILENAME, filename_date(os.path.basename(candidate.rel))))
     if options.analyse.date_from_folder:
         evidence += [(DateSource.FOLDER, when) for when in folder_dates(candidate.rel)]
@@ -473,17 +482,81 @@ def _reread(path: str, result: Analysis) -> bytes | None:
     return data if content_hash(data) == result.hash else None
 
 
-def _original_dates(path: str, result: Analysis, options: WorkerOptions) -> Evidence:
+def _original_dates(
+    root: str,
+    result: Analysis,
+    options: WorkerOptions,
+    own: Evidence,
+    positions: list[tuple[float, float]],
+) -> Evidence:
     """An edited copy (``x-edited.jpg``, ``x-bearbeitet.jpg``, ...) beside its original takes
-    the original's date (engine/dates/original.py)."""
+    the original's date; an iPhone edit (``IMG_E1234.*``) too, when neither it, its sidecars
+    nor the files travelling with it (``own``) give a capture date (engine/dates/original.py),
+    and, where none of its ``positions`` does, the time zone of its original's position."""
+    path = os.path.join(root, result.rel)
     found = original_date(path, options.now)
+    apple = (
+        found is None
+        and apple_original_stem(os.path.basename(result.rel)) is not None
+        and not _capture_dated(own, result, options.now)
+    )
+    if apple:
+        found = apple_original_date(path, options.now)
+        journal = options.moved_journal or options.journal
+        if (found is None or found.when is None) and journal is not None:
+            found = _placed_original(root, result.rel, journal) or found
     if found is None:
         return []
     if found.position is not None and result.position is None:
         result.position = found.position
     if found.when is not None:
-        result.note = f"edited copy: dated by its original {os.path.basename(found.original)}"
+        said = f"edited copy: dated by its original {os.path.basename(found.original)}"
+        result.note = noted(result.note, said) if apple else said
+        if apple and found.position is not None and not positions:
+            positions.append(found.position)
     return [(DateSource.ORIGINAL, found.when)]
+
+
+# The date sources of a placed original that ``apple_original_date`` would have read on disk
+# (its EXIF, container or Takeout JSON, its GPS stamp, the Live Photo video of the same number,
+# a clock's default with nothing else).
+_ORIGINALS_OWN = frozenset(
+    {
+        DateSource.EXIF,
+        DateSource.QUICKTIME,
+        DateSource.TAKEOUT,
+        DateSource.GPS,
+        DateSource.COMPANION,
+        DateSource.CLOCK_DEFAULT,
+    }
+)
+
+
+def _placed_original(root: str, rel: str, path: str) -> OriginalDate | None:
+    """The date of an iPhone edit's original a move run took out of SOURCE (``rel``'s folder),
+    as DEST's journal (at ``path``) holds it: this run placed it (read after the original: the
+    journal names it before its source is gone), an earlier one, or one stopped after it."""
+    try:
+        journal = Journal.reader(path)
+        try:
+            rows = journal.placed_dates_in(root, os.path.dirname(rel))
+        finally:
+            journal.db.close()
+    except (sqlite3.Error, OSError):
+        return None
+    own = {source.value for source in _ORIGINALS_OWN}  # an older journal's sources as written
+    placed = [(r, when, source in own) for r, when, source in rows]
+    return placed_original(rel, placed)
+
+
+def _capture_dated(evidence: Evidence, result: Analysis, now: dt.datetime) -> bool:
+    """Whether ``evidence`` or the file's GPS date stamp gives a capture date: one that is no
+    camera clock's default and not in the future of ``now``."""
+    return gps_evidence(_stamp(result, now))[0][1] is not None or any(
+        when is not None and not is_clock_default(when) and not is_future(when, now)
+        for source, when in evidence
+        if source in CAPTURE
+    )
 
 
 def _analyze_main(

@@ -656,6 +656,26 @@ class Journal:
         )
         return {os.fsdecode(rel) for (rel,) in rows}
 
+    def placed_dates_in(self, source_root: str, folder: str) -> list[tuple[str, str, str]]:
+        """Each file of SOURCE's ``folder`` (not its subfolders; ``""``: SOURCE itself) a run
+        placed with a date, or is placing (planned: a move within one filesystem takes it out
+        of SOURCE before it is journaled done), and is not undone: its path below SOURCE, date
+        and date source, newest run first."""
+        start = os.fsencode(os.path.join(folder, "")) if folder else b""
+        rows = self.db.execute(
+            "SELECT source_rel, date, date_source FROM files WHERE source_root = ? "
+            "AND source_rel >= ? AND source_rel < ? AND state IN ('planned', 'done') "
+            "AND status = 'placed' "
+            "AND date IS NOT NULL ORDER BY source_rel, run_id DESC",
+            (_b(source_root), start, start + b"\xff"),
+        )
+        found = []
+        for rel, date, source in rows:
+            name = os.fsdecode(rel)
+            if os.path.dirname(name) == folder:
+                found.append((name, date, source))
+        return found
+
     def left_copy(
         self, source_root: str, rel: str, content_hash: str, before_run: int
     ) -> LeftCopy | None:
