@@ -42,7 +42,9 @@ UNKNOWN_CAMERA = "Unknown camera"
 _SAMPLE = dt.datetime(2019, 12, 31, 23, 30, 5, tzinfo=dt.timezone(dt.timedelta(hours=9)))
 
 
-_TRASHED = re.compile(r"^\.(trashed|pending)-\d+-(?=.)")
+# Android's prefix of a file in its trash or still being written (the seconds are when the trash
+# empties itself): .trashed-1700000000-IMG_1.jpg is IMG_1.jpg
+ANDROID_PREFIX = re.compile(r"^\.(trashed|pending)-\d+-(?=.)")
 # Folders a Mac shows as one document (a package), where the application that owns them is
 # installed: the photo libraries of Photos, iPhoto, Aperture, Lightroom and Capture One. A
 # folder placed under such a name would hide its photos in the Finder (and open the
@@ -78,7 +80,7 @@ def visible(rel: str) -> str:
 
 
 def _shown(part: str) -> str:
-    return _TRASHED.sub("", part).lstrip(".") or "_"
+    return ANDROID_PREFIX.sub("", part).lstrip(".") or "_"
 
 
 def _folder_shown(part: str) -> str:

@@ -1,0 +1,61 @@
+"""Bug hunt 16: archive shapes from phones and photo applications (Android's trash, a Lightroom
+folder), built from real camera files."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+EXIFTOOL = shutil.which("exiftool")
+needs_exiftool = pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is not installed")
+
+
+def _stripped(source: Path, target: Path, *tags: str) -> None:
+    """A copy of ``source`` at ``target`` without ``tags`` (every tag when none is named)."""
+    assert EXIFTOOL is not None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    removed = [f"-{tag}=" for tag in tags] or ["-all="]
+    subprocess.run([EXIFTOOL, "-q", "-overwrite_original", *removed, str(target)], check=True)
+
+
+@needs_exiftool
+def test_a_photo_in_androids_trash_is_dated_by_its_name_as_outside_it(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """Android's trash renames ``FB_IMG_1546300801000.jpg`` to
+    ``.trashed-1700000000-FB_IMG_1546300801000.jpg``: the name after the prefix is the file's
+    own. Before, the prefix hid the names read from their start: a Facebook save (no EXIF,
+    small) was skipped as an undated thumbnail and left behind, a Pixel photo's UTC name was
+    read as local time (2020 instead of 2021-01-01 00:30 at its GPS position, +01:00), and a
+    Facebook download's ids were read as a date (2011)."""
+    pictures = tmp_path / "src" / "Pictures"
+    pictures.mkdir(parents=True)
+    trash = ".trashed-1700000000-"
+    shutil.copyfile(
+        corpus / "no_exif" / "noexif.jpg", pictures / f"{trash}FB_IMG_1546300801000.jpg"
+    )
+    _stripped(
+        corpus / "camera" / "DSCN0010.jpg",
+        pictures / f"{trash}PXL_20201231_233000123.jpg",
+        "AllDates",
+        "GPSDateStamp",
+        "GPSTimeStamp",
+    )
+    ids = "20110105_10153123456789012_1234567890_n.jpg"
+    _stripped(corpus / "phone" / "jolla.jpg", pictures / f"{trash}{ids}")
+
+    code, report = organize(tmp_path / "src", tmp_path / "dest")
+
+    assert code == 0
+    rows = {Path(line["source"]).name.removeprefix(trash): line for line in report}
+    facebook = rows["FB_IMG_1546300801000.jpg"]
+    assert facebook["status"] == "placed", facebook
+    assert facebook["dest"] == "2019/Pictures/FB_IMG_1546300801000.jpg", facebook
+    pixel = rows["PXL_20201231_233000123.jpg"]
+    assert pixel["date"] == "2021-01-01T00:30:00+01:00", pixel
+    assert pixel["dest"].startswith("2021/"), pixel
+    assert rows[ids]["dest"] == f"NoDate/Pictures/{ids}", rows[ids]
