@@ -59,3 +59,46 @@ def test_a_photo_in_androids_trash_is_dated_by_its_name_as_outside_it(  # type: 
     assert pixel["date"] == "2021-01-01T00:30:00+01:00", pixel
     assert pixel["dest"].startswith("2021/"), pixel
     assert rows[ids]["dest"] == f"NoDate/Pictures/{ids}", rows[ids]
+
+
+def test_the_photos_lightroom_synced_from_a_phone_are_placed_not_taken_for_previews(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """Lightroom Classic keeps previews in ``<catalog> Previews.lrdata/`` and ``Smart
+    Previews.lrdata/`` (ignored), but the photos synced from Lightroom on a phone in
+    ``Mobile Downloads.lrdata/``: their only copy on the computer. Before, every ``*.lrdata/``
+    was ignored as previews, so a move left them behind and a copy left them out of the
+    archive. The smart previews of those photos, in its ``downloaded-smart-previews/`` under
+    the original's name (a DNG named ``.JPG`` or ``.NEF``), stay ignored; the folder is placed
+    without ``.lrdata``, which a Mac with Lightroom shows as one document."""
+    lightroom = tmp_path / "src" / "Pictures" / "Lightroom"
+    synced = lightroom / "Mobile Downloads.lrdata"
+    (synced / "downloaded-smart-previews").mkdir(parents=True)
+    (lightroom / "Lightroom Catalog Previews.lrdata" / "0" / "01A2").mkdir(parents=True)
+    (lightroom / "Lightroom Catalog.lrcat").write_bytes(b"SQLite format 3\x00")
+    shutil.copyfile(corpus / "phone" / "iphone_hdr_NO.jpg", synced / "IMG_0412.JPG")
+    shutil.copyfile(
+        corpus / "formats" / "piexif_01.tif", synced / "downloaded-smart-previews" / "IMG_0412.JPG"
+    )
+    shutil.copyfile(
+        corpus / "camera" / "DSCN0010.jpg",
+        lightroom / "Lightroom Catalog Previews.lrdata" / "0" / "01A2" / "01A2.jpg",
+    )
+
+    code, report = organize(tmp_path / "src", tmp_path / "dest")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    photo = rows["Pictures/Lightroom/Mobile Downloads.lrdata/IMG_0412.JPG"]
+    assert photo["status"] == "placed", photo
+    assert photo["dest"] == "2015/Mobile Downloads/IMG_0412.JPG", photo
+    assert (tmp_path / "dest" / photo["dest"]).read_bytes() == (
+        synced / "IMG_0412.JPG"
+    ).read_bytes()
+    for preview in (
+        "Pictures/Lightroom/Mobile Downloads.lrdata/downloaded-smart-previews/IMG_0412.JPG",
+        "Pictures/Lightroom/Lightroom Catalog Previews.lrdata/0/01A2/01A2.jpg",
+    ):
+        assert rows[preview]["status"] == "ignored", rows[preview]
+        assert "Lightroom" in rows[preview]["reason"], rows[preview]
+    assert rows["Pictures/Lightroom/Lightroom Catalog.lrcat"]["status"] == "ignored"

@@ -46,12 +46,13 @@ _SAMPLE = dt.datetime(2019, 12, 31, 23, 30, 5, tzinfo=dt.timezone(dt.timedelta(h
 # empties itself): .trashed-1700000000-IMG_1.jpg is IMG_1.jpg
 ANDROID_PREFIX = re.compile(r"^\.(trashed|pending)-\d+-(?=.)")
 # Folders a Mac shows as one document (a package), where the application that owns them is
-# installed: the photo libraries of Photos, iPhoto, Aperture, Lightroom and Capture One. A
+# installed: the photo libraries of Photos, iPhoto, Aperture, Lightroom and Capture One, and
+# Lightroom Classic's Mobile Downloads.lrdata (its synced photos, engine/stages/walk.py). A
 # folder placed under such a name would hide its photos in the Finder (and open the
 # application, which would take it for a damaged library).
 _PACKAGE = re.compile(
     r"\.(?:photoslibrary|photolibrary|migratedphotolibrary|aplibrary|migratedaplibrary"
-    r"|lrlibrary|cocatalog)(?=/)",
+    r"|lrlibrary|lrdata|cocatalog)(?=/)",
     re.IGNORECASE,
 )
 

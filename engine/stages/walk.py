@@ -59,6 +59,12 @@ IPHOTO = re.compile(r"(?<![^\W\d_])iphoto(?![^\W\d_])")
 # Photos library upgraded from either), Data/ (iPhoto 6 to 8), each day's Thumbs/ and Data/
 # (iPhoto 2 to 5). Masters/, Originals/, Modified/ and Previews/ (the edits) are taken.
 LIBRARY_THUMBNAILS = re.compile(r"thumbnails|thumbs|data|\d{4}/\d{2}/\d{2}/(?:thumbs|data)")
+# Lightroom Classic keeps the previews of its catalog's photos in folders named *.lrdata beside
+# it (<catalog> Previews.lrdata, Smart Previews.lrdata: DNGs), but the photos synced from
+# Lightroom on a phone or the web, their only copy on this computer, in Mobile Downloads.lrdata
+# (their previews in its downloaded-smart-previews/).
+LIGHTROOM_SYNCED = "mobile downloads.lrdata"
+LIGHTROOM_SYNCED_PREVIEWS = "downloaded-smart-previews"
 
 
 @dataclass(slots=True)
@@ -167,7 +173,7 @@ def _classify(
         inner_junk = junk
         if junk is None and entry.name.lower() in JUNK_FOLDERS:
             inner_junk = f"inside {entry.name}/ (thumbnail or system folder)"
-        elif junk is None and entry.name.lower().endswith(".lrdata"):
+        elif junk is None and _lightroom_previews(entry.path):
             inner_junk = f"inside {entry.name}/ of a Lightroom catalog (previews of its photos)"
         elif junk is None and _cache(entry.path):
             inner_junk = f"inside {entry.name}/ (an application cache: thumbnails, previews)"
@@ -230,6 +236,13 @@ def _not_an_mp4(path: str, ext: str) -> str | None:
         if is_iso_bmff(handle.read(12)):
             return None
     return f"not a video: a {ext} file that is not an MP4 (no 'ftyp' box)"
+
+
+def _lightroom_previews(path: str) -> bool:
+    parent, name = os.path.split(path.lower())
+    if name == LIGHTROOM_SYNCED_PREVIEWS:
+        return os.path.basename(parent) == LIGHTROOM_SYNCED
+    return name.endswith(".lrdata") and name != LIGHTROOM_SYNCED
 
 
 def _cache(path: str) -> bool:
