@@ -102,3 +102,31 @@ def test_the_photos_lightroom_synced_from_a_phone_are_placed_not_taken_for_previ
         assert rows[preview]["status"] == "ignored", rows[preview]
         assert "Lightroom" in rows[preview]["reason"], rows[preview]
     assert rows["Pictures/Lightroom/Lightroom Catalog.lrcat"]["status"] == "ignored"
+
+
+def test_a_gopro_raw_photo_is_kept_with_its_jpeg_or_alone(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """A GoPro in RAW mode writes ``GOPR0001.JPG`` and ``GOPR0001.GPR``, a DNG (TIFF inside;
+    here the corpus's TIFFs with EXIF stand for them). Before, ``.gpr`` was no media type: the
+    RAW was ignored, left in SOURCE by a move and out of the archive by a copy. Now it travels
+    with its JPEG like a DJI drone's ``.DNG``, and one whose JPEG is gone is dated by its own
+    EXIF."""
+    card = tmp_path / "src" / "DCIM" / "100GOPRO"
+    card.mkdir(parents=True)
+    shutil.copyfile(corpus / "camera" / "exiftool_GoPro.jpg", card / "GOPR0001.JPG")
+    shutil.copyfile(corpus / "formats" / "tif-with-iptc-icc-xmp.tif", card / "GOPR0001.GPR")
+    shutil.copyfile(corpus / "formats" / "piexif_01.tif", card / "GOPR0002.GPR")
+
+    code, report = organize(tmp_path / "src", tmp_path / "dest", "--min-size", "0")
+
+    assert code == 0
+    rows = {Path(line["source"]).name: line for line in report}
+    pair = rows["GOPR0001.GPR"]
+    assert pair["status"] == "placed", pair
+    assert pair["companion_of"] == "DCIM/100GOPRO/GOPR0001.JPG", pair
+    assert pair["dest"] == rows["GOPR0001.JPG"]["dest"].removesuffix(".JPG") + ".GPR", pair
+    alone = rows["GOPR0002.GPR"]
+    assert alone["status"] == "placed" and alone["dest"].startswith("2006/"), alone
+    placed = tmp_path / "dest" / alone["dest"]
+    assert placed.read_bytes() == (card / "GOPR0002.GPR").read_bytes()

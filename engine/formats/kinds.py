@@ -24,9 +24,10 @@ HEIF_EXTENSIONS = (".heic", ".heif", ".hif", ".avif")  # .hif: Fujifilm's HEIF
 RAW_EXTENSIONS = (
     *(".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2"),
     # TIFF inside too (dated like the others): Nikon compacts, Pentax, Samsung, Leica, Sony's
-    # older, Hasselblad, Epson, Phase One, Kodak; and three that are not TIFF (Canon's first
-    # CRW, Minolta MRW, Sigma X3F: dated by exiftool when it is installed, else as undated)
-    *(".nrw", ".pef", ".srw", ".rwl", ".sr2", ".srf", ".3fr", ".erf", ".iiq", ".kdc"),
+    # older, Hasselblad, Epson, Phase One, Kodak, GoPro's (.gpr, a DNG); and three that are not
+    # TIFF (Canon's first CRW, Minolta MRW, Sigma X3F: dated by exiftool when it is installed,
+    # else as undated)
+    *(".nrw", ".pef", ".srw", ".rwl", ".sr2", ".srf", ".3fr", ".erf", ".iiq", ".kdc", ".gpr"),
     *(".crw", ".mrw", ".x3f"),
 )
 # The video of a Google Pixel motion photo as Google Takeout exports it beside the photo
