@@ -130,3 +130,57 @@ def test_a_gopro_raw_photo_is_kept_with_its_jpeg_or_alone(  # type: ignore[no-un
     assert alone["status"] == "placed" and alone["dest"].startswith("2006/"), alone
     placed = tmp_path / "dest" / alone["dest"]
     assert placed.read_bytes() == (card / "GOPR0002.GPR").read_bytes()
+
+
+def _edited(source: Path, target: Path) -> None:
+    """``source`` as an editor saves it: new pixels, the camera's EXIF kept."""
+    from PIL import Image
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with Image.open(source) as im:
+        im.convert("L").convert("RGB").save(target, quality=90, exif=im.info["exif"])
+
+
+def test_a_photo_keeps_its_name_beside_the_one_androids_trash_holds(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """``Pictures/IMG_1.jpg`` and, deleted, another ``Pictures/.trashed-1700000000-IMG_1.jpg``
+    of the same day: the trashed one is placed under its visible name, which is the live
+    photo's own. Before, names went in source-path order, where the dot sorts first: the
+    deleted photo took ``IMG_1.jpg`` and the live one became ``IMG_1_1.jpg``."""
+    pictures = tmp_path / "src" / "Pictures"
+    pictures.mkdir(parents=True)
+    shutil.copyfile(corpus / "camera" / "DSCN0010.jpg", pictures / "IMG_1.jpg")
+    _edited(corpus / "camera" / "DSCN0010.jpg", pictures / ".trashed-1700000000-IMG_1.jpg")
+
+    code, report = organize(tmp_path / "src", tmp_path / "dest")
+
+    assert code == 0
+    rows = {line["source"]: line["dest"] for line in report}
+    assert rows["Pictures/IMG_1.jpg"] == "2008/Pictures/IMG_1.jpg", rows
+    assert rows["Pictures/.trashed-1700000000-IMG_1.jpg"] == "2008/Pictures/IMG_1_1.jpg", rows
+
+
+def test_picasas_original_yields_its_name_to_the_edit_in_a_flat_layout(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """Picasa saves an edit over ``Trip/DSCN0010.jpg`` and keeps the original, other bytes of
+    the same name, in the hidden ``Trip/.picasaoriginals/``: both are placed (the original
+    never ignored as hidden: README, *Tidy*), and in one folder (``--layout flat``) the photo
+    the user sees keeps its name, the hidden original takes the suffix."""
+    trip = tmp_path / "src" / "2008 Trip"
+    (trip / ".picasaoriginals").mkdir(parents=True)
+    shutil.copyfile(corpus / "camera" / "DSCN0010.jpg", trip / ".picasaoriginals" / "DSCN0010.jpg")
+    _edited(corpus / "camera" / "DSCN0010.jpg", trip / "DSCN0010.jpg")
+    (trip / ".picasa.ini").write_text("[DSCN0010.jpg]\nfilters=bw=1;\n")
+
+    code, report = organize(tmp_path / "src", tmp_path / "dest", "--layout", "flat")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    edit, original = rows["2008 Trip/DSCN0010.jpg"], rows["2008 Trip/.picasaoriginals/DSCN0010.jpg"]
+    assert edit["dest"] == "2008/DSCN0010.jpg", edit
+    assert original["status"] == "placed" and original["dest"] == "2008/DSCN0010_1.jpg", original
+    kept = (tmp_path / "dest" / original["dest"]).read_bytes()
+    assert kept == (corpus / "camera" / "DSCN0010.jpg").read_bytes()
+    assert rows["2008 Trip/.picasa.ini"]["status"] == "ignored"
