@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_formats import needs_ffmpeg, video
 
 EXIFTOOL = shutil.which("exiftool")
 needs_exiftool = pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is not installed")
@@ -184,3 +185,32 @@ def test_picasas_original_yields_its_name_to_the_edit_in_a_flat_layout(  # type:
     kept = (tmp_path / "dest" / original["dest"]).read_bytes()
     assert kept == (corpus / "camera" / "DSCN0010.jpg").read_bytes()
     assert rows["2008 Trip/.picasa.ini"]["status"] == "ignored"
+
+
+@needs_ffmpeg
+def test_a_gopro_max_360_video_is_placed_with_its_thumbnail(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """A GoPro MAX writes its 360-degree videos as MP4s named ``GS010001.360``, with a
+    ``.THM`` thumbnail and a ``.LRV`` low-resolution proxy. Before, ``.360`` was no media type:
+    the video was ignored (left out of the archive) and its ``.THM`` with it. Now it is placed
+    and dated as the video it is, its thumbnail beside it; the proxy stays ignored, and a
+    ``.360`` file that is no MP4 is no video (ignored, as a ``.MP`` that is none)."""
+    card = tmp_path / "src" / "DCIM" / "100GOPRO"
+    for name in ("GS010001.360", "GS010001.LRV"):  # MP4s under the camera's names
+        video(card / f"{name}.mp4", creation="2021-06-01T10:00:00Z")
+        (card / f"{name}.mp4").rename(card / name)
+    shutil.copyfile(corpus / "camera" / "exiftool_GoPro.jpg", card / "GS010001.THM")
+    (card / "notes.360").write_bytes(b"360 degree panorama settings\n")
+
+    code, report = organize(tmp_path / "src", tmp_path / "dest")
+
+    assert code == 0
+    rows = {Path(line["source"]).name: line for line in report}
+    clip = rows["GS010001.360"]
+    assert clip["status"] == "placed" and clip["dest"] == "2021/100GOPRO/GS010001.360", clip
+    thumbnail = rows["GS010001.THM"]
+    assert thumbnail["companion_of"] == "DCIM/100GOPRO/GS010001.360", thumbnail
+    assert thumbnail["dest"] == "2021/100GOPRO/GS010001.THM", thumbnail
+    assert rows["GS010001.LRV"]["status"] == "ignored"
+    assert rows["notes.360"]["status"] == "ignored", rows["notes.360"]

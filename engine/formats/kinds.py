@@ -34,12 +34,14 @@ RAW_EXTENSIONS = (
 # (``PXL_1.MP.jpg`` and ``PXL_1.MP``): an MP4 under another name, taken only when its first
 # bytes say it is one (``is_iso_bmff``).
 MOTION_VIDEO_EXTENSIONS = (".mp", ".mv")
+# Those and a GoPro MAX's 360-degree videos (GS010001.360), MP4s too, taken on the same terms.
+MP4_ONLY_EXTENSIONS = (*MOTION_VIDEO_EXTENSIONS, ".360")
 VIDEO_EXTENSIONS = (
     *(".mov", ".mp4", ".m4v", ".3gp", ".avi", ".mts"),
     # older phones (3GPP2, Windows Phone), camcorders (AVCHD copied off the disc structure,
     # JVC's MPEG-2 .mod/.tod, MPEG movie cameras), screen recorders and the web (Matroska)
     *(".3g2", ".wmv", ".m2ts", ".mod", ".tod", ".mpg", ".mpeg", ".mkv", ".webm"),
-    *MOTION_VIDEO_EXTENSIONS,
+    *MP4_ONLY_EXTENSIONS,
 )
 SIDECAR_EXTENSIONS = (".xmp", ".aae", ".json", ".thm")
 # The image types taken unless --extensions says otherwise (RAW files and videos always are).

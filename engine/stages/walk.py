@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from engine.formats.kinds import (
     DEFAULT_EXTENSIONS,
-    MOTION_VIDEO_EXTENSIONS,
+    MP4_ONLY_EXTENSIONS,
     VIDEO_EXTENSIONS,
     Kind,
     is_iso_bmff,
@@ -209,7 +209,7 @@ def _classify_file(
     shown = name.rstrip(" .")  # kinds.extension, for a name without a folder
     dot = shown.rfind(".")
     ext = shown[dot:].lower() if dot >= 0 else ""
-    problem = _not_an_mp4(entry.path, ext) if ext in MOTION_VIDEO_EXTENSIONS else None
+    problem = _not_an_mp4(entry.path, ext) if ext in MP4_ONLY_EXTENSIONS else None
     kind = kind_of_extension(ext, extensions, videos)
     if kind is Kind.OTHER and ext in VIDEO_EXTENSIONS and _photo_inside(entry.path):
         kind = Kind.VIDEO  # a photo under a video's name (--no-videos): placed as it is
@@ -231,7 +231,8 @@ def _photo_inside(path: str) -> bool:
 
 
 def _not_an_mp4(path: str, ext: str) -> str | None:
-    """Why a file named like a Pixel motion photo's video (``.MP``) is not one, or None."""
+    """Why a file named like a Pixel motion photo's video (``.MP``) or a GoPro MAX's (``.360``)
+    is not one, or None."""
     with open(path, "rb") as handle:
         if is_iso_bmff(handle.read(12)):
             return None
