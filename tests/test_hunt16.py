@@ -1,5 +1,5 @@
-"""Bug hunt 16: archive shapes from phones and photo applications (Android's trash, a Lightroom
-folder), built from real camera files."""
+"""Bug hunt 16: archive shapes from phones, cameras and photo applications (Android's trash, a
+Lightroom folder, a GoPro's card, Picasa's originals), built from real camera files."""
 
 from __future__ import annotations
 
