@@ -12,6 +12,7 @@ import re
 
 from engine.dates.parse import make_datetime
 from engine.dates.timezone import utc_only
+from engine.policy.naming import ANDROID_PREFIX
 
 _Y = r"(?P<y>(?:18|19|20)\d\d)"
 _M = r"(?P<m>[01]\d)"
@@ -108,7 +109,9 @@ def _24_hour(hour: int, before: str, after: str) -> int:
 
 def filename_date(name: str) -> dt.datetime | None:
     """The date in a file name; Google Pixel's ``PXL_`` names, Facebook's ``FB_IMG_`` and
-    WeChat's ``mmexport`` and ``wx_camera_`` (milliseconds since 1970) give UTC."""
+    WeChat's ``mmexport`` and ``wx_camera_`` (milliseconds since 1970) give UTC, in Android's
+    trash too (``.trashed-1700000000-FB_IMG_1546300801000.jpg``)."""
+    name = ANDROID_PREFIX.sub("", name)
     saved = _SAVED_AT.match(name)
     if saved is not None:
         instant = dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=int(saved["ms"]))

@@ -24,21 +24,24 @@ HEIF_EXTENSIONS = (".heic", ".heif", ".hif", ".avif")  # .hif: Fujifilm's HEIF
 RAW_EXTENSIONS = (
     *(".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2"),
     # TIFF inside too (dated like the others): Nikon compacts, Pentax, Samsung, Leica, Sony's
-    # older, Hasselblad, Epson, Phase One, Kodak; and three that are not TIFF (Canon's first
-    # CRW, Minolta MRW, Sigma X3F: dated by exiftool when it is installed, else as undated)
-    *(".nrw", ".pef", ".srw", ".rwl", ".sr2", ".srf", ".3fr", ".erf", ".iiq", ".kdc"),
+    # older, Hasselblad, Epson, Phase One, Kodak, GoPro's (.gpr, a DNG); and three that are not
+    # TIFF (Canon's first CRW, Minolta MRW, Sigma X3F: dated by exiftool when it is installed,
+    # else as undated)
+    *(".nrw", ".pef", ".srw", ".rwl", ".sr2", ".srf", ".3fr", ".erf", ".iiq", ".kdc", ".gpr"),
     *(".crw", ".mrw", ".x3f"),
 )
 # The video of a Google Pixel motion photo as Google Takeout exports it beside the photo
 # (``PXL_1.MP.jpg`` and ``PXL_1.MP``): an MP4 under another name, taken only when its first
 # bytes say it is one (``is_iso_bmff``).
 MOTION_VIDEO_EXTENSIONS = (".mp", ".mv")
+# Those and a GoPro MAX's 360-degree videos (GS010001.360), MP4s too, taken on the same terms.
+MP4_ONLY_EXTENSIONS = (*MOTION_VIDEO_EXTENSIONS, ".360")
 VIDEO_EXTENSIONS = (
     *(".mov", ".mp4", ".m4v", ".3gp", ".avi", ".mts"),
     # older phones (3GPP2, Windows Phone), camcorders (AVCHD copied off the disc structure,
     # JVC's MPEG-2 .mod/.tod, MPEG movie cameras), screen recorders and the web (Matroska)
     *(".3g2", ".wmv", ".m2ts", ".mod", ".tod", ".mpg", ".mpeg", ".mkv", ".webm"),
-    *MOTION_VIDEO_EXTENSIONS,
+    *MP4_ONLY_EXTENSIONS,
 )
 SIDECAR_EXTENSIONS = (".xmp", ".aae", ".json", ".thm")
 # The image types taken unless --extensions says otherwise (RAW files and videos always are).

@@ -42,14 +42,17 @@ UNKNOWN_CAMERA = "Unknown camera"
 _SAMPLE = dt.datetime(2019, 12, 31, 23, 30, 5, tzinfo=dt.timezone(dt.timedelta(hours=9)))
 
 
-_TRASHED = re.compile(r"^\.(trashed|pending)-\d+-(?=.)")
+# Android's prefix of a file in its trash or still being written (the seconds are when the trash
+# empties itself): .trashed-1700000000-IMG_1.jpg is IMG_1.jpg
+ANDROID_PREFIX = re.compile(r"^\.(trashed|pending)-\d+-(?=.)")
 # Folders a Mac shows as one document (a package), where the application that owns them is
-# installed: the photo libraries of Photos, iPhoto, Aperture, Lightroom and Capture One. A
+# installed: the photo libraries of Photos, iPhoto, Aperture, Lightroom and Capture One, and
+# Lightroom Classic's Mobile Downloads.lrdata (its synced photos, engine/stages/walk.py). A
 # folder placed under such a name would hide its photos in the Finder (and open the
 # application, which would take it for a damaged library).
 _PACKAGE = re.compile(
     r"\.(?:photoslibrary|photolibrary|migratedphotolibrary|aplibrary|migratedaplibrary"
-    r"|lrlibrary|cocatalog)(?=/)",
+    r"|lrlibrary|lrdata|cocatalog)(?=/)",
     re.IGNORECASE,
 )
 
@@ -78,7 +81,7 @@ def visible(rel: str) -> str:
 
 
 def _shown(part: str) -> str:
-    return _TRASHED.sub("", part).lstrip(".") or "_"
+    return ANDROID_PREFIX.sub("", part).lstrip(".") or "_"
 
 
 def _folder_shown(part: str) -> str:

@@ -42,7 +42,7 @@ from engine.formats.kinds import (
 from engine.policy.actions import Action, choose
 from engine.policy.companions import companion_name, family_growth, family_names
 from engine.policy.identical import identical_groups, keeper_order
-from engine.policy.keeper import Rank, why_ranked
+from engine.policy.keeper import Rank, hidden_or_trash, why_ranked
 from engine.policy.naming import (
     NAME_MAX,
     PATH_MAX,
@@ -724,9 +724,11 @@ class Coordinator:
     def _name(self, group: list[Decision]) -> list[Decision]:
         """Names for a group of files that could want the same ones, in source-path order:
         first each file's own name, then the names DEST's filesystem made of theirs (so that
-        ``12_30.jpg`` keeps its name rather than lose it to ``12:30.jpg`` on an exFAT disk),
-        then suffixes for those whose name was taken (so that ``z/IMG_1_1.jpg`` keeps its name
-        rather than lose it to ``y/IMG_1.jpg``'s suffix)."""
+        ``12_30.jpg`` keeps its name rather than lose it to ``12:30.jpg`` on an exFAT disk) and
+        those of files in a hidden path or a trash (so that ``IMG_1.jpg`` keeps its name rather
+        than lose it to Android's ``.trashed-1700000000-IMG_1.jpg``), then suffixes for those
+        whose name was taken (so that ``z/IMG_1_1.jpg`` keeps its name rather than lose it to
+        ``y/IMG_1.jpg``'s suffix)."""
         named: list[Decision] = []
         adapted: list[_Waiting] = []
         suffixed: list[_Waiting] = []
@@ -745,7 +747,7 @@ class Coordinator:
                     if family
                     else 0
                 )
-                if renamed is not None:
+                if renamed is not None or hidden_or_trash(decision.rel):
                     adapted.append((decision, family, base, reserve, renamed))
                     continue
                 if not self._place(decision, family, with_suffix(base, 0, reserve)):

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from engine.formats.kinds import (
     DEFAULT_EXTENSIONS,
-    MOTION_VIDEO_EXTENSIONS,
+    MP4_ONLY_EXTENSIONS,
     VIDEO_EXTENSIONS,
     Kind,
     is_iso_bmff,
@@ -59,6 +59,12 @@ IPHOTO = re.compile(r"(?<![^\W\d_])iphoto(?![^\W\d_])")
 # Photos library upgraded from either), Data/ (iPhoto 6 to 8), each day's Thumbs/ and Data/
 # (iPhoto 2 to 5). Masters/, Originals/, Modified/ and Previews/ (the edits) are taken.
 LIBRARY_THUMBNAILS = re.compile(r"thumbnails|thumbs|data|\d{4}/\d{2}/\d{2}/(?:thumbs|data)")
+# Lightroom Classic keeps the previews of its catalog's photos in folders named *.lrdata beside
+# it (<catalog> Previews.lrdata, Smart Previews.lrdata: DNGs), but the photos synced from
+# Lightroom on a phone or the web, their only copy on this computer, in Mobile Downloads.lrdata
+# (their previews in its downloaded-smart-previews/).
+LIGHTROOM_SYNCED = "mobile downloads.lrdata"
+LIGHTROOM_SYNCED_PREVIEWS = "downloaded-smart-previews"
 
 
 @dataclass(slots=True)
@@ -167,7 +173,7 @@ def _classify(
         inner_junk = junk
         if junk is None and entry.name.lower() in JUNK_FOLDERS:
             inner_junk = f"inside {entry.name}/ (thumbnail or system folder)"
-        elif junk is None and entry.name.lower().endswith(".lrdata"):
+        elif junk is None and _lightroom_previews(entry.path):
             inner_junk = f"inside {entry.name}/ of a Lightroom catalog (previews of its photos)"
         elif junk is None and _cache(entry.path):
             inner_junk = f"inside {entry.name}/ (an application cache: thumbnails, previews)"
@@ -203,7 +209,7 @@ def _classify_file(
     shown = name.rstrip(" .")  # kinds.extension, for a name without a folder
     dot = shown.rfind(".")
     ext = shown[dot:].lower() if dot >= 0 else ""
-    problem = _not_an_mp4(entry.path, ext) if ext in MOTION_VIDEO_EXTENSIONS else None
+    problem = _not_an_mp4(entry.path, ext) if ext in MP4_ONLY_EXTENSIONS else None
     kind = kind_of_extension(ext, extensions, videos)
     if kind is Kind.OTHER and ext in VIDEO_EXTENSIONS and _photo_inside(entry.path):
         kind = Kind.VIDEO  # a photo under a video's name (--no-videos): placed as it is
@@ -225,11 +231,19 @@ def _photo_inside(path: str) -> bool:
 
 
 def _not_an_mp4(path: str, ext: str) -> str | None:
-    """Why a file named like a Pixel motion photo's video (``.MP``) is not one, or None."""
+    """Why a file named like a Pixel motion photo's video (``.MP``) or a GoPro MAX's (``.360``)
+    is not one, or None."""
     with open(path, "rb") as handle:
         if is_iso_bmff(handle.read(12)):
             return None
     return f"not a video: a {ext} file that is not an MP4 (no 'ftyp' box)"
+
+
+def _lightroom_previews(path: str) -> bool:
+    parent, name = os.path.split(path.lower())
+    if name == LIGHTROOM_SYNCED_PREVIEWS:
+        return os.path.basename(parent) == LIGHTROOM_SYNCED
+    return name.endswith(".lrdata") and name != LIGHTROOM_SYNCED
 
 
 def _cache(path: str) -> bool:
