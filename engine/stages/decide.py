@@ -385,6 +385,9 @@ class Coordinator:
             earlier, held = self._kept_copy(members[0].hash)
             if earlier is not None and not held:
                 earlier, lost = None, earlier
+        if earlier is None:
+            earlier = self._own_link(members)
+            lost = None if earlier is not None else lost
         verdicts: list[Decision] = []
         rest = members
         keeper: Analysis | None = None
@@ -422,6 +425,7 @@ class Coordinator:
                     else:  # nor is any other copy of it (_kept_copy): placed there again
                         again.action = self._action(again)
                         again.note = noted(again.note, _gone(earlier.dest))
+                    self._as_linked(again)
                 verdicts.append(again)
                 continue
             if _worker_proved(member, keeper, earlier):
@@ -710,6 +714,39 @@ class Coordinator:
         there = find(self._source_there)
         return there, there is not None and self._source_there(there)
 
+    def _own_link(self, members: list[Analysis]) -> Placed | None:
+        """In a symlink run, the link an earlier run made to one of ``members``' very file (its
+        path, its bytes): it answers for them as a copy does in the other modes, so a photo
+        decided again (a sidecar appeared beside it) keeps its one link. Not looked up by
+        content as a copy is (``_kept_copy``): only the file a link points at is found by it."""
+        if self.link is not Action.SYMLINK:
+            return None
+        for member in members:
+            assert member.hash is not None
+            dest = self.view.own_link(member.rel, member.hash)
+            if dest is not None:
+                return Placed(
+                    source_root=self.source,
+                    rel=member.rel,
+                    dest=dest,
+                    date_source=member.date_source,
+                    transformed=False,  # a link shows the source's own bytes
+                    state="done",
+                )
+        return None
+
+    def _as_linked(self, decision: Decision) -> None:
+        """``decision`` stays as it was, at the name where an earlier symlink run linked its
+        very file: journaled as that link (LINKED), never as bytes DEST holds."""
+        if (
+            self.link is Action.SYMLINK
+            and decision.hash is not None
+            and not decision.action.touches_dest
+            and decision.dest is not None
+            and self.view.own_link(decision.rel, decision.hash) == decision.dest
+        ):
+            decision.action = Action.LINKED
+
     def _in_dest(self, earlier: Placed) -> bool:
         return earlier.dest in self.moved or self.view.exists(os.path.join(self.dest, earlier.dest))
 
@@ -916,12 +953,14 @@ class Coordinator:
                 decision.status, decision.reason = Status.ERROR, too_long
                 continue
             if again and self._own_name_again(decision, path):
+                self._as_linked(decision)
                 continue
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
                 slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
             if slot is Slot.TAKEN and main_fixed and own:
                 decision.dest = path  # edited in DEST since, or its name spelled otherwise
                 decision.note = noted(decision.note, "already placed by an earlier run")
+                self._as_linked(decision)
                 continue
             if slot is Slot.TAKEN and main_fixed and main.action.removes_source:
                 # Its photo released (or placed again) under its name: it follows with a
@@ -966,6 +1005,7 @@ class Coordinator:
             if self._own_copy_at(main, target) is not False:
                 return False
             if self._own_name_again(main, target):
+                self._as_linked(main)
                 return True
             slot = Slot.FREE
         main.note = noted(main.note, renamed)

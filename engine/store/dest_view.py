@@ -78,6 +78,11 @@ class DestView(Protocol):
         ``content_hash`` (its newest row, whatever it wrote there: a copy, a link), if any."""
         ...
 
+    def own_link(self, rel: str, content_hash: str) -> str | None:
+        """``own_copy``, when what an earlier run placed there is a symbolic link to the file
+        (a --mode symlink run's), if any."""
+        ...
+
     def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:
         """The files earlier runs placed travelling with SOURCE's ``photo`` in DEST's
         ``folder``: each one's path below SOURCE and its name below DEST."""
@@ -179,6 +184,11 @@ class JournalView:
         if self.run_id is None:
             return None
         return self.journal.own_copy(self.source, rel, content_hash, self.run_id)
+
+    def own_link(self, rel: str, content_hash: str) -> str | None:
+        if self.run_id is None:
+            return None
+        return self.journal.own_link(self.source, rel, content_hash, self.run_id)
 
     def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:
         if self.run_id is None:

@@ -201,7 +201,8 @@ NOT_STANDING_ONE_RUN = f"NOT ({STANDING_ONE_RUN})"
 STANDING_ORDER = "source_root, source_rel, run_id"
 # A placed file whose name in DEST holds its bytes: not a --mode symlink run's link, which points
 # at a source that may be moved, remounted or formatted (a link is never the kept copy).
-_HOLDS_BYTES = f"action != '{Action.SYMLINK}'"
+_LINKS = f"('{Action.SYMLINK}', '{Action.LINKED}')"
+_HOLDS_BYTES = f"action NOT IN {_LINKS}"
 _KEPT_ATTRS = [c.keeps for c in FILES if c.keeps]
 _KEPT_VALUES = itemgetter(*(_PLACE[c.name] for c in FILES if c.keeps))
 _DECODE = [(c.keeps, decode) for c in FILES if c.keeps and (decode := _decoder(c.keeps, c.sql))]
@@ -689,6 +690,22 @@ class Journal:
             (_b(source_root), _b(rel), before_run),
         ).fetchone()
         if row is None or row["hash"] != content_hash:
+            return None
+        return os.fsdecode(row["dest"])
+
+    def own_link(
+        self, source_root: str, rel: str, content_hash: str, before_run: int
+    ) -> str | None:
+        """``own_copy``, when that name holds a symbolic link an earlier run made to the file
+        (its newest done row is a link's)."""
+        row = self.db.execute(
+            "SELECT dest, hash, action IN " + _LINKS + " AS linked FROM files "
+            "WHERE source_root = ? AND source_rel = ? "
+            "AND run_id < ? AND state = 'done' AND status = 'placed' AND dest IS NOT NULL "
+            "ORDER BY run_id DESC LIMIT 1",
+            (_b(source_root), _b(rel), before_run),
+        ).fetchone()
+        if row is None or row["hash"] != content_hash or not row["linked"]:
             return None
         return os.fsdecode(row["dest"])
 
@@ -1186,7 +1203,8 @@ class Journal:
         with self.transaction():
             self.db.execute(
                 "UPDATE files SET state = 'undone' WHERE run_id > ? AND state = 'done' AND ("
-                f"(status = 'placed' AND action = '{Action.NONE}' AND dest IN (SELECT u.dest "
+                f"(status = 'placed' AND action IN ('{Action.NONE}', '{Action.LINKED}') "
+                f"AND dest IN (SELECT u.dest "
                 f"{removed})) OR (status = 'duplicate' AND dest IS NULL AND hash IN "
                 f"(SELECT u.hash {removed})))",
                 (max(ids), *ids, *ids),
