@@ -97,3 +97,93 @@ def test_hardlinks_across_filesystems_are_refused_up_front(
         assert not [p for p in (other / "out").rglob("*.jpg")]
     finally:
         subprocess.run(["umount", "-l", str(other)], check=False)
+
+
+# --- a later run over the same SOURCE --------------------------------------------------------
+
+NIKON = "camera/DSCN0010.jpg"  # 2008
+CANON = "camera/canon-ixus.jpg"  # 2001
+RATING = (
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf='
+    '"http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+    'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4"/></rdf:RDF></x:xmpmeta>'
+)
+
+
+def card(root: Path) -> None:
+    corpus = corpus_or_skip()
+    (root / "DCIM").mkdir(parents=True)
+    shutil.copy2(corpus / NIKON, root / "DCIM" / "IMG_1.jpg")
+    shutil.copy2(corpus / CANON, root / "DCIM" / "IMG_2.jpg")
+
+
+def in_dest(dest: Path) -> dict[str, Path]:
+    """DEST's files and links (not its own folder): path below DEST -> path."""
+    return {
+        str(p.relative_to(dest)): p
+        for p in dest.rglob("*")
+        if ".imgorg" not in p.parts and (p.is_symlink() or p.is_file())
+    }
+
+
+@pytest.mark.parametrize("mode", ["symlink", "hardlink", "copy"])
+def test_a_sidecar_new_beside_a_placed_photo_joins_it_and_undo_takes_back_only_it(
+    tmp_path: Path, organize, mode: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Lightroom wrote a rating beside a photo an earlier run placed; the same command runs
+    again. The photo stays placed once (a symlink run linked it a second time, as
+    IMG_1_1.jpg with IMG_1_1.xmp); the sidecar goes beside it. Undo takes back the sidecar,
+    then the rest."""
+    src, dest = tmp_path / "card", tmp_path / "view"
+    card(src)
+    assert organize(src, dest, "--mode", mode)[0] == 0
+    first = sorted(in_dest(dest))
+    assert first == ["2001/DCIM/IMG_2.jpg", "2008/DCIM/IMG_1.jpg"]
+    (src / "DCIM" / "IMG_1.xmp").write_text(RATING)
+    before = tree_digest(src)
+    code, report = organize(src, dest, "--mode", mode)
+    assert code == 0
+    held = in_dest(dest)
+    assert sorted(held) == [*first, "2008/DCIM/IMG_1.xmp"], sorted(held)
+    by_source = {line["source"]: line for line in report}
+    assert by_source["DCIM/IMG_1.jpg"]["dest"] == "2008/DCIM/IMG_1.jpg"
+    assert by_source["DCIM/IMG_1.jpg"]["note"] == "already placed by an earlier run"
+    sidecar = by_source["DCIM/IMG_1.xmp"]
+    assert (sidecar["status"], sidecar["companion_of"]) == ("placed", "DCIM/IMG_1.jpg")
+    for rel, path in held.items():
+        assert path.is_symlink() == (mode == "symlink"), rel
+    assert held["2008/DCIM/IMG_1.xmp"].read_text() == RATING
+    assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0  # the second run: the sidecar alone
+    assert sorted(in_dest(dest)) == first
+    assert main(["undo", str(dest)]) == 0
+    assert not in_dest(dest)
+    assert tree_digest(src) == before  # SOURCE untouched, the sidecar included
+
+
+def test_a_photo_a_symlink_run_found_linked_again_is_no_copy_for_a_later_copy_run(
+    tmp_path: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """A symlink view, a sidecar that appeared since, the view made again (the photo found
+    already linked), then a second card holding the same photo is copied into the view: DEST
+    holds only a link to the first card's photo, so the second card's photo is copied, not
+    called a duplicate of that link."""
+    src, dest, other = tmp_path / "card", tmp_path / "view", tmp_path / "card2"
+    card(src)
+    assert organize(src, dest, "--mode", "symlink")[0] == 0
+    (src / "DCIM" / "IMG_1.xmp").write_text(RATING)
+    assert organize(src, dest, "--mode", "symlink")[0] == 0
+    assert sorted(in_dest(dest)) == [
+        "2001/DCIM/IMG_2.jpg",
+        "2008/DCIM/IMG_1.jpg",
+        "2008/DCIM/IMG_1.xmp",
+    ]
+    (other / "DCIM").mkdir(parents=True)
+    shutil.copy2(corpus_or_skip() / NIKON, other / "DCIM" / "IMG_1.jpg")
+    code, report = organize(other, dest)
+    assert code == 0
+    [line] = report
+    assert line["status"] == "placed", line
+    copy = dest / line["dest"]
+    assert not copy.is_symlink()
+    assert copy.read_bytes() == (other / "DCIM" / "IMG_1.jpg").read_bytes()
