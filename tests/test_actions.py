@@ -60,6 +60,8 @@ def test_the_rows_say_what_each_action_does() -> None:
     # only what copies the source's bytes needs room for them; a staged file is there already
     assert {a for a in Action if a.needs_space} == {a for a in Action if a.writes is Writes.COPY}
     assert [a for a in Action if a.keeps_original] == [Action.MOVE_STAGED, Action.RELEASE_KEPT]
+    # DEST's name a symbolic link to the source: made now, or found there again by a symlink run
+    assert [a for a in Action if a.symbolic] == [Action.SYMLINK, Action.LINKED]
 
 
 @pytest.mark.parametrize(

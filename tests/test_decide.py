@@ -81,7 +81,7 @@ class MemoryDest:
     def own_copy(self, rel: str, content_hash: str) -> str | None:
         return None  # no earlier run placed these very files
 
-    def own_link(self, rel: str, content_hash: str) -> str | None:
+    def own_link(self, rel: str) -> tuple[str, str] | None:
         return None  # no earlier run placed these very files
 
     def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_safety import mount_tmpfs
 
-from conftest import corpus_or_skip, tree_digest
+from conftest import corpus_or_skip, imgorg, tree_digest
 from engine.cli import main
 
 PHONE = "phone/HMD_Nokia_8.3_5G.jpg"
@@ -187,3 +187,29 @@ def test_a_photo_a_symlink_run_found_linked_again_is_no_copy_for_a_later_copy_ru
     copy = dest / line["dest"]
     assert not copy.is_symlink()
     assert copy.read_bytes() == (other / "DCIM" / "IMG_1.jpg").read_bytes()
+
+
+@pytest.mark.parametrize("mode", ["symlink", "hardlink"])
+def test_a_sidecar_edited_in_source_stays_at_its_link(tmp_path: Path, organize, mode: str) -> None:  # type: ignore[no-untyped-def]
+    """Lightroom rewrote a linked photo's sidecar in SOURCE; the same command runs again. The
+    view's name for it already shows the edit (the link's target, the one file of both): the
+    photo and the sidecar stay as they are, and verify names the sidecar changed since the
+    first run, nothing more (not a link where a copy was written, nor a second link)."""
+    src, dest = tmp_path / "card", tmp_path / "view"
+    card(src)
+    (src / "DCIM" / "IMG_1.xmp").write_text(RATING)
+    assert organize(src, dest, "--mode", mode)[0] == 0
+    first = sorted(in_dest(dest))
+    assert "2008/DCIM/IMG_1.xmp" in first
+    with open(src / "DCIM" / "IMG_1.xmp", "r+") as sidecar:  # rewritten in place
+        sidecar.write(RATING.replace('Rating="4"', 'Rating="5"'))
+    code, report = organize(src, dest, "--mode", mode)
+    assert code == 0
+    assert sorted(in_dest(dest)) == first
+    by_source = {line["source"]: line for line in report}
+    assert by_source["DCIM/IMG_1.xmp"]["dest"] == "2008/DCIM/IMG_1.xmp"
+    assert by_source["DCIM/IMG_1.jpg"]["dest"] == "2008/DCIM/IMG_1.jpg"
+    assert imgorg("verify", str(dest)) == (
+        1,
+        "verified 4 files: 0 missing, 1 changed\n  changed: 2008/DCIM/IMG_1.xmp\n",
+    )

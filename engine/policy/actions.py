@@ -64,6 +64,12 @@ class Action(enum.StrEnum):
         return BEHAVIOUR[self].source_after is SourceAfter.KEPT_BELOW_DEST
 
     @property
+    def symbolic(self) -> bool:
+        """Whether DEST's name holds a symbolic link to the source (made by this run or, found
+        there again, by an earlier one): no bytes of its own, the target's."""
+        return self in (Action.SYMLINK, Action.LINKED)
+
+    @property
     def releases(self) -> bool:
         """Whether it takes a source out of SOURCE whose copy an earlier run placed."""
         return BEHAVIOUR[self].undo is Undo.COPY_BACK

@@ -722,13 +722,12 @@ class Coordinator:
         if self.link is not Action.SYMLINK:
             return None
         for member in members:
-            assert member.hash is not None
-            dest = self.view.own_link(member.rel, member.hash)
-            if dest is not None:
+            link = self.view.own_link(member.rel)
+            if link is not None and link[1] == member.hash:
                 return Placed(
                     source_root=self.source,
                     rel=member.rel,
-                    dest=dest,
+                    dest=link[0],
                     date_source=member.date_source,
                     transformed=False,  # a link shows the source's own bytes
                     state="done",
@@ -736,16 +735,19 @@ class Coordinator:
         return None
 
     def _as_linked(self, decision: Decision) -> None:
-        """``decision`` stays as it was, at the name where an earlier symlink run linked its
-        very file: journaled as that link (LINKED), never as bytes DEST holds."""
-        if (
-            self.link is Action.SYMLINK
-            and decision.hash is not None
-            and not decision.action.touches_dest
-            and decision.dest is not None
-            and self.view.own_link(decision.rel, decision.hash) == decision.dest
-        ):
+        """``decision``, found as an earlier run left it, stays at ``dest``: where that was a
+        symbolic link to its very file, journaled as that link (LINKED), never as bytes DEST
+        holds (a later copy run copies the file, a move run leaves it in SOURCE)."""
+        if self._linked_at(decision, decision.dest) and not decision.action.touches_dest:
             decision.action = Action.LINKED
+
+    def _linked_at(self, decision: Decision, path: str | None) -> bool:
+        """Whether ``path`` is the name where an earlier symlink run linked ``decision``'s very
+        source file (whatever its bytes now: the link shows them)."""
+        if self.link is not Action.SYMLINK or path is None:
+            return False
+        link = self.view.own_link(decision.rel)
+        return link is not None and link[0] == path
 
     def _in_dest(self, earlier: Placed) -> bool:
         return earlier.dest in self.moved or self.view.exists(os.path.join(self.dest, earlier.dest))
@@ -953,6 +955,12 @@ class Coordinator:
                 decision.status, decision.reason = Status.ERROR, too_long
                 continue
             if again and self._own_name_again(decision, path):
+                self._as_linked(decision)
+                continue
+            if slot is Slot.TAKEN and main_fixed and self._linked_at(decision, path):
+                # its own link, to the file edited in SOURCE since: the link shows the edit
+                decision.dest = path
+                decision.note = noted(decision.note, "already placed by an earlier run")
                 self._as_linked(decision)
                 continue
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):

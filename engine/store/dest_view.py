@@ -78,9 +78,9 @@ class DestView(Protocol):
         ``content_hash`` (its newest row, whatever it wrote there: a copy, a link), if any."""
         ...
 
-    def own_link(self, rel: str, content_hash: str) -> str | None:
-        """``own_copy``, when what an earlier run placed there is a symbolic link to the file
-        (a --mode symlink run's), if any."""
+    def own_link(self, rel: str) -> tuple[str, str] | None:
+        """Where an earlier run (the newest row of SOURCE's ``rel``) made a symbolic link to it:
+        the name below DEST and the hash of the bytes ``rel`` held then, if any."""
         ...
 
     def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:
@@ -185,10 +185,10 @@ class JournalView:
             return None
         return self.journal.own_copy(self.source, rel, content_hash, self.run_id)
 
-    def own_link(self, rel: str, content_hash: str) -> str | None:
+    def own_link(self, rel: str) -> tuple[str, str] | None:
         if self.run_id is None:
             return None
-        return self.journal.own_link(self.source, rel, content_hash, self.run_id)
+        return self.journal.own_link(self.source, rel, self.run_id)
 
     def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:
         if self.run_id is None:

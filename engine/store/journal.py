@@ -201,7 +201,7 @@ NOT_STANDING_ONE_RUN = f"NOT ({STANDING_ONE_RUN})"
 STANDING_ORDER = "source_root, source_rel, run_id"
 # A placed file whose name in DEST holds its bytes: not a --mode symlink run's link, which points
 # at a source that may be moved, remounted or formatted (a link is never the kept copy).
-_LINKS = f"('{Action.SYMLINK}', '{Action.LINKED}')"
+_LINKS = "(" + ", ".join(f"'{a.value}'" for a in Action if a.symbolic) + ")"
 _HOLDS_BYTES = f"action NOT IN {_LINKS}"
 _KEPT_ATTRS = [c.keeps for c in FILES if c.keeps]
 _KEPT_VALUES = itemgetter(*(_PLACE[c.name] for c in FILES if c.keeps))
@@ -693,11 +693,10 @@ class Journal:
             return None
         return os.fsdecode(row["dest"])
 
-    def own_link(
-        self, source_root: str, rel: str, content_hash: str, before_run: int
-    ) -> str | None:
-        """``own_copy``, when that name holds a symbolic link an earlier run made to the file
-        (its newest done row is a link's)."""
+    def own_link(self, source_root: str, rel: str, before_run: int) -> tuple[str, str] | None:
+        """Where the newest done row of this file, before run ``before_run``, has a symbolic
+        link to it (a --mode symlink run's): its name below DEST and the hash of the bytes the
+        file held then; None when that row is no link's."""
         row = self.db.execute(
             "SELECT dest, hash, action IN " + _LINKS + " AS linked FROM files "
             "WHERE source_root = ? AND source_rel = ? "
@@ -705,9 +704,9 @@ class Journal:
             "ORDER BY run_id DESC LIMIT 1",
             (_b(source_root), _b(rel), before_run),
         ).fetchone()
-        if row is None or row["hash"] != content_hash or not row["linked"]:
+        if row is None or not row["linked"] or row["hash"] is None:
             return None
-        return os.fsdecode(row["dest"])
+        return os.fsdecode(row["dest"]), row["hash"]
 
     def companions_placed(
         self, source_root: str, photo: str, folder: str, before_run: int
