@@ -213,3 +213,40 @@ def test_a_sidecar_edited_in_source_stays_at_its_link(tmp_path: Path, organize, 
         1,
         "verified 4 files: 0 missing, 1 changed\n  changed: 2008/DCIM/IMG_1.xmp\n",
     )
+
+
+@pytest.mark.parametrize("mode", ["symlink", "hardlink"])
+@pytest.mark.parametrize("repeats", [False, True], ids=["its-own-sidecar", "a-repeated-sidecar"])
+def test_a_sidecar_new_beside_a_duplicate_goes_with_the_kept_copy(
+    tmp_path: Path, organize, mode: str, repeats: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """The card's photo is also in an album folder, the copy the first run kept. A sidecar
+    appears beside the card's copy: the photo stays a duplicate (a symlink run linked it on
+    its own, the view then showing it twice) and its sidecar goes with the kept copy, or is a
+    duplicate where it repeats the kept copy's own."""
+    src, dest = tmp_path / "card", tmp_path / "view"
+    (src / "DCIM").mkdir(parents=True)
+    (src / "album").mkdir()
+    shutil.copy2(corpus_or_skip() / CANON, src / "DCIM" / "IMG_2.jpg")
+    shutil.copy2(corpus_or_skip() / CANON, src / "album" / "IMG_2.jpg")
+    (src / "album" / "IMG_2.xmp").write_text(RATING)
+    assert organize(src, dest, "--mode", mode)[0] == 0
+    first = sorted(in_dest(dest))
+    assert first == ["2001/album/IMG_2.jpg", "2001/album/IMG_2.xmp"]
+    (src / "DCIM" / "IMG_2.xmp").write_text(RATING if repeats else RATING.replace("4", "2"))
+    before = tree_digest(src)
+    code, report = organize(src, dest, "--mode", mode)
+    assert code == 0
+    by_source = {line["source"]: line for line in report}
+    photo, sidecar = by_source["DCIM/IMG_2.jpg"], by_source["DCIM/IMG_2.xmp"]
+    assert (photo["status"], photo["duplicate_of"]) == ("duplicate", "album/IMG_2.jpg")
+    if repeats:
+        assert (sidecar["status"], sidecar["duplicate_of"]) == ("duplicate", "album/IMG_2.xmp")
+        assert sorted(in_dest(dest)) == first
+        return
+    # beside the kept copy its name is the kept copy's own sidecar's: on its own, in its year
+    assert (sidecar["status"], sidecar["dest"]) == ("placed", "2001/DCIM/IMG_2.xmp")
+    assert sorted(in_dest(dest)) == ["2001/DCIM/IMG_2.xmp", *first]
+    assert main(["undo", str(dest)]) == 0
+    assert sorted(in_dest(dest)) == first
+    assert tree_digest(src) == before

@@ -381,12 +381,15 @@ class Coordinator:
         ``ranks``: the members' places in the keeper order, where they were worked out."""
         assert members[0].hash is not None
         earlier = None
+        again_after = lost  # decided again: the earlier copy compared was not these bytes
         if lost is None:
             earlier, held = self._kept_copy(members[0].hash)
             if earlier is not None and not held:
                 earlier, lost = None, earlier
         if earlier is None:
             earlier = self._own_link(members)
+            if earlier is None and again_after is None:
+                earlier = self._link_to_these_bytes(members[0].rel, members[0].hash)
             lost = None if earlier is not None else lost
         verdicts: list[Decision] = []
         rest = members
@@ -640,7 +643,8 @@ class Coordinator:
         assert item.hash is not None
         earlier, _held = self._kept_copy(item.hash, earlier_runs_only=True)
         if earlier is None:
-            return None
+            linked = self._link_to_these_bytes(item.rel, item.hash)
+            return None if linked is None else _placed_name(linked, self.source)
         if item.same_as_placed is not None and item.same_as_placed == earlier.dest:
             return _placed_name(earlier, self.source)
         source, *_ = paths = earlier.readable_at(self.dest)
@@ -732,6 +736,20 @@ class Coordinator:
                     transformed=False,  # a link shows the source's own bytes
                     state="done",
                 )
+        return None
+
+    def _link_to_these_bytes(self, rel: str, content_hash: str) -> Placed | None:
+        """In a symlink run, the link an earlier run made to another file of this SOURCE with
+        the bytes of ``rel``, still in DEST, its target holding them still: it answers for
+        them as a hard link does in a hardlink run (``rel`` and its identical copies are its
+        duplicates, their new sidecars go beside it), as that run's copies of them were."""
+        if self.link is not Action.SYMLINK:
+            return None
+        mine = os.path.join(self.source, rel)
+        for placed in self.view.links_with_hash(content_hash):
+            target = os.path.join(self.source, placed.rel)
+            if self._in_dest(placed) and self._same(mine, target):
+                return placed
         return None
 
     def _as_linked(self, decision: Decision) -> None:

@@ -83,6 +83,11 @@ class DestView(Protocol):
         the name below DEST and the hash of the bytes ``rel`` held then, if any."""
         ...
 
+    def links_with_hash(self, content_hash: str) -> list[Placed]:
+        """The files of SOURCE earlier runs made symbolic links to, when they held these bytes,
+        each once, by source path."""
+        ...
+
     def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:
         """The files earlier runs placed travelling with SOURCE's ``photo`` in DEST's
         ``folder``: each one's path below SOURCE and its name below DEST."""
@@ -189,6 +194,11 @@ class JournalView:
         if self.run_id is None:
             return None
         return self.journal.own_link(self.source, rel, self.run_id)
+
+    def links_with_hash(self, content_hash: str) -> list[Placed]:
+        if self.run_id is None:
+            return []
+        return self.journal.links_with_hash(self.source, content_hash, self.run_id)
 
     def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:
         if self.run_id is None:

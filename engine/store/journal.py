@@ -945,6 +945,31 @@ class Journal:
     def forget(self, keys: Iterable[tuple[str, str]], run_id: int | None = None) -> None:
         self._per_file("DELETE FROM files", keys, run_id)
 
+    def links_with_hash(self, source_root: str, content_hash: str, before_run: int) -> list[Placed]:
+        """The files of this SOURCE that runs before ``before_run`` linked into DEST (a
+        --mode symlink run's links) when they held this content, each once, by source path."""
+        rows = self.db.execute(
+            "SELECT source_rel, dest, date_source FROM files WHERE hash = ? AND status = 'placed' "
+            f"AND state = 'done' AND run_id < ? AND source_root = ? AND action IN {_LINKS} "
+            "ORDER BY source_rel, run_id DESC",
+            (content_hash, before_run, _b(source_root)),
+        )
+        found: dict[str, Placed] = {}
+        for row in rows:
+            rel = os.fsdecode(row["source_rel"])
+            found.setdefault(
+                rel,
+                Placed(
+                    source_root=source_root,
+                    rel=rel,
+                    dest=os.fsdecode(row["dest"]),
+                    date_source=DateSource(row["date_source"]),
+                    transformed=False,
+                    state="done",
+                ),
+            )
+        return list(found.values())
+
     def placed_with_hash(
         self,
         content_hash: str,
