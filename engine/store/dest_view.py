@@ -116,6 +116,7 @@ class JournalView:
         self._same_device = fsops.same_device(source, dest) if os.path.isdir(dest) else False
         self._taken = KeySet(map(name_key, journal.names_held()))
         self._hashes = KeySet(map(hash_key, journal.placed_hashes()))
+        self._links: KeySet | None = None  # those of symlink runs' links, read on first need
         self._folders: dict[str, bool] = {}  # whether a folder of DEST existed when first asked
         self._made: set[str] = set()  # the folders new_folders has named
         # DEST's folders spelled like a folder asked about, and what each held when first read
@@ -191,14 +192,19 @@ class JournalView:
         return self.journal.own_copy(self.source, rel, content_hash, self.run_id)
 
     def own_link(self, rel: str) -> tuple[str, str] | None:
-        if self.run_id is None:
+        if self.run_id is None or not self._linked():  # a first link view: no query a file
             return None
         return self.journal.own_link(self.source, rel, self.run_id)
 
     def links_with_hash(self, content_hash: str) -> list[Placed]:
-        if self.run_id is None:
+        if self.run_id is None or hash_key(content_hash) not in self._linked():
             return []
         return self.journal.links_with_hash(self.source, content_hash, self.run_id)
+
+    def _linked(self) -> KeySet:
+        if self._links is None:
+            self._links = KeySet(map(hash_key, self.journal.linked_hashes()))
+        return self._links
 
     def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:
         if self.run_id is None:

@@ -1044,6 +1044,10 @@ class Journal:
         """The content hash of every placed file not undone that holds its bytes in DEST."""
         return self._hashes(f"status = 'placed' AND {_HOLDS_BYTES}")
 
+    def linked_hashes(self) -> Iterator[str]:
+        """The content hash of every file a --mode symlink run linked (not undone)."""
+        return self._hashes(f"status = 'placed' AND action IN {_LINKS}")
+
     def hashes_in_dest(self) -> Iterator[str]:
         """The content hash of every file a run put in DEST (a corrupt one set aside too) that
         is not undone (streamed)."""
