@@ -165,9 +165,9 @@ def test_a_photo_a_symlink_run_found_linked_again_is_no_copy_for_a_later_copy_ru
     tmp_path: Path, organize
 ) -> None:  # type: ignore[no-untyped-def]
     """A symlink view, a sidecar that appeared since, the view made again (the photo found
-    already linked), then a second card holding the same photo is copied into the view: DEST
-    holds only a link to the first card's photo, so the second card's photo is copied, not
-    called a duplicate of that link."""
+    already linked). A copy run of the same card says that DEST holds only links to its 3
+    files; a second card holding the same photo is copied: DEST holds only a link to the first
+    card's photo, so the second card's photo is copied, not called a duplicate of that link."""
     src, dest, other = tmp_path / "card", tmp_path / "view", tmp_path / "card2"
     card(src)
     assert organize(src, dest, "--mode", "symlink")[0] == 0
@@ -178,6 +178,9 @@ def test_a_photo_a_symlink_run_found_linked_again_is_no_copy_for_a_later_copy_ru
         "2008/DCIM/IMG_1.jpg",
         "2008/DCIM/IMG_1.xmp",
     ]
+    code, out = imgorg("organize", str(src), str(dest), "--mode", "copy", "--plain")
+    assert code == 0
+    assert "3 of them are in DEST only as symbolic links" in out, out
     (other / "DCIM").mkdir(parents=True)
     shutil.copy2(corpus_or_skip() / NIKON, other / "DCIM" / "IMG_1.jpg")
     code, report = organize(other, dest)
