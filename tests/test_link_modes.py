@@ -253,3 +253,26 @@ def test_a_sidecar_new_beside_a_duplicate_goes_with_the_kept_copy(
     assert main(["undo", str(dest)]) == 0
     assert sorted(in_dest(dest)) == first
     assert tree_digest(src) == before
+
+
+def test_a_symlink_view_undone_after_a_run_that_found_its_links_is_made_whole_again(
+    tmp_path: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """A symlink view; a photo touched on the card (a viewer set its time), so the next run
+    finds it at its link and changes nothing; undo then takes back the view itself. Made
+    again, the view links every photo: the run that found the link does not stand for it."""
+    src, dest = tmp_path / "card", tmp_path / "view"
+    card(src)
+    assert organize(src, dest, "--mode", "symlink")[0] == 0
+    linked = sorted(in_dest(dest))
+    os.utime(src / "DCIM" / "IMG_2.jpg")
+    code, report = organize(src, dest, "--mode", "symlink")
+    assert code == 0
+    assert {line["source"]: line["note"] for line in report}["DCIM/IMG_2.jpg"] == (
+        "already placed by an earlier run"
+    )
+    assert main(["undo", str(dest)]) == 0  # the view's run: the other changed nothing
+    assert not in_dest(dest)
+    assert organize(src, dest, "--mode", "symlink")[0] == 0
+    assert sorted(in_dest(dest)) == linked
+    assert all(path.is_symlink() for path in in_dest(dest).values())
