@@ -721,8 +721,7 @@ class Coordinator:
     def _own_link(self, members: list[Analysis]) -> Placed | None:
         """In a symlink run, the link an earlier run made to one of ``members``' very file (its
         path, its bytes): it answers for them as a copy does in the other modes, so a photo
-        decided again (a sidecar appeared beside it) keeps its one link. Not looked up by
-        content as a copy is (``_kept_copy``): only the file a link points at is found by it."""
+        decided again (a sidecar appeared beside it, its file touched) keeps its one link."""
         if self.link is not Action.SYMLINK:
             return None
         for member in members:

@@ -200,7 +200,8 @@ STANDING_ONE_RUN = f"state != 'undone' AND action NOT IN {_RELEASES}"
 NOT_STANDING_ONE_RUN = f"NOT ({STANDING_ONE_RUN})"
 STANDING_ORDER = "source_root, source_rel, run_id"
 # A placed file whose name in DEST holds its bytes: not a --mode symlink run's link, which points
-# at a source that may be moved, remounted or formatted (a link is never the kept copy).
+# at a source that may be moved, remounted or formatted (a link is never the kept copy, but for
+# a later symlink run of its SOURCE: links_with_hash).
 _LINKS = "(" + ", ".join(f"'{a.value}'" for a in Action if a.symbolic) + ")"
 _HOLDS_BYTES = f"action NOT IN {_LINKS}"
 _KEPT_ATTRS = [c.keeps for c in FILES if c.keeps]
