@@ -21,7 +21,8 @@ from engine.store.journal import Journal
 
 # What journals written by earlier releases hold in their action column.
 STORED = {"none", "copy", "staged", "move-copy", "move-staged", "move-rename"}
-LINKS = {"hardlink", "symlink"}  # --mode hardlink / symlink
+# --mode hardlink / symlink, and a symlink run's file found at its earlier link ("linked")
+LINKS = {"hardlink", "symlink", "linked"}
 RELEASES = {"release", "release-kept"}  # a move run taking out what a copy run placed
 
 
@@ -52,12 +53,15 @@ def test_the_rows_say_what_each_action_does() -> None:
         ),
         "hardlink": (Writes.HARD_LINK, False, SourceAfter.STAYS, Undo.REMOVE_OR_RETURN),
         "symlink": (Writes.SYMBOLIC_LINK, False, SourceAfter.STAYS, Undo.REMOVE_LINK),
+        "linked": (Writes.NOTHING, False, SourceAfter.STAYS, Undo.NOTHING),
         "release": (Writes.NOTHING, False, SourceAfter.UNLINKED, Undo.COPY_BACK),
         "release-kept": (Writes.NOTHING, False, SourceAfter.KEPT_BELOW_DEST, Undo.COPY_BACK),
     }
     # only what copies the source's bytes needs room for them; a staged file is there already
     assert {a for a in Action if a.needs_space} == {a for a in Action if a.writes is Writes.COPY}
     assert [a for a in Action if a.keeps_original] == [Action.MOVE_STAGED, Action.RELEASE_KEPT]
+    # DEST's name a symbolic link to the source: made now, or found there again by a symlink run
+    assert [a for a in Action if a.symbolic] == [Action.SYMLINK, Action.LINKED]
 
 
 @pytest.mark.parametrize(

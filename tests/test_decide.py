@@ -81,6 +81,12 @@ class MemoryDest:
     def own_copy(self, rel: str, content_hash: str) -> str | None:
         return None  # no earlier run placed these very files
 
+    def own_link(self, rel: str) -> tuple[str, str] | None:
+        return None  # no earlier run placed these very files
+
+    def links_with_hash(self, content_hash: str) -> list[Placed]:
+        return []  # no symlink run before
+
     def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:
         return []  # no earlier run placed these very files
 

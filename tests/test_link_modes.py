@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_safety import mount_tmpfs
 
-from conftest import corpus_or_skip, tree_digest
+from conftest import corpus_or_skip, imgorg, tree_digest
 from engine.cli import main
 
 PHONE = "phone/HMD_Nokia_8.3_5G.jpg"
@@ -97,3 +97,182 @@ def test_hardlinks_across_filesystems_are_refused_up_front(
         assert not [p for p in (other / "out").rglob("*.jpg")]
     finally:
         subprocess.run(["umount", "-l", str(other)], check=False)
+
+
+# --- a later run over the same SOURCE --------------------------------------------------------
+
+NIKON = "camera/DSCN0010.jpg"  # 2008
+CANON = "camera/canon-ixus.jpg"  # 2001
+RATING = (
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf='
+    '"http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+    'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4"/></rdf:RDF></x:xmpmeta>'
+)
+
+
+def card(root: Path) -> None:
+    corpus = corpus_or_skip()
+    (root / "DCIM").mkdir(parents=True)
+    shutil.copy2(corpus / NIKON, root / "DCIM" / "IMG_1.jpg")
+    shutil.copy2(corpus / CANON, root / "DCIM" / "IMG_2.jpg")
+
+
+def in_dest(dest: Path) -> dict[str, Path]:
+    """DEST's files and links (not its own folder): path below DEST -> path."""
+    return {
+        str(p.relative_to(dest)): p
+        for p in dest.rglob("*")
+        if ".imgorg" not in p.parts and (p.is_symlink() or p.is_file())
+    }
+
+
+@pytest.mark.parametrize("mode", ["symlink", "hardlink", "copy"])
+def test_a_sidecar_new_beside_a_placed_photo_joins_it_and_undo_takes_back_only_it(
+    tmp_path: Path, organize, mode: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Lightroom wrote a rating beside a photo an earlier run placed; the same command runs
+    again. The photo stays placed once (a symlink run linked it a second time, as
+    IMG_1_1.jpg with IMG_1_1.xmp); the sidecar goes beside it. Undo takes back the sidecar,
+    then the rest."""
+    src, dest = tmp_path / "card", tmp_path / "view"
+    card(src)
+    assert organize(src, dest, "--mode", mode)[0] == 0
+    first = sorted(in_dest(dest))
+    assert first == ["2001/DCIM/IMG_2.jpg", "2008/DCIM/IMG_1.jpg"]
+    (src / "DCIM" / "IMG_1.xmp").write_text(RATING)
+    before = tree_digest(src)
+    code, report = organize(src, dest, "--mode", mode)
+    assert code == 0
+    held = in_dest(dest)
+    assert sorted(held) == [*first, "2008/DCIM/IMG_1.xmp"], sorted(held)
+    by_source = {line["source"]: line for line in report}
+    assert by_source["DCIM/IMG_1.jpg"]["dest"] == "2008/DCIM/IMG_1.jpg"
+    assert by_source["DCIM/IMG_1.jpg"]["note"] == "already placed by an earlier run"
+    sidecar = by_source["DCIM/IMG_1.xmp"]
+    assert (sidecar["status"], sidecar["companion_of"]) == ("placed", "DCIM/IMG_1.jpg")
+    for rel, path in held.items():
+        assert path.is_symlink() == (mode == "symlink"), rel
+    assert held["2008/DCIM/IMG_1.xmp"].read_text() == RATING
+    assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0  # the second run: the sidecar alone
+    assert sorted(in_dest(dest)) == first
+    assert main(["undo", str(dest)]) == 0
+    assert not in_dest(dest)
+    assert tree_digest(src) == before  # SOURCE untouched, the sidecar included
+
+
+def test_a_photo_a_symlink_run_found_linked_again_is_no_copy_for_a_later_copy_run(
+    tmp_path: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """A symlink view, a sidecar that appeared since, the view made again (the photo found
+    already linked). A copy run of the same card says that DEST holds only links to its 3
+    files; a second card holding the same photo is copied: DEST holds only a link to the first
+    card's photo, so the second card's photo is copied, not called a duplicate of that link."""
+    src, dest, other = tmp_path / "card", tmp_path / "view", tmp_path / "card2"
+    card(src)
+    assert organize(src, dest, "--mode", "symlink")[0] == 0
+    (src / "DCIM" / "IMG_1.xmp").write_text(RATING)
+    assert organize(src, dest, "--mode", "symlink")[0] == 0
+    assert sorted(in_dest(dest)) == [
+        "2001/DCIM/IMG_2.jpg",
+        "2008/DCIM/IMG_1.jpg",
+        "2008/DCIM/IMG_1.xmp",
+    ]
+    code, out = imgorg("organize", str(src), str(dest), "--mode", "copy", "--plain")
+    assert code == 0
+    assert "3 of them are in DEST only as symbolic links" in out, out
+    (other / "DCIM").mkdir(parents=True)
+    shutil.copy2(corpus_or_skip() / NIKON, other / "DCIM" / "IMG_1.jpg")
+    code, report = organize(other, dest)
+    assert code == 0
+    [line] = report
+    assert line["status"] == "placed", line
+    copy = dest / line["dest"]
+    assert not copy.is_symlink()
+    assert copy.read_bytes() == (other / "DCIM" / "IMG_1.jpg").read_bytes()
+
+
+@pytest.mark.parametrize("mode", ["symlink", "hardlink"])
+def test_a_sidecar_edited_in_source_stays_at_its_link(tmp_path: Path, organize, mode: str) -> None:  # type: ignore[no-untyped-def]
+    """Lightroom rewrote a linked photo's sidecar in SOURCE; the same command runs again. The
+    view's name for it already shows the edit (the link's target, the one file of both): the
+    photo and the sidecar stay as they are, and verify names the sidecar changed since the
+    first run, nothing more (not a link where a copy was written, nor a second link)."""
+    src, dest = tmp_path / "card", tmp_path / "view"
+    card(src)
+    (src / "DCIM" / "IMG_1.xmp").write_text(RATING)
+    assert organize(src, dest, "--mode", mode)[0] == 0
+    first = sorted(in_dest(dest))
+    assert "2008/DCIM/IMG_1.xmp" in first
+    with open(src / "DCIM" / "IMG_1.xmp", "r+") as sidecar:  # rewritten in place
+        sidecar.write(RATING.replace('Rating="4"', 'Rating="5"'))
+    code, report = organize(src, dest, "--mode", mode)
+    assert code == 0
+    assert sorted(in_dest(dest)) == first
+    by_source = {line["source"]: line for line in report}
+    assert by_source["DCIM/IMG_1.xmp"]["dest"] == "2008/DCIM/IMG_1.xmp"
+    assert by_source["DCIM/IMG_1.jpg"]["dest"] == "2008/DCIM/IMG_1.jpg"
+    assert imgorg("verify", str(dest)) == (
+        1,
+        "verified 4 files: 0 missing, 1 changed\n  changed: 2008/DCIM/IMG_1.xmp\n",
+    )
+
+
+@pytest.mark.parametrize("mode", ["symlink", "hardlink"])
+@pytest.mark.parametrize("repeats", [False, True], ids=["its-own-sidecar", "a-repeated-sidecar"])
+def test_a_sidecar_new_beside_a_duplicate_goes_with_the_kept_copy(
+    tmp_path: Path, organize, mode: str, repeats: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """The card's photo is also in an album folder, the copy the first run kept. A sidecar
+    appears beside the card's copy: the photo stays a duplicate (a symlink run linked it on
+    its own, the view then showing it twice) and its sidecar goes with the kept copy, or is a
+    duplicate where it repeats the kept copy's own."""
+    src, dest = tmp_path / "card", tmp_path / "view"
+    (src / "DCIM").mkdir(parents=True)
+    (src / "album").mkdir()
+    shutil.copy2(corpus_or_skip() / CANON, src / "DCIM" / "IMG_2.jpg")
+    shutil.copy2(corpus_or_skip() / CANON, src / "album" / "IMG_2.jpg")
+    (src / "album" / "IMG_2.xmp").write_text(RATING)
+    assert organize(src, dest, "--mode", mode)[0] == 0
+    first = sorted(in_dest(dest))
+    assert first == ["2001/album/IMG_2.jpg", "2001/album/IMG_2.xmp"]
+    (src / "DCIM" / "IMG_2.xmp").write_text(RATING if repeats else RATING.replace("4", "2"))
+    before = tree_digest(src)
+    code, report = organize(src, dest, "--mode", mode)
+    assert code == 0
+    by_source = {line["source"]: line for line in report}
+    photo, sidecar = by_source["DCIM/IMG_2.jpg"], by_source["DCIM/IMG_2.xmp"]
+    assert (photo["status"], photo["duplicate_of"]) == ("duplicate", "album/IMG_2.jpg")
+    if repeats:
+        assert (sidecar["status"], sidecar["duplicate_of"]) == ("duplicate", "album/IMG_2.xmp")
+        assert sorted(in_dest(dest)) == first
+        return
+    # beside the kept copy its name is the kept copy's own sidecar's: on its own, in its year
+    assert (sidecar["status"], sidecar["dest"]) == ("placed", "2001/DCIM/IMG_2.xmp")
+    assert sorted(in_dest(dest)) == ["2001/DCIM/IMG_2.xmp", *first]
+    assert main(["undo", str(dest)]) == 0
+    assert sorted(in_dest(dest)) == first
+    assert tree_digest(src) == before
+
+
+def test_a_symlink_view_undone_after_a_run_that_found_its_links_is_made_whole_again(
+    tmp_path: Path, organize
+) -> None:  # type: ignore[no-untyped-def]
+    """A symlink view; a photo touched on the card (a viewer set its time), so the next run
+    finds it at its link and changes nothing; undo then takes back the view itself. Made
+    again, the view links every photo: the run that found the link does not stand for it."""
+    src, dest = tmp_path / "card", tmp_path / "view"
+    card(src)
+    assert organize(src, dest, "--mode", "symlink")[0] == 0
+    linked = sorted(in_dest(dest))
+    os.utime(src / "DCIM" / "IMG_2.jpg")
+    code, report = organize(src, dest, "--mode", "symlink")
+    assert code == 0
+    assert {line["source"]: line["note"] for line in report}["DCIM/IMG_2.jpg"] == (
+        "already placed by an earlier run"
+    )
+    assert main(["undo", str(dest)]) == 0  # the view's run: the other changed nothing
+    assert not in_dest(dest)
+    assert organize(src, dest, "--mode", "symlink")[0] == 0
+    assert sorted(in_dest(dest)) == linked
+    assert all(path.is_symlink() for path in in_dest(dest).values())

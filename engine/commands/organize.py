@@ -339,10 +339,11 @@ def only_linked_earlier(journal: Journal, run_id: int, source: str) -> int:
     """How many of the files run ``run_id`` found done are in DEST only as symbolic links an
     earlier run made: a copy or hardlink run takes them as done, yet DEST holds none of their
     bytes."""
+    links = [action.value for action in Action if action.symbolic]
     row = journal.db.execute(
         f"SELECT count(*) FROM files WHERE {RUN_ROWS} AND run_id < ? AND state = 'done' "
-        "AND action = ?",
-        (run_id, os.fsencode(source), run_id, Action.SYMLINK.value),
+        f"AND action IN ({', '.join('?' * len(links))})",
+        (run_id, os.fsencode(source), run_id, *links),
     ).fetchone()
     return int(row[0])
 

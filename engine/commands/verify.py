@@ -13,7 +13,7 @@ import stat
 from dataclasses import dataclass, field
 
 from engine.commands.preview import Pending, Unplaced
-from engine.policy.actions import SourceAfter, Writes
+from engine.policy.actions import SourceAfter
 from engine.store import fsops
 from engine.store.journal import Journal, Written
 
@@ -59,7 +59,7 @@ def verify(dest: str, journal: Journal, pending: Pending | None = None) -> Verif
         if (item.dest, item.out_hash) != checked:
             checked = (item.dest, item.out_hash)
             result.checked += 1
-            link = item.action.writes is Writes.SYMBOLIC_LINK  # its bytes are the target's
+            link = item.action.symbolic  # its bytes are the target's
             _check(pending.on_disk(dest, item.dest), item.dest, item.out_hash, result, link)
             if result.missing[-1:] == [item.dest] and not link:
                 again = journal.placed_again(item.hash, item.dest, item.run_id)

@@ -21,6 +21,9 @@ class Action(enum.StrEnum):
     MOVE_RENAME = "move-rename"  # one filesystem: the source itself is renamed into DEST
     HARDLINK = "hardlink"  # --mode hardlink: a second name for the source's own inode
     SYMLINK = "symlink"  # --mode symlink: a symbolic link to the source's absolute path
+    # Nothing written: the symbolic link an earlier run made to this very file is at its name
+    # (a symlink run deciding the file again). Like SYMLINK, it holds no bytes of its own.
+    LINKED = "linked"
     # A move run taking out of SOURCE a file an earlier run placed and left there (a copy run):
     # nothing is written, DEST's copy is verified, then the source is unlinked (RELEASE) or,
     # when DEST's copy is a re-encode or turned, kept below DEST (RELEASE_KEPT). See
@@ -59,6 +62,12 @@ class Action(enum.StrEnum):
     @property
     def keeps_original(self) -> bool:
         return BEHAVIOUR[self].source_after is SourceAfter.KEPT_BELOW_DEST
+
+    @property
+    def symbolic(self) -> bool:
+        """Whether DEST's name holds a symbolic link to the source (made by this run or, found
+        there again, by an earlier one): no bytes of its own, the target's."""
+        return self in (Action.SYMLINK, Action.LINKED)
 
     @property
     def releases(self) -> bool:
@@ -125,6 +134,7 @@ BEHAVIOUR: dict[Action, Behaviour] = {
     # A hard link is the file itself: if SOURCE lost its name meanwhile, undo puts it back.
     Action.HARDLINK: Behaviour(Writes.HARD_LINK, False, SourceAfter.STAYS, Undo.REMOVE_OR_RETURN),
     Action.SYMLINK: Behaviour(Writes.SYMBOLIC_LINK, False, SourceAfter.STAYS, Undo.REMOVE_LINK),
+    Action.LINKED: Behaviour(Writes.NOTHING, False, SourceAfter.STAYS, Undo.NOTHING),
     Action.RELEASE: Behaviour(Writes.NOTHING, False, SourceAfter.UNLINKED, Undo.COPY_BACK),
     Action.RELEASE_KEPT: Behaviour(
         Writes.NOTHING, False, SourceAfter.KEPT_BELOW_DEST, Undo.COPY_BACK

@@ -381,10 +381,16 @@ class Coordinator:
         ``ranks``: the members' places in the keeper order, where they were worked out."""
         assert members[0].hash is not None
         earlier = None
+        again_after = lost  # decided again: the earlier copy compared was not these bytes
         if lost is None:
             earlier, held = self._kept_copy(members[0].hash)
             if earlier is not None and not held:
                 earlier, lost = None, earlier
+        if earlier is None:
+            earlier = self._own_link(members)
+            if earlier is None and again_after is None:
+                earlier = self._link_to_these_bytes(members[0].rel, members[0].hash)
+            lost = None if earlier is not None else lost
         verdicts: list[Decision] = []
         rest = members
         keeper: Analysis | None = None
@@ -422,6 +428,7 @@ class Coordinator:
                     else:  # nor is any other copy of it (_kept_copy): placed there again
                         again.action = self._action(again)
                         again.note = noted(again.note, _gone(earlier.dest))
+                    self._as_linked(again)
                 verdicts.append(again)
                 continue
             if _worker_proved(member, keeper, earlier):
@@ -636,7 +643,8 @@ class Coordinator:
         assert item.hash is not None
         earlier, _held = self._kept_copy(item.hash, earlier_runs_only=True)
         if earlier is None:
-            return None
+            linked = self._link_to_these_bytes(item.rel, item.hash)
+            return None if linked is None else _placed_name(linked, self.source)
         if item.same_as_placed is not None and item.same_as_placed == earlier.dest:
             return _placed_name(earlier, self.source)
         source, *_ = paths = earlier.readable_at(self.dest)
@@ -709,6 +717,54 @@ class Coordinator:
             return in_dest, in_dest is not None
         there = find(self._source_there)
         return there, there is not None and self._source_there(there)
+
+    def _own_link(self, members: list[Analysis]) -> Placed | None:
+        """In a symlink run, the link an earlier run made to one of ``members``' very file (its
+        path, its bytes): it answers for them as a copy does in the other modes, so a photo
+        decided again (a sidecar appeared beside it, its file touched) keeps its one link."""
+        if self.link is not Action.SYMLINK:
+            return None
+        for member in members:
+            link = self.view.own_link(member.rel)
+            if link is not None and link[1] == member.hash:
+                return Placed(
+                    source_root=self.source,
+                    rel=member.rel,
+                    dest=link[0],
+                    date_source=member.date_source,
+                    transformed=False,  # a link shows the source's own bytes
+                    state="done",
+                )
+        return None
+
+    def _link_to_these_bytes(self, rel: str, content_hash: str) -> Placed | None:
+        """In a symlink run, the link an earlier run made to another file of this SOURCE with
+        the bytes of ``rel``, still in DEST, its target holding them still: it answers for
+        them as a hard link does in a hardlink run (``rel`` and its identical copies are its
+        duplicates, their new sidecars go beside it), as that run's copies of them were."""
+        if self.link is not Action.SYMLINK:
+            return None
+        mine = os.path.join(self.source, rel)
+        for placed in self.view.links_with_hash(content_hash):
+            target = os.path.join(self.source, placed.rel)
+            if self._in_dest(placed) and self._same(mine, target):
+                return placed
+        return None
+
+    def _as_linked(self, decision: Decision) -> None:
+        """``decision``, found as an earlier run left it, stays at ``dest``: where that was a
+        symbolic link to its very file, journaled as that link (LINKED), never as bytes DEST
+        holds (a later copy run copies the file, a move run leaves it in SOURCE)."""
+        if self._linked_at(decision, decision.dest) and not decision.action.touches_dest:
+            decision.action = Action.LINKED
+
+    def _linked_at(self, decision: Decision, path: str | None) -> bool:
+        """Whether ``path`` is the name where an earlier symlink run linked ``decision``'s very
+        source file (whatever its bytes now: the link shows them)."""
+        if self.link is not Action.SYMLINK or path is None:
+            return False
+        link = self.view.own_link(decision.rel)
+        return link is not None and link[0] == path
 
     def _in_dest(self, earlier: Placed) -> bool:
         return earlier.dest in self.moved or self.view.exists(os.path.join(self.dest, earlier.dest))
@@ -918,12 +974,20 @@ class Coordinator:
                 decision.status, decision.reason = Status.ERROR, too_long
                 continue
             if again and self._own_name_again(decision, path):
+                self._as_linked(decision)
+                continue
+            if slot is Slot.TAKEN and main_fixed and self._linked_at(decision, path):
+                # its own link, to the file edited in SOURCE since: the link shows the edit
+                decision.dest = path
+                decision.note = noted(decision.note, "already placed by an earlier run")
+                self._as_linked(decision)
                 continue
             if slot is Slot.TAKEN and self._holds_its_bytes(decision, path):
                 slot = Slot.IDENTICAL  # placed there by an earlier run, touched since
             if slot is Slot.TAKEN and main_fixed and own:
                 decision.dest = path  # edited in DEST since, or its name spelled otherwise
                 decision.note = noted(decision.note, "already placed by an earlier run")
+                self._as_linked(decision)
                 continue
             if slot is Slot.TAKEN and main_fixed and main.action.removes_source:
                 # Its photo released (or placed again) under its name: it follows with a
@@ -968,6 +1032,7 @@ class Coordinator:
             if self._own_copy_at(main, target) is not False:
                 return False
             if self._own_name_again(main, target):
+                self._as_linked(main)
                 return True
             slot = Slot.FREE
         main.note = noted(main.note, renamed)

@@ -78,6 +78,16 @@ class DestView(Protocol):
         ``content_hash`` (its newest row, whatever it wrote there: a copy, a link), if any."""
         ...
 
+    def own_link(self, rel: str) -> tuple[str, str] | None:
+        """Where an earlier run (the newest row of SOURCE's ``rel``) made a symbolic link to it:
+        the name below DEST and the hash of the bytes ``rel`` held then, if any."""
+        ...
+
+    def links_with_hash(self, content_hash: str) -> list[Placed]:
+        """The files of SOURCE earlier runs made symbolic links to, when they held these bytes,
+        each once, by source path."""
+        ...
+
     def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:
         """The files earlier runs placed travelling with SOURCE's ``photo`` in DEST's
         ``folder``: each one's path below SOURCE and its name below DEST."""
@@ -106,6 +116,7 @@ class JournalView:
         self._same_device = fsops.same_device(source, dest) if os.path.isdir(dest) else False
         self._taken = KeySet(map(name_key, journal.names_held()))
         self._hashes = KeySet(map(hash_key, journal.placed_hashes()))
+        self._links: KeySet | None = None  # those of symlink runs' links, read on first need
         self._folders: dict[str, bool] = {}  # whether a folder of DEST existed when first asked
         self._made: set[str] = set()  # the folders new_folders has named
         # DEST's folders spelled like a folder asked about, and what each held when first read
@@ -179,6 +190,21 @@ class JournalView:
         if self.run_id is None:
             return None
         return self.journal.own_copy(self.source, rel, content_hash, self.run_id)
+
+    def own_link(self, rel: str) -> tuple[str, str] | None:
+        if self.run_id is None or not self._linked():  # a first link view: no query a file
+            return None
+        return self.journal.own_link(self.source, rel, self.run_id)
+
+    def links_with_hash(self, content_hash: str) -> list[Placed]:
+        if self.run_id is None or hash_key(content_hash) not in self._linked():
+            return []
+        return self.journal.links_with_hash(self.source, content_hash, self.run_id)
+
+    def _linked(self) -> KeySet:
+        if self._links is None:
+            self._links = KeySet(map(hash_key, self.journal.linked_hashes()))
+        return self._links
 
     def companions_placed(self, photo: str, folder: str) -> list[tuple[str, str]]:
         if self.run_id is None:

@@ -200,8 +200,10 @@ STANDING_ONE_RUN = f"state != 'undone' AND action NOT IN {_RELEASES}"
 NOT_STANDING_ONE_RUN = f"NOT ({STANDING_ONE_RUN})"
 STANDING_ORDER = "source_root, source_rel, run_id"
 # A placed file whose name in DEST holds its bytes: not a --mode symlink run's link, which points
-# at a source that may be moved, remounted or formatted (a link is never the kept copy).
-_HOLDS_BYTES = f"action != '{Action.SYMLINK}'"
+# at a source that may be moved, remounted or formatted (a link is never the kept copy, but for
+# a later symlink run of its SOURCE: links_with_hash).
+_LINKS = "(" + ", ".join(f"'{a.value}'" for a in Action if a.symbolic) + ")"
+_HOLDS_BYTES = f"action NOT IN {_LINKS}"
 _KEPT_ATTRS = [c.keeps for c in FILES if c.keeps]
 _KEPT_VALUES = itemgetter(*(_PLACE[c.name] for c in FILES if c.keeps))
 _DECODE = [(c.keeps, decode) for c in FILES if c.keeps and (decode := _decoder(c.keeps, c.sql))]
@@ -712,6 +714,21 @@ class Journal:
             return None
         return os.fsdecode(row["dest"])
 
+    def own_link(self, source_root: str, rel: str, before_run: int) -> tuple[str, str] | None:
+        """Where the newest done row of this file, before run ``before_run``, has a symbolic
+        link to it (a --mode symlink run's): its name below DEST and the hash of the bytes the
+        file held then; None when that row is no link's."""
+        row = self.db.execute(
+            "SELECT dest, hash, action IN " + _LINKS + " AS linked FROM files "
+            "WHERE source_root = ? AND source_rel = ? "
+            "AND run_id < ? AND state = 'done' AND status = 'placed' AND dest IS NOT NULL "
+            "ORDER BY run_id DESC LIMIT 1",
+            (_b(source_root), _b(rel), before_run),
+        ).fetchone()
+        if row is None or not row["linked"] or row["hash"] is None:
+            return None
+        return os.fsdecode(row["dest"]), row["hash"]
+
     def companions_placed(
         self, source_root: str, photo: str, folder: str, before_run: int
     ) -> list[tuple[str, str]]:
@@ -949,6 +966,31 @@ class Journal:
     def forget(self, keys: Iterable[tuple[str, str]], run_id: int | None = None) -> None:
         self._per_file("DELETE FROM files", keys, run_id)
 
+    def links_with_hash(self, source_root: str, content_hash: str, before_run: int) -> list[Placed]:
+        """The files of this SOURCE that runs before ``before_run`` linked into DEST (a
+        --mode symlink run's links) when they held this content, each once, by source path."""
+        rows = self.db.execute(
+            "SELECT source_rel, dest, date_source FROM files WHERE hash = ? AND status = 'placed' "
+            f"AND state = 'done' AND run_id < ? AND source_root = ? AND action IN {_LINKS} "
+            "ORDER BY source_rel, run_id DESC",
+            (content_hash, before_run, _b(source_root)),
+        )
+        found: dict[str, Placed] = {}
+        for row in rows:
+            rel = os.fsdecode(row["source_rel"])
+            found.setdefault(
+                rel,
+                Placed(
+                    source_root=source_root,
+                    rel=rel,
+                    dest=os.fsdecode(row["dest"]),
+                    date_source=DateSource(row["date_source"]),
+                    transformed=False,
+                    state="done",
+                ),
+            )
+        return list(found.values())
+
     def placed_with_hash(
         self,
         content_hash: str,
@@ -1022,6 +1064,10 @@ class Journal:
     def placed_hashes(self) -> Iterator[str]:
         """The content hash of every placed file not undone that holds its bytes in DEST."""
         return self._hashes(f"status = 'placed' AND {_HOLDS_BYTES}")
+
+    def linked_hashes(self) -> Iterator[str]:
+        """The content hash of every file a --mode symlink run linked (not undone)."""
+        return self._hashes(f"status = 'placed' AND action IN {_LINKS}")
 
     def hashes_in_dest(self) -> Iterator[str]:
         """The content hash of every file a run put in DEST (a corrupt one set aside too) that
@@ -1206,7 +1252,8 @@ class Journal:
         with self.transaction():
             self.db.execute(
                 "UPDATE files SET state = 'undone' WHERE run_id > ? AND state = 'done' AND ("
-                f"(status = 'placed' AND action = '{Action.NONE}' AND dest IN (SELECT u.dest "
+                f"(status = 'placed' AND action IN ('{Action.NONE}', '{Action.LINKED}') "
+                f"AND dest IN (SELECT u.dest "
                 f"{removed})) OR (status = 'duplicate' AND dest IS NULL AND hash IN "
                 f"(SELECT u.hash {removed})))",
                 (max(ids), *ids, *ids),
