@@ -780,13 +780,14 @@ class Coordinator:
     def _name(self, group: list[Decision]) -> list[Decision]:
         """Names for a group of files that could want the same ones, in source-path order:
         first each file's own name, then the names DEST's filesystem made of theirs (so that
-        ``12_30.jpg`` keeps its name rather than lose it to ``12:30.jpg`` on an exFAT disk) and
-        those of files in a hidden path or a trash (so that ``IMG_1.jpg`` keeps its name rather
-        than lose it to Android's ``.trashed-1700000000-IMG_1.jpg``), then suffixes for those
-        whose name was taken (so that ``z/IMG_1_1.jpg`` keeps its name rather than lose it to
-        ``y/IMG_1.jpg``'s suffix)."""
+        ``12_30.jpg`` keeps its name rather than lose it to ``12:30.jpg`` on an exFAT disk),
+        then those of files in a hidden path or a trash (so that ``IMG_1.jpg`` keeps its name
+        rather than lose it to Android's ``.trashed-1700000000-IMG_1.jpg``), then suffixes for
+        those whose name was taken (so that ``z/IMG_1_1.jpg`` keeps its name rather than lose it
+        to ``y/IMG_1.jpg``'s suffix)."""
         named: list[Decision] = []
         adapted: list[_Waiting] = []
+        hidden: list[_Waiting] = []
         suffixed: list[_Waiting] = []
         if len(group) > 1:
             group = sorted(group, key=lambda d: path_key(d.rel))
@@ -803,14 +804,17 @@ class Coordinator:
                     if family
                     else 0
                 )
-                if renamed is not None or hidden_or_trash(decision.rel):
+                if hidden_or_trash(decision.rel):
+                    hidden.append((decision, family, base, reserve, renamed))
+                    continue
+                if renamed is not None:
                     adapted.append((decision, family, base, reserve, renamed))
                     continue
                 if not self._place(decision, family, with_suffix(base, 0, reserve)):
                     suffixed.append((decision, family, base, reserve, renamed))
                     continue
             named += self._handed_out(decision, family)
-        for decision, family, base, reserve, renamed in adapted:
+        for decision, family, base, reserve, renamed in itertools.chain(adapted, hidden):
             if not self._place(decision, family, with_suffix(base, 0, reserve), renamed):
                 suffixed.append((decision, family, base, reserve, renamed))
                 continue
