@@ -386,7 +386,7 @@ class Coordinator:
             earlier, held = self._kept_copy(members[0].hash)
             if earlier is not None and not held:
                 earlier, lost = None, earlier
-        if earlier is None:
+        if earlier is None and self.link is Action.SYMLINK:
             earlier = self._own_link(members)
             if earlier is None and again_after is None:
                 earlier = self._link_to_these_bytes(members[0].rel, members[0].hash)
@@ -789,7 +789,8 @@ class Coordinator:
         adapted: list[_Waiting] = []
         hidden: list[_Waiting] = []
         suffixed: list[_Waiting] = []
-        if len(group) > 1:
+        contested = len(group) > 1
+        if contested:
             group = sorted(group, key=lambda d: path_key(d.rel))
         for decision in group:  # grows by the files of a family that stand alone
             family = self._family(decision)
@@ -804,7 +805,7 @@ class Coordinator:
                     if family
                     else 0
                 )
-                if hidden_or_trash(decision.rel):
+                if contested and hidden_or_trash(decision.rel):
                     hidden.append((decision, family, base, reserve, renamed))
                     continue
                 if renamed is not None:
