@@ -212,5 +212,6 @@ def test_a_gopro_max_360_video_is_placed_with_its_thumbnail(  # type: ignore[no-
     thumbnail = rows["GS010001.THM"]
     assert thumbnail["companion_of"] == "DCIM/100GOPRO/GS010001.360", thumbnail
     assert thumbnail["dest"] == "2021/100GOPRO/GS010001.THM", thumbnail
-    assert rows["GS010001.LRV"]["status"] == "ignored"
+    proxy = rows["GS010001.LRV"]
+    assert proxy["status"] == "ignored" and "low-resolution proxy" in proxy["reason"], proxy
     assert rows["notes.360"]["status"] == "ignored", rows["notes.360"]

@@ -273,11 +273,20 @@ def _ends_with_folders(path: str, tails: tuple[str, ...]) -> bool:
     return any(path == tail or path.endswith("/" + tail) for tail in tails)
 
 
+# What a camera writes beside its videos for its own playback, never the recording itself.
+CAMERA_PROXIES = {
+    ".lrv": "a low-resolution proxy of a video, for the camera's app (GoPro, DJI, Insta360)",
+    ".lrf": "a low-resolution proxy of a video, for the drone's app (DJI)",
+}
+
+
 def _not_taken(ext: str) -> str:
     if ext in VIDEO_EXTENSIONS:
         return "a video (--no-videos)"
     if ext in DEFAULT_EXTENSIONS:
         return f"an image type not in --extensions ({ext})"
+    if ext in CAMERA_PROXIES:
+        return f"not an image type ({ext}): {CAMERA_PROXIES[ext]}"
     return f"not an image type ({ext})"
 
 
