@@ -111,6 +111,33 @@ def test_a_video_in_utc_lands_in_the_year_of_its_local_time(tmp_path: Path, orga
     assert nozone["year"] == 2019 and "UTC" in nozone["note"]
 
 
+@needs_ffmpeg
+def test_a_messenger_video_named_by_its_day_lands_on_that_day(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """WhatsApp names a saved video by its day alone and writes ``creation_time`` in UTC: a
+    New Year's Eve video from the Americas (03:10 UTC on New Year's Day) stayed in UTC, in the
+    next year. The name's day bounds the offset: the whole hour nearest UTC is taken, and the
+    note says so. A UTC time on the name's day, or one no zone can put there, stays in UTC."""
+    src = tmp_path / "src" / "WhatsApp" / "Media" / "WhatsApp Video"
+    video(src / "VID-20191231-WA0005.mp4", "2020-01-01T03:10:00Z", {})
+    video(src / "VID-20200101-WA0001.mp4", "2019-12-31T20:00:00Z", {})  # Asia's New Year
+    video(src / "VID-20190615-WA0002.mp4", "2019-06-15T10:00:00Z", {})
+    video(src / "VID-20190615-WA0003.mp4", "2019-06-18T10:00:00Z", {})  # re-encoded days later
+    code, report = organize(tmp_path / "src", tmp_path / "out", "--min-size", "0")
+    assert code == 0
+    lines = {Path(line["source"]).name: line for line in report}
+    names = ("20191231-WA0005", "20200101-WA0001", "20190615-WA0002", "20190615-WA0003")
+    eve, day, june, later = (lines[f"VID-{n}.mp4"] for n in names)
+    assert (eve["date"], eve["tz_source"], eve["year"]) == (
+        "2019-12-31T23:10:00-04:00",
+        "filename",
+        2019,
+    ), eve
+    assert "guessed" in eve["note"] and eve["dest"].startswith("2019/"), eve
+    assert (day["date"], day["year"]) == ("2020-01-01T00:00:00+04:00", 2020), day
+    assert (june["date"], june["tz_source"]) == ("2019-06-15T10:00:00+00:00", "none"), june
+    assert (later["date"], later["tz_source"]) == ("2019-06-18T10:00:00+00:00", "none"), later
+
+
 def test_a_jpeg_carries_its_offset_or_its_position(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
     src = tmp_path / "src"
     eve = dt.datetime(2019, 12, 31, 23, 30)

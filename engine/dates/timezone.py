@@ -10,6 +10,7 @@ is an instant the source gives only in UTC (a video's ``creation_time``, Takeout
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ UTC_ONLY = dt.timezone(dt.timedelta(0), "UTC, zone unknown")
 IN_UTC = "date in UTC: no time zone known"  # the note of a date left in UTC
 _OFFSET = re.compile(r"^\s*([+-])(\d{1,2}):?(\d{2})\s*$")
 _MAX_OFFSET = dt.timedelta(hours=14)
+_MIN_OFFSET = dt.timedelta(hours=12)  # the furthest behind UTC a zone is
+_HOUR = dt.timedelta(hours=1)
 _QUARTER = dt.timedelta(minutes=15)
 _GPS_SLACK = dt.timedelta(minutes=5)  # camera clocks drift from GPS time
 
@@ -43,6 +46,13 @@ _XMP = (DateSource.XMP, DateSource.XMP_SIDECAR)
 class Zone:
     source: TzSource
     tz: dt.tzinfo
+    guessed: str | None = None  # why an offset only bounded by the evidence was chosen
+
+
+NAMED_DAY = (
+    "time zone guessed: the whole-hour offset nearest UTC that puts its UTC time on the day "
+    "its name gives"
+)
 
 
 def is_utc_only(when: dt.datetime) -> bool:
@@ -142,6 +152,8 @@ def file_zones(
     offset = offset_from_name(dates)
     if offset is not None:
         zones.append(Zone(TzSource.FILENAME, dt.timezone(offset)))
+    elif (offset := offset_to_named_day(dates)) is not None:
+        zones.append(Zone(TzSource.FILENAME, dt.timezone(offset), NAMED_DAY))
     return sorted(zones, key=lambda z: _RANK[z.source])
 
 
@@ -157,15 +169,39 @@ def offset_from_name(dates: list[tuple[DateSource, dt.datetime | None]]) -> dt.t
     return offset_from_gps_time(named, utc)
 
 
+def offset_to_named_day(dates: list[tuple[DateSource, dt.datetime | None]]) -> dt.timedelta | None:
+    """For a name that gives a day alone (``VID-20191231-WA0005.mp4``) and a UTC time in the
+    file on another day (a messenger's ``creation_time``, 03:10 on New Year's Day: the evening
+    before in the Americas), the whole-hour offset nearest UTC that puts the UTC time on the
+    name's day; None when it is on that day already, or no offset (-12 to +14 hours) can."""
+    named = next((w for s, w in dates if s is DateSource.FILENAME and w is not None), None)
+    utc = next((w for s, w in dates if w is not None and is_utc_only(w)), None)
+    if named is None or utc is None or named.tzinfo is not None or named.time() != dt.time(0):
+        return None
+    start = named - utc.replace(tzinfo=None)  # the offset that makes it the day's first moment
+    end = start + dt.timedelta(days=1)
+    if start <= dt.timedelta(0) < end:
+        return None
+    if start > dt.timedelta(0):
+        hours = math.ceil(start / _HOUR)
+    else:
+        hours = math.floor(end / _HOUR)
+        hours -= 1 if hours * _HOUR == end else 0
+    offset = hours * _HOUR
+    return offset if -_MIN_OFFSET <= offset <= _MAX_OFFSET else None
+
+
 def localize(
     source: DateSource, when: dt.datetime, zones: list[Zone]
 ) -> tuple[dt.datetime, TzSource, str | None]:
-    """Local capture time, where its offset came from, and a note when it stays in UTC."""
-    best = zones[0] if zones else None
+    """Local capture time, where its offset came from, and a note when it stays in UTC or its
+    zone is a guess (a guessed zone only turns a UTC time: a local time keeps its own)."""
     if is_utc_only(when):
+        best = zones[0] if zones else None
         if best is None:
             return when.replace(tzinfo=dt.UTC), TzSource.NONE, IN_UTC
-        return when.astimezone(best.tz), best.source, None
+        return when.astimezone(best.tz), best.source, best.guessed
+    best = next((zone for zone in zones if zone.guessed is None), None)
     if when.tzinfo is not None:
         own = _OWN_ZONE.get(source)
         if own is not None:
