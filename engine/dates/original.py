@@ -147,6 +147,16 @@ def apple_original_date(path: str, now: dt.datetime | None = None) -> OriginalDa
     return first
 
 
+def apple_original_spellings(stem: str) -> list[str]:
+    """The names an original's stem may have on a case-insensitive match of ``stem``
+    (``IMG_1234``: ``img_1234``, ``Img_1234``, ...): each letter in either case."""
+    spellings = [""]
+    for char in stem:
+        cases = dict.fromkeys((char, char.upper(), char.lower()))
+        spellings = [start + case for start in spellings for case in cases]
+    return spellings
+
+
 def placed_original(edit: str, placed: list[tuple[str, str, bool]]) -> OriginalDate | None:
     """For an iPhone edit (its path below SOURCE) whose original is no longer beside it (a move
     run placed it: earlier, or before it was stopped), the date of the first of its originals

@@ -35,6 +35,7 @@ from engine.dates.mtime import date_from_mtime
 from engine.dates.original import (
     OriginalDate,
     apple_original_date,
+    apple_original_spellings,
     apple_original_stem,
     original_date,
     placed_original,
@@ -539,7 +540,9 @@ def _placed_original(root: str, rel: str, path: str) -> OriginalDate | None:
     try:
         journal = Journal.reader(path)
         try:
-            rows = journal.placed_dates_in(root, os.path.dirname(rel))
+            stem = apple_original_stem(os.path.basename(rel)) or ""
+            spellings = apple_original_spellings(stem)
+            rows = journal.taken_dates_of(root, os.path.dirname(rel), spellings)
         finally:
             journal.db.close()
     except (sqlite3.Error, OSError):
