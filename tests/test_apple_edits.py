@@ -263,3 +263,44 @@ def test_the_journal_look_up_of_an_edits_original_reads_the_rows_of_its_number_a
         steps.append(counted[0])
     journal.db.close()
     assert steps[0] < 2 * steps[1], steps
+
+
+def test_an_iphone_edit_whose_original_a_move_run_set_aside_takes_its_date(
+    tmp_path: Path,
+    corpus: Path,
+) -> None:
+    """The phone dumped again: its ``IMG_0601.JPG`` was a duplicate of a photo placed before,
+    its ``IMG_0602.HEIC`` damaged (EXIF 2019, no image); the move run set both aside. Beside
+    them a render took their dates (a copy run, or a batch read before theirs was placed); read
+    after they had left SOURCE it went to NoDate, the journal consulted for placed files only."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    move = ("--mode", "move", "--min-size", "0", "--quiet")
+    (src / "Backup").mkdir(parents=True)
+    shutil.copyfile(corpus / "camera/exiftool_Apple.jpg", src / "Backup/DSC_0001.JPG")
+    assert imgorg("organize", str(src), str(dest), *move)[0] == 0
+    phone = src / DCIM
+    phone.mkdir(parents=True)
+    shutil.copyfile(corpus / "camera/exiftool_Apple.jpg", phone / "IMG_0601.JPG")
+    shutil.copyfile(corpus / "corrupt/elodie_photo.heic", phone / "IMG_0602.HEIC")
+    report = tmp_path / "set-aside.jsonl"
+    assert imgorg("organize", str(src), str(dest), *move, "--report", str(report))[0] == 0
+    set_aside = by_name(read_report(report))
+    assert (set_aside["IMG_0601.JPG"]["status"], set_aside["IMG_0602.HEIC"]["status"]) == (
+        "duplicate",
+        "corrupt",
+    )
+    assert not any(phone.iterdir())
+    (phone / "IMG_E0601.JPG").write_bytes(undated_render(corpus / "camera/exiftool_Apple.jpg"))
+    (phone / "IMG_E0602.JPG").write_bytes(undated_render(corpus / "camera/Canon_40D.jpg"))
+    report = tmp_path / "report.jsonl"
+    assert imgorg("organize", str(src), str(dest), *move, "--report", str(report))[0] == 0
+    lines = by_name(read_report(report))
+    for edit, original, year in (
+        ("IMG_E0601.JPG", "IMG_0601.JPG", 2016),
+        ("IMG_E0602.JPG", "IMG_0602.HEIC", 2019),
+    ):
+        line = lines[edit]
+        assert (line["year"], line["date_source"]) == (year, "original"), line
+        assert line["date"] == set_aside[original]["date"]
+        assert line["dest"] == f"{year}/100APPLE/{edit}"
+        assert f"dated by its original {original}" in line["note"]

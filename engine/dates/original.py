@@ -161,7 +161,7 @@ def placed_original(edit: str, placed: list[tuple[str, str, bool]]) -> OriginalD
     """For an iPhone edit (its path below SOURCE) whose original is no longer beside it (a move
     run placed it: earlier, or before it was stopped), the date of the first of its originals
     among ``placed`` (path below SOURCE, date, and whether its own capture time dated it, of
-    the files runs placed from its folder, newest run first) ranked as ``apple_originals``
+    the files runs took out of its folder, newest run first) ranked as ``apple_originals``
     ranks them, that its own capture time dated."""
     folder, name = os.path.split(edit)
     stem = apple_original_stem(name)
