@@ -257,7 +257,7 @@ def test_the_journal_look_up_of_an_edits_original_reads_the_rows_of_its_number_a
             str(src.resolve()), folder, apple_original_spellings("IMG_1000")
         )
         journal.db.set_progress_handler(None, 1)
-        assert [(rel, when) for rel, when, _ in found] == [
+        assert [(rel, when) for rel, when, *_ in found] == [
             (f"{folder}/IMG_1000.JPG", "2008-05-30T15:56:01")
         ]
         steps.append(counted[0])
@@ -304,3 +304,33 @@ def test_an_iphone_edit_whose_original_a_move_run_set_aside_takes_its_date(
         assert line["date"] == set_aside[original]["date"]
         assert line["dest"] == f"{year}/100APPLE/{edit}"
         assert f"dated by its original {original}" in line["note"]
+
+
+@needs_ffmpeg
+def test_an_edit_dated_by_a_taken_original_in_utc_says_its_zone_is_unknown(
+    tmp_path: Path,
+) -> None:
+    """A trimmed video ``IMG_E1000.MOV`` (no date) beside ``IMG_1000.MOV`` whose container
+    holds its UTC time alone: beside it, the edit is dated in UTC, no time zone known, and says
+    so; its original taken out of SOURCE by a move run, the journal's UTC date was read as an
+    offset the original stated (``tz_source: exif-offset``) and the note was lost."""
+    lines = {}
+    for mode in ("copy", "move"):
+        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
+        phone = src / DCIM
+        video(phone / "IMG_1000.MOV", creation="2019-07-14T19:05:09Z")
+        flags = ("--mode", mode, "--min-size", "0", "--quiet")
+        if mode == "move":
+            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
+            assert not (phone / "IMG_1000.MOV").exists()
+        video(phone / "IMG_E1000.MOV", creation="1904-01-01T00:00:00Z")
+        report = tmp_path / f"{mode}.jsonl"
+        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
+        lines[mode] = by_name(read_report(report))["IMG_E1000.MOV"]
+    for line in lines.values():
+        assert (line["date"], line["date_source"], line["tz_source"]) == (
+            "2019-07-14T19:05:09+00:00",
+            "original",
+            "none",
+        ), line
+        assert "date in UTC: no time zone known" in line["note"], line

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from engine.dates.takeout import takeout_date, takeout_position
+from engine.dates.timezone import utc_only
 from engine.formats.kinds import HEIF_EXTENSIONS, IMAGE_EXTENSIONS, Kind, kind_of
 from engine.policy.companions import Mains, sidecar_key
 
@@ -157,33 +158,50 @@ def apple_original_spellings(stem: str) -> list[str]:
     return spellings
 
 
-def placed_original(edit: str, placed: list[tuple[str, str, bool]]) -> OriginalDate | None:
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A file a run took out of an edit's folder, as DEST's journal holds it: its path below
+    SOURCE, date, whether its own capture time dated it, and whether its zone was known."""
+
+    rel: str
+    when: str
+    captured: bool
+    zoned: bool
+
+
+def placed_original(edit: str, placed: list[Taken]) -> OriginalDate | None:
     """For an iPhone edit (its path below SOURCE) whose original is no longer beside it (a move
     run placed it: earlier, or before it was stopped), the date of the first of its originals
-    among ``placed`` (path below SOURCE, date, and whether its own capture time dated it, of
-    the files runs took out of its folder, newest run first) ranked as ``apple_originals``
-    ranks them, that its own capture time dated."""
+    among ``placed`` (the files runs took out of its folder, newest run first) ranked as
+    ``apple_originals`` ranks them, that its own capture time dated; a date in UTC whose zone
+    was unknown is that again (as the original's own reads)."""
     folder, name = os.path.split(edit)
     stem = apple_original_stem(name)
     if stem is None:
         return None
     own = _extension(name)
-    newest: dict[str, tuple[str, bool]] = {}
-    for rel, when, captured in placed:
-        other = os.path.basename(rel)
+    newest: dict[str, Taken] = {}
+    for taken in placed:
+        other = os.path.basename(taken.rel)
         key = unicodedata.normalize("NFC", os.path.splitext(other)[0]).casefold()
         if key == stem.casefold() and _kind(other) in _KIND_RANK:
-            newest.setdefault(other, (when, captured))
+            newest.setdefault(other, taken)
     ranked = sorted(newest, key=lambda n: (_extension(n) != own, _KIND_RANK[_kind(n)], n))
     for other in ranked:
-        when, captured = newest[other]
-        try:
-            date = dt.datetime.fromisoformat(when) if captured else None
-        except ValueError:
-            date = None
+        date = _journaled(newest[other])
         if date is not None:
             return OriginalDate(os.path.join(folder, other), date, None)
     return None
+
+
+def _journaled(taken: Taken) -> dt.datetime | None:
+    try:
+        date = dt.datetime.fromisoformat(taken.when) if taken.captured else None
+    except ValueError:
+        return None
+    if date is not None and not taken.zoned and date.utcoffset() == dt.timedelta(0):
+        return utc_only(date)
+    return date
 
 
 Capture = tuple[dt.datetime | None, dt.datetime | None, tuple[float, float] | None]

@@ -34,6 +34,7 @@ from engine.dates.folder import folder_dates, takeout_year
 from engine.dates.mtime import date_from_mtime
 from engine.dates.original import (
     OriginalDate,
+    Taken,
     apple_original_date,
     apple_original_spellings,
     apple_original_stem,
@@ -73,6 +74,7 @@ from engine.records import (
     CompanionResult,
     DateSource,
     Status,
+    TzSource,
     noted,
     unread_companions,
 )
@@ -548,7 +550,8 @@ def _placed_original(root: str, rel: str, path: str) -> OriginalDate | None:
     except (sqlite3.Error, OSError):
         return None
     own = {source.value for source in _ORIGINALS_OWN}  # an older journal's sources as written
-    placed = [(r, when, source in own) for r, when, source in rows]
+    unknown = TzSource.NONE.value  # not NULL: an older journal's row, as it was read before
+    placed = [Taken(r, when, source in own, zone != unknown) for r, when, source, zone in rows]
     return placed_original(rel, placed)
 
 

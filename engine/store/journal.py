@@ -658,27 +658,29 @@ class Journal:
 
     def taken_dates_of(
         self, source_root: str, folder: str, stems: Iterable[str]
-    ) -> list[tuple[str, str, str]]:
+    ) -> list[tuple[str, str, str, str | None]]:
         """Each file of SOURCE's ``folder`` (not its subfolders; ``""``: SOURCE itself) named
         ``stem.*`` for one of ``stems`` (as spelt) a run took out of SOURCE with a date (placed,
         or set aside as a duplicate or damaged: dated as if placed), or is taking out (planned:
         a move within one filesystem takes it out of SOURCE before it is journaled done), and
-        is not undone: its path below SOURCE, date and date source, newest run first. Each stem
-        is one look-up in the index by path, whatever else the folder holds."""
+        is not undone: its path below SOURCE, date, date source and where the date's offset came
+        from, newest run first. Each stem is one look-up in the index by path, whatever else the
+        folder holds."""
         found = []
         for stem in stems:
             start = os.fsencode(os.path.join(folder, f"{stem}."))
             rows = self.db.execute(
-                "SELECT source_rel, date, date_source FROM files WHERE source_root = ? "
-                "AND source_rel >= ? AND source_rel < ? AND state IN ('planned', 'done') "
+                "SELECT source_rel, date, date_source, tz_source FROM files "
+                "WHERE source_root = ? AND source_rel >= ? AND source_rel < ? "
+                "AND state IN ('planned', 'done') "
                 "AND status IN ('placed', 'duplicate', 'corrupt') "
                 "AND date IS NOT NULL ORDER BY source_rel, run_id DESC",
                 (_b(source_root), start, start + b"\xff"),
             )
-            for rel, date, source in rows:
+            for rel, date, source, zone in rows:
                 name = os.fsdecode(rel)
                 if os.path.dirname(name) == folder:
-                    found.append((name, date, source))
+                    found.append((name, date, source, zone))
         return found
 
     def left_copy(
