@@ -334,3 +334,36 @@ def test_an_edit_dated_by_a_taken_original_in_utc_says_its_zone_is_unknown(
             "none",
         ), line
         assert "date in UTC: no time zone known" in line["note"], line
+
+
+def test_of_two_originals_the_first_ranked_dates_the_edit_though_a_move_took_it_first(
+    tmp_path: Path,
+    corpus: Path,
+) -> None:
+    """``IMG_E0900.JPG`` (no date) beside two originals of its number: ``IMG_0900.JPG`` (2008),
+    of its own type, and ``IMG_0900.HEIC`` (2022). Beside both, the JPEG dates it (2008); a
+    move run that had taken the JPEG out of SOURCE first (its batch placed before the edit's
+    was read; a run before) dated it by the HEIC still there (2022): the journal was asked only
+    when no original on disk had a date."""
+    lines = {}
+    for mode in ("copy", "move"):
+        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
+        phone = src / DCIM
+        phone.mkdir(parents=True)
+        shutil.copyfile(corpus / "camera/Canon_40D.jpg", phone / "IMG_0900.JPG")
+        flags = ("--mode", mode, "--min-size", "0", "--quiet")
+        if mode == "move":
+            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
+            assert not any(phone.iterdir())
+        shutil.copyfile(corpus / "formats/iphone_13_pro_max.heic", phone / "IMG_0900.HEIC")
+        (phone / "IMG_E0900.JPG").write_bytes(undated_render(corpus / "camera/Canon_40D.jpg"))
+        report = tmp_path / f"{mode}.jsonl"
+        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
+        lines[mode] = by_name(read_report(report))["IMG_E0900.JPG"]
+    for line in lines.values():
+        assert (line["year"], line["date_source"], line["dest"]) == (
+            2008,
+            "original",
+            "2008/100APPLE/IMG_E0900.JPG",
+        ), line
+        assert "dated by its original IMG_0900.JPG" in line["note"]

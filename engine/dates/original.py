@@ -122,8 +122,28 @@ def apple_originals(path: str) -> list[tuple[str, str | None]]:
     except OSError:
         return []
     found = listing.by_stem.get(stem.casefold(), [])
-    ranked = sorted(found, key=lambda n: (_extension(n) != own, _KIND_RANK[_kind(n)], n))
+    ranked = sorted(found, key=functools.partial(_rank, own))
     return [(os.path.join(folder, n), _takeout_of(folder, listing, n, name)) for n in ranked]
+
+
+def _rank(own: str, name: str) -> tuple[bool, int, str]:
+    """Where an original named ``name`` ranks for an edit of extension ``own``: one of the
+    edit's own extension first, then photos, RAW files, videos, each by name."""
+    return _extension(name) != own, _KIND_RANK[_kind(name)], name
+
+
+def first_ranked(
+    edit: str, beside: OriginalDate | None, taken: OriginalDate | None
+) -> OriginalDate | None:
+    """Of an iPhone edit's first dated original still beside it (``beside``) and its first
+    one a run took out of SOURCE (``taken``, not beside it), the one ``apple_originals`` ranks
+    first: the date the edit has with all its originals beside it, whichever left first."""
+    if taken is None or taken.when is None:
+        return beside
+    if beside is None or beside.when is None:
+        return taken
+    own = _extension(edit)
+    return min(beside, taken, key=lambda found: _rank(own, os.path.basename(found.original)))
 
 
 def _kind(name: str) -> Kind:
@@ -186,7 +206,7 @@ def placed_original(edit: str, placed: list[Taken]) -> OriginalDate | None:
         key = unicodedata.normalize("NFC", os.path.splitext(other)[0]).casefold()
         if key == stem.casefold() and _kind(other) in _KIND_RANK:
             newest.setdefault(other, taken)
-    ranked = sorted(newest, key=lambda n: (_extension(n) != own, _KIND_RANK[_kind(n)], n))
+    ranked = sorted(newest, key=functools.partial(_rank, own))
     for other in ranked:
         date = _journaled(newest[other])
         if date is not None:

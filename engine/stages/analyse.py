@@ -38,6 +38,7 @@ from engine.dates.original import (
     apple_original_date,
     apple_original_spellings,
     apple_original_stem,
+    first_ranked,
     original_date,
     placed_original,
 )
@@ -506,8 +507,10 @@ def _original_dates(
     if apple:
         found = apple_original_date(path, options.now)
         journal = options.moved_journal or options.journal
-        if (found is None or found.when is None) and journal is not None:
-            found = _placed_original(root, result.rel, journal) or found
+        taken = _placed_original(root, result.rel, journal) if journal is not None else None
+        if taken is not None and os.path.lexists(os.path.join(root, taken.original)):
+            taken = None  # still beside the edit: read there
+        found = first_ranked(path, found, taken) or found
     if found is None:
         return []
     if found.position is not None and result.position is None:
