@@ -367,3 +367,35 @@ def test_of_two_originals_the_first_ranked_dates_the_edit_though_a_move_took_it_
             "2008/100APPLE/IMG_E0900.JPG",
         ), line
         assert "dated by its original IMG_0900.JPG" in line["note"]
+
+
+def test_an_edit_dated_by_a_taken_original_takes_its_zone_from_the_originals_position(
+    tmp_path: Path,
+    corpus: Path,
+) -> None:
+    """``IMG_0601.JPG`` (an iPhone 7's, its local time in EXIF, its zone from its GPS
+    position): beside it, its render takes its time and its position's zone
+    (``tz_source: gps-position``); taken out of SOURCE by a move run, the journal's date was
+    read as an offset the original stated (``exif-offset``): in one move run, two thirds of
+    such renders said one, a third the other. The position is read from its copy in DEST."""
+    lines = {}
+    for mode in ("copy", "move"):
+        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
+        phone = src / DCIM
+        phone.mkdir(parents=True)
+        shutil.copyfile(corpus / "camera/exiftool_Apple.jpg", phone / "IMG_0601.JPG")
+        flags = ("--mode", mode, "--min-size", "0", "--quiet")
+        if mode == "move":
+            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
+            assert not any(phone.iterdir())
+        (phone / "IMG_E0601.JPG").write_bytes(undated_render(corpus / "camera/Canon_40D.jpg"))
+        report = tmp_path / f"{mode}.jsonl"
+        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
+        lines[mode] = by_name(read_report(report))["IMG_E0601.JPG"]
+    for line in lines.values():
+        assert (line["date"], line["date_source"], line["tz_source"], line["dest"]) == (
+            "2016-09-28T18:18:05+01:00",
+            "original",
+            "gps-position",
+            "2016/100APPLE/IMG_E0601.JPG",
+        ), line

@@ -181,12 +181,15 @@ def apple_original_spellings(stem: str) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class Taken:
     """A file a run took out of an edit's folder, as DEST's journal holds it: its path below
-    SOURCE, date, whether its own capture time dated it, and whether its zone was known."""
+    SOURCE, date, whether its own capture time dated it, whether its zone was known, and
+    whether from its GPS position; and its path in DEST."""
 
     rel: str
     when: str
     captured: bool
     zoned: bool
+    by_position: bool = False
+    placed_at: str | None = None
 
 
 def placed_original(edit: str, placed: list[Taken]) -> OriginalDate | None:
@@ -208,10 +211,23 @@ def placed_original(edit: str, placed: list[Taken]) -> OriginalDate | None:
             newest.setdefault(other, taken)
     ranked = sorted(newest, key=functools.partial(_rank, own))
     for other in ranked:
-        date = _journaled(newest[other])
-        if date is not None:
-            return OriginalDate(os.path.join(folder, other), date, None)
+        taken = newest[other]
+        date = _journaled(taken)
+        if date is None:
+            continue
+        position = _position_in_dest(taken)
+        if position is not None:  # its local time, zoned by that position as beside the edit
+            date = date.replace(tzinfo=None)
+        return OriginalDate(os.path.join(folder, other), date, position)
     return None
+
+
+def _position_in_dest(taken: Taken) -> tuple[float, float] | None:
+    """The GPS position of a taken original whose zone came from it, read from its copy in
+    DEST (the journal keeps no position); None if that copy is gone or holds none."""
+    if not taken.by_position or taken.placed_at is None or not os.path.isfile(taken.placed_at):
+        return None
+    return _capture_of(taken.placed_at)[2]
 
 
 def _journaled(taken: Taken) -> dt.datetime | None:

@@ -554,7 +554,11 @@ def _placed_original(root: str, rel: str, path: str) -> OriginalDate | None:
         return None
     own = {source.value for source in _ORIGINALS_OWN}  # an older journal's sources as written
     unknown = TzSource.NONE.value  # not NULL: an older journal's row, as it was read before
-    placed = [Taken(r, when, source in own, zone != unknown) for r, when, source, zone in rows]
+    positioned = (TzSource.GPS_POSITION.value, TzSource.GPS_TIME.value)
+    placed = [
+        Taken(r, when, source in own, zone != unknown, zone in positioned, at)
+        for r, when, source, zone, at in rows
+    ]
     return placed_original(rel, placed)
 
 

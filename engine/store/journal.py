@@ -658,29 +658,35 @@ class Journal:
 
     def taken_dates_of(
         self, source_root: str, folder: str, stems: Iterable[str]
-    ) -> list[tuple[str, str, str, str | None]]:
+    ) -> list[tuple[str, str, str, str | None, str | None]]:
         """Each file of SOURCE's ``folder`` (not its subfolders; ``""``: SOURCE itself) named
         ``stem.*`` for one of ``stems`` (as spelt) a run took out of SOURCE with a date (placed,
         or set aside as a duplicate or damaged: dated as if placed), or is taking out (planned:
         a move within one filesystem takes it out of SOURCE before it is journaled done), and
-        is not undone: its path below SOURCE, date, date source and where the date's offset came
-        from, newest run first. Each stem is one look-up in the index by path, whatever else the
-        folder holds."""
+        is not undone: its path below SOURCE, date, date source, where the date's offset came
+        from and its path in DEST (the run's DEST joined), newest run first. Each stem is one
+        look-up in the index by path, whatever else the folder holds."""
         found = []
         for stem in stems:
             start = os.fsencode(os.path.join(folder, f"{stem}."))
             rows = self.db.execute(
-                "SELECT source_rel, date, date_source, tz_source FROM files "
+                "SELECT source_rel, date, date_source, tz_source, dest, "
+                "(SELECT dest FROM runs WHERE runs.id = files.run_id) FROM files "
                 "WHERE source_root = ? AND source_rel >= ? AND source_rel < ? "
                 "AND state IN ('planned', 'done') "
                 "AND status IN ('placed', 'duplicate', 'corrupt') "
                 "AND date IS NOT NULL ORDER BY source_rel, run_id DESC",
                 (_b(source_root), start, start + b"\xff"),
             )
-            for rel, date, source, zone in rows:
+            for rel, date, source, zone, placed, root in rows:
                 name = os.fsdecode(rel)
+                at = (
+                    os.path.join(os.fsdecode(root), os.fsdecode(placed))
+                    if placed and root
+                    else None
+                )
                 if os.path.dirname(name) == folder:
-                    found.append((name, date, source, zone))
+                    found.append((name, date, source, zone, at))
         return found
 
     def left_copy(
