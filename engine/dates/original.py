@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from engine.dates.takeout import takeout_date, takeout_position
+from engine.dates.timezone import utc_only
 from engine.formats.kinds import HEIF_EXTENSIONS, IMAGE_EXTENSIONS, Kind, kind_of
 from engine.policy.companions import Mains, sidecar_key
 
@@ -121,8 +122,28 @@ def apple_originals(path: str) -> list[tuple[str, str | None]]:
     except OSError:
         return []
     found = listing.by_stem.get(stem.casefold(), [])
-    ranked = sorted(found, key=lambda n: (_extension(n) != own, _KIND_RANK[_kind(n)], n))
+    ranked = sorted(found, key=functools.partial(_rank, own))
     return [(os.path.join(folder, n), _takeout_of(folder, listing, n, name)) for n in ranked]
+
+
+def _rank(own: str, name: str) -> tuple[bool, int, str]:
+    """Where an original named ``name`` ranks for an edit of extension ``own``: one of the
+    edit's own extension first, then photos, RAW files, videos, each by name."""
+    return _extension(name) != own, _KIND_RANK[_kind(name)], name
+
+
+def first_ranked(
+    edit: str, beside: OriginalDate | None, taken: OriginalDate | None
+) -> OriginalDate | None:
+    """Of an iPhone edit's first dated original still beside it (``beside``) and its first
+    one a run took out of SOURCE (``taken``, not beside it), the one ``apple_originals`` ranks
+    first: the date the edit has with all its originals beside it, whichever left first."""
+    if taken is None or taken.when is None:
+        return beside
+    if beside is None or beside.when is None:
+        return taken
+    own = _extension(edit)
+    return min(beside, taken, key=lambda found: _rank(own, os.path.basename(found.original)))
 
 
 def _kind(name: str) -> Kind:
@@ -147,33 +168,76 @@ def apple_original_date(path: str, now: dt.datetime | None = None) -> OriginalDa
     return first
 
 
-def placed_original(edit: str, placed: list[tuple[str, str, bool]]) -> OriginalDate | None:
+def apple_original_spellings(stem: str) -> list[str]:
+    """The names an original's stem may have on a case-insensitive match of ``stem``
+    (``IMG_1234``: ``img_1234``, ``Img_1234``, ...): each letter in either case."""
+    spellings = [""]
+    for char in stem:
+        cases = dict.fromkeys((char, char.upper(), char.lower()))
+        spellings = [start + case for start in spellings for case in cases]
+    return spellings
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A file a run took out of an edit's folder, as DEST's journal holds it: its path below
+    SOURCE, date, whether its own capture time dated it, whether its zone was known, and
+    whether from its GPS position; and its path in DEST."""
+
+    rel: str
+    when: str
+    captured: bool
+    zoned: bool
+    by_position: bool = False
+    placed_at: str | None = None
+
+
+def placed_original(edit: str, placed: list[Taken]) -> OriginalDate | None:
     """For an iPhone edit (its path below SOURCE) whose original is no longer beside it (a move
     run placed it: earlier, or before it was stopped), the date of the first of its originals
-    among ``placed`` (path below SOURCE, date, and whether its own capture time dated it, of
-    the files runs placed from its folder, newest run first) ranked as ``apple_originals``
-    ranks them, that its own capture time dated."""
+    among ``placed`` (the files runs took out of its folder, newest run first) ranked as
+    ``apple_originals`` ranks them, that its own capture time dated; a date in UTC whose zone
+    was unknown is that again (as the original's own reads)."""
     folder, name = os.path.split(edit)
     stem = apple_original_stem(name)
     if stem is None:
         return None
     own = _extension(name)
-    newest: dict[str, tuple[str, bool]] = {}
-    for rel, when, captured in placed:
-        other = os.path.basename(rel)
+    newest: dict[str, Taken] = {}
+    for taken in placed:
+        other = os.path.basename(taken.rel)
         key = unicodedata.normalize("NFC", os.path.splitext(other)[0]).casefold()
         if key == stem.casefold() and _kind(other) in _KIND_RANK:
-            newest.setdefault(other, (when, captured))
-    ranked = sorted(newest, key=lambda n: (_extension(n) != own, _KIND_RANK[_kind(n)], n))
+            newest.setdefault(other, taken)
+    ranked = sorted(newest, key=functools.partial(_rank, own))
     for other in ranked:
-        when, captured = newest[other]
-        try:
-            date = dt.datetime.fromisoformat(when) if captured else None
-        except ValueError:
-            date = None
-        if date is not None:
-            return OriginalDate(os.path.join(folder, other), date, None)
+        taken = newest[other]
+        date = _journaled(taken)
+        if date is None:
+            continue
+        position = _position_in_dest(taken)
+        if position is not None:  # its local time, zoned by that position as beside the edit
+            date = date.replace(tzinfo=None)
+        return OriginalDate(os.path.join(folder, other), date, position)
     return None
+
+
+def _position_in_dest(taken: Taken) -> tuple[float, float] | None:
+    """The GPS position of a taken original whose zone came from it, read from its copy in
+    DEST (the journal keeps no position); None if that copy is gone or holds none."""
+    if not taken.by_position or taken.placed_at is None or not os.path.isfile(taken.placed_at):
+        return None
+    return _capture_of(taken.placed_at)[2]
+
+
+def _journaled(taken: Taken) -> dt.datetime | None:
+    try:
+        date = dt.datetime.fromisoformat(taken.when) if taken.captured else None
+    except ValueError:
+        return None
+    if date is not None and not taken.zoned and date.utcoffset() == dt.timedelta(0):
+        return utc_only(date)
+    return date
 
 
 Capture = tuple[dt.datetime | None, dt.datetime | None, tuple[float, float] | None]

@@ -34,8 +34,11 @@ from engine.dates.folder import folder_dates, takeout_year
 from engine.dates.mtime import date_from_mtime
 from engine.dates.original import (
     OriginalDate,
+    Taken,
     apple_original_date,
+    apple_original_spellings,
     apple_original_stem,
+    first_ranked,
     original_date,
     placed_original,
 )
@@ -72,6 +75,7 @@ from engine.records import (
     CompanionResult,
     DateSource,
     Status,
+    TzSource,
     noted,
     unread_companions,
 )
@@ -503,8 +507,10 @@ def _original_dates(
     if apple:
         found = apple_original_date(path, options.now)
         journal = options.moved_journal or options.journal
-        if (found is None or found.when is None) and journal is not None:
-            found = _placed_original(root, result.rel, journal) or found
+        taken = _placed_original(root, result.rel, journal) if journal is not None else None
+        if taken is not None and os.path.lexists(os.path.join(root, taken.original)):
+            taken = None  # still beside the edit: read there
+        found = first_ranked(path, found, taken) or found
     if found is None:
         return []
     if found.position is not None and result.position is None:
@@ -539,13 +545,20 @@ def _placed_original(root: str, rel: str, path: str) -> OriginalDate | None:
     try:
         journal = Journal.reader(path)
         try:
-            rows = journal.placed_dates_in(root, os.path.dirname(rel))
+            stem = apple_original_stem(os.path.basename(rel)) or ""
+            spellings = apple_original_spellings(stem)
+            rows = journal.taken_dates_of(root, os.path.dirname(rel), spellings)
         finally:
             journal.db.close()
     except (sqlite3.Error, OSError):
         return None
     own = {source.value for source in _ORIGINALS_OWN}  # an older journal's sources as written
-    placed = [(r, when, source in own) for r, when, source in rows]
+    unknown = TzSource.NONE.value  # not NULL: an older journal's row, as it was read before
+    positioned = (TzSource.GPS_POSITION.value, TzSource.GPS_TIME.value)
+    placed = [
+        Taken(r, when, source in own, zone != unknown, zone in positioned, at)
+        for r, when, source, zone, at in rows
+    ]
     return placed_original(rel, placed)
 
 

@@ -658,24 +658,37 @@ class Journal:
         )
         return {os.fsdecode(rel) for (rel,) in rows}
 
-    def placed_dates_in(self, source_root: str, folder: str) -> list[tuple[str, str, str]]:
-        """Each file of SOURCE's ``folder`` (not its subfolders; ``""``: SOURCE itself) a run
-        placed with a date, or is placing (planned: a move within one filesystem takes it out
-        of SOURCE before it is journaled done), and is not undone: its path below SOURCE, date
-        and date source, newest run first."""
-        start = os.fsencode(os.path.join(folder, "")) if folder else b""
-        rows = self.db.execute(
-            "SELECT source_rel, date, date_source FROM files WHERE source_root = ? "
-            "AND source_rel >= ? AND source_rel < ? AND state IN ('planned', 'done') "
-            "AND status = 'placed' "
-            "AND date IS NOT NULL ORDER BY source_rel, run_id DESC",
-            (_b(source_root), start, start + b"\xff"),
-        )
+    def taken_dates_of(
+        self, source_root: str, folder: str, stems: Iterable[str]
+    ) -> list[tuple[str, str, str, str | None, str | None]]:
+        """Each file of SOURCE's ``folder`` (not its subfolders; ``""``: SOURCE itself) named
+        ``stem.*`` for one of ``stems`` (as spelt) a run took out of SOURCE with a date (placed,
+        or set aside as a duplicate or damaged: dated as if placed), or is taking out (planned:
+        a move within one filesystem takes it out of SOURCE before it is journaled done), and
+        is not undone: its path below SOURCE, date, date source, where the date's offset came
+        from and its path in DEST (the run's DEST joined), newest run first. Each stem is one
+        look-up in the index by path, whatever else the folder holds."""
         found = []
-        for rel, date, source in rows:
-            name = os.fsdecode(rel)
-            if os.path.dirname(name) == folder:
-                found.append((name, date, source))
+        for stem in stems:
+            start = os.fsencode(os.path.join(folder, f"{stem}."))
+            rows = self.db.execute(
+                "SELECT source_rel, date, date_source, tz_source, dest, "
+                "(SELECT dest FROM runs WHERE runs.id = files.run_id) FROM files "
+                "WHERE source_root = ? AND source_rel >= ? AND source_rel < ? "
+                "AND state IN ('planned', 'done') "
+                "AND status IN ('placed', 'duplicate', 'corrupt') "
+                "AND date IS NOT NULL ORDER BY source_rel, run_id DESC",
+                (_b(source_root), start, start + b"\xff"),
+            )
+            for rel, date, source, zone, placed, root in rows:
+                name = os.fsdecode(rel)
+                at = (
+                    os.path.join(os.fsdecode(root), os.fsdecode(placed))
+                    if placed and root
+                    else None
+                )
+                if os.path.dirname(name) == folder:
+                    found.append((name, date, source, zone, at))
         return found
 
     def left_copy(
