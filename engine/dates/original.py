@@ -12,6 +12,7 @@ import functools
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -133,17 +134,22 @@ def _rank(own: str, name: str) -> tuple[bool, int, str]:
 
 
 def first_ranked(
-    edit: str, beside: OriginalDate | None, taken: OriginalDate | None
+    edit: str,
+    beside: OriginalDate | None,
+    taken: OriginalDate | None,
+    naming: EditNaming | None = None,
 ) -> OriginalDate | None:
-    """Of an iPhone edit's first dated original still beside it (``beside``) and its first
-    one a run took out of SOURCE (``taken``, not beside it), the one ``apple_originals`` ranks
-    first: the date the edit has with all its originals beside it, whichever left first."""
+    """Of an edit's original still beside it (``beside``) and its first one a run took out of
+    SOURCE (``taken``, not beside it), the one its maker's ``naming`` ranks first: the date the
+    edit has with all its originals beside it, whichever left first. An iPhone edit's is the
+    first dated one (``beside`` its first dated); a Google edit's the first, dated or not."""
+    naming = naming or APPLE
     if taken is None or taken.when is None:
         return beside
-    if beside is None or beside.when is None:
+    if beside is None or (beside.when is None and naming.first_dated):
         return taken
     own = _extension(edit)
-    return min(beside, taken, key=lambda found: _rank(own, os.path.basename(found.original)))
+    return min(beside, taken, key=lambda found: naming.rank(own, os.path.basename(found.original)))
 
 
 def _kind(name: str) -> Kind:
@@ -182,7 +188,7 @@ def apple_original_spellings(stem: str) -> list[str]:
 class Taken:
     """A file a run took out of an edit's folder, as DEST's journal holds it: its path below
     SOURCE, date, whether its own capture time dated it, whether its zone was known, and
-    whether from its GPS position; and its path in DEST."""
+    whether from its GPS position; its path in DEST; and whether its date was read in UTC."""
 
     rel: str
     when: str
@@ -190,16 +196,22 @@ class Taken:
     zoned: bool
     by_position: bool = False
     placed_at: str | None = None
+    in_utc: bool = False  # dated by a UTC time (a Takeout JSON's, a GPS date stamp)
 
 
-def placed_original(edit: str, placed: list[Taken]) -> OriginalDate | None:
-    """For an iPhone edit (its path below SOURCE) whose original is no longer beside it (a move
-    run placed it: earlier, or before it was stopped), the date of the first of its originals
-    among ``placed`` (the files runs took out of its folder, newest run first) ranked as
-    ``apple_originals`` ranks them, that its own capture time dated; a date in UTC whose zone
-    was unknown is that again (as the original's own reads)."""
+def placed_original(
+    edit: str, placed: list[Taken], naming: EditNaming | None = None
+) -> OriginalDate | None:
+    """For an edit (its path below SOURCE) whose original is no longer beside it (a move run
+    placed it: earlier, or before it was stopped), the date of the first of its originals
+    among ``placed`` (the files runs took out of its folder, newest run first) ranked as its
+    maker's ``naming`` ranks them, that its own capture time dated, in the form it had on disk:
+    a date in UTC whose zone was unknown is that again, and one whose zone a run worked out
+    from the original's position is the local time (an iPhone's, zoned by that position again)
+    or the UTC time (a Google edit's original dated by its JSON) it was read as."""
+    naming = naming or APPLE
     folder, name = os.path.split(edit)
-    stem = apple_original_stem(name)
+    stem = naming.stem_of(name)
     if stem is None:
         return None
     own = _extension(name)
@@ -207,17 +219,19 @@ def placed_original(edit: str, placed: list[Taken]) -> OriginalDate | None:
     for taken in placed:
         other = os.path.basename(taken.rel)
         key = unicodedata.normalize("NFC", os.path.splitext(other)[0]).casefold()
-        if key == stem.casefold() and _kind(other) in _KIND_RANK:
+        if key == stem.casefold() and _kind(other) in _KIND_RANK and other != name:
             newest.setdefault(other, taken)
-    ranked = sorted(newest, key=functools.partial(_rank, own))
+    ranked = sorted(newest, key=functools.partial(naming.rank, own))
     for other in ranked:
         taken = newest[other]
         date = _journaled(taken)
         if date is None:
             continue
-        position = _position_in_dest(taken)
+        position = _position_in_dest(taken) if naming.zoned_by_position else None
         if position is not None:  # its local time, zoned by that position as beside the edit
             date = date.replace(tzinfo=None)
+        elif taken.by_position and not naming.zoned_by_position:
+            date = utc_only(date.astimezone(dt.UTC)) if taken.in_utc else date.replace(tzinfo=None)
         return OriginalDate(os.path.join(folder, other), date, position)
     return None
 
@@ -271,6 +285,42 @@ def _video_capture(path: str) -> Capture:
     except Exception:  # an unreadable video only means no date from it
         return None, None, None
     return facts.date, None, facts.position
+
+
+def _google_rank(own: str, name: str) -> tuple[bool, str]:
+    """Where an original named ``name`` ranks for a Google edit of extension ``own``, as
+    ``original_of`` picks it: one of the edit's own extension first, then by name."""
+    return _extension(name) != own, name
+
+
+def google_original_spellings(stem: str) -> list[str]:
+    """The names a Google edit's original may have for its stem ``stem`` (NFC, as
+    ``edited_stem`` gives it): Google names the edit after it, so as spelt, in NFC and NFD,
+    and, for a camera's short prefix (``IMG_``, ``DSC_``: three letters at most), each letter
+    in either case; else all lower or upper case alone (a few look-ups, however long the
+    name)."""
+    forms = {unicodedata.normalize(form, stem) for form in ("NFC", "NFD")}
+    if sum(char.upper() != char.lower() for char in stem) <= 3:
+        return sorted({s for form in forms for s in apple_original_spellings(form)})
+    return sorted({s for form in forms for s in (form, form.lower(), form.upper())})
+
+
+@dataclass(frozen=True, slots=True)
+class EditNaming:
+    """How a maker names an edit's originals: the original's stem for an edit's name, the
+    order its originals rank in for an edit's extension, the spellings the journal is asked
+    for, whether the first dated original dates the edit (else the first), and whether the
+    original's position zones the edit."""
+
+    stem_of: Callable[[str], str | None]
+    rank: Callable[[str, str], tuple[object, ...]]
+    spellings: Callable[[str], list[str]]
+    first_dated: bool
+    zoned_by_position: bool
+
+
+APPLE = EditNaming(apple_original_stem, _rank, apple_original_spellings, True, True)
+GOOGLE = EditNaming(edited_stem, _google_rank, google_original_spellings, False, False)
 
 
 @dataclass(frozen=True, slots=True)

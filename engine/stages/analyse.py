@@ -33,11 +33,14 @@ from engine.dates.filename import filename_date
 from engine.dates.folder import folder_dates, takeout_year
 from engine.dates.mtime import date_from_mtime
 from engine.dates.original import (
+    APPLE,
+    GOOGLE,
+    EditNaming,
     OriginalDate,
     Taken,
     apple_original_date,
-    apple_original_spellings,
     apple_original_stem,
+    edited_stem,
     first_ranked,
     original_date,
     placed_original,
@@ -498,19 +501,23 @@ def _original_dates(
     nor the files travelling with it (``own``) give a capture date (engine/dates/original.py),
     and, where none of its ``positions`` does, the time zone of its original's position."""
     path = os.path.join(root, result.rel)
+    name = os.path.basename(result.rel)
     found = original_date(path, options.now)
+    google = edited_stem(name) is not None
     apple = (
         found is None
-        and apple_original_stem(os.path.basename(result.rel)) is not None
+        and apple_original_stem(name) is not None
         and not _capture_dated(own, result, options.now)
     )
     if apple:
         found = apple_original_date(path, options.now)
-        journal = options.moved_journal or options.journal
-        taken = _placed_original(root, result.rel, journal) if journal is not None else None
+    journal = options.moved_journal or options.journal
+    if (apple or google) and journal is not None:
+        naming = GOOGLE if google else APPLE
+        taken = _placed_original(root, result.rel, journal, naming)
         if taken is not None and os.path.lexists(os.path.join(root, taken.original)):
             taken = None  # still beside the edit: read there
-        found = first_ranked(path, found, taken) or found
+        found = first_ranked(path, found, taken, naming) or found
     if found is None:
         return []
     if found.position is not None and result.position is None:
@@ -538,15 +545,15 @@ _ORIGINALS_OWN = frozenset(
 )
 
 
-def _placed_original(root: str, rel: str, path: str) -> OriginalDate | None:
-    """The date of an iPhone edit's original a move run took out of SOURCE (``rel``'s folder),
+def _placed_original(root: str, rel: str, path: str, naming: EditNaming) -> OriginalDate | None:
+    """The date of an edit's original a move run took out of SOURCE (``rel``'s folder),
     as DEST's journal (at ``path``) holds it: this run placed it (read after the original: the
     journal names it before its source is gone), an earlier one, or one stopped after it."""
     try:
         journal = Journal.reader(path)
         try:
-            stem = apple_original_stem(os.path.basename(rel)) or ""
-            spellings = apple_original_spellings(stem)
+            stem = naming.stem_of(os.path.basename(rel)) or ""
+            spellings = naming.spellings(stem)
             rows = journal.taken_dates_of(root, os.path.dirname(rel), spellings)
         finally:
             journal.db.close()
@@ -555,11 +562,12 @@ def _placed_original(root: str, rel: str, path: str) -> OriginalDate | None:
     own = {source.value for source in _ORIGINALS_OWN}  # an older journal's sources as written
     unknown = TzSource.NONE.value  # not NULL: an older journal's row, as it was read before
     positioned = (TzSource.GPS_POSITION.value, TzSource.GPS_TIME.value)
+    in_utc = (DateSource.TAKEOUT.value, DateSource.GPS.value)
     placed = [
-        Taken(r, when, source in own, zone != unknown, zone in positioned, at)
+        Taken(r, when, source in own, zone != unknown, zone in positioned, at, source in in_utc)
         for r, when, source, zone, at in rows
     ]
-    return placed_original(rel, placed)
+    return placed_original(rel, placed, naming)
 
 
 def _capture_dated(evidence: Evidence, result: Analysis, now: dt.datetime) -> bool:

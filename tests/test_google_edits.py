@@ -1,0 +1,175 @@
+"""Google Photos writes an edit as ``x-edited.jpg`` (or a localised form) beside ``x.jpg``;
+Takeout often strips the edit's EXIF. The edit takes its original's date: the original's EXIF,
+else its Takeout JSON. A move run that has taken the original (and its JSON, which travels
+with it) out of SOURCE before the edit is read asks DEST's journal for it, so copy and move,
+one run or two, date the edit alike. Built from corpus photos laid out as a Takeout export."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from conftest import ENV, imgorg, needs_strace, photos_in, read_report, run_killed_at
+
+ALBUM = "Takeout/Google Photos/Photos from 2015"
+# (the edit, its original, the original's Takeout JSON) as Takeout names them
+EDITS = (
+    ("IMG_0601-edited.jpg", "IMG_0601.jpg", "IMG_0601.jpg.json"),
+    ("IMG_0602-bearbeitet.jpg", "IMG_0602.jpg", "IMG_0602.jpg.supplemental-metadata.json"),
+)
+
+
+def by_name(report: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {Path(line["source"]).name: line for line in report}
+
+
+def stripped(photo: Path, size: tuple[int, int] | None = None, quality: int = 85) -> bytes:
+    """The photo as Takeout may hand back an edit: new pixels, no EXIF."""
+    buffer = io.BytesIO()
+    with Image.open(photo) as im:
+        rgb = im.convert("RGB")
+        (rgb.resize(size) if size else rgb).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def takeout_json(title: str, taken: int, position: tuple[float, float]) -> str:
+    return json.dumps(
+        {
+            "title": title,
+            "photoTakenTime": {"timestamp": str(taken)},
+            "creationTime": {"timestamp": "1700000000"},
+            "geoData": {"latitude": position[0], "longitude": position[1], "altitude": 0.0},
+        }
+    )
+
+
+def originals(album: Path, corpus: Path) -> None:
+    """``IMG_0601.jpg``: an iPhone's photo (EXIF 2015-04-10, the JSON a day later: EXIF wins);
+    ``IMG_0602.jpg``: its EXIF stripped, dated by its JSON alone (2019-06-01 10:00 UTC, in
+    Paris). Each larger than anything else, so read and placed first."""
+    album.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(corpus / "phone/iphone_hdr_NO.jpg", album / "IMG_0601.jpg")
+    (album / "IMG_0601.jpg.json").write_text(
+        takeout_json("IMG_0601.jpg", 1428780000, (48.8566, 2.3522))
+    )
+    (album / "IMG_0602.jpg").write_bytes(stripped(corpus / "phone/iphone_hdr_NO.jpg", quality=90))
+    (album / "IMG_0602.jpg.supplemental-metadata.json").write_text(
+        takeout_json("IMG_0602.jpg", 1559383200, (48.8566, 2.3522))
+    )
+
+
+def edits(album: Path, corpus: Path) -> None:
+    """The edits, without EXIF, smaller than anything else: read in the last batch."""
+    for n, (edit, _original, _json) in enumerate(EDITS):
+        size = (64 + 16 * n, 48 + 12 * n)
+        (album / edit).write_bytes(stripped(corpus / "phone/iphone_hdr_NO.jpg", size))
+
+
+def others(album: Path, corpus: Path, count: int) -> None:
+    """The album's other photos, each its own bytes, between the originals and the edits."""
+    taken = (corpus / "camera/Canon_40D.jpg").read_bytes()
+    for n in range(count):
+        mark = b"%d" % n * (1 + n % 40)
+        comment = b"\xff\xfe" + (len(mark) + 2).to_bytes(2, "big") + mark
+        (album / f"DSC_{1000 + n}.JPG").write_bytes(taken[:2] + comment + taken[2:])
+
+
+def dated(report: Path) -> dict[str, tuple[Any, ...]]:
+    lines = by_name(read_report(report))
+    return {
+        edit: (
+            lines[edit]["date"],
+            lines[edit]["tz_source"],
+            lines[edit]["date_source"],
+            lines[edit]["dest"],
+        )
+        for edit, _original, _json in EDITS
+        if edit in lines
+    }
+
+
+def organize(src: Path, dest: Path, report: Path, *flags: str) -> dict[str, tuple[Any, ...]]:
+    run = ("--min-size", "0", "--quiet", "--report", str(report), *flags)
+    assert imgorg("organize", str(src), str(dest), *run)[0] == 0
+    return dated(report)
+
+
+def copied(tmp_path: Path, corpus: Path) -> dict[str, tuple[Any, ...]]:
+    """The edits' dates in a copy run, all the files beside each other."""
+    src = tmp_path / "copy" / "src"
+    originals(src / ALBUM, corpus)
+    edits(src / ALBUM, corpus)
+    return organize(src, tmp_path / "copy" / "dest", tmp_path / "copy.jsonl")
+
+
+def test_a_copy_run_dates_google_edits_by_their_originals(tmp_path: Path, corpus: Path) -> None:
+    """The original's EXIF time (no zone: Google's path reads none for it); the original
+    without EXIF, its JSON's UTC time."""
+    assert copied(tmp_path, corpus) == {
+        "IMG_0601-edited.jpg": (
+            "2015-04-10T20:12:23",
+            "none",
+            "original",
+            "2015/Photos from 2015/IMG_0601-edited.jpg",
+        ),
+        "IMG_0602-bearbeitet.jpg": (
+            "2019-06-01T10:00:00+00:00",
+            "none",
+            "original",
+            "2019/Photos from 2015/IMG_0602-bearbeitet.jpg",
+        ),
+    }
+
+
+def test_a_move_run_in_two_goes_dates_google_edits_as_a_copy_run(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The originals (and their JSON) moved by one run, the edits by the next."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    originals(src / ALBUM, corpus)
+    organize(src, dest, tmp_path / "first.jsonl", "--mode", "move")
+    assert not (src / ALBUM / "IMG_0601.jpg").exists()
+    edits(src / ALBUM, corpus)
+    moved = organize(src, dest, tmp_path / "second.jsonl", "--mode", "move")
+    assert moved == copied(tmp_path, corpus)
+
+
+def test_one_move_run_dates_google_edits_read_after_their_originals_left_as_a_copy_run(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """The originals, the largest files, in the first batch, placed (so taken out of SOURCE)
+    while the workers read the others; the small edits, in the last batch, found no original
+    beside them."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    originals(src / ALBUM, corpus)
+    edits(src / ALBUM, corpus)
+    others(src / ALBUM, corpus, 3000)
+    moved = organize(src, dest, tmp_path / "move.jsonl", "--mode", "move", "--jobs", "2")
+    assert moved == copied(tmp_path, corpus)
+
+
+@needs_strace
+def test_a_move_run_killed_after_the_original_still_dates_its_google_edit_on_resume(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """A move run took the original and its JSON out of SOURCE and was killed before the
+    edit; the resumed run dates the edit by the original's journaled date, as a copy run."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    originals(src / ALBUM, corpus)
+    edits(src / ALBUM, corpus)
+    move = ("--mode", "move", "--jobs", "1", "--min-size", "0", "--quiet")
+    argv = [sys.executable, "-m", "engine", "organize", str(src), str(dest), *move]
+    run_killed_at("renameat2", 3, argv, ENV)  # the edit's, after its original's and JSON's
+    assert set(photos_in(dest)) == {
+        "2015/Photos from 2015/IMG_0601.jpg",
+        "2015/Photos from 2015/IMG_0601.jpg.json",
+    }
+    assert (src / ALBUM / "IMG_0601-edited.jpg").exists()
+    resumed = organize(src, dest, tmp_path / "resumed.jsonl", "--mode", "move")
+    assert resumed == copied(tmp_path, corpus)
