@@ -18,10 +18,12 @@ from PIL import Image
 from conftest import ENV, imgorg, needs_strace, photos_in, read_report, run_killed_at
 
 ALBUM = "Takeout/Google Photos/Photos from 2015"
-# (the edit, its original, the original's Takeout JSON) as Takeout names them
+# (the edit, its original, the original's Takeout JSON) as Takeout names them: the last edit
+# kept an EXIF date of its own (2008-05-30), which yields to its original's (2008-10-22)
 EDITS = (
     ("IMG_0601-edited.jpg", "IMG_0601.jpg", "IMG_0601.jpg.json"),
     ("IMG_0602-bearbeitet.jpg", "IMG_0602.jpg", "IMG_0602.jpg.supplemental-metadata.json"),
+    ("DSCN0010-edited.jpg", "DSCN0010.jpg", None),
 )
 
 
@@ -62,13 +64,15 @@ def originals(album: Path, corpus: Path) -> None:
     (album / "IMG_0602.jpg.supplemental-metadata.json").write_text(
         takeout_json("IMG_0602.jpg", 1559383200, (48.8566, 2.3522))
     )
+    shutil.copyfile(corpus / "camera/DSCN0010.jpg", album / "DSCN0010.jpg")
 
 
 def edits(album: Path, corpus: Path) -> None:
-    """The edits, without EXIF, smaller than anything else: read in the last batch."""
-    for n, (edit, _original, _json) in enumerate(EDITS):
+    """The edits, smaller than anything else (read in the last batch), two without EXIF."""
+    for n, (edit, _original, _json) in enumerate(EDITS[:2]):
         size = (64 + 16 * n, 48 + 12 * n)
         (album / edit).write_bytes(stripped(corpus / "phone/iphone_hdr_NO.jpg", size))
+    shutil.copyfile(corpus / "camera/Canon_40D.jpg", album / "DSCN0010-edited.jpg")
 
 
 def others(album: Path, corpus: Path, count: int) -> None:
@@ -110,7 +114,7 @@ def copied(tmp_path: Path, corpus: Path) -> dict[str, tuple[Any, ...]]:
 
 def test_a_copy_run_dates_google_edits_by_their_originals(tmp_path: Path, corpus: Path) -> None:
     """The original's EXIF time (no zone: Google's path reads none for it); the original
-    without EXIF, its JSON's UTC time."""
+    without EXIF, its JSON's UTC time; the original's date, not the edit's own."""
     assert copied(tmp_path, corpus) == {
         "IMG_0601-edited.jpg": (
             "2015-04-10T20:12:23",
@@ -123,6 +127,12 @@ def test_a_copy_run_dates_google_edits_by_their_originals(tmp_path: Path, corpus
             "none",
             "original",
             "2019/Photos from 2015/IMG_0602-bearbeitet.jpg",
+        ),
+        "DSCN0010-edited.jpg": (
+            "2008-10-22T16:28:39",
+            "none",
+            "original",
+            "2008/Photos from 2015/DSCN0010-edited.jpg",
         ),
     }
 
