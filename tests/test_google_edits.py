@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image
 
 from conftest import ENV, imgorg, needs_strace, photos_in, read_report, run_killed_at
+from engine.dates.original import google_original_spellings
 
 ALBUM = "Takeout/Google Photos/Photos from 2015"
 # (the edit, its original, the original's Takeout JSON) as Takeout names them: the last edit
@@ -183,3 +184,15 @@ def test_a_move_run_killed_after_the_original_still_dates_its_google_edit_on_res
     assert (src / ALBUM / "IMG_0601-edited.jpg").exists()
     resumed = organize(src, dest, tmp_path / "resumed.jsonl", "--mode", "move")
     assert resumed == copied(tmp_path, corpus)
+
+
+def test_a_google_originals_journal_look_up_asks_for_a_few_spellings_of_its_name() -> None:
+    """The journal is asked once per spelling (an index look-up each): a camera's short
+    prefix in either case, a long name as spelt, in lower and in upper case (and in NFD)."""
+    assert len(google_original_spellings("PXL_20200101_123456789")) == 8
+    assert google_original_spellings("Screenshot_20200101-123456_Chrome") == [
+        "SCREENSHOT_20200101-123456_CHROME",
+        "Screenshot_20200101-123456_Chrome",
+        "screenshot_20200101-123456_chrome",
+    ]
+    assert len(google_original_spellings("Café à Noël")) == 6

@@ -149,7 +149,8 @@ def first_ranked(
     if beside is None or (beside.when is None and naming.first_dated):
         return taken
     own = _extension(edit)
-    return min(beside, taken, key=lambda found: naming.rank(own, os.path.basename(found.original)))
+    # ``taken`` first: of one name, ``beside`` was read as the run took it (gone, undated)
+    return min(taken, beside, key=lambda found: naming.rank(own, os.path.basename(found.original)))
 
 
 def _kind(name: str) -> Kind:
