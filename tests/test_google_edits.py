@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
+from test_formats import needs_ffmpeg, video
 
 from conftest import ENV, imgorg, needs_strace, photos_in, read_report, run_killed_at
 from engine.dates.original import google_original_spellings
@@ -196,3 +197,37 @@ def test_a_google_originals_journal_look_up_asks_for_a_few_spellings_of_its_name
         "screenshot_20200101-123456_chrome",
     ]
     assert len(google_original_spellings("Café à Noël")) == 6
+
+
+@needs_ffmpeg
+def test_a_google_video_edit_takes_its_taken_originals_moment_in_utc_as_beside_it(
+    tmp_path: Path,
+) -> None:
+    """``VID_0001.mp4`` (its container's UTC time, its JSON's the same moment and a position
+    in Paris) and a trim ``VID_0001-edited.mp4`` without a date: beside it, Google's path reads
+    the original's JSON, so the edit is in UTC, its zone unknown; the original taken out of
+    SOURCE by a move run, the journal's local time (zoned by the position) was read as the
+    edit's local time without a zone."""
+    lines = {}
+    for mode in ("copy", "move"):
+        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
+        album = src / "Takeout/Google Photos/Photos from 2019"
+        video(album / "VID_0001.mp4", creation="2019-07-14T19:05:09Z")
+        (album / "VID_0001.mp4.json").write_text(
+            takeout_json("VID_0001.mp4", 1563131109, (48.8566, 2.3522))
+        )
+        flags = ("--mode", mode, "--min-size", "0", "--quiet")
+        if mode == "move":
+            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
+            assert not any(album.iterdir())
+        video(album / "VID_0001-edited.mp4")
+        report = tmp_path / f"{mode}.jsonl"
+        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
+        lines[mode] = by_name(read_report(report))["VID_0001-edited.mp4"]
+    for line in lines.values():
+        assert (line["date"], line["date_source"], line["tz_source"]) == (
+            "2019-07-14T19:05:09+00:00",
+            "original",
+            "none",
+        ), line
+        assert "date in UTC: no time zone known" in line["note"], line

@@ -189,7 +189,7 @@ def apple_original_spellings(stem: str) -> list[str]:
 class Taken:
     """A file a run took out of an edit's folder, as DEST's journal holds it: its path below
     SOURCE, date, whether its own capture time dated it, whether its zone was known, and
-    whether from its GPS position; its path in DEST; and whether its date was read in UTC."""
+    whether from its GPS position; its path in DEST; and whether its EXIF dated it."""
 
     rel: str
     when: str
@@ -197,7 +197,7 @@ class Taken:
     zoned: bool
     by_position: bool = False
     placed_at: str | None = None
-    in_utc: bool = False  # dated by a UTC time (a Takeout JSON's, a GPS date stamp)
+    by_exif: bool = True  # its EXIF's (a camera clock's) date, not a JSON's, video's or GPS's
 
 
 def placed_original(
@@ -209,7 +209,7 @@ def placed_original(
     maker's ``naming`` ranks them, that its own capture time dated, in the form it had on disk:
     a date in UTC whose zone was unknown is that again, and one whose zone a run worked out
     from the original's position is the local time (an iPhone's, zoned by that position again)
-    or the UTC time (a Google edit's original dated by its JSON) it was read as."""
+    or, for a Google edit, as Google's path reads it (``_as_google_reads``)."""
     naming = naming or APPLE
     folder, name = os.path.split(edit)
     stem = naming.stem_of(name)
@@ -231,10 +231,22 @@ def placed_original(
         position = _position_in_dest(taken) if naming.zoned_by_position else None
         if position is not None:  # its local time, zoned by that position as beside the edit
             date = date.replace(tzinfo=None)
-        elif taken.by_position and not naming.zoned_by_position:
-            date = utc_only(date.astimezone(dt.UTC)) if taken.in_utc else date.replace(tzinfo=None)
+        elif not naming.zoned_by_position:
+            date = _as_google_reads(date, taken)
         return OriginalDate(os.path.join(folder, other), date, position)
     return None
+
+
+def _as_google_reads(date: dt.datetime, taken: Taken) -> dt.datetime:
+    """A taken original's journaled date as ``original_date`` reads the original on disk: its
+    EXIF's local time (without the zone a run worked out from its GPS position or stamp), else
+    its Takeout JSON's or GPS stamp's UTC time (a video's container date too: Google's path
+    reads no video's, and its JSON gives that moment)."""
+    if taken.by_exif:
+        return date.replace(tzinfo=None) if taken.by_position else date
+    if date.utcoffset() is None:
+        return date
+    return utc_only(date.astimezone(dt.UTC).replace(tzinfo=None)) or date
 
 
 def _position_in_dest(taken: Taken) -> tuple[float, float] | None:

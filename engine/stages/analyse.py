@@ -562,9 +562,9 @@ def _placed_original(root: str, rel: str, path: str, naming: EditNaming) -> Orig
     own = {source.value for source in _ORIGINALS_OWN}  # an older journal's sources as written
     unknown = TzSource.NONE.value  # not NULL: an older journal's row, as it was read before
     positioned = (TzSource.GPS_POSITION.value, TzSource.GPS_TIME.value)
-    in_utc = (DateSource.TAKEOUT.value, DateSource.GPS.value)
+    by_exif = (DateSource.EXIF.value, DateSource.CLOCK_DEFAULT.value)
     placed = [
-        Taken(r, when, source in own, zone != unknown, zone in positioned, at, source in in_utc)
+        Taken(r, when, source in own, zone != unknown, zone in positioned, at, source in by_exif)
         for r, when, source, zone, at in rows
     ]
     return placed_original(rel, placed, naming)
