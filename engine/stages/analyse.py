@@ -499,7 +499,9 @@ def _original_dates(
     """An edited copy (``x-edited.jpg``, ``x-bearbeitet.jpg``, ...) beside its original takes
     the original's date; an iPhone edit (``IMG_E1234.*``) too, when neither it, its sidecars
     nor the files travelling with it (``own``) give a capture date (engine/dates/original.py),
-    and, where none of its ``positions`` does, the time zone of its original's position."""
+    and, where none of its ``positions`` does, the time zone of its original's position. An
+    original a move run took out of SOURCE first is read from DEST's journal, ranked with
+    those still beside the edit."""
     path = os.path.join(root, result.rel)
     name = os.path.basename(result.rel)
     found = original_date(path, options.now)

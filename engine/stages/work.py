@@ -39,8 +39,9 @@ class WorkerOptions:
     # DEST's journal when earlier runs placed files there: a worker compares a file with the
     # placed file of the same hash itself (engine.stages.twins.EarlierCopies). run_id: this run.
     journal: str | None = None
-    # DEST's journal in a move run (on the writer's host): an iPhone edit whose original the
-    # run took out of SOURCE before the edit was read takes the date the journal holds for it.
+    # DEST's journal in a move run (on the writer's host): an edit (an iPhone's, Google's)
+    # whose original the run took out of SOURCE before the edit was read takes the date the
+    # journal holds for it.
     moved_journal: str | None = None
     run_id: int = 0
     dest: str = ""
