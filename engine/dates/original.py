@@ -220,7 +220,7 @@ def placed_original(
     for taken in placed:
         other = os.path.basename(taken.rel)
         key = unicodedata.normalize("NFC", os.path.splitext(other)[0]).casefold()
-        if key == stem.casefold() and _kind(other) in _KIND_RANK and other != name:
+        if key == stem.casefold() and _kind(other) in _KIND_RANK:
             newest.setdefault(other, taken)
     ranked = sorted(newest, key=functools.partial(naming.rank, own))
     for other in ranked:
