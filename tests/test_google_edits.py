@@ -6,6 +6,7 @@ one run or two, date the edit alike. Built from corpus photos laid out as a Take
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import shutil
@@ -17,7 +18,7 @@ from PIL import Image
 from test_formats import needs_ffmpeg, video
 
 from conftest import ENV, imgorg, needs_strace, photos_in, read_report, run_killed_at
-from engine.dates.original import google_original_spellings
+from engine.dates.original import GOOGLE, OriginalDate, first_ranked, google_original_spellings
 
 ALBUM = "Takeout/Google Photos/Photos from 2015"
 # (the edit, its original, the original's Takeout JSON) as Takeout names them: the last edit
@@ -231,3 +232,13 @@ def test_a_google_video_edit_takes_its_taken_originals_moment_in_utc_as_beside_i
             "none",
         ), line
         assert "date in UTC: no time zone known" in line["note"], line
+
+
+def test_an_original_read_as_a_move_took_it_yields_to_its_journaled_date() -> None:
+    """A worker listed the folder while the move took the original: read there, gone, it had
+    no date; its row in the journal, of the same name, dates the edit (in a move of 2,500
+    originals and their edits in one folder, one edit went to its folder's year)."""
+    edit = "Photos from 2008/PXL_0001-edited.jpg"
+    gone = OriginalDate("Photos from 2008/PXL_0001.jpg", None, None)
+    taken = OriginalDate("Photos from 2008/PXL_0001.jpg", dt.datetime(2008, 5, 30), None)
+    assert first_ranked(edit, gone, taken, GOOGLE) is taken
