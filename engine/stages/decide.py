@@ -460,7 +460,30 @@ class Coordinator:
             released = self._released_or_new(found)
             if released is not None:
                 return released
-        return Decision.from_analysis(found, found.status)
+        decision = Decision.from_analysis(found, found.status)
+        if found.status is Status.CORRUPT:
+            self._set_aside_before(decision)
+        return decision
+
+    def _set_aside_before(self, decision: Decision) -> None:
+        """A damaged file an earlier run set aside from these very bytes at a name DEST holds
+        still (its copy, its hard link, in a symlink run its link): it stays there, its new
+        sidecar beside it, as a sound photo decided again keeps its copy."""
+        earlier = None if self.move else self.view.own_set_aside(decision.rel)
+        if earlier is None:
+            return
+        name, digest, linked = earlier
+        if digest != decision.hash:
+            return
+        if linked:
+            here = self.link is Action.SYMLINK and self.view.exists(os.path.join(self.dest, name))
+        else:  # a link view's file is no copy of its bytes
+            here = self._holds_its_bytes(decision, name)
+        if here:
+            decision.dest = name
+            decision.note = noted(decision.note, "already set aside by an earlier run")
+            if linked:
+                decision.action = Action.LINKED
 
     # releases -----------------------------------------------------------------
     def _released_or_new(self, found: Analysis) -> Decision | None:
