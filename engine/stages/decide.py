@@ -789,6 +789,11 @@ class Coordinator:
         link = self.view.own_link(decision.rel)
         return link is not None and link[0] == path
 
+    def _still_linked(self, decision: Decision, path: str) -> bool:
+        """Whether ``path`` is where an earlier symlink run linked ``decision``'s very source
+        file, the link still in DEST: it shows that file whatever its bytes now."""
+        return self._linked_at(decision, path) and self.view.exists(os.path.join(self.dest, path))
+
     def _in_dest(self, earlier: Placed) -> bool:
         return earlier.dest in self.moved or self.view.exists(os.path.join(self.dest, earlier.dest))
 
@@ -988,9 +993,17 @@ class Coordinator:
         # a name the journal holds for this very file, whose copy there is gone: its own again
         reclaimed = [own is False for own in owned]
         slots = [Slot.FREE if again else slot for slot, again in zip(slots, reclaimed, strict=True)]
-        if Slot.TAKEN in slots and not main_fixed:
+        linked = [
+            slot is Slot.TAKEN and self._still_linked(d, path)
+            for (d, path, _), slot in zip(wanted, slots, strict=True)
+        ]
+        if not main_fixed and any(
+            slot is Slot.TAKEN and not link for slot, link in zip(slots, linked, strict=True)
+        ):
             return False
-        for (decision, path, note), slot, own in zip(wanted, slots, owned, strict=True):
+        for (decision, path, note), slot, own, link in zip(
+            wanted, slots, owned, linked, strict=True
+        ):
             again = own is False
             too_long = self._too_long(path)
             if too_long:
@@ -999,7 +1012,7 @@ class Coordinator:
             if again and self._own_name_again(decision, path):
                 self._as_linked(decision)
                 continue
-            if slot is Slot.TAKEN and main_fixed and self._linked_at(decision, path):
+            if link or (slot is Slot.TAKEN and main_fixed and self._linked_at(decision, path)):
                 # its own link, to the file edited in SOURCE since: the link shows the edit
                 decision.dest = path
                 decision.note = noted(decision.note, "already placed by an earlier run")
@@ -1051,6 +1064,11 @@ class Coordinator:
             main.status, main.reason = Status.ERROR, too_long
             return True
         slot = self.view.slot(target, main.out_hash, main.bytes_out)
+        if slot is Slot.TAKEN and self._still_linked(main, target):
+            main.dest = target  # its own link, to the file edited in SOURCE since
+            main.note = noted(main.note, "already placed by an earlier run")
+            self._as_linked(main)
+            return True
         if slot is Slot.TAKEN:
             if self._own_copy_at(main, target) is not False:
                 return False
