@@ -343,3 +343,34 @@ def test_a_photo_edited_in_source_keeps_its_one_link(tmp_path: Path, organize) -
     assert main(["undo", str(dest)]) == 0  # the view's run: the other changed nothing
     assert not in_dest(dest)
     assert imgorg("verify", str(dest))[0] == 0
+
+
+@pytest.mark.parametrize("mode", ["symlink", "hardlink", "copy"])
+def test_a_sidecar_a_kept_copy_adopted_is_not_a_duplicate_of_itself_when_decided_again(
+    tmp_path: Path, organize, mode: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The card's photo is a duplicate of the album's copy, and its own sidecar went with that
+    kept copy (on its own in its year: the kept copy's sidecar holds its name). Every file touched since, the same command runs again: the sidecar stays
+    where the first run put it, once (it was called a duplicate of itself, its row left
+    naming no copy in DEST; or, before a symlink run took a link as the kept copy, linked a
+    second time)."""
+    src, dest = tmp_path / "card", tmp_path / "view"
+    (src / "DCIM").mkdir(parents=True)
+    (src / "album").mkdir()
+    shutil.copy2(corpus_or_skip() / CANON, src / "DCIM" / "IMG_2.jpg")
+    shutil.copy2(corpus_or_skip() / CANON, src / "album" / "IMG_2.jpg")
+    (src / "album" / "IMG_2.xmp").write_text(RATING)
+    (src / "DCIM" / "IMG_2.xmp").write_text(RATING.replace("4", "2"))
+    assert organize(src, dest, "--mode", mode)[0] == 0
+    first = sorted(in_dest(dest))
+    assert first == ["2001/DCIM/IMG_2.xmp", "2001/album/IMG_2.jpg", "2001/album/IMG_2.xmp"]
+    for path in src.rglob("*"):
+        os.utime(path)  # a sync tool set every time on the card
+    code, report = organize(src, dest, "--mode", mode)
+    assert code == 0
+    assert sorted(in_dest(dest)) == first
+    sidecar = {line["source"]: line for line in report}["DCIM/IMG_2.xmp"]
+    assert (sidecar["status"], sidecar["dest"]) == ("placed", "2001/DCIM/IMG_2.xmp"), sidecar
+    assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+    assert not in_dest(dest)

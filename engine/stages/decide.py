@@ -665,6 +665,8 @@ class Coordinator:
                 return other.rel
         assert item.hash is not None
         earlier, _held = self._kept_copy(item.hash, earlier_runs_only=True)
+        if earlier is not None and not self.move and self._is_it(earlier, item.rel):
+            return None  # its own copy, which an earlier run adopted: it stays there (_adopt)
         if earlier is None:
             linked = self._link_to_these_bytes(item.rel, item.hash)
             return None if linked is None else _placed_name(linked, self.source)
@@ -770,6 +772,8 @@ class Coordinator:
         mine = os.path.join(self.source, rel)
         for placed in self.view.links_with_hash(content_hash):
             target = os.path.join(self.source, placed.rel)
+            if placed.rel == rel:
+                continue  # its own link: no copy of it (_own_link, _adopt)
             if self._in_dest(placed) and self._same(mine, target):
                 return placed
         return None
@@ -793,6 +797,9 @@ class Coordinator:
         """Whether ``path`` is where an earlier symlink run linked ``decision``'s very source
         file, the link still in DEST: it shows that file whatever its bytes now."""
         return self._linked_at(decision, path) and self.view.exists(os.path.join(self.dest, path))
+
+    def _is_it(self, earlier: Placed, rel: str) -> bool:
+        return earlier.source_root == self.source and earlier.rel == rel
 
     def _in_dest(self, earlier: Placed) -> bool:
         return earlier.dest in self.moved or self.view.exists(os.path.join(self.dest, earlier.dest))
@@ -896,6 +903,11 @@ class Coordinator:
         own_names = ((with_suffix(base, n), renamed) for n in itertools.count())
         for target, note in itertools.chain(wanted, own_names):
             slot = self.view.slot(target, item.hash, item.size)
+            if slot is Slot.TAKEN and self._own_copy_at(decision, target):
+                decision.dest = target  # adopted by an earlier run: it stays there
+                decision.note = noted(decision.note, "already placed by an earlier run")
+                self._as_linked(decision)
+                break
             if slot is Slot.TAKEN:
                 continue
             decision.note = noted(decision.note, note)
