@@ -353,7 +353,8 @@ def test_a_sidecar_a_kept_copy_adopted_is_not_a_duplicate_of_itself_when_decided
     kept copy (on its own in its year: the kept copy's sidecar holds its name). Every file touched since, the same command runs again: the sidecar stays
     where the first run put it, once (it was called a duplicate of itself, its row left
     naming no copy in DEST; or, before a symlink run took a link as the kept copy, linked a
-    second time)."""
+    second time), nor a duplicate of another photo's sidecar holding the same rating, which
+    the first run placed too."""
     src, dest = tmp_path / "card", tmp_path / "view"
     (src / "DCIM").mkdir(parents=True)
     (src / "album").mkdir()
@@ -361,9 +362,17 @@ def test_a_sidecar_a_kept_copy_adopted_is_not_a_duplicate_of_itself_when_decided
     shutil.copy2(corpus_or_skip() / CANON, src / "album" / "IMG_2.jpg")
     (src / "album" / "IMG_2.xmp").write_text(RATING)
     (src / "DCIM" / "IMG_2.xmp").write_text(RATING.replace("4", "2"))
+    shutil.copy2(corpus_or_skip() / NIKON, src / "DCIM" / "IMG_1.jpg")
+    shutil.copy2(src / "DCIM" / "IMG_2.xmp", src / "DCIM" / "IMG_1.xmp")  # the same rating
     assert organize(src, dest, "--mode", mode)[0] == 0
     first = sorted(in_dest(dest))
-    assert first == ["2001/DCIM/IMG_2.xmp", "2001/album/IMG_2.jpg", "2001/album/IMG_2.xmp"]
+    assert first == [
+        "2001/DCIM/IMG_2.xmp",
+        "2001/album/IMG_2.jpg",
+        "2001/album/IMG_2.xmp",
+        "2008/DCIM/IMG_1.jpg",
+        "2008/DCIM/IMG_1.xmp",
+    ]
     for path in src.rglob("*"):
         os.utime(path)  # a sync tool set every time on the card
     code, report = organize(src, dest, "--mode", mode)

@@ -664,9 +664,9 @@ class Coordinator:
             if proven or self._same(mine, os.path.join(self.source, other.rel)):
                 return other.rel
         assert item.hash is not None
+        if self._own_place(item.rel, item.hash) is not None:
+            return None  # adopted by an earlier run, whose copy stands for it (_adopt)
         earlier, _held = self._kept_copy(item.hash, earlier_runs_only=True)
-        if earlier is not None and not self.move and self._is_it(earlier, item.rel):
-            return None  # its own copy, which an earlier run adopted: it stays there (_adopt)
         if earlier is None:
             linked = self._link_to_these_bytes(item.rel, item.hash)
             return None if linked is None else _placed_name(linked, self.source)
@@ -798,8 +798,18 @@ class Coordinator:
         file, the link still in DEST: it shows that file whatever its bytes now."""
         return self._linked_at(decision, path) and self.view.exists(os.path.join(self.dest, path))
 
-    def _is_it(self, earlier: Placed, rel: str) -> bool:
-        return earlier.source_root == self.source and earlier.rel == rel
+    def _own_place(self, rel: str, content_hash: str) -> str | None:
+        """The name below DEST where an earlier run placed this very file (path and bytes),
+        still there, where it answers for the file in this run: not in a move run (which
+        releases what a copy run placed), nor a symbolic link outside a symlink run."""
+        if self.move:
+            return None
+        own = self.view.own_copy(rel, content_hash)
+        if own is None or not self.view.exists(os.path.join(self.dest, own)):
+            return None
+        if self.link is not Action.SYMLINK and self.view.own_link(rel) is not None:
+            return None
+        return own
 
     def _in_dest(self, earlier: Placed) -> bool:
         return earlier.dest in self.moved or self.view.exists(os.path.join(self.dest, earlier.dest))
@@ -891,6 +901,12 @@ class Coordinator:
             f"its photo {adoptee.photo} is a copy of {adoptee.keeper}; "
             "this file is not, so it goes with the kept copy"
         )
+        own = None if item.hash is None else self._own_place(item.rel, item.hash)
+        if own is not None:  # adopted by an earlier run: it stays there
+            decision.dest = own
+            decision.note = noted(decision.note, "already placed by an earlier run")
+            self._as_linked(decision)
+            return decision
         kept_dest = adoptee.keeper_dest or placer.dest
         wanted = []
         if kept_dest is not None:
@@ -903,11 +919,6 @@ class Coordinator:
         own_names = ((with_suffix(base, n), renamed) for n in itertools.count())
         for target, note in itertools.chain(wanted, own_names):
             slot = self.view.slot(target, item.hash, item.size)
-            if slot is Slot.TAKEN and self._own_copy_at(decision, target):
-                decision.dest = target  # adopted by an earlier run: it stays there
-                decision.note = noted(decision.note, "already placed by an earlier run")
-                self._as_linked(decision)
-                break
             if slot is Slot.TAKEN:
                 continue
             decision.note = noted(decision.note, note)
