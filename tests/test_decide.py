@@ -84,6 +84,9 @@ class MemoryDest:
     def own_link(self, rel: str) -> tuple[str, str] | None:
         return None  # no earlier run placed these very files
 
+    def own_set_aside(self, rel: str) -> tuple[str, str, bool] | None:
+        return None  # no earlier run set these very files aside
+
     def links_with_hash(self, content_hash: str) -> list[Placed]:
         return []  # no symlink run before
 

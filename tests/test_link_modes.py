@@ -276,3 +276,110 @@ def test_a_symlink_view_undone_after_a_run_that_found_its_links_is_made_whole_ag
     assert organize(src, dest, "--mode", "symlink")[0] == 0
     assert sorted(in_dest(dest)) == linked
     assert all(path.is_symlink() for path in in_dest(dest).values())
+
+
+DAMAGED = "corrupt/corrupted.jpg"  # damaged image data: set aside in Corrupted/
+
+
+@pytest.mark.parametrize("mode", ["symlink", "hardlink", "copy"])
+@pytest.mark.parametrize("change", ["a-new-sidecar", "touched"])
+def test_a_damaged_photo_decided_again_stays_where_it_was_set_aside(
+    tmp_path: Path, organize, mode: str, change: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A damaged photo the first run set aside; since, a sidecar appeared beside it on the
+    card, or a viewer touched it. The same command runs again: the photo stays at its one
+    name in Corrupted/ (it was set aside a second time, as IMG_5_1.jpg: a symlink run's second
+    link to it, a copy run's second copy), the sidecar goes beside it. Undo takes back the
+    sidecar, then the rest; verify is clean at each step."""
+    src, dest = tmp_path / "card", tmp_path / "view"
+    card(src)
+    shutil.copy2(corpus_or_skip() / DAMAGED, src / "DCIM" / "IMG_5.jpg")
+    assert organize(src, dest, "--mode", mode)[0] == 0
+    first = sorted(in_dest(dest))
+    assert "Corrupted/DCIM/IMG_5.jpg" in first
+    if change == "touched":
+        os.utime(src / "DCIM" / "IMG_5.jpg")
+    else:
+        (src / "DCIM" / "IMG_5.xmp").write_text(RATING)
+    before = tree_digest(src)
+    code, report = organize(src, dest, "--mode", mode)
+    assert code == 0
+    sidecar = [] if change == "touched" else ["Corrupted/DCIM/IMG_5.xmp"]
+    assert sorted(in_dest(dest)) == sorted([*first, *sidecar])
+    photo = {line["source"]: line for line in report}["DCIM/IMG_5.jpg"]
+    assert (photo["status"], photo["dest"]) == ("corrupt", "Corrupted/DCIM/IMG_5.jpg")
+    assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+    assert sorted(in_dest(dest)) == (first if sidecar else [])
+    assert main(["verify", str(dest)]) == 0
+    if sidecar:
+        assert main(["undo", str(dest)]) == 0
+    assert not in_dest(dest)
+    assert main(["verify", str(dest)]) == 0
+    assert tree_digest(src) == before
+
+
+def test_a_photo_edited_in_source_keeps_its_one_link(tmp_path: Path, organize) -> None:  # type: ignore[no-untyped-def]
+    """A linked photo edited in place on the card (an editor wrote its bytes again under its
+    name): the view's link already shows the edit, so the same command run again keeps that
+    one link (it linked the photo a second time, as IMG_1_1.jpg); verify names the photo
+    changed since the view was made (its count takes the photo's two versions, as for an edited
+    sidecar). Undo of the view then leaves DEST empty."""
+    src, dest = tmp_path / "card", tmp_path / "view"
+    card(src)
+    assert organize(src, dest, "--mode", "symlink")[0] == 0
+    first = sorted(in_dest(dest))
+    with open(src / "DCIM" / "IMG_1.jpg", "ab") as photo:
+        photo.write(b"\0" * 16)  # after its end-of-image marker: still a sound photo
+    code, report = organize(src, dest, "--mode", "symlink")
+    assert code == 0
+    assert sorted(in_dest(dest)) == first
+    line = {line["source"]: line for line in report}["DCIM/IMG_1.jpg"]
+    assert (line["status"], line["dest"]) == ("placed", "2008/DCIM/IMG_1.jpg")
+    assert imgorg("verify", str(dest)) == (
+        1,
+        "verified 3 files: 0 missing, 1 changed\n  changed: 2008/DCIM/IMG_1.jpg\n",
+    )
+    assert main(["undo", str(dest)]) == 0  # the view's run: the other changed nothing
+    assert not in_dest(dest)
+    assert imgorg("verify", str(dest))[0] == 0
+
+
+@pytest.mark.parametrize("mode", ["symlink", "hardlink", "copy"])
+def test_a_sidecar_a_kept_copy_adopted_is_not_a_duplicate_of_itself_when_decided_again(
+    tmp_path: Path, organize, mode: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The card's photo is a duplicate of the album's copy, and its own sidecar went with that
+    kept copy (on its own in its year: the kept copy's sidecar holds its name). Every file touched since, the same command runs again: the sidecar stays
+    where the first run put it, once (it was called a duplicate of itself, its row left
+    naming no copy in DEST; or, before a symlink run took a link as the kept copy, linked a
+    second time), nor a duplicate of another photo's sidecar holding the same rating, which
+    the first run placed too."""
+    src, dest = tmp_path / "card", tmp_path / "view"
+    (src / "DCIM").mkdir(parents=True)
+    (src / "album").mkdir()
+    shutil.copy2(corpus_or_skip() / CANON, src / "DCIM" / "IMG_2.jpg")
+    shutil.copy2(corpus_or_skip() / CANON, src / "album" / "IMG_2.jpg")
+    (src / "album" / "IMG_2.xmp").write_text(RATING)
+    (src / "DCIM" / "IMG_2.xmp").write_text(RATING.replace("4", "2"))
+    shutil.copy2(corpus_or_skip() / NIKON, src / "DCIM" / "IMG_1.jpg")
+    shutil.copy2(src / "DCIM" / "IMG_2.xmp", src / "DCIM" / "IMG_1.xmp")  # the same rating
+    assert organize(src, dest, "--mode", mode)[0] == 0
+    first = sorted(in_dest(dest))
+    assert first == [
+        "2001/DCIM/IMG_2.xmp",
+        "2001/album/IMG_2.jpg",
+        "2001/album/IMG_2.xmp",
+        "2008/DCIM/IMG_1.jpg",
+        "2008/DCIM/IMG_1.xmp",
+    ]
+    for path in src.rglob("*"):
+        os.utime(path)  # a sync tool set every time on the card
+    code, report = organize(src, dest, "--mode", mode)
+    assert code == 0
+    assert sorted(in_dest(dest)) == first
+    sidecar = {line["source"]: line for line in report}["DCIM/IMG_2.xmp"]
+    assert (sidecar["status"], sidecar["dest"]) == ("placed", "2001/DCIM/IMG_2.xmp"), sidecar
+    assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+    assert not in_dest(dest)

@@ -460,7 +460,30 @@ class Coordinator:
             released = self._released_or_new(found)
             if released is not None:
                 return released
-        return Decision.from_analysis(found, found.status)
+        decision = Decision.from_analysis(found, found.status)
+        if found.status is Status.CORRUPT:
+            self._set_aside_before(decision)
+        return decision
+
+    def _set_aside_before(self, decision: Decision) -> None:
+        """A damaged file an earlier run set aside from these very bytes at a name DEST holds
+        still (its copy, its hard link, in a symlink run its link): it stays there, its new
+        sidecar beside it, as a sound photo decided again keeps its copy."""
+        earlier = None if self.move else self.view.own_set_aside(decision.rel)
+        if earlier is None:
+            return
+        name, digest, linked = earlier
+        if digest != decision.hash:
+            return
+        if linked:
+            here = self.link is Action.SYMLINK and self.view.exists(os.path.join(self.dest, name))
+        else:  # a link view's file is no copy of its bytes
+            here = self._holds_its_bytes(decision, name)
+        if here:
+            decision.dest = name
+            decision.note = noted(decision.note, "already set aside by an earlier run")
+            if linked:
+                decision.action = Action.LINKED
 
     # releases -----------------------------------------------------------------
     def _released_or_new(self, found: Analysis) -> Decision | None:
@@ -641,6 +664,8 @@ class Coordinator:
             if proven or self._same(mine, os.path.join(self.source, other.rel)):
                 return other.rel
         assert item.hash is not None
+        if self._own_place(item.rel, item.hash) is not None:
+            return None  # adopted by an earlier run, whose copy stands for it (_adopt)
         earlier, _held = self._kept_copy(item.hash, earlier_runs_only=True)
         if earlier is None:
             linked = self._link_to_these_bytes(item.rel, item.hash)
@@ -747,6 +772,8 @@ class Coordinator:
         mine = os.path.join(self.source, rel)
         for placed in self.view.links_with_hash(content_hash):
             target = os.path.join(self.source, placed.rel)
+            if placed.rel == rel:
+                continue  # its own link: no copy of it (_own_link, _adopt)
             if self._in_dest(placed) and self._same(mine, target):
                 return placed
         return None
@@ -765,6 +792,24 @@ class Coordinator:
             return False
         link = self.view.own_link(decision.rel)
         return link is not None and link[0] == path
+
+    def _still_linked(self, decision: Decision, path: str) -> bool:
+        """Whether ``path`` is where an earlier symlink run linked ``decision``'s very source
+        file, the link still in DEST: it shows that file whatever its bytes now."""
+        return self._linked_at(decision, path) and self.view.exists(os.path.join(self.dest, path))
+
+    def _own_place(self, rel: str, content_hash: str) -> str | None:
+        """The name below DEST where an earlier run placed this very file (path and bytes),
+        still there, where it answers for the file in this run: not in a move run (which
+        releases what a copy run placed), nor a symbolic link outside a symlink run."""
+        if self.move:
+            return None
+        own = self.view.own_copy(rel, content_hash)
+        if own is None or not self.view.exists(os.path.join(self.dest, own)):
+            return None
+        if self.link is not Action.SYMLINK and self.view.own_link(rel) is not None:
+            return None
+        return own
 
     def _in_dest(self, earlier: Placed) -> bool:
         return earlier.dest in self.moved or self.view.exists(os.path.join(self.dest, earlier.dest))
@@ -861,6 +906,12 @@ class Coordinator:
             f"its photo {adoptee.photo} is a copy of {adoptee.keeper}; "
             "this file is not, so it goes with the kept copy"
         )
+        own = None if item.hash is None else self._own_place(item.rel, item.hash)
+        if own is not None:  # adopted by an earlier run: it stays there
+            decision.dest = own
+            decision.note = noted(decision.note, "already placed by an earlier run")
+            self._as_linked(decision)
+            return decision
         kept_dest = adoptee.keeper_dest or placer.dest
         wanted = []
         if kept_dest is not None:
@@ -970,9 +1021,17 @@ class Coordinator:
         # a name the journal holds for this very file, whose copy there is gone: its own again
         reclaimed = [own is False for own in owned]
         slots = [Slot.FREE if again else slot for slot, again in zip(slots, reclaimed, strict=True)]
-        if Slot.TAKEN in slots and not main_fixed:
+        linked = [
+            slot is Slot.TAKEN and self._still_linked(d, path)
+            for (d, path, _), slot in zip(wanted, slots, strict=True)
+        ]
+        if not main_fixed and any(
+            slot is Slot.TAKEN and not link for slot, link in zip(slots, linked, strict=True)
+        ):
             return False
-        for (decision, path, note), slot, own in zip(wanted, slots, owned, strict=True):
+        for (decision, path, note), slot, own, link in zip(
+            wanted, slots, owned, linked, strict=True
+        ):
             again = own is False
             too_long = self._too_long(path)
             if too_long:
@@ -981,7 +1040,7 @@ class Coordinator:
             if again and self._own_name_again(decision, path):
                 self._as_linked(decision)
                 continue
-            if slot is Slot.TAKEN and main_fixed and self._linked_at(decision, path):
+            if link or (slot is Slot.TAKEN and main_fixed and self._linked_at(decision, path)):
                 # its own link, to the file edited in SOURCE since: the link shows the edit
                 decision.dest = path
                 decision.note = noted(decision.note, "already placed by an earlier run")
@@ -1033,6 +1092,11 @@ class Coordinator:
             main.status, main.reason = Status.ERROR, too_long
             return True
         slot = self.view.slot(target, main.out_hash, main.bytes_out)
+        if slot is Slot.TAKEN and self._still_linked(main, target):
+            main.dest = target  # its own link, to the file edited in SOURCE since
+            main.note = noted(main.note, "already placed by an earlier run")
+            self._as_linked(main)
+            return True
         if slot is Slot.TAKEN:
             if self._own_copy_at(main, target) is not False:
                 return False

@@ -83,6 +83,12 @@ class DestView(Protocol):
         the name below DEST and the hash of the bytes ``rel`` held then, if any."""
         ...
 
+    def own_set_aside(self, rel: str) -> tuple[str, str, bool] | None:
+        """Where an earlier run (the newest row of SOURCE's ``rel`` with a name in DEST) set it
+        aside as damaged: the name below DEST, the hash of the bytes ``rel`` held then, and
+        whether that name is a symbolic link to it, if any."""
+        ...
+
     def links_with_hash(self, content_hash: str) -> list[Placed]:
         """The files of SOURCE earlier runs made symbolic links to, when they held these bytes,
         each once, by source path."""
@@ -195,6 +201,11 @@ class JournalView:
         if self.run_id is None or not self._linked():  # a first link view: no query a file
             return None
         return self.journal.own_link(self.source, rel, self.run_id)
+
+    def own_set_aside(self, rel: str) -> tuple[str, str, bool] | None:
+        if self.run_id is None:
+            return None
+        return self.journal.own_set_aside(self.source, rel, self.run_id)
 
     def links_with_hash(self, content_hash: str) -> list[Placed]:
         if self.run_id is None or hash_key(content_hash) not in self._linked():

@@ -742,6 +742,22 @@ class Journal:
             return None
         return os.fsdecode(row["dest"]), row["hash"]
 
+    def own_set_aside(
+        self, source_root: str, rel: str, before_run: int
+    ) -> tuple[str, str, bool] | None:
+        """Where the newest done row of this file with a name in DEST, before run
+        ``before_run``, set it aside as damaged: that name, the hash of the bytes the file held
+        then, and whether the name is a symbolic link to it; None when that row placed it."""
+        row = self.db.execute(
+            "SELECT dest, hash, status, action IN " + _LINKS + " AS linked FROM files "
+            "WHERE source_root = ? AND source_rel = ? AND run_id < ? AND state = 'done' "
+            "AND dest IS NOT NULL ORDER BY run_id DESC LIMIT 1",
+            (_b(source_root), _b(rel), before_run),
+        ).fetchone()
+        if row is None or row["status"] != "corrupt" or row["hash"] is None:
+            return None
+        return os.fsdecode(row["dest"]), row["hash"], bool(row["linked"])
+
     def companions_placed(
         self, source_root: str, photo: str, folder: str, before_run: int
     ) -> list[tuple[str, str]]:
@@ -1254,19 +1270,20 @@ class Journal:
     def undo_verdicts_on(self, run_ids: Iterable[int]) -> None:
         """Mark undone the rows of the runs after ``run_ids`` (runs their undo passed over: they
         changed nothing) that stood on the copies these runs placed and undo removed: "already
-        placed by an earlier run" or identical bytes found at such a copy's name, a duplicate of
-        such a copy's bytes. The next run decides those files anew (and places them)."""
+        placed (or set aside) by an earlier run" or identical bytes found at such a copy's name,
+        a duplicate of such a copy's bytes. The next run decides those files anew (and places
+        them)."""
         ids = tuple(run_ids)
         places = ", ".join("?" * len(ids))
         removed = (
             f"FROM files AS u WHERE u.run_id IN ({places}) AND u.state = 'undone' "
-            "AND u.status = 'placed' AND u.dest IS NOT NULL"
+            "AND u.status IN ('placed', 'corrupt') AND u.dest IS NOT NULL"
         )
         with self.transaction():
             self.db.execute(
                 "UPDATE files SET state = 'undone' WHERE run_id > ? AND state = 'done' AND ("
-                f"(status = 'placed' AND action IN ('{Action.NONE}', '{Action.LINKED}') "
-                f"AND dest IN (SELECT u.dest "
+                "(status IN ('placed', 'corrupt') "
+                f"AND action IN ('{Action.NONE}', '{Action.LINKED}') AND dest IN (SELECT u.dest "
                 f"{removed})) OR (status = 'duplicate' AND dest IS NULL AND hash IN "
                 f"(SELECT u.hash {removed})))",
                 (max(ids), *ids, *ids),
