@@ -218,6 +218,16 @@ def test_a_sidecar_edited_in_source_stays_at_its_link(tmp_path: Path, organize, 
     )
 
 
+def card_with_a_copy_in_an_album(src: Path) -> None:
+    """A card's photo ``DCIM/IMG_2.jpg`` and the same bytes in ``album/``, with a sidecar
+    there: the album's copy is the one kept."""
+    (src / "DCIM").mkdir(parents=True)
+    (src / "album").mkdir()
+    shutil.copy2(corpus_or_skip() / CANON, src / "DCIM" / "IMG_2.jpg")
+    shutil.copy2(corpus_or_skip() / CANON, src / "album" / "IMG_2.jpg")
+    (src / "album" / "IMG_2.xmp").write_text(RATING)
+
+
 @pytest.mark.parametrize("mode", ["symlink", "hardlink"])
 @pytest.mark.parametrize("repeats", [False, True], ids=["its-own-sidecar", "a-repeated-sidecar"])
 def test_a_sidecar_new_beside_a_duplicate_goes_with_the_kept_copy(
@@ -228,11 +238,7 @@ def test_a_sidecar_new_beside_a_duplicate_goes_with_the_kept_copy(
     its own, the view then showing it twice) and its sidecar goes with the kept copy, or is a
     duplicate where it repeats the kept copy's own."""
     src, dest = tmp_path / "card", tmp_path / "view"
-    (src / "DCIM").mkdir(parents=True)
-    (src / "album").mkdir()
-    shutil.copy2(corpus_or_skip() / CANON, src / "DCIM" / "IMG_2.jpg")
-    shutil.copy2(corpus_or_skip() / CANON, src / "album" / "IMG_2.jpg")
-    (src / "album" / "IMG_2.xmp").write_text(RATING)
+    card_with_a_copy_in_an_album(src)
     assert organize(src, dest, "--mode", mode)[0] == 0
     first = sorted(in_dest(dest))
     assert first == ["2001/album/IMG_2.jpg", "2001/album/IMG_2.xmp"]
@@ -356,11 +362,7 @@ def test_a_sidecar_a_kept_copy_adopted_is_not_a_duplicate_of_itself_when_decided
     second time), nor a duplicate of another photo's sidecar holding the same rating, which
     the first run placed too."""
     src, dest = tmp_path / "card", tmp_path / "view"
-    (src / "DCIM").mkdir(parents=True)
-    (src / "album").mkdir()
-    shutil.copy2(corpus_or_skip() / CANON, src / "DCIM" / "IMG_2.jpg")
-    shutil.copy2(corpus_or_skip() / CANON, src / "album" / "IMG_2.jpg")
-    (src / "album" / "IMG_2.xmp").write_text(RATING)
+    card_with_a_copy_in_an_album(src)
     (src / "DCIM" / "IMG_2.xmp").write_text(RATING.replace("4", "2"))
     shutil.copy2(corpus_or_skip() / NIKON, src / "DCIM" / "IMG_1.jpg")
     shutil.copy2(src / "DCIM" / "IMG_2.xmp", src / "DCIM" / "IMG_1.xmp")  # the same rating
