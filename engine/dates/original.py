@@ -225,7 +225,8 @@ def placed_original(
     ranked = sorted(newest, key=functools.partial(naming.rank, own))
     for other in ranked:
         taken = newest[other]
-        date = _journaled(taken)
+        video = not naming.zoned_by_position and _kind(other) is Kind.VIDEO
+        date = _google_video_date(taken, name) if video else _journaled(taken)
         if date is None:
             continue
         position = _position_in_dest(taken) if naming.zoned_by_position else None
@@ -240,13 +241,29 @@ def placed_original(
 def _as_google_reads(date: dt.datetime, taken: Taken) -> dt.datetime:
     """A taken original's journaled date as ``original_date`` reads the original on disk: its
     EXIF's local time (without the zone a run worked out from its GPS position or stamp), else
-    its Takeout JSON's or GPS stamp's UTC time (a video's container date too: Google's path
-    reads no video's, and its JSON gives that moment)."""
+    its Takeout JSON's or GPS stamp's UTC time (a video's is its JSON's: ``_google_video_date``)."""
     if taken.by_exif:
         return date.replace(tzinfo=None) if taken.by_position else date
     if date.utcoffset() is None:
         return date
     return utc_only(date.astimezone(dt.UTC).replace(tzinfo=None)) or date
+
+
+def _google_video_date(taken: Taken, edit: str) -> dt.datetime | None:
+    """A taken video original's date as Google's path reads it beside its edit: its Takeout
+    JSON's (read from its copy in DEST, where the JSON travelled with it), not its container's
+    the journal holds; None without a JSON."""
+    if taken.placed_at is None:
+        return None
+    folder, placed = os.path.split(taken.placed_at)
+    try:
+        listing = _listing(folder, os.stat(folder).st_mtime_ns, _extension(placed))
+    except OSError:
+        return None
+    sidecar = _takeout_of(folder, listing, placed, edit)
+    if sidecar is None:
+        return None
+    return _original_dated(taken.placed_at, sidecar, (None, None), None).when
 
 
 def _position_in_dest(taken: Taken) -> tuple[float, float] | None:
