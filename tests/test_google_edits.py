@@ -279,3 +279,32 @@ def test_a_google_video_edit_takes_its_taken_originals_json_not_its_container_as
         "VID_0003-edited.mp4": ("2020-01-01T00:00:00", "folder", "none"),
     }, lines
     assert lines["move"] == lines["copy"]
+
+
+@needs_ffmpeg
+def test_a_google_edit_takes_no_date_its_taken_original_had_from_a_file_travelling_with_it(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """``IMG_7000.jpg`` (no EXIF, no JSON) is dated by its Live Photo video ``IMG_7000.mov``;
+    beside its edit, Google's path reads only the original's EXIF and JSON, so the edit goes to
+    its folder's year. Taken out of SOURCE by a move run, the journal's companion date dated
+    the edit (2019-07-14)."""
+    lines = {}
+    for mode in ("copy", "move"):
+        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
+        album = src / "Takeout/Google Photos/Photos from 2020"
+        album.mkdir(parents=True)
+        (album / "IMG_7000.jpg").write_bytes(stripped(corpus / "camera/DSCN0010.jpg", (400, 300)))
+        video(album / "IMG_7000.mov", creation="2019-07-14T19:05:09Z")
+        flags = ("--mode", mode, "--min-size", "0", "--quiet")
+        if mode == "move":
+            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
+            assert not any(album.iterdir())
+        (album / "IMG_7000-edited.jpg").write_bytes(
+            stripped(corpus / "camera/Canon_40D.jpg", (300, 200))
+        )
+        report = tmp_path / f"{mode}.jsonl"
+        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
+        line = by_name(read_report(report))["IMG_7000-edited.jpg"]
+        lines[mode] = (line["date"], line["date_source"], line["tz_source"])
+    assert lines == {mode: ("2020-01-01T00:00:00", "folder", "none") for mode in lines}, lines
