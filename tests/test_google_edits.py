@@ -308,3 +308,31 @@ def test_a_google_edit_takes_no_date_its_taken_original_had_from_a_file_travelli
         line = by_name(read_report(report))["IMG_7000-edited.jpg"]
         lines[mode] = (line["date"], line["date_source"], line["tz_source"])
     assert lines == {mode: ("2020-01-01T00:00:00", "folder", "none") for mode in lines}, lines
+
+
+def test_a_google_edit_of_a_taken_undated_original_is_undated_as_beside_it(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """``IMG_8000.jpg`` (no EXIF, no JSON) and ``IMG_8000.png`` (EXIF 2003-12-14) beside
+    ``IMG_8000-edited.jpg``: Google's path takes the original of the edit's extension, undated,
+    so the edit goes to its folder's year. Both taken out of SOURCE by a move run, the journal
+    held only the dated PNG, which dated the edit."""
+    lines = {}
+    for mode in ("copy", "move"):
+        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
+        album = src / "Takeout/Google Photos/Photos from 2020"
+        album.mkdir(parents=True)
+        (album / "IMG_8000.jpg").write_bytes(stripped(corpus / "camera/DSCN0010.jpg", (400, 300)))
+        shutil.copyfile(corpus / "formats/png_with_exif_and_gps.png", album / "IMG_8000.png")
+        flags = ("--mode", mode, "--min-size", "0", "--quiet")
+        if mode == "move":
+            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
+            assert not any(album.iterdir())
+        (album / "IMG_8000-edited.jpg").write_bytes(
+            stripped(corpus / "camera/Canon_40D.jpg", (300, 200))
+        )
+        report = tmp_path / f"{mode}.jsonl"
+        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
+        line = by_name(read_report(report))["IMG_8000-edited.jpg"]
+        lines[mode] = (line["date"], line["date_source"], line["tz_source"])
+    assert lines == {mode: ("2020-01-01T00:00:00", "folder", "none") for mode in lines}, lines

@@ -144,7 +144,7 @@ def first_ranked(
     edit has with all its originals beside it, whichever left first. An iPhone edit's is the
     first dated one (``beside`` its first dated); a Google edit's the first, dated or not."""
     naming = naming or APPLE
-    if taken is None or taken.when is None:
+    if taken is None or (taken.when is None and naming.first_dated):
         return beside
     if beside is None or (beside.when is None and naming.first_dated):
         return taken
@@ -192,7 +192,7 @@ class Taken:
     whether from its GPS position; its path in DEST; and whether its EXIF dated it."""
 
     rel: str
-    when: str
+    when: str | None
     captured: bool
     zoned: bool
     by_position: bool = False
@@ -206,7 +206,8 @@ def placed_original(
     """For an edit (its path below SOURCE) whose original is no longer beside it (a move run
     placed it: earlier, or before it was stopped), the date of the first of its originals
     among ``placed`` (the files runs took out of its folder, newest run first) ranked as its
-    maker's ``naming`` ranks them, that its own capture time dated, in the form it had on disk:
+    maker's ``naming`` ranks them, that its own capture time dated (a Google edit's first, dated
+    or not: Google's path reads no other), in the form it had on disk:
     a date in UTC whose zone was unknown is that again, and one whose zone a run worked out
     from the original's position is the local time (an iPhone's, zoned by that position again)
     or, for a Google edit, as Google's path reads it (``_as_google_reads``)."""
@@ -227,8 +228,10 @@ def placed_original(
         taken = newest[other]
         video = not naming.zoned_by_position and _kind(other) is Kind.VIDEO
         date = _google_video_date(taken, name) if video else _journaled(taken)
-        if date is None:
+        if date is None and naming.first_dated:
             continue
+        if date is None:  # a Google edit's first original, undated: as beside the edit
+            return OriginalDate(os.path.join(folder, other), None, None)
         position = _position_in_dest(taken) if naming.zoned_by_position else None
         if position is not None:  # its local time, zoned by that position as beside the edit
             date = date.replace(tzinfo=None)
@@ -276,7 +279,7 @@ def _position_in_dest(taken: Taken) -> tuple[float, float] | None:
 
 def _journaled(taken: Taken) -> dt.datetime | None:
     try:
-        date = dt.datetime.fromisoformat(taken.when) if taken.captured else None
+        date = dt.datetime.fromisoformat(taken.when) if taken.captured and taken.when else None
     except ValueError:
         return None
     if date is not None and not taken.zoned and date.utcoffset() == dt.timedelta(0):

@@ -563,7 +563,8 @@ def _placed_original(root: str, rel: str, path: str, naming: EditNaming) -> Orig
         try:
             stem = naming.stem_of(os.path.basename(rel)) or ""
             spellings = naming.spellings(stem)
-            rows = journal.taken_dates_of(root, os.path.dirname(rel), spellings)
+            folder = os.path.dirname(rel)
+            rows = journal.taken_dates_of(root, folder, spellings, not naming.first_dated)
         finally:
             journal.db.close()
     except (sqlite3.Error, OSError):
