@@ -242,3 +242,97 @@ def test_an_original_read_as_a_move_took_it_yields_to_its_journaled_date() -> No
     gone = OriginalDate("Photos from 2008/PXL_0001.jpg", None, None)
     taken = OriginalDate("Photos from 2008/PXL_0001.jpg", dt.datetime(2008, 5, 30), None)
     assert first_ranked(edit, gone, taken, GOOGLE) is taken
+
+
+@needs_ffmpeg
+def test_a_google_video_edit_takes_its_taken_originals_json_not_its_container_as_beside_it(
+    tmp_path: Path,
+) -> None:
+    """Beside its edit, Google's path reads a video original's JSON, never its container:
+    ``VID_0002.mp4`` (container 2019-07-14, its JSON 2018-03-03) dates its trim by the JSON,
+    and ``VID_0003.mp4`` (no JSON) leaves its trim to its folder's year. Taken out of SOURCE by
+    a move run, the journal's container date dated both trims (2019-07-14)."""
+    lines = {}
+    for mode in ("copy", "move"):
+        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
+        album = src / "Takeout/Google Photos/Photos from 2020"
+        video(album / "VID_0002.mp4", creation="2019-07-14T19:05:09Z")
+        (album / "VID_0002.mp4.json").write_text(
+            takeout_json("VID_0002.mp4", 1520078400, (48.8566, 2.3522))
+        )
+        video(album / "VID_0003.mp4", creation="2019-07-14T19:05:10Z")
+        flags = ("--mode", mode, "--min-size", "0", "--quiet")
+        if mode == "move":
+            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
+            assert not any(album.iterdir())
+        video(album / "VID_0002-edited.mp4")
+        video(album / "VID_0003-edited.mp4", codec="mpeg4")
+        report = tmp_path / f"{mode}.jsonl"
+        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
+        found = by_name(read_report(report))
+        lines[mode] = {
+            name: (found[name]["date"], found[name]["date_source"], found[name]["tz_source"])
+            for name in ("VID_0002-edited.mp4", "VID_0003-edited.mp4")
+        }
+    assert lines["copy"] == {
+        "VID_0002-edited.mp4": ("2018-03-03T12:00:00+00:00", "original", "none"),
+        "VID_0003-edited.mp4": ("2020-01-01T00:00:00", "folder", "none"),
+    }, lines
+    assert lines["move"] == lines["copy"]
+
+
+@needs_ffmpeg
+def test_a_google_edit_takes_no_date_its_taken_original_had_from_a_file_travelling_with_it(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """``IMG_7000.jpg`` (no EXIF, no JSON) is dated by its Live Photo video ``IMG_7000.mov``;
+    beside its edit, Google's path reads only the original's EXIF and JSON, so the edit goes to
+    its folder's year. Taken out of SOURCE by a move run, the journal's companion date dated
+    the edit (2019-07-14)."""
+    lines = {}
+    for mode in ("copy", "move"):
+        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
+        album = src / "Takeout/Google Photos/Photos from 2020"
+        album.mkdir(parents=True)
+        (album / "IMG_7000.jpg").write_bytes(stripped(corpus / "camera/DSCN0010.jpg", (400, 300)))
+        video(album / "IMG_7000.mov", creation="2019-07-14T19:05:09Z")
+        flags = ("--mode", mode, "--min-size", "0", "--quiet")
+        if mode == "move":
+            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
+            assert not any(album.iterdir())
+        (album / "IMG_7000-edited.jpg").write_bytes(
+            stripped(corpus / "camera/Canon_40D.jpg", (300, 200))
+        )
+        report = tmp_path / f"{mode}.jsonl"
+        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
+        line = by_name(read_report(report))["IMG_7000-edited.jpg"]
+        lines[mode] = (line["date"], line["date_source"], line["tz_source"])
+    assert lines == {mode: ("2020-01-01T00:00:00", "folder", "none") for mode in lines}, lines
+
+
+def test_a_google_edit_of_a_taken_undated_original_is_undated_as_beside_it(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """``IMG_8000.jpg`` (no EXIF, no JSON) and ``IMG_8000.png`` (EXIF 2003-12-14) beside
+    ``IMG_8000-edited.jpg``: Google's path takes the original of the edit's extension, undated,
+    so the edit goes to its folder's year. Both taken out of SOURCE by a move run, the journal
+    held only the dated PNG, which dated the edit."""
+    lines = {}
+    for mode in ("copy", "move"):
+        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
+        album = src / "Takeout/Google Photos/Photos from 2020"
+        album.mkdir(parents=True)
+        (album / "IMG_8000.jpg").write_bytes(stripped(corpus / "camera/DSCN0010.jpg", (400, 300)))
+        shutil.copyfile(corpus / "formats/png_with_exif_and_gps.png", album / "IMG_8000.png")
+        flags = ("--mode", mode, "--min-size", "0", "--quiet")
+        if mode == "move":
+            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
+            assert not any(album.iterdir())
+        (album / "IMG_8000-edited.jpg").write_bytes(
+            stripped(corpus / "camera/Canon_40D.jpg", (300, 200))
+        )
+        report = tmp_path / f"{mode}.jsonl"
+        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
+        line = by_name(read_report(report))["IMG_8000-edited.jpg"]
+        lines[mode] = (line["date"], line["date_source"], line["tz_source"])
+    assert lines == {mode: ("2020-01-01T00:00:00", "folder", "none") for mode in lines}, lines

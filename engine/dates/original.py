@@ -144,7 +144,7 @@ def first_ranked(
     edit has with all its originals beside it, whichever left first. An iPhone edit's is the
     first dated one (``beside`` its first dated); a Google edit's the first, dated or not."""
     naming = naming or APPLE
-    if taken is None or taken.when is None:
+    if taken is None or (taken.when is None and naming.first_dated):
         return beside
     if beside is None or (beside.when is None and naming.first_dated):
         return taken
@@ -192,7 +192,7 @@ class Taken:
     whether from its GPS position; its path in DEST; and whether its EXIF dated it."""
 
     rel: str
-    when: str
+    when: str | None
     captured: bool
     zoned: bool
     by_position: bool = False
@@ -206,7 +206,8 @@ def placed_original(
     """For an edit (its path below SOURCE) whose original is no longer beside it (a move run
     placed it: earlier, or before it was stopped), the date of the first of its originals
     among ``placed`` (the files runs took out of its folder, newest run first) ranked as its
-    maker's ``naming`` ranks them, that its own capture time dated, in the form it had on disk:
+    maker's ``naming`` ranks them, that its own capture time dated (a Google edit's first, dated
+    or not: Google's path reads no other), in the form it had on disk:
     a date in UTC whose zone was unknown is that again, and one whose zone a run worked out
     from the original's position is the local time (an iPhone's, zoned by that position again)
     or, for a Google edit, as Google's path reads it (``_as_google_reads``)."""
@@ -225,9 +226,12 @@ def placed_original(
     ranked = sorted(newest, key=functools.partial(naming.rank, own))
     for other in ranked:
         taken = newest[other]
-        date = _journaled(taken)
-        if date is None:
+        video = not naming.zoned_by_position and _kind(other) is Kind.VIDEO
+        date = _google_video_date(taken, name) if video else _journaled(taken)
+        if date is None and naming.first_dated:
             continue
+        if date is None:  # a Google edit's first original, undated: as beside the edit
+            return OriginalDate(os.path.join(folder, other), None, None)
         position = _position_in_dest(taken) if naming.zoned_by_position else None
         if position is not None:  # its local time, zoned by that position as beside the edit
             date = date.replace(tzinfo=None)
@@ -240,13 +244,29 @@ def placed_original(
 def _as_google_reads(date: dt.datetime, taken: Taken) -> dt.datetime:
     """A taken original's journaled date as ``original_date`` reads the original on disk: its
     EXIF's local time (without the zone a run worked out from its GPS position or stamp), else
-    its Takeout JSON's or GPS stamp's UTC time (a video's container date too: Google's path
-    reads no video's, and its JSON gives that moment)."""
+    its Takeout JSON's or GPS stamp's UTC time (a video's is its JSON's: ``_google_video_date``)."""
     if taken.by_exif:
         return date.replace(tzinfo=None) if taken.by_position else date
     if date.utcoffset() is None:
         return date
     return utc_only(date.astimezone(dt.UTC).replace(tzinfo=None)) or date
+
+
+def _google_video_date(taken: Taken, edit: str) -> dt.datetime | None:
+    """A taken video original's date as Google's path reads it beside its edit: its Takeout
+    JSON's (read from its copy in DEST, where the JSON travelled with it), not its container's
+    the journal holds; None without a JSON."""
+    if taken.placed_at is None:
+        return None
+    folder, placed = os.path.split(taken.placed_at)
+    try:
+        listing = _listing(folder, os.stat(folder).st_mtime_ns, _extension(placed))
+    except OSError:
+        return None
+    sidecar = _takeout_of(folder, listing, placed, edit)
+    if sidecar is None:
+        return None
+    return _original_dated(taken.placed_at, sidecar, (None, None), None).when
 
 
 def _position_in_dest(taken: Taken) -> tuple[float, float] | None:
@@ -259,7 +279,7 @@ def _position_in_dest(taken: Taken) -> tuple[float, float] | None:
 
 def _journaled(taken: Taken) -> dt.datetime | None:
     try:
-        date = dt.datetime.fromisoformat(taken.when) if taken.captured else None
+        date = dt.datetime.fromisoformat(taken.when) if taken.captured and taken.when else None
     except ValueError:
         return None
     if date is not None and not taken.zoned and date.utcoffset() == dt.timedelta(0):

@@ -547,6 +547,13 @@ _ORIGINALS_OWN = frozenset(
 )
 
 
+# Of those, the ones Google's path reads beside a Google edit (``original_date``): no file
+# travelling with the original (a video's container date is its JSON's: engine/dates/original.py).
+_GOOGLE_READS = frozenset(
+    {DateSource.EXIF, DateSource.TAKEOUT, DateSource.GPS, DateSource.CLOCK_DEFAULT}
+)
+
+
 def _placed_original(root: str, rel: str, path: str, naming: EditNaming) -> OriginalDate | None:
     """The date of an edit's original a move run took out of SOURCE (``rel``'s folder),
     as DEST's journal (at ``path``) holds it: this run placed it (read after the original: the
@@ -556,12 +563,14 @@ def _placed_original(root: str, rel: str, path: str, naming: EditNaming) -> Orig
         try:
             stem = naming.stem_of(os.path.basename(rel)) or ""
             spellings = naming.spellings(stem)
-            rows = journal.taken_dates_of(root, os.path.dirname(rel), spellings)
+            folder = os.path.dirname(rel)
+            rows = journal.taken_dates_of(root, folder, spellings, not naming.first_dated)
         finally:
             journal.db.close()
     except (sqlite3.Error, OSError):
         return None
-    own = {source.value for source in _ORIGINALS_OWN}  # an older journal's sources as written
+    read = _GOOGLE_READS if naming is GOOGLE else _ORIGINALS_OWN
+    own = {source.value for source in read}  # an older journal's sources as written
     unknown = TzSource.NONE.value  # not NULL: an older journal's row, as it was read before
     positioned = (TzSource.GPS_POSITION.value, TzSource.GPS_TIME.value)
     by_exif = (DateSource.EXIF.value, DateSource.CLOCK_DEFAULT.value)

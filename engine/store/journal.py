@@ -659,15 +659,16 @@ class Journal:
         return {os.fsdecode(rel) for (rel,) in rows}
 
     def taken_dates_of(
-        self, source_root: str, folder: str, stems: Iterable[str]
-    ) -> list[tuple[str, str, str, str | None, str | None]]:
+        self, source_root: str, folder: str, stems: Iterable[str], undated: bool = False
+    ) -> list[tuple[str, str | None, str, str | None, str | None]]:
         """Each file of SOURCE's ``folder`` (not its subfolders; ``""``: SOURCE itself) named
         ``stem.*`` for one of ``stems`` (as spelt) a run took out of SOURCE with a date (placed,
         or set aside as a duplicate or damaged: dated as if placed), or is taking out (planned:
         a move within one filesystem takes it out of SOURCE before it is journaled done), and
         is not undone: its path below SOURCE, date, date source, where the date's offset came
-        from and its path in DEST (the run's DEST joined), newest run first. Each stem is one
-        look-up in the index by path, whatever else the folder holds."""
+        from and its path in DEST (the run's DEST joined), newest run first; with ``undated``, the
+        undated ones too. Each stem is one look-up in the index by path, whatever else the
+        folder holds."""
         found = []
         for stem in stems:
             start = os.fsencode(os.path.join(folder, f"{stem}."))
@@ -677,8 +678,8 @@ class Journal:
                 "WHERE source_root = ? AND source_rel >= ? AND source_rel < ? "
                 "AND state IN ('planned', 'done') "
                 "AND status IN ('placed', 'duplicate', 'corrupt') "
-                "AND date IS NOT NULL ORDER BY source_rel, run_id DESC",
-                (_b(source_root), start, start + b"\xff"),
+                "AND (date IS NOT NULL OR ?) ORDER BY source_rel, run_id DESC",
+                (_b(source_root), start, start + b"\xff", undated),
             )
             for rel, date, source, zone, placed, root in rows:
                 name = os.fsdecode(rel)
