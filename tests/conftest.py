@@ -135,6 +135,32 @@ def imgorg(*args: str) -> tuple[int, str]:
     return code, out.getvalue() + err.getvalue()
 
 
+def copied_and_moved(
+    tmp_path: Path,
+    folder: str,
+    originals: Callable[[Path], object],
+    edits: Callable[[Path], object],
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Report lines by file name, run by run: a copy run over ``folder`` (below SOURCE) with
+    its ``originals`` and ``edits`` side by side, and a move run that took the originals out
+    of SOURCE before the edits came, so that DEST's journal, not the disk, dates them."""
+    lines = {}
+    for mode in ("copy", "move"):
+        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
+        album = src / folder
+        album.mkdir(parents=True, exist_ok=True)
+        originals(album)
+        flags = ("--mode", mode, "--min-size", "0", "--quiet")
+        if mode == "move":
+            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
+            assert not any(album.iterdir())
+        edits(album)
+        report = tmp_path / f"{mode}.jsonl"
+        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
+        lines[mode] = {Path(line["source"]).name: line for line in read_report(report)}
+    return lines
+
+
 def photos_in(root: Path) -> dict[str, tuple[str, int]]:
     """``tree_digest`` of ``root`` without DEST's own ``.imgorg`` folder."""
     return {rel: d for rel, d in tree_digest(root).items() if not rel.startswith(".imgorg")}

@@ -14,7 +14,15 @@ from typing import Any
 from PIL import Image
 from test_formats import needs_ffmpeg, video
 
-from conftest import ENV, imgorg, needs_strace, photos_in, read_report, run_killed_at
+from conftest import (
+    ENV,
+    copied_and_moved,
+    imgorg,
+    needs_strace,
+    photos_in,
+    read_report,
+    run_killed_at,
+)
 from engine.dates.original import apple_original_spellings
 from engine.store.journal import Journal
 
@@ -314,19 +322,15 @@ def test_an_edit_dated_by_a_taken_original_in_utc_says_its_zone_is_unknown(
     holds its UTC time alone: beside it, the edit is dated in UTC, no time zone known, and says
     so; its original taken out of SOURCE by a move run, the journal's UTC date was read as an
     offset the original stated (``tz_source: exif-offset``) and the note was lost."""
-    lines = {}
-    for mode in ("copy", "move"):
-        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
-        phone = src / DCIM
+
+    def originals(phone: Path) -> None:
         video(phone / "IMG_1000.MOV", creation="2019-07-14T19:05:09Z")
-        flags = ("--mode", mode, "--min-size", "0", "--quiet")
-        if mode == "move":
-            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
-            assert not (phone / "IMG_1000.MOV").exists()
+
+    def edits(phone: Path) -> None:
         video(phone / "IMG_E1000.MOV", creation="1904-01-01T00:00:00Z")
-        report = tmp_path / f"{mode}.jsonl"
-        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
-        lines[mode] = by_name(read_report(report))["IMG_E1000.MOV"]
+
+    runs = copied_and_moved(tmp_path, DCIM, originals, edits)
+    lines = {mode: found["IMG_E1000.MOV"] for mode, found in runs.items()}
     for line in lines.values():
         assert (line["date"], line["date_source"], line["tz_source"]) == (
             "2019-07-14T19:05:09+00:00",
@@ -345,21 +349,16 @@ def test_of_two_originals_the_first_ranked_dates_the_edit_though_a_move_took_it_
     move run that had taken the JPEG out of SOURCE first (its batch placed before the edit's
     was read; a run before) dated it by the HEIC still there (2022): the journal was asked only
     when no original on disk had a date."""
-    lines = {}
-    for mode in ("copy", "move"):
-        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
-        phone = src / DCIM
-        phone.mkdir(parents=True)
+
+    def originals(phone: Path) -> None:
         shutil.copyfile(corpus / "camera/Canon_40D.jpg", phone / "IMG_0900.JPG")
-        flags = ("--mode", mode, "--min-size", "0", "--quiet")
-        if mode == "move":
-            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
-            assert not any(phone.iterdir())
+
+    def edits(phone: Path) -> None:
         shutil.copyfile(corpus / "formats/iphone_13_pro_max.heic", phone / "IMG_0900.HEIC")
         (phone / "IMG_E0900.JPG").write_bytes(undated_render(corpus / "camera/Canon_40D.jpg"))
-        report = tmp_path / f"{mode}.jsonl"
-        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
-        lines[mode] = by_name(read_report(report))["IMG_E0900.JPG"]
+
+    runs = copied_and_moved(tmp_path, DCIM, originals, edits)
+    lines = {mode: found["IMG_E0900.JPG"] for mode, found in runs.items()}
     for line in lines.values():
         assert (line["year"], line["date_source"], line["dest"]) == (
             2008,
@@ -378,20 +377,15 @@ def test_an_edit_dated_by_a_taken_original_takes_its_zone_from_the_originals_pos
     (``tz_source: gps-position``); taken out of SOURCE by a move run, the journal's date was
     read as an offset the original stated (``exif-offset``): in one move run, two thirds of
     such renders said one, a third the other. The position is read from its copy in DEST."""
-    lines = {}
-    for mode in ("copy", "move"):
-        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
-        phone = src / DCIM
-        phone.mkdir(parents=True)
+
+    def originals(phone: Path) -> None:
         shutil.copyfile(corpus / "camera/exiftool_Apple.jpg", phone / "IMG_0601.JPG")
-        flags = ("--mode", mode, "--min-size", "0", "--quiet")
-        if mode == "move":
-            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
-            assert not any(phone.iterdir())
+
+    def edits(phone: Path) -> None:
         (phone / "IMG_E0601.JPG").write_bytes(undated_render(corpus / "camera/Canon_40D.jpg"))
-        report = tmp_path / f"{mode}.jsonl"
-        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
-        lines[mode] = by_name(read_report(report))["IMG_E0601.JPG"]
+
+    runs = copied_and_moved(tmp_path, DCIM, originals, edits)
+    lines = {mode: found["IMG_E0601.JPG"] for mode, found in runs.items()}
     for line in lines.values():
         assert (line["date"], line["date_source"], line["tz_source"], line["dest"]) == (
             "2016-09-28T18:18:05+01:00",

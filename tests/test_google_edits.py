@@ -17,7 +17,15 @@ from typing import Any
 from PIL import Image
 from test_formats import needs_ffmpeg, video
 
-from conftest import ENV, imgorg, needs_strace, photos_in, read_report, run_killed_at
+from conftest import (
+    ENV,
+    copied_and_moved,
+    imgorg,
+    needs_strace,
+    photos_in,
+    read_report,
+    run_killed_at,
+)
 from engine.dates.original import GOOGLE, OriginalDate, first_ranked, google_original_spellings
 
 ALBUM = "Takeout/Google Photos/Photos from 2015"
@@ -209,22 +217,18 @@ def test_a_google_video_edit_takes_its_taken_originals_moment_in_utc_as_beside_i
     the original's JSON, so the edit is in UTC, its zone unknown; the original taken out of
     SOURCE by a move run, the journal's local time (zoned by the position) was read as the
     edit's local time without a zone."""
-    lines = {}
-    for mode in ("copy", "move"):
-        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
-        album = src / "Takeout/Google Photos/Photos from 2019"
+
+    def originals(album: Path) -> None:
         video(album / "VID_0001.mp4", creation="2019-07-14T19:05:09Z")
         (album / "VID_0001.mp4.json").write_text(
             takeout_json("VID_0001.mp4", 1563131109, (48.8566, 2.3522))
         )
-        flags = ("--mode", mode, "--min-size", "0", "--quiet")
-        if mode == "move":
-            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
-            assert not any(album.iterdir())
+
+    def edits(album: Path) -> None:
         video(album / "VID_0001-edited.mp4")
-        report = tmp_path / f"{mode}.jsonl"
-        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
-        lines[mode] = by_name(read_report(report))["VID_0001-edited.mp4"]
+
+    runs = copied_and_moved(tmp_path, "Takeout/Google Photos/Photos from 2019", originals, edits)
+    lines = {mode: found["VID_0001-edited.mp4"] for mode, found in runs.items()}
     for line in lines.values():
         assert (line["date"], line["date_source"], line["tz_source"]) == (
             "2019-07-14T19:05:09+00:00",
@@ -252,28 +256,26 @@ def test_a_google_video_edit_takes_its_taken_originals_json_not_its_container_as
     ``VID_0002.mp4`` (container 2019-07-14, its JSON 2018-03-03) dates its trim by the JSON,
     and ``VID_0003.mp4`` (no JSON) leaves its trim to its folder's year. Taken out of SOURCE by
     a move run, the journal's container date dated both trims (2019-07-14)."""
-    lines = {}
-    for mode in ("copy", "move"):
-        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
-        album = src / "Takeout/Google Photos/Photos from 2020"
+
+    def originals(album: Path) -> None:
         video(album / "VID_0002.mp4", creation="2019-07-14T19:05:09Z")
         (album / "VID_0002.mp4.json").write_text(
             takeout_json("VID_0002.mp4", 1520078400, (48.8566, 2.3522))
         )
         video(album / "VID_0003.mp4", creation="2019-07-14T19:05:10Z")
-        flags = ("--mode", mode, "--min-size", "0", "--quiet")
-        if mode == "move":
-            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
-            assert not any(album.iterdir())
+
+    def edits(album: Path) -> None:
         video(album / "VID_0002-edited.mp4")
         video(album / "VID_0003-edited.mp4", codec="mpeg4")
-        report = tmp_path / f"{mode}.jsonl"
-        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
-        found = by_name(read_report(report))
-        lines[mode] = {
+
+    runs = copied_and_moved(tmp_path, "Takeout/Google Photos/Photos from 2020", originals, edits)
+    lines = {
+        mode: {
             name: (found[name]["date"], found[name]["date_source"], found[name]["tz_source"])
             for name in ("VID_0002-edited.mp4", "VID_0003-edited.mp4")
         }
+        for mode, found in runs.items()
+    }
     assert lines["copy"] == {
         "VID_0002-edited.mp4": ("2018-03-03T12:00:00+00:00", "original", "none"),
         "VID_0003-edited.mp4": ("2020-01-01T00:00:00", "folder", "none"),
@@ -289,24 +291,25 @@ def test_a_google_edit_takes_no_date_its_taken_original_had_from_a_file_travelli
     beside its edit, Google's path reads only the original's EXIF and JSON, so the edit goes to
     its folder's year. Taken out of SOURCE by a move run, the journal's companion date dated
     the edit (2019-07-14)."""
-    lines = {}
-    for mode in ("copy", "move"):
-        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
-        album = src / "Takeout/Google Photos/Photos from 2020"
-        album.mkdir(parents=True)
+
+    def originals(album: Path) -> None:
         (album / "IMG_7000.jpg").write_bytes(stripped(corpus / "camera/DSCN0010.jpg", (400, 300)))
         video(album / "IMG_7000.mov", creation="2019-07-14T19:05:09Z")
-        flags = ("--mode", mode, "--min-size", "0", "--quiet")
-        if mode == "move":
-            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
-            assert not any(album.iterdir())
+
+    def edits(album: Path) -> None:
         (album / "IMG_7000-edited.jpg").write_bytes(
             stripped(corpus / "camera/Canon_40D.jpg", (300, 200))
         )
-        report = tmp_path / f"{mode}.jsonl"
-        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
-        line = by_name(read_report(report))["IMG_7000-edited.jpg"]
-        lines[mode] = (line["date"], line["date_source"], line["tz_source"])
+
+    runs = copied_and_moved(tmp_path, "Takeout/Google Photos/Photos from 2020", originals, edits)
+    lines = {
+        mode: (
+            found["IMG_7000-edited.jpg"]["date"],
+            found["IMG_7000-edited.jpg"]["date_source"],
+            found["IMG_7000-edited.jpg"]["tz_source"],
+        )
+        for mode, found in runs.items()
+    }
     assert lines == {mode: ("2020-01-01T00:00:00", "folder", "none") for mode in lines}, lines
 
 
@@ -317,22 +320,23 @@ def test_a_google_edit_of_a_taken_undated_original_is_undated_as_beside_it(
     ``IMG_8000-edited.jpg``: Google's path takes the original of the edit's extension, undated,
     so the edit goes to its folder's year. Both taken out of SOURCE by a move run, the journal
     held only the dated PNG, which dated the edit."""
-    lines = {}
-    for mode in ("copy", "move"):
-        src, dest = tmp_path / mode / "src", tmp_path / mode / "dest"
-        album = src / "Takeout/Google Photos/Photos from 2020"
-        album.mkdir(parents=True)
+
+    def originals(album: Path) -> None:
         (album / "IMG_8000.jpg").write_bytes(stripped(corpus / "camera/DSCN0010.jpg", (400, 300)))
         shutil.copyfile(corpus / "formats/png_with_exif_and_gps.png", album / "IMG_8000.png")
-        flags = ("--mode", mode, "--min-size", "0", "--quiet")
-        if mode == "move":
-            assert imgorg("organize", str(src), str(dest), *flags)[0] == 0
-            assert not any(album.iterdir())
+
+    def edits(album: Path) -> None:
         (album / "IMG_8000-edited.jpg").write_bytes(
             stripped(corpus / "camera/Canon_40D.jpg", (300, 200))
         )
-        report = tmp_path / f"{mode}.jsonl"
-        assert imgorg("organize", str(src), str(dest), *flags, "--report", str(report))[0] == 0
-        line = by_name(read_report(report))["IMG_8000-edited.jpg"]
-        lines[mode] = (line["date"], line["date_source"], line["tz_source"])
+
+    runs = copied_and_moved(tmp_path, "Takeout/Google Photos/Photos from 2020", originals, edits)
+    lines = {
+        mode: (
+            found["IMG_8000-edited.jpg"]["date"],
+            found["IMG_8000-edited.jpg"]["date_source"],
+            found["IMG_8000-edited.jpg"]["tz_source"],
+        )
+        for mode, found in runs.items()
+    }
     assert lines == {mode: ("2020-01-01T00:00:00", "folder", "none") for mode in lines}, lines
