@@ -161,6 +161,16 @@ def copied_and_moved(
     return lines
 
 
+def date_fields(
+    runs: dict[str, dict[str, dict[str, Any]]], name: str
+) -> dict[str, tuple[Any, Any, Any]]:
+    """``name``'s date, date source and zone source in each of ``copied_and_moved``'s runs."""
+    return {
+        mode: (found[name]["date"], found[name]["date_source"], found[name]["tz_source"])
+        for mode, found in runs.items()
+    }
+
+
 def photos_in(root: Path) -> dict[str, tuple[str, int]]:
     """``tree_digest`` of ``root`` without DEST's own ``.imgorg`` folder."""
     return {rel: d for rel, d in tree_digest(root).items() if not rel.startswith(".imgorg")}

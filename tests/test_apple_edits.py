@@ -17,6 +17,7 @@ from test_formats import needs_ffmpeg, video
 from conftest import (
     ENV,
     copied_and_moved,
+    date_fields,
     imgorg,
     needs_strace,
     photos_in,
@@ -330,14 +331,9 @@ def test_an_edit_dated_by_a_taken_original_in_utc_says_its_zone_is_unknown(
         video(phone / "IMG_E1000.MOV", creation="1904-01-01T00:00:00Z")
 
     runs = copied_and_moved(tmp_path, DCIM, originals, edits)
-    lines = {mode: found["IMG_E1000.MOV"] for mode, found in runs.items()}
-    for line in lines.values():
-        assert (line["date"], line["date_source"], line["tz_source"]) == (
-            "2019-07-14T19:05:09+00:00",
-            "original",
-            "none",
-        ), line
-        assert "date in UTC: no time zone known" in line["note"], line
+    in_utc = ("2019-07-14T19:05:09+00:00", "original", "none")
+    assert date_fields(runs, "IMG_E1000.MOV") == {mode: in_utc for mode in runs}, runs
+    assert all("no time zone known" in run["IMG_E1000.MOV"]["note"] for run in runs.values())
 
 
 def test_of_two_originals_the_first_ranked_dates_the_edit_though_a_move_took_it_first(

@@ -20,6 +20,7 @@ from test_formats import needs_ffmpeg, video
 from conftest import (
     ENV,
     copied_and_moved,
+    date_fields,
     imgorg,
     needs_strace,
     photos_in,
@@ -228,14 +229,9 @@ def test_a_google_video_edit_takes_its_taken_originals_moment_in_utc_as_beside_i
         video(album / "VID_0001-edited.mp4")
 
     runs = copied_and_moved(tmp_path, "Takeout/Google Photos/Photos from 2019", originals, edits)
-    lines = {mode: found["VID_0001-edited.mp4"] for mode, found in runs.items()}
-    for line in lines.values():
-        assert (line["date"], line["date_source"], line["tz_source"]) == (
-            "2019-07-14T19:05:09+00:00",
-            "original",
-            "none",
-        ), line
-        assert "date in UTC: no time zone known" in line["note"], line
+    in_utc = ("2019-07-14T19:05:09+00:00", "original", "none")
+    assert date_fields(runs, "VID_0001-edited.mp4") == {mode: in_utc for mode in runs}, runs
+    assert all("no time zone known" in run["VID_0001-edited.mp4"]["note"] for run in runs.values())
 
 
 def test_an_original_read_as_a_move_took_it_yields_to_its_journaled_date() -> None:
@@ -302,14 +298,7 @@ def test_a_google_edit_takes_no_date_its_taken_original_had_from_a_file_travelli
         )
 
     runs = copied_and_moved(tmp_path, "Takeout/Google Photos/Photos from 2020", originals, edits)
-    lines = {
-        mode: (
-            found["IMG_7000-edited.jpg"]["date"],
-            found["IMG_7000-edited.jpg"]["date_source"],
-            found["IMG_7000-edited.jpg"]["tz_source"],
-        )
-        for mode, found in runs.items()
-    }
+    lines = date_fields(runs, "IMG_7000-edited.jpg")
     assert lines == {mode: ("2020-01-01T00:00:00", "folder", "none") for mode in lines}, lines
 
 
@@ -331,12 +320,5 @@ def test_a_google_edit_of_a_taken_undated_original_is_undated_as_beside_it(
         )
 
     runs = copied_and_moved(tmp_path, "Takeout/Google Photos/Photos from 2020", originals, edits)
-    lines = {
-        mode: (
-            found["IMG_8000-edited.jpg"]["date"],
-            found["IMG_8000-edited.jpg"]["date_source"],
-            found["IMG_8000-edited.jpg"]["tz_source"],
-        )
-        for mode, found in runs.items()
-    }
+    lines = date_fields(runs, "IMG_8000-edited.jpg")
     assert lines == {mode: ("2020-01-01T00:00:00", "folder", "none") for mode in lines}, lines
