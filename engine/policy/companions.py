@@ -37,14 +37,23 @@ def _stem(name: str) -> str:
     return _fold(os.path.splitext(name)[0])
 
 
+# A Pixel's RAW+JPEG shot: ``PXL_1.RAW-01.COVER.jpg`` (or ``.RAW-01.MP.COVER.jpg``, a motion
+# photo) and its ``PXL_1.RAW-02.ORIGINAL.dng``, two stems of one shot.
+_PIXEL_RAW = re.compile(r"(?P<shot>.+)\.raw-\d+\.(?:[^.]+\.)*(?:cover|original)")
+
+
 def _pair_stem(name: str, kind: Kind, image_stems: set[str], stem: str) -> str:
     """The stem a file pairs by (``stem`` is its own). A Pixel motion photo's video pairs by its
     whole name: Takeout exports ``x.MP`` beside ``x.MP.jpg`` (whose stem is ``x.MP``); with no
-    such photo beside it, by its stem like any video (``x.MP`` beside ``x.jpg``)."""
+    such photo beside it, by its stem like any video (``x.MP`` beside ``x.jpg``). A Pixel RAW
+    and its cover photo pair by their shot (``x.RAW-02.ORIGINAL.dng``, ``x.RAW-01.COVER.jpg``)."""
     if kind is Kind.VIDEO and extension(name) in MOTION_VIDEO_EXTENSIONS:
         whole = _fold(name)
         if whole in image_stems or stem not in image_stems:
             return whole
+    pixel = _PIXEL_RAW.fullmatch(stem)
+    if pixel is not None and kind in (Kind.IMAGE, Kind.RAW):
+        return pixel["shot"] + ".raw"
     return stem
 
 
@@ -280,8 +289,23 @@ def companion_name(main_dest_name: str, main_source_name: str, companion: str) -
         return new_stem if _fold(new_stem).endswith(_fold(ext)) else new_stem + ext
     if tail is not None:
         return new_stem + tail
-    apple = _apple_original_name(companion, main_source_name, new_stem)
-    return apple if apple is not None else new_stem + "_" + companion
+    own = _apple_original_name(companion, main_source_name, new_stem)
+    own = own if own is not None else _pixel_raw_name(companion, main_source_name, new_stem)
+    return own if own is not None else new_stem + "_" + companion
+
+
+def _pixel_raw_name(companion: str, main_source_name: str, new_stem: str) -> str | None:
+    """``PXL_1.RAW-02.ORIGINAL.dng`` beside ``PXL_1.RAW-01.COVER_1.jpg``:
+    ``PXL_1.RAW-02.ORIGINAL_1.dng``, the suffix its cover photo was given; beside a cover
+    renamed otherwise (``--rename``), the cover's new stem (``20190101_003000.dng``, as a RAW
+    beside its JPEG); None for any other file."""
+    stem, ext = os.path.splitext(companion)
+    old_stem = os.path.splitext(main_source_name)[0]
+    ours, theirs = _PIXEL_RAW.fullmatch(_fold(stem)), _PIXEL_RAW.fullmatch(_fold(old_stem))
+    if ours is None or theirs is None or ours["shot"] != theirs["shot"]:
+        return None
+    added = _after(new_stem, old_stem)
+    return new_stem + ext if added is None else stem + added + ext
 
 
 def _apple_original_name(companion: str, main_source_name: str, new_stem: str) -> str | None:
