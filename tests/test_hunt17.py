@@ -32,6 +32,8 @@ def _pixel_raw_shot(corpus: Path, folder: Path, description: str = "") -> None:
     if description:
         for path in (cover, raw):
             _exiftool(path, f"-ImageDescription={description}")
+    edits = f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><darktable history="{description}"/></x:xmpmeta>'
+    (folder / f"{raw.name}.xmp").write_text(edits)
 
 
 @needs_exiftool
@@ -58,8 +60,8 @@ def test_a_pixel_raw_keeps_its_cover_photos_suffix_and_new_name(  # type: ignore
     tmp_path: Path, corpus: Path, organize
 ) -> None:
     """Two phones' shots of one name in one folder: the second cover is suffixed and its DNG
-    with it (``..._1.dng``, not a DNG of the first cover's name); renamed, the DNG takes its
-    cover's new stem, as a RAW beside its JPEG."""
+    and the DNG's darktable sidecar with it (``..._1.dng``, ``..._1.dng.xmp``, not a DNG of the
+    first cover's name); renamed, they take the cover's new stem, as a RAW beside its JPEG."""
     src = tmp_path / "src"
     _pixel_raw_shot(corpus, src / "a")
     _pixel_raw_shot(corpus, src / "b", description="the other phone")
@@ -71,10 +73,19 @@ def test_a_pixel_raw_keeps_its_cover_photos_suffix_and_new_name(  # type: ignore
         f"{_SHOT}.RAW-01.COVER.jpg",
         f"{_SHOT}.RAW-01.COVER_1.jpg",
         f"{_SHOT}.RAW-02.ORIGINAL.dng",
+        f"{_SHOT}.RAW-02.ORIGINAL.dng.xmp",
         f"{_SHOT}.RAW-02.ORIGINAL_1.dng",
+        f"{_SHOT}.RAW-02.ORIGINAL_1.dng.xmp",
     ]
+    second = (tmp_path / "flat" / "2019" / f"{_SHOT}.RAW-02.ORIGINAL_1.dng.xmp").read_text()
+    assert "the other phone" in second
 
     code, _ = organize(src, tmp_path / "renamed", "--rename", "{date:%Y%m%d_%H%M%S}")
     assert code == 0
     renamed = sorted(p.name for p in (tmp_path / "renamed" / "2019").rglob("*.*"))
-    assert renamed == ["20190101_003000.dng"] * 2 + ["20190101_003000.jpg"] * 2
+    assert (
+        renamed
+        == ["20190101_003000.dng"] * 2
+        + ["20190101_003000.dng.xmp"] * 2
+        + ["20190101_003000.jpg"] * 2
+    )

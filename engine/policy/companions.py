@@ -39,7 +39,7 @@ def _stem(name: str) -> str:
 
 # A Pixel's RAW+JPEG shot: ``PXL_1.RAW-01.COVER.jpg`` (or ``.RAW-01.MP.COVER.jpg``, a motion
 # photo) and its ``PXL_1.RAW-02.ORIGINAL.dng``, two stems of one shot.
-_PIXEL_RAW = re.compile(r"(?P<shot>.+)\.raw-\d+\.(?:[^.]+\.)*(?:cover|original)")
+_PIXEL_RAW = re.compile(r"(?P<shot>.+?)\.raw-\d+\.(?:[^.]+\.)*?(?:cover|original)(?=\.|$)")
 
 
 def _pair_stem(name: str, kind: Kind, image_stems: set[str], stem: str) -> str:
@@ -295,17 +295,19 @@ def companion_name(main_dest_name: str, main_source_name: str, companion: str) -
 
 
 def _pixel_raw_name(companion: str, main_source_name: str, new_stem: str) -> str | None:
-    """``PXL_1.RAW-02.ORIGINAL.dng`` beside ``PXL_1.RAW-01.COVER_1.jpg``:
-    ``PXL_1.RAW-02.ORIGINAL_1.dng``, the suffix its cover photo was given; beside a cover
-    renamed otherwise (``--rename``), the cover's new stem (``20190101_003000.dng``, as a RAW
-    beside its JPEG); None for any other file."""
-    stem, ext = os.path.splitext(companion)
+    """``PXL_1.RAW-02.ORIGINAL.dng`` (and its ``PXL_1.RAW-02.ORIGINAL.dng.xmp``) beside
+    ``PXL_1.RAW-01.COVER_1.jpg``: ``PXL_1.RAW-02.ORIGINAL_1.dng``, the suffix its cover photo
+    was given; beside a cover renamed otherwise (``--rename``), the cover's new stem
+    (``20190101_003000.dng``, as a RAW beside its JPEG); None for any other file."""
     old_stem = os.path.splitext(main_source_name)[0]
-    ours, theirs = _PIXEL_RAW.fullmatch(_fold(stem)), _PIXEL_RAW.fullmatch(_fold(old_stem))
-    if ours is None or theirs is None or ours["shot"] != theirs["shot"]:
+    theirs, ours = _PIXEL_RAW.fullmatch(_fold(old_stem)), _PIXEL_RAW.match(_fold(companion))
+    if theirs is None or ours is None or ours["shot"] != theirs["shot"]:
         return None
+    if len(_fold(companion)) != len(companion):
+        return None  # where its own name ends is not known
+    stem, rest = companion[: ours.end()], companion[ours.end() :]
     added = _after(new_stem, old_stem)
-    return new_stem + ext if added is None else stem + added + ext
+    return new_stem + rest if added is None else stem + added + rest
 
 
 def _apple_original_name(companion: str, main_source_name: str, new_stem: str) -> str | None:
