@@ -42,8 +42,12 @@ def test_a_pixel_raw_travels_with_its_cover_photo_into_its_year(  # type: ignore
 ) -> None:
     """A Pixel names a RAW+JPEG shot ``x.RAW-01.COVER.jpg`` and ``x.RAW-02.ORIGINAL.dng``: two
     stems, so the DNG was a photo of its own, dated by its UTC name (2018) while its cover
-    went to its EXIF's 2019: one shot split over two years."""
-    _pixel_raw_shot(corpus, tmp_path / "src" / "Camera")
+    went to its EXIF's 2019: one shot split over two years. Lightroom's ``.xmp`` of the DNG,
+    named by its stem, goes with it."""
+    camera = tmp_path / "src" / "Camera"
+    _pixel_raw_shot(corpus, camera)
+    lightroom = camera / f"{_SHOT}.RAW-02.ORIGINAL.xmp"
+    lightroom.write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>')
 
     code, report = organize(tmp_path / "src", tmp_path / "dest")
 
@@ -53,6 +57,9 @@ def test_a_pixel_raw_travels_with_its_cover_photo_into_its_year(  # type: ignore
     assert cover["dest"] == f"2019/Camera/{_SHOT}.RAW-01.COVER.jpg", cover
     assert raw["dest"] == f"2019/Camera/{_SHOT}.RAW-02.ORIGINAL.dng", raw
     assert raw["companion_of"] == cover["source"], raw
+    sidecar = rows[lightroom.name]
+    assert sidecar["dest"] == f"2019/Camera/{lightroom.name}", sidecar
+    assert sidecar["companion_of"] == cover["source"], sidecar
 
 
 @needs_exiftool

@@ -107,10 +107,20 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
         for family in families.values()
         for companion in family.companions
     }
+    # And a RAW its ``.xmp`` by its stem where that is not its photo's (Lightroom's
+    # ``PXL_1.RAW-02.ORIGINAL.xmp`` beside ``PXL_1.RAW-01.COVER.jpg``).
+    raws = {
+        stems[companion]: family.main
+        for family in families.values()
+        for companion in family.companions
+        if names[companion] is Kind.RAW
+    }
     for name, kind in sorted(names.items()):
         if kind is not Kind.SIDECAR:
             continue
         owner = mains.owner(name) or travelling.get(sidecar_key(name))
+        if owner is None and extension(name) == ".xmp":
+            owner = raws.get(sidecar_key(name))
         if owner is None:
             orphans.append(name)
         else:
