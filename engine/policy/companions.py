@@ -109,7 +109,7 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
     }
     # And a RAW its ``.xmp`` by its stem where that is not its photo's (Lightroom's
     # ``PXL_1.RAW-02.ORIGINAL.xmp`` beside ``PXL_1.RAW-01.COVER.jpg``).
-    raws = {
+    raw_owners = {
         stems[companion]: family.main
         for family in families.values()
         for companion in family.companions
@@ -120,7 +120,7 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
             continue
         owner = mains.owner(name) or travelling.get(sidecar_key(name))
         if owner is None and extension(name) == ".xmp":
-            owner = raws.get(sidecar_key(name))
+            owner = raw_owners.get(sidecar_key(name))
         if owner is None:
             orphans.append(name)
         else:
