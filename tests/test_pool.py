@@ -7,12 +7,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import shutil
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from conftest import write_photo
+from conftest import ROOT, write_photo
 from engine.records import Analysis, Candidate, Status
 from engine.settings import CompressOptions
 from engine.stages import pool
@@ -244,3 +248,75 @@ def test_the_files_travelling_with_a_photo_no_worker_could_read_share_its_error(
         for rel in ("IMG_1.CR2", "IMG_1.jpg.xmp"):
             assert decided[rel].status is Status.ERROR
             assert decided[rel].reason == f"travels with IMG_1.jpg: {analysis.reason}"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_the_pools_workers_leave_with_a_killed_writer(corpus: Path, tmp_path: Path) -> None:
+    """A writer killed mid-run (SIGKILL, the kernel out of memory) left its loky workers, idle
+    or at a batch, waiting for work that never came until loky's idle timeout, five minutes
+    later. Each worker now exits within a second of losing its writer."""
+    src = tmp_path / "src"
+    for n in range(40):
+        folder = src / f"card{n}"
+        folder.mkdir(parents=True)
+        for photo in sorted((corpus / "camera").glob("*.jpg"))[:12]:
+            shutil.copyfile(photo, folder / photo.name)
+    argv = [sys.executable, "-m", "engine", "organize", str(src), str(tmp_path / "dest")]
+    writer = subprocess.Popen(
+        [*argv, "--jobs", "2", "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while len(workers) < 2 and time.monotonic() < deadline and writer.poll() is None:
+            time.sleep(0.05)
+            workers = [
+                pid
+                for pid in _children(writer.pid)
+                if b"popen_loky_posix" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            ]
+        assert len(workers) == 2, "the run ended before its workers were seen"
+        workers += _children(writer.pid)  # and loky's resource tracker, once they are gone
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        deadline = time.monotonic() + 10
+        while any(map(_running, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(map(_running, workers)), workers
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+
+
+def test_a_batch_joblib_runs_in_the_writer_itself_leaves_the_writer_alone() -> None:
+    """Where it cannot start processes (no /dev/shm), joblib runs the batches in the writer
+    itself: ``exit_with`` called there must not take that for a lost writer."""
+    probe = "import os; from engine.stages.work import exit_with; exit_with(os.getpid()); print('alive')"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "alive"), done.stderr

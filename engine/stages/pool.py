@@ -5,6 +5,7 @@ that had not come back; no result is ever used twice."""
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections import deque
 from collections.abc import Generator, Iterator
@@ -15,7 +16,7 @@ from engine.errors import BackendUnavailable
 from engine.records import Analysis, Candidate, Status, unread_companions
 from engine.signals import deaf_to_ctrl_c
 from engine.stages.walk import Batch
-from engine.stages.work import WorkerOptions, process_batch
+from engine.stages.work import WorkerOptions, exit_with, process_batch
 
 MAX_ATTEMPTS = 3
 _ONE_THREAD = "start each with `dask worker SCHEDULER --nthreads 1 --nworkers auto`"
@@ -102,6 +103,8 @@ class Pool:
             backend="loky",
             return_as="generator_unordered",
             pre_dispatch="2*n_jobs",
+            initializer=exit_with,  # each worker leaves with the writer
+            initargs=(os.getpid(),),
         )
         # The standard library's resource tracker, which loky's first semaphore starts, unblocks
         # SIGINT in the thread that starts it (Python 3.11): started first, it leaves ours alone.

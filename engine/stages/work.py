@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -58,6 +61,33 @@ def process_batch(
 
     collect_rarely()
     return analyse.process_batch(batch_id, root, candidates, options)
+
+
+_watching: list[int] = []
+
+
+def exit_with(writer: int) -> None:
+    """In a pool's worker process, as it starts: exit as soon as the writer that started it is
+    gone. A writer killed (SIGKILL, the kernel out of memory) left its workers waiting for
+    batches until loky's idle timeout, five minutes later."""
+    if os.getpid() == writer:  # joblib ran it in the writer itself (its serial fallback)
+        return
+    if os.getppid() != writer:
+        os._exit(1)
+    if writer not in _watching:
+        _watching.append(writer)
+        watch = threading.Thread(target=_watch, args=(writer,), name="exit-with-writer")
+        watch.daemon = True
+        watch.start()
+
+
+def _watch(writer: int) -> None:
+    while os.getppid() == writer:
+        time.sleep(PARENT_POLL)
+    os._exit(1)
+
+
+PARENT_POLL = 0.5  # seconds between a worker's looks at its parent
 
 
 def collect_rarely() -> None:
