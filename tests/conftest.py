@@ -171,6 +171,21 @@ def date_fields(
     }
 
 
+def children(pid: int) -> list[int]:
+    """The process ids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
 def photos_in(root: Path) -> dict[str, tuple[str, int]]:
     """``tree_digest`` of ``root`` without DEST's own ``.imgorg`` folder."""
     return {rel: d for rel, d in tree_digest(root).items() if not rel.startswith(".imgorg")}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, read_report, tree_digest, write_photo
+from conftest import ROOT, children, read_report, tree_digest, write_photo
 
 pytest.importorskip("distributed")
 
@@ -72,20 +72,6 @@ def test_dask_equals_loky(which: str, corpus: Path, tmp_path: Path) -> None:
     )
     assert read_report(tmp_path / "loky.jsonl") == read_report(tmp_path / "dask.jsonl")
     assert placed_tree(tmp_path / "loky") == placed_tree(tmp_path / "dask")
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
 def is_worker(pid: int) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, write_photo
+from conftest import ROOT, children, write_photo
 from engine.records import Analysis, Candidate, Status
 from engine.settings import CompressOptions
 from engine.stages import pool
@@ -250,20 +250,6 @@ def test_the_files_travelling_with_a_photo_no_worker_could_read_share_its_error(
             assert decided[rel].reason == f"travels with IMG_1.jpg: {analysis.reason}"
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry))
-    return found
-
-
 def _running(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as handle:
@@ -296,11 +282,11 @@ def test_the_pools_workers_leave_with_a_killed_writer(corpus: Path, tmp_path: Pa
             time.sleep(0.05)
             workers = [
                 pid
-                for pid in _children(writer.pid)
+                for pid in children(writer.pid)
                 if b"popen_loky_posix" in Path(f"/proc/{pid}/cmdline").read_bytes()
             ]
         assert len(workers) == 2, "the run ended before its workers were seen"
-        workers += _children(writer.pid)  # and loky's resource tracker, once they are gone
+        workers += children(writer.pid)  # and loky's resource tracker, once they are gone
         writer.send_signal(signal.SIGKILL)
         writer.wait()
         deadline = time.monotonic() + 10
