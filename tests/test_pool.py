@@ -31,21 +31,17 @@ def _batch(root: Path, batch_id: int, names: list[str]) -> Batch:
     return Batch(batch_id, found, sum(c.size for c in found))
 
 
-def _worker_pids() -> list[int]:
-    """loky's worker processes (not its resource tracker): children of this process."""
+def _worker_pids(parent: int | None = None) -> list[int]:
+    """loky's worker processes (not its resource tracker): children of ``parent`` (this
+    process)."""
     found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for pid in children(os.getpid() if parent is None else parent):
         try:
-            with open(f"/proc/{entry}/stat") as handle:
-                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                command = handle.read()
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                if b"LokyProcess" in handle.read():
+                    found.append(pid)
         except OSError:
             continue
-        if parent == os.getpid() and b"LokyProcess" in command:
-            found.append(int(entry))
     return found
 
 
@@ -280,11 +276,7 @@ def test_the_pools_workers_leave_with_a_killed_writer(corpus: Path, tmp_path: Pa
         workers: list[int] = []
         while len(workers) < 2 and time.monotonic() < deadline and writer.poll() is None:
             time.sleep(0.05)
-            workers = [
-                pid
-                for pid in children(writer.pid)
-                if b"popen_loky_posix" in Path(f"/proc/{pid}/cmdline").read_bytes()
-            ]
+            workers = _worker_pids(writer.pid)
         assert len(workers) == 2, "the run ended before its workers were seen"
         workers += children(writer.pid)  # and loky's resource tracker, once they are gone
         writer.send_signal(signal.SIGKILL)
