@@ -18,14 +18,19 @@ from typing import TYPE_CHECKING
 
 from engine.dates.takeout import takeout_date, takeout_position
 from engine.dates.timezone import utc_only
-from engine.formats.kinds import HEIF_EXTENSIONS, IMAGE_EXTENSIONS, Kind, kind_of
+from engine.formats.kinds import (
+    HEIF_EXTENSIONS,
+    IMAGE_EXTENSIONS,
+    RAW_READ_LIMIT,
+    SIDECAR_READ_LIMIT,
+    Kind,
+    kind_of,
+)
 from engine.policy.companions import Mains, sidecar_key
 
 if TYPE_CHECKING:
     from engine.dates.exif import ExifFacts
 
-_SIDECAR_READ_LIMIT = 4_000_000
-_RAW_READ_LIMIT = 4_000_000  # where raw_dates looks for a RAW original's EXIF
 _MEDIA = frozenset(IMAGE_EXTENSIONS + HEIF_EXTENSIONS)
 # Google Photos' name for an edited copy, in the languages Takeout writes it in.
 EDITED_SUFFIXES = (
@@ -301,7 +306,7 @@ def _capture_of(path: str) -> Capture:
 
         try:
             with open(path, "rb") as handle:
-                return raw_dates(handle.read(_RAW_READ_LIMIT))[0], None, None
+                return raw_dates(handle.read(RAW_READ_LIMIT))[0], None, None
         except OSError:
             return None, None, None
     facts = exif_facts_of(path)
@@ -311,13 +316,8 @@ def _capture_of(path: str) -> Capture:
 def _video_capture(path: str) -> Capture:
     from engine.dates import video
 
-    if not video.available():
-        return None, None, None
-    try:
-        facts = video.video_facts(path)
-    except Exception:  # an unreadable video only means no date from it
-        return None, None, None
-    return facts.date, None, facts.position
+    facts = video.facts_if_readable(path)
+    return (facts.date, None, facts.position) if facts is not None else (None, None, None)
 
 
 def _google_rank(own: str, name: str) -> tuple[bool, str]:
@@ -417,7 +417,7 @@ def _original_dated(
     if sidecar is not None:
         try:
             with open(sidecar, "rb") as handle:
-                data = handle.read(_SIDECAR_READ_LIMIT)
+                data = handle.read(SIDECAR_READ_LIMIT)
         except OSError:
             data = b""
         sent = takeout_date(data)

@@ -10,6 +10,7 @@ import re
 from PIL import Image
 
 from engine.dates.exif import exif_facts
+from engine.formats.kinds import RAW_READ_LIMIT
 
 _TIFF_HEADER = re.compile(rb"II\*\x00|MM\x00\*|IIRO|IIRS|MMOR|IIU\x00")
 # Olympus ORF (IIRO, IIRS, MMOR) and Panasonic RW2 (IIU) are TIFF with a magic of their own.
@@ -17,7 +18,7 @@ _STANDARD = {b"II": b"II*\x00", b"MM": b"MM\x00*"}
 
 
 def raw_dates(
-    data: bytes, search: int = 4_000_000
+    data: bytes, search: int = RAW_READ_LIMIT
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
     """When the picture was taken (DateTimeOriginal or DateTimeDigitized) and IFD0 DateTime
     (when the file was last changed), each the first valid one of any TIFF structure in the

@@ -114,6 +114,17 @@ def _cut_short(path: str) -> bool:
     return not riff_whole(path)
 
 
+def facts_if_readable(path: str) -> VideoFacts | None:
+    """``video_facts``, or None where videos cannot be read (no MediaInfo) or this one cannot:
+    for a video read only for a date to lend another file, where none is no error."""
+    if not available():
+        return None
+    try:
+        return video_facts(path)
+    except Exception:
+        return None
+
+
 def video_facts(path: str) -> VideoFacts:
     """The container's date and the GPS position it records.
 

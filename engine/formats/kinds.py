@@ -110,3 +110,10 @@ def still_inside(head: bytes) -> bool:
 
 
 _STILL_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+
+
+# How much of a file is read for its dates alone: a RAW file's EXIF lies within its first
+# 4 MB (engine/dates/raw.py looks no further); a sidecar (Takeout JSON, XMP) larger than that
+# is not one.
+RAW_READ_LIMIT = 4_000_000
+SIDECAR_READ_LIMIT = 4_000_000

@@ -54,6 +54,8 @@ from engine.formats.imaging import quiet_libtiff
 from engine.formats.jpeg import check_jpeg
 from engine.formats.kinds import (
     RAW_EXTENSIONS,
+    RAW_READ_LIMIT,
+    SIDECAR_READ_LIMIT,
     VIDEO_EXTENSIONS,
     Kind,
     extension,
@@ -91,8 +93,6 @@ from engine.store import fsops
 from engine.store.fsops import hash_stream
 from engine.store.journal import Journal
 
-_SIDECAR_READ_LIMIT = 4_000_000  # sidecars are read for their dates only up to this size
-_RAW_READ_LIMIT = 4_000_000  # where raw_dates looks for the EXIF of a RAW travelling along
 _BY_COMPANION = "dated by the file travelling with it (its RAW, video or .THM)"
 _BY_SATELLITES = "dated by its GPS time stamp (UTC): the file holds no other capture date"
 SAMPLE_PER_YEAR = 12  # year-view thumbnails a run makes per year, at most (a contact sheet)
@@ -504,8 +504,8 @@ def _original_dates(
     those still beside the edit."""
     path = os.path.join(root, result.rel)
     name = os.path.basename(result.rel)
-    found = original_date(path, options.now)
     google = edited_stem(name) is not None
+    found = original_date(path, options.now) if google else None
     apple = (
         found is None
         and apple_original_stem(name) is not None
@@ -733,9 +733,9 @@ def _companion_dates(
         item = CompanionResult(companion.rel, companion.size, companion.mtime_ns)
         result.companions.append(item)
         ext = extension(companion.rel)
-        keep = _SIDECAR_READ_LIMIT if ext in (".json", ".xmp") else 0
+        keep = SIDECAR_READ_LIMIT if ext in (".json", ".xmp") else 0
         if undated and travelling is None and ext in (*RAW_EXTENSIONS, ".thm"):
-            keep = _RAW_READ_LIMIT
+            keep = RAW_READ_LIMIT
         path = os.path.join(root, companion.rel)
         try:
             st = os.stat(path)
@@ -814,12 +814,8 @@ def _travelling_date(path: str, ext: str, head: bytes) -> dt.datetime | None:
         return None
     from engine.dates import video
 
-    if not video.available():
-        return None
-    try:
-        return video.video_facts(path).date
-    except Exception:  # an unreadable video only means no date from it
-        return None
+    facts = video.facts_if_readable(path)
+    return facts.date if facts is not None else None
 
 
 def _stage_output(result: Analysis, data: bytes, options: WorkerOptions) -> None:

@@ -10,6 +10,7 @@ import fcntl
 import os
 import signal
 import stat
+from collections.abc import Iterator
 
 import xxhash
 
@@ -92,6 +93,20 @@ def _copy_fd(fin: int, fout: int, hasher: xxhash.xxh3_128 | None) -> int:
     return total
 
 
+@contextlib.contextmanager
+def _new_file(path: str) -> Iterator[int]:
+    """A new file at ``path`` (which must not exist), open for writing; removed again when
+    the block fails (a crash, an interrupt, a full disk), so no half-made file stays."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        yield fd
+    except BaseException:
+        os.close(fd)
+        remove_quietly(path)
+        raise
+    os.close(fd)
+
+
 FICLONE = 0x40049409  # linux/fs.h: _IOW(0x94, 9, int)
 _NO_CLONE = (errno.EXDEV, errno.EOPNOTSUPP, errno.EINVAL, errno.ENOTTY, errno.ENOSYS, errno.EPERM)
 
@@ -113,8 +128,7 @@ def clone_or_copy(
     ``write_new`` for ``durable``). A ``dst`` left half made is removed."""
     fin = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-        try:
+        with _new_file(dst) as fout:
             try:
                 fcntl.ioctl(fout, FICLONE, fin)
                 cloned = True
@@ -128,15 +142,7 @@ def clone_or_copy(
                 _copy_fd(fin, fout, hasher)
             if mtime_ns is not None:
                 _finish_new(fout, mtime_ns, durable)
-            return cloned
-        except BaseException:
-            os.close(fout)
-            fout = -1
-            remove_quietly(dst)
-            raise
-        finally:
-            if fout >= 0:
-                os.close(fout)
+        return cloned
     finally:
         os.close(fin)
 
@@ -172,15 +178,9 @@ def write_new(path: str, data: bytes, mtime_ns: int, durable: bool = False) -> N
     """Write ``data`` to a new file ``path`` (which must not exist) with the mtime ``mtime_ns``;
     fsync it only if ``durable`` (else the next group commit's filesystem sync covers it).
     A file left half-written is removed."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-    try:
+    with _new_file(path) as fd:
         _write_fully(fd, data)
         _finish_new(fd, mtime_ns, durable)
-    except BaseException:
-        os.close(fd)
-        remove_quietly(path)
-        raise
-    os.close(fd)
 
 
 def copy_hashing(
@@ -194,8 +194,7 @@ def copy_hashing(
     head = b""
     fin = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-        try:
+        with _new_file(dst) as fout:
             step = max(1, min(_CHUNK, os.fstat(fin).st_size + 1))
             while chunk := os.read(fin, step):
                 if len(head) < keep:
@@ -204,11 +203,6 @@ def copy_hashing(
                 _write_fully(fout, chunk)
                 size += len(chunk)
             _finish_new(fout, mtime_ns, durable)
-        except BaseException:
-            os.close(fout)
-            remove_quietly(dst)
-            raise
-        os.close(fout)
     finally:
         os.close(fin)
     return hasher.hexdigest(), size, head
