@@ -1,0 +1,90 @@
+"""Bug hunt 18: the edit files of RAW developers beside their photos, and phones whose clock
+fell back to Unix time zero in their own time zone, built from real camera files."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import tree_digest
+
+EXIFTOOL = shutil.which("exiftool")
+needs_exiftool = pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is not installed")
+
+
+def _exiftool(target: Path, *edits: str) -> None:
+    assert EXIFTOOL is not None
+    subprocess.run([EXIFTOOL, "-q", "-overwrite_original", *edits, str(target)], check=True)
+
+
+def _developed_shoot(corpus: Path, folder: Path) -> dict[str, str]:
+    """A shoot edited in three RAW developers: ``IMG_1.JPG`` + ``IMG_1.CR2`` (a TIFF, as a CR2
+    is) with RawTherapee's ``.pp3`` of each and DxO PhotoLab's ``.dop`` of the RAW, ``DSC_2.JPG``
+    with ON1 Photo RAW's ``DSC_2.on1``, and ``IMG_3.CR2`` alone with its ``.pp3`` and ``.dop``.
+    Returns each sidecar's name -> the name of the photo it describes."""
+    folder.mkdir(parents=True)
+    shutil.copyfile(corpus / "camera" / "Canon_40D.jpg", folder / "IMG_1.JPG")
+    shutil.copyfile(corpus / "formats" / "exiftool_ExifTool.tif", folder / "IMG_1.CR2")
+    shutil.copyfile(corpus / "camera" / "Nikon_D70.jpg", folder / "DSC_2.JPG")
+    shutil.copyfile(corpus / "formats" / "exiftool_ExifTool.tif", folder / "IMG_3.CR2")
+    _exiftool(folder / "IMG_1.CR2", "-AllDates=2008:05:30 15:56:01")
+    _exiftool(folder / "IMG_3.CR2", "-AllDates=2008:05:31 10:00:00")
+    sidecars = {
+        "IMG_1.CR2.pp3": "IMG_1.JPG",
+        "IMG_1.JPG.pp3": "IMG_1.JPG",
+        "IMG_1.CR2.dop": "IMG_1.JPG",
+        "DSC_2.on1": "DSC_2.JPG",
+        "IMG_3.CR2.pp3": "IMG_3.CR2",
+        "IMG_3.CR2.dop": "IMG_3.CR2",
+    }
+    for name in sidecars:
+        (folder / name).write_text(f"[Version]\nAppVersion=5.8\n# {name}\n")
+    return sidecars
+
+
+@needs_exiftool
+def test_the_edits_of_raw_developers_travel_with_their_photos(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """RawTherapee's ``.pp3``, DxO's ``.dop`` and ON1's ``.on1`` hold a photo's edits, as
+    darktable's ``.xmp`` does: they were left in SOURCE as "not an image type", so the archive
+    lost the edits, and a move run left them behind without their photos."""
+    shoot = tmp_path / "src" / "Shoots" / "2008-05-30"
+    sidecars = _developed_shoot(corpus, shoot)
+
+    code, report = organize(tmp_path / "src", tmp_path / "dest")
+
+    assert code == 0
+    rows = {Path(line["source"]).name: line for line in report}
+    for name, photo in sidecars.items():
+        row = rows[name]
+        assert row["status"] == "placed", row
+        assert row["dest"] == f"2008/2008-05-30/{name}", row
+        assert row["companion_of"] == rows[photo]["source"], row
+        assert (tmp_path / "dest" / row["dest"]).read_bytes() == (shoot / name).read_bytes()
+
+
+@needs_exiftool
+def test_a_move_takes_the_developers_edits_along_and_undo_brings_them_back(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """Moved, the photos leave SOURCE with their edit files (none is left behind without its
+    photo); ``verify`` finds them in DEST and ``undo`` puts every one back as it was."""
+    from engine.cli import main
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    sidecars = _developed_shoot(corpus, src / "Shoots")
+    before = tree_digest(src)
+
+    code, _ = organize(src, dest, "--mode", "move")
+
+    assert code == 0
+    assert sorted(p.name for p in src.rglob("*") if p.is_file()) == []
+    for name in sidecars:
+        assert (dest / "2008" / "Shoots" / name).is_file(), name
+    assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
