@@ -88,3 +88,36 @@ def test_a_move_takes_the_developers_edits_along_and_undo_brings_them_back(  # t
     assert main(["verify", str(dest)]) == 0
     assert main(["undo", str(dest)]) == 0
     assert tree_digest(src) == before
+
+
+@needs_exiftool
+def test_a_phone_clock_reset_to_unix_zero_in_its_own_zone_yields_to_the_file_name(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """A phone whose clock fell back to Unix time zero writes it in its own zone: 1970-01-01
+    08:00 in China, 1969-12-31 19:00 in New York. Only the first hour of 1970 read as UTC was
+    a clock's default, so these photos went into ``1970/`` and ``1969/`` over the 2019 their
+    names give. With nothing else to date it, such a date is kept, said to be a default."""
+    camera = tmp_path / "src" / "Camera"
+    camera.mkdir(parents=True)
+    shots = {
+        "20190505_131313.jpg": "1970:01:01 08:00:03",
+        "IMG_20190909_101010.jpg": "1969:12:31 19:00:12",
+        "DSC_0001.jpg": "1970:01:01 08:00:03",
+    }
+    for name, written in shots.items():
+        shutil.copyfile(corpus / "camera" / "Olympus_C8080WZ.jpg", camera / name)
+        _exiftool(camera / name, f"-AllDates={written}", f"-ImageDescription={name}")
+
+    code, report = organize(tmp_path / "src", tmp_path / "dest")
+
+    assert code == 0
+    rows = {Path(line["source"]).name: line for line in report}
+    for name in ("20190505_131313.jpg", "IMG_20190909_101010.jpg"):
+        row = rows[name]
+        assert row["dest"] == f"2019/Camera/{name}", row
+        assert row["date_source"] == "filename", row
+        assert "clock's default" in row["note"], row
+    alone = rows["DSC_0001.jpg"]
+    assert alone["dest"] == "1970/Camera/DSC_0001.jpg", alone
+    assert alone["date_source"] == "clock-default", alone
