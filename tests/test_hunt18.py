@@ -121,3 +121,36 @@ def test_a_phone_clock_reset_to_unix_zero_in_its_own_zone_yields_to_the_file_nam
     alone = rows["DSC_0001.jpg"]
     assert alone["dest"] == "1970/Camera/DSC_0001.jpg", alone
     assert alone["date_source"] == "clock-default", alone
+
+
+@needs_exiftool
+def test_the_edits_of_darktables_duplicates_travel_with_their_photo(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """darktable keeps the edits of each duplicate of a photo (its versions) in
+    ``IMG_5_01.CR2.xmp``, ``IMG_5_02.CR2.xmp`` beside the photo's ``IMG_5.CR2.xmp``: they were
+    left in SOURCE as sidecars without their photo. They go with the photo (a RAW travelling
+    with its JPEG, a JPEG alone) and take its suffix, where darktable looks for them."""
+    src = tmp_path / "src"
+    for roll, source in (("a", "Canon_40D.jpg"), ("b", "Nikon_D70.jpg")):
+        folder = src / roll
+        folder.mkdir(parents=True)
+        shutil.copyfile(corpus / "camera" / source, folder / "IMG_5.JPG")
+        shutil.copyfile(corpus / "formats" / "exiftool_ExifTool.tif", folder / "IMG_5.CR2")
+        for photo in ("IMG_5.JPG", "IMG_5.CR2"):
+            _exiftool(folder / photo, "-AllDates=2008:05:30 15:56:01", f"-Artist={roll}")
+        for name in ("IMG_5.CR2.xmp", "IMG_5_01.CR2.xmp", "IMG_5_02.CR2.xmp", "IMG_5_01.JPG.xmp"):
+            (folder / name).write_text(f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><!-- {roll} -->')
+
+    code, report = organize(src, tmp_path / "dest", "--layout", "flat")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    for roll, suffix in (("a", ""), ("b", "_1")):
+        photo = rows[f"{roll}/IMG_5.JPG"]
+        assert photo["dest"] == f"2008/IMG_5{suffix}.JPG", photo
+        for version in ("01.CR2", "02.CR2", "01.JPG"):
+            row = rows[f"{roll}/IMG_5_{version}.xmp"]
+            assert row["status"] == "placed", row
+            assert row["dest"] == f"2008/IMG_5{suffix}_{version}.xmp", row
+            assert row["companion_of"] == photo["source"], row
