@@ -154,3 +154,35 @@ def test_the_edits_of_darktables_duplicates_travel_with_their_photo(  # type: ig
             assert row["status"] == "placed", row
             assert row["dest"] == f"2008/IMG_5{suffix}_{version}.xmp", row
             assert row["companion_of"] == photo["source"], row
+
+
+def test_the_thumbnails_a_wd_my_cloud_keeps_beside_the_photos_are_not_photos(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """A WD My Cloud NAS keeps a ``.wdmc/`` in every folder it indexed, with a small and a
+    screen-sized thumbnail of each photo (``IMG_1.JPG.tm0.jpg``, ``.tm1.jpg``): they were
+    placed as photos of their own (``2019/Camera/wdmc/``, ``NoDate/Camera/wdmc/``), dated by
+    the phone's name they repeat, as Synology's ``@eaDir/`` and QNAP's ``.@__thumb/`` are not."""
+    from PIL import Image
+
+    camera = tmp_path / "src" / "Camera"
+    (camera / ".wdmc").mkdir(parents=True)
+    shutil.copyfile(corpus / "camera" / "DSCN0010.jpg", camera / "DSCN0010.jpg")
+    shutil.copyfile(corpus / "phone" / "jolla.jpg", camera / "IMG_20190101_123456.jpg")
+    for photo in ("DSCN0010.jpg", "IMG_20190101_123456.jpg"):
+        with Image.open(camera / photo) as image:
+            for thumbnail, size in (("tm0", (160, 120)), ("tm1", (1024, 768))):
+                small = image.convert("RGB").resize(size)
+                small.save(camera / ".wdmc" / f"{photo}.{thumbnail}.jpg", quality=90)
+
+    code, report = organize(tmp_path / "src", tmp_path / "dest")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    for photo in ("DSCN0010.jpg", "IMG_20190101_123456.jpg"):
+        assert rows[f"Camera/{photo}"]["status"] == "placed"
+        for thumbnail in ("tm0", "tm1"):
+            row = rows[f"Camera/.wdmc/{photo}.{thumbnail}.jpg"]
+            assert row["status"] == "ignored", row
+            assert ".wdmc/" in row["reason"], row
+    assert not (tmp_path / "dest" / "NoDate").exists()
