@@ -53,9 +53,17 @@ _SAME_DAY = dt.timedelta(days=2)
 _WEEK_CYCLE = dt.timedelta(weeks=1024)
 
 
+# Unix time zero as a phone shows it in its own zone, UTC-12 to UTC+14 (1970-01-01 08:00 in
+# China, 1969-12-31 19:00 in New York), and the first hour its clock runs from there.
+_UNIX_ZERO_LOCALLY = (dt.datetime(1969, 12, 31, 12), dt.datetime(1970, 1, 1, 15))
+
+
 def is_clock_default(when: dt.datetime) -> bool:
     """Whether ``when`` (as written, whatever its zone) is in the first hour of January 1st of
-    a year cameras fall back to."""
+    a year cameras fall back to, or of Unix time zero in a zone other than UTC."""
+    first, last = _UNIX_ZERO_LOCALLY
+    if first <= when.replace(tzinfo=None) < last:
+        return True
     return when.year in RESET_YEARS and (when.month, when.day, when.hour) == (1, 1, 0)
 
 

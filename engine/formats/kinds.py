@@ -43,7 +43,12 @@ VIDEO_EXTENSIONS = (
     *(".3g2", ".wmv", ".m2ts", ".mod", ".tod", ".mpg", ".mpeg", ".mkv", ".webm"),
     *MP4_ONLY_EXTENSIONS,
 )
-SIDECAR_EXTENSIONS = (".xmp", ".aae", ".json", ".thm")
+SIDECAR_EXTENSIONS = (
+    *(".xmp", ".aae", ".json", ".thm"),
+    # the edits RAW developers keep beside a photo: RawTherapee's ``IMG_1.CR2.pp3``, DxO
+    # PhotoLab's ``IMG_1.CR2.dop``, ON1 Photo RAW's ``IMG_1.on1``
+    *(".pp3", ".dop", ".on1"),
+)
 # The image types taken unless --extensions says otherwise (RAW files and videos always are).
 DEFAULT_EXTENSIONS = IMAGE_EXTENSIONS + HEIF_EXTENSIONS
 

@@ -118,9 +118,10 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
     for name, kind in sorted(names.items()):
         if kind is not Kind.SIDECAR:
             continue
-        owner = mains.owner(name) or travelling.get(sidecar_key(name))
+        key = sidecar_key(name)
+        owner = mains.owner(name) or travelling.get(key)
         if owner is None and extension(name) == ".xmp":
-            owner = raw_owners.get(sidecar_key(name))
+            owner = raw_owners.get(key) or travelling.get(darktable_original(key) or "")
         if owner is None:
             orphans.append(name)
         else:
@@ -139,7 +140,9 @@ def own_sidecars(alone: str, kind: Kind, sidecars: list[str]) -> list[str]:
     return [
         name
         for name in sidecars
-        if sidecar_key(name) == whole or (sidecar_key(name) == stem and extension(name) == by_stem)
+        if sidecar_key(name) == whole
+        or (sidecar_key(name) == stem and extension(name) == by_stem)
+        or (extension(name) == ".xmp" and darktable_original(sidecar_key(name)) == whole)
     ]
 
 
@@ -188,6 +191,9 @@ class Mains:
                 found = found or _pick([m for m in self.by_stem.get(stem, []) if m != without], "")
         if found is None and truncated:
             return self._cut_short(lowered, without)
+        original = darktable_original(lowered) if found is None else None
+        if original is not None and extension(sidecar) == ".xmp":
+            found = _pick([m for m in self.by_name.get(original, []) if m != without], sidecar)
         return found
 
     def _cut_short(self, key: str, without: str | None) -> str | None:
@@ -235,6 +241,19 @@ def _apple_photos(folded_stem: str) -> tuple[str, str]:
     match = _APPLE_ORIGINAL.fullmatch(folded_stem)
     assert match is not None
     return f"{match['pre']}e{match['number']}", f"{match['pre']}{match['number']}"
+
+
+# darktable keeps the edits of a photo's duplicates (its versions 1, 2, ...) beside the photo's
+# own ``IMG_1.CR2.xmp`` as ``IMG_1_01.CR2.xmp``, ``IMG_1_02.CR2.xmp``.
+_DARKTABLE_VERSION = re.compile(r"(?P<stem>.+)_\d{2,3}(?P<ext>\.[^.]+)")
+
+
+def darktable_original(key: str) -> str | None:
+    """The photo's name (folded) whose darktable duplicate an ``.xmp`` of ``sidecar_key``
+    ``key`` describes (``img_1_01.cr2`` -> ``img_1.cr2``); None for any other key. Used only
+    where no photo is named ``key`` itself."""
+    match = _DARKTABLE_VERSION.fullmatch(key)
+    return None if match is None else match["stem"] + match["ext"]
 
 
 def sidecar_key(sidecar: str) -> str:

@@ -27,9 +27,12 @@ from engine.records import Candidate, Companion, Finding, Status
 from engine.settings import ENGINE_FOLDER
 
 JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", ".picasa.ini"})
-# Folders of thumbnails, resource forks and indexes. Trash folders are not among them: the photos
-# deleted into them are kept (below any visible copy, engine/policy/keeper.py).
-JUNK_FOLDERS = frozenset({"@eadir", ".@__thumb", ".thumbnails", ".appledouble", ".spotlight-v100"})
+# Folders of thumbnails, resource forks and indexes (a WD My Cloud's .wdmc/ holds its
+# IMG_1.JPG.tm0.jpg and .tm1.jpg). Trash folders are not among them: the photos deleted into
+# them are kept (below any visible copy, engine/policy/keeper.py).
+JUNK_FOLDERS = frozenset(
+    {"@eadir", ".@__thumb", ".thumbnails", ".appledouble", ".spotlight-v100", ".wdmc"}
+)
 # The caches of a home folder, of what applications rebuild: Linux's (XDG: the desktop's
 # thumbnails of every picture opened, .cache/thumbnails/x-large/<md5>.png, and Shotwell's), a
 # Mac's (Library/Caches/: Adobe Bridge's previews, ...) and the pictures of web pages Windows'
