@@ -109,7 +109,7 @@ def sidecars_following(
     follow that photo (``Coordinator``'s followers)."""
     orphans: dict[str, list[Finding]] = {}
     for finding in findings:
-        if finding.reason == planner.NO_PHOTO and finding.rel not in done:
+        if finding.reason in planner.ORPHANED and finding.rel not in done:
             orphans.setdefault(os.path.dirname(finding.rel), []).append(finding)
     following = {}
     for folder, sidecars in orphans.items():

@@ -43,11 +43,15 @@ VIDEO_EXTENSIONS = (
     *(".3g2", ".wmv", ".m2ts", ".mod", ".tod", ".mpg", ".mpeg", ".mkv", ".webm"),
     *MP4_ONLY_EXTENSIONS,
 )
+VIDEO_SIDECAR_EXTENSIONS = (".srt", ".xml")
 SIDECAR_EXTENSIONS = (
     *(".xmp", ".aae", ".json", ".thm"),
     # the edits RAW developers keep beside a photo: RawTherapee's ``IMG_1.CR2.pp3``, DxO
     # PhotoLab's ``IMG_1.CR2.dop``, ON1 Photo RAW's ``IMG_1.on1``
     *(".pp3", ".dop", ".on1"),
+    # what a camera writes beside each of its videos: DJI's flight record ``DJI_0001.SRT``
+    # (position and settings per frame), Sony's clip metadata ``C0001M01.XML``
+    *VIDEO_SIDECAR_EXTENSIONS,
 )
 # The image types taken unless --extensions says otherwise (RAW files and videos always are).
 DEFAULT_EXTENSIONS = IMAGE_EXTENSIONS + HEIF_EXTENSIONS

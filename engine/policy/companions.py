@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from engine.formats.kinds import MOTION_VIDEO_EXTENSIONS, Kind, extension
+from engine.formats.kinds import MOTION_VIDEO_EXTENSIONS, VIDEO_SIDECAR_EXTENSIONS, Kind, extension
 from engine.policy.naming import with_suffix
 
 _PRIORITY = {Kind.IMAGE: 0, Kind.RAW: 1, Kind.VIDEO: 2}
@@ -134,16 +134,25 @@ def own_sidecars(alone: str, kind: Kind, sidecars: list[str]) -> list[str]:
     from the corrupt photo it travelled with: those named after its whole name (darktable's
     ``IMG_1.CR2.xmp``, Takeout's ``IMG_1.MOV.json``) and, by its stem, a RAW's ``.xmp``
     (Lightroom's and Bridge's, which describe the RAW: a JPEG carries its XMP inside) and a
-    video's ``.thm`` (the camera's index picture of that video)."""
+    video's ``.thm`` (the camera's index picture of that video), ``.srt`` and Sony's ``.xml``."""
     whole, stem = _fold(alone), _stem(alone)
-    by_stem = ".xmp" if kind is Kind.RAW else ".thm" if kind is Kind.VIDEO else None
+    by_stem = _OWN_BY_STEM.get(kind, ())
     return [
         name
         for name in sidecars
         if sidecar_key(name) == whole
-        or (sidecar_key(name) == stem and extension(name) == by_stem)
+        or (sidecar_key(name) == stem and extension(name) in by_stem)
         or (extension(name) == ".xmp" and darktable_original(sidecar_key(name)) == whole)
+        or (
+            kind is Kind.VIDEO
+            and extension(name) == ".xml"
+            and sony_clip(sidecar_key(name)) == stem
+        )
     ]
+
+
+# The sidecars a RAW or a video keeps by its stem when placed apart from its photo.
+_OWN_BY_STEM = {Kind.RAW: (".xmp",), Kind.VIDEO: (".thm", *VIDEO_SIDECAR_EXTENSIONS)}
 
 
 def match_sidecar(sidecar: str, mains: list[str]) -> str | None:
@@ -194,6 +203,9 @@ class Mains:
         original = darktable_original(lowered) if found is None else None
         if original is not None and extension(sidecar) == ".xmp":
             found = _pick([m for m in self.by_name.get(original, []) if m != without], sidecar)
+        clip = sony_clip(lowered) if found is None and extension(sidecar) == ".xml" else None
+        if clip is not None:
+            found = _pick([m for m in self.by_stem.get(clip, []) if m != without], sidecar)
         return found
 
     def _cut_short(self, key: str, without: str | None) -> str | None:
@@ -254,6 +266,18 @@ def darktable_original(key: str) -> str | None:
     where no photo is named ``key`` itself."""
     match = _DARKTABLE_VERSION.fullmatch(key)
     return None if match is None else match["stem"] + match["ext"]
+
+
+# A Sony camera writes each clip's metadata (its local time and offset, the camera, the
+# lens) beside the clip: ``C0001M01.XML`` for ``C0001.MP4``.
+_SONY_CLIP = re.compile(r"(?P<stem>.+)m01")
+
+
+def sony_clip(key: str) -> str | None:
+    """The stem (folded) of the clip whose Sony metadata file has ``sidecar_key`` ``key``
+    (``c0001m01`` -> ``c0001``); None for any other key."""
+    match = _SONY_CLIP.fullmatch(key)
+    return None if match is None else match["stem"]
 
 
 def sidecar_key(sidecar: str) -> str:

@@ -17,7 +17,9 @@ from engine.formats.kinds import (
     DEFAULT_EXTENSIONS,
     MP4_ONLY_EXTENSIONS,
     VIDEO_EXTENSIONS,
+    VIDEO_SIDECAR_EXTENSIONS,
     Kind,
+    extension,
     is_iso_bmff,
     kind_of_extension,
     still_inside,
@@ -294,6 +296,15 @@ def _not_taken(ext: str) -> str:
 
 
 NO_PHOTO = "sidecar without its photo"
+# A ``.srt`` or ``.xml`` is as often a subtitle or any program's file as a camera's record of
+# a video: one that no video beside it owns is not called a sidecar.
+_NO_VIDEO = {
+    ext: f"not an image type ({ext}), nor the record of a video beside it"
+    for ext in VIDEO_SIDECAR_EXTENSIONS
+}
+# Why a sidecar no file in its folder owns is left alone: its photo or video may be one an
+# earlier run placed (and took away from SOURCE), which it then follows.
+ORPHANED = frozenset({NO_PHOTO, *_NO_VIDEO.values()})
 
 
 def _candidates(files: dict[str, _File], result: Plan) -> None:
@@ -320,7 +331,9 @@ def _families(files: dict[str, _File], result: Plan) -> None:
     families, orphans = group({name: f.kind for name, f in files.items()})
     for name in orphans:
         item = files[name]
-        result.findings.append(Finding(item.rel, Status.IGNORED, NO_PHOTO, item.size))
+        result.findings.append(
+            Finding(item.rel, Status.IGNORED, _NO_VIDEO.get(extension(name), NO_PHOTO), item.size)
+        )
     for family in families:
         main = files[family.main]
         companions = tuple(
