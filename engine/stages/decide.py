@@ -438,7 +438,7 @@ class Coordinator:
                 # may have been edited: other bytes at either prove nothing
                 reused = keeper_paths if earlier is not None else None
                 rewritten = (
-                    os.path.join(self.dest, earlier.dest)
+                    (os.path.join(self.dest, earlier.dest), earlier.out_hash)
                     if earlier is not None and earlier.transformed
                     else None
                 )
@@ -686,13 +686,15 @@ class Coordinator:
         keeper_paths: list[str],
         keeper_name: str,
         reused: list[str] | None = None,
-        rewritten: str | None = None,
+        rewritten: tuple[str, str | None] | None = None,
     ) -> Decision:
         """``member`` against the first of ``keeper_paths`` that still exists; other bytes at
         ``reused`` (an earlier run's source path, since taken by another file, or its copy in
         DEST, edited since) prove nothing.
-        With none left, a ``rewritten`` copy in DEST (re-encoded or turned) stands for them;
-        without one either, ``member`` holds the only copy of its bytes and is placed."""
+        With none left, a ``rewritten`` copy in DEST (re-encoded or turned: its path and the
+        bytes the run wrote there) stands for them while it holds what the run wrote (one the
+        user edited since is theirs, as an edited copy that was never rewritten is); without
+        one, ``member`` holds the only copy of its bytes and is placed."""
         mine = os.path.join(self.source, member.rel)
         for path in keeper_paths:
             try:
@@ -709,12 +711,13 @@ class Coordinator:
                 return distinct
             break
         else:
-            if keeper_paths and rewritten is not None and self.view.exists(rewritten):
+            if keeper_paths and rewritten is not None and self._as_written(*rewritten):
                 twin = Decision.from_analysis(member, Status.DUPLICATE)
                 twin.duplicate_of = keeper_name
+                copy = os.path.relpath(rewritten[0], self.dest)
                 twin.reason = (
                     f"identical to {keeper_name} (128-bit hash; its original is no longer there, "
-                    f"its re-encoded or turned copy {os.path.relpath(rewritten, self.dest)} is)"
+                    f"its re-encoded or turned copy {copy} is)"
                 )
                 return twin
             if keeper_paths:  # its bytes are nowhere else any more: this copy is kept
@@ -722,6 +725,13 @@ class Coordinator:
                 again.note = _placed_again(keeper_name)
                 return again
         return _duplicate(member, keeper_name)
+
+    def _as_written(self, path: str, written: str | None) -> bool:
+        """Whether DEST's file at ``path`` holds the bytes a run wrote there (``written``;
+        None, from a journal that did not say: whatever it holds)."""
+        if written is None:
+            return self.view.exists(path)
+        return fsops.holds(path, written)
 
     def earlier_copy(self, content_hash: str) -> str | None:
         """How a duplicate's report names the file an earlier run placed with these bytes, which
