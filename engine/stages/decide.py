@@ -561,13 +561,19 @@ class Coordinator:
     def _released_with(self, member: Decision) -> bool:
         """Whether a companion of a photo kept where an earlier run placed it is released: that
         run placed it from these bytes and left it in SOURCE, and its copy is there."""
-        if member.hash is None:
-            return False
-        left = self.view.left_copy(member.rel, member.hash)
-        if left is None or not self.view.present(left.dest, left.bytes_out):
+        left = None if member.hash is None else self._left_in_dest(member.rel, member.hash)
+        if left is None:
             return False
         release(member, left)
         return True
+
+    def _left_in_dest(self, rel: str, content_hash: str) -> LeftCopy | None:
+        """The copy an earlier run placed of this very file (path and bytes) and left in
+        SOURCE, still in DEST: what a move run releases the file against."""
+        left = self.view.left_copy(rel, content_hash)
+        if left is None or not self.view.present(left.dest, left.bytes_out):
+            return None
+        return left
 
     def _carried(self, members: list[Analysis]) -> CarriedCopy | None:
         """The RAW or video of a sound photo that ``members`` repeat byte for byte, if any."""
@@ -666,6 +672,8 @@ class Coordinator:
         assert item.hash is not None
         if self._own_place(item.rel, item.hash) is not None:
             return None  # adopted by an earlier run, whose copy stands for it (_adopt)
+        if self.move and self._left_in_dest(item.rel, item.hash) is not None:
+            return None  # adopted by a copy run: released against that copy (_adopt)
         earlier, _held = self._kept_copy(item.hash, earlier_runs_only=True)
         if earlier is None:
             linked = self._link_to_these_bytes(item.rel, item.hash)
@@ -921,6 +929,8 @@ class Coordinator:
             decision.dest = own
             decision.note = noted(decision.note, "already placed by an earlier run")
             self._as_linked(decision)
+            return decision
+        if self.move and self._released_with(decision):
             return decision
         kept_dest = adoptee.keeper_dest or placer.dest
         wanted = []
