@@ -1084,6 +1084,18 @@ class Journal:
         ).fetchone()
         return None if row is None else (os.fsdecode(row[0]), row[1])
 
+    def holds_other(self, name: str, placed_at: str) -> bool:
+        """Whether a row not undone names ``name`` (below DEST) as where the file of another
+        source is than the one a row placed at ``placed_at`` (a later run's release of that
+        source against its copy at ``name`` is the same file)."""
+        row = self.db.execute(
+            "SELECT 1 FROM files AS f WHERE f.dest = ? AND f.state != 'undone' AND NOT EXISTS "
+            "(SELECT 1 FROM files AS g WHERE g.dest = ? AND g.source_root = f.source_root "
+            "AND g.source_rel = f.source_rel) LIMIT 1",
+            (os.fsencode(name), os.fsencode(placed_at)),
+        ).fetchone()
+        return row is not None
+
     def names_held(self) -> Iterator[str]:
         """Every name below DEST a file of the journal holds (or is planned to), undone ones
         left out."""
