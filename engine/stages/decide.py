@@ -20,6 +20,7 @@ handed out are claimed there; nothing calls back in here once decisions are hand
 from __future__ import annotations
 
 import array
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -498,8 +499,9 @@ class Coordinator:
         decision = Decision.from_analysis(found, found.status)
         placed = f"{left.dest}, which run {left.run_id} placed"
         present = self.view.present(left.dest, left.bytes_out)
-        if present:
-            release(decision, left)
+        now = self._refiled(left, present)
+        if now is not None:
+            release(decision, now)
         elif present is None:
             decision.dest = left.dest
             decision.action = self._action(decision)
@@ -571,9 +573,19 @@ class Coordinator:
         """The copy an earlier run placed of this very file (path and bytes) and left in
         SOURCE, still in DEST: what a move run releases the file against."""
         left = self.view.left_copy(rel, content_hash)
-        if left is None or not self.view.present(left.dest, left.bytes_out):
-            return None
-        return left
+        return (
+            None
+            if left is None
+            else self._refiled(left, self.view.present(left.dest, left.bytes_out))
+        )
+
+    def _refiled(self, left: LeftCopy, present: bool | None) -> LeftCopy | None:
+        """``left`` where it is now: at its name (``present``), else where the user moved it
+        within DEST (found under its name with its bytes); None when it is neither."""
+        if present:
+            return left
+        now = self.moved.get(left.dest) if present is None else None
+        return None if now is None else dataclasses.replace(left, dest=now)
 
     def _carried(self, members: list[Analysis]) -> CarriedCopy | None:
         """The RAW or video of a sound photo that ``members`` repeat byte for byte, if any."""
