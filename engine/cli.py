@@ -504,6 +504,8 @@ def _print_verify(result: VerifyResult) -> None:
         not_files += f", {len(result.unreadable)} unreadable"
     if result.placed_again:
         not_files += f", {len(result.placed_again)} gone and placed again"
+    if result.moved:
+        not_files += f", {len(result.moved)} moved within DEST"
     print(
         f"verified {result.checked} files{kept}: {len(result.missing)} missing, "
         f"{len(result.changed)} changed{not_files}"
@@ -519,6 +521,8 @@ def _print_verify(result: VerifyResult) -> None:
         _listed(f"  missing: {path}{moved}")
     for path, (again, run_id) in result.placed_again.items():
         _listed(f"  gone, placed again: {path}: run {run_id} placed its bytes again at {again}")
+    for path, now in result.moved.items():
+        _listed(f"  moved: {path}: at {now} in DEST now (the same name and bytes)")
     for path in result.changed:
         _listed(f"  changed: {path}")
     for path, what in result.not_files:

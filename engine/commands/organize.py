@@ -612,7 +612,9 @@ def _run(
     todo: list[Candidate] = [candidate for candidate, _ in following.values()]
     earlier: list[str] = []  # done by an earlier run: reported again, not redone
     moved: dict[str, str] = {}  # copies the user moved to another folder of DEST: not lost
-    lost = lost_copies(journal, source, dest, moved if run.restore_missing else None)
+    # a move run takes every copied file out of SOURCE: against its copy, wherever in DEST
+    finds_moved = run.restore_missing or run.mode is Mode.MOVE
+    lost = lost_copies(journal, source, dest, moved if finds_moved else None)
     missing = sum(rel in lost for rel in _walked(plan.candidates, done)) if lost else 0
     if missing and not run.restore_missing:  # culled from DEST, maybe: the user's to say
         lost = set()

@@ -22,6 +22,7 @@ from engine.policy.actions import Action, Undo
 from engine.settings import ENGINE_FOLDER
 from engine.stages.release import IS_SOURCE, give_mode, same_entry
 from engine.store import fsops
+from engine.store.dest_view import Refiled
 from engine.store.journal import UNDO_INCOMPLETE, Journal, SourceMode, Written
 
 _BATCH = 256
@@ -35,6 +36,18 @@ class Retry(str):
     folder there not writable. (A file changed or taken since is the user's doing: left.)"""
 
     __slots__ = ()
+
+
+class Gone(str):
+    """A file whose copy is not at its name in DEST: why it is left alone, or "" when nothing
+    is left to undo (SOURCE holds it), unless the copy is found in another folder of DEST,
+    moved there by the user (``Refiled``): then it is left there, and said so."""
+
+    __slots__ = ()
+
+
+_MISSING = Gone("missing from DEST and not in SOURCE")
+_REFILED = "moved since the run (the same name and bytes) to"
 
 
 @dataclass
@@ -89,6 +102,7 @@ def undo(
     # Newest run first: a source path two of the runs took (a photo the user edited or
     # replaced between a killed run and its resume) gets back what it held before the last.
     # A row is marked undone only once read (``Journal.each_written`` reads on meanwhile).
+    refiled = Refiled(dest, _gone(dest, journal, result.runs, pending), journal.holds_other)
     for item in _newest_run_first(journal, result.runs):
         if item.action.undo is Undo.NOTHING:
             continue  # an identical file was already there: not ours to remove
@@ -96,6 +110,9 @@ def undo(
             why = _undo_pending_companion(pending.companions[item.dest][1], result)
         else:
             why = _undo_one(dest, item, journal if released else None, result, pending)
+        if isinstance(why, Gone):
+            now = refiled.find(item.dest, journal)
+            why = (why or None) if now is None else f"{_REFILED} {now} in DEST: left there"
         if why is None:
             progress.add(item.run_id)
             done.append((item.source_root, item.rel, item.run_id))
@@ -130,6 +147,17 @@ def undo(
         _set_statuses(journal, result, progress, stuck)
         _drop_thumbnails(os.path.join(dest, ENGINE_FOLDER, "thumbs"), journal)
     return result
+
+
+def _gone(dest: str, journal: Journal, runs: list[int], pending: Pending | None) -> Iterator[str]:
+    """The names below DEST of the runs' files that are not there (deleted, or moved by the
+    user to another folder), read one row at a time."""
+    for item in journal.each_written(runs):
+        path = (
+            os.path.join(dest, item.dest) if pending is None else pending.on_disk(dest, item.dest)
+        )
+        if not os.path.lexists(path):
+            yield item.dest
 
 
 def _reset_folder_times(folders: list[tuple[str, int]]) -> None:
@@ -249,13 +277,12 @@ def _undo_one(
         kept = os.path.join(dest, item.original)
         return _restore_original(path, origin, kept, item, result, dry_run)
     if not os.path.lexists(path):
-        if _same(origin, item.hash):  # already undone (an interrupted undo) or removed by hand
+        # already undone (an interrupted undo), removed by hand, or moved within DEST
+        if _same(origin, item.hash):
             if item.original and not dry_run:  # an undo killed before it dropped the spare
                 _drop_spare(os.path.join(dest, item.original), item.hash, origin)
-            return None
-        if _same(origin, item.out_hash):
-            return None
-        return "missing from DEST and not in SOURCE"
+            return Gone("")
+        return Gone("") if _same(origin, item.out_hash) else _MISSING
     if item.action is Action.HARDLINK and _one_file(path, origin):
         # A hard link view's name for SOURCE's own file, edited through the view or not:
         # dropping the name loses nothing, SOURCE's name holds the file.

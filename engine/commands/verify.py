@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from engine.commands.preview import Pending, Unplaced
 from engine.policy.actions import SourceAfter
 from engine.store import fsops
+from engine.store.dest_view import Refiled
 from engine.store.journal import Journal, Written
 
 
@@ -36,6 +37,9 @@ class VerifyResult:
     # a copy gone from DEST whose bytes a later run placed again (from its source, or from a
     # copy of it): its new name, and that run
     placed_again: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # a copy not at its name, found under it with its bytes in another folder of DEST (the
+    # user moved it there): where it is now; not missing
+    moved: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -72,7 +76,21 @@ def verify(dest: str, journal: Journal, pending: Pending | None = None) -> Verif
             result.originals += 1
             result.originals_bytes += item.size
             _check(os.path.join(dest, item.original), item.original, item.hash, result)
+    if result.missing:
+        _found_moved(dest, journal, result)
     return result
+
+
+def _found_moved(dest: str, journal: Journal, result: VerifyResult) -> None:
+    """Take out of ``result.missing`` the copies found moved to another folder of DEST."""
+    refiled = Refiled(dest, result.missing, journal.holds_other)
+    for name in result.missing:
+        now = refiled.find(name, journal)
+        if now is not None:
+            result.moved[name] = now
+            result.only_copy.pop(name, None)
+    if result.moved:
+        result.missing = [name for name in result.missing if name not in result.moved]
 
 
 def _moved_away(item: Written) -> bool:

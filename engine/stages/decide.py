@@ -20,6 +20,7 @@ handed out are claimed there; nothing calls back in here once decisions are hand
 from __future__ import annotations
 
 import array
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -438,7 +439,7 @@ class Coordinator:
                 # may have been edited: other bytes at either prove nothing
                 reused = keeper_paths if earlier is not None else None
                 rewritten = (
-                    os.path.join(self.dest, earlier.dest)
+                    (os.path.join(self.dest, earlier.dest), earlier.out_hash)
                     if earlier is not None and earlier.transformed
                     else None
                 )
@@ -498,8 +499,9 @@ class Coordinator:
         decision = Decision.from_analysis(found, found.status)
         placed = f"{left.dest}, which run {left.run_id} placed"
         present = self.view.present(left.dest, left.bytes_out)
-        if present:
-            release(decision, left)
+        now = self._refiled(left, present)
+        if now is not None:
+            release(decision, now)
         elif present is None:
             decision.dest = left.dest
             decision.action = self._action(decision)
@@ -561,13 +563,29 @@ class Coordinator:
     def _released_with(self, member: Decision) -> bool:
         """Whether a companion of a photo kept where an earlier run placed it is released: that
         run placed it from these bytes and left it in SOURCE, and its copy is there."""
-        if member.hash is None:
-            return False
-        left = self.view.left_copy(member.rel, member.hash)
-        if left is None or not self.view.present(left.dest, left.bytes_out):
+        left = None if member.hash is None else self._left_in_dest(member.rel, member.hash)
+        if left is None:
             return False
         release(member, left)
         return True
+
+    def _left_in_dest(self, rel: str, content_hash: str) -> LeftCopy | None:
+        """The copy an earlier run placed of this very file (path and bytes) and left in
+        SOURCE, still in DEST: what a move run releases the file against."""
+        left = self.view.left_copy(rel, content_hash)
+        return (
+            None
+            if left is None
+            else self._refiled(left, self.view.present(left.dest, left.bytes_out))
+        )
+
+    def _refiled(self, left: LeftCopy, present: bool | None) -> LeftCopy | None:
+        """``left`` where it is now: at its name (``present``), else where the user moved it
+        within DEST (found under its name with its bytes); None when it is neither."""
+        if present:
+            return left
+        now = self.moved.get(left.dest) if present is None else None
+        return None if now is None else dataclasses.replace(left, dest=now)
 
     def _carried(self, members: list[Analysis]) -> CarriedCopy | None:
         """The RAW or video of a sound photo that ``members`` repeat byte for byte, if any."""
@@ -666,6 +684,8 @@ class Coordinator:
         assert item.hash is not None
         if self._own_place(item.rel, item.hash) is not None:
             return None  # adopted by an earlier run, whose copy stands for it (_adopt)
+        if self.move and self._left_in_dest(item.rel, item.hash) is not None:
+            return None  # adopted by a copy run: released against that copy (_adopt)
         earlier, _held = self._kept_copy(item.hash, earlier_runs_only=True)
         if earlier is None:
             linked = self._link_to_these_bytes(item.rel, item.hash)
@@ -686,13 +706,15 @@ class Coordinator:
         keeper_paths: list[str],
         keeper_name: str,
         reused: list[str] | None = None,
-        rewritten: str | None = None,
+        rewritten: tuple[str, str | None] | None = None,
     ) -> Decision:
         """``member`` against the first of ``keeper_paths`` that still exists; other bytes at
         ``reused`` (an earlier run's source path, since taken by another file, or its copy in
         DEST, edited since) prove nothing.
-        With none left, a ``rewritten`` copy in DEST (re-encoded or turned) stands for them;
-        without one either, ``member`` holds the only copy of its bytes and is placed."""
+        With none left, a ``rewritten`` copy in DEST (re-encoded or turned: its path and the
+        bytes the run wrote there) stands for them while it holds what the run wrote (one the
+        user edited since is theirs, as an edited copy that was never rewritten is); without
+        one, ``member`` holds the only copy of its bytes and is placed."""
         mine = os.path.join(self.source, member.rel)
         for path in keeper_paths:
             try:
@@ -709,12 +731,13 @@ class Coordinator:
                 return distinct
             break
         else:
-            if keeper_paths and rewritten is not None and self.view.exists(rewritten):
+            if keeper_paths and rewritten is not None and self._as_written(*rewritten):
                 twin = Decision.from_analysis(member, Status.DUPLICATE)
                 twin.duplicate_of = keeper_name
+                copy = os.path.relpath(rewritten[0], self.dest)
                 twin.reason = (
                     f"identical to {keeper_name} (128-bit hash; its original is no longer there, "
-                    f"its re-encoded or turned copy {os.path.relpath(rewritten, self.dest)} is)"
+                    f"its re-encoded or turned copy {copy} is)"
                 )
                 return twin
             if keeper_paths:  # its bytes are nowhere else any more: this copy is kept
@@ -722,6 +745,13 @@ class Coordinator:
                 again.note = _placed_again(keeper_name)
                 return again
         return _duplicate(member, keeper_name)
+
+    def _as_written(self, path: str, written: str | None) -> bool:
+        """Whether DEST's file at ``path`` holds the bytes a run wrote there (``written``;
+        None, from a journal that did not say: whatever it holds)."""
+        if written is None:
+            return self.view.exists(path)
+        return fsops.holds(path, written)
 
     def earlier_copy(self, content_hash: str) -> str | None:
         """How a duplicate's report names the file an earlier run placed with these bytes, which
@@ -911,6 +941,8 @@ class Coordinator:
             decision.dest = own
             decision.note = noted(decision.note, "already placed by an earlier run")
             self._as_linked(decision)
+            return decision
+        if self.move and self._released_with(decision):
             return decision
         kept_dest = adoptee.keeper_dest or placer.dest
         wanted = []

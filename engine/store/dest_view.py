@@ -357,7 +357,38 @@ def moved_within(dest: str, wanted: dict[str, tuple[str, int]]) -> dict[str, str
     return found
 
 
-def _files_keyed(dest: str, keys: set[int]) -> Iterable[tuple[str, int]]:
+class Refiled:
+    """The files of DEST among which a copy gone from its name may be found, moved there by
+    the user: those named as one of ``names`` (in any case or Unicode form), found in one walk
+    of DEST, none when no name is given (the names are kept as 8-byte keys: a million rows of
+    a run are never held). Each file answers for one name; none a run put there as the file
+    of another source (``known(file, name)``: a move run's copy in Duplicates/ is no copy the
+    user moved)."""
+
+    def __init__(self, dest: str, names: Iterable[str], known: Callable[[str, str], bool]) -> None:
+        keys = KeySet(name_key(os.path.basename(name)) for name in names)
+        self.dest, self._known = dest, known
+        self._files: dict[int, list[str]] = {}
+        if keys:
+            for path, key in _files_keyed(dest, keys):
+                self._files.setdefault(key, []).append(path)
+
+    def find(self, name: str, journal: Journal) -> str | None:
+        """Where the copy a run placed at ``name`` (below DEST) is now: a file of its name
+        holding the bytes the journal says were placed there; None if none."""
+        paths = self._files.get(name_key(os.path.basename(name)))
+        held = journal.bytes_at([name]).get(name) if paths else None
+        if paths is None or held is None:
+            return None
+        for i, path in enumerate(paths):
+            rel = os.path.relpath(path, self.dest)
+            if not self._known(rel, name) and fsops.holds(path, held[0], held[1]):
+                del paths[i]
+                return rel
+        return None
+
+
+def _files_keyed(dest: str, keys: set[int] | KeySet) -> Iterable[tuple[str, int]]:
     """The files below DEST (not in its own folder, no symbolic link followed) whose name's key
     is one of ``keys``, each with that key."""
     folders = [dest]

@@ -414,6 +414,7 @@ class Placed:
     date_source: DateSource
     transformed: bool  # the placed bytes differ from the source's (re-encoded or rotated)
     state: str
+    out_hash: str | None = None  # the bytes the run wrote in DEST, where known
 
     def readable_at(self, dest: str) -> list[str]:
         """Where its bytes can still be read, best first: its source path (which may hold
@@ -1032,7 +1033,7 @@ class Journal:
         lost), else the first."""
         rows = self.db.execute(
             "SELECT source_root, source_rel, dest, date_source, out_hash != hash AS transformed, "
-            "state FROM files "
+            "state, coalesce(out_hash, hash) AS out_hash FROM files "
             f"WHERE hash = ? AND status = 'placed' AND state != 'undone' AND {_HOLDS_BYTES} "
             "AND run_id < ? "
             "ORDER BY source_root, source_rel, run_id DESC" + ("" if still_there else " LIMIT 1"),
@@ -1047,6 +1048,7 @@ class Journal:
                 date_source=DateSource(row["date_source"]),
                 transformed=bool(row["transformed"]),
                 state=row["state"],
+                out_hash=row["out_hash"],
             )
             if still_there is None or still_there(placed):
                 return placed
@@ -1081,6 +1083,18 @@ class Journal:
             (content_hash, run_id, os.fsencode(dest)),
         ).fetchone()
         return None if row is None else (os.fsdecode(row[0]), row[1])
+
+    def holds_other(self, name: str, placed_at: str) -> bool:
+        """Whether a row not undone names ``name`` (below DEST) as where the file of another
+        source is than the one a row placed at ``placed_at`` (a later run's release of that
+        source against its copy at ``name`` is the same file)."""
+        row = self.db.execute(
+            "SELECT 1 FROM files AS f WHERE f.dest = ? AND f.state != 'undone' AND NOT EXISTS "
+            "(SELECT 1 FROM files AS g WHERE g.dest = ? AND g.source_root = f.source_root "
+            "AND g.source_rel = f.source_rel) LIMIT 1",
+            (os.fsencode(name), os.fsencode(placed_at)),
+        ).fetchone()
+        return row is not None
 
     def names_held(self) -> Iterator[str]:
         """Every name below DEST a file of the journal holds (or is planned to), undone ones
