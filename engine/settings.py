@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -642,3 +642,35 @@ def _check_folders(folders: FolderOptions, similar_set_aside: bool) -> None:
             if path.startswith(other_path) or other_path.startswith(path):
                 raise SettingsError(f"{flag} {folder!r} is the same folder as, or inside, {other}")
         seen[path] = f"{flag} {folder!r}"
+
+
+# The settings that decide what a placed file became (its folder, name and bytes): a later
+# run with others leaves the files an earlier run placed as that run made them.
+PLACEMENT_SETTINGS = (
+    "layout",
+    "rename",
+    "tidy",
+    "corrupted_folder",
+    "nodate_folder",
+    "duplicates_folder",
+    "fix_orientation",
+    "date_from_folder",
+    "date_from_mtime",
+    "compress",
+    "compress_above",
+    "target_size",
+    "very_large",
+    "quality_floor",
+    "min_saving",
+)
+
+
+def placement_changes(before: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
+    """``name before -> now`` for each setting of ``PLACEMENT_SETTINGS`` the two runs' recorded
+    settings (``Settings.describe``) give differently; a setting ``before`` does not record (a
+    journal from an older release) is not compared."""
+    return [
+        f"{name} {before[name]} -> {now.get(name)}"
+        for name in PLACEMENT_SETTINGS
+        if name in before and before[name] != now.get(name)
+    ]

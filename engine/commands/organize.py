@@ -30,7 +30,14 @@ from engine.report.console import PLAN_LINES_ON_TERMINAL, Output, plan_lines, pr
 from engine.report.html import write_run_report
 from engine.report.jsonl import append_error_log, write_report
 from engine.report.summary import Summary
-from engine.settings import ENGINE_FOLDER, FixOrientation, Mode, Settings, top_folder
+from engine.settings import (
+    ENGINE_FOLDER,
+    FixOrientation,
+    Mode,
+    Settings,
+    placement_changes,
+    top_folder,
+)
 from engine.signals import raise_pending_stop
 from engine.sizes import format_size
 from engine.stages import pool
@@ -333,6 +340,22 @@ def _with_journaled_source(settings: Settings, journal: Journal, output: Output)
         return settings
     output.message(f"SOURCE is the folder earlier runs named {known}: continuing under that name")
     return replace(settings, source=known)
+
+
+def options_changed(journal: Journal, run_id: int, source: str, now: dict[str, Any]) -> list[str]:
+    """A line for each earlier run whose placed files this run found done with other
+    placement settings than its own: those files stay as that run made them."""
+    lines = []
+    for earlier, (count, before) in sorted(journal.placed_earlier_by_run(run_id, source).items()):
+        changes = placement_changes(before, now)
+        if changes:
+            lines.append(
+                f"{count} of them were placed by run {earlier} with other settings "
+                f"({'; '.join(changes)}): they stay as that run placed them; this run's "
+                "settings apply to the files it places (to place them anew, undo the runs "
+                "down to that one, `imgorg undo` once for each, newest first, and run again)"
+            )
+    return lines
 
 
 def only_linked_earlier(journal: Journal, run_id: int, source: str) -> int:
@@ -662,6 +685,8 @@ def _run(
                 "run): this move run leaves them in SOURCE too; `imgorg undo` that run first to "
                 "move them instead"
             )
+        for line in options_changed(journal, run_id, source, settings.describe()):
+            output.message(line)
         holds = run.mode in (Mode.COPY, Mode.HARDLINK)  # what the user wants DEST to hold
         linked = only_linked_earlier(journal, run_id, source) if holds else 0
         if linked:

@@ -645,6 +645,24 @@ class Journal:
         ).fetchone()
         return int(row[0])
 
+    def placed_earlier_by_run(self, run_id: int, source_root: str) -> dict[int, tuple[int, dict]]:
+        """Of the files run ``run_id`` found done by an earlier run, those that run placed:
+        how many, and that run's settings, by run."""
+        counts = self.db.execute(
+            f"SELECT run_id, count(*) FROM files WHERE {RUN_ROWS} AND run_id < ? "
+            "AND status = 'placed' GROUP BY run_id",
+            (run_id, _b(source_root), run_id),
+        ).fetchall()
+        found = {}
+        for earlier, count in counts:
+            row = self.db.execute("SELECT settings FROM runs WHERE id = ?", (earlier,)).fetchone()
+            try:
+                settings = json.loads(row[0]) if row is not None and row[0] else {}
+            except ValueError:  # a journal edited by hand
+                settings = {}
+            found[int(earlier)] = (int(count), settings if isinstance(settings, dict) else {})
+        return found
+
     def left_in_source(self, source_root: str) -> set[str]:
         """Files of this SOURCE an earlier run finished and left there, for a move run to take
         out: placed (copied, or identical bytes found at their name; a damaged file set aside
