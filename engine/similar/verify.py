@@ -21,6 +21,7 @@ from engine.similar.signature import Signature
 HASH_RADIUS = 11
 ASPECT_TOLERANCE = 0.08
 MIN_CORRELATION = 0.80
+FLAT_GREY_TOLERANCE = 12  # grey levels: two featureless frames are alike only in one brightness
 
 
 def hamming(a: int, b: int) -> int:
@@ -45,11 +46,13 @@ def aspect_close(a: Signature, b: Signature) -> bool:
 def thumb_correlation(a: bytes, b: bytes) -> float:
     x = np.frombuffer(a, dtype=np.uint8).astype(np.float64)
     y = np.frombuffer(b, dtype=np.uint8).astype(np.float64)
+    mean_gap = abs(float(x.mean() - y.mean()))
     x -= x.mean()
     y -= y.mean()
     norm = float(np.sqrt((x * x).sum() * (y * y).sum()))
-    if norm == 0.0:  # a flat image: alike only if the other is flat too
-        return 1.0 if not x.any() and not y.any() else 0.0
+    if norm == 0.0:  # a flat image: alike only if the other is flat too, and as bright
+        flat = not x.any() and not y.any()
+        return 1.0 if flat and mean_gap <= FLAT_GREY_TOLERANCE else 0.0
     return float((x * y).sum()) / norm
 
 
@@ -74,17 +77,19 @@ def _distances(hashes: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 def _correlations(thumbs: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """``thumb_correlation`` of every pair, with the thumbnails centred once."""
-    centred = thumbs - thumbs.mean(axis=1, keepdims=True)
+    means = thumbs.mean(axis=1)
+    centred = thumbs - means[:, None]
     energy = (centred * centred).sum(axis=1)
     flat = ~centred.any(axis=1)
     out = np.empty(len(i), dtype=np.float64)
     for start in range(0, len(i), _CHUNK):
         a, b = i[start : start + _CHUNK], j[start : start + _CHUNK]
         norm = np.sqrt(energy[a] * energy[b])
+        alike = np.abs(means[a] - means[b]) <= FLAT_GREY_TOLERANCE
         dot = np.einsum("ij,ij->i", centred[a], centred[b])
         safe = np.where(norm == 0.0, 1.0, norm)
         out[start : start + len(a)] = np.where(
-            norm == 0.0, np.where(flat[a] & flat[b], 1.0, 0.0), dot / safe
+            norm == 0.0, np.where(flat[a] & flat[b] & alike, 1.0, 0.0), dot / safe
         )
     return out
 
