@@ -366,7 +366,7 @@ class Coordinator:
         carried = group.carried
         outcome = self.carrier_outcomes[carried.rel]
         beside = self._kept_at(outcome, group.hash)
-        held = self._held_kin(group.hash)
+        held = self._held_kin(group.hash, outcome.duplicate_of or carried.rel)
         ready: list[Decision] = []
         for copy in sorted(group.named, key=lambda d: path_key(d.rel)):
             riders = self.riders.pop(copy.rel, [])
@@ -405,11 +405,15 @@ class Coordinator:
         earlier, held = self._kept_copy(content_hash)
         return earlier.dest if earlier is not None and held else None
 
-    def _held_kin(self, content_hash: str) -> list[tuple[CompanionResult, HeldAt]]:
+    def _held_kin(self, content_hash: str, kept: str) -> list[tuple[CompanionResult, HeldAt]]:
         """The files of the families of the RAW files and videos with these bytes, each with
-        where its bytes are held (those placed, or duplicates of a file placed)."""
+        where its bytes are held (those placed, or duplicates of a file placed): the family of
+        the one ``kept`` first, then the others in source-path order."""
+        carriers = sorted(
+            self.loose.seen[content_hash], key=lambda c: (c.rel != kept, path_key(c.rel))
+        )
         held = []
-        for carrier in self.loose.seen[content_hash]:
+        for carrier in carriers:
             for item in carrier.kin:
                 at = self.kin_held.get(item.rel)
                 if at is not None:
