@@ -7,10 +7,13 @@ suffixes are handed out in source-path order.
 
 A duplicate photo's companions are judged on their own bytes: one identical to a file already
 kept is a duplicate with its photo; any other travels with the kept copy (see ``Adoptee``).
-A file standing alone (a RAW or a video with no photo and no sidecar) that repeats a sound
-photo's RAW or video is a duplicate of it: a family is kept whole. Such a file also waits for
-every RAW or video of its size to arrive, so this too is settled whatever the order of results,
-and is handed out after the RAW or video's own decision: a duplicate only of bytes placed.
+A file standing alone (a RAW or a video with no photo, with or without sidecars of its own)
+that repeats a sound photo's RAW or video is a duplicate of it: a family is kept whole. Such a
+file also waits for every RAW or video of its size to arrive, so this too is settled whatever
+the order of results, and is handed out after the RAW or video's own decision: a duplicate only
+of bytes placed. Its sidecars are judged as a duplicate photo's companions are, once every RAW
+or video with its bytes is decided (``CopyGroup``): a duplicate of a file those families placed,
+else placed with the kept RAW or video.
 
 DEST and the files placed before are seen only through a ``DestView``
 (engine/store/dest_view.py): the decisions are pure, given the view's answers. The names
