@@ -322,14 +322,13 @@ class Coordinator:
         """``named`` less the copies of a RAW or video whose own decision is still to come, plus
         those whose RAW or video is decided now, each confirmed against that decision."""
         ready: list[Decision] = []
-        touched: list[CopyGroup] = []
         for decision in named:
             carried = self.carried_by.get(decision.rel)
             if carried is not None:
                 group = self.sided.get(decision.hash or "")
                 if group is not None:
                     group.named.append(decision)
-                    touched.append(group)
+                    ready.extend(self._when_all_in(group))
                     continue
                 outcome = self.carrier_outcomes.get(carried.rel)
                 if outcome is None:
@@ -347,19 +346,20 @@ class Coordinator:
                     ready.extend(self._confirmed(copy, self.carried_by[copy.rel], outcome))
                 group = self.sided.get(decision.hash or "")
                 if group is not None:
-                    touched.append(group)
-        for group in touched:
-            if self.sided.get(group.hash) is group and self._all_in(group):
-                del self.sided[group.hash]
-                ready.extend(self._confirmed_group(group))
+                    ready.extend(self._when_all_in(group))
         return ready
 
-    def _all_in(self, group: CopyGroup) -> bool:
-        """Whether every copy of ``group`` is named, and every RAW or video with its bytes
-        decided: where their families' files hold their bytes is known."""
-        return len(group.named) == group.size and all(
-            carrier.rel in self.carrier_outcomes for carrier in self.loose.seen[group.hash]
-        )
+    def _when_all_in(self, group: CopyGroup) -> list[Decision]:
+        """``group``'s copies once each is named and every RAW or video with their bytes is
+        decided (where the files of those families hold their bytes is then known: they are
+        handed out with them); until then, none."""
+        decided = self.carrier_outcomes
+        if len(group.named) < group.size or not all(
+            carrier.rel in decided for carrier in self.loose.seen[group.hash]
+        ):
+            return []
+        del self.sided[group.hash]
+        return self._confirmed_group(group)
 
     def _confirmed_group(self, group: CopyGroup) -> list[Decision]:
         """The copies of one RAW or video standing alone with their sidecars, in source-path
