@@ -7,10 +7,13 @@ suffixes are handed out in source-path order.
 
 A duplicate photo's companions are judged on their own bytes: one identical to a file already
 kept is a duplicate with its photo; any other travels with the kept copy (see ``Adoptee``).
-A file standing alone (a RAW or a video with no photo and no sidecar) that repeats a sound
-photo's RAW or video is a duplicate of it: a family is kept whole. Such a file also waits for
-every RAW or video of its size to arrive, so this too is settled whatever the order of results,
-and is handed out after the RAW or video's own decision: a duplicate only of bytes placed.
+A file standing alone (a RAW or a video with no photo, with or without sidecars of its own)
+that repeats a sound photo's RAW or video is a duplicate of it: a family is kept whole. Such a
+file also waits for every RAW or video of its size to arrive, so this too is settled whatever
+the order of results, and is handed out after the RAW or video's own decision: a duplicate only
+of bytes placed. Its sidecars are judged as a duplicate photo's companions are, once every RAW
+or video with its bytes is decided (``CopyGroup``): a duplicate of a file those families placed,
+else placed with the kept RAW or video.
 
 DEST and the files placed before are seen only through a ``DestView``
 (engine/store/dest_view.py): the decisions are pure, given the view's answers. The names
@@ -28,7 +31,7 @@ import operator
 import os
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -277,6 +280,12 @@ class Coordinator:
         self.carried_by: dict[str, CarriedCopy] = {}  # file standing alone -> what it repeats
         self.carrier_outcomes: dict[str, Outcome] = {}  # by the RAW or video's path
         self.on_carrier: dict[str, list[Decision]] = defaultdict(list)  # by that path
+        # Such files with sidecars are handed out together, by their bytes (see ``CopyGroup``),
+        # their sidecars held apart meanwhile; and where the files of the families of those RAW
+        # files and videos (``LooseCopies.kin``) hold their bytes, as they are handed out.
+        self.sided: dict[str, CopyGroup] = {}
+        self.riders: dict[str, list[Decision]] = {}
+        self.kin_held: dict[str, HeldAt] = {}
 
     @property
     def waiting(self) -> int:
@@ -287,6 +296,8 @@ class Coordinator:
             + sum(map(len, self.held.values()))
             + self.loose.waiting
             + sum(map(len, self.on_carrier.values()))
+            + sum(len(group.named) for group in self.sided.values())
+            + sum(map(len, self.riders.values()))
         )
 
     def accept(self, analysis: Analysis) -> list[Decision]:
@@ -315,6 +326,11 @@ class Coordinator:
         for decision in named:
             carried = self.carried_by.get(decision.rel)
             if carried is not None:
+                group = self.sided.get(decision.hash or "")
+                if group is not None:
+                    group.named.append(decision)
+                    ready.extend(self._when_all_in(group))
+                    continue
                 outcome = self.carrier_outcomes.get(carried.rel)
                 if outcome is None:
                     self.on_carrier[carried.rel].append(decision)
@@ -329,7 +345,101 @@ class Coordinator:
                 self.carrier_outcomes[decision.rel] = outcome
                 for copy in self.on_carrier.pop(decision.rel, []):
                     ready.extend(self._confirmed(copy, self.carried_by[copy.rel], outcome))
+                group = self.sided.get(decision.hash or "")
+                if group is not None:
+                    ready.extend(self._when_all_in(group))
         return ready
+
+    def _when_all_in(self, group: CopyGroup) -> list[Decision]:
+        """``group``'s copies once each is named and every RAW or video with their bytes is
+        decided (where the files of those families hold their bytes is then known: they are
+        handed out with them); until then, none."""
+        decided = self.carrier_outcomes
+        if len(group.named) < group.size or not all(
+            carrier.rel in decided for carrier in self.loose.seen[group.hash]
+        ):
+            return []
+        del self.sided[group.hash]
+        return self._confirmed_group(group)
+
+    def _confirmed_group(self, group: CopyGroup) -> list[Decision]:
+        """The copies of one RAW or video standing alone with their sidecars, in source-path
+        order, now that it is decided: each still a duplicate where its bytes are placed (else
+        placed with its sidecars, ``_confirmed``); of its sidecars, one whose bytes the kept
+        family holds is a duplicate too, any other goes with the kept RAW or video."""
+        carried = group.carried
+        outcome = self.carrier_outcomes[carried.rel]
+        beside = self._kept_at(outcome, group.hash)
+        held = self._held_kin(group.hash, outcome.duplicate_of or carried.rel)
+        ready: list[Decision] = []
+        for copy in sorted(group.named, key=lambda d: path_key(d.rel)):
+            riders = self.riders.pop(copy.rel, [])
+            confirmed = self._confirmed(copy, carried, outcome)
+            if confirmed[0] is not copy:  # placed, its sidecars with it
+                ready.extend(confirmed)
+                continue
+            items = {item.rel: item for item in copy.found.companions}
+            adopted, staying = [], []
+            for rider in riders:
+                item = items.get(rider.rel)
+                if rider.status is not Status.DUPLICATE or item is None or item.hash is None:
+                    staying.append(rider)  # unread: an error, with its photo
+                    continue
+                twin = self._held_twin(item, held)
+                if twin is not None:
+                    rider.duplicate_of = twin
+                    rider.reason = f"identical to {twin}, like its photo"
+                    staying.append(rider)
+                    continue
+                keeper = copy.duplicate_of or carried.rel
+                adoptee = Adoptee(item, copy.rel, keeper, beside)
+                adopted.append(self._adopt(adoptee, copy, beside))
+                held.append((item, HeldAt(item.rel, (os.path.join(self.source, item.rel),))))
+            ready += [*adopted, copy, *staying]
+        return ready
+
+    def _kept_at(self, outcome: Outcome, content_hash: str) -> str | None:
+        """Where in DEST the RAW or video that copies repeat is kept: the one they were found
+        to repeat (``outcome``), or the one it is a duplicate of; None where not known."""
+        if outcome.status is Status.PLACED:
+            return outcome.dest
+        kept = self.carrier_outcomes.get(outcome.duplicate_of or "")
+        if kept is not None and kept.status is Status.PLACED:
+            return kept.dest
+        earlier, held = self._kept_copy(content_hash)
+        return earlier.dest if earlier is not None and held else None
+
+    def _held_kin(self, content_hash: str, kept: str) -> list[tuple[CompanionResult, HeldAt]]:
+        """The files of the families of the RAW files and videos with these bytes, each with
+        where its bytes are held (those placed, or duplicates of a file placed): the family of
+        the one ``kept`` first, then the others in source-path order."""
+        carriers = sorted(
+            self.loose.seen[content_hash], key=lambda c: (c.rel != kept, path_key(c.rel))
+        )
+        held = []
+        for carrier in carriers:
+            for item in carrier.kin:
+                at = self.kin_held.get(item.rel)
+                if at is not None:
+                    held.append((item, at))
+        return held
+
+    def _held_twin(
+        self, item: CompanionResult, held: list[tuple[CompanionResult, HeldAt]]
+    ) -> str | None:
+        """The placed file a copy's sidecar ``item`` repeats byte for byte: one of ``held``,
+        else (``_twin``) one an earlier run placed; None if none."""
+        mine = os.path.join(self.source, item.rel)
+        for other, at in held:
+            if other.hash != item.hash:
+                continue
+            for path in at.paths:  # where it was read, then where it went
+                same = self._same(mine, path)
+                if same is not None:
+                    if same:
+                        return at.name
+                    break
+        return self._twin(item, [])
 
     def _confirmed(self, copy: Decision, carried: CarriedCopy, outcome: Outcome) -> list[Decision]:
         """``copy``, a duplicate of the RAW or video ``carried``, now that its decision
@@ -346,6 +456,8 @@ class Coordinator:
         alone = Decision.from_analysis(copy.found, Status.PLACED)
         alone.reason = None
         alone.note = f"identical to {carried.rel}, which is not placed ({outcome.reason})"
+        if copy.found.companions:  # named with it as a duplicate's: named again with it
+            self.companions[copy.rel] = copy.found.companions
         return self._name([alone])
 
     def _forward(self, verdicts: list[Decision]) -> list[Decision]:
@@ -623,10 +735,15 @@ class Coordinator:
             else self._compare(member, paths, carried.rel)
             for member in members
         ]
+        copies = 0
         for verdict in verdicts:
             if verdict.status is Status.DUPLICATE:
                 verdict.reason = f"{verdict.reason}, {carried.with_photo}"
                 self.carried_by[verdict.rel] = carried
+                copies += 1
+        if copies and any(member.companions for member in members):
+            assert first.hash is not None
+            self.sided[first.hash] = CopyGroup(carried, first.hash, copies)
         return verdicts
 
     def _sort_companions(
@@ -916,20 +1033,35 @@ class Coordinator:
     def _handed_out(self, decision: Decision, family: list[Decision]) -> list[Decision]:
         """A named file with its family, the companions it adopts and the duplicates that
         waited for it; none while the kept copy adopting its companions is still unnamed."""
+        if family and decision.rel in self.carried_by:  # a RAW or video's copy: held with it
+            self.riders[decision.rel] = family
+            return [decision]
         adopter = self.adopter.pop(decision.rel, None)
         if adopter is not None and adopter in self.adopted:
             self.held[adopter] += [decision, *family]
             return []
         out = [decision, *family]
         for adoptee in self.adopted.pop(decision.rel, []):
-            out.append(self._adopt(adoptee, decision))
+            out.append(self._adopt(adoptee, decision, adoptee.keeper_dest or decision.dest))
         out.extend(self.held.pop(decision.rel, []))
+        if self.loose.kin:
+            self._note_kin(out)
         return out
 
-    def _adopt(self, adoptee: Adoptee, placer: Decision) -> Decision:
-        """Place a unique companion of a duplicate photo: beside the kept copy under its stem,
-        or, where that name is taken, on its own like a photo of the kept copy's year.
-        ``placer`` is the kept copy, or (when an earlier run kept it) the duplicate."""
+    def _note_kin(self, decisions: list[Decision]) -> None:
+        """Where the bytes of those of ``decisions`` in the family of a RAW or video that files
+        standing alone with sidecars may repeat are held (``_held_kin``)."""
+        for decision in decisions:
+            if decision.rel in self.loose.kin:
+                at = _held_at(decision, self.source, self.dest)
+                if at is not None:
+                    self.kin_held[decision.rel] = at
+
+    def _adopt(self, adoptee: Adoptee, placer: Decision, kept_dest: str | None) -> Decision:
+        """Place a unique companion of a duplicate photo: beside the kept copy (at
+        ``kept_dest``) under its stem, or, where that name is taken (or not known), on its own
+        like a photo of the kept copy's year. ``placer`` is the kept copy, or (when an earlier
+        run kept it, or it is a RAW or video travelling with a photo) the duplicate."""
         item = adoptee.item
         decision = _rider(item, placer, Status.PLACED, adoptee.keeper)
         decision.note = (
@@ -944,7 +1076,6 @@ class Coordinator:
             return decision
         if self.move and self._released_with(decision):
             return decision
-        kept_dest = adoptee.keeper_dest or placer.dest
         wanted = []
         if kept_dest is not None:
             folder, name = os.path.split(kept_dest)
@@ -1406,6 +1537,39 @@ def _rider(item: CompanionResult, main: Decision, status: Status, photo: str) ->
     )
 
 
+class HeldAt(NamedTuple):
+    """Where a file's bytes are held: the placed file that stands for them (``name``, as the
+    report names it) and the paths holding them, in SOURCE and then in DEST."""
+
+    name: str
+    paths: tuple[str, ...]
+
+
+def _held_at(decision: Decision, source: str, dest: str) -> HeldAt | None:
+    """Where ``decision``'s bytes are held, now it is decided; None where DEST gets none."""
+    paths: tuple[str, ...] = (os.path.join(source, decision.rel),)
+    if decision.dest is not None:
+        paths += (os.path.join(dest, decision.dest),)
+    if decision.status is Status.PLACED:
+        return HeldAt(decision.rel, paths)
+    if decision.status is Status.DUPLICATE and decision.duplicate_of is not None:
+        return HeldAt(decision.duplicate_of, paths)
+    return None
+
+
+@dataclass(slots=True)
+class CopyGroup:
+    """Files standing alone, some with sidecars, each the same bytes as ``carried``: handed
+    out together once each is named (``size`` of them) and every RAW or video with these
+    bytes is decided, so that their sidecars are settled in source-path order against every
+    file those families placed, whatever the order the workers finish in."""
+
+    carried: CarriedCopy
+    hash: str
+    size: int
+    named: list[Decision] = field(default_factory=list)
+
+
 class Outcome(NamedTuple):
     """What became of a RAW or video that files standing alone may repeat."""
 
@@ -1420,6 +1584,9 @@ class CarriedCopy:
     rel: str  # a RAW or video travelling with a sound photo
     photo: str
     alone: bool = False  # ... or placed alone, beside its corrupt photo
+    # The other files of its family, whose bytes a copy's sidecars may repeat (kept only where
+    # a file standing alone with sidecars may repeat it)
+    kin: tuple[CompanionResult, ...] = field(default=(), compare=False)
 
     @property
     def with_photo(self) -> str:
@@ -1429,7 +1596,8 @@ class CarriedCopy:
 
 
 class LooseCopies:
-    """Files without companions whose size some photo's RAW or video has: they may repeat it.
+    """Files standing alone (no companions, or a RAW or video with only its sidecars) whose
+    size some photo's RAW or video has: they may repeat it.
 
     Such a file's identical group waits (``wait``) until every RAW and video of its size has
     arrived with its photo; it is then settled against them (``carriers``). Sizes no such
@@ -1437,7 +1605,13 @@ class LooseCopies:
 
     def __init__(self, candidates: list[Candidate]) -> None:
         carried = {m.size for c in candidates for m in c.companions if _movable(m.rel)}
-        alone = {c.size for c in candidates if not c.companions and c.size in carried}
+        alone: set[int] = set()
+        self.sided: set[int] = set()  # the sizes of those with sidecars
+        for c in candidates if carried else ():
+            if c.size in carried and _stands_alone(c.rel, c.companions):
+                alone.add(c.size)
+                if c.companions:
+                    self.sided.add(c.size)
         self.left = Counter(
             m.size for c in candidates for m in c.companions if _loose(m, alone)
         )  # still to arrive, by size
@@ -1448,6 +1622,7 @@ class LooseCopies:
         }
         self.seen: dict[str, list[CarriedCopy]] = defaultdict(list)  # by content hash
         self.carrying: set[str] = set()  # the paths of those RAW files and videos
+        self.kin: set[str] = set()  # ... and of the other files of their families (``sided``)
         self.waiting_groups: dict[int, list[list[Analysis]]] = defaultdict(list)
 
     @property
@@ -1457,7 +1632,7 @@ class LooseCopies:
     def wait(self, members: list[Analysis]) -> bool:
         """Whether this identical group must wait for RAW files or videos still to arrive."""
         size = members[0].size
-        if size not in self.left or any(m.companions for m in members):
+        if size not in self.left or not all(_stands_alone(m.rel, m.companions) for m in members):
             return False
         self.waiting_groups[size].append(members)
         return True
@@ -1478,9 +1653,11 @@ class LooseCopies:
                 and not item.error
                 and _movable(item.rel)
             ):
-                carried = CarriedCopy(item.rel, analysis.rel, alone is not None)
+                kin = _kin(analysis, item) if item.size in self.sided else ()
+                carried = CarriedCopy(item.rel, analysis.rel, alone is not None, kin)
                 self.seen[item.hash].append(carried)
                 self.carrying.add(item.rel)
+                self.kin.update(other.rel for other in kin)
         free = []
         for size in sizes:
             self.left[size] -= 1
@@ -1492,14 +1669,32 @@ class LooseCopies:
     def carriers(self, members: list[Analysis]) -> list[CarriedCopy]:
         """The RAW files and videos with the hash of ``members`` (files standing alone), in
         source-path order."""
-        if members[0].hash is None or any(m.companions for m in members):
+        seen = self.seen.get(members[0].hash) if members[0].hash is not None else None
+        if not seen or not all(_stands_alone(m.rel, m.companions) for m in members):
             return []
-        return sorted(self.seen.get(members[0].hash, []), key=lambda c: path_key(c.rel))
+        return sorted(seen, key=lambda c: path_key(c.rel))
 
 
 def _movable(rel: str) -> bool:
     """A RAW or a video: a file that could stand alone as well as travel with a photo."""
     return extension(rel) in RAW_EXTENSIONS or extension(rel) in VIDEO_EXTENSIONS
+
+
+def _stands_alone(rel: str, companions: Sequence[Companion | CompanionResult]) -> bool:
+    """Whether a file is a RAW or video's copy standing alone, if its bytes are: no companions,
+    or a RAW or video with only its sidecars (a backup's ``IMG_1.CR2`` + ``IMG_1.CR2.xmp``)."""
+    return not companions or (_movable(rel) and not any(_movable(c.rel) for c in companions))
+
+
+def _kin(analysis: Analysis, carried: CompanionResult) -> tuple[CompanionResult, ...]:
+    """The files of ``carried``'s family other than it, read sound: its photo's other
+    companions, or (placed alone) its own."""
+    family = analysis.companions if carried.alone is None else carried.alone.companions
+    return tuple(
+        item
+        for item in family
+        if item is not carried and item.hash is not None and not item.error and item.alone is None
+    )
 
 
 def _loose(companion: Companion, alone: set[int]) -> bool:
