@@ -121,7 +121,9 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
         key = sidecar_key(name)
         owner = mains.owner(name) or travelling.get(key)
         if owner is None and extension(name) == ".xmp":
-            owner = raw_owners.get(key) or travelling.get(darktable_original(key) or "")
+            # no file of the folder has the name it gives (none is a main nor travels with one)
+            original = darktable_original(key) or ""
+            owner = raw_owners.get(key) or mains.version_owner(name) or travelling.get(original)
         if owner is None:
             orphans.append(name)
         else:
@@ -191,10 +193,16 @@ class Mains:
                 found = found or _pick([m for m in self.by_stem.get(stem, []) if m != without], "")
         if found is None and truncated:
             return self._cut_short(lowered, without)
-        original = darktable_original(lowered) if found is None else None
-        if original is not None and extension(sidecar) == ".xmp":
-            found = _pick([m for m in self.by_name.get(original, []) if m != without], sidecar)
         return found
+
+    def version_owner(self, sidecar: str, without: str | None = None) -> str | None:
+        """The main file whose darktable duplicate ``sidecar`` describes (``darktable_original``),
+        for a caller that knows no file of the folder has the name the sidecar gives: where
+        one has (``IMG_5_01.CR2`` beside ``IMG_5.CR2``), ``IMG_5_01.CR2.xmp`` is its own."""
+        original = darktable_original(sidecar_key(sidecar))
+        if original is None or extension(sidecar) != ".xmp":
+            return None
+        return _pick([m for m in self.by_name.get(original, []) if m != without], sidecar)
 
     def _cut_short(self, key: str, without: str | None) -> str | None:
         """The one main whose name begins with ``key``, a Takeout JSON's name cut at 46

@@ -1,0 +1,84 @@
+"""Review of bug hunt 18: darktable's XMP of a photo's duplicates (``IMG_5_01.CR2.xmp`` beside
+``IMG_5.CR2``) against a real photo of that name, built from real camera files."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+EXIFTOOL = shutil.which("exiftool")
+needs_exiftool = pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is not installed")
+
+_XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><!-- darktable, DerivedFrom {name} --></x:xmpmeta>'
+
+
+def _raw(corpus: Path, target: Path, taken: str) -> None:
+    """A RAW file (a TIFF, as a CR2 is) taken at ``taken``."""
+    assert EXIFTOOL is not None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(corpus / "formats" / "exiftool_ExifTool.tif", target)
+    edits = [f"-AllDates={taken}", f"-ImageDescription={target.name}"]
+    subprocess.run([EXIFTOOL, "-q", "-overwrite_original", *edits, str(target)], check=True)
+
+
+def _burst(corpus: Path, folder: Path) -> None:
+    """``IMG_5.CR2`` shot alone in 2007, and a RAW+JPEG pair of 2008 a renamer numbered
+    ``IMG_5_01``: the pair's own darktable XMP is ``IMG_5_01.CR2.xmp``, the name darktable
+    would give a version of ``IMG_5.CR2``."""
+    _raw(corpus, folder / "IMG_5.CR2", "2007:04:01 10:00:00")
+    _raw(corpus, folder / "IMG_5_01.CR2", "2008:05:30 15:56:01")
+    shutil.copyfile(corpus / "camera" / "Canon_40D.jpg", folder / "IMG_5_01.JPG")
+
+
+@needs_exiftool
+def test_the_xmp_of_a_raw_named_like_a_darktable_version_stays_with_that_raw(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """``IMG_5_01.CR2.xmp`` beside a real ``IMG_5_01.CR2`` is that RAW's own sidecar: it went
+    with ``IMG_5.CR2`` into 2007/, a year away from its RAW, while a version of ``IMG_5.CR2``
+    it is only where no file has the name it gives."""
+    shoot = tmp_path / "src" / "Shoot"
+    _burst(corpus, shoot)
+    (shoot / "IMG_5_01.CR2.xmp").write_text(_XMP.format(name="IMG_5_01.CR2"))
+    (shoot / "IMG_5_02.CR2.xmp").write_text(_XMP.format(name="IMG_5.CR2"))
+
+    code, report = organize(tmp_path / "src", tmp_path / "dest")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    own = rows["Shoot/IMG_5_01.CR2.xmp"]
+    assert own["companion_of"] == "Shoot/IMG_5_01.JPG", own
+    assert own["dest"] == "2008/Shoot/IMG_5_01.CR2.xmp", own
+    assert rows["Shoot/IMG_5_01.CR2"]["dest"] == "2008/Shoot/IMG_5_01.CR2"
+    version = rows["Shoot/IMG_5_02.CR2.xmp"]
+    assert version["companion_of"] == "Shoot/IMG_5.CR2", version
+    assert version["dest"] == "2007/Shoot/IMG_5_02.CR2.xmp", version
+
+
+@needs_exiftool
+def test_a_sidecar_following_a_moved_photo_is_not_given_to_a_raw_of_another_name(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """After a move, the XMP of ``IMG_5_01.CR2`` put back into SOURCE (from a backup) followed
+    ``IMG_5.CR2`` an earlier run placed, as if darktable's version of it: the earlier run had
+    placed the ``IMG_5_01.CR2`` it names. A version of ``IMG_5.CR2`` still follows it."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    _burst(corpus, src / "Shoot")
+    code, _ = organize(src, dest, "--mode", "move")
+    assert code == 0
+    (src / "Shoot" / "IMG_5_01.CR2.xmp").write_text(_XMP.format(name="IMG_5_01.CR2"))
+    (src / "Shoot" / "IMG_5_02.CR2.xmp").write_text(_XMP.format(name="IMG_5.CR2"))
+
+    code, report = organize(src, dest, "--mode", "move")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    own = rows["Shoot/IMG_5_01.CR2.xmp"]
+    assert own.get("companion_of") != "Shoot/IMG_5.CR2", own
+    assert not (dest / "2007" / "Shoot" / "IMG_5_01.CR2.xmp").exists()
+    version = rows["Shoot/IMG_5_02.CR2.xmp"]
+    assert version["status"] == "placed", version
+    assert version["dest"] == "2007/Shoot/IMG_5_02.CR2.xmp", version
