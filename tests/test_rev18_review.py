@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import tree_digest
+
 EXIFTOOL = shutil.which("exiftool")
 needs_exiftool = pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is not installed")
 
@@ -82,3 +84,47 @@ def test_a_sidecar_following_a_moved_photo_is_not_given_to_a_raw_of_another_name
     version = rows["Shoot/IMG_5_02.CR2.xmp"]
     assert version["status"] == "placed", version
     assert version["dest"] == "2007/Shoot/IMG_5_02.CR2.xmp", version
+
+
+# RawTherapee's edit of a photo names no file: photos edited alike (a batch, a profile) have
+# byte-identical .pp3 files.
+_PP3 = (
+    "[Version]\nAppVersion=5.8\nVersion=346\n\n[General]\nRank=0\nColorLabel=0\n"
+    "InTrash=false\n\n[Exposure]\nAuto=false\nCompensation=0.7\n"
+)
+
+
+def test_a_duplicates_edit_like_another_photos_goes_beside_the_kept_copy(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """An archive holds ``IMG_1.JPG`` (no edit) and ``IMG_2.JPG`` with its RawTherapee edit.
+    A backup moved in later holds a copy of ``IMG_1.JPG`` edited as ``IMG_2.JPG`` was: its
+    ``.pp3`` was called a duplicate of ``IMG_2.JPG.pp3`` and moved to Duplicates/, so the kept
+    ``IMG_1.JPG`` lost its only edit. A duplicate's sidecar repeats a file of the kept copy's
+    family, not any file. The backup's copy of ``IMG_2``'s edit stays a duplicate."""
+    from engine.cli import main
+
+    card, backup, dest = tmp_path / "card", tmp_path / "backup", tmp_path / "dest"
+    for folder in (card / "Card", backup / "Backup"):
+        folder.mkdir(parents=True)
+        shutil.copyfile(corpus / "camera" / "Canon_40D.jpg", folder / "IMG_1.JPG")
+        shutil.copyfile(corpus / "camera" / "Nikon_D70.jpg", folder / "IMG_2.JPG")
+        (folder / "IMG_2.JPG.pp3").write_text(_PP3)
+    (backup / "Backup" / "IMG_1.JPG.pp3").write_text(_PP3)
+    assert organize(card, dest)[0] == 0
+    before = tree_digest(backup)
+
+    code, report = organize(backup, dest, "--mode", "move")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    edit = rows["Backup/IMG_1.JPG.pp3"]
+    assert edit["status"] == "placed", edit
+    assert edit["dest"] == "2008/Card/IMG_1.JPG.pp3", edit
+    assert (dest / "2008" / "Card" / "IMG_1.JPG.pp3").read_text() == _PP3
+    again = rows["Backup/IMG_2.JPG.pp3"]
+    assert again["status"] == "duplicate", again
+    assert again["duplicate_of"] == str(card / "Card" / "IMG_2.JPG.pp3"), again
+    assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(backup) == before

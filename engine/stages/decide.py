@@ -36,6 +36,7 @@ import xxhash
 from engine.formats.kinds import (
     MOTION_VIDEO_EXTENSIONS,
     RAW_EXTENSIONS,
+    SIDECAR_EXTENSIONS,
     VIDEO_EXTENSIONS,
     extension,
 )
@@ -635,7 +636,7 @@ class Coordinator:
                 if item.alone is not None:  # a video cut short: set aside, not adopted
                     staying.append(item)
                     continue
-                twin = None if item.error or item.hash is None else self._twin(item, kin)
+                twin = None if item.error or item.hash is None else self._twin(item, kin, earlier)
                 if item.error or item.hash is None or twin is not None:
                     if twin is not None:
                         self.twins[item.rel] = twin
@@ -652,10 +653,14 @@ class Coordinator:
             else:
                 del self.companions[verdict.rel]
 
-    def _twin(self, item: CompanionResult, kin: list[CompanionResult]) -> str | None:
+    def _twin(
+        self, item: CompanionResult, kin: list[CompanionResult], kept: Placed | None
+    ) -> str | None:
         """The placed file ``item`` repeats byte for byte, if any: one of ``kin`` (files in this
-        run) or a file an earlier run placed. Unproven means unique. What the worker that read
-        ``item`` compared (``twin_of``, ``same_as_placed``) is not read again."""
+        run) or a file an earlier run placed; for a sidecar, one travelling with ``kept``, the
+        photo an earlier run kept (the same edit of another photo, as a batch edit gives it, is
+        no copy of it). Unproven means unique. What the worker that read ``item`` compared
+        (``twin_of``, ``same_as_placed``) is not read again."""
         mine = os.path.join(self.source, item.rel)
         for other in kin:
             if other.hash != item.hash:
@@ -666,7 +671,10 @@ class Coordinator:
         assert item.hash is not None
         if self._own_place(item.rel, item.hash) is not None:
             return None  # adopted by an earlier run, whose copy stands for it (_adopt)
-        earlier, _held = self._kept_copy(item.hash, earlier_runs_only=True)
+        if extension(item.rel) in SIDECAR_EXTENSIONS:
+            earlier = self._travelling_with(kept, item.hash)
+        else:
+            earlier, _held = self._kept_copy(item.hash, earlier_runs_only=True)
         if earlier is None:
             linked = self._link_to_these_bytes(item.rel, item.hash)
             return None if linked is None else _placed_name(linked, self.source)
@@ -679,6 +687,14 @@ class Coordinator:
                 continue
             return _placed_name(earlier, self.source) if same else None
         return None
+
+    def _travelling_with(self, kept: Placed | None, content_hash: str) -> Placed | None:
+        """A file with these bytes an earlier run placed travelling with ``kept``, if any."""
+        if kept is None:
+            return None
+        beside = functools.partial(_travels_with, kept)
+        found = self.view.placed_with_hash(content_hash, True, beside)
+        return found if found is not None and beside(found) else None
 
     def _compare(
         self,
@@ -1318,6 +1334,14 @@ def _placed_name(earlier: Placed, source: str) -> str:
     if earlier.source_root == source:
         return earlier.rel
     return os.path.join(earlier.source_root, earlier.rel)
+
+
+def _travels_with(photo: Placed, placed: Placed) -> bool:
+    """Whether ``placed`` travels with ``photo``: its row names that photo, by its path below
+    their SOURCE or (adopted from another SOURCE) by its whole path."""
+    whole = os.path.join(photo.source_root, photo.rel)
+    own = placed.source_root == photo.source_root and placed.companion_of == photo.rel
+    return own or placed.companion_of == whole
 
 
 def _worker_proved(member: Analysis, keeper: Analysis | None, earlier: Placed | None) -> bool:

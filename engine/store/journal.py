@@ -414,6 +414,7 @@ class Placed:
     date_source: DateSource
     transformed: bool  # the placed bytes differ from the source's (re-encoded or rotated)
     state: str
+    companion_of: str | None = None  # the photo it travels with, as its row names it
 
     def readable_at(self, dest: str) -> list[str]:
         """Where its bytes can still be read, best first: its source path (which may hold
@@ -1032,7 +1033,7 @@ class Journal:
         lost), else the first."""
         rows = self.db.execute(
             "SELECT source_root, source_rel, dest, date_source, out_hash != hash AS transformed, "
-            "state FROM files "
+            "state, companion_of FROM files "
             f"WHERE hash = ? AND status = 'placed' AND state != 'undone' AND {_HOLDS_BYTES} "
             "AND run_id < ? "
             "ORDER BY source_root, source_rel, run_id DESC" + ("" if still_there else " LIMIT 1"),
@@ -1047,6 +1048,7 @@ class Journal:
                 date_source=DateSource(row["date_source"]),
                 transformed=bool(row["transformed"]),
                 state=row["state"],
+                companion_of=_s(row["companion_of"]),
             )
             if still_there is None or still_there(placed):
                 return placed
