@@ -690,11 +690,7 @@ class Coordinator:
 
     def _travelling_with(self, kept: Placed | None, content_hash: str) -> Placed | None:
         """A file with these bytes an earlier run placed travelling with ``kept``, if any."""
-        if kept is None:
-            return None
-        beside = functools.partial(_travels_with, kept)
-        found = self.view.placed_with_hash(content_hash, True, beside)
-        return found if found is not None and beside(found) else None
+        return None if kept is None else self.view.placed_beside(content_hash, kept)
 
     def _compare(
         self,
@@ -1334,14 +1330,6 @@ def _placed_name(earlier: Placed, source: str) -> str:
     if earlier.source_root == source:
         return earlier.rel
     return os.path.join(earlier.source_root, earlier.rel)
-
-
-def _travels_with(photo: Placed, placed: Placed) -> bool:
-    """Whether ``placed`` travels with ``photo``: its row names that photo, by its path below
-    their SOURCE or (adopted from another SOURCE) by its whole path."""
-    whole = os.path.join(photo.source_root, photo.rel)
-    own = placed.source_root == photo.source_root and placed.companion_of == photo.rel
-    return own or placed.companion_of == whole
 
 
 def _worker_proved(member: Analysis, keeper: Analysis | None, earlier: Placed | None) -> bool:

@@ -414,7 +414,6 @@ class Placed:
     date_source: DateSource
     transformed: bool  # the placed bytes differ from the source's (re-encoded or rotated)
     state: str
-    companion_of: str | None = None  # the photo it travels with, as its row names it
 
     def readable_at(self, dest: str) -> list[str]:
         """Where its bytes can still be read, best first: its source path (which may hold
@@ -1033,7 +1032,7 @@ class Journal:
         lost), else the first."""
         rows = self.db.execute(
             "SELECT source_root, source_rel, dest, date_source, out_hash != hash AS transformed, "
-            "state, companion_of FROM files "
+            "state FROM files "
             f"WHERE hash = ? AND status = 'placed' AND state != 'undone' AND {_HOLDS_BYTES} "
             "AND run_id < ? "
             "ORDER BY source_root, source_rel, run_id DESC" + ("" if still_there else " LIMIT 1"),
@@ -1048,12 +1047,42 @@ class Journal:
                 date_source=DateSource(row["date_source"]),
                 transformed=bool(row["transformed"]),
                 state=row["state"],
-                companion_of=_s(row["companion_of"]),
             )
             if still_there is None or still_there(placed):
                 return placed
             first = first or placed
         return first
+
+    def placed_beside(
+        self, content_hash: str, photo: Placed, before_run: int | None
+    ) -> Placed | None:
+        """A file with this content that runs before ``before_run`` placed travelling with
+        ``photo``: its row names that photo by its path below their SOURCE or (adopted from
+        another SOURCE) by its whole path."""
+        row = self.db.execute(
+            "SELECT source_root, source_rel, dest, date_source, out_hash != hash AS transformed, "
+            "state FROM files "
+            f"WHERE hash = ? AND status = 'placed' AND state != 'undone' AND {_HOLDS_BYTES} "
+            "AND run_id < ? AND ((source_root = ? AND companion_of = ?) OR companion_of = ?) "
+            "ORDER BY source_root, source_rel, run_id DESC LIMIT 1",
+            (
+                content_hash,
+                before_run if before_run is not None else 2**62,
+                _b(photo.source_root),
+                _b(photo.rel),
+                _b(os.path.join(photo.source_root, photo.rel)),
+            ),
+        ).fetchone()
+        if row is None:
+            return None
+        return Placed(
+            source_root=os.fsdecode(row["source_root"]),
+            rel=os.fsdecode(row["source_rel"]),
+            dest=os.fsdecode(row["dest"]),
+            date_source=DateSource(row["date_source"]),
+            transformed=bool(row["transformed"]),
+            state=row["state"],
+        )
 
     def bytes_at(self, names: Iterable[str]) -> dict[str, tuple[str, int]]:
         """For each of ``names`` (below DEST) that a done placed row wrote a file at (not a
