@@ -128,3 +128,34 @@ def test_a_duplicates_edit_like_another_photos_goes_beside_the_kept_copy(  # typ
     assert main(["verify", str(dest)]) == 0
     assert main(["undo", str(dest)]) == 0
     assert tree_digest(backup) == before
+
+
+def test_a_duplicates_edit_like_another_photos_is_linked_beside_the_kept_link(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """The same in a symlink run, where a duplicate's sidecar is compared with the files an
+    earlier run linked: ``Backup/IMG_1.JPG.pp3`` was called a copy of ``Card/IMG_2.JPG.pp3``
+    and the link to ``Card/IMG_1.JPG`` stayed without its edit."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    card, backup = src / "Card", src / "Backup"
+    card.mkdir(parents=True)
+    shutil.copyfile(corpus / "camera" / "Canon_40D.jpg", card / "IMG_1.JPG")
+    shutil.copyfile(corpus / "camera" / "Nikon_D70.jpg", card / "IMG_2.JPG")
+    (card / "IMG_2.JPG.pp3").write_text(_PP3)
+    assert organize(src, dest, "--mode", "symlink")[0] == 0
+    backup.mkdir()
+    shutil.copyfile(card / "IMG_1.JPG", backup / "IMG_1.JPG")
+    shutil.copyfile(card / "IMG_2.JPG", backup / "IMG_2.JPG")
+    (backup / "IMG_1.JPG.pp3").write_text(_PP3)
+    (backup / "IMG_2.JPG.pp3").write_text(_PP3)
+
+    code, report = organize(src, dest, "--mode", "symlink")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    edit = rows["Backup/IMG_1.JPG.pp3"]
+    assert edit["status"] == "placed", edit
+    assert edit["dest"] == "2008/Card/IMG_1.JPG.pp3", edit
+    again = rows["Backup/IMG_2.JPG.pp3"]
+    assert again["status"] == "duplicate", again
+    assert again["duplicate_of"] == "Card/IMG_2.JPG.pp3", again

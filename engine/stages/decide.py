@@ -671,12 +671,15 @@ class Coordinator:
         assert item.hash is not None
         if self._own_place(item.rel, item.hash) is not None:
             return None  # adopted by an earlier run, whose copy stands for it (_adopt)
-        if extension(item.rel) in SIDECAR_EXTENSIONS:
+        sidecar = extension(item.rel) in SIDECAR_EXTENSIONS
+        if sidecar:
             earlier = self._travelling_with(kept, item.hash)
         else:
             earlier, _held = self._kept_copy(item.hash, earlier_runs_only=True)
         if earlier is None:
             linked = self._link_to_these_bytes(item.rel, item.hash)
+            if linked is not None and sidecar and not self._linked_beside(linked, kept):
+                linked = None
             return None if linked is None else _placed_name(linked, self.source)
         if item.same_as_placed is not None and item.same_as_placed == earlier.dest:
             return _placed_name(earlier, self.source)
@@ -691,6 +694,14 @@ class Coordinator:
     def _travelling_with(self, kept: Placed | None, content_hash: str) -> Placed | None:
         """A file with these bytes an earlier run placed travelling with ``kept``, if any."""
         return None if kept is None else self.view.placed_beside(content_hash, kept)
+
+    def _linked_beside(self, linked: Placed, kept: Placed | None) -> bool:
+        """Whether ``linked``, a file of SOURCE an earlier symlink run linked, travels with
+        ``kept``."""
+        if kept is None or kept.source_root != self.source:
+            return False
+        placed = self.view.companions_placed(kept.rel, os.path.dirname(kept.dest))
+        return any(rel == linked.rel for rel, _ in placed)
 
     def _compare(
         self,
