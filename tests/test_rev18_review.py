@@ -159,3 +159,38 @@ def test_a_duplicates_edit_like_another_photos_is_linked_beside_the_kept_link(  
     again = rows["Backup/IMG_2.JPG.pp3"]
     assert again["status"] == "duplicate", again
     assert again["duplicate_of"] == "Card/IMG_2.JPG.pp3", again
+
+
+_SHOT = "PXL_20181231_233000123"
+
+
+@needs_exiftool
+def test_darktables_version_of_a_pixel_raw_keeps_a_name_darktable_finds(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize
+) -> None:
+    """A Pixel's RAW travels with its cover photo under a name of its own; darktable's XMP of a
+    version of it, ``x.RAW-02.ORIGINAL_01.dng.xmp``, went with them as
+    ``x.RAW-01.COVER_x.RAW-02.ORIGINAL_01.dng.xmp`` (suffixed or not), a name darktable never
+    reads. It takes the RAW's name and suffix: ``x.RAW-02.ORIGINAL_1_01.dng.xmp``."""
+    src = tmp_path / "src"
+    for phone in ("a", "b"):
+        folder = src / phone
+        folder.mkdir(parents=True)
+        cover, raw = folder / f"{_SHOT}.RAW-01.COVER.jpg", folder / f"{_SHOT}.RAW-02.ORIGINAL.dng"
+        shutil.copyfile(corpus / "camera" / "Canon_40D.jpg", cover)
+        _raw(corpus, raw, "2019:01:01 00:30:00")
+        assert EXIFTOOL is not None
+        edits = ["-AllDates=2019:01:01 00:30:00", f"-ImageDescription={phone}"]
+        subprocess.run([EXIFTOOL, "-q", "-overwrite_original", *edits, str(cover)], check=True)
+        for name in (f"{raw.name}.xmp", f"{_SHOT}.RAW-02.ORIGINAL_01.dng.xmp"):
+            (folder / name).write_text(_XMP.format(name=f"{phone} {raw.name}"))
+
+    code, report = organize(src, tmp_path / "dest", "--layout", "flat")
+
+    assert code == 0
+    rows = {line["source"]: line for line in report}
+    for phone, suffix in (("a", ""), ("b", "_1")):
+        raw = rows[f"{phone}/{_SHOT}.RAW-02.ORIGINAL.dng"]
+        assert raw["dest"] == f"2019/{_SHOT}.RAW-02.ORIGINAL{suffix}.dng", raw
+        version = rows[f"{phone}/{_SHOT}.RAW-02.ORIGINAL_01.dng.xmp"]
+        assert version["dest"] == f"2019/{_SHOT}.RAW-02.ORIGINAL{suffix}_01.dng.xmp", version

@@ -328,7 +328,26 @@ def companion_name(main_dest_name: str, main_source_name: str, companion: str) -
         return new_stem + tail
     own = _apple_original_name(companion, main_source_name, new_stem)
     own = own if own is not None else _pixel_raw_name(companion, main_source_name, new_stem)
+    own = own if own is not None else _version_name(companion, main_dest_name, main_source_name)
     return own if own is not None else new_stem + "_" + companion
+
+
+# darktable's XMP of a version of a file, as written: ``x_01.dng.xmp`` for ``x.dng``.
+_VERSION_XMP = re.compile(r"(?P<stem>.+)(?P<version>_\d{2,3})(?P<ext>\.[^.]+)(?P<xmp>\.xmp)", re.I)
+
+
+def _version_name(companion: str, main_dest_name: str, main_source_name: str) -> str | None:
+    """darktable's XMP of a version of a file travelling with its photo under a name of its
+    own (``PXL_1.RAW-02.ORIGINAL_01.dng.xmp`` beside ``PXL_1.RAW-01.COVER_1.jpg``): the name
+    that file's own XMP takes beside the photo, with the version (``PXL_1.RAW-02.ORIGINAL_1_01
+    .dng.xmp``, where darktable looks for it); None for any other file."""
+    match = _VERSION_XMP.fullmatch(companion)
+    if match is None:
+        return None
+    xmp = match["xmp"]
+    own = companion_name(main_dest_name, main_source_name, match["stem"] + match["ext"] + xmp)
+    stem, ext = os.path.splitext(own[: -len(xmp)])
+    return stem + match["version"] + ext + xmp
 
 
 def _pixel_raw_name(companion: str, main_source_name: str, new_stem: str) -> str | None:
