@@ -56,6 +56,9 @@ class MemoryDest:
     ) -> Placed | None:
         return self.earlier.get(content_hash)
 
+    def placed_beside(self, content_hash: str, photo: Placed) -> Placed | None:
+        return None
+
     def slot(self, name: str, content_hash: str | None, size: int | None = None) -> Slot:
         if name in self.claims or any(p.dest == name for p in self.earlier.values()):
             return Slot.TAKEN

@@ -22,7 +22,7 @@ from engine.errors import DiskFull, JournalError, NewerJournal, RunError
 from engine.formats import imaging
 from engine.formats.kinds import Kind
 from engine.policy.actions import Action
-from engine.policy.companions import Mains
+from engine.policy.companions import Mains, sidecar_key
 from engine.policy.date_precedence import run_start
 from engine.policy.naming import Layout
 from engine.records import Analysis, Candidate, Companion, Decision, Finding, Status
@@ -119,6 +119,7 @@ def sidecars_following(
         if finding.reason in planner.ORPHANED and finding.rel not in done:
             orphans.setdefault(os.path.dirname(finding.rel), []).append(finding)
     following = {}
+    done_names: dict[str, set[str]] | None = None
     for folder, sidecars in orphans.items():
         photos = journal.placed_photos_in(source, folder)
         if not photos:
@@ -128,7 +129,12 @@ def sidecars_following(
             newest.setdefault(os.path.basename(photo.rel), photo)
         mains = Mains(list(newest))
         for sidecar in sidecars:
-            owner = mains.owner(os.path.basename(sidecar.rel))
+            name = os.path.basename(sidecar.rel)
+            owner = mains.owner(name)
+            if owner is None and (owner := mains.version_owner(name)) is not None:
+                # darktable's IMG_5_01.CR2.xmp is the IMG_5_01.CR2 an earlier run placed
+                done_names = _names_done(done) if done_names is None else done_names
+                owner = None if sidecar_key(name) in done_names.get(folder, ()) else owner
             if owner is None:
                 continue
             try:
@@ -138,6 +144,16 @@ def sidecars_following(
             candidate = Candidate(sidecar.rel, st.st_size, st.st_mtime_ns, Kind.SIDECAR.value)
             following[sidecar.rel] = (candidate, newest[owner])
     return following
+
+
+def _names_done(done: dict[str, tuple[int, int]]) -> dict[str, set[str]]:
+    """The names (folded, ``sidecar_key`` of their ``.xmp``) of the files earlier runs of this
+    SOURCE decided, by folder."""
+    names: dict[str, set[str]] = {}
+    for rel in done:
+        folder, name = os.path.split(rel)
+        names.setdefault(folder, set()).add(sidecar_key(name + ".xmp"))
+    return names
 
 
 def report_place_problem(report: str, source: str, dest: str) -> str | None:

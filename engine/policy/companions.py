@@ -121,7 +121,9 @@ def group(names: dict[str, Kind]) -> tuple[list[Family], list[str]]:
         key = sidecar_key(name)
         owner = mains.owner(name) or travelling.get(key)
         if owner is None and extension(name) == ".xmp":
-            owner = raw_owners.get(key) or travelling.get(darktable_original(key) or "")
+            # no file of the folder has the name it gives (none is a main nor travels with one)
+            original = darktable_original(key) or ""
+            owner = raw_owners.get(key) or mains.version_owner(name) or travelling.get(original)
         if owner is None:
             orphans.append(name)
         else:
@@ -200,13 +202,19 @@ class Mains:
                 found = found or _pick([m for m in self.by_stem.get(stem, []) if m != without], "")
         if found is None and truncated:
             return self._cut_short(lowered, without)
-        original = darktable_original(lowered) if found is None else None
-        if original is not None and extension(sidecar) == ".xmp":
-            found = _pick([m for m in self.by_name.get(original, []) if m != without], sidecar)
         clip = sony_clip(lowered) if found is None and extension(sidecar) == ".xml" else None
         if clip is not None:
             found = _pick([m for m in self.by_stem.get(clip, []) if m != without], sidecar)
         return found
+
+    def version_owner(self, sidecar: str, without: str | None = None) -> str | None:
+        """The main file whose darktable duplicate ``sidecar`` describes (``darktable_original``),
+        for a caller that knows no file of the folder has the name the sidecar gives: where
+        one has (``IMG_5_01.CR2`` beside ``IMG_5.CR2``), ``IMG_5_01.CR2.xmp`` is its own."""
+        original = darktable_original(sidecar_key(sidecar))
+        if original is None or extension(sidecar) != ".xmp":
+            return None
+        return _pick([m for m in self.by_name.get(original, []) if m != without], sidecar)
 
     def _cut_short(self, key: str, without: str | None) -> str | None:
         """The one main whose name begins with ``key``, a Takeout JSON's name cut at 46
@@ -344,7 +352,26 @@ def companion_name(main_dest_name: str, main_source_name: str, companion: str) -
         return new_stem + tail
     own = _apple_original_name(companion, main_source_name, new_stem)
     own = own if own is not None else _pixel_raw_name(companion, main_source_name, new_stem)
+    own = own if own is not None else _version_name(companion, main_dest_name, main_source_name)
     return own if own is not None else new_stem + "_" + companion
+
+
+# darktable's XMP of a version of a file, as written: ``x_01.dng.xmp`` for ``x.dng``.
+_VERSION_XMP = re.compile(r"(?P<stem>.+)(?P<version>_\d{2,3})(?P<ext>\.[^.]+)(?P<xmp>\.xmp)", re.I)
+
+
+def _version_name(companion: str, main_dest_name: str, main_source_name: str) -> str | None:
+    """darktable's XMP of a version of a file travelling with its photo under a name of its
+    own (``PXL_1.RAW-02.ORIGINAL_01.dng.xmp`` beside ``PXL_1.RAW-01.COVER_1.jpg``): the name
+    that file's own XMP takes beside the photo, with the version (``PXL_1.RAW-02.ORIGINAL_1_01
+    .dng.xmp``, where darktable looks for it); None for any other file."""
+    match = _VERSION_XMP.fullmatch(companion)
+    if match is None:
+        return None
+    xmp = match["xmp"]
+    own = companion_name(main_dest_name, main_source_name, match["stem"] + match["ext"] + xmp)
+    stem, ext = os.path.splitext(own[: -len(xmp)])
+    return stem + match["version"] + ext + xmp
 
 
 def _pixel_raw_name(companion: str, main_source_name: str, new_stem: str) -> str | None:

@@ -40,6 +40,7 @@ import xxhash
 from engine.formats.kinds import (
     MOTION_VIDEO_EXTENSIONS,
     RAW_EXTENSIONS,
+    SIDECAR_EXTENSIONS,
     VIDEO_EXTENSIONS,
     extension,
 )
@@ -439,7 +440,7 @@ class Coordinator:
                     if same:
                         return at.name
                     break
-        return self._twin(item, [])
+        return self._twin(item, [], None)
 
     def _confirmed(self, copy: Decision, carried: CarriedCopy, outcome: Outcome) -> list[Decision]:
         """``copy``, a duplicate of the RAW or video ``carried``, now that its decision
@@ -770,7 +771,7 @@ class Coordinator:
                 if item.alone is not None:  # a video cut short: set aside, not adopted
                     staying.append(item)
                     continue
-                twin = None if item.error or item.hash is None else self._twin(item, kin)
+                twin = None if item.error or item.hash is None else self._twin(item, kin, earlier)
                 if item.error or item.hash is None or twin is not None:
                     if twin is not None:
                         self.twins[item.rel] = twin
@@ -787,10 +788,14 @@ class Coordinator:
             else:
                 del self.companions[verdict.rel]
 
-    def _twin(self, item: CompanionResult, kin: list[CompanionResult]) -> str | None:
+    def _twin(
+        self, item: CompanionResult, kin: list[CompanionResult], kept: Placed | None
+    ) -> str | None:
         """The placed file ``item`` repeats byte for byte, if any: one of ``kin`` (files in this
-        run) or a file an earlier run placed. Unproven means unique. What the worker that read
-        ``item`` compared (``twin_of``, ``same_as_placed``) is not read again."""
+        run) or a file an earlier run placed; for a sidecar, one travelling with ``kept``, the
+        photo an earlier run kept (the same edit of another photo, as a batch edit gives it, is
+        no copy of it). Unproven means unique. What the worker that read ``item`` compared
+        (``twin_of``, ``same_as_placed``) is not read again."""
         mine = os.path.join(self.source, item.rel)
         for other in kin:
             if other.hash != item.hash:
@@ -803,9 +808,15 @@ class Coordinator:
             return None  # adopted by an earlier run, whose copy stands for it (_adopt)
         if self.move and self._left_in_dest(item.rel, item.hash) is not None:
             return None  # adopted by a copy run: released against that copy (_adopt)
-        earlier, _held = self._kept_copy(item.hash, earlier_runs_only=True)
+        sidecar = extension(item.rel) in SIDECAR_EXTENSIONS
+        if sidecar:
+            earlier = self._travelling_with(kept, item.hash)
+        else:
+            earlier, _held = self._kept_copy(item.hash, earlier_runs_only=True)
         if earlier is None:
             linked = self._link_to_these_bytes(item.rel, item.hash)
+            if linked is not None and sidecar and not self._linked_beside(linked, kept):
+                linked = None
             return None if linked is None else _placed_name(linked, self.source)
         if item.same_as_placed is not None and item.same_as_placed == earlier.dest:
             return _placed_name(earlier, self.source)
@@ -816,6 +827,18 @@ class Coordinator:
                 continue
             return _placed_name(earlier, self.source) if same else None
         return None
+
+    def _travelling_with(self, kept: Placed | None, content_hash: str) -> Placed | None:
+        """A file with these bytes an earlier run placed travelling with ``kept``, if any."""
+        return None if kept is None else self.view.placed_beside(content_hash, kept)
+
+    def _linked_beside(self, linked: Placed, kept: Placed | None) -> bool:
+        """Whether ``linked``, a file of SOURCE an earlier symlink run linked, travels with
+        ``kept``."""
+        if kept is None or kept.source_root != self.source:
+            return False
+        placed = self.view.companions_placed(kept.rel, os.path.dirname(kept.dest))
+        return any(rel == linked.rel for rel, _ in placed)
 
     def _compare(
         self,

@@ -49,6 +49,10 @@ class DestView(Protocol):
         ``still_there``, the first it accepts, else the first."""
         ...
 
+    def placed_beside(self, content_hash: str, photo: Placed) -> Placed | None:
+        """A file with this content an earlier run placed travelling with ``photo``, if any."""
+        ...
+
     def slot(self, name: str, content_hash: str | None, size: int | None = None) -> Slot:
         """Whether ``name`` (relative to DEST) can take a file with ``content_hash`` (and
         ``size``, when known)."""
@@ -159,6 +163,11 @@ class JournalView:
             return None
         before = self.run_id if earlier_runs_only else None
         return self.journal.placed_with_hash(content_hash, before, still_there)
+
+    def placed_beside(self, content_hash: str, photo: Placed) -> Placed | None:
+        if hash_key(content_hash) not in self._hashes:
+            return None
+        return self.journal.placed_beside(content_hash, photo, self.run_id)
 
     def slot(self, name: str, content_hash: str | None, size: int | None = None) -> Slot:
         if self._key(name) in self._taken:

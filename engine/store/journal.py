@@ -1073,6 +1073,37 @@ class Journal:
             first = first or placed
         return first
 
+    def placed_beside(
+        self, content_hash: str, photo: Placed, before_run: int | None
+    ) -> Placed | None:
+        """A file with this content that runs before ``before_run`` placed travelling with
+        ``photo``: its row names that photo by its path below their SOURCE or (adopted from
+        another SOURCE) by its whole path."""
+        row = self.db.execute(
+            "SELECT source_root, source_rel, dest, date_source, out_hash != hash AS transformed, "
+            "state FROM files "
+            f"WHERE hash = ? AND status = 'placed' AND state != 'undone' AND {_HOLDS_BYTES} "
+            "AND run_id < ? AND ((source_root = ? AND companion_of = ?) OR companion_of = ?) "
+            "ORDER BY source_root, source_rel, run_id DESC LIMIT 1",
+            (
+                content_hash,
+                before_run if before_run is not None else 2**62,
+                _b(photo.source_root),
+                _b(photo.rel),
+                _b(os.path.join(photo.source_root, photo.rel)),
+            ),
+        ).fetchone()
+        if row is None:
+            return None
+        return Placed(
+            source_root=os.fsdecode(row["source_root"]),
+            rel=os.fsdecode(row["source_rel"]),
+            dest=os.fsdecode(row["dest"]),
+            date_source=DateSource(row["date_source"]),
+            transformed=bool(row["transformed"]),
+            state=row["state"],
+        )
+
     def bytes_at(self, names: Iterable[str]) -> dict[str, tuple[str, int]]:
         """For each of ``names`` (below DEST) that a done placed row wrote a file at (not a
         symbolic link): the hash and size of the bytes it wrote there, by its newest such row."""
