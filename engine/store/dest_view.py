@@ -327,7 +327,7 @@ def lost_copies(
     keepers = gone_from(dest, ((name, name) for name in journal.keepers_of_duplicates(source)))
     if moved is not None and (placed or keepers):
         names = {name for _, name in placed} | set(keepers)
-        moved.update(moved_within(dest, journal.bytes_at(sorted(names))))
+        moved.update(moved_within(dest, journal.bytes_at(sorted(names)), journal.holds_other))
         placed = [(rel, name) for rel, name in placed if name not in moved]
         keepers = [name for name in keepers if name not in moved]
     lost = {rel for rel, _ in placed}
@@ -336,12 +336,16 @@ def lost_copies(
     return lost
 
 
-def moved_within(dest: str, wanted: dict[str, tuple[str, int]]) -> dict[str, str]:
+def moved_within(
+    dest: str, wanted: dict[str, tuple[str, int]], known: Callable[[str, str], bool]
+) -> dict[str, str]:
     """Where DEST now holds the bytes of each name of ``wanted`` (name below DEST -> the hash
     and size of the bytes placed there), found under the same file name (any case or Unicode
     form) in another folder: that name -> the file holding them. DEST is walked once, its own
     folder left out; only a file of a wanted name is looked at, and read only when its size is
-    the one placed. Each file stands for one name."""
+    the one placed. Each file stands for one name; none a run put there as the file of another
+    source (``known(file, name)``: a move run's copy of another card's photo in Duplicates/,
+    which a move run would otherwise release this source against)."""
     by_name: dict[tuple[int, int], list[str]] = {}
     for name, (_, size) in sorted(wanted.items()):
         by_name.setdefault((name_key(os.path.basename(name)), size), []).append(name)
@@ -350,9 +354,14 @@ def moved_within(dest: str, wanted: dict[str, tuple[str, int]]) -> dict[str, str
     for path, key in _files_keyed(dest, keys):
         with contextlib.suppress(OSError):
             size = os.lstat(path).st_size
+            rel = os.path.relpath(path, dest)
             for name in by_name.get((key, size), []):
-                if name not in found and fsops.holds(path, wanted[name][0], size):
-                    found[name] = os.path.relpath(path, dest)
+                if (
+                    name not in found
+                    and not known(rel, name)
+                    and fsops.holds(path, wanted[name][0], size)
+                ):
+                    found[name] = rel
                     break
     return found
 

@@ -1,0 +1,70 @@
+"""Review of hunt19 (a move run after a copy run releases sources against copies the user moved
+within DEST, and a sidecar the copy run placed beside the kept copy), from real camera files
+arranged as multi-run journeys into one DEST."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+
+EXIFTOOL = shutil.which("exiftool")
+needs_exiftool = pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is not installed")
+
+
+def _card(root: Path, corpus: Path, *files: tuple[str, str]) -> Path:
+    """A card at ``root`` holding corpus files (corpus name, path on the card), writable."""
+    for name, rel in files:
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(corpus / name, target)
+    return root
+
+
+def _rows(report: list[dict[str, object]]) -> dict[str, dict[str, object]]:
+    return {str(line["source"]): line for line in report}
+
+
+@needs_exiftool
+@pytest.mark.parametrize("user", ["refiled and edited", "deleted"])
+def test_a_move_run_never_releases_a_card_against_another_cards_copy_in_duplicates(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize, capsys, user: str
+) -> None:
+    """Card A copied into DEST; card B, holding the same photo under the same name, moved in
+    (its copy goes to Duplicates/, a duplicate of A's). The user then moves A's copy to a
+    folder of their own and tags it there (other bytes), or deletes it, and moves card A in to
+    empty it. Its photo as taken is nowhere else in DEST but in B's Duplicates/ copy: it is
+    placed again at its name. It was released against B's copy in Duplicates/ ("its copy in
+    DEST is Duplicates/DCIM/IMG_0001.JPG"), wiped from card A, its only copy left a file DEST
+    calls a duplicate of a card file now gone (emptying Duplicates/ loses it), and verify
+    called A's copy missing."""
+    photo = ("camera/Canon_40D.jpg", "DCIM/IMG_0001.JPG")
+    card_a = _card(tmp_path / "A", corpus, photo, ("camera/canon-ixus.jpg", "DCIM/IMG_0003.JPG"))
+    card_b = _card(tmp_path / "B", corpus, photo)
+    dest = tmp_path / "dest"
+    assert organize(card_a, dest)[0] == 0
+    code, moved_b = organize(card_b, dest, "--mode", "move")
+    assert code == 0 and moved_b[0]["dest"] == "Duplicates/DCIM/IMG_0001.JPG", moved_b
+    copy = dest / "2008/DCIM/IMG_0001.JPG"
+    if user == "deleted":
+        copy.unlink()
+    else:
+        (dest / "2008/Mine").mkdir()
+        copy = copy.rename(dest / "2008/Mine/IMG_0001.JPG")
+        assert EXIFTOOL is not None
+        subprocess.run([EXIFTOOL, "-q", "-overwrite_original", "-Artist=Me", str(copy)], check=True)
+
+    code, report = organize(card_a, dest, "--mode", "move")
+
+    assert code == 0
+    row = _rows(report)["DCIM/IMG_0001.JPG"]
+    assert row["dest"] == "2008/DCIM/IMG_0001.JPG", row
+    assert "placed there again" in str(row["note"]), row
+    assert (dest / "2008/DCIM/IMG_0001.JPG").read_bytes() == (corpus / photo[0]).read_bytes()
+    assert not (card_a / "DCIM/IMG_0001.JPG").exists()
+    assert main(["verify", str(dest)]) == 0
+    assert "0 missing" in capsys.readouterr().out
