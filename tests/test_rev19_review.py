@@ -15,6 +15,12 @@ from engine.cli import main
 EXIFTOOL = shutil.which("exiftool")
 needs_exiftool = pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is not installed")
 
+XMP = (
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
+    'syntax-ns#"><rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="5"/>'
+    "</rdf:RDF></x:xmpmeta>"
+)
+
 
 def _card(root: Path, corpus: Path, *files: tuple[str, str]) -> Path:
     """A card at ``root`` holding corpus files (corpus name, path on the card), writable."""
@@ -68,3 +74,37 @@ def test_a_move_run_never_releases_a_card_against_another_cards_copy_in_duplicat
     assert not (card_a / "DCIM/IMG_0001.JPG").exists()
     assert main(["verify", str(dest)]) == 0
     assert "0 missing" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("user", ["deleted", "refiled and edited"])
+def test_a_sidecar_the_copy_run_placed_and_gone_from_dest_is_no_duplicate_of_itself(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize, user: str
+) -> None:
+    """Card B repeats card A's photo with a rating of its own (.xmp); the copy run of B put
+    the .xmp beside A's copy. The user then deletes that .xmp in DEST, or moves the folder and
+    rates the photo again there; then moves card B in. B's .xmp holds the only copy of its
+    rating as written on the card: placed again at its name, as a photo is. It was called a
+    duplicate of itself ("identical to DCIM/IMG_0001.xmp, like its photo", its own path) and
+    moved into Duplicates/, which the user empties."""
+    card_a = _card(tmp_path / "A", corpus, ("camera/Canon_40D.jpg", "DCIM/IMG_0001.JPG"))
+    card_b = _card(tmp_path / "B", corpus, ("camera/Canon_40D.jpg", "DCIM/IMG_0001.JPG"))
+    (card_b / "DCIM/IMG_0001.xmp").write_text(XMP)
+    dest = tmp_path / "dest"
+    assert organize(card_a, dest)[0] == 0
+    code, copied = organize(card_b, dest)
+    assert code == 0 and _rows(copied)["DCIM/IMG_0001.xmp"]["dest"] == "2008/DCIM/IMG_0001.xmp"
+    if user == "deleted":
+        (dest / "2008/DCIM/IMG_0001.xmp").unlink()
+    else:
+        (dest / "2008/DCIM").rename(dest / "2008/Trip")
+        (dest / "2008/Trip/IMG_0001.xmp").write_text(XMP.replace('"5"', '"2"'))
+
+    code, moved = organize(card_b, dest, "--mode", "move")
+
+    assert code == 0
+    row = _rows(moved)["DCIM/IMG_0001.xmp"]
+    assert row["status"] == "placed", row
+    assert row["dest"] == "2008/DCIM/IMG_0001.xmp", row
+    assert (dest / "2008/DCIM/IMG_0001.xmp").read_text() == XMP
+    assert not list((dest / "Duplicates").rglob("*.xmp"))
+    assert main(["verify", str(dest)]) == 0
