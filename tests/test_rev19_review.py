@@ -108,3 +108,38 @@ def test_a_sidecar_the_copy_run_placed_and_gone_from_dest_is_no_duplicate_of_its
     assert (dest / "2008/DCIM/IMG_0001.xmp").read_text() == XMP
     assert not list((dest / "Duplicates").rglob("*.xmp"))
     assert main(["verify", str(dest)]) == 0
+
+
+def test_a_move_run_after_a_photo_an_earlier_move_placed_was_culled_does_not_walk_dest(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize, monkeypatch
+) -> None:
+    """Every card mounts at one path (``/media/EOS_DIGITAL``) and is moved into DEST; the user
+    culls a photo from DEST. Its source left with that move: nothing of it is left to release,
+    yet each later move run from that path walked the whole archive for it (hunt19 made every
+    move run look for copies the user moved within DEST). A move run looks only for the copies
+    of files it takes out of SOURCE, as it did before."""
+    from engine.store import dest_view
+
+    mount = tmp_path / "EOS_DIGITAL"
+    _card(mount, corpus, ("camera/Canon_40D.jpg", "DCIM/IMG_0001.JPG"))
+    _card(mount, corpus, ("camera/canon-ixus.jpg", "DCIM/IMG_0002.JPG"))
+    dest = tmp_path / "dest"
+    code, first = organize(mount, dest, "--mode", "move")
+    assert code == 0 and not list(mount.rglob("*.JPG")), first
+    (dest / str(_rows(first)["DCIM/IMG_0001.JPG"]["dest"])).unlink()  # culled
+    _card(mount, corpus, ("camera/Nikon_D70.jpg", "DCIM/IMG_0003.JPG"))  # the next card
+    walks = []
+    files_keyed = dest_view._files_keyed
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        walks.append(args[0])
+        return files_keyed(*args, **kwargs)
+
+    monkeypatch.setattr(dest_view, "_files_keyed", counted)
+
+    code, second = organize(mount, dest, "--mode", "move")
+
+    assert code == 0
+    assert _rows(second)["DCIM/IMG_0003.JPG"]["status"] == "placed", second
+    assert not list(mount.rglob("*.JPG"))
+    assert walks == []

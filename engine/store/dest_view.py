@@ -14,7 +14,7 @@ import enum
 import os
 import stat
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Protocol, TypeVar
 
 import xxhash
@@ -312,7 +312,11 @@ Key = TypeVar("Key")
 
 
 def lost_copies(
-    journal: Journal, source: str, dest: str, moved: dict[str, str] | None = None
+    journal: Journal,
+    source: str,
+    dest: str,
+    moved: dict[str, str] | None = None,
+    among: Collection[str] | None = None,
 ) -> set[str]:
     """The files of SOURCE an earlier run finished whose bytes DEST no longer holds (deleted
     there by mistake, lost with a disk), to be decided again when found unchanged in SOURCE:
@@ -322,11 +326,15 @@ def lost_copies(
     verify`` names a changed one. DEST is listed a folder at a time, never a file at a time.
     Given ``moved``, a copy found under its name in another folder of DEST (moved there by the
     user) is not lost either, and ``moved`` gets its name -> where it is now (``moved_within``:
-    DEST walked once, only when a copy is missing)."""
+    DEST walked once, only when a copy is missing); given ``among`` too, only the copies of
+    those files of SOURCE are looked for (a move run's: those left in SOURCE, which it takes
+    out; a photo an earlier move run placed and the user culled since has no source to take
+    out, and no walk of DEST is made for it every run)."""
     placed = gone_from(dest, (((rel, name), name) for rel, name in journal.placed_copies(source)))
     keepers = gone_from(dest, ((name, name) for name in journal.keepers_of_duplicates(source)))
-    if moved is not None and (placed or keepers):
-        names = {name for _, name in placed} | set(keepers)
+    sought = [(rel, name) for rel, name in placed if among is None or rel in among]
+    if moved is not None and (sought or keepers):
+        names = {name for _, name in sought} | set(keepers)
         moved.update(moved_within(dest, journal.bytes_at(sorted(names)), journal.holds_other))
         placed = [(rel, name) for rel, name in placed if name not in moved]
         keepers = [name for name in keepers if name not in moved]
