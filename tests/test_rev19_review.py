@@ -143,3 +143,32 @@ def test_a_move_run_after_a_photo_an_earlier_move_placed_was_culled_does_not_wal
     assert _rows(second)["DCIM/IMG_0003.JPG"]["status"] == "placed", second
     assert not list(mount.rglob("*.JPG"))
     assert walks == []
+
+
+def test_a_photo_released_against_its_refiled_copy_and_refiled_again_is_not_missing(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize, capsys
+) -> None:
+    """A card copied into DEST, the year's subfolder renamed by the user (``2008/DCIM`` ->
+    ``2008/Trip``), the card moved in (released against its copy in Trip/), then the folder
+    renamed again (``2008/Trip`` -> ``2008/Holiday``). The copy's row and its release's name
+    one file, found under its name with its bytes: verify called the release's "missing ...
+    DEST held its only copy" (exit 1), the one file answering for the copy's name only."""
+    card = _card(
+        tmp_path / "A",
+        corpus,
+        ("camera/Canon_40D.jpg", "DCIM/IMG_0001.JPG"),
+        ("camera/canon-ixus.jpg", "DCIM/IMG_0003.JPG"),
+    )
+    dest = tmp_path / "dest"
+    assert organize(card, dest)[0] == 0
+    (dest / "2008/DCIM").rename(dest / "2008/Trip")
+    code, moved = organize(card, dest, "--mode", "move")
+    assert code == 0 and _rows(moved)["DCIM/IMG_0001.JPG"]["dest"] == "2008/Trip/IMG_0001.JPG"
+    (dest / "2008/Trip").rename(dest / "2008/Holiday")
+
+    code = main(["verify", str(dest)])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "0 missing" in out and "only copy" not in out, out
+    assert "moved: 2008/Trip/IMG_0001.JPG: at 2008/Holiday/IMG_0001.JPG" in out, out

@@ -378,14 +378,16 @@ class Refiled:
     """The files of DEST among which a copy gone from its name may be found, moved there by
     the user: those named as one of ``names`` (in any case or Unicode form), found in one walk
     of DEST, none when no name is given (the names are kept as 8-byte keys: a million rows of
-    a run are never held). Each file answers for one name; none a run put there as the file
-    of another source (``known(file, name)``: a move run's copy in Duplicates/ is no copy the
-    user moved)."""
+    a run are never held). Each file answers for the names of one source's file (its copy's,
+    and a later move run's release of it against that copy where the user had moved it: one
+    file); none a run put there as the file of another source (``known(file, name)``: a move
+    run's copy in Duplicates/ is no copy the user moved)."""
 
     def __init__(self, dest: str, names: Iterable[str], known: Callable[[str, str], bool]) -> None:
         keys = KeySet(name_key(os.path.basename(name)) for name in names)
         self.dest, self._known = dest, known
         self._files: dict[int, list[str]] = {}
+        self._answers: dict[str, str] = {}  # a file found -> the first name it answered for
         if keys:
             for path, key in _files_keyed(dest, keys):
                 self._files.setdefault(key, []).append(path)
@@ -397,10 +399,13 @@ class Refiled:
         held = journal.bytes_at([name]).get(name) if paths else None
         if paths is None or held is None:
             return None
-        for i, path in enumerate(paths):
+        for path in paths:
             rel = os.path.relpath(path, self.dest)
+            first = self._answers.get(rel)
+            if first is not None and self._known(first, name):
+                continue  # the copy of another source's file
             if not self._known(rel, name) and fsops.holds(path, held[0], held[1]):
-                del paths[i]
+                self._answers.setdefault(rel, name)
                 return rel
         return None
 
