@@ -172,3 +172,32 @@ def test_a_photo_released_against_its_refiled_copy_and_refiled_again_is_not_miss
     assert code == 0, out
     assert "0 missing" in out and "only copy" not in out, out
     assert "moved: 2008/Trip/IMG_0001.JPG: at 2008/Holiday/IMG_0001.JPG" in out, out
+
+
+def test_undo_of_a_release_copies_the_photo_back_from_where_the_user_moved_its_copy(  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus: Path, organize, capsys
+) -> None:
+    """A card copied into DEST, then moved in (its sources released against the copies),
+    then the user renames the year's subfolder (``2008/DCIM`` -> ``2008/Trip``). Undo of the
+    move run puts the card back as it was, copying the photo from its copy in Trip/ (the copy
+    stays): it said "its copy in DEST is missing or changed since" and left the card without
+    it (exit 1), the photo in DEST under its name with its bytes."""
+    card = _card(
+        tmp_path / "A",
+        corpus,
+        ("camera/Canon_40D.jpg", "DCIM/IMG_0001.JPG"),
+        ("camera/canon-ixus.jpg", "DCIM/IMG_0003.JPG"),
+    )
+    before = {p.name: p.read_bytes() for p in (card / "DCIM").iterdir()}
+    dest = tmp_path / "dest"
+    assert organize(card, dest)[0] == 0
+    code, moved = organize(card, dest, "--mode", "move")
+    assert code == 0 and not list(card.rglob("*.JPG")), moved
+    (dest / "2008/DCIM").rename(dest / "2008/Trip")
+
+    code = main(["undo", str(dest)])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert {p.name: p.read_bytes() for p in (card / "DCIM").iterdir()} == before
+    assert (dest / "2008/Trip/IMG_0001.JPG").read_bytes() == before["IMG_0001.JPG"]
