@@ -644,6 +644,7 @@ def _run(
     walk = settings.walk
     plan = planner.plan(source, walk.extensions, exclude=[dest], videos=walk.videos)
     done = journal.done_files(source, move=run.mode is Mode.MOVE)
+    copied: set[str] = set()
     if run.mode is Mode.MOVE:  # what earlier runs copied, this one takes out of SOURCE
         copied = journal.left_in_source(source)
         done = {rel: seen for rel, seen in done.items() if rel not in copied}
@@ -653,7 +654,8 @@ def _run(
     moved: dict[str, str] = {}  # copies the user moved to another folder of DEST: not lost
     # a move run takes every copied file out of SOURCE: against its copy, wherever in DEST
     finds_moved = run.restore_missing or run.mode is Mode.MOVE
-    lost = lost_copies(journal, source, dest, moved if finds_moved else None)
+    among = None if run.restore_missing else copied
+    lost = lost_copies(journal, source, dest, moved if finds_moved else None, among)
     missing = sum(rel in lost for rel in _walked(plan.candidates, done)) if lost else 0
     if missing and not run.restore_missing:  # culled from DEST, maybe: the user's to say
         lost = set()

@@ -111,8 +111,7 @@ def undo(
         else:
             why = _undo_one(dest, item, journal if released else None, result, pending)
         if isinstance(why, Gone):
-            now = refiled.find(item.dest, journal)
-            why = (why or None) if now is None else f"{_REFILED} {now} in DEST: left there"
+            why = _refiled(dest, item, refiled.find(item.dest, journal), why, result, dry_run)
         if why is None:
             progress.add(item.run_id)
             done.append((item.source_root, item.rel, item.run_id))
@@ -147,6 +146,20 @@ def undo(
         _set_statuses(journal, result, progress, stuck)
         _drop_thumbnails(os.path.join(dest, ENGINE_FOLDER, "thumbs"), journal)
     return result
+
+
+def _refiled(
+    dest: str, item: Written, now: str | None, why: Gone, result: UndoResult, dry_run: bool
+) -> str | None:
+    """Undo ``item``, whose copy is not at its name: a released source is copied back from
+    where the user moved that copy within DEST (``now``), any other copy found there is left
+    there; found nowhere, ``why``."""
+    if now is None:
+        return why or None
+    if item.action.undo is Undo.COPY_BACK:
+        origin = os.path.join(item.source_root, item.rel)
+        return _copy_back(dest, os.path.join(dest, now), origin, item, result, dry_run)
+    return f"{_REFILED} {now} in DEST: left there"
 
 
 def _gone(dest: str, journal: Journal, runs: list[int], pending: Pending | None) -> Iterator[str]:
@@ -441,6 +454,8 @@ def _copy_back(
         return "its source path holds other bytes now"
     if kept is not None and not _same(kept, item.hash):
         return f"its kept original {item.original} is missing or changed"
+    if kept is None and not os.path.lexists(path):
+        return Gone("its copy in DEST is missing since")  # or moved within DEST (_refiled)
     if kept is None and not _same(path, item.out_hash):
         return "its copy in DEST is missing or changed since"
     if dry_run:

@@ -682,6 +682,24 @@ class Coordinator:
         release(member, left)
         return True
 
+    def _placed_back(self, member: Decision) -> bool:
+        """Whether a companion a copy run placed from these bytes and left in SOURCE, its copy
+        gone from DEST since (not moved within it), is placed again at that name by this move
+        run, as a photo is (``_released_or_new``)."""
+        left = None if member.hash is None else self.view.left_copy(member.rel, member.hash)
+        if left is None or left.dest in self.moved:
+            return False
+        if self.view.present(left.dest, left.bytes_out) is not None:
+            return False
+        member.dest = left.dest
+        member.action = self._action(member)
+        member.note = (
+            f"its copy {left.dest}, which run {left.run_id} placed, is gone from DEST: "
+            "placed there again"
+        )
+        self.moved_back += 1
+        return True
+
     def _left_in_dest(self, rel: str, content_hash: str) -> LeftCopy | None:
         """The copy an earlier run placed of this very file (path and bytes) and left in
         SOURCE, still in DEST: what a move run releases the file against."""
@@ -813,6 +831,12 @@ class Coordinator:
             earlier = self._travelling_with(kept, item.hash)
         else:
             earlier, _held = self._kept_copy(item.hash, earlier_runs_only=True)
+        itself = earlier is not None and (earlier.source_root, earlier.rel) == (
+            self.source,
+            item.rel,
+        )
+        if self.move and itself:
+            return None  # this very file, its copy gone from DEST or changed: placed (_adopt)
         if earlier is None:
             linked = self._link_to_these_bytes(item.rel, item.hash)
             if linked is not None and sidecar and not self._linked_beside(linked, kept):
@@ -1097,7 +1121,7 @@ class Coordinator:
             decision.note = noted(decision.note, "already placed by an earlier run")
             self._as_linked(decision)
             return decision
-        if self.move and self._released_with(decision):
+        if self.move and (self._released_with(decision) or self._placed_back(decision)):
             return decision
         wanted = []
         if kept_dest is not None:

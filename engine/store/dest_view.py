@@ -14,7 +14,7 @@ import enum
 import os
 import stat
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Protocol, TypeVar
 
 import xxhash
@@ -321,7 +321,11 @@ Key = TypeVar("Key")
 
 
 def lost_copies(
-    journal: Journal, source: str, dest: str, moved: dict[str, str] | None = None
+    journal: Journal,
+    source: str,
+    dest: str,
+    moved: dict[str, str] | None = None,
+    among: Collection[str] | None = None,
 ) -> set[str]:
     """The files of SOURCE an earlier run finished whose bytes DEST no longer holds (deleted
     there by mistake, lost with a disk), to be decided again when found unchanged in SOURCE:
@@ -331,12 +335,16 @@ def lost_copies(
     verify`` names a changed one. DEST is listed a folder at a time, never a file at a time.
     Given ``moved``, a copy found under its name in another folder of DEST (moved there by the
     user) is not lost either, and ``moved`` gets its name -> where it is now (``moved_within``:
-    DEST walked once, only when a copy is missing)."""
+    DEST walked once, only when a copy is missing); given ``among`` too, only the copies of
+    those files of SOURCE are looked for (a move run's: those left in SOURCE, which it takes
+    out; a photo an earlier move run placed and the user culled since has no source to take
+    out, and no walk of DEST is made for it every run)."""
     placed = gone_from(dest, (((rel, name), name) for rel, name in journal.placed_copies(source)))
     keepers = gone_from(dest, ((name, name) for name in journal.keepers_of_duplicates(source)))
-    if moved is not None and (placed or keepers):
-        names = {name for _, name in placed} | set(keepers)
-        moved.update(moved_within(dest, journal.bytes_at(sorted(names))))
+    sought = [(rel, name) for rel, name in placed if among is None or rel in among]
+    if moved is not None and (sought or keepers):
+        names = {name for _, name in sought} | set(keepers)
+        moved.update(moved_within(dest, journal.bytes_at(sorted(names)), journal.holds_other))
         placed = [(rel, name) for rel, name in placed if name not in moved]
         keepers = [name for name in keepers if name not in moved]
     lost = {rel for rel, _ in placed}
@@ -345,12 +353,16 @@ def lost_copies(
     return lost
 
 
-def moved_within(dest: str, wanted: dict[str, tuple[str, int]]) -> dict[str, str]:
+def moved_within(
+    dest: str, wanted: dict[str, tuple[str, int]], known: Callable[[str, str], bool]
+) -> dict[str, str]:
     """Where DEST now holds the bytes of each name of ``wanted`` (name below DEST -> the hash
     and size of the bytes placed there), found under the same file name (any case or Unicode
     form) in another folder: that name -> the file holding them. DEST is walked once, its own
     folder left out; only a file of a wanted name is looked at, and read only when its size is
-    the one placed. Each file stands for one name."""
+    the one placed. Each file stands for one name; none a run put there as the file of another
+    source (``known(file, name)``: a move run's copy of another card's photo in Duplicates/,
+    which a move run would otherwise release this source against)."""
     by_name: dict[tuple[int, int], list[str]] = {}
     for name, (_, size) in sorted(wanted.items()):
         by_name.setdefault((name_key(os.path.basename(name)), size), []).append(name)
@@ -359,9 +371,14 @@ def moved_within(dest: str, wanted: dict[str, tuple[str, int]]) -> dict[str, str
     for path, key in _files_keyed(dest, keys):
         with contextlib.suppress(OSError):
             size = os.lstat(path).st_size
+            rel = os.path.relpath(path, dest)
             for name in by_name.get((key, size), []):
-                if name not in found and fsops.holds(path, wanted[name][0], size):
-                    found[name] = os.path.relpath(path, dest)
+                if (
+                    name not in found
+                    and not known(rel, name)
+                    and fsops.holds(path, wanted[name][0], size)
+                ):
+                    found[name] = rel
                     break
     return found
 
@@ -370,14 +387,16 @@ class Refiled:
     """The files of DEST among which a copy gone from its name may be found, moved there by
     the user: those named as one of ``names`` (in any case or Unicode form), found in one walk
     of DEST, none when no name is given (the names are kept as 8-byte keys: a million rows of
-    a run are never held). Each file answers for one name; none a run put there as the file
-    of another source (``known(file, name)``: a move run's copy in Duplicates/ is no copy the
-    user moved)."""
+    a run are never held). Each file answers for the names of one source's file (its copy's,
+    and a later move run's release of it against that copy where the user had moved it: one
+    file); none a run put there as the file of another source (``known(file, name)``: a move
+    run's copy in Duplicates/ is no copy the user moved)."""
 
     def __init__(self, dest: str, names: Iterable[str], known: Callable[[str, str], bool]) -> None:
         keys = KeySet(name_key(os.path.basename(name)) for name in names)
         self.dest, self._known = dest, known
         self._files: dict[int, list[str]] = {}
+        self._answers: dict[str, str] = {}  # a file found -> the first name it answered for
         if keys:
             for path, key in _files_keyed(dest, keys):
                 self._files.setdefault(key, []).append(path)
@@ -389,10 +408,13 @@ class Refiled:
         held = journal.bytes_at([name]).get(name) if paths else None
         if paths is None or held is None:
             return None
-        for i, path in enumerate(paths):
+        for path in paths:
             rel = os.path.relpath(path, self.dest)
+            first = self._answers.get(rel)
+            if first is not None and self._known(first, name):
+                continue  # the copy of another source's file
             if not self._known(rel, name) and fsops.holds(path, held[0], held[1]):
-                del paths[i]
+                self._answers.setdefault(rel, name)
                 return rel
         return None
 
