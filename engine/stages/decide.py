@@ -386,7 +386,7 @@ class Coordinator:
                 if rider.status is not Status.DUPLICATE or item is None or item.hash is None:
                     staying.append(rider)  # unread: an error, with its photo
                     continue
-                twin = self._held_twin(item, held)
+                twin = self._held_twin(item, held, group.hash)
                 if twin is not None:
                     rider.duplicate_of = twin
                     rider.reason = f"identical to {twin}, like its photo"
@@ -426,10 +426,11 @@ class Coordinator:
         return held
 
     def _held_twin(
-        self, item: CompanionResult, held: list[tuple[CompanionResult, HeldAt]]
+        self, item: CompanionResult, held: list[tuple[CompanionResult, HeldAt]], carried: str
     ) -> str | None:
         """The placed file a copy's sidecar ``item`` repeats byte for byte: one of ``held``,
-        else (``_twin``) one an earlier run placed; None if none."""
+        else (``_twin``) one an earlier run placed travelling with the RAW or video with the
+        bytes ``carried`` it kept; None if none."""
         mine = os.path.join(self.source, item.rel)
         for other, at in held:
             if other.hash != item.hash:
@@ -440,7 +441,8 @@ class Coordinator:
                     if same:
                         return at.name
                     break
-        return self._twin(item, [], None)
+        kept, _ = self._kept_copy(carried, earlier_runs_only=True)
+        return self._twin(item, [], kept)
 
     def _confirmed(self, copy: Decision, carried: CarriedCopy, outcome: Outcome) -> list[Decision]:
         """``copy``, a duplicate of the RAW or video ``carried``, now that its decision

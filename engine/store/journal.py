@@ -1078,12 +1078,16 @@ class Journal:
     ) -> Placed | None:
         """A file with this content that runs before ``before_run`` placed travelling with
         ``photo``: its row names that photo by its path below their SOURCE or (adopted from
-        another SOURCE) by its whole path."""
+        another SOURCE) by its whole path; where ``photo`` is itself a RAW or video that
+        travelled with a photo, one travelling with that photo (its family's)."""
         row = self.db.execute(
             "SELECT source_root, source_rel, dest, date_source, out_hash != hash AS transformed, "
             "state FROM files "
             f"WHERE hash = ? AND status = 'placed' AND state != 'undone' AND {_HOLDS_BYTES} "
-            "AND run_id < ? AND ((source_root = ? AND companion_of = ?) OR companion_of = ?) "
+            "AND run_id < ? AND ((source_root = ? AND companion_of = ?) OR companion_of = ? "
+            "OR (source_root = ? AND companion_of = (SELECT companion_of FROM files "
+            "WHERE source_root = ? AND source_rel = ? AND companion_of IS NOT NULL "
+            "ORDER BY run_id DESC LIMIT 1))) "
             "ORDER BY source_root, source_rel, run_id DESC LIMIT 1",
             (
                 content_hash,
@@ -1091,6 +1095,9 @@ class Journal:
                 _b(photo.source_root),
                 _b(photo.rel),
                 _b(os.path.join(photo.source_root, photo.rel)),
+                _b(photo.source_root),
+                _b(photo.source_root),
+                _b(photo.rel),
             ),
         ).fetchone()
         if row is None:
