@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_hunt19 import _card, _rows
 
 from engine.cli import main
 
@@ -20,19 +21,6 @@ XMP = (
     'syntax-ns#"><rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="5"/>'
     "</rdf:RDF></x:xmpmeta>"
 )
-
-
-def _card(root: Path, corpus: Path, *files: tuple[str, str]) -> Path:
-    """A card at ``root`` holding corpus files (corpus name, path on the card), writable."""
-    for name, rel in files:
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(corpus / name, target)
-    return root
-
-
-def _rows(report: list[dict[str, object]]) -> dict[str, dict[str, object]]:
-    return {str(line["source"]): line for line in report}
 
 
 @needs_exiftool

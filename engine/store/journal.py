@@ -459,6 +459,25 @@ def _quick_check(path: str, mode: str) -> list[tuple[str]]:
         db.close()
 
 
+_PLACED_COLUMNS = (
+    "source_root, source_rel, dest, date_source, out_hash != hash AS transformed, state, "
+    "coalesce(out_hash, hash) AS out_hash"
+)
+
+
+def _placed(row: sqlite3.Row) -> Placed:
+    """A ``Placed`` of a row read as ``_PLACED_COLUMNS`` name them."""
+    return Placed(
+        source_root=os.fsdecode(row["source_root"]),
+        rel=os.fsdecode(row["source_rel"]),
+        dest=os.fsdecode(row["dest"]),
+        date_source=DateSource(row["date_source"]),
+        transformed=bool(row["transformed"]),
+        state=row["state"],
+        out_hash=row["out_hash"],
+    )
+
+
 def rows(
     run_id: int, source_root: str, decisions: Iterable[Decision], state: str
 ) -> list[list[Any]]:
@@ -1050,8 +1069,7 @@ class Journal:
         ``still_there``, the first it accepts (a file placed again after an earlier copy was
         lost), else the first."""
         rows = self.db.execute(
-            "SELECT source_root, source_rel, dest, date_source, out_hash != hash AS transformed, "
-            "state, coalesce(out_hash, hash) AS out_hash FROM files "
+            f"SELECT {_PLACED_COLUMNS} FROM files "
             f"WHERE hash = ? AND status = 'placed' AND state != 'undone' AND {_HOLDS_BYTES} "
             "AND run_id < ? "
             "ORDER BY source_root, source_rel, run_id DESC" + ("" if still_there else " LIMIT 1"),
@@ -1059,15 +1077,7 @@ class Journal:
         )
         first = None
         for row in rows:
-            placed = Placed(
-                source_root=os.fsdecode(row["source_root"]),
-                rel=os.fsdecode(row["source_rel"]),
-                dest=os.fsdecode(row["dest"]),
-                date_source=DateSource(row["date_source"]),
-                transformed=bool(row["transformed"]),
-                state=row["state"],
-                out_hash=row["out_hash"],
-            )
+            placed = _placed(row)
             if still_there is None or still_there(placed):
                 return placed
             first = first or placed
@@ -1081,8 +1091,7 @@ class Journal:
         another SOURCE) by its whole path; where ``photo`` is itself a RAW or video that
         travelled with a photo, one travelling with that photo (its family's)."""
         row = self.db.execute(
-            "SELECT source_root, source_rel, dest, date_source, out_hash != hash AS transformed, "
-            "state FROM files "
+            f"SELECT {_PLACED_COLUMNS} FROM files "
             f"WHERE hash = ? AND status = 'placed' AND state != 'undone' AND {_HOLDS_BYTES} "
             "AND run_id < ? AND ((source_root = ? AND companion_of = ?) OR companion_of = ? "
             "OR (source_root = ? AND companion_of = (SELECT companion_of FROM files "
@@ -1100,16 +1109,7 @@ class Journal:
                 _b(photo.rel),
             ),
         ).fetchone()
-        if row is None:
-            return None
-        return Placed(
-            source_root=os.fsdecode(row["source_root"]),
-            rel=os.fsdecode(row["source_rel"]),
-            dest=os.fsdecode(row["dest"]),
-            date_source=DateSource(row["date_source"]),
-            transformed=bool(row["transformed"]),
-            state=row["state"],
-        )
+        return None if row is None else _placed(row)
 
     def bytes_at(self, names: Iterable[str]) -> dict[str, tuple[str, int]]:
         """For each of ``names`` (below DEST) that a done placed row wrote a file at (not a
