@@ -522,3 +522,34 @@ def test_a_move_killed_among_the_backups_resumes_to_the_same_dest(
         elif imgorg("undo", str(dest))[0] != 0 or tree_digest(src) != before:
             broken[k] = f"undo left SOURCE {sorted(tree_digest(src))}"
     assert not broken, broken
+
+
+def test_a_move_after_a_copy_run_releases_the_backups_edits_it_placed_beside_the_kept_raw(
+    tmp_path: Path,
+    corpus: Path,
+    organize,  # type: ignore[no-untyped-def]
+) -> None:
+    """The card and its RAW backup copied, then moved to empty them: the edits the copy run
+    placed beside the kept RAW are that file's copy (released, not a second copy in
+    Duplicates/ nor a duplicate of themselves); verify passes; two undos give SOURCE back."""
+    from engine.cli import main
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    card_and_backup(src, corpus)
+    before = tree_digest(src)
+    code, first = organize(src, dest, "--min-size", "0")
+    assert code == 0
+    placed = placed_outside_duplicates(dest)
+    edits = by_source(first)["RAW backup/IMG_0001.CR2.xmp"]
+    assert edits["status"] == "placed", edits
+    code, second = organize(src, dest, "--min-size", "0", "--mode", "move")
+    assert code == 0
+    moved = by_source(second)["RAW backup/IMG_0001.CR2.xmp"]
+    assert (moved["status"], moved["dest"]) == ("placed", edits["dest"]), moved
+    assert placed_outside_duplicates(dest) == placed
+    assert not any(rel.endswith("IMG_0001.CR2.xmp") for rel in tree_digest(dest / "Duplicates"))
+    assert tree_digest(src) == {}
+    assert main(["verify", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+    assert main(["undo", str(dest)]) == 0
+    assert tree_digest(src) == before
