@@ -372,12 +372,21 @@ class Coordinator:
         beside = self._kept_at(outcome, group.hash)
         held = self._held_kin(group.hash, outcome.duplicate_of or carried.rel)
         ready: list[Decision] = []
-        for copy in sorted(group.named, key=lambda d: path_key(d.rel)):
+        kept: Decision | None = None  # the copy placed where the RAW or video is not
+        for copy in self._kept_first(group):
             riders = self.riders.pop(copy.rel, [])
-            confirmed = self._confirmed(copy, carried, outcome)
-            if confirmed[0] is not copy:  # placed, its sidecars with it
-                ready.extend(confirmed)
-                continue
+            if kept is None:
+                confirmed = self._confirmed(copy, carried, outcome)
+                if confirmed[0] is not copy:  # placed, its sidecars with it
+                    ready.extend(confirmed)
+                    if confirmed[0].status is Status.PLACED:
+                        kept, beside = confirmed[0], confirmed[0].dest
+                        held += self._held_family(copy, confirmed[1:])
+                    continue
+            else:  # a copy of the copy placed
+                del self.carried_by[copy.rel]
+                copy.duplicate_of = kept.rel
+                copy.reason = f"identical to {kept.rel}, placed as {carried.rel} is not"
             items = {item.rel: item for item in copy.found.companions}
             adopted, staying = [], []
             for rider in riders:
@@ -397,6 +406,26 @@ class Coordinator:
                 held.append((item, HeldAt(item.rel, (os.path.join(self.source, item.rel),))))
             ready += [*adopted, copy, *staying]
         return ready
+
+    def _kept_first(self, group: CopyGroup) -> list[Decision]:
+        """``group``'s copies in source-path order, but the first of them in keeper order
+        first: the one placed if the RAW or video they repeat is not."""
+        named = sorted(group.named, key=lambda d: path_key(d.rel))
+        first = next((d for d in named if d.rel == group.ranked[0]), None)
+        return named if first is None else [first, *(d for d in named if d is not first)]
+
+    def _held_family(
+        self, copy: Decision, family: list[Decision]
+    ) -> list[tuple[CompanionResult, HeldAt]]:
+        """The sidecars of ``copy``, placed with it (``family``), with where their bytes are."""
+        items = {item.rel: item for item in copy.found.companions}
+        held = []
+        for decision in family:
+            item = items.get(decision.rel)
+            at = None if item is None else _held_at(decision, self.source, self.dest)
+            if item is not None and at is not None:
+                held.append((item, at))
+        return held
 
     def _kept_at(self, outcome: Outcome, content_hash: str) -> str | None:
         """Where in DEST the RAW or video that copies repeat is kept: the one they were found
@@ -735,15 +764,15 @@ class Coordinator:
             else self._compare(member, paths, carried.rel)
             for member in members
         ]
-        copies = 0
+        copies = [verdict.rel for verdict in verdicts if verdict.status is Status.DUPLICATE]
         for verdict in verdicts:
             if verdict.status is Status.DUPLICATE:
                 verdict.reason = f"{verdict.reason}, {carried.with_photo}"
                 self.carried_by[verdict.rel] = carried
-                copies += 1
-        if copies and any(member.companions for member in members):
+        # several copies, or some with sidecars: settled together (``CopyGroup``)
+        if len(copies) > 1 or (copies and any(member.companions for member in members)):
             assert first.hash is not None
-            self.sided[first.hash] = CopyGroup(carried, first.hash, copies)
+            self.sided[first.hash] = CopyGroup(carried, first.hash, len(copies), copies)
         return verdicts
 
     def _sort_companions(
@@ -1559,14 +1588,17 @@ def _held_at(decision: Decision, source: str, dest: str) -> HeldAt | None:
 
 @dataclass(slots=True)
 class CopyGroup:
-    """Files standing alone, some with sidecars, each the same bytes as ``carried``: handed
-    out together once each is named (``size`` of them) and every RAW or video with these
+    """Files standing alone, several or some with sidecars, each the same bytes as ``carried``:
+    handed out together once each is named (``size`` of them) and every RAW or video with these
     bytes is decided, so that their sidecars are settled in source-path order against every
-    file those families placed, whatever the order the workers finish in."""
+    file those families placed, and (where that RAW or video is not placed) only the first of
+    them in keeper order is placed, the others its duplicates, whatever the order the workers
+    finish in."""
 
     carried: CarriedCopy
     hash: str
     size: int
+    ranked: list[str]  # their paths, in keeper order
     named: list[Decision] = field(default_factory=list)
 
 
