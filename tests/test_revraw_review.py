@@ -4,11 +4,24 @@ that repeat a pair's RAW which cannot be placed."""
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
+from pathlib import Path
 
 import pytest
+from test_companions import by_source
 from test_decide import RAW, MemoryDest, decide, photo
-from test_rawside import EDITED, JPEG, NESTED, decide_moving_in_batches
+from test_family_review import raw_from
+from test_rawside import (
+    EDITED,
+    JPEG,
+    NESTED,
+    decide_moving_in_batches,
+    outcomes,
+    placed_outside_duplicates,
+)
 
+from conftest import tree_digest
 from engine.records import Analysis, Status
 
 DEEP = "/".join(["d" * 200] * 21)  # too deep a path for any destination below it
@@ -43,7 +56,11 @@ def test_copies_of_a_raw_the_pair_cannot_place_are_placed_once(
         view = MemoryDest()
         analyses = unplaceable_pair_and_backups(view, sidecars)
         ordered = [analyses[i] for i in order]
-        got = decide_moving_in_batches(view, ordered)[0] if moving else decide(view, ordered, folders=NESTED)
+        got = (
+            decide_moving_in_batches(view, ordered)[0]
+            if moving
+            else decide(view, ordered, folders=NESTED)
+        )
         kept = got["b1/IMG_0008.CR2"]
         assert kept.status is Status.PLACED, order
         for folder in (".Trash", "b2"):
@@ -64,3 +81,57 @@ def test_copies_of_a_raw_the_pair_cannot_place_are_placed_once(
         if moving:
             left = [path for path in view.files if path.startswith("/src/")]
             assert all(path.startswith(f"/src/{DEEP}/") for path in left), left
+
+
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_backups_of_a_raw_the_pair_cannot_place_reach_dest_once(
+    tmp_path: Path,
+    corpus: Path,
+    organize,  # type: ignore[no-untyped-def]
+    mode: str,
+) -> None:
+    """A Canon RAW+JPEG pair so deep in SOURCE that below DEST its names would be too long, and
+    its RAW in two backup folders, each with the XMP of the user's edits: DEST gets the RAW
+    once and the edits once, beside it; the other backup is its duplicate, the same with one
+    worker or two; verified and undone byte for byte."""
+    from engine.cli import main
+
+    pristine = tmp_path / "pristine"
+    room = 4060 - len(os.fsencode(tmp_path / "Pictures1"))
+    card = pristine.joinpath(*["d" * 200] * (room // 201), "d" * (room % 201 - 1))
+    card.mkdir(parents=True)
+    shutil.copyfile(corpus / "camera/Canon_40D.jpg", card / "IMG_0001.JPG")
+    raw = raw_from(corpus / "camera/Canon_40D.jpg")
+    (card / "IMG_0001.CR2").write_bytes(raw)
+    for folder in ("RAW backup", "RAW backup/old"):
+        (pristine / folder).mkdir(parents=True, exist_ok=True)
+        (pristine / folder / "IMG_0001.CR2").write_bytes(raw)
+        (pristine / folder / "IMG_0001.CR2.xmp").write_bytes(EDITED)
+    before = tree_digest(pristine)
+    runs = []
+    for jobs in ("1", "2"):
+        src = tmp_path / f"Pictures{jobs}"
+        dest = tmp_path / f"Archive of the family's pictures {jobs} {'o' * 150}"
+        shutil.copytree(pristine, src)
+        _code, report = organize(
+            src, dest, "--min-size", "0", "--mode", mode, "--jobs", jobs, "--no-tidy"
+        )
+        lines = by_source(report)
+        kept, copy = lines["RAW backup/IMG_0001.CR2"], lines["RAW backup/old/IMG_0001.CR2"]
+        assert kept["status"] == "placed", kept
+        assert (copy["status"], copy["duplicate_of"]) == ("duplicate", kept["source"]), copy
+        edits = lines["RAW backup/old/IMG_0001.CR2.xmp"]
+        assert (edits["status"], edits["duplicate_of"]) == (
+            "duplicate",
+            "RAW backup/IMG_0001.CR2.xmp",
+        ), edits
+        placed = list(placed_outside_duplicates(dest).values())
+        assert placed.count(before["RAW backup/IMG_0001.CR2"][0]) == 1, placed
+        assert placed.count(before["RAW backup/IMG_0001.CR2.xmp"][0]) == 1, placed
+        assert (dest / kept["dest"]).read_bytes() == raw
+        runs.append(outcomes(report))
+        if mode == "move":
+            assert main(["verify", str(dest)]) == 0
+        assert main(["undo", str(dest)]) == 0
+        assert tree_digest(src) == before
+    assert runs[0] == runs[1]
