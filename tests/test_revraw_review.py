@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from test_companions import by_source
-from test_decide import RAW, MemoryDest, decide, photo
+from test_decide import OTHER_RAW, RAW, MemoryDest, decide, digest, photo
 from test_family_review import raw_from
 from test_rawside import (
     EDITED,
     JPEG,
     NESTED,
+    RATED,
     decide_moving_in_batches,
     outcomes,
     placed_outside_duplicates,
@@ -135,3 +136,138 @@ def test_backups_of_a_raw_the_pair_cannot_place_reach_dest_once(
         assert main(["undo", str(dest)]) == 0
         assert tree_digest(src) == before
     assert runs[0] == runs[1]
+
+
+def pair_copied_too_deep(view: MemoryDest, sidecars: bool) -> list[Analysis]:
+    """A RAW+JPEG pair too deep to be placed, the same pair again in the trash (a duplicate of
+    it, its RAW and XMP with it), and its RAW in a backup folder (with ``sidecars``, the XMP of
+    the user's edits beside it)."""
+    backup = [("RAW backup/IMG_0009.CR2.xmp", EDITED)] if sidecars else []
+    return [
+        photo(
+            view,
+            f"{DEEP}/IMG_0009.jpg",
+            JPEG,
+            companions=[(f"{DEEP}/IMG_0009.CR2", RAW), (f"{DEEP}/IMG_0009.xmp", RATED)],
+        ),
+        photo(
+            view,
+            ".Trash/IMG_0009.jpg",
+            JPEG,
+            companions=[(".Trash/IMG_0009.CR2", RAW), (".Trash/IMG_0009.xmp", RATED)],
+        ),
+        photo(view, "RAW backup/IMG_0009.CR2", RAW, companions=backup),
+    ]
+
+
+@pytest.mark.parametrize("sidecars", [True, False])
+@pytest.mark.parametrize("moving", [False, True])
+def test_a_raw_backup_is_no_duplicate_of_a_pairs_raw_whose_kept_copy_is_not_placed(
+    sidecars: bool, moving: bool
+) -> None:
+    """The pair in the trash repeats the pair DEST cannot take, so its RAW is a duplicate of a
+    RAW not placed: the backup's RAW, a copy of it, names a file DEST holds or is placed, and
+    DEST gets the RAW's bytes (and the edits), whatever order the workers finish in."""
+    reference = None
+    for order in itertools.permutations(range(3)):
+        view = MemoryDest()
+        analyses = pair_copied_too_deep(view, sidecars)
+        ordered = [analyses[i] for i in order]
+        got = (
+            decide_moving_in_batches(view, ordered)[0]
+            if moving
+            else decide(view, ordered, folders=NESTED)
+        )
+        placed = [d for d in got.values() if d.status is Status.PLACED]
+        assert [d.hash for d in placed].count(digest(RAW)) == 1, order
+        if sidecars:
+            assert [d.hash for d in placed].count(digest(EDITED)) == 1, order
+        for name in ("RAW backup/IMG_0009.CR2", "RAW backup/IMG_0009.CR2.xmp"):
+            copy = got.get(name)
+            if copy is not None and copy.status is Status.DUPLICATE:
+                kept = got[copy.duplicate_of or ""]
+                assert kept.status is Status.PLACED, (order, name, kept.rel, kept.status)
+        outcome = {r: (d.status, d.dest, d.duplicate_of) for r, d in got.items()}
+        assert reference is None or outcome == reference, order
+        reference = outcome
+
+
+@pytest.mark.parametrize("sidecars", [True, False])
+@pytest.mark.parametrize("moving", [False, True])
+def test_a_raw_backup_repeats_the_pair_placed_when_the_first_pair_is_not(
+    sidecars: bool, moving: bool
+) -> None:
+    """Two photos with the same RAW beside them (one JPEG re-saved), the first in source-path
+    order too deep to be placed: the backup's RAW is a duplicate of the other pair's, which DEST
+    holds, not a second copy of it; its edits go beside that RAW; in any order."""
+    reference = None
+    for order in itertools.permutations(range(3)):
+        view = MemoryDest()
+        backup = [("RAW backup/IMG_0010.CR2.xmp", EDITED)] if sidecars else []
+        analyses = [
+            photo(view, f"{DEEP}/IMG_0010.jpg", JPEG, companions=[(f"{DEEP}/IMG_0010.CR2", RAW)]),
+            photo(view, "zz/IMG_0010.jpg", b"K" * 150, companions=[("zz/IMG_0010.CR2", RAW)]),
+            photo(view, "RAW backup/IMG_0010.CR2", RAW, companions=backup),
+        ]
+        ordered = [analyses[i] for i in order]
+        got = (
+            decide_moving_in_batches(view, ordered)[0]
+            if moving
+            else decide(view, ordered, folders=NESTED)
+        )
+        copy = got["RAW backup/IMG_0010.CR2"]
+        assert (copy.status, copy.duplicate_of) == (Status.DUPLICATE, "zz/IMG_0010.CR2"), order
+        if sidecars:
+            edits = got["RAW backup/IMG_0010.CR2.xmp"]
+            assert (edits.status, edits.dest, edits.companion_of) == (
+                Status.PLACED,
+                "2015/zz/IMG_0010.CR2.xmp",
+                "zz/IMG_0010.CR2",
+            ), order
+        outcome = {r: (d.status, d.dest, d.duplicate_of) for r, d in got.items()}
+        assert reference is None or outcome == reference, order
+        reference = outcome
+
+
+@pytest.mark.parametrize("moving", [False, True])
+def test_a_backups_sidecar_is_no_duplicate_of_a_sidecar_dest_did_not_take(moving: bool) -> None:
+    """A pair in the trash repeats a photo and XMP DEST cannot take (too deep), with a RAW of
+    its own, placed; a backup of that RAW carries the same XMP: the RAW is the placed one's
+    duplicate, and its XMP, whose bytes DEST does not hold, is placed beside it."""
+    reference = None
+    for order in itertools.permutations(range(3)):
+        view = MemoryDest()
+        analyses = [
+            photo(
+                view,
+                f"{DEEP}/IMG_0011.jpg",
+                JPEG,
+                companions=[(f"{DEEP}/IMG_0011.CR2", OTHER_RAW), (f"{DEEP}/IMG_0011.xmp", RATED)],
+            ),
+            photo(
+                view,
+                ".Trash/IMG_0011.jpg",
+                JPEG,
+                companions=[(".Trash/IMG_0011.CR2", RAW), (".Trash/IMG_0011.xmp", RATED)],
+            ),
+            photo(
+                view,
+                "RAW backup/IMG_0011.CR2",
+                RAW,
+                companions=[("RAW backup/IMG_0011.xmp", RATED)],
+            ),
+        ]
+        ordered = [analyses[i] for i in order]
+        got = (
+            decide_moving_in_batches(view, ordered)[0]
+            if moving
+            else decide(view, ordered, folders=NESTED)
+        )
+        copy = got["RAW backup/IMG_0011.CR2"]
+        assert (copy.status, copy.duplicate_of) == (Status.DUPLICATE, ".Trash/IMG_0011.CR2")
+        assert got[".Trash/IMG_0011.CR2"].status is Status.PLACED
+        rated = got["RAW backup/IMG_0011.xmp"]
+        assert rated.status is Status.PLACED, (order, rated.duplicate_of)
+        outcome = {r: (d.status, d.dest, d.duplicate_of) for r, d in got.items()}
+        assert reference is None or outcome == reference, order
+        reference = outcome
