@@ -280,10 +280,10 @@ class Coordinator:
         # handed out once that file's own decision is: only then is it known to be placed.
         self.carried_by: dict[str, CarriedCopy] = {}  # file standing alone -> what it repeats
         self.carrier_outcomes: dict[str, Outcome] = {}  # by the RAW or video's path
-        self.on_carrier: dict[str, list[Decision]] = defaultdict(list)  # by that path
-        # Such files with sidecars are handed out together, by their bytes (see ``CopyGroup``),
-        # their sidecars held apart meanwhile; and where the files of the families of those RAW
-        # files and videos (``LooseCopies.kin``) hold their bytes, as they are handed out.
+        # Such files are handed out together, by their bytes, once every RAW or video with them
+        # is decided (see ``CopyGroup``), their sidecars held apart meanwhile; and where the
+        # files of the families of those RAW files and videos (``LooseCopies.kin``) hold their
+        # bytes, as they are handed out.
         self.sided: dict[str, CopyGroup] = {}
         self.riders: dict[str, list[Decision]] = {}
         self.kin_held: dict[str, HeldAt] = {}
@@ -296,7 +296,6 @@ class Coordinator:
             + sum(map(len, self.adopted.values()))
             + sum(map(len, self.held.values()))
             + self.loose.waiting
-            + sum(map(len, self.on_carrier.values()))
             + sum(len(group.named) for group in self.sided.values())
             + sum(map(len, self.riders.values()))
         )
@@ -327,16 +326,9 @@ class Coordinator:
         for decision in named:
             carried = self.carried_by.get(decision.rel)
             if carried is not None:
-                group = self.sided.get(decision.hash or "")
-                if group is not None:
-                    group.named.append(decision)
-                    ready.extend(self._when_all_in(group))
-                    continue
-                outcome = self.carrier_outcomes.get(carried.rel)
-                if outcome is None:
-                    self.on_carrier[carried.rel].append(decision)
-                else:
-                    ready.extend(self._confirmed(decision, carried, outcome))
+                copies = self.sided[decision.hash or ""]
+                copies.named.append(decision)
+                ready.extend(self._when_all_in(copies))
                 continue
             ready.append(decision)
             if decision.rel in self.loose.carrying:
@@ -344,8 +336,6 @@ class Coordinator:
                     decision.status, decision.dest, decision.duplicate_of, decision.reason
                 )
                 self.carrier_outcomes[decision.rel] = outcome
-                for copy in self.on_carrier.pop(decision.rel, []):
-                    ready.extend(self._confirmed(copy, self.carried_by[copy.rel], outcome))
                 group = self.sided.get(decision.hash or "")
                 if group is not None:
                     ready.extend(self._when_all_in(group))
@@ -364,21 +354,35 @@ class Coordinator:
         return self._confirmed_group(group)
 
     def _confirmed_group(self, group: CopyGroup) -> list[Decision]:
-        """The copies of one RAW or video standing alone with their sidecars, in source-path
-        order, now that it is decided: each still a duplicate where its bytes are placed (else
-        placed with its sidecars, ``_confirmed``); of its sidecars, one whose bytes the kept
-        family holds is a duplicate too, any other goes with the kept RAW or video."""
-        carried = group.carried
+        """The copies of one RAW or video standing alone, with their sidecars, in source-path
+        order, now that every RAW or video with their bytes is decided: each a duplicate of
+        the one of those DEST holds (``_kept_carrier``), else the first in keeper order placed
+        with its sidecars (``_confirmed``) and the others its duplicates; of their sidecars,
+        one whose bytes the kept family holds is a duplicate too, any other goes with the kept
+        RAW or video."""
+        carried = self._kept_carrier(group)
         outcome = self.carrier_outcomes[carried.rel]
         beside = self._kept_at(outcome, group.hash)
         held = self._held_kin(group.hash, outcome.duplicate_of or carried.rel)
         ready: list[Decision] = []
-        for copy in sorted(group.named, key=lambda d: path_key(d.rel)):
+        kept: Decision | None = None  # the copy placed where the RAW or video is not
+        for copy in self._kept_first(group):
             riders = self.riders.pop(copy.rel, [])
-            confirmed = self._confirmed(copy, carried, outcome)
-            if confirmed[0] is not copy:  # placed, its sidecars with it
-                ready.extend(confirmed)
-                continue
+            if kept is not None:  # a copy of the copy placed
+                del self.carried_by[copy.rel]
+                copy.duplicate_of = kept.rel
+                copy.reason = f"identical to {kept.rel}, placed as {carried.rel} is not"
+            else:
+                if carried is not group.carried:  # it repeats the one DEST holds
+                    copy.duplicate_of = carried.rel
+                    copy.reason = f"identical to {carried.rel}, {carried.with_photo}"
+                confirmed = self._confirmed(copy, carried, outcome)
+                if confirmed[0] is not copy:  # placed, its sidecars with it
+                    ready.extend(confirmed)
+                    if confirmed[0].status is Status.PLACED:
+                        kept, beside = confirmed[0], confirmed[0].dest
+                        held += self._held_family(copy, confirmed[1:])
+                    continue
             items = {item.rel: item for item in copy.found.companions}
             adopted, staying = [], []
             for rider in riders:
@@ -398,6 +402,53 @@ class Coordinator:
                 held.append((item, HeldAt(item.rel, (os.path.join(self.source, item.rel),))))
             ready += [*adopted, copy, *staying]
         return ready
+
+    def _kept_carrier(self, group: CopyGroup) -> CarriedCopy:
+        """The RAW or video with ``group``'s bytes they are copies of: the one they were found
+        to repeat, or where DEST does not hold that one (its name too long), the first after it
+        in source-path order that DEST holds, its bytes compared."""
+        carriers = sorted(self.loose.seen[group.hash], key=lambda c: path_key(c.rel))
+        mine = os.path.join(self.source, group.ranked[0])
+        for carrier in carriers[carriers.index(group.carried) :]:
+            outcome = self.carrier_outcomes[carrier.rel]
+            if outcome.status is Status.PLACED or (
+                outcome.status is Status.DUPLICATE and self._placed(outcome.duplicate_of)
+            ):
+                if carrier is group.carried:
+                    return carrier
+                for path in self._carrier_paths(carrier):
+                    same = self._same(mine, path)
+                    if same is not None:
+                        if same:
+                            return carrier
+                        break
+        return group.carried
+
+    def _placed(self, kept: str | None) -> bool:
+        """Whether the RAW or video ``kept`` (a duplicate's, by this run or an earlier) is placed:
+        a duplicate of one DEST did not take (its name too long) holds bytes DEST has not."""
+        outcome = self.carrier_outcomes.get(kept or "")
+        return kept is not None and (outcome is None or outcome.status is Status.PLACED)
+
+    def _kept_first(self, group: CopyGroup) -> list[Decision]:
+        """``group``'s copies in source-path order, but the first of them in keeper order
+        first: the one placed if the RAW or video they repeat is not."""
+        named = sorted(group.named, key=lambda d: path_key(d.rel))
+        first = next((d for d in named if d.rel == group.ranked[0]), None)
+        return named if first is None else [first, *(d for d in named if d is not first)]
+
+    def _held_family(
+        self, copy: Decision, family: list[Decision]
+    ) -> list[tuple[CompanionResult, HeldAt]]:
+        """The sidecars of ``copy``, placed with it (``family``), with where their bytes are."""
+        items = {item.rel: item for item in copy.found.companions}
+        held = []
+        for decision in family:
+            item = items.get(decision.rel)
+            at = None if item is None else _held_at(decision, self.source, self.dest)
+            if item is not None and at is not None:
+                held.append((item, at))
+        return held
 
     def _kept_at(self, outcome: Outcome, content_hash: str) -> str | None:
         """Where in DEST the RAW or video that copies repeat is kept: the one they were found
@@ -421,7 +472,8 @@ class Coordinator:
         for carrier in carriers:
             for item in carrier.kin:
                 at = self.kin_held.get(item.rel)
-                if at is not None:
+                # a duplicate of a file of these families DEST did not take holds nothing
+                if at is not None and (at.name in self.kin_held or at.name not in self.loose.kin):
                     held.append((item, at))
         return held
 
@@ -450,7 +502,7 @@ class Coordinator:
         del self.carried_by[copy.rel]
         if outcome.status is Status.PLACED:
             return [copy]
-        if outcome.status is Status.DUPLICATE and outcome.duplicate_of is not None:
+        if outcome.status is Status.DUPLICATE and self._placed(outcome.duplicate_of):
             copy.duplicate_of = outcome.duplicate_of
             copy.reason = (
                 f"identical to {outcome.duplicate_of}, as is {carried.rel}, {carried.with_photo}"
@@ -756,15 +808,14 @@ class Coordinator:
             else self._compare(member, paths, carried.rel)
             for member in members
         ]
-        copies = 0
+        copies = [verdict.rel for verdict in verdicts if verdict.status is Status.DUPLICATE]
         for verdict in verdicts:
             if verdict.status is Status.DUPLICATE:
                 verdict.reason = f"{verdict.reason}, {carried.with_photo}"
                 self.carried_by[verdict.rel] = carried
-                copies += 1
-        if copies and any(member.companions for member in members):
+        if copies:
             assert first.hash is not None
-            self.sided[first.hash] = CopyGroup(carried, first.hash, copies)
+            self.sided[first.hash] = CopyGroup(carried, first.hash, len(copies), copies)
         return verdicts
 
     def _sort_companions(
@@ -1608,14 +1659,17 @@ def _held_at(decision: Decision, source: str, dest: str) -> HeldAt | None:
 
 @dataclass(slots=True)
 class CopyGroup:
-    """Files standing alone, some with sidecars, each the same bytes as ``carried``: handed
-    out together once each is named (``size`` of them) and every RAW or video with these
+    """Files standing alone, several or some with sidecars, each the same bytes as ``carried``:
+    handed out together once each is named (``size`` of them) and every RAW or video with these
     bytes is decided, so that their sidecars are settled in source-path order against every
-    file those families placed, whatever the order the workers finish in."""
+    file those families placed, and (where that RAW or video is not placed) only the first of
+    them in keeper order is placed, the others its duplicates, whatever the order the workers
+    finish in."""
 
     carried: CarriedCopy
     hash: str
     size: int
+    ranked: list[str]  # their paths, in keeper order
     named: list[Decision] = field(default_factory=list)
 
 
