@@ -411,17 +411,13 @@ class Coordinator:
         mine = os.path.join(self.source, group.ranked[0])
         for carrier in carriers[carriers.index(group.carried) :]:
             outcome = self.carrier_outcomes[carrier.rel]
-            if outcome.status is Status.PLACED or (
+            held = outcome.status is Status.PLACED or (
                 outcome.status is Status.DUPLICATE and self._placed(outcome.duplicate_of)
+            )
+            if held and (
+                carrier is group.carried or self._first_same(mine, self._carrier_paths(carrier))
             ):
-                if carrier is group.carried:
-                    return carrier
-                for path in self._carrier_paths(carrier):
-                    same = self._same(mine, path)
-                    if same is not None:
-                        if same:
-                            return carrier
-                        break
+                return carrier
         return group.carried
 
     def _placed(self, kept: str | None) -> bool:
@@ -484,15 +480,9 @@ class Coordinator:
         else (``_twin``) one an earlier run placed travelling with the RAW or video with the
         bytes ``carried`` it kept; None if none."""
         mine = os.path.join(self.source, item.rel)
-        for other, at in held:
-            if other.hash != item.hash:
-                continue
-            for path in at.paths:  # where it was read, then where it went
-                same = self._same(mine, path)
-                if same is not None:
-                    if same:
-                        return at.name
-                    break
+        for other, at in held:  # its paths: where it was read, then where it went
+            if other.hash == item.hash and self._first_same(mine, at.paths):
+                return at.name
         kept, _ = self._kept_copy(carried, earlier_runs_only=True)
         return self._twin(item, [], kept)
 
@@ -782,12 +772,8 @@ class Coordinator:
             return None
         mine = os.path.join(self.source, members[0].rel)
         for carried in carriers:
-            for path in self._carrier_paths(carried):
-                same = self._same(mine, path)
-                if same is not None:
-                    if same:
-                        return carried
-                    break
+            if self._first_same(mine, self._carrier_paths(carried)):
+                return carried
         return None
 
     def _carrier_paths(self, carried: CarriedCopy) -> list[str]:
@@ -1493,6 +1479,15 @@ class Coordinator:
 
     def _action(self, decision: Decision) -> Action:
         return choose(self.move, bool(decision.staged), self.view.same_device, self.link)
+
+    def _first_same(self, mine: str, paths: Iterable[str]) -> bool | None:
+        """Whether the first of ``paths`` still there holds ``mine``'s bytes (``_same``); None
+        when none is."""
+        for path in paths:
+            same = self._same(mine, path)
+            if same is not None:
+                return same
+        return None
 
     def _same(self, mine: str, theirs: str) -> bool | None:
         """Whether two files hold the same bytes; None when ``theirs`` is gone. A file that
