@@ -685,9 +685,9 @@ def _run(
         )
     elif missing:
         output.message(
-            f"{missing} files an earlier run finished have no copy in DEST any more (deleted or "
-            "lost there since): left as done; --restore-missing places them again (not those "
-            "it finds moved to another folder of DEST)"
+            f"{missing} files an earlier run finished have no copy where it placed them (deleted, "
+            "lost, or moved within DEST since): left as done; --restore-missing places them "
+            "again (not those it finds moved to another folder of DEST)"
         )
     if moved:
         output.message(
