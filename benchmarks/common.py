@@ -118,6 +118,45 @@ def jpegoptim(install: bool = True) -> Tool:
     return ensure_tool("jpegoptim", "/usr/bin/jpegoptim", "jpegoptim", install)
 
 
+def jdupes(install: bool = True) -> Tool:
+    return ensure_tool("jdupes", "/usr/bin/jdupes", "jdupes", install)
+
+
+ORGANIZE_TOOL = "organize-tool==3.3.0"
+
+
+def organize_tool(out: str, install: bool = True) -> Tool:
+    """organize-tool's ``organize`` from its own venv under ``out/peers`` (it pins rich<14 and
+    other dependencies that clash with imgorg's), made with this Python and pip-installed when
+    missing and ``install`` allows; unavailable with a note otherwise."""
+    venv = os.path.join(out, "peers", "organize-venv")
+    python, organize = os.path.join(venv, "bin", "python"), os.path.join(venv, "bin", "organize")
+    wanted = ORGANIZE_TOOL.split("==")[1]
+
+    def installed() -> bool:
+        probe = [python, "-c", "import importlib.metadata as m; print(m.version('organize-tool'))"]
+        return (
+            os.access(organize, os.X_OK)
+            and subprocess.run(probe, capture_output=True, text=True).stdout.strip() == wanted
+        )
+
+    if installed():
+        return Tool("organize-tool", organize)
+    if not install:
+        return Tool("organize-tool", None, f"{ORGANIZE_TOOL} not installed in {venv}")
+    log(f"installing {ORGANIZE_TOOL} into {venv} with pip ...")
+    steps = [[PYTHON, "-m", "venv", venv], [python, "-m", "pip", "install", "-q", ORGANIZE_TOOL]]
+    for step in steps:
+        result = subprocess.run(step, capture_output=True, text=True)
+        if result.returncode != 0:
+            return Tool(
+                "organize-tool", None, f"{' '.join(step[:4])} failed: {result.stderr[-200:]}"
+            )
+    if installed():
+        return Tool("organize-tool", organize)
+    return Tool("organize-tool", None, f"{ORGANIZE_TOOL} installed but {organize} is missing")
+
+
 def dask_available() -> tuple[bool, str]:
     probe = subprocess.run(
         [PYTHON, "-c", "import distributed"], capture_output=True, text=True, cwd=ROOT

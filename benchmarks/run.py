@@ -12,8 +12,11 @@ Rows: imgorg (all cores, and --jobs 1; --backends loky,dask adds --backend dask)
 (-Directory<DateTimeOriginal copy), the serial baseline (benchmarks/baseline.py: Pillow verify,
 EXIF date, MD5, copy2, quality ladder), on the compression-heavy archive ImageMagick
 (convert -define jpeg:extent) and jpegoptim --size on the JPEGs above 3 MB (one at a time,
-and as many at a time as there are cores), and cp -r + sync. Missing Debian tools are
-installed with apt-get (--no-install: reported as unavailable instead).
+and as many at a time as there are cores), on the organize-only archive organize-tool 3.3.0
+(a generated config copying into DEST/<year>, without and with its duplicate filter) and
+jdupes -r (finds duplicates, copies nothing), and cp -r + sync. Missing Debian tools are
+installed with apt-get, organize-tool with pip into its own venv under OUT/peers (--no-install:
+reported as unavailable instead).
 
 Every run starts alike: DEST removed, the filesystem synced, every source file read once
 (all tools run with SOURCE warm in the page cache). Size thresholds (--min-size,
@@ -33,6 +36,7 @@ import math
 import os
 import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -249,6 +253,53 @@ class Bench:
         row["note"] = "the machine's durable copy bandwidth"
         return self.finish(row, measured, sync_s, dest)
 
+    def organize_tool(self, archive: Archive, tool: common.Tool, dedupe: bool) -> dict:
+        files, nbytes = common.image_bytes(archive.manifest or {})
+        name = "organize-tool 3.3.0" + (" + duplicate filter" if dedupe else "")
+        if not tool.available:
+            return _unavailable(name, tool.note, files, nbytes)
+        label = "organize-tool" + ("-dedupe" if dedupe else "")
+        dest = self.dest(archive, label)
+        folder = tempfile.mkdtemp(prefix=f"{label}-config-")
+        config = os.path.join(folder, "config.yaml")
+        with open(config, "w") as handle:
+            handle.write(organize_config(archive.root, dest, archive.min_size, dedupe))
+        env = {k: v for k, v in os.environ.items() if k != "ORGANIZE_EXIFTOOL_PATH"}  # exifread
+        cmd = [tool.path or "organize", "run", "--format", "errorsonly", config]
+        try:
+            measured, sync_s, dest = self.measure(archive, label, cmd, env)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        what = "copy into DEST/<year> by EXIF DateTimeOriginal, else mtime; name clashes renamed"
+        if dedupe:
+            what += "; byte-identical files after the first skipped"
+        row = _row(name, what, files, nbytes, measured)
+        row["note"] = _join(
+            "no verify, no filename dates, not durable (shutil.copy2)"
+            + ("" if dedupe else ", no dedupe"),
+            _by_year(dest),
+            next((ln for ln in measured.stdout.splitlines() if ln.startswith("success ")), None),
+        )
+        return self.finish(row, measured, sync_s, dest)
+
+    def jdupes(self, archive: Archive, tool: common.Tool) -> dict:
+        files, nbytes = common.image_bytes(archive.manifest or {})
+        if not tool.available:
+            return _unavailable("jdupes", tool.note, files, nbytes)
+        cmd = [tool.path or "jdupes", "-r", "-q", archive.root]
+        measured, sync_s, dest = self.measure(archive, "jdupes", cmd)
+        row = _row(
+            "jdupes -r", "find byte-identical files; copies nothing", files, nbytes, measured
+        )
+        sets = [s for s in measured.stdout.split("\n\n") if s.strip()]
+        found = sum(len(s.strip().splitlines()) - 1 for s in sets)
+        planted = sum(f["kind"] == "duplicate" for f in (archive.manifest or {})["files"])
+        row["note"] = (
+            f"{found} duplicates in {len(sets)} sets "
+            f"({planted} planted; the junk files are identical too)"
+        )
+        return self.finish(row, measured, sync_s, dest)
+
     def large_jpegs(self, archive: Archive) -> list[tuple[str, int]]:
         found = []
         for entry in (archive.manifest or {})["files"]:
@@ -367,6 +418,11 @@ class Bench:
             rows.append(self.jpegoptim(archive, optim, 1))
             if self.jobs > 1:
                 rows.append(self.jpegoptim(archive, optim, self.jobs))
+        if not archive.compress:
+            organize = common.organize_tool(self.out, install)
+            rows.append(self.organize_tool(archive, organize, dedupe=False))
+            rows.append(self.organize_tool(archive, organize, dedupe=True))
+            rows.append(self.jdupes(archive, common.jdupes(install)))
         rows.append(self.cp(archive))
         ours = rows[0]
         for row in rows:
@@ -402,6 +458,51 @@ class Bench:
 
 def _unavailable(tool: str, why: str, files: int, nbytes: int) -> dict:
     return {"tool": tool, "does": "unavailable", "files": files, "bytes": nbytes, "note": why}
+
+
+def organize_config(source: str, dest: str, min_size: int, dedupe: bool) -> str:
+    """organize-tool's closest to ``imgorg organize --no-compress``: two rules, as its ``exif``
+    filter fails a file without the tag: files with DateTimeOriginal go to DEST/<its year>/,
+    the others (if at least ``min_size``: imgorg skips small images without camera metadata)
+    to DEST/<year of their mtime>/. ``dedupe``: each rule also skips a file byte-identical to
+    one it has seen (byte-identical files always take the same rule)."""
+    from engine.formats.kinds import DEFAULT_EXTENSIONS, RAW_EXTENSIONS
+
+    extensions = json.dumps(sorted(e.lstrip(".") for e in DEFAULT_EXTENSIONS + RAW_EXTENSIONS))
+    skip = "\n      - not duplicate" if dedupe else ""
+
+    def rule(filters: str, year: str) -> str:
+        target = json.dumps(os.path.join(dest, "{" + year + "}") + "/")
+        return (
+            f"  - locations: {json.dumps(source)}\n"
+            "    subfolders: true\n"
+            f"    filters:\n      - extension: {extensions}\n{filters}{skip}\n"
+            f"    actions:\n      - copy:\n          dest: {target}\n"
+            "          on_conflict: rename_new\n"
+        )
+
+    return "rules:\n" + (
+        rule("      - exif: exif.datetimeoriginal", "exif.exif.datetimeoriginal.year")
+        + rule(
+            f'      - not exif: exif.datetimeoriginal\n      - size: ">={min_size}"\n'
+            "      - lastmodified",
+            "lastmodified.year",
+        )
+    )
+
+
+def _by_year(dest: str) -> str:
+    """How a peer laid DEST out: files in year folders, and elsewhere."""
+    if not os.path.isdir(dest):
+        return "no DEST"
+    in_years, years, elsewhere = 0, 0, 0
+    for entry in os.scandir(dest):
+        if entry.is_dir() and entry.name.isdigit() and len(entry.name) == 4:
+            years += 1
+            in_years += common.count_files(entry.path)
+        else:
+            elsewhere += common.count_files(entry.path) if entry.is_dir() else 1
+    return f"{in_years} files in {years} year folders, {elsewhere} elsewhere"
 
 
 def _join(*parts: str | None) -> str:

@@ -55,6 +55,8 @@ def test_run_quick(tmp_path: Path) -> None:
         assert ours["writer_cpu_s"] > 0 and ours["writer_us_per_file"] > 0
         for row in block["rows"]:
             assert row.get("seconds") is not None or row["does"] == "unavailable"
+    peers = {row["tool"] for row in results["archives"]["organize-only"]["rows"]}
+    assert {"organize-tool 3.3.0", "organize-tool 3.3.0 + duplicate filter", "jdupes -r"} <= peers
     assert "| tool |" in (out / "results.md").read_text()
     assert "workers one writer can feed" in (out / "results.md").read_text()
 
