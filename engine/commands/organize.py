@@ -24,7 +24,7 @@ from engine.formats.kinds import Kind
 from engine.policy.actions import Action
 from engine.policy.companions import Mains, sidecar_key
 from engine.policy.date_precedence import run_start
-from engine.policy.naming import Layout
+from engine.policy.naming import Layout, template_folders
 from engine.records import Analysis, Candidate, Companion, Decision, Finding, Status
 from engine.report.console import PLAN_LINES_ON_TERMINAL, Output, plan_lines, print_plan
 from engine.report.html import write_run_report
@@ -178,7 +178,7 @@ def check_paths(settings: Settings) -> None:
     if not os.path.isdir(source):
         raise RunError(f"SOURCE is not a folder: {source}")
     real_source, real_dest = os.path.realpath(source), os.path.realpath(dest)
-    if real_source == real_dest:
+    if real_source == real_dest or (os.path.isdir(dest) and os.path.samefile(source, dest)):
         raise RunError("SOURCE and DEST are the same folder")
     managed = [
         META,
@@ -192,9 +192,18 @@ def check_paths(settings: Settings) -> None:
         ),
     ]
     if real_source.startswith(real_dest + os.sep):
-        inside = os.path.relpath(real_source, real_dest).split(os.sep)[0]
-        if inside in managed or inside.isdigit():
-            raise RunError(f"SOURCE lies inside DEST's own {inside}/ folder")
+        inside = os.path.relpath(real_source, real_dest)
+        top = inside.split(os.sep)[0]
+        if top in managed or top.isdigit():
+            raise RunError(f"SOURCE lies inside DEST's own {top}/ folder")
+        placed = template_folders(settings.folders.layout)
+        if placed and os.path.commonpath([inside, placed]) in (inside, placed):
+            raise RunError(
+                f"--layout {settings.folders.layout!r} places photos in DEST's {placed}/, and "
+                "SOURCE lies there too: the next run would take the archive for new photos "
+                "(a move run would set it aside as their duplicates). Choose a SOURCE outside "
+                "that folder, or another --layout"
+            )
     if os.path.exists(dest) and not os.path.isdir(dest):
         raise RunError(f"DEST exists and is not a folder: {dest}")
     report = settings.run.report
