@@ -78,3 +78,52 @@ def test_source_and_dest_one_folder_through_a_bind_mount_is_refused(
     assert code == 2
     assert "SOURCE and DEST are the same folder" in out
     assert tree_digest(source) == before
+
+
+RATING = (
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+    'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="5"/></rdf:RDF></x:xmpmeta>'
+)
+
+
+def test_a_sidecar_new_beside_a_photo_the_user_refiled_in_dest_joins_it_there(
+    tmp_path: Path,
+) -> None:
+    """A card moved into DEST; the user renames the album ``2008/DCIM`` to ``2008/Holiday``
+    and files one photo of 2015 into an album of its own; then Lightroom's ratings of the
+    card's photos arrive in the card's folder. Each XMP goes beside its photo where it is now:
+    before, the run made ``2008/DCIM/`` and ``2015/DCIM/`` again with nothing but the XMPs in
+    them, noted as following photos that were not there. Undone, the XMPs go back to SOURCE
+    and the user's albums stay."""
+    source, dest = tmp_path / "card", tmp_path / "dest"
+    _card(source)
+    move = ("--mode", "move", "--quiet")
+    assert imgorg("organize", str(source), str(dest), *move)[0] == 0
+    (dest / "2008/DCIM").rename(dest / "2008/Holiday")
+    (dest / "2015/Best").mkdir()
+    (dest / "2015/DCIM/canon_hdr_NO.jpg").rename(dest / "2015/Best/canon_hdr_NO.jpg")
+    for name in ("Canon_40D", "Nikon_D70", "canon_hdr_NO"):
+        (source / "DCIM" / f"{name}.xmp").write_text(RATING)
+    assert imgorg("organize", str(source), str(dest), *move)[0] == 0
+    assert sorted(photos_in(dest)) == [
+        "2008/Holiday/Canon_40D.jpg",
+        "2008/Holiday/Canon_40D.xmp",
+        "2008/Holiday/Nikon_D70.jpg",
+        "2008/Holiday/Nikon_D70.xmp",
+        "2015/Best/canon_hdr_NO.jpg",
+        "2015/Best/canon_hdr_NO.xmp",
+    ]
+    assert photos_in(source) == {}
+    assert imgorg("verify", str(dest))[0] == 0
+    assert imgorg("undo", str(dest))[0] == 0
+    assert sorted(photos_in(source)) == [
+        "DCIM/Canon_40D.xmp",
+        "DCIM/Nikon_D70.xmp",
+        "DCIM/canon_hdr_NO.xmp",
+    ]
+    assert sorted(photos_in(dest)) == [
+        "2008/Holiday/Canon_40D.jpg",
+        "2008/Holiday/Nikon_D70.jpg",
+        "2015/Best/canon_hdr_NO.jpg",
+    ]

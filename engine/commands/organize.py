@@ -51,7 +51,7 @@ from engine.stages.tidy import finish_pending, folder_map, placed_folders
 from engine.stages.work import SLOTS as YEAR_SLOTS
 from engine.stages.work import WorkerOptions
 from engine.store import dest_names, fsops
-from engine.store.dest_view import JournalView, lost_copies
+from engine.store.dest_view import JournalView, gone_from, lost_copies, moved_within
 from engine.store.fsops import same_device
 from engine.store.journal import RUN_ROWS, Journal, PlacedPhoto
 
@@ -169,6 +169,21 @@ def report_place_problem(report: str, source: str, dest: str) -> str | None:
     if real.startswith(real_source + os.sep):
         return "SOURCE, which imgorg never writes to: write it outside SOURCE"
     return None
+
+
+def photos_moved(
+    journal: Journal,
+    dest: str,
+    following: dict[str, tuple[Candidate, PlacedPhoto]],
+    moved: dict[str, str],
+) -> None:
+    """Add to ``moved`` where the user moved, within DEST, the photos that sidecars new in
+    SOURCE follow (found under their name with their bytes, as a copy that is not lost is):
+    DEST is walked only when such a photo is gone from its name."""
+    names = sorted({photo.dest for _, photo in following.values()} - set(moved))
+    gone = gone_from(dest, ((name, name) for name in names))
+    if gone:
+        moved.update(moved_within(dest, journal.bytes_at(gone), journal.holds_other))
 
 
 def check_paths(settings: Settings) -> None:
@@ -665,6 +680,7 @@ def _run(
     finds_moved = run.restore_missing or run.mode is Mode.MOVE
     among = None if run.restore_missing else copied
     lost = lost_copies(journal, source, dest, moved if finds_moved else None, among)
+    photos_moved(journal, dest, following, moved)
     missing = sum(rel in lost for rel in _walked(plan.candidates, done)) if lost else 0
     if missing and not run.restore_missing:  # culled from DEST, maybe: the user's to say
         lost = set()
