@@ -24,7 +24,7 @@ from engine.formats.kinds import Kind
 from engine.policy.actions import Action
 from engine.policy.companions import Mains, sidecar_key
 from engine.policy.date_precedence import run_start
-from engine.policy.naming import Layout
+from engine.policy.naming import Layout, template_folders
 from engine.records import Analysis, Candidate, Companion, Decision, Finding, Status
 from engine.report.console import PLAN_LINES_ON_TERMINAL, Output, plan_lines, print_plan
 from engine.report.html import write_run_report
@@ -51,7 +51,7 @@ from engine.stages.tidy import finish_pending, folder_map, placed_folders
 from engine.stages.work import SLOTS as YEAR_SLOTS
 from engine.stages.work import WorkerOptions
 from engine.store import dest_names, fsops
-from engine.store.dest_view import JournalView, lost_copies
+from engine.store.dest_view import JournalView, gone_from, lost_copies, moved_within
 from engine.store.fsops import same_device
 from engine.store.journal import RUN_ROWS, Journal, PlacedPhoto
 
@@ -171,6 +171,21 @@ def report_place_problem(report: str, source: str, dest: str) -> str | None:
     return None
 
 
+def photos_moved(
+    journal: Journal,
+    dest: str,
+    following: dict[str, tuple[Candidate, PlacedPhoto]],
+    moved: dict[str, str],
+) -> None:
+    """Add to ``moved`` where the user moved, within DEST, the photos that sidecars new in
+    SOURCE follow (found under their name with their bytes, as a copy that is not lost is):
+    DEST is walked only when such a photo is gone from its name."""
+    names = sorted({photo.dest for _, photo in following.values()} - set(moved))
+    gone = gone_from(dest, ((name, name) for name in names))
+    if gone:
+        moved.update(moved_within(dest, journal.bytes_at(gone), journal.holds_other))
+
+
 def check_paths(settings: Settings) -> None:
     source, dest = settings.source, settings.dest
     if not os.path.exists(source):
@@ -178,7 +193,7 @@ def check_paths(settings: Settings) -> None:
     if not os.path.isdir(source):
         raise RunError(f"SOURCE is not a folder: {source}")
     real_source, real_dest = os.path.realpath(source), os.path.realpath(dest)
-    if real_source == real_dest:
+    if real_source == real_dest or (os.path.isdir(dest) and os.path.samefile(source, dest)):
         raise RunError("SOURCE and DEST are the same folder")
     managed = [
         META,
@@ -192,9 +207,18 @@ def check_paths(settings: Settings) -> None:
         ),
     ]
     if real_source.startswith(real_dest + os.sep):
-        inside = os.path.relpath(real_source, real_dest).split(os.sep)[0]
-        if inside in managed or inside.isdigit():
-            raise RunError(f"SOURCE lies inside DEST's own {inside}/ folder")
+        inside = os.path.relpath(real_source, real_dest)
+        top = inside.split(os.sep)[0]
+        if top in managed or top.isdigit():
+            raise RunError(f"SOURCE lies inside DEST's own {top}/ folder")
+        placed = template_folders(settings.folders.layout)
+        if placed and os.path.commonpath([inside, placed]) in (inside, placed):
+            raise RunError(
+                f"--layout {settings.folders.layout!r} places photos in DEST's {placed}/, and "
+                "SOURCE lies there too: the next run would take the archive for new photos "
+                "(a move run would set it aside as their duplicates). Choose a SOURCE outside "
+                "that folder, or another --layout"
+            )
     if os.path.exists(dest) and not os.path.isdir(dest):
         raise RunError(f"DEST exists and is not a folder: {dest}")
     report = settings.run.report
@@ -656,6 +680,7 @@ def _run(
     finds_moved = run.restore_missing or run.mode is Mode.MOVE
     among = None if run.restore_missing else copied
     lost = lost_copies(journal, source, dest, moved if finds_moved else None, among)
+    photos_moved(journal, dest, following, moved)
     missing = sum(rel in lost for rel in _walked(plan.candidates, done)) if lost else 0
     if missing and not run.restore_missing:  # culled from DEST, maybe: the user's to say
         lost = set()

@@ -134,6 +134,20 @@ def check_template(text: str, tokens: tuple[str, ...], what: str) -> str:
     return text
 
 
+def template_folders(layout: LayoutSpec) -> str | None:
+    """The folders below DEST a ``--layout`` template places every dated file in, as far as it
+    names them without a token (``Photos/{year}`` -> ``Photos``); None for nested, flat or a
+    template whose first folder is a token's."""
+    if isinstance(layout, Layout):
+        return None
+    literal = []
+    for part in (p for p in layout.split("/") if p.strip()):
+        if "{" in part or "}" in part:
+            break
+        literal.append(part)
+    return "/".join(literal) or None
+
+
 def _segment(text: str) -> str:
     """A value as one folder or name part: no slashes, no NULs, never hidden (a camera named
     ``.imgorg`` must not write into the journal's folder)."""

@@ -695,11 +695,13 @@ class Coordinator:
         if left is not None and self.view.present(left.dest, left.bytes_out):
             release(decision, left)
             return decision
+        at = self.moved.get(photo.dest, photo.dest)  # where the user moved it within DEST
+        refiled = f", where it is no more: it is at {at} now" if at != photo.dest else ""
         decision.note = (
-            f"its photo {photo.rel} was placed at {photo.dest} by run {photo.run_id}; "
+            f"its photo {photo.rel} was placed at {photo.dest} by run {photo.run_id}{refiled}; "
             "this file appeared beside it since and follows it"
         )
-        folder, name = os.path.split(photo.dest)
+        folder, name = os.path.split(at)
         own = companion_name(name, os.path.basename(photo.rel), os.path.basename(found.rel))
         own, renamed = self._for_dest(own)
         decision.note = noted(decision.note, renamed)
